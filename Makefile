@@ -1,0 +1,65 @@
+# Everything a fresh machine needs is done by these targets: `make run` and `make test`.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := wsgi
+export DEMO_PASSWORD ?= Demo@2026
+STAMP := $(VENV)/.installed
+VENDOR_STAMP := node_modules/.vendored
+
+.PHONY: install vendor db run worker test test-sqlite test-postgres browser-deps lint format bench clean
+
+install: $(STAMP)
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[test]'
+	touch $(STAMP)
+
+vendor: $(VENDOR_STAMP)
+$(VENDOR_STAMP): package.json package-lock.json scripts/vendor.sh
+	npm ci --no-audit --no-fund --loglevel=error
+	bash scripts/vendor.sh
+	touch $(VENDOR_STAMP)
+
+db: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo seed
+
+run: install vendor db
+	@$(BIN)/flask demo accounts
+	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl+C stops)"
+	$(BIN)/waitress-serve --listen=127.0.0.1:$(PORT) --threads=8 wsgi:app
+
+# Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
+browser-deps:
+	@command -v chromium >/dev/null || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: install vendor browser-deps lint
+	$(MAKE) test-sqlite
+	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) test-postgres; \
+	  else echo "TEST_DATABASE_URL not set: PostgreSQL run skipped (CI sets it in .ci/run)"; fi
+
+test-sqlite:
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q
+
+test-postgres:
+	$(BIN)/pytest -q -m "not browser"
+
+lint: install
+	$(BIN)/ruff check webapp tests bench
+	$(BIN)/lint-imports
+
+format: install
+	$(BIN)/ruff format webapp tests bench
+	$(BIN)/ruff check --fix webapp tests bench
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) node_modules webapp/static/vendor

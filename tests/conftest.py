@@ -1,0 +1,203 @@
+"""Shared fixtures.
+
+The database is real: an SQLite file per run by default, PostgreSQL when ``TEST_DATABASE_URL``
+is set.  The schema is built once per run by the Alembic migrations (so they are tested too);
+organisations are loaded once; every other table is emptied after each test.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from werkzeug.security import generate_password_hash
+
+from webapp import create_app
+from webapp.config import TestingConfig
+from webapp.core import clock
+from webapp.core.models import Org, User
+from webapp.extensions import db, limiter
+
+TEST_PASSWORD = "Test@pass1"
+_TEST_HASH = generate_password_hash(TEST_PASSWORD, method="pbkdf2:sha256:1000")
+#: Tables kept between tests (reference data loaded once per run).
+KEEP_TABLES = {"org", "alembic_version"}
+
+
+def _reset_postgres_schema(url: str) -> None:
+    from sqlalchemy import create_engine
+
+    from webapp import _normalise_db_url
+
+    engine = create_engine(_normalise_db_url(url))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose requests run as a separate process would: in a fresh context.
+
+    Flask reuses an already pushed app context (and so ``g`` and the database session) for a
+    request; our tests hold one, so each request runs in an empty ``contextvars.Context`` and
+    gets its own.  The test's session is committed first (the request sees what the test
+    wrote, and the test's next read starts a new transaction that sees what the request did).
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        from flask import has_app_context
+
+        if has_app_context():
+            db.session.commit()
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    instance = tmp_path_factory.mktemp("instance")
+    os.environ["HQR_INSTANCE_PATH"] = str(instance)
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        _reset_postgres_schema(url)
+    else:
+        url = f"sqlite:///{instance / 'test.sqlite3'}"
+
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = url
+
+    application = create_app(Config)
+    application.test_client_class = IsolatedClient
+    with application.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        from webapp.core.demo import ORGS_CSV
+        from webapp.core.operations import load_orgs_csv
+
+        load_orgs_csv(ORGS_CSV)
+        db.session.commit()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        for engine in db.engines.values():
+            engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _ctx(app: Flask) -> Iterator[None]:
+    with app.app_context():
+        yield
+        db.session.rollback()
+        db.session.remove()
+        _empty_tables()
+    clock.set_now(None)
+    limiter.reset()
+
+
+def _empty_tables() -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEEP_TABLES]
+    engine = db.engine
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for t in tables:
+                conn.execute(t.delete())
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def org() -> Callable[[str], Org]:
+    from webapp.core.operations import get_org
+
+    return get_org
+
+
+@pytest.fixture
+def make_user() -> Callable[..., User]:
+    """Factory: ``make_user("clerk", "410102")`` → a committed user with TEST_PASSWORD."""
+    from webapp.core.operations import create_user
+
+    def _make(
+        role: str | list[str],
+        org_code: str,
+        username: str | None = None,
+        full_name: str | None = None,
+    ) -> User:
+        roles = [role] if isinstance(role, str) else role
+        name = username or f"{roles[0]}_{org_code}"
+        user = create_user(
+            None,
+            username=name,
+            full_name=full_name or name,
+            org_code=org_code,
+            roles=roles,
+            password="",
+            password_hash=_TEST_HASH,
+        )
+        db.session.commit()
+        return user
+
+    return _make
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|name="csrf-token" content="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    html = client.get(path).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1) or match.group(2)
+
+
+def login(client: FlaskClient, username: str, password: str = TEST_PASSWORD) -> Any:
+    token = csrf_token(client)
+    return client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token}
+    )
+
+
+@pytest.fixture
+def logged_in(client: FlaskClient, make_user: Callable[..., User]) -> Callable[..., FlaskClient]:
+    """``logged_in("clerk", "410102")`` → the test client logged in as a fresh user."""
+
+    def _login(role: str | list[str], org_code: str, username: str | None = None) -> FlaskClient:
+        user = make_user(role, org_code, username)
+        response = login(client, user.username)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def api_token(client: FlaskClient, make_user: Callable[..., User]) -> Callable[..., dict[str, str]]:
+    """``api_token("clerk", "410102")`` → Authorization headers for a fresh user."""
+
+    def _token(role: str | list[str], org_code: str, username: str | None = None) -> dict[str, str]:
+        user = make_user(role, org_code, username)
+        response = client.post(
+            "/api/v1/auth/tokens", json={"username": user.username, "password": TEST_PASSWORD}
+        )
+        assert response.status_code == 201, response.get_json()
+        return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+    return _token
+
+
+ROOT = Path(__file__).resolve().parent.parent

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from webapp.core.models import ROLE_LABELS
+from webapp.core.operations import PASSWORD_MAX, PASSWORD_MIN
+
+ROLE_CHOICES = [SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()]
+
+
+class MultiCheckbox(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class UserForm(FlaskForm):
+    username = StringField("用户名", validators=[DataRequired("请输入用户名。"), Length(3, 64)])
+    full_name = StringField("姓名", validators=[DataRequired("请输入姓名。"), Length(max=64)])
+    org_code = SelectField("所属单位", validators=[DataRequired("请选择单位。")])
+    roles = MultiCheckbox("角色", choices=ROLE_CHOICES)
+    password = PasswordField("初始密码", validators=[Length(max=PASSWORD_MAX)])
+
+
+class ResetPasswordForm(FlaskForm):
+    new_password = PasswordField(
+        "新密码",
+        validators=[
+            DataRequired("请输入新密码。"),
+            Length(
+                PASSWORD_MIN, PASSWORD_MAX, f"密码长度须为 {PASSWORD_MIN}–{PASSWORD_MAX} 个字符。"
+            ),
+        ],
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: carries only the CSRF token for POST buttons."""

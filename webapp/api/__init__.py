@@ -1,0 +1,82 @@
+"""JSON API under /api/v1 (flask-smorest + marshmallow), documented at /api/v1/openapi.json.
+
+Authentication: ``POST /api/v1/auth/tokens`` then ``Authorization: Bearer <token>``.  A browser
+session works too; then every unsafe method needs the CSRF token (``X-CSRFToken`` header).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, g, request
+from flask_login import current_user
+from flask_smorest import Api, Blueprint
+
+from webapp.auth.throttle import throttled
+from webapp.core import operations
+from webapp.core.errors import DomainError, PermissionDenied
+from webapp.core.schemas import MeSchema, TokenRequestSchema, TokenSchema
+from webapp.extensions import csrf
+from webapp.web import keep_transaction
+
+auth_bp = Blueprint(
+    "api_auth", __name__, url_prefix="/api/v1/auth", description="认证：获取访问令牌"
+)
+me_bp = Blueprint("api_me", __name__, url_prefix="/api/v1", description="当前用户")
+#: Blueprints that need an authenticated user (each feature adds its own here).
+PROTECTED = [me_bp]
+
+
+class Unauthorized(DomainError):
+    status_code = 401
+    code = "unauthorized"
+
+
+def require_login() -> Any:
+    if not current_user.is_authenticated:
+        raise Unauthorized("未登录或登录已失效，请先获取访问令牌。")
+    if not g.get("token_auth") and request.method not in {"GET", "HEAD", "OPTIONS"}:
+        csrf.protect()  # session-authenticated writes need the CSRF token
+    return None
+
+
+@auth_bp.route("/tokens", methods=["POST"])
+@auth_bp.arguments(TokenRequestSchema)
+@auth_bp.response(201, TokenSchema)
+@auth_bp.alt_response(401, description="用户名或密码错误")
+@throttled
+def issue_token(body: dict[str, str]) -> Any:
+    """Exchange a username and password for a bearer token (only its hash is stored)."""
+    try:
+        user = operations.authenticate(body["username"], body["password"])
+    except DomainError as err:
+        g.login_failed = True
+        keep_transaction()
+        raise Unauthorized(err.message) from err
+    operations.record_login(user, via="api")
+    hours = current_app.config["API_TOKEN_HOURS"]
+    return {"token": operations.issue_token(user, hours), "expires_in_hours": hours}
+
+
+me_bp.before_request(require_login)
+
+
+@me_bp.route("/me")
+@me_bp.response(200, MeSchema)
+def me() -> Any:
+    """The authenticated user with their organisation and roles."""
+    return current_user
+
+
+def register_api(api: Api) -> None:
+    csrf.exempt(auth_bp)
+    for bp in PROTECTED:
+        csrf.exempt(bp)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.spec.options["security"] = [{"bearerAuth": []}]
+    api.register_blueprint(auth_bp)
+    for bp in PROTECTED:
+        api.register_blueprint(bp)
+
+
+__all__ = ["PermissionDenied", "register_api", "require_login", "Unauthorized"]

@@ -1,0 +1,87 @@
+"""Configuration: every setting comes from an ``HQR_``-prefixed environment variable.
+
+``Config`` is what ``make run`` and production use; ``TestingConfig`` is what the tests use.
+No secret lives here: a missing ``HQR_SECRET_KEY`` is generated into the instance folder
+(see ``webapp.load_secret_key``).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+PREFIX = "HQR_"
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(PREFIX + name, default)
+
+
+def env_int(name: str, default: int) -> int:
+    value = env(name)
+    return int(value) if value not in (None, "") else default
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = env(name)
+    if value in (None, ""):
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    #: SQLAlchemy URL; the default is an SQLite file in the instance folder (set in create_app).
+    SQLALCHEMY_DATABASE_URI: str | None = env("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SECRET_KEY: str | None = env("SECRET_KEY")
+    #: Whole-request size limit (uploads included), in MiB.
+    MAX_CONTENT_LENGTH: int = env_int("MAX_UPLOAD_MB", 20) * 1024 * 1024
+    #: Time zone in which dates are shown and naive inputs are read.
+    TIMEZONE: str = env("TIMEZONE", "Asia/Shanghai") or "Asia/Shanghai"
+
+    # Sessions: HttpOnly, SameSite=Lax; Secure when served over HTTPS.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE: bool = env_bool("SECURE_COOKIES", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE: bool = env_bool("SECURE_COOKIES", False)
+    REMEMBER_COOKIE_DURATION = timedelta(hours=env_int("REMEMBER_HOURS", 12))
+    #: Idle timeout and absolute session lifetime.
+    SESSION_IDLE_MINUTES: int = env_int("SESSION_IDLE_MINUTES", 60)
+    SESSION_MAX_HOURS: int = env_int("SESSION_MAX_HOURS", 12)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=env_int("SESSION_MAX_HOURS", 12))
+
+    WTF_CSRF_TIME_LIMIT: int | None = None  # the token lives as long as the session
+
+    #: Login throttling: failures per username and per client address in the window.
+    LOGIN_MAX_FAILURES: int = env_int("LOGIN_MAX_FAILURES", 5)
+    LOGIN_WINDOW_MINUTES: int = env_int("LOGIN_WINDOW_MINUTES", 15)
+    #: Flask-Limiter storage: Redis when configured, memory otherwise.
+    RATELIMIT_STORAGE_URI: str = env("REDIS_URL", "memory://") or "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+
+    #: API tokens: lifetime in hours.
+    API_TOKEN_HOURS: int = env_int("API_TOKEN_HOURS", 24 * 7)
+
+    # flask-smorest / OpenAPI
+    API_TITLE = "河南省建设工程质量分析报告系统 API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "docs"
+    OPENAPI_SWAGGER_UI_URL = "/static/vendor/swagger-ui/"
+
+    #: Return-for-correction loops allowed per instance (the task tree stalls past ~250).
+    MAX_RETURN_LOOPS: int = env_int("MAX_RETURN_LOOPS", 30)
+
+    TESTING = False
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or None
+    SECRET_KEY = "tests-only-" + os.urandom(8).hex()
+    RATELIMIT_STORAGE_URI = "memory://"
+    SESSION_COOKIE_SECURE = False

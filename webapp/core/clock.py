@@ -1,0 +1,59 @@
+"""The one clock of the application.
+
+Everything that needs "now" calls :func:`now`; tests freeze or move it with :func:`set_now`,
+so deadlines and timers are computed from a controllable time, never from ``datetime.now()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta  # noqa: F401 (UTC re-exported)
+from zoneinfo import ZoneInfo
+
+_override: Callable[[], datetime] | None = None
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def now() -> datetime:
+    """Current time, timezone-aware, in UTC."""
+    if _override is not None:
+        return _override().astimezone(UTC)
+    return datetime.now(UTC)
+
+
+def today_local() -> date:
+    """Today's date in the users' time zone (Asia/Shanghai)."""
+    return now().astimezone(LOCAL_TZ).date()
+
+
+def set_now(value: datetime | None) -> None:
+    """Freeze the clock at ``value`` (aware datetime), or unfreeze with ``None``."""
+    global _override
+    if value is None:
+        _override = None
+        return
+    if value.tzinfo is None:
+        raise ValueError("set_now needs an aware datetime")
+    frozen = value
+    _override = lambda: frozen  # noqa: E731
+
+
+def advance(delta: timedelta) -> datetime:
+    """Move a frozen clock forward (tests)."""
+    current = now() + delta
+    set_now(current)
+    return current
+
+
+def set_timezone(name: str) -> None:
+    global LOCAL_TZ
+    LOCAL_TZ = ZoneInfo(name)
+
+
+def to_local(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:  # SQLite returns naive values: they are stored in UTC
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(LOCAL_TZ)

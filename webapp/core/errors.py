@@ -1,0 +1,42 @@
+"""Domain errors.  Operations raise them with a Chinese message for the user; the web layer
+maps them to status codes (400/403/404/409/422) for pages and JSON alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class InvalidInput(DomainError):
+    status_code = 422
+    code = "invalid"
+
+
+class PermissionDenied(DomainError):
+    status_code = 403
+    code = "forbidden"
+
+    def __init__(self, message: str = "您没有权限执行此操作。", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+
+
+class NotFound(DomainError):
+    status_code = 404
+    code = "not_found"
+
+    def __init__(self, message: str = "未找到请求的对象。", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+
+
+class Conflict(DomainError):
+    status_code = 409
+    code = "conflict"

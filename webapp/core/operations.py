@@ -1,0 +1,333 @@
+"""Domain verbs of the core: organisations and users.
+
+Each operation takes the acting user explicitly, checks its preconditions, raises a
+:class:`~webapp.core.errors.DomainError` with a Chinese message, writes its audit record,
+and flushes but never commits (the request or command commits at the edge).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from webapp.core import audit, clock
+from webapp.core.errors import Conflict, InvalidInput, NotFound
+from webapp.core.models import ROLES_BY_TIER, ApiToken, Org, Role, Tier, User, UserRole
+from webapp.core.permissions import require
+from webapp.extensions import db
+
+PASSWORD_MIN = 8
+PASSWORD_MAX = 64
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
+
+
+# Organisations --------------------------------------------------------------------------------
+def get_org(code: str) -> Org:
+    org = db.session.execute(select(Org).where(Org.code == code)).scalar_one_or_none()
+    if org is None:
+        raise NotFound(f"组织机构代码 {code} 不存在。")
+    return org
+
+
+def load_orgs(rows: Iterable[dict[str, str]], *, actor: User | None = None) -> dict[str, int]:
+    """Create or update orgs from rows with code, name, tier, parent_code (parents first or not).
+
+    Returns counts of created/updated/unchanged.  The whole load is refused on a bad row.
+    """
+    rows = list(rows)
+    by_code = {r["code"].strip(): r for r in rows}
+    errors = []
+    for r in rows:
+        code = r["code"].strip()
+        if not re.fullmatch(r"\d{6}", code):
+            errors.append(f"代码 {code!r} 不是6位行政区划代码")
+        try:
+            Tier(r["tier"].strip())
+        except ValueError:
+            errors.append(f"{code}: 层级 {r['tier']!r} 无效")
+        parent = (r.get("parent_code") or "").strip()
+        if parent and parent not in by_code and not _org_exists(parent):
+            errors.append(f"{code}: 上级代码 {parent} 不存在")
+    if errors:
+        raise InvalidInput("组织机构数据有误：" + "；".join(errors), details=errors)
+
+    existing = {o.code: o for o in db.session.execute(select(Org)).scalars()}
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+
+    def depth_of(code: str) -> int:
+        parent = (by_code[code].get("parent_code") or "").strip() if code in by_code else ""
+        return 0 if not parent else 1 + depth_of(parent)
+
+    for r in sorted(rows, key=lambda r: depth_of(r["code"].strip())):
+        code = r["code"].strip()
+        parent_code = (r.get("parent_code") or "").strip()
+        parent = existing.get(parent_code) if parent_code else None
+        path = (parent.path if parent else "") + code + "/"
+        values = {
+            "name": r["name"].strip(),
+            "tier": Tier(r["tier"].strip()).value,
+            "parent_id": parent.id if parent else None,
+            "path": path,
+            "depth": path.count("/") - 1,
+        }
+        org = existing.get(code)
+        if org is None:
+            org = Org(code=code, **values)
+            db.session.add(org)
+            db.session.flush()
+            existing[code] = org
+            counts["created"] += 1
+            audit.record(
+                "org.create", actor=actor, org=code, object_type="org", object_id=code, after=values
+            )
+        else:
+            before = {k: getattr(org, k) for k in values}
+            if before == values:
+                counts["unchanged"] += 1
+                continue
+            for k, v in values.items():
+                setattr(org, k, v)
+            counts["updated"] += 1
+            audit.record(
+                "org.update",
+                actor=actor,
+                org=code,
+                object_type="org",
+                object_id=code,
+                before=before,
+                after=values,
+            )
+    db.session.flush()
+    return counts
+
+
+def _org_exists(code: str) -> bool:
+    return db.session.execute(select(Org.id).where(Org.code == code)).first() is not None
+
+
+def load_orgs_csv(path: Path, *, actor: User | None = None) -> dict[str, int]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return load_orgs(csv.DictReader(fh), actor=actor)
+
+
+# Users ----------------------------------------------------------------------------------------
+def validate_password(password: str) -> None:
+    if not (PASSWORD_MIN <= len(password) <= PASSWORD_MAX):
+        raise InvalidInput(f"密码长度须为 {PASSWORD_MIN}–{PASSWORD_MAX} 个字符。")
+
+
+def _user_snapshot(user: User) -> dict:
+    return {
+        "username": user.username,
+        "full_name": user.full_name,
+        "org": user.org.code if user.org else None,
+        "roles": sorted(r.role for r in user.role_rows),
+        "enabled": user.is_enabled,
+    }
+
+
+def _check_roles(org: Org, roles: Iterable[Role | str]) -> list[Role]:
+    try:
+        parsed = sorted({Role(r) for r in roles})
+    except ValueError as exc:
+        raise InvalidInput("角色无效。") from exc
+    if not parsed:
+        raise InvalidInput("至少选择一个角色。")
+    allowed = ROLES_BY_TIER[Tier(org.tier)]
+    bad = [r.label for r in parsed if r not in allowed]
+    if bad:
+        raise InvalidInput(f"{org.tier_label}单位不能设置角色：{'、'.join(bad)}。")
+    return parsed
+
+
+def create_user(
+    actor: User | None,
+    *,
+    username: str,
+    full_name: str,
+    org_code: str,
+    roles: Iterable[Role | str],
+    password: str,
+    password_hash: str | None = None,
+) -> User:
+    if actor is not None:
+        require(actor, "user.manage")
+    username = username.strip()
+    if not USERNAME_RE.match(username):
+        raise InvalidInput("用户名须为3–64位字母、数字、下划线、点或短横线。")
+    if db.session.execute(select(User.id).where(User.username == username)).first():
+        raise Conflict(f"用户名 {username} 已存在。")
+    org = get_org(org_code)
+    parsed = _check_roles(org, roles)
+    user = User(username=username, full_name=full_name.strip() or username, org=org)
+    if password_hash is not None:  # demo seed: one hash for many users
+        user.password_hash = password_hash
+        user.password_changed_at = clock.now()
+    else:
+        validate_password(password)
+        user.set_password(password)
+    user.role_rows = [UserRole(role=r.value) for r in parsed]
+    db.session.add(user)
+    db.session.flush()
+    audit.record(
+        "user.create",
+        actor=actor,
+        org=org,
+        object_type="user",
+        object_id=user.id,
+        after=_user_snapshot(user),
+    )
+    return user
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("用户不存在。")
+    return user
+
+
+def update_user(
+    actor: User, user: User, *, full_name: str, org_code: str, roles: Iterable[Role | str]
+) -> User:
+    require(actor, "user.manage", user.org)
+    before = _user_snapshot(user)
+    org = get_org(org_code)
+    parsed = _check_roles(org, roles)
+    if user.id == actor.id and Role.ADMIN not in parsed:
+        raise InvalidInput("不能取消自己的系统管理员角色。")
+    user.full_name = full_name.strip() or user.username
+    user.org = org
+    current = {r.role: r for r in user.role_rows}
+    user.role_rows = [current.get(r.value) or UserRole(role=r.value) for r in parsed]
+    db.session.flush()
+    after = _user_snapshot(user)
+    if after != before:
+        audit.record(
+            "user.update",
+            actor=actor,
+            org=org,
+            object_type="user",
+            object_id=user.id,
+            before=before,
+            after=after,
+        )
+    return user
+
+
+def _end_sessions(user: User) -> None:
+    """Invalidate every session cookie and API token of the user."""
+    user.session_version += 1
+
+
+def set_enabled(actor: User, user: User, enabled: bool) -> User:
+    require(actor, "user.manage", user.org)
+    if user.id == actor.id and not enabled:
+        raise InvalidInput("不能停用自己的账号。")
+    if user.is_enabled == enabled:
+        return user
+    user.is_enabled = enabled
+    if not enabled:
+        _end_sessions(user)
+    audit.record(
+        "user.enable" if enabled else "user.disable",
+        actor=actor,
+        org=user.org,
+        object_type="user",
+        object_id=user.id,
+        before={"enabled": not enabled},
+        after={"enabled": enabled},
+    )
+    return user
+
+
+def reset_password(actor: User, user: User, new_password: str) -> None:
+    require(actor, "user.manage", user.org)
+    validate_password(new_password)
+    user.set_password(new_password)
+    _end_sessions(user)
+    audit.record(
+        "user.reset_password", actor=actor, org=user.org, object_type="user", object_id=user.id
+    )
+
+
+def change_own_password(user: User, old_password: str, new_password: str) -> None:
+    if not user.check_password(old_password):
+        raise InvalidInput("原密码不正确。")
+    validate_password(new_password)
+    if old_password == new_password:
+        raise InvalidInput("新密码不能与原密码相同。")
+    user.set_password(new_password)
+    _end_sessions(user)
+    audit.record("auth.change_password", actor=user, object_type="user", object_id=user.id)
+
+
+def end_sessions_on_logout(user: User) -> None:
+    _end_sessions(user)
+    audit.record("auth.logout", actor=user, object_type="user", object_id=user.id)
+
+
+# Authentication -------------------------------------------------------------------------------
+def authenticate(username: str, password: str) -> User:
+    """Check a username and password; audit success and failure (never the password)."""
+    user = db.session.execute(
+        select(User).where(User.username == username.strip())
+    ).scalar_one_or_none()
+    if user is None or not user.check_password(password):
+        audit.record(
+            "auth.login_failed",
+            actor_name=username[:64] or "anonymous",
+            object_type="user",
+            object_id=user.id if user else None,
+            message="用户名或密码错误",
+        )
+        raise InvalidInput("用户名或密码错误。")
+    if not user.is_enabled:
+        audit.record(
+            "auth.login_failed",
+            actor=user,
+            object_type="user",
+            object_id=user.id,
+            message="账号已停用",
+        )
+        raise InvalidInput("该账号已停用，请联系系统管理员。")
+    user.last_login_at = clock.now()
+    return user
+
+
+def record_login(user: User, via: str) -> None:
+    audit.record(
+        "auth.login", actor=user, object_type="user", object_id=user.id, after={"via": via}
+    )
+
+
+def issue_token(user: User, hours: int) -> str:
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        ApiToken(
+            user=user,
+            token_hash=ApiToken.hash(token),
+            session_version=user.session_version,
+            expires_at=clock.now() + timedelta(hours=hours),
+        )
+    )
+    audit.record("auth.token_issued", actor=user, object_type="user", object_id=user.id)
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    row = db.session.execute(
+        select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(token))
+    ).scalar_one_or_none()
+    if row is None or row.expires_at <= clock.now():
+        return None
+    user = row.user
+    if not user.is_enabled or row.session_version != user.session_version:
+        return None
+    return user

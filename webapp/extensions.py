@@ -1,0 +1,57 @@
+"""Flask extensions, created unbound and initialised in ``create_app``."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
+
+# Deterministic constraint names so that Alembic migrations are stable on SQLite and PostgreSQL.
+naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+db = SQLAlchemy(metadata=MetaData(naming_convention=naming_convention))
+migrate = Migrate()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+#: True while the current unit of work intends to write (unsafe HTTP method, CLI command, job).
+#: On SQLite its transactions then start with BEGIN IMMEDIATE; reads stay DEFERRED.
+write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
+
+
+def configure_sqlite(engine: Engine) -> None:
+    """Make SQLite safe for concurrent writers.
+
+    pysqlite opens transactions lazily and as DEFERRED, so two writers both read, then one
+    fails with "database is locked" when it upgrades to a write lock.  We take control of BEGIN:
+    a unit of work that will write starts with BEGIN IMMEDIATE (it waits for the write lock up
+    front, under the busy timeout, instead of failing later); WAL keeps readers unblocked.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None  # let us emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")

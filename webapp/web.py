@@ -1,0 +1,191 @@
+"""The request edge: authentication loading, session timeouts, commit/rollback, error pages.
+
+One request = one transaction.  Views call operations, which flush; here the transaction is
+committed when the response is a success (or when an error handler asked to keep an audit
+record of a refusal), and rolled back otherwise.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user, logout_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from webapp.core import audit, clock
+from webapp.core.errors import DomainError, PermissionDenied
+from webapp.core.models import Role, User
+from webapp.extensions import db, login_manager, write_intent
+
+log = logging.getLogger("webapp")
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def keep_transaction() -> None:
+    """Ask the edge to commit even though the response is an error (audited refusals)."""
+    g.commit_anyway = True
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录。"
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "strong"
+    login_manager.needs_refresh_message = "请重新登录以确认身份。"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        try:
+            uid, version = (int(p) for p in user_id.split(":", 1))
+        except ValueError:
+            return None
+        user = db.session.get(User, uid)
+        if user is None or user.session_version != version or not user.is_enabled:
+            return None
+        return user
+
+    @login_manager.request_loader
+    def load_user_from_header(req: Any) -> User | None:
+        header = req.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            return None
+        from webapp.core.operations import user_for_token
+
+        user = user_for_token(header[len("Bearer ") :].strip())
+        if user is not None:
+            g.token_auth = True
+        return user
+
+    @login_manager.unauthorized_handler
+    def unauthorized() -> Any:
+        if wants_json():
+            return jsonify(code="unauthorized", message="未登录或登录已失效。"), 401
+        flash(login_manager.login_message, "warning")
+        return redirect(url_for("auth.login", next=request.full_path))
+
+    @app.before_request
+    def _before() -> Any:
+        audit.client_addr_var.set(request.remote_addr)
+        write_intent.set(request.method not in SAFE_METHODS)
+        g.incident = None
+        return _enforce_session_timeouts(app)
+
+    @app.after_request
+    def _commit_at_edge(response: Any) -> Any:
+        if response.status_code < 400 or g.get("commit_anyway"):
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+    @app.teardown_request
+    def _rollback_on_error(exc: BaseException | None) -> None:
+        if exc is not None:
+            db.session.rollback()
+
+    @app.errorhandler(DomainError)
+    def _domain_error(err: DomainError) -> Any:
+        db.session.rollback()
+        if isinstance(err, PermissionDenied):
+            write_intent.set(True)  # the next transaction writes the refusal record
+            actor = current_user if current_user.is_authenticated else None
+            audit.record(
+                "permission.denied",
+                actor=actor,
+                actor_name=None if actor else "anonymous",
+                object_type="route",
+                object_id=request.endpoint,
+                message=f"{request.method} {request.path}",
+                after=err.details if isinstance(err.details, dict) else None,
+            )
+            keep_transaction()
+        if wants_json():
+            body: dict[str, Any] = {"code": err.code, "message": err.message}
+            if err.details is not None:
+                body["errors"] = err.details
+            return jsonify(body), err.status_code
+        return render_template(
+            "errors/error.html", status=err.status_code, message=err.message, details=err.details
+        ), err.status_code
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(err: CSRFError) -> Any:
+        message = "表单已过期或缺少安全令牌（CSRF），请刷新页面后重试。"
+        if wants_json():
+            return jsonify(code="csrf", message=message), 400
+        return render_template("errors/error.html", status=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def _http_error(err: HTTPException) -> Any:
+        status = err.code or 500
+        message = HTTP_MESSAGES.get(status, err.description or "请求无法处理。")
+        if wants_json():
+            body: dict[str, Any] = {"code": str(status), "message": message}
+            extra = getattr(err, "data", None)
+            if isinstance(extra, dict) and extra.get("messages"):
+                body["errors"] = extra["messages"]
+            return jsonify(body), status
+        return render_template("errors/error.html", status=status, message=message), status
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception) -> Any:
+        db.session.rollback()
+        incident = uuid.uuid4().hex[:12]
+        log.exception("incident %s on %s %r", incident, request.method, request.path)
+        message = f"系统内部错误，请联系系统管理员并提供事件编号 {incident}。"
+        if wants_json():
+            return jsonify(code="internal", message=message, incident=incident), 500
+        return render_template("errors/error.html", status=500, message=message), 500
+
+    app.jinja_env.filters["localtime"] = _format_local
+    app.jinja_env.globals["Role"] = Role
+
+
+HTTP_MESSAGES = {
+    400: "请求格式不正确。",
+    401: "未登录或登录已失效。",
+    403: "您没有权限执行此操作。",
+    404: "页面或对象不存在。",
+    405: "不支持该请求方法。",
+    409: "数据已被他人修改，请刷新后重试。",
+    413: "上传的内容超过大小限制。",
+    422: "提交的数据有误。",
+    429: "操作过于频繁（如多次登录失败），请稍后再试。",
+}
+
+
+def _format_local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    local = clock.to_local(value)
+    return local.strftime(fmt) if local else ""
+
+
+def _enforce_session_timeouts(app: Flask) -> Any:
+    """Idle and absolute timeouts for browser sessions (tokens have their own expiry)."""
+    if not current_user.is_authenticated or g.get("token_auth"):
+        return None
+    now = clock.now().timestamp()
+    login_at = session.get("login_at")
+    seen_at = session.get("seen_at", now)
+    if login_at is None:  # restored from a remember-me cookie
+        session["login_at"] = login_at = now
+    idle = app.config["SESSION_IDLE_MINUTES"] * 60
+    absolute = app.config["SESSION_MAX_HOURS"] * 3600
+    if now - seen_at > idle or now - login_at > absolute:
+        logout_user()
+        session.clear()
+        if wants_json():
+            return jsonify(code="session_expired", message="会话已超时，请重新登录。"), 401
+        flash("会话已超时，请重新登录。", "warning")
+        return redirect(url_for("auth.login"))
+    session["seen_at"] = now
+    return None
