@@ -89,7 +89,14 @@ def _normalise_db_url(url: str) -> str:
     return url
 
 
+#: Feature packages: each exposes ``init_app(app, api)`` that registers its blueprints (pages and
+#: API), permissions, CLI commands and navigation entry.  Add a feature by adding its name here.
+FEATURES: list[str] = []
+
+
 def _register_blueprints(app: Flask) -> None:
+    import importlib
+
     from webapp.admin.views import bp as admin_bp
     from webapp.api import register_api
     from webapp.auth.views import bp as auth_bp
@@ -98,4 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(admin_bp)
-    register_api(app.extensions["hqr_api"])
+    api = app.extensions["hqr_api"]
+    register_api(api)
+    for name in FEATURES:
+        importlib.import_module(f"webapp.{name}").init_app(app, api)
