@@ -85,6 +85,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 
         load_orgs_csv(ORGS_CSV)
         db.session.commit()
+        _empty_tables()  # the org load's audit records: every test starts with an empty trail
     yield application
     with application.app_context():
         db.session.remove()
