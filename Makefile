@@ -9,7 +9,7 @@ export DEMO_PASSWORD ?= Demo@2026
 STAMP := $(VENV)/.installed
 VENDOR_STAMP := node_modules/.vendored
 
-.PHONY: install vendor db run worker test test-sqlite test-postgres browser-deps lint format bench clean
+.PHONY: install vendor db run worker test test-sqlite test-postgres system-deps lint format bench clean
 
 install: $(STAMP)
 $(STAMP): pyproject.toml requirements.lock
@@ -33,13 +33,15 @@ run: install vendor db
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl+C stops)"
 	$(BIN)/waitress-serve --listen=127.0.0.1:$(PORT) --threads=8 wsgi:app
 
-# Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
-browser-deps:
-	@command -v chromium >/dev/null || { \
-	  echo "installing Debian's chromium for the browser tests"; \
-	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+# Debian packages the tests need: Chromium for the browser journeys (Playwright drives it, it
+# never downloads a browser), LibreOffice and CJK fonts for Word → PDF with Chinese text.
+SYSTEM_PACKAGES := chromium libreoffice-writer-nogui fonts-noto-cjk
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
+	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 
-test: install vendor browser-deps lint
+test: install vendor system-deps lint
 	$(MAKE) test-sqlite
 	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) test-postgres; \
 	  else echo "TEST_DATABASE_URL not set: PostgreSQL run skipped (CI sets it in .ci/run)"; fi

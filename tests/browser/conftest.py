@@ -28,7 +28,7 @@ def live_server(app) -> Iterator[str]:
 def browser() -> Iterator[object]:
     if shutil.which(CHROMIUM) is None and not os.path.exists(CHROMIUM):
         pytest.fail(
-            f"Chromium not found at {CHROMIUM}: run `make browser-deps` (apt-get install chromium)"
+            f"Chromium not found at {CHROMIUM}: run `make system-deps` (apt-get install chromium)"
         )
     from playwright.sync_api import sync_playwright
 
