@@ -130,3 +130,10 @@ def test_user_list_search(logged_in, make_user):
     page = client.get("/admin/users?q=410302").get_data(as_text=True)
     table = page[page.index('id="users-table"') :]
     assert "clerk_410302" in table and "admin_410000" not in table
+
+
+def test_org_tree_page_shows_direct_county_under_province(logged_in):
+    client = logged_in("admin", "410000")
+    page = client.get("/admin/orgs").get_data(as_text=True)
+    row = page[page.index("巩义市") : page.index("巩义市") + 200]
+    assert "省直管县（市）" in row and "河南省" in row

@@ -26,10 +26,19 @@ def _org_choices() -> list[SelectChoice]:
     return [SelectChoice(o.code, f"{'　' * o.depth}{o.name}（{o.code}）") for o in orgs]
 
 
+#: Tabs of the 管理 section: (endpoint, label).  Features append theirs (流程定义, 文书模板).
+ADMIN_TABS: list[tuple[str, str]] = [("admin.users", "用户"), ("admin.orgs", "组织机构")]
+
+
 @bp.before_request
 @login_required
 def _only_admins() -> None:
     require(current_user, "user.manage")
+
+
+@bp.app_context_processor
+def _admin_tabs() -> dict[str, Any]:
+    return {"admin_tabs": lambda: ADMIN_TABS}
 
 
 @bp.route("/users")
@@ -152,3 +161,12 @@ def user_reset_password(user_id: int) -> Any:
     operations.reset_password(current_user, user, form.new_password.data or "")
     flash(f"已重置用户 {user.username} 的密码，其所有会话已失效。", "success")
     return redirect(url_for("admin.user_edit", user_id=user.id))
+
+
+@bp.route("/orgs")
+def orgs() -> Any:
+    counts = dict(
+        db.session.execute(select(User.org_id, func.count(User.id)).group_by(User.org_id)).all()
+    )
+    rows = db.session.execute(select(Org).order_by(Org.path)).scalars().all()
+    return render_template("admin/orgs.html", orgs=rows, counts=counts)
