@@ -9,7 +9,7 @@ export DEMO_PASSWORD ?= Demo@2026
 STAMP := $(VENV)/.installed
 VENDOR_STAMP := node_modules/.vendored
 
-.PHONY: install vendor db run worker test test-sqlite test-postgres system-deps lint format bench clean
+.PHONY: install vendor db run worker templates test test-sqlite test-postgres system-deps lint format bench clean
 
 install: $(STAMP)
 $(STAMP): pyproject.toml requirements.lock
@@ -53,12 +53,15 @@ test-postgres:
 	$(BIN)/pytest -q -m "not browser"
 
 lint: install
-	$(BIN)/ruff check webapp tests bench
+	$(BIN)/ruff check webapp tests bench scripts
 	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format webapp tests bench
 	$(BIN)/ruff check --fix webapp tests bench
+
+templates: install
+	$(BIN)/python scripts/make_templates.py
 
 bench: install
 	$(BIN)/python -m bench

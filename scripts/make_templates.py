@@ -1,0 +1,560 @@
+"""Build the Word templates in docs_templates/ with python-docx (reproducible, reviewable).
+
+    .venv/bin/python scripts/make_templates.py
+
+The layout follows GB/T 9704 for the narrative (A4; margins 37/35/28/26 mm; title 二号小标宋,
+body 三号仿宋; a 22-line × 28-character grid) and the printed forms for 附表1–7 (landscape,
+multi-level headers, 填表单位 / 统计员 / 批准人 / 报送日期).  The templates use docxtpl tags over
+the context documented in docs/documents.md.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+
+OUT = Path(__file__).resolve().parent.parent / "docs_templates"
+
+TITLE_FONT = "方正小标宋简体"
+BODY_FONT = "仿宋_GB2312"
+HEADING_FONT = "黑体"
+TABLE_FONT = "宋体"
+
+
+def set_font(run_or_style, name: str, size: float | None = None, bold: bool | None = None):
+    font = run_or_style.font
+    font.name = name
+    if size is not None:
+        font.size = Pt(size)
+    if bold is not None:
+        font.bold = bold
+    element = run_or_style.element if hasattr(run_or_style, "element") else run_or_style._element
+    rpr = element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.append(fonts)
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attr), name)
+
+
+def doc_grid(section, lines_pitch_twips: int = 579) -> None:
+    """22 lines on the GB/T 9704 type area (225 mm / 22 = 28.95 pt a line).
+
+    The 28-characters-a-line half is done by condensing the body font by 0.2 pt (see
+    ``condense``): a character grid (``linesAndChars``) is rendered differently by Word and
+    LibreOffice, a fixed condensation is the same in both.
+    """
+    sect = section._sectPr
+    grid = sect.find(qn("w:docGrid"))
+    if grid is None:
+        grid = OxmlElement("w:docGrid")
+        sect.append(grid)
+    grid.set(qn("w:type"), "lines")
+    grid.set(qn("w:linePitch"), str(lines_pitch_twips))
+    if grid.get(qn("w:charSpace")) is not None:
+        del grid.attrib[qn("w:charSpace")]
+
+
+def condense(style, twentieths: int = -4) -> None:
+    """16 pt characters at a 15.79 pt pitch: 28 to the 156 mm line."""
+    rpr = style.element.get_or_add_rPr()
+    spacing = OxmlElement("w:spacing")
+    spacing.set(qn("w:val"), str(twentieths))
+    rpr.append(spacing)
+
+
+def portrait(section) -> None:
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+    section.left_margin, section.right_margin = Mm(28), Mm(26)
+    doc_grid(section)
+
+
+def landscape(doc):
+    from docx.enum.section import WD_SECTION
+
+    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Mm(297), Mm(210)
+    section.top_margin = section.bottom_margin = Mm(18)
+    section.left_margin = section.right_margin = Mm(15)
+    grid = section._sectPr.find(qn("w:docGrid"))
+    if grid is not None:  # forms are laid out freely, not on the narrative's line grid
+        grid.set(qn("w:type"), "default")
+    return section
+
+
+def para(
+    doc,
+    text: str = "",
+    *,
+    font=BODY_FONT,
+    size=16.0,
+    bold=False,
+    align=None,
+    indent_chars: int = 0,
+    space_after: float = 0,
+):
+    p = doc.add_paragraph()
+    fmt = p.paragraph_format
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    fmt.line_spacing = Pt(28.95) if size >= 14 else Pt(size * 1.4)
+    fmt.space_before = Pt(0)
+    fmt.space_after = Pt(space_after)
+    if indent_chars:
+        fmt.first_line_indent = Pt(size * indent_chars)
+    if align is not None:
+        p.alignment = align
+    if text:
+        set_font(p.add_run(text), font, size, bold)
+    return p
+
+
+def cell_text(
+    cell, text: str, *, size: float = 9, bold: bool = False, align=WD_ALIGN_PARAGRAPH.CENTER
+):
+    cell.text = ""
+    p = cell.paragraphs[0]
+    p.alignment = align
+    fmt = p.paragraph_format
+    fmt.space_after = Pt(0)
+    fmt.first_line_indent = Pt(0)
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    fmt.line_spacing = Pt(size * 1.35)
+    snap = OxmlElement("w:snapToGrid")
+    snap.set(qn("w:val"), "0")
+    p._p.get_or_add_pPr().append(snap)
+    run = p.add_run(text)
+    set_font(run, TABLE_FONT, size, bold)
+    no_condense = OxmlElement("w:spacing")
+    no_condense.set(qn("w:val"), "0")
+    run._element.get_or_add_rPr().append(no_condense)
+
+
+def table(
+    doc,
+    header_rows: list[list[tuple[str, int, int]]],
+    body: list[str],
+    loop: str | None,
+    total: list[str] | None = None,
+    *,
+    size: float = 9,
+    first_col_mm: float | None = None,
+    width_mm: float = 267,
+):
+    """A table with multi-level headers.
+
+    header_rows: per header row, cells as (text, colspan, rowspan); a rowspan>1 cell is merged
+    downwards.  body: the cell templates of the repeated row; loop: the docxtpl loop expression.
+    """
+    ncols = len(body)
+    nrows = len(header_rows) + (3 if loop else 1) + (1 if total else 0)
+    t = doc.add_table(rows=nrows, cols=ncols)
+    t.style = "Table Grid"
+    t.alignment = WD_TABLE_ALIGNMENT.CENTER
+    occupied: set[tuple[int, int]] = set()
+    for r, row in enumerate(header_rows):
+        c = 0
+        for text, colspan, rowspan in row:
+            while (r, c) in occupied:
+                c += 1
+            start = t.cell(r, c)
+            end = t.cell(r + rowspan - 1, c + colspan - 1)
+            merged = start.merge(end) if (colspan > 1 or rowspan > 1) else start
+            cell_text(merged, text, bold=True, size=size)
+            for rr in range(r, r + rowspan):
+                for cc in range(c, c + colspan):
+                    occupied.add((rr, cc))
+            c += colspan
+    r = len(header_rows)
+    if loop:
+        cell_text(t.cell(r, 0), "{%tr for r in " + loop + " %}", align=WD_ALIGN_PARAGRAPH.LEFT)
+        r += 1
+    for c, text in enumerate(body):
+        cell_text(t.cell(r, c), text, size=size)
+    r += 1
+    if loop:
+        cell_text(t.cell(r, 0), "{%tr endfor %}", align=WD_ALIGN_PARAGRAPH.LEFT)
+        r += 1
+    if total:
+        for c, text in enumerate(total):
+            cell_text(t.cell(r, c), text, bold=(c == 0), size=size)
+    if first_col_mm:
+        t.autofit = False
+        rest = (width_mm - first_col_mm) / (ncols - 1)
+        widths = [Mm(first_col_mm)] + [Mm(rest)] * (ncols - 1)
+        for col, width in zip(t._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
+            col.set(qn("w:w"), str(int(width.twips)))
+        for row in t.rows:
+            for c, cell in enumerate(row.cells):
+                cell.width = widths[c]
+    # Repeat the header rows on every page.
+    for hr in range(len(header_rows)):
+        trpr = t.rows[hr]._tr.get_or_add_trPr()
+        el = OxmlElement("w:tblHeader")
+        el.set(qn("w:val"), "true")
+        trpr.append(el)
+    return t
+
+
+def form_title(doc, number: int, title: str, unit_line: str = "填表单位（盖章）：{{ unit }}"):
+    para(doc, f"附表{number}", font=HEADING_FONT, size=12)
+    para(doc, title, font=TITLE_FONT, size=16, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=4)
+    para(doc, unit_line + "　　　　报告期：{{ period_label }}", font=TABLE_FONT, size=10.5)
+
+
+def form_footer(doc, clerk_label: str = "统计员"):
+    para(
+        doc,
+        f"{clerk_label}：{{{{ clerk }}}}　　　　　　批准人：{{{{ approver }}}}　　　　　　"
+        "报送日期：{{ report_date }}",
+        font=TABLE_FONT,
+        size=10.5,
+        space_after=6,
+    )
+
+
+def trio(prefix: str) -> list[str]:
+    return [
+        f"{{{{ {prefix}.count }}}}",
+        f"{{{{ {prefix}.area_10k_m2 }}}}",
+        f"{{{{ {prefix}.cost_10k_yuan }}}}",
+    ]
+
+
+TRIO_HEAD = [("项数", 1, 1), ("面积（万㎡）", 1, 1), ("造价（万元）", 1, 1)]
+
+
+def table1(doc):
+    form_title(
+        doc,
+        1,
+        "河南省建设工程有关责任主体及相关责任人员不良行为记录统计表",
+        "填表单位（公章）：{{ unit }}",
+    )
+    table(
+        doc,
+        [
+            [
+                ("记录编号", 1, 2),
+                ("工程名称", 1, 2),
+                ("责任单位", 1, 2),
+                ("责任人", 2, 1),
+                ("不良行为事实", 1, 2),
+                ("对应省不良记录管理办法条款", 1, 2),
+                ("记录人", 1, 2),
+                ("记录日期", 1, 2),
+                ("批准人", 1, 2),
+                ("批准日期", 1, 2),
+            ],
+            [("姓名", 1, 1), ("职务", 1, 1)],
+        ],
+        [
+            "{{ r.record_no }}",
+            "{{ r.project_name }}",
+            "{{ r.responsible_unit }}",
+            "{{ r.person_name }}",
+            "{{ r.person_title }}",
+            "{{ r.fact }}",
+            "{{ r.clause }}",
+            "{{ r.recorder }}",
+            "{{ r.record_date }}",
+            "{{ r.approver }}",
+            "{{ r.approval_date }}",
+        ],
+        "t1.rows",
+    )
+    para(
+        doc,
+        "备注：责任单位指建设单位、勘察单位、设计单位、施工单位、监理单位、检测机构、"
+        "施工图审查机构及其它有关单位。",
+        font=TABLE_FONT,
+        size=9,
+    )
+    form_footer(doc, "填表人")
+
+
+def table2(doc):
+    form_title(doc, 2, "河南省建设工程质量责任主体行政处罚记录表", "填表单位（公章）：{{ unit }}")
+    table(
+        doc,
+        [
+            [
+                (h, 1, 1)
+                for h in (
+                    "记录编号",
+                    "工程名称",
+                    "责任单位",
+                    "时间",
+                    "违法违规事实",
+                    "处罚依据",
+                    "处罚内容",
+                    "处罚情况",
+                    "处理情况",
+                )
+            ]
+        ],
+        [
+            "{{ r.record_no }}",
+            "{{ r.project_name }}",
+            "{{ r.responsible_unit }}",
+            "{{ r.date }}",
+            "{{ r.fact }}",
+            "{{ r.basis }}",
+            "{{ r.content }}",
+            "{{ r.status }}",
+            "{{ r.handling }}",
+        ],
+        "t2.rows",
+    )
+    form_footer(doc, "填表人")
+
+
+def table3(doc):
+    form_title(doc, 3, "河南省建设工程质量监督在建工程明细表", "填表单位（公章）：{{ unit }}")
+    table(
+        doc,
+        [
+            [
+                (h, 1, 1)
+                for h in (
+                    "序号",
+                    "工程质量监督注册号",
+                    "工程名称",
+                    "结构类型",
+                    "建筑面积（平方米）",
+                    "工程造价（万元）",
+                    "施工单位",
+                    "监理单位",
+                    "形象进度",
+                    "备注",
+                )
+            ]
+        ],
+        [
+            "{{ r.seq }}",
+            "{{ r.registration_no }}",
+            "{{ r.project_name }}",
+            "{{ r.structure_type }}",
+            "{{ r.area_m2 }}",
+            "{{ r.cost_10k_yuan }}",
+            "{{ r.constructor }}",
+            "{{ r.supervisor }}",
+            "{{ r.progress }}",
+            "{{ r.remarks }}",
+        ],
+        "t3.rows",
+    )
+    form_footer(doc)
+
+
+def table4(doc):
+    form_title(doc, 4, "河南省建设工程质量监督竣工工程明细表", "填表单位（公章）：{{ unit }}")
+    table(
+        doc,
+        [
+            [
+                (h, 1, 1)
+                for h in (
+                    "序号",
+                    "工程质量监督注册号",
+                    "工程名称",
+                    "结构类型",
+                    "建筑面积（平方米）",
+                    "工程造价（万元）",
+                    "施工单位",
+                    "监理单位",
+                    "竣工日期",
+                    "竣工验收结论",
+                    "备案日期",
+                    "备案结论",
+                )
+            ]
+        ],
+        [
+            "{{ r.seq }}",
+            "{{ r.registration_no }}",
+            "{{ r.project_name }}",
+            "{{ r.structure_type }}",
+            "{{ r.area_m2 }}",
+            "{{ r.cost_10k_yuan }}",
+            "{{ r.constructor }}",
+            "{{ r.supervisor }}",
+            "{{ r.completion_date }}",
+            "{{ r.completion_conclusion }}",
+            "{{ r.filing_date }}",
+            "{{ r.filing_conclusion }}",
+        ],
+        "t4.rows",
+    )
+    form_footer(doc)
+
+
+def _summary_table(doc, number: int, title: str, heads: list[str], key: str, filed_cols: int):
+    form_title(doc, number, title)
+    filed = TRIO_HEAD[:filed_cols]
+    header = [
+        [("市、县（市）", 1, 2)]
+        + [(h, 3, 1) for h in heads[:4]]
+        + [(heads[4], filed_cols, 1), (heads[5], 2, 1), (heads[6], 1, 2), (heads[7], 3, 1)],
+        TRIO_HEAD * 4
+        + filed
+        + [
+            ("项数", 1, 1),
+            ("面积", 1, 1),
+            ("项数", 1, 1),
+            ("死亡人数", 1, 1),
+            ("经济损失（万元）", 1, 1),
+        ],
+    ]
+
+    def row(prefix: str) -> list[str]:
+        filed_cells = trio(f"{prefix}.filed")[:filed_cols]
+        return (
+            trio(f"{prefix}.carried_over")
+            + trio(f"{prefix}.registered")
+            + trio(f"{prefix}.under_construction")
+            + trio(f"{prefix}.completed")
+            + filed_cells
+            + [
+                f"{{{{ {prefix}.filing_rate.count_pct }}}}",
+                f"{{{{ {prefix}.filing_rate.area_pct }}}}",
+                f"{{{{ {prefix}.satisfaction_pct }}}}",
+                f"{{{{ {prefix}.accidents.count }}}}",
+                f"{{{{ {prefix}.accidents.deaths }}}}",
+                f"{{{{ {prefix}.accidents.loss_10k_yuan }}}}",
+            ]
+        )
+
+    body = ["{{ r.org_name }}"] + row("r")
+    total = ["合计"] + row(f"{key}.total")
+    table(doc, header, body, f"{key}.rows", total, size=7.5, first_col_mm=20)
+    para(
+        doc,
+        "填表说明：1、在建工程：已办理监督注册手续，尚未完工或已完工，但未进行竣工验收的工程；"
+        "2、竣工工程：已办理监督注册手续，已通过竣工验收的工程；3、质量备案率：已办理质量备案"
+        "手续的工程/竣工工程；4、用户满意率：用户评价为满意的工程（项数）/已办理质量备案手续的"
+        "工程；5、接转工程：上一季（年）度在建工程。",
+        font=TABLE_FONT,
+        size=8,
+    )
+    form_footer(doc)
+
+
+def table5(doc):
+    _summary_table(
+        doc,
+        5,
+        "河南省建设工程质量监督季度统计表",
+        [
+            "上季度接转工程",
+            "本季度新注册工程",
+            "本季度在建工程",
+            "本季度竣工工程",
+            "本季度质量备案工程",
+            "季度质量备案率（%）",
+            "用户满意率（%）",
+            "本季度发生工程质量事故",
+        ],
+        "t5",
+        3,
+    )
+
+
+def table7(doc):
+    _summary_table(
+        doc,
+        7,
+        "河南省建设工程质量监督年度统计表",
+        [
+            "上年度接转工程",
+            "本年度新注册工程",
+            "截止到年底在建工程",
+            "截止到年底竣工工程",
+            "本年度备案工程",
+            "本年度质量备案率（%）",
+            "用户满意率（%）",
+            "本年度发生工程质量事故",
+        ],
+        "t7",
+        2,
+    )
+
+
+def table6(doc):
+    form_title(doc, 6, "河南省建设工程质量监督季（年）度分类统计表")
+    header = [
+        [
+            ("项目", 1, 2),
+            ("{{ t6.span }}新注册项目", 3, 1),
+            ("{{ t6.span }}竣工工程", 3, 1),
+            ("{{ t6.span }}质量备案工程", 4, 1),
+            ("{{ t6.span }}在建工程", 3, 1),
+        ],
+        TRIO_HEAD * 2 + TRIO_HEAD + [("备案率（项%）", 1, 1)] + TRIO_HEAD,
+    ]
+    body = (
+        ["{{ r.label }}"]
+        + trio("r.registered")
+        + trio("r.completed")
+        + trio("r.filed")
+        + ["{{ r.filing_rate_count_pct }}"]
+        + trio("r.under_construction")
+    )
+    table(doc, header, body, "t6.rows", size=8, first_col_mm=42)
+    form_footer(doc)
+
+
+def narrative(doc):
+    para(doc, "{{ title }}", font=TITLE_FONT, size=22, align=WD_ALIGN_PARAGRAPH.CENTER)
+    para(doc, "{{ unit }}　{{ report_date }}", size=16, align=WD_ALIGN_PARAGRAPH.CENTER)
+    para(doc)
+    para(doc, "{%p for s in narrative %}")
+    para(doc, "{{ s.number }}、{{ s.heading }}", font=HEADING_FONT, size=16, indent_chars=2)
+    para(doc, "{%p for text in s.paragraphs %}")
+    para(doc, "{{ text }}", indent_chars=2)
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p endfor %}")
+    para(doc)
+    para(doc, "填表单位：{{ unit }}　　填表人：{{ clerk }}　　批准人：{{ approver }}", size=16)
+
+
+def build(kind: str) -> Document:
+    doc = Document()
+    normal = doc.styles["Normal"]
+    set_font(normal, BODY_FONT, 16)
+    condense(normal)
+    portrait(doc.sections[0])
+    narrative(doc)
+    for builder in (table1, table2, table3, table4, table5, table6):
+        landscape(doc)
+        builder(doc)
+    if kind == "annual":
+        landscape(doc)
+        table7(doc)
+    props = doc.core_properties
+    props.title = "建设工程质量分析报告"
+    props.author = "河南省建设工程质量分析报告系统"
+    return doc
+
+
+def main() -> None:
+    OUT.mkdir(exist_ok=True)
+    for kind in ("quarterly", "annual"):
+        path = OUT / f"{kind}_report.docx"
+        build(kind).save(path)
+        print(f"wrote {path}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
