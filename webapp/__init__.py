@@ -60,9 +60,9 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
-    from flask_smorest import Api
+    from webapp.api import HqrApi
 
-    app.extensions["hqr_api"] = Api(app)
+    app.extensions["hqr_api"] = HqrApi(app)
 
     from webapp import web
 

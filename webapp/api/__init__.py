@@ -15,9 +15,16 @@ from flask_smorest import Api, Blueprint
 from webapp.auth.throttle import throttled
 from webapp.core import operations
 from webapp.core.errors import DomainError, PermissionDenied
-from webapp.core.schemas import MeSchema, TokenRequestSchema, TokenSchema
+from webapp.core.schemas import ErrorSchema, MeSchema, TokenRequestSchema, TokenSchema
 from webapp.extensions import csrf
 from webapp.web import keep_transaction
+
+
+class HqrApi(Api):
+    """flask-smorest's Api documenting our error body ({"code": str, "message": 中文, ...})."""
+
+    ERROR_SCHEMA = ErrorSchema
+
 
 auth_bp = Blueprint(
     "api_auth", __name__, url_prefix="/api/v1/auth", description="认证：获取访问令牌"
@@ -43,7 +50,8 @@ def require_login() -> Any:
 @auth_bp.route("/tokens", methods=["POST"])
 @auth_bp.arguments(TokenRequestSchema)
 @auth_bp.response(201, TokenSchema)
-@auth_bp.alt_response(401, description="用户名或密码错误")
+@auth_bp.alt_response(401, schema=ErrorSchema, description="用户名或密码错误")
+@auth_bp.alt_response(429, schema=ErrorSchema, description="登录失败次数过多")
 @throttled
 def issue_token(body: dict[str, str]) -> Any:
     """Exchange a username and password for a bearer token (only its hash is stored)."""
@@ -63,6 +71,7 @@ me_bp.before_request(require_login)
 
 @me_bp.route("/me")
 @me_bp.response(200, MeSchema)
+@me_bp.alt_response(401, schema=ErrorSchema, description="未登录或令牌失效")
 def me() -> Any:
     """The authenticated user with their organisation and roles."""
     return current_user

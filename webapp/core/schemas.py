@@ -31,3 +31,14 @@ class MeSchema(Schema):
     full_name = fields.String(required=True)
     org = fields.Nested(OrgSchema, required=True)
     roles = fields.Function(lambda u: sorted(r.value for r in u.roles))
+
+
+class ErrorSchema(Schema):
+    """Every error answer of the API (and of pages asked for JSON)."""
+
+    code = fields.String(
+        required=True, metadata={"description": "machine code: forbidden, not_found, invalid…"}
+    )
+    message = fields.String(required=True, metadata={"description": "中文说明"})
+    errors = fields.Raw(metadata={"description": "details: invalid fields, refused rows…"})
+    incident = fields.String(metadata={"description": "incident id of an unexpected error"})
