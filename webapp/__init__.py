@@ -47,6 +47,9 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     from webapp.core import clock
 
     clock.set_timezone(app.config["TIMEZONE"])
+    from webapp.core.logging import configure as configure_logging
+
+    configure_logging()
 
     db.init_app(app)
     with app.app_context():

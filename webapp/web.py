@@ -141,7 +141,7 @@ def init_app(app: Flask) -> None:
     def _unexpected(err: Exception) -> Any:
         db.session.rollback()
         incident = uuid.uuid4().hex[:12]
-        log.exception("incident %s on %s %r", incident, request.method, request.path)
+        log.exception("incident %s on %s %s", incident, request.method, request.full_path)
         message = f"系统内部错误，请联系系统管理员并提供事件编号 {incident}。"
         if wants_json():
             return jsonify(code="internal", message=message, incident=incident), 500

@@ -77,3 +77,13 @@ def test_sections_require_login_and_permission(client, logged_in):
     clerk = logged_in("clerk", "410102")
     assert clerk.get("/section/ledger").status_code == 200
     assert clerk.get("/section/audit").status_code == 403
+
+
+def test_user_text_cannot_forge_log_lines(caplog):
+    import logging
+
+    forged = "x\n2026-01-01 INFO admin logged in\u2028"
+    logging.getLogger("webapp.anything").warning("login failed for %s", forged)
+    message = caplog.records[-1].getMessage()
+    assert "\n" not in message and "\u2028" not in message
+    assert message == "login failed for x\\n2026-01-01 INFO admin logged in\\u2028"
