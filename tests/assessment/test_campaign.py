@@ -75,7 +75,7 @@ def test_self_assessment_clerk_fills_leader_approves(open_campaign, make_user):
     assert unit.state == UnitState.SELF_SUBMITTED
     assert [a.action for a in audits("assessment.self_return")] == ["assessment.self_return"]
     assert len(audits("assessment.self_submit")) == 2
-    assert audits("assessment.self_save")[0].after["self_total"] == "98.5"
+    assert audits("assessment.self_save")[0].after["self_total"] == "98.50"
 
 
 def test_self_assessment_needs_summary_and_other_units_are_refused(open_campaign, make_user):
@@ -198,8 +198,9 @@ def test_two_assessors_are_averaged(open_campaign, province_staff):
     judging.score_unit(province_staff["assessor2"], unit.id, {})
     items = judging.final_items(unit)
     assert items["1.6"] == Decimal("1.50")  # (1 + 2) / 2
-    sections, total = judging.final_sections(unit)
-    assert total == Decimal("99.50")
+    final = judging.final_scores(unit)
+    assert final.total == Decimal("99.50")
+    assert final.sections["住房城乡建设主管部门"] == Decimal("59.50")
     row = db.session.execute(
         select(ItemScore).where(ItemScore.item_id == "1.6", ItemScore.note != "")
     ).scalar_one()

@@ -57,7 +57,7 @@ def test_fujian2_hand_computed(f2):
     }
     assert result.total == Decimal("84.0")
     assert all(isinstance(v, Decimal) for v in result.items.values())
-    assert result.to_dict()["total"] == "84.0"
+    assert result.to_dict()["total"] == "84.00"
 
 
 def test_fujian3_hand_computed_with_halves(f3):
@@ -108,3 +108,9 @@ def test_top_five_and_bottom_three_include_ties_at_the_boundary():
     best, worst = top_and_bottom(scores, 5, 3)
     assert sorted(best) == list("abcdef")
     assert sorted(worst) == list("hij")
+
+
+def test_a_large_tie_is_never_both_best_and_worst():
+    scores = {k: Decimal(100) for k in "abcdefg"} | {"z": Decimal(90)}
+    best, worst = top_and_bottom(scores, 5, 3)
+    assert sorted(best) == list("abcdefg") and worst == ["z"]

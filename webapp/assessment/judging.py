@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from webapp.assessment import access
 from webapp.assessment.models import (
     AssessmentCampaign,
     CampaignState,
@@ -22,7 +21,7 @@ from webapp.assessment.models import (
     UnitState,
 )
 from webapp.assessment.operations import get_campaign, get_unit, write_scores
-from webapp.assessment.scoring import ZERO, mean, rank, top_and_bottom
+from webapp.assessment.scoring import ZERO, SheetScore, mean, rank, top_and_bottom
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, InvalidInput
 from webapp.core.models import User
@@ -126,13 +125,29 @@ def final_items(unit: UnitAssessment) -> dict[str, Decimal] | None:
     return items
 
 
-def final_sections(unit: UnitAssessment) -> tuple[dict[str, Decimal], Decimal] | None:
-    items = final_items(unit)
-    if items is None:
-        return None
+def sheet_score(unit: UnitAssessment, items: Mapping[str, Decimal]) -> SheetScore:
+    """Item scores → section subtotals and total (a missing item counts 0)."""
     sheet = unit.campaign.sheet.parsed()
-    sections = {s.name: sum((items[i.id] for i in s.items), ZERO) for s in sheet.sections}
-    return sections, sum(sections.values(), ZERO)
+    result = SheetScore()
+    for section in sheet.sections:
+        subtotal = ZERO
+        for item in section.items:
+            value = items.get(item.id, ZERO)
+            result.items[item.id] = value
+            subtotal += value
+        result.sections[section.name] = subtotal
+        result.total += subtotal
+    return result
+
+
+def final_scores(unit: UnitAssessment) -> SheetScore | None:
+    items = final_items(unit)
+    return None if items is None else sheet_score(unit, items)
+
+
+def self_scores(unit: UnitAssessment) -> SheetScore | None:
+    rows = {s.item_id: s.score for s in unit.scores if s.phase == Phase.SELF.value}
+    return sheet_score(unit, rows) if rows else None
 
 
 def override_item_score(
@@ -194,11 +209,11 @@ def _rank(campaign: AssessmentCampaign) -> list[dict[str, Any]]:
     missing = []
     totals: dict[int, Decimal] = {}
     for unit in campaign.units:
-        result = final_sections(unit)
+        result = final_scores(unit)
         if result is None:
             missing.append(unit.org.name)
         else:
-            totals[unit.id] = result[1]
+            totals[unit.id] = result.total
     if missing:
         raise InvalidInput(f"以下单位尚未评分，不能排名：{'、'.join(missing)}。", details=missing)
     ranks = rank(totals.items())
@@ -331,12 +346,12 @@ def approve_results(
 
 
 __all__ = [
-    "access",
     "approve_results",
     "close_self_assessment",
     "compute_ranking",
     "final_items",
-    "final_sections",
+    "final_scores",
+    "self_scores",
     "override_item_score",
     "ranking",
     "score_unit",

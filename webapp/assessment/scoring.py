@@ -44,11 +44,16 @@ class SheetScore:
     total: Decimal = ZERO
 
     def to_dict(self) -> dict[str, Any]:
+        """Scores as decimal strings with two places ("97.50")."""
         return {
-            "items": {k: str(v) for k, v in self.items.items()},
-            "sections": {k: str(v) for k, v in self.sections.items()},
-            "total": str(self.total),
+            "items": {k: cents(v) for k, v in self.items.items()},
+            "sections": {k: cents(v) for k, v in self.sections.items()},
+            "total": cents(self.total),
         }
+
+
+def cents(value: Decimal) -> str:
+    return str(value.quantize(CENT, rounding=ROUND_HALF_UP))
 
 
 def score_item(item: Item, judgment: Judgment | None) -> Decimal:
@@ -155,9 +160,12 @@ def top_and_bottom(scores: Mapping[K, Decimal], top: int, bottom: int) -> tuple[
     """Units among the ``top`` best and the ``bottom`` worst; ties at a boundary are all in.
 
     A unit is in the top ``n`` when fewer than ``n`` units scored strictly more, and in the
-    bottom ``n`` when fewer than ``n`` scored strictly less.
+    bottom ``n`` when fewer than ``n`` scored strictly less and it is not in the top (a large
+    tie must not put a unit among both the best and the worst).
     """
     values = list(scores.values())
     best = [k for k, v in scores.items() if sum(1 for o in values if o > v) < top]
-    worst = [k for k, v in scores.items() if sum(1 for o in values if o < v) < bottom]
+    worst = [
+        k for k, v in scores.items() if sum(1 for o in values if o < v) < bottom and k not in best
+    ]
     return best, worst
