@@ -9,196 +9,51 @@ Scoring, ranking and results are in :mod:`webapp.assessment.judging`; the site s
 
 from __future__ import annotations
 
-import hashlib
-import json
-import secrets
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from webapp.assessment import access
 from webapp.assessment.models import (
     AssessmentCampaign,
     CampaignState,
-    EvidenceFile,
     ItemScore,
     Phase,
-    ScoreSheet,
     UnitAssessment,
     UnitState,
 )
 from webapp.assessment.scoring import parse_judgments, score_sheet
-from webapp.assessment.sheet import (
-    KIND_LABELS,
-    bundled_sheets,
-    canonical_json,
-    content_hash,
-    parse_sheet,
-    read_sheet_file,
-)
+from webapp.assessment.sheet import KIND_LABELS
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from webapp.core.models import User
 from webapp.core.permissions import require
 from webapp.extensions import db
 
-#: Evidence files: accepted extensions and the most files per unit and phase.
-EVIDENCE_EXTENSIONS = {
-    "pdf", "doc", "docx", "xls", "xlsx", "jpg", "jpeg", "png", "zip", "ofd", "wps", "txt",
-}  # fmt: skip
-MAX_EVIDENCE_FILES = 50
 SUMMARY_MAX = 20000
 NOTE_MAX = 2000
 
-
-# Sheets -----------------------------------------------------------------------------------------
-def get_sheet(sheet_id: int) -> ScoreSheet:
-    sheet = db.session.get(ScoreSheet, sheet_id)
-    if sheet is None:
-        raise NotFound("评分表不存在。")
-    return sheet
-
-
-def _next_version(kind: str, year: int) -> int:
-    current = db.session.execute(
-        select(func.max(ScoreSheet.version)).where(ScoreSheet.kind == kind, ScoreSheet.year == year)
-    ).scalar_one()
-    return (current or 0) + 1
-
-
-def _store_sheet(
-    actor: User | None, content: dict[str, Any], source_name: str | None, *, active: bool
-) -> ScoreSheet:
-    parsed = parse_sheet(content)
-    digest = content_hash(content)
-    duplicate = db.session.execute(
-        select(ScoreSheet).where(
-            ScoreSheet.kind == parsed.kind,
-            ScoreSheet.year == parsed.year,
-            ScoreSheet.content_hash == digest,
-        )
-    ).scalar_one_or_none()
-    if duplicate is not None:
-        raise Conflict(f"相同内容的评分表已存在（{duplicate.label}）。")
-    row = ScoreSheet(
-        kind=parsed.kind,
-        year=parsed.year,
-        version=_next_version(parsed.kind, parsed.year),
-        name=parsed.name,
-        content=content,
-        content_hash=digest,
-        is_active=False,
-        loaded_by_id=actor.id if actor else None,
-        loaded_at=clock.now(),
-        source_name=(source_name or "")[:200] or None,
-    )
-    db.session.add(row)
-    db.session.flush()
-    if active:
-        _activate(row)
-    audit.record(
-        "assessment.sheet_load",
-        actor=actor,
-        object_type="assessment_sheet",
-        object_id=row.id,
-        after={
-            "kind": row.kind,
-            "year": row.year,
-            "version": row.version,
-            "hash": digest,
-            "active": row.is_active,
-            "source": row.source_name,
-        },
-    )
-    return row
-
-
-def _activate(row: ScoreSheet) -> None:
-    for other in db.session.execute(
-        select(ScoreSheet).where(
-            ScoreSheet.kind == row.kind, ScoreSheet.year == row.year, ScoreSheet.id != row.id
-        )
-    ).scalars():
-        other.is_active = False
-    row.is_active = True
-    db.session.flush()
-
-
-def install_bundled_sheets(actor: User | None = None) -> list[ScoreSheet]:
-    """Load the repository's sheet files not yet in the database (idempotent, by content hash).
-
-    A bundled sheet becomes active when its kind and year have no active version yet.
-    """
-    created = []
-    for path in bundled_sheets():
-        content = read_sheet_file(path)
-        parsed = parse_sheet(content)
-        exists = db.session.execute(
-            select(ScoreSheet.id).where(ScoreSheet.content_hash == content_hash(content))
-        ).first()
-        if exists:
-            continue
-        has_active = db.session.execute(
-            select(ScoreSheet.id).where(
-                ScoreSheet.kind == parsed.kind,
-                ScoreSheet.year == parsed.year,
-                ScoreSheet.is_active.is_(True),
-            )
-        ).first()
-        created.append(_store_sheet(actor, content, path.name, active=not has_active))
-    return created
-
-
-def upload_sheet(actor: User, data: bytes, filename: str) -> ScoreSheet:
-    """A new version of a sheet from an uploaded file: validated, stored inactive."""
-    require(actor, "assessment.sheets")
-    parse_sheet(data)  # refuses a sheet that does not add up, naming the problems
-    content = json.loads(canonical_json(json.loads(data, parse_float=Decimal)))
-    return _store_sheet(actor, content, filename, active=False)
-
-
-def activate_sheet(actor: User, sheet_id: int) -> ScoreSheet:
-    require(actor, "assessment.sheets")
-    row = get_sheet(sheet_id)
-    row.parsed()  # validated again: a sheet that does not add up never becomes active
-    before = [
-        s.id
-        for s in db.session.execute(
-            select(ScoreSheet).where(
-                ScoreSheet.kind == row.kind,
-                ScoreSheet.year == row.year,
-                ScoreSheet.is_active.is_(True),
-            )
-        ).scalars()
-    ]
-    _activate(row)
-    audit.record(
-        "assessment.sheet_activate",
-        actor=actor,
-        object_type="assessment_sheet",
-        object_id=row.id,
-        before={"active": before},
-        after={"active": [row.id]},
-    )
-    return row
-
-
-def choose_sheet(kind: str, year: int) -> ScoreSheet:
-    """The active sheet of the kind for the year, else the latest active one of the kind."""
-    active = select(ScoreSheet).where(ScoreSheet.kind == kind, ScoreSheet.is_active.is_(True))
-    row = db.session.execute(active.where(ScoreSheet.year == year)).scalar_one_or_none()
-    if row is None:
-        row = db.session.execute(
-            active.order_by(ScoreSheet.year.desc()).limit(1)
-        ).scalar_one_or_none()
-    if row is None:
-        raise DomainError(f"没有已启用的{KIND_LABELS.get(kind, kind)}评分表，请先上传并启用。")
-    return row
+# Sheets and evidence live in their own modules; re-exported so that callers (pages, API, the
+# workflow engine) find every verb of the feature here.
+from webapp.assessment.evidence import (  # noqa: E402,F401
+    EVIDENCE_EXTENSIONS,
+    MAX_EVIDENCE_FILES,
+    add_evidence,
+    evidence_dir,
+    evidence_path,
+    get_evidence,
+    max_evidence_bytes,
+)
+from webapp.assessment.sheet_store import (  # noqa: E402,F401
+    activate_sheet,
+    choose_sheet,
+    get_sheet,
+    install_bundled_sheets,
+    upload_sheet,
+)
 
 
 # Campaigns --------------------------------------------------------------------------------------
@@ -464,84 +319,3 @@ def return_self_assessment(actor: User, unit_id: int, reason: str) -> UnitAssess
         message=unit.return_reason,
     )
     return unit
-
-
-# Evidence ---------------------------------------------------------------------------------------
-def evidence_dir() -> Path:
-    configured = current_app.config.get("ASSESSMENT_EVIDENCE_DIR")
-    path = Path(configured) if configured else Path(current_app.instance_path) / "evidence"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def evidence_path(file: EvidenceFile) -> Path:
-    return evidence_dir() / file.stored_name
-
-
-def max_evidence_bytes() -> int:
-    return int(current_app.config.get("ASSESSMENT_MAX_FILE_MB", 10)) * 1024 * 1024
-
-
-def add_evidence(actor: User, unit_id: int, filename: str, data: bytes) -> EvidenceFile:
-    """Store an evidence file under a server-generated name (self or assessor phase)."""
-    unit = get_unit(unit_id)
-    if unit.campaign.state == CampaignState.SELF_ASSESSMENT.value:
-        require(actor, "assessment.self", unit.org)
-        if unit.state != UnitState.DRAFT.value:
-            raise Conflict("自评已提交，退回后才能上传材料。")
-        phase = Phase.SELF
-    else:
-        require(actor, "assessment.score", unit.org)
-        if unit.campaign.state != CampaignState.SCORING.value:
-            raise Conflict("考核评分已结束。")
-        phase = Phase.ASSESSOR
-    name = Path(filename or "").name.strip()
-    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if ext not in EVIDENCE_EXTENSIONS:
-        allowed = "、".join(sorted(EVIDENCE_EXTENSIONS))
-        raise InvalidInput(f"不支持的文件类型，允许：{allowed}。")
-    if not data:
-        raise InvalidInput("文件为空。")
-    limit = max_evidence_bytes()
-    if len(data) > limit:
-        raise InvalidInput(f"文件超过 {limit // (1024 * 1024)} MB 的大小限制。")
-    count = sum(1 for f in unit.evidence if f.phase == phase.value)
-    if count >= MAX_EVIDENCE_FILES:
-        raise InvalidInput(f"每个单位最多上传 {MAX_EVIDENCE_FILES} 个文件。")
-    stored = f"{secrets.token_hex(16)}.{ext}"
-    file = EvidenceFile(
-        phase=phase.value,
-        stored_name=stored,
-        original_name=name[:200],
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        uploaded_by_id=actor.id,
-        uploaded_at=clock.now(),
-    )
-    unit.evidence.append(file)
-    db.session.flush()
-    # Written before the commit: a rolled-back upload leaves an unreferenced file, never a
-    # reference to a missing one.
-    evidence_path(file).write_bytes(data)
-    audit.record(
-        "assessment.evidence_add",
-        actor=actor,
-        org=unit.org,
-        object_type="assessment_evidence",
-        object_id=file.id,
-        after={
-            "unit": unit.id,
-            "name": file.original_name,
-            "size": file.size,
-            "sha256": file.sha256,
-        },
-    )
-    return file
-
-
-def get_evidence(actor: User, file_id: int) -> EvidenceFile:
-    file = db.session.get(EvidenceFile, file_id)
-    if file is None:
-        raise NotFound("文件不存在。")
-    require(actor, "assessment.view", file.unit.org)
-    return file
