@@ -27,6 +27,7 @@ $(VENDOR_STAMP): package.json package-lock.json scripts/vendor.sh
 db: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo seed
+	$(BIN)/flask assessment load-sheets
 
 run: install vendor db
 	@$(BIN)/flask demo accounts

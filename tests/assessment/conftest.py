@@ -1,0 +1,76 @@
+"""Fixtures of the assessment tests: the bundled sheets, users and a campaign factory."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from webapp.assessment.sampling import CandidateProject
+from webapp.assessment.sheet import SHEETS_DIR
+from webapp.core.models import Org, User
+from webapp.extensions import db
+
+
+def sheet_data(kind: str = "fujian2") -> dict[str, Any]:
+    return copy.deepcopy(json.loads((SHEETS_DIR / f"{kind}_2026.json").read_text("utf-8")))
+
+
+@pytest.fixture
+def sheets() -> None:
+    from webapp.assessment.operations import install_bundled_sheets
+
+    install_bundled_sheets(None)
+    db.session.commit()
+
+
+@pytest.fixture
+def province_staff(make_user: Callable[..., User]) -> dict[str, User]:
+    return {
+        "admin": make_user("admin", "410000"),
+        "assessor": make_user("assessor", "410000"),
+        "assessor2": make_user("assessor", "410000", "assessor2_410000"),
+        "leader": make_user("leader", "410000"),
+        "reviewer": make_user("reviewer", "410000"),
+    }
+
+
+@pytest.fixture
+def open_campaign(sheets: None, province_staff: dict[str, User]) -> Callable[..., Any]:
+    from webapp.assessment.operations import open_campaign as op
+
+    def _open(kind: str = "fujian3", year: int = 2025, **kw: Any) -> Any:
+        campaign = op(province_staff["admin"], kind, year, **kw)
+        db.session.commit()
+        return campaign
+
+    return _open
+
+
+def unit_of(campaign: Any, code: str) -> Any:
+    return next(u for u in campaign.units if u.org.code == code)
+
+
+def fake_candidates(own: int = 8, county: int = 4, direct: int = 5) -> Callable[..., Any]:
+    """A ledger stand-in: each city has ``own`` projects and ``county`` in its first county."""
+
+    def source(org: Org, year: int) -> list[CandidateProject]:
+        if org.tier == "city":
+            out = [
+                CandidateProject(f"{org.code}-{n:03d}", f"{org.name}保障房{n}号", org.code)
+                for n in range(own)
+            ]
+            child = org.children[0].code if org.children else org.code + "X"
+            out += [
+                CandidateProject(f"{child}-{n:03d}", f"县保障房{n}号", child) for n in range(county)
+            ]
+            return out
+        return [
+            CandidateProject(f"{org.code}-{n:03d}", f"{org.name}安置房{n}号", org.code)
+            for n in range(direct)
+        ]
+
+    return source

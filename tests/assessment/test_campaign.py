@@ -1,0 +1,235 @@
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from tests.assessment.conftest import unit_of
+from webapp.assessment import judging, operations
+from webapp.assessment.models import CampaignState, ItemScore, ScoreOverride, UnitState
+from webapp.core.errors import Conflict, DomainError, InvalidInput, PermissionDenied
+from webapp.core.models import AuditRecord
+from webapp.extensions import db
+
+
+def audits(action: str) -> list[AuditRecord]:
+    return list(
+        db.session.execute(select(AuditRecord).where(AuditRecord.action == action)).scalars()
+    )
+
+
+def test_open_campaign_creates_every_city_and_direct_county(open_campaign, make_user):
+    campaign = open_campaign("fujian2", 2026)
+    assert campaign.state == CampaignState.SELF_ASSESSMENT
+    assert len(campaign.units) == 28  # 18 cities + 10 directly administered counties
+    assert {u.org.tier for u in campaign.units} == {"city", "direct_county"}
+    assert campaign.self_due == date(2026, 11, 30)
+    assert campaign.sheet.kind == "fujian2" and campaign.sheet.is_active
+    (rec,) = audits("assessment.campaign_open")
+    assert rec.after["kind"] == "fujian2" and len(rec.after["units"]) == 28
+    with pytest.raises(Conflict):
+        open_campaign("fujian2", 2026)
+
+
+def test_only_the_province_opens_a_campaign(sheets, make_user):
+    for role, code in (("clerk", "410100"), ("leader", "410100"), ("clerk", "410000")):
+        with pytest.raises(PermissionDenied):
+            operations.open_campaign(make_user(role, code), "fujian3", 2025)
+
+
+def test_fujian2_sample_sizes_are_fixed(open_campaign):
+    with pytest.raises(InvalidInput, match="每个省辖市查看6个项目"):
+        open_campaign("fujian2", 2026, sample_city=4)
+
+
+def self_assess(unit_id, clerk, leader, judgments=None, summary="全年工作总结"):
+    operations.save_self_assessment(
+        clerk, unit_id, judgments=judgments or {}, summary=summary, notes={"1.1": "见附件"}
+    )
+    operations.submit_self_assessment(clerk, unit_id)
+    operations.approve_self_assessment(leader, unit_id, "同意上报")
+    db.session.commit()
+
+
+def test_self_assessment_clerk_fills_leader_approves(open_campaign, make_user):
+    campaign = open_campaign("fujian3", 2025)
+    unit = unit_of(campaign, "410100")
+    clerk, leader = make_user("clerk", "410100"), make_user("leader", "410100")
+    operations.save_self_assessment(
+        clerk, unit.id, judgments={"2.3": {"unmet": ["a"]}}, summary="总结"
+    )
+    assert unit.self_total == Decimal("98.5")
+    rows = [s for s in unit.scores if s.phase == "self"]
+    assert len(rows) == 20 and {r.scorer_id for r in rows} == {clerk.id}
+    with pytest.raises(PermissionDenied):  # a clerk does not approve
+        operations.approve_self_assessment(clerk, unit.id)
+    operations.submit_self_assessment(clerk, unit.id)
+    with pytest.raises(Conflict):  # no editing while the leader reviews
+        operations.save_self_assessment(clerk, unit.id, judgments={})
+    operations.return_self_assessment(leader, unit.id, "请补充佐证材料")
+    assert unit.state == UnitState.DRAFT and unit.return_reason == "请补充佐证材料"
+    operations.submit_self_assessment(clerk, unit.id)
+    operations.approve_self_assessment(leader, unit.id)
+    assert unit.state == UnitState.SELF_SUBMITTED
+    assert [a.action for a in audits("assessment.self_return")] == ["assessment.self_return"]
+    assert len(audits("assessment.self_submit")) == 2
+    assert audits("assessment.self_save")[0].after["self_total"] == "98.50"
+
+
+def test_self_assessment_needs_summary_and_other_units_are_refused(open_campaign, make_user):
+    campaign = open_campaign()
+    unit = unit_of(campaign, "410100")
+    clerk = make_user("clerk", "410100")
+    with pytest.raises(InvalidInput, match="尚未填写自评评分表；尚未填写全年活动情况书面总结"):
+        operations.submit_self_assessment(clerk, unit.id)
+    with pytest.raises(PermissionDenied):
+        operations.save_self_assessment(make_user("clerk", "410200"), unit.id, judgments={})
+    with pytest.raises(PermissionDenied):  # a county below the city does not fill it either
+        operations.save_self_assessment(make_user("clerk", "410102"), unit.id, judgments={})
+
+
+def test_submitter_cannot_approve_own_self_assessment(open_campaign, make_user):
+    unit = unit_of(open_campaign(), "410181")
+    both = make_user(["clerk", "leader"], "410181")
+    operations.save_self_assessment(both, unit.id, judgments={}, summary="总结")
+    operations.submit_self_assessment(both, unit.id)
+    with pytest.raises(DomainError, match="提交人不能审核"):
+        operations.approve_self_assessment(both, unit.id)
+
+
+def judgments_losing(missing: Decimal) -> dict:
+    """附件3 judgments that lose exactly ``missing`` points (steps of 0.5 up to 25)."""
+    judgments: dict = {}
+    if missing % 1:
+        judgments["3.1"] = {"met": ["b", "c", "d"]}  # −2.5
+        missing -= Decimal("2.5")
+    r = int(missing)
+    a = min(r, 12)  # 施工现场监管: 1 per duty
+    b = min((r - a) // 2, 5)  # 监督执法工作: 2 per duty
+    c = r - a - 2 * b  # 档案管理: 1 per part
+    assert 0 <= c <= 3
+    if a:
+        judgments["2.2"] = {"unmet": list("abcdefghijkl")[:a]}
+    if b:
+        judgments["1.5"] = {"unmet": list("abcde")[:b]}
+    if c:
+        judgments["1.4"] = {"met": ["a", "b", "c"][c:]}
+    return judgments
+
+
+def scored_campaign(open_campaign, province_staff, totals_by_code, kind="fujian3"):
+    """Open, close self-assessment and score every unit to the given totals (default 100)."""
+    campaign = open_campaign(kind, 2025 if kind == "fujian3" else 2026)
+    judging.close_self_assessment(province_staff["reviewer"], campaign.id)
+    for unit in campaign.units:
+        total = totals_by_code.get(unit.org.code, Decimal(100))
+        judgments = judgments_losing(Decimal(100) - total)
+        result = judging.score_unit(province_staff["assessor"], unit.id, judgments)
+        assert Decimal(result["total"]) == total
+    db.session.commit()
+    return campaign
+
+
+def test_scoring_override_ranking_and_fujian3_results(open_campaign, province_staff):
+    totals = {"410100": Decimal(95), "410200": Decimal(95), "410300": Decimal("97.5")}
+    totals |= {"411729": Decimal(90), "411628": Decimal(91), "411525": Decimal(92)}
+    campaign = scored_campaign(open_campaign, province_staff, totals)
+    rows = judging.compute_ranking(province_staff["reviewer"], campaign.id)
+    assert campaign.state == CampaignState.RANKED
+    by_code = {r["org_code"]: r for r in rows}
+    # 22 units at 100 share rank 1; then 97.5 is 23rd; the two 95s share 24
+    assert by_code["410400"]["rank"] == 1 and by_code["410300"]["rank"] == 23
+    assert by_code["410100"]["rank"] == by_code["410200"]["rank"] == 24
+    assert by_code["411729"]["rank"] == 28 and by_code["411729"]["total"] == "90.00"
+
+    zz = unit_of(campaign, "411729")
+    with pytest.raises(PermissionDenied):
+        judging.override_item_score(province_staff["assessor"], zz.id, "2.2", "12", "复核")
+    judging.override_item_score(province_staff["leader"], zz.id, "2.2", "12", "复核后补充证据")
+    (rec,) = audits("assessment.override")
+    assert rec.before == {"item": "2.2", "score": "2.00"}
+    assert rec.after == {"item": "2.2", "score": "12"} and rec.message == "复核后补充证据"
+    with pytest.raises(InvalidInput, match="须在 0 至 12 分之间"):
+        judging.override_item_score(province_staff["leader"], zz.id, "2.2", "12.5", "x")
+    assert db.session.query(ScoreOverride).count() == 1
+    assert zz.final_score == Decimal(100) and zz.rank == 1  # re-ranked at once
+
+    judging.approve_results(province_staff["leader"], campaign.id, opinion="同意")
+    assert campaign.state == CampaignState.APPROVED
+    results = campaign.results
+    assert len(results["advanced"]) == 23  # every unit tied at the top counts
+    assert "410300" not in results["advanced"]
+    # 91, 92 and the two tied 95s: fewer than three units scored less than each
+    assert results["interview"] == ["410100", "410200", "411525", "411628"]
+
+
+def test_bottom_three_and_top_five_with_distinct_scores(open_campaign, province_staff):
+    codes = ["410100", "410200", "410300", "410400", "410500", "410600", "410700", "410800"]
+    totals = {c: Decimal(100) - i for i, c in enumerate(codes)}
+    totals |= {"411729": Decimal(80), "411628": Decimal(81), "411525": Decimal(82)}
+    campaign = scored_campaign(open_campaign, province_staff, totals)
+    judging.compute_ranking(None, campaign.id)  # the system (a BPMN service task)
+    judging.approve_results(province_staff["leader"], campaign.id)
+    assert sorted(campaign.results["interview"]) == ["411525", "411628", "411729"]
+    assert unit_of(campaign, "411729").result == ["约谈、通报批评"]
+    # 410100 at 100 ties with the 17 untouched units: all share rank 1 and are 先进单位
+    assert "410100" in campaign.results["advanced"] and "410200" not in campaign.results["advanced"]
+    (rank_rec,) = audits("assessment.rank")
+    assert rank_rec.actor_name == "system"
+
+
+def test_ranking_refuses_unscored_units(open_campaign, province_staff):
+    campaign = open_campaign()
+    judging.close_self_assessment(province_staff["reviewer"], campaign.id)
+    judging.score_unit(province_staff["assessor"], campaign.units[0].id, {})
+    with pytest.raises(InvalidInput, match="以下单位尚未评分"):
+        judging.compute_ranking(province_staff["reviewer"], campaign.id)
+
+
+def test_two_assessors_are_averaged(open_campaign, province_staff):
+    campaign = open_campaign()
+    judging.close_self_assessment(province_staff["reviewer"], campaign.id)
+    unit = unit_of(campaign, "410100")
+    judging.score_unit(
+        province_staff["assessor"], unit.id, {"1.6": {"unmet": ["a"]}}, notes={"1.6": "未见记录"}
+    )
+    judging.score_unit(province_staff["assessor2"], unit.id, {})
+    items = judging.final_items(unit)
+    assert items["1.6"] == Decimal("1.50")  # (1 + 2) / 2
+    final = judging.final_scores(unit)
+    assert final.total == Decimal("99.50")
+    assert final.sections["住房城乡建设主管部门"] == Decimal("59.50")
+    row = db.session.execute(
+        select(ItemScore).where(ItemScore.item_id == "1.6", ItemScore.note != "")
+    ).scalar_one()
+    assert row.unmet == ["a"] and row.scorer_id == province_staff["assessor"].id
+    with pytest.raises(PermissionDenied):
+        judging.score_unit(province_staff["reviewer"], unit.id, {})
+
+
+def test_fujian2_awards_are_chosen_by_the_leader(open_campaign, province_staff):
+    campaign = open_campaign("fujian2", 2026)
+    judging.close_self_assessment(province_staff["reviewer"], campaign.id)
+    for unit in campaign.units:
+        judging.score_unit(province_staff["assessor"], unit.id, {})
+    judging.compute_ranking(province_staff["reviewer"], campaign.id)
+    with pytest.raises(InvalidInput, match="先进个人奖须填写获奖人姓名"):
+        judging.approve_results(
+            province_staff["leader"],
+            campaign.id,
+            awards=[{"award": "先进个人奖", "org_code": "410100"}],
+        )
+    judging.approve_results(
+        province_staff["leader"],
+        campaign.id,
+        awards=[
+            {"award": "优秀组织奖", "org_code": "410100"},
+            {"award": "先进个人奖", "org_code": "410300", "person": "张三"},
+        ],
+        criticised=["410500"],
+    )
+    assert unit_of(campaign, "410100").result == ["优秀组织奖"]
+    assert unit_of(campaign, "410300").result == ["先进个人奖（张三）"]
+    assert unit_of(campaign, "410500").result == ["通报批评"]

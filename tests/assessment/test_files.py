@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.assessment.conftest import sheet_data, unit_of
+from webapp.assessment import operations
+from webapp.assessment.models import ScoreSheet
+from webapp.core.errors import Conflict, InvalidInput, PermissionDenied
+from webapp.extensions import db
+
+
+def test_evidence_stored_under_a_server_name_with_limits(app, open_campaign, make_user):
+    unit = unit_of(open_campaign(), "410100")
+    clerk = make_user("clerk", "410100")
+    f = operations.add_evidence(clerk, unit.id, "../../etc/总结.pdf", b"%PDF-1.4 data")
+    assert f.original_name == "总结.pdf" and f.stored_name.endswith(".pdf")
+    assert "总结" not in f.stored_name and len(f.stored_name) == 36
+    assert operations.evidence_path(f).read_bytes() == b"%PDF-1.4 data"
+    with pytest.raises(InvalidInput, match="不支持的文件类型"):
+        operations.add_evidence(clerk, unit.id, "run.exe", b"MZ")
+    with pytest.raises(InvalidInput, match="文件为空"):
+        operations.add_evidence(clerk, unit.id, "a.pdf", b"")
+    app.config["ASSESSMENT_MAX_FILE_MB"] = 1
+    try:
+        with pytest.raises(InvalidInput, match="超过 1 MB"):
+            operations.add_evidence(clerk, unit.id, "big.pdf", b"x" * (1024 * 1024 + 1))
+    finally:
+        app.config["ASSESSMENT_MAX_FILE_MB"] = 10
+    with pytest.raises(PermissionDenied):
+        operations.add_evidence(make_user("clerk", "410200"), unit.id, "a.pdf", b"x")
+
+
+def test_admin_uploads_next_years_sheet_validated_then_activated(sheets, make_user):
+    admin = make_user("admin", "410000")
+    bad = sheet_data("fujian3")
+    bad["year"] = 2027
+    bad["sections"][0]["items"][0]["points"] = 11
+    with pytest.raises(InvalidInput, match="各项分值合计 61 分"):
+        operations.upload_sheet(admin, json.dumps(bad, ensure_ascii=False).encode(), "bad.json")
+    good = sheet_data("fujian3")
+    good["year"] = 2027
+    raw = json.dumps(good, ensure_ascii=False).encode()
+    with pytest.raises(PermissionDenied):
+        operations.upload_sheet(make_user("leader", "410000"), raw, "x.json")
+    row = operations.upload_sheet(admin, raw, "2027.json")
+    assert (row.kind, row.year, row.version, row.is_active) == ("fujian3", 2027, 1, False)
+    with pytest.raises(Conflict, match="相同内容的评分表已存在"):
+        operations.upload_sheet(admin, raw, "again.json")
+    operations.activate_sheet(admin, row.id)
+    db.session.commit()
+    assert operations.choose_sheet("fujian3", 2027).id == row.id
+    assert operations.choose_sheet("fujian3", 2026).year == 2026
+    # a second version of 2027 replaces the first as the active one
+    good["name"] = good["name"] + "（修订）"
+    v2 = operations.upload_sheet(admin, json.dumps(good, ensure_ascii=False).encode(), "v2.json")
+    operations.activate_sheet(admin, v2.id)
+    assert v2.version == 2 and not db.session.get(ScoreSheet, row.id).is_active
+    assert row.parsed().item("2.3").points == v2.parsed().item("2.3").points
+
+
+def test_bundled_sheets_load_once(sheets):
+    assert operations.install_bundled_sheets(None) == []
+    assert db.session.query(ScoreSheet).filter_by(is_active=True).count() == 2

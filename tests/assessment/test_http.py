@@ -1,0 +1,239 @@
+"""The whole campaign through the HTTP layer (API and pages)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from tests.assessment.conftest import fake_candidates
+from tests.conftest import csrf_token
+from webapp.assessment import sampling
+
+
+@pytest.fixture
+def ledger_stub():
+    sampling.set_candidate_source(fake_candidates())
+    yield
+    sampling.set_candidate_source(None)
+
+
+def test_sheets_api_shape_and_compute_without_saving(client, sheets, api_token):
+    headers = api_token("clerk", "410100")
+    body = client.get("/api/v1/assessment/sheets", headers=headers).get_json()
+    f2 = next(s for s in body["items"] if s["kind"] == "fujian2")
+    assert f2["version"] == 1 and f2["active"] is True
+    item = f2["sections"][1]["items"][3]
+    assert item["name"] == "带班制度" and item["points"] == "4"
+    assert item["rule"]["kind"] == "deduction" and item["rule"]["start"] == "5"
+    assert [d["id"] for d in item["rule"]["duties"]] == list("abcde")
+    additive = f2["sections"][0]["items"][2]["rule"]
+    assert additive == {
+        "kind": "additive",
+        "parts": [
+            {
+                "id": "a",
+                "text": "在今年3.15消费者权益日期间，组织“质量宣传周”活动",
+                "points": "1.5",
+            },
+            {"id": "b", "text": "启动“工程质量宣传教育月”活动", "points": "1.5"},
+        ],
+    }
+    scored = client.post(
+        f"/api/v1/assessment/sheets/{f2['id']}/score",
+        json={"judgments": {"2.4": {"unmet": ["a", "b"]}, "1.3": {"met": ["b"]}}},
+        headers=headers,
+    )
+    assert scored.status_code == 200
+    result = scored.get_json()
+    assert result["items"]["2.4"] == "3.00" and result["items"]["1.3"] == "1.50"
+    assert result["sections"]["施工企业"] == "19.00" and result["total"] == "97.50"
+    bad = client.post(
+        f"/api/v1/assessment/sheets/{f2['id']}/score",
+        json={"judgments": {"2.4": {"met": ["a"]}}},
+        headers=headers,
+    )
+    assert bad.status_code == 422 and "扣分项" in bad.get_json()["message"]
+
+
+def test_whole_fujian3_campaign_through_the_api(client, sheets, api_token, ledger_stub):
+    admin = api_token("admin", "410000")
+    reviewer = api_token("reviewer", "410000")
+    assessor = api_token("assessor", "410000")
+    leader = api_token("leader", "410000")
+    opened = client.post(
+        "/api/v1/assessment/campaigns", json={"kind": "fujian3", "year": 2025}, headers=admin
+    )
+    assert opened.status_code == 201, opened.get_json()
+    cid = opened.get_json()["id"]
+    units = {
+        u["org_code"]: u["id"]
+        for u in client.get(f"/api/v1/assessment/campaigns/{cid}", headers=admin).get_json()[
+            "units"
+        ]
+    }
+    assert len(units) == 28
+    # three units self-assess: clerk fills and submits, the leader approves
+    for code, lost in (("410100", []), ("410200", ["a"]), ("410181", ["a", "b"])):
+        clerk = api_token("clerk", code)
+        boss = api_token("leader", code)
+        saved = client.put(
+            f"/api/v1/assessment/units/{units[code]}/self-assessment",
+            json={"judgments": {"1.5": {"unmet": lost}}, "summary": f"{code}全年总结"},
+            headers=clerk,
+        )
+        assert saved.status_code == 200, saved.get_json()
+        assert saved.get_json()["self_assessment"]["total"] == f"{100 - 2 * len(lost)}.00"
+        assert saved.get_json()["final"] is None
+        assert (
+            client.post(
+                f"/api/v1/assessment/units/{units[code]}/self-assessment/submit", headers=clerk
+            ).status_code
+            == 200
+        )
+        approved = client.post(
+            f"/api/v1/assessment/units/{units[code]}/self-assessment/approve",
+            json={"opinion": "同意"},
+            headers=boss,
+        )
+        assert approved.get_json()["state"] == "self_submitted"
+    other = api_token("clerk", "410300")
+    refused = client.put(
+        f"/api/v1/assessment/units/{units['410100']}/self-assessment",
+        json={"judgments": {}},
+        headers=other,
+    )
+    assert refused.status_code == 403
+    assert (
+        client.post(
+            f"/api/v1/assessment/campaigns/{cid}/close-self-assessment", headers=reviewer
+        ).get_json()["state"]
+        == "scoring"
+    )
+    sample = client.post(
+        f"/api/v1/assessment/campaigns/{cid}/sample", json={"seed": "2026-Q1"}, headers=reviewer
+    )
+    assert sample.status_code == 201 and sample.get_json()["seed"] == "2026-Q1"
+    assert len(sample.get_json()["sites"]["410100"]) == 6
+    assert len(sample.get_json()["sites"]["410181"]) == 3
+    # assessors score every unit; ranking refused while one is missing
+    for code, unit_id in units.items():
+        judgments = {"3.1": {"met": []}} if code == "410200" else {}
+        if code == "410181":
+            judgments = {"2.2": {"unmet": ["a"]}}
+        if code == "410300":
+            continue
+        r = client.put(
+            f"/api/v1/assessment/units/{unit_id}/scores",
+            json={"judgments": judgments, "notes": {"2.2": "现场发现问题"}},
+            headers=assessor,
+        )
+        assert r.status_code == 200, r.get_json()
+    missing = client.post(f"/api/v1/assessment/campaigns/{cid}/rank", headers=reviewer)
+    assert missing.status_code == 422 and "洛阳市" in missing.get_json()["message"]
+    client.put(f"/api/v1/assessment/units/{units['410300']}/scores", json={}, headers=assessor)
+    ranked = client.post(f"/api/v1/assessment/campaigns/{cid}/rank", headers=reviewer)
+    rows = {r["org_code"]: r for r in ranked.get_json()}
+    assert rows["410200"] == {
+        "org_code": "410200",
+        "org_name": "开封市",
+        "total": "90.00",
+        "rank": 28,
+        "result": [],
+    }
+    assert rows["410181"]["rank"] == 27 and rows["410100"]["rank"] == 1
+    # a unit sees neither the ranking nor its final score before approval
+    city = api_token("reviewer", "410100")
+    assert (
+        client.get(f"/api/v1/assessment/campaigns/{cid}/ranking", headers=city).status_code == 403
+    )
+    assert (
+        client.get(f"/api/v1/assessment/units/{units['410100']}", headers=city).get_json()["final"]
+        is None
+    )
+    assert (
+        client.post(f"/api/v1/assessment/campaigns/{cid}/approve", json={}, headers=assessor)
+    ).status_code == 403
+    approved = client.post(
+        f"/api/v1/assessment/campaigns/{cid}/approve", json={"opinion": "同意"}, headers=leader
+    )
+    assert approved.status_code == 200 and approved.get_json()["state"] == "approved"
+    ranking = client.get(f"/api/v1/assessment/campaigns/{cid}/ranking", headers=city).get_json()
+    assert [r["rank"] for r in ranking][-2:] == [27, 28]
+    assert ranking[-1]["result"] == ["约谈、通报批评"]
+    mine = client.get(f"/api/v1/assessment/units/{units['410100']}", headers=city).get_json()
+    assert mine["final"]["total"] == "100.00" and mine["unit"]["rank"] == 1
+
+
+def test_pages_self_assessment_form_and_evidence(client, open_campaign, logged_in, make_user):
+    campaign = open_campaign("fujian2", 2026)
+    unit = next(u for u in campaign.units if u.org.code == "410100")
+    clerk = logged_in("clerk", "410100")
+    page = clerk.get(f"/assessment/units/{unit.id}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "带班制度" in html and "记5分，每项不满足扣1分" in html
+    assert 'name="unmet-2.4"' in html and "min(4, max(0, 5 − 不满足项数))" in html
+    token = csrf_token(clerk, f"/assessment/units/{unit.id}")
+    form = {"csrf_token": token, "summary": "本年度总结", "unmet-2.4": ["a", "b"]}
+    form |= {"note-2.4": "项目部检查记录不全"}
+    # additive items: every part ticked except 1.3 b
+    sheet = campaign.sheet.parsed()
+    for item in sheet.items:
+        if item.rule.kind == "additive":
+            form[f"met-{item.id}"] = [
+                p.id for p in item.rule.parts if (item.id, p.id) != ("1.3", "b")
+            ]
+    saved = clerk.post(f"/assessment/units/{unit.id}", data=form)
+    assert saved.status_code == 302
+    follow = clerk.get(f"/assessment/units/{unit.id}").get_data(as_text=True)
+    assert "自评总分 97.5 分" in follow  # 带班制度 min(4, 5 − 2) = 3; 宣传工作 1.5
+    upload = clerk.post(
+        f"/assessment/units/{unit.id}/evidence",
+        data={"csrf_token": token, "files": (io.BytesIO(b"%PDF-1.4"), "会议纪要.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert upload.status_code == 302
+    html = clerk.get(f"/assessment/units/{unit.id}").get_data(as_text=True)
+    assert "会议纪要.pdf" in html
+    assert clerk.get(f"/assessment/units/{unit.id + 1}").status_code == 403
+
+
+def test_sheet_upload_page_refuses_a_bad_sheet(client, sheets, logged_in):
+    admin = logged_in("admin", "410000")
+    token = csrf_token(admin, "/assessment/sheets")
+    bad = b'{"format": 1, "kind": "fujian2", "year": 2027, "name": "x", "sections": []}'
+    r = admin.post(
+        "/assessment/sheets/upload",
+        data={"csrf_token": token, "file": (io.BytesIO(bad), "bad.json")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "评分表须包含考核对象（sections）" in r.get_data(as_text=True)
+
+
+def test_results_notice_downloads_as_word(client, open_campaign, province_staff, logged_in):
+    from webapp.assessment import judging
+    from webapp.extensions import db
+
+    campaign = open_campaign("fujian3", 2025)
+    judging.close_self_assessment(province_staff["reviewer"], campaign.id)
+    for unit in campaign.units:
+        lost = {"3.1": {"met": []}} if unit.org.code == "411729" else {}
+        judging.score_unit(province_staff["assessor"], unit.id, lost)
+    judging.compute_ranking(None, campaign.id)
+    db.session.commit()
+    leader = logged_in("leader", "410000", "leader2_410000")
+    page = leader.get(f"/assessment/campaigns/{campaign.id}/ranking")
+    assert "拟：约谈、通报批评" in page.get_data(as_text=True)
+    token = csrf_token(leader, f"/assessment/campaigns/{campaign.id}/ranking")
+    leader.post(
+        f"/assessment/campaigns/{campaign.id}/approve",
+        data={"csrf_token": token, "opinion": "同意"},
+    )
+    doc = leader.get(f"/assessment/campaigns/{campaign.id}/notice.docx")
+    assert doc.status_code == 200 and doc.mimetype.endswith("wordprocessingml.document")
+    xml = zipfile.ZipFile(io.BytesIO(doc.data)).read("word/document.xml").decode()
+    assert "关于2025年度保障性安居工程质量监督工作考核结果的通报" in xml
+    assert "新蔡县" in xml and "约谈主要领导和分管领导并在全省通报批评：新蔡县" in xml
+    assert "{{" not in xml and "{%" not in xml

@@ -1,0 +1,264 @@
+"""JSON API of the assessments under /api/v1/assessment (thin: parse, check, one operation)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask_login import current_user
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from webapp.api import require_login
+from webapp.assessment import judging, operations, sampling
+from webapp.assessment.access import is_province_user, scores_visible
+from webapp.assessment.models import AssessmentCampaign, ScoreSheet
+from webapp.assessment.schemas import (
+    ApproveSchema,
+    CampaignDetailSchema,
+    CampaignListSchema,
+    CampaignSchema,
+    OpenCampaignSchema,
+    OpinionSchema,
+    OverrideSchema,
+    RankingRowSchema,
+    ReasonSchema,
+    SampleRequestSchema,
+    SampleSchema,
+    ScoreRequestSchema,
+    ScoreResultSchema,
+    ScoreUnitSchema,
+    SelfAssessmentSchema,
+    SheetListSchema,
+    SheetSchema,
+    UnitScoresSchema,
+    UnitSummarySchema,
+    campaign_detail,
+    sheet_to_api,
+    unit_summary,
+)
+from webapp.assessment.scoring import parse_judgments, score_sheet
+from webapp.core.errors import PermissionDenied
+from webapp.core.permissions import can, require
+from webapp.extensions import csrf, db
+
+bp = Blueprint(
+    "api_assessment",
+    __name__,
+    url_prefix="/api/v1/assessment",
+    description="考核：评分表、考核活动、自评、抽查、评分、排名",
+)
+bp.before_request(require_login)
+csrf.exempt(bp)
+
+
+# Sheets -----------------------------------------------------------------------------------------
+@bp.route("/sheets")
+@bp.response(200, SheetListSchema)
+def list_sheets() -> Any:
+    """Score-sheet versions (newest first), each with its sections, items and rules."""
+    require(current_user, "assessment.view")
+    rows = db.session.execute(
+        select(ScoreSheet).order_by(
+            ScoreSheet.kind, ScoreSheet.year.desc(), ScoreSheet.version.desc()
+        )
+    ).scalars()
+    return {"items": [sheet_to_api(r) for r in rows]}
+
+
+@bp.route("/sheets", methods=["POST"])
+@bp.response(201, SheetSchema)
+@bp.doc(requestBody={"content": {"application/json": {"schema": {"type": "object"}}}})
+def upload_sheet() -> Any:
+    """Upload a sheet file (the JSON body, format of docs/assessment.md) as a new, inactive
+    version; refused with every problem named when it does not add up."""
+    row = operations.upload_sheet(current_user, request.get_data(), "api.json")
+    return sheet_to_api(row)
+
+
+@bp.route("/sheets/<int:sheet_id>/activate", methods=["POST"])
+@bp.response(200, SheetSchema)
+def activate_sheet(sheet_id: int) -> Any:
+    """Make a version the active sheet of its kind and year."""
+    return sheet_to_api(operations.activate_sheet(current_user, sheet_id))
+
+
+@bp.route("/sheets/<int:sheet_id>/score", methods=["POST"])
+@bp.arguments(ScoreRequestSchema)
+@bp.response(200, ScoreResultSchema)
+def compute_score(body: dict[str, Any], sheet_id: int) -> Any:
+    """Compute item, section and total scores without saving (items not judged: fully met)."""
+    require(current_user, "assessment.view")
+    sheet = operations.get_sheet(sheet_id).parsed()
+    return score_sheet(sheet, parse_judgments(sheet, body.get("judgments") or {})).to_dict()
+
+
+# Campaigns --------------------------------------------------------------------------------------
+@bp.route("/campaigns")
+@bp.response(200, CampaignListSchema)
+def list_campaigns() -> Any:
+    """Campaigns, newest first."""
+    require(current_user, "assessment.view")
+    rows = db.session.execute(
+        select(AssessmentCampaign).order_by(AssessmentCampaign.year.desc(), AssessmentCampaign.kind)
+    ).scalars()
+    return {"items": list(rows)}
+
+
+@bp.route("/campaigns", methods=["POST"])
+@bp.arguments(OpenCampaignSchema)
+@bp.response(201, CampaignSchema)
+def open_campaign(body: dict[str, Any]) -> Any:
+    """Open a campaign for every city and directly administered county."""
+    kind, year = body.pop("kind"), body.pop("year")
+    return operations.open_campaign(current_user, kind, year, **body)
+
+
+@bp.route("/campaigns/<int:campaign_id>")
+@bp.response(200, CampaignDetailSchema)
+def get_campaign(campaign_id: int) -> Any:
+    """A campaign with its units (a unit's staff see their own unit only)."""
+    campaign = operations.get_campaign(campaign_id)
+    require(current_user, "assessment.view")
+    units = [u for u in campaign.units if can(current_user, "assessment.view", u.org)]
+    visible = is_province_user(current_user) or campaign.state == "approved"
+    return campaign_detail(campaign, units, visible)
+
+
+@bp.route("/campaigns/<int:campaign_id>/ranking")
+@bp.response(200, RankingRowSchema(many=True))
+def get_ranking(campaign_id: int) -> Any:
+    """``[{"org_code", "total", "rank"}]``; units see it once the results are approved."""
+    campaign = operations.get_campaign(campaign_id)
+    require(current_user, "assessment.view")
+    if not (is_province_user(current_user) or campaign.state == "approved"):
+        raise PermissionDenied("考核结果审批后方可查看排名。")
+    return judging.ranking(campaign)
+
+
+@bp.route("/campaigns/<int:campaign_id>/close-self-assessment", methods=["POST"])
+@bp.response(200, CampaignSchema)
+def close_self(campaign_id: int) -> Any:
+    """End the self-assessment phase; scoring starts."""
+    judging.close_self_assessment(current_user, campaign_id)
+    return operations.get_campaign(campaign_id)
+
+
+@bp.route("/campaigns/<int:campaign_id>/sample", methods=["POST"])
+@bp.arguments(SampleRequestSchema)
+@bp.response(201, SampleSchema)
+def draw_sample(body: dict[str, Any], campaign_id: int) -> Any:
+    """Draw the sites to visit (seed recorded; too few candidates refused unless accepted)."""
+    sample = sampling.draw_site_sample(
+        current_user, campaign_id, body["seed"], accept_shortfall=body["accept_shortfall"]
+    )
+    campaign = operations.get_campaign(campaign_id)
+    sites = {u.org.code: [s.project_ref for s in u.sites] for u in campaign.units}
+    return {"id": sample.id, "seed": sample.seed, "shortfalls": sample.shortfalls, "sites": sites}
+
+
+@bp.route("/campaigns/<int:campaign_id>/rank", methods=["POST"])
+@bp.response(200, RankingRowSchema(many=True))
+def rank(campaign_id: int) -> Any:
+    """Total and rank every unit (ties share a rank)."""
+    return judging.compute_ranking(current_user, campaign_id)
+
+
+@bp.route("/campaigns/<int:campaign_id>/approve", methods=["POST"])
+@bp.arguments(ApproveSchema)
+@bp.response(200, CampaignSchema)
+def approve(body: dict[str, Any], campaign_id: int) -> Any:
+    """The province's leader approves the results (附件2: with the chosen awards)."""
+    return judging.approve_results(current_user, campaign_id, **body)
+
+
+# Units ------------------------------------------------------------------------------------------
+def _summary(unit: Any) -> dict[str, Any]:
+    return unit_summary(unit, scores_visible(current_user, unit.campaign.state, unit.org))
+
+
+def _unit_scores(unit_id: int) -> dict[str, Any]:
+    unit = operations.get_unit(unit_id)
+    require(current_user, "assessment.view", unit.org)
+    own = judging.self_scores(unit)
+    final = (
+        judging.final_scores(unit)
+        if scores_visible(current_user, unit.campaign.state, unit.org)
+        else None
+    )
+    return {
+        "unit": unit_summary(unit, final is not None),
+        "self_assessment": own.to_dict() if own else None,
+        "final": final.to_dict() if final else None,
+    }
+
+
+@bp.route("/units/<int:unit_id>")
+@bp.response(200, UnitScoresSchema)
+def get_unit(unit_id: int) -> Any:
+    """A unit's self-assessment totals, and its final scores when visible to the caller."""
+    return _unit_scores(unit_id)
+
+
+@bp.route("/units/<int:unit_id>/self-assessment", methods=["PUT"])
+@bp.arguments(SelfAssessmentSchema)
+@bp.response(200, UnitScoresSchema)
+def save_self(body: dict[str, Any], unit_id: int) -> Any:
+    """Save the unit's self-assessment (judgments, notes, evidence references, summary)."""
+    operations.save_self_assessment(
+        current_user,
+        unit_id,
+        judgments=body.get("judgments") or {},
+        summary=body.get("summary"),
+        notes=body.get("notes"),
+        evidence=body.get("evidence"),
+    )
+    return _unit_scores(unit_id)
+
+
+@bp.route("/units/<int:unit_id>/self-assessment/submit", methods=["POST"])
+@bp.response(200, UnitSummarySchema)
+def submit_self(unit_id: int) -> Any:
+    """The clerk hands the self-assessment to the unit's leader."""
+    return _summary(operations.submit_self_assessment(current_user, unit_id))
+
+
+@bp.route("/units/<int:unit_id>/self-assessment/approve", methods=["POST"])
+@bp.arguments(OpinionSchema)
+@bp.response(200, UnitSummarySchema)
+def approve_self(body: dict[str, Any], unit_id: int) -> Any:
+    """The unit's leader approves and reports the self-assessment to the province."""
+    return _summary(operations.approve_self_assessment(current_user, unit_id, body["opinion"]))
+
+
+@bp.route("/units/<int:unit_id>/self-assessment/return", methods=["POST"])
+@bp.arguments(ReasonSchema)
+@bp.response(200, UnitSummarySchema)
+def return_self(body: dict[str, Any], unit_id: int) -> Any:
+    """The unit's leader returns the self-assessment to the clerk."""
+    return _summary(operations.return_self_assessment(current_user, unit_id, body["reason"]))
+
+
+@bp.route("/units/<int:unit_id>/scores", methods=["PUT"])
+@bp.arguments(ScoreUnitSchema)
+@bp.response(200, ScoreResultSchema)
+def score(body: dict[str, Any], unit_id: int) -> Any:
+    """An assessor's scores of the unit (replaces that assessor's previous scores)."""
+    return judging.score_unit(
+        current_user,
+        unit_id,
+        body.get("judgments") or {},
+        notes=body.get("notes"),
+        evidence=body.get("evidence"),
+    )
+
+
+@bp.route("/units/<int:unit_id>/overrides", methods=["POST"])
+@bp.arguments(OverrideSchema)
+@bp.response(201, UnitScoresSchema)
+def override(body: dict[str, Any], unit_id: int) -> Any:
+    """The province's leader overrides one item's final score, with a reason (audited)."""
+    judging.override_item_score(
+        current_user, unit_id, body["item_id"], body["score"], body["reason"]
+    )
+    return _unit_scores(unit_id)

@@ -1,0 +1,21 @@
+"""``flask assessment``: load the score sheets shipped in the repository."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from webapp.cli import transaction
+
+assessment_cli = AppGroup("assessment", help="考核 / year-end assessments")
+
+
+@assessment_cli.command("load-sheets")
+def load_sheets() -> None:
+    """Load webapp/assessment/sheets/*.json not yet in the database (idempotent)."""
+    from webapp.assessment.operations import install_bundled_sheets
+
+    with transaction():
+        created = install_bundled_sheets(None)
+        labels = [f"{s.label}{'（已启用）' if s.is_active else ''}" for s in created]
+    click.echo("已载入评分表：" + ("、".join(labels) if labels else "无（均已存在）"))

@@ -1,0 +1,112 @@
+"""Evidence files of a unit's assessment, stored under server-generated names.
+
+Re-exported by :mod:`webapp.assessment.operations`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from pathlib import Path
+
+from flask import current_app
+
+from webapp.assessment.models import CampaignState, EvidenceFile, Phase, UnitAssessment, UnitState
+from webapp.core import audit, clock
+from webapp.core.errors import Conflict, InvalidInput, NotFound
+from webapp.core.models import User
+from webapp.core.permissions import require
+from webapp.extensions import db
+
+#: Evidence files: accepted extensions and the most files per unit and phase.
+EVIDENCE_EXTENSIONS = {
+    "pdf", "doc", "docx", "xls", "xlsx", "jpg", "jpeg", "png", "zip", "ofd", "wps", "txt",
+}  # fmt: skip
+MAX_EVIDENCE_FILES = 50
+
+
+def _unit(unit_id: int) -> UnitAssessment:
+    unit = db.session.get(UnitAssessment, unit_id)
+    if unit is None:
+        raise NotFound("考核单位不存在。")
+    return unit
+
+
+def evidence_dir() -> Path:
+    configured = current_app.config.get("ASSESSMENT_EVIDENCE_DIR")
+    path = Path(configured) if configured else Path(current_app.instance_path) / "evidence"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def evidence_path(file: EvidenceFile) -> Path:
+    return evidence_dir() / file.stored_name
+
+
+def max_evidence_bytes() -> int:
+    return int(current_app.config.get("ASSESSMENT_MAX_FILE_MB", 10)) * 1024 * 1024
+
+
+def add_evidence(actor: User, unit_id: int, filename: str, data: bytes) -> EvidenceFile:
+    """Store an evidence file under a server-generated name (self or assessor phase)."""
+    unit = _unit(unit_id)
+    if unit.campaign.state == CampaignState.SELF_ASSESSMENT.value:
+        require(actor, "assessment.self", unit.org)
+        if unit.state != UnitState.DRAFT.value:
+            raise Conflict("自评已提交，退回后才能上传材料。")
+        phase = Phase.SELF
+    else:
+        require(actor, "assessment.score", unit.org)
+        if unit.campaign.state != CampaignState.SCORING.value:
+            raise Conflict("考核评分已结束。")
+        phase = Phase.ASSESSOR
+    name = Path(filename or "").name.strip()
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if ext not in EVIDENCE_EXTENSIONS:
+        allowed = "、".join(sorted(EVIDENCE_EXTENSIONS))
+        raise InvalidInput(f"不支持的文件类型，允许：{allowed}。")
+    if not data:
+        raise InvalidInput("文件为空。")
+    limit = max_evidence_bytes()
+    if len(data) > limit:
+        raise InvalidInput(f"文件超过 {limit // (1024 * 1024)} MB 的大小限制。")
+    count = sum(1 for f in unit.evidence if f.phase == phase.value)
+    if count >= MAX_EVIDENCE_FILES:
+        raise InvalidInput(f"每个单位最多上传 {MAX_EVIDENCE_FILES} 个文件。")
+    stored = f"{secrets.token_hex(16)}.{ext}"
+    file = EvidenceFile(
+        phase=phase.value,
+        stored_name=stored,
+        original_name=name[:200],
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_by_id=actor.id,
+        uploaded_at=clock.now(),
+    )
+    unit.evidence.append(file)
+    db.session.flush()
+    # Written before the commit: a rolled-back upload leaves an unreferenced file, never a
+    # reference to a missing one.
+    evidence_path(file).write_bytes(data)
+    audit.record(
+        "assessment.evidence_add",
+        actor=actor,
+        org=unit.org,
+        object_type="assessment_evidence",
+        object_id=file.id,
+        after={
+            "unit": unit.id,
+            "name": file.original_name,
+            "size": file.size,
+            "sha256": file.sha256,
+        },
+    )
+    return file
+
+
+def get_evidence(actor: User, file_id: int) -> EvidenceFile:
+    file = db.session.get(EvidenceFile, file_id)
+    if file is None:
+        raise NotFound("文件不存在。")
+    require(actor, "assessment.view", file.unit.org)
+    return file

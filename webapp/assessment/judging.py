@@ -1,0 +1,358 @@
+"""The province's part: close self-assessment, score units, override, rank, approve results.
+
+Like :mod:`webapp.assessment.operations`, every function takes the actor and ids, checks,
+audits and flushes.  ``actor=None`` on :func:`compute_ranking` means the system (a BPMN
+service task), which needs no permission.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from webapp.assessment.models import (
+    AssessmentCampaign,
+    CampaignState,
+    Phase,
+    ScoreOverride,
+    UnitAssessment,
+    UnitState,
+)
+from webapp.assessment.operations import get_campaign, get_unit, write_scores
+from webapp.assessment.scoring import ZERO, SheetScore, mean, rank, top_and_bottom
+from webapp.core import audit, clock
+from webapp.core.errors import Conflict, InvalidInput
+from webapp.core.models import User
+from webapp.core.permissions import require
+from webapp.extensions import db
+
+#: 附件3 六、评优与惩处
+ADVANCED_COUNT = 5
+INTERVIEW_COUNT = 3
+ADVANCED = "先进单位"
+INTERVIEW = "约谈、通报批评"
+CRITICISED = "通报批评"
+#: 附件2 三、（三）总结表彰: chosen by the province's leader from the ranking
+AWARDS_FUJIAN2 = ("优秀组织奖", "保障性安居工程质量管理奖", "先进个人奖")
+PERSONAL_AWARD = "先进个人奖"
+
+
+def close_self_assessment(actor: User, campaign_id: int) -> list[str]:
+    """End the self-assessment phase; scoring starts.  Returns the units that had not reported."""
+    campaign = get_campaign(campaign_id)
+    require(actor, "assessment.manage", campaign.org)
+    if campaign.state != CampaignState.SELF_ASSESSMENT.value:
+        raise Conflict("考核活动不在自评阶段。")
+    missing = [u.org.code for u in campaign.units if u.state != UnitState.SELF_SUBMITTED.value]
+    campaign.state = CampaignState.SCORING.value
+    audit.record(
+        "assessment.self_close",
+        actor=actor,
+        org=campaign.org,
+        object_type="assessment_campaign",
+        object_id=campaign.id,
+        before={"state": CampaignState.SELF_ASSESSMENT.value},
+        after={"state": campaign.state, "not_reported": missing},
+    )
+    return missing
+
+
+def score_unit(
+    actor: User,
+    unit_id: int,
+    item_scores: Mapping[str, Any],
+    *,
+    notes: Mapping[str, Any] | None = None,
+    evidence: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An assessor scores a unit: ``item_scores`` is ``{item id: {"unmet": [...]}|{"met": [...]}}``.
+
+    Items not judged count as fully met.  Several assessors may score the same unit; each keeps
+    their own rows (the final item score is their average, see :func:`final_items`).
+    """
+    unit = get_unit(unit_id)
+    require(actor, "assessment.score", unit.org)
+    if unit.campaign.state != CampaignState.SCORING.value:
+        raise Conflict("考核活动不在评分阶段。")
+    previous = [s for s in unit.scores if s.phase == Phase.ASSESSOR and s.scorer_id == actor.id]
+    before = str(sum((s.score for s in previous), ZERO)) if previous else None
+    totals = write_scores(unit, Phase.ASSESSOR, actor, item_scores, notes, evidence)
+    unit.state = UnitState.SCORED.value
+    audit.record(
+        "assessment.score",
+        actor=actor,
+        org=unit.org,
+        object_type="assessment_unit",
+        object_id=unit.id,
+        before={"total": before},
+        after={"total": totals["total"], "judgments": dict(item_scores)},
+    )
+    return totals
+
+
+def assessor_items(unit: UnitAssessment) -> dict[int, dict[str, Decimal]]:
+    """{assessor id: {item id: score}} of the assessor phase."""
+    out: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for s in unit.scores:
+        if s.phase == Phase.ASSESSOR.value:
+            out[s.scorer_id][s.item_id] = s.score
+    return dict(out)
+
+
+def overrides(unit: UnitAssessment) -> dict[str, ScoreOverride]:
+    """The latest override per item."""
+    rows = db.session.query(ScoreOverride).filter_by(unit_id=unit.id).order_by(ScoreOverride.id)
+    return {o.item_id: o for o in rows}
+
+
+def final_items(unit: UnitAssessment) -> dict[str, Decimal] | None:
+    """Final item scores: the assessors' average (0.01, half up), then the province's overrides.
+
+    None while no assessor has scored the unit.
+    """
+    by_assessor = assessor_items(unit)
+    if not by_assessor:
+        return None
+    sheet = unit.campaign.sheet.parsed()
+    items = {
+        item.id: mean([scores[item.id] for scores in by_assessor.values() if item.id in scores])
+        for item in sheet.items
+    }
+    for item_id, o in overrides(unit).items():
+        items[item_id] = o.after
+    return items
+
+
+def sheet_score(unit: UnitAssessment, items: Mapping[str, Decimal]) -> SheetScore:
+    """Item scores → section subtotals and total (a missing item counts 0)."""
+    sheet = unit.campaign.sheet.parsed()
+    result = SheetScore()
+    for section in sheet.sections:
+        subtotal = ZERO
+        for item in section.items:
+            value = items.get(item.id, ZERO)
+            result.items[item.id] = value
+            subtotal += value
+        result.sections[section.name] = subtotal
+        result.total += subtotal
+    return result
+
+
+def final_scores(unit: UnitAssessment) -> SheetScore | None:
+    items = final_items(unit)
+    return None if items is None else sheet_score(unit, items)
+
+
+def self_scores(unit: UnitAssessment) -> SheetScore | None:
+    rows = {s.item_id: s.score for s in unit.scores if s.phase == Phase.SELF.value}
+    return sheet_score(unit, rows) if rows else None
+
+
+def override_item_score(
+    actor: User, unit_id: int, item_id: str, score: Decimal | str, reason: str
+) -> UnitAssessment:
+    """The province's leader sets an item's final score, with a reason (audited before/after)."""
+    unit = get_unit(unit_id)
+    campaign = unit.campaign
+    require(actor, "assessment.approve", campaign.org)
+    if campaign.state not in (CampaignState.SCORING.value, CampaignState.RANKED.value):
+        raise Conflict("只能在评分或待审批阶段调整得分。")
+    sheet = campaign.sheet.parsed()
+    if not sheet.has_item(item_id):
+        raise InvalidInput(f"评分表中没有考核项目“{item_id}”。")
+    item = sheet.item(item_id)
+    try:
+        value = Decimal(str(score))
+    except InvalidOperation as exc:
+        raise InvalidInput("得分须为数字。") from exc
+    if not value.is_finite() or not ZERO <= value <= item.points:
+        raise InvalidInput(f"“{item.name}”的得分须在 0 至 {item.points} 分之间。")
+    if value != value.quantize(Decimal("0.01")):
+        raise InvalidInput("得分最多保留两位小数。")
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("调整得分须填写理由。")
+    current = final_items(unit)
+    if current is None:
+        raise Conflict("考核组尚未评分，不能调整。")
+    before = current[item_id]
+    db.session.add(
+        ScoreOverride(
+            unit_id=unit.id,
+            item_id=item_id,
+            before=before,
+            after=value,
+            reason=reason[:2000],
+            by_id=actor.id,
+            at=clock.now(),
+        )
+    )
+    db.session.flush()
+    audit.record(
+        "assessment.override",
+        actor=actor,
+        org=unit.org,
+        object_type="assessment_unit",
+        object_id=unit.id,
+        before={"item": item_id, "score": str(before)},
+        after={"item": item_id, "score": str(value)},
+        message=reason,
+    )
+    if campaign.state == CampaignState.RANKED.value:
+        _rank(campaign)
+    return unit
+
+
+def _rank(campaign: AssessmentCampaign) -> list[dict[str, Any]]:
+    missing = []
+    totals: dict[int, Decimal] = {}
+    for unit in campaign.units:
+        result = final_scores(unit)
+        if result is None:
+            missing.append(unit.org.name)
+        else:
+            totals[unit.id] = result.total
+    if missing:
+        raise InvalidInput(f"以下单位尚未评分，不能排名：{'、'.join(missing)}。", details=missing)
+    ranks = rank(totals.items())
+    for unit in campaign.units:
+        unit.final_score = totals[unit.id]
+        unit.rank = ranks[unit.id]
+    db.session.flush()
+    return ranking(campaign)
+
+
+def compute_ranking(actor: User | None, campaign_id: int) -> list[dict[str, Any]]:
+    """Total every unit's final scores and rank them (ties share a rank: 1, 2, 2, 4)."""
+    campaign = get_campaign(campaign_id)
+    if actor is not None:
+        require(actor, "assessment.manage", campaign.org)
+    if campaign.state not in (CampaignState.SCORING.value, CampaignState.RANKED.value):
+        raise Conflict("考核活动不在评分阶段，不能排名。")
+    rows = _rank(campaign)
+    before = campaign.state
+    campaign.state = CampaignState.RANKED.value
+    campaign.ranked_at = clock.now()
+    audit.record(
+        "assessment.rank",
+        actor=actor,
+        actor_name=None if actor else "system",
+        org=campaign.org,
+        object_type="assessment_campaign",
+        object_id=campaign.id,
+        before={"state": before},
+        after={
+            "state": campaign.state,
+            "ranking": [[r["org_code"], r["total"], r["rank"]] for r in rows],
+        },
+    )
+    return rows
+
+
+def ranking(campaign: AssessmentCampaign) -> list[dict[str, Any]]:
+    rows = [
+        {
+            "unit_id": u.id,
+            "org_code": u.org.code,
+            "org_name": u.org.name,
+            "total": str(u.final_score) if u.final_score is not None else None,
+            "rank": u.rank,
+            "result": list(u.result or []),
+        }
+        for u in campaign.units
+        if u.rank is not None
+    ]
+    return sorted(rows, key=lambda r: (r["rank"], r["org_code"]))
+
+
+def proposed_results(campaign: AssessmentCampaign) -> dict[str, list[str]]:
+    """附件3: top five 先进单位, bottom three 约谈 (ties at the boundary included)."""
+    scores = {u.org.code: u.final_score for u in campaign.units if u.final_score is not None}
+    if campaign.kind != "fujian3" or not scores:
+        return {"advanced": [], "interview": []}
+    best, worst = top_and_bottom(scores, ADVANCED_COUNT, INTERVIEW_COUNT)
+    return {"advanced": sorted(best), "interview": sorted(worst)}
+
+
+def approve_results(
+    actor: User,
+    campaign_id: int,
+    *,
+    awards: list[Mapping[str, str]] | None = None,
+    criticised: list[str] | None = None,
+    opinion: str = "",
+) -> AssessmentCampaign:
+    """The province's leader approves the ranking and results; units then see their scores.
+
+    附件3: the results follow from the ranking.  附件2: ``awards`` (``{"award", "org_code",
+    "person"}``, person required for 先进个人奖) and ``criticised`` (org codes) are chosen.
+    """
+    campaign = get_campaign(campaign_id)
+    require(actor, "assessment.approve", campaign.org)
+    if campaign.state != CampaignState.RANKED.value:
+        raise Conflict("考核结果尚未排名或已审批。")
+    codes = {u.org.code: u for u in campaign.units}
+    results: dict[str, Any] = {"awards": [], "criticised": [], "opinion": opinion.strip()}
+    labels: dict[str, list[str]] = defaultdict(list)
+    if campaign.kind == "fujian3":
+        if awards or criticised:
+            raise InvalidInput("附件3的先进单位和约谈单位由排名确定，不能另行指定。")
+        proposed = proposed_results(campaign)
+        results.update(proposed)
+        for code in proposed["advanced"]:
+            labels[code].append(ADVANCED)
+        for code in proposed["interview"]:
+            labels[code].append(INTERVIEW)
+    else:
+        problems = []
+        for a in awards or []:
+            award, code = a.get("award", ""), a.get("org_code", "")
+            person = (a.get("person") or "").strip()
+            if award not in AWARDS_FUJIAN2:
+                problems.append(f"奖项“{award}”无效")
+            if code not in codes:
+                problems.append(f"单位“{code}”不是考核对象")
+            if award == PERSONAL_AWARD and not person:
+                problems.append("先进个人奖须填写获奖人姓名")
+            results["awards"].append({"award": award, "org_code": code, "person": person})
+            if code in codes:
+                labels[code].append(f"{award}（{person}）" if person else award)
+        for code in criticised or []:
+            if code not in codes:
+                problems.append(f"单位“{code}”不是考核对象")
+            results["criticised"].append(code)
+            labels[code].append(CRITICISED)
+        if problems:
+            raise InvalidInput("考核结果有误：" + "；".join(problems) + "。", details=problems)
+    for code, unit in codes.items():
+        unit.result = labels.get(code, [])
+    campaign.results = results
+    campaign.state = CampaignState.APPROVED.value
+    campaign.approved_by_id = actor.id
+    campaign.approved_at = clock.now()
+    audit.record(
+        "assessment.approve",
+        actor=actor,
+        org=campaign.org,
+        object_type="assessment_campaign",
+        object_id=campaign.id,
+        before={"state": CampaignState.RANKED.value},
+        after={"state": campaign.state, "results": results},
+        message=results["opinion"] or None,
+    )
+    return campaign
+
+
+__all__ = [
+    "approve_results",
+    "close_self_assessment",
+    "compute_ranking",
+    "final_items",
+    "final_scores",
+    "self_scores",
+    "override_item_score",
+    "ranking",
+    "score_unit",
+]

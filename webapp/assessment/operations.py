@@ -1,0 +1,321 @@
+"""Domain verbs of the assessment feature: sheets, campaigns, self-assessment, evidence.
+
+Every function takes the acting user and ids (never a Flask request), checks permission and
+state, writes its audit record and flushes; the edge (request, CLI, workflow engine step)
+commits.  A BPMN service or user task can call them by name (see docs/assessment.md).
+Scoring, ranking and results are in :mod:`webapp.assessment.judging`; the site sample in
+:mod:`webapp.assessment.sampling`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from webapp.assessment import access
+from webapp.assessment.models import (
+    AssessmentCampaign,
+    CampaignState,
+    ItemScore,
+    Phase,
+    UnitAssessment,
+    UnitState,
+)
+from webapp.assessment.scoring import parse_judgments, score_sheet
+from webapp.assessment.sheet import KIND_LABELS
+from webapp.core import audit, clock
+from webapp.core.errors import Conflict, DomainError, InvalidInput, NotFound
+from webapp.core.models import User
+from webapp.core.permissions import require
+from webapp.extensions import db
+
+SUMMARY_MAX = 20000
+NOTE_MAX = 2000
+
+# Sheets and evidence live in their own modules; re-exported so that callers (pages, API, the
+# workflow engine) find every verb of the feature here.
+from webapp.assessment.evidence import (  # noqa: E402,F401
+    EVIDENCE_EXTENSIONS,
+    MAX_EVIDENCE_FILES,
+    add_evidence,
+    evidence_dir,
+    evidence_path,
+    get_evidence,
+    max_evidence_bytes,
+)
+from webapp.assessment.sheet_store import (  # noqa: E402,F401
+    activate_sheet,
+    choose_sheet,
+    get_sheet,
+    install_bundled_sheets,
+    upload_sheet,
+)
+
+
+# Campaigns --------------------------------------------------------------------------------------
+def get_campaign(campaign_id: int) -> AssessmentCampaign:
+    campaign = db.session.get(AssessmentCampaign, campaign_id)
+    if campaign is None:
+        raise NotFound("考核活动不存在。")
+    return campaign
+
+
+def get_unit(unit_id: int) -> UnitAssessment:
+    unit = db.session.get(UnitAssessment, unit_id)
+    if unit is None:
+        raise NotFound("考核单位不存在。")
+    return unit
+
+
+def default_self_due(kind: str, year: int) -> date:
+    """附件2: 11-30 of the year; 附件3 (assessed in Q1 of the next year): 01-31 of the next."""
+    return date(year, 11, 30) if kind == "fujian2" else date(year + 1, 1, 31)
+
+
+def open_campaign(
+    actor: User,
+    kind: str,
+    year: int,
+    *,
+    sheet_id: int | None = None,
+    self_due: date | None = None,
+    sample_city: int = 6,
+    sample_city_county: int = 2,
+    sample_direct_county: int = 3,
+) -> AssessmentCampaign:
+    """Open a campaign for every city and directly administered county (state 单位自评)."""
+    province = access.province()
+    require(actor, "assessment.manage", province)
+    if kind not in KIND_LABELS:
+        raise InvalidInput("考核类别须为附件2或附件3。")
+    if not 2000 <= year <= 2100:
+        raise InvalidInput("考核年度无效。")
+    if kind == "fujian2" and (sample_city, sample_city_county, sample_direct_county) != (6, 2, 3):
+        raise InvalidInput(
+            "附件2规定每个省辖市查看6个项目（其中2个为所辖县（市）），每个省直管县（市）3个。"
+        )
+    if not (0 <= sample_city_county <= sample_city <= 50 and 0 <= sample_direct_county <= 50):
+        raise InvalidInput("抽查项目数无效。")
+    exists = db.session.execute(
+        select(AssessmentCampaign.id).where(
+            AssessmentCampaign.kind == kind, AssessmentCampaign.year == year
+        )
+    ).first()
+    if exists:
+        raise Conflict(f"{year}年度的{KIND_LABELS[kind]}已开启。")
+    sheet = get_sheet(sheet_id) if sheet_id is not None else choose_sheet(kind, year)
+    if sheet.kind != kind or not sheet.is_active:
+        raise InvalidInput("所选评分表与考核类别不符或未启用。")
+    campaign = AssessmentCampaign(
+        kind=kind,
+        year=year,
+        sheet=sheet,
+        state=CampaignState.SELF_ASSESSMENT.value,
+        self_due=self_due or default_self_due(kind, year),
+        sample_city=sample_city,
+        sample_city_county=sample_city_county,
+        sample_direct_county=sample_direct_county,
+        opened_by_id=actor.id,
+        opened_at=clock.now(),
+        org=province,
+    )
+    db.session.add(campaign)
+    units = access.assessed_units()
+    for org in units:
+        campaign.units.append(UnitAssessment(org=org, state=UnitState.DRAFT.value))
+    db.session.flush()
+    audit.record(
+        "assessment.campaign_open",
+        actor=actor,
+        org=province,
+        object_type="assessment_campaign",
+        object_id=campaign.id,
+        after={
+            "kind": kind,
+            "year": year,
+            "sheet": sheet.id,
+            "self_due": campaign.self_due.isoformat(),
+            "units": [o.code for o in units],
+        },
+    )
+    return campaign
+
+
+# Self-assessment --------------------------------------------------------------------------------
+def _texts(raw: Mapping[str, Any] | None, sheet_has: Any, limit: int) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in (raw or {}).items():
+        if not sheet_has(key):
+            raise InvalidInput(f"评分表中没有考核项目“{key}”。")
+        text = str(value or "").strip()
+        if len(text) > limit:
+            raise InvalidInput(f"考核项目“{key}”的说明过长（最多 {limit} 字）。")
+        out[key] = text
+    return out
+
+
+def _refs(raw: Mapping[str, Any] | None, sheet_has: Any) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for key, value in (raw or {}).items():
+        if not sheet_has(key):
+            raise InvalidInput(f"评分表中没有考核项目“{key}”。")
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise InvalidInput("佐证材料引用须为字符串列表。")
+        out[key] = [v.strip()[:300] for v in value if v.strip()][:20]
+    return out
+
+
+def write_scores(
+    unit: UnitAssessment,
+    phase: Phase,
+    scorer: User,
+    judgments_raw: Mapping[str, Any],
+    notes: Mapping[str, Any] | None,
+    evidence: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """Replace the scorer's rows of a phase with one row per item of the sheet; return totals."""
+    sheet = unit.campaign.sheet.parsed()
+    judgments = parse_judgments(sheet, judgments_raw)
+    note_map = _texts(notes, sheet.has_item, NOTE_MAX)
+    ref_map = _refs(evidence, sheet.has_item)
+    result = score_sheet(sheet, judgments)
+    for row in [s for s in unit.scores if s.phase == phase.value and s.scorer_id == scorer.id]:
+        unit.scores.remove(row)
+    db.session.flush()
+    now = clock.now()
+    for item in sheet.items:
+        j = judgments.get(item.id)
+        met = None if j is None else j.met
+        unit.scores.append(
+            ItemScore(
+                phase=phase.value,
+                scorer_id=scorer.id,
+                item_id=item.id,
+                unmet=sorted(j.unmet) if j else [],
+                met=sorted(met) if met is not None else None,
+                score=result.items[item.id],
+                note=note_map.get(item.id, ""),
+                evidence=ref_map.get(item.id, []),
+                scored_at=now,
+            )
+        )
+    db.session.flush()
+    return result.to_dict()
+
+
+def save_self_assessment(
+    actor: User,
+    unit_id: int,
+    *,
+    judgments: Mapping[str, Any],
+    summary: str | None = None,
+    notes: Mapping[str, Any] | None = None,
+    evidence: Mapping[str, Any] | None = None,
+) -> UnitAssessment:
+    """The unit's clerk fills (or refills) its self-assessment and written summary."""
+    unit = get_unit(unit_id)
+    require(actor, "assessment.self", unit.org)
+    if unit.campaign.state != CampaignState.SELF_ASSESSMENT.value:
+        raise Conflict("自评阶段已结束，不能再修改自评。")
+    if unit.state != UnitState.DRAFT.value:
+        raise Conflict("自评已提交，退回后才能修改。")
+    if summary is not None:
+        if len(summary) > SUMMARY_MAX:
+            raise InvalidInput(f"书面总结过长（最多 {SUMMARY_MAX} 字）。")
+        unit.self_summary = summary.strip()
+    before = None if unit.self_total is None else str(unit.self_total)
+    totals = write_scores(unit, Phase.SELF, actor, judgments, notes, evidence)
+    unit.self_total = Decimal(totals["total"])
+    audit.record(
+        "assessment.self_save",
+        actor=actor,
+        org=unit.org,
+        object_type="assessment_unit",
+        object_id=unit.id,
+        before={"self_total": before},
+        after={"self_total": totals["total"], "judgments": dict(judgments)},
+    )
+    return unit
+
+
+def submit_self_assessment(actor: User, unit_id: int) -> UnitAssessment:
+    """The clerk hands the self-assessment to the unit's leader for approval."""
+    unit = get_unit(unit_id)
+    require(actor, "assessment.self", unit.org)
+    if unit.campaign.state != CampaignState.SELF_ASSESSMENT.value:
+        raise Conflict("自评阶段已结束。")
+    if unit.state != UnitState.DRAFT.value:
+        raise Conflict("自评已提交。")
+    problems = []
+    if unit.self_total is None:
+        problems.append("尚未填写自评评分表")
+    if not unit.self_summary:
+        problems.append("尚未填写全年活动情况书面总结")
+    if problems:
+        raise InvalidInput("不能提交：" + "；".join(problems) + "。", details=problems)
+    unit.state = UnitState.SELF_REVIEW.value
+    unit.self_submitted_by_id = actor.id
+    unit.self_submitted_at = clock.now()
+    unit.return_reason = None
+    audit.record(
+        "assessment.self_submit",
+        actor=actor,
+        org=unit.org,
+        object_type="assessment_unit",
+        object_id=unit.id,
+        before={"state": UnitState.DRAFT.value},
+        after={"state": unit.state, "self_total": str(unit.self_total)},
+    )
+    return unit
+
+
+def approve_self_assessment(actor: User, unit_id: int, opinion: str = "") -> UnitAssessment:
+    """The unit's leader approves the self-assessment: it is reported to the province."""
+    unit = get_unit(unit_id)
+    require(actor, "assessment.self_approve", unit.org)
+    if unit.state != UnitState.SELF_REVIEW.value:
+        raise Conflict("该自评不在待审核状态。")
+    if unit.self_submitted_by_id == actor.id:
+        raise DomainError("提交人不能审核自己提交的自评。")
+    unit.state = UnitState.SELF_SUBMITTED.value
+    unit.self_approved_by_id = actor.id
+    unit.self_approved_at = clock.now()
+    audit.record(
+        "assessment.self_approve",
+        actor=actor,
+        org=unit.org,
+        object_type="assessment_unit",
+        object_id=unit.id,
+        before={"state": UnitState.SELF_REVIEW.value},
+        after={"state": unit.state, "overdue": unit.self_overdue},
+        message=opinion.strip()[:NOTE_MAX] or None,
+    )
+    return unit
+
+
+def return_self_assessment(actor: User, unit_id: int, reason: str) -> UnitAssessment:
+    """The unit's leader returns the self-assessment to the clerk, with a reason."""
+    unit = get_unit(unit_id)
+    require(actor, "assessment.self_approve", unit.org)
+    if unit.state != UnitState.SELF_REVIEW.value:
+        raise Conflict("该自评不在待审核状态。")
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("退回须填写理由。")
+    unit.state = UnitState.DRAFT.value
+    unit.return_reason = reason[:NOTE_MAX]
+    audit.record(
+        "assessment.self_return",
+        actor=actor,
+        org=unit.org,
+        object_type="assessment_unit",
+        object_id=unit.id,
+        before={"state": UnitState.SELF_REVIEW.value},
+        after={"state": unit.state},
+        message=unit.return_reason,
+    )
+    return unit

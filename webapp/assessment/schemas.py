@@ -1,0 +1,202 @@
+"""Marshmallow schemas of the assessment API (scores are decimal strings, e.g. "98.50")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+
+from webapp.assessment.models import ScoreSheet
+
+
+class _Strict(Schema):
+    class Meta:
+        ordered = True
+
+
+#: {"<item id>": {"unmet": [duty ids]} | {"met": [part ids]}}
+Judgments = fields.Dict(
+    keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Raw())
+)
+ItemTexts = fields.Dict(keys=fields.String(), values=fields.String())
+ItemRefs = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+def sheet_to_api(row: ScoreSheet) -> dict[str, Any]:
+    parsed = row.parsed().to_dict()
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "year": row.year,
+        "version": row.version,
+        "name": row.name,
+        "active": row.is_active,
+        "content_hash": row.content_hash,
+        "loaded_at": row.loaded_at,
+        "sections": parsed["sections"],
+    }
+
+
+def unit_summary(unit: Any, visible: bool) -> dict[str, Any]:
+    """A unit's summary; final score, rank and result only when ``visible`` to the caller."""
+    return {
+        "id": unit.id,
+        "org_code": unit.org.code,
+        "org_name": unit.org.name,
+        "state": unit.state,
+        "state_label": unit.state_label,
+        "self_total": unit.self_total,
+        "self_overdue": unit.self_overdue,
+        "final_score": unit.final_score if visible else None,
+        "rank": unit.rank if visible else None,
+        "result": unit.result if visible else None,
+    }
+
+
+def campaign_detail(campaign: Any, units: list[Any], visible: bool) -> dict[str, Any]:
+    keys = ("id", "kind", "year", "title", "state", "state_label", "sheet_id", "self_due")
+    data = {k: getattr(campaign, k) for k in keys}
+    data["results"] = campaign.results if visible else None
+    data["units"] = [unit_summary(u, visible) for u in units]
+    return data
+
+
+class SheetSchema(_Strict):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True, metadata={"description": "fujian2 / fujian3"})
+    year = fields.Integer(required=True)
+    version = fields.Integer(required=True)
+    name = fields.String(required=True)
+    active = fields.Boolean(required=True)
+    content_hash = fields.String(required=True)
+    loaded_at = fields.DateTime(required=True)
+    sections = fields.List(
+        fields.Raw(),
+        required=True,
+        metadata={
+            "description": 'sections → items → rule {"kind": "deduction"|"additive", "start", '
+            '"per_unmet", "duties": [{"id","text"}], "parts": [{"id","text","points"}]}'
+        },
+    )
+
+
+class SheetListSchema(_Strict):
+    items = fields.List(fields.Nested(SheetSchema), required=True)
+
+
+class ScoreRequestSchema(_Strict):
+    judgments = Judgments
+
+
+class ScoreResultSchema(_Strict):
+    items = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    sections = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    total = fields.String(required=True)
+
+
+class OpenCampaignSchema(_Strict):
+    kind = fields.String(required=True, validate=validate.OneOf(["fujian2", "fujian3"]))
+    year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
+    sheet_id = fields.Integer(load_default=None)
+    self_due = fields.Date(load_default=None)
+    sample_city = fields.Integer(load_default=6)
+    sample_city_county = fields.Integer(load_default=2)
+    sample_direct_county = fields.Integer(load_default=3)
+
+
+class UnitSummarySchema(_Strict):
+    id = fields.Integer(required=True)
+    org_code = fields.String(required=True)
+    org_name = fields.String(required=True)
+    state = fields.String(required=True)
+    state_label = fields.String()
+    self_total = fields.Decimal(as_string=True, allow_none=True)
+    self_overdue = fields.Boolean()
+    final_score = fields.Decimal(as_string=True, allow_none=True)
+    rank = fields.Integer(allow_none=True)
+    result = fields.List(fields.String(), allow_none=True)
+
+
+class CampaignSchema(_Strict):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    year = fields.Integer(required=True)
+    title = fields.String()
+    state = fields.String(required=True)
+    state_label = fields.String()
+    sheet_id = fields.Integer()
+    self_due = fields.Date()
+    results = fields.Raw(allow_none=True)
+
+
+class CampaignDetailSchema(CampaignSchema):
+    units = fields.List(fields.Nested(UnitSummarySchema))
+
+
+class CampaignListSchema(_Strict):
+    items = fields.List(fields.Nested(CampaignSchema), required=True)
+
+
+class RankingRowSchema(_Strict):
+    org_code = fields.String(required=True)
+    org_name = fields.String()
+    total = fields.String(required=True)
+    rank = fields.Integer(required=True)
+    result = fields.List(fields.String())
+
+
+class SelfAssessmentSchema(_Strict):
+    judgments = Judgments
+    summary = fields.String(load_default=None, validate=validate.Length(max=20000))
+    notes = ItemTexts
+    evidence = ItemRefs
+
+
+class ScoreUnitSchema(_Strict):
+    judgments = Judgments
+    notes = ItemTexts
+    evidence = ItemRefs
+
+
+class OpinionSchema(_Strict):
+    opinion = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class ReasonSchema(_Strict):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class OverrideSchema(_Strict):
+    item_id = fields.String(required=True)
+    score = fields.Decimal(required=True, as_string=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class SampleRequestSchema(_Strict):
+    seed = fields.String(load_default=None, validate=validate.Length(max=64))
+    accept_shortfall = fields.Boolean(load_default=False)
+
+
+class SampleSchema(_Strict):
+    id = fields.Integer()
+    seed = fields.String()
+    shortfalls = fields.Raw()
+    sites = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+class AwardSchema(_Strict):
+    award = fields.String(required=True)
+    org_code = fields.String(required=True)
+    person = fields.String(load_default="")
+
+
+class ApproveSchema(_Strict):
+    awards = fields.List(fields.Nested(AwardSchema), load_default=list)
+    criticised = fields.List(fields.String(), load_default=list)
+    opinion = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class UnitScoresSchema(_Strict):
+    unit = fields.Nested(UnitSummarySchema)
+    self_assessment = fields.Nested(ScoreResultSchema, allow_none=True)
+    final = fields.Nested(ScoreResultSchema, allow_none=True)

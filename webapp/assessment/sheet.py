@@ -1,0 +1,361 @@
+"""Score sheets (评分表) as data: the parsed, validated form of a sheet file.
+
+A sheet file is JSON (see docs/assessment.md): sections with their 分值, items with 分值, the
+printed wording and a rule, either a *deduction* ("记N分，不满足一项扣M分，扣完为止") with the
+duties listed one by one, or an *additive* rule ("A 记x分；B 记y分") with its parts.
+
+:func:`parse_sheet` refuses a sheet that does not add up (items to their section, sections to
+100, the section totals the regulation prints for 附件2/附件3) with a Chinese message naming
+every problem.  Nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Literal
+
+from webapp.core.errors import InvalidInput
+
+SHEETS_DIR = Path(__file__).resolve().parent / "sheets"
+FORMAT_VERSION = 1
+TOTAL = Decimal(100)
+
+KIND_LABELS: dict[str, str] = {
+    "fujian2": "附件2 保障性安居工程质量管理年工作考核",
+    "fujian3": "附件3 保障性安居工程质量监督工作考核",
+}
+KIND_SHORT: dict[str, str] = {"fujian2": "附件2", "fujian3": "附件3"}
+
+#: The section totals printed in the regulation (domain.md §7); a sheet of a kind must keep them.
+EXPECTED_SECTIONS: dict[str, list[tuple[str, Decimal]]] = {
+    "fujian2": [
+        ("建设主管部门", Decimal(50)),
+        ("施工企业", Decimal(20)),
+        ("监理单位", Decimal(15)),
+        ("检测机构", Decimal(5)),
+        ("其它", Decimal(10)),
+    ],
+    "fujian3": [
+        ("住房城乡建设主管部门", Decimal(60)),
+        ("参建各方责任主体", Decimal(30)),
+        ("工作亮点和特色", Decimal(10)),
+    ],
+}
+
+#: Largest sheet file accepted (bytes).
+MAX_SHEET_BYTES = 512 * 1024
+
+
+@dataclass(frozen=True)
+class Duty:
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Part:
+    id: str
+    text: str
+    points: Decimal
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: Literal["deduction", "additive"]
+    #: deduction: 记N分 (may exceed the item's 分值; the score is capped at 分值)
+    start: Decimal | None = None
+    #: deduction: 不满足一项扣M分
+    per_unmet: Decimal | None = None
+    duties: tuple[Duty, ...] = ()
+    #: additive: the parts, each with its points
+    parts: tuple[Part, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.kind == "deduction":
+            return {
+                "kind": "deduction",
+                "start": str(self.start),
+                "per_unmet": str(self.per_unmet),
+                "duties": [{"id": d.id, "text": d.text} for d in self.duties],
+            }
+        return {
+            "kind": "additive",
+            "parts": [{"id": p.id, "text": p.text, "points": str(p.points)} for p in self.parts],
+        }
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    name: str
+    #: 分值: the most this item can score
+    points: Decimal
+    #: 评分内容及评分标准, as printed
+    wording: str
+    rule: Rule
+    #: Why the rule reads the text the way it does, when the text is not plain (shown to users).
+    decision: str | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    name: str
+    points: Decimal
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
+class Sheet:
+    kind: str
+    year: int
+    name: str
+    source: str
+    sections: tuple[Section, ...]
+    _index: dict[str, Item] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for section in self.sections:
+            for item in section.items:
+                self._index[item.id] = item
+
+    @property
+    def items(self) -> list[Item]:
+        return [i for s in self.sections for i in s.items]
+
+    def item(self, item_id: str) -> Item:
+        return self._index[item_id]
+
+    def has_item(self, item_id: str) -> bool:
+        return item_id in self._index
+
+    def section_of(self, item_id: str) -> Section:
+        return next(s for s in self.sections if any(i.id == item_id for i in s.items))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The API shape: sections → items → rule (points as decimal strings)."""
+        return {
+            "kind": self.kind,
+            "year": self.year,
+            "name": self.name,
+            "source": self.source,
+            "sections": [
+                {
+                    "id": s.id,
+                    "name": s.name,
+                    "points": str(s.points),
+                    "items": [
+                        {
+                            "id": i.id,
+                            "name": i.name,
+                            "points": str(i.points),
+                            "wording": i.wording,
+                            "decision": i.decision,
+                            "rule": i.rule.to_dict(),
+                        }
+                        for i in s.items
+                    ],
+                }
+                for s in self.sections
+            ],
+        }
+
+
+# Parsing ----------------------------------------------------------------------------------------
+class _Problems(list[str]):
+    pass
+
+
+def _decimal(value: Any, where: str, problems: _Problems, *, positive: bool = True) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        problems.append(f"{where}：分值须为数字")
+        return Decimal(0)
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        problems.append(f"{where}：分值“{value}”不是数字")
+        return Decimal(0)
+    if not number.is_finite() or number < 0 or (positive and number == 0):
+        problems.append(f"{where}：分值须为正数")
+        return Decimal(0)
+    if number != number.quantize(Decimal("0.01")):
+        problems.append(f"{where}：分值最多保留两位小数")
+    return number
+
+
+def _text(obj: dict[str, Any], key: str, where: str, problems: _Problems) -> str:
+    value = obj.get(key)
+    if not isinstance(value, str) or not value.strip():
+        problems.append(f"{where}：缺少“{key}”")
+        return ""
+    return value.strip()
+
+
+def _ids_unique(ids: list[str], where: str, problems: _Problems) -> None:
+    seen: set[str] = set()
+    for i in ids:
+        if i in seen:
+            problems.append(f"{where}：编号“{i}”重复")
+        seen.add(i)
+
+
+def _parse_rule(raw: Any, item_points: Decimal, where: str, problems: _Problems) -> Rule:
+    if not isinstance(raw, dict):
+        problems.append(f"{where}：缺少评分规则 rule")
+        return Rule(kind="additive")
+    kind = raw.get("kind")
+    if kind == "deduction":
+        start = _decimal(raw.get("start"), f"{where} 起始分 start", problems)
+        per = _decimal(raw.get("per_unmet"), f"{where} 每项扣分 per_unmet", problems)
+        duties = []
+        for n, d in enumerate(raw.get("duties") or [], 1):
+            if not isinstance(d, dict):
+                problems.append(f"{where} 第{n}项要求格式有误")
+                continue
+            duties.append(
+                Duty(
+                    _text(d, "id", f"{where} 第{n}项要求", problems),
+                    _text(d, "text", f"{where} 第{n}项要求", problems),
+                )
+            )
+        if not duties:
+            problems.append(f"{where}：扣分项须逐项列出要求（duties）")
+        _ids_unique([d.id for d in duties], where, problems)
+        if start and start < item_points:
+            problems.append(f"{where}：起始分 {start} 低于分值 {item_points}，满分无法得到")
+        return Rule(kind="deduction", start=start, per_unmet=per, duties=tuple(duties))
+    if kind == "additive":
+        parts = []
+        for n, p in enumerate(raw.get("parts") or [], 1):
+            if not isinstance(p, dict):
+                problems.append(f"{where} 第{n}个得分点格式有误")
+                continue
+            parts.append(
+                Part(
+                    _text(p, "id", f"{where} 第{n}个得分点", problems),
+                    _text(p, "text", f"{where} 第{n}个得分点", problems),
+                    _decimal(p.get("points"), f"{where} 第{n}个得分点", problems),
+                )
+            )
+        if not parts:
+            problems.append(f"{where}：加分项须列出得分点（parts）")
+        _ids_unique([p.id for p in parts], where, problems)
+        parts_total = sum((p.points for p in parts), Decimal(0))
+        if parts and parts_total != item_points:
+            problems.append(f"{where}：各得分点合计 {parts_total} 分，与分值 {item_points} 分不符")
+        return Rule(kind="additive", parts=tuple(parts))
+    problems.append(f"{where}：规则类型须为 deduction（扣分）或 additive（加分）")
+    return Rule(kind="additive")
+
+
+def parse_sheet(data: dict[str, Any] | bytes | str) -> Sheet:
+    """Validate and parse a sheet; raise :class:`InvalidInput` naming every problem found."""
+    if isinstance(data, bytes | str):
+        if len(data) > MAX_SHEET_BYTES:
+            raise InvalidInput("评分表文件过大。")
+        try:
+            data = json.loads(data, parse_float=Decimal)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InvalidInput(f"评分表文件不是有效的 JSON：{exc}") from exc
+    if not isinstance(data, dict):
+        raise InvalidInput("评分表格式有误：顶层须为对象。")
+    problems = _Problems()
+    if data.get("format") != FORMAT_VERSION:
+        problems.append(f"格式版本 format 须为 {FORMAT_VERSION}")
+    kind = data.get("kind")
+    if kind not in KIND_LABELS:
+        problems.append("考核类别 kind 须为 fujian2（附件2）或 fujian3（附件3）")
+    year = data.get("year")
+    if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
+        problems.append("年度 year 须为 2000–2100 之间的整数")
+        year = 0
+    name = _text(data, "name", "评分表", problems)
+    source = str(data.get("source") or "")
+    sections: list[Section] = []
+    raw_sections = data.get("sections")
+    if not isinstance(raw_sections, list) or not raw_sections:
+        problems.append("评分表须包含考核对象（sections）")
+        raw_sections = []
+    item_ids: list[str] = []
+    for sn, rs in enumerate(raw_sections, 1):
+        if not isinstance(rs, dict):
+            problems.append(f"第{sn}部分格式有误")
+            continue
+        s_name = _text(rs, "name", f"第{sn}部分", problems)
+        s_where = f"“{s_name or sn}”"
+        s_points = _decimal(rs.get("points"), s_where, problems)
+        items: list[Item] = []
+        for n, ri in enumerate(rs.get("items") or [], 1):
+            if not isinstance(ri, dict):
+                problems.append(f"{s_where}第{n}项格式有误")
+                continue
+            i_name = _text(ri, "name", f"{s_where}第{n}项", problems)
+            where = f"{s_where}“{i_name or n}”"
+            points = _decimal(ri.get("points"), where, problems)
+            rule = _parse_rule(ri.get("rule"), points, where, problems)
+            if rule.kind == "deduction" and rule.start and rule.start > points:
+                if not str(ri.get("decision") or "").strip():
+                    problems.append(
+                        f"{where}：起始分 {rule.start} 高于分值 {points}，须在 decision 中说明取舍"
+                    )
+            item_id = _text(ri, "id", where, problems)
+            item_ids.append(item_id)
+            items.append(
+                Item(
+                    id=item_id,
+                    name=i_name,
+                    points=points,
+                    wording=_text(ri, "wording", where, problems),
+                    rule=rule,
+                    decision=(str(ri.get("decision")).strip() or None)
+                    if ri.get("decision")
+                    else None,
+                )
+            )
+        if not items:
+            problems.append(f"{s_where}没有考核项目")
+        items_total = sum((i.points for i in items), Decimal(0))
+        if items and items_total != s_points:
+            problems.append(
+                f"{s_where}各项分值合计 {items_total} 分，与该部分分值 {s_points} 分不符"
+            )
+        sections.append(
+            Section(id=str(rs.get("id") or sn), name=s_name, points=s_points, items=tuple(items))
+        )
+    _ids_unique(item_ids, "考核项目", problems)
+    total = sum((s.points for s in sections), Decimal(0))
+    if sections and total != TOTAL:
+        problems.append(f"各部分分值合计 {total} 分，不等于 100 分")
+    expected = EXPECTED_SECTIONS.get(kind or "")
+    if expected is not None and sections:
+        got = [(s.name, s.points) for s in sections]
+        if got != expected:
+            want = "、".join(f"{n}{p}分" for n, p in expected)
+            problems.append(f"{KIND_SHORT[kind]}评分表的考核对象及分值须为：{want}")
+    if problems:
+        raise InvalidInput("评分表有误：" + "；".join(problems) + "。", details=list(problems))
+    return Sheet(kind=kind, year=year, name=name, source=source, sections=tuple(sections))
+
+
+def canonical_json(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def content_hash(data: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()
+
+
+def read_sheet_file(path: Path) -> dict[str, Any]:
+    """A sheet file's content as stored (decimals kept as text so nothing is rounded)."""
+    raw = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+    parse_sheet(raw)
+    return json.loads(canonical_json(raw))
+
+
+def bundled_sheets() -> list[Path]:
+    """The sheet files shipped in the repository (loaded by ``flask assessment load-sheets``)."""
+    return sorted(SHEETS_DIR.glob("*.json"))

@@ -1,0 +1,214 @@
+"""Pages of one assessed unit: the self-assessment form, the assessor's scoring page,
+evidence files and site visits.  The score sheet is laid out like the printed 评分表."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from flask import flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from webapp.assessment import judging, operations, sampling
+from webapp.assessment.access import scores_visible
+from webapp.assessment.models import CampaignState, ItemScore, Phase, SampledSite, UnitState
+from webapp.assessment.sheet import Sheet
+from webapp.assessment.views import _flash_error, bp, format_score
+from webapp.core import clock
+from webapp.core.errors import DomainError, NotFound, PermissionDenied
+from webapp.core.permissions import can, require
+from webapp.extensions import db
+
+_REF_SPLIT = re.compile(r"[,，;；\n]+")
+
+
+def form_judgments(
+    sheet: Sheet, form: MultiDict[str, str]
+) -> tuple[dict[str, Any], dict[str, str], dict[str, list[str]]]:
+    """The sheet form → judgments (every item judged), notes and evidence references."""
+    judgments: dict[str, Any] = {}
+    notes: dict[str, str] = {}
+    refs: dict[str, list[str]] = {}
+    for item in sheet.items:
+        if item.rule.kind == "deduction":
+            judgments[item.id] = {"unmet": form.getlist(f"unmet-{item.id}")}
+        else:
+            judgments[item.id] = {"met": form.getlist(f"met-{item.id}")}
+        note = form.get(f"note-{item.id}", "").strip()
+        if note:
+            notes[item.id] = note
+        parts = [p.strip() for p in _REF_SPLIT.split(form.get(f"evidence-{item.id}", ""))]
+        if any(parts):
+            refs[item.id] = [p for p in parts if p]
+    return judgments, notes, refs
+
+
+def _rows(unit: Any, phase: Phase, scorer_id: int | None = None) -> dict[str, ItemScore]:
+    return {
+        s.item_id: s
+        for s in unit.scores
+        if s.phase == phase.value and (scorer_id is None or s.scorer_id == scorer_id)
+    }
+
+
+def _refused(err: DomainError) -> None:
+    if isinstance(err, PermissionDenied):
+        raise err
+    _flash_error(err)
+
+
+@bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
+def unit(unit_id: int) -> Any:
+    u = operations.get_unit(unit_id)
+    require(current_user, "assessment.view", u.org)
+    sheet = u.campaign.sheet.parsed()
+    if request.method == "POST":
+        judgments, notes, refs = form_judgments(sheet, request.form)
+        try:
+            operations.save_self_assessment(
+                current_user,
+                u.id,
+                judgments=judgments,
+                summary=request.form.get("summary", ""),
+                notes=notes,
+                evidence=refs,
+            )
+        except DomainError as err:
+            _refused(err)
+        else:
+            flash(f"自评已保存，自评总分 {format_score(u.self_total)} 分。", "success")
+        return redirect(url_for("assessment.unit", unit_id=unit_id))
+    editable = (
+        can(current_user, "assessment.self", u.org)
+        and u.state == UnitState.DRAFT.value
+        and u.campaign.state == CampaignState.SELF_ASSESSMENT.value
+    )
+    visible = scores_visible(current_user, u.campaign.state, u.org)
+    return render_template(
+        "assessment/unit.html",
+        u=u,
+        c=u.campaign,
+        sheet=sheet,
+        rows=_rows(u, Phase.SELF),
+        self_scores=judging.self_scores(u),
+        final=judging.final_scores(u) if visible else None,
+        editable=editable,
+        can_submit=editable,
+        can_review=can(current_user, "assessment.self_approve", u.org)
+        and u.state == UnitState.SELF_REVIEW.value,
+        can_score=can(current_user, "assessment.score", u.org),
+        max_mb=operations.max_evidence_bytes() // (1024 * 1024),
+    )
+
+
+@bp.route("/units/<int:unit_id>/self/<action>", methods=["POST"])
+def self_action(unit_id: int, action: str) -> Any:
+    try:
+        if action == "submit":
+            operations.submit_self_assessment(current_user, unit_id)
+            flash("已提交本单位领导审核。", "success")
+        elif action == "approve":
+            operations.approve_self_assessment(
+                current_user, unit_id, request.form.get("opinion", "")
+            )
+            flash("自评已审核通过并上报省厅。", "success")
+        elif action == "return":
+            operations.return_self_assessment(current_user, unit_id, request.form.get("reason", ""))
+            flash("已退回填表人修改。", "success")
+        else:
+            return redirect(url_for("assessment.unit", unit_id=unit_id))
+    except DomainError as err:
+        _refused(err)
+    return redirect(url_for("assessment.unit", unit_id=unit_id))
+
+
+@bp.route("/units/<int:unit_id>/evidence", methods=["POST"])
+def upload_evidence(unit_id: int) -> Any:
+    files = [f for f in request.files.getlist("files") if f and f.filename]
+    if not files:
+        flash("请选择要上传的文件。", "danger")
+    for f in files:
+        try:
+            saved = operations.add_evidence(current_user, unit_id, f.filename or "", f.read())
+        except DomainError as err:
+            _refused(err)
+            break
+        flash(f"已上传 {saved.original_name}（编号 file:{saved.id}）。", "success")
+    target = request.form.get("back") == "score"
+    return redirect(url_for("assessment.score" if target else "assessment.unit", unit_id=unit_id))
+
+
+@bp.route("/evidence/<int:file_id>")
+def evidence(file_id: int) -> Any:
+    f = operations.get_evidence(current_user, file_id)
+    return send_file(operations.evidence_path(f), as_attachment=True, download_name=f.original_name)
+
+
+@bp.route("/units/<int:unit_id>/score", methods=["GET", "POST"])
+def score(unit_id: int) -> Any:
+    u = operations.get_unit(unit_id)
+    require(current_user, "assessment.score", u.org)
+    sheet = u.campaign.sheet.parsed()
+    if request.method == "POST":
+        judgments, notes, refs = form_judgments(sheet, request.form)
+        try:
+            totals = judging.score_unit(current_user, u.id, judgments, notes=notes, evidence=refs)
+        except DomainError as err:
+            _refused(err)
+        else:
+            flash(f"已保存评分：{u.org.name} 得分 {format_score(totals['total'])} 分。", "success")
+        return redirect(url_for("assessment.score", unit_id=unit_id))
+    return render_template(
+        "assessment/score.html",
+        u=u,
+        c=u.campaign,
+        sheet=sheet,
+        rows=_rows(u, Phase.ASSESSOR, current_user.id),
+        self_rows=_rows(u, Phase.SELF),
+        final=judging.final_scores(u),
+        overrides=judging.overrides(u),
+        editable=u.campaign.state == CampaignState.SCORING.value,
+        can_override=can(current_user, "assessment.approve", u.campaign.org),
+        today=clock.today_local().isoformat(),
+    )
+
+
+@bp.route("/units/<int:unit_id>/override", methods=["POST"])
+def override(unit_id: int) -> Any:
+    try:
+        judging.override_item_score(
+            current_user,
+            unit_id,
+            request.form.get("item_id", ""),
+            request.form.get("score", ""),
+            request.form.get("reason", ""),
+        )
+    except DomainError as err:
+        _refused(err)
+    else:
+        flash("已调整得分（已记录调整前后分值及理由）。", "success")
+    return redirect(url_for("assessment.score", unit_id=unit_id))
+
+
+@bp.route("/sites/<int:site_id>/visit", methods=["POST"])
+def site_visit(site_id: int) -> Any:
+    site = db.session.get(SampledSite, site_id)
+    if site is None:
+        raise NotFound("抽查项目不存在。")
+    back = redirect(url_for("assessment.score", unit_id=site.unit_id))
+    try:
+        visit_date = date.fromisoformat(request.form.get("visit_date", ""))
+    except ValueError:
+        flash("检查日期格式不正确。", "danger")
+        return back
+    try:
+        sampling.record_site_visit(
+            current_user, site_id, visit_date=visit_date, findings=request.form.get("findings", "")
+        )
+    except DomainError as err:
+        _refused(err)
+    else:
+        flash("已记录现场检查情况。", "success")
+    return back

@@ -1,0 +1,290 @@
+"""Pages of the 考核 section: campaigns, ranking and results notice, score-sheet versions.
+
+Thin: parse, check permission, call one operation, render.  The unit pages (self-assessment,
+scoring) are in :mod:`webapp.assessment.unit_views`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from webapp.assessment import documents, judging, operations, sampling
+from webapp.assessment.access import is_province_user, province
+from webapp.assessment.judging import AWARDS_FUJIAN2
+from webapp.assessment.models import AssessmentCampaign, ScoreSheet, SiteSample
+from webapp.assessment.sheet import KIND_LABELS
+from webapp.core import clock
+from webapp.core.errors import DomainError, PermissionDenied
+from webapp.core.permissions import can, require
+from webapp.extensions import db
+
+bp = Blueprint(
+    "assessment",
+    __name__,
+    url_prefix="/assessment",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+
+
+@bp.before_request
+@login_required
+def _staff_only() -> None:
+    require(current_user, "assessment.view")
+
+
+@bp.app_template_filter("score")
+def format_score(value: Decimal | str | None) -> str:
+    """98.50 → 98.5, 84.00 → 84; None → —."""
+    if value is None or value == "":
+        return "—"
+    number = Decimal(str(value))
+    text = format(number.quantize(Decimal("0.01")), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _back(campaign_id: int) -> Any:
+    return redirect(url_for("assessment.campaign", campaign_id=campaign_id))
+
+
+def _flash_error(err: DomainError) -> None:
+    """Show a refused operation on the next page; nothing of it is committed."""
+    db.session.rollback()
+    flash(err.message, "danger")
+
+
+# Campaigns --------------------------------------------------------------------------------------
+@bp.route("/")
+def campaigns() -> Any:
+    own_units = {}
+    campaigns = list(
+        db.session.execute(
+            select(AssessmentCampaign).order_by(
+                AssessmentCampaign.year.desc(), AssessmentCampaign.kind
+            )
+        ).scalars()
+    )
+    for c in campaigns:
+        own = next((u for u in c.units if u.org_id == current_user.org_id), None)
+        if own is not None:
+            own_units[c.id] = own
+    return render_template(
+        "assessment/campaigns.html",
+        campaigns=campaigns,
+        own_units=own_units,
+        kinds=KIND_LABELS,
+        can_manage=can(current_user, "assessment.manage", province()),
+        can_sheets=can(current_user, "assessment.sheets"),
+        this_year=clock.today_local().year,
+    )
+
+
+@bp.route("/campaigns", methods=["POST"])
+def open_campaign() -> Any:
+    kind = request.form.get("kind", "")
+    try:
+        year = int(request.form.get("year", ""))
+        kwargs: dict[str, Any] = {}
+        if request.form.get("self_due"):
+            kwargs["self_due"] = date.fromisoformat(request.form["self_due"])
+        if kind == "fujian3":
+            for key in ("sample_city", "sample_city_county", "sample_direct_county"):
+                if request.form.get(key):
+                    kwargs[key] = int(request.form[key])
+    except ValueError:
+        flash("年度、日期或抽查数量格式不正确。", "danger")
+        return redirect(url_for("assessment.campaigns"))
+    try:
+        campaign = operations.open_campaign(current_user, kind, year, **kwargs)
+    except DomainError as err:
+        if isinstance(err, PermissionDenied):
+            raise
+        _flash_error(err)
+        return redirect(url_for("assessment.campaigns"))
+    flash(f"已开启{campaign.title}，共 {len(campaign.units)} 个考核单位。", "success")
+    return _back(campaign.id)
+
+
+@bp.route("/campaigns/<int:campaign_id>")
+def campaign(campaign_id: int) -> Any:
+    c = operations.get_campaign(campaign_id)
+    units = [u for u in c.units if can(current_user, "assessment.view", u.org)]
+    if not is_province_user(current_user) and len(units) == 1:
+        return redirect(url_for("assessment.unit", unit_id=units[0].id))
+    sample = db.session.query(SiteSample).filter_by(campaign_id=c.id).one_or_none()
+    return render_template(
+        "assessment/campaign.html",
+        c=c,
+        units=units,
+        sample=sample,
+        province_view=is_province_user(current_user),
+        can_manage=can(current_user, "assessment.manage", c.org),
+        can_approve=can(current_user, "assessment.approve", c.org),
+        can_score=can(current_user, "assessment.score", c.org),
+        awards=AWARDS_FUJIAN2,
+        proposed=judging.proposed_results(c),
+        has_source=sampling.candidate_source() is not None,
+    )
+
+
+@bp.route("/campaigns/<int:campaign_id>/close", methods=["POST"])
+def close_self(campaign_id: int) -> Any:
+    try:
+        missing = judging.close_self_assessment(current_user, campaign_id)
+    except DomainError as err:
+        if isinstance(err, PermissionDenied):
+            raise
+        _flash_error(err)
+    else:
+        note = f"（{len(missing)} 个单位未上报自评）" if missing else ""
+        flash(f"自评阶段已结束，进入考核评分{note}。", "success")
+    return _back(campaign_id)
+
+
+@bp.route("/campaigns/<int:campaign_id>/sample", methods=["POST"])
+def draw_sample(campaign_id: int) -> Any:
+    try:
+        sample = sampling.draw_site_sample(
+            current_user,
+            campaign_id,
+            request.form.get("seed") or None,
+            accept_shortfall=request.form.get("accept_shortfall") == "1",
+        )
+    except DomainError as err:
+        if isinstance(err, PermissionDenied):
+            raise
+        _flash_error(err)
+    else:
+        flash(f"已抽取现场检查项目（随机种子 {sample.seed}）。", "success")
+    return _back(campaign_id)
+
+
+@bp.route("/campaigns/<int:campaign_id>/rank", methods=["POST"])
+def rank(campaign_id: int) -> Any:
+    try:
+        judging.compute_ranking(current_user, campaign_id)
+    except DomainError as err:
+        if isinstance(err, PermissionDenied):
+            raise
+        _flash_error(err)
+        return _back(campaign_id)
+    flash("已计算总分和排名，请主要领导审批。", "success")
+    return redirect(url_for("assessment.ranking", campaign_id=campaign_id))
+
+
+@bp.route("/campaigns/<int:campaign_id>/approve", methods=["POST"])
+def approve(campaign_id: int) -> Any:
+    awards = []
+    for award in AWARDS_FUJIAN2:
+        for code in request.form.getlist(f"award-{award}"):
+            person = request.form.get(f"person-{award}-{code}", "")
+            awards.append({"award": award, "org_code": code, "person": person})
+    try:
+        judging.approve_results(
+            current_user,
+            campaign_id,
+            awards=awards or None,
+            criticised=request.form.getlist("criticised") or None,
+            opinion=request.form.get("opinion", ""),
+        )
+    except DomainError as err:
+        if isinstance(err, PermissionDenied):
+            raise
+        _flash_error(err)
+    else:
+        flash("考核结果已审批，各单位可查看本单位得分。", "success")
+    return redirect(url_for("assessment.ranking", campaign_id=campaign_id))
+
+
+@bp.route("/campaigns/<int:campaign_id>/ranking")
+def ranking(campaign_id: int) -> Any:
+    c = operations.get_campaign(campaign_id)
+    if not (is_province_user(current_user) or c.state == "approved"):
+        raise PermissionDenied("考核结果审批后方可查看排名。")
+    return render_template(
+        "assessment/ranking.html",
+        c=c,
+        rows=judging.ranking(c),
+        units={u.org.code: u for u in c.units},
+        can_approve=can(current_user, "assessment.approve", c.org),
+        awards=AWARDS_FUJIAN2,
+        proposed=judging.proposed_results(c),
+    )
+
+
+@bp.route("/campaigns/<int:campaign_id>/notice.docx")
+def notice(campaign_id: int) -> Any:
+    c = operations.get_campaign(campaign_id)
+    if c.state != "approved":
+        raise PermissionDenied("考核结果审批后方可下载通报。")
+    data = documents.render_results_notice(c)
+    name = f"{c.year}年度考核结果通报.docx"
+    return Response(
+        data,
+        mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        headers={"Content-Disposition": documents.attachment(name)},
+    )
+
+
+# Sheets -----------------------------------------------------------------------------------------
+@bp.route("/sheets")
+def sheets() -> Any:
+    rows = db.session.execute(
+        select(ScoreSheet).order_by(
+            ScoreSheet.kind, ScoreSheet.year.desc(), ScoreSheet.version.desc()
+        )
+    ).scalars()
+    return render_template(
+        "assessment/sheets.html",
+        sheets=list(rows),
+        can_sheets=can(current_user, "assessment.sheets"),
+    )
+
+
+@bp.route("/sheets/<int:sheet_id>")
+def sheet(sheet_id: int) -> Any:
+    row = operations.get_sheet(sheet_id)
+    return render_template(
+        "assessment/sheet.html",
+        row=row,
+        sheet=row.parsed(),
+        can_sheets=can(current_user, "assessment.sheets"),
+    )
+
+
+@bp.route("/sheets/upload", methods=["POST"])
+def upload_sheet() -> Any:
+    require(current_user, "assessment.sheets")
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        flash("请选择评分表文件（JSON）。", "danger")
+        return redirect(url_for("assessment.sheets"))
+    try:
+        row = operations.upload_sheet(current_user, file.read(), file.filename)
+    except DomainError as err:
+        _flash_error(err)
+        return redirect(url_for("assessment.sheets"))
+    flash(f"已上传{row.label}，核对无误后请启用。", "success")
+    return redirect(url_for("assessment.sheet", sheet_id=row.id))
+
+
+@bp.route("/sheets/<int:sheet_id>/activate", methods=["POST"])
+def activate_sheet(sheet_id: int) -> Any:
+    row = operations.activate_sheet(current_user, sheet_id)
+    flash(f"已启用{row.label}。", "success")
+    return redirect(url_for("assessment.sheet", sheet_id=row.id))
+
+
+@bp.route("/sheets/install", methods=["POST"])
+def install_sheets() -> Any:
+    require(current_user, "assessment.sheets")
+    created = operations.install_bundled_sheets(current_user)
+    flash(f"已载入内置评分表 {len(created)} 份。", "success")
+    return redirect(url_for("assessment.sheets"))
