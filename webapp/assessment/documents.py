@@ -6,17 +6,14 @@ autoescaping Jinja environment (a unit name cannot inject Word XML or template c
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from docxtpl import DocxTemplate
-from jinja2.sandbox import SandboxedEnvironment
-
 from webapp.assessment.judging import ranking
 from webapp.assessment.models import AssessmentCampaign
 from webapp.core import clock
+from webapp.documents import render_docx
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "docs_templates"
 RESULTS_TEMPLATE = TEMPLATES / "assessment_results.docx"
@@ -83,12 +80,8 @@ def notice_context(campaign: AssessmentCampaign) -> dict[str, Any]:
 
 
 def render_results_notice(campaign: AssessmentCampaign) -> bytes:
-    template = DocxTemplate(str(RESULTS_TEMPLATE))
-    env = SandboxedEnvironment(autoescape=True)
-    template.render(notice_context(campaign), jinja_env=env)
-    out = io.BytesIO()
-    template.save(out)
-    return out.getvalue()
+    # The shared renderer: sandboxed, autoescaped, strict, time-limited, plain-data context.
+    return render_docx(RESULTS_TEMPLATE, notice_context(campaign))
 
 
 def attachment(filename: str) -> str:
