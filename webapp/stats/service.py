@@ -19,7 +19,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import and_, func, or_, select
 
 from webapp.core import clock
-from webapp.core.errors import InvalidInput
+from webapp.core.errors import DomainError, InvalidInput
 from webapp.core.models import Org
 from webapp.core.operations import get_org
 from webapp.extensions import db
@@ -31,6 +31,7 @@ from webapp.stats.periods import Period, parse_period
 from webapp.stats.tables import category_table, group_conditions, summary_table
 
 __all__ = [
+    "DomainError",
     "compare_snapshot",
     "compute_table",
     "freeze_tables",
