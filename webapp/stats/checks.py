@@ -217,7 +217,8 @@ def _summary_rates(row: dict[str, Any]) -> list[tuple[str, str, Any, Decimal, De
             "备案率（面积%）",
             rate.get("area_pct"),
             _figure(row, "filed", "area_10k_m2"),
-            _figure(row, "completed", "area_10k_m2"),
+            # Every project has an area > 0: the area rate exists exactly when a count does.
+            _figure(row, "completed", "count"),
         ),
     ]
 
