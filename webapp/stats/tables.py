@@ -264,10 +264,11 @@ def summary_table(org: Org, period: Period) -> dict[str, Any]:
             target.update({k: v for k, v in r.items() if k != "unit"})
     units = [(org.code, own_row_name(org))] + [(c.code, c.name) for c in direct_children(org)]
     rows = [_summary_row(code, name, raws.get(code, _zero_raw())) for code, name in units]
+    # The grand total adds the per-unit sums (exact integers: counts and hundredths).
     grand = _zero_raw()
-    for found in (_project_sums(org, period, None), _accident_sums(org, period, None)):
-        for r in found:
-            grand.update(dict(r))
+    for raw in raws.values():
+        for k, v in raw.items():
+            grand[k] += int(v)
     return {
         "table": 7 if period.is_year else 5,
         "org": org.code,
