@@ -244,7 +244,7 @@ def _section(results: list[dict[str, Any]]) -> str:
         ("province 附表6 (ms)", "table6_s", "ms"),
         ("province 附表7, year 2026 (ms)", "table7_s", "ms"),
         (f"import {IMPORT_ROWS:,}-row .xlsx, all created (s)", "import_s", "{:.1f}"),
-        (f"re-import the same file, all unchanged (s)", "reimport_s", "{:.1f}"),
+        ("re-import the same file, all unchanged (s)", "reimport_s", "{:.1f}"),
     ]
     for title, key, fmt in rows:
         cells = []
