@@ -143,3 +143,30 @@ def test_cli_import(app, make_user, tmp_path):
     path.write_bytes(workbook([project_row("C-2", 结构类型="木结构")]))
     result = runner.invoke(args=["ledger", "import", "--org", "410102", str(path)])
     assert result.exit_code == 1 and "第 2 行 结构类型" in result.output
+
+
+def test_reviewer_reads_but_cannot_edit(logged_in, make_user, org):
+    from webapp.ledger import operations
+    from webapp.ledger.fields import KINDS
+
+    clerk = make_user("clerk", "410102")
+    p = operations.save_record(
+        clerk,
+        KINDS["projects"],
+        org("410102"),
+        {
+            "registration_no": "V-1",
+            "name": "只读",
+            "structure_type": "框架",
+            "area_m2": "100",
+            "cost_10k_yuan": "10",
+            "registered_on": "2026-07-01",
+        },
+    ).record
+    db.session.commit()
+    client = logged_in("reviewer", "410102")
+    page = client.get(f"/ledger/projects/{p.id}").get_data(as_text=True)
+    assert "查看工程项目" in page and "保存</button>" not in page
+    token = csrf_token(client, f"/ledger/projects/{p.id}")
+    assert client.post(f"/ledger/projects/{p.id}", data={"csrf_token": token}).status_code == 403
+    assert client.get("/ledger/projects/new").status_code == 403

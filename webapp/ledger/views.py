@@ -126,6 +126,7 @@ def _form_page(kind_name: str, record: Any = None) -> Any:
         errors=errors,
         label_of=label_of,
         confirm=EmptyForm(),
+        can_edit=can(current_user, "ledger.edit", record.org if record else current_user.org),
     ), status
 
 
