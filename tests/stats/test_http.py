@@ -187,3 +187,21 @@ def test_pages(logged_in, ledger):
         "/stats/compare", data={"csrf_token": token, "snapshot": json.dumps(snapshot)}
     )
     assert "快照与实时数据一致" in page.get_data(as_text=True)
+
+
+def test_malformed_figures_get_422_not_500(client, api_token):
+    headers = api_token("clerk", "410100")
+    for table in (
+        {"table": 5, "rows": [1, 2]},
+        {"table": "x"},
+        {"table": 6, "rows": "abc"},
+        {"table": 5, "rows": [{"registered": {"count": "NaN"}}], "total": 3},
+    ):
+        response = client.post("/api/v1/stats/checks", json={"table": table}, headers=headers)
+        assert response.status_code in (200, 422), response.get_json()
+    bad = client.post(
+        "/api/v1/stats/compare", json={"snapshot": {"org": "410100"}}, headers=headers
+    )
+    assert bad.status_code == 422
+    deep = client.get("/api/v1/ledger/projects?page=99999999999999999999", headers=headers)
+    assert deep.status_code == 200

@@ -20,6 +20,8 @@ from webapp.ledger.models import AcceptanceResult, FilingResult, Project
 from webapp.ledger.operations import scoped_query
 
 MAX_PER_PAGE = 200
+#: Deeper pages are refused silently (clamped): a filter finds them faster.
+MAX_PAGE = 100_000
 #: Project status filter (as of today).
 STATUSES = {
     "under_construction": "在建",
@@ -86,7 +88,7 @@ def list_records(
     column = getattr(model, query.sort if query.sort in sortable else kind.date_field)
     order = column.desc() if query.desc else column.asc()
     per_page = min(max(query.per_page, 1), max_per_page)
-    page = max(query.page, 1)
+    page = min(max(query.page, 1), MAX_PAGE)
     rows = (
         db.session.execute(
             stmt.order_by(order, model.id.desc() if query.desc else model.id)

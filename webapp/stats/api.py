@@ -19,6 +19,7 @@ bp = Blueprint(
     "api_stats", __name__, url_prefix="/api/v1/stats", description="统计：附表1–7、校验、快照比对"
 )
 bp.before_request(require_login)
+BAD_SHAPE = "附表数据格式不正确：应与 GET /api/v1/stats/table<n> 返回的结构一致。"
 csrf.exempt(bp)
 
 
@@ -60,14 +61,16 @@ def table(args: dict[str, Any], n: int) -> Any:
 @bp.arguments(FiguresBody)
 def checks(body: dict[str, Any]) -> Any:
     """Check figures that came from elsewhere (a submission, an imported aggregate)."""
-    return {
-        "checks": service.run_checks(
+    try:
+        found = service.run_checks(
             body["table"],
             previous=body.get("previous"),
             related=body.get("related"),
             jump_share=service.jump_share(),
         )
-    }
+    except (TypeError, AttributeError, ValueError, KeyError, ArithmeticError) as exc:
+        raise InvalidInput(BAD_SHAPE) from exc
+    return {"checks": found}
 
 
 @bp.route("/compare", methods=["POST"])
@@ -77,4 +80,7 @@ def compare(body: dict[str, Any]) -> Any:
     snapshot = body["snapshot"]
     org = resolve_org(current_user, snapshot.get("org"))
     require(current_user, "ledger.view", org)
-    return {"differences": service.compare_snapshot(snapshot)}
+    try:
+        return {"differences": service.compare_snapshot(snapshot)}
+    except (TypeError, AttributeError, ValueError, KeyError, ArithmeticError) as exc:
+        raise InvalidInput(BAD_SHAPE) from exc
