@@ -1,0 +1,172 @@
+"""Ledger API and pages through HTTP."""
+
+from __future__ import annotations
+
+import io
+
+from sqlalchemy import select
+
+from tests.conftest import csrf_token
+from tests.ledger.helpers import project_row, workbook
+from webapp.extensions import db
+from webapp.ledger.models import Project
+
+
+def _upload(client, url, data, headers=None, extra=None):
+    form = {"file": (io.BytesIO(data), "台账.xlsx"), **(extra or {})}
+    return client.post(url, data=form, headers=headers or {}, content_type="multipart/form-data")
+
+
+def test_api_import_counts_and_refusals(client, api_token):
+    headers = api_token("clerk", "410100")
+    ok = _upload(
+        client,
+        "/api/v1/ledger/projects/import?org=410100",
+        workbook([project_row("A-1"), project_row("A-2", 监督机构代码="410102")]),
+        headers,
+    )
+    assert ok.status_code == 200, ok.get_json()
+    assert ok.get_json() == {"created": 2, "updated": 0, "unchanged": 0, "warnings": []}
+    bad = _upload(
+        client,
+        "/api/v1/ledger/projects/import?org=410100",
+        workbook([project_row("A-3"), project_row("A-4", 结构类型="木结构")]),
+        headers,
+    )
+    body = bad.get_json()
+    assert bad.status_code == 422 and "未导入任何数据" in body["message"]
+    assert body["errors"] == [
+        {"row": 3, "column": "结构类型", "reason": body["errors"][0]["reason"]}
+    ]
+    assert db.session.execute(select(Project.registration_no)).scalars().all() != []
+    assert "A-3" not in db.session.execute(select(Project.registration_no)).scalars().all()
+    garbage = _upload(client, "/api/v1/ledger/accidents/import?org=410100", b"not excel", headers)
+    assert garbage.status_code == 422 and "不是有效的 Excel 文件" in garbage.get_json()["message"]
+
+
+def test_api_import_outside_subtree_is_forbidden(client, api_token):
+    headers = api_token("clerk", "410102")
+    response = _upload(
+        client, "/api/v1/ledger/projects/import?org=410103", workbook([project_row()]), headers
+    )
+    assert response.status_code == 403
+
+
+def test_api_crud_and_list(client, api_token):
+    headers = api_token("clerk", "410102")
+    body = {
+        "registration_no": "P-1",
+        "name": "工程",
+        "structure_type": "框架",
+        "area_m2": 100,
+        "cost_10k_yuan": 1,
+        "registered_on": "2026-07-01",
+        "is_public": True,
+    }
+    created = client.post("/api/v1/ledger/projects", json=body, headers=headers)
+    assert created.status_code == 201, created.get_json()
+    item = created.get_json()["item"]
+    assert (
+        item["area_m2"] == "100.00" and item["is_public"] is True and item["org_code"] == "410102"
+    )
+    assert "每平方米造价 100 元" in created.get_json()["warnings"][0]
+    bad = client.post(
+        "/api/v1/ledger/projects",
+        json={**body, "registration_no": "P-2", "area_m2": -1},
+        headers=headers,
+    )
+    assert bad.status_code == 422 and "建筑面积必须大于0" in bad.get_json()["message"]
+    listed = client.get("/api/v1/ledger/projects?q=P-", headers=headers).get_json()
+    assert [i["registration_no"] for i in listed["items"]] == ["P-1"] and not listed["has_more"]
+    pid = item["id"]
+    updated = client.put(
+        f"/api/v1/ledger/projects/{pid}", json={**body, "name": "新名"}, headers=headers
+    )
+    assert updated.status_code == 200 and updated.get_json()["item"]["name"] == "新名"
+    other = api_token("clerk", "410103")
+    assert client.get(f"/api/v1/ledger/projects/{pid}", headers=other).status_code == 403
+    assert client.delete(f"/api/v1/ledger/projects/{pid}", headers=headers).status_code == 204
+
+
+def test_pages_list_form_import(logged_in, app):
+    client = logged_in("clerk", "410100")
+    assert client.get("/ledger/").status_code == 302
+    page = client.get("/ledger/projects/")
+    assert page.status_code == 200 and "工程项目台账" in page.get_data(as_text=True)
+    token = csrf_token(client, "/ledger/projects/new")
+    form = {
+        "csrf_token": token,
+        "org_code": "410102",
+        "registration_no": "W-1",
+        "name": "网页工程",
+        "structure_type": "框架",
+        "area_m2": "1000",
+        "cost_10k_yuan": "300",
+        "registered_on": "2026-07-01",
+        "user_rating": "",
+        "acceptance_result": "",
+        "filing_result": "",
+    }
+    saved = client.post("/ledger/projects/new", data=form)
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    refused = client.post(
+        "/ledger/projects/new", data={**form, "registration_no": "W-2", "area_m2": "0"}
+    )
+    assert refused.status_code == 422 and "建筑面积必须大于0" in refused.get_data(as_text=True)
+    listing = client.get("/ledger/projects/?q=网页").get_data(as_text=True)
+    assert "W-1" in listing and "W-2" not in listing
+    token = csrf_token(client, "/ledger/projects/import")
+    bad = client.post(
+        "/ledger/projects/import",
+        data={
+            "csrf_token": token,
+            "org_code": "410100",
+            "file": (io.BytesIO(workbook([project_row("I-1", 住宅="maybe")])), "x.xlsx"),
+        },
+        content_type="multipart/form-data",
+    )
+    text = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "import-problems" in text and "住宅" in text
+    export = client.get("/ledger/projects/export.xlsx")
+    assert export.status_code == 200 and export.data[:2] == b"PK"
+    assert client.get("/ledger/accidents/template.xlsx").data[:2] == b"PK"
+
+
+def test_cli_import(app, make_user, tmp_path):
+    make_user("clerk", "410102")
+    path = tmp_path / "p.xlsx"
+    path.write_bytes(workbook([project_row("C-1")]))
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["ledger", "import", "--org", "410102", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "新增 1" in result.output
+    path.write_bytes(workbook([project_row("C-2", 结构类型="木结构")]))
+    result = runner.invoke(args=["ledger", "import", "--org", "410102", str(path)])
+    assert result.exit_code == 1 and "第 2 行 结构类型" in result.output
+
+
+def test_reviewer_reads_but_cannot_edit(logged_in, make_user, org):
+    from webapp.ledger import operations
+    from webapp.ledger.fields import KINDS
+
+    clerk = make_user("clerk", "410102")
+    p = operations.save_record(
+        clerk,
+        KINDS["projects"],
+        org("410102"),
+        {
+            "registration_no": "V-1",
+            "name": "只读",
+            "structure_type": "框架",
+            "area_m2": "100",
+            "cost_10k_yuan": "10",
+            "registered_on": "2026-07-01",
+        },
+    ).record
+    db.session.commit()
+    client = logged_in("reviewer", "410102")
+    page = client.get(f"/ledger/projects/{p.id}").get_data(as_text=True)
+    assert "查看工程项目" in page and "保存</button>" not in page
+    token = csrf_token(client, f"/ledger/projects/{p.id}")
+    assert client.post(f"/ledger/projects/{p.id}", data={"csrf_token": token}).status_code == 403
+    assert client.get("/ledger/projects/new").status_code == 403

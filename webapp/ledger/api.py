@@ -1,0 +1,145 @@
+"""JSON API of the ledgers: /api/v1/ledger/<kind> (projects, bad_records, good_records,
+penalties, accidents): list, read, create, update, delete, import, template."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, request, send_file
+from flask_login import current_user
+from flask_smorest import Blueprint
+from marshmallow import INCLUDE, Schema, fields
+
+from webapp.api import require_login
+from webapp.core.errors import InvalidInput
+from webapp.core.permissions import require
+from webapp.extensions import csrf
+from webapp.ledger import excel, operations
+from webapp.ledger.fields import display
+from webapp.ledger.queries import ListQuery, list_records
+
+bp = Blueprint(
+    "api_ledger",
+    __name__,
+    url_prefix="/api/v1/ledger",
+    description="台账：工程、不良行为、处罚、事故",
+)
+bp.before_request(require_login)
+csrf.exempt(bp)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ListArgs(Schema):
+    org = fields.String(load_default=None, metadata={"description": "单位代码（默认本单位）"})
+    q = fields.String(load_default="")
+    status = fields.String(load_default="")
+    unit = fields.String(load_default="")
+    sort = fields.String(load_default="")
+    page = fields.Integer(load_default=1)
+    per_page = fields.Integer(load_default=50)
+
+
+class OrgArgs(Schema):
+    org = fields.String(load_default=None)
+
+
+class RecordBody(Schema):
+    """Field names of the ledger (see the template), values as text, numbers or booleans."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    org = fields.String(load_default=None)
+
+
+def as_json(kind: Any, record: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": record.id, "org_code": record.org.code}
+    for f in kind.fields:
+        value = getattr(record, f.name)
+        data[f.name] = value if f.kind in ("bool", "int") else display(f, value) or None
+    if kind.name == "accidents":
+        data["level"] = record.level
+        data["needs_fast_report"] = record.needs_fast_report
+    return data
+
+
+@bp.route("/<kind_name>")
+@bp.arguments(ListArgs, location="query")
+def list_view(args: dict[str, Any], kind_name: str) -> Any:
+    """A page of a ledger within the org's subtree (``has_more`` instead of a total)."""
+    kind = operations.get_kind(kind_name)
+    org = operations.resolve_org(current_user, args.pop("org"))
+    page = list_records(current_user, kind, org, ListQuery(**args))
+    return {
+        "items": [as_json(kind, r) for r in page.items],
+        "page": page.page,
+        "per_page": page.per_page,
+        "has_more": page.has_more,
+    }
+
+
+@bp.route("/<kind_name>", methods=["POST"])
+@bp.arguments(RecordBody)
+def create(body: dict[str, Any], kind_name: str) -> Any:
+    kind = operations.get_kind(kind_name)
+    org = operations.resolve_org(current_user, body.pop("org", None))
+    saved = operations.save_record(current_user, kind, org, body)
+    return {"item": as_json(kind, saved.record), "warnings": saved.warnings}, 201
+
+
+@bp.route("/<kind_name>/<int:record_id>")
+def read(kind_name: str, record_id: int) -> Any:
+    kind = operations.get_kind(kind_name)
+    return as_json(kind, operations.get_record(current_user, kind, record_id))
+
+
+@bp.route("/<kind_name>/<int:record_id>", methods=["PUT"])
+@bp.arguments(RecordBody)
+def update(body: dict[str, Any], kind_name: str, record_id: int) -> Any:
+    kind = operations.get_kind(kind_name)
+    record = operations.get_record(current_user, kind, record_id, action="ledger.edit")
+    org = operations.resolve_org(current_user, body.pop("org", None) or record.org.code)
+    saved = operations.save_record(current_user, kind, org, body, record)
+    return {"item": as_json(kind, saved.record), "warnings": saved.warnings}
+
+
+@bp.route("/<kind_name>/<int:record_id>", methods=["DELETE"])
+def delete(kind_name: str, record_id: int) -> Any:
+    kind = operations.get_kind(kind_name)
+    record = operations.get_record(current_user, kind, record_id, action="ledger.edit")
+    operations.delete_record(current_user, kind, record)
+    return "", 204
+
+
+@bp.route("/<kind_name>/import", methods=["POST"])
+@bp.arguments(OrgArgs, location="query")
+def import_file(args: dict[str, Any], kind_name: str) -> Any:
+    """Import an .xlsx (multipart field ``file``): all rows or none; every bad cell listed."""
+    kind = operations.get_kind(kind_name)
+    org = operations.resolve_org(current_user, args.get("org"))
+    require(current_user, "ledger.edit", org)
+    upload = request.files.get("file")
+    if upload is None:
+        raise InvalidInput("请在 file 字段上传 Excel 文件。")
+    data = upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
+    rows = excel.read_sheet(data, kind, max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
+    result = operations.import_records(current_user, kind, org, rows)
+    return result.as_dict()
+
+
+@bp.route("/<kind_name>/template.xlsx")
+def template(kind_name: str) -> Any:
+    kind = operations.get_kind(kind_name)
+    return send_file(
+        _buffer(excel.template(kind)),
+        mimetype=XLSX,
+        as_attachment=True,
+        download_name=f"{kind.label}导入模板.xlsx",
+    )
+
+
+def _buffer(data: bytes) -> Any:
+    import io
+
+    return io.BytesIO(data)

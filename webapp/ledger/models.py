@@ -1,0 +1,308 @@
+"""Ledger models (台账): projects, behaviour records, penalties, quality accidents.
+
+Area is kept in ㎡ and cost/loss in 万元, both as ``Decimal`` with two decimals.  Every row
+belongs to the org that supervises it (``org_id``); subtree queries join ``Org.path``.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from webapp.core import clock
+from webapp.core.models import Org, UTCDateTime
+from webapp.extensions import db
+
+CENT = Decimal("0.01")
+
+
+class Decimal2(TypeDecorator[Decimal]):
+    """NUMERIC(14, 2) that always hands back a ``Decimal`` quantized to cents.
+
+    SQLite has no decimal type (SQLAlchemy warns when asked for ``Decimal`` from it); the value
+    is read as a float there and turned back into the exact two-decimal ``Decimal`` through its
+    shortest repr, which is exact for the 14 significant digits the column holds.
+    """
+
+    impl = Numeric(14, 2)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(Numeric(14, 2, asdecimal=False))
+        return dialect.type_descriptor(Numeric(14, 2))
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        if value is None:
+            return None
+        value = Decimal(str(value)).quantize(CENT)
+        return float(value) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
+        if value is None:
+            return None
+        return Decimal(repr(value) if isinstance(value, float) else str(value)).quantize(CENT)
+
+
+class StructureType(enum.StrEnum):
+    """结构类型"""
+
+    MASONRY = "砖混"
+    FRAME = "框架"
+    FRAME_SHEAR_WALL = "框架-剪力墙"
+    SHEAR_WALL = "剪力墙"
+    FRAME_CORE_TUBE = "框架-核心筒"
+    STEEL = "钢结构"
+    OTHER = "其他"
+
+
+class AcceptanceResult(enum.StrEnum):
+    """竣工验收结论: only 合格 counts as 竣工."""
+
+    PASSED = "合格"
+    FAILED = "不合格"
+
+
+class FilingResult(enum.StrEnum):
+    """备案结论: only 准予备案 counts as 备案."""
+
+    GRANTED = "准予备案"
+    REFUSED = "不予备案"
+
+
+class UserRating(enum.StrEnum):
+    """用户评价 (blank is 未评价)."""
+
+    SATISFIED = "满意"
+    UNSATISFIED = "不满意"
+    UNRATED = "未评价"
+
+
+class UnitType(enum.StrEnum):
+    """责任单位类型 of a bad-behaviour record."""
+
+    CLIENT = "建设"
+    SURVEY = "勘察"
+    DESIGN = "设计"
+    CONSTRUCTION = "施工"
+    SUPERVISION = "监理"
+    TESTING = "检测"
+    DRAWING_REVIEW = "施工图审查"
+    OTHER = "其他"
+
+
+class AccidentLevel(enum.StrEnum):
+    """事故等级 per 建质〔2010〕111号."""
+
+    ORDINARY = "一般"
+    LARGER = "较大"
+    MAJOR = "重大"
+    EXTRAORDINARY = "特别重大"
+
+
+#: Levels reported up level by level within two hours (第十七条).
+FAST_REPORT_LEVELS = frozenset(
+    {AccidentLevel.LARGER, AccidentLevel.MAJOR, AccidentLevel.EXTRAORDINARY}
+)
+
+
+class LedgerRow:
+    """Columns every ledger row has: the supervising org and who/when created and changed it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+    @declared_attr
+    def org_id(cls) -> Mapped[int]:  # noqa: N805
+        #: The supervising org (监督机构).
+        return mapped_column(ForeignKey("org.id"), index=True)
+
+    @declared_attr
+    def org(cls) -> Mapped[Org]:  # noqa: N805
+        return relationship(Org, lazy="joined")
+
+    @declared_attr
+    def created_by_id(cls) -> Mapped[int | None]:  # noqa: N805
+        return mapped_column(ForeignKey("app_user.id"))
+
+    @declared_attr
+    def updated_by_id(cls) -> Mapped[int | None]:  # noqa: N805
+        return mapped_column(ForeignKey("app_user.id"))
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+class Project(LedgerRow, db.Model):
+    """工程: one supervised project (the union of 附表3 and 附表4)."""
+
+    __tablename__ = "ledger_project"
+    __table_args__ = (
+        Index("ix_ledger_project_org_registered", "org_id", "registered_on"),
+        Index("ix_ledger_project_org_accepted", "org_id", "accepted_on"),
+        Index("ix_ledger_project_org_filed", "org_id", "filed_on"),
+        Index("ix_ledger_project_registered_on", "registered_on"),
+        Index("ix_ledger_project_accepted_on", "accepted_on"),
+        Index("ix_ledger_project_filed_on", "filed_on"),
+    )
+
+    #: 工程质量监督注册号 (unique across the province)
+    registration_no: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    #: 工程名称
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    #: 结构类型
+    structure_type: Mapped[str] = mapped_column(String(20))
+    #: 建筑面积（平方米）
+    area_m2: Mapped[Decimal] = mapped_column(Decimal2)
+    #: 工程造价（万元）
+    cost_10k_yuan: Mapped[Decimal] = mapped_column(Decimal2)
+    #: 施工单位
+    contractor: Mapped[str] = mapped_column(String(200), default="")
+    #: 监理单位
+    supervisor: Mapped[str] = mapped_column(String(200), default="")
+    #: 形象进度 (free text, e.g. 主体十层)
+    progress: Mapped[str] = mapped_column(String(200), default="")
+    #: 监督注册日期
+    registered_on: Mapped[date] = mapped_column(Date)
+    #: 竣工验收日期
+    accepted_on: Mapped[date | None] = mapped_column(Date)
+    #: 竣工验收结论 (合格/不合格)
+    acceptance_result: Mapped[str | None] = mapped_column(String(10))
+    #: 备案日期
+    filed_on: Mapped[date | None] = mapped_column(Date)
+    #: 备案结论 (准予备案/不予备案)
+    filing_result: Mapped[str | None] = mapped_column(String(10))
+    #: 用户评价 (满意/不满意/未评价)
+    user_rating: Mapped[str] = mapped_column(String(10), default=UserRating.UNRATED.value)
+    #: 住宅工程
+    is_residential: Mapped[bool] = mapped_column(default=False)
+    #: 保障性安居工程
+    is_affordable_housing: Mapped[bool] = mapped_column(default=False)
+    #: 公共建筑工程
+    is_public: Mapped[bool] = mapped_column(default=False)
+    #: 备注
+    remarks: Mapped[str] = mapped_column(Text, default="")
+
+
+class BadBehaviourRecord(LedgerRow, db.Model):
+    """不良行为记录 (附表1)."""
+
+    __tablename__ = "ledger_bad_record"
+    __table_args__ = (Index("ix_ledger_bad_record_org_recorded", "org_id", "recorded_on"),)
+
+    #: 记录编号
+    record_no: Mapped[str] = mapped_column(String(64), unique=True)
+    #: 工程名称
+    project_name: Mapped[str] = mapped_column(String(200))
+    #: 责任单位
+    responsible_unit: Mapped[str] = mapped_column(String(200))
+    #: 责任单位类型
+    unit_type: Mapped[str] = mapped_column(String(20))
+    #: 责任人姓名
+    person_name: Mapped[str] = mapped_column(String(64), default="")
+    #: 责任人职务
+    person_title: Mapped[str] = mapped_column(String(64), default="")
+    #: 不良行为事实
+    fact: Mapped[str] = mapped_column(Text)
+    #: 对应省不良记录管理办法条款
+    clause: Mapped[str] = mapped_column(String(200), default="")
+    #: 记录人
+    recorder: Mapped[str] = mapped_column(String(64), default="")
+    #: 记录日期
+    recorded_on: Mapped[date] = mapped_column(Date)
+    #: 批准人
+    approver: Mapped[str] = mapped_column(String(64), default="")
+    #: 批准日期
+    approved_on: Mapped[date | None] = mapped_column(Date)
+
+
+class GoodBehaviourRecord(LedgerRow, db.Model):
+    """企业良好行为记录 (第八条(三))."""
+
+    __tablename__ = "ledger_good_record"
+    __table_args__ = (Index("ix_ledger_good_record_org_recorded", "org_id", "recorded_on"),)
+
+    #: 企业名称
+    enterprise: Mapped[str] = mapped_column(String(200))
+    #: 良好行为事实
+    fact: Mapped[str] = mapped_column(Text)
+    #: 记录日期
+    recorded_on: Mapped[date] = mapped_column(Date)
+    #: 批准人
+    approver: Mapped[str] = mapped_column(String(64), default="")
+
+
+class AdministrativePenalty(LedgerRow, db.Model):
+    """行政处罚记录 (附表2)."""
+
+    __tablename__ = "ledger_penalty"
+    __table_args__ = (Index("ix_ledger_penalty_org_decided", "org_id", "decided_on"),)
+
+    #: 记录编号
+    record_no: Mapped[str] = mapped_column(String(64), unique=True)
+    #: 工程名称
+    project_name: Mapped[str] = mapped_column(String(200))
+    #: 责任单位
+    responsible_unit: Mapped[str] = mapped_column(String(200))
+    #: 时间
+    decided_on: Mapped[date] = mapped_column(Date)
+    #: 违法违规事实
+    violation: Mapped[str] = mapped_column(Text)
+    #: 处罚依据
+    legal_basis: Mapped[str] = mapped_column(Text, default="")
+    #: 处罚内容
+    penalty: Mapped[str] = mapped_column(Text, default="")
+    #: 处罚情况
+    penalty_status: Mapped[str] = mapped_column(String(200), default="")
+    #: 处理情况
+    handling_status: Mapped[str] = mapped_column(String(200), default="")
+
+
+class QualityAccident(LedgerRow, db.Model):
+    """工程质量事故; the level is computed from deaths, serious injuries and direct loss."""
+
+    __tablename__ = "ledger_accident"
+    __table_args__ = (Index("ix_ledger_accident_org_occurred", "org_id", "occurred_on"),)
+
+    #: 事故日期
+    occurred_on: Mapped[date] = mapped_column(Date)
+    #: 监督注册号 (optional link to the project ledger)
+    registration_no: Mapped[str] = mapped_column(String(64), default="")
+    #: 工程名称
+    project_name: Mapped[str] = mapped_column(String(200))
+    #: 死亡人数
+    deaths: Mapped[int] = mapped_column(Integer, default=0)
+    #: 重伤人数
+    serious_injuries: Mapped[int] = mapped_column(Integer, default=0)
+    #: 直接经济损失（万元）
+    loss_10k_yuan: Mapped[Decimal] = mapped_column(Decimal2)
+    #: 事故等级 (一般/较大/重大/特别重大), derived, stored for filtering
+    level: Mapped[str] = mapped_column(String(10))
+    #: 事故概况
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def needs_fast_report(self) -> bool:
+        """较大 and above: reported up level by level, each level within 2 hours (第十七条)."""
+        return AccidentLevel(self.level) in FAST_REPORT_LEVELS
+
+
+def accident_level(deaths: int, serious_injuries: int, loss_10k_yuan: Decimal) -> AccidentLevel:
+    """建质〔2010〕111号: the highest level any of the three criteria reaches.
+
+    "以上" includes the number and "以下" excludes it: 较大 = 3–9 deaths, 10–49 seriously
+    injured, or 1,000 万 to under 5,000 万元; 重大 = 10–29, 50–99, 5,000 万 to under 1 亿元;
+    特别重大 = 30+, 100+, 1 亿元 (10,000 万元) and more.
+    """
+    if deaths >= 30 or serious_injuries >= 100 or loss_10k_yuan >= 10000:
+        return AccidentLevel.EXTRAORDINARY
+    if deaths >= 10 or serious_injuries >= 50 or loss_10k_yuan >= 5000:
+        return AccidentLevel.MAJOR
+    if deaths >= 3 or serious_injuries >= 10 or loss_10k_yuan >= 1000:
+        return AccidentLevel.LARGER
+    return AccidentLevel.ORDINARY

@@ -1,0 +1,22 @@
+"""Statistics (附表1–7) computed in SQL from the ledgers, checks, snapshots."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+
+def init_app(app: Flask, api: Any) -> None:
+    import os
+
+    from webapp.main.views import SECTION_ENDPOINTS
+    from webapp.stats import api as stats_api
+    from webapp.stats import cli, views
+
+    #: Share of a period-on-period change above which a check warns (0.5 = 50 %).
+    app.config.setdefault("STATS_JUMP_SHARE", os.environ.get("HQR_STATS_JUMP_SHARE", "0.5"))
+    app.register_blueprint(views.bp)
+    api.register_blueprint(stats_api.bp)
+    cli.register(app)
+    SECTION_ENDPOINTS.setdefault("reports", "stats.index")

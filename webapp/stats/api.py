@@ -1,0 +1,86 @@
+"""JSON API of the statistics: /api/v1/stats/table<n>?org=&period=, checks, snapshot compare."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_login import current_user
+from flask_smorest import Blueprint
+from marshmallow import INCLUDE, Schema, fields
+
+from webapp.api import require_login
+from webapp.core.errors import InvalidInput
+from webapp.core.permissions import require
+from webapp.extensions import csrf
+from webapp.ledger.operations import resolve_org
+from webapp.stats import service
+
+bp = Blueprint(
+    "api_stats", __name__, url_prefix="/api/v1/stats", description="统计：附表1–7、校验、快照比对"
+)
+bp.before_request(require_login)
+BAD_SHAPE = "附表数据格式不正确：应与 GET /api/v1/stats/table<n> 返回的结构一致。"
+csrf.exempt(bp)
+
+
+class TableArgs(Schema):
+    org = fields.String(load_default=None, metadata={"description": "单位代码（默认本单位）"})
+    period = fields.String(required=True, metadata={"description": "2026Q3 或 2026"})
+
+
+class FiguresBody(Schema):
+    """A table in the JSON shape of GET table<n>, with optional ``previous`` and ``related``."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    table = fields.Dict(required=True)
+    previous = fields.Dict(load_default=None)
+    related = fields.Dict(load_default=None)
+
+
+class SnapshotBody(Schema):
+    class Meta:
+        unknown = INCLUDE
+
+    snapshot = fields.Dict(required=True)
+
+
+@bp.route("/table<int:n>")
+@bp.arguments(TableArgs, location="query")
+def table(args: dict[str, Any], n: int) -> Any:
+    """附表n (1–7) for the org's subtree and period, with its checks."""
+    if not 1 <= n <= 7:
+        raise InvalidInput("附表编号应为1–7。")
+    org = resolve_org(current_user, args.get("org"))
+    require(current_user, "ledger.view", org)
+    return service.table_with_checks(n, org, args["period"])
+
+
+@bp.route("/checks", methods=["POST"])
+@bp.arguments(FiguresBody)
+def checks(body: dict[str, Any]) -> Any:
+    """Check figures that came from elsewhere (a submission, an imported aggregate)."""
+    try:
+        found = service.run_checks(
+            body["table"],
+            previous=body.get("previous"),
+            related=body.get("related"),
+            jump_share=service.jump_share(),
+        )
+    except (TypeError, AttributeError, ValueError, KeyError, ArithmeticError) as exc:
+        raise InvalidInput(BAD_SHAPE) from exc
+    return {"checks": found}
+
+
+@bp.route("/compare", methods=["POST"])
+@bp.arguments(SnapshotBody)
+def compare(body: dict[str, Any]) -> Any:
+    """Differences between a frozen snapshot and the live figures."""
+    snapshot = body["snapshot"]
+    org = resolve_org(current_user, snapshot.get("org"))
+    require(current_user, "ledger.view", org)
+    try:
+        return {"differences": service.compare_snapshot(snapshot)}
+    except (TypeError, AttributeError, ValueError, KeyError, ArithmeticError) as exc:
+        raise InvalidInput(BAD_SHAPE) from exc

@@ -1,0 +1,383 @@
+"""表内/表间校验: the identities and rules of domain.md §4 over a table's figures.
+
+:func:`run_checks` works on the JSON shape of :mod:`webapp.stats.tables` whatever its origin:
+freshly computed, a frozen snapshot, or figures submitted from elsewhere (strings or numbers).
+Each result: ``{"id", "severity", "rows", "message"}``; severity ``error`` blocks a submission,
+``warning`` needs a written explanation, ``notice`` informs.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from webapp.stats.tables import GROUP_LABELS, GROUPS, TABLE6_GROUPS
+
+ERROR, WARNING, NOTICE = "error", "warning", "notice"
+#: Default share above which a period-on-period change is a warning (configurable:
+#: ``STATS_JUMP_SHARE``).
+DEFAULT_JUMP_SHARE = Decimal("0.5")
+#: Area is rounded once per figure: each rounded addend may be off by half a hundredth.
+HALF_CENT = Decimal("0.005")
+JUMP_LABELS = {"registered": "新注册", "completed": "竣工"}
+METRICS = (("count", "项数"), ("area_10k_m2", "面积"), ("cost_10k_yuan", "造价"))
+
+
+def dec(value: Any) -> Decimal | None:
+    if value is None or value == "" or value == "—":
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def _check(cid: str, severity: str, rows: list[str], message: str) -> dict[str, Any]:
+    return {"id": cid, "severity": severity, "rows": rows, "message": message}
+
+
+def _rows_of(table: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = list(table.get("rows") or [])
+    if table.get("total"):
+        rows.append(table["total"])
+    return rows
+
+
+def _row_id(row: dict[str, Any]) -> str:
+    return "total" if row.get("org_name") == "合计" else str(row.get("org_code") or row.get("key"))
+
+
+def _row_name(row: dict[str, Any]) -> str:
+    return str(row.get("org_name") or row.get("label") or row.get("key"))
+
+
+def _tolerance(metric: str, addends: int) -> Decimal:
+    return HALF_CENT * addends if metric == "area_10k_m2" else Decimal(0)
+
+
+def _figure(row: dict[str, Any], group: str, metric: str) -> Decimal:
+    return dec((row.get(group) or {}).get(metric)) or Decimal(0)
+
+
+def _expected_pct(num: Decimal, den: Decimal) -> Decimal | None:
+    if den == 0:
+        return None
+    return (num * 100 / den).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+# 附表5 / 附表7 ------------------------------------------------------------------------------------
+def _identity(table: dict[str, Any], labels: dict[str, str]) -> list[dict[str, Any]]:
+    out = []
+    for row in _rows_of(table):
+        for metric, mlabel in METRICS:
+            uc = _figure(row, "under_construction", metric)
+            expected = (
+                _figure(row, "carried_over", metric)
+                + _figure(row, "registered", metric)
+                - _figure(row, "completed", metric)
+            )
+            if abs(uc - expected) > _tolerance(metric, 4):
+                out.append(
+                    _check(
+                        f"identity.under_construction.{metric}",
+                        ERROR,
+                        [_row_id(row)],
+                        f"{_row_name(row)}：{labels['under_construction']}{mlabel}（{uc}）"
+                        f"≠ {labels['carried_over']}（{_figure(row, 'carried_over', metric)}）"
+                        f"+ {labels['registered']}（{_figure(row, 'registered', metric)}）"
+                        f"− {labels['completed']}（{_figure(row, 'completed', metric)}）",
+                    )
+                )
+    return out
+
+
+def _carry(table: dict[str, Any], previous: dict[str, Any], labels: dict[str, str]) -> list:
+    prev_rows = {_row_id(r): r for r in _rows_of(previous)}
+    out = []
+    for row in _rows_of(table):
+        before = prev_rows.get(_row_id(row))
+        if before is None:
+            continue
+        for metric, mlabel in METRICS:
+            now = _figure(row, "carried_over", metric)
+            then = _figure(before, "under_construction", metric)
+            if now != then:
+                out.append(
+                    _check(
+                        f"identity.carried_over.{metric}",
+                        ERROR,
+                        [_row_id(row)],
+                        f"{_row_name(row)}：{labels['carried_over']}{mlabel}（{now}）"
+                        f"≠ 上期（{previous.get('period')}）在建{mlabel}（{then}）",
+                    )
+                )
+    return out
+
+
+def _sum_of_rows(table: dict[str, Any]) -> list[dict[str, Any]]:
+    total = table.get("total")
+    rows = table.get("rows") or []
+    if not total:
+        return []
+    out = []
+    paths = [(g, m, ml) for g in GROUPS for m, ml in METRICS] + [
+        ("accidents", "count", "事故项数"),
+        ("accidents", "deaths", "死亡人数"),
+        ("accidents", "loss_10k_yuan", "经济损失"),
+    ]
+    for group, metric, mlabel in paths:
+        summed = sum((_figure(r, group, metric) for r in rows), Decimal(0))
+        given = _figure(total, group, metric)
+        if abs(given - summed) > _tolerance(metric, len(rows)):
+            out.append(
+                _check(
+                    f"identity.total.{group}.{metric}",
+                    ERROR,
+                    ["total"],
+                    f"合计行 {group}{mlabel}（{given}）≠ 各行之和（{summed}）",
+                )
+            )
+    return out
+
+
+def _rollup(table: dict[str, Any], children: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """A child unit's row must equal the 合计 of that unit's own table."""
+    out = []
+    for row in table.get("rows") or []:
+        child = children.get(str(row.get("org_code")))
+        if not child or not child.get("total") or row.get("org_code") == table.get("org"):
+            continue
+        for group in GROUPS:
+            for metric, mlabel in METRICS:
+                mine, theirs = _figure(row, group, metric), _figure(child["total"], group, metric)
+                if abs(mine - theirs) > _tolerance(metric, len(child.get("rows") or [])):
+                    out.append(
+                        _check(
+                            f"identity.rollup.{group}.{metric}",
+                            ERROR,
+                            [_row_id(row)],
+                            f"{_row_name(row)}：本表{mlabel}（{mine}）≠ 该单位上报合计（{theirs}）",
+                        )
+                    )
+    return out
+
+
+def _rates(rows: list[dict[str, Any]], rate_of: Any) -> list[dict[str, Any]]:
+    out = []
+    for row in rows:
+        for cid, label, given, num, den in rate_of(row):
+            value = dec(given)
+            expected = _expected_pct(num, den)
+            name = _row_name(row)
+            if den == 0:
+                if value is not None:
+                    out.append(
+                        _check(cid, ERROR, [_row_id(row)], f"{name}：分母为0时{label}应为“—”")
+                    )
+                continue
+            # Area rates come from exact ㎡, the shown areas are rounded: compare counts only.
+            exact = ".area" not in cid
+            if value is None or (exact and value != expected):
+                out.append(
+                    _check(
+                        cid,
+                        ERROR,
+                        [_row_id(row)],
+                        f"{name}：{label}（{given}）与计算值（{expected}）不符",
+                    )
+                )
+            elif value < 0:
+                out.append(_check(cid, ERROR, [_row_id(row)], f"{name}：{label}不能为负数"))
+            elif value > 100 and cid.startswith("rate.filing"):
+                out.append(
+                    _check(
+                        cid + ".over_100",
+                        WARNING,
+                        [_row_id(row)],
+                        f"{name}：{label} {value}% 超过100%（备案滞后于竣工），请说明",
+                    )
+                )
+            elif value > 100:
+                out.append(_check(cid, ERROR, [_row_id(row)], f"{name}：{label}超过100%"))
+    return out
+
+
+def _summary_rates(row: dict[str, Any]) -> list[tuple[str, str, Any, Decimal, Decimal]]:
+    rate = row.get("filing_rate") or {}
+    return [
+        (
+            "rate.filing.count",
+            "备案率（项%）",
+            rate.get("count_pct"),
+            _figure(row, "filed", "count"),
+            _figure(row, "completed", "count"),
+        ),
+        (
+            "rate.filing.area",
+            "备案率（面积%）",
+            rate.get("area_pct"),
+            _figure(row, "filed", "area_10k_m2"),
+            # Every project has an area > 0: the area rate exists exactly when a count does.
+            _figure(row, "completed", "count"),
+        ),
+    ]
+
+
+def _satisfaction(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for row in rows:
+        value = dec(row.get("satisfaction_pct"))
+        filed = _figure(row, "filed", "count")
+        if filed == 0 and value is not None:
+            out.append(
+                _check(
+                    "rate.satisfaction",
+                    ERROR,
+                    [_row_id(row)],
+                    f"{_row_name(row)}：无备案工程时用户满意率应为“—”",
+                )
+            )
+        elif value is not None and not 0 <= value <= 100:
+            out.append(
+                _check(
+                    "rate.satisfaction",
+                    ERROR,
+                    [_row_id(row)],
+                    f"{_row_name(row)}：用户满意率（{value}）应在0–100之间",
+                )
+            )
+    return out
+
+
+def _negatives(table: dict[str, Any]) -> list[dict[str, Any]]:
+    bad = []
+    for row in _rows_of(table):
+        for figures in row.values():
+            if isinstance(figures, dict):
+                if any((dec(v) or 0) < 0 for v in figures.values()):
+                    bad.append(_row_id(row))
+                    break
+    if not bad:
+        return []
+    return [
+        _check(
+            "nonnegative", ERROR, sorted(set(bad)), "表中出现负数：" + "、".join(sorted(set(bad)))
+        )
+    ]
+
+
+def _jumps(table: dict[str, Any], previous: dict[str, Any], share: Decimal, groups: tuple) -> list:
+    prev_rows = {_row_id(r): r for r in _rows_of(previous)}
+    out = []
+    for row in _rows_of(table):
+        before = prev_rows.get(_row_id(row))
+        if before is None:
+            continue
+        for group in groups:
+            now, then = _figure(row, group, "count"), _figure(before, group, "count")
+            if then == 0:
+                continue
+            change = abs(now - then) / then
+            shown = (change * 100).quantize(Decimal("0.1"))
+            if change > share:
+                out.append(
+                    _check(
+                        f"jump.{group}",
+                        WARNING,
+                        [_row_id(row)],
+                        f"{_row_name(row)}：{JUMP_LABELS.get(group, group)}项数"
+                        f"由上期 {then} 变为 {now}，变化 {shown}%，"
+                        f"超过 {share * 100}%，请说明",
+                    )
+                )
+    return out
+
+
+# 附表6 ------------------------------------------------------------------------------------------
+def _table6(table: dict[str, Any], related: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    rows = {r.get("key"): r for r in table.get("rows") or []}
+    big, public = rows.get("large_public"), rows.get("public")
+    if big and public:
+        for g in TABLE6_GROUPS:
+            for metric, mlabel in METRICS:
+                if _figure(big, g, metric) > _figure(public, g, metric):
+                    out.append(
+                        _check(
+                            "table6.large_public_within_public",
+                            ERROR,
+                            ["large_public", "public"],
+                            f"大型公共建筑工程{g}{mlabel}大于公共建筑工程",
+                        )
+                    )
+    summary = related.get("table5") or related.get("table7")
+    if summary and summary.get("total"):
+        total = summary["total"]
+        for key, row in rows.items():
+            for g in TABLE6_GROUPS:
+                for metric, mlabel in METRICS:
+                    if _figure(row, g, metric) > _figure(total, g, metric) + _tolerance(metric, 2):
+                        out.append(
+                            _check(
+                                "table6.within_summary",
+                                ERROR,
+                                [str(key)],
+                                f"{_row_name(row)}{g}{mlabel}（{_figure(row, g, metric)}）"
+                                f"大于附表5/7合计（{_figure(total, g, metric)}）",
+                            )
+                        )
+    rate = _rates(
+        list(rows.values()),
+        lambda r: [
+            (
+                "rate.filing.count",
+                "备案率（项%）",
+                r.get("filing_rate_count_pct"),
+                _figure(r, "filed", "count"),
+                _figure(r, "completed", "count"),
+            )
+        ],
+    )
+    return out + rate
+
+
+def run_checks(
+    table: dict[str, Any],
+    *,
+    previous: dict[str, Any] | None = None,
+    related: dict[str, Any] | None = None,
+    jump_share: Decimal | float | str | None = None,
+    ledger_checks: list[dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """Every rule that applies to ``table`` (附表5, 6 or 7 in its JSON shape).
+
+    ``previous``: the same table for the previous period (接转 = 上期在建; jumps);
+    ``related``: {"table5"/"table7": summary} for 附表6, {"children": {code: table}} for roll-up;
+    ``ledger_checks``: per-project findings already computed from the ledger.
+    """
+    related = related or {}
+    share = Decimal(str(jump_share)) if jump_share is not None else DEFAULT_JUMP_SHARE
+    number = int(table.get("table") or 0)
+    out: list[dict[str, Any]] = []
+    if number == 6:
+        out += _table6(table, related)
+        out += _negatives(table)
+        if previous:
+            out += _jumps(table, previous, share, ("registered",))
+    else:
+        labels = GROUP_LABELS[number == 7]
+        out += _identity(table, labels)
+        out += _sum_of_rows(table)
+        out += _rates(_rows_of(table), _summary_rates)
+        out += _satisfaction(_rows_of(table))
+        out += _negatives(table)
+        if previous:
+            out += _carry(table, previous, labels)
+            out += _jumps(table, previous, share, ("registered", "completed"))
+        if related.get("children"):
+            out += _rollup(table, related["children"])
+    return out + list(ledger_checks or [])
+
+
+def blocking(checks: list[dict[str, Any]]) -> bool:
+    return any(c["severity"] == ERROR for c in checks)

@@ -1,0 +1,167 @@
+"""附表1–7 to Excel, laid out as the printed forms (title, 填表单位, multi-level headers,
+统计员/批准人/报送日期)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+
+from webapp.stats.lists import TITLES
+from webapp.stats.tables import CATEGORIES, GROUP_LABELS, GROUPS, TABLE6_GROUPS
+
+THIN = Side(style="thin")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+METRIC_LABELS = ("项数", "面积（万㎡）", "造价（万元）")
+TABLE6_LABELS = {
+    "registered": "本季/年新注册项目",
+    "completed": "本季/年竣工工程",
+    "filed": "本季/年质量备案工程",
+    "under_construction": "本季/年在建工程",
+}
+
+
+def _dash(value: Any) -> Any:
+    return "—" if value is None else value
+
+
+def _num(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _header(sheet: Any, row: int, col: int, text: str, rowspan: int = 1, colspan: int = 1) -> None:
+    sheet.cell(row=row, column=col, value=text)
+    if rowspan > 1 or colspan > 1:
+        sheet.merge_cells(
+            start_row=row, start_column=col, end_row=row + rowspan - 1, end_column=col + colspan - 1
+        )
+    for r in range(row, row + rowspan):
+        for c in range(col, col + colspan):
+            cell = sheet.cell(row=r, column=c)
+            cell.alignment = CENTER
+            cell.border = BOX
+            cell.font = Font(bold=True)
+
+
+def _title(sheet: Any, table: dict[str, Any], width: int) -> int:
+    sheet.cell(row=1, column=1, value=TITLES[table["table"]]).font = Font(bold=True, size=14)
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+    sheet.cell(row=1, column=1).alignment = CENTER
+    sheet.cell(row=2, column=1, value=f"填表单位（盖章）：{table['org_name']}")
+    sheet.cell(row=2, column=max(width - 3, 2), value=table["period_label"])
+    return 3
+
+
+def _footer(sheet: Any, row: int, table: dict[str, Any]) -> None:
+    who = "填表人" if table["table"] in (1, 2) else "统计员"
+    sheet.cell(row=row + 1, column=1, value=f"{who}：")
+    sheet.cell(row=row + 1, column=4, value="批准人：")
+    sheet.cell(row=row + 1, column=8, value="报送日期：")
+
+
+def _body_row(sheet: Any, row: int, values: list[Any]) -> None:
+    for col, value in enumerate(values, start=1):
+        cell = sheet.cell(row=row, column=col, value=_num(_dash(value)))
+        cell.border = BOX
+
+
+def _summary(sheet: Any, table: dict[str, Any]) -> None:
+    labels = GROUP_LABELS[table["table"] == 7]
+    width = 2 + 3 * len(GROUPS) + 2 + 1 + 3
+    top = _title(sheet, table, width)
+    _header(sheet, top, 1, "序号", 2)
+    _header(sheet, top, 2, "市、县（市）", 2)
+    col = 3
+    for g in GROUPS:
+        _header(sheet, top, col, labels[g], 1, 3)
+        for i, m in enumerate(METRIC_LABELS):
+            _header(sheet, top + 1, col + i, m)
+        col += 3
+    _header(sheet, top, col, "质量备案率（%）", 1, 2)
+    _header(sheet, top + 1, col, "项数")
+    _header(sheet, top + 1, col + 1, "面积")
+    _header(sheet, top, col + 2, "用户满意率（%）", 2)
+    _header(sheet, top, col + 3, "发生工程质量事故", 1, 3)
+    for i, m in enumerate(("项数", "死亡人数", "经济损失（万元）")):
+        _header(sheet, top + 1, col + 3 + i, m)
+    row = top + 2
+    for seq, r in enumerate([*table["rows"], table["total"]], start=1):
+        values: list[Any] = [seq if r["org_name"] != "合计" else "", r["org_name"]]
+        for g in GROUPS:
+            values += [r[g]["count"], r[g]["area_10k_m2"], r[g]["cost_10k_yuan"]]
+        values += [r["filing_rate"]["count_pct"], r["filing_rate"]["area_pct"]]
+        values += [r["satisfaction_pct"]]
+        values += [
+            r["accidents"]["count"],
+            r["accidents"]["deaths"],
+            r["accidents"]["loss_10k_yuan"],
+        ]
+        _body_row(sheet, row, values)
+        row += 1
+    _footer(sheet, row, table)
+    sheet.column_dimensions["B"].width = 18
+
+
+def _categories(sheet: Any, table: dict[str, Any]) -> None:
+    width = 1 + 3 * 4 + 1
+    top = _title(sheet, table, width)
+    _header(sheet, top, 1, "项目", 2)
+    col = 2
+    for g in TABLE6_GROUPS:
+        span = 4 if g == "filed" else 3
+        _header(sheet, top, col, TABLE6_LABELS[g], 1, span)
+        for i, m in enumerate(METRIC_LABELS):
+            _header(sheet, top + 1, col + i, m)
+        if g == "filed":
+            _header(sheet, top + 1, col + 3, "备案率（项%）")
+        col += span
+    row = top + 2
+    labels = dict(CATEGORIES)
+    for r in table["rows"]:
+        values: list[Any] = [labels[r["key"]]]
+        for g in TABLE6_GROUPS:
+            values += [r[g]["count"], r[g]["area_10k_m2"], r[g]["cost_10k_yuan"]]
+            if g == "filed":
+                values.append(r["filing_rate_count_pct"])
+        _body_row(sheet, row, values)
+        row += 1
+    _footer(sheet, row, table)
+    sheet.column_dimensions["A"].width = 30
+
+
+def _list(sheet: Any, table: dict[str, Any]) -> None:
+    columns = table["columns"]
+    top = _title(sheet, table, len(columns) + 1)
+    _header(sheet, top, 1, "序号")
+    for i, c in enumerate(columns, start=2):
+        _header(sheet, top, i, c["label"])
+        sheet.column_dimensions[get_column_letter(i)].width = 16
+    row = top + 1
+    for r in table["rows"]:
+        _body_row(sheet, row, [r["seq"], *[r[c["key"]] for c in columns]])
+        row += 1
+    _footer(sheet, row, table)
+
+
+def table_workbook(table: dict[str, Any]) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = f"附表{table['table']}"
+    if table["table"] in (5, 7):
+        _summary(sheet, table)
+    elif table["table"] == 6:
+        _categories(sheet, table)
+    else:
+        _list(sheet, table)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

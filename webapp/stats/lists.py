@@ -1,0 +1,130 @@
+"""附表1–4: the record lists of a quarterly submission, as the printed forms define them.
+
+- 附表1 不良行为记录统计表: bad-behaviour records of the subtree dated (记录日期) within the period;
+- 附表2 行政处罚记录表: penalties of the subtree dated (时间) within the period;
+- 附表3 在建工程明细表: projects in construction at the period end (the 本期在建 of 附表5);
+- 附表4 竣工工程明细表: projects whose completion acceptance is dated within the period.
+  **Decision**: the form has a 竣工验收结论 column, so 不合格 acceptances are listed too (with
+  their conclusion); only the 合格 ones count as 竣工 in 附表5.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from webapp.core.models import Org
+from webapp.extensions import db
+from webapp.ledger.fields import KINDS, display
+from webapp.ledger.models import AdministrativePenalty, BadBehaviourRecord, Project
+from webapp.stats.periods import Period
+from webapp.stats.tables import group_conditions
+
+#: Columns of each list, in the order of the printed form (field names of the ledger).
+COLUMNS: dict[int, tuple[str, ...]] = {
+    1: (
+        "record_no",
+        "project_name",
+        "responsible_unit",
+        "unit_type",
+        "person_name",
+        "person_title",
+        "fact",
+        "clause",
+        "recorder",
+        "recorded_on",
+        "approver",
+        "approved_on",
+    ),
+    2: (
+        "record_no",
+        "project_name",
+        "responsible_unit",
+        "decided_on",
+        "violation",
+        "legal_basis",
+        "penalty",
+        "penalty_status",
+        "handling_status",
+    ),
+    3: (
+        "registration_no",
+        "name",
+        "structure_type",
+        "area_m2",
+        "cost_10k_yuan",
+        "contractor",
+        "supervisor",
+        "progress",
+        "remarks",
+    ),
+    4: (
+        "registration_no",
+        "name",
+        "structure_type",
+        "area_m2",
+        "cost_10k_yuan",
+        "contractor",
+        "supervisor",
+        "accepted_on",
+        "acceptance_result",
+        "filed_on",
+        "filing_result",
+    ),
+}
+TITLES = {
+    1: "河南省建设工程有关责任主体及相关责任人员不良行为记录统计表",
+    2: "河南省建设工程质量责任主体行政处罚记录表",
+    3: "河南省建设工程质量监督在建工程明细表",
+    4: "河南省建设工程质量监督竣工工程明细表",
+    5: "河南省建设工程质量监督季度统计表",
+    6: "河南省建设工程质量监督季（年）度分类统计表",
+    7: "河南省建设工程质量监督年度统计表",
+}
+_KIND_OF = {1: "bad_records", 2: "penalties", 3: "projects", 4: "projects"}
+
+
+def column_labels(n: int) -> list[str]:
+    kind = KINDS[_KIND_OF[n]]
+    return [kind.field(c).label for c in COLUMNS[n]]
+
+
+def list_table(n: int, org: Org, period: Period) -> dict[str, Any]:
+    kind = KINDS[_KIND_OF[n]]
+    model = kind.model
+    stmt = select(model).join(Org, model.org_id == Org.id).where(Org.path.like(org.path + "%"))
+    if n == 1:
+        stmt = stmt.where(
+            BadBehaviourRecord.recorded_on.between(period.start, period.end)
+        ).order_by(BadBehaviourRecord.recorded_on, BadBehaviourRecord.record_no)
+    elif n == 2:
+        stmt = stmt.where(
+            AdministrativePenalty.decided_on.between(period.start, period.end)
+        ).order_by(AdministrativePenalty.decided_on, AdministrativePenalty.record_no)
+    elif n == 3:
+        stmt = stmt.where(group_conditions(period)["under_construction"]).order_by(
+            Org.path, Project.registration_no
+        )
+    else:
+        stmt = stmt.where(Project.accepted_on.between(period.start, period.end)).order_by(
+            Project.accepted_on, Project.registration_no
+        )
+    rows = []
+    for i, record in enumerate(db.session.execute(stmt).scalars(), start=1):
+        row: dict[str, Any] = {"seq": i, "org_code": record.org.code}
+        for name in COLUMNS[n]:
+            row[name] = display(kind.field(name), getattr(record, name))
+        rows.append(row)
+    return {
+        "table": n,
+        "title": TITLES[n],
+        "org": org.code,
+        "org_name": org.name,
+        "period": period.code,
+        "period_label": period.label,
+        "columns": [
+            {"key": c, "label": lbl} for c, lbl in zip(COLUMNS[n], column_labels(n), strict=True)
+        ],
+        "rows": rows,
+    }

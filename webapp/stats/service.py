@@ -1,0 +1,237 @@
+"""The public face of the statistics: what the quarterly report and the pages call.
+
+- :func:`compute_table` ``(n, org, period)`` → 附表n in its JSON shape (n in 1..7);
+- :func:`table_with_checks` → the same with ``"checks"`` (previous period and ledger rules);
+- :func:`run_checks` (re-exported from :mod:`webapp.stats.checks`) for figures from anywhere;
+- :func:`freeze_tables` ``(org, period, kind)`` → a JSON-able snapshot of every table a report
+  contains, with the check results and ``computed_at``;
+- :func:`compare_snapshot` ``(snapshot, live=None)`` → the differences between a snapshot and
+  the figures computed now;
+- :func:`parse_period` (re-exported from :mod:`webapp.stats.periods`).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app, has_app_context
+from sqlalchemy import and_, func, or_, select
+
+from webapp.core import clock
+from webapp.core.errors import DomainError, InvalidInput
+from webapp.core.models import Org
+from webapp.core.operations import get_org
+from webapp.extensions import db
+from webapp.ledger.fields import UNIT_COST_RANGE
+from webapp.ledger.models import FAST_REPORT_LEVELS, Project, QualityAccident
+from webapp.stats.checks import ERROR, NOTICE, WARNING, run_checks
+from webapp.stats.lists import list_table
+from webapp.stats.periods import Period, parse_period
+from webapp.stats.tables import category_table, group_conditions, summary_table
+
+__all__ = [
+    "DomainError",
+    "compare_snapshot",
+    "compute_table",
+    "freeze_tables",
+    "parse_period",
+    "run_checks",
+    "table_with_checks",
+]
+
+#: Tables of each kind of report (第十条, 第十一条).
+REPORT_TABLES = {"quarterly": (1, 2, 3, 4, 5, 6), "annual": (6, 7)}
+#: Projects named in one ledger check (the count is always complete).
+LEDGER_SAMPLE = 20
+
+
+def _org(org: Org | str) -> Org:
+    return org if isinstance(org, Org) else get_org(org)
+
+
+def compute_table(n: int, org: Org | str, period: Period | str) -> dict[str, Any]:
+    """附表n (1..7) for ``org``'s subtree and ``period`` ("2026Q3" or "2026")."""
+    org, period = _org(org), parse_period(period)
+    if n in (5, 7):
+        if (n == 7) != period.is_year:
+            raise InvalidInput("附表5为季度统计表，附表7为年度统计表，请选择相应的统计期。")
+        return summary_table(org, period)
+    if n == 6:
+        return category_table(org, period)
+    if n in (1, 2, 3, 4):
+        return list_table(n, org, period)
+    raise InvalidInput("附表编号应为1–7。")
+
+
+def jump_share() -> Decimal:
+    if has_app_context():
+        return Decimal(str(current_app.config.get("STATS_JUMP_SHARE", "0.5")))
+    return Decimal("0.5")
+
+
+def ledger_checks(org: Org, period: Period) -> list[dict[str, Any]]:
+    """Per-project rules (domain.md §4 rule 5) over the projects the period's tables count."""
+    conds = group_conditions(period)
+    active = and_(
+        Org.path.like(org.path + "%"),
+        or_(conds["carried_over"], conds["registered"], conds["completed"], conds["filed"]),
+    )
+    base = select(Project.registration_no).join(Org, Project.org_id == Org.id).where(active)
+    bad_dates = or_(
+        Project.accepted_on < Project.registered_on,
+        Project.filed_on < Project.accepted_on,
+        and_(Project.filed_on.is_not(None), Project.accepted_on.is_(None)),
+        Project.area_m2 <= 0,
+        Project.cost_10k_yuan <= 0,
+    )
+    low, high = UNIT_COST_RANGE
+    per_m2 = Project.cost_10k_yuan * 10000
+    odd_cost = and_(
+        Project.area_m2 > 0, or_(per_m2 < Project.area_m2 * low, per_m2 > Project.area_m2 * high)
+    )
+    out = []
+    for cid, severity, cond, message in (
+        ("ledger.dates", ERROR, bad_dates, "项工程的日期顺序、面积或造价不符合规则"),
+        ("ledger.unit_cost", WARNING, odd_cost, "项工程每平方米造价超出 500–50,000 元，请核实"),
+    ):
+        count = db.session.execute(
+            select(func.count()).select_from(base.where(cond).subquery())
+        ).scalar_one()
+        if count:
+            sample = db.session.execute(
+                base.where(cond).order_by(Project.registration_no).limit(LEDGER_SAMPLE)
+            ).scalars()
+            out.append(
+                {
+                    "id": cid,
+                    "severity": severity,
+                    "rows": list(sample),
+                    "message": f"{count} {message}",
+                }
+            )
+    fast = db.session.execute(
+        select(QualityAccident.project_name, QualityAccident.level)
+        .join(Org, QualityAccident.org_id == Org.id)
+        .where(
+            Org.path.like(org.path + "%"),
+            QualityAccident.occurred_on.between(period.start, period.end),
+            QualityAccident.level.in_([lvl.value for lvl in FAST_REPORT_LEVELS]),
+        )
+    ).all()
+    if fast:
+        names = "、".join(f"{name}（{level}）" for name, level in fast)
+        out.append(
+            {
+                "id": "accidents.fast_report",
+                "severity": NOTICE,
+                "rows": [],
+                "message": f"本期有较大及以上质量事故：{names}；须在2小时内逐级上报",
+            }
+        )
+    return out
+
+
+def table_with_checks(n: int, org: Org | str, period: Period | str) -> dict[str, Any]:
+    """附表n with ``"checks"`` (the previous period and the ledger rules included)."""
+    org, period = _org(org), parse_period(period)
+    table = compute_table(n, org, period)
+    if n in (5, 7):
+        previous = summary_table(org, period.previous())
+        table["checks"] = run_checks(
+            table,
+            previous=previous,
+            jump_share=jump_share(),
+            ledger_checks=ledger_checks(org, period),
+        )
+    elif n == 6:
+        summary = summary_table(org, period)
+        key = "table7" if period.is_year else "table5"
+        table["checks"] = run_checks(
+            table,
+            previous=category_table(org, period.previous()),
+            related={key: summary},
+            jump_share=jump_share(),
+        )
+    else:
+        table["checks"] = []
+    return table
+
+
+def freeze_tables(org: Org | str, period: Period | str, kind: str = "quarterly") -> dict[str, Any]:
+    """A JSON-able snapshot of a report's tables (quarterly: 附表1–6; annual: 附表6, 7)."""
+    if kind not in REPORT_TABLES:
+        raise InvalidInput("报告类型应为 quarterly 或 annual。")
+    org, period = _org(org), parse_period(period)
+    if (kind == "annual") != period.is_year:
+        raise InvalidInput("季度报告须选择季度统计期，年度报告须选择年度统计期。")
+    tables = {f"table{n}": table_with_checks(n, org, period) for n in REPORT_TABLES[kind]}
+    checks = [{**c, "table": name} for name, t in tables.items() for c in t.get("checks", [])]
+    return {
+        "kind": kind,
+        "org": org.code,
+        "org_name": org.name,
+        "period": period.code,
+        "period_label": period.label,
+        "computed_at": clock.now().isoformat(),
+        "tables": tables,
+        "checks": checks,
+    }
+
+
+def _row_id(row: dict[str, Any]) -> str:
+    for key in ("key", "registration_no", "record_no", "org_code"):
+        if row.get(key) not in (None, ""):
+            return str(row[key])
+    return str(row.get("seq"))
+
+
+def _flatten(value: Any, prefix: str, out: dict[str, Any]) -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _flatten(v, f"{prefix}.{k}" if prefix else k, out)
+    else:
+        out[prefix] = value
+
+
+def _table_cells(table: dict[str, Any]) -> dict[tuple[str, str], Any]:
+    cells: dict[tuple[str, str], Any] = {}
+    rows = list(table.get("rows") or [])
+    if table.get("total"):
+        rows.append({**table["total"], "org_code": "total"})
+    for row in rows:
+        flat: dict[str, Any] = {}
+        _flatten({k: v for k, v in row.items() if k != "seq"}, "", flat)
+        rid = "total" if row.get("org_code") == "total" else _row_id(row)
+        for field, v in flat.items():
+            cells[(rid, field)] = v
+    return cells
+
+
+def compare_snapshot(
+    snapshot: dict[str, Any], live: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """Every figure that differs between ``snapshot`` and ``live`` (recomputed when None).
+
+    Each difference: {"table", "row", "field", "snapshot", "live"}; a row present on one side
+    only shows with None on the other.
+    """
+    if live is None:
+        live = freeze_tables(snapshot["org"], snapshot["period"], snapshot.get("kind", "quarterly"))
+    diffs = []
+    names = list(dict.fromkeys([*snapshot.get("tables", {}), *live.get("tables", {})]))
+    for name in names:
+        old = _table_cells(snapshot.get("tables", {}).get(name) or {})
+        new = _table_cells(live.get("tables", {}).get(name) or {})
+        for key in sorted(set(old) | set(new)):
+            if old.get(key) != new.get(key):
+                diffs.append(
+                    {
+                        "table": name,
+                        "row": key[0],
+                        "field": key[1],
+                        "snapshot": old.get(key),
+                        "live": new.get(key),
+                    }
+                )
+    return diffs

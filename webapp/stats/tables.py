@@ -1,0 +1,333 @@
+"""附表5, 6 and 7 computed by SQL aggregation over an org's subtree (domain.md §4).
+
+One ``SELECT ... SUM(CASE ...) ... GROUP BY <direct child unit>`` per table: the group key is
+the segment of the supervising org's path right below the org (its own projects group under
+its own code).  Sums are taken in integer hundredths so they are exact on SQLite and
+PostgreSQL alike; area is then shown in 万㎡ rounded half up to two decimals.
+
+**Decision** (rounding): every figure is its exact subtotal rounded once; 合计 is the exact
+grand total rounded once, so a 合计 may differ from the sum of its rounded rows by at most
+0.005 万㎡ per row; the checks allow exactly that tolerance on area and none elsewhere.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+)
+
+from webapp.core.models import Org, Tier
+from webapp.extensions import db
+from webapp.ledger.models import (
+    AcceptanceResult,
+    FilingResult,
+    Project,
+    QualityAccident,
+    StructureType,
+    UserRating,
+)
+from webapp.stats.periods import Period
+
+GROUPS = ("carried_over", "registered", "under_construction", "completed", "filed")
+#: Printed headings of the five groups: quarter form (附表5) and year form (附表7).
+GROUP_LABELS = {
+    False: {
+        "carried_over": "上季度接转工程",
+        "registered": "本季度新注册工程",
+        "under_construction": "本季度在建工程",
+        "completed": "本季度竣工工程",
+        "filed": "本季度质量备案工程",
+    },
+    True: {
+        "carried_over": "上年度接转工程",
+        "registered": "本年度新注册工程",
+        "under_construction": "截止到年底在建工程",
+        "completed": "本年度竣工工程",
+        "filed": "本年度备案工程",
+    },
+}
+CATEGORIES = (
+    ("residential", "住宅工程"),
+    ("affordable_housing", "保障性安居工程"),
+    ("public", "公共建筑工程"),
+    ("large_public", "大型公共建筑工程（2万平方米以上）"),
+    ("steel_structure", "钢结构工程"),
+    ("county", "县（区）工程"),
+)
+TABLE6_GROUPS = ("registered", "completed", "filed", "under_construction")
+#: 大型公共建筑: 建筑面积 ≥ 20,000 ㎡ ("以上" includes the number).
+LARGE_PUBLIC_M2 = 20000
+HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
+
+
+# Conditions ---------------------------------------------------------------------------------
+def _accepted_before(d: date, *, inclusive: bool) -> ColumnElement[bool]:
+    when = Project.accepted_on <= d if inclusive else Project.accepted_on < d
+    return and_(Project.acceptance_result == AcceptanceResult.PASSED.value, when)
+
+
+def _not_accepted_before(d: date, *, inclusive: bool) -> ColumnElement[bool]:
+    # Written out so that NULL dates and conclusions count as "not accepted" on every database.
+    later = Project.accepted_on > d if inclusive else Project.accepted_on >= d
+    return or_(
+        Project.accepted_on.is_(None),
+        Project.acceptance_result.is_(None),
+        Project.acceptance_result != AcceptanceResult.PASSED.value,
+        later,
+    )
+
+
+def group_conditions(period: Period) -> dict[str, ColumnElement[bool]]:
+    """The definition of each column of 附表5/6/7 (domain.md §4) as an SQL condition."""
+    start, end = period.start, period.end
+    return {
+        #: registered before start, not accepted before start
+        "carried_over": and_(
+            Project.registered_on < start, _not_accepted_before(start, inclusive=False)
+        ),
+        "registered": Project.registered_on.between(start, end),
+        #: Decision: in construction at period end
+        "under_construction": and_(
+            Project.registered_on <= end, _not_accepted_before(end, inclusive=True)
+        ),
+        "completed": and_(
+            Project.acceptance_result == AcceptanceResult.PASSED.value,
+            Project.accepted_on.between(start, end),
+        ),
+        "filed": and_(
+            Project.filing_result == FilingResult.GRANTED.value,
+            Project.filed_on.between(start, end),
+        ),
+    }
+
+
+def category_conditions() -> dict[str, ColumnElement[bool]]:
+    return {
+        "residential": Project.is_residential.is_(True),
+        "affordable_housing": Project.is_affordable_housing.is_(True),
+        "public": Project.is_public.is_(True),
+        "large_public": and_(Project.is_public.is_(True), Project.area_m2 >= LARGE_PUBLIC_M2),
+        "steel_structure": Project.structure_type == StructureType.STEEL.value,
+        "county": Org.tier.in_([Tier.COUNTY.value, Tier.DIRECT_COUNTY.value]),
+    }
+
+
+def unit_key(org: Org) -> ColumnElement[str]:
+    """The direct child unit (its code) a row's supervising org lies under, or org's own code."""
+    return case(
+        (Org.path == org.path, literal(org.code)),
+        else_=func.substr(Org.path, len(org.path) + 1, 6),
+    )
+
+
+def _cents(column: Any) -> ColumnElement[int]:
+    return cast(func.round(column * literal_column("100")), BigInteger)
+
+
+def _sum_if(cond: ColumnElement[bool], value: Any = None) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((cond, value if value is not None else 1), else_=0)), 0)
+
+
+def _metric_columns(prefix: str, cond: ColumnElement[bool]) -> list[Any]:
+    return [
+        _sum_if(cond).label(f"{prefix}_n"),
+        _sum_if(cond, _cents(Project.area_m2)).label(f"{prefix}_a"),
+        _sum_if(cond, _cents(Project.cost_10k_yuan)).label(f"{prefix}_c"),
+    ]
+
+
+# Formatting ---------------------------------------------------------------------------------
+def area_10k(cents: int) -> Decimal:
+    """㎡ in hundredths → 万㎡ with two decimals."""
+    return (Decimal(int(cents)) / 1000000).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def money(cents: int) -> Decimal:
+    return (Decimal(int(cents)) / 100).quantize(CENT)
+
+
+def pct(numerator: int | Decimal, denominator: int | Decimal) -> str | None:
+    """numerator ÷ denominator × 100 with two decimals, None ("—") when the denominator is 0."""
+    if not denominator:
+        return None
+    value = Decimal(int(numerator)) * HUNDRED / Decimal(int(denominator))
+    return str(value.quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def _group(raw: dict[str, int], prefix: str) -> dict[str, Any]:
+    return {
+        "count": int(raw[f"{prefix}_n"]),
+        "area_10k_m2": str(area_10k(raw[f"{prefix}_a"])),
+        "cost_10k_yuan": str(money(raw[f"{prefix}_c"])),
+    }
+
+
+# 附表5 / 附表7 ----------------------------------------------------------------------------------
+def _zero_raw() -> dict[str, int]:
+    keys = [f"{g}_{m}" for g in GROUPS for m in "nac"] + ["satisfied", "acc_n", "acc_d", "acc_l"]
+    return dict.fromkeys(keys, 0)
+
+
+def _project_sums(org: Org, period: Period, key: ColumnElement[str] | None) -> list[Any]:
+    conds = group_conditions(period)
+    cols: list[Any] = []
+    for g in GROUPS:
+        cols += _metric_columns(g, conds[g])
+    cols.append(
+        _sum_if(and_(conds["filed"], Project.user_rating == UserRating.SATISFIED.value)).label(
+            "satisfied"
+        )
+    )
+    head = [key.label("unit")] if key is not None else []
+    stmt = (
+        select(*head, *cols)
+        .select_from(Project)
+        .join(Org, Project.org_id == Org.id)
+        .where(Org.path.like(org.path + "%"))
+    )
+    if key is not None:
+        # By the output alias: PostgreSQL would not match the bound parameters of the CASE.
+        stmt = stmt.group_by(literal_column("unit"))
+    return list(db.session.execute(stmt).mappings())
+
+
+def _accident_sums(org: Org, period: Period, key: ColumnElement[str] | None) -> list[Any]:
+    head = [key.label("unit")] if key is not None else []
+    stmt = (
+        select(
+            *head,
+            func.count(QualityAccident.id).label("acc_n"),
+            func.coalesce(func.sum(QualityAccident.deaths), 0).label("acc_d"),
+            func.coalesce(func.sum(_cents(QualityAccident.loss_10k_yuan)), 0).label("acc_l"),
+        )
+        .select_from(QualityAccident)
+        .join(Org, QualityAccident.org_id == Org.id)
+        .where(
+            Org.path.like(org.path + "%"),
+            QualityAccident.occurred_on.between(period.start, period.end),
+        )
+    )
+    if key is not None:
+        # By the output alias: PostgreSQL would not match the bound parameters of the CASE.
+        stmt = stmt.group_by(literal_column("unit"))
+    return list(db.session.execute(stmt).mappings())
+
+
+def _summary_row(code: str, name: str, raw: dict[str, int]) -> dict[str, Any]:
+    row: dict[str, Any] = {"org_code": code, "org_name": name}
+    for g in GROUPS:
+        row[g] = _group(raw, g)
+    row["filing_rate"] = {
+        "count_pct": pct(raw["filed_n"], raw["completed_n"]),
+        "area_pct": pct(raw["filed_a"], raw["completed_a"]),
+    }
+    row["satisfaction_pct"] = pct(raw["satisfied"], raw["filed_n"])
+    row["accidents"] = {
+        "count": int(raw["acc_n"]),
+        "deaths": int(raw["acc_d"]),
+        "loss_10k_yuan": str(money(raw["acc_l"])),
+    }
+    return row
+
+
+def direct_children(org: Org) -> list[Org]:
+    return list(
+        db.session.execute(select(Org).where(Org.parent_id == org.id).order_by(Org.code)).scalars()
+    )
+
+
+def own_row_name(org: Org) -> str:
+    return f"{org.name}（本级）"
+
+
+def summary_table(org: Org, period: Period) -> dict[str, Any]:
+    """附表5 (a quarter) or 附表7 (a year): a row per direct child unit, the org's own, 合计."""
+    key = unit_key(org)
+    raws: dict[str, dict[str, int]] = {}
+    for found in (_project_sums(org, period, key), _accident_sums(org, period, key)):
+        for r in found:
+            target = raws.setdefault(r["unit"], _zero_raw())
+            target.update({k: v for k, v in r.items() if k != "unit"})
+    units = [(org.code, own_row_name(org))] + [(c.code, c.name) for c in direct_children(org)]
+    rows = [_summary_row(code, name, raws.get(code, _zero_raw())) for code, name in units]
+    # The grand total adds the per-unit sums (exact integers: counts and hundredths).
+    grand = _zero_raw()
+    for raw in raws.values():
+        for k, v in raw.items():
+            grand[k] += int(v)
+    return {
+        "table": 7 if period.is_year else 5,
+        "org": org.code,
+        "org_name": org.name,
+        "period": period.code,
+        "period_label": period.label,
+        "rows": rows,
+        "total": _summary_row(org.code, "合计", grand),
+    }
+
+
+# 附表6 ------------------------------------------------------------------------------------------
+def category_table(org: Org, period: Period) -> dict[str, Any]:
+    """附表6: one row per category (categories overlap, so there is no 合计 row)."""
+    conds = group_conditions(period)
+    cats = category_conditions()
+    cols: list[Any] = []
+    for cat, _label in CATEGORIES:
+        for g in TABLE6_GROUPS:
+            cols += _metric_columns(f"{cat}__{g}", and_(cats[cat], conds[g]))
+    stmt = (
+        select(*cols)
+        .select_from(Project)
+        .join(Org, Project.org_id == Org.id)
+        .where(Org.path.like(org.path + "%"))
+    )
+    raw = dict(db.session.execute(stmt).mappings().one())
+    rows = []
+    for cat, label in CATEGORIES:
+        row: dict[str, Any] = {"key": cat, "label": label}
+        for g in TABLE6_GROUPS:
+            row[g] = _group(raw, f"{cat}__{g}")
+        row["filing_rate_count_pct"] = pct(raw[f"{cat}__filed_n"], raw[f"{cat}__completed_n"])
+        rows.append(row)
+    return {
+        "table": 6,
+        "org": org.code,
+        "org_name": org.name,
+        "period": period.code,
+        "period_label": period.label,
+        "rows": rows,
+    }
+
+
+# Drill-down -----------------------------------------------------------------------------------
+def drill_conditions(
+    org: Org, period: Period, group: str, unit: Org | None = None, category: str | None = None
+) -> list[ColumnElement[bool]]:
+    """The conditions selecting the projects behind one figure (join Org first)."""
+    conds = group_conditions(period)
+    if group not in conds:
+        raise KeyError(group)
+    where: list[ColumnElement[bool]] = [conds[group]]
+    if unit is None:
+        where.append(Org.path.like(org.path + "%"))
+    elif unit.id == org.id:
+        where.append(Org.path == org.path)
+    else:
+        where.append(Org.path.like(unit.path + "%"))
+    if category:
+        where.append(category_conditions()[category])
+    return where

@@ -1,0 +1,154 @@
+"""报表 pages: 附表1–7 laid out as the printed forms, drill-down, snapshot comparison."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+from flask import Blueprint, render_template, request, send_file
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from webapp.core import clock
+from webapp.core.errors import InvalidInput, NotFound
+from webapp.core.models import Org
+from webapp.core.operations import get_org
+from webapp.core.permissions import require
+from webapp.extensions import db
+from webapp.ledger.fields import KINDS, display
+from webapp.ledger.queries import visible_units
+from webapp.stats import service
+from webapp.stats.excel import table_workbook
+from webapp.stats.lists import TITLES
+from webapp.stats.periods import current_quarter, parse_period
+from webapp.stats.tables import CATEGORIES, GROUP_LABELS, GROUPS, TABLE6_GROUPS, drill_conditions
+
+bp = Blueprint("stats", __name__, url_prefix="/stats", template_folder="templates")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DRILL_LIMIT = 500
+
+
+@bp.before_request
+@login_required
+def _staff_only() -> None:
+    require(current_user, "ledger.view", current_user.org)
+
+
+def _selection() -> tuple[Org, Any]:
+    code = request.args.get("org") or current_user.org.code
+    org = get_org(code)
+    require(current_user, "ledger.view", org)
+    default = current_quarter(clock.today_local()).previous().code
+    period = parse_period(request.args.get("period") or default)
+    return org, period
+
+
+@bp.route("/")
+def index() -> Any:
+    org, period = _selection()
+    return render_template(
+        "stats/index.html",
+        org=org,
+        period=period,
+        titles=TITLES,
+        units=visible_units(current_user.org),
+    )
+
+
+@bp.route("/table<int:n>")
+def table(n: int) -> Any:
+    if not 1 <= n <= 7:
+        raise NotFound()
+    org, period = _selection()
+    if n == 7 and not period.is_year:
+        period = parse_period(str(period.year))
+    if n == 5 and period.is_year:
+        raise InvalidInput("附表5为季度统计表，请选择季度（如 2026Q3）；年度请查看附表7。")
+    data = service.table_with_checks(n, org, period)
+    return render_template(
+        "stats/table.html",
+        t=data,
+        n=n,
+        org=org,
+        period=period,
+        groups=GROUPS,
+        labels=GROUP_LABELS[period.is_year],
+        t6_groups=TABLE6_GROUPS,
+        categories=dict(CATEGORIES),
+        units=visible_units(current_user.org),
+    )
+
+
+@bp.route("/table<int:n>.xlsx")
+def table_xlsx(n: int) -> Any:
+    org, period = _selection()
+    data = service.compute_table(n, org, period)
+    return send_file(
+        io.BytesIO(table_workbook(data)),
+        mimetype=XLSX,
+        as_attachment=True,
+        download_name=f"附表{n}_{org.code}_{period.code}.xlsx",
+    )
+
+
+@bp.route("/drill")
+def drill() -> Any:
+    """The projects behind one figure of 附表5/6/7."""
+    org, period = _selection()
+    group = request.args.get("group") or ""
+    unit_code = request.args.get("unit") or ""
+    category = request.args.get("category") or None
+    unit = get_org(unit_code) if unit_code else None
+    if unit is not None and not unit.path.startswith(org.path):
+        raise NotFound()
+    if category is not None and category not in dict(CATEGORIES):
+        raise NotFound()
+    try:
+        where = drill_conditions(org, period, group, unit, category)
+    except KeyError as exc:
+        raise NotFound() from exc
+    kind = KINDS["projects"]
+    stmt = (
+        select(kind.model)
+        .join(Org, kind.model.org_id == Org.id)
+        .where(*where)
+        .order_by(Org.path, kind.model.registration_no)
+        .limit(DRILL_LIMIT + 1)
+    )
+    rows = list(db.session.execute(stmt).scalars())
+    return render_template(
+        "stats/drill.html",
+        rows=rows[:DRILL_LIMIT],
+        truncated=len(rows) > DRILL_LIMIT,
+        org=org,
+        unit=unit,
+        period=period,
+        kind=kind,
+        display=display,
+        group_label=GROUP_LABELS[period.is_year].get(group, group),
+        category_label=dict(CATEGORIES).get(category or "", ""),
+    )
+
+
+@bp.route("/compare", methods=["GET", "POST"])
+def compare() -> Any:
+    """Paste or upload a frozen snapshot (JSON) and see how it differs from the live figures."""
+    diffs = snapshot = None
+    error = None
+    if request.method == "POST":
+        from flask_wtf.csrf import validate_csrf
+
+        validate_csrf(request.form.get("csrf_token"))
+        raw = request.form.get("snapshot") or ""
+        upload = request.files.get("file")
+        if upload is not None and upload.filename:
+            raw = upload.read(5 * 1024 * 1024).decode("utf-8", "replace")
+        try:
+            snapshot = json.loads(raw)
+            org = get_org(str(snapshot["org"]))
+            require(current_user, "ledger.view", org)
+            diffs = service.compare_snapshot(snapshot)
+        except (ValueError, KeyError, TypeError):
+            error = "快照内容不是有效的 JSON 快照（需包含 org、period、kind、tables）。"
+    return render_template("stats/compare.html", diffs=diffs, snapshot=snapshot, error=error)
