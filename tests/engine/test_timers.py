@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from tests.engine.conftest import open_task
+from webapp.core import clock
+from webapp.engine import run_timers
+from webapp.engine.models import Notification, ProcessInstance
+from webapp.extensions import db
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=clock.UTC)
+
+
+def _instance(instance):
+    db.session.expire_all()
+    return db.session.get(ProcessInstance, instance.id)
+
+
+def test_reminder_then_deadline_with_a_frozen_clock(start, make_user):
+    clock.set_now(T0)
+    reviewer = make_user("reviewer", "410102")
+    instance = start("timers", "410102")
+    task = open_task(instance)
+    assert task.due_at == T0 + timedelta(days=3)  # the interrupting deadline
+    assert _instance(instance).next_timer_at == T0 + timedelta(days=1)
+
+    clock.set_now(T0 + timedelta(hours=23))
+    assert run_timers()["instances"] == 0
+
+    clock.set_now(T0 + timedelta(days=1, minutes=1))
+    assert run_timers()["instances"] == 1
+    db.session.commit()
+    notes = db.session.query(Notification).filter_by(user_id=reviewer.id, kind="reminder").all()
+    assert len(notes) == 1 and "即将到期" in notes[0].message
+    assert open_task(instance).element_id == "review"  # non-interrupting
+    assert _instance(instance).next_timer_at == T0 + timedelta(days=3)
+
+    clock.set_now(T0 + timedelta(days=3, minutes=1))
+    run_timers()
+    db.session.commit()
+    escalated = open_task(instance)
+    assert (escalated.element_id, escalated.candidate_org.code) == ("escalate", "410100")
+    assert _instance(instance).business_status == "逾期"
+    assert db.session.get(type(task), task.id).state == "cancelled"
+
+
+def test_a_late_worker_still_fires_the_reminder_before_the_deadline(start, make_user):
+    """SpiffWorkflow fires overdue timers in registration order; the worker steps them in due
+    order, so the reminder is not cancelled by a deadline that was due later."""
+    clock.set_now(T0)
+    reviewer = make_user("reviewer", "410102")
+    instance = start("timers", "410102")
+    clock.set_now(T0 + timedelta(days=5))  # the worker was down for five days
+    run_timers()
+    db.session.commit()
+    assert (
+        db.session.query(Notification).filter_by(user_id=reviewer.id, kind="reminder").count() == 1
+    )
+    assert open_task(instance).element_id == "escalate"
+
+
+def test_timer_fires_once_per_pass(start, make_user):
+    clock.set_now(T0)
+    make_user("reviewer", "410102")
+    start("timers", "410102")
+    clock.set_now(T0 + timedelta(days=1, minutes=1))
+    run_timers()
+    run_timers()
+    db.session.commit()
+    assert db.session.query(Notification).filter_by(kind="reminder").count() == 1
