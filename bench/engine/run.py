@@ -55,7 +55,8 @@ def _prepare(app) -> None:
 
 
 def _ms(samples: list[float]) -> str:
-    return f"median {statistics.median(samples) * 1000:.2f} ms, p90 {sorted(samples)[int(len(samples) * 0.9)] * 1000:.2f} ms"
+    p90 = sorted(samples)[int(len(samples) * 0.9)]
+    return f"median {statistics.median(samples) * 1000:.2f} ms, p90 {p90 * 1000:.2f} ms"
 
 
 def bench(url: str, label: str) -> dict[str, str]:
