@@ -353,8 +353,14 @@ def reassign(actor: User, task_id: int, to_user_id: int) -> HumanTask:
 
 
 def candidates(task: HumanTask) -> list[User]:
+    """Who holds the task: its assignee, or every candidate while it is unclaimed."""
     if task.assignee_id is not None:
         return [task.assignee] if task.assignee is not None else []
+    return colleagues(task)
+
+
+def colleagues(task: HumanTask) -> list[User]:
+    """Every enabled user with the candidate role in the candidate org."""
     return list(
         db.session.execute(
             select(User)
