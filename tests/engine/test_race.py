@@ -60,3 +60,42 @@ def test_two_concurrent_completions_one_success_one_conflict(app, start, make_us
     )
     assert len(accept) == 1
     assert db.session.get(ProcessInstance, instance.id).version == 4  # start, submit, approve
+
+
+@pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL"), reason="needs TEST_DATABASE_URL (PostgreSQL)"
+)
+def test_two_workers_never_fire_a_timer_twice(app, start, make_user):
+    from datetime import datetime, timedelta
+
+    from webapp.core import clock
+    from webapp.engine import run_timers
+    from webapp.engine.models import Notification
+
+    t0 = datetime(2026, 3, 2, 9, 0, tzinfo=clock.UTC)
+    clock.set_now(t0)
+    make_user("reviewer", "410102")
+    for i in range(6):
+        start("timers", "410102", business_key=f"timers:{i}")
+    clock.set_now(t0 + timedelta(days=1, minutes=1))
+    barrier = threading.Barrier(2)
+    fired: list[int] = []
+
+    def worker() -> None:
+        with app.app_context():
+            write_intent.set(True)
+            try:
+                barrier.wait()
+                fired.append(run_timers()["instances"])
+                db.session.commit()
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    db.session.expire_all()
+    assert sum(fired) == 6
+    assert db.session.query(Notification).filter_by(kind="reminder").count() == 6

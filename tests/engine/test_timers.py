@@ -68,3 +68,51 @@ def test_timer_fires_once_per_pass(start, make_user):
     run_timers()
     db.session.commit()
     assert db.session.query(Notification).filter_by(kind="reminder").count() == 1
+
+
+def _timer_start_process() -> bytes:
+    return """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="D" targetNamespace="x">
+  <bpmn:process id="periodic" isExecutable="true">
+    <bpmn:laneSet id="ls"><bpmn:lane id="L" name="clerk@self"><bpmn:flowNodeRef>fill</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>
+    <bpmn:startEvent id="opens"><bpmn:outgoing>f1</bpmn:outgoing>
+      <bpmn:timerEventDefinition><bpmn:timeDate>"2026-04-01T08:00:00+08:00"</bpmn:timeDate></bpmn:timerEventDefinition>
+    </bpmn:startEvent>
+    <bpmn:intermediateCatchEvent id="pause"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:timerEventDefinition><bpmn:timeDuration>"PT2H"</bpmn:timeDuration></bpmn:timerEventDefinition>
+    </bpmn:intermediateCatchEvent>
+    <bpmn:userTask id="fill" name="填报">
+      <bpmn:extensionElements><spiffworkflow:properties>
+        <spiffworkflow:property name="formKey" value="generic.approval" />
+        <spiffworkflow:property name="outcomes" value="submit:提交" />
+      </spiffworkflow:properties></bpmn:extensionElements>
+      <bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:endEvent id="end"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="opens" targetRef="pause" />
+    <bpmn:sequenceFlow id="f2" sourceRef="pause" targetRef="fill" />
+    <bpmn:sequenceFlow id="f3" sourceRef="fill" targetRef="end" />
+  </bpmn:process>
+</bpmn:definitions>""".encode()
+
+
+def test_timer_start_event_and_intermediate_timer(org):
+    from webapp.engine import deploy_bpmn, start_instance
+    from webapp.engine.queries import current_tasks
+
+    opens = datetime(2026, 4, 1, 0, 0, tzinfo=clock.UTC)  # 08:00 in Shanghai
+    clock.set_now(opens - timedelta(days=2))
+    deploy_bpmn(None, None, _timer_start_process())
+    instance = start_instance(None, "periodic", org("410102"), "periodic:2026Q1")
+    db.session.commit()
+    assert _instance(instance).next_timer_at == opens and current_tasks(instance) == []
+    clock.set_now(opens + timedelta(minutes=1))
+    run_timers()
+    db.session.commit()
+    assert current_tasks(_instance(instance)) == []
+    # The pause is counted from when the start timer was due (timers catch up in due order).
+    assert _instance(instance).next_timer_at == opens + timedelta(hours=2, milliseconds=1)
+    clock.set_now(opens + timedelta(hours=3))
+    run_timers()
+    db.session.commit()
+    assert open_task(instance).element_id == "fill"
