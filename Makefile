@@ -28,11 +28,18 @@ db: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo seed
 	$(BIN)/flask assessment load-sheets
+	$(BIN)/flask workflow deploy --dir workflows
 
 run: install vendor db
 	@$(BIN)/flask demo accounts
-	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl+C stops)"
-	$(BIN)/waitress-serve --listen=127.0.0.1:$(PORT) --threads=8 wsgi:app
+	@echo "Serving on http://127.0.0.1:$(PORT)/  (Ctrl+C stops; a timer worker runs beside it)"
+	@$(BIN)/flask workflow worker & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/waitress-serve --listen=127.0.0.1:$(PORT) --threads=8 wsgi:app
+
+# The timer worker alone (make run already starts one).
+worker: install
+	$(BIN)/flask workflow worker
 
 # Debian packages the tests need: Chromium for the browser journeys (Playwright drives it, it
 # never downloads a browser), LibreOffice and CJK fonts for Word → PDF with Chinese text.

@@ -1,0 +1,166 @@
+"""Engine benchmark: one task completion (load, step, save, commit) against the floor of one
+bare SQL UPDATE writing the same serialized state; and the state's size after 20 return loops.
+
+Runs on a temporary SQLite file and, when BENCH_DATABASE_URL (or TEST_DATABASE_URL) is set, on
+that PostgreSQL database too (its schema is DROPPED and rebuilt: use a scratch database).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import text
+
+ROOT = Path(__file__).resolve().parents[2]
+N = 60
+
+
+def _app(url: str):
+    from webapp import create_app
+    from webapp.config import TestingConfig
+
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = url
+
+    return create_app(Config)
+
+
+def _prepare(app) -> None:
+    from flask_migrate import upgrade
+
+    from webapp.core.demo import ORGS_CSV
+    from webapp.core.operations import create_user, load_orgs_csv
+    from webapp.engine import deploy_bpmn
+    from webapp.extensions import db
+
+    with app.app_context():
+        upgrade()
+        load_orgs_csv(ORGS_CSV)
+        for role in ("clerk", "reviewer"):
+            create_user(
+                None,
+                username=f"{role}_b",
+                full_name=role,
+                org_code="410102",
+                roles=[role],
+                password="",
+                password_hash="x",
+            )
+        deploy_bpmn(None, None, (ROOT / "workflows" / "demo_two_tier.bpmn").read_bytes())
+        db.session.commit()
+
+
+def _ms(samples: list[float]) -> str:
+    p90 = sorted(samples)[int(len(samples) * 0.9)]
+    return f"median {statistics.median(samples) * 1000:.2f} ms, p90 {p90 * 1000:.2f} ms"
+
+
+def bench(url: str, label: str) -> dict[str, str]:
+    from webapp.core.models import User
+    from webapp.core.operations import get_org
+    from webapp.engine import complete_task, start_instance
+    from webapp.engine.models import ProcessInstance
+    from webapp.engine.queries import current_tasks
+    from webapp.extensions import db, write_intent
+
+    app = _app(url)
+    _prepare(app)
+    out: dict[str, str] = {}
+    with app.app_context():
+        write_intent.set(True)
+        clerk = db.session.query(User).filter_by(username="clerk_b").one()
+        reviewer = db.session.query(User).filter_by(username="reviewer_b").one()
+        ids = []
+        for i in range(N):
+            inst = start_instance(None, "demo_two_tier", get_org("410102"), f"bench:{i}")
+            db.session.commit()
+            ids.append(inst.id)
+        task_ids = [current_tasks(db.session.get(ProcessInstance, i))[0].id for i in ids]
+        db.session.commit()
+        db.session.expire_all()
+        step = []
+        for tid in task_ids:
+            t0 = time.perf_counter()
+            complete_task(db.session.get(User, clerk.id), tid, "submit", data={"title": "t"})
+            db.session.commit()
+            step.append(time.perf_counter() - t0)
+            db.session.expire_all()
+        states = {i: db.session.get(ProcessInstance, i).state_json for i in ids}
+        floor = []
+        for i in ids:
+            version = db.session.execute(
+                text("SELECT version FROM process_instance WHERE id = :i"), {"i": i}
+            ).scalar_one()
+            t0 = time.perf_counter()
+            db.session.execute(
+                text(
+                    "UPDATE process_instance SET state_json = :s, version = :n"
+                    " WHERE id = :i AND version = :v"
+                ),
+                {"s": states[i], "n": version + 1, "i": i, "v": version},
+            )
+            db.session.commit()
+            floor.append(time.perf_counter() - t0)
+        out["completion"] = _ms(step)
+        out["floor"] = _ms(floor)
+        out["ratio"] = f"{statistics.median(step) / statistics.median(floor):.1f}x"
+
+        # Size after 20 return-for-correction loops.
+        inst = start_instance(None, "demo_two_tier", get_org("410102"), "bench:loops")
+        db.session.commit()
+        start_size = len(inst.state_json)
+        for _ in range(20):
+            complete_task(clerk, current_tasks(inst)[0].id, "submit", data={"title": "t"})
+            complete_task(reviewer, current_tasks(inst)[0].id, "return", "改")
+            db.session.commit()
+        db.session.expire_all()
+        inst = db.session.get(ProcessInstance, inst.id)
+        end_kb = len(inst.state_json) / 1024
+        out["size"] = f"{start_size / 1024:.1f} KB at start, {end_kb:.1f} KB after 20 loops"
+        from webapp.engine import runtime
+
+        t0 = time.perf_counter()
+        for _ in range(20):
+            runtime.load(inst)
+        out["load_20_loops"] = (
+            f"{(time.perf_counter() - t0) / 20 * 1000:.2f} ms to restore after 20 loops"
+        )
+        db.session.remove()
+        for engine in db.engines.values():
+            engine.dispose()
+    print(f"[{label}] completion {out['completion']}; bare UPDATE {out['floor']}")
+    print(f"[{label}] ratio {out['ratio']}")
+    print(f"[{label}] state size {out['size']}; {out['load_20_loops']}")
+    return out
+
+
+def _reset_pg(url: str) -> None:
+    from sqlalchemy import create_engine
+
+    from webapp import _normalise_db_url
+
+    engine = create_engine(_normalise_db_url(url))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["HQR_INSTANCE_PATH"] = tmp
+        bench(f"sqlite:///{tmp}/bench.sqlite3", "SQLite")
+        pg = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
+        if pg:
+            _reset_pg(pg)
+            bench(pg, "PostgreSQL")
+        else:
+            print("[PostgreSQL] skipped: set BENCH_DATABASE_URL to a scratch database")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.engine.conftest import open_task
+from webapp.core.errors import Conflict, InvalidInput, PermissionDenied
+from webapp.engine import complete_task, get_or_start_instance
+from webapp.engine.models import InstanceState, ProcessInstance, WorkflowEvent
+from webapp.extensions import db
+
+
+def test_two_tier_demo_runs_through_lanes_across_tiers(start, make_user):
+    clerk = make_user("clerk", "410102")
+    reviewer = make_user("reviewer", "410102")
+    city = make_user("reviewer", "410100")
+    instance = start("demo_two_tier", "410102")
+
+    task = open_task(instance)
+    assert (task.element_id, task.candidate_role, task.candidate_org.code) == (
+        "prepare",
+        "clerk",
+        "410102",
+    )
+    assert task.form_key == "demo.submission" and instance.business_status == "草稿"
+    with pytest.raises(InvalidInput) as err:
+        complete_task(clerk, task.id, "submit", data={"amount": -1})
+    assert set(err.value.details) == {"title", "amount"}
+    complete_task(clerk, task.id, "submit", data={"title": "一季度", "amount": 12.5})
+    db.session.commit()
+
+    review = open_task(instance)
+    assert (review.element_id, review.candidate_role, review.candidate_org.code) == (
+        "review",
+        "reviewer",
+        "410102",
+    )
+    assert db.session.get(ProcessInstance, instance.id).business_status == "审核中"
+    with pytest.raises(InvalidInput) as err:
+        complete_task(reviewer, review.id, "return")
+    assert "comment" in err.value.details
+    with pytest.raises(PermissionDenied):
+        complete_task(city, review.id, "approve")
+    complete_task(reviewer, review.id, "return", "金额有误")
+    db.session.commit()
+
+    again = open_task(instance)
+    assert again.element_id == "prepare"
+    assert db.session.get(ProcessInstance, instance.id).business_status == "已退回"
+    complete_task(clerk, again.id, "submit", data={"title": "一季度（改）"})
+    complete_task(reviewer, open_task(instance).id, "approve", "同意")
+    db.session.commit()
+
+    accept = open_task(instance)
+    assert (accept.element_id, accept.candidate_role, accept.candidate_org.code) == (
+        "accept",
+        "reviewer",
+        "410100",
+    )
+    with pytest.raises(PermissionDenied):
+        complete_task(reviewer, accept.id, "accept")
+    complete_task(city, accept.id, "accept", "接收")
+    db.session.commit()
+    final = db.session.get(ProcessInstance, instance.id)
+    assert final.state == InstanceState.COMPLETED and final.business_status == "已接收"
+    assert final.data["title"] == "一季度（改）" and final.return_count == 1
+    actions = [e.action for e in db.session.query(WorkflowEvent).filter_by(instance_id=instance.id)]
+    assert actions.count("complete") == 5 and actions[0] == "start"
+    with pytest.raises(Conflict):
+        complete_task(city, accept.id, "accept")
+
+
+def test_other_org_cannot_complete_and_unknown_outcome_is_refused(start, make_user):
+    instance = start("demo_two_tier", "410102")
+    other = make_user("clerk", "410103")
+    clerk = make_user("clerk", "410102")
+    task = open_task(instance)
+    with pytest.raises(PermissionDenied):
+        complete_task(other, task.id, "submit", data={"title": "x"})
+    with pytest.raises(InvalidInput) as err:
+        complete_task(clerk, task.id, "approve", data={"title": "x"})
+    assert "outcome" in err.value.details
+
+
+def test_directly_administered_county_goes_to_the_province(start, make_user):
+    instance = start("demo_two_tier", "410181")  # 巩义市, 省直管
+    clerk = make_user("clerk", "410181")
+    reviewer = make_user("reviewer", "410181")
+    complete_task(clerk, open_task(instance).id, "submit", data={"title": "t"})
+    complete_task(reviewer, open_task(instance).id, "approve")
+    db.session.commit()
+    assert open_task(instance).candidate_org.code == "410000"
+
+
+def test_get_or_start_is_idempotent(deploy, org):
+    deploy("demo_two_tier")
+    first = get_or_start_instance(None, "demo_two_tier", org("410102"), "k1")
+    second = get_or_start_instance(None, "demo_two_tier", org("410102"), "k1")
+    assert first.id == second.id
+    assert db.session.query(ProcessInstance).count() == 1
+
+
+def test_return_loops_are_capped(app, start, make_user):
+    app.config["MAX_RETURN_LOOPS"] = 2
+    try:
+        instance = start("demo_two_tier", "410102")
+        clerk = make_user("clerk", "410102")
+        reviewer = make_user("reviewer", "410102")
+        for _ in range(2):
+            complete_task(clerk, open_task(instance).id, "submit", data={"title": "t"})
+            complete_task(reviewer, open_task(instance).id, "return", "再改")
+        complete_task(clerk, open_task(instance).id, "submit", data={"title": "t"})
+        with pytest.raises(Conflict) as err:
+            complete_task(reviewer, open_task(instance).id, "return", "再改")
+        assert "上限" in err.value.message
+    finally:
+        app.config["MAX_RETURN_LOOPS"] = 30

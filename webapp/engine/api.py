@@ -1,0 +1,188 @@
+"""JSON API: /api/v1/tasks (inbox and task operations) and /api/v1/instances."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from webapp.api import require_login
+from webapp.core.errors import PermissionDenied
+from webapp.core.permissions import can
+from webapp.engine import instances, operations, queries
+from webapp.engine.models import ProcessInstance
+from webapp.engine.registry import form_schema
+from webapp.engine.schemas import (
+    CompleteSchema,
+    InstanceSchema,
+    RemindSchema,
+    TaskDetailSchema,
+    TaskListSchema,
+    TaskQuerySchema,
+    TaskSchema,
+    UserTargetSchema,
+)
+
+tasks_bp = Blueprint("api_tasks", __name__, url_prefix="/api/v1/tasks", description="流程任务")
+instances_bp = Blueprint(
+    "api_instances", __name__, url_prefix="/api/v1/instances", description="流程实例"
+)
+blueprints = [tasks_bp, instances_bp]
+for _bp in blueprints:
+    _bp.before_request(require_login)
+
+ERRORS = {403: "无权限", 404: "不存在", 409: "任务已被他人处理或状态不允许", 422: "数据有误"}
+
+
+def _alt(bp: Blueprint) -> Any:
+    def decorator(fn: Any) -> Any:
+        for code, text in ERRORS.items():
+            fn = bp.alt_response(code, description=text)(fn)
+        return fn
+
+    return decorator
+
+
+def task_detail(task_id: int) -> dict[str, Any]:
+    task = operations.get_task(task_id)
+    if not operations.can_view(current_user, task):
+        raise PermissionDenied("您无权查看该任务。")
+    body = queries.task_summary(task)
+    body.update(
+        form_schema=form_schema(task.form_key),
+        outcomes=task.outcomes or [],
+        data=task.data,
+        instance_state=task.instance.state,
+        can_work=task.is_open and operations.can_work(current_user, task),
+    )
+    return body
+
+
+@tasks_bp.route("")
+@tasks_bp.arguments(TaskQuerySchema, location="query")
+@tasks_bp.response(200, TaskListSchema)
+def list_tasks(args: dict[str, str]) -> Any:
+    """The current user's tasks: todo 待办, done 已办, started 我发起的, cc 抄送我的."""
+    tasks = queries.tasks_for(current_user, args["view"])
+    return {"items": [queries.task_summary(t) for t in tasks]}
+
+
+@tasks_bp.route("/<int:task_id>")
+@tasks_bp.response(200, TaskDetailSchema)
+@_alt(tasks_bp)
+def get_task(task_id: int) -> Any:
+    """A task with its form (JSON Schema) and allowed outcomes."""
+    return task_detail(task_id)
+
+
+@tasks_bp.route("/<int:task_id>/claim", methods=["POST"])
+@tasks_bp.response(200, TaskSchema)
+@_alt(tasks_bp)
+def claim(task_id: int) -> Any:
+    """签收."""
+    return queries.task_summary(operations.claim(current_user, task_id))
+
+
+@tasks_bp.route("/<int:task_id>/unclaim", methods=["POST"])
+@tasks_bp.response(200, TaskSchema)
+@_alt(tasks_bp)
+def unclaim(task_id: int) -> Any:
+    """取消签收."""
+    return queries.task_summary(operations.unclaim(current_user, task_id))
+
+
+@tasks_bp.route("/<int:task_id>/complete", methods=["POST"])
+@tasks_bp.arguments(CompleteSchema)
+@tasks_bp.response(200, TaskSchema)
+@_alt(tasks_bp)
+def complete(body: dict[str, Any], task_id: int) -> Any:
+    """办理: outcome, 审批意见 (required when returning) and the form data."""
+    task = operations.complete_task(
+        current_user, task_id, body["outcome"], body.get("comment"), body.get("data")
+    )
+    return queries.task_summary(task)
+
+
+@tasks_bp.route("/<int:task_id>/withdraw", methods=["POST"])
+@tasks_bp.response(200, TaskSchema)
+@_alt(tasks_bp)
+def withdraw(task_id: int) -> Any:
+    """撤回 a step one just completed (the reopened task is returned)."""
+    return queries.task_summary(operations.withdraw(current_user, task_id))
+
+
+@tasks_bp.route("/<int:task_id>/transfer", methods=["POST"])
+@tasks_bp.arguments(UserTargetSchema)
+@tasks_bp.response(200, TaskSchema)
+@_alt(tasks_bp)
+def transfer(body: dict[str, Any], task_id: int) -> Any:
+    """转办 to a colleague with the same role in the same org."""
+    task = operations.transfer(current_user, task_id, body["user_id"], body.get("comment"))
+    return queries.task_summary(task)
+
+
+@tasks_bp.route("/<int:task_id>/remind", methods=["POST"])
+@tasks_bp.arguments(RemindSchema)
+@tasks_bp.response(200, TaskSchema)
+@_alt(tasks_bp)
+def remind(body: dict[str, Any], task_id: int) -> Any:
+    """催办 the holder or the candidates of an open task."""
+    operations.remind(current_user, task_id, body.get("message"))
+    return queries.task_summary(operations.get_task(task_id))
+
+
+@tasks_bp.route("/<int:task_id>/cc", methods=["POST"])
+@tasks_bp.arguments(UserTargetSchema)
+@tasks_bp.response(200, TaskSchema)
+@_alt(tasks_bp)
+def cc(body: dict[str, Any], task_id: int) -> Any:
+    """抄送 a read-only copy to a user."""
+    operations.cc(current_user, task_id, body["user_id"], body.get("comment"))
+    return queries.task_summary(operations.get_task(task_id))
+
+
+def instance_body(instance: ProcessInstance) -> dict[str, Any]:
+    return {
+        "id": instance.id,
+        "process_key": instance.process_key,
+        "process_name": instance.definition.name,
+        "definition_version": instance.definition.version,
+        "business_key": instance.business_key,
+        "org_code": instance.org.code,
+        "state": instance.state,
+        "business_status": instance.business_status,
+        "error": instance.error,
+        "started_at": instance.started_at,
+        "completed_at": instance.completed_at,
+        "current_tasks": [queries.task_summary(t) for t in queries.current_tasks(instance)],
+        "history": queries.instance_history(instance),
+    }
+
+
+def require_instance_view(instance: ProcessInstance) -> None:
+    user = current_user
+    if can(user, "workflow.admin") or can(user, "workflow.view", instance.org):
+        return
+    tasks = queries.instance_tasks(instance)
+    if any(operations.can_view(user, t) for t in tasks):
+        return
+    raise PermissionDenied("您无权查看该流程。")
+
+
+@instances_bp.route("/<int:instance_id>")
+@instances_bp.response(200, InstanceSchema)
+@_alt(instances_bp)
+def get_instance(instance_id: int) -> Any:
+    """State, current tasks and the full history of an instance."""
+    instance = instances.get_instance(instance_id)
+    require_instance_view(instance)
+    return instance_body(instance)
+
+
+@instances_bp.route("/<int:instance_id>/retry", methods=["POST"])
+@instances_bp.response(200, InstanceSchema)
+@_alt(instances_bp)
+def retry(instance_id: int) -> Any:
+    """Resume an instance in error (administrator)."""
+    return instance_body(instances.retry_instance(current_user, instance_id))

@@ -1,0 +1,67 @@
+"""Forms and service operations every process can use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
+
+from webapp.engine.models import OPEN_STATES, HumanTask, ProcessInstance
+from webapp.engine.registry import ServiceContext, register_form, service_operation
+from webapp.extensions import db
+
+#: The demo process's submission form (workflows/demo_two_tier.bpmn).
+register_form(
+    "demo.submission",
+    {
+        "type": "object",
+        "title": "演示填报",
+        "required": ["title"],
+        "properties": {
+            "title": {"type": "string", "title": "标题", "minLength": 1, "maxLength": 100},
+            "amount": {"type": "number", "title": "金额（万元）", "minimum": 0},
+            "note": {"type": "string", "title": "说明", "maxLength": 500},
+        },
+    },
+    label="演示填报表",
+)
+
+
+@service_operation("engine.notify_candidates")
+def notify_candidates(ctx: ServiceContext) -> dict[str, Any]:
+    """Notify whoever holds (or may take) the instance's open tasks.
+
+    Parameter ``message`` (optional): the text; default 请尽快办理.  Used by reminder timers.
+    """
+    from webapp.engine.operations import candidates, notify
+
+    message = str(ctx.params.get("message") or "请尽快办理")
+    tasks = db.session.execute(
+        select(HumanTask).where(
+            HumanTask.instance_id == ctx.instance.id, HumanTask.state.in_(OPEN_STATES)
+        )
+    ).scalars()
+    count = 0
+    for task in tasks:
+        for user in candidates(task):
+            notify(
+                user, "reminder", f"“{task.name}”（{ctx.instance.business_key}）：{message}", task
+            )
+            count += 1
+    return {"notified": count}
+
+
+@service_operation("engine.set_status")
+def set_status(ctx: ServiceContext) -> dict[str, Any]:
+    """Set the instance's business status (parameter ``status``, e.g. 逾期)."""
+    status = str(ctx.params.get("status") or "").strip()[:40]
+    if status:
+        db.session.execute(
+            update(ProcessInstance)
+            .where(ProcessInstance.id == ctx.instance.id)
+            .values(business_status=status)
+            .execution_options(synchronize_session=False)
+        )
+        set_committed_value(ctx.instance, "business_status", status)
+    return {}

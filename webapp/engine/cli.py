@@ -1,0 +1,83 @@
+"""``flask workflow deploy | run-timers | worker``."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+from flask.cli import AppGroup
+
+workflow_cli = AppGroup("workflow", help="流程引擎 / workflow engine")
+
+DEFAULT_DIR = Path(__file__).resolve().parent.parent.parent / "workflows"
+
+
+@workflow_cli.command("deploy")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=DEFAULT_DIR,
+    show_default=True,
+    help="Directory of *.bpmn files.",
+)
+def deploy(directory: Path) -> None:
+    """Deploy every BPMN file of a directory (a changed file becomes a new version)."""
+    from webapp.cli import transaction
+    from webapp.engine.definitions import deploy_definitions
+
+    with transaction():
+        results = deploy_definitions(None, directory)
+    for r in results:
+        state = "新版本" if r.created else "未变"
+        click.echo(f"{r.definition.key:<24} 第 {r.definition.version} 版  {state}")
+
+
+@workflow_cli.command("run-timers")
+def run_timers_once() -> None:
+    """One pass of the timer worker (fire due timers, deliver pending messages)."""
+    from webapp.cli import transaction
+    from webapp.engine.timers import run_timers
+
+    with transaction():
+        counts = run_timers()
+    click.echo(
+        f"定时器：处理实例 {counts['instances']}，出错 {counts['errors']}，"
+        f"投递消息 {counts['messages']}"
+    )
+
+
+@workflow_cli.command("worker")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between passes.")
+def worker(interval: float) -> None:
+    """Run the timer worker until stopped (SIGINT/SIGTERM, or when its parent exits)."""
+    from webapp.cli import transaction
+    from webapp.engine.timers import run_timers
+
+    stopping = {"now": False}
+
+    def stop(*_: Any) -> None:
+        stopping["now"] = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    parent = os.getppid()
+    click.echo(f"流程定时器工作进程已启动（每 {interval:g} 秒一轮）")
+    while not stopping["now"]:
+        try:
+            with transaction():
+                counts = run_timers()
+            if counts["instances"] or counts["messages"]:
+                click.echo(f"处理实例 {counts['instances']}，投递消息 {counts['messages']}")
+        except Exception as exc:  # keep the worker alive; the pass was rolled back
+            click.echo(f"本轮出错（已回滚）：{exc}", err=True)
+        if os.getppid() != parent:  # orphaned: `make run` is gone
+            break
+        deadline = time.monotonic() + interval
+        while not stopping["now"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+    click.echo("流程定时器工作进程已停止")

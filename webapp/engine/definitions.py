@@ -1,0 +1,150 @@
+"""Process definitions: deploy BPMN files as versions, and the cache of parsed specs."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from webapp.core import audit, clock
+from webapp.core.errors import InvalidInput, NotFound
+from webapp.core.models import User
+from webapp.core.permissions import require
+from webapp.engine.models import ProcessDefinition
+from webapp.engine.parsing import ParsedBpmn, build_specs, parse_xml
+from webapp.engine.validation import Problem, check_bpmn, validate_bpmn
+from webapp.extensions import db
+
+#: Parsed specs keyed by (version id, content hash): ids can be reused after a rollback.
+_cache: dict[tuple[int, str], ParsedBpmn] = {}
+_cache_lock = threading.Lock()
+
+
+@dataclass
+class DeployResult:
+    definition: ProcessDefinition
+    #: False when the file was identical to the latest version (nothing deployed)
+    created: bool
+
+
+def content_hash(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def specs_for(definition: ProcessDefinition) -> ParsedBpmn:
+    """The parsed specs of a version, parsed once per process and kept."""
+    cache_key = (definition.id, definition.content_hash)
+    parsed = _cache.get(cache_key)
+    if parsed is None:
+        with _cache_lock:
+            parsed = _cache.get(cache_key)
+            if parsed is None:
+                root = parse_xml(definition.content)
+                parsed = build_specs(
+                    root, filename=f"{definition.key}.bpmn", process_id=definition.key
+                )
+                _cache[cache_key] = parsed
+    return parsed
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+def latest_definition(key: str) -> ProcessDefinition:
+    row = db.session.execute(
+        select(ProcessDefinition)
+        .where(ProcessDefinition.key == key)
+        .order_by(ProcessDefinition.version.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"流程 {key} 尚未部署。")
+    return row
+
+
+def deploy_bpmn(actor: User | None, key: str | None, content: bytes) -> DeployResult:
+    """Validate and deploy one BPMN document as the newest version of its process.
+
+    ``key`` (the BPMN process id) is checked against the file when given.  An unchanged file
+    returns the latest version with ``created=False``.  Problems raise InvalidInput whose
+    ``details`` list every problem as ``{"element_id", "message"}``.
+    """
+    if actor is not None:
+        require(actor, "workflow.admin")
+    problems, parsed = check_bpmn(content, key=key)
+    if problems or parsed is None:
+        raise InvalidInput(
+            "BPMN 校验未通过：" + "；".join(p.message for p in problems[:5]),
+            details=[p.as_dict() for p in problems],
+        )
+    key = parsed.process_id
+    digest = content_hash(content)
+    latest = db.session.execute(
+        select(ProcessDefinition)
+        .where(ProcessDefinition.key == key)
+        .order_by(ProcessDefinition.version.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if latest is not None and latest.content_hash == digest:
+        return DeployResult(latest, False)
+    number = (
+        db.session.execute(
+            select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == key)
+        ).scalar_one_or_none()
+        or 0
+    ) + 1
+    definition = ProcessDefinition(
+        key=key,
+        name=parsed.name,
+        version=number,
+        content_hash=digest,
+        content=content,
+        deployed_by_id=actor.id if actor is not None else None,
+        deployed_at=clock.now(),
+    )
+    db.session.add(definition)
+    db.session.flush()
+    with _cache_lock:
+        _cache[(definition.id, digest)] = parsed
+    audit.record(
+        "workflow.deploy",
+        actor=actor,
+        object_type="process_definition",
+        object_id=definition.id,
+        after={"key": key, "version": number, "hash": digest},
+    )
+    return DeployResult(definition, True)
+
+
+def deploy_definitions(actor: User | None, directory: str | Path) -> list[DeployResult]:
+    """Deploy every ``*.bpmn`` of a directory (sorted by name); all or nothing."""
+    results = []
+    problems: list[dict[str, str | None]] = []
+    for path in sorted(Path(directory).glob("*.bpmn")):
+        try:
+            results.append(deploy_bpmn(actor, None, path.read_bytes()))
+        except InvalidInput as err:
+            for p in err.details or [{"element_id": None, "message": err.message}]:
+                problems.append({"file": path.name, **p})
+    if problems:
+        raise InvalidInput(
+            "流程部署失败：" + "；".join(f"{p['file']}: {p['message']}" for p in problems[:5]),
+            details=problems,
+        )
+    return results
+
+
+__all__ = [
+    "DeployResult",
+    "Problem",
+    "deploy_bpmn",
+    "deploy_definitions",
+    "latest_definition",
+    "specs_for",
+    "validate_bpmn",
+]

@@ -1,0 +1,183 @@
+"""Instance operations: start (idempotent by business key), retry after an error, cancel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from webapp.core import audit, clock
+from webapp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from webapp.core.models import Org, User
+from webapp.core.permissions import can
+from webapp.engine import spiff
+from webapp.engine.definitions import latest_definition, specs_for
+from webapp.engine.models import OPEN_STATES, HumanTask, InstanceState, ProcessInstance, TaskState
+from webapp.engine.runtime import advance, history, script_engine
+from webapp.extensions import db
+
+
+def get_instance(instance_id: int) -> ProcessInstance:
+    instance = db.session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotFound("流程实例不存在。")
+    return instance
+
+
+def find_instance(process_key: str, business_key: str) -> ProcessInstance | None:
+    return db.session.execute(
+        select(ProcessInstance).where(
+            ProcessInstance.process_key == process_key,
+            ProcessInstance.business_key == business_key,
+        )
+    ).scalar_one_or_none()
+
+
+def _check_start(actor: User | None, org: Org) -> None:
+    if actor is None or can(actor, "workflow.admin"):
+        return
+    if not can(actor, "workflow.start", org):
+        raise PermissionDenied("您不能为该单位发起流程。")
+
+
+def start_instance(
+    actor: User | None,
+    process_key: str,
+    org: Org,
+    business_key: str,
+    data: dict[str, Any] | None = None,
+) -> ProcessInstance:
+    """Start the latest version of ``process_key`` for ``org``; runs to the first wait state.
+
+    ``data`` (plain JSON) becomes the initial task data; the engine adds ``org_code``,
+    ``business_key`` and ``process_key``.  A business key already used for this process
+    raises Conflict.  ``actor`` None means the system (a timer, another feature's job).
+    """
+    _check_start(actor, org)
+    if not business_key or len(business_key) > 200:
+        raise InvalidInput("业务编号不能为空且不超过200个字符。")
+    if find_instance(process_key, business_key) is not None:
+        raise Conflict(f"业务编号 {business_key} 的流程已存在。")
+    definition = latest_definition(process_key)
+    parsed = specs_for(definition)
+    wf = spiff.new_workflow(parsed.spec, parsed.subprocess_specs, script_engine())
+    initial = dict(data or {})
+    initial.update(org_code=org.code, business_key=business_key, process_key=process_key)
+    wf.task_tree.data.update(initial)
+    now = clock.now()
+    instance = ProcessInstance(
+        definition_id=definition.id,
+        process_key=process_key,
+        org_id=org.id,
+        business_key=business_key,
+        data=initial,
+        state_json=spiff.serialize(wf),
+        state=InstanceState.RUNNING.value,
+        version=1,
+        return_count=0,
+        started_by_id=actor.id if actor is not None else None,
+        started_at=now,
+        updated_at=now,
+    )
+    db.session.add(instance)
+    db.session.flush()
+    history(instance, "start", actor, comment=f"{definition.name}（第 {definition.version} 版）")
+    audit.record(
+        "workflow.start",
+        actor=actor,
+        org=org,
+        object_type="process_instance",
+        object_id=instance.id,
+        after={"process": process_key, "version": definition.version, "business_key": business_key},
+    )
+    advance(instance, actor, lambda w: None, workflow=wf)
+    return instance
+
+
+def get_or_start_instance(
+    actor: User | None,
+    process_key: str,
+    org: Org,
+    business_key: str,
+    data: dict[str, Any] | None = None,
+) -> ProcessInstance:
+    """The instance with this business key, started first if there is none (idempotent, also
+    under concurrency: a concurrent start of the same key loses the unique constraint)."""
+    existing = find_instance(process_key, business_key)
+    if existing is not None:
+        return existing
+    savepoint = db.session.begin_nested()
+    try:
+        instance = start_instance(actor, process_key, org, business_key, data)
+        savepoint.commit()
+        return instance
+    except IntegrityError:
+        savepoint.rollback()
+    found = find_instance(process_key, business_key)
+    if found is None:  # pragma: no cover - the winner rolled back
+        raise Conflict("流程启动冲突，请重试。")
+    return found
+
+
+def retry_instance(actor: User, instance_id: int) -> ProcessInstance:
+    """Resume an instance in error from its last good state (after the cause is fixed)."""
+    if not can(actor, "workflow.admin"):
+        raise PermissionDenied("只有系统管理员可以重试流程。")
+    instance = get_instance(instance_id)
+    if instance.state != InstanceState.ERROR.value:
+        raise Conflict("该流程不在异常状态。")
+    before = instance.error
+    history(instance, "retry", actor, comment=before)
+    audit.record(
+        "workflow.retry",
+        actor=actor,
+        org=instance.org,
+        object_type="process_instance",
+        object_id=instance.id,
+        before={"error": before},
+    )
+    advance(instance, actor, lambda w: None)
+    return instance
+
+
+def cancel_instance(actor: User, instance_id: int, reason: str) -> ProcessInstance:
+    if not can(actor, "workflow.admin"):
+        raise PermissionDenied("只有系统管理员可以取消流程。")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("请填写取消原因。", details={"reason": "必填"})
+    instance = get_instance(instance_id)
+    if instance.state in (InstanceState.COMPLETED.value, InstanceState.CANCELLED.value):
+        raise Conflict("流程已结束。")
+    result = db.session.execute(
+        update(ProcessInstance)
+        .where(ProcessInstance.id == instance.id, ProcessInstance.version == instance.version)
+        .values(
+            state=InstanceState.CANCELLED.value,
+            version=instance.version + 1,
+            next_timer_at=None,
+            business_status="已取消",
+            updated_at=clock.now(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict("流程已被他人修改，请刷新。")
+    db.session.execute(
+        update(HumanTask)
+        .where(HumanTask.instance_id == instance.id, HumanTask.state.in_(OPEN_STATES))
+        .values(state=TaskState.CANCELLED.value)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(instance)
+    history(instance, "cancel", actor, comment=reason)
+    audit.record(
+        "workflow.cancel",
+        actor=actor,
+        org=instance.org,
+        object_type="process_instance",
+        object_id=instance.id,
+        message=reason,
+    )
+    return instance

@@ -1,0 +1,444 @@
+"""Task operations: 签收 claim, 取消签收 unclaim, 办理 complete, 撤回 withdraw, 转办 transfer,
+催办 remind, 抄送 cc, and the administrator's reassign.
+
+Each takes the acting user, checks the task's state and the user's right to it (candidate role
+in the candidate org, or being its assignee) before anything reaches SpiffWorkflow, writes the
+history and the audit record, flushes and never commits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from flask import current_app
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import ThrowingEvent
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+from SpiffWorkflow.spiff.specs.mixins.service_task import ServiceTask
+from SpiffWorkflow.util.task import TaskState as SpiffState
+from sqlalchemy import select, update
+
+from webapp.core import audit, clock
+from webapp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from webapp.core.models import Role, User, UserRole
+from webapp.core.permissions import can
+from webapp.engine import jsonschema
+from webapp.engine.models import (
+    OPEN_STATES,
+    HumanTask,
+    InstanceState,
+    Notification,
+    TaskCopy,
+    TaskState,
+)
+from webapp.engine.registry import form_schema
+from webapp.engine.runtime import CONFLICT_MESSAGE, advance, history, load
+from webapp.extensions import db
+
+#: Outcome values that send the work back (comment required, loop counted).
+RETURN_OUTCOMES = frozenset({"return", "reject"})
+#: Keys the engine itself writes into task data; a form may not set them.
+RESERVED_KEYS = frozenset({"outcome", "comment", "target"})
+
+
+def get_task(task_id: int) -> HumanTask:
+    task = db.session.get(HumanTask, task_id)
+    if task is None:
+        raise NotFound("任务不存在。")
+    return task
+
+
+def is_candidate(user: User, task: HumanTask) -> bool:
+    return user.org_id == task.candidate_org_id and task.candidate_role in user.roles
+
+
+def can_work(user: User, task: HumanTask) -> bool:
+    """May ``user`` act on this open task (claim, complete)?"""
+    if task.state == TaskState.CLAIMED.value:
+        return task.assignee_id == user.id
+    return is_candidate(user, task) or task.assignee_id == user.id
+
+
+def can_view(user: User, task: HumanTask) -> bool:
+    """Candidates, assignee, completer, people copied, the instance's org and those above it."""
+    if can(user, "workflow.admin") or is_candidate(user, task):
+        return True
+    if user.id in (task.assignee_id, task.completed_by_id, task.instance.started_by_id):
+        return True
+    if can(user, "workflow.view", task.instance.org):
+        return True
+    return (
+        db.session.execute(
+            select(TaskCopy.id).where(
+                TaskCopy.user_id == user.id, TaskCopy.task_id.in_(_instance_task_ids(task))
+            )
+        ).first()
+        is not None
+    )
+
+
+def _instance_task_ids(task: HumanTask) -> Any:
+    return select(HumanTask.id).where(HumanTask.instance_id == task.instance_id)
+
+
+def _require_open(task: HumanTask) -> None:
+    if task.state not in OPEN_STATES:
+        raise Conflict(CONFLICT_MESSAGE)
+    if task.instance.state != InstanceState.RUNNING.value:
+        raise Conflict(f"流程当前状态为“{task.instance.state_label}”，不能办理。")
+
+
+def _require_work(actor: User, task: HumanTask) -> None:
+    if not can_work(actor, task):
+        if task.state == TaskState.CLAIMED.value and is_candidate(actor, task):
+            raise PermissionDenied("该任务已由他人签收。")
+        raise PermissionDenied("您不是该任务的办理人。")
+
+
+def _audit(action: str, actor: User | None, task: HumanTask, **kwargs: Any) -> None:
+    audit.record(
+        action,
+        actor=actor,
+        org=task.instance.org,
+        object_type="human_task",
+        object_id=task.id,
+        **kwargs,
+    )
+
+
+def _transition(task: HumanTask, from_states: tuple[str, ...], **values: Any) -> None:
+    """Conditional UPDATE: only one of two concurrent requests changes the row."""
+    result = db.session.execute(
+        update(HumanTask)
+        .where(HumanTask.id == task.id, HumanTask.state.in_(from_states))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict(CONFLICT_MESSAGE)
+    db.session.refresh(task)
+
+
+def claim(actor: User, task_id: int) -> HumanTask:
+    task = get_task(task_id)
+    _require_open(task)
+    if task.state == TaskState.CLAIMED.value:
+        if task.assignee_id == actor.id:
+            return task
+        raise Conflict("该任务已被他人签收，请刷新。")
+    _require_work(actor, task)
+    _transition(
+        task,
+        (TaskState.READY.value,),
+        state=TaskState.CLAIMED.value,
+        assignee_id=actor.id,
+        claimed_at=clock.now(),
+    )
+    history(task.instance, "claim", actor, task=task)
+    _audit("task.claim", actor, task)
+    return task
+
+
+def unclaim(actor: User, task_id: int) -> HumanTask:
+    task = get_task(task_id)
+    _require_open(task)
+    if task.state != TaskState.CLAIMED.value:
+        raise Conflict("该任务尚未签收。")
+    if task.assignee_id != actor.id and not can(actor, "workflow.admin"):
+        raise PermissionDenied("只有签收人可以取消签收。")
+    _transition(
+        task,
+        (TaskState.CLAIMED.value,),
+        state=TaskState.READY.value,
+        assignee_id=None,
+        claimed_at=None,
+    )
+    history(task.instance, "unclaim", actor, task=task)
+    _audit("task.unclaim", actor, task)
+    return task
+
+
+def complete_task(
+    actor: User,
+    task_id: int,
+    outcome: str,
+    comment: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> HumanTask:
+    """办理: complete a user task with an outcome, an opinion and the form's data."""
+    task = get_task(task_id)
+    _require_open(task)
+    _require_work(actor, task)
+    instance = task.instance
+    comment = (comment or "").strip() or None
+    data = dict(data or {})
+    allowed = [o["value"] for o in task.outcomes or []]
+    errors: dict[str, str] = {}
+    if outcome not in allowed:
+        errors["outcome"] = "办理结果须为：" + "、".join(
+            f"{o['label']}（{o['value']}）" for o in task.outcomes or []
+        )
+    if outcome in RETURN_OUTCOMES and not comment:
+        errors["comment"] = "退回时必须填写审批意见"
+    if comment and len(comment) > 2000:
+        errors["comment"] = "审批意见最多2000个字符"
+    for key in data:
+        if key in RESERVED_KEYS or key.startswith("_"):
+            errors[key] = f"字段名 {key} 为系统保留"
+    errors.update(jsonschema.validate(form_schema(task.form_key), data))
+    if errors:
+        raise InvalidInput("提交的数据有误：" + "；".join(errors.values()), details=errors)
+    returning = outcome in RETURN_OUTCOMES
+    limit = int(current_app.config.get("MAX_RETURN_LOOPS", 30))
+    if returning and instance.return_count >= limit:
+        raise Conflict(
+            f"本流程已退回 {instance.return_count} 次，达到上限（{limit} 次），不能再退回；"
+            "请同意后另行处理，或联系系统管理员。"
+        )
+    now = clock.now()
+    _transition(
+        task,
+        OPEN_STATES,
+        state=TaskState.COMPLETED.value,
+        outcome=outcome,
+        comment=comment,
+        data=data,
+        assignee_id=task.assignee_id or actor.id,
+        completed_by_id=actor.id,
+        completed_at=now,
+    )
+
+    def mutate(wf: Any) -> None:
+        spiff_task = _ready_spiff_task(wf, task)
+        spiff_task.data.update(data)
+        spiff_task.data.update(outcome=outcome, comment=comment or "")
+        spiff_task.run()
+
+    extra = {"return_count": instance.return_count + 1} if returning else None
+    history(instance, "complete", actor, task=task, outcome=outcome, comment=comment)
+    _audit("task.complete", actor, task, after={"outcome": outcome, "data": data}, message=comment)
+    advance(instance, actor, mutate, extra=extra)
+    return task
+
+
+def _ready_spiff_task(wf: Any, task: HumanTask) -> Any:
+    """The SpiffWorkflow task behind a row, checked READY (``Task.run`` does not check)."""
+    try:
+        spiff_task = wf.get_task_from_id(UUID(task.spiff_task_id))
+    except Exception:
+        spiff_task = None
+    if (
+        spiff_task is None
+        or spiff_task.state != SpiffState.READY
+        or not isinstance(spiff_task.task_spec, UserTask)
+        or spiff_task.task_spec.bpmn_id != task.element_id
+    ):
+        raise Conflict(CONFLICT_MESSAGE)
+    return spiff_task
+
+
+def withdraw(actor: User, task_id: int) -> HumanTask:
+    """撤回: take back a step one just completed, while the next step is still unclaimed.
+
+    Refused once anything irreversible happened after it: the next step was claimed or
+    completed, a service task ran or a message was sent, or the flow ended.  The workflow is
+    reset to the completed user task (SpiffWorkflow ``reset_from_task_id``), which is ready
+    again; the next steps' rows are cancelled.
+    """
+    task = get_task(task_id)
+    instance = task.instance
+    if task.state != TaskState.COMPLETED.value or task.completed_by_id != actor.id:
+        raise PermissionDenied("只能撤回自己刚办理的步骤。")
+    if instance.state != InstanceState.RUNNING.value:
+        raise Conflict("流程已结束或异常，不能撤回。")
+    later = (
+        db.session.execute(
+            select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.id > task.id)
+        )
+        .scalars()
+        .all()
+    )
+    if any(
+        t.state != TaskState.READY.value and t.state != TaskState.CANCELLED.value for t in later
+    ):
+        raise Conflict("下一步已被签收或办理，不能撤回。")
+    wf = load(instance)
+    try:
+        spiff_task = wf.get_task_from_id(UUID(task.spiff_task_id))
+    except Exception:
+        spiff_task = None
+    if spiff_task is None or spiff_task.state != SpiffState.COMPLETED:
+        raise Conflict("流程已不在该步骤之后，不能撤回。")
+    for follower in _descendants(spiff_task):
+        if follower.state == SpiffState.COMPLETED and isinstance(
+            follower.task_spec, ServiceTask | ThrowingEvent | UserTask
+        ):
+            raise Conflict("后续已执行自动处理（如服务任务或消息），不能撤回。")
+
+    def mutate(w: Any) -> None:
+        w.reset_from_task_id(spiff_task.id)
+
+    extra = None
+    if task.outcome in RETURN_OUTCOMES:
+        extra = {"return_count": max(instance.return_count - 1, 0)}
+    history(instance, "withdraw", actor, task=task, outcome=task.outcome)
+    _audit("task.withdraw", actor, task, before={"outcome": task.outcome})
+    advance(instance, actor, mutate, workflow=wf, extra=extra)
+    return db.session.execute(
+        select(HumanTask)
+        .where(HumanTask.instance_id == instance.id, HumanTask.state.in_(OPEN_STATES))
+        .order_by(HumanTask.id.desc())
+        .limit(1)
+    ).scalar_one()
+
+
+def _descendants(spiff_task: Any) -> list[Any]:
+    out, stack = [], list(spiff_task.children)
+    while stack:
+        t = stack.pop()
+        out.append(t)
+        stack.extend(t.children)
+    return out
+
+
+def _colleague(user_id: int, task: HumanTask) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_enabled:
+        raise InvalidInput("指定的用户不存在或已停用。", details={"user_id": "用户不存在"})
+    return user
+
+
+def transfer(actor: User, task_id: int, to_user_id: int, comment: str | None = None) -> HumanTask:
+    """转办 to a colleague with the same role in the same org."""
+    task = get_task(task_id)
+    _require_open(task)
+    _require_work(actor, task)
+    target = _colleague(to_user_id, task)
+    if not is_candidate(target, task) or target.id == actor.id:
+        raise InvalidInput(
+            "只能转办给本单位具有相同角色的其他同事。", details={"user_id": "不符合转办条件"}
+        )
+    _transition(
+        task,
+        OPEN_STATES,
+        state=TaskState.CLAIMED.value,
+        assignee_id=target.id,
+        claimed_at=clock.now(),
+    )
+    history(task.instance, "transfer", actor, task=task, comment=f"转办给 {target.full_name}")
+    notify(target, "transfer", f"{actor.full_name} 将任务“{task.name}”转办给您。", task)
+    _audit("task.transfer", actor, task, after={"to": target.username}, message=comment)
+    return task
+
+
+def reassign(actor: User, task_id: int, to_user_id: int) -> HumanTask:
+    """An administrator gives an open task to any enabled user."""
+    if not can(actor, "workflow.admin"):
+        raise PermissionDenied("只有系统管理员可以改派任务。")
+    task = get_task(task_id)
+    _require_open(task)
+    target = _colleague(to_user_id, task)
+    before = task.assignee_id
+    _transition(
+        task,
+        OPEN_STATES,
+        state=TaskState.CLAIMED.value,
+        assignee_id=target.id,
+        claimed_at=clock.now(),
+    )
+    history(task.instance, "reassign", actor, task=task, comment=f"改派给 {target.full_name}")
+    notify(target, "reassign", f"系统管理员将任务“{task.name}”指派给您。", task)
+    _audit("task.reassign", actor, task, before={"assignee": before}, after={"to": target.username})
+    return task
+
+
+def candidates(task: HumanTask) -> list[User]:
+    """Who holds the task: its assignee, or every candidate while it is unclaimed."""
+    if task.assignee_id is not None:
+        return [task.assignee] if task.assignee is not None else []
+    return colleagues(task)
+
+
+def colleagues(task: HumanTask) -> list[User]:
+    """Every enabled user with the candidate role in the candidate org."""
+    return list(
+        db.session.execute(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(
+                User.org_id == task.candidate_org_id,
+                User.is_enabled.is_(True),
+                UserRole.role == task.candidate_role,
+            )
+            .order_by(User.username)
+        ).scalars()
+    )
+
+
+def notify(user: User, kind: str, message: str, task: HumanTask | None = None) -> Notification:
+    row = Notification(
+        user_id=user.id,
+        kind=kind,
+        message=message,
+        task_id=task.id if task else None,
+        instance_id=task.instance_id if task else None,
+        created_at=clock.now(),
+    )
+    db.session.add(row)
+    return row
+
+
+def remind(actor: User, task_id: int, message: str | None = None) -> list[Notification]:
+    """催办: notify the holder (or every candidate) of an open task."""
+    task = get_task(task_id)
+    _require_open(task)
+    if not can_view(actor, task) or is_candidate(actor, task):
+        raise PermissionDenied("您不能催办该任务。")
+    text = f"{actor.full_name}（{actor.org.name}）催办：请尽快办理“{task.name}”。"
+    if message:
+        text += f" {message.strip()[:200]}"
+    rows = [notify(user, "remind", text, task) for user in candidates(task)]
+    history(task.instance, "remind", actor, task=task, comment=message)
+    _audit("task.remind", actor, task, message=message, after={"notified": len(rows)})
+    return rows
+
+
+def cc(actor: User, task_id: int, user_id: int, message: str | None = None) -> TaskCopy:
+    """抄送: give a user a read-only copy of the task and its instance."""
+    task = get_task(task_id)
+    if not can_view(actor, task):
+        raise PermissionDenied("您不能抄送该任务。")
+    target = _colleague(user_id, task)
+    existing = db.session.execute(
+        select(TaskCopy).where(TaskCopy.task_id == task.id, TaskCopy.user_id == target.id)
+    ).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    copy = TaskCopy(task_id=task.id, user_id=target.id, by_id=actor.id, created_at=clock.now())
+    db.session.add(copy)
+    notify(
+        target,
+        "cc",
+        f"{actor.full_name} 抄送给您：“{task.name}”（{task.instance.business_key}）",
+        task,
+    )
+    history(task.instance, "cc", actor, task=task, comment=f"抄送给 {target.full_name}")
+    _audit("task.cc", actor, task, after={"to": target.username}, message=message)
+    db.session.flush()
+    return copy
+
+
+__all__ = [
+    "RETURN_OUTCOMES",
+    "Role",
+    "can_view",
+    "can_work",
+    "cc",
+    "claim",
+    "complete_task",
+    "reassign",
+    "remind",
+    "transfer",
+    "unclaim",
+    "withdraw",
+]

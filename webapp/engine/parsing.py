@@ -1,0 +1,137 @@
+"""Hardened BPMN parsing and the SpiffWorkflow objects built from it.
+
+The bytes are parsed here, never by SpiffWorkflow: lxml with entity resolution, DTD loading and
+network access off; any DOCTYPE (the carrier of external entities and entity-expansion bombs)
+is refused before parsing; a size limit applies.  The resulting tree is handed to
+``SpiffBpmnParser.add_bpmn_xml``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer_module
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.spiff.parser.process import VALIDATOR as SPIFF_VALIDATOR  # noqa: F401
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+
+from webapp.core import clock
+
+#: Default size limit of one BPMN file.
+MAX_BPMN_BYTES = 2 * 1024 * 1024
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+NSMAP = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
+
+_DOCTYPE_RE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+class BpmnRejected(ValueError):
+    """The bytes are not an acceptable BPMN document (message in Chinese)."""
+
+
+def parse_xml(content: bytes, *, max_bytes: int = MAX_BPMN_BYTES) -> Any:
+    """Parse BPMN bytes safely into an lxml element; raise BpmnRejected otherwise."""
+    if isinstance(content, str):
+        content = content.encode("utf-8")
+    if len(content) > max_bytes:
+        raise BpmnRejected(f"BPMN 文件过大（{len(content)} 字节，上限 {max_bytes} 字节）")
+    probe = content
+    if probe.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16: look at the decoded text too
+        probe = content.decode("utf-16", errors="ignore").encode("utf-8")
+    if _DOCTYPE_RE.search(probe):
+        raise BpmnRejected("BPMN 文件不得包含 DOCTYPE 或实体声明（出于安全原因拒绝）")
+    parser = etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_pis=True,
+    )
+    try:
+        root = etree.fromstring(content, parser)
+    except etree.XMLSyntaxError as exc:
+        raise BpmnRejected(f"XML 格式错误：{exc}") from exc
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise BpmnRejected("BPMN 文件不得包含 DOCTYPE 或实体声明（出于安全原因拒绝）")
+    if etree.QName(root).namespace != BPMN_NS or etree.QName(root).localname != "definitions":
+        raise BpmnRejected("不是 BPMN 2.0 文件（根元素应为 bpmn:definitions）")
+    return root
+
+
+@dataclass
+class ParsedBpmn:
+    """The specs of one BPMN document: the top process and the processes it calls."""
+
+    process_id: str
+    name: str
+    spec: Any
+    subprocess_specs: dict[str, Any] = field(default_factory=dict)
+    root: Any = None
+
+
+def executable_process_ids(root: Any) -> list[str]:
+    ids = []
+    for proc in root.iterfind(f"{{{BPMN_NS}}}process"):
+        if proc.get("isExecutable", "true").lower() == "true" and proc.get("id"):
+            ids.append(proc.get("id"))
+    return ids
+
+
+def build_specs(root: Any, filename: str = "<bpmn>", process_id: str | None = None) -> ParsedBpmn:
+    """Run SpiffWorkflow's parser over an already safely parsed tree."""
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_xml(root, filename=filename)
+    ids = executable_process_ids(root)
+    if process_id is None:
+        if len(ids) != 1:
+            raise BpmnRejected("BPMN 文件须恰好包含一个可执行流程（isExecutable=true）")
+        process_id = ids[0]
+    spec = parser.get_spec(process_id)
+    subprocess_specs = parser.get_subprocess_specs(process_id)
+    proc = root.find(f"{{{BPMN_NS}}}process[@id='{process_id}']")
+    name = (proc.get("name") if proc is not None else None) or process_id
+    return ParsedBpmn(process_id, name, spec, subprocess_specs, root)
+
+
+# The clock: SpiffWorkflow's timers call datetime.now() directly.  Point them at the
+# application clock (tests freeze it) and read naive timer values in the users' time zone.
+class _ClockDatetime(datetime):
+    #: Where "now" comes from (the timer worker steps it through overdue due times).
+    now_source: Callable[[], datetime] = staticmethod(clock.now)
+
+    @classmethod
+    def now(cls, tz: Any = None) -> _ClockDatetime:  # type: ignore[override]
+        current = cls.now_source()
+        value = current.astimezone(tz) if tz is not None else current.astimezone(clock.LOCAL_TZ)
+        if tz is None:
+            value = value.replace(tzinfo=None)
+        return cls.fromisoformat(value.isoformat())
+
+
+def install_clock() -> None:
+    _timer_module.datetime = _ClockDatetime  # type: ignore[misc]
+    offset = clock.LOCAL_TZ.utcoffset(datetime(2000, 1, 1)) or timedelta(0)
+    _timer_module.LOCALTZ = timezone(offset)
+
+
+def check_timer_value(value: Any) -> str | None:
+    """Chinese problem text when an evaluated timer expression is not ISO 8601, else None."""
+    if not isinstance(value, str):
+        return '定时器表达式的值应为 ISO 8601 字符串（如 "P3D"，注意引号）'
+    try:
+        if value.upper().startswith("R"):
+            TimerEventDefinition.parse_iso_recurring_interval(value)
+        else:
+            TimerEventDefinition.parse_time_or_duration(value)
+    except Exception:
+        return f"定时器表达式 {value!r} 不是有效的 ISO 8601 日期、时长或周期"
+    return None

@@ -1,0 +1,149 @@
+"""Read side: inbox views, instance details, the diagram's highlighted elements."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+
+from webapp.core.models import User
+from webapp.engine.models import (
+    OPEN_STATES,
+    HumanTask,
+    InstanceState,
+    ProcessInstance,
+    TaskCopy,
+    TaskState,
+    WorkflowEvent,
+)
+from webapp.extensions import db
+
+VIEWS = ("todo", "done", "started", "cc")
+VIEW_LABELS = {"todo": "待办", "done": "已办", "started": "我发起的", "cc": "抄送我的"}
+
+
+def tasks_for(user: User, view: str = "todo", limit: int = 200) -> list[HumanTask]:
+    """The user's inbox: todo (open tasks of their roles in their org, or assigned to them),
+    done (completed by them), started (the current or last task of instances they started),
+    cc (tasks copied to them)."""
+    stmt = select(HumanTask).join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+    if view == "todo":
+        roles = [r.value for r in user.roles]
+        stmt = stmt.where(
+            ProcessInstance.state == InstanceState.RUNNING.value,
+            or_(
+                and_(HumanTask.state == TaskState.CLAIMED.value, HumanTask.assignee_id == user.id),
+                and_(
+                    HumanTask.state == TaskState.READY.value,
+                    HumanTask.candidate_org_id == user.org_id,
+                    HumanTask.candidate_role.in_(roles),
+                ),
+                and_(HumanTask.state == TaskState.READY.value, HumanTask.assignee_id == user.id),
+            ),
+        ).order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)
+    elif view == "done":
+        stmt = stmt.where(
+            HumanTask.completed_by_id == user.id, HumanTask.state == TaskState.COMPLETED.value
+        ).order_by(HumanTask.completed_at.desc())
+    elif view == "started":
+        latest = (
+            select(func.max(HumanTask.id))
+            .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+            .where(ProcessInstance.started_by_id == user.id)
+            .group_by(HumanTask.instance_id)
+        )
+        stmt = stmt.where(HumanTask.id.in_(latest)).order_by(HumanTask.id.desc())
+    elif view == "cc":
+        stmt = (
+            stmt.join(TaskCopy, TaskCopy.task_id == HumanTask.id)
+            .where(TaskCopy.user_id == user.id)
+            .order_by(TaskCopy.created_at.desc())
+        )
+    else:
+        raise ValueError(view)
+    return list(db.session.execute(stmt.limit(limit)).scalars())
+
+
+def count_todo(user: User) -> int:
+    return len(tasks_for(user, "todo"))
+
+
+def instance_tasks(instance: ProcessInstance) -> list[HumanTask]:
+    return list(
+        db.session.execute(
+            select(HumanTask).where(HumanTask.instance_id == instance.id).order_by(HumanTask.id)
+        ).scalars()
+    )
+
+
+def current_tasks(instance: ProcessInstance) -> list[HumanTask]:
+    return [t for t in instance_tasks(instance) if t.state in OPEN_STATES]
+
+
+def instance_history(instance: ProcessInstance) -> list[WorkflowEvent]:
+    return list(
+        db.session.execute(
+            select(WorkflowEvent)
+            .where(WorkflowEvent.instance_id == instance.id)
+            .order_by(WorkflowEvent.at, WorkflowEvent.id)
+        ).scalars()
+    )
+
+
+def diagram_marks(instance: ProcessInstance) -> dict[str, list[str]]:
+    """BPMN element ids to highlight: completed ones and the current (open) ones."""
+    from webapp.engine.runtime import load
+
+    wf = load(instance)
+    completed: set[str] = set()
+    current: set[str] = set()
+    from SpiffWorkflow.util.task import TaskState as SpiffState
+
+    for task in wf.get_tasks():
+        element = getattr(task.task_spec, "bpmn_id", None)
+        if not element:
+            continue
+        if task.state == SpiffState.COMPLETED:
+            completed.add(element)
+        elif task.state in (SpiffState.READY, SpiffState.WAITING, SpiffState.STARTED):
+            current.add(element)
+    if instance.state == InstanceState.ERROR.value:
+        current |= {t.element_id for t in current_tasks(instance)}
+    return {"completed": sorted(completed - current), "current": sorted(current)}
+
+
+def error_instances() -> list[ProcessInstance]:
+    return list(
+        db.session.execute(
+            select(ProcessInstance)
+            .where(ProcessInstance.state == InstanceState.ERROR.value)
+            .order_by(ProcessInstance.error_at.desc())
+        ).scalars()
+    )
+
+
+def task_summary(task: HumanTask) -> dict[str, Any]:
+    """The fields the inbox API lists for a task."""
+    instance = task.instance
+    return {
+        "id": task.id,
+        "name": task.name,
+        "element_id": task.element_id,
+        "instance_id": task.instance_id,
+        "process_key": instance.process_key,
+        "process_name": instance.definition.name,
+        "business_key": instance.business_key,
+        "business_status": instance.business_status,
+        "org_code": instance.org.code,
+        "org_name": instance.org.name,
+        "candidate_org_code": task.candidate_org.code,
+        "role": task.candidate_role,
+        "form_key": task.form_key,
+        "due_at": task.due_at,
+        "state": task.state,
+        "assignee": task.assignee.username if task.assignee else None,
+        "outcome": task.outcome,
+        "comment": task.comment,
+        "created_at": task.created_at,
+        "completed_at": task.completed_at,
+    }

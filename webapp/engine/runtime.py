@@ -1,0 +1,381 @@
+"""Load, advance and save process instances: the one place that steps SpiffWorkflow.
+
+Every change to an instance goes through :func:`advance`:
+
+1. the workflow is restored from the instance row (spec from the cache);
+2. ``mutate`` runs (complete a user task, deliver a message, let timers fire); if it raises,
+   nothing is saved and the error goes to the caller;
+3. a checkpoint of the state is taken, then the automatic steps run inside a SAVEPOINT
+   (gateways, scripts, service tasks that write domain rows).  If they fail, the savepoint is
+   rolled back (no domain row half-written), the checkpoint is saved with the instance in state
+   ``error`` and the message, and an administrator can :func:`retry` after a fix;
+4. the state is saved with ``UPDATE ... WHERE version = expected``: 0 rows means somebody else
+   saved first, and the caller gets a 409 (the in-memory workflow is dropped, never saved);
+5. human task rows follow the ready user tasks; thrown messages are routed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from contextvars import ContextVar
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+from SpiffWorkflow.util.task import TaskState as SpiffState
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
+
+from webapp.core import audit, clock
+from webapp.core.errors import Conflict, DomainError
+from webapp.core.models import Org, User
+from webapp.engine import spiff
+from webapp.engine.definitions import specs_for
+from webapp.engine.lanes import LaneError, parse_lane, resolve_org
+from webapp.engine.models import (
+    OPEN_STATES,
+    HumanTask,
+    InstanceState,
+    ProcessInstance,
+    TaskState,
+    WorkflowEvent,
+)
+from webapp.engine.parsing import _ClockDatetime
+from webapp.engine.validation import parse_outcomes, task_properties
+from webapp.extensions import db
+
+log = logging.getLogger(__name__)
+
+CONFLICT_MESSAGE = "该任务已被他人处理，请刷新"
+
+
+class StepFailed(DomainError):
+    """The engine could not take a step the caller asked for (nothing was saved)."""
+
+    status_code = 422
+    code = "step_failed"
+
+
+def script_engine() -> spiff.SandboxScriptEngine:
+    return spiff.SandboxScriptEngine(current_app.config.get("SCRIPT_TIME_LIMIT", 1.0))
+
+
+def load(instance: ProcessInstance) -> Any:
+    parsed = specs_for(instance.definition)
+    return spiff.restore(instance.state_json, parsed.spec, parsed.subprocess_specs, script_engine())
+
+
+def history(
+    instance: ProcessInstance,
+    action: str,
+    actor: User | None,
+    *,
+    task: HumanTask | None = None,
+    outcome: str | None = None,
+    comment: str | None = None,
+    element_id: str | None = None,
+) -> WorkflowEvent:
+    event = WorkflowEvent(
+        instance_id=instance.id,
+        task_id=task.id if task is not None else None,
+        element_id=element_id or (task.element_id if task is not None else None),
+        action=action,
+        actor_id=actor.id if actor is not None else None,
+        actor_name=actor.full_name if actor is not None else "系统",
+        outcome=outcome,
+        outcome_label=task.outcome_label(outcome) if task is not None and outcome else outcome,
+        comment=comment,
+        at=clock.now(),
+    )
+    db.session.add(event)
+    return event
+
+
+def _error_text(exc: BaseException) -> str:
+    if isinstance(exc, spiff.ServiceFailed):
+        original = exc.original
+        text = getattr(original, "message", None) or str(original)
+        return f"服务任务 {exc.element_id} 执行失败：{text}"
+    text = getattr(exc, "message", None) or str(exc)
+    task_spec = getattr(exc, "task_spec", None)
+    element = getattr(task_spec, "bpmn_id", None) if task_spec is not None else None
+    return f"{element}：{text}" if element else text
+
+
+def advance(
+    instance: ProcessInstance,
+    actor: User | None,
+    mutate: Callable[[Any], None],
+    *,
+    workflow: Any = None,
+    extra: dict[str, Any] | None = None,
+    steps: Callable[[Any], Any] | None = None,
+) -> Any:
+    """Apply ``mutate`` to the instance's workflow, run the automatic steps, save.
+
+    Returns the workflow after the steps, or None when the steps failed and the instance was
+    put in error.  ``extra`` are column values saved with the state; ``steps`` replaces
+    ``do_engine_steps`` (the timer worker fires timers in due order there).
+    """
+    expected = instance.version
+    wf = workflow if workflow is not None else load(instance)
+    token = spiff.current_run.set(spiff.RunContext(instance, instance.org, actor))
+    try:
+        try:
+            mutate(wf)
+        except DomainError:
+            raise
+        except Exception as exc:
+            log.info("engine step refused for instance %s: %s", instance.id, exc)
+            raise StepFailed(f"流程无法继续：{_error_text(exc)}") from exc
+        checkpoint = spiff.serialize(wf)
+        failure: BaseException | None = None
+        savepoint = db.session.begin_nested()
+        try:
+            (steps or _do_engine_steps)(wf)
+            events = wf.get_events()
+            savepoint.commit()
+        except Exception as exc:
+            savepoint.rollback()
+            failure = exc
+    finally:
+        spiff.current_run.reset(token)
+    if failure is not None:
+        message = _error_text(failure)
+        log.warning("instance %s failed: %s", instance.id, message)
+        _save_state(instance, expected, checkpoint, wf=None, extra=extra, error=message)
+        history(instance, "error", None, comment=message)
+        audit.record(
+            "workflow.instance_error",
+            org=instance.org,
+            object_type="process_instance",
+            object_id=instance.id,
+            message=message,
+        )
+        return None
+    _save_state(instance, expected, spiff.serialize(wf), wf=wf, extra=extra)
+    sync_tasks(instance, wf)
+    from webapp.engine.messages import deliver_to, route_events
+
+    if events:
+        route_events(instance, events)
+    if wf.event_manager.tasks:
+        deliver_to(instance)
+    return wf
+
+
+def _do_engine_steps(wf: Any) -> None:
+    wf.do_engine_steps()
+
+
+def _save_state(
+    instance: ProcessInstance,
+    expected: int,
+    state_json: str,
+    *,
+    wf: Any,
+    extra: dict[str, Any] | None = None,
+    error: str | None = None,
+) -> None:
+    now = clock.now()
+    values: dict[str, Any] = {
+        "state_json": state_json,
+        "version": expected + 1,
+        "updated_at": now,
+    }
+    if error is not None:
+        values.update(
+            state=InstanceState.ERROR.value, error=error, error_at=now, next_timer_at=None
+        )
+    elif wf is not None:
+        values.update(
+            state=(InstanceState.COMPLETED if wf.is_completed() else InstanceState.RUNNING).value,
+            error=None,
+            error_at=None,
+            next_timer_at=next_timer(wf),
+            data=_plain(wf.last_task.data if wf.last_task is not None else wf.task_tree.data),
+        )
+        if wf.is_completed():
+            values["completed_at"] = now
+            values["business_status"] = _end_status(wf) or instance.business_status
+    values.update(extra or {})
+    result = db.session.execute(
+        update(ProcessInstance)
+        .where(ProcessInstance.id == instance.id, ProcessInstance.version == expected)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.expire(instance)
+        raise Conflict(CONFLICT_MESSAGE)
+    for name, value in values.items():
+        # Mirror the saved values on the object without marking it dirty.
+        set_committed_value(instance, name, value)
+
+
+def _plain(data: dict[str, Any]) -> dict[str, Any]:
+    import json
+
+    return json.loads(json.dumps(data, default=str))
+
+
+def _end_status(wf: Any) -> str | None:
+    last = wf.last_task
+    while last is not None:
+        props = task_properties(last.task_spec)
+        if props.get("status"):
+            return props["status"]
+        last = last.parent if last.task_spec.bpmn_id is None else None
+    return None
+
+
+def next_timer(wf: Any) -> datetime | None:
+    """The earliest due time of the workflow's waiting timers."""
+    due = [d for d in (_timer_due(t) for t in wf.event_manager.tasks.values()) if d is not None]
+    return min(due) if due else None
+
+
+def _timer_due(task: Any) -> datetime | None:
+    event_def = getattr(task.task_spec, "event_definition", None)
+    if not isinstance(event_def, TimerEventDefinition):
+        return None
+    value = event_def.details(task).value
+    if not isinstance(value, str):
+        return None
+    try:
+        return TimerEventDefinition.get_datetime(value).astimezone(clock.UTC)
+    except ValueError:
+        return None
+
+
+# Human tasks ----------------------------------------------------------------------------------
+def ready_user_tasks(wf: Any) -> list[Any]:
+    return [t for t in wf.get_tasks(state=SpiffState.READY) if isinstance(t.task_spec, UserTask)]
+
+
+def sync_tasks(instance: ProcessInstance, wf: Any) -> list[HumanTask]:
+    """Make the open task rows match the ready user tasks; returns the new rows."""
+    ready = {str(t.id): t for t in ready_user_tasks(wf)}
+    open_rows = db.session.execute(
+        select(HumanTask).where(
+            HumanTask.instance_id == instance.id, HumanTask.state.in_(OPEN_STATES)
+        )
+    ).scalars()
+    known = set()
+    for row in open_rows:
+        if row.spiff_task_id in ready:
+            known.add(row.spiff_task_id)
+        else:
+            row.state = TaskState.CANCELLED.value
+            history(instance, "cancel", None, task=row, comment="流程已不在此步骤（如超时或撤回）")
+    created = []
+    returned = _last_outcome(instance) in ("return", "reject")
+    for spiff_id, task in ready.items():
+        if spiff_id in known:
+            continue
+        row = _new_task_row(instance, task, returned)
+        db.session.add(row)
+        created.append(row)
+    db.session.flush()
+    # The business status changes when the flow reaches a new step (a service task may also
+    # set it, e.g. 逾期, and that must survive until the next step).
+    status = next((r.business_status for r in created if r.business_status), None)
+    if status and status != instance.business_status:
+        db.session.execute(
+            update(ProcessInstance)
+            .where(ProcessInstance.id == instance.id)
+            .values(business_status=status)
+            .execution_options(synchronize_session=False)
+        )
+        set_committed_value(instance, "business_status", status)
+    return created
+
+
+def _last_outcome(instance: ProcessInstance) -> str | None:
+    return db.session.execute(
+        select(HumanTask.outcome)
+        .where(HumanTask.instance_id == instance.id, HumanTask.state == TaskState.COMPLETED.value)
+        .order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def _new_task_row(instance: ProcessInstance, task: Any, returned: bool) -> HumanTask:
+    spec = task.task_spec
+    props = task_properties(spec)
+    try:
+        lane = parse_lane(spec.lane)
+    except LaneError as exc:
+        raise StepFailed(str(exc)) from exc
+    org: Org | None = resolve_org(instance.org, lane.relation)
+    if org is None:
+        raise StepFailed(f"泳道“{spec.lane}”：单位 {instance.org.name} 没有上级单位")
+    status = props.get("status")
+    if returned and props.get("returnedStatus"):
+        status = props["returnedStatus"]
+    return HumanTask(
+        instance_id=instance.id,
+        spiff_task_id=str(task.id),
+        element_id=spec.bpmn_id,
+        name=spec.bpmn_name or spec.bpmn_id,
+        lane=spec.lane,
+        candidate_role=lane.role.value,
+        candidate_org_id=org.id,
+        form_key=props.get("formKey"),
+        outcomes=parse_outcomes(props.get("outcomes")),
+        business_status=status,
+        due_at=_due_at(task),
+        state=TaskState.READY.value,
+        created_at=clock.now(),
+    )
+
+
+def _due_at(task: Any) -> datetime | None:
+    """Due time from the attached boundary timers: interrupting ones, or ``due=true`` ones."""
+    parent = task.parent
+    if parent is None:
+        return None
+    due = []
+    for sibling in parent.children:
+        spec = sibling.task_spec
+        if sibling is task or not isinstance(spec, BoundaryEvent):
+            continue
+        if spec.cancel_activity or task_properties(spec).get("due") == "true":
+            when = _timer_due(sibling)
+            if when is not None:
+                due.append(when)
+    return min(due) if due else None
+
+
+# Timers in due order ---------------------------------------------------------------------------
+_timer_now: ContextVar[datetime | None] = ContextVar("engine_timer_now", default=None)
+
+
+def _clock_now() -> datetime:
+    return _timer_now.get() or clock.now()
+
+
+def catch_up_timers(wf: Any, now: datetime) -> int:
+    """Fire every timer due by ``now`` in due order (SpiffWorkflow fires overdue ones in
+    registration order: a late deadline would cancel a reminder that was due first)."""
+    fired = 0
+    for _ in range(100):
+        due = sorted(d for d in (_timer_due(t) for t in wf.event_manager.tasks.values()) if d)
+        due = [d for d in due if d <= now]
+        if not due:
+            break
+        token = _timer_now.set(due[0] + timedelta(milliseconds=1))
+        try:
+            wf.refresh_timers()
+            wf.do_engine_steps()
+        finally:
+            _timer_now.reset(token)
+        fired += 1
+    return fired
+
+
+_ClockDatetime.now_source = staticmethod(_clock_now)

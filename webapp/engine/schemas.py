@@ -1,0 +1,93 @@
+"""Marshmallow schemas of the engine's JSON API."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from webapp.engine.queries import VIEWS
+
+
+class TaskQuerySchema(Schema):
+    view = fields.String(load_default="todo", validate=validate.OneOf(VIEWS))
+
+
+class TaskSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    element_id = fields.String()
+    instance_id = fields.Integer()
+    process_key = fields.String()
+    process_name = fields.String()
+    business_key = fields.String()
+    business_status = fields.String(allow_none=True)
+    org_code = fields.String(metadata={"description": "The instance's org (reporting unit)"})
+    org_name = fields.String()
+    candidate_org_code = fields.String(metadata={"description": "The org whose staff may do it"})
+    role = fields.String(metadata={"description": "Candidate role"})
+    form_key = fields.String(allow_none=True)
+    due_at = fields.DateTime(allow_none=True)
+    state = fields.String(metadata={"description": "ready, claimed, completed, cancelled"})
+    assignee = fields.String(allow_none=True, metadata={"description": "username"})
+    outcome = fields.String(allow_none=True)
+    comment = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    completed_at = fields.DateTime(allow_none=True)
+
+
+class TaskListSchema(Schema):
+    items = fields.List(fields.Nested(TaskSchema))
+
+
+class OutcomeSchema(Schema):
+    value = fields.String()
+    label = fields.String()
+
+
+class TaskDetailSchema(TaskSchema):
+    form_schema = fields.Dict(metadata={"description": "The form as a JSON Schema"})
+    outcomes = fields.List(fields.Nested(OutcomeSchema))
+    data = fields.Dict(allow_none=True, metadata={"description": "Data submitted on completion"})
+    instance_state = fields.String()
+    can_work = fields.Boolean()
+
+
+class CompleteSchema(Schema):
+    outcome = fields.String(required=True)
+    comment = fields.String(load_default=None, allow_none=True)
+    data = fields.Dict(load_default=dict)
+
+
+class UserTargetSchema(Schema):
+    user_id = fields.Integer(required=True)
+    comment = fields.String(load_default=None, allow_none=True)
+
+
+class RemindSchema(Schema):
+    message = fields.String(load_default=None, allow_none=True)
+
+
+class HistorySchema(Schema):
+    at = fields.DateTime()
+    action = fields.String()
+    actor = fields.String(attribute="actor_name")
+    element_id = fields.String(allow_none=True)
+    task_id = fields.Integer(allow_none=True)
+    outcome = fields.String(allow_none=True)
+    outcome_label = fields.String(allow_none=True)
+    comment = fields.String(allow_none=True)
+
+
+class InstanceSchema(Schema):
+    id = fields.Integer()
+    process_key = fields.String()
+    process_name = fields.String()
+    definition_version = fields.Integer()
+    business_key = fields.String()
+    org_code = fields.String()
+    state = fields.String(metadata={"description": "running, completed, error, cancelled"})
+    business_status = fields.String(allow_none=True)
+    error = fields.String(allow_none=True)
+    started_at = fields.DateTime()
+    completed_at = fields.DateTime(allow_none=True)
+    current_tasks = fields.List(fields.Nested(TaskSchema))
+    history = fields.List(fields.Nested(HistorySchema))

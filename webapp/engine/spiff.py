@@ -1,0 +1,176 @@
+"""SpiffWorkflow glue: the sandboxed script engine, service calls and the serializer.
+
+The serialized state of an instance does not embed its spec (SpiffWorkflow's default does):
+the spec comes from the instance's definition version, parsed once per process and cached
+(:mod:`webapp.engine.definitions`).  That keeps the stored state small and never re-parses XML
+per request; the instance still keeps its own version because it references it.
+"""
+
+from __future__ import annotations
+
+import json
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+from webapp.engine import sandbox
+from webapp.engine.registry import SERVICE_OPERATIONS, ServiceContext
+
+
+class ServiceFailed(Exception):
+    """A service operation raised: carries the original error for the caller."""
+
+    def __init__(self, element_id: str, original: BaseException) -> None:
+        super().__init__(f"{element_id}: {original}")
+        self.element_id = element_id
+        self.original = original
+
+
+@dataclass
+class RunContext:
+    """Who and what a run of engine steps is for (read by service calls)."""
+
+    instance: Any
+    org: Any
+    actor: Any
+
+
+current_run: ContextVar[RunContext | None] = ContextVar("engine_run", default=None)
+
+
+class SandboxEnvironment(BasePythonScriptEngineEnvironment):
+    def __init__(self, time_limit: float = sandbox.DEFAULT_TIME_LIMIT) -> None:
+        super().__init__({})
+        self.time_limit = time_limit
+
+    def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
+        return sandbox.evaluate(expression, context, external_context, time_limit=self.time_limit)
+
+    def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
+        sandbox.execute(script, context, external_context, time_limit=self.time_limit)
+        return True
+
+    def call_service(self, context: dict, **kwargs: Any) -> Any:  # pragma: no cover - unused
+        raise NotImplementedError
+
+
+class SandboxScriptEngine(PythonScriptEngine):
+    """Scripts, conditions and expressions in the sandbox; service tasks via the registry."""
+
+    def __init__(self, time_limit: float = sandbox.DEFAULT_TIME_LIMIT) -> None:
+        super().__init__(environment=SandboxEnvironment(time_limit))
+
+    def validate(self, expression: str) -> None:
+        sandbox.compile_expression(expression)
+
+    def evaluate(self, task: Any, expression: str, external_context: dict | None = None) -> Any:
+        try:
+            return self.environment.evaluate(expression, task.data, external_context)
+        except sandbox.SandboxError as err:
+            raise WorkflowTaskException(
+                f"表达式 {expression!r}：{err.message}", task=task, line_number=err.line
+            ) from err
+
+    def execute(self, task: Any, script: str, external_context: dict | None = None) -> bool:
+        try:
+            return self.environment.execute(script, task.data, external_context or {})
+        except sandbox.SandboxError as err:
+            raise WorkflowTaskException(
+                f"脚本错误：{err.message}", task=task, line_number=err.line
+            ) from err
+
+    def call_service(self, task: Any, **kwargs: Any) -> str:
+        name = kwargs["operation_name"]
+        element_id = task.task_spec.bpmn_id or task.task_spec.name
+        operation = SERVICE_OPERATIONS.get(name)
+        run = current_run.get()
+        if operation is None or run is None:
+            raise ServiceFailed(element_id, LookupError(f"未注册的服务操作 {name}"))
+        params = {k: v["value"] for k, v in (kwargs.get("operation_params") or {}).items()}
+        ctx = ServiceContext(
+            instance=run.instance,
+            org=run.org,
+            data=json.loads(json.dumps(task.data)),
+            actor=run.actor,
+            params=params,
+            element_id=element_id,
+        )
+        try:
+            result = operation(ctx) or {}
+        except Exception as exc:
+            raise ServiceFailed(element_id, exc) from exc
+        if not isinstance(result, dict):
+            raise ServiceFailed(element_id, TypeError(f"服务操作 {name} 应返回 dict"))
+        try:
+            encoded = json.dumps(result)
+        except (TypeError, ValueError) as exc:
+            raise ServiceFailed(element_id, exc) from exc
+        task.data.update(json.loads(encoded))
+        return encoded
+
+
+# Serializer -----------------------------------------------------------------------------------
+_specs: ContextVar[tuple[Any, dict[str, Any]] | None] = ContextVar("engine_specs", default=None)
+
+
+class SpeclessWorkflowConverter(BpmnWorkflowConverter):
+    """Top-level workflow converter that leaves the spec out (it is restored from the cache)."""
+
+    def to_dict(self, workflow: Any) -> dict[str, Any]:
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct: dict[str, Any]) -> Any:
+        specs = _specs.get()
+        if specs is None:
+            raise RuntimeError("restore_workflow() must provide the specs")
+        spec, subprocess_specs = specs
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+_config = dict(SPIFF_CONFIG)
+_config[BpmnWorkflow] = SpeclessWorkflowConverter
+SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
+
+
+def serialize(workflow: Any) -> str:
+    SERIALIZER.registry._encoder_mode = True
+    try:
+        dct = SERIALIZER.to_dict(workflow)
+        dct[SERIALIZER.VERSION_KEY] = SERIALIZER.VERSION
+        return json.dumps(dct, cls=SERIALIZER._encoder_cls, separators=(",", ":"))
+    finally:
+        SERIALIZER.registry._encoder_mode = False
+
+
+def restore(state: str, spec: Any, subprocess_specs: dict[str, Any], engine: Any) -> Any:
+    dct = json.loads(state, cls=SERIALIZER.json_decoder_cls)
+    SERIALIZER.migrate(dct)
+    token = _specs.set((spec, subprocess_specs))
+    try:
+        workflow = SERIALIZER.from_dict(dct)
+    finally:
+        _specs.reset(token)
+    workflow.script_engine = engine
+    return workflow
+
+
+def new_workflow(spec: Any, subprocess_specs: dict[str, Any], engine: Any) -> Any:
+    return BpmnWorkflow(spec, subprocess_specs, script_engine=engine)

@@ -1,0 +1,258 @@
+"""Pages: inbox, task, instance (diagram + history), administration of instances in error."""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from webapp.core import clock
+from webapp.core.errors import DomainError, InvalidInput, PermissionDenied
+from webapp.core.models import User
+from webapp.core.permissions import can, require
+from webapp.engine import instances, operations, queries
+from webapp.engine.models import Notification, ProcessInstance
+from webapp.engine.registry import FORMS, form_schema
+from webapp.extensions import db
+
+bp = Blueprint("engine", __name__, url_prefix="/tasks", template_folder="templates")
+
+ACTION_LABELS = {
+    "start": "发起",
+    "claim": "签收",
+    "unclaim": "取消签收",
+    "complete": "办理",
+    "withdraw": "撤回",
+    "transfer": "转办",
+    "remind": "催办",
+    "cc": "抄送",
+    "reassign": "改派",
+    "timer": "定时器",
+    "error": "出错",
+    "retry": "重试",
+    "cancel": "取消",
+}
+
+
+@bp.before_request
+@login_required
+def _staff_only() -> None:
+    require(current_user, "task.inbox")
+
+
+@bp.app_context_processor
+def _engine_globals() -> dict[str, Any]:
+    return {"engine_action_labels": ACTION_LABELS, "can": can, "now": clock.now}
+
+
+@bp.route("/")
+def inbox() -> Any:
+    view = request.args.get("view", "todo")
+    if view not in queries.VIEWS:
+        view = "todo"
+    tasks = queries.tasks_for(current_user, view)
+    notes = db.session.execute(
+        select(Notification)
+        .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
+        .order_by(Notification.created_at.desc())
+        .limit(10)
+    ).scalars()
+    return render_template(
+        "engine/inbox.html", tasks=tasks, view=view, labels=queries.VIEW_LABELS, notes=list(notes)
+    )
+
+
+def _colleagues(task: Any) -> list[User]:
+    return [u for u in operations.colleagues(task) if u.id != current_user.id]
+
+
+def flash_errors(view: Any) -> Any:
+    """Task buttons: show a refusal (409, 422) on the page the user came from.
+
+    403s still go to the edge, which audits them.
+    """
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except PermissionDenied:
+            raise
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "danger")
+            return redirect(request.referrer or url_for("engine.inbox"))
+
+    return wrapper
+
+
+def _form_data(schema: dict[str, Any]) -> dict[str, Any]:
+    """Read the posted fields named by the schema, typed as the schema says."""
+    data: dict[str, Any] = {}
+    for name, prop in (schema.get("properties") or {}).items():
+        kind = prop.get("type", "string")
+        if kind == "boolean":
+            data[name] = request.form.get(f"f_{name}") == "on"
+            continue
+        raw = (request.form.get(f"f_{name}") or "").strip()
+        if raw == "":
+            continue
+        if kind in ("integer", "number"):
+            try:
+                data[name] = int(raw) if kind == "integer" else float(raw)
+            except ValueError:
+                data[name] = raw  # the validator reports the wrong type
+        else:
+            data[name] = raw
+    return data
+
+
+def _task_page(task_id: int, *, errors: dict[str, str] | None = None, status: int = 200) -> Any:
+    task = operations.get_task(task_id)
+    if not operations.can_view(current_user, task):
+        raise PermissionDenied("您无权查看该任务。")
+    schema = form_schema(task.form_key)
+    spec = FORMS.get(task.form_key or "")
+    values = task.data or (request.form and _form_data(schema)) or {}
+    return render_template(
+        "engine/task.html",
+        task=task,
+        schema=schema,
+        form_template=spec.template if spec else None,
+        values=values,
+        errors=errors or {},
+        can_work=task.is_open and operations.can_work(current_user, task),
+        is_candidate=operations.is_candidate(current_user, task),
+        colleagues=_colleagues(task) if task.is_open else [],
+        comment=request.form.get("comment", ""),
+    ), status
+
+
+@bp.route("/<int:task_id>")
+def task_page(task_id: int) -> Any:
+    return _task_page(task_id)
+
+
+@bp.route("/<int:task_id>/complete", methods=["POST"])
+@flash_errors
+def complete(task_id: int) -> Any:
+    task = operations.get_task(task_id)
+    schema = form_schema(task.form_key)
+    try:
+        operations.complete_task(
+            current_user,
+            task_id,
+            request.form.get("outcome", ""),
+            request.form.get("comment"),
+            _form_data(schema),
+        )
+    except InvalidInput as err:
+        db.session.rollback()
+        flash(err.message, "danger")
+        details = err.details if isinstance(err.details, dict) else {}
+        return _task_page(task_id, errors=details, status=422)
+    instance = db.session.get(ProcessInstance, task.instance_id)
+    if instance is not None and instance.state == "error":
+        flash("已办理，但后续自动步骤出错，已通知系统管理员处理。", "warning")
+    else:
+        flash(f"已办理：{task.name}（{task.outcome_label()}）", "success")
+    return redirect(url_for("engine.inbox"))
+
+
+def _simple(task_id: int, fn: Any, message: str, *args: Any) -> Any:
+    fn(current_user, task_id, *args)
+    flash(message, "success")
+    return redirect(request.form.get("next") or url_for("engine.task_page", task_id=task_id))
+
+
+@bp.route("/<int:task_id>/claim", methods=["POST"])
+@flash_errors
+def claim(task_id: int) -> Any:
+    return _simple(task_id, operations.claim, "已签收。")
+
+
+@bp.route("/<int:task_id>/unclaim", methods=["POST"])
+@flash_errors
+def unclaim(task_id: int) -> Any:
+    return _simple(task_id, operations.unclaim, "已取消签收。")
+
+
+@bp.route("/<int:task_id>/withdraw", methods=["POST"])
+@flash_errors
+def withdraw(task_id: int) -> Any:
+    reopened = operations.withdraw(current_user, task_id)
+    flash("已撤回，可重新办理。", "success")
+    return redirect(url_for("engine.task_page", task_id=reopened.id))
+
+
+@bp.route("/<int:task_id>/transfer", methods=["POST"])
+@flash_errors
+def transfer(task_id: int) -> Any:
+    target = request.form.get("user_id", type=int) or 0
+    operations.transfer(current_user, task_id, target, request.form.get("comment"))
+    flash("已转办。", "success")
+    return redirect(url_for("engine.inbox"))
+
+
+@bp.route("/<int:task_id>/remind", methods=["POST"])
+@flash_errors
+def remind(task_id: int) -> Any:
+    return _simple(task_id, operations.remind, "已催办。", request.form.get("message"))
+
+
+@bp.route("/<int:task_id>/cc", methods=["POST"])
+@flash_errors
+def cc(task_id: int) -> Any:
+    username = (request.form.get("username") or "").strip()
+    user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None:
+        raise InvalidInput(f"用户 {username} 不存在。")
+    return _simple(task_id, operations.cc, f"已抄送给 {user.full_name}。", user.id)
+
+
+def _instance_or_403(instance_id: int) -> ProcessInstance:
+    instance = instances.get_instance(instance_id)
+    user = current_user
+    if can(user, "workflow.admin") or can(user, "workflow.view", instance.org):
+        return instance
+    if any(operations.can_view(user, t) for t in queries.instance_tasks(instance)):
+        return instance
+    raise PermissionDenied("您无权查看该流程。")
+
+
+@bp.route("/instances/<int:instance_id>")
+def instance_page(instance_id: int) -> Any:
+    instance = _instance_or_403(instance_id)
+    return render_template(
+        "engine/instance.html",
+        instance=instance,
+        tasks=queries.instance_tasks(instance),
+        history=queries.instance_history(instance),
+        marks=queries.diagram_marks(instance),
+    )
+
+
+@bp.route("/instances/<int:instance_id>/diagram.bpmn")
+def diagram(instance_id: int) -> Any:
+    instance = _instance_or_403(instance_id)
+    return Response(instance.definition.content, mimetype="application/xml")
+
+
+@bp.route("/admin/errors")
+def errors() -> Any:
+    require(current_user, "workflow.admin")
+    return render_template("engine/errors.html", instances=queries.error_instances())
+
+
+@bp.route("/admin/instances/<int:instance_id>/retry", methods=["POST"])
+@flash_errors
+def retry(instance_id: int) -> Any:
+    instance = instances.retry_instance(current_user, instance_id)
+    if instance.state == "error":
+        flash(f"重试后仍然出错：{instance.error}", "danger")
+    else:
+        flash("已重试，流程继续运行。", "success")
+    return redirect(url_for("engine.errors"))
