@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from openpyxl import Workbook
@@ -69,19 +69,19 @@ def _csv_safe(value: Any) -> Any:
     return value
 
 
-def csv_chunks(records: Iterable[AuditRecord]) -> Iterator[str]:
-    """The CSV text in chunks: the BOM and header first, then about a hundred rows at a time."""
+def csv_header() -> str:
+    """The byte-order mark and the header line."""
+    return "\ufeff" + csv_rows_text([HEADERS])
+
+
+def csv_rows(records: Iterable[AuditRecord]) -> str:
+    return csv_rows_text([_csv_safe(v) for v in row_of(rec)] for rec in records)
+
+
+def csv_rows_text(rows: Iterable[list[Any]]) -> str:
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    buf.write("\ufeff")
-    writer.writerow(HEADERS)
-    for i, rec in enumerate(records, 1):
-        writer.writerow([_csv_safe(v) for v in row_of(rec)])
-        if i % 100 == 0:
-            yield buf.getvalue()
-            buf.seek(0)
-            buf.truncate()
-    yield buf.getvalue()
+    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    return buf.getvalue()
 
 
 def xlsx_bytes(records: Iterable[AuditRecord]) -> bytes:

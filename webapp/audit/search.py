@@ -172,23 +172,22 @@ def head_id() -> int:
     return db.session.execute(select(func.max(AuditRecord.id))).scalar_one_or_none() or 0
 
 
+def batch(
+    flt: AuditFilter, *, after_id: int = 0, upto: int | None = None, limit: int = 2_000
+) -> list[AuditRecord]:
+    """The next ``limit`` matching records with ids above ``after_id`` (and up to ``upto``),
+    oldest first: one step of a keyset walk."""
+    bound = [AuditRecord.id <= upto] if upto is not None else []
+    stmt = flt.select().where(AuditRecord.id > after_id, *bound)
+    return list(db.session.execute(stmt.order_by(AuditRecord.id.asc()).limit(limit)).scalars())
+
+
 def iter_records(
-    flt: AuditFilter, *, upto: int | None = None, batch: int = 2_000
+    flt: AuditFilter, *, upto: int | None = None, size: int = 2_000
 ) -> Iterator[AuditRecord]:
     """Every matching record up to id ``upto``, oldest first, in keyset batches (exports)."""
     last = 0
-    bound = [AuditRecord.id <= upto] if upto is not None else []
-    while True:
-        rows = list(
-            db.session.execute(
-                flt.select()
-                .where(AuditRecord.id > last, *bound)
-                .order_by(AuditRecord.id.asc())
-                .limit(batch)
-            ).scalars()
-        )
-        if not rows:
-            return
+    while rows := batch(flt, after_id=last, upto=upto, limit=size):
         for rec in rows:
             yield rec
             db.session.expunge(rec)  # keep memory flat on a long export

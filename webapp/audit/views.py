@@ -9,9 +9,9 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
+    current_app,
     render_template,
     request,
-    stream_with_context,
 )
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
@@ -172,15 +172,25 @@ def export_records(fmt: str) -> Any:
             headers=headers,
         )
 
-    def generate() -> Any:
-        # The edge has committed the export's audit record; stream in a plain read transaction.
-        db.session.rollback()
-        write_intent.set(False)
-        yield from export.csv_chunks(search.iter_records(plan.filter, upto=plan.upto))
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
 
-    return Response(
-        stream_with_context(generate()), mimetype="text/csv; charset=utf-8", headers=headers
-    )
+    def generate() -> Any:
+        # Runs after the edge has committed the export's audit record, outside the request:
+        # each batch in its own application context (so its own session and short read
+        # transaction), and no context is held across a yield.
+        yield export.csv_header()
+        last = 0
+        while True:
+            with app.app_context():
+                write_intent.set(False)
+                rows = search.batch(plan.filter, after_id=last, upto=plan.upto, limit=1_000)
+                chunk = export.csv_rows(rows)
+            if not rows:
+                return
+            last = rows[-1].id
+            yield chunk
+
+    return Response(generate(), mimetype="text/csv; charset=utf-8", headers=headers)
 
 
 @bp.route("/verify")
