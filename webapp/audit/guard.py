@@ -2,7 +2,7 @@
 
 PostgreSQL refuses UPDATE and DELETE on the table with a trigger; this guard refuses them one
 level up, in the ORM, so that a mistaken ``session.delete(record)`` or
-``delete(AuditRecord)`` fails at once on SQLite too, in tests and in production.
+bulk ``delete()`` of the audit table fails at once on SQLite too, in tests and in production.
 """
 
 from __future__ import annotations
