@@ -12,7 +12,7 @@ from tests.audit.helpers import write
 from webapp.audit import anchor as anchors
 from webapp.core import audit
 from webapp.core.models import AuditRecord
-from webapp.extensions import db
+from webapp.extensions import db, write_intent
 
 
 def _chain(n: int) -> list[AuditRecord]:
@@ -109,6 +109,7 @@ def test_cli_anchor_then_verify_with_it(app, tmp_path):
     printed = runner.invoke(args=["audit", "anchor", "--format", "text"])
     assert printed.exit_code == 0 and "HQR-AUDIT-ANCHOR v1" in printed.output
 
+    write_intent.set(False)  # the command's transaction() set it in this test's context
     ok = runner.invoke(args=["audit", "verify", "--json", "--anchor", str(out)])
     assert ok.exit_code == 0, ok.output
     assert json.loads(ok.output) == {
