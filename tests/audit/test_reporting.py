@@ -115,6 +115,8 @@ def test_reporting_pages_for_the_province(logged_in, make_user):
     html = page.get_data(as_text=True)
     assert "郑州市" in html and 'data-org="410100"' in html
     assert "审计日志" not in html.split("<main")[1].split("<h1")[0]  # no auditor tabs for them
+    direct = client.get("/audit/reporting?year=2026&direct=1").get_data(as_text=True)
+    assert 'data-org="410100"' in direct and 'data-org="410102"' not in direct
     unit = client.get("/audit/reporting/410100?year=2026").get_data(as_text=True)
     assert "2026Q1" in unit and "季度分析报告" in unit
     api = client.get("/api/v1/audit/reporting?year=2026").get_json()

@@ -249,6 +249,9 @@ def _reporting_args() -> tuple[int, Org]:
 def reporting_record() -> Any:
     year, org = _reporting_args()
     rows = reporting.reporting_record(year, org if org.depth > 0 else None)
+    direct = request.args.get("direct") == "1"
+    if direct:  # the units the province assesses (附件3): cities and directly administered counties
+        rows = [r for r in rows if r.depth == 1]
     this_year = clock.today_local().year
     return render_template(
         "audit/reporting.html",
@@ -256,6 +259,7 @@ def reporting_record() -> Any:
         org=org,
         rows=rows,
         years=list(range(this_year, this_year - 6, -1)),
+        direct=direct,
         can_view_audit=can(current_user, "audit.view"),
     )
 
