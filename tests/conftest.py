@@ -24,7 +24,7 @@ from webapp import create_app
 from webapp.config import TestingConfig
 from webapp.core import clock
 from webapp.core.models import Org, User
-from webapp.extensions import db, limiter
+from webapp.extensions import db, limiter, write_intent
 
 TEST_PASSWORD = "Test@pass1"
 _TEST_HASH = generate_password_hash(TEST_PASSWORD, method="pbkdf2:sha256:1000")
@@ -95,6 +95,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 
 @pytest.fixture(autouse=True)
 def _ctx(app: Flask) -> Iterator[None]:
+    # A CLI command run by a test (cli.transaction) leaves write intent set in the test's own
+    # context; every test starts as a reader, or its lazy loads would take SQLite's write lock.
+    write_intent.set(False)
     with app.app_context():
         yield
         db.session.rollback()

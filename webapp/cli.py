@@ -94,22 +94,44 @@ def demo_accounts() -> None:
 
 @audit_cli.command("verify")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def audit_verify(as_json: bool) -> None:
+@click.option(
+    "--anchor",
+    "anchor_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="An anchor saved earlier (flask audit anchor): also prove nothing after it was cut off.",
+)
+def audit_verify(as_json: bool, anchor_path: Path | None) -> None:
     """Recompute the hash chain; exit 1 and name the first broken record if it does not hold."""
-    from webapp.core.audit import verify_chain
+    from webapp.audit.anchor import parse_anchor, verify
 
-    report = verify_chain()
+    anchor = None
+    if anchor_path is not None:
+        try:
+            anchor = parse_anchor(anchor_path.read_text(encoding="utf-8"))
+        except DomainError as err:
+            raise click.ClickException(err.message) from err
+    result = verify(anchor)
+    report = result.chain
     if as_json:
-        click.echo(
-            json.dumps(
-                {"ok": report.ok, "records": report.records, "first_broken": report.first_broken}
-            )
-        )
-    elif report.ok:
-        click.echo(f"审计链完整：共 {report.records} 条记录。")
+        body: dict[str, Any] = {
+            "ok": result.ok,
+            "records": report.records,
+            "first_broken": report.first_broken,
+        }
+        if result.anchor is not None:
+            body["anchor"] = {"ok": result.anchor.ok, "status": result.anchor.status}
+        click.echo(json.dumps(body))
     else:
-        click.echo(f"审计链被破坏：第一条异常记录 id={report.first_broken}。")
-    if not report.ok:
+        if report.ok:
+            click.echo(f"审计链完整：共 {report.records} 条记录。")
+        else:
+            click.echo(f"审计链被破坏：第一条异常记录 id={report.first_broken}。")
+        if result.anchor is not None:
+            click.echo(
+                ("锚点核对通过：" if result.anchor.ok else "锚点核对失败：") + result.anchor.message
+            )
+    if not result.ok:
         raise SystemExit(1)
 
 

@@ -95,7 +95,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain_error(err: DomainError) -> Any:
-        db.session.rollback()
+        if not g.get("commit_anyway"):  # e.g. a failed API login keeps its audit record
+            db.session.rollback()
         if isinstance(err, PermissionDenied):
             write_intent.set(True)  # the next transaction writes the refusal record
             actor = current_user if current_user.is_authenticated else None

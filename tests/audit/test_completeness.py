@@ -1,0 +1,235 @@
+"""Completeness: every state-changing route writes its audit record; auditors change nothing.
+
+The routes come from ``app.url_map`` (pages and API operations alike); how to exercise each
+one and what it must write is the table in ``tests/audit/routes/`` (one module per feature).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask, request_started, url_for
+from sqlalchemy import event, select
+from werkzeug.routing import IntegerConverter, Rule
+
+from tests.audit.routes import Case, Env, Route, load
+from webapp.core import audit
+from webapp.core.models import AuditRecord
+from webapp.extensions import db
+
+SAFE = {"GET", "HEAD", "OPTIONS"}
+TABLE = load()
+CASES = [(key, case) for key, route in TABLE.items() for case in route.cases]
+PROBED = [key for key, route in TABLE.items() if not route.auditor_may]
+
+
+def mutating_routes(app: Flask) -> dict[str, Rule]:
+    found = {}
+    for rule in app.url_map.iter_rules():
+        for method in sorted((rule.methods or set()) - SAFE):
+            found[f"{method} {rule.endpoint}"] = rule
+    return found
+
+
+def snapshot() -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table but the audit trail (the tests' databases are small)."""
+    db.session.commit()
+    out = {}
+    with db.engine.connect() as conn:
+        for table in db.metadata.sorted_tables:
+            if table.name == "audit_record":
+                continue
+            rows = conn.execute(select(table)).all()
+            out[table.name] = sorted((tuple(map(repr, r)) for r in rows), key=repr)
+    return out
+
+
+def changed_tables(before: dict, after: dict) -> set[str]:
+    return {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
+
+
+def head() -> int:
+    db.session.commit()
+    return db.session.execute(select(AuditRecord.id).order_by(AuditRecord.id.desc())).scalar() or 0
+
+
+def actions_since(mark: int) -> list[str]:
+    db.session.expire_all()
+    return list(
+        db.session.execute(
+            select(AuditRecord.action).where(AuditRecord.id > mark).order_by(AuditRecord.id)
+        ).scalars()
+    )
+
+
+@pytest.fixture
+def env(app, client, make_user, logged_in, api_token, org) -> Env:
+    return Env(app, client, make_user, logged_in, api_token, org)
+
+
+@pytest.fixture
+def hits(app) -> Iterator[list[str]]:
+    """``METHOD endpoint`` of every request made while the fixture is active."""
+    seen: list[str] = []
+
+    def _record(sender: Any, **_: Any) -> None:
+        from flask import request
+
+        seen.append(f"{request.method} {request.endpoint}")
+
+    request_started.connect(_record, app)
+    yield seen
+    request_started.disconnect(_record, app)
+
+
+@pytest.fixture
+def no_audit_tampering() -> Iterator[list[str]]:
+    """Every SQL statement that would change or delete audit records (there must be none)."""
+    bad: list[str] = []
+
+    def _check(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        sql = " ".join(statement.split()).lower()
+        if "audit_record" in sql and sql.startswith(("update", "delete", "truncate", "drop")):
+            bad.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", _check)
+    yield bad
+    event.remove(db.engine, "before_cursor_execute", _check)
+
+
+def test_every_state_changing_route_has_an_entry(app):
+    routes = mutating_routes(app)
+    missing = sorted(set(routes) - set(TABLE))
+    assert not missing, (
+        "state-changing routes without an entry in tests/audit/routes/ (say how to exercise "
+        f"them and which audit action they write, or why they write none): {missing}"
+    )
+    stale = sorted(set(TABLE) - set(routes))
+    assert not stale, f"entries in tests/audit/routes/ for routes that do not exist: {stale}"
+
+
+def check_case(key: str, case: Case, env: Env, hits: list[str]) -> list[str]:
+    """Run one case; the problems found (empty when the route behaves)."""
+    if case.setup is not None:
+        case.setup(env)
+    before, mark = snapshot(), head()
+    hits.clear()
+    response = case.exercise(env)
+    problems = []
+    if key not in hits:
+        problems.append(f"the case did not call {key} (called: {hits})")
+    if case.status is not None and response.status_code != case.status:
+        problems.append(f"status {response.status_code}, expected {case.status}")
+    written = actions_since(mark)
+    changed = changed_tables(before, snapshot())
+    missing = [a for a in case.writes if a not in written]
+    if missing:
+        problems.append(f"did not write {missing} (wrote {written})")
+    if case.no_audit and changed:
+        problems.append(f"claims to write nothing ({case.no_audit}) but changed {sorted(changed)}")
+    if changed and not written:
+        problems.append(f"changed {sorted(changed)} without writing any audit record")
+    if not audit.verify_chain().ok:
+        problems.append("the audit chain no longer verifies")
+    return problems
+
+
+@pytest.mark.parametrize(("key", "case"), CASES, ids=[f"{k} / {c.name}" for k, c in CASES])
+def test_route_writes_its_audit_record(key: str, case: Case, env, hits, no_audit_tampering):
+    problems = check_case(key, case, env, hits)
+    assert not problems, f"{key} / {case.name}: " + "; ".join(problems)
+    assert not no_audit_tampering, no_audit_tampering
+
+
+def _probe_url(
+    app: Flask, key: str, route: Route, env: Env, args: dict[str, Any] | None
+) -> tuple[str, str]:
+    method, _, endpoint = key.partition(" ")
+    rule = mutating_routes(app)[key]
+    if args is None:
+        args = route.url_args(env) if route.url_args else {}
+    for name in rule.arguments:
+        if name not in args:
+            converter = rule._converters[name]
+            args[name] = 1 if isinstance(converter, IntegerConverter) else "x"
+    with app.test_request_context():
+        return method, url_for(endpoint, **args)
+
+
+def probe_as_auditor(
+    key: str, app: Flask, env: Env, hits: list[str], args: dict[str, Any] | None = None
+) -> list[str]:
+    """An auditor tries the route; the problems found (empty when refused with 403)."""
+    route = TABLE[key]
+    env.logged_in("auditor", "410000", username="auditor_probe")
+    token = env.csrf("/")
+    method, url = _probe_url(app, key, route, env, args)
+    before, mark = snapshot(), head()
+    hits.clear()
+    if route.probe is not None:
+        response = route.probe(env)
+    elif url.startswith("/api/"):
+        response = env.client.open(url, method=method, json={}, headers={"X-CSRFToken": token})
+    else:
+        response = env.client.open(
+            url, method=method, data={"csrf_token": token}, headers={"X-CSRFToken": token}
+        )
+    problems = []
+    if key not in hits:
+        problems.append(f"the probe did not reach {key} (reached {hits})")
+    if response.status_code != 403:
+        problems.append(
+            f"an auditor got {response.status_code} from {method} {url}: auditors only read "
+            "(check the permission before parsing the body or loading the object, or give "
+            "the entry a probe or url_args)"
+        )
+    changed = changed_tables(before, snapshot())
+    if changed:
+        problems.append(f"an auditor changed {sorted(changed)}")
+    if set(actions_since(mark)) - {"permission.denied"}:
+        problems.append(f"an auditor's attempt wrote {actions_since(mark)}")
+    return problems
+
+
+@pytest.mark.parametrize("key", PROBED)
+def test_auditor_gets_403_on_every_mutating_route(key: str, app, env, hits, no_audit_tampering):
+    problems = probe_as_auditor(key, app, env, hits)
+    assert not problems, "; ".join(problems)
+    assert not no_audit_tampering
+
+
+def test_only_the_users_own_session_routes_are_open_to_auditors():
+    exempt = {key for key, route in TABLE.items() if route.auditor_may}
+    assert exempt == {
+        "POST auth.login",
+        "POST auth.logout",
+        "POST auth.change_password",
+        "POST api_auth.issue_token",
+    }, "auditors only read: a new exemption needs the lead's agreement and docs/audit.md"
+
+
+# The walk is not vacuous: break a route on purpose and it must notice. ----------------------
+
+
+def test_walk_catches_a_state_change_without_audit_record(env, hits, monkeypatch):
+    monkeypatch.setattr(audit, "record", lambda *a, **k: None)
+    case = TABLE["POST auth.logout"].cases[0]
+    problems = check_case("POST auth.logout", case, env, hits)
+    assert any("without writing any audit record" in p for p in problems), problems
+
+
+def test_probe_catches_a_route_that_lets_auditors_write(app, env, hits, monkeypatch):
+    from webapp.core.models import Role
+    from webapp.core.permissions import RULES, Rule
+
+    rule = RULES["user.manage"]
+    monkeypatch.setitem(
+        RULES, "user.manage", Rule(rule.roles | {Role.AUDITOR}, rule.relations, label="x")
+    )
+    target = env.make_user("clerk", "410102")
+    problems = probe_as_auditor(
+        "POST admin.user_set_enabled", app, env, hits, {"user_id": target.id}
+    )
+    assert any("an auditor got 302" in p for p in problems), problems

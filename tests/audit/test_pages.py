@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from tests.audit.helpers import write
+from webapp.core.models import AuditRecord
+from webapp.extensions import db
+
+ROW_ID = re.compile(r"<tr>\s*<td>(\d+)</td>")
+
+
+def ids(client, query: str = "") -> list[int]:
+    html = client.get(f"/audit/?{query}").get_data(as_text=True)
+    table = html[html.index('id="audit-table"') :]
+    return [int(x) for x in ROW_ID.findall(table)]
+
+
+def test_auditor_filters_by_time_actor_org_action_object_and_text(logged_in):
+    client = logged_in("auditor", "410000")
+    # 2026-03-31 23:30 in Beijing is 15:30 UTC: it belongs to the 31st locally.
+    late_march = write(
+        "user.update",
+        datetime(2026, 3, 31, 15, 30, tzinfo=UTC),
+        actor_name="admin_410000",
+        org="410102",
+        object_type="user",
+        object_id=7,
+        before={"full_name": "张三", "roles": ["clerk"], "enabled": True},
+        after={"full_name": "张三丰", "roles": ["clerk", "reviewer"], "enabled": True},
+        message="改名",
+    )
+    april = write(
+        "auth.login",
+        datetime(2026, 3, 31, 16, 30, tzinfo=UTC),  # 2026-04-01 00:30 in Beijing
+        actor_name="clerk_410302",
+        org="410302",
+    )
+    assert ids(client, "date_from=2026-03-31&date_to=2026-03-31") == [late_march.id]
+    after_march = ids(client, "date_from=2026-04-01")
+    assert late_march.id not in after_march and april.id in after_march
+    assert ids(client, "actor=clerk_410302") == [april.id]
+    assert late_march.id in ids(client, "org=410100")  # 中原区 is below 郑州
+    assert late_march.id not in ids(client, "org=410100&subtree=0")
+    by_action = ids(client, "action=user.")
+    assert late_march.id in by_action and april.id not in by_action
+    assert ids(client, "object_type=user&object_id=7") == [late_march.id]
+    assert ids(client, "q=改名") == [late_march.id]
+    assert ids(client, "q=clerk_4103") == [april.id]  # the actor name matches too
+    assert ids(client, "q=100%25") == []  # LIKE wildcards are taken literally
+
+
+def test_detail_shows_a_readable_field_by_field_diff(logged_in):
+    client = logged_in("auditor", "410000")
+    rec = write(
+        "user.update",
+        org="410102",
+        object_type="user",
+        object_id=7,
+        before={"full_name": "张三", "roles": ["clerk"], "enabled": True},
+        after={"full_name": "张三丰", "roles": ["clerk", "reviewer"], "enabled": True},
+        message="改名",
+    )
+    html = client.get(f"/audit/{rec.id}").get_data(as_text=True)
+    assert "修改用户" in html and "中原区" in html
+    rows = dict(re.findall(r'data-field="([^"]+)" data-status="(\w+)"', html))
+    assert rows == {"full_name": "changed", "roles": "changed", "enabled": "same"}
+    assert "姓名" in html and "填表人、审核人" in html and "是" in html
+    assert "内容与哈希一致" in html
+    assert client.get("/audit/999999").status_code == 404
+
+
+def test_keyset_pages_walk_every_record_once(logged_in):
+    made = [write("test.event", datetime(2024, 1, 1, tzinfo=UTC), object_id=i) for i in range(120)]
+    client = logged_in("auditor", "410000")
+    seen: list[int] = []
+    html = client.get("/audit/?date_to=2024-12-31").get_data(as_text=True)
+    while True:
+        table = html[html.index('id="audit-table"') :]
+        seen += [int(x) for x in ROW_ID.findall(table)]
+        older = re.search(r'href="([^"]+)" id="audit-older"', html)
+        if not older:
+            break
+        html = client.get(older.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert seen == [r.id for r in reversed(made)]
+    # and back towards the newest
+    newer = re.search(r'href="([^"]+)">较新', html)
+    assert newer
+    back = client.get(newer.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    back_ids = [int(x) for x in ROW_ID.findall(back[back.index('id="audit-table"') :])]
+    assert back_ids == [r.id for r in reversed(made)][50:100]
+
+
+def test_timeline_joins_versions_and_instances_by_subject(logged_in):
+    key = "report:410100-2026Q3"
+    own = write("report.create", org="410100", object_type="report", object_id="410100-2026Q3")
+    v1 = write(
+        "report.version.save",
+        org="410100",
+        object_type="report_version",
+        object_id=11,
+        after={"subject": key, "table5.total": 10},
+    )
+    task = write(
+        "task.complete",
+        org="410100",
+        object_type="task",
+        object_id="abc",
+        after={"business_key": key, "outcome": "approve"},
+        message="同意",
+    )
+    v2 = write(
+        "report.version.save",
+        org="410100",
+        object_type="report_version",
+        object_id=12,
+        after={"subject": key},
+    )
+    later_on_v1 = write("document.generate", object_type="report_version", object_id=11)
+    other = write("report.create", org="410200", object_type="report", object_id="410200-2026Q3")
+    client = logged_in("auditor", "410000")
+
+    def timeline(object_type: str, object_id: str) -> list[int]:
+        html = client.get(
+            "/audit/timeline", query_string={"object_type": object_type, "object_id": object_id}
+        ).get_data(as_text=True)
+        return [int(x) for x in re.findall(r'href="/audit/(\d+)"', html)]
+
+    whole = [own.id, v1.id, task.id, v2.id, later_on_v1.id]
+    assert timeline("report", "410100-2026Q3") == [own.id, v1.id, task.id, v2.id]
+    # from one version, the whole report: its subject pulls the rest in
+    assert timeline("report_version", "11") == whole
+    assert other.id not in timeline("report", "410100-2026Q3")
+    assert client.get("/audit/timeline").status_code == 422
+
+
+def test_records_page_reports_bad_filters_in_chinese(logged_in):
+    client = logged_in("auditor", "410000")
+    html = client.get("/audit/?date_from=2026-13-01&org=999999").get_data(as_text=True)
+    assert "日期格式应为 YYYY-MM-DD" in html and "单位代码 999999 不存在" in html
+
+
+def test_clerk_cannot_see_audit(logged_in):
+    client = logged_in("clerk", "410102")
+    assert client.get("/audit/").status_code == 403
+    assert client.get("/api/v1/audit").status_code == 403
+    refused = db.session.execute(
+        select(AuditRecord.object_id).where(AuditRecord.action == "permission.denied")
+    ).scalars()
+    assert set(refused) == {"audit.records", "api_audit.list_records"}
+
+
+def test_nav_leads_auditors_to_the_audit_pages(logged_in):
+    client = logged_in("auditor", "410000")
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/audit/"' in home
