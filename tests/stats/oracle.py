@@ -219,6 +219,10 @@ def row(code, name, co, reg, uc, comp, filed, rate, sat, acc=(0, 0, "0.00")) -> 
         "filed": filed,
         "filing_rate": {"count_pct": rate[0], "area_pct": rate[1]},
         "satisfaction_pct": sat,
+        # Satisfied projects, implied by the hand-computed rate and the filed count.
+        "satisfied_count": int(
+            (Decimal(sat) * filed["count"] / 100).to_integral_value() if sat else 0
+        ),
         "accidents": {"count": acc[0], "deaths": acc[1], "loss_10k_yuan": acc[2]},
     }
 

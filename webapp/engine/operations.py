@@ -31,7 +31,7 @@ from webapp.engine.models import (
     TaskCopy,
     TaskState,
 )
-from webapp.engine.registry import form_schema
+from webapp.engine.registry import FORMS, form_schema
 from webapp.engine.runtime import CONFLICT_MESSAGE, advance, history, load
 from webapp.extensions import db
 
@@ -186,6 +186,9 @@ def complete_task(
         if key in RESERVED_KEYS or key.startswith("_"):
             errors[key] = f"字段名 {key} 为系统保留"
     errors.update(jsonschema.validate(form_schema(task.form_key), data))
+    spec = FORMS.get(task.form_key or "")
+    if not errors and spec is not None and spec.validate is not None:
+        errors.update(spec.validate(task, actor, outcome, data))
     if errors:
         raise InvalidInput("提交的数据有误：" + "；".join(errors.values()), details=errors)
     returning = outcome in RETURN_OUTCOMES

@@ -67,13 +67,23 @@ class FormSpec:
     label: str
     #: Optional Jinja template rendering the form's fields (else rendered from the schema).
     template: str | None = None
+    #: Optional domain check run before the task is completed (after the schema check):
+    #: ``validate(task, actor, outcome, data) -> dict[field, message]`` (empty when fine).
+    #: Lets a feature refuse a step whose business data is not ready (e.g. a report whose
+    #: checks still show errors), for pages and API alike.
+    validate: Callable[..., dict[str, str]] | None = None
 
 
 FORMS: dict[str, FormSpec] = {}
 
 
 def register_form(
-    key: str, json_schema: dict[str, Any], *, label: str = "", template: str | None = None
+    key: str,
+    json_schema: dict[str, Any],
+    *,
+    label: str = "",
+    template: str | None = None,
+    validate: Callable[..., dict[str, str]] | None = None,
 ) -> FormSpec:
     """Register the JSON Schema of a user-task form (``formKey`` property in the BPMN).
 
@@ -83,7 +93,7 @@ def register_form(
     """
     if json_schema.get("type", "object") != "object":
         raise ValueError("a form schema must be an object schema")
-    spec = FormSpec(key, copy.deepcopy(json_schema), label or key, template)
+    spec = FormSpec(key, copy.deepcopy(json_schema), label or key, template, validate)
     FORMS[key] = spec
     return spec
 

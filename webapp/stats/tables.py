@@ -236,6 +236,9 @@ def _summary_row(code: str, name: str, raw: dict[str, int]) -> dict[str, Any]:
         "area_pct": pct(raw["filed_a"], raw["completed_a"]),
     }
     row["satisfaction_pct"] = pct(raw["satisfied"], raw["filed_n"])
+    #: The numerator of the satisfaction rate, so that a roll-up of submitted rows can
+    #: recompute the rate exactly (reports sum accepted lower-level snapshots).
+    row["satisfied_count"] = int(raw["satisfied"])
     row["accidents"] = {
         "count": int(raw["acc_n"]),
         "deaths": int(raw["acc_d"]),
