@@ -1,0 +1,60 @@
+"""Quarterly and annual analysis reports (季度/年度工程质量分析报告).
+
+Driven by workflows/quarterly_report.bpmn: drafted from the ledgers, approved, sent up,
+accepted, rolled up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from webapp.core.models import Role
+from webapp.core.permissions import ANY, DOWNWARD, Relation, register
+from webapp.reports import models  # noqa: F401 (tables for Alembic)
+
+STAFF = {Role.CLERK, Role.REVIEWER, Role.LEADER, Role.ASSESSOR}
+
+register("report.view", STAFF, DOWNWARD, label="查看分析报告")
+register("report.draft", {Role.CLERK}, {Relation.OWN}, label="编制分析报告")
+register("report.open", {Role.ADMIN}, ANY, label="开启报告期")
+register(
+    "report.remind",
+    {Role.CLERK, Role.REVIEWER, Role.LEADER},
+    {Relation.DESCENDANT},
+    label="催报下级单位",
+)
+
+ACTIONS = {
+    "report.open_period": "开启报告期",
+    "report.narrative_save": "保存分析报告草稿",
+    "report.explain": "填写校验说明",
+    "report.submit": "冻结数据并上报",
+    "report.accept": "上级接收报告",
+    "report.return": "上级退回报告",
+    "report.remind": "报送到期提醒",
+    "report.overdue": "报告逾期",
+    "report.correction": "发起报告更正",
+    "report.remind_unit": "催报下级单位",
+    "report.document_download": "下载报告文书",
+}
+
+
+def init_app(app: Flask, api: Any) -> None:
+    from webapp.main.views import SECTION_ENDPOINTS
+    from webapp.reports import api as reports_api
+    from webapp.reports import cli, flow, views  # noqa: F401 (flow registers forms/operations)
+    from webapp.reports.deadlines import default_settings
+
+    for key, value in default_settings().items():
+        app.config.setdefault(key, value)
+    app.register_blueprint(views.bp)
+    api.register_blueprint(reports_api.bp)
+    cli.register(app)
+    SECTION_ENDPOINTS["reports"] = "reports.index"
+    try:
+        from webapp.audit.vocabulary import register_actions, register_object_types
+    except ImportError:  # pragma: no cover - the audit feature is always installed
+        return
+    register_actions(ACTIONS)
+    register_object_types({"report": "分析报告", "period": "报告期"})

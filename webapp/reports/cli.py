@@ -1,0 +1,25 @@
+"""``flask reports open PERIOD``: open a quarter (2026Q4) or a year (2026) for every unit."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+reports_cli = AppGroup("reports", help="分析报告 / quarterly and annual reports")
+
+
+@reports_cli.command("open")
+@click.argument("period")
+def open_cmd(period: str) -> None:
+    """Open PERIOD (2026Q4, or 2026 for the annual report) for every reporting unit."""
+    from webapp.cli import transaction
+    from webapp.reports.operations import open_period
+
+    with transaction():
+        counts = open_period(None, period)
+    click.echo(f"{period}：新开启 {counts['opened']} 个单位，已开启 {counts['existing']} 个。")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(reports_cli)

@@ -1,0 +1,46 @@
+"""Due dates per tier (spec §3): settings, never hard-coded in the flow.
+
+Defaults: a quarterly report is due at the quarter's end (3-31, 6-30, 9-30, 12-31), the annual
+report on 12-20 of its year, at 23:59:59 in the users' time zone.  ``HQR_REPORT_DUE_OFFSET_<TIER>``
+moves a tier's due date earlier by that many days (a county may be due before its city), and the
+reminder goes ``HQR_REPORT_REMIND_DAYS`` days before the due time.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime, time, timedelta
+
+from flask import current_app
+
+from webapp.core import clock
+from webapp.core.models import Org, Tier
+from webapp.stats.service import Period
+
+TIERS = (Tier.PROVINCE, Tier.CITY, Tier.DIRECT_COUNTY, Tier.COUNTY)
+
+
+def default_settings() -> dict[str, object]:
+    offsets = {
+        tier.value: int(os.environ.get(f"HQR_REPORT_DUE_OFFSET_{tier.value.upper()}", "0") or 0)
+        for tier in TIERS
+    }
+    return {
+        "REPORT_DUE_OFFSET_DAYS": offsets,
+        "REPORT_REMIND_DAYS": int(os.environ.get("HQR_REPORT_REMIND_DAYS", "5") or 5),
+    }
+
+
+def due_date(period: Period, tier: str) -> date:
+    base = date(period.year, 12, 20) if period.is_year else period.end
+    offsets: dict[str, int] = current_app.config["REPORT_DUE_OFFSET_DAYS"]
+    return base - timedelta(days=int(offsets.get(tier, 0)))
+
+
+def due_at(period: Period, org: Org) -> datetime:
+    day = due_date(period, org.tier)
+    return datetime.combine(day, time(23, 59, 59), tzinfo=clock.LOCAL_TZ).astimezone(clock.UTC)
+
+
+def remind_at(due: datetime) -> datetime:
+    return due - timedelta(days=int(current_app.config["REPORT_REMIND_DAYS"]))

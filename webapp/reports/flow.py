@@ -1,0 +1,197 @@
+"""What quarterly_report.bpmn calls: its forms (with their domain checks) and service operations.
+
+The BPMN decides the order, the lanes and the deadlines; these functions only do the step named.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from webapp.core import audit, clock
+from webapp.core.errors import NotFound
+from webapp.core.models import User
+from webapp.engine import register_form, service_operation
+from webapp.engine.registry import ServiceContext
+from webapp.extensions import db
+from webapp.reports.models import Report
+from webapp.reports.service import (
+    _last_completer,
+    archive_document,
+    freeze,
+    readiness,
+    reviewers_of,
+)
+
+
+def report_of(data: dict[str, Any]) -> Report:
+    report = db.session.get(Report, int(data.get("report_id") or 0))
+    if report is None:
+        raise NotFound("流程对应的报告不存在。")
+    return report
+
+
+def _report_for_task(task: Any) -> Report:
+    return report_of(task.instance.data or {})
+
+
+def _problems(problems: list[str]) -> dict[str, str]:
+    return {f"report_{i}": p for i, p in enumerate(problems, 1)}
+
+
+def validate_prepare(task: Any, actor: User, outcome: str, data: dict[str, Any]) -> dict[str, str]:
+    return _problems(readiness(_report_for_task(task), narrative=False))
+
+
+def validate_narrative(task: Any, actor: User, outcome: str, data: dict[str, Any]) -> dict:
+    return _problems(readiness(_report_for_task(task)))
+
+
+def validate_review(task: Any, actor: User, outcome: str, data: dict[str, Any]) -> dict:
+    if outcome != "approve":
+        return {}
+    report = _report_for_task(task)
+    drafter = _last_completer(report, "narrative")
+    if drafter is not None and drafter.id == actor.id:
+        return {"reviewer": "起草人不能审核本人起草的报告（职责分离），请由本单位其他审核人办理。"}
+    return _problems(readiness(report))
+
+
+EMPTY = {"type": "object", "properties": {}}
+register_form(
+    "report.prepare",
+    EMPTY,
+    label="填报数据（附表）",
+    template="reports/_task_form.html",
+    validate=validate_prepare,
+)
+register_form(
+    "report.narrative",
+    EMPTY,
+    label="撰写分析报告",
+    template="reports/_task_form.html",
+    validate=validate_narrative,
+)
+register_form(
+    "report.review",
+    EMPTY,
+    label="本级审核",
+    template="reports/_task_form.html",
+    validate=validate_review,
+)
+register_form("report.accept", EMPTY, label="上级接收", template="reports/_task_form.html")
+
+
+def _audit(action: str, report: Report, actor: User | None, **extra: Any) -> None:
+    after = {
+        "period": report.period,
+        "kind": report.kind,
+        "round": report.round,
+        "subject": f"report:{report.id}",
+        **extra.pop("after", {}),
+    }
+    audit.record(
+        action,
+        actor=actor,
+        actor_name=None if actor else "system",
+        org=report.org,
+        object_type="report",
+        object_id=report.id,
+        after=after,
+        **extra,
+    )
+
+
+@service_operation("report.submit")
+def submit(ctx: ServiceContext) -> dict[str, Any]:
+    """The unit's reviewer approved: freeze the figures, archive the Word file, send it up."""
+    report = report_of(ctx.data)
+    now = clock.now()
+    snapshot = freeze(report, ctx.actor)
+    report.snapshot = snapshot
+    report.submitted_at = now
+    first = report.first_submitted_at is None
+    if first:
+        report.first_submitted_at = now
+    doc = archive_document(report, snapshot, ctx.actor, "submitted")
+    on_time = (report.first_submitted_at or now) <= report.due_at
+    _audit(
+        "report.submit",
+        report,
+        ctx.actor,
+        after={
+            "due_at": report.due_at.isoformat(),
+            "on_time": on_time,
+            "first": first,
+            "document": doc.sha256,
+            "checks": len(snapshot["checks"]),
+        },
+    )
+    return {"submitted_at": now.isoformat(), "document_id": doc.id}
+
+
+@service_operation("report.accept")
+def accept(ctx: ServiceContext) -> dict[str, Any]:
+    """The upper level (or, for the province, its own approval) accepted: lock and archive."""
+    report = report_of(ctx.data)
+    now = clock.now()
+    report.accepted_at = now
+    report.locked = True
+    report.accepted_snapshot = report.snapshot
+    latest = report.documents[-1] if report.documents else None
+    if latest is not None:
+        latest.stage = "accepted"  # the file sent up, archived unchanged
+    _audit(
+        "report.accept", report, ctx.actor, after={"document": latest.sha256 if latest else None}
+    )
+    return {"accepted_at": now.isoformat()}
+
+
+@service_operation("report.returned")
+def returned(ctx: ServiceContext) -> dict[str, Any]:
+    """The upper level returned the submission with its reasons (counts against the unit)."""
+    report = report_of(ctx.data)
+    report.upper_returns += 1
+    _audit("report.return", report, ctx.actor, message=str(ctx.data.get("comment") or ""))
+    return {}
+
+
+@service_operation("report.remind")
+def remind(ctx: ServiceContext) -> dict[str, Any]:
+    """Reminder before the due date to whoever holds the open step (not for backfilled periods)."""
+    from webapp.engine.builtin import notify_candidates
+
+    report = report_of(ctx.data)
+    if report.opened_at >= report.remind_at or report.first_submitted_at is not None:
+        return {}
+    local_due = clock.to_local(report.due_at)
+    ctx.params["message"] = f"报送期限为 {local_due:%Y-%m-%d %H:%M}，请抓紧办理。"
+    result = notify_candidates(ctx)
+    _audit("report.remind", report, None, after=result)
+    return {}
+
+
+@service_operation("report.overdue")
+def overdue(ctx: ServiceContext) -> dict[str, Any]:
+    """At the due date: mark the report overdue and tell the upper level's reviewers."""
+    from webapp.engine.operations import notify
+
+    report = report_of(ctx.data)
+    if (
+        report.opened_at >= report.due_at
+        or report.first_submitted_at is not None
+        or report.overdue_at is not None
+    ):
+        return {}
+    report.overdue_at = clock.now()
+    upper = report.org.parent
+    notified = 0
+    if upper is not None:
+        for user in reviewers_of(upper.id):
+            notify(
+                user,
+                "overdue",
+                f"{report.org.name}{report.period}工程质量分析报告已逾期未报，请督促。",
+            )
+            notified += 1
+    _audit("report.overdue", report, None, after={"notified": notified})
+    return {}

@@ -1,0 +1,151 @@
+"""Quarterly and annual analysis reports (季度/年度工程质量分析报告)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.core import clock
+from webapp.core.models import Org, User, UTCDateTime
+from webapp.extensions import db
+
+
+class ReportKind(enum.StrEnum):
+    QUARTERLY = "quarterly"  #: 季度分析报告
+    ANNUAL = "annual"  #: 年度分析报告
+
+    @property
+    def label(self) -> str:
+        return "季度分析报告" if self is ReportKind.QUARTERLY else "年度分析报告"
+
+
+class ReportState(enum.StrEnum):
+    """The state an API client and the status board (催报) see."""
+
+    NOT_STARTED = "not_started"  #: 未开始
+    DRAFTING = "drafting"  #: 填报中
+    IN_REVIEW = "in_review"  #: 审核中
+    SUBMITTED = "submitted"  #: 已上报
+    RETURNED = "returned"  #: 已退回
+    ACCEPTED = "accepted"  #: 已接收
+    OVERDUE = "overdue"  #: 逾期
+
+    @property
+    def label(self) -> str:
+        return STATE_LABELS[self]
+
+
+STATE_LABELS = {
+    ReportState.NOT_STARTED: "未开始",
+    ReportState.DRAFTING: "填报中",
+    ReportState.IN_REVIEW: "审核中",
+    ReportState.SUBMITTED: "已上报",
+    ReportState.RETURNED: "已退回",
+    ReportState.ACCEPTED: "已接收",
+    ReportState.OVERDUE: "逾期",
+}
+
+#: The BPMN's business status (user-task/end-event property ``status``) → report state.
+STATUS_TO_STATE = {
+    "填报中": ReportState.DRAFTING,
+    "草稿": ReportState.DRAFTING,
+    "审核中": ReportState.IN_REVIEW,
+    "已上报": ReportState.SUBMITTED,
+    "已退回": ReportState.RETURNED,
+    "已接收": ReportState.ACCEPTED,
+}
+
+
+class Report(db.Model):
+    """One unit's report for one period; its flow is a quarterly_report process instance."""
+
+    __tablename__ = "report"
+    __table_args__ = (UniqueConstraint("org_id", "period", "kind", name="uq_report_org_period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("org.id"), index=True)
+    #: 2026Q3 (quarterly) or 2026 (annual)
+    period: Mapped[str] = mapped_column(String(8), index=True)
+    kind: Mapped[str] = mapped_column(String(10), default=ReportKind.QUARTERLY.value)
+    #: The process instance driving it (quarterly_report.bpmn)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    #: 报送期限 and the reminder before it, computed from the per-tier settings
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    remind_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    #: First and latest submission up (after the unit's reviewer approved)
+    first_submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Set when the due date passed before the first submission (逾期)
+    overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Returns by the upper level (退回 for errors: 第八条(五))
+    upper_returns: Mapped[int] = mapped_column(Integer, default=0)
+    #: 分析报告: section key → text (autosaved draft)
+    narrative: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    narrative_saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Written explanations of warnings: check id → text
+    explanations: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    #: Why lower units are missing (未报) when submitting without them
+    missing_explanation: Mapped[str | None] = mapped_column(Text)
+    #: The frozen submission: tables, checks, explanations, narrative, lower units' status
+    snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: The snapshot the upper level accepted; roll-ups read this one.  A correction round keeps
+    #: it until the corrected submission is accepted in its turn.
+    accepted_snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: Accepted by the upper level: nothing of it changes any more (until a correction round)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: 1 for the first submission; a correction (更正) after acceptance starts round 2, ...
+    round: Mapped[int] = mapped_column(Integer, default=1)
+
+    org: Mapped[Org] = relationship()
+    opened_by: Mapped[User | None] = relationship()
+    documents: Mapped[list[ReportDocument]] = relationship(
+        back_populates="report", order_by="ReportDocument.version"
+    )
+
+    @property
+    def kind_enum(self) -> ReportKind:
+        return ReportKind(self.kind)
+
+    @property
+    def business_key(self) -> str:
+        key = f"report:{self.org.code}:{self.period}"
+        return key if self.round == 1 else f"{key}:r{self.round}"
+
+    def __repr__(self) -> str:
+        return f"<Report {self.org_id} {self.period} {self.kind}>"
+
+
+class ReportDocument(db.Model):
+    """A generated Word file of a report, archived unchanged (the document that is sent)."""
+
+    __tablename__ = "report_document"
+    __table_args__ = (UniqueConstraint("report_id", "version", name="uq_report_document_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    #: submitted (frozen at the unit's approval); accepted marks the archived one
+    stage: Mapped[str] = mapped_column(String(20))
+    filename: Mapped[str] = mapped_column(String(200))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+    report: Mapped[Report] = relationship(back_populates="documents")

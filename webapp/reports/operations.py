@@ -1,0 +1,262 @@
+"""Domain verbs of the reports: open a period, draft, explain, correct, remind lower units.
+
+The steps of the flow itself (submit up, accept, return) are task completions of the engine,
+with the checks of ``webapp.reports.flow``; nothing here moves a report between states.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from webapp.core import audit, clock
+from webapp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from webapp.core.models import Org, Tier, User
+from webapp.core.permissions import can, require
+from webapp.engine import get_or_start_instance, start_instance
+from webapp.extensions import db
+from webapp.reports.deadlines import due_at, remind_at
+from webapp.reports.models import Report, ReportKind, ReportState
+from webapp.reports.sections import SECTION_MAX_CHARS, sections
+from webapp.reports.service import editable
+from webapp.reports.state import report_state
+from webapp.stats.service import Period, parse_period
+
+PROCESS_KEY = "quarterly_report"
+
+
+def get_report(report_id: int) -> Report:
+    report = db.session.get(Report, report_id)
+    if report is None:
+        raise NotFound("报告不存在。")
+    return report
+
+
+def find_report(org: Org, period: str, kind: str) -> Report | None:
+    return db.session.execute(
+        select(Report).where(Report.org_id == org.id, Report.period == period, Report.kind == kind)
+    ).scalar_one_or_none()
+
+
+def reporting_units(kind: ReportKind) -> list[Org]:
+    """Every unit reports quarterly; the annual report (第十一条) is made by the province, the
+    cities and the directly administered counties (**Decision**: counties report quarterly only)."""
+    stmt = select(Org).order_by(Org.path)
+    if kind == ReportKind.ANNUAL:
+        stmt = stmt.where(Org.tier != Tier.COUNTY.value)
+    return list(db.session.execute(stmt).scalars())
+
+
+def _start_data(report: Report) -> dict[str, Any]:
+    return {
+        "report_id": report.id,
+        "kind": report.kind,
+        "period": report.period,
+        "has_parent": report.org.parent_id is not None,
+        "due_at": report.due_at.isoformat(),
+        "remind_at": report.remind_at.isoformat(),
+    }
+
+
+def open_period(actor: User | None, period_code: str) -> dict[str, int]:
+    """Open a quarter ("2026Q4") or a year ("2026": the annual report) for every reporting unit.
+
+    Idempotent: units already opened are left alone; any period, past ones included (backfill).
+    """
+    if actor is not None:
+        require(actor, "report.open")
+    period = parse_period(period_code)
+    kind = ReportKind.ANNUAL if period.is_year else ReportKind.QUARTERLY
+    opened = existing = 0
+    for org in reporting_units(kind):
+        report = find_report(org, period.code, kind.value)
+        if report is not None and report.instance_id is not None:
+            existing += 1
+            continue
+        if report is None:
+            due = due_at(period, org)
+            report = Report(
+                org=org,
+                period=period.code,
+                kind=kind.value,
+                due_at=due,
+                remind_at=remind_at(due),
+                opened_at=clock.now(),
+                opened_by_id=actor.id if actor else None,
+                narrative={},
+                explanations={},
+            )
+            db.session.add(report)
+            db.session.flush()
+        instance = get_or_start_instance(
+            actor, PROCESS_KEY, org, report.business_key, _start_data(report)
+        )
+        report.instance_id = instance.id
+        opened += 1
+    audit.record(
+        "report.open_period",
+        actor=actor,
+        actor_name=None if actor else "system",
+        object_type="period",
+        object_id=period.code,
+        after={"kind": kind.value, "opened": opened, "existing": existing},
+    )
+    db.session.flush()
+    return {"opened": opened, "existing": existing}
+
+
+def _require_draft(actor: User, report: Report) -> None:
+    require(actor, "report.draft", report.org)
+    if not editable(report):
+        raise Conflict(
+            "报告当前状态不能修改（已提交审核、已上报或已接收）。如需更正，请发起更正流程。"
+        )
+
+
+def save_narrative(actor: User, report: Report, texts: dict[str, Any]) -> list[str]:
+    """Autosave of the narrative; returns the keys that changed (audited without the text)."""
+    _require_draft(actor, report)
+    allowed = dict(sections(report.kind))
+    unknown = [k for k in texts if k not in allowed]
+    if unknown:
+        raise InvalidInput(f"未知的报告章节：{'、'.join(unknown)}")
+    current = dict(report.narrative or {})
+    changed = []
+    for key, value in texts.items():
+        text = str(value or "").replace("\r\n", "\n")
+        if len(text) > SECTION_MAX_CHARS:
+            raise InvalidInput(f"“{allowed[key]}”超过 {SECTION_MAX_CHARS} 字，请精简。")
+        if current.get(key, "") != text:
+            current[key] = text
+            changed.append(key)
+    if changed:
+        report.narrative = current
+        report.narrative_saved_at = clock.now()
+        audit.record(
+            "report.narrative_save",
+            actor=actor,
+            org=report.org,
+            object_type="report",
+            object_id=report.id,
+            after={
+                "sections": changed,
+                "subject": f"report:{report.id}",
+                "lengths": {k: len(current[k]) for k in changed},
+            },
+        )
+    return changed
+
+
+def reuse_previous(actor: User, report: Report) -> list[str]:
+    """Copy last period's narrative into the sections still empty (reusable text)."""
+    _require_draft(actor, report)
+    period = parse_period(report.period)
+    previous = find_report(report.org, period.previous().code, report.kind)
+    source = (previous.snapshot or {}).get("narrative") if previous else None
+    source = source or (previous.narrative if previous else None)
+    if not source:
+        raise NotFound("上期没有可引用的报告内容。")
+    empty = {
+        k: source[k]
+        for k, _ in sections(report.kind)
+        if source.get(k) and not (report.narrative or {}).get(k, "").strip()
+    }
+    return save_narrative(actor, report, empty) if empty else []
+
+
+def save_explanations(
+    actor: User,
+    report: Report,
+    explanations: dict[str, Any],
+    missing_explanation: str | None = None,
+) -> None:
+    _require_draft(actor, report)
+    cleaned = {str(k)[:200]: str(v or "").strip()[:2000] for k, v in explanations.items()}
+    before = {"explanations": report.explanations, "missing": report.missing_explanation}
+    report.explanations = {k: v for k, v in {**(report.explanations or {}), **cleaned}.items() if v}
+    if missing_explanation is not None:
+        report.missing_explanation = missing_explanation.strip()[:2000] or None
+    after = {"explanations": report.explanations, "missing": report.missing_explanation}
+    if after != before:
+        audit.record(
+            "report.explain",
+            actor=actor,
+            org=report.org,
+            object_type="report",
+            object_id=report.id,
+            before=before,
+            after={**after, "subject": f"report:{report.id}"},
+        )
+
+
+def request_correction(actor: User, report: Report, reason: str) -> Report:
+    """更正: reopen an accepted report through the same flow (a new round); the upper level
+    keeps reading the accepted figures until the correction is accepted in its turn."""
+    require(actor, "report.draft", report.org)
+    if not report.locked:
+        raise Conflict("只有已接收的报告才能发起更正。")
+    if len((reason or "").strip()) < 4:
+        raise InvalidInput("请填写更正原因。")
+    report.round += 1
+    report.locked = False
+    report.snapshot = None
+    instance = start_instance(
+        actor, PROCESS_KEY, report.org, report.business_key, _start_data(report)
+    )
+    report.instance_id = instance.id
+    audit.record(
+        "report.correction",
+        actor=actor,
+        org=report.org,
+        object_type="report",
+        object_id=report.id,
+        message=reason.strip(),
+        after={"round": report.round, "subject": f"report:{report.id}"},
+    )
+    return report
+
+
+def remind_unit(actor: User, report: Report, message: str | None = None) -> int:
+    """催办 from the status board: remind whoever holds the lower unit's open step."""
+    from webapp.engine import HumanTask, remind
+
+    require(actor, "report.remind", report.org)
+    if report.org.id == actor.org.id:
+        raise PermissionDenied("催办用于督促下级单位。")
+    state = report_state(report)
+    if state in (ReportState.ACCEPTED, ReportState.SUBMITTED):
+        raise Conflict("该单位已上报，无需催办。")
+    tasks = list(
+        db.session.execute(
+            select(HumanTask).where(
+                HumanTask.instance_id == report.instance_id,
+                HumanTask.state.in_(("ready", "claimed")),
+            )
+        ).scalars()
+    )
+    count = 0
+    for task in tasks:
+        if task.candidate_org_id == report.org.id:
+            count += len(remind(actor, task.id, message))
+    audit.record(
+        "report.remind_unit",
+        actor=actor,
+        org=report.org,
+        object_type="report",
+        object_id=report.id,
+        after={"notified": count, "subject": f"report:{report.id}"},
+    )
+    return count
+
+
+def can_view(user: User, report: Report) -> bool:
+    return can(user, "report.view", report.org)
+
+
+def can_view_summary(user: User, report: Report) -> bool:
+    """Peers (第七条 互访) read an accepted report's summary tables, never drafts or narratives."""
+    return report.accepted_snapshot is not None and can(user, "summary.view", report.org)
+
+
+__all__ = ["Period", "open_period"]

@@ -1,0 +1,85 @@
+"""Marshmallow schemas of the reports API."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+STATES = ["not_started", "drafting", "in_review", "submitted", "returned", "accepted", "overdue"]
+
+
+class OpenPeriodSchema(Schema):
+    period = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            r"^\d{4}(Q[1-4])?$", error="报告期格式应为 2026Q4（季度）或 2026（年度）。"
+        ),
+    )
+
+
+class OpenResultSchema(Schema):
+    period = fields.String()
+    opened = fields.Integer()
+    existing = fields.Integer()
+
+
+class ReportQuerySchema(Schema):
+    org = fields.String(validate=validate.Length(max=12))
+    under = fields.String(validate=validate.Length(max=12))
+    period = fields.String(validate=validate.Length(max=8))
+    state = fields.String(validate=validate.OneOf(STATES))
+
+
+class ReportSchema(Schema):
+    id = fields.Integer(required=True)
+    org_code = fields.String(required=True)
+    org_name = fields.String(required=True)
+    period = fields.String(required=True)
+    kind = fields.String(required=True)
+    state = fields.String(required=True, validate=validate.OneOf(STATES))
+    state_label = fields.String(required=True)
+    round = fields.Integer(required=True)
+    instance_id = fields.Integer(allow_none=True)
+    due_at = fields.DateTime(allow_none=True)
+    submitted_at = fields.DateTime(allow_none=True)
+    accepted_at = fields.DateTime(allow_none=True)
+    overdue = fields.Boolean()
+    upper_returns = fields.Integer()
+
+
+class ReportListSchema(Schema):
+    items = fields.List(fields.Nested(ReportSchema), required=True)
+
+
+class DocumentSchema(Schema):
+    id = fields.Integer()
+    version = fields.Integer()
+    stage = fields.String()
+    filename = fields.String()
+    sha256 = fields.String()
+    created_at = fields.DateTime()
+
+
+class ReportDetailSchema(ReportSchema):
+    tables = fields.Dict()
+    checks = fields.List(fields.Dict())
+    lower_units = fields.List(fields.Dict())
+    narrative = fields.Dict(keys=fields.String(), values=fields.String())
+    sections = fields.List(fields.Dict())
+    explanations = fields.Dict(keys=fields.String(), values=fields.String())
+    missing_explanation = fields.String(allow_none=True)
+    problems = fields.List(fields.String())
+    documents = fields.List(fields.Nested(DocumentSchema))
+    frozen = fields.Boolean()
+
+
+class NarrativeSchema(Schema):
+    sections = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+
+
+class ExplanationsSchema(Schema):
+    explanations = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
+    missing_explanation = fields.String(allow_none=True)
+
+
+class ChangedSchema(Schema):
+    changed = fields.List(fields.String())

@@ -1,0 +1,304 @@
+"""What a report is made of: live figures, readiness, the frozen snapshot, the Word document."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from sqlalchemy import func, select
+
+from webapp.core import clock
+from webapp.core.models import Role, User
+from webapp.documents import render_docx
+from webapp.extensions import db
+from webapp.reports.models import Report, ReportDocument, ReportKind
+from webapp.reports.rollup import build_tables, summary_key
+from webapp.reports.sections import numeral, sections
+from webapp.stats.service import parse_period
+
+MIN_EXPLANATION = 4  #: characters: a warning's explanation must say something
+
+
+def figures(report: Report) -> dict[str, Any]:
+    """The tables to show: frozen once submitted and not re-opened, live otherwise."""
+    if report.snapshot is not None and not editable(report):
+        return report.snapshot
+    return build_tables(report.org, report.period, report.kind)
+
+
+def editable(report: Report) -> bool:
+    """The unit may still change its data and narrative (drafting or returned)."""
+    from webapp.reports.models import ReportState
+    from webapp.reports.state import report_state
+
+    return not report.locked and report_state(report) in (
+        ReportState.DRAFTING,
+        ReportState.RETURNED,
+        ReportState.OVERDUE,
+    )
+
+
+def data_problems(report: Report, built: dict[str, Any]) -> list[str]:
+    """Errors block the step; every warning needs a written explanation; missing lower units too."""
+    problems = []
+    for check in built["checks"]:
+        if check["severity"] == "error":
+            problems.append(f"校验错误（{check['table']}）：{check['message']}")
+        elif check["severity"] == "warning":
+            text = (report.explanations or {}).get(check["id"], "").strip()
+            if len(text) < MIN_EXPLANATION:
+                problems.append(f"请对预警作出说明：{check['message']}")
+    missing = [u["org_name"] for u in built["lower_units"] if not u["accepted"]]
+    if missing and len((report.missing_explanation or "").strip()) < MIN_EXPLANATION:
+        problems.append(f"下级单位未报（{'、'.join(missing)}），请填写未报说明后再上报。")
+    return problems
+
+
+def narrative_problems(report: Report) -> list[str]:
+    empty = [
+        title
+        for key, title in sections(report.kind)
+        if not (report.narrative or {}).get(key, "").strip()
+    ]
+    if empty:
+        return [f"分析报告以下部分尚未填写：{'、'.join(empty)}"]
+    return []
+
+
+def readiness(report: Report, *, narrative: bool = True) -> list[str]:
+    built = build_tables(report.org, report.period, report.kind)
+    problems = data_problems(report, built)
+    if narrative:
+        problems += narrative_problems(report)
+    return problems
+
+
+def _last_completer(report: Report, element_id: str) -> User | None:
+    from webapp.engine.models import HumanTask
+
+    task = db.session.execute(
+        select(HumanTask)
+        .where(
+            HumanTask.instance_id == report.instance_id,
+            HumanTask.element_id == element_id,
+            HumanTask.state == "completed",
+        )
+        .order_by(HumanTask.completed_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return task.completed_by if task is not None else None
+
+
+def freeze(report: Report, approver: User | None) -> dict[str, Any]:
+    """The snapshot sent up: figures, checks and their explanations, narrative, signatures."""
+    built = build_tables(report.org, report.period, report.kind)
+    period = parse_period(report.period)
+    clerk = _last_completer(report, "narrative")
+    return {
+        "kind": report.kind,
+        "org": report.org.code,
+        "org_name": report.org.name,
+        "period": period.code,
+        "period_label": period.label,
+        "round": report.round,
+        "computed_at": clock.now().isoformat(),
+        "tables": built["tables"],
+        "checks": built["checks"],
+        "lower_units": built["lower_units"],
+        "explanations": dict(report.explanations or {}),
+        "missing_explanation": report.missing_explanation or "",
+        "narrative": {
+            key: (report.narrative or {}).get(key, "") for key, _ in sections(report.kind)
+        },
+        "clerk": clerk.full_name if clerk else "",
+        "approver": approver.full_name if approver else "",
+    }
+
+
+# The Word document ------------------------------------------------------------------------------
+def _trio(t: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "count": t["count"],
+        "area_10k_m2": t["area_10k_m2"],
+        "cost_10k_yuan": t["cost_10k_yuan"],
+    }
+
+
+def _rate(value: Any) -> str:
+    return "—" if value in (None, "") else str(value)
+
+
+def _summary_row(row: dict[str, Any], name: str | None = None) -> dict[str, Any]:
+    return {
+        "org_name": name or row["org_name"],
+        **{
+            g: _trio(row[g])
+            for g in ("carried_over", "registered", "under_construction", "completed", "filed")
+        },
+        "filing_rate": {
+            "count_pct": _rate(row["filing_rate"]["count_pct"]),
+            "area_pct": _rate(row["filing_rate"]["area_pct"]),
+        },
+        "satisfaction_pct": _rate(row["satisfaction_pct"]),
+        "accidents": dict(row["accidents"]),
+    }
+
+
+def _list_rows(table: dict[str, Any], mapping: dict[str, str]) -> list[dict[str, Any]]:
+    return [
+        {"seq": i, **{target: str(row.get(source) or "") for target, source in mapping.items()}}
+        for i, row in enumerate(table.get("rows", []), 1)
+    ]
+
+
+T1 = {
+    "record_no": "record_no",
+    "project_name": "project_name",
+    "responsible_unit": "responsible_unit",
+    "person_name": "person_name",
+    "person_title": "person_title",
+    "fact": "fact",
+    "clause": "clause",
+    "recorder": "recorder",
+    "record_date": "recorded_on",
+    "approver": "approver",
+    "approval_date": "approved_on",
+}
+T2 = {
+    "record_no": "record_no",
+    "project_name": "project_name",
+    "responsible_unit": "responsible_unit",
+    "date": "decided_on",
+    "fact": "violation",
+    "basis": "legal_basis",
+    "content": "penalty",
+    "status": "penalty_status",
+    "handling": "handling_status",
+}
+T3 = {
+    "registration_no": "registration_no",
+    "project_name": "name",
+    "structure_type": "structure_type",
+    "area_m2": "area_m2",
+    "cost_10k_yuan": "cost_10k_yuan",
+    "constructor": "contractor",
+    "supervisor": "supervisor",
+    "progress": "progress",
+    "remarks": "remarks",
+}
+T4 = {
+    "registration_no": "registration_no",
+    "project_name": "name",
+    "structure_type": "structure_type",
+    "area_m2": "area_m2",
+    "cost_10k_yuan": "cost_10k_yuan",
+    "constructor": "contractor",
+    "supervisor": "supervisor",
+    "completion_date": "accepted_on",
+    "completion_conclusion": "acceptance_result",
+    "filing_date": "filed_on",
+    "filing_conclusion": "filing_result",
+}
+
+
+def document_context(report: Report, snapshot: dict[str, Any]) -> dict[str, Any]:
+    """The whitelisted context of docs/documents.md, built from a snapshot only."""
+    tables = snapshot["tables"]
+    key = summary_key(report.kind)
+    local = clock.to_local(clock.now())
+    kind_title = "季度" if report.kind == ReportKind.QUARTERLY else "年度"
+    context: dict[str, Any] = {
+        "title": f"{snapshot['org_name']}{snapshot['period_label']}工程质量运行态势分析报告",
+        "unit": snapshot["org_name"],
+        "period_label": snapshot["period_label"],
+        "clerk": snapshot.get("clerk", ""),
+        "approver": snapshot.get("approver", ""),
+        "report_date": f"{local.year}年{local.month}月{local.day}日" if local else "",
+        "narrative": [
+            {
+                "number": numeral(i),
+                "heading": title,
+                "paragraphs": [
+                    p.strip() for p in snapshot["narrative"].get(k, "").splitlines() if p.strip()
+                ],
+            }
+            for i, (k, title) in enumerate(sections(report.kind), 1)
+        ],
+        "t1": {"rows": _list_rows(tables["table1"], T1)},
+        "t2": {"rows": _list_rows(tables["table2"], T2)},
+        "t3": {"rows": _list_rows(tables["table3"], T3)},
+        "t4": {"rows": _list_rows(tables["table4"], T4)},
+        "t6": {
+            "span": "本季" if report.kind == ReportKind.QUARTERLY else "本年",
+            "rows": [
+                {
+                    "label": r["label"],
+                    **{
+                        g: _trio(r[g])
+                        for g in ("registered", "completed", "filed", "under_construction")
+                    },
+                    "filing_rate_count_pct": _rate(r["filing_rate_count_pct"]),
+                }
+                for r in tables["table6"]["rows"]
+            ],
+        },
+        "kind_title": kind_title,
+    }
+    summary = tables[key]
+    context["t5" if key == "table5" else "t7"] = {
+        "rows": [_summary_row(r) for r in summary["rows"]],
+        "total": _summary_row(summary["total"], "合计"),
+    }
+    return context
+
+
+def template_name(report: Report) -> str:
+    return f"{report.kind}_report.docx"
+
+
+def render_document(report: Report, snapshot: dict[str, Any]) -> bytes:
+    from webapp.reports.templates_source import active_template
+
+    return render_docx(active_template(template_name(report)), document_context(report, snapshot))
+
+
+def archive_document(
+    report: Report, snapshot: dict[str, Any], actor: User | None, stage: str
+) -> ReportDocument:
+    content = render_document(report, snapshot)
+    version = (
+        db.session.execute(
+            select(func.max(ReportDocument.version)).where(ReportDocument.report_id == report.id)
+        ).scalar()
+        or 0
+    ) + 1
+    suffix = "" if report.round == 1 else f"（更正{report.round - 1}）"
+    doc = ReportDocument(
+        report_id=report.id,
+        version=version,
+        stage=stage,
+        filename=f"{snapshot['org_name']}{snapshot['period_label']}工程质量分析报告{suffix}.docx",
+        content=content,
+        sha256=hashlib.sha256(content).hexdigest(),
+        created_at=clock.now(),
+        created_by_id=actor.id if actor else None,
+    )
+    db.session.add(doc)
+    db.session.flush()
+    return doc
+
+
+def reviewers_of(org_id: int) -> list[User]:
+    from webapp.core.models import UserRole
+
+    return list(
+        db.session.execute(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(
+                User.org_id == org_id,
+                User.is_enabled.is_(True),
+                UserRole.role == Role.REVIEWER.value,
+            )
+        ).scalars()
+    )

@@ -1,0 +1,294 @@
+"""Pages of the reports (报表 section): list, workspace, status board (催报), documents."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from webapp.core import audit, clock
+from webapp.core.errors import DomainError, NotFound, PermissionDenied
+from webapp.core.models import Org
+from webapp.core.operations import get_org
+from webapp.core.permissions import can, require
+from webapp.extensions import db
+from webapp.reports import operations as ops
+from webapp.reports.models import Report, ReportDocument, ReportKind
+from webapp.reports.rollup import lower_units, summary_key
+from webapp.reports.sections import sections
+from webapp.reports.service import data_problems, editable, figures, narrative_problems
+from webapp.reports.state import report_state
+from webapp.stats.service import parse_period
+
+DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates")
+
+
+@bp.before_request
+@login_required
+def _login() -> None:
+    return None
+
+
+def current_period_code() -> str:
+    today = clock.today_local()
+    return f"{today.year}Q{(today.month - 1) // 3 + 1}"
+
+
+def _report_or_404(report_id: int) -> Report:
+    report = ops.get_report(report_id)
+    if not ops.can_view(current_user, report) and not ops.can_view_summary(current_user, report):
+        raise PermissionDenied("您无权查看该报告。")
+    return report
+
+
+def _open_tasks(report: Report) -> list[Any]:
+    from webapp.engine import HumanTask
+
+    if report.instance_id is None:
+        return []
+    return list(
+        db.session.execute(
+            select(HumanTask).where(
+                HumanTask.instance_id == report.instance_id,
+                HumanTask.state.in_(("ready", "claimed")),
+            )
+        ).scalars()
+    )
+
+
+@bp.route("/")
+def index() -> Any:
+    period = request.args.get("period") or current_period_code()
+    try:
+        parsed = parse_period(period)
+    except DomainError as err:
+        flash(err.message, "danger")
+        parsed = parse_period(current_period_code())
+    kind = ReportKind.ANNUAL if parsed.is_year else ReportKind.QUARTERLY
+    org = current_user.org
+    mine = ops.find_report(org, parsed.code, kind.value)
+    history = list(
+        db.session.execute(
+            select(Report).where(Report.org_id == org.id).order_by(Report.period.desc())
+        ).scalars()
+    )
+    board = _board_rows(org, parsed.code, kind.value) if lower_units(org) else []
+    return render_template(
+        "reports/index.html",
+        period=parsed,
+        mine=mine,
+        history=history,
+        board=board,
+        report_state=report_state,
+        can_open=can(current_user, "report.open"),
+    )
+
+
+def _board_rows(org: Org, period: str, kind: str) -> list[dict[str, Any]]:
+    reports = {
+        r.org_id: r
+        for r in db.session.execute(
+            select(Report)
+            .join(Org, Report.org_id == Org.id)
+            .where(Org.parent_id == org.id, Report.period == period, Report.kind == kind)
+        ).scalars()
+    }
+    rows = []
+    for unit in lower_units(org):
+        if kind == ReportKind.ANNUAL and unit.tier == "county":
+            continue
+        report = reports.get(unit.id)
+        state = report_state(report) if report else None
+        rows.append(
+            {
+                "org": unit,
+                "report": report,
+                "state": state.value if state else "not_started",
+                "label": state.label if state else "未开始",
+            }
+        )
+    return rows
+
+
+@bp.route("/board")
+def board() -> Any:
+    period = parse_period(request.args.get("period") or current_period_code())
+    kind = ReportKind.ANNUAL if period.is_year else ReportKind.QUARTERLY
+    org = get_org(request.args.get("org") or current_user.org.code)
+    require(current_user, "report.view", org)
+    rows = _board_rows(org, period.code, kind.value)
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["label"]] = counts.get(r["label"], 0) + 1
+    return render_template("reports/board.html", org=org, period=period, rows=rows, counts=counts)
+
+
+@bp.route("/open", methods=["POST"])
+def open_period() -> Any:
+    period = (request.form.get("period") or "").strip()
+    counts = ops.open_period(current_user, period)
+    flash(
+        f"已开启 {period}：新开启 {counts['opened']} 个单位，原已开启 {counts['existing']} 个。",
+        "success",
+    )
+    return redirect(url_for("reports.index", period=period))
+
+
+@bp.route("/<int:report_id>")
+def report_page(report_id: int) -> Any:
+    report = _report_or_404(report_id)
+    summary_only = not ops.can_view(current_user, report)
+    data = figures(report)
+    state = report_state(report)
+    can_edit = editable(report) and can(current_user, "report.draft", report.org)
+    problems = (
+        []
+        if summary_only
+        else (data_problems(report, data) + narrative_problems(report) if editable(report) else [])
+    )
+    from webapp.engine.operations import can_work
+
+    tasks = [t for t in _open_tasks(report) if can_work(current_user, t)]
+    return render_template(
+        "reports/report.html",
+        report=report,
+        data=data,
+        state=state,
+        can_edit=can_edit,
+        summary_only=summary_only,
+        sections=sections(report.kind),
+        problems=problems,
+        tasks=tasks,
+        summary_key=summary_key(report.kind),
+        can_correct=report.locked and can(current_user, "report.draft", report.org),
+    )
+
+
+@bp.route("/<int:report_id>/narrative", methods=["POST"])
+def save_narrative(report_id: int) -> Any:
+    report = _report_or_404(report_id)
+    payload = request.get_json(silent=True)
+    texts = (
+        payload.get("sections", {})
+        if isinstance(payload, dict)
+        else {
+            key: request.form.get(key, "")
+            for key, _ in sections(report.kind)
+            if key in request.form
+        }
+    )
+    changed = ops.save_narrative(current_user, report, texts)
+    if request.is_json:
+        saved = clock.to_local(report.narrative_saved_at)
+        return jsonify(changed=changed, saved_at=saved.strftime("%H:%M:%S") if saved else None)
+    flash("分析报告已保存。", "success")
+    return redirect(url_for("reports.report_page", report_id=report.id, _anchor="narrative"))
+
+
+@bp.route("/<int:report_id>/reuse", methods=["POST"])
+def reuse(report_id: int) -> Any:
+    report = _report_or_404(report_id)
+    changed = ops.reuse_previous(current_user, report)
+    flash(f"已引用上期内容到 {len(changed)} 个空白章节。", "success")
+    return redirect(url_for("reports.report_page", report_id=report.id, _anchor="narrative"))
+
+
+@bp.route("/<int:report_id>/explanations", methods=["POST"])
+def save_explanations(report_id: int) -> Any:
+    report = _report_or_404(report_id)
+    explanations = {k[len("exp_") :]: v for k, v in request.form.items() if k.startswith("exp_")}
+    missing = request.form.get("missing_explanation")
+    ops.save_explanations(current_user, report, explanations, missing)
+    flash("说明已保存。", "success")
+    return redirect(url_for("reports.report_page", report_id=report.id, _anchor="checks"))
+
+
+@bp.route("/<int:report_id>/correction", methods=["POST"])
+def correction(report_id: int) -> Any:
+    report = _report_or_404(report_id)
+    ops.request_correction(current_user, report, request.form.get("reason", ""))
+    flash("已发起更正，请在待办中重新填报。", "success")
+    return redirect(url_for("reports.report_page", report_id=report.id))
+
+
+@bp.route("/<int:report_id>/remind", methods=["POST"])
+def remind(report_id: int) -> Any:
+    report = ops.get_report(report_id)
+    count = ops.remind_unit(current_user, report, request.form.get("message"))
+    flash(f"已催办 {report.org.name}（通知 {count} 人）。", "success")
+    return redirect(request.form.get("next") or url_for("reports.board", period=report.period))
+
+
+def document_response(report: Report, fmt: str = "docx") -> Response:
+    """The archived file once submitted; a preview rendered from live figures before."""
+    from webapp.documents import to_pdf
+    from webapp.reports.service import freeze, render_document
+
+    if not ops.can_view(current_user, report):
+        raise PermissionDenied("您无权下载该报告。")
+    doc = report.documents[-1] if report.documents else None
+    if doc is not None and not editable(report):
+        content, name, stage = doc.content, doc.filename, doc.stage
+    else:
+        snapshot = freeze(report, None)
+        content = render_document(report, snapshot)
+        name = f"{report.org.name}{snapshot['period_label']}工程质量分析报告（草稿）.docx"
+        stage = "draft"
+    mimetype = DOCX_MIMETYPE
+    if fmt == "pdf":
+        pdf = to_pdf(content)
+        if pdf is None:
+            raise NotFound("服务器未安装 LibreOffice，请下载 Word 文件。")
+        content, name, mimetype = pdf, name[:-5] + ".pdf", "application/pdf"
+    audit.record(
+        "report.document_download",
+        actor=current_user,
+        org=report.org,
+        object_type="report",
+        object_id=report.id,
+        after={"stage": stage, "format": fmt, "subject": f"report:{report.id}"},
+    )
+    return Response(
+        content,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="report.{fmt}"; '
+            f"filename*=UTF-8''{quote(name)}"
+        },
+    )
+
+
+@bp.route("/<int:report_id>/document.<fmt>")
+def document(report_id: int, fmt: str) -> Any:
+    if fmt not in ("docx", "pdf"):
+        raise NotFound()
+    return document_response(ops.get_report(report_id), fmt)
+
+
+@bp.route("/documents/<int:doc_id>")
+def archived_document(doc_id: int) -> Any:
+    doc = db.session.get(ReportDocument, doc_id)
+    if doc is None:
+        raise NotFound("文件不存在。")
+    if not ops.can_view(current_user, doc.report):
+        raise PermissionDenied("您无权下载该报告。")
+    audit.record(
+        "report.document_download",
+        actor=current_user,
+        org=doc.report.org,
+        object_type="report",
+        object_id=doc.report_id,
+        after={"stage": doc.stage, "version": doc.version, "subject": f"report:{doc.report_id}"},
+    )
+    return Response(
+        doc.content,
+        headers={
+            "Content-Type": DOCX_MIMETYPE,
+            "Content-Disposition": f'attachment; filename="report.docx"; '
+            f"filename*=UTF-8''{quote(doc.filename)}",
+        },
+    )
