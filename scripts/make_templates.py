@@ -536,12 +536,14 @@ def build(kind: str) -> Document:
     condense(normal)
     portrait(doc.sections[0])
     narrative(doc)
-    for builder in (table1, table2, table3, table4, table5, table6):
+    # Quarterly: 附表1–6 (第十条).  Annual: 附表1–4 of the year, the annual 附表6 and 附表7
+    # (第十一条: 附表7 takes the place of the quarterly 附表5).
+    builders = (table1, table2, table3, table4) + (
+        (table5, table6) if kind == "quarterly" else (table6, table7)
+    )
+    for builder in builders:
         landscape(doc)
         builder(doc)
-    if kind == "annual":
-        landscape(doc)
-        table7(doc)
     props = doc.core_properties
     props.title = "建设工程质量分析报告"
     props.author = "河南省建设工程质量分析报告系统"
