@@ -29,6 +29,7 @@ db: install
 	$(BIN)/flask demo seed
 	$(BIN)/flask assessment load-sheets
 	$(BIN)/flask workflow deploy --dir workflows
+	$(BIN)/flask reports open --current
 
 run: install vendor db
 	@$(BIN)/flask demo accounts

@@ -65,6 +65,14 @@ def demo_seed(password: str | None) -> None:
     with transaction():
         counts = seed_demo(password)
     click.echo(f"演示数据：新增单位 {counts['orgs_created']}，新增用户 {counts['users_created']}")
+    try:
+        from webapp.ledger.demo import seed_demo_ledger
+    except ImportError:  # pragma: no cover - the ledger feature is always installed
+        return
+    with transaction():
+        projects = seed_demo_ledger()
+    if projects:
+        click.echo(f"演示台账：新增工程项目 {projects} 项")
 
 
 @demo_cli.command("accounts")

@@ -10,11 +10,18 @@ reports_cli = AppGroup("reports", help="分析报告 / quarterly and annual repo
 
 
 @reports_cli.command("open")
-@click.argument("period")
-def open_cmd(period: str) -> None:
+@click.argument("period", required=False)
+@click.option("--current", is_flag=True, help="Open the current quarter (by the clock).")
+def open_cmd(period: str | None, current: bool) -> None:
     """Open PERIOD (2026Q4, or 2026 for the annual report) for every reporting unit."""
     from webapp.cli import transaction
+    from webapp.reports.deadlines import current_period_code
     from webapp.reports.operations import open_period
+
+    if current:
+        period = current_period_code()
+    if not period:
+        raise click.UsageError("请给出报告期（如 2026Q4）或 --current。")
 
     with transaction():
         counts = open_period(None, period)

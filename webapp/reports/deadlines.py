@@ -44,3 +44,9 @@ def due_at(period: Period, org: Org) -> datetime:
 
 def remind_at(due: datetime) -> datetime:
     return due - timedelta(days=int(current_app.config["REPORT_REMIND_DAYS"]))
+
+
+def current_period_code() -> str:
+    """The quarter the clock is in, e.g. 2026Q4."""
+    today = clock.today_local()
+    return f"{today.year}Q{(today.month - 1) // 3 + 1}"

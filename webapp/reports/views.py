@@ -16,6 +16,7 @@ from webapp.core.operations import get_org
 from webapp.core.permissions import can, require
 from webapp.extensions import db
 from webapp.reports import operations as ops
+from webapp.reports.deadlines import current_period_code
 from webapp.reports.models import Report, ReportDocument, ReportKind
 from webapp.reports.rollup import lower_units, summary_key
 from webapp.reports.sections import sections
@@ -31,11 +32,6 @@ bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="temp
 @login_required
 def _login() -> None:
     return None
-
-
-def current_period_code() -> str:
-    today = clock.today_local()
-    return f"{today.year}Q{(today.month - 1) // 3 + 1}"
 
 
 def _report_or_404(report_id: int) -> Report:
@@ -165,6 +161,7 @@ def report_page(report_id: int) -> Any:
         tasks=tasks,
         summary_key=summary_key(report.kind),
         can_correct=report.locked and can(current_user, "report.draft", report.org),
+        period_label=parse_period(report.period).label,
     )
 
 

@@ -1,0 +1,70 @@
+"""A clerk and a reviewer do one quarterly report in the browser (Chromium via Playwright)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import browser_login
+from tests.conftest import TEST_PASSWORD
+from webapp.engine import deploy_bpmn
+from webapp.extensions import db
+from webapp.reports.operations import open_period
+
+pytestmark = pytest.mark.browser
+
+
+def _logout(page) -> None:
+    page.click("text=退出")
+    page.wait_for_selector("text=您已安全退出")
+
+
+def test_clerk_drafts_and_reviewer_approves(page, make_user):
+    from tests.conftest import ROOT
+    from tests.stats.oracle import load_oracle
+
+    deploy_bpmn(None, None, (ROOT / "workflows" / "quarterly_report.bpmn").read_bytes())
+    load_oracle()
+    db.session.commit()
+    open_period(None, "2026Q3")
+    db.session.commit()
+    make_user("clerk", "410102")
+    make_user("reviewer", "410102")
+    make_user("reviewer", "410100")
+
+    browser_login(page, "clerk_410102", TEST_PASSWORD)
+    page.goto("/reports/?period=2026Q3")
+    page.click("#open-my-report")
+    # Explain every warning, then confirm the data.
+    for area in page.locator("#checks-table textarea").all():
+        area.fill("已逐项核实，数据属实。")
+    page.click("#explanations-form button[type=submit]")
+    page.wait_for_selector("text=说明已保存")
+    page.click("button[value=next]")
+    page.wait_for_selector("text=已办理")
+    # Write the narrative: autosaved without pressing any button.
+    page.goto("/reports/?period=2026Q3")
+    page.click("#open-my-report")
+    page.click("#narrative-tab")
+    for area in page.locator("textarea.narrative-section").all():
+        area.fill("本季度情况良好，详见附表。")
+    page.locator("textarea.narrative-section").last.blur()
+    page.wait_for_selector("#autosave-status:has-text('已自动保存')")
+    page.reload()
+    page.click("button[value=submit]")
+    page.wait_for_selector("text=已办理")
+    _logout(page)
+
+    browser_login(page, "reviewer_410102", TEST_PASSWORD)
+    page.goto("/tasks/")
+    page.click("text=本级审核")
+    page.click("#report-task-hint a")  # the report workspace
+    assert page.inner_text("h1").count("审核中")
+    page.fill("input[name=comment]", "同意上报。")
+    page.click("button[value=approve]")
+    page.wait_for_selector("text=已办理")
+    page.goto("/reports/?period=2026Q3")
+    page.click("#open-my-report")
+    assert "已上报" in page.inner_text("h1")
+    with page.expect_download() as download:
+        page.click("#download-docx")
+    assert download.value.suggested_filename.endswith(".docx")
