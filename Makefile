@@ -30,6 +30,7 @@ db: install
 	$(BIN)/flask assessment load-sheets
 	$(BIN)/flask workflow deploy --dir workflows
 	$(BIN)/flask reports open --current
+	$(BIN)/flask reports schedule
 
 run: install vendor db
 	@$(BIN)/flask demo accounts

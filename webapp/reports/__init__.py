@@ -44,9 +44,9 @@ def init_app(app: Flask, api: Any) -> None:
     from webapp.main.views import SECTION_ENDPOINTS
     from webapp.reports import api as reports_api
     from webapp.reports import cli, flow, views  # noqa: F401 (flow registers forms/operations)
-    from webapp.reports.deadlines import default_settings
+    from webapp.reports.deadlines import default_settings, window_settings
 
-    for key, value in default_settings().items():
+    for key, value in {**default_settings(), **window_settings()}.items():
         app.config.setdefault(key, value)
     app.register_blueprint(views.bp)
     api.register_blueprint(reports_api.bp)

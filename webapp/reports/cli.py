@@ -28,5 +28,27 @@ def open_cmd(period: str | None, current: bool) -> None:
     click.echo(f"{period}：新开启 {counts['opened']} 个单位，已开启 {counts['existing']} 个。")
 
 
+@reports_cli.command("schedule")
+def schedule_cmd() -> None:
+    """Start the scheduler process (report_schedule.bpmn) that opens each period's window."""
+    from sqlalchemy import select
+
+    from webapp.cli import transaction
+    from webapp.core.models import Org
+    from webapp.core.operations import get_org
+    from webapp.engine import get_or_start_instance
+    from webapp.extensions import db
+
+    with transaction():
+        root = db.session.execute(select(Org).where(Org.parent_id.is_(None))).scalars().first()
+        if root is None:
+            raise click.ClickException("请先加载组织机构。")
+        instance = get_or_start_instance(
+            None, "report_schedule", get_org(root.code), "report-schedule", {}
+        )
+        waiting = (instance.data or {}).get("next_period")
+    click.echo(f"报告期调度已运行：下一个开启的报告期 {waiting}。")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(reports_cli)

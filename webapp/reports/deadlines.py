@@ -50,3 +50,29 @@ def current_period_code() -> str:
     """The quarter the clock is in, e.g. 2026Q4."""
     today = clock.today_local()
     return f"{today.year}Q{(today.month - 1) // 3 + 1}"
+
+
+def window_settings() -> dict[str, object]:
+    """When reporting windows open: days before a quarter's end; the annual report's MM-DD."""
+    return {
+        "REPORT_WINDOW_DAYS": int(os.environ.get("HQR_REPORT_WINDOW_DAYS", "15") or 15),
+        "REPORT_ANNUAL_OPENS": os.environ.get("HQR_REPORT_ANNUAL_OPENS", "12-01") or "12-01",
+    }
+
+
+def next_window(after: datetime) -> tuple[str, datetime]:
+    """The next (period, opening time) strictly after ``after``: quarterly windows open
+    REPORT_WINDOW_DAYS before each quarter's end, the annual one on REPORT_ANNUAL_OPENS."""
+    days = int(current_app.config["REPORT_WINDOW_DAYS"])
+    month, day = (int(x) for x in str(current_app.config["REPORT_ANNUAL_OPENS"]).split("-"))
+    local_year = after.astimezone(clock.LOCAL_TZ).year
+    candidates: list[tuple[datetime, str]] = []
+    for year in (local_year, local_year + 1):
+        for quarter in (1, 2, 3, 4):
+            end = Period(year, quarter).end
+            opens = datetime.combine(end - timedelta(days=days), time(0, 0), tzinfo=clock.LOCAL_TZ)
+            candidates.append((opens, f"{year}Q{quarter}"))
+        annual = datetime.combine(date(year, month, day), time(0, 0), tzinfo=clock.LOCAL_TZ)
+        candidates.append((annual, str(year)))
+    opens, period = min((c for c in candidates if c[0] > after), key=lambda c: c[0])
+    return period, opens.astimezone(clock.UTC)

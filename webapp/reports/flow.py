@@ -195,3 +195,21 @@ def overdue(ctx: ServiceContext) -> dict[str, Any]:
             notified += 1
     _audit("report.overdue", report, None, after={"notified": notified})
     return {}
+
+
+@service_operation("reports.next_window")
+def schedule_next(ctx: ServiceContext) -> dict[str, Any]:
+    """The scheduler's next step: which period opens next, and when (aware ISO)."""
+    from webapp.reports.deadlines import next_window
+
+    period, opens = next_window(clock.now())
+    return {"next_period": period, "next_open_at": opens.isoformat(), "stop_schedule": False}
+
+
+@service_operation("reports.open_scheduled")
+def open_scheduled(ctx: ServiceContext) -> dict[str, Any]:
+    """The window opened: start the period for every reporting unit (idempotent)."""
+    from webapp.reports.operations import open_period
+
+    counts = open_period(None, str(ctx.data["next_period"]))
+    return {"opened_period": ctx.data["next_period"], "opened_units": counts["opened"]}
