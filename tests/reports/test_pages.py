@@ -1,0 +1,78 @@
+"""Report pages: the workspace, the status board with 催办, peers' summary view."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tests.conftest import csrf_token, login
+from tests.reports.conftest import PERIOD, draft
+from webapp.engine import Notification
+from webapp.extensions import db
+
+
+def _open(api) -> None:
+    api("admin", "410000").send("POST", "/api/v1/reports/open", {"period": PERIOD})
+
+
+def test_board_shows_lower_units_and_reminds_one(workflows, oracle, api, app, make_user):
+    _open(api)
+    api("clerk", "410102")  # the county's clerk, to be reminded
+    draft(api("clerk", "410103"), "410103")
+    web = app.test_client()
+    make_user("reviewer", "410100", username="zz_reviewer")
+    login(web, "zz_reviewer")
+    page = web.get(f"/reports/board?period={PERIOD}").get_data(as_text=True)
+    assert "中原区" in page and "审核中" in page and "填报中" in page
+    zhongyuan = api("clerk", "410102").report("410102")
+    response = web.post(f"/reports/{zhongyuan['id']}/remind",
+                        data={"csrf_token": csrf_token(web, "/reports/")})
+    assert response.status_code == 302
+    db.session.commit()
+    notes = list(db.session.execute(select(Notification).where(
+        Notification.kind == "remind")).scalars())
+    assert len(notes) == 1 and "催办" in notes[0].message
+
+
+def test_a_county_cannot_remind_its_city(workflows, oracle, api, app, make_user):
+    _open(api)
+    city_report = api("clerk", "410100").report("410100")
+    web = app.test_client()
+    make_user("reviewer", "410102", username="zy_reviewer")
+    login(web, "zy_reviewer")
+    response = web.post(f"/reports/{city_report['id']}/remind",
+                        data={"csrf_token": csrf_token(web, "/reports/")})
+    assert response.status_code == 403
+
+
+def test_peer_sees_accepted_summary_only(workflows, oracle, api, app, make_user):
+    _open(api)
+    clerk, reviewer = api("clerk", "410181"), api("reviewer", "410181")
+    draft(clerk, "410181", text="巩义内部情况")
+    reviewer.complete(reviewer.task("410181"), "approve")
+    report_id = clerk.report("410181")["id"]
+    web = app.test_client()
+    make_user("reviewer", "410300", username="ly_reviewer")  # 洛阳: a peer of 巩义
+    login(web, "ly_reviewer")
+    assert web.get(f"/reports/{report_id}").status_code == 403  # not accepted yet
+    province = api("reviewer", "410000")
+    province.complete(province.task("410181"), "accept")
+    page = web.get(f"/reports/{report_id}").get_data(as_text=True)
+    assert "附表5 季度统计表" in page and "仅显示已接收的汇总表" in page
+    assert "巩义内部情况" not in page and "narrative-form" not in page
+    assert web.get(f"/reports/{report_id}/document.docx").status_code == 403
+
+
+def test_workspace_lists_problems_and_saves_explanations(workflows, oracle, api, app, make_user):
+    _open(api)
+    report = api("clerk", "410103").report("410103")
+    web = app.test_client()
+    make_user("clerk", "410103", username="eq_clerk")
+    login(web, "eq_clerk")
+    page = web.get(f"/reports/{report['id']}").get_data(as_text=True)
+    assert "提交前需处理" in page and "请对预警作出说明" in page
+    warning = next(c for c in report["checks"] if c["severity"] == "warning")
+    response = web.post(f"/reports/{report['id']}/explanations", data={
+        "csrf_token": csrf_token(web, f"/reports/{report['id']}"),
+        f"exp_{warning['id']}": "备案滞后，已核实。"})
+    assert response.status_code == 302
+    assert api("clerk", "410103").report("410103")["explanations"][warning["id"]] == "备案滞后，已核实。"
