@@ -84,6 +84,7 @@ def test_admin_inserts_a_leader_step_and_new_quarters_route_through_it(page, mak
     page.select_option("#p-lane-role", "leader")
     page.select_option("#p-lane-rel", "self")
     assert page.inner_text("#p-lane-name") == "分管领导 leader@self"
+    assert "null" not in page.inner_text("#panel")  # a mapped lane renders no stray text
     page.click("#btn-validate")
     page.wait_for_selector("#status.text-success")
     assert page.locator(".hqr-problem-badge").count() == 0

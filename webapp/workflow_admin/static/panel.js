@@ -291,6 +291,10 @@
       ];
     }
 
+    function add(nodes) {
+      for (const n of nodes) if (n !== null && n !== undefined) box.append(n);
+    }
+
     function render() {
       const element = current;
       box.replaceChildren();
@@ -307,14 +311,14 @@
         box.append(h('p', {}, '流程：', h('code', {}, (bo.processRef || bo).id || '')));
         return;
       }
-      if (type === 'bpmn:Lane') { box.append(...laneSection(element)); return; }
+      if (type === 'bpmn:Lane') { add(laneSection(element)); return; }
       box.append(nameField(element));
-      if (type === 'bpmn:UserTask') box.append(...userTaskSection(element));
-      if (type === 'bpmn:ServiceTask') box.append(...serviceTaskSection(element));
-      if (type === 'bpmn:SequenceFlow') box.append(...flowSection(element));
-      if (isChoiceGateway(bo)) box.append(...gatewaySection(element));
+      if (type === 'bpmn:UserTask') add(userTaskSection(element));
+      if (type === 'bpmn:ServiceTask') add(serviceTaskSection(element));
+      if (type === 'bpmn:SequenceFlow') add(flowSection(element));
+      if (isChoiceGateway(bo)) add(gatewaySection(element));
       const timer = (bo.eventDefinitions || []).find((d) => d.$type === 'bpmn:TimerEventDefinition');
-      if (timer) box.append(...timerSection(element, timer));
+      if (timer) add(timerSection(element, timer));
     }
 
     modeler.on('selection.changed', (e) => { current = e.newSelection.length === 1 ? e.newSelection[0] : null; render(); });
