@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $(STAMP)
 
 vendor: $(VENDOR_STAMP)
-$(VENDOR_STAMP): package.json package-lock.json scripts/vendor.sh
+$(VENDOR_STAMP): package.json package-lock.json scripts/vendor.sh $(wildcard scripts/vendor.d/*.sh)
 	npm ci --no-audit --no-fund --loglevel=error
 	bash scripts/vendor.sh
 	touch $(VENDOR_STAMP)

@@ -24,12 +24,14 @@ def test_board_shows_lower_units_and_reminds_one(workflows, oracle, api, app, ma
     page = web.get(f"/reports/board?period={PERIOD}").get_data(as_text=True)
     assert "中原区" in page and "审核中" in page and "填报中" in page
     zhongyuan = api("clerk", "410102").report("410102")
-    response = web.post(f"/reports/{zhongyuan['id']}/remind",
-                        data={"csrf_token": csrf_token(web, "/reports/")})
+    response = web.post(
+        f"/reports/{zhongyuan['id']}/remind", data={"csrf_token": csrf_token(web, "/reports/")}
+    )
     assert response.status_code == 302
     db.session.commit()
-    notes = list(db.session.execute(select(Notification).where(
-        Notification.kind == "remind")).scalars())
+    notes = list(
+        db.session.execute(select(Notification).where(Notification.kind == "remind")).scalars()
+    )
     assert len(notes) == 1 and "催办" in notes[0].message
 
 
@@ -39,8 +41,9 @@ def test_a_county_cannot_remind_its_city(workflows, oracle, api, app, make_user)
     web = app.test_client()
     make_user("reviewer", "410102", username="zy_reviewer")
     login(web, "zy_reviewer")
-    response = web.post(f"/reports/{city_report['id']}/remind",
-                        data={"csrf_token": csrf_token(web, "/reports/")})
+    response = web.post(
+        f"/reports/{city_report['id']}/remind", data={"csrf_token": csrf_token(web, "/reports/")}
+    )
     assert response.status_code == 403
 
 
@@ -71,8 +74,15 @@ def test_workspace_lists_problems_and_saves_explanations(workflows, oracle, api,
     page = web.get(f"/reports/{report['id']}").get_data(as_text=True)
     assert "提交前需处理" in page and "请对预警作出说明" in page
     warning = next(c for c in report["checks"] if c["severity"] == "warning")
-    response = web.post(f"/reports/{report['id']}/explanations", data={
-        "csrf_token": csrf_token(web, f"/reports/{report['id']}"),
-        f"exp_{warning['id']}": "备案滞后，已核实。"})
+    response = web.post(
+        f"/reports/{report['id']}/explanations",
+        data={
+            "csrf_token": csrf_token(web, f"/reports/{report['id']}"),
+            f"exp_{warning['id']}": "备案滞后，已核实。",
+        },
+    )
     assert response.status_code == 302
-    assert api("clerk", "410103").report("410103")["explanations"][warning["id"]] == "备案滞后，已核实。"
+    assert (
+        api("clerk", "410103").report("410103")["explanations"][warning["id"]]
+        == "备案滞后，已核实。"
+    )

@@ -13,6 +13,10 @@ Public functions other features call (see docs/engine.md)::
     deliver_messages(business_keys=None) -> int
     retry_instance(actor, instance_id) -> ProcessInstance
     @service_operation(name), register_form(key, json_schema, label=..., template=None)
+    form_choices() -> list[(key, label)]; service_operation_names() -> list[str]
+    compare_versions(old, new) -> VersionDiff                          # added/removed/changed
+    migration_problems(instance_id) -> list[str]                       # empty: can migrate
+    migrate_instance(actor, instance_id) -> ProcessInstance            # to the newest version
 """
 
 from __future__ import annotations
@@ -61,9 +65,22 @@ from webapp.engine.operations import (
 )
 from webapp.engine.parsing import install_clock
 from webapp.engine.queries import current_tasks, tasks_for
-from webapp.engine.registry import ServiceContext, register_form, service_operation
+from webapp.engine.registry import (
+    ServiceContext,
+    form_choices,
+    register_form,
+    service_operation,
+    service_operation_names,
+)
 from webapp.engine.timers import run_timers
 from webapp.engine.validation import Problem, validate_bpmn
+from webapp.engine.versions import (
+    ElementChange,
+    VersionDiff,
+    compare_versions,
+    migrate_instance,
+    migration_problems,
+)
 
 _WORKERS = (Role.CLERK, Role.REVIEWER, Role.LEADER, Role.ASSESSOR)
 
@@ -92,6 +109,7 @@ def init_app(app: Any, api: Any) -> None:
 
 __all__ = [
     "DeployResult",
+    "ElementChange",
     "HumanTask",
     "InstanceState",
     "Notification",
@@ -101,26 +119,32 @@ __all__ = [
     "ServiceContext",
     "TaskCopy",
     "TaskState",
+    "VersionDiff",
     "WorkflowEvent",
     "WorkflowMessage",
     "cancel_instance",
     "cc",
     "claim",
+    "compare_versions",
     "complete_task",
     "current_tasks",
     "deliver_messages",
     "deploy_bpmn",
     "deploy_definitions",
     "find_instance",
+    "form_choices",
     "get_instance",
     "get_or_start_instance",
     "latest_definition",
+    "migrate_instance",
+    "migration_problems",
     "reassign",
     "register_form",
     "remind",
     "retry_instance",
     "run_timers",
     "service_operation",
+    "service_operation_names",
     "specs_for",
     "start_instance",
     "tasks_for",

@@ -116,6 +116,9 @@ def deploy_bpmn(actor: User | None, key: str | None, content: bytes) -> DeployRe
         actor=actor,
         object_type="process_definition",
         object_id=definition.id,
+        before=(
+            {"version": latest.version, "hash": latest.content_hash} if latest is not None else None
+        ),
         after={"key": key, "version": number, "hash": digest},
     )
     return DeployResult(definition, True)

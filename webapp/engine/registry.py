@@ -111,3 +111,13 @@ register_form(
     {"type": "object", "title": "审批", "properties": {}, "additionalProperties": True},
     label="审批（同意/退回 + 审批意见）",
 )
+
+
+def form_choices() -> list[tuple[str, str]]:
+    """The registered forms as (key, label), sorted by key: what a user task may name."""
+    return sorted((key, spec.label) for key, spec in FORMS.items())
+
+
+def service_operation_names() -> list[str]:
+    """The registered service operations, sorted: what a service task may name."""
+    return sorted(SERVICE_OPERATIONS)

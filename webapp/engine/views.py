@@ -34,6 +34,7 @@ ACTION_LABELS = {
     "error": "出错",
     "retry": "重试",
     "cancel": "取消",
+    "migrate": "迁移版本",
 }
 
 

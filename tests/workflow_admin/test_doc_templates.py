@@ -1,0 +1,175 @@
+"""Word template versions: validated in the sandbox before activation, kept, restorable."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from docx import Document
+from sqlalchemy import select
+
+from tests.conftest import csrf_token
+from webapp.core.errors import InvalidInput, PermissionDenied
+from webapp.core.models import AuditRecord
+from webapp.extensions import db
+from webapp.workflow_admin import active_template
+from webapp.workflow_admin.doc_templates import restore_template, upload_template
+from webapp.workflow_admin.models import DocumentTemplate
+
+BUILTIN = Path(__file__).resolve().parents[2] / "docs_templates" / "quarterly_report.docx"
+
+
+def docx_with(*paragraphs: str) -> bytes:
+    doc = Document()
+    for text in paragraphs:
+        doc.add_paragraph(text)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def zip_of(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def _rows() -> int:
+    return db.session.query(DocumentTemplate).count()
+
+
+def test_without_uploads_the_builtin_file_is_used():
+    assert active_template("quarterly_report") == BUILTIN.read_bytes()
+
+
+def test_a_good_template_becomes_active_and_an_older_one_can_be_restored(make_user):
+    admin = make_user("admin", "410000")
+    first = docx_with("{{ title }}", "填报单位：{{ unit }}")
+    second = docx_with("{{ title }}（第二版）")
+    assert upload_template(admin, "quarterly_report", first, "a.docx").version == 1
+    assert upload_template(admin, "quarterly_report", second, "b.docx").version == 2
+    db.session.commit()
+    assert active_template("quarterly_report") == second
+    restore_template(admin, "quarterly_report", 1)
+    db.session.commit()
+    assert active_template("quarterly_report") == first
+    restore_template(admin, "quarterly_report", 0)
+    db.session.commit()
+    assert active_template("quarterly_report") == BUILTIN.read_bytes()
+    assert _rows() == 2
+    records = list(
+        db.session.execute(
+            select(AuditRecord)
+            .where(AuditRecord.action.like("template.%"))
+            .order_by(AuditRecord.id)
+        ).scalars()
+    )
+    assert [r.action for r in records] == [
+        "template.upload",
+        "template.upload",
+        "template.restore",
+        "template.restore",
+    ]
+    assert records[1].before["version"] == 1 and records[1].after["version"] == 2
+    assert records[3].after == {
+        "name": "quarterly_report",
+        "version": 0,
+        "hash": None,
+        "source": "docs_templates",
+    }
+
+
+def test_a_sandbox_escape_is_refused_with_a_clear_message(make_user):
+    admin = make_user("admin", "410000")
+    with pytest.raises(InvalidInput) as err:
+        upload_template(admin, "quarterly_report", docx_with("{{ ''.__class__ }}"))
+    assert "安全沙箱" in err.value.message
+    assert _rows() == 0
+
+
+def test_a_field_the_sample_does_not_have_is_refused(make_user):
+    with pytest.raises(InvalidInput) as err:
+        upload_template(make_user("admin", "410000"), "annual_report", docx_with("{{ nonsense }}"))
+    assert "不存在的字段" in err.value.message
+    assert _rows() == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "needle"),
+    [
+        (b"PK not really", "不是有效的 Word 文件"),
+        (b"x" * (5 * 1024 * 1024 + 1), "过大"),
+        (
+            zip_of(
+                {
+                    "[Content_Types].xml": b"<Types/>",
+                    "word/document.xml": b"<w/>",
+                    "word/media/zeros.bin": b"\0" * (51 * 1024 * 1024),
+                }
+            ),
+            "压缩炸弹",
+        ),
+        (
+            zip_of(
+                {"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w/>"}
+                | {f"word/p{i}.xml": b"<p/>" for i in range(600)}
+            ),
+            "部件过多",
+        ),
+        (
+            zip_of(
+                {
+                    "[Content_Types].xml": b"<Types/>",
+                    "word/document.xml": b'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY a "aaaa">]>'
+                    b"<w>&a;</w>",
+                }
+            ),
+            "DOCTYPE",
+        ),
+    ],
+    ids=["not-a-zip", "oversize", "zip-bomb", "member-count", "doctype"],
+)
+def test_hostile_files_are_refused_before_opening(make_user, data, needle):
+    with pytest.raises(InvalidInput) as err:
+        upload_template(make_user("admin", "410000"), "quarterly_report", data)
+    assert needle in err.value.message
+    assert _rows() == 0
+
+
+def test_only_administrators_and_only_known_templates(make_user):
+    with pytest.raises(PermissionDenied):
+        upload_template(make_user("reviewer", "410000"), "quarterly_report", docx_with("x"))
+    from webapp.core.errors import NotFound
+
+    with pytest.raises(NotFound):
+        upload_template(make_user("admin", "410000"), "../../etc/passwd", docx_with("x"))
+
+
+def test_pages_upload_refuse_restore_and_download(logged_in):
+    client = logged_in("admin", "410000")
+    html = client.get("/admin/doc-templates/").get_data(as_text=True)
+    assert "考核结果通报" in html and "内置模板" in html
+    token = csrf_token(client, "/admin/doc-templates/assessment_results")
+    url = "/admin/doc-templates/assessment_results"
+    bad = client.post(
+        f"{url}/upload",
+        data={"csrf_token": token, "file": (io.BytesIO(docx_with("{{ ''.__class__ }}")), "x.docx")},
+        content_type="multipart/form-data",
+    )
+    assert bad.status_code == 422 and "安全沙箱" in bad.get_data(as_text=True)
+    good = docx_with("{{ year }}年{{ title }}", "{% for r in rows %}{{ r.org_name }}{% endfor %}")
+    r = client.post(
+        f"{url}/upload",
+        data={"csrf_token": token, "file": (io.BytesIO(good), "通报.docx")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "第 1 版已启用" in r.get_data(as_text=True)
+    assert client.get(f"{url}/versions/1.docx").data == good
+    r = client.post(f"{url}/restore", data={"csrf_token": token, "version": "0"})
+    assert r.status_code == 302
+    assert active_template("assessment_results") != good

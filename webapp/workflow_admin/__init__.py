@@ -1,0 +1,62 @@
+"""BPMN administration (管理 → 流程定义) and Word template versions (管理 → 文书模板).
+
+Public functions other features call::
+
+    active_template(name) -> bytes    # the active uploaded .docx, else docs_templates/<name>.docx
+    register_template_sample(name, factory, label=...)   # a template administrators may upload
+
+SpiffWorkflow is touched only through ``webapp.engine`` (compare_versions, migrate_instance,
+migration_problems, deploy_bpmn, validate_bpmn).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from webapp.core.models import Role
+from webapp.core.permissions import ANY, register
+from webapp.workflow_admin import models  # noqa: F401 (Alembic sees the table)
+from webapp.workflow_admin.doc_templates import active_template
+from webapp.workflow_admin.samples import register_template_sample
+
+register("template.manage", {Role.ADMIN}, ANY, label="管理文书模板")
+
+AUDIT_ACTIONS = {
+    "workflow.deploy": "部署流程定义",
+    "workflow.rollback": "回滚流程定义",
+    "workflow.migrate": "迁移流程实例到新版本",
+    "template.upload": "上传文书模板",
+    "template.restore": "恢复文书模板版本",
+}
+
+
+def init_app(app: Any, api: Any) -> None:
+    from webapp.admin.views import ADMIN_TABS
+    from webapp.audit.vocabulary import register_actions, register_object_types
+    from webapp.extensions import csrf
+    from webapp.workflow_admin.api import blueprints
+    from webapp.workflow_admin.template_views import bp as templates_bp
+    from webapp.workflow_admin.views import bp
+
+    app.register_blueprint(bp)
+    app.register_blueprint(templates_bp)
+    for api_bp in blueprints:
+        csrf.exempt(api_bp)
+        api.register_blueprint(api_bp)
+    for tab in (
+        ("workflow_admin.workflows", "流程定义"),
+        ("doc_templates.templates", "文书模板"),
+    ):
+        if tab not in ADMIN_TABS:
+            ADMIN_TABS.append(tab)
+    register_actions(AUDIT_ACTIONS)
+    register_object_types(
+        {
+            "process_definition": "流程定义",
+            "process_instance": "流程实例",
+            "document_template": "文书模板",
+        }
+    )
+
+
+__all__ = ["active_template", "register_template_sample"]

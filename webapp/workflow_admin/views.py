@@ -1,0 +1,203 @@
+"""Pages of 管理 → 流程定义: versions, diagram, upload, editor, compare, roll back, migrate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from webapp.core.errors import DomainError, InvalidInput
+from webapp.core.models import ROLE_LABELS
+from webapp.core.permissions import require
+from webapp.engine import (
+    compare_versions,
+    form_choices,
+    migration_problems,
+    service_operation_names,
+)
+from webapp.extensions import db
+from webapp.workflow_admin import operations
+
+bp = Blueprint(
+    "workflow_admin",
+    __name__,
+    url_prefix="/admin/workflows",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+
+#: Lane relations offered by the editor (docs/engine.md), with their Chinese labels.
+RELATIONS = [
+    ("self", "本单位（流程所属单位）"),
+    ("parent", "上级单位"),
+    ("grandparent", "上上级单位"),
+    ("province", "省级"),
+]
+#: Instances whose migration is pre-checked on the page (each check loads the workflow).
+PRECHECK_LIMIT = 100
+
+
+@bp.before_request
+@login_required
+def _only_admins() -> None:
+    require(current_user, "workflow.admin")
+
+
+def _read_upload(field: str = "file") -> bytes:
+    upload = request.files.get(field)
+    if upload is None or not upload.filename:
+        raise InvalidInput("请选择要上传的 BPMN 文件（.bpmn）。")
+    try:
+        return bytes(upload.read(operations.MAX_UPLOAD_BYTES + 1))
+    finally:
+        upload.close()  # a large upload is spooled to a temporary file
+
+
+@bp.route("/")
+def workflows() -> Any:
+    return render_template(
+        "workflow_admin/definitions.html", definitions=operations.definitions_overview()
+    )
+
+
+@bp.route("/upload", methods=["POST"])
+def workflows_upload() -> Any:
+    key = (request.form.get("key") or "").strip() or None
+    try:
+        definition = operations.upload_version(current_user, key, _read_upload())
+    except DomainError as err:
+        db.session.rollback()
+        problems = err.details if isinstance(err.details, list) else []
+        flash(err.message, "danger")
+        return render_template(
+            "workflow_admin/definitions.html",
+            definitions=operations.definitions_overview(),
+            problems=problems,
+        ), err.status_code
+    flash(f"已部署 {definition.name} 第 {definition.version} 版。", "success")
+    return redirect(url_for(".workflows_detail", key=definition.key))
+
+
+@bp.route("/<key>")
+def workflows_detail(key: str) -> Any:
+    summary = operations.definition_summary(key)
+    shown = request.args.get("version", type=int) or summary.latest.version
+    definition = operations.get_version(key, shown)
+    instances = operations.running_instances(key)
+    checks: dict[int, list[str]] = {}
+    for instance in instances[:PRECHECK_LIMIT]:
+        if instance.definition_id != summary.latest.id:
+            checks[instance.id] = migration_problems(instance.id)
+    return render_template(
+        "workflow_admin/definition.html",
+        summary=summary,
+        shown=definition,
+        instances=instances,
+        checks=checks,
+    )
+
+
+@bp.route("/<key>/versions/<int:version>.bpmn")
+def workflows_download(key: str, version: int) -> Any:
+    definition = operations.get_version(key, version)
+    headers = {}
+    if request.args.get("download"):
+        headers["Content-Disposition"] = f'attachment; filename="{key}_v{version}.bpmn"'
+    return Response(definition.content, mimetype="application/xml", headers=headers)
+
+
+@bp.route("/<key>/edit")
+def workflows_edit(key: str) -> Any:
+    summary = operations.definition_summary(key)
+    base = request.args.get("version", type=int) or summary.latest.version
+    operations.get_version(key, base)
+    return render_template(
+        "workflow_admin/editor.html",
+        summary=summary,
+        base_version=base,
+        palette={
+            "roles": [{"value": r.value, "label": label} for r, label in ROLE_LABELS.items()],
+            "relations": [{"value": v, "label": label} for v, label in RELATIONS],
+            "forms": [{"value": k, "label": label} for k, label in form_choices()],
+            "operations": service_operation_names(),
+        },
+    )
+
+
+def _posted_xml() -> bytes:
+    payload = request.get_json(silent=True) or {}
+    xml = payload.get("xml")
+    if not isinstance(xml, str) or not xml.strip():
+        raise InvalidInput("没有收到流程图内容。")
+    return xml.encode("utf-8")
+
+
+@bp.route("/<key>/validate", methods=["POST"])
+def workflows_validate(key: str) -> Any:
+    problems = operations.check_content(current_user, key, _posted_xml())
+    return jsonify(problems=problems)
+
+
+@bp.route("/<key>/deploy", methods=["POST"])
+def workflows_deploy(key: str) -> Any:
+    try:
+        definition = operations.upload_version(current_user, key, _posted_xml())
+    except InvalidInput as err:
+        db.session.rollback()
+        problems = err.details if isinstance(err.details, list) else []
+        return jsonify(code=err.code, message=err.message, problems=problems), 422
+    flash(
+        f"已部署 {definition.name} 第 {definition.version} 版，新发起的流程将使用此版本。",
+        "success",
+    )
+    return jsonify(
+        version=definition.version,
+        url=url_for(".workflows_detail", key=key, version=definition.version),
+    ), 201
+
+
+@bp.route("/<key>/rollback", methods=["POST"])
+def workflows_rollback(key: str) -> Any:
+    version = request.form.get("version", type=int) or 0
+    try:
+        definition = operations.rollback(current_user, key, version)
+    except DomainError as err:
+        if err.status_code == 403:
+            raise
+        db.session.rollback()
+        flash(err.message, "danger")
+        return redirect(url_for(".workflows_detail", key=key))
+    flash(f"已将第 {version} 版的内容部署为第 {definition.version} 版。", "success")
+    return redirect(url_for(".workflows_detail", key=key))
+
+
+@bp.route("/<key>/compare")
+def workflows_compare(key: str) -> Any:
+    summary = operations.definition_summary(key)
+    latest = summary.latest.version
+    new = request.args.get("new", type=int) or latest
+    old = request.args.get("old", type=int) or max(new - 1, 1)
+    diff = compare_versions(operations.get_version(key, old), operations.get_version(key, new))
+    return render_template("workflow_admin/compare.html", summary=summary, diff=diff)
+
+
+@bp.route("/<key>/migrate", methods=["POST"])
+def workflows_migrate(key: str) -> Any:
+    ids = [int(i) for i in request.form.getlist("instance_id") if i.isdigit()]
+    if not ids:
+        flash("请先勾选要迁移的流程实例。", "warning")
+        return redirect(url_for(".workflows_detail", key=key))
+    for result in operations.migrate_instances(current_user, ids):
+        flash(result.message, "success" if result.ok else "danger")
+    return redirect(url_for(".workflows_detail", key=key))
