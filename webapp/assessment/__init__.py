@@ -11,7 +11,10 @@ from webapp.assessment import access, models  # noqa: F401  (permissions and tab
 
 
 def init_app(app: Flask, api: Any) -> None:
-    from webapp.assessment import unit_views  # noqa: F401  (routes on the same blueprint)
+    from webapp.assessment import (
+        unit_views,  # noqa: F401  (routes on the same blueprint)
+        vocabulary,
+    )
     from webapp.assessment.api import bp as api_bp
     from webapp.assessment.cli import assessment_cli
     from webapp.assessment.views import bp
@@ -21,4 +24,5 @@ def init_app(app: Flask, api: Any) -> None:
     app.register_blueprint(bp)
     api.register_blueprint(api_bp)
     app.cli.add_command(assessment_cli)
+    vocabulary.register()
     SECTION_ENDPOINTS["assessment"] = "assessment.campaigns"

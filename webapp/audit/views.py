@@ -124,7 +124,7 @@ def detail(record_id: int) -> Any:
     return render_template(
         "audit/detail.html",
         rec=rec,
-        rows=diff.diff(rec.before, rec.after),
+        rows=diff.diff(rec.before, rec.after, rec.object_type),
         org_names=_org_names(),
         prev_id=prev.id if prev else None,
         next_id=nxt,

@@ -75,6 +75,7 @@ install_clock()
 
 
 def init_app(app: Any, api: Any) -> None:
+    from webapp.engine import vocabulary
     from webapp.engine.api import blueprints
     from webapp.engine.cli import workflow_cli
     from webapp.engine.views import bp
@@ -87,6 +88,7 @@ def init_app(app: Any, api: Any) -> None:
         csrf.exempt(api_bp)
         api.register_blueprint(api_bp)
     app.cli.add_command(workflow_cli)
+    vocabulary.register()
     SECTION_ENDPOINTS["tasks"] = "engine.inbox"
 
 
