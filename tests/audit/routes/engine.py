@@ -27,7 +27,6 @@ def _demo(
     ``env.data``: ``instance``, ``prepare`` (the first task), ``review`` (when reached), and
     the ids of ``clerk``, ``reviewer``, ``reviewer2`` (both county reviewers), ``city``, ``admin``.
     """
-    from tests.conftest import login
     from webapp.engine import claim, complete_task, deploy_bpmn, start_instance
     from webapp.engine.queries import current_tasks
 
@@ -53,13 +52,7 @@ def _demo(
             claim(made["reviewer"], review.id)
     db.session.commit()
     username = next(name for role, code, name in users.values() if (role, code) == actor)
-    if api:
-        response = env.client.post(
-            "/api/v1/auth/tokens", json={"username": username, "password": env.password}
-        )
-        env.data["headers"] = {"Authorization": f"Bearer {response.get_json()['token']}"}
-    else:
-        assert login(env.client, username).status_code == 302
+    env.sign_in(username, api)
 
 
 def setup(
