@@ -18,7 +18,7 @@ def init_app(app: Flask, api: Any) -> None:
     from webapp.assessment.api import bp as api_bp
     from webapp.assessment.cli import assessment_cli
     from webapp.assessment.views import bp
-    from webapp.main.views import SECTION_ENDPOINTS
+    from webapp.main.views import SECTION_ACTIONS, SECTION_ENDPOINTS
 
     app.config.setdefault("ASSESSMENT_MAX_FILE_MB", 10)
     app.register_blueprint(bp)
@@ -26,3 +26,4 @@ def init_app(app: Flask, api: Any) -> None:
     app.cli.add_command(assessment_cli)
     vocabulary.register()
     SECTION_ENDPOINTS["assessment"] = "assessment.campaigns"
+    SECTION_ACTIONS["assessment"] = "assessment.view"  # auditors: every page would be 403

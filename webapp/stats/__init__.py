@@ -10,7 +10,7 @@ from flask import Flask
 def init_app(app: Flask, api: Any) -> None:
     import os
 
-    from webapp.main.views import SECTION_ENDPOINTS
+    from webapp.main.views import SECTION_BLUEPRINTS, SECTION_ENDPOINTS
     from webapp.stats import api as stats_api
     from webapp.stats import cli, views
 
@@ -20,3 +20,5 @@ def init_app(app: Flask, api: Any) -> None:
     api.register_blueprint(stats_api.bp)
     cli.register(app)
     SECTION_ENDPOINTS.setdefault("reports", "stats.index")
+    # The 附表 pages stay under 报表 when the report feature takes the section's main page.
+    SECTION_BLUEPRINTS.setdefault("reports", set()).add("stats")
