@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from webapp.assessment.models import CampaignState, UnitState
+from sqlalchemy import select
+
+from webapp.assessment.models import AssessmentCampaign, CampaignState, UnitAssessment, UnitState
 from webapp.assessment.sheet import KIND_LABELS
+from webapp.audit.naming import int_ids, register_object_namer
 from webapp.audit.vocabulary import (
     register_actions,
     register_fields,
     register_object_types,
     register_values,
 )
+from webapp.core.models import Org
+from webapp.extensions import db
 
 ACTIONS = {
     "assessment.sheet_load": "载入考核评分表",
@@ -72,6 +77,23 @@ FIELDS = {
 }
 
 
+def _campaigns(ids: list[str]) -> dict[str, str]:
+    rows = db.session.execute(
+        select(AssessmentCampaign).where(AssessmentCampaign.id.in_(int_ids(ids)))
+    ).scalars()
+    return {str(c.id): c.title for c in rows}
+
+
+def _units(ids: list[str]) -> dict[str, str]:
+    rows = db.session.execute(
+        select(UnitAssessment.id, Org.name, AssessmentCampaign.year)
+        .join(Org, UnitAssessment.org_id == Org.id)
+        .join(AssessmentCampaign, UnitAssessment.campaign_id == AssessmentCampaign.id)
+        .where(UnitAssessment.id.in_(int_ids(ids)))
+    )
+    return {str(i): f"{name}（{year}年度）" for i, name, year in rows}
+
+
 def register() -> None:
     register_actions(ACTIONS)
     register_object_types(OBJECT_TYPES)
@@ -80,3 +102,5 @@ def register() -> None:
     register_fields({"kind": "考核类别"}, object_type="assessment_campaign")
     register_values("kind", KIND_LABELS)
     register_values("state", {s.value: s.label for s in (*CampaignState, *UnitState)})
+    register_object_namer("assessment_campaign", _campaigns)
+    register_object_namer("assessment_unit", _units)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from webapp.audit.naming import int_ids, register_object_namer
 from webapp.audit.vocabulary import (
     register_actions,
     register_fields,
     register_object_types,
     register_values,
 )
-from webapp.engine.models import InstanceState
+from webapp.engine.models import HumanTask, InstanceState, ProcessDefinition, ProcessInstance
+from webapp.extensions import db
 
 ACTIONS = {
     "workflow.deploy": "部署流程定义",
@@ -52,8 +56,38 @@ FIELDS = {
 STATES = {state.value: state.label for state in InstanceState}
 
 
+def _instances(ids: list[str]) -> dict[str, str]:
+    rows = db.session.execute(
+        select(ProcessInstance.id, ProcessInstance.business_key).where(
+            ProcessInstance.id.in_(int_ids(ids))
+        )
+    )
+    return {str(i): key for i, key in rows}
+
+
+def _tasks(ids: list[str]) -> dict[str, str]:
+    rows = db.session.execute(
+        select(HumanTask.id, HumanTask.name, ProcessInstance.business_key)
+        .join(ProcessInstance, HumanTask.instance_id == ProcessInstance.id)
+        .where(HumanTask.id.in_(int_ids(ids)))
+    )
+    return {str(i): f"{name}（{key}）" for i, name, key in rows}
+
+
+def _definitions(ids: list[str]) -> dict[str, str]:
+    rows = db.session.execute(
+        select(ProcessDefinition.id, ProcessDefinition.name, ProcessDefinition.version).where(
+            ProcessDefinition.id.in_(int_ids(ids))
+        )
+    )
+    return {str(i): f"{name} 第{version}版" for i, name, version in rows}
+
+
 def register() -> None:
     register_actions(ACTIONS)
     register_object_types(OBJECT_TYPES)
     register_fields(FIELDS)
     register_values("state", STATES)
+    register_object_namer("process_instance", _instances)
+    register_object_namer("human_task", _tasks)
+    register_object_namer("process_definition", _definitions)
