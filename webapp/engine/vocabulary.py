@@ -21,6 +21,7 @@ ACTIONS = {
     "workflow.cancel": "取消流程",
     "workflow.instance_error": "流程自动步骤出错",
     "workflow.timer": "流程定时器到期",
+    "workflow.message": "流程收到消息",
     "task.claim": "签收任务",
     "task.unclaim": "取消签收任务",
     "task.complete": "办理任务",
@@ -50,6 +51,8 @@ FIELDS = {
     "to": "交给",
     "assignee": "原办理人（内部编号）",
     "notified": "通知人数",
+    "message": "消息名称",
+    "from_instance": "发送流程实例（内部编号）",
 }
 
 #: Instance states as the timer record writes them.
