@@ -302,7 +302,7 @@ EXPECTATIONS: dict[str, Route] = {
                 status=302,
             ),
             Case(
-                "the ledger offers no candidates",
+                "too few candidates in the ledger, not accepted",
                 setup=at("scoring", "assessor"),
                 exercise=page("/assessment/campaigns/{campaign}/sample"),
                 no_audit=_FLASHED,
@@ -692,11 +692,11 @@ EXPECTATIONS: dict[str, Route] = {
                 status=201,
             ),
             Case(
-                "the ledger offers no candidates",
+                "too few candidates in the ledger, not accepted",
                 setup=at("scoring", "assessor", api=True),
                 exercise=api("POST", "/api/v1/assessment/campaigns/{campaign}/sample"),
                 no_audit=_REFUSED,
-                status=400,
+                status=422,
             ),
         )
     ),
