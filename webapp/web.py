@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ from werkzeug.exceptions import HTTPException
 from webapp.core import audit, clock
 from webapp.core.errors import DomainError, PermissionDenied
 from webapp.core.models import Role, User
+from webapp.core.permissions import require
 from webapp.extensions import db, login_manager, write_intent
 
 log = logging.getLogger("webapp")
@@ -34,6 +36,22 @@ def wants_json() -> bool:
 def keep_transaction() -> None:
     """Ask the edge to commit even though the response is an error (audited refusals)."""
     g.commit_anyway = True
+
+
+def role_gate(action: str, *, writes_only: bool = False) -> Callable[[], None]:
+    """A ``before_request`` check that the user's roles allow ``action`` at all.
+
+    It runs before the body is parsed or an object is loaded: a role that may never do this
+    (an auditor trying a write) gets 403, not a 422 or a 404 that tells it what exists.  The
+    operation still checks the object and its org.  Register it after ``require_login``.
+    """
+
+    def check() -> None:
+        if writes_only and request.method in SAFE_METHODS:
+            return
+        require(current_user, action)
+
+    return check
 
 
 def init_app(app: Flask) -> None:

@@ -13,10 +13,9 @@ from webapp.assessment import sampling
 
 
 @pytest.fixture
-def ledger_stub():
-    sampling.set_candidate_source(fake_candidates())
-    yield
-    sampling.set_candidate_source(None)
+def ledger_stub(monkeypatch):
+    # monkeypatch restores the source the app registered at start-up (the real ledger's)
+    monkeypatch.setattr(sampling, "_source", fake_candidates())
 
 
 def test_sheets_api_shape_and_compute_without_saving(client, sheets, api_token):

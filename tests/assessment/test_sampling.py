@@ -79,9 +79,11 @@ def test_too_few_candidates_is_reported_then_accepted_explicitly(open_campaign, 
     assert len(sites_by_unit(campaign)["410100"]) == 5
 
 
-def test_sampling_needs_a_source_and_the_province(open_campaign, province_staff, make_user):
+def test_sampling_needs_a_source_and_the_province(
+    open_campaign, province_staff, make_user, monkeypatch
+):
     campaign = open_campaign("fujian3", 2025, sample_city=4, sample_city_county=1)
-    sampling.set_candidate_source(None)
+    monkeypatch.setattr(sampling, "_source", None)
     with pytest.raises(DomainError, match="台账功能尚未提供"):
         sampling.draw_site_sample(province_staff["assessor"], campaign.id)
     with pytest.raises(PermissionDenied):
@@ -89,10 +91,7 @@ def test_sampling_needs_a_source_and_the_province(open_campaign, province_staff,
             make_user("clerk", "410100"), campaign.id, candidates=fake_candidates()
         )
     sampling.set_candidate_source(fake_candidates())
-    try:
-        sample = sampling.draw_site_sample(province_staff["assessor"], campaign.id)
-    finally:
-        sampling.set_candidate_source(None)
+    sample = sampling.draw_site_sample(province_staff["assessor"], campaign.id)
     assert len(sample.seed) == 16  # generated and recorded
     sites = sites_by_unit(campaign)["410100"]
     assert len(sites) == 4 and sum(1 for _, c in sites if c) == 1  # 附件3: configured counts

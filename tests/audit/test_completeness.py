@@ -15,6 +15,7 @@ from sqlalchemy import event, select
 from werkzeug.routing import IntegerConverter, Rule
 
 from tests.audit.routes import Case, Env, Route, load
+from webapp.audit.vocabulary import ACTION_LABELS
 from webapp.core import audit
 from webapp.core.models import AuditRecord
 from webapp.extensions import db
@@ -127,6 +128,9 @@ def check_case(key: str, case: Case, env: Env, hits: list[str]) -> list[str]:
     missing = [a for a in case.writes if a not in written]
     if missing:
         problems.append(f"did not write {missing} (wrote {written})")
+    unlabelled = sorted({a for a in written if a not in ACTION_LABELS})
+    if unlabelled:
+        problems.append(f"wrote actions without a Chinese label: {unlabelled}")
     if case.no_audit and changed:
         problems.append(f"claims to write nothing ({case.no_audit}) but changed {sorted(changed)}")
     if changed and not written:

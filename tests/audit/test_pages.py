@@ -156,3 +156,27 @@ def test_nav_leads_auditors_to_the_audit_pages(logged_in):
     client = logged_in("auditor", "410000")
     home = client.get("/").get_data(as_text=True)
     assert 'href="/audit/"' in home
+
+
+def test_objects_show_by_name_not_by_bare_id(logged_in, make_user):
+    """用户 zhang_san, not 用户 17: users by username, units by name, unknown ids as they are."""
+    target = make_user("clerk", "410102", "zhang_san")
+    client = logged_in("auditor", "410000")
+    named = write("user.update", org="410102", object_type="user", object_id=target.id)
+    unit = write("org.update", org="410100", object_type="org", object_id="410100")
+    gone = write("user.update", org="410102", object_type="user", object_id=999_999)
+    listing = client.get("/audit/").get_data(as_text=True)
+    cells = {
+        int(rid): re.sub(r"\s+", " ", cell).strip()
+        for rid, cell in re.findall(
+            r"<tr>\s*<td>(\d+)</td>(?:\s*<td[^>]*>.*?</td>){4}\s*<td>(.*?)</td>", listing, re.S
+        )
+    }
+    name = '<span class="object-name">zhang_san</span>'
+    assert cells[named.id] == f'用户 {name} <span class="text-muted">#{target.id}</span>'
+    assert "郑州市" in cells[unit.id]
+    assert cells[gone.id] == "用户 999999"
+    detail = client.get(f"/audit/{named.id}").get_data(as_text=True)
+    assert '<span class="object-name">zhang_san</span>' in detail
+    timeline = client.get(f"/audit/timeline?object_type=user&object_id={target.id}")
+    assert "对象时间线：用户 zhang_san" in timeline.get_data(as_text=True)

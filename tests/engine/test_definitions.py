@@ -65,6 +65,12 @@ def test_validation_lists_every_problem_with_its_element():
     assert "默认流向" in problems["gw_accept"]
 
 
+def test_a_lane_of_auditors_is_refused():
+    """Auditors only read: no BPMN may make them the holders of a task."""
+    problems = _problems(bpmn_bytes("demo_two_tier").replace(b"reviewer@parent", b"auditor@parent"))
+    assert "审计员只能查阅" in problems["Lane_upper"]
+
+
 def test_spiffworkflow_parse_errors_name_the_element():
     bad = bpmn_bytes("demo_two_tier").replace(b' default="f_accept_ok"', b"")
     assert "解析错误" in _problems(bad)["f_accept_ok"]

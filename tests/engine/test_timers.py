@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 from tests.engine.conftest import open_task
 from webapp.core import clock
+from webapp.core.models import AuditRecord
 from webapp.engine import run_timers
 from webapp.engine.models import Notification, ProcessInstance
 from webapp.extensions import db
@@ -16,6 +17,12 @@ def _instance(instance):
     return db.session.get(ProcessInstance, instance.id)
 
 
+def _timer_records() -> list[AuditRecord]:
+    return list(
+        db.session.query(AuditRecord).filter_by(action="workflow.timer").order_by(AuditRecord.id)
+    )
+
+
 def test_reminder_then_deadline_with_a_frozen_clock(start, make_user):
     clock.set_now(T0)
     reviewer = make_user("reviewer", "410102")
@@ -26,6 +33,7 @@ def test_reminder_then_deadline_with_a_frozen_clock(start, make_user):
 
     clock.set_now(T0 + timedelta(hours=23))
     assert run_timers()["instances"] == 0
+    assert _timer_records() == []
 
     clock.set_now(T0 + timedelta(days=1, minutes=1))
     assert run_timers()["instances"] == 1
@@ -34,6 +42,14 @@ def test_reminder_then_deadline_with_a_frozen_clock(start, make_user):
     assert len(notes) == 1 and "即将到期" in notes[0].message
     assert open_task(instance).element_id == "review"  # non-interrupting
     assert _instance(instance).next_timer_at == T0 + timedelta(days=3)
+    # A timer fired by the worker is on the audit trail, as the system, about the instance.
+    [fired] = _timer_records()
+    assert (fired.actor_name, fired.org_code, fired.object_id) == (
+        "system",
+        "410102",
+        str(instance.id),
+    )
+    assert fired.after == {"business_key": instance.business_key, "state": "running"}
 
     clock.set_now(T0 + timedelta(days=3, minutes=1))
     run_timers()

@@ -53,6 +53,28 @@ def test_create_update_delete_are_audited(make_user, org):
     assert records[2].before["registration_no"] == "ZY-1"
 
 
+def test_saving_unchanged_leaves_the_record_alone(make_user, org):
+    """No edit, no trace: the editor and time stay those of the last real change."""
+    from datetime import datetime
+
+    from webapp.core import clock
+
+    clerk = make_user("clerk", "410102")
+    other = make_user("clerk", "410100")
+    clock.set_now(datetime(2026, 7, 1, 8, tzinfo=clock.UTC))
+    project = operations.save_record(clerk, PROJECTS, org("410102"), raw()).record
+    db.session.commit()
+    clock.set_now(datetime(2026, 7, 2, 8, tzinfo=clock.UTC))
+    again = operations.save_record(other, PROJECTS, org("410102"), raw(), project)
+    db.session.commit()
+    assert not again.created
+    assert project.updated_by_id == clerk.id and project.updated_at.day == 1
+    actions = db.session.execute(select(AuditRecord.action)).scalars().all()
+    assert actions.count("ledger.projects.update") == 0
+    moved = operations.save_record(other, PROJECTS, org("410100"), raw(), project)
+    assert moved.record.org.code == "410100" and project.updated_by_id == other.id
+
+
 @pytest.mark.parametrize(
     ("over", "label", "reason"),
     [

@@ -41,6 +41,7 @@ from webapp.assessment.scoring import parse_judgments, score_sheet
 from webapp.core.errors import PermissionDenied
 from webapp.core.permissions import can, require
 from webapp.extensions import csrf, db
+from webapp.web import role_gate
 
 bp = Blueprint(
     "api_assessment",
@@ -49,6 +50,9 @@ bp = Blueprint(
     description="考核：评分表、考核活动、自评、抽查、评分、排名",
 )
 bp.before_request(require_login)
+#: Every assessment permission's roles hold assessment.view: others (auditors) are refused
+#: before a body is parsed or an object loaded.
+bp.before_request(role_gate("assessment.view"))
 csrf.exempt(bp)
 
 

@@ -33,8 +33,9 @@ def flatten(value: Any, prefix: str = "", depth: int = 0) -> dict[str, Any]:
     return {prefix: value}
 
 
-def diff(before: Any, after: Any) -> list[DiffRow]:
-    """Rows for every field present before or after, in a stable, readable order."""
+def diff(before: Any, after: Any, object_type: str | None = None) -> list[DiffRow]:
+    """Rows for every field present before or after, in a stable, readable order (labels of
+    ``object_type``'s fields first)."""
     if before is None and after is None:
         return []
     old = flatten(before) if before is not None else {}
@@ -53,7 +54,7 @@ def diff(before: Any, after: Any) -> list[DiffRow]:
         rows.append(
             DiffRow(
                 path=path,
-                label=field_label(path) if path else "（值）",
+                label=field_label(path, object_type) if path else "（值）",
                 before="" if a is _MISSING else format_value(path, a),
                 after="" if b is _MISSING else format_value(path, b),
                 status=status,

@@ -4,6 +4,7 @@ only exports and anchor downloads write a record (data leaving the system)."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from flask import (
@@ -18,7 +19,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from webapp.audit import anchor as anchors
-from webapp.audit import diff, export, operations, reporting, search
+from webapp.audit import diff, export, naming, operations, reporting, search
 from webapp.audit.schemas import AuditPageArgsSchema, ReportingArgsSchema
 from webapp.audit.vocabulary import (
     VALUE_LABELS,
@@ -101,6 +102,7 @@ def records() -> Any:
         total=total,
         more=more,
         org_names=_org_names(),
+        object_names=naming.object_names(result.items),
         orgs=_orgs(),
         actions=action_choices(),
     )
@@ -124,8 +126,9 @@ def detail(record_id: int) -> Any:
     return render_template(
         "audit/detail.html",
         rec=rec,
-        rows=diff.diff(rec.before, rec.after),
+        rows=diff.diff(rec.before, rec.after, rec.object_type),
         org_names=_org_names(),
+        object_names=naming.object_names([rec]),
         prev_id=prev.id if prev else None,
         next_id=nxt,
         own_ok=own_ok,
@@ -150,6 +153,9 @@ def timeline() -> Any:
         cut=cut,
         limit=search.TIMELINE_MAX,
         org_names=_org_names(),
+        object_names=naming.object_names(
+            [*rows, SimpleNamespace(object_type=object_type, object_id=object_id)]
+        ),
     )
 
 

@@ -8,6 +8,11 @@ own from its ``init_app`` (or by editing the tables below, keeping them sorted b
     register_actions({"ledger.project.create": "新建工程项目", "ledger.import": "导入台账"})
     register_object_types({"project": "工程项目"})
     register_fields({"area_m2": "建筑面积（㎡）"})
+    register_fields({"fact": "良好行为事实"}, object_type="ledger_good_record")
+    register_values("state", {"draft": "草稿"})
+
+Field labels registered for an ``object_type`` win over the global ones for that type's records
+(two features may use the same field name for different things).
 
 An action without a label still shows: its family's label (the part before the first dot) and
 the code itself.  ``tests/audit/test_vocabulary.py`` fails for an ``audit.record("...")`` call in
@@ -111,6 +116,9 @@ FIELD_LABELS: dict[str, str] = {
     "anchor.records": "锚点时记录总数",
 }
 
+#: object_type → field → label, for fields whose meaning depends on the object.
+TYPE_FIELD_LABELS: dict[str, dict[str, str]] = {}
+
 #: Readable values of a few well-known fields (codes → labels).
 VALUE_LABELS: dict[str, Mapping[str, str]] = {
     "roles": {r.value: label for r, label in ROLE_LABELS.items()},
@@ -133,8 +141,17 @@ def register_object_types(labels: Mapping[str, str]) -> None:
     OBJECT_TYPE_LABELS.update(labels)
 
 
-def register_fields(labels: Mapping[str, str]) -> None:
-    FIELD_LABELS.update(labels)
+def register_fields(labels: Mapping[str, str], *, object_type: str | None = None) -> None:
+    """Field labels, for every record or only for records about ``object_type``."""
+    if object_type is None:
+        FIELD_LABELS.update(labels)
+    else:
+        TYPE_FIELD_LABELS.setdefault(object_type, {}).update(labels)
+
+
+def register_values(field: str, labels: Mapping[str, str]) -> None:
+    """Readable values of a field (``{"draft": "草稿"}`` for ``state``), added to any known."""
+    VALUE_LABELS[field] = {**VALUE_LABELS.get(field, {}), **labels}
 
 
 def action_label(code: str | None) -> str:
@@ -153,12 +170,16 @@ def object_type_label(code: str | None) -> str:
     return OBJECT_TYPE_LABELS.get(code, code)
 
 
-def field_label(path: str) -> str:
-    """Label of a dotted field path: the whole path, else its last segment, else the path."""
-    if path in FIELD_LABELS:
-        return FIELD_LABELS[path]
+def field_label(path: str, object_type: str | None = None) -> str:
+    """Label of a dotted field path: the whole path, else its last segment, else the path;
+    the labels of the record's object type first."""
     last = path.rsplit(".", 1)[-1]
-    return FIELD_LABELS.get(last, path)
+    for table in (TYPE_FIELD_LABELS.get(object_type or "", {}), FIELD_LABELS):
+        if path in table:
+            return table[path]
+        if last in table:
+            return table[last]
+    return path
 
 
 def format_value(path: str, value: Any) -> str:

@@ -87,11 +87,15 @@ _WORKERS = (Role.CLERK, Role.REVIEWER, Role.LEADER, Role.ASSESSOR)
 register("workflow.view", _WORKERS, DOWNWARD, label="查看流程")
 register("workflow.start", (Role.CLERK, Role.REVIEWER, Role.LEADER), DOWNWARD, label="发起流程")
 register("task.inbox", frozenset(Role), ANY, label="待办事项")
+#: Act on tasks and instances (claim, complete, transfer, remind, cc, retry...): everyone but
+#: auditors, who only read; the operation then checks the task itself.
+register("task.work", frozenset(Role) - {Role.AUDITOR}, ANY, label="办理待办任务")
 
 install_clock()
 
 
 def init_app(app: Any, api: Any) -> None:
+    from webapp.engine import vocabulary
     from webapp.engine.api import blueprints
     from webapp.engine.cli import workflow_cli
     from webapp.engine.views import bp
@@ -104,6 +108,7 @@ def init_app(app: Any, api: Any) -> None:
         csrf.exempt(api_bp)
         api.register_blueprint(api_bp)
     app.cli.add_command(workflow_cli)
+    vocabulary.register()
     SECTION_ENDPOINTS["tasks"] = "engine.inbox"
 
 

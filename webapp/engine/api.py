@@ -23,6 +23,7 @@ from webapp.engine.schemas import (
     TaskSchema,
     UserTargetSchema,
 )
+from webapp.web import role_gate
 
 tasks_bp = Blueprint("api_tasks", __name__, url_prefix="/api/v1/tasks", description="流程任务")
 instances_bp = Blueprint(
@@ -31,6 +32,7 @@ instances_bp = Blueprint(
 blueprints = [tasks_bp, instances_bp]
 for _bp in blueprints:
     _bp.before_request(require_login)
+    _bp.before_request(role_gate("task.work", writes_only=True))
 
 ERRORS = {403: "无权限", 404: "不存在", 409: "任务已被他人处理或状态不允许", 422: "数据有误"}
 

@@ -49,6 +49,8 @@ def parse_lane(name: str | None) -> LaneSpec:
         role = Role(match.group("role"))
     except ValueError:
         raise LaneError(f"泳道“{text}”中的角色 {match.group('role')} 不存在") from None
+    if role == Role.AUDITOR:
+        raise LaneError(f"泳道“{text}”：审计员只能查阅，不能办理流程任务")
     label = text[: match.start()].strip() or f"{role.label}"
     return LaneSpec(text, role, match.group("rel"), label)
 

@@ -23,7 +23,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from sqlalchemy import select
 
-from webapp.core import clock
+from webapp.core import audit, clock
 from webapp.core.errors import Conflict, DomainError
 from webapp.engine.models import InstanceState, ProcessInstance, WorkflowMessage
 from webapp.extensions import db
@@ -107,6 +107,17 @@ def _deliver(business_keys: set[str] | None) -> int:
                 message.receiver_instance_id = receiver.id
                 db.session.flush()
                 advance(receiver, None, mutate, workflow=wf)
+                audit.record(
+                    "workflow.message",
+                    org=receiver.org,
+                    object_type="process_instance",
+                    object_id=receiver.id,
+                    after={
+                        "message": message.name,
+                        "from_instance": message.sender_instance_id,
+                        "business_key": receiver.business_key,
+                    },
+                )
                 savepoint.commit()
             except (Conflict, DomainError) as err:
                 savepoint.rollback()

@@ -219,7 +219,13 @@ def complete_task(
 
     extra = {"return_count": instance.return_count + 1} if returning else None
     history(instance, "complete", actor, task=task, outcome=outcome, comment=comment)
-    _audit("task.complete", actor, task, after={"outcome": outcome, "data": data}, message=comment)
+    _audit(
+        "task.complete",
+        actor,
+        task,
+        after={"outcome": outcome, "outcome_label": task.outcome_label(outcome), "data": data},
+        message=comment,
+    )
     advance(instance, actor, mutate, extra=extra)
     return task
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from webapp.core import clock
+from webapp.core import audit, clock
 from webapp.core.errors import DomainError
 from webapp.engine.messages import deliver_messages
 from webapp.engine.models import InstanceState, ProcessInstance
@@ -58,6 +58,13 @@ def run_timers(now: datetime | None = None, limit: int = 50) -> dict[str, int]:
                 wf.do_engine_steps()
 
             result = advance(instance, None, lambda w: None, steps=steps)
+            audit.record(
+                "workflow.timer",
+                org=instance.org,
+                object_type="process_instance",
+                object_id=instance.id,
+                after={"business_key": instance.business_key, "state": instance.state},
+            )
             savepoint.commit()
         except DomainError as err:
             savepoint.rollback()

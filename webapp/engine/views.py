@@ -17,6 +17,7 @@ from webapp.engine import instances, operations, queries
 from webapp.engine.models import Notification, ProcessInstance
 from webapp.engine.registry import FORMS, form_schema
 from webapp.extensions import db
+from webapp.web import SAFE_METHODS
 
 bp = Blueprint("engine", __name__, url_prefix="/tasks", template_folder="templates")
 
@@ -42,6 +43,8 @@ ACTION_LABELS = {
 @login_required
 def _staff_only() -> None:
     require(current_user, "task.inbox")
+    if request.method not in SAFE_METHODS:
+        require(current_user, "task.work")
 
 
 @bp.app_context_processor

@@ -17,6 +17,7 @@ from webapp.extensions import csrf
 from webapp.ledger import excel, operations
 from webapp.ledger.fields import display
 from webapp.ledger.queries import ListQuery, list_records
+from webapp.web import role_gate
 
 bp = Blueprint(
     "api_ledger",
@@ -25,6 +26,8 @@ bp = Blueprint(
     description="台账：工程、不良行为、处罚、事故",
 )
 bp.before_request(require_login)
+#: Only clerks keep ledgers: anyone else's write is refused before the body or record is read.
+bp.before_request(role_gate("ledger.edit", writes_only=True))
 csrf.exempt(bp)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

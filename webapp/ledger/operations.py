@@ -106,6 +106,9 @@ def save_record(
     other = _find_by_key(kind, key_of(kind, values))
     if other is not None and other is not record:
         raise Conflict(f"{kind.label}“{_key_text(kind, key_of(kind, values))}”已存在。")
+    if record is not None and record.org_id == org.id and _same(record, values):
+        # Saved unchanged: leave the row as it was (no new editor or time, nothing to audit).
+        return Saved(record, warnings, False)
     now = clock.now()
     before = snapshot(kind, record) if record is not None else None
     created = record is None
@@ -131,6 +134,10 @@ def save_record(
             message="；".join(warnings) or None,
         )
     return Saved(record, warnings, created)
+
+
+def _same(record: Any, values: dict[str, Any]) -> bool:
+    return all(getattr(record, name) == value for name, value in values.items())
 
 
 def delete_record(actor: User, kind: Kind, record: Any) -> None:

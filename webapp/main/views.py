@@ -35,8 +35,9 @@ def section(name: str) -> Any:
     entry = next((s for s in SECTIONS if s[0] == name), None)
     if entry is None:
         abort(404)
-    if entry[2]:
-        require(current_user, entry[2])
+    action = section_action(name, entry[2])
+    if action:
+        require(current_user, action)
     return render_template("main/coming.html", section=entry)
 
 
@@ -47,19 +48,53 @@ def healthz() -> Any:
 
 #: Section → endpoint of its real page, once a feature provides one (others show "coming").
 SECTION_ENDPOINTS: dict[str, str] = {"admin": "admin.users"}
+#: Section → further blueprints whose pages belong to it (the blueprint of the section's own
+#: page, from SECTION_ENDPOINTS, always does): e.g. the statistics' pages under 报表.
+SECTION_BLUEPRINTS: dict[str, set[str]] = {}
+#: Section → the permission that shows it in the menu, when the feature's pages need one
+#: (overrides SECTIONS; a section whose pages would all answer 403 is not offered).
+SECTION_ACTIONS: dict[str, str] = {}
+
+
+def section_action(key: str, default: str | None) -> str | None:
+    return SECTION_ACTIONS.get(key, default)
+
+
+def current_section(
+    endpoint: str | None, blueprint: str | None, view_args: dict[str, Any] | None
+) -> str | None:
+    """The navigation section of a page: the section placeholder's own name, else the
+    section whose page's blueprint (or one of its further blueprints) served the request."""
+    if endpoint == "main.section":
+        return str((view_args or {}).get("name"))
+    if not blueprint:
+        return None
+    for key, *_ in SECTIONS:
+        own = SECTION_ENDPOINTS.get(key, "").rpartition(".")[0]
+        if blueprint == own or blueprint in SECTION_BLUEPRINTS.get(key, ()):
+            return key
+    return None
 
 
 @bp.app_context_processor
 def _navigation() -> dict[str, Any]:
-    from flask import url_for
+    from flask import request, url_for
 
     from webapp.core.permissions import can
 
     def nav_sections() -> list[tuple[str, str, str | None, str]]:
-        return [s for s in SECTIONS if s[2] is None or can(current_user, s[2])]
+        shown = []
+        for key, label, action, text in SECTIONS:
+            action = section_action(key, action)
+            if action is None or can(current_user, action):
+                shown.append((key, label, action, text))
+        return shown
 
     def nav_url(key: str) -> str:
         endpoint = SECTION_ENDPOINTS.get(key)
         return url_for(endpoint) if endpoint else url_for("main.section", name=key)
 
-    return {"nav_sections": nav_sections, "nav_url": nav_url}
+    def nav_active() -> str | None:
+        return current_section(request.endpoint, request.blueprint, request.view_args)
+
+    return {"nav_sections": nav_sections, "nav_url": nav_url, "nav_active": nav_active}

@@ -5,6 +5,6 @@ from __future__ import annotations
 
 
 def active_template(name: str) -> bytes:
-    from webapp.workflow_admin import active_template as active
+    from webapp.workflow_admin.doc_templates import active_template as active
 
     return active(name.removesuffix(".docx"))

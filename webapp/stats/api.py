@@ -14,11 +14,14 @@ from webapp.core.permissions import require
 from webapp.extensions import csrf
 from webapp.ledger.operations import resolve_org
 from webapp.stats import service
+from webapp.web import role_gate
 
 bp = Blueprint(
     "api_stats", __name__, url_prefix="/api/v1/stats", description="统计：附表1–7、校验、快照比对"
 )
 bp.before_request(require_login)
+#: The statistics are the ledgers' figures: readers of the ledgers only (as the pages).
+bp.before_request(role_gate("ledger.view"))
 BAD_SHAPE = "附表数据格式不正确：应与 GET /api/v1/stats/table<n> 返回的结构一致。"
 csrf.exempt(bp)
 

@@ -50,6 +50,37 @@ class Env:
         token = self.csrf(token_from or path)
         return self.client.post(path, data={**data, "csrf_token": token})
 
+    def sign_in(self, username: str, api: bool = False) -> None:
+        """Sign an existing user in: a page session, or (``api``) a bearer token kept in
+        ``data["headers"]`` for :meth:`call` (a session would make API writes need CSRF)."""
+        if api:
+            response = self.client.post(
+                "/api/v1/auth/tokens", json={"username": username, "password": self.password}
+            )
+            assert response.status_code == 201, response.get_json()
+            self.data["headers"] = {"Authorization": f"Bearer {response.get_json()['token']}"}
+        else:
+            response = self.client.post(
+                "/login",
+                data={
+                    "username": username,
+                    "password": self.password,
+                    "csrf_token": self.csrf("/login"),
+                },
+            )
+            assert response.status_code == 302, response.get_data(as_text=True)
+
+    def call(self, method: str, path: str, body: Any = None, **kwargs: Any) -> Any:
+        """An API request with the bearer token of :meth:`sign_in`; ``{name}`` in the path
+        is filled from ``data``."""
+        return self.client.open(
+            path.format(**self.data),
+            method=method,
+            json=body,
+            headers=self.data["headers"],
+            **kwargs,
+        )
+
 
 @dataclass(frozen=True)
 class Case:

@@ -1,0 +1,53 @@
+"""The features name their objects on the audit pages (registered namers)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from webapp.audit.naming import object_names
+from webapp.core.models import AuditRecord
+from webapp.extensions import db
+
+DEMO = Path(__file__).resolve().parents[2] / "workflows" / "demo_two_tier.bpmn"
+
+
+def test_ledger_engine_and_assessment_objects_have_names(make_user, org):
+    from webapp.assessment.operations import install_bundled_sheets, open_campaign
+    from webapp.engine import claim, complete_task, deploy_bpmn, start_instance
+    from webapp.engine.queries import current_tasks
+    from webapp.ledger.fields import KINDS
+    from webapp.ledger.operations import save_record
+
+    clerk = make_user("clerk", "410102")
+    reviewer = make_user("reviewer", "410102")
+    admin = make_user("admin", "410000")
+    save_record(
+        clerk,
+        KINDS["projects"],
+        org("410102"),
+        {
+            "registration_no": "ZY-9",
+            "name": "中原小区",
+            "structure_type": "框架",
+            "area_m2": "100",
+            "cost_10k_yuan": "10",
+            "registered_on": "2026-07-01",
+        },
+    )
+    deploy_bpmn(admin, None, DEMO.read_bytes())
+    instance = start_instance(clerk, "demo_two_tier", org("410102"), "demo:2026Q2")
+    complete_task(clerk, current_tasks(instance)[0].id, "submit", data={"title": "t"})
+    claim(reviewer, current_tasks(instance)[0].id)
+    install_bundled_sheets(None)
+    open_campaign(admin, "fujian3", 2025)
+    db.session.commit()
+    records = list(db.session.execute(select(AuditRecord)).scalars())
+    names = object_names(records)
+    by_action = {r.action: names.get((r.object_type, r.object_id)) for r in records}
+    assert by_action["ledger.projects.create"] == "ZY-9"
+    assert by_action["workflow.start"] == "demo:2026Q2"
+    assert by_action["task.claim"] == "县级审核（demo:2026Q2）"
+    assert by_action["workflow.deploy"].endswith("第1版")
+    assert "2025" in by_action["assessment.campaign_open"]
