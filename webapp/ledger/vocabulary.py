@@ -55,6 +55,7 @@ def record_namer(kind: Kind) -> Namer:
 
 def register() -> None:
     register_families({"ledger": "台账"})
+    register_actions({"ledger.demo_seed": "加载演示台账"})
     for kind in KINDS.values():
         table = kind.model.__tablename__
         register_actions(action_labels(kind))

@@ -25,6 +25,14 @@ register(
     label="催报下级单位",
 )
 
+#: The roles that may change anything of a report at all (checked before the body is read).
+register(
+    "report.write",
+    {Role.CLERK, Role.REVIEWER, Role.LEADER, Role.ADMIN},
+    ANY,
+    label="编制或处理分析报告",
+)
+
 ACTIONS = {
     "report.open_period": "开启报告期",
     "report.narrative_save": "保存分析报告草稿",

@@ -34,11 +34,13 @@ from webapp.reports.schemas import (
 from webapp.reports.sections import sections
 from webapp.reports.service import data_problems, editable, figures, narrative_problems
 from webapp.reports.state import report_state
+from webapp.web import role_gate
 
 bp = Blueprint(
     "api_reports", __name__, url_prefix="/api/v1/reports", description="季度/年度工程质量分析报告"
 )
 bp.before_request(require_login)
+bp.before_request(role_gate("report.write", writes_only=True))
 csrf.exempt(bp)
 
 

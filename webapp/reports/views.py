@@ -23,6 +23,7 @@ from webapp.reports.sections import sections
 from webapp.reports.service import data_problems, editable, figures, narrative_problems
 from webapp.reports.state import report_state
 from webapp.stats.service import parse_period
+from webapp.web import role_gate
 
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates")
@@ -32,6 +33,9 @@ bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="temp
 @login_required
 def _login() -> None:
     return None
+
+
+bp.before_request(role_gate("report.write", writes_only=True))
 
 
 def _report_or_404(report_id: int) -> Report:

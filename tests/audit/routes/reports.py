@@ -1,0 +1,251 @@
+"""Expectations for the reports' routes (pages and API), exercised on the real
+quarterly_report.bpmn with an empty ledger (figures all zero, no warnings)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from tests.audit.routes import Case, Env, Route
+from tests.conftest import ROOT
+from webapp.extensions import db
+
+COUNTY, CITY = "410102", "410100"
+PERIOD = "2026Q3"
+
+
+def _opened(env: Env, *periods: str) -> None:
+    from webapp.engine import deploy_bpmn
+    from webapp.reports.operations import find_report, open_period
+
+    deploy_bpmn(None, None, (ROOT / "workflows" / "quarterly_report.bpmn").read_bytes())
+    for period in periods or (PERIOD,):
+        open_period(None, period)
+    db.session.commit()
+    env.data["report"] = find_report(env.org(COUNTY), PERIOD, "quarterly").id
+
+
+def _accepted(env: Env) -> None:
+    """Drive the county's report to acceptance with the engine's operations."""
+    from webapp.engine import HumanTask, complete_task
+    from webapp.reports.operations import get_report, save_narrative
+    from webapp.reports.sections import sections
+
+    clerk = env.make_user("clerk", COUNTY)
+    reviewer = env.make_user("reviewer", COUNTY)
+    city = env.make_user("reviewer", CITY)
+    report = get_report(env.data["report"])
+    save_narrative(clerk, report, {k: "情况良好。" for k, _ in sections("quarterly")})
+    for user, outcome in (
+        (clerk, "next"),
+        (clerk, "submit"),
+        (reviewer, "approve"),
+        (city, "accept"),
+    ):
+        task = (
+            db.session.query(HumanTask)
+            .filter(
+                HumanTask.instance_id == report.instance_id,
+                HumanTask.state.in_(("ready", "claimed")),
+            )
+            .one()
+        )
+        complete_task(user, task.id, outcome)
+    db.session.commit()
+
+
+def as_user(
+    role: str,
+    code: str,
+    *,
+    api: bool = False,
+    then: Callable | None = None,
+    periods: tuple[str, ...] = (),
+) -> Callable[[Env], None]:
+    def run(env: Env) -> None:
+        _opened(env, *periods)
+        if then is not None:
+            then(env)
+        name = f"{role}_{code}_walk"
+        env.make_user(role, code, name)
+        env.sign_in(name, api)
+
+    return run
+
+
+def _with_previous_narrative(env: Env) -> None:
+    from webapp.reports.operations import find_report, save_narrative
+
+    clerk = env.make_user("clerk", COUNTY, "clerk_prev")
+    previous = find_report(env.org(COUNTY), "2026Q2", "quarterly")
+    save_narrative(clerk, previous, {"s01": "上期内容"})
+    db.session.commit()
+
+
+def page(path: str, form: dict[str, Any]) -> Callable[[Env], Any]:
+    return lambda env: env.post_form(path.format(**env.data), form, token_from="/reports/")
+
+
+REPORT = "/reports/{report}"
+
+
+EXPECTATIONS: dict[str, Route] = {
+    "POST reports.open_period": Route(
+        cases=(
+            Case(
+                "admin opens a quarter",
+                setup=as_user("admin", "410000"),
+                exercise=page("/reports/open", {"period": PERIOD}),
+                writes=("report.open_period",),
+                status=302,
+            ),
+            Case(
+                "a clerk may not",
+                setup=as_user("clerk", COUNTY),
+                exercise=page("/reports/open", {"period": "2026Q4"}),
+                writes=("permission.denied",),
+                status=403,
+            ),
+        )
+    ),
+    "POST api_reports.open_period": Route(
+        cases=(
+            Case(
+                "admin opens a quarter",
+                setup=as_user("admin", "410000", api=True),
+                exercise=lambda env: env.call("POST", "/api/v1/reports/open", {"period": "2026Q4"}),
+                writes=("report.open_period",),
+                status=200,
+            ),
+            Case(
+                "bad period",
+                setup=as_user("admin", "410000", api=True),
+                exercise=lambda env: env.call("POST", "/api/v1/reports/open", {"period": "Q4"}),
+                no_audit="refused before anything is done",
+                status=422,
+            ),
+        )
+    ),
+    "POST reports.save_narrative": Route(
+        cases=(
+            Case(
+                "clerk saves",
+                setup=as_user("clerk", COUNTY),
+                exercise=page(REPORT + "/narrative", {"s01": "本季度情况"}),
+                writes=("report.narrative_save",),
+                status=302,
+            ),
+            Case(
+                "another county's clerk",
+                setup=as_user("clerk", "410103"),
+                exercise=page(REPORT + "/narrative", {"s01": "x"}),
+                writes=("permission.denied",),
+                status=403,
+            ),
+        )
+    ),
+    "PUT api_reports.put_narrative": Route(
+        cases=(
+            Case(
+                "clerk saves",
+                setup=as_user("clerk", COUNTY, api=True),
+                exercise=lambda env: env.call(
+                    "PUT", "/api/v1/reports/{report}/narrative", {"sections": {"s02": "总体情况"}}
+                ),
+                writes=("report.narrative_save",),
+                status=200,
+            ),
+            Case(
+                "unknown section",
+                setup=as_user("clerk", COUNTY, api=True),
+                exercise=lambda env: env.call(
+                    "PUT", "/api/v1/reports/{report}/narrative", {"sections": {"zz": "x"}}
+                ),
+                no_audit="refused, nothing saved",
+                status=422,
+            ),
+        )
+    ),
+    "POST reports.save_explanations": Route(
+        cases=(
+            Case(
+                "clerk explains",
+                setup=as_user("clerk", COUNTY),
+                exercise=page(REPORT + "/explanations", {"exp_jump.registered": "新开工项目集中"}),
+                writes=("report.explain",),
+                status=302,
+            ),
+        )
+    ),
+    "PUT api_reports.put_explanations": Route(
+        cases=(
+            Case(
+                "clerk explains",
+                setup=as_user("clerk", COUNTY, api=True),
+                exercise=lambda env: env.call(
+                    "PUT",
+                    "/api/v1/reports/{report}/explanations",
+                    {"explanations": {"x.y": "已核实"}},
+                ),
+                writes=("report.explain",),
+                status=200,
+            ),
+        )
+    ),
+    "POST reports.reuse": Route(
+        cases=(
+            Case(
+                "copy last quarter",
+                setup=as_user(
+                    "clerk", COUNTY, then=_with_previous_narrative, periods=("2026Q2", PERIOD)
+                ),
+                exercise=page(REPORT + "/reuse", {}),
+                writes=("report.narrative_save",),
+                status=302,
+            ),
+            Case(
+                "nothing to copy",
+                setup=as_user("clerk", COUNTY),
+                exercise=page(REPORT + "/reuse", {}),
+                no_audit="there is no previous report: nothing changes",
+                status=404,
+            ),
+        )
+    ),
+    "POST reports.correction": Route(
+        cases=(
+            Case(
+                "reopen an accepted report",
+                setup=as_user("clerk", COUNTY, then=_accepted),
+                exercise=page(REPORT + "/correction", {"reason": "竣工日期录入错误"}),
+                writes=("report.correction", "workflow.start"),
+                status=302,
+            ),
+            Case(
+                "not accepted yet",
+                setup=as_user("clerk", COUNTY),
+                exercise=page(REPORT + "/correction", {"reason": "竣工日期录入错误"}),
+                no_audit="refused: a report in progress is corrected by editing",
+                status=409,
+            ),
+        )
+    ),
+    "POST reports.remind": Route(
+        cases=(
+            Case(
+                "the city reminds a county",
+                setup=as_user("reviewer", CITY),
+                exercise=page(REPORT + "/remind", {}),
+                writes=("report.remind_unit", "task.remind"),
+                status=302,
+            ),
+            Case(
+                "a sibling may not",
+                setup=as_user("reviewer", "410103"),
+                exercise=page(REPORT + "/remind", {}),
+                writes=("permission.denied",),
+                status=403,
+            ),
+        )
+    ),
+}
