@@ -49,8 +49,8 @@ def test_same_seed_same_sample_whatever_the_candidate_order(open_campaign, provi
     sampling.draw_site_sample(province_staff["assessor"], campaign.id, "42", candidates=source)
     first = sites_by_unit(campaign)
 
-    def reversed_source(org, year):
-        return list(reversed(source(org, year)))
+    def reversed_source(org, as_of):
+        return list(reversed(source(org, as_of)))
 
     sampling.draw_site_sample(
         province_staff["assessor"], campaign.id, "42", candidates=reversed_source

@@ -39,10 +39,14 @@ AWARDS_FUJIAN2 = ("优秀组织奖", "保障性安居工程质量管理奖", "�
 PERSONAL_AWARD = "先进个人奖"
 
 
-def close_self_assessment(actor: User, campaign_id: int) -> list[str]:
-    """End the self-assessment phase; scoring starts.  Returns the units that had not reported."""
+def close_self_assessment(actor: User | None, campaign_id: int) -> list[str]:
+    """End the self-assessment phase; scoring starts.  Returns the units that had not reported.
+
+    ``actor=None`` is the system (the process ends the phase when every unit has reported).
+    """
     campaign = get_campaign(campaign_id)
-    require(actor, "assessment.manage", campaign.org)
+    if actor is not None:
+        require(actor, "assessment.manage", campaign.org)
     if campaign.state != CampaignState.SELF_ASSESSMENT.value:
         raise Conflict("考核活动不在自评阶段。")
     missing = [u.org.code for u in campaign.units if u.state != UnitState.SELF_SUBMITTED.value]
@@ -50,6 +54,7 @@ def close_self_assessment(actor: User, campaign_id: int) -> list[str]:
     audit.record(
         "assessment.self_close",
         actor=actor,
+        actor_name=None if actor else "system",
         org=campaign.org,
         object_type="assessment_campaign",
         object_id=campaign.id,
@@ -251,6 +256,31 @@ def compute_ranking(actor: User | None, campaign_id: int) -> list[dict[str, Any]
     return rows
 
 
+def reopen_scoring(actor: User, campaign_id: int, reason: str) -> AssessmentCampaign:
+    """The province's leader returns the ranked results for correction: scoring reopens (the
+    assessors change their scores or the leader overrides items, then the ranking is redone)."""
+    campaign = get_campaign(campaign_id)
+    require(actor, "assessment.approve", campaign.org)
+    if campaign.state != CampaignState.RANKED.value:
+        raise Conflict("考核结果不在待审批状态。")
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("退回须填写理由。")
+    campaign.state = CampaignState.SCORING.value
+    campaign.ranked_at = None
+    audit.record(
+        "assessment.results_return",
+        actor=actor,
+        org=campaign.org,
+        object_type="assessment_campaign",
+        object_id=campaign.id,
+        before={"state": CampaignState.RANKED.value},
+        after={"state": campaign.state},
+        message=reason[:2000],
+    )
+    return campaign
+
+
 def ranking(campaign: AssessmentCampaign) -> list[dict[str, Any]]:
     rows = [
         {
@@ -354,5 +384,6 @@ __all__ = [
     "self_scores",
     "override_item_score",
     "ranking",
+    "reopen_scoring",
     "score_unit",
 ]
