@@ -112,8 +112,9 @@ def test_whole_campaign_through_the_engine(client, sheets, workflows, api_token,
     assert ok.get_json()["state"] == "self_submitted"
 
     # the province ends the phase: the 26 units still open are closed by message
-    assessor, assessor2 = api_token("assessor", "410000"), api_token(
-        "assessor", "410000", "assessor2_410000"
+    assessor, assessor2 = (
+        api_token("assessor", "410000"),
+        api_token("assessor", "410000", "assessor2_410000"),
     )
     [close] = todo(client, assessor, "close_self")
     complete(client, assessor, close["id"], "close", "按期结束自评")

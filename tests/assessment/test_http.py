@@ -57,9 +57,7 @@ def test_sheets_api_shape_and_compute_without_saving(client, sheets, api_token):
     assert bad.status_code == 422 and "扣分项" in bad.get_json()["message"]
 
 
-def test_whole_fujian3_campaign_without_its_process(
-    client, open_campaign, api_token, ledger_stub
-):
+def test_whole_fujian3_campaign_without_its_process(client, open_campaign, api_token, ledger_stub):
     """A campaign opened by the operation alone (scripts, tests) has no process instance: the
     API's buttons call the operations directly.  (Opened through the API or the pages, a
     campaign runs its BPMN process: tests/assessment/test_flow.py.)"""
