@@ -86,3 +86,14 @@ def workflows() -> None:
     for name in ("year_end_self_assessment", "year_end_assessment"):
         deploy_bpmn(None, name, (ROOT / "workflows" / f"{name}.bpmn").read_bytes())
     db.session.commit()
+
+
+@pytest.fixture
+def ledger_stub() -> Any:
+    """Candidates from :func:`fake_candidates` instead of the ledger, restored afterwards."""
+    from webapp.assessment import sampling
+
+    registered = sampling.candidate_source()
+    sampling.set_candidate_source(fake_candidates())
+    yield
+    sampling.set_candidate_source(registered)

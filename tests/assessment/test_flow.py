@@ -6,23 +6,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import select
 
-from tests.assessment.conftest import fake_candidates
-from webapp.assessment import sampling
 from webapp.assessment.models import AssessmentCampaign, UnitAssessment
 from webapp.core import clock
 from webapp.core.models import AuditRecord, User
 from webapp.engine.models import HumanTask, Notification, ProcessInstance
 from webapp.extensions import db
-
-
-@pytest.fixture
-def ledger_stub():
-    sampling.set_candidate_source(fake_candidates())
-    yield
-    sampling.set_candidate_source(None)
 
 
 def todo(client, headers, element=None):

@@ -5,18 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-import pytest
-
-from tests.assessment.conftest import fake_candidates
 from tests.conftest import csrf_token
-from webapp.assessment import sampling
-
-
-@pytest.fixture
-def ledger_stub():
-    sampling.set_candidate_source(fake_candidates())
-    yield
-    sampling.set_candidate_source(None)
 
 
 def test_sheets_api_shape_and_compute_without_saving(client, sheets, api_token):

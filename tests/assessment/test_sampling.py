@@ -81,18 +81,20 @@ def test_too_few_candidates_is_reported_then_accepted_explicitly(open_campaign, 
 
 def test_sampling_needs_a_source_and_the_province(open_campaign, province_staff, make_user):
     campaign = open_campaign("fujian3", 2025, sample_city=4, sample_city_county=1)
+    registered = sampling.candidate_source()
+    assert registered is not None  # the ledger registers its source at start-up
     sampling.set_candidate_source(None)
-    with pytest.raises(DomainError, match="台账功能尚未提供"):
-        sampling.draw_site_sample(province_staff["assessor"], campaign.id)
-    with pytest.raises(PermissionDenied):
-        sampling.draw_site_sample(
-            make_user("clerk", "410100"), campaign.id, candidates=fake_candidates()
-        )
-    sampling.set_candidate_source(fake_candidates())
     try:
+        with pytest.raises(DomainError, match="台账功能尚未提供"):
+            sampling.draw_site_sample(province_staff["assessor"], campaign.id)
+        with pytest.raises(PermissionDenied):
+            sampling.draw_site_sample(
+                make_user("clerk", "410100"), campaign.id, candidates=fake_candidates()
+            )
+        sampling.set_candidate_source(fake_candidates())
         sample = sampling.draw_site_sample(province_staff["assessor"], campaign.id)
     finally:
-        sampling.set_candidate_source(None)
+        sampling.set_candidate_source(registered)
     assert len(sample.seed) == 16  # generated and recorded
     sites = sites_by_unit(campaign)["410100"]
     assert len(sites) == 4 and sum(1 for _, c in sites if c) == 1  # 附件3: configured counts
