@@ -7,11 +7,12 @@ import re
 from datetime import date
 from typing import Any
 
-from flask import flash, redirect, render_template, request, send_file, url_for
+from flask import Response, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from webapp.assessment import flow, judging, operations, sampling
+from webapp.assessment import documents, flow, judging, operations, sampling
+from webapp.assessment import sheet_docx as sheet_docx_module
 from webapp.assessment.access import scores_visible
 from webapp.assessment.models import CampaignState, ItemScore, Phase, SampledSite, UnitState
 from webapp.assessment.sheet import Sheet
@@ -102,6 +103,25 @@ def unit(unit_id: int) -> Any:
         and u.state == UnitState.SELF_REVIEW.value,
         can_score=can(current_user, "assessment.score", u.org),
         max_mb=operations.max_evidence_bytes() // (1024 * 1024),
+    )
+
+
+@bp.route("/units/<int:unit_id>/sheet.docx")
+def sheet_docx(unit_id: int) -> Any:
+    """The unit's filled score sheet as Word: ``?phase=self`` (自评) or ``final`` (考核组评分,
+    which a unit sees only after the results are approved)."""
+    u = operations.get_unit(unit_id)
+    require(current_user, "assessment.view", u.org)
+    phase = "final" if request.args.get("phase") == "final" else "self"
+    if phase == "final" and not scores_visible(current_user, u.campaign.state, u.org):
+        raise PermissionDenied("考核结果审批后方可查看考核组评分表。")
+    data = sheet_docx_module.render_unit_sheet(u, phase)
+    label = "自评表" if phase == "self" else "考核评分表"
+    name = f"{u.campaign.year}年度{u.org.name}{label}.docx"
+    return Response(
+        data,
+        mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        headers={"Content-Disposition": documents.attachment(name)},
     )
 
 
