@@ -21,6 +21,7 @@ from webapp.assessment.models import (
     UnitState,
 )
 from webapp.assessment.operations import get_campaign, get_unit, write_scores
+from webapp.assessment.proposals import departures, with_proposals
 from webapp.assessment.scoring import ZERO, SheetScore, mean, rank, top_and_bottom
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, InvalidInput
@@ -74,8 +75,11 @@ def score_unit(
 ) -> dict[str, Any]:
     """An assessor scores a unit: ``item_scores`` is ``{item id: {"unmet": [...]}|{"met": [...]}}``.
 
-    Items not judged count as fully met.  Several assessors may score the same unit; each keeps
-    their own rows (the final item score is their average, see :func:`final_items`).
+    Items not judged count as fully met, except where the system proposes from evidence it
+    holds (:mod:`webapp.assessment.proposals`): they follow the proposal, and a judgment that
+    departs from it needs a note (the reason, audited as ``assessment.evidence_override``).
+    Several assessors may score the same unit; each keeps their own rows (the final item score
+    is their average, see :func:`final_items`).
     """
     unit = get_unit(unit_id)
     require(actor, "assessment.score", unit.org)
@@ -83,7 +87,10 @@ def score_unit(
         raise Conflict("考核活动不在评分阶段。")
     previous = [s for s in unit.scores if s.phase == Phase.ASSESSOR and s.scorer_id == actor.id]
     before = str(sum((s.score for s in previous), ZERO)) if previous else None
+    item_scores = with_proposals(unit, item_scores)
     totals = write_scores(unit, Phase.ASSESSOR, actor, item_scores, notes, evidence)
+    # evidence the system holds (e.g. the reporting-work record): departing from it needs a reason
+    departed = departures(unit, item_scores, notes)
     unit.state = UnitState.SCORED.value
     audit.record(
         "assessment.score",
@@ -94,6 +101,17 @@ def score_unit(
         before={"total": before},
         after={"total": totals["total"], "judgments": dict(item_scores)},
     )
+    for d in departed:
+        audit.record(
+            "assessment.evidence_override",
+            actor=actor,
+            org=unit.org,
+            object_type="assessment_unit",
+            object_id=unit.id,
+            before={"item": d["item"], "target": d["target"], "met": d["proposed"]},
+            after={"item": d["item"], "target": d["target"], "met": d["judged"]},
+            message=f"{d['reason']}（系统依据：{d['evidence']}）",
+        )
     return totals
 
 

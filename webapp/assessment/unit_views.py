@@ -11,7 +11,7 @@ from flask import Response, flash, redirect, render_template, request, send_file
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from webapp.assessment import documents, flow, judging, operations, sampling
+from webapp.assessment import documents, flow, judging, operations, proposals, sampling
 from webapp.assessment import sheet_docx as sheet_docx_module
 from webapp.assessment.access import scores_visible
 from webapp.assessment.models import CampaignState, ItemScore, Phase, SampledSite, UnitState
@@ -200,6 +200,7 @@ def score(unit_id: int) -> Any:
         editable=u.campaign.state == CampaignState.SCORING.value,
         can_override=can(current_user, "assessment.approve", u.campaign.org),
         today=clock.today_local().isoformat(),
+        proposals=proposals.proposals(u, sheet),
     )
 
 
