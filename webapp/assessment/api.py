@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import wraps
 from typing import Any
 
 from flask import request
@@ -210,12 +211,27 @@ def approve(body: dict[str, Any], campaign_id: int) -> Any:
     return judging.approve_results(current_user, campaign_id, **body)
 
 
+def _province_right(action: str) -> Any:
+    """Check the caller's right at the province before the body is parsed (an auditor gets a
+    403, not a 422)."""
+
+    def decorator(fn: Any) -> Any:
+        @wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            require(current_user, action, province())
+            return fn(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
 @bp.route("/campaigns/<int:campaign_id>/return", methods=["POST"])
+@_province_right("assessment.approve")
 @bp.arguments(ReasonSchema)
 @bp.response(200, CampaignSchema)
 def return_results(body: dict[str, Any], campaign_id: int) -> Any:
     """The province's leader returns the ranked results for correction (scoring reopens)."""
-    require(current_user, "assessment.approve", province())
     flow.act_on_campaign(current_user, campaign_id, "return", body["reason"])
     return operations.get_campaign(campaign_id)
 

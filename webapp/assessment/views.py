@@ -248,6 +248,7 @@ def ranking(campaign_id: int) -> Any:
     return render_template(
         "assessment/ranking.html",
         c=c,
+        driven=flow.province_instance(c) is not None,
         rows=judging.ranking(c),
         units={u.org.code: u for u in c.units},
         can_approve=can(current_user, "assessment.approve", c.org),
