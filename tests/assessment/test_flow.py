@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from tests.conftest import csrf_token, login
+from webapp.assessment import flow
 from webapp.assessment.models import AssessmentCampaign, UnitAssessment
 from webapp.core import clock
 from webapp.core.models import AuditRecord, User
@@ -234,3 +236,57 @@ def test_whole_campaign_through_the_engine(client, sheets, workflows, api_token,
         select(HumanTask).where(HumanTask.state.in_(("ready", "claimed")))
     ).scalars()
     assert list(left) == []
+
+
+def test_pages_start_the_process_and_link_every_step_to_its_task(
+    app, sheets, workflows, logged_in, make_user
+):
+    admin = logged_in("admin", "410000")
+    token = csrf_token(admin, "/assessment/")
+    opened = admin.post(
+        "/assessment/campaigns", data={"csrf_token": token, "kind": "fujian2", "year": "2026"}
+    )
+    assert opened.status_code == 302
+    html = admin.get(opened.location).get_data(as_text=True)
+    assert 'id="process-link"' in html and "结束自评" in html
+    assert html.count('class="unit-task"') == 28 and "待办：填报自评" in html
+    cid = db.session.execute(select(AssessmentCampaign.id)).scalar_one()
+    instance = db.session.execute(
+        select(ProcessInstance).where(ProcessInstance.business_key == f"assessment:{cid}")
+    ).scalar_one()
+    diagram = admin.get(f"/tasks/instances/{instance.id}").get_data(as_text=True)
+    assert "保障性安居工程年度考核" in diagram
+    assert admin.get(f"/tasks/instances/{instance.id}/diagram.bpmn").status_code == 200
+
+    # the unit's page buttons complete its inbox task
+    unit = (
+        db.session.execute(
+            select(UnitAssessment).join(UnitAssessment.org).where(UnitAssessment.campaign_id == cid)
+        )
+        .scalars()
+        .first()
+    )
+    clerk_client = app.test_client()
+    make_user("clerk", unit.org.code, "clerk9")
+    login(clerk_client, "clerk9")
+    page = clerk_client.get(f"/assessment/units/{unit.id}").get_data(as_text=True)
+    assert 'id="unit-step-link"' in page and "填报自评" in page
+    token = csrf_token(clerk_client, f"/assessment/units/{unit.id}")
+    refused = clerk_client.post(
+        f"/assessment/units/{unit.id}/self/submit",
+        data={"csrf_token": token},
+        follow_redirects=True,
+    )
+    assert "尚未填写自评评分表" in refused.get_data(as_text=True)
+    clerk_client.post(f"/assessment/units/{unit.id}", data={"csrf_token": token, "summary": "总结"})
+    done = clerk_client.post(
+        f"/assessment/units/{unit.id}/self/submit",
+        data={"csrf_token": token},
+        follow_redirects=True,
+    )
+    assert "已提交本单位领导审核" in done.get_data(as_text=True)
+    db.session.rollback()
+    [task] = flow.open_tasks(flow.unit_instance(db.session.get(UnitAssessment, unit.id)))
+    assert task.element_id == "approve"
+    task_page = clerk_client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "领导审核自评" in task_page
