@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pytest
@@ -57,7 +58,7 @@ def unit_of(campaign: Any, code: str) -> Any:
 def fake_candidates(own: int = 8, county: int = 4, direct: int = 5) -> Callable[..., Any]:
     """A ledger stand-in: each city has ``own`` projects and ``county`` in its first county."""
 
-    def source(org: Org, year: int) -> list[CandidateProject]:
+    def source(org: Org, as_of: date) -> list[CandidateProject]:
         if org.tier == "city":
             out = [
                 CandidateProject(f"{org.code}-{n:03d}", f"{org.name}保障房{n}号", org.code)
@@ -74,3 +75,25 @@ def fake_candidates(own: int = 8, county: int = 4, direct: int = 5) -> Callable[
         ]
 
     return source
+
+
+@pytest.fixture
+def workflows() -> None:
+    """Deploy the year-end processes (the pages and the API start them when opening)."""
+    from tests.conftest import ROOT
+    from webapp.engine import deploy_bpmn
+
+    for name in ("year_end_self_assessment", "year_end_assessment"):
+        deploy_bpmn(None, name, (ROOT / "workflows" / f"{name}.bpmn").read_bytes())
+    db.session.commit()
+
+
+@pytest.fixture
+def ledger_stub() -> Any:
+    """Candidates from :func:`fake_candidates` instead of the ledger, restored afterwards."""
+    from webapp.assessment import sampling
+
+    registered = sampling.candidate_source()
+    sampling.set_candidate_source(fake_candidates())
+    yield
+    sampling.set_candidate_source(registered)

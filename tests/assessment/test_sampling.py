@@ -49,8 +49,8 @@ def test_same_seed_same_sample_whatever_the_candidate_order(open_campaign, provi
     sampling.draw_site_sample(province_staff["assessor"], campaign.id, "42", candidates=source)
     first = sites_by_unit(campaign)
 
-    def reversed_source(org, year):
-        return list(reversed(source(org, year)))
+    def reversed_source(org, as_of):
+        return list(reversed(source(org, as_of)))
 
     sampling.draw_site_sample(
         province_staff["assessor"], campaign.id, "42", candidates=reversed_source
@@ -83,15 +83,20 @@ def test_sampling_needs_a_source_and_the_province(
     open_campaign, province_staff, make_user, monkeypatch
 ):
     campaign = open_campaign("fujian3", 2025, sample_city=4, sample_city_county=1)
-    monkeypatch.setattr(sampling, "_source", None)
-    with pytest.raises(DomainError, match="台账功能尚未提供"):
-        sampling.draw_site_sample(province_staff["assessor"], campaign.id)
-    with pytest.raises(PermissionDenied):
-        sampling.draw_site_sample(
-            make_user("clerk", "410100"), campaign.id, candidates=fake_candidates()
-        )
-    sampling.set_candidate_source(fake_candidates())
-    sample = sampling.draw_site_sample(province_staff["assessor"], campaign.id)
+    registered = sampling.candidate_source()
+    assert registered is not None  # the ledger registers its source at start-up
+    sampling.set_candidate_source(None)
+    try:
+        with pytest.raises(DomainError, match="台账功能尚未提供"):
+            sampling.draw_site_sample(province_staff["assessor"], campaign.id)
+        with pytest.raises(PermissionDenied):
+            sampling.draw_site_sample(
+                make_user("clerk", "410100"), campaign.id, candidates=fake_candidates()
+            )
+        sampling.set_candidate_source(fake_candidates())
+        sample = sampling.draw_site_sample(province_staff["assessor"], campaign.id)
+    finally:
+        sampling.set_candidate_source(registered)
     assert len(sample.seed) == 16  # generated and recorded
     sites = sites_by_unit(campaign)["410100"]
     assert len(sites) == 4 and sum(1 for _, c in sites if c) == 1  # 附件3: configured counts

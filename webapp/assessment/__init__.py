@@ -1,5 +1,6 @@
 """Year-end assessments (考核): 附件2 质量管理年 and 附件3 质量监督工作 score sheets, campaigns,
-self-assessment, site sampling, scoring, ranking and the results notice."""
+self-assessment, site sampling, scoring, ranking and the results notice, driven by the BPMN
+processes workflows/year_end_assessment.bpmn and year_end_self_assessment.bpmn."""
 
 from __future__ import annotations
 
@@ -7,7 +8,16 @@ from typing import Any
 
 from flask import Flask
 
-from webapp.assessment import access, models  # noqa: F401  (permissions and tables)
+# permissions, tables, the process forms and service operations (registered at import)
+from webapp.assessment import access, flow_forms, flow_steps, models  # noqa: F401
+
+#: Labels of the audit actions the process steps write (webapp.audit.vocabulary).
+ACTION_LABELS = {
+    "assessment.results_return": "考核结果退回修改",
+    "assessment.self_overdue": "考核自评逾期",
+    "assessment.notice_publish": "发布考核结果通报",
+    "assessment.evidence_override": "改变系统建议的考核评分",
+}
 
 
 def init_app(app: Flask, api: Any) -> None:
@@ -18,6 +28,7 @@ def init_app(app: Flask, api: Any) -> None:
     from webapp.assessment.api import bp as api_bp
     from webapp.assessment.cli import assessment_cli
     from webapp.assessment.views import bp
+    from webapp.audit.vocabulary import register_actions
     from webapp.main.views import SECTION_ACTIONS, SECTION_ENDPOINTS
 
     app.config.setdefault("ASSESSMENT_MAX_FILE_MB", 10)
@@ -25,5 +36,7 @@ def init_app(app: Flask, api: Any) -> None:
     api.register_blueprint(api_bp)
     app.cli.add_command(assessment_cli)
     vocabulary.register()
+    app.add_template_global(flow_forms.task_view, "assessment_task_view")
+    register_actions(ACTION_LABELS)
     SECTION_ENDPOINTS["assessment"] = "assessment.campaigns"
     SECTION_ACTIONS["assessment"] = "assessment.view"  # auditors: every page would be 403

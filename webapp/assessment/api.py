@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import wraps
 from typing import Any
 
 from flask import request
@@ -10,8 +11,8 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from webapp.api import require_login
-from webapp.assessment import judging, operations, sampling
-from webapp.assessment.access import is_province_user, scores_visible
+from webapp.assessment import flow, judging, operations
+from webapp.assessment.access import is_province_user, province, scores_visible
 from webapp.assessment.models import AssessmentCampaign, ScoreSheet
 from webapp.assessment.schemas import (
     ApproveSchema,
@@ -113,9 +114,10 @@ def list_campaigns() -> Any:
 @bp.arguments(OpenCampaignSchema)
 @bp.response(201, CampaignSchema)
 def open_campaign(body: dict[str, Any]) -> Any:
-    """Open a campaign for every city and directly administered county."""
+    """Open a campaign for every city and directly administered county and start its process
+    (year_end_assessment, which starts each unit's self-assessment)."""
     kind, year = body.pop("kind"), body.pop("year")
-    return operations.open_campaign(current_user, kind, year, **body)
+    return flow.start_campaign(current_user, kind, year, **body)
 
 
 @bp.route("/campaigns/<int:campaign_id>")
@@ -126,7 +128,17 @@ def get_campaign(campaign_id: int) -> Any:
     require(current_user, "assessment.view")
     units = [u for u in campaign.units if can(current_user, "assessment.view", u.org)]
     visible = is_province_user(current_user) or campaign.state == "approved"
-    return campaign_detail(campaign, units, visible)
+    data = campaign_detail(campaign, units, visible)
+    instance = flow.province_instance(campaign)
+    data["instance_id"] = instance.id if instance is not None else None
+    tasks = flow.tasks_by_unit(campaign) if instance is not None else {}
+    for row, unit in zip(data["units"], units, strict=True):
+        own = flow.unit_instance(unit)
+        row["instance_id"] = own.id if own is not None else None
+        row["task_id"] = tasks[unit.id].id if unit.id in tasks else None
+    steps = flow.campaign_tasks(campaign) if is_province_user(current_user) else []
+    data["tasks"] = [{"id": t.id, "element_id": t.element_id, "name": t.name} for t in steps]
+    return data
 
 
 @bp.route("/campaigns/<int:campaign_id>/ranking")
@@ -143,8 +155,12 @@ def get_ranking(campaign_id: int) -> Any:
 @bp.route("/campaigns/<int:campaign_id>/close-self-assessment", methods=["POST"])
 @bp.response(200, CampaignSchema)
 def close_self(campaign_id: int) -> Any:
-    """End the self-assessment phase; scoring starts."""
-    judging.close_self_assessment(current_user, campaign_id)
+    """End the self-assessment phase; scoring starts (completes the process's 结束自评 task)."""
+    require(current_user, "assessment.view")
+    if flow.driven(campaign_id):
+        flow.act_on_campaign(current_user, campaign_id, "close")
+    else:
+        judging.close_self_assessment(current_user, campaign_id)
     return operations.get_campaign(campaign_id)
 
 
@@ -152,19 +168,37 @@ def close_self(campaign_id: int) -> Any:
 @bp.arguments(SampleRequestSchema)
 @bp.response(201, SampleSchema)
 def draw_sample(body: dict[str, Any], campaign_id: int) -> Any:
-    """Draw the sites to visit (seed recorded; too few candidates refused unless accepted)."""
-    sample = sampling.draw_site_sample(
-        current_user, campaign_id, body["seed"], accept_shortfall=body["accept_shortfall"]
+    """Draw the sites to visit (seed recorded; too few candidates refused unless accepted).
+
+    When the campaign's process waits at 抽取现场, the draw completes that task."""
+    require(current_user, "assessment.view")
+    sample = flow.draw_sample(
+        current_user,
+        campaign_id,
+        body["seed"],
+        accept_shortfall=body["accept_shortfall"],
+        as_of=body["as_of"],
     )
     campaign = operations.get_campaign(campaign_id)
     sites = {u.org.code: [s.project_ref for s in u.sites] for u in campaign.units}
-    return {"id": sample.id, "seed": sample.seed, "shortfalls": sample.shortfalls, "sites": sites}
+    return {
+        "id": sample.id,
+        "seed": sample.seed,
+        "as_of": sample.as_of,
+        "shortfalls": sample.shortfalls,
+        "sites": sites,
+    }
 
 
 @bp.route("/campaigns/<int:campaign_id>/rank", methods=["POST"])
 @bp.response(200, RankingRowSchema(many=True))
 def rank(campaign_id: int) -> Any:
-    """Total and rank every unit (ties share a rank)."""
+    """Total and rank every unit (ties share a rank).  In a campaign run by its process the
+    ranking is a process step: this completes 按审批意见修改评分 when the process waits there."""
+    require(current_user, "assessment.view")
+    if flow.driven(campaign_id):
+        flow.act_on_campaign(current_user, campaign_id, "rescore")
+        return judging.ranking(operations.get_campaign(campaign_id))
     return judging.compute_ranking(current_user, campaign_id)
 
 
@@ -173,7 +207,37 @@ def rank(campaign_id: int) -> Any:
 @bp.response(200, CampaignSchema)
 def approve(body: dict[str, Any], campaign_id: int) -> Any:
     """The province's leader approves the results (附件2: with the chosen awards)."""
+    require(current_user, "assessment.view")
+    if flow.driven(campaign_id):
+        opinion = body.pop("opinion")
+        flow.act_on_campaign(current_user, campaign_id, "approve", opinion, body)
+        return operations.get_campaign(campaign_id)
     return judging.approve_results(current_user, campaign_id, **body)
+
+
+def _province_right(action: str) -> Any:
+    """Check the caller's right at the province before the body is parsed (an auditor gets a
+    403, not a 422)."""
+
+    def decorator(fn: Any) -> Any:
+        @wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            require(current_user, action, province())
+            return fn(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+@bp.route("/campaigns/<int:campaign_id>/return", methods=["POST"])
+@_province_right("assessment.approve")
+@bp.arguments(ReasonSchema)
+@bp.response(200, CampaignSchema)
+def return_results(body: dict[str, Any], campaign_id: int) -> Any:
+    """The province's leader returns the ranked results for correction (scoring reopens)."""
+    flow.act_on_campaign(current_user, campaign_id, "return", body["reason"])
+    return operations.get_campaign(campaign_id)
 
 
 # Units ------------------------------------------------------------------------------------------
@@ -223,7 +287,11 @@ def save_self(body: dict[str, Any], unit_id: int) -> Any:
 @bp.route("/units/<int:unit_id>/self-assessment/submit", methods=["POST"])
 @bp.response(200, UnitSummarySchema)
 def submit_self(unit_id: int) -> Any:
-    """The clerk hands the self-assessment to the unit's leader."""
+    """The clerk hands the self-assessment to the unit's leader (completes 填报自评)."""
+    require(current_user, "assessment.view")
+    if flow.unit_driven(unit_id):
+        flow.act_on_unit(current_user, unit_id, "submit")
+        return _summary(operations.get_unit(unit_id))
     return _summary(operations.submit_self_assessment(current_user, unit_id))
 
 
@@ -232,6 +300,10 @@ def submit_self(unit_id: int) -> Any:
 @bp.response(200, UnitSummarySchema)
 def approve_self(body: dict[str, Any], unit_id: int) -> Any:
     """The unit's leader approves and reports the self-assessment to the province."""
+    require(current_user, "assessment.view")
+    if flow.unit_driven(unit_id):
+        flow.act_on_unit(current_user, unit_id, "approve", body["opinion"])
+        return _summary(operations.get_unit(unit_id))
     return _summary(operations.approve_self_assessment(current_user, unit_id, body["opinion"]))
 
 
@@ -240,6 +312,10 @@ def approve_self(body: dict[str, Any], unit_id: int) -> Any:
 @bp.response(200, UnitSummarySchema)
 def return_self(body: dict[str, Any], unit_id: int) -> Any:
     """The unit's leader returns the self-assessment to the clerk."""
+    require(current_user, "assessment.view")
+    if flow.unit_driven(unit_id):
+        flow.act_on_unit(current_user, unit_id, "return", body["reason"])
+        return _summary(operations.get_unit(unit_id))
     return _summary(operations.return_self_assessment(current_user, unit_id, body["reason"]))
 
 

@@ -21,6 +21,7 @@ from webapp.assessment.models import (
     UnitState,
 )
 from webapp.assessment.operations import get_campaign, get_unit, write_scores
+from webapp.assessment.proposals import departures, with_proposals
 from webapp.assessment.scoring import ZERO, SheetScore, mean, rank, top_and_bottom
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, InvalidInput
@@ -39,10 +40,14 @@ AWARDS_FUJIAN2 = ("优秀组织奖", "保障性安居工程质量管理奖", "�
 PERSONAL_AWARD = "先进个人奖"
 
 
-def close_self_assessment(actor: User, campaign_id: int) -> list[str]:
-    """End the self-assessment phase; scoring starts.  Returns the units that had not reported."""
+def close_self_assessment(actor: User | None, campaign_id: int) -> list[str]:
+    """End the self-assessment phase; scoring starts.  Returns the units that had not reported.
+
+    ``actor=None`` is the system (the process ends the phase when every unit has reported).
+    """
     campaign = get_campaign(campaign_id)
-    require(actor, "assessment.manage", campaign.org)
+    if actor is not None:
+        require(actor, "assessment.manage", campaign.org)
     if campaign.state != CampaignState.SELF_ASSESSMENT.value:
         raise Conflict("考核活动不在自评阶段。")
     missing = [u.org.code for u in campaign.units if u.state != UnitState.SELF_SUBMITTED.value]
@@ -50,6 +55,7 @@ def close_self_assessment(actor: User, campaign_id: int) -> list[str]:
     audit.record(
         "assessment.self_close",
         actor=actor,
+        actor_name=None if actor else "system",
         org=campaign.org,
         object_type="assessment_campaign",
         object_id=campaign.id,
@@ -69,8 +75,11 @@ def score_unit(
 ) -> dict[str, Any]:
     """An assessor scores a unit: ``item_scores`` is ``{item id: {"unmet": [...]}|{"met": [...]}}``.
 
-    Items not judged count as fully met.  Several assessors may score the same unit; each keeps
-    their own rows (the final item score is their average, see :func:`final_items`).
+    Items not judged count as fully met, except where the system proposes from evidence it
+    holds (:mod:`webapp.assessment.proposals`): they follow the proposal, and a judgment that
+    departs from it needs a note (the reason, audited as ``assessment.evidence_override``).
+    Several assessors may score the same unit; each keeps their own rows (the final item score
+    is their average, see :func:`final_items`).
     """
     unit = get_unit(unit_id)
     require(actor, "assessment.score", unit.org)
@@ -78,7 +87,10 @@ def score_unit(
         raise Conflict("考核活动不在评分阶段。")
     previous = [s for s in unit.scores if s.phase == Phase.ASSESSOR and s.scorer_id == actor.id]
     before = str(sum((s.score for s in previous), ZERO)) if previous else None
+    item_scores = with_proposals(unit, item_scores)
     totals = write_scores(unit, Phase.ASSESSOR, actor, item_scores, notes, evidence)
+    # evidence the system holds (e.g. the reporting-work record): departing from it needs a reason
+    departed = departures(unit, item_scores, notes)
     unit.state = UnitState.SCORED.value
     audit.record(
         "assessment.score",
@@ -89,6 +101,17 @@ def score_unit(
         before={"total": before},
         after={"total": totals["total"], "judgments": dict(item_scores)},
     )
+    for d in departed:
+        audit.record(
+            "assessment.evidence_override",
+            actor=actor,
+            org=unit.org,
+            object_type="assessment_unit",
+            object_id=unit.id,
+            before={"item": d["item"], "target": d["target"], "met": d["proposed"]},
+            after={"item": d["item"], "target": d["target"], "met": d["judged"]},
+            message=f"{d['reason']}（系统依据：{d['evidence']}）",
+        )
     return totals
 
 
@@ -251,6 +274,31 @@ def compute_ranking(actor: User | None, campaign_id: int) -> list[dict[str, Any]
     return rows
 
 
+def reopen_scoring(actor: User, campaign_id: int, reason: str) -> AssessmentCampaign:
+    """The province's leader returns the ranked results for correction: scoring reopens (the
+    assessors change their scores or the leader overrides items, then the ranking is redone)."""
+    campaign = get_campaign(campaign_id)
+    require(actor, "assessment.approve", campaign.org)
+    if campaign.state != CampaignState.RANKED.value:
+        raise Conflict("考核结果不在待审批状态。")
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("退回须填写理由。")
+    campaign.state = CampaignState.SCORING.value
+    campaign.ranked_at = None
+    audit.record(
+        "assessment.results_return",
+        actor=actor,
+        org=campaign.org,
+        object_type="assessment_campaign",
+        object_id=campaign.id,
+        before={"state": CampaignState.RANKED.value},
+        after={"state": campaign.state},
+        message=reason[:2000],
+    )
+    return campaign
+
+
 def ranking(campaign: AssessmentCampaign) -> list[dict[str, Any]]:
     rows = [
         {
@@ -354,5 +402,6 @@ __all__ = [
     "self_scores",
     "override_item_score",
     "ranking",
+    "reopen_scoring",
     "score_unit",
 ]

@@ -295,6 +295,8 @@ class SiteSample(db.Model):
         ForeignKey("assessment_campaign.id", ondelete="CASCADE"), unique=True
     )
     seed: Mapped[str] = mapped_column(String(64))
+    #: The sampling date: candidates are the projects in construction on that day
+    as_of: Mapped[date | None] = mapped_column(Date)
     #: {org_code: [{"ref", "name", "org_code"}, ...]} as offered to the draw
     candidates: Mapped[dict[str, Any]] = mapped_column(JSON)
     #: Units with too few candidates, accepted explicitly: [{"org_code", "need", "have", "part"}]

@@ -242,6 +242,17 @@ def save_self_assessment(
     return unit
 
 
+def check_submittable(unit: UnitAssessment) -> None:
+    """Refuse (InvalidInput with every problem) a self-assessment that is not complete."""
+    problems = []
+    if unit.self_total is None:
+        problems.append("尚未填写自评评分表")
+    if not unit.self_summary:
+        problems.append("尚未填写全年活动情况书面总结")
+    if problems:
+        raise InvalidInput("不能提交：" + "；".join(problems) + "。", details=problems)
+
+
 def submit_self_assessment(actor: User, unit_id: int) -> UnitAssessment:
     """The clerk hands the self-assessment to the unit's leader for approval."""
     unit = get_unit(unit_id)
@@ -250,13 +261,7 @@ def submit_self_assessment(actor: User, unit_id: int) -> UnitAssessment:
         raise Conflict("自评阶段已结束。")
     if unit.state != UnitState.DRAFT.value:
         raise Conflict("自评已提交。")
-    problems = []
-    if unit.self_total is None:
-        problems.append("尚未填写自评评分表")
-    if not unit.self_summary:
-        problems.append("尚未填写全年活动情况书面总结")
-    if problems:
-        raise InvalidInput("不能提交：" + "；".join(problems) + "。", details=problems)
+    check_submittable(unit)
     unit.state = UnitState.SELF_REVIEW.value
     unit.self_submitted_by_id = actor.id
     unit.self_submitted_at = clock.now()

@@ -46,8 +46,9 @@ class CandidateProject:
     org_code: str
 
 
-#: (unit org, year) → the unit's candidate projects (its own and its counties').
-CandidateSource = Callable[[Org, int], Sequence[CandidateProject]]
+#: (unit org, sampling date) → the unit's candidate projects (its own and its counties') that are
+#: in construction on that date.
+CandidateSource = Callable[[Org, date], Sequence[CandidateProject]]
 
 _source: CandidateSource | None = None
 
@@ -107,8 +108,12 @@ def draw_site_sample(
     *,
     candidates: CandidateSource | None = None,
     accept_shortfall: bool = False,
+    as_of: date | None = None,
 ) -> SiteSample:
     """Draw the sites to visit for every unit of the campaign.
+
+    The candidates are the projects in construction on ``as_of`` (the sampling date, default
+    today), which is stored with the sample.
 
     Too few candidates for a unit is refused with the list of shortfalls unless
     ``accept_shortfall`` (the page asks the user to confirm); accepted shortfalls are stored.
@@ -124,11 +129,14 @@ def draw_site_sample(
     seed = (seed or "").strip() or secrets.token_hex(8)
     if len(seed) > 64:
         raise InvalidInput("随机种子过长。")
+    as_of = as_of or clock.today_local()
+    if as_of > clock.today_local():
+        raise InvalidInput("抽样日期不能晚于今天。")
     offered: dict[str, list[dict[str, str]]] = {}
     chosen: dict[int, list[tuple[CandidateProject, bool]]] = {}
     shortfalls: list[dict[str, Any]] = []
     for unit in campaign.units:
-        pool = list(source(unit.org, campaign.year))
+        pool = list(source(unit.org, as_of))
         offered[unit.org.code] = [
             {"ref": c.ref, "name": c.name, "org_code": c.org_code}
             for c in sorted(pool, key=lambda c: c.ref)
@@ -158,6 +166,7 @@ def draw_site_sample(
     sample = SiteSample(
         campaign_id=campaign.id,
         seed=seed,
+        as_of=as_of,
         candidates=offered,
         shortfalls=shortfalls,
         drawn_by_id=actor.id,
@@ -186,7 +195,12 @@ def draw_site_sample(
         object_type="assessment_campaign",
         object_id=campaign.id,
         before=before,
-        after={"seed": seed, "sites": _site_refs(sample), "shortfalls": shortfalls},
+        after={
+            "seed": seed,
+            "as_of": as_of.isoformat(),
+            "sites": _site_refs(sample),
+            "shortfalls": shortfalls,
+        },
     )
     return sample
 

@@ -115,6 +115,13 @@ class UnitSummarySchema(_Strict):
     final_score = fields.Decimal(as_string=True, allow_none=True)
     rank = fields.Integer(allow_none=True)
     result = fields.List(fields.String(), allow_none=True)
+    instance_id = fields.Integer(
+        allow_none=True, metadata={"description": "The unit's self-assessment process instance"}
+    )
+    task_id = fields.Integer(
+        allow_none=True,
+        metadata={"description": "The unit's open task (自评/审核/评分/复核), /api/v1/tasks/<id>"},
+    )
 
 
 class CampaignSchema(_Strict):
@@ -131,6 +138,13 @@ class CampaignSchema(_Strict):
 
 class CampaignDetailSchema(CampaignSchema):
     units = fields.List(fields.Nested(UnitSummarySchema))
+    instance_id = fields.Integer(
+        allow_none=True, metadata={"description": "The campaign's process instance"}
+    )
+    tasks = fields.List(
+        fields.Dict(),
+        metadata={"description": "The province's open steps: [{id, element_id, name}]"},
+    )
 
 
 class CampaignListSchema(_Strict):
@@ -175,11 +189,15 @@ class OverrideSchema(_Strict):
 class SampleRequestSchema(_Strict):
     seed = fields.String(load_default=None, validate=validate.Length(max=64))
     accept_shortfall = fields.Boolean(load_default=False)
+    as_of = fields.Date(
+        load_default=None, metadata={"description": "Sampling date (default today)"}
+    )
 
 
 class SampleSchema(_Strict):
     id = fields.Integer()
     seed = fields.String()
+    as_of = fields.Date(allow_none=True)
     shortfalls = fields.Raw()
     sites = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
 

@@ -88,6 +88,23 @@ class Rule:
         }
 
 
+#: Where the system finds evidence for an item (``evidence_source`` in the sheet file):
+#: ``reporting_record`` = the units' reporting-work record (webapp.audit.reporting), for
+#: 附件3 按时报送工程质量运行态势分析报告.
+EVIDENCE_SOURCES = {"reporting_record": "报送工作记录"}
+
+
+@dataclass(frozen=True)
+class EvidenceSource:
+    #: a key of EVIDENCE_SOURCES
+    kind: str
+    #: the part (additive) or duty (deduction) the evidence decides
+    target: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "target": self.target}
+
+
 @dataclass(frozen=True)
 class Item:
     id: str
@@ -99,6 +116,8 @@ class Item:
     rule: Rule
     #: Why the rule reads the text the way it does, when the text is not plain (shown to users).
     decision: str | None = None
+    #: Evidence the system proposes for one part/duty of the item (the assessor may override).
+    evidence_source: EvidenceSource | None = None
 
 
 @dataclass(frozen=True)
@@ -156,6 +175,9 @@ class Sheet:
                             "wording": i.wording,
                             "decision": i.decision,
                             "rule": i.rule.to_dict(),
+                            "evidence_source": i.evidence_source.to_dict()
+                            if i.evidence_source
+                            else None,
                         }
                         for i in s.items
                     ],
@@ -252,6 +274,21 @@ def _parse_rule(raw: Any, item_points: Decimal, where: str, problems: _Problems)
     return Rule(kind="additive")
 
 
+def _parse_source(raw: Any, rule: Rule, where: str, problems: _Problems) -> EvidenceSource | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or raw.get("kind") not in EVIDENCE_SOURCES:
+        known = "、".join(EVIDENCE_SOURCES)
+        problems.append(f"{where}：evidence_source 的 kind 须为 {known}")
+        return None
+    targets = {d.id for d in rule.duties} | {p.id for p in rule.parts}
+    target = str(raw.get("part") or raw.get("duty") or "")
+    if target not in targets:
+        problems.append(f"{where}：evidence_source 指向的得分点或要求“{target}”不存在")
+        return None
+    return EvidenceSource(str(raw["kind"]), target)
+
+
 def parse_sheet(data: dict[str, Any] | bytes | str) -> Sheet:
     """Validate and parse a sheet; raise :class:`InvalidInput` naming every problem found."""
     if isinstance(data, bytes | str):
@@ -304,6 +341,7 @@ def parse_sheet(data: dict[str, Any] | bytes | str) -> Sheet:
                     )
             item_id = _text(ri, "id", where, problems)
             item_ids.append(item_id)
+            source = _parse_source(ri.get("evidence_source"), rule, where, problems)
             items.append(
                 Item(
                     id=item_id,
@@ -314,6 +352,7 @@ def parse_sheet(data: dict[str, Any] | bytes | str) -> Sheet:
                     decision=(str(ri.get("decision")).strip() or None)
                     if ri.get("decision")
                     else None,
+                    evidence_source=source,
                 )
             )
         if not items:

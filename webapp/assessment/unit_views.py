@@ -7,11 +7,12 @@ import re
 from datetime import date
 from typing import Any
 
-from flask import flash, redirect, render_template, request, send_file, url_for
+from flask import Response, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from webapp.assessment import judging, operations, sampling
+from webapp.assessment import documents, flow, judging, operations, proposals, sampling
+from webapp.assessment import sheet_docx as sheet_docx_module
 from webapp.assessment.access import scores_visible
 from webapp.assessment.models import CampaignState, ItemScore, Phase, SampledSite, UnitState
 from webapp.assessment.sheet import Sheet
@@ -86,8 +87,10 @@ def unit(unit_id: int) -> Any:
         and u.campaign.state == CampaignState.SELF_ASSESSMENT.value
     )
     visible = scores_visible(current_user, u.campaign.state, u.org)
+    step = flow.tasks_by_unit_one(u)
     return render_template(
         "assessment/unit.html",
+        step=step,
         u=u,
         c=u.campaign,
         sheet=sheet,
@@ -103,22 +106,45 @@ def unit(unit_id: int) -> Any:
     )
 
 
+@bp.route("/units/<int:unit_id>/sheet.docx")
+def sheet_docx(unit_id: int) -> Any:
+    """The unit's filled score sheet as Word: ``?phase=self`` (自评) or ``final`` (考核组评分,
+    which a unit sees only after the results are approved)."""
+    u = operations.get_unit(unit_id)
+    require(current_user, "assessment.view", u.org)
+    phase = "final" if request.args.get("phase") == "final" else "self"
+    if phase == "final" and not scores_visible(current_user, u.campaign.state, u.org):
+        raise PermissionDenied("考核结果审批后方可查看考核组评分表。")
+    data = sheet_docx_module.render_unit_sheet(u, phase)
+    label = "自评表" if phase == "self" else "考核评分表"
+    name = f"{u.campaign.year}年度{u.org.name}{label}.docx"
+    return Response(
+        data,
+        mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        headers={"Content-Disposition": documents.attachment(name)},
+    )
+
+
 @bp.route("/units/<int:unit_id>/self/<action>", methods=["POST"])
 def self_action(unit_id: int, action: str) -> Any:
+    messages = {
+        "submit": "已提交本单位领导审核。",
+        "approve": "自评已审核通过并上报省厅。",
+        "return": "已退回填表人修改。",
+    }
+    if action not in messages:
+        return redirect(url_for("assessment.unit", unit_id=unit_id))
+    text = request.form.get("reason" if action == "return" else "opinion", "")
     try:
-        if action == "submit":
+        if flow.unit_driven(unit_id):
+            flow.act_on_unit(current_user, unit_id, action, text)
+        elif action == "submit":
             operations.submit_self_assessment(current_user, unit_id)
-            flash("已提交本单位领导审核。", "success")
         elif action == "approve":
-            operations.approve_self_assessment(
-                current_user, unit_id, request.form.get("opinion", "")
-            )
-            flash("自评已审核通过并上报省厅。", "success")
-        elif action == "return":
-            operations.return_self_assessment(current_user, unit_id, request.form.get("reason", ""))
-            flash("已退回填表人修改。", "success")
+            operations.approve_self_assessment(current_user, unit_id, text)
         else:
-            return redirect(url_for("assessment.unit", unit_id=unit_id))
+            operations.return_self_assessment(current_user, unit_id, text)
+        flash(messages[action], "success")
     except DomainError as err:
         _refused(err)
     return redirect(url_for("assessment.unit", unit_id=unit_id))
@@ -160,8 +186,10 @@ def score(unit_id: int) -> Any:
         else:
             flash(f"已保存评分：{u.org.name} 得分 {format_score(totals['total'])} 分。", "success")
         return redirect(url_for("assessment.score", unit_id=unit_id))
+    step = flow.tasks_by_unit_one(u)
     return render_template(
         "assessment/score.html",
+        step=step,
         u=u,
         c=u.campaign,
         sheet=sheet,
@@ -172,6 +200,7 @@ def score(unit_id: int) -> Any:
         editable=u.campaign.state == CampaignState.SCORING.value,
         can_override=can(current_user, "assessment.approve", u.campaign.org),
         today=clock.today_local().isoformat(),
+        proposals=proposals.proposals(u, sheet),
     )
 
 

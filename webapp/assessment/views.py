@@ -14,7 +14,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from webapp.assessment import documents, judging, operations, sampling
+from webapp.assessment import documents, flow, judging, operations, sampling
 from webapp.assessment.access import is_province_user, province
 from webapp.assessment.judging import AWARDS_FUJIAN2
 from webapp.assessment.models import AssessmentCampaign, ScoreSheet, SiteSample
@@ -102,7 +102,7 @@ def open_campaign() -> Any:
         flash("年度、日期或抽查数量格式不正确。", "danger")
         return redirect(url_for("assessment.campaigns"))
     try:
-        campaign = operations.open_campaign(current_user, kind, year, **kwargs)
+        campaign = flow.start_campaign(current_user, kind, year, **kwargs)
     except DomainError as err:
         if isinstance(err, PermissionDenied):
             raise
@@ -119,11 +119,15 @@ def campaign(campaign_id: int) -> Any:
     if not is_province_user(current_user) and len(units) == 1:
         return redirect(url_for("assessment.unit", unit_id=units[0].id))
     sample = db.session.query(SiteSample).filter_by(campaign_id=c.id).one_or_none()
+    instance = flow.province_instance(c)
     return render_template(
         "assessment/campaign.html",
         c=c,
         units=units,
         sample=sample,
+        instance=instance,
+        unit_tasks=flow.tasks_by_unit(c) if instance is not None else {},
+        steps=flow.campaign_tasks(c) if is_province_user(current_user) else [],
         province_view=is_province_user(current_user),
         can_manage=can(current_user, "assessment.manage", c.org),
         can_approve=can(current_user, "assessment.approve", c.org),
@@ -137,7 +141,12 @@ def campaign(campaign_id: int) -> Any:
 @bp.route("/campaigns/<int:campaign_id>/close", methods=["POST"])
 def close_self(campaign_id: int) -> Any:
     try:
-        missing = judging.close_self_assessment(current_user, campaign_id)
+        if flow.driven(campaign_id):
+            flow.act_on_campaign(current_user, campaign_id, "close")
+            units = operations.get_campaign(campaign_id).units
+            missing = [u.org.code for u in units if u.state != "self_submitted"]
+        else:
+            missing = judging.close_self_assessment(current_user, campaign_id)
     except DomainError as err:
         if isinstance(err, PermissionDenied):
             raise
@@ -151,12 +160,16 @@ def close_self(campaign_id: int) -> Any:
 @bp.route("/campaigns/<int:campaign_id>/sample", methods=["POST"])
 def draw_sample(campaign_id: int) -> Any:
     try:
-        sample = sampling.draw_site_sample(
+        as_of = request.form.get("as_of")
+        sample = flow.draw_sample(
             current_user,
             campaign_id,
             request.form.get("seed") or None,
             accept_shortfall=request.form.get("accept_shortfall") == "1",
+            as_of=date.fromisoformat(as_of) if as_of else None,
         )
+    except ValueError:
+        flash("抽样日期格式不正确。", "danger")
     except DomainError as err:
         if isinstance(err, PermissionDenied):
             raise
@@ -169,7 +182,10 @@ def draw_sample(campaign_id: int) -> Any:
 @bp.route("/campaigns/<int:campaign_id>/rank", methods=["POST"])
 def rank(campaign_id: int) -> Any:
     try:
-        judging.compute_ranking(current_user, campaign_id)
+        if flow.driven(campaign_id):
+            flow.act_on_campaign(current_user, campaign_id, "rescore")
+        else:
+            judging.compute_ranking(current_user, campaign_id)
     except DomainError as err:
         if isinstance(err, PermissionDenied):
             raise
@@ -186,20 +202,41 @@ def approve(campaign_id: int) -> Any:
         for code in request.form.getlist(f"award-{award}"):
             person = request.form.get(f"person-{award}-{code}", "")
             awards.append({"award": award, "org_code": code, "person": person})
+    criticised = request.form.getlist("criticised")
+    opinion = request.form.get("opinion", "")
     try:
-        judging.approve_results(
-            current_user,
-            campaign_id,
-            awards=awards or None,
-            criticised=request.form.getlist("criticised") or None,
-            opinion=request.form.get("opinion", ""),
-        )
+        if flow.driven(campaign_id):
+            data = {"awards": awards, "criticised": criticised}
+            flow.act_on_campaign(current_user, campaign_id, "approve", opinion, data)
+        else:
+            judging.approve_results(
+                current_user,
+                campaign_id,
+                awards=awards or None,
+                criticised=criticised or None,
+                opinion=opinion,
+            )
     except DomainError as err:
         if isinstance(err, PermissionDenied):
             raise
         _flash_error(err)
     else:
         flash("考核结果已审批，各单位可查看本单位得分。", "success")
+    return redirect(url_for("assessment.ranking", campaign_id=campaign_id))
+
+
+@bp.route("/campaigns/<int:campaign_id>/return", methods=["POST"])
+def return_results(campaign_id: int) -> Any:
+    """The province's leader returns the ranked results for correction."""
+    require(current_user, "assessment.approve", province())
+    try:
+        flow.act_on_campaign(current_user, campaign_id, "return", request.form.get("reason", ""))
+    except DomainError as err:
+        if isinstance(err, PermissionDenied):
+            raise
+        _flash_error(err)
+    else:
+        flash("已退回考核组按审批意见修改评分。", "success")
     return redirect(url_for("assessment.ranking", campaign_id=campaign_id))
 
 
@@ -211,6 +248,7 @@ def ranking(campaign_id: int) -> Any:
     return render_template(
         "assessment/ranking.html",
         c=c,
+        driven=flow.province_instance(c) is not None,
         rows=judging.ranking(c),
         units={u.org.code: u for u in c.units},
         can_approve=can(current_user, "assessment.approve", c.org),

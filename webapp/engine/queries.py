@@ -112,6 +112,29 @@ def diagram_marks(instance: ProcessInstance) -> dict[str, list[str]]:
     return {"completed": sorted(completed - current), "current": sorted(current)}
 
 
+def task_data(tasks: list[HumanTask]) -> dict[int, dict[str, Any]]:
+    """The SpiffWorkflow task data behind human-task rows, by row id (read-only copies).
+
+    Lets a feature tell apart the tasks of a multi-instance activity (which unit a 考核评分 task
+    is for) without keeping its own table.  Loads each instance's workflow once.
+    """
+    from uuid import UUID
+
+    from webapp.engine.runtime import _plain, load
+
+    out: dict[int, dict[str, Any]] = {}
+    by_instance: dict[int, list[HumanTask]] = {}
+    for t in tasks:
+        by_instance.setdefault(t.instance_id, []).append(t)
+    for rows in by_instance.values():
+        wf = load(rows[0].instance)
+        for row in rows:
+            spiff_task = wf.get_task_from_id(UUID(row.spiff_task_id))
+            if spiff_task is not None:
+                out[row.id] = _plain(dict(spiff_task.data))
+    return out
+
+
 def error_instances() -> list[ProcessInstance]:
     return list(
         db.session.execute(

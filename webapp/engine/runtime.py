@@ -317,11 +317,16 @@ def _new_task_row(instance: ProcessInstance, task: Any, returned: bool) -> Human
     status = props.get("status")
     if returned and props.get("returnedStatus"):
         status = props["returnedStatus"]
+    name = spec.bpmn_name or spec.bpmn_id
+    subject = _data_path(task.data, props.get("titleVariable"))
+    if subject:
+        # e.g. one multi-instance task per unit: 考核评分 · 郑州市
+        name = f"{name} · {subject}"[:200]
     return HumanTask(
         instance_id=instance.id,
         spiff_task_id=str(task.id),
         element_id=spec.bpmn_id,
-        name=spec.bpmn_name or spec.bpmn_id,
+        name=name,
         lane=spec.lane,
         candidate_role=lane.role.value,
         candidate_org_id=org.id,
@@ -334,21 +339,47 @@ def _new_task_row(instance: ProcessInstance, task: Any, returned: bool) -> Human
     )
 
 
+def _data_path(data: dict[str, Any], path: str | None) -> str:
+    """The task-data value at a dotted path (``unit.org_name``) as short text, or ''."""
+    value: Any = data
+    for part in (path or "").split("."):
+        if not part or not isinstance(value, dict):
+            return ""
+        value = value.get(part)
+    return str(value)[:100] if isinstance(value, str | int) and value != "" else ""
+
+
 def _due_at(task: Any) -> datetime | None:
-    """Due time from the attached boundary timers: interrupting ones, or ``due=true`` ones."""
-    parent = task.parent
-    if parent is None:
-        return None
+    """Due time from the attached boundary timers: interrupting ones, or ``due=true`` ones.
+
+    A task inside an embedded subprocess also takes the timers attached to the subprocess
+    (a deadline on a whole phase, e.g. fill in + approve).
+    """
     due = []
-    for sibling in parent.children:
-        spec = sibling.task_spec
-        if sibling is task or not isinstance(spec, BoundaryEvent):
-            continue
-        if spec.cancel_activity or task_properties(spec).get("due") == "true":
-            when = _timer_due(sibling)
-            if when is not None:
-                due.append(when)
+    current: Any = task
+    for _ in range(10):
+        parent = current.parent
+        if parent is not None:
+            for sibling in parent.children:
+                spec = sibling.task_spec
+                if sibling is current or not isinstance(spec, BoundaryEvent):
+                    continue
+                if spec.cancel_activity or task_properties(spec).get("due") == "true":
+                    when = _timer_due(sibling)
+                    if when is not None:
+                        due.append(when)
+        current = _enclosing_subprocess_task(current)
+        if current is None:
+            break
     return min(due) if due else None
+
+
+def _enclosing_subprocess_task(task: Any) -> Any:
+    workflow = task.workflow
+    parent_id = getattr(workflow, "parent_task_id", None)
+    if parent_id is None:
+        return None
+    return workflow.top_workflow.get_task_from_id(parent_id)
 
 
 # Timers in due order ---------------------------------------------------------------------------

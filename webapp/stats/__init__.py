@@ -10,19 +10,15 @@ from flask import Flask
 def init_app(app: Flask, api: Any) -> None:
     import os
 
-    from webapp.assessment.sampling import set_candidate_source
     from webapp.main.views import SECTION_BLUEPRINTS, SECTION_ENDPOINTS
     from webapp.stats import api as stats_api
     from webapp.stats import cli, views
-    from webapp.stats.candidates import affordable_in_construction
 
     #: Share of a period-on-period change above which a check warns (0.5 = 50 %).
     app.config.setdefault("STATS_JUMP_SHARE", os.environ.get("HQR_STATS_JUMP_SHARE", "0.5"))
     app.register_blueprint(views.bp)
     api.register_blueprint(stats_api.bp)
     cli.register(app)
-    # The assessment's site sample draws from the ledger (docs/assessment.md §3).
-    set_candidate_source(affordable_in_construction)
     SECTION_ENDPOINTS.setdefault("reports", "stats.index")
     # The 附表 pages stay under 报表 when the report feature takes the section's main page.
     SECTION_BLUEPRINTS.setdefault("reports", set()).add("stats")

@@ -39,6 +39,12 @@ def _name(key: str) -> str:
 
 
 def _prepare(env: Env, stage: str, kind: str) -> None:
+    from tests.conftest import ROOT
+    from webapp.engine import deploy_bpmn
+
+    # Opening a campaign on the page or by API starts its process: deploy both workflows.
+    for name in ("year_end_assessment", "year_end_self_assessment"):
+        deploy_bpmn(None, None, (ROOT / "workflows" / f"{name}.bpmn").read_bytes())
     from webapp.assessment import judging, operations, sampling
 
     made = {key: env.make_user(role, code, _name(key)) for key, (role, code) in USERS.items()}

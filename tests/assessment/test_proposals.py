@@ -1,0 +1,98 @@
+"""Evidence the system holds, proposed to the assessor: 附件3 按时报送工程质量运行态势分析报告
+from the reporting-work record; the assessor may override it with a reason (audited)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from tests.assessment.conftest import unit_of
+from tests.conftest import TEST_PASSWORD
+from webapp.assessment import judging, proposals
+from webapp.core import audit, clock
+from webapp.core.models import AuditRecord
+from webapp.extensions import db
+
+
+def submit(code, period, on_time=True):
+    audit.record(
+        "report.submit",
+        actor_name="test",
+        org=code,
+        object_type="report",
+        object_id=f"{code}:{period}",
+        after={"period": period, "kind": "quarterly", "due_at": "x", "on_time": on_time},
+    )
+
+
+def checkbox(html: str, element_id: str) -> str:
+    start = html.index(f'id="{element_id}"')
+    return html[start : html.index(">", start)]
+
+
+def test_reporting_record_proposes_and_the_assessor_overrides_with_a_reason(
+    app, open_campaign, province_staff, logged_in, make_user
+):
+    clock.set_now(datetime(2026, 2, 10, 2, tzinfo=UTC))
+    for q in (1, 2, 3, 4):
+        submit("410100", f"2025Q{q}")
+        submit("410200", f"2025Q{q}", on_time=q != 3)
+    audit.record(
+        "report.return",
+        actor_name="test",
+        org="410200",
+        after={"period": "2025Q2", "kind": "quarterly"},
+        message="数据有误",
+    )
+    db.session.commit()
+    campaign = open_campaign("fujian3", 2025)
+    judging.close_self_assessment(province_staff["reviewer"], campaign.id)
+    db.session.commit()
+    zz, kf, ly = (unit_of(campaign, c) for c in ("410100", "410200", "410300"))
+    assert proposals.proposals(zz)["1.9"].met is True
+    late = proposals.proposals(kf)["1.9"]
+    assert late.met is False and late.target == "a"
+    assert late.reason == "2025年度报送报告 4 份，其中 1 份首次报送逾期；被上级退回修改 1 次"
+    assert proposals.proposals(ly)["1.9"].met is None  # nothing recorded: nothing proposed
+
+    # the scoring page shows the proposal with a link to the record, and pre-ticks it
+    page = logged_in("assessor", "410000", "assessor9_410000")
+    html = page.get(f"/assessment/units/{kf.id}/score").get_data(as_text=True)
+    assert 'data-proposal="1.9"' in html and "首次报送逾期" in html
+    assert "/audit/reporting/410200?year=2025" in html
+    assert "checked" not in checkbox(html, "j-1.9-a") and "checked" in checkbox(html, "j-1.9-b")
+
+    # an item not judged follows the proposal; departing from it needs a reason
+    assessor = province_staff["assessor"]
+    assert judging.score_unit(assessor, kf.id, {})["items"]["1.9"] == "5.00"
+    assert judging.score_unit(assessor, ly.id, {})["items"]["1.9"] == "10.00"
+    db.session.commit()
+    client = app.test_client()  # a token client (the page session above would need CSRF)
+    make_user("assessor", "410000", "assessor8_410000")
+    token = client.post(
+        "/api/v1/auth/tokens", json={"username": "assessor8_410000", "password": TEST_PASSWORD}
+    ).get_json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    refused = client.put(
+        f"/api/v1/assessment/units/{kf.id}/scores",
+        json={"judgments": {"1.9": {"met": ["a", "b"]}}},
+        headers=headers,
+    )
+    assert refused.status_code == 422, refused.get_json()
+    assert "工程质量运行态势分析" in refused.get_json()["message"]
+    accepted = client.put(
+        f"/api/v1/assessment/units/{kf.id}/scores",
+        json={
+            "judgments": {"1.9": {"met": ["a", "b"]}},
+            "notes": {"1.9": "第三季度逾期系系统故障，有省厅情况说明"},
+        },
+        headers=headers,
+    )
+    assert accepted.status_code == 200 and accepted.get_json()["items"]["1.9"] == "10.00"
+    record = db.session.execute(
+        select(AuditRecord).where(AuditRecord.action == "assessment.evidence_override")
+    ).scalar_one()
+    assert record.org_code == "410200" and record.before["met"] is False
+    assert record.after["met"] is True and "系统故障" in record.message
+    assert "首次报送逾期" in record.message

@@ -1,0 +1,263 @@
+"""The year-end assessment as BPMN processes: start a campaign's process, find its tasks, act.
+
+Instance structure (docs/assessment.md §5): one ``year_end_assessment`` instance per campaign
+at the province (business key ``assessment:<campaign id>``), which starts one
+``year_end_self_assessment`` instance per assessed unit (``assessment:<campaign id>:<org code>``,
+org = the unit, so its lanes ``clerk@self`` / ``leader@self`` are the unit's staff).  A unit's
+instance throws ``assessment_self_reported`` to the province's when its leader approved; the
+province's throws ``assessment_closed`` to the units still open when the phase ends.  Site
+sampling, the parallel scoring (multi-instance over the units), the ranking, the leader's
+approval and the notice are steps of the province's instance.
+
+The pages and the API act on a campaign through the same tasks: their buttons complete the open
+inbox task of the step (:func:`act_on_unit`, :func:`act_on_campaign`), so whichever way a user
+takes, the BPMN decides what happens next.  The domain operations behind each step are the
+service operations in :mod:`webapp.assessment.flow_steps`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from webapp.assessment import operations, sampling
+from webapp.assessment.access import province
+from webapp.assessment.models import AssessmentCampaign, SiteSample, UnitAssessment
+from webapp.core.errors import Conflict, DomainError, InvalidInput
+from webapp.core.models import User
+from webapp.engine.instances import find_instance, start_instance
+from webapp.engine.models import HumanTask, ProcessInstance
+from webapp.engine.operations import complete_task
+from webapp.engine.queries import current_tasks, task_data
+from webapp.extensions import db
+
+PROCESS = "year_end_assessment"
+UNIT_PROCESS = "year_end_self_assessment"
+
+#: Page/API actions → (BPMN user task, outcome)
+UNIT_STEPS = {
+    "submit": ("fill", "submit"),
+    "approve": ("approve", "approve"),
+    "return": ("approve", "return"),
+}
+CAMPAIGN_STEPS = {
+    "close": ("close_self", "close"),
+    "sample": ("sample", "draw"),
+    "approve": ("approve_results", "approve"),
+    "return": ("approve_results", "return"),
+    "rescore": ("rescore", "done"),
+}
+
+
+def campaign_key(campaign_id: int) -> str:
+    return f"assessment:{campaign_id}"
+
+
+def unit_key(campaign_id: int, org_code: str) -> str:
+    return f"assessment:{campaign_id}:{org_code}"
+
+
+def province_instance(campaign: AssessmentCampaign) -> ProcessInstance | None:
+    return find_instance(PROCESS, campaign_key(campaign.id))
+
+
+def unit_instance(unit: UnitAssessment) -> ProcessInstance | None:
+    return find_instance(UNIT_PROCESS, unit_key(unit.campaign_id, unit.org.code))
+
+
+def driven(campaign_id: int) -> bool:
+    """Is the campaign run by its process (opened through the pages or the API)?"""
+    return find_instance(PROCESS, campaign_key(campaign_id)) is not None
+
+
+def unit_driven(unit_id: int) -> bool:
+    unit = operations.get_unit(unit_id)
+    return unit_instance(unit) is not None
+
+
+def draw_sample(
+    actor: User,
+    campaign_id: int,
+    seed: str | None,
+    *,
+    accept_shortfall: bool = False,
+    as_of: date | None = None,
+) -> SiteSample:
+    """Draw (or redraw) the site sample; when the process waits at 抽取现场, complete it."""
+    sample = sampling.draw_site_sample(
+        actor, campaign_id, seed, accept_shortfall=accept_shortfall, as_of=as_of
+    )
+    campaign = operations.get_campaign(campaign_id)
+    step = open_tasks(province_instance(campaign), "sample")
+    if step:
+        complete_task(actor, step[0].id, "draw", None, {})
+        _raise_if_refused(step[0].instance, "sample")
+    return sample
+
+
+def start_campaign(actor: User, kind: str, year: int, **kwargs: Any) -> AssessmentCampaign:
+    """Open a campaign (:func:`operations.open_campaign`) and start its process.
+
+    The process starts each unit's self-assessment instance.  Everything is one transaction:
+    if the process cannot start (not deployed, a step failed) nothing is opened.
+    """
+    campaign = operations.open_campaign(actor, kind, year, **kwargs)
+    # The engine's own start right (workflow.start) is for reporting units; opening a
+    # campaign was checked above (assessment.manage), so the process starts as the system and
+    # records who opened it.
+    instance = start_instance(
+        None,
+        PROCESS,
+        province(),
+        campaign_key(campaign.id),
+        {"campaign_id": campaign.id, "kind": kind, "year": year},
+    )
+    if instance.state == "error":
+        raise DomainError(f"考核流程启动失败：{instance.error}")
+    instance.started_by_id = actor.id
+    db.session.flush()
+    return campaign
+
+
+# Finding the open task of a step ---------------------------------------------------------------
+def open_tasks(instance: ProcessInstance | None, element_id: str | None = None) -> list[HumanTask]:
+    if instance is None:
+        return []
+    tasks = current_tasks(instance)
+    return [t for t in tasks if element_id is None or t.element_id == element_id]
+
+
+def unit_of_task(tasks: list[HumanTask]) -> dict[int, int]:
+    """Multi-instance tasks of the province's process (考核评分, 复核评分表) → their unit id."""
+    out = {}
+    for task_id, data in task_data(tasks).items():
+        unit = data.get("unit")
+        if isinstance(unit, dict) and isinstance(unit.get("unit_id"), int):
+            out[task_id] = unit["unit_id"]
+    return out
+
+
+def tasks_by_unit(campaign: AssessmentCampaign) -> dict[int, HumanTask]:
+    """The open task of each unit: its self-assessment step, or its scoring/review step."""
+    out: dict[int, HumanTask] = {}
+    for unit in campaign.units:
+        mine = open_tasks(unit_instance(unit))
+        if mine:
+            out[unit.id] = mine[0]
+    scoring = [t for t in open_tasks(province_instance(campaign)) if t.element_id != "close_self"]
+    per_unit = unit_of_task([t for t in scoring if t.element_id in ("score", "review_score")])
+    for task in scoring:
+        unit_id = per_unit.get(task.id)
+        if unit_id is not None:
+            out[unit_id] = task
+    return out
+
+
+def tasks_by_unit_one(unit: UnitAssessment) -> HumanTask | None:
+    """The unit's open task, if any (for the links on its pages)."""
+    mine = open_tasks(unit_instance(unit))
+    if mine:
+        return mine[0]
+    scoring = [
+        t
+        for t in open_tasks(province_instance(unit.campaign))
+        if t.element_id in ("score", "review_score")
+    ]
+    for task_id, unit_id in unit_of_task(scoring).items():
+        if unit_id == unit.id:
+            return next(t for t in scoring if t.id == task_id)
+    return None
+
+
+def campaign_tasks(campaign: AssessmentCampaign) -> list[HumanTask]:
+    """The province's open tasks that are not per unit (结束自评, 抽取现场, 审批, 修改评分)."""
+    return [
+        t
+        for t in open_tasks(province_instance(campaign))
+        if t.element_id not in ("score", "review_score")
+    ]
+
+
+def _one_task(tasks: list[HumanTask], what: str) -> HumanTask:
+    if not tasks:
+        raise Conflict(f"流程当前不在“{what}”步骤，请在待办事项中查看当前步骤。")
+    return tasks[0]
+
+
+# Acting through the tasks ----------------------------------------------------------------------
+def act_on_unit(
+    actor: User,
+    unit_id: int,
+    action: str,
+    comment: str | None = None,
+) -> HumanTask:
+    """A page/API button of a unit's self-assessment: complete the open task of that step."""
+    unit = operations.get_unit(unit_id)
+    element, outcome = UNIT_STEPS[action]
+    instance = unit_instance(unit)
+    if instance is None:
+        raise Conflict("该考核没有流程实例。")
+    task = _one_task(open_tasks(instance, element), {"fill": "填报自评"}.get(element, "领导审核"))
+    if action == "submit":
+        # Refuse here with every problem rather than loop back through the process.
+        operations.check_submittable(unit)
+    done = complete_task(actor, task.id, outcome, comment)
+    _raise_if_refused(instance, element)
+    return done
+
+
+def act_on_campaign(
+    actor: User,
+    campaign_id: int,
+    action: str,
+    comment: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> HumanTask:
+    """A page/API button of the province's steps: complete the open task of that step."""
+    campaign = operations.get_campaign(campaign_id)
+    element, outcome = CAMPAIGN_STEPS[action]
+    instance = province_instance(campaign)
+    if instance is None:
+        raise Conflict("该考核没有流程实例。")
+    names = {
+        "close_self": "结束自评",
+        "sample": "抽取现场",
+        "approve_results": "审批考核结果",
+        "rescore": "按审批意见修改评分",
+    }
+    task = _one_task(open_tasks(instance, element), names[element])
+    done = complete_task(actor, task.id, outcome, comment, data)
+    _raise_if_refused(instance, element)
+    return done
+
+
+#: The task-data key where the service step after a user task stores why it refused the step
+#: (the process then comes back to the same task, which shows it).
+ERROR_KEYS = {
+    "fill": "submit_error",
+    "approve": "decision_error",
+    "sample": "sample_error",
+    "score": "score_error",
+    "approve_results": "decision_error",
+}
+
+
+def step_error(task: HumanTask) -> str:
+    """Why the step after this task refused the last attempt ('' when it did not)."""
+    key = ERROR_KEYS.get(task.element_id)
+    if key is None:
+        return ""
+    value = task_data([task]).get(task.id, {}).get(key)
+    return value if isinstance(value, str) else ""
+
+
+def _raise_if_refused(instance: ProcessInstance, element: str) -> None:
+    """A page/API action whose step the process refused is an error for that request (the
+    request rolls back: the task stays as it was)."""
+    db.session.refresh(instance)
+    if instance.state == "error":
+        raise DomainError(f"流程自动步骤出错：{instance.error}")
+    for task in open_tasks(instance, element):
+        message = step_error(task)
+        if message:
+            raise InvalidInput(message)

@@ -1,0 +1,148 @@
+"""The user-task forms of the year-end processes (``register_form``) and what their template
+shows.
+
+The work of a step is done on the feature's own pages (the score sheet, the scoring page, the
+ranking page); the task form shows where the unit stands, links to that page, and carries the
+outcome buttons and the opinion.  One template, ``assessment/task_form.html``, serves every form.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+
+from webapp.assessment import judging, operations
+from webapp.assessment.flow import step_error, unit_of_task
+from webapp.assessment.judging import AWARDS_FUJIAN2
+from webapp.assessment.models import SiteSample, UnitAssessment, UnitState
+from webapp.engine.models import HumanTask
+from webapp.engine.registry import register_form
+from webapp.extensions import db
+
+TEMPLATE = "assessment/task_form.html"
+_EMPTY: dict[str, Any] = {"type": "object", "properties": {}}
+
+register_form(
+    "assessment.self_fill", {**_EMPTY, "title": "填报自评"}, label="考核自评填报", template=TEMPLATE
+)
+register_form(
+    "assessment.self_approve",
+    {**_EMPTY, "title": "审核自评"},
+    label="考核自评审核",
+    template=TEMPLATE,
+)
+register_form(
+    "assessment.close_self", {**_EMPTY, "title": "结束自评"}, label="结束自评", template=TEMPLATE
+)
+register_form(
+    "assessment.sample",
+    {
+        "type": "object",
+        "title": "抽取现场",
+        "properties": {
+            "seed": {
+                "type": "string",
+                "title": "随机种子",
+                "maxLength": 64,
+                "description": "留空：已在考核页抽取的结果保持不变，尚未抽取则自动生成种子",
+            },
+            "as_of": {
+                "type": "string",
+                "format": "date",
+                "title": "抽样日期",
+                "description": "候选项目为该日在建的保障性安居工程；留空为今天",
+            },
+            "accept_shortfall": {"type": "boolean", "title": "候选项目不足时按现有项目抽取"},
+        },
+    },
+    label="抽取现场检查项目",
+    template=TEMPLATE,
+)
+register_form(
+    "assessment.score", {**_EMPTY, "title": "考核评分"}, label="考核评分", template=TEMPLATE
+)
+register_form(
+    "assessment.review_score",
+    {**_EMPTY, "title": "复核评分表"},
+    label="复核评分表",
+    template=TEMPLATE,
+)
+register_form(
+    "assessment.approve_results",
+    {
+        "type": "object",
+        "title": "审批考核结果",
+        "properties": {
+            "awards": {
+                "type": "array",
+                "title": "表彰（附件2）",
+                "items": {
+                    "type": "object",
+                    "required": ["award", "org_code"],
+                    "properties": {
+                        "award": {"type": "string", "enum": list(AWARDS_FUJIAN2)},
+                        "org_code": {"type": "string", "maxLength": 12},
+                        "person": {"type": "string", "maxLength": 64},
+                    },
+                },
+            },
+            "criticised": {
+                "type": "array",
+                "title": "通报批评（附件2）",
+                "items": {"type": "string", "maxLength": 12},
+            },
+        },
+    },
+    label="审批考核结果",
+    template=TEMPLATE,
+)
+register_form(
+    "assessment.rescore",
+    {**_EMPTY, "title": "修改评分"},
+    label="按审批意见修改评分",
+    template=TEMPLATE,
+)
+
+
+def _unit_for(task: HumanTask) -> UnitAssessment | None:
+    data = task.instance.data or {}
+    if task.element_id in ("score", "review_score"):
+        unit_id = unit_of_task([task]).get(task.id)
+    else:
+        unit_id = data.get("unit_id")
+    return db.session.get(UnitAssessment, unit_id) if isinstance(unit_id, int) else None
+
+
+def task_view(task: HumanTask) -> dict[str, Any]:
+    """What the task form shows: the unit or campaign, its figures, links, the last refusal."""
+    data = task.instance.data or {}
+    campaign_id = data.get("campaign_id")
+    if not isinstance(campaign_id, int):
+        return {}
+    campaign = operations.get_campaign(campaign_id)
+    unit = _unit_for(task)
+    view: dict[str, Any] = {
+        "campaign": campaign,
+        "campaign_url": url_for("assessment.campaign", campaign_id=campaign.id),
+        "unit": unit,
+        "error": step_error(task) if task.is_open else "",
+    }
+    if unit is not None:
+        view["unit_url"] = url_for("assessment.unit", unit_id=unit.id)
+        view["score_url"] = url_for("assessment.score", unit_id=unit.id)
+        view["self_scores"] = judging.self_scores(unit)
+        view["final"] = judging.final_scores(unit)
+        view["sections"] = campaign.sheet.parsed().sections
+    if task.form_key == "assessment.close_self":
+        view["reported"] = [u for u in campaign.units if u.state == UnitState.SELF_SUBMITTED]
+        view["open_units"] = [u for u in campaign.units if u.state != UnitState.SELF_SUBMITTED]
+    if task.form_key == "assessment.sample":
+        view["sample"] = (
+            db.session.query(SiteSample).filter_by(campaign_id=campaign.id).one_or_none()
+        )
+    if task.form_key in ("assessment.approve_results", "assessment.rescore"):
+        view["ranking"] = judging.ranking(campaign)
+        view["ranking_url"] = url_for("assessment.ranking", campaign_id=campaign.id)
+        view["proposed"] = judging.proposed_results(campaign)
+    return view

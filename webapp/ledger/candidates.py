@@ -1,0 +1,45 @@
+"""The ledger's answer to the assessment's site sampling: the in-construction affordable-housing
+projects of a unit's subtree on a date (附件2: 现场抽查 of 在建保障性安居工程).
+
+Registered with :func:`webapp.assessment.sampling.set_candidate_source` by the ledger's
+``init_app``.  In construction on ``as_of`` follows the statistics' decision (docs/stats.md):
+registered on or before the date and not accepted 合格 on or before it (a project accepted
+不合格 is still in construction).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import ColumnElement, and_, or_
+
+from webapp.assessment.sampling import CandidateProject
+from webapp.core.models import Org
+from webapp.extensions import db
+from webapp.ledger.models import AcceptanceResult, Project
+from webapp.ledger.operations import in_subtree
+
+
+def in_construction_on(as_of: date) -> ColumnElement[bool]:
+    """SQL condition: the project is in construction on ``as_of`` (written out so that NULL
+    dates and conclusions count as "not accepted" on every database)."""
+    return and_(
+        Project.registered_on <= as_of,
+        or_(
+            Project.accepted_on.is_(None),
+            Project.acceptance_result.is_(None),
+            Project.acceptance_result != AcceptanceResult.PASSED.value,
+            Project.accepted_on > as_of,
+        ),
+    )
+
+
+def candidate_projects(unit: Org, as_of: date) -> Sequence[CandidateProject]:
+    """The unit's and its counties' affordable-housing projects in construction on ``as_of``."""
+    rows = db.session.execute(
+        in_subtree(Project, unit)
+        .where(Project.is_affordable_housing.is_(True), in_construction_on(as_of))
+        .order_by(Project.registration_no)
+    ).scalars()
+    return [CandidateProject(p.registration_no, p.name, p.org.code) for p in rows]
