@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from docx import Document
 
 from tests.browser.conftest import browser_login
 from tests.conftest import TEST_PASSWORD
@@ -65,6 +66,23 @@ def test_clerk_drafts_and_reviewer_approves(page, make_user):
     page.goto("/reports/?period=2026Q3")
     page.click("#open-my-report")
     assert "已上报" in page.inner_text("h1")
+    _logout(page)
+
+    # The city accepts from its status board, then downloads the archived Word file.
+    browser_login(page, "reviewer_410100", TEST_PASSWORD)
+    page.goto("/reports/?period=2026Q3")
+    row = page.locator('#board-table tr[data-org="410102"]')
+    assert "已上报" in row.inner_text()
+    row.locator("text=查看").click()
+    page.click("button[value=accept]")
+    page.wait_for_selector("text=已办理")
+    page.goto("/reports/?period=2026Q3")
+    assert "已接收" in page.locator('#board-table tr[data-org="410102"]').inner_text()
+    page.locator('#board-table tr[data-org="410102"] >> text=查看').click()
     with page.expect_download() as download:
         page.click("#download-docx")
-    assert download.value.suggested_filename.endswith(".docx")
+    path = download.value.path()
+    doc = Document(str(path))
+    assert "中原区2026年第三季度工程质量运行态势分析报告" in doc.paragraphs[0].text
+    assert any("本季度情况良好" in p.text for p in doc.paragraphs)
+    assert len(doc.tables) == 6
