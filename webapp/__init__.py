@@ -94,7 +94,7 @@ def _normalise_db_url(url: str) -> str:
 
 #: Feature packages: each exposes ``init_app(app, api)`` that registers its blueprints (pages and
 #: API), permissions, CLI commands and navigation entry.  Add a feature by adding its name here.
-FEATURES: list[str] = ["engine", "ledger", "stats", "assessment", "audit", "reports"]
+FEATURES: list[str] = ["engine", "ledger", "stats", "assessment", "audit", "reports", "publication"]
 
 
 def _register_blueprints(app: Flask) -> None:
