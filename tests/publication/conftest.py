@@ -140,3 +140,47 @@ def fill_draft(clerk: Api, pub_id: int) -> None:
 
 def decimal(value: str) -> Decimal:
     return Decimal(value)
+
+
+def open_task(pub: Any, element_id: str) -> Any:
+    from webapp.engine import HumanTask
+
+    db.session.expire_all()
+    return (
+        db.session.query(HumanTask)
+        .filter(
+            HumanTask.instance_id == pub.instance_id,
+            HumanTask.element_id == element_id,
+            HumanTask.state.in_(("ready", "claimed")),
+        )
+        .one()
+    )
+
+
+def run_to_publication(org_code: str, period: str = "2026H2", make_user: Any = None) -> Any:
+    """Open the half year (all units) if needed and take ``org_code``'s report to published,
+    through the engine's task operations, as its clerk, reviewer and leader."""
+    from webapp.core.models import User
+    from webapp.engine import complete_task
+    from webapp.publication.operations import find_publication, open_period, save_sections
+
+    org = get_org(org_code)
+    pub = find_publication(org, period)
+    if pub is None:
+        open_period(None, period)
+        db.session.commit()
+        pub = find_publication(org, period)
+
+    def user(role: str) -> User:
+        found = db.session.query(User).filter_by(username=f"{role}_{org_code}").one_or_none()
+        return found or make_user(role, org_code)
+
+    save_sections(user("clerk"), pub, FILLED | {"trends": "与上期基本持平。"})
+    db.session.commit()
+    complete_task(user("clerk"), open_task(pub, "draft").id, "submit")
+    complete_task(user("reviewer"), open_task(pub, "review").id, "approve")
+    complete_task(user("leader"), open_task(pub, "approve").id, "approve")
+    db.session.commit()
+    db.session.refresh(pub)
+    assert pub.is_public
+    return pub
