@@ -143,3 +143,10 @@ def test_the_public_api_is_documented_without_authentication(client):
     for path in ("/api/v1/public/reports", "/api/v1/public/records", "/api/v1/public/index"):
         assert spec["paths"][path]["get"]["security"] == [], path
     assert "security" not in spec["paths"]["/api/v1/publications/{pub_id}"]["get"]
+
+
+def test_absurd_ids_are_not_found(app, api):
+    visitor = app.test_client()
+    for url in ("/api/v1/public/reports/2147483648", "/public/reports/99999999999"):
+        assert visitor.get(url).status_code == 404, url
+    assert api("clerk", "410100").get("/api/v1/publications/2147483648", status=404)

@@ -34,8 +34,12 @@ WITHDRAW_MESSAGE = "publication_withdraw_request"
 MIN_REASON = 4
 
 
+#: Ids beyond a 32-bit integer cannot exist (PostgreSQL would refuse the comparison).
+MAX_ID = 2**31 - 1
+
+
 def get_publication(pub_id: int) -> Publication:
-    pub = db.session.get(Publication, pub_id)
+    pub = db.session.get(Publication, pub_id) if 0 < pub_id <= MAX_ID else None
     if pub is None:
         raise NotFound("公开报告不存在。")
     return pub

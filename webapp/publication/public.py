@@ -25,6 +25,8 @@ MAX_PER_PAGE = 100
 
 
 def public_publication(pub_id: int) -> Publication:
+    if not 0 < pub_id <= 2**31 - 1:  # beyond the column's range: cannot exist
+        raise NotFound("未找到该公开报告。")
     pub = db.session.execute(
         select(Publication).where(Publication.id == pub_id, PUBLISHED)
     ).scalar_one_or_none()
