@@ -32,6 +32,7 @@ db: install
 	$(BIN)/flask reports open --current
 	$(BIN)/flask reports schedule
 	$(BIN)/flask publication schedule
+	$(BIN)/flask publication open --last
 
 run: install vendor db
 	@$(BIN)/flask demo accounts
