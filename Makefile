@@ -31,6 +31,8 @@ db: install
 	$(BIN)/flask workflow deploy --dir workflows
 	$(BIN)/flask reports open --current
 	$(BIN)/flask reports schedule
+	$(BIN)/flask publication schedule
+	$(BIN)/flask publication open --last
 
 run: install vendor db
 	@$(BIN)/flask demo accounts
@@ -72,6 +74,7 @@ format: install
 
 templates: install
 	$(BIN)/python scripts/make_templates.py
+	$(BIN)/python scripts/make_public_template.py
 
 bench: install
 	$(BIN)/python -m bench

@@ -102,6 +102,7 @@ FEATURES: list[str] = [
     "audit",
     "reports",
     "workflow_admin",
+    "publication",
 ]
 
 

@@ -1,0 +1,245 @@
+"""Expectations for the publication feature's state-changing routes (pages and API).
+
+The public portal and the public API only read (GET): they have no entry here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.audit.routes import Case, Env, Route
+from tests.conftest import ROOT
+from webapp.core import clock
+from webapp.extensions import db
+
+SECTIONS = {"problems": "部分工程备案滞后。", "measures": "开展专项检查。"}
+
+
+def _deploy() -> None:
+    from webapp.engine import deploy_bpmn
+
+    deploy_bpmn(None, None, (ROOT / "workflows" / "publication.bpmn").read_bytes())
+    db.session.commit()
+
+
+def _opened(env: Env, with_figures: bool = True) -> None:
+    """2026H2 opened for every unit; 郑州市's two quarters accepted (when with_figures)."""
+    from tests.publication.conftest import accept_quarter, at, load_records
+    from tests.stats.oracle import load_oracle
+    from webapp.publication.operations import find_publication, open_period
+
+    clock.set_now(at("2027-01-05"))
+    _deploy()
+    if with_figures:
+        load_oracle()
+        load_records()
+        accept_quarter("410100", "2026Q3")
+        accept_quarter("410100", "2026Q4")
+    open_period(None, "2026H2")
+    db.session.commit()
+    env.data["pub"] = find_publication(env.org("410100"), "2026H2").id
+
+
+def _as(role: str, with_figures: bool = True) -> Any:
+    def setup(env: Env) -> None:
+        _opened(env, with_figures)
+        env.logged_in(role, "410100", username=f"{role}_web_410100")
+
+    return setup
+
+
+def _published_as(role: str, day: str) -> Any:
+    def setup(env: Env) -> None:
+        from tests.publication.conftest import at, run_to_publication
+
+        _opened(env)
+        run_to_publication("410100", make_user=env.make_user)
+        clock.set_now(at(day))
+        env.logged_in(role, "410100", username=f"{role}_web_410100")
+
+    return setup
+
+
+def _token(role: str, with_figures: bool = True, published: str | None = None) -> Any:
+    def setup(env: Env) -> None:
+        (_published_as(role, published) if published else _as(role, with_figures))(env)
+        env.data["headers"] = env.api_token(role, "410100", username=f"{role}_api_410100")
+        env.client.delete_cookie("session")  # the API client is not the browser
+
+    return setup
+
+
+def _page(path: str, data: dict[str, Any]) -> Any:
+    return lambda env: env.post_form(
+        path.format(pub=env.data["pub"]), data, token_from=f"/publication/{env.data['pub']}"
+    )
+
+
+def _api(method: str, path: str, body: Any = None) -> Any:
+    return lambda env: env.client.open(
+        path.format(pub=env.data["pub"]), method=method, json=body, headers=env.data["headers"]
+    )
+
+
+def _auditor_api(method: str, path: str, body: Any) -> Any:
+    """The auditor's probe with a valid body (the schema is checked before the permission)."""
+
+    def probe(env: Env) -> Any:
+        token = env.csrf("/")
+        return env.client.open(
+            path.format(pub=1), method=method, json=body, headers={"X-CSRFToken": token}
+        )
+
+    return probe
+
+
+EXPECTATIONS: dict[str, Route] = {
+    "POST publication.open_period": Route(
+        cases=(
+            Case(
+                "open a half year",
+                setup=lambda env: (_deploy(), env.logged_in("admin", "410000")),
+                exercise=lambda env: env.post_form(
+                    "/publication/open", {"period": "2026H2"}, token_from="/publication/"
+                ),
+                writes=("publication.open_period",),
+                status=302,
+            ),
+            Case(
+                "refused for a clerk",
+                setup=lambda env: env.logged_in("clerk", "410100"),
+                exercise=lambda env: env.post_form(
+                    "/publication/open", {"period": "2026H2"}, token_from="/publication/"
+                ),
+                writes=("permission.denied",),
+                status=403,
+            ),
+        ),
+    ),
+    "POST publication.save_sections": Route(
+        cases=(
+            Case(
+                "save the draft",
+                setup=_as("clerk"),
+                exercise=_page("/publication/{pub}/sections", SECTIONS),
+                writes=("publication.sections_save",),
+                status=302,
+            ),
+            Case(
+                "refused for the reviewer",
+                setup=_as("reviewer"),
+                exercise=_page("/publication/{pub}/sections", SECTIONS),
+                writes=("permission.denied",),
+                status=403,
+            ),
+        ),
+    ),
+    "POST publication.regenerate": Route(
+        cases=(
+            Case(
+                "regenerate from accepted figures",
+                setup=_as("clerk"),
+                exercise=_page("/publication/{pub}/regenerate", {}),
+                writes=("publication.regenerate",),
+                status=302,
+            ),
+            Case(
+                "quarters not accepted",
+                setup=_as("clerk", with_figures=False),
+                exercise=_page("/publication/{pub}/regenerate", {}),
+                no_audit="it only fails (409): the text is unchanged",
+                status=409,
+            ),
+        ),
+    ),
+    "POST publication.request_withdrawal": Route(
+        cases=(
+            Case(
+                "after the minimum online period",
+                setup=_published_as("clerk", "2027-02-06"),
+                exercise=_page("/publication/{pub}/withdrawal", {"reason": "数据需要更正"}),
+                writes=("publication.withdraw_request",),
+                status=302,
+            ),
+            Case(
+                "inside the minimum online period",
+                setup=_published_as("clerk", "2027-02-05"),
+                exercise=_page("/publication/{pub}/withdrawal", {"reason": "数据需要更正"}),
+                no_audit="refused (409) before anything is written",
+                status=409,
+            ),
+        ),
+    ),
+    "POST api_publication.open_period": Route(
+        cases=(
+            Case(
+                "open a half year",
+                setup=lambda env: (
+                    _deploy(),
+                    env.data.update(headers=env.api_token("admin", "410000")),
+                ),
+                exercise=lambda env: env.client.post(
+                    "/api/v1/publications/open",
+                    json={"period": "2026H2"},
+                    headers=env.data["headers"],
+                ),
+                writes=("publication.open_period",),
+                status=200,
+            ),
+        ),
+        probe=_auditor_api("POST", "/api/v1/publications/open", {"period": "2026H2"}),
+    ),
+    "PUT api_publication.put_sections": Route(
+        cases=(
+            Case(
+                "save the draft",
+                setup=_token("clerk"),
+                exercise=_api("PUT", "/api/v1/publications/{pub}/sections", {"sections": SECTIONS}),
+                writes=("publication.sections_save",),
+                status=200,
+            ),
+            Case(
+                "unknown section",
+                setup=_token("clerk"),
+                exercise=_api("PUT", "/api/v1/publications/{pub}/sections", {"sections": {"x": 1}}),
+                no_audit="it only fails validation",
+                status=422,
+            ),
+        ),
+        probe=_auditor_api("PUT", "/api/v1/publications/{pub}/sections", {"sections": {}}),
+    ),
+    "POST api_publication.regenerate": Route(
+        cases=(
+            Case(
+                "regenerate",
+                setup=_token("clerk"),
+                exercise=_api("POST", "/api/v1/publications/{pub}/regenerate"),
+                writes=("publication.regenerate",),
+                status=200,
+            ),
+        ),
+    ),
+    "POST api_publication.request_withdrawal": Route(
+        cases=(
+            Case(
+                "after the minimum online period",
+                setup=_token("clerk", published="2027-02-06"),
+                exercise=_api(
+                    "POST", "/api/v1/publications/{pub}/withdrawal", {"reason": "数据需要更正"}
+                ),
+                writes=("publication.withdraw_request",),
+                status=200,
+            ),
+            Case(
+                "inside the minimum online period",
+                setup=_token("clerk", published="2027-01-20"),
+                exercise=_api(
+                    "POST", "/api/v1/publications/{pub}/withdrawal", {"reason": "数据需要更正"}
+                ),
+                no_audit="refused (409) before anything is written",
+                status=409,
+            ),
+        ),
+        probe=_auditor_api("POST", "/api/v1/publications/{pub}/withdrawal", {"reason": "撤回理由"}),
+    ),
+}

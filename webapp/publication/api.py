@@ -1,0 +1,242 @@
+"""Publication API.
+
+- ``/api/v1/public/*`` — no authentication; published (and not withdrawn) items only; anything
+  else is 404.
+- ``/api/v1/publications/*`` — staff: open a half year, read a unit's report with its state,
+  edit the draft, request a withdrawal.  The flow's steps (submit, review, approve, approve a
+  withdrawal) are the engine's task operations (``POST /api/v1/tasks/<id>/complete``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+from flask_login import current_user
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from webapp.api import require_login
+from webapp.core.errors import PermissionDenied
+from webapp.core.models import Org
+from webapp.core.operations import get_org
+from webapp.core.permissions import require
+from webapp.core.schemas import ErrorSchema
+from webapp.extensions import csrf, db
+from webapp.publication import operations as ops
+from webapp.publication import public
+from webapp.publication.flow import draft_problems
+from webapp.publication.models import Publication
+from webapp.publication.schemas import (
+    PublicationChangedSchema,
+    PublicationDetailSchema,
+    PublicationListSchema,
+    PublicationOpenResultSchema,
+    PublicationOpenSchema,
+    PublicationQuerySchema,
+    PublicationSectionsSchema,
+    PublicationWithdrawalSchema,
+    PublicIndexQuerySchema,
+    PublicIndexResultSchema,
+    PublicQuerySchema,
+    PublicRecordListSchema,
+    PublicRecordQuerySchema,
+    PublicReportDetailSchema,
+    PublicReportListSchema,
+)
+from webapp.publication.service import content, editable, publication_state
+
+public_bp = Blueprint(
+    "api_public",
+    __name__,
+    url_prefix="/api/v1/public",
+    description="向社会公开的信息（无需登录）：公开报告、不良/良好行为记录、质量指数",
+)
+csrf.exempt(public_bp)
+NO_AUTH: dict[str, Any] = {"security": []}
+
+staff_bp = Blueprint(
+    "api_publication",
+    __name__,
+    url_prefix="/api/v1/publications",
+    description="半年度工程质量总体状况公开报告（内部办理）",
+)
+staff_bp.before_request(require_login)
+csrf.exempt(staff_bp)
+
+blueprints = [public_bp, staff_bp]
+
+
+def _links(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **item,
+        "url": url_for("public.report", pub_id=item["id"]),
+        "docx_url": url_for("public.document", pub_id=item["id"], fmt="docx"),
+        "pdf_url": url_for("public.document", pub_id=item["id"], fmt="pdf"),
+    }
+
+
+@public_bp.route("/reports")
+@public_bp.doc(**NO_AUTH)
+@public_bp.arguments(PublicQuerySchema, location="query")
+@public_bp.response(200, PublicReportListSchema)
+def public_reports(args: dict[str, str]) -> Any:
+    """Published reports, newest half year first; by unit (``org``) and half year (``period``)."""
+    items = public.published_reports(args.get("org"), args.get("period"))
+    return {"items": [_links(public.summary(p)) for p in items]}
+
+
+@public_bp.route("/reports/<int:pub_id>")
+@public_bp.doc(**NO_AUTH)
+@public_bp.response(200, PublicReportDetailSchema)
+@public_bp.alt_response(404, schema=ErrorSchema, description="不存在、未公开或已撤回")
+def public_report(pub_id: int) -> Any:
+    """One published report: full text, half-year figures, quality index with its parts."""
+    return _links(public.public_view(public.public_publication(pub_id)))
+
+
+@public_bp.route("/records")
+@public_bp.doc(**NO_AUTH)
+@public_bp.arguments(PublicRecordQuerySchema, location="query")
+@public_bp.response(200, PublicRecordListSchema)
+def public_records(args: dict[str, Any]) -> Any:
+    """Behaviour records published by the province (第八条(三)): ``kind`` bad|good, part of the
+    enterprise (or project) name, half year; paginated."""
+    rows, total = public.search_records(
+        args.get("kind"), args.get("enterprise"), args.get("period"), args["page"], args["per_page"]
+    )
+    pages = max(1, -(-total // args["per_page"]))
+    return {
+        "items": [public.record_view(r) for r in rows],
+        "total": total,
+        "page": min(args["page"], pages),
+        "per_page": args["per_page"],
+    }
+
+
+@public_bp.route("/index")
+@public_bp.doc(**NO_AUTH)
+@public_bp.arguments(PublicIndexQuerySchema, location="query")
+@public_bp.response(200, PublicIndexResultSchema)
+def public_index(args: dict[str, str]) -> Any:
+    """The published quality index: a unit's trend (``org``) and every unit's value for a half
+    year (``period``), each with its parts (indicator, score, weight) to recompute it."""
+    series = public.index_series(args["org"]) if args.get("org") else []
+    table = public.index_table(args["period"]) if args.get("period") else []
+    return {
+        "series": series,
+        "table": table,
+        "formula": "指数 = Σ(权重 × 得分) ÷ Σ权重（不适用的分项不计入）",
+    }
+
+
+# Staff --------------------------------------------------------------------------------------------
+def _staff_summary(pub: Publication) -> dict[str, Any]:
+    state = publication_state(pub)
+    return {
+        "id": pub.id,
+        "org_code": pub.org.code,
+        "org_name": pub.org.name,
+        "period": pub.period,
+        "state": state.value,
+        "state_label": state.label,
+        "instance_id": pub.instance_id,
+        "submitted_at": pub.submitted_at,
+        "published_at": pub.published_at,
+        "publication_date": pub.publication_date,
+        "online_until": pub.online_until,
+        "withdrawn_at": pub.withdrawn_at,
+    }
+
+
+@staff_bp.route("/open", methods=["POST"])
+@staff_bp.arguments(PublicationOpenSchema)
+@staff_bp.response(200, PublicationOpenResultSchema)
+@staff_bp.alt_response(403, schema=ErrorSchema)
+def open_period(body: dict[str, str]) -> Any:
+    """Start the half year's flow for every unit (administrator; idempotent)."""
+    require(current_user, "publication.open")
+    return {"period": body["period"], **ops.open_period(current_user, body["period"])}
+
+
+@staff_bp.route("")
+@staff_bp.arguments(PublicationQuerySchema, location="query")
+@staff_bp.response(200, PublicationListSchema)
+def list_publications(args: dict[str, str]) -> Any:
+    """Reports of one unit (``org``) or of a unit and those below it (``under``, default: mine)."""
+    if args.get("org"):
+        org = get_org(args["org"])
+        where = Org.id == org.id
+    else:
+        org = get_org(args["under"]) if args.get("under") else current_user.org
+        where = Org.path.like(org.path + "%")
+    require(current_user, "publication.view", org)
+    stmt = (
+        select(Publication)
+        .join(Org, Publication.org_id == Org.id)
+        .where(where)
+        .order_by(Org.path, Publication.period)
+    )
+    if args.get("period"):
+        stmt = stmt.where(Publication.period == args["period"])
+    return {"items": [_staff_summary(p) for p in db.session.execute(stmt).scalars()]}
+
+
+def _viewable(pub_id: int) -> Publication:
+    pub = ops.get_publication(pub_id)
+    if not ops.can_view(current_user, pub):
+        raise PermissionDenied("您无权查看该公开报告。")
+    return pub
+
+
+@staff_bp.route("/<int:pub_id>")
+@staff_bp.response(200, PublicationDetailSchema)
+@staff_bp.alt_response(403, schema=ErrorSchema)
+@staff_bp.alt_response(404, schema=ErrorSchema)
+def get_publication(pub_id: int) -> Any:
+    """A report with its state, text, problems and content (frozen once submitted)."""
+    return _detail(_viewable(pub_id))
+
+
+def _detail(pub: Publication) -> dict[str, Any]:
+    return {
+        **_staff_summary(pub),
+        "sections": dict(pub.sections or {}),
+        "problems": draft_problems(pub) if editable(pub) else [],
+        "editable": editable(pub),
+        "content": content(pub),
+        "withdrawal_reason": pub.withdrawal_reason,
+    }
+
+
+@staff_bp.route("/<int:pub_id>/sections", methods=["PUT"])
+@staff_bp.arguments(PublicationSectionsSchema)
+@staff_bp.response(200, PublicationChangedSchema)
+@staff_bp.alt_response(409, schema=ErrorSchema)
+def put_sections(body: dict[str, Any], pub_id: int) -> Any:
+    """Save the draft's text (the drafting unit's clerk, while drafting or returned)."""
+    require(current_user, "publication.draft")
+    pub = ops.get_publication(pub_id)
+    return {"changed": ops.save_sections(current_user, pub, body["sections"])}
+
+
+@staff_bp.route("/<int:pub_id>/regenerate", methods=["POST"])
+@staff_bp.response(200, PublicationChangedSchema)
+@staff_bp.alt_response(409, schema=ErrorSchema)
+def regenerate(pub_id: int) -> Any:
+    """Write the draft again from the accepted quarterly figures (replaces the text)."""
+    require(current_user, "publication.draft")
+    pub = ops.get_publication(pub_id)
+    return {"changed": ops.regenerate(current_user, pub)}
+
+
+@staff_bp.route("/<int:pub_id>/withdrawal", methods=["POST"])
+@staff_bp.arguments(PublicationWithdrawalSchema)
+@staff_bp.response(200, PublicationDetailSchema)
+@staff_bp.alt_response(409, schema=ErrorSchema, description="公开未满一个月或未公开")
+def request_withdrawal(body: dict[str, str], pub_id: int) -> Any:
+    """Ask the principal leader to withdraw a published report (only after one month online)."""
+    require(current_user, "publication.withdraw_request")
+    pub = ops.get_publication(pub_id)
+    ops.request_withdrawal(current_user, pub, body["reason"])
+    return _detail(pub)

@@ -1,0 +1,154 @@
+"""A half year's figures, combined from the two quarters' accepted report snapshots.
+
+For a unit and a half year (Q1+Q2 or Q3+Q4), from each quarter's ``accepted_snapshot`` (the
+frozen 附表5 as the upper level accepted it, lower units' accepted figures rolled up):
+
+- 上期接转 = the first quarter's; 期末在建 = the second quarter's (end of the half year);
+- 新注册, 竣工, 质量备案, 满意 (``satisfied_count``), 事故 (项数, 死亡, 损失) = the sum of both;
+- 备案率 = 备案 ÷ 竣工 × 100 and 满意率 = 满意 ÷ 备案 × 100, recomputed from the sums;
+- 不良行为记录 / 行政处罚 = the rows of both quarters' 附表1 / 附表2.
+
+Area and cost are added as printed (two decimals), so a half-year figure is the sum of the
+quarterly figures as published, and 在建 = 接转 + 新注册 − 竣工 holds because it holds for each
+quarter.  Nothing here reads the live ledgers.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from webapp.core.models import Org
+from webapp.extensions import db
+from webapp.publication.index import quality_index
+from webapp.publication.periods import HalfYear, parse_half_year
+from webapp.reports.models import Report, ReportKind
+
+CENT = Decimal("0.01")
+TRIO_SUMMED = ("registered", "completed", "filed")
+
+
+def dec(value: Any) -> Decimal:
+    return Decimal(str(value)) if value not in (None, "") else Decimal(0)
+
+
+def money(value: Decimal) -> str:
+    return str(value.quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def pct(num: Decimal, den: Decimal) -> str | None:
+    return money(num * 100 / den) if den else None
+
+
+def _trio(*trios: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "count": sum(int(t["count"]) for t in trios),
+        "area_10k_m2": money(sum((dec(t["area_10k_m2"]) for t in trios), Decimal(0))),
+        "cost_10k_yuan": money(sum((dec(t["cost_10k_yuan"]) for t in trios), Decimal(0))),
+    }
+
+
+def combine(first: dict[str, Any], second: dict[str, Any], name: str | None = None) -> dict:
+    """Two consecutive quarters' 附表5 rows → the half year's row."""
+    row: dict[str, Any] = {
+        "org_code": second.get("org_code") or first.get("org_code"),
+        "org_name": name or second.get("org_name") or first.get("org_name"),
+        "carried_over": _trio(first["carried_over"]),
+        "under_construction": _trio(second["under_construction"]),
+    }
+    for group in TRIO_SUMMED:
+        row[group] = _trio(first[group], second[group])
+    satisfied = int(first.get("satisfied_count") or 0) + int(second.get("satisfied_count") or 0)
+    row["satisfied_count"] = satisfied
+    filed, completed = row["filed"], row["completed"]
+    row["filing_rate"] = {
+        "count_pct": pct(Decimal(filed["count"]), Decimal(completed["count"])),
+        "area_pct": pct(dec(filed["area_10k_m2"]), dec(completed["area_10k_m2"])),
+    }
+    row["satisfaction_pct"] = pct(Decimal(satisfied), Decimal(filed["count"]))
+    acc = (first["accidents"], second["accidents"])
+    row["accidents"] = {
+        "count": sum(int(a["count"]) for a in acc),
+        "deaths": sum(int(a["deaths"]) for a in acc),
+        "loss_10k_yuan": money(sum((dec(a["loss_10k_yuan"]) for a in acc), Decimal(0))),
+    }
+    # 本期监督: everything in construction at some time in the half year.
+    row["supervised"] = _trio(row["carried_over"], row["registered"])
+    return row
+
+
+def accepted_reports(org: Org, half: HalfYear) -> dict[str, Report | None]:
+    """The quarterly reports of the half year, by quarter code (None when absent)."""
+    found = {
+        r.period: r
+        for r in db.session.execute(
+            select(Report).where(
+                Report.org_id == org.id,
+                Report.kind == ReportKind.QUARTERLY.value,
+                Report.period.in_(half.quarters),
+            )
+        ).scalars()
+    }
+    return {q: found.get(q) for q in half.quarters}
+
+
+def half_year_figures(org: Org, half: HalfYear | str) -> dict[str, Any]:
+    """The unit's half-year figures and quality index; ``complete`` is False (and ``total``
+    None) until both quarters' reports have been accepted."""
+    half = parse_half_year(half)
+    reports = accepted_reports(org, half)
+    quarters = []
+    snapshots = []
+    for code, report in reports.items():
+        snap = report.accepted_snapshot if report is not None else None
+        quarters.append(
+            {
+                "period": code,
+                "report_id": report.id if report is not None else None,
+                "accepted": snap is not None,
+                "accepted_at": report.accepted_at.isoformat()
+                if report is not None and report.accepted_at
+                else None,
+            }
+        )
+        if snap is not None:
+            snapshots.append(snap)
+    out: dict[str, Any] = {
+        "org": org.code,
+        "org_name": org.name,
+        "period": half.code,
+        "period_label": half.label,
+        "quarters": quarters,
+        "complete": len(snapshots) == 2,
+        "total": None,
+        "rows": [],
+        "bad_records": None,
+        "penalties": None,
+        "index": None,
+    }
+    if len(snapshots) != 2:
+        return out
+    first, second = (s["tables"]["table5"] for s in snapshots)
+    out["total"] = combine(first["total"], second["total"], "合计")
+    by_code = {r["org_code"]: r for r in first["rows"]}
+    for row in second["rows"]:
+        earlier = by_code.get(row["org_code"])
+        if earlier is not None:
+            out["rows"].append(combine(earlier, row))
+    out["bad_records"] = sum(len(s["tables"]["table1"]["rows"]) for s in snapshots)
+    out["penalties"] = sum(len(s["tables"]["table2"]["rows"]) for s in snapshots)
+    out["index"] = quality_index(out["total"], out["bad_records"], out["penalties"])
+    return out
+
+
+def accepted_bad_records(org: Org, half: HalfYear) -> list[dict[str, Any]]:
+    """附表1 rows of the half year's accepted quarterly snapshots that carry an approval date."""
+    rows: list[dict[str, Any]] = []
+    for report in accepted_reports(org, half).values():
+        snap = report.accepted_snapshot if report is not None else None
+        if snap is None:
+            continue
+        rows += [r for r in snap["tables"]["table1"]["rows"] if r.get("approved_on")]
+    return rows

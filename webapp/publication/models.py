@@ -1,0 +1,145 @@
+"""Publication to the public (向社会公开, 第十五条): half-yearly overall-status reports and the
+behaviour records the province publishes with its report (第八条(三))."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.core import clock
+from webapp.core.models import Org, User, UTCDateTime
+from webapp.extensions import db
+
+
+class PublicationState(enum.StrEnum):
+    """What staff see; the public sees only ``published``."""
+
+    DRAFTING = "drafting"  #: 拟稿中
+    RETURNED = "returned"  #: 已退回
+    IN_REVIEW = "in_review"  #: 审核中
+    AWAITING_APPROVAL = "awaiting_approval"  #: 待领导审批
+    PUBLISHED = "published"  #: 已公开
+    WITHDRAWAL_REQUESTED = "withdrawal_requested"  #: 撤回审批中
+    WITHDRAWN = "withdrawn"  #: 已撤回（归档）
+
+    @property
+    def label(self) -> str:
+        return STATE_LABELS[self]
+
+
+STATE_LABELS = {
+    PublicationState.DRAFTING: "拟稿中",
+    PublicationState.RETURNED: "已退回",
+    PublicationState.IN_REVIEW: "审核中",
+    PublicationState.AWAITING_APPROVAL: "待领导审批",
+    PublicationState.PUBLISHED: "已公开",
+    PublicationState.WITHDRAWAL_REQUESTED: "撤回审批中",
+    PublicationState.WITHDRAWN: "已撤回（归档）",
+}
+
+#: The BPMN's business status (user-task property ``status``) → state, before publication.
+STATUS_TO_STATE = {
+    "拟稿中": PublicationState.DRAFTING,
+    "已退回": PublicationState.RETURNED,
+    "审核中": PublicationState.IN_REVIEW,
+    "待领导审批": PublicationState.AWAITING_APPROVAL,
+}
+
+
+class Publication(db.Model):
+    """One unit's public overall-status report for one half year (publication.bpmn)."""
+
+    __tablename__ = "publication"
+    __table_args__ = (UniqueConstraint("org_id", "period", name="uq_publication_org_period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("org.id"), index=True)
+    #: 2026H1 (上半年) or 2026H2 (下半年)
+    period: Mapped[str] = mapped_column(String(8), index=True)
+    #: The process instance driving it (publication.bpmn)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    #: The editable text: section key → text (generated draft, then edited by the clerk)
+    sections: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    sections_saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Frozen when the clerk submits it for review: figures, quality index, text, records
+    snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: 公开: set by the publish step after the leader's approval
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    #: 发布日期 (Asia/Shanghai) and the first day it may be withdrawn (≥ 1 month online)
+    publication_date: Mapped[date | None] = mapped_column(Date)
+    online_until: Mapped[date | None] = mapped_column(Date)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    #: The published Word file, archived unchanged
+    document: Mapped[bytes | None] = mapped_column(LargeBinary)
+    document_name: Mapped[str | None] = mapped_column(String(200))
+    document_sha256: Mapped[str | None] = mapped_column(String(64))
+    #: 撤回: requested by the unit's clerk, approved by the leader; then archived for staff
+    withdrawal_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawal_requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+    org: Mapped[Org] = relationship()
+    records: Mapped[list[PublishedRecord]] = relationship(
+        back_populates="publication", order_by="PublishedRecord.id"
+    )
+    opened_by: Mapped[User | None] = relationship(foreign_keys=[opened_by_id])
+
+    @property
+    def business_key(self) -> str:
+        return f"publication:{self.org.code}:{self.period}"
+
+    @property
+    def is_public(self) -> bool:
+        """Reachable by anyone: published and not withdrawn."""
+        return self.published_at is not None and self.withdrawn_at is None
+
+    def __repr__(self) -> str:
+        return f"<Publication {self.org_id} {self.period}>"
+
+
+class RecordKind(enum.StrEnum):
+    BAD = "bad"  #: 不良行为记录
+    GOOD = "good"  #: 良好行为记录
+
+    @property
+    def label(self) -> str:
+        return "不良行为记录" if self is RecordKind.BAD else "良好行为记录"
+
+
+class PublishedRecord(db.Model):
+    """A behaviour record as published in the province's half-year report.
+
+    Only the fields the public may read: the responsible enterprise, the facts, the clause and
+    the date.  No person's name (责任人, 记录人, 批准人) is ever copied here.
+    """
+
+    __tablename__ = "published_record"
+    __table_args__ = (Index("ix_published_record_kind_date", "kind", "recorded_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    publication_id: Mapped[int] = mapped_column(ForeignKey("publication.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    #: 记录编号 (bad-behaviour records; empty for good ones)
+    record_no: Mapped[str] = mapped_column(String(64), default="")
+    #: 责任单位 / 企业名称
+    enterprise: Mapped[str] = mapped_column(String(200), index=True)
+    #: 责任单位类型 (建设/施工/监理…)
+    unit_type: Mapped[str] = mapped_column(String(20), default="")
+    project_name: Mapped[str] = mapped_column(String(200), default="")
+    fact: Mapped[str] = mapped_column(Text)
+    #: 对应省不良记录管理办法条款
+    clause: Mapped[str] = mapped_column(String(200), default="")
+    recorded_on: Mapped[date] = mapped_column(Date)
+    #: The recording authority (a public body): its name as printed
+    authority: Mapped[str] = mapped_column(String(100), default="")
+
+    publication: Mapped[Publication] = relationship(back_populates="records")

@@ -1,0 +1,146 @@
+"""The public portal (/public/): no login, published items only, in Chinese.
+
+Anything not published — drafts, reports under review, withdrawn reports, ledgers — answers
+404 here, exactly like an id that does not exist.  Reads are not audited (public information,
+and an anonymous visitor must not be able to grow the audit trail).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+from urllib.parse import quote
+
+from flask import Blueprint, Response, render_template, request
+
+from webapp.core.errors import DomainError, NotFound
+from webapp.extensions import limiter
+from webapp.publication import public
+from webapp.publication.models import RecordKind
+from webapp.publication.periods import parse_half_year
+
+DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+bp = Blueprint("public", __name__, url_prefix="/public", template_folder="templates")
+
+_PDF_CACHE: OrderedDict[str, bytes] = OrderedDict()
+_PDF_LOCK = threading.Lock()
+_PDF_CACHE_SIZE = 16
+
+
+def _args_period() -> str | None:
+    period = (request.args.get("period") or "").strip()
+    if not period:
+        return None
+    try:
+        return parse_half_year(period).code
+    except DomainError:
+        return None
+
+
+@bp.route("/")
+def home() -> Any:
+    org_code = (request.args.get("org") or "").strip()[:12] or None
+    period = _args_period()
+    reports = [public.summary(p) for p in public.published_reports(org_code, period)]
+    return render_template(
+        "publication/public/home.html",
+        reports=reports,
+        units=public.published_units(),
+        periods=public.published_periods(),
+        org_code=org_code,
+        period=period,
+    )
+
+
+@bp.route("/reports/<int:pub_id>")
+def report(pub_id: int) -> Any:
+    pub = public.public_publication(pub_id)
+    return render_template("publication/public/report.html", r=public.public_view(pub))
+
+
+def _pdf(sha: str, docx: bytes) -> bytes:
+    from webapp.documents import to_pdf
+
+    with _PDF_LOCK:
+        cached = _PDF_CACHE.get(sha)
+        if cached is not None:
+            _PDF_CACHE.move_to_end(sha)
+            return cached
+    pdf = to_pdf(docx)
+    if pdf is None:
+        raise NotFound("服务器暂不能提供 PDF 文件，请下载 Word 文件。")
+    with _PDF_LOCK:
+        _PDF_CACHE[sha] = pdf
+        while len(_PDF_CACHE) > _PDF_CACHE_SIZE:
+            _PDF_CACHE.popitem(last=False)
+    return pdf
+
+
+@bp.route("/reports/<int:pub_id>/document.<fmt>")
+@limiter.limit("30 per minute")
+def document(pub_id: int, fmt: str) -> Any:
+    if fmt not in ("docx", "pdf"):
+        raise NotFound()
+    pub = public.public_publication(pub_id)
+    if pub.document is None:
+        raise NotFound("文件不存在。")
+    data, name, mimetype = pub.document, pub.document_name or "report.docx", DOCX_MIMETYPE
+    if fmt == "pdf":
+        data = _pdf(pub.document_sha256 or str(pub.id), pub.document)
+        name, mimetype = name.rsplit(".", 1)[0] + ".pdf", "application/pdf"
+    return Response(
+        data,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="report.{fmt}"; '
+            f"filename*=UTF-8''{quote(name)}"
+        },
+    )
+
+
+@bp.route("/records")
+def records() -> Any:
+    kind = request.args.get("kind") or None
+    if kind not in (None, *[k.value for k in RecordKind]):
+        kind = None
+    enterprise = (request.args.get("enterprise") or "").strip()[:100] or None
+    period = _args_period()
+    try:
+        page = int(request.args.get("page") or 1)
+    except ValueError:
+        page = 1
+    rows, total = public.search_records(kind, enterprise, period, page, 20)
+    pages = max(1, -(-total // 20))
+    return render_template(
+        "publication/public/records.html",
+        rows=[public.record_view(r) for r in rows],
+        total=total,
+        page=max(1, min(page, pages)),
+        pages=pages,
+        kind=kind,
+        enterprise=enterprise or "",
+        period=period,
+        periods=public.published_periods(),
+        kinds=list(RecordKind),
+    )
+
+
+@bp.route("/index")
+def quality_index() -> Any:
+    units = public.published_units()
+    org_code = (request.args.get("org") or "").strip()[:12] or (units[0].code if units else None)
+    series = public.index_series(org_code) if org_code else []
+    periods = public.published_periods()
+    period = _args_period() or (periods[0] if periods else None)
+    return render_template(
+        "publication/public/index.html",
+        units=units,
+        org_code=org_code,
+        org_name=next((u.name for u in units if u.code == org_code), ""),
+        series=series,
+        period=period,
+        periods=periods,
+        table=public.index_table(period) if period else [],
+        weights=public.current_weights(),
+    )

@@ -1,0 +1,321 @@
+"""What a publication is made of: state, figures (live draft or frozen), snapshot, Word file."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from webapp.core import clock
+from webapp.core.models import Org, User
+from webapp.documents import render_docx
+from webapp.extensions import db
+from webapp.ledger.models import GoodBehaviourRecord
+from webapp.publication.draft import SECTIONS, numbered
+from webapp.publication.figures import accepted_bad_records, half_year_figures
+from webapp.publication.models import STATUS_TO_STATE, Publication, PublicationState
+from webapp.publication.periods import parse_half_year
+
+TEMPLATE_NAME = "public_report.docx"
+TEMPLATES = Path(__file__).resolve().parent.parent.parent / "docs_templates"
+
+
+def publication_state(pub: Publication) -> PublicationState:
+    if pub.withdrawn_at is not None:
+        return PublicationState.WITHDRAWN
+    if pub.published_at is not None:
+        if pub.withdrawal_requested_at is not None:
+            return PublicationState.WITHDRAWAL_REQUESTED
+        return PublicationState.PUBLISHED
+    status = None
+    if pub.instance_id is not None:
+        from webapp.engine.models import ProcessInstance
+
+        instance = db.session.get(ProcessInstance, pub.instance_id)
+        status = instance.business_status if instance is not None else None
+    return STATUS_TO_STATE.get(status or "", PublicationState.DRAFTING)
+
+
+def editable(pub: Publication) -> bool:
+    return publication_state(pub) in (PublicationState.DRAFTING, PublicationState.RETURNED)
+
+
+def last_completer(pub: Publication, element_id: str) -> User | None:
+    from webapp.engine.models import HumanTask
+
+    task = db.session.execute(
+        select(HumanTask)
+        .where(
+            HumanTask.instance_id == pub.instance_id,
+            HumanTask.element_id == element_id,
+            HumanTask.state == "completed",
+        )
+        .order_by(HumanTask.completed_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return task.completed_by if task is not None else None
+
+
+def is_root(org: Org) -> bool:
+    return org.parent_id is None
+
+
+def _records(org: Org, period: str) -> dict[str, list[dict[str, Any]]]:
+    """The behaviour records the province publishes with its report (第八条(三)).
+
+    **Decision**: bad-behaviour records = the approved rows (批准日期 filled) of 附表1 in the
+    province's two accepted quarterly snapshots of the half year (every unit's records: the
+    province's tables cover its whole subtree); good-behaviour records = the ledger's records of
+    the half year with an approver, read when the report is submitted for review.  Only what
+    concerns enterprises is kept: no 责任人, 记录人 or 批准人 name.
+    """
+    if not is_root(org):
+        return {"bad": [], "good": []}
+    half = parse_half_year(period)
+    names = {o.code: o.name for o in db.session.execute(select(Org)).scalars()}
+    bad = [
+        {
+            "record_no": r.get("record_no", ""),
+            "enterprise": r.get("responsible_unit", ""),
+            "unit_type": r.get("unit_type", ""),
+            "project_name": r.get("project_name", ""),
+            "fact": r.get("fact", ""),
+            "clause": r.get("clause", ""),
+            "recorded_on": r.get("recorded_on", ""),
+            "authority": names.get(r.get("org_code", ""), ""),
+        }
+        for r in accepted_bad_records(org, half)
+    ]
+    good_rows = db.session.execute(
+        select(GoodBehaviourRecord, Org.name)
+        .join(Org, GoodBehaviourRecord.org_id == Org.id)
+        .where(
+            Org.path.like(org.path + "%"),
+            GoodBehaviourRecord.recorded_on.between(half.start, half.end),
+            GoodBehaviourRecord.approver != "",
+        )
+        .order_by(GoodBehaviourRecord.recorded_on, GoodBehaviourRecord.id)
+    ).all()
+    good = [
+        {
+            "record_no": "",
+            "enterprise": rec.enterprise,
+            "unit_type": "",
+            "project_name": "",
+            "fact": rec.fact,
+            "clause": "",
+            "recorded_on": rec.recorded_on.isoformat(),
+            "authority": authority,
+        }
+        for rec, authority in good_rows
+    ]
+    return {"bad": bad, "good": good}
+
+
+def live_figures(pub: Publication) -> dict[str, Any]:
+    half = parse_half_year(pub.period)
+    return half_year_figures(pub.org, half)
+
+
+def previous_figures(pub: Publication) -> dict[str, Any]:
+    return half_year_figures(pub.org, parse_half_year(pub.period).previous())
+
+
+def freeze(pub: Publication) -> dict[str, Any]:
+    """The snapshot reviewed, approved and published: figures, index, text, records."""
+    fig = live_figures(pub)
+    previous = previous_figures(pub)
+    return {
+        "org": pub.org.code,
+        "org_name": pub.org.name,
+        "period": pub.period,
+        "period_label": fig["period_label"],
+        "frozen_at": clock.now().isoformat(),
+        "figures": fig,
+        "previous": {
+            "period": previous["period"],
+            "period_label": previous["period_label"],
+            "complete": previous["complete"],
+            "index": (previous.get("index") or {}).get("value"),
+        },
+        "sections": {key: (pub.sections or {}).get(key, "") for key, _ in SECTIONS},
+        "records": _records(pub.org, pub.period),
+    }
+
+
+def content(pub: Publication) -> dict[str, Any]:
+    """What a page shows: the frozen snapshot once submitted, the live draft while editable."""
+    if pub.snapshot is not None and not editable(pub):
+        return pub.snapshot
+    snap = freeze(pub)
+    snap["live"] = True
+    return snap
+
+
+# The Word document ------------------------------------------------------------------------------
+def chinese_date(day: date | None) -> str:
+    return f"{day.year}年{day.month}月{day.day}日" if day else "（未发布）"
+
+
+def _trio(t: dict[str, Any]) -> dict[str, str]:
+    return {
+        "count": str(t["count"]),
+        "area": str(t["area_10k_m2"]),
+        "cost": str(t["cost_10k_yuan"]),
+    }
+
+
+def _rate(value: Any) -> str:
+    return "—" if value in (None, "") else str(value)
+
+
+GROUP_LABELS = (
+    ("carried_over", "上期接转工程"),
+    ("registered", "本期新注册工程"),
+    ("supervised", "本期监督工程合计"),
+    ("completed", "本期竣工工程"),
+    ("filed", "本期质量备案工程"),
+    ("under_construction", "期末在建工程"),
+)
+
+
+def document_context(snapshot: dict[str, Any], published_on: date | None) -> dict[str, Any]:
+    """The whitelisted context of public_report.docx (docs/publication.md), from a snapshot."""
+    fig = snapshot["figures"]
+    total = fig.get("total")
+    if total is None:
+        from webapp.core.errors import Conflict
+
+        raise Conflict("两个季度的统计数据尚未全部接收，不能生成公开报告。")
+    index = fig["index"]
+    units = [r for r in fig["rows"] if r["org_code"] != snapshot["org"]]
+    records = snapshot.get("records") or {"bad": [], "good": []}
+    return {
+        "title": f"{snapshot['org_name']}{snapshot['period_label']}建设工程质量总体状况报告",
+        "unit": snapshot["org_name"],
+        "period_label": snapshot["period_label"],
+        "publication_date": chinese_date(published_on),
+        "sections": [
+            {"number": s["number"], "heading": s["heading"], "paragraphs": s["paragraphs"]}
+            for s in numbered(snapshot["sections"])
+        ],
+        "groups": [{"label": label, **_trio(total[key])} for key, label in GROUP_LABELS],
+        "filing_rate": _rate(total["filing_rate"]["count_pct"]),
+        "filing_rate_area": _rate(total["filing_rate"]["area_pct"]),
+        "satisfaction": _rate(total["satisfaction_pct"]),
+        "accidents": {k: str(v) for k, v in total["accidents"].items()},
+        "bad_records": str(fig["bad_records"]),
+        "penalties": str(fig["penalties"]),
+        "index_value": index["value"] or "—",
+        "index_parts": [
+            {
+                "label": p["label"],
+                "indicator_label": p["indicator_label"],
+                "indicator": p["indicator"] if p["applicable"] else "—",
+                "unit": p["unit"],
+                "weight": p["weight"],
+                "factor": p["factor"] or "—",
+                "score": p["score"] if p["applicable"] else p["note"],
+            }
+            for p in index["parts"]
+        ],
+        "has_units": bool(units),
+        "units": [
+            {
+                "name": r["org_name"],
+                "registered": str(r["registered"]["count"]),
+                "completed": str(r["completed"]["count"]),
+                "filed": str(r["filed"]["count"]),
+                "filing_rate": _rate(r["filing_rate"]["count_pct"]),
+                "satisfaction": _rate(r["satisfaction_pct"]),
+                "accidents": str(r["accidents"]["count"]),
+            }
+            for r in units
+        ],
+        "has_records": bool(records["bad"] or records["good"]),
+        "bad": [{"seq": str(i), **r} for i, r in enumerate(records["bad"], 1)],
+        "good": [{"seq": str(i), **r} for i, r in enumerate(records["good"], 1)],
+    }
+
+
+def active_template(name: str = TEMPLATE_NAME) -> bytes:
+    """The administrators' active uploaded version (文书模板), else docs_templates/: the same
+    source as the reports' templates."""
+    from webapp.reports.templates_source import active_template as active
+
+    return active(name)
+
+
+def sample_context() -> dict[str, Any]:
+    """A complete context of public_report.docx, to validate uploaded template versions."""
+    trio = {"count": "8", "area": "9.92", "cost": "47770.37"}
+    return {
+        "title": "郑州市2026年下半年建设工程质量总体状况报告",
+        "unit": "郑州市",
+        "period_label": "2026年下半年",
+        "publication_date": "2027年1月5日",
+        "sections": [{"number": "一", "heading": "总体情况", "paragraphs": ['R&D <部门> "x"']}],
+        "groups": [{"label": label, **trio} for _key, label in GROUP_LABELS],
+        "filing_rate": "95.00",
+        "filing_rate_area": "96.10",
+        "satisfaction": "90.00",
+        "accidents": {"count": "1", "deaths": "0", "loss_10k_yuan": "12.00"},
+        "bad_records": "2",
+        "penalties": "1",
+        "index_value": "78.49",
+        "index_parts": [
+            {
+                "label": "备案",
+                "indicator_label": "备案率",
+                "indicator": "95.00",
+                "unit": "%",
+                "weight": "20",
+                "factor": "—",
+                "score": "95.00",
+            }
+        ],
+        "has_units": True,
+        "units": [
+            {
+                "name": "中原区",
+                "registered": "3",
+                "completed": "2",
+                "filed": "2",
+                "filing_rate": "100.00",
+                "satisfaction": "100.00",
+                "accidents": "0",
+            }
+        ],
+        "has_records": True,
+        "bad": [
+            {
+                "seq": "1",
+                "record_no": "BL-1",
+                "enterprise": "某建设公司",
+                "unit_type": "施工",
+                "project_name": "某住宅小区",
+                "fact": "未按图施工",
+                "clause": "第十条",
+                "recorded_on": "2026-08-01",
+            }
+        ],
+        "good": [
+            {
+                "seq": "1",
+                "enterprise": "某建设公司",
+                "fact": "获评中州杯",
+                "recorded_on": "2026-09-01",
+                "authority": "郑州市",
+            }
+        ],
+    }
+
+
+def render_document(snapshot: dict[str, Any], published_on: date | None) -> bytes:
+    return render_docx(active_template(), document_context(snapshot, published_on))
+
+
+def document_filename(snapshot: dict[str, Any]) -> str:
+    return f"{snapshot['org_name']}{snapshot['period_label']}建设工程质量总体状况报告.docx"
