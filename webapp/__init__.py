@@ -32,6 +32,9 @@ def load_secret_key(app: Flask) -> str:
 
 def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("HQR_INSTANCE_PATH") or None)
+    from webapp.core.converters import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter
     app.config.from_object(Config)
     if isinstance(config, dict):
         app.config.update(config)

@@ -72,18 +72,6 @@ def init_app(app: Flask) -> None:
             return None
         return user
 
-    @login_manager.request_loader
-    def load_user_from_header(req: Any) -> User | None:
-        header = req.headers.get("Authorization", "")
-        if not header.startswith("Bearer "):
-            return None
-        from webapp.core.operations import user_for_token
-
-        user = user_for_token(header[len("Bearer ") :].strip())
-        if user is not None:
-            g.token_auth = True
-        return user
-
     @login_manager.unauthorized_handler
     def unauthorized() -> Any:
         if wants_json():
@@ -93,6 +81,7 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _before() -> Any:
+        _load_bearer_token()
         audit.client_addr_var.set(request.remote_addr)
         write_intent.set(request.method not in SAFE_METHODS)
         g.incident = None
@@ -181,6 +170,22 @@ HTTP_MESSAGES = {
     422: "提交的数据有误。",
     429: "操作过于频繁（如多次登录失败），请稍后再试。",
 }
+
+
+def _load_bearer_token() -> None:
+    """``Authorization: Bearer <token>`` authenticates the request, whatever session cookie
+    comes with it.  (Flask-Login's request_loader is only asked when the session holds no
+    user, and its strong session protection can drop the request first: a browser-made cookie
+    with only a CSRF token in it made valid tokens answer 401.)"""
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return
+    from webapp.core.operations import user_for_token
+
+    user = user_for_token(header[len("Bearer ") :].strip())
+    if user is not None:
+        g._login_user = user  # what flask_login.current_user reads
+        g.token_auth = True
 
 
 def _format_local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -59,3 +59,11 @@ def test_openapi_document_and_docs_page(client):
     assert "/api/v1/auth/tokens" in paths and "/api/v1/me" in paths
     docs = client.get("/api/v1/docs")
     assert docs.status_code == 200 and "swagger-ui" in docs.get_data(as_text=True)
+
+
+def test_bearer_token_wins_over_an_anonymous_session_cookie(client, api_token):
+    headers = api_token("clerk", "410102")
+    client.get("/login")  # a session cookie holding only a CSRF token, no login
+    assert client.get_cookie("session") is not None
+    me = client.get("/api/v1/me", headers=headers)
+    assert me.status_code == 200 and me.get_json()["username"] == "clerk_410102"

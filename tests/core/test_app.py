@@ -87,3 +87,11 @@ def test_user_text_cannot_forge_log_lines(caplog):
     message = caplog.records[-1].getMessage()
     assert "\n" not in message and "\u2028" not in message
     assert message == "login failed for x\\n2026-01-01 INFO admin logged in\\u2028"
+
+
+def test_ids_past_the_database_integer_range_are_404_not_500(logged_in, api_token, client):
+    headers = api_token("clerk", "410102")
+    huge = 2**31
+    assert client.get(f"/api/v1/tasks/{huge}", headers=headers).status_code == 404
+    assert client.get(f"/api/v1/reports/{huge * 10**9}", headers=headers).status_code == 404
+    assert client.get("/api/v1/tasks/2147483647", headers=headers).status_code == 404

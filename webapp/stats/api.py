@@ -49,8 +49,35 @@ class SnapshotBody(Schema):
     snapshot = fields.Dict(required=True)
 
 
+class TableSchema(Schema):
+    """附表1–7 in the JSON shape of docs/stats.md (rows, total, checks...)."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    table = fields.Integer(required=True)
+    org = fields.String(required=True)
+    period = fields.String(required=True)
+    rows = fields.List(fields.Dict(), required=True)
+    total = fields.Dict()
+    checks = fields.List(fields.Dict())
+
+
+class ChecksSchema(Schema):
+    checks = fields.List(fields.Dict(), required=True)
+
+
+class DifferencesSchema(Schema):
+    differences = fields.List(fields.Dict(), required=True)
+
+
 @bp.route("/table<int:n>")
 @bp.arguments(TableArgs, location="query")
+@bp.doc(
+    responses={
+        "200": {"description": "附表", "content": {"application/json": {"schema": TableSchema}}}
+    }
+)
 def table(args: dict[str, Any], n: int) -> Any:
     """附表n (1–7) for the org's subtree and period, with its checks."""
     if not 1 <= n <= 7:
@@ -62,6 +89,14 @@ def table(args: dict[str, Any], n: int) -> Any:
 
 @bp.route("/checks", methods=["POST"])
 @bp.arguments(FiguresBody)
+@bp.doc(
+    responses={
+        "200": {
+            "description": "校验结果",
+            "content": {"application/json": {"schema": ChecksSchema}},
+        }
+    }
+)
 def checks(body: dict[str, Any]) -> Any:
     """Check figures that came from elsewhere (a submission, an imported aggregate)."""
     try:
@@ -78,6 +113,14 @@ def checks(body: dict[str, Any]) -> Any:
 
 @bp.route("/compare", methods=["POST"])
 @bp.arguments(SnapshotBody)
+@bp.doc(
+    responses={
+        "200": {
+            "description": "差异",
+            "content": {"application/json": {"schema": DifferencesSchema}},
+        }
+    }
+)
 def compare(body: dict[str, Any]) -> Any:
     """Differences between a frozen snapshot and the live figures."""
     snapshot = body["snapshot"]
