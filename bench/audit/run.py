@@ -1,7 +1,7 @@
 """Audit trail at scale: search, count, timeline, export and verification on N records.
 
 ``python -m bench audit`` (N = HQR_BENCH_AUDIT_RECORDS, default 300,000) on a fresh SQLite file,
-or on PostgreSQL with HQR_BENCH_DATABASE_URL (the database's tables are dropped and rebuilt).
+or on PostgreSQL with BENCH_DATABASE_URL (the database's tables are dropped and rebuilt).
 Records are bulk-inserted with a correct hash chain (writing them one by one through
 ``audit.record`` would measure the insert, not the reading).
 """
@@ -31,7 +31,7 @@ def _timed(label: str, fn: Callable[[], Any], repeat: int = 3) -> Any:
 
 def main() -> None:
     n = int(os.environ.get("HQR_BENCH_AUDIT_RECORDS", "300000"))
-    url = os.environ.get("HQR_BENCH_DATABASE_URL")
+    url = os.environ.get("BENCH_DATABASE_URL")
     tmp = tempfile.mkdtemp(prefix="bench-audit-")
     os.environ["HQR_INSTANCE_PATH"] = tmp
     if url:
