@@ -8,8 +8,8 @@ import pytest
 from docx import Document
 
 from tests.conftest import ROOT
-from tests.documents.sample_context import sample_context
 from webapp.documents import render_docx
+from webapp.workflow_admin.samples import sample_context
 
 TEMPLATES = ROOT / "docs_templates"
 TRIO = ("count", "area_10k_m2", "cost_10k_yuan")
