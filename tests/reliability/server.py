@@ -40,30 +40,37 @@ class Served:
 
 
 @contextlib.contextmanager
-def serving(db_url: str, **env: str) -> Iterator[Served]:
-    child_env = {
-        **os.environ,
-        "HQR_TEST_SERVE_DB": db_url,
-        "PYTHONPATH": str(ROOT),
-        **env,
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.reliability.server"],
-        cwd=ROOT,
-        env=child_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    served = Served("", process)
+def serving_many(db_url: str, envs: list[dict[str, str]]) -> Iterator[list[Served]]:
+    """Several servers started side by side (each child's env extended by one dict)."""
+    servers: list[Served] = []
     try:
-        assert process.stdout is not None
-        line = process.stdout.readline()  # blocks until the child prints its port (or dies)
-        assert line.startswith("port "), f"the server did not start (exit {process.poll()})"
-        served.base = f"http://127.0.0.1:{int(line.split()[1])}"
-        yield served
+        for env in envs:
+            log = env.get("HQR_TEST_SERVE_LOG")  # the child's stderr (its log) goes there
+            with open(log or os.devnull, "w") as stderr:
+                process = subprocess.Popen(
+                    [sys.executable, "-m", "tests.reliability.server"],
+                    cwd=ROOT,
+                    env={**os.environ, "HQR_TEST_SERVE_DB": db_url, "PYTHONPATH": str(ROOT), **env},
+                    stdout=subprocess.PIPE,
+                    stderr=stderr,
+                    text=True,
+                )
+            servers.append(Served("", process))
+        for served in servers:
+            assert served.process.stdout is not None
+            line = served.process.stdout.readline()  # blocks until the port is printed
+            assert line.startswith("port "), f"no server (exit {served.process.poll()})"
+            served.base = f"http://127.0.0.1:{int(line.split()[1])}"
+        yield servers
     finally:
-        served.kill()
+        for served in servers:
+            served.kill()
+
+
+@contextlib.contextmanager
+def serving(db_url: str, **env: str) -> Iterator[Served]:
+    with serving_many(db_url, [env]) as servers:
+        yield servers[0]
 
 
 def wait_for(path: Path, timeout: float = 30.0) -> None:
