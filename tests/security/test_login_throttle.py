@@ -50,7 +50,8 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
         return
     binary = shutil.which("redis-server")
     if binary is None:
-        pytest.fail(f"no Redis at {url} and no redis-server to start (apt-get install redis-server)")
+        msg = f"no Redis at {url} and no redis-server to start: apt-get install redis-server"
+        pytest.fail(msg)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -92,9 +93,7 @@ def _guess_across(servers: list, limit: int) -> list[int]:
     return statuses + [_token(s.base, TEST_PASSWORD) for s in servers]
 
 
-def test_limits_hold_across_processes_with_redis_and_attempts_are_logged(
-    app, make_user, tmp_path
-):
+def test_limits_hold_across_processes_with_redis_and_attempts_are_logged(app, make_user, tmp_path):
     make_user("clerk", "410102")
     db.session.commit()
     limit = app.config["LOGIN_MAX_FAILURES"]
