@@ -50,7 +50,9 @@ class Entry:
     allowed_status: int | None = None
 
 
-def org_bound(path: str, roles: frozenset[str], at: tuple[str, ...], **kw: object) -> Entry:
+def org_bound(
+    path: str, roles: frozenset[str] = frozenset(), at: tuple[str, ...] = (), **kw: object
+) -> Entry:
     kw.setdefault("relations", DOWNWARD)
     return Entry(path, roles, at=at, **kw)  # type: ignore[arg-type]
 
@@ -201,4 +203,131 @@ NOT_WALKED: dict[str, str] = {
     "GET static": "static files (CSS, JS), public by design",
     "GET assessment.static": "static files of the assessment pages",
     "GET workflow_admin.static": "static files of the BPMN editor",
+}
+
+
+#: State-changing routes on an object of some org: who MAY (a superset where the operation then
+#: decides, e.g. the task's candidates among the workers of the subtree).  The write walk sends
+#: an empty body as everyone else and expects a refusal (403/404; 401 or the login page when
+#: anonymous) that changes nothing.  Performing them is the completeness walk's job
+#: (tests/audit/routes/).
+CLERK = frozenset({"clerk"})
+TASKS = {"roles": WORKERS, "anywhere": ADMIN}
+UNIT_STAFF = frozenset({"clerk", "reviewer", "leader", "assessor"})
+PROVINCE_STAFF = {"relations": OWN, "anywhere": ADMIN}
+WRITES: dict[str, Entry] = {
+    "POST ledger.edit": org_bound("/ledger/projects/{project}", CLERK, UNITS),
+    "POST ledger.delete": org_bound("/ledger/projects/{project}/delete", CLERK, UNITS),
+    "PUT api_ledger.update": org_bound("/api/v1/ledger/projects/{project}", CLERK, UNITS),
+    "DELETE api_ledger.delete": org_bound("/api/v1/ledger/projects/{project}", CLERK, UNITS),
+    "POST api_ledger.import_file": org_bound(
+        "/api/v1/ledger/projects/import?org={org}", CLERK, UNITS
+    ),
+    "POST reports.save_narrative": org_bound(
+        "/reports/{report}/narrative", CLERK, UNITS, relations=OWN
+    ),
+    "POST reports.save_explanations": org_bound(
+        "/reports/{report}/explanations", CLERK, UNITS, relations=OWN
+    ),
+    "POST reports.reuse": org_bound("/reports/{report}/reuse", CLERK, UNITS, relations=OWN),
+    "POST reports.correction": org_bound(
+        "/reports/{report}/correction", CLERK, UNITS, relations=OWN
+    ),
+    "POST reports.remind": org_bound(
+        "/reports/{report}/remind",
+        frozenset({"clerk", "reviewer", "leader"}),
+        UNITS,
+        relations=frozenset({Relation.DESCENDANT}),
+    ),
+    "PUT api_reports.put_narrative": org_bound(
+        "/api/v1/reports/{report}/narrative", CLERK, UNITS, relations=OWN
+    ),
+    "PUT api_reports.put_explanations": org_bound(
+        "/api/v1/reports/{report}/explanations", CLERK, UNITS, relations=OWN
+    ),
+    **{
+        f"POST engine.{verb}": org_bound(f"/tasks/{{task}}/{verb}", at=UNITS, **TASKS)
+        for verb in ("claim", "unclaim", "complete", "withdraw", "transfer", "remind", "cc")
+    },
+    **{
+        f"POST api_tasks.{verb}": org_bound(f"/api/v1/tasks/{{task}}/{verb}", at=UNITS, **TASKS)
+        for verb in ("claim", "unclaim", "complete", "withdraw", "transfer", "remind", "cc")
+    },
+    "POST engine.retry": Entry("/tasks/admin/instances/{instance}/retry", ADMIN, at=UNITS),
+    "POST api_instances.retry": Entry("/api/v1/instances/{instance}/retry", ADMIN, at=UNITS),
+    "POST api_instance_migration.migrate": Entry(
+        "/api/v1/instances/{instance}/migrate", ADMIN, at=UNITS
+    ),
+    "POST assessment.unit": org_bound("/assessment/units/{unit}", UNIT_STAFF, CITIES),
+    #: Administrators see units (assessment.view) and reach the form; the operation then
+    #: refuses their files (assessment.self).
+    "POST assessment.upload_evidence": org_bound(
+        "/assessment/units/{unit}/evidence", UNIT_STAFF | ADMIN, CITIES
+    ),
+    "POST assessment.score": org_bound("/assessment/units/{unit}/score", UNIT_STAFF, CITIES),
+    "POST assessment.override": org_bound("/assessment/units/{unit}/override", UNIT_STAFF, CITIES),
+    "POST assessment.self_action": org_bound(
+        "/assessment/units/{unit}/self/submit", UNIT_STAFF, CITIES
+    ),
+    "PUT api_assessment.save_self": org_bound(
+        "/api/v1/assessment/units/{unit}/self-assessment", UNIT_STAFF, CITIES
+    ),
+    "POST api_assessment.submit_self": org_bound(
+        "/api/v1/assessment/units/{unit}/self-assessment/submit", UNIT_STAFF, CITIES
+    ),
+    "POST api_assessment.approve_self": org_bound(
+        "/api/v1/assessment/units/{unit}/self-assessment/approve", UNIT_STAFF, CITIES
+    ),
+    "POST api_assessment.return_self": org_bound(
+        "/api/v1/assessment/units/{unit}/self-assessment/return", UNIT_STAFF, CITIES
+    ),
+    "PUT api_assessment.score": org_bound(
+        "/api/v1/assessment/units/{unit}/scores", UNIT_STAFF, CITIES
+    ),
+    "POST api_assessment.override": org_bound(
+        "/api/v1/assessment/units/{unit}/overrides", UNIT_STAFF, CITIES
+    ),
+    **{
+        f"POST assessment.{name}": org_bound(
+            f"/assessment/campaigns/{{campaign}}/{path}", UNIT_STAFF, (PROVINCE,), **PROVINCE_STAFF
+        )
+        for name, path in (
+            ("close_self", "close"),
+            ("draw_sample", "sample"),
+            ("rank", "rank"),
+            ("approve", "approve"),
+            ("return_results", "return"),
+        )
+    },
+    **{
+        f"POST api_assessment.{name}": org_bound(
+            f"/api/v1/assessment/campaigns/{{campaign}}/{path}",
+            UNIT_STAFF,
+            (PROVINCE,),
+            **PROVINCE_STAFF,
+        )
+        for name, path in (
+            ("close_self", "close-self-assessment"),
+            ("draw_sample", "sample"),
+            ("rank", "rank"),
+            ("approve", "approve"),
+            ("return_results", "return"),
+        )
+    },
+    "POST admin.user_edit": Entry("/admin/users/{user}", ADMIN),
+    "POST admin.user_set_enabled": Entry("/admin/users/{user}/enabled", ADMIN),
+    "POST admin.user_reset_password": Entry("/admin/users/{user}/password", ADMIN),
+    "POST workflow_admin.workflows_deploy": Entry(
+        "/admin/workflows/quarterly_report/deploy", ADMIN
+    ),
+    "POST workflow_admin.workflows_rollback": Entry(
+        "/admin/workflows/quarterly_report/rollback", ADMIN
+    ),
+    "POST workflow_admin.workflows_migrate": Entry(
+        "/admin/workflows/quarterly_report/migrate", ADMIN
+    ),
+    "POST api_workflows.rollback": Entry("/api/v1/workflows/quarterly_report/rollback", ADMIN),
+    "POST doc_templates.templates_restore": Entry(
+        "/admin/doc-templates/quarterly_report/restore", ADMIN
+    ),
 }
