@@ -46,8 +46,9 @@ worker: install
 	$(BIN)/flask workflow worker
 
 # Debian packages the tests need: Chromium for the browser journeys (Playwright drives it, it
-# never downloads a browser), LibreOffice and CJK fonts for Word → PDF with Chinese text.
-SYSTEM_PACKAGES := chromium libreoffice-writer-nogui fonts-noto-cjk
+# never downloads a browser), LibreOffice and CJK fonts for Word → PDF with Chinese text,
+# redis-server for the login limits across processes (the test starts one if none answers).
+SYSTEM_PACKAGES := chromium libreoffice-writer-nogui fonts-noto-cjk redis-server
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \

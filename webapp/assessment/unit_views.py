@@ -152,6 +152,8 @@ def self_action(unit_id: int, action: str) -> Any:
 
 @bp.route("/units/<int:unit_id>/evidence", methods=["POST"])
 def upload_evidence(unit_id: int) -> Any:
+    # Another unit's user is refused (403, audited) before anything about the upload is said.
+    require(current_user, "assessment.view", operations.get_unit(unit_id).org)
     files = [f for f in request.files.getlist("files") if f and f.filename]
     if not files:
         flash("请选择要上传的文件。", "danger")

@@ -33,6 +33,7 @@ ACTION_LABELS: dict[str, str] = {
     # authentication (webapp/auth, webapp/api)
     "auth.login": "登录",
     "auth.login_failed": "登录失败",
+    "auth.login_throttled": "登录被限流（失败次数过多）",
     "auth.logout": "退出登录",
     "auth.change_password": "修改本人密码",
     "auth.token_issued": "签发接口访问令牌",

@@ -41,10 +41,14 @@ RETURN_OUTCOMES = frozenset({"return", "reject"})
 RESERVED_KEYS = frozenset({"outcome", "comment", "target"})
 
 
-def get_task(task_id: int) -> HumanTask:
+def get_task(task_id: int, actor: User | None = None) -> HumanTask:
+    """The task; with ``actor``, only if they may see it (checked before anything about its
+    state is told: another org's user learns nothing of a task but a 403)."""
     task = db.session.get(HumanTask, task_id)
     if task is None:
         raise NotFound("任务不存在。")
+    if actor is not None and not can_view(actor, task):
+        raise PermissionDenied("您无权查看或办理该任务。")
     return task
 
 
@@ -120,7 +124,7 @@ def _transition(task: HumanTask, from_states: tuple[str, ...], **values: Any) ->
 
 
 def claim(actor: User, task_id: int) -> HumanTask:
-    task = get_task(task_id)
+    task = get_task(task_id, actor)
     _require_open(task)
     if task.state == TaskState.CLAIMED.value:
         if task.assignee_id == actor.id:
@@ -140,7 +144,7 @@ def claim(actor: User, task_id: int) -> HumanTask:
 
 
 def unclaim(actor: User, task_id: int) -> HumanTask:
-    task = get_task(task_id)
+    task = get_task(task_id, actor)
     _require_open(task)
     if task.state != TaskState.CLAIMED.value:
         raise Conflict("该任务尚未签收。")
@@ -166,7 +170,7 @@ def complete_task(
     data: dict[str, Any] | None = None,
 ) -> HumanTask:
     """办理: complete a user task with an outcome, an opinion and the form's data."""
-    task = get_task(task_id)
+    task = get_task(task_id, actor)
     _require_open(task)
     _require_work(actor, task)
     instance = task.instance
@@ -319,7 +323,7 @@ def _colleague(user_id: int, task: HumanTask) -> User:
 
 def transfer(actor: User, task_id: int, to_user_id: int, comment: str | None = None) -> HumanTask:
     """转办 to a colleague with the same role in the same org."""
-    task = get_task(task_id)
+    task = get_task(task_id, actor)
     _require_open(task)
     _require_work(actor, task)
     target = _colleague(to_user_id, task)
@@ -399,7 +403,7 @@ def notify(user: User, kind: str, message: str, task: HumanTask | None = None) -
 
 def remind(actor: User, task_id: int, message: str | None = None) -> list[Notification]:
     """催办: notify the holder (or every candidate) of an open task."""
-    task = get_task(task_id)
+    task = get_task(task_id, actor)
     _require_open(task)
     if not can_view(actor, task) or is_candidate(actor, task):
         raise PermissionDenied("您不能催办该任务。")
@@ -414,7 +418,7 @@ def remind(actor: User, task_id: int, message: str | None = None) -> list[Notifi
 
 def cc(actor: User, task_id: int, user_id: int, message: str | None = None) -> TaskCopy:
     """抄送: give a user a read-only copy of the task and its instance."""
-    task = get_task(task_id)
+    task = get_task(task_id, actor)
     if not can_view(actor, task):
         raise PermissionDenied("您不能抄送该任务。")
     target = _colleague(user_id, task)

@@ -210,6 +210,7 @@ def remind(task_id: int) -> Any:
 @bp.route("/<int:task_id>/cc", methods=["POST"])
 @flash_errors
 def cc(task_id: int) -> Any:
+    operations.get_task(task_id, current_user)  # 403 first for those who may not see it
     username = (request.form.get("username") or "").strip()
     user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:

@@ -70,13 +70,19 @@ def index() -> Any:
         parsed = parse_period(current_period_code())
     kind = ReportKind.ANNUAL if parsed.is_year else ReportKind.QUARTERLY
     org = current_user.org
-    mine = ops.find_report(org, parsed.code, kind.value)
-    history = list(
-        db.session.execute(
-            select(Report).where(Report.org_id == org.id).order_by(Report.period.desc())
-        ).scalars()
+    # Administrators (who open periods here) and auditors see the page, not the reports.
+    visible = can(current_user, "report.view", org)
+    mine = ops.find_report(org, parsed.code, kind.value) if visible else None
+    history = (
+        list(
+            db.session.execute(
+                select(Report).where(Report.org_id == org.id).order_by(Report.period.desc())
+            ).scalars()
+        )
+        if visible
+        else []
     )
-    board = _board_rows(org, parsed.code, kind.value) if lower_units(org) else []
+    board = _board_rows(org, parsed.code, kind.value) if visible and lower_units(org) else []
     return render_template(
         "reports/index.html",
         period=parsed,
