@@ -196,6 +196,33 @@ TABLE: dict[str, Entry] = {
     "GET api_audit.reporting_record": org_bound(
         "/api/v1/audit/reporting?org={org}&year=2026", REPORTING, UNITS
     ),
+    # publication ------------------------------------------------------------------------------
+    "GET publication.index": Entry("/publication/", ALL),
+    "GET publication.workspace": org_bound("/publication/{publication}", WORKERS, UNITS),
+    # a draft without accepted quarters cannot be rendered: 409 once the right was granted
+    "GET publication.document": org_bound(
+        "/publication/{publication}/document.docx", WORKERS, (COUNTY,), allowed_status=409
+    ),
+    "GET api_publication.list_publications": org_bound(
+        "/api/v1/publications?org={org}", WORKERS, UNITS
+    ),
+    "GET api_publication.get_publication": org_bound(
+        "/api/v1/publications/{publication}", WORKERS, UNITS
+    ),
+    # the public portal: open to everyone; a draft is reachable by nobody there
+    "GET public.home": Entry("/public/", ALL, public=True),
+    "GET public.records": Entry("/public/records", ALL, public=True),
+    "GET public.quality_index": Entry("/public/index", ALL, public=True),
+    "GET api_public.public_reports": Entry("/api/v1/public/reports", ALL, public=True),
+    "GET api_public.public_records": Entry("/api/v1/public/records", ALL, public=True),
+    "GET api_public.public_index": Entry("/api/v1/public/index", ALL, public=True),
+    "GET public.report": org_bound("/public/reports/{publication}", frozenset(), UNITS),
+    "GET public.document": org_bound(
+        "/public/reports/{publication}/document.docx", frozenset(), (COUNTY,)
+    ),
+    "GET api_public.public_report": org_bound(
+        "/api/v1/public/reports/{publication}", frozenset(), UNITS
+    ),
 }
 
 #: GET routes the walk does not request, and why.

@@ -166,6 +166,18 @@ def assessment(world: World) -> None:
     db.session.commit()
 
 
+def publications(world: World) -> None:
+    """Open 2026H1 for every unit: each has a draft (nothing is published)."""
+    from webapp.core.operations import get_org
+    from webapp.engine import deploy_bpmn
+    from webapp.publication.operations import find_publication, open_period
+
+    deploy_bpmn(None, None, (ROOT / "workflows" / "publication.bpmn").read_bytes())
+    open_period(None, "2026H1")
+    db.session.commit()
+    world.ids["publication"] = {code: find_publication(get_org(code), "2026H1").id for code in ORGS}
+
+
 def build(app: Flask, make_user: Any) -> World:
     from webapp.core.models import AuditRecord, User
 
@@ -174,6 +186,7 @@ def build(app: Flask, make_user: Any) -> World:
     ledger(world)
     reports(world)
     assessment(world)
+    publications(world)
     world.globals["record"] = db.session.execute(select(AuditRecord.id).limit(1)).scalar_one()
     world.globals["user"] = db.session.execute(select(User.id).limit(1)).scalar_one()
     return world

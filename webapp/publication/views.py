@@ -52,13 +52,20 @@ def index() -> Any:
         flash(err.message, "danger")
         half = last_ended(clock.today_local())
     org = current_user.org
-    mine = ops.find_publication(org, half.code)
-    history = list(
-        db.session.execute(
-            select(Publication)
-            .where(Publication.org_id == org.id)
-            .order_by(Publication.period.desc())
-        ).scalars()
+    # Administrators and auditors open this page too (to open a half year), without the
+    # right to read the unit's drafts: they see none.
+    visible = can(current_user, "publication.view", org)
+    mine = ops.find_publication(org, half.code) if visible else None
+    history = (
+        list(
+            db.session.execute(
+                select(Publication)
+                .where(Publication.org_id == org.id)
+                .order_by(Publication.period.desc())
+            ).scalars()
+        )
+        if visible
+        else []
     )
     board = []
     if can(current_user, "publication.view", org):
