@@ -31,6 +31,7 @@ db: install
 	$(BIN)/flask workflow deploy --dir workflows
 	$(BIN)/flask reports open --current
 	$(BIN)/flask reports schedule
+	$(BIN)/flask reports demo-history
 	$(BIN)/flask publication schedule
 	$(BIN)/flask publication open --last
 

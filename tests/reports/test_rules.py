@@ -196,3 +196,33 @@ def test_access_by_org_relation(workflows, oracle, api):
     api("reviewer", "410100").get(f"/api/v1/reports/{zhongyuan['id']}")  # its city may
     api("clerk", "410300").get(f"/api/v1/reports/{zhongyuan['id']}", status=403)
     api("clerk", "410102").send("POST", "/api/v1/reports/open", {"period": "2026Q4"}, status=403)
+
+
+def test_carry_over_check_compares_figures_built_the_same_way(workflows, api):
+    """Two counties with 4,449 ㎡ each: rows print 0.44 + 0.44 = 0.88 while the exact total
+    rounds to 0.89; the city's 接转 must be checked against its previous 在建 summed the same
+    way, or a rounding difference blocks the report (found on the demo ledger)."""
+    from datetime import date
+    from decimal import Decimal
+
+    from webapp.core.operations import get_org
+    from webapp.ledger.models import Project
+
+    for i, code in enumerate(("410102", "410103")):
+        db.session.add(
+            Project(
+                org_id=get_org(code).id,
+                registration_no=f"R-{i}",
+                name=f"工程{i}",
+                structure_type="框架",
+                area_m2=Decimal("4449"),
+                cost_10k_yuan=Decimal("1000"),
+                registered_on=date(2026, 5, 10),
+            )
+        )
+    db.session.commit()
+    _open(api)
+    report = api("clerk", "410100").report("410100")
+    total = report["tables"]["table5"]["total"]
+    assert total["carried_over"]["area_10k_m2"] == "0.88"
+    assert not [c for c in report["checks"] if c["id"].startswith("identity.carried_over")]

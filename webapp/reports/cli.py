@@ -50,5 +50,17 @@ def schedule_cmd() -> None:
     click.echo(f"报告期调度已运行：下一个开启的报告期 {waiting}。")
 
 
+@reports_cli.command("demo-history")
+def demo_history_cmd() -> None:
+    """Demo: 郑州's Q1 and Q2 of this year accepted through the flow (for the publication)."""
+    from webapp.cli import transaction
+    from webapp.reports.demo import seed_history
+
+    with transaction():
+        done = seed_history()
+    if done:
+        click.echo(f"演示历史：郑州市 {'、'.join(done)} 季度报告已接收。")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(reports_cli)

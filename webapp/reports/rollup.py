@@ -110,17 +110,17 @@ def lower_reports(org: Org, period: str, kind: str) -> dict[str, Report]:
     return {r.org.code: r for r in rows}
 
 
-def build_tables(org: Org, period: Period | str, kind: str) -> dict[str, Any]:
-    """Every table of the report with checks; lower units' accepted figures rolled up."""
-    from webapp.reports.state import report_state
-
-    period = parse_period(period)
-    tables = {f"table{n}": compute_table(n, org, period) for n in table_numbers(kind)}
+def rolled_up_summary(
+    org: Org, period: Period, kind: str
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]], dict[str, Report]]:
+    """附表5/7 of ``org`` with each accepted lower unit's row taken from its accepted snapshot
+    and the 合计 summed from the rows as printed.  Returns (table, accepted children's tables,
+    lower reports by code).  Used for the period and for the previous one, so that the
+    接转 = 上期在建 check compares figures built the same way."""
     key = summary_key(kind)
-    summary = tables[key]
+    summary = compute_table(7 if key == "table7" else 5, org, period)
     reports = lower_reports(org, period.code, kind)
     children: dict[str, dict[str, Any]] = {}
-    units = []
     for row in summary["rows"]:
         code = row["org_code"]
         if code == org.code:
@@ -128,17 +128,6 @@ def build_tables(org: Org, period: Period | str, kind: str) -> dict[str, Any]:
             continue
         report = reports.get(code)
         accepted = report.accepted_snapshot if report is not None else None
-        state = report_state(report) if report is not None else None
-        units.append(
-            {
-                "org_code": code,
-                "org_name": row["org_name"],
-                "report_id": report.id if report else None,
-                "state": state.value if state else "not_started",
-                "state_label": state.label if state else "未开始",
-                "accepted": accepted is not None,
-            }
-        )
         if accepted is not None:
             child_total = accepted["tables"][key]["total"]
             for f in FIGURES:
@@ -149,9 +138,39 @@ def build_tables(org: Org, period: Period | str, kind: str) -> dict[str, Any]:
         else:
             row["status"] = "未报"
     summary["total"] = sum_summary_rows(summary["rows"], org.code)
+    return summary, children, reports
+
+
+def build_tables(org: Org, period: Period | str, kind: str) -> dict[str, Any]:
+    """Every table of the report with checks; lower units' accepted figures rolled up."""
+    from webapp.reports.state import report_state
+
+    period = parse_period(period)
+    key = summary_key(kind)
+    summary, children, reports = rolled_up_summary(org, period, kind)
+    tables = {
+        f"table{n}": summary if f"table{n}" == key else compute_table(n, org, period)
+        for n in table_numbers(kind)
+    }
+    units = []
+    for row in summary["rows"]:
+        if row["org_code"] == org.code:
+            continue
+        report = reports.get(row["org_code"])
+        state = report_state(report) if report is not None else None
+        units.append(
+            {
+                "org_code": row["org_code"],
+                "org_name": row["org_name"],
+                "report_id": report.id if report else None,
+                "state": state.value if state else "not_started",
+                "state_label": state.label if state else "未开始",
+                "accepted": row["org_code"] in children,
+            }
+        )
     if children:
         _correct_table6(tables["table6"], org, period, children, reports)
-    previous = compute_table(5 if kind == ReportKind.QUARTERLY else 7, org, period.previous())
+    previous, _, _ = rolled_up_summary(org, period.previous(), kind)
     ledger = stats_ledger_checks(org, period)
     summary["checks"] = run_checks(
         summary,
