@@ -57,8 +57,10 @@ system-deps:
 
 test: install vendor system-deps lint
 	$(MAKE) test-sqlite
-	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) test-postgres; \
-	  else echo "TEST_DATABASE_URL not set: PostgreSQL run skipped (CI sets it in .ci/run)"; fi
+	@url="$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test}"; \
+	if [ -n "$$TEST_DATABASE_URL" ] || pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
+	  TEST_DATABASE_URL="$$url" $(MAKE) test-postgres; \
+	else echo "no PostgreSQL on 127.0.0.1:5432 and TEST_DATABASE_URL unset: PostgreSQL run skipped"; fi
 
 test-sqlite:
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q

@@ -82,6 +82,5 @@ class Config:
 class TestingConfig(Config):
     TESTING = True
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or None
-    SECRET_KEY = "tests-only-" + os.urandom(8).hex()
     RATELIMIT_STORAGE_URI = "memory://"
     SESSION_COOKIE_SECURE = False
