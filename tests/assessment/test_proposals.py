@@ -96,3 +96,52 @@ def test_reporting_record_proposes_and_the_assessor_overrides_with_a_reason(
     assert record.org_code == "410200" and record.before["met"] is False
     assert record.after["met"] is True and "系统故障" in record.message
     assert "首次报送逾期" in record.message
+
+
+def test_enforcement_and_lower_reviews_are_proposed_from_ledgers_and_reviews(
+    open_campaign, province_staff
+):
+    """附件3 1.5 监督执法 (d) from penalties and bad-behaviour records; 1.8 层级监督考核 (a) from
+    the city's acceptances and returns of its counties' reports."""
+    from datetime import date
+
+    from webapp.core.operations import get_org
+    from webapp.ledger.models import AdministrativePenalty
+
+    clock.set_now(datetime(2025, 12, 20, 2, tzinfo=UTC))
+    db.session.add(
+        AdministrativePenalty(
+            org_id=get_org("410102").id,
+            record_no="CF-1",
+            project_name="某工程",
+            responsible_unit="某公司",
+            decided_on=date(2025, 6, 1),
+            violation="偷工减料",
+        )
+    )
+    audit.record(
+        "report.accept",
+        actor_name="reviewer_410100",
+        org="410102",
+        after={"period": "2025Q3", "kind": "quarterly"},
+    )
+    audit.record(
+        "report.return",
+        actor_name="reviewer_410100",
+        org="410103",
+        after={"period": "2025Q3", "kind": "quarterly"},
+        message="数据有误",
+    )
+    db.session.commit()
+    clock.set_now(datetime(2026, 2, 10, 2, tzinfo=UTC))
+    campaign = open_campaign("fujian3", 2025)
+    db.session.commit()
+    zz, kf, gy = (unit_of(campaign, c) for c in ("410100", "410200", "410181"))
+    enforcement = proposals.proposals(zz)["1.5"]
+    assert enforcement.met is True and enforcement.target == "d"
+    assert "行政处罚 1 起" in enforcement.reason
+    assert proposals.proposals(kf)["1.5"].met is None  # nothing recorded: nothing proposed
+    reviews = proposals.proposals(zz)["1.8"]
+    assert reviews.met is True and "接收 1 份、退回修改 1 次" in reviews.reason
+    assert proposals.proposals(kf)["1.8"].met is None
+    assert proposals.proposals(gy)["1.8"].reason == "该单位没有下辖县（市、区），不适用"

@@ -2,10 +2,18 @@
 reason that is audited).  An item not judged follows the proposal.
 
 An item of the sheet names its source (``evidence_source`` in the sheet file, see
-:data:`webapp.assessment.sheet.EVIDENCE_SOURCES`) and the part or duty it decides.  Today:
-附件3 工程质量运行态势分析, part a 按时报送 from the reporting-work record of the campaign's year
-(:func:`webapp.audit.reporting.reporting_record`): met when the unit submitted its reports and
-none was first submitted late; the returns for errors are shown for part b.
+:data:`webapp.assessment.sheet.EVIDENCE_SOURCES`) and the part or duty it decides:
+
+- ``reporting_record``: 附件3 1.9 工程质量运行态势分析, part a 按时报送, from the reporting-work
+  record of the campaign's year (:func:`webapp.audit.reporting.reporting_record`): met when the
+  unit submitted its reports and none was first submitted late; returns shown for part b;
+- ``enforcement_records``: 附件3 1.5 监督执法, duty d 依法处理、处罚, from the ledgers'
+  administrative penalties and bad-behaviour records of the unit's subtree in the year (met
+  when any);
+- ``lower_reviews``: 附件3 1.8 层级监督考核, duty a, from the unit's acceptances and returns of its
+  counties' reports in the year (audit records report.accept / report.return).
+
+A source that finds nothing proposes nothing (absence of records is not proof of a failure).
 """
 
 from __future__ import annotations
@@ -68,14 +76,106 @@ def _reporting(unit: UnitAssessment, item: Item, target: str) -> Proposal:
     )
 
 
+def _enforcement(unit: UnitAssessment, item: Item, target: str) -> Proposal:
+    """监督执法: penalties and bad-behaviour records of the unit's subtree in the year."""
+    from datetime import date
+
+    from sqlalchemy import func, select
+
+    from webapp.core.models import Org
+    from webapp.extensions import db
+    from webapp.ledger.models import AdministrativePenalty, BadBehaviourRecord
+
+    year = unit.campaign.year
+    start, end = date(year, 1, 1), date(year, 12, 31)
+
+    def count(model: Any, column: Any) -> int:
+        return int(
+            db.session.execute(
+                select(func.count(model.id))
+                .join(Org, model.org_id == Org.id)
+                .where(Org.path.like(unit.org.path + "%"), column.between(start, end))
+            ).scalar_one()
+        )
+
+    penalties = count(AdministrativePenalty, AdministrativePenalty.decided_on)
+    records = count(BadBehaviourRecord, BadBehaviourRecord.recorded_on)
+    met: bool | None
+    if penalties or records:
+        met = True
+        reason = f"{year}年度台账记录行政处罚 {penalties} 起、不良行为记录 {records} 条"
+    else:
+        met, reason = None, f"台账中没有{year}年度的行政处罚和不良行为记录，请核实后评分"
+    return Proposal(item.id, target, met, reason, "台账", "ledger.index", {})
+
+
+def _lower_reviews(unit: UnitAssessment, item: Item, target: str) -> Proposal:
+    """层级监督考核: the unit's reviews (accepted / returned) of its lower units' reports."""
+    from sqlalchemy import func, select
+
+    from webapp.core.models import AuditRecord, Org
+    from webapp.extensions import db
+
+    year = unit.campaign.year
+    lower = [o.code for o in unit.org.children]
+    if not lower:
+        return Proposal(
+            item.id,
+            target,
+            None,
+            "该单位没有下辖县（市、区），不适用",
+            "报送工作记录",
+            "audit.reporting_record",
+            {"year": year},
+        )
+    rows = dict(
+        db.session.execute(
+            select(AuditRecord.action, func.count(AuditRecord.id))
+            .join(Org, Org.code == AuditRecord.org_code)
+            .where(
+                Org.parent_id == unit.org.id,
+                AuditRecord.action.in_(("report.accept", "report.return")),
+                AuditRecord.created_at >= _year_start(year),
+                AuditRecord.created_at < _year_start(year + 1),
+            )
+            .group_by(AuditRecord.action)
+        ).all()
+    )
+    accepted, returned = rows.get("report.accept", 0), rows.get("report.return", 0)
+    met: bool | None
+    if accepted or returned:
+        met = True
+        reason = f"{year}年度审核下级单位报告：接收 {accepted} 份、退回修改 {returned} 次"
+    else:
+        met, reason = None, f"{year}年度没有审核下级单位报告的记录，请核实后评分"
+    return Proposal(
+        item.id, target, met, reason, "报送工作记录", "audit.reporting_record", {"year": year}
+    )
+
+
+def _year_start(year: int) -> Any:
+    from datetime import datetime
+
+    from webapp.core import clock
+
+    return datetime(year, 1, 1, tzinfo=clock.LOCAL_TZ)
+
+
+SOURCES = {
+    "reporting_record": _reporting,
+    "enforcement_records": _enforcement,
+    "lower_reviews": _lower_reviews,
+}
+
+
 def proposals(unit: UnitAssessment, sheet: Sheet | None = None) -> dict[str, Proposal]:
     """The system's proposals for the unit, by item id."""
     sheet = sheet or unit.campaign.sheet.parsed()
     out = {}
     for item in sheet.items:
         source = item.evidence_source
-        if source is not None and source.kind == "reporting_record":
-            out[item.id] = _reporting(unit, item, source.target)
+        if source is not None and source.kind in SOURCES:
+            out[item.id] = SOURCES[source.kind](unit, item, source.target)
     return out
 
 

@@ -91,7 +91,11 @@ class Rule:
 #: Where the system finds evidence for an item (``evidence_source`` in the sheet file):
 #: ``reporting_record`` = the units' reporting-work record (webapp.audit.reporting), for
 #: 附件3 按时报送工程质量运行态势分析报告.
-EVIDENCE_SOURCES = {"reporting_record": "报送工作记录"}
+EVIDENCE_SOURCES = {
+    "reporting_record": "报送工作记录",
+    "enforcement_records": "台账中的行政处罚和不良行为记录",
+    "lower_reviews": "对下级报告的审核（接收、退回）记录",
+}
 
 
 @dataclass(frozen=True)
