@@ -207,10 +207,12 @@ def table(
     return t
 
 
-def form_title(doc, number: int, title: str, unit_line: str = "填表单位（盖章）：{{ unit }}"):
+def form_title(
+    doc, number: int, title: str, unit_line: str = "填表单位（盖章）：{{ unit }}", extra: str = ""
+):
     para(doc, f"附表{number}", font=HEADING_FONT, size=12)
     para(doc, title, font=TITLE_FONT, size=16, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=4)
-    para(doc, unit_line + "　　　　报告期：{{ period_label }}", font=TABLE_FONT, size=10.5)
+    para(doc, unit_line + "　　　　报告期：{{ period_label }}" + extra, font=TABLE_FONT, size=10.5)
 
 
 def form_footer(doc, clerk_label: str = "统计员"):
@@ -400,8 +402,10 @@ def table4(doc):
     form_footer(doc)
 
 
-def _summary_table(doc, number: int, title: str, heads: list[str], key: str, filed_cols: int):
-    form_title(doc, number, title)
+def _summary_table(
+    doc, number: int, title: str, heads: list[str], key: str, filed_cols: int, extra: str = ""
+):
+    form_title(doc, number, title, extra=extra)
     filed = TRIO_HEAD[:filed_cols]
     header = [
         [("市、县（市）", 1, 2)]
@@ -488,6 +492,8 @@ def table7(doc):
         ],
         "t7",
         2,
+        # 截止到年底 figures are as of the moment the report is frozen (domain.md §5).
+        extra="　　统计截止时间：{{ t7.as_of }}",
     )
 
 

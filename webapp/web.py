@@ -188,7 +188,9 @@ def _load_bearer_token() -> None:
         g.token_auth = True
 
 
-def _format_local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+def _format_local(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if isinstance(value, str):  # an aware ISO stamp from a snapshot
+        value = datetime.fromisoformat(value) if value else None
     local = clock.to_local(value)
     return local.strftime(fmt) if local else ""
 

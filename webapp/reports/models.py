@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.core import clock
-from webapp.core.models import Org, User, UTCDateTime
+from webapp.core.models import Org, Tier, User, UTCDateTime
 from webapp.extensions import db
 
 
@@ -30,6 +30,12 @@ class ReportKind(enum.StrEnum):
     @property
     def label(self) -> str:
         return "季度分析报告" if self is ReportKind.QUARTERLY else "年度分析报告"
+
+    def made_by(self, org: Org) -> bool:
+        """Every unit reports quarterly; the annual report (第十一条, 第八条(二)) is made by the
+        province, the cities and the directly administered counties — **Decision** (domain.md
+        §5): counties (县、区) make none."""
+        return self is ReportKind.QUARTERLY or org.tier != Tier.COUNTY.value
 
 
 class ReportState(enum.StrEnum):

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from webapp.core.models import Org, Tier, User
+from webapp.core.models import Org, User
 from webapp.core.permissions import can, require
 from webapp.engine import get_or_start_instance, start_instance
 from webapp.extensions import db
@@ -40,12 +40,9 @@ def find_report(org: Org, period: str, kind: str) -> Report | None:
 
 
 def reporting_units(kind: ReportKind) -> list[Org]:
-    """Every unit reports quarterly; the annual report (第十一条) is made by the province, the
-    cities and the directly administered counties (**Decision**: counties report quarterly only)."""
-    stmt = select(Org).order_by(Org.path)
-    if kind == ReportKind.ANNUAL:
-        stmt = stmt.where(Org.tier != Tier.COUNTY.value)
-    return list(db.session.execute(stmt).scalars())
+    """The units that make a report of ``kind`` (see :meth:`ReportKind.made_by`)."""
+    orgs = db.session.execute(select(Org).order_by(Org.path)).scalars()
+    return [org for org in orgs if kind.made_by(org)]
 
 
 def _start_data(report: Report) -> dict[str, Any]:

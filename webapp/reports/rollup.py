@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from webapp.core import clock
 from webapp.core.models import Org
 from webapp.extensions import db
 from webapp.reports.models import Report, ReportKind
@@ -24,6 +25,9 @@ CENT = Decimal("0.01")
 GROUPS = ("carried_over", "registered", "under_construction", "completed", "filed")
 T6_GROUPS = ("registered", "completed", "filed", "under_construction")
 FIGURES = (*GROUPS, "filing_rate", "satisfaction_pct", "satisfied_count", "accidents")
+#: Status of a lower unit's row that comes from the ledger because the unit makes no report of
+#: this kind (a county in its city's annual report).
+LEDGER_ROW = "台账数据"
 
 
 def table_numbers(kind: str) -> tuple[int, ...]:
@@ -120,11 +124,17 @@ def rolled_up_summary(
     key = summary_key(kind)
     summary = compute_table(7 if key == "table7" else 5, org, period)
     reports = lower_reports(org, period.code, kind)
+    expected = {unit.code for unit in lower_units(org) if ReportKind(kind).made_by(unit)}
     children: dict[str, dict[str, Any]] = {}
     for row in summary["rows"]:
         code = row["org_code"]
         if code == org.code:
             row["status"] = "本级"
+            continue
+        if code not in expected:
+            # Counties make no annual report: their rows are the ledger as of the moment the
+            # unit's report is frozen (domain.md §5), never 未报.
+            row["status"] = LEDGER_ROW
             continue
         report = reports.get(code)
         accepted = report.accepted_snapshot if report is not None else None
@@ -138,6 +148,8 @@ def rolled_up_summary(
         else:
             row["status"] = "未报"
     summary["total"] = sum_summary_rows(summary["rows"], org.code)
+    if key == "table7":
+        summary["as_of"] = clock.now().isoformat()  #: 统计截止时间
     return summary, children, reports
 
 
@@ -154,7 +166,7 @@ def build_tables(org: Org, period: Period | str, kind: str) -> dict[str, Any]:
     }
     units = []
     for row in summary["rows"]:
-        if row["org_code"] == org.code:
+        if row["org_code"] == org.code or row["status"] == LEDGER_ROW:
             continue
         report = reports.get(row["org_code"])
         state = report_state(report) if report is not None else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -249,7 +250,19 @@ def document_context(report: Report, snapshot: dict[str, Any]) -> dict[str, Any]
         "rows": [_summary_row(r) for r in summary["rows"]],
         "total": _summary_row(summary["total"], "合计"),
     }
+    if key == "table7":
+        context["t7"]["as_of"] = as_of_label(summary, snapshot)
     return context
+
+
+def as_of_label(summary: dict[str, Any], snapshot: dict[str, Any] | None = None) -> str:
+    """附表7's 统计截止时间: when its 截止到年底 figures were taken from the ledger."""
+    stamp = summary.get("as_of") or (snapshot or {}).get("computed_at")
+    if not stamp:
+        return ""
+    local = clock.to_local(datetime.fromisoformat(stamp))
+    assert local is not None
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
 
 
 def template_name(report: Report) -> str:

@@ -180,7 +180,11 @@ def sample_context(kind: str = "quarterly") -> dict[str, Any]:
                 )
             ],
         },
-        "t7": {"rows": [summary_row("中原区", 14)], "total": summary_row("合计", 14)},
+        "t7": {
+            "rows": [summary_row("中原区", 14)],
+            "total": summary_row("合计", 14),
+            "as_of": "2026年12月15日 10:30",
+        },
     }
 
 
