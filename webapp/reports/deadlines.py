@@ -15,7 +15,7 @@ from flask import current_app
 
 from webapp.core import clock
 from webapp.core.models import Org, Tier
-from webapp.stats.service import Period
+from webapp.stats.service import Period, parse_period
 
 TIERS = (Tier.PROVINCE, Tier.CITY, Tier.DIRECT_COUNTY, Tier.COUNTY)
 
@@ -38,7 +38,11 @@ def due_date(period: Period, tier: str) -> date:
 
 
 def due_at(period: Period, org: Org) -> datetime:
-    day = due_date(period, org.tier)
+    return due_at_tier(period, org.tier)
+
+
+def due_at_tier(period: Period, tier: str) -> datetime:
+    day = due_date(period, tier)
     return datetime.combine(day, time(23, 59, 59), tzinfo=clock.LOCAL_TZ).astimezone(clock.UTC)
 
 
@@ -60,19 +64,36 @@ def window_settings() -> dict[str, object]:
     }
 
 
-def next_window(after: datetime) -> tuple[str, datetime]:
-    """The next (period, opening time) strictly after ``after``: quarterly windows open
-    REPORT_WINDOW_DAYS before each quarter's end, the annual one on REPORT_ANNUAL_OPENS."""
+def _windows(around: datetime) -> list[tuple[datetime, str]]:
+    """(opening time, period) of every window of the year before, this year and the next:
+    quarterly windows open REPORT_WINDOW_DAYS before each quarter's end, the annual one on
+    REPORT_ANNUAL_OPENS."""
     days = int(current_app.config["REPORT_WINDOW_DAYS"])
     month, day = (int(x) for x in str(current_app.config["REPORT_ANNUAL_OPENS"]).split("-"))
-    local_year = after.astimezone(clock.LOCAL_TZ).year
-    candidates: list[tuple[datetime, str]] = []
-    for year in (local_year, local_year + 1):
+    local_year = around.astimezone(clock.LOCAL_TZ).year
+    windows: list[tuple[datetime, str]] = []
+    for year in (local_year - 1, local_year, local_year + 1):
         for quarter in (1, 2, 3, 4):
             end = Period(year, quarter).end
             opens = datetime.combine(end - timedelta(days=days), time(0, 0), tzinfo=clock.LOCAL_TZ)
-            candidates.append((opens, f"{year}Q{quarter}"))
+            windows.append((opens, f"{year}Q{quarter}"))
         annual = datetime.combine(date(year, month, day), time(0, 0), tzinfo=clock.LOCAL_TZ)
-        candidates.append((annual, str(year)))
-    opens, period = min((c for c in candidates if c[0] > after), key=lambda c: c[0])
+        windows.append((annual, str(year)))
+    return windows
+
+
+def next_window(after: datetime) -> tuple[str, datetime]:
+    """The next (period, opening time) strictly after ``after``."""
+    opens, period = min((w for w in _windows(after) if w[0] > after), key=lambda w: w[0])
     return period, opens.astimezone(clock.UTC)
+
+
+def open_windows(now: datetime) -> list[str]:
+    """The periods whose window is open at ``now``: its opening time has come and some tier's
+    due time has not (domain.md §5: a window already open when the scheduler starts is opened
+    at once, not skipped; a unit whose due time has passed is left to an administrator)."""
+    return [
+        period
+        for opens, period in sorted(_windows(now))
+        if opens <= now and any(due_at_tier(parse_period(period), tier) > now for tier in TIERS)
+    ]

@@ -206,9 +206,25 @@ def schedule_next(ctx: ServiceContext) -> dict[str, Any]:
     return {"next_period": period, "next_open_at": opens.isoformat(), "stop_schedule": False}
 
 
+@service_operation("reports.open_windows")
+def open_current_windows(ctx: ServiceContext) -> dict[str, Any]:
+    """Open every window open now (at the scheduler's start and each time its timer fires):
+    a window already open when the system starts, or missed while the worker was down, is
+    opened at once for the units not yet due; idempotent."""
+    from webapp.reports.deadlines import open_windows
+    from webapp.reports.operations import open_period
+
+    now = clock.now()
+    opened = {}
+    for period in open_windows(now):
+        opened[period] = open_period(None, period, due_after=now)["opened"]
+    return {"opened_windows": opened, "stop_schedule": False}
+
+
 @service_operation("reports.open_scheduled")
 def open_scheduled(ctx: ServiceContext) -> dict[str, Any]:
-    """The window opened: start the period for every reporting unit (idempotent)."""
+    """The window opened: start the period for every reporting unit (idempotent).  Kept for
+    instances of report_schedule.bpmn versions before ``reports.open_windows``."""
     from webapp.reports.operations import open_period
 
     counts = open_period(None, str(ctx.data["next_period"]))

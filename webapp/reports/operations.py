@@ -6,6 +6,7 @@ with the checks of ``webapp.reports.flow``; nothing here moves a report between 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -56,20 +57,27 @@ def _start_data(report: Report) -> dict[str, Any]:
     }
 
 
-def open_period(actor: User | None, period_code: str) -> dict[str, int]:
+def open_period(
+    actor: User | None, period_code: str, *, due_after: datetime | None = None
+) -> dict[str, int]:
     """Open a quarter ("2026Q4") or a year ("2026": the annual report) for every reporting unit.
 
     Idempotent: units already opened are left alone; any period, past ones included (backfill).
+    ``due_after`` (the scheduler's catch-up): a unit whose due time is not after it is left
+    alone (``past_due``): a window whose due date has passed is opened only by an administrator.
     """
     if actor is not None:
         require(actor, "report.open")
     period = parse_period(period_code)
     kind = ReportKind.ANNUAL if period.is_year else ReportKind.QUARTERLY
-    opened = existing = 0
+    opened = existing = past_due = 0
     for org in reporting_units(kind):
         report = find_report(org, period.code, kind.value)
         if report is not None and report.instance_id is not None:
             existing += 1
+            continue
+        if due_after is not None and due_at(period, org) <= due_after:
+            past_due += 1
             continue
         if report is None:
             due = due_at(period, org)
@@ -97,10 +105,10 @@ def open_period(actor: User | None, period_code: str) -> dict[str, int]:
         actor_name=None if actor else "system",
         object_type="period",
         object_id=period.code,
-        after={"kind": kind.value, "opened": opened, "existing": existing},
+        after={"kind": kind.value, "opened": opened, "existing": existing, "past_due": past_due},
     )
     db.session.flush()
-    return {"opened": opened, "existing": existing}
+    return {"opened": opened, "existing": existing, "past_due": past_due}
 
 
 def _require_draft(actor: User, report: Report) -> None:
