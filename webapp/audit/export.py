@@ -1,9 +1,9 @@
 """Writing a filtered set of audit records as CSV (streamed) or Excel (bounded).
 
 CSV is UTF-8 with a byte-order mark so that Excel opens the Chinese correctly.  Cells that a
-spreadsheet would read as a formula (=, +, -, @, tab, CR first) are neutralised: in CSV with a
-leading apostrophe, in Excel by storing them as plain strings.  A login name typed by an attacker
-must not become a formula on the auditor's machine.
+spreadsheet would read as a formula are neutralised by the rule every export shares
+(``webapp.core.spreadsheet``): a login name typed by an attacker must not become a formula on
+the auditor's machine.
 """
 
 from __future__ import annotations
@@ -15,12 +15,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from webapp.audit.vocabulary import action_label, object_type_label
 from webapp.core import clock
 from webapp.core.models import AuditRecord
+from webapp.core.spreadsheet import append_row, csv_safe
 
 HEADERS = [
     "编号",
@@ -37,7 +36,6 @@ HEADERS = [
     "变更后",
     "哈希",
 ]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def row_of(rec: AuditRecord) -> list[Any]:
@@ -63,19 +61,13 @@ def _json(value: Any) -> str:
     return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def _csv_safe(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def csv_header() -> str:
     """The byte-order mark and the header line."""
     return "\ufeff" + csv_rows_text([HEADERS])
 
 
 def csv_rows(records: Iterable[AuditRecord]) -> str:
-    return csv_rows_text([_csv_safe(v) for v in row_of(rec)] for rec in records)
+    return csv_rows_text([csv_safe(v) for v in row_of(rec)] for rec in records)
 
 
 def csv_rows_text(rows: Iterable[list[Any]]) -> str:
@@ -96,15 +88,7 @@ def xlsx_bytes(records: Iterable[AuditRecord]) -> bytes:
         ws.column_dimensions[col].width = width
     ws.append(HEADERS)
     for rec in records:
-        cells = []
-        for value in row_of(rec):
-            if isinstance(value, str):
-                value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
-            cell = WriteOnlyCell(ws, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # "=..." must stay text, not become a formula
-            cells.append(cell)
-        ws.append(cells)
+        append_row(ws, row_of(rec))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -4,6 +4,9 @@ Reading: the size is limited, the ZIP container's member count and total uncompr
 checked *before* openpyxl opens it (zip bombs), and openpyxl parses its XML with defusedxml
 (installed and pinned: it refuses entity expansion and external entities).  Anything that is not
 a readable workbook gives "不是有效的 Excel 文件".
+
+Writing: every cell goes through ``webapp.core.spreadsheet``, so text typed by a user (a project
+named ``=HYPERLINK(...)``) is exported as text, never as a live formula.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from webapp.core.errors import InvalidInput
+from webapp.core.spreadsheet import append_row, set_cell
 from webapp.ledger.fields import ORG_LABEL, Kind, display
 
 #: Limits of one uploaded workbook.
@@ -116,18 +120,19 @@ def template(kind: Kind) -> bytes:
     sheet = workbook.active
     sheet.title = kind.label
     headers = [f.label for f in kind.fields] + [ORG_LABEL]
-    sheet.append(headers)
+    for col, label in enumerate(headers, start=1):
+        set_cell(sheet, 1, col, label)
     _style_header(sheet, 1, len(headers))
     for i, label in enumerate(headers, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = max(12, len(label) * 2 + 2)
     help_sheet = workbook.create_sheet("填写说明")
-    help_sheet.append(["列", "必填", "说明"])
+    rows = [["列", "必填", "说明"]]
+    rows += [[f.label, "是" if f.required else "否", _explain(f)] for f in kind.fields]
+    rows.append([ORG_LABEL, "否", "6位行政区划代码，默认为导入单位；须为导入单位或其下级单位"])
+    for r, values in enumerate(rows, start=1):
+        for c, value in enumerate(values, start=1):
+            set_cell(help_sheet, r, c, value)
     _style_header(help_sheet, 1, 3)
-    for f in kind.fields:
-        help_sheet.append([f.label, "是" if f.required else "否", _explain(f)])
-    help_sheet.append(
-        [ORG_LABEL, "否", "6位行政区划代码，默认为导入单位；须为导入单位或其下级单位"]
-    )
     help_sheet.column_dimensions["A"].width = 24
     help_sheet.column_dimensions["C"].width = 60
     return _to_bytes(workbook)
@@ -161,8 +166,8 @@ def export_records(kind: Kind, records: Any) -> bytes:
     """Every record given, one row each, in the import layout (re-importable as is)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(kind.label)
-    sheet.append([f.label for f in kind.fields] + [ORG_LABEL])
+    append_row(sheet, [f.label for f in kind.fields] + [ORG_LABEL])
     for record in records:
         row = [_cell(f, getattr(record, f.name)) for f in kind.fields]
-        sheet.append([*row, record.org.code])
+        append_row(sheet, [*row, record.org.code])
     return _to_bytes(workbook)

@@ -1,5 +1,8 @@
 """附表1–7 to Excel, laid out as the printed forms (title, 填表单位, multi-level headers,
-统计员/批准人/报送日期)."""
+统计员/批准人/报送日期).
+
+Every cell is written through ``webapp.core.spreadsheet.set_cell``: a project or unit name that
+starts like a formula stays text."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from webapp.core.spreadsheet import set_cell
 from webapp.stats.lists import TITLES
 from webapp.stats.tables import CATEGORIES, GROUP_LABELS, GROUPS, TABLE6_GROUPS
 
@@ -39,7 +43,7 @@ def _num(value: Any) -> Any:
 
 
 def _header(sheet: Any, row: int, col: int, text: str, rowspan: int = 1, colspan: int = 1) -> None:
-    sheet.cell(row=row, column=col, value=text)
+    set_cell(sheet, row, col, text)
     if rowspan > 1 or colspan > 1:
         sheet.merge_cells(
             start_row=row, start_column=col, end_row=row + rowspan - 1, end_column=col + colspan - 1
@@ -53,25 +57,24 @@ def _header(sheet: Any, row: int, col: int, text: str, rowspan: int = 1, colspan
 
 
 def _title(sheet: Any, table: dict[str, Any], width: int) -> int:
-    sheet.cell(row=1, column=1, value=TITLES[table["table"]]).font = Font(bold=True, size=14)
+    set_cell(sheet, 1, 1, TITLES[table["table"]]).font = Font(bold=True, size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     sheet.cell(row=1, column=1).alignment = CENTER
-    sheet.cell(row=2, column=1, value=f"填表单位（盖章）：{table['org_name']}")
-    sheet.cell(row=2, column=max(width - 3, 2), value=table["period_label"])
+    set_cell(sheet, 2, 1, f"填表单位（盖章）：{table['org_name']}")
+    set_cell(sheet, 2, max(width - 3, 2), table["period_label"])
     return 3
 
 
 def _footer(sheet: Any, row: int, table: dict[str, Any]) -> None:
     who = "填表人" if table["table"] in (1, 2) else "统计员"
-    sheet.cell(row=row + 1, column=1, value=f"{who}：")
-    sheet.cell(row=row + 1, column=4, value="批准人：")
-    sheet.cell(row=row + 1, column=8, value="报送日期：")
+    set_cell(sheet, row + 1, 1, f"{who}：")
+    set_cell(sheet, row + 1, 4, "批准人：")
+    set_cell(sheet, row + 1, 8, "报送日期：")
 
 
 def _body_row(sheet: Any, row: int, values: list[Any]) -> None:
     for col, value in enumerate(values, start=1):
-        cell = sheet.cell(row=row, column=col, value=_num(_dash(value)))
-        cell.border = BOX
+        set_cell(sheet, row, col, _num(_dash(value))).border = BOX
 
 
 def _summary(sheet: Any, table: dict[str, Any]) -> None:
