@@ -73,6 +73,9 @@ class Config:
     OPENAPI_SWAGGER_UI_PATH = "docs"
     OPENAPI_SWAGGER_UI_URL = "/static/vendor/swagger-ui/"
 
+    #: Data rows of one ledger import (a bigger file is refused before it is parsed).
+    LEDGER_IMPORT_MAX_ROWS: int = env_int("LEDGER_IMPORT_MAX_ROWS", 50_000)
+
     #: Return-for-correction loops allowed per instance (the task tree stalls past ~250).
     MAX_RETURN_LOOPS: int = env_int("MAX_RETURN_LOOPS", 30)
 

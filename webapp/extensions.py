@@ -34,6 +34,17 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
 
 
+def begin_write() -> None:
+    """End the unit of work's reading transaction; its next statement begins a writer's one.
+
+    For work that reads long and writes briefly (an import validating 60,000 rows): it runs as a
+    reader, then calls this, so SQLite's write lock (BEGIN IMMEDIATE) is held only while it
+    writes.  Nothing is written before this point; ORM objects reload on their next access.
+    """
+    db.session.rollback()
+    write_intent.set(True)
+
+
 def configure_sqlite(engine: Engine) -> None:
     """Make SQLite safe for concurrent writers.
 

@@ -13,11 +13,12 @@ from marshmallow import INCLUDE, Schema, fields
 from webapp.api import require_login
 from webapp.core.errors import InvalidInput
 from webapp.core.permissions import require
-from webapp.extensions import csrf
+from webapp.extensions import begin_write, csrf
 from webapp.ledger import excel, operations
 from webapp.ledger.fields import display
+from webapp.ledger.importing import apply_import, stage_import
 from webapp.ledger.queries import ListQuery, list_records
-from webapp.web import role_gate
+from webapp.web import reads_first, role_gate
 
 bp = Blueprint(
     "api_ledger",
@@ -116,9 +117,13 @@ def delete(kind_name: str, record_id: int) -> Any:
 
 
 @bp.route("/<kind_name>/import", methods=["POST"])
+@reads_first
 @bp.arguments(OrgArgs, location="query")
 def import_file(args: dict[str, Any], kind_name: str) -> Any:
-    """Import an .xlsx (multipart field ``file``): all rows or none; every bad cell listed."""
+    """Import an .xlsx (multipart field ``file``): all rows or none; every bad cell listed.
+
+    At most ``HQR_LEDGER_IMPORT_MAX_ROWS`` rows (default 50,000); validated as a reader, then
+    written in one short transaction."""
     kind = operations.get_kind(kind_name)
     org = operations.resolve_org(current_user, args.get("org"))
     require(current_user, "ledger.edit", org)
@@ -126,9 +131,15 @@ def import_file(args: dict[str, Any], kind_name: str) -> Any:
     if upload is None:
         raise InvalidInput("请在 file 字段上传 Excel 文件。")
     data = upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
-    rows = excel.read_sheet(data, kind, max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
-    result = operations.import_records(current_user, kind, org, rows)
-    return result.as_dict()
+    rows = excel.read_sheet(
+        data,
+        kind,
+        max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
+        max_rows=current_app.config["LEDGER_IMPORT_MAX_ROWS"],
+    )
+    staged = stage_import(current_user, kind, org, rows)
+    begin_write()
+    return apply_import(current_user, org, staged).as_dict()
 
 
 @bp.route("/<kind_name>/template.xlsx")

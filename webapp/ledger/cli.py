@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
@@ -12,8 +13,9 @@ from webapp.cli import transaction
 from webapp.core.errors import DomainError
 from webapp.core.models import User
 from webapp.core.operations import get_org
-from webapp.extensions import db
+from webapp.extensions import begin_write, db, write_intent
 from webapp.ledger import excel, operations
+from webapp.ledger.importing import apply_import, stage_import
 
 ledger_cli = AppGroup("ledger", help="台账 / ledgers")
 
@@ -35,16 +37,24 @@ def _acting_user(username: str | None, org_code: str) -> User:
 @click.option("--user", "username", default=None, help="执行导入的用户（默认 clerk_<单位代码>）")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_command(org_code: str, kind_name: str, username: str | None, path: Path) -> None:
-    """Import a ledger from an .xlsx file: every row or none."""
-    with transaction():
+    """Import a ledger from an .xlsx file: every row or none.
+
+    The file is validated as a reader; only the write takes SQLite's write lock."""
+    write_intent.set(False)
+    try:
         kind = operations.get_kind(kind_name)
         org = get_org(org_code)
         actor = _acting_user(username, org_code)
-        try:
-            rows = excel.read_sheet(path.read_bytes(), kind)
-            result = operations.import_records(actor, kind, org, rows)
-        except DomainError as err:
-            raise click.ClickException(_explain_failure(err)) from err
+        rows = excel.read_sheet(
+            path.read_bytes(), kind, max_rows=current_app.config["LEDGER_IMPORT_MAX_ROWS"]
+        )
+        staged = stage_import(actor, kind, org, rows)
+    except DomainError as err:
+        db.session.rollback()
+        raise click.ClickException(_explain_failure(err)) from err
+    with transaction():
+        begin_write()
+        result = apply_import(actor, org, staged)
     click.echo(f"导入完成：新增 {result.created}，更新 {result.updated}，未变 {result.unchanged}")
     for w in result.warnings:
         click.echo(f"  第 {w['row']} 行提示：{'；'.join(w['warnings'])}")

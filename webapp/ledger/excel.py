@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -28,7 +29,10 @@ from webapp.ledger.fields import ORG_LABEL, Kind, display
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_MEMBERS = 2000
-MAX_ROWS = 200_000
+#: Data rows of one import (``HQR_LEDGER_IMPORT_MAX_ROWS`` sets the application's limit).
+MAX_ROWS = 50_000
+#: Rows between two progress reports while reading.
+PROGRESS_EVERY = 5000
 NOT_EXCEL = "不是有效的 Excel 文件（.xlsx）。"
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 
@@ -59,10 +63,26 @@ def check_container(data: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> None:
         raise InvalidInput(NOT_EXCEL)
 
 
+def too_many_rows(count: int | None, max_rows: int) -> InvalidInput:
+    """The refusal of a file over the row limit (``count`` None: not known, only that it is)."""
+    found = f"文件有 {count} 行数据" if count is not None else "文件的数据行"
+    return InvalidInput(f"{found}，超过单次导入上限 {max_rows} 行，请拆分为多个文件分批导入。")
+
+
 def read_sheet(
-    data: bytes, kind: Kind, *, max_bytes: int = MAX_FILE_BYTES
+    data: bytes,
+    kind: Kind,
+    *,
+    max_bytes: int = MAX_FILE_BYTES,
+    max_rows: int = MAX_ROWS,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> list[tuple[int, dict[str, Any]]]:
-    """The rows of the first sheet as (row number, {header: cell value}), blank rows skipped."""
+    """The rows of the first sheet as (row number, {header: cell value}), blank rows skipped.
+
+    A sheet declaring more than ``max_rows`` data rows is refused before any row is read; one
+    whose declaration is missing or too small is read and refused as soon as it passes the limit
+    (every row present is read: a wrong declaration never drops rows silently).
+    """
     check_container(data, max_bytes=max_bytes)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -70,6 +90,10 @@ def read_sheet(
         raise InvalidInput(NOT_EXCEL) from exc
     try:
         sheet = workbook.worksheets[0]
+        declared = sheet.max_row
+        if declared is not None and declared - 1 > max_rows:
+            raise too_many_rows(declared - 1, max_rows)
+        sheet.reset_dimensions()
         rows = sheet.iter_rows(values_only=True)
         header_row = next(rows, None)
         if header_row is None:
@@ -85,8 +109,11 @@ def read_sheet(
         positions = {h: i for i, h in enumerate(headers) if h in wanted}
         out: list[tuple[int, dict[str, Any]]] = []
         for number, values in enumerate(rows, start=2):
-            if number > MAX_ROWS + 1:
-                raise InvalidInput(f"行数超过上限（{MAX_ROWS} 行）。")
+            if number > max_rows + 1:
+                raise too_many_rows(None, max_rows)
+            if progress is not None and number % PROGRESS_EVERY == 0:
+                known = declared is not None and declared >= number
+                progress("read", number - 1, declared - 1 if known else 0)
             if values is None or all(v is None or str(v).strip() == "" for v in values):
                 continue
             cells = {h: values[i] if i < len(values) else None for h, i in positions.items()}

@@ -10,6 +10,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -19,13 +20,17 @@ from flask import (
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
+from webapp.core import progress
 from webapp.core.errors import DomainError, InvalidInput
+from webapp.core.models import Org
 from webapp.core.permissions import can, require
-from webapp.extensions import db
+from webapp.extensions import begin_write, db
 from webapp.ledger import excel, operations
-from webapp.ledger.fields import KINDS, display
+from webapp.ledger.fields import KINDS, Kind, display
 from webapp.ledger.forms import EmptyForm, ImportForm, form_values, record_form
+from webapp.ledger.importing import ImportResult, apply_import, stage_import
 from webapp.ledger.queries import STATUSES, ListQuery, list_records, visible_units
+from webapp.web import reads_first
 
 bp = Blueprint("ledger", __name__, url_prefix="/ledger", template_folder="templates")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -156,7 +161,9 @@ def delete(kind_name: str, record_id: int) -> Any:
 
 
 @bp.route("/<kind_name>/import", methods=["GET", "POST"])
+@reads_first
 def import_page(kind_name: str) -> Any:
+    """Read and validate as a reader, then write in one short transaction (see importing)."""
     kind = operations.get_kind(kind_name)
     require(current_user, "ledger.edit", current_user.org)
     form = ImportForm()
@@ -166,18 +173,20 @@ def import_page(kind_name: str) -> Any:
     status = 200
     if form.validate_on_submit():
         upload = request.files.get("file")
+        token = request.form.get("progress")
+        progress_of = progress.reporter(current_user.id, token)
         try:
             if upload is None or not upload.filename:
                 raise InvalidInput("请选择要导入的 Excel 文件。")
             org = operations.resolve_org(current_user, form.org_code.data)
-            limit = current_app.config["MAX_CONTENT_LENGTH"]
-            rows = excel.read_sheet(upload.read(limit + 1), kind, max_bytes=limit)
-            result = operations.import_records(current_user, kind, org, rows)
+            result = _import(kind, org, upload, progress_of)
         except DomainError as err:
             db.session.rollback()
             message = err.message
             problems = err.details if isinstance(err.details, list) else None
             status = err.status_code
+        finally:
+            progress_of("done", 0, 0)
     return render_template(
         "ledger/import.html",
         kind=kind,
@@ -185,7 +194,31 @@ def import_page(kind_name: str) -> Any:
         result=result,
         problems=problems,
         message=message,
+        limit=current_app.config["LEDGER_IMPORT_MAX_ROWS"],
     ), status
+
+
+def _import(kind: Kind, org: Org, upload: Any, progress_of: Any) -> ImportResult:
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    rows = excel.read_sheet(
+        upload.read(limit + 1),
+        kind,
+        max_bytes=limit,
+        max_rows=current_app.config["LEDGER_IMPORT_MAX_ROWS"],
+        progress=progress_of,
+    )
+    staged = stage_import(current_user, kind, org, rows, progress_of)
+    begin_write()  # the write lock is taken here, for the write alone
+    return apply_import(current_user, org, staged, progress_of)
+
+
+@bp.route("/import/progress/<token>")
+def import_progress(token: str) -> Any:
+    """How far the import the page started has come (only its own user may ask)."""
+    found = progress.read(current_user.id, token)
+    if found is None:
+        return jsonify(phase="unknown", message="正在上传并校验…"), 404
+    return jsonify(found)
 
 
 @bp.route("/<kind_name>/template.xlsx")
