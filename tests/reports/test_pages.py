@@ -86,3 +86,21 @@ def test_workspace_lists_problems_and_saves_explanations(workflows, oracle, api,
         api("clerk", "410103").report("410103")["explanations"][warning["id"]]
         == "备案滞后，已核实。"
     )
+
+
+def test_a_reminder_never_redirects_off_the_site(workflows, oracle, api, app, make_user):
+    from tests.security.test_safe_next import HOSTILE, assert_local
+
+    _open(api)
+    zhongyuan = api("clerk", "410102").report("410102")
+    make_user("reviewer", "410100", username="zz_reviewer")
+    web = app.test_client()
+    login(web, "zz_reviewer")
+    for target in [f"/reports/board?period={PERIOD}", *HOSTILE]:
+        token = csrf_token(web, "/reports/")
+        response = web.post(
+            f"/reports/{zhongyuan['id']}/remind", data={"csrf_token": token, "next": target}
+        )
+        assert_local(response)
+        if target.startswith("/reports"):
+            assert response.headers["Location"].endswith(target)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
@@ -12,17 +11,10 @@ from webapp.auth.forms import ChangePasswordForm, LoginForm
 from webapp.auth.throttle import throttled
 from webapp.core import clock, operations
 from webapp.core.errors import DomainError
+from webapp.core.urls import safe_next
 from webapp.web import keep_transaction
 
 bp = Blueprint("auth", __name__)
-
-
-def _safe_next(target: str | None) -> str:
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/"):
-            return target
-    return url_for("main.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -48,7 +40,7 @@ def login() -> Any:
             session["seen_at"] = now
             session.permanent = True
             operations.record_login(user, via="password")
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next"), url_for("main.home")))
     elif request.method == "POST":
         status = 400
     return render_template("auth/login.html", form=form), status

@@ -13,6 +13,7 @@ from webapp.core import clock
 from webapp.core.errors import DomainError, InvalidInput, PermissionDenied
 from webapp.core.models import User
 from webapp.core.permissions import can, require
+from webapp.core.urls import safe_next
 from webapp.engine import instances, operations, queries
 from webapp.engine.models import Notification, ProcessInstance
 from webapp.engine.registry import FORMS, form_schema
@@ -88,7 +89,7 @@ def flash_errors(view: Any) -> Any:
         except DomainError as err:
             db.session.rollback()
             flash(err.message, "danger")
-            return redirect(request.referrer or url_for("engine.inbox"))
+            return redirect(safe_next(request.referrer, url_for("engine.inbox"), host=request.host))
 
     return wrapper
 
@@ -169,7 +170,8 @@ def complete(task_id: int) -> Any:
 def _simple(task_id: int, fn: Any, message: str, *args: Any) -> Any:
     fn(current_user, task_id, *args)
     flash(message, "success")
-    return redirect(request.form.get("next") or url_for("engine.task_page", task_id=task_id))
+    default = url_for("engine.task_page", task_id=task_id)
+    return redirect(safe_next(request.form.get("next"), default))
 
 
 @bp.route("/<int:task_id>/claim", methods=["POST"])

@@ -14,6 +14,7 @@ from webapp.core.errors import DomainError, NotFound, PermissionDenied
 from webapp.core.models import Org
 from webapp.core.operations import get_org
 from webapp.core.permissions import can, require
+from webapp.core.urls import safe_next
 from webapp.extensions import db
 from webapp.reports import operations as ops
 from webapp.reports.deadlines import current_period_code
@@ -227,7 +228,8 @@ def remind(report_id: int) -> Any:
     report = ops.get_report(report_id)
     count = ops.remind_unit(current_user, report, request.form.get("message"))
     flash(f"已催办 {report.org.name}（通知 {count} 人）。", "success")
-    return redirect(request.form.get("next") or url_for("reports.board", period=report.period))
+    default = url_for("reports.board", period=report.period)
+    return redirect(safe_next(request.form.get("next"), default))
 
 
 def document_response(report: Report, fmt: str = "docx") -> Response:
