@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.assessment.conftest import unit_of
+from tests.conftest import TEST_PASSWORD
 from webapp.assessment import judging, operations
 from webapp.assessment.models import CampaignState, ItemScore, ScoreOverride, UnitState
 from webapp.core.errors import Conflict, DomainError, InvalidInput, PermissionDenied
@@ -233,3 +234,22 @@ def test_fujian2_awards_are_chosen_by_the_leader(open_campaign, province_staff):
     assert unit_of(campaign, "410100").result == ["优秀组织奖"]
     assert unit_of(campaign, "410300").result == ["先进个人奖（张三）"]
     assert unit_of(campaign, "410500").result == ["通报批评"]
+
+
+def test_a_huge_override_score_is_a_422_not_a_500(open_campaign, province_staff, client):
+    campaign = open_campaign()
+    judging.close_self_assessment(province_staff["reviewer"], campaign.id)
+    db.session.commit()
+    zz = unit_of(campaign, "411729")
+    with pytest.raises(InvalidInput, match="得分数值过大"):
+        judging.override_item_score(province_staff["leader"], zz.id, "2.2", "1e300", "复核")
+    token = client.post(
+        "/api/v1/auth/tokens", json={"username": "leader_410000", "password": TEST_PASSWORD}
+    ).get_json()["token"]
+    response = client.post(
+        f"/api/v1/assessment/units/{zz.id}/overrides",
+        json={"item_id": "2.2", "score": "1e300", "reason": "复核"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["json"]["score"] == ["数值过大"]

@@ -86,3 +86,12 @@ def test_dai_ban_decision_min_4_max_0_5_minus_unmet():
     got = [score_item(item, Judgment(unmet=frozenset(duties[:n]))) for n in range(6)]
     assert got == [4, 4, 3, 2, 1, 0]
     assert score_item(item, None) == 4
+
+
+@pytest.mark.parametrize("points", ["1e300", 1e300, "Infinity", "NaN", "10000"])
+def test_a_huge_or_odd_number_of_points_is_listed_not_a_500(points):
+    data = sheet_data("fujian2")
+    data["sections"][0]["items"][0]["points"] = points
+    with pytest.raises(InvalidInput) as info:
+        parse_sheet(data)
+    assert "数值过大" in info.value.message or "应为数字" in info.value.message

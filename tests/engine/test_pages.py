@@ -64,3 +64,28 @@ def test_nav_points_to_the_inbox(client, make_user):
     login(client, "clerk_410102")
     home = client.get("/").get_data(as_text=True)
     assert 'href="/tasks/"' in home
+
+
+def test_a_number_too_large_for_json_is_a_422(client, start, make_user):
+    """1e400 reads as infinity, which PostgreSQL's JSON cannot store: refused, on the page and
+    through the API, instead of a 500."""
+    make_user("clerk", "410102")
+    instance = start("demo_two_tier", "410102")
+    task = open_task(instance)
+    login(client, "clerk_410102")
+    token = csrf_token(client, f"/tasks/{task.id}")
+    page = client.post(
+        f"/tasks/{task.id}/complete",
+        data={"csrf_token": token, "outcome": "submit", "f_title": "一季度", "f_amount": "1e400"},
+    )
+    assert page.status_code == 422 and "数值过大" in page.get_data(as_text=True)
+    api = client.post(
+        f"/api/v1/tasks/{task.id}/complete",
+        data='{"outcome": "submit", "data": {"title": "一季度", "amount": 1e400}}',
+        content_type="application/json",
+        headers={"X-CSRFToken": token},
+    )
+    assert api.status_code == 422, api.get_data(as_text=True)
+    assert api.get_json()["errors"] == {"amount": "金额（万元）数值过大"}
+    db.session.expire_all()
+    assert open_task(instance).id == task.id  # nothing was completed

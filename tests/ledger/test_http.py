@@ -170,3 +170,48 @@ def test_reviewer_reads_but_cannot_edit(logged_in, make_user, org):
     token = csrf_token(client, f"/ledger/projects/{p.id}")
     assert client.post(f"/ledger/projects/{p.id}", data={"csrf_token": token}).status_code == 403
     assert client.get("/ledger/projects/new").status_code == 403
+
+
+def test_a_huge_number_is_refused_everywhere_with_a_chinese_422(client, logged_in, api_token):
+    """1e300 in a decimal field (form, API as number or text, Excel cell) and 3e9 in a count:
+    422 "数值过大", nothing stored (it was a 500)."""
+    headers = api_token("clerk", "410102", "api_clerk")
+    body = {
+        "registration_no": "BIG-1",
+        "name": "大数",
+        "structure_type": "框架",
+        "area_m2": 1e300,
+        "cost_10k_yuan": "1e300",
+        "registered_on": "2026-07-01",
+    }
+    api = client.post("/api/v1/ledger/projects", json=body, headers=headers)
+    assert api.status_code == 422, api.get_data(as_text=True)
+    assert api.get_json()["errors"] == {
+        "建筑面积（平方米）": "建筑面积（平方米）数值过大",
+        "工程造价（万元）": "工程造价（万元）数值过大",
+    }
+    accident = {
+        "occurred_on": "2026-08-01",
+        "project_name": "甲",
+        "deaths": 3_000_000_000,
+        "loss_10k_yuan": "1",
+    }
+    deaths = client.post("/api/v1/ledger/accidents", json=accident, headers=headers)
+    assert deaths.status_code == 422 and "死亡人数数值过大" in deaths.get_json()["message"]
+    imported = _upload(
+        client,
+        "/api/v1/ledger/projects/import?org=410102",
+        workbook([project_row("BIG-2", **{"建筑面积（平方米）": 1e300})]),
+        headers,
+    )
+    assert imported.status_code == 422
+    assert imported.get_json()["errors"] == [
+        {"row": 2, "column": "建筑面积（平方米）", "reason": "建筑面积（平方米）数值过大"}
+    ]
+    web = logged_in("clerk", "410102")
+    form = {f"{k}": str(v) for k, v in body.items()} | {"org_code": "410102"}
+    form |= {"user_rating": "未评价", "acceptance_result": "", "filing_result": ""}
+    form["csrf_token"] = csrf_token(web, "/ledger/projects/new")
+    page = web.post("/ledger/projects/new", data=form)
+    assert page.status_code == 422 and "建筑面积（平方米）数值过大" in page.get_data(as_text=True)
+    assert db.session.execute(select(Project)).first() is None

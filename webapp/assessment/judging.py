@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from webapp.assessment.models import (
@@ -23,7 +23,7 @@ from webapp.assessment.models import (
 from webapp.assessment.operations import get_campaign, get_unit, write_scores
 from webapp.assessment.proposals import departures, with_proposals
 from webapp.assessment.scoring import ZERO, SheetScore, mean, rank, top_and_bottom
-from webapp.core import audit, clock
+from webapp.core import audit, clock, numbers
 from webapp.core.errors import Conflict, InvalidInput
 from webapp.core.models import User
 from webapp.core.permissions import require
@@ -187,13 +187,11 @@ def override_item_score(
         raise InvalidInput(f"评分表中没有考核项目“{item_id}”。")
     item = sheet.item(item_id)
     try:
-        value = Decimal(str(score))
-    except InvalidOperation as exc:
-        raise InvalidInput("得分须为数字。") from exc
-    if not value.is_finite() or not ZERO <= value <= item.points:
+        value = numbers.parse_decimal(score, precision=6, scale=2, exact=True)  # models.SCORE
+    except numbers.NumberError as err:
+        raise InvalidInput(f"得分{err}。", details={"score": str(err)}) from err
+    if not ZERO <= value <= item.points:
         raise InvalidInput(f"“{item.name}”的得分须在 0 至 {item.points} 分之间。")
-    if value != value.quantize(Decimal("0.01")):
-        raise InvalidInput("得分最多保留两位小数。")
     reason = reason.strip()
     if not reason:
         raise InvalidInput("调整得分须填写理由。")

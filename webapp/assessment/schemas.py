@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from webapp.assessment.models import ScoreSheet
+from webapp.core.numbers import BoundedDecimal
 
 
 class _Strict(Schema):
@@ -182,7 +183,8 @@ class ReasonSchema(_Strict):
 
 class OverrideSchema(_Strict):
     item_id = fields.String(required=True)
-    score = fields.Decimal(required=True, as_string=True)
+    #: NUMERIC(6, 2), like every score (``models.SCORE``)
+    score = BoundedDecimal(precision=6, scale=2, required=True, as_string=True)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 

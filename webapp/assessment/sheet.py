@@ -14,10 +14,11 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+from webapp.core import numbers
 from webapp.core.errors import InvalidInput
 
 SHEETS_DIR = Path(__file__).resolve().parent / "sheets"
@@ -200,16 +201,14 @@ def _decimal(value: Any, where: str, problems: _Problems, *, positive: bool = Tr
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
         problems.append(f"{where}：分值须为数字")
         return Decimal(0)
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        problems.append(f"{where}：分值“{value}”不是数字")
+    try:  # points are stored like scores: NUMERIC(6, 2)
+        number = numbers.parse_decimal(value, precision=6, scale=2, exact=True)
+    except numbers.NumberError as err:
+        problems.append(f"{where}：分值“{str(value)[:20]}”{err}")
         return Decimal(0)
-    if not number.is_finite() or number < 0 or (positive and number == 0):
+    if number < 0 or (positive and number == 0):
         problems.append(f"{where}：分值须为正数")
         return Decimal(0)
-    if number != number.quantize(Decimal("0.01")):
-        problems.append(f"{where}：分值最多保留两位小数")
     return number
 
 

@@ -6,6 +6,7 @@ all invalid fields.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 from typing import Any
@@ -43,6 +44,10 @@ def validate(schema: dict[str, Any], value: Any, path: str = "") -> dict[str, st
     expected = schema.get("type")
     if expected and not _type_ok(value, expected):
         problems[path or "_"] = f"{label}应为{_TYPE_LABELS.get(expected, expected)}"
+        return problems
+    if isinstance(value, float) and not math.isfinite(value):
+        # 1e400 reads as infinity: PostgreSQL's JSON cannot store it (a 500 otherwise)
+        problems[path or "_"] = f"{label}{'应为数字' if math.isnan(value) else '数值过大'}"
         return problems
     if "enum" in schema and value not in schema["enum"]:
         allowed = "、".join(str(v) for v in schema["enum"])

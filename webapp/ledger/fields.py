@@ -12,14 +12,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from webapp.core import numbers
 from webapp.ledger.models import (
-    CENT,
     AcceptanceResult,
     AdministrativePenalty,
     BadBehaviourRecord,
+    Decimal2,
     FilingResult,
     GoodBehaviourRecord,
     Project,
@@ -31,8 +32,8 @@ from webapp.ledger.models import (
 
 #: Cost per ㎡ (元) outside this range is a warning (domain.md §4 rule 5).
 UNIT_COST_RANGE = (Decimal(500), Decimal(50000))
-#: Upper bound of area, cost and loss: what NUMERIC(14, 2) holds.
-MAX_DECIMAL = Decimal("999999999999.99")
+#: Area, cost and loss are NUMERIC(14, 2) (``Decimal2``): at most 999,999,999,999.99.
+PRECISION, SCALE = numbers.column_bounds(Decimal2)
 EXCEL_EPOCH = date(1899, 12, 30)
 YES, NO = "是", "否"
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -108,25 +109,22 @@ def parse_date(raw: Any) -> date:
 
 
 def parse_decimal(raw: Any) -> Decimal:
-    if isinstance(raw, bool):
-        raise FieldError("应为数字")
+    """Area, cost, loss: what NUMERIC(14, 2) holds, rounded to cents (the shared rule)."""
     try:
-        value = Decimal(str(raw).strip().replace(",", ""))
-    except InvalidOperation as exc:
-        raise FieldError("应为数字") from exc
-    if not value.is_finite():
-        raise FieldError("应为数字")
-    value = value.quantize(CENT, rounding=ROUND_HALF_UP)
-    if abs(value) > MAX_DECIMAL:
-        raise FieldError("数值过大")
-    return value
+        return numbers.parse_decimal(raw, precision=PRECISION, scale=SCALE)
+    except numbers.NumberError as err:
+        raise FieldError(str(err)) from err
 
 
 def parse_int(raw: Any) -> int:
-    value = parse_decimal(raw)
-    if value != value.to_integral_value() or value < 0:
+    """Deaths, injuries: a non-negative whole number an ``integer`` column holds."""
+    try:
+        value = numbers.parse_int(raw)
+    except numbers.NumberError as err:
+        raise FieldError(str(err) if str(err) == numbers.TOO_LARGE else "应为非负整数") from err
+    if value < 0:
         raise FieldError("应为非负整数")
-    return int(value)
+    return value
 
 
 def parse_bool(raw: Any) -> bool:

@@ -1,0 +1,92 @@
+"""Numbers typed by users, refused with a Chinese reason unless the column can hold them.
+
+``1e300`` in a decimal field used to reach ``Decimal.quantize`` (which raises past 28 digits)
+or the database (NUMERIC(14, 2) overflows, an ``integer`` past 2^31 is an error on PostgreSQL)
+and became a 500.  Every form field, API schema and import that reads a number goes through
+:func:`parse_decimal` / :func:`parse_int` with the precision and scale of its column, so an
+oversized number is a 422 "数值过大" before any arithmetic or SQL sees it.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from marshmallow import ValidationError, fields
+
+NOT_A_NUMBER = "应为数字"
+TOO_LARGE = "数值过大"
+#: PostgreSQL's ``integer``.
+INT_MAX = 2**31 - 1
+
+
+class NumberError(ValueError):
+    """A number that cannot be stored; ``str()`` is the Chinese reason."""
+
+
+def column_bounds(column_type: Any) -> tuple[int, int]:
+    """(precision, scale) of a NUMERIC column type (or of the type a TypeDecorator wraps)."""
+    impl = getattr(column_type, "impl", column_type)
+    impl = impl if not isinstance(impl, type) else impl()
+    return int(impl.precision), int(impl.scale)
+
+
+def parse_decimal(raw: Any, *, precision: int, scale: int, exact: bool = False) -> Decimal:
+    """``raw`` (text, int, float, Decimal) as a Decimal a NUMERIC(precision, scale) holds.
+
+    Rounded half up to ``scale`` decimals, or with ``exact`` refused when it has more (and
+    returned as typed).  The size is checked before anything rounds or computes with it.
+    """
+    if isinstance(raw, bool) or raw is None:
+        raise NumberError(NOT_A_NUMBER)
+    if isinstance(raw, float) and not math.isfinite(raw):
+        raise NumberError(NOT_A_NUMBER if math.isnan(raw) else TOO_LARGE)
+    text = str(raw).strip().replace(",", "")
+    if len(text) > 1000:
+        raise NumberError(TOO_LARGE)
+    try:
+        value = Decimal(text)
+    except InvalidOperation as exc:
+        raise NumberError(NOT_A_NUMBER) from exc
+    if value.is_nan():
+        raise NumberError(NOT_A_NUMBER)
+    whole_digits = precision - scale
+    if value.is_infinite() or (value != 0 and value.adjusted() >= whole_digits):
+        raise NumberError(TOO_LARGE)
+    step = Decimal(1).scaleb(-scale)
+    rounded = value.quantize(step, rounding=ROUND_HALF_UP)
+    if exact and rounded != value:
+        raise NumberError(f"最多保留 {scale} 位小数")
+    if abs(rounded) >= Decimal(10) ** whole_digits:  # 999.995 rounds up to 1000.00
+        raise NumberError(TOO_LARGE)
+    return value if exact else rounded  # exact: as typed ("12" stays "12")
+
+
+def parse_int(raw: Any, *, maximum: int = INT_MAX) -> int:
+    """``raw`` as a whole number of at most ``maximum`` (an ``integer`` column by default)."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        value = Decimal(raw)
+    else:
+        value = parse_decimal(raw, precision=40, scale=6)
+    if value != value.to_integral_value():
+        raise NumberError("应为整数")
+    if abs(value) > maximum:
+        raise NumberError(TOO_LARGE)
+    return int(value)
+
+
+class BoundedDecimal(fields.Decimal):
+    """An API field for a NUMERIC(precision, scale) column: 422 "数值过大" instead of a 500."""
+
+    def __init__(self, *, precision: int, scale: int, exact: bool = True, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.precision, self.scale, self.exact = precision, scale, exact
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
+        try:
+            return parse_decimal(
+                value, precision=self.precision, scale=self.scale, exact=self.exact
+            )
+        except NumberError as err:
+            raise ValidationError(str(err)) from err
