@@ -19,7 +19,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from webapp.core import audit, clock
-from webapp.core.errors import DomainError, PermissionDenied
+from webapp.core.errors import DomainError, PermissionDenied, UploadRefused
 from webapp.core.models import Role, User
 from webapp.core.permissions import require
 from webapp.extensions import db, login_manager, write_intent
@@ -36,6 +36,36 @@ def wants_json() -> bool:
 def keep_transaction() -> None:
     """Ask the edge to commit even though the response is an error (audited refusals)."""
     g.commit_anyway = True
+
+
+def record_refusal(action: str, *, after: dict[str, Any] | None = None) -> None:
+    """Audit a refused request so that the record outlives the request's rollback.
+
+    Whatever the request did is rolled back first; the record is then written by a writer
+    (BEGIN IMMEDIATE on SQLite) and the edge commits it although the answer is an error.
+    """
+    if not g.get("commit_anyway"):  # e.g. a failed API login keeps its audit record
+        db.session.rollback()
+    write_intent.set(True)
+    audit.client_addr_var.set(request.remote_addr)  # a CSRF refusal comes before _before
+    actor = current_user if current_user.is_authenticated else None
+    audit.record(
+        action,
+        actor=actor,
+        actor_name=None if actor else "anonymous",
+        object_type="route",
+        object_id=request.endpoint,
+        message=f"{request.method} {request.path}",
+        after=after,
+    )
+    keep_transaction()
+
+
+def record_refused_upload(err: DomainError) -> None:
+    """For a view that shows an upload's refusal itself: audit it if it was a refused file."""
+    if isinstance(err, UploadRefused):
+        names = [f.filename[:200] for f in request.files.values() if f.filename]
+        record_refusal("security.upload_refused", after={"reason": err.message, "files": names})
 
 
 def reads_first(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -121,18 +151,9 @@ def init_app(app: Flask) -> None:
         if not g.get("commit_anyway"):  # e.g. a failed API login keeps its audit record
             db.session.rollback()
         if isinstance(err, PermissionDenied):
-            write_intent.set(True)  # the next transaction writes the refusal record
-            actor = current_user if current_user.is_authenticated else None
-            audit.record(
-                "permission.denied",
-                actor=actor,
-                actor_name=None if actor else "anonymous",
-                object_type="route",
-                object_id=request.endpoint,
-                message=f"{request.method} {request.path}",
-                after=err.details if isinstance(err.details, dict) else None,
-            )
-            keep_transaction()
+            details = err.details if isinstance(err.details, dict) else None
+            record_refusal("permission.denied", after=details)
+        record_refused_upload(err)
         if wants_json():
             body: dict[str, Any] = {"code": err.code, "message": err.message}
             if err.details is not None:
@@ -144,6 +165,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(err: CSRFError) -> Any:
+        # A forged cross-site request looks like this: the refusal is kept in the audit trail.
+        record_refusal("security.csrf_refused", after={"reason": err.description})
         message = "表单已过期或缺少安全令牌（CSRF），请刷新页面后重试。"
         if wants_json():
             return jsonify(code="csrf", message=message), 400
@@ -152,6 +175,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException) -> Any:
         status = err.code or 500
+        if status == 413:  # an upload over the request limit, refused before it is read
+            limit = app.config["MAX_CONTENT_LENGTH"]
+            record_refusal("security.upload_refused", after={"reason": f"请求超过 {limit} 字节"})
         message = HTTP_MESSAGES.get(status, err.description or "请求无法处理。")
         if wants_json():
             body: dict[str, Any] = {"code": str(status), "message": message}

@@ -13,7 +13,7 @@ from flask import current_app
 
 from webapp.assessment.models import CampaignState, EvidenceFile, Phase, UnitAssessment, UnitState
 from webapp.core import audit, clock
-from webapp.core.errors import Conflict, InvalidInput, NotFound
+from webapp.core.errors import Conflict, InvalidInput, NotFound, UploadRefused
 from webapp.core.models import User
 from webapp.core.permissions import require
 from webapp.extensions import db
@@ -64,12 +64,12 @@ def add_evidence(actor: User, unit_id: int, filename: str, data: bytes) -> Evide
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if ext not in EVIDENCE_EXTENSIONS:
         allowed = "、".join(sorted(EVIDENCE_EXTENSIONS))
-        raise InvalidInput(f"不支持的文件类型，允许：{allowed}。")
+        raise UploadRefused(f"不支持的文件类型，允许：{allowed}。")
     if not data:
         raise InvalidInput("文件为空。")
     limit = max_evidence_bytes()
     if len(data) > limit:
-        raise InvalidInput(f"文件超过 {limit // (1024 * 1024)} MB 的大小限制。")
+        raise UploadRefused(f"文件超过 {limit // (1024 * 1024)} MB 的大小限制。")
     count = sum(1 for f in unit.evidence if f.phase == phase.value)
     if count >= MAX_EVIDENCE_FILES:
         raise InvalidInput(f"每个单位最多上传 {MAX_EVIDENCE_FILES} 个文件。")

@@ -21,6 +21,7 @@ from webapp.core import clock
 from webapp.core.errors import DomainError, NotFound, PermissionDenied
 from webapp.core.permissions import can, require
 from webapp.extensions import db
+from webapp.web import record_refused_upload
 
 _REF_SPLIT = re.compile(r"[,，;；\n]+")
 
@@ -162,6 +163,7 @@ def upload_evidence(unit_id: int) -> Any:
             saved = operations.add_evidence(current_user, unit_id, f.filename or "", f.read())
         except DomainError as err:
             _refused(err)
+            record_refused_upload(err)
             break
         flash(f"已上传 {saved.original_name}（编号 file:{saved.id}）。", "success")
     target = request.form.get("back") == "score"

@@ -48,6 +48,8 @@ ACTION_LABELS: dict[str, str] = {
     "org.update": "修改组织机构",
     # the request edge (webapp/web.py)
     "permission.denied": "越权操作被拒绝",
+    "security.csrf_refused": "缺少或伪造安全令牌（CSRF），请求被拒绝",
+    "security.upload_refused": "上传的文件被拒绝（过大、无效或含危险内容）",
     # the audit trail itself (webapp/audit)
     "audit.export": "导出审计日志",
     "audit.anchor": "导出审计锚点",
@@ -63,6 +65,7 @@ FAMILY_LABELS: dict[str, str] = {
     "user": "用户管理",
     "org": "组织机构",
     "permission": "权限",
+    "security": "安全",
     "audit": "审计",
     "report": "报表",
     "ledger": "台账",

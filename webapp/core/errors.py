@@ -40,3 +40,12 @@ class NotFound(DomainError):
 class Conflict(DomainError):
     status_code = 409
     code = "conflict"
+
+
+class UploadRefused(InvalidInput):
+    """An uploaded file refused before it was used: too big, not what it claims to be, a zip or
+    XML bomb, a DOCTYPE, a template escaping its sandbox.  Still a 422 for the user; the edge
+    keeps an audit record of it (``security.upload_refused``) even though the request rolls
+    back."""
+
+    code = "upload_refused"

@@ -36,17 +36,21 @@ class BpmnRejected(ValueError):
     """The bytes are not an acceptable BPMN document (message in Chinese)."""
 
 
+class BpmnHostile(BpmnRejected):
+    """Refused as an attack, not a mistake: oversize, a DOCTYPE or entity declaration."""
+
+
 def parse_xml(content: bytes, *, max_bytes: int = MAX_BPMN_BYTES) -> Any:
     """Parse BPMN bytes safely into an lxml element; raise BpmnRejected otherwise."""
     if isinstance(content, str):
         content = content.encode("utf-8")
     if len(content) > max_bytes:
-        raise BpmnRejected(f"BPMN 文件过大（{len(content)} 字节，上限 {max_bytes} 字节）")
+        raise BpmnHostile(f"BPMN 文件过大（{len(content)} 字节，上限 {max_bytes} 字节）")
     probe = content
     if probe.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16: look at the decoded text too
         probe = content.decode("utf-16", errors="ignore").encode("utf-8")
     if _DOCTYPE_RE.search(probe):
-        raise BpmnRejected("BPMN 文件不得包含 DOCTYPE 或实体声明（出于安全原因拒绝）")
+        raise BpmnHostile("BPMN 文件不得包含 DOCTYPE 或实体声明（出于安全原因拒绝）")
     parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,
@@ -61,7 +65,7 @@ def parse_xml(content: bytes, *, max_bytes: int = MAX_BPMN_BYTES) -> Any:
         raise BpmnRejected(f"XML 格式错误：{exc}") from exc
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:
-        raise BpmnRejected("BPMN 文件不得包含 DOCTYPE 或实体声明（出于安全原因拒绝）")
+        raise BpmnHostile("BPMN 文件不得包含 DOCTYPE 或实体声明（出于安全原因拒绝）")
     if etree.QName(root).namespace != BPMN_NS or etree.QName(root).localname != "definitions":
         raise BpmnRejected("不是 BPMN 2.0 文件（根元素应为 bpmn:definitions）")
     return root

@@ -21,7 +21,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from webapp.core.errors import InvalidInput
+from webapp.core.errors import InvalidInput, UploadRefused
 from webapp.core.spreadsheet import append_row, set_cell
 from webapp.ledger.fields import ORG_LABEL, Kind, display
 
@@ -45,28 +45,28 @@ def _normalise(header: Any) -> str:
 def check_container(data: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> None:
     """Refuse oversize files, non-ZIP data and zip bombs before any XML is parsed."""
     if len(data) > max_bytes:
-        raise InvalidInput(f"文件超过大小限制（{max_bytes // (1024 * 1024)} MB）。")
+        raise UploadRefused(f"文件超过大小限制（{max_bytes // (1024 * 1024)} MB）。")
     if not data or not zipfile.is_zipfile(io.BytesIO(data)):
-        raise InvalidInput(NOT_EXCEL)
+        raise UploadRefused(NOT_EXCEL)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise InvalidInput(NOT_EXCEL) from exc
+        raise UploadRefused(NOT_EXCEL) from exc
     if len(members) > MAX_MEMBERS:
-        raise InvalidInput(f"{NOT_EXCEL}文件内部条目过多（{len(members)}）。")
+        raise UploadRefused(f"{NOT_EXCEL}文件内部条目过多（{len(members)}）。")
     total = sum(m.file_size for m in members)
     if total > MAX_UNCOMPRESSED_BYTES:
-        raise InvalidInput(f"{NOT_EXCEL}解压后体积过大（疑似压缩炸弹）。")
+        raise UploadRefused(f"{NOT_EXCEL}解压后体积过大（疑似压缩炸弹）。")
     names = {m.filename for m in members}
     if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
-        raise InvalidInput(NOT_EXCEL)
+        raise UploadRefused(NOT_EXCEL)
 
 
-def too_many_rows(count: int | None, max_rows: int) -> InvalidInput:
+def too_many_rows(count: int | None, max_rows: int) -> UploadRefused:
     """The refusal of a file over the row limit (``count`` None: not known, only that it is)."""
     found = f"文件有 {count} 行数据" if count is not None else "文件的数据行"
-    return InvalidInput(f"{found}，超过单次导入上限 {max_rows} 行，请拆分为多个文件分批导入。")
+    return UploadRefused(f"{found}，超过单次导入上限 {max_rows} 行，请拆分为多个文件分批导入。")
 
 
 def read_sheet(
@@ -87,7 +87,7 @@ def read_sheet(
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds on malformed files  # noqa: BLE001
-        raise InvalidInput(NOT_EXCEL) from exc
+        raise UploadRefused(NOT_EXCEL) from exc
     try:
         sheet = workbook.worksheets[0]
         declared = sheet.max_row
@@ -122,7 +122,7 @@ def read_sheet(
     except InvalidInput:
         raise
     except Exception as exc:  # noqa: BLE001
-        raise InvalidInput(NOT_EXCEL) from exc
+        raise UploadRefused(NOT_EXCEL) from exc
     finally:
         workbook.close()
 

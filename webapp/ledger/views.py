@@ -30,7 +30,7 @@ from webapp.ledger.fields import KINDS, Kind, display
 from webapp.ledger.forms import EmptyForm, ImportForm, form_values, record_form
 from webapp.ledger.importing import ImportResult, apply_import, stage_import
 from webapp.ledger.queries import STATUSES, ListQuery, list_records, visible_units
-from webapp.web import reads_first
+from webapp.web import reads_first, record_refused_upload
 
 bp = Blueprint("ledger", __name__, url_prefix="/ledger", template_folder="templates")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -182,6 +182,7 @@ def import_page(kind_name: str) -> Any:
             result = _import(kind, org, upload, progress_of)
         except DomainError as err:
             db.session.rollback()
+            record_refused_upload(err)
             message = err.message
             problems = err.details if isinstance(err.details, list) else None
             status = err.status_code

@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from webapp.core import audit
-from webapp.core.errors import Conflict, DomainError, InvalidInput, NotFound
+from webapp.core.errors import Conflict, DomainError, InvalidInput, NotFound, UploadRefused
 from webapp.core.models import User
 from webapp.core.permissions import require
 
 # Engine submodules, not the package: its __init__ also wires the engine's views and API.
 from webapp.engine.definitions import deploy_bpmn, latest_definition
 from webapp.engine.models import InstanceState, ProcessDefinition, ProcessInstance
-from webapp.engine.parsing import MAX_BPMN_BYTES
+from webapp.engine.parsing import MAX_BPMN_BYTES, BpmnHostile, BpmnRejected, parse_xml
 from webapp.engine.validation import validate_bpmn
 from webapp.engine.versions import migrate_instance
 from webapp.extensions import db
@@ -110,6 +110,17 @@ def check_content(actor: User, key: str | None, content: bytes) -> list[dict[str
     return [p.as_dict() for p in validate_bpmn(content, key=key)]
 
 
+def refuse_hostile(content: bytes) -> None:
+    """An oversize file or one with a DOCTYPE is an attack: UploadRefused (audited at the edge).
+    Other problems are listed with the rest by the deploy."""
+    try:
+        parse_xml(content)
+    except BpmnHostile as exc:
+        raise UploadRefused(str(exc)) from exc
+    except BpmnRejected:
+        pass
+
+
 def upload_version(actor: User, key: str | None, content: bytes) -> ProcessDefinition:
     """Deploy ``content`` as the newest version of ``key`` (taken from the file when None).
 
@@ -119,6 +130,7 @@ def upload_version(actor: User, key: str | None, content: bytes) -> ProcessDefin
     require(actor, "workflow.admin")
     if not content:
         raise InvalidInput("请选择 BPMN 文件。")
+    refuse_hostile(content)
     result = deploy_bpmn(actor, key, content)
     if not result.created:
         raise Conflict(

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from webapp.core.errors import DomainError, InvalidInput
 from webapp.core.permissions import require
 from webapp.extensions import db
+from webapp.web import record_refused_upload
 from webapp.workflow_admin import doc_templates
 from webapp.workflow_admin.samples import SAMPLES
 from webapp.workflow_admin.uploads import MAX_DOCX_BYTES
@@ -68,6 +69,7 @@ def templates_upload(name: str) -> Any:
         if err.status_code in (403, 404):
             raise
         db.session.rollback()
+        record_refused_upload(err)
         flash(err.message, "danger")
         problems = err.details if isinstance(err.details, list) else []
         return _detail(name, err.status_code, problems)

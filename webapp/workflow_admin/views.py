@@ -26,6 +26,7 @@ from webapp.engine import (
     service_operation_names,
 )
 from webapp.extensions import db
+from webapp.web import record_refused_upload
 from webapp.workflow_admin import operations
 
 bp = Blueprint(
@@ -78,6 +79,7 @@ def workflows_upload() -> Any:
         definition = operations.upload_version(current_user, key, _read_upload())
     except DomainError as err:
         db.session.rollback()
+        record_refused_upload(err)
         problems = err.details if isinstance(err.details, list) else []
         flash(err.message, "danger")
         return render_template(
