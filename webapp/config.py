@@ -73,6 +73,9 @@ class Config:
     OPENAPI_SWAGGER_UI_PATH = "docs"
     OPENAPI_SWAGGER_UI_URL = "/static/vendor/swagger-ui/"
 
+    #: Size bound of one rendered Word document (and of the render of an uploaded template).
+    DOCUMENT_MAX_MB: int = env_int("DOCUMENT_MAX_MB", 20)
+
     #: Data rows of one ledger import (a bigger file is refused before it is parsed).
     LEDGER_IMPORT_MAX_ROWS: int = env_int("LEDGER_IMPORT_MAX_ROWS", 50_000)
 

@@ -73,12 +73,57 @@ def test_unknown_field_and_bad_syntax_have_chinese_messages():
 
 
 def test_runaway_template_is_stopped_by_the_time_limit():
-    loop = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
+    loop = "{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}"
     tpl = _template(loop)
     started = time.monotonic()
     with pytest.raises(DocumentError, match="超时"):
         render_docx(tpl, {}, timeout=2)
     assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # a loop writing 100 MB (the "300 MB document" of issue 13, smaller)
+        "{% for i in range(10000) %}{{ 'x' * 10000 }}{% endfor %}",
+        # one expression asking for 1 GB at once: refused before it is built
+        "{{ 'x' * 1000000000 }}",
+        # doubling a string: refused by the + guard
+        "{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s + ns.s %}"
+        "{% endfor %}{{ ns.s|length }}",
+        # squaring an integer: refused before the product is computed
+        "{% set ns = namespace(x=(10**64)**64) %}{% for i in range(30) %}"
+        "{% set ns.x = ns.x * ns.x %}{% endfor %}{{ ns.x }}",
+        # doubling with ~ (not interceptable): stopped by the child's memory cap
+        "{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}"
+        "{% endfor %}{{ ns.s|length }}",
+    ],
+)
+def test_a_template_rendering_too_much_is_refused(body):
+    started = time.monotonic()
+    with pytest.raises(DocumentError) as info:
+        render_docx(_template(body), {}, max_bytes=5 * 1024 * 1024)
+    assert info.value.message == "文书内容过大（超过 5 MB），模板中可能有过大的循环或重复。"
+    assert info.value.details == {"kind": "too_large"}
+    assert time.monotonic() - started < 15
+
+
+def test_ranges_and_powers_are_bounded():
+    for body in ("{{ range(10001)|length }}", "{{ 10 ** 100000 }}", "{{ ((10**64)**64)**64 }}"):
+        with pytest.raises(DocumentError, match="安全沙箱") as info:
+            render_docx(_template(body), {})
+        assert info.value.details == {"kind": "security"}
+    assert "10000" in _text(render_docx(_template("{{ range(10000)|length }}"), {}))
+
+
+def test_the_configured_bound_applies_to_every_document(app):
+    app.config["DOCUMENT_MAX_MB"] = 1
+    try:
+        with pytest.raises(DocumentError, match="超过 1 MB"):
+            render_docx(_template("{% for i in range(2000) %}{{ 'x' * 1000 }}{% endfor %}"), {})
+    finally:
+        app.config["DOCUMENT_MAX_MB"] = 20
+    assert render_docx(_template("{{ 'x' * 1000 }}"), {})[:2] == b"PK"
 
 
 def test_context_refuses_objects():

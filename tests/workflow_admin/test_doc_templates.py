@@ -173,3 +173,26 @@ def test_pages_upload_refuse_restore_and_download(logged_in):
     r = client.post(f"{url}/restore", data={"csrf_token": token, "version": "0"})
     assert r.status_code == 302
     assert active_template("assessment_results") != good
+
+
+def test_a_template_rendering_hundreds_of_megabytes_is_refused_and_audited(app, logged_in):
+    """The 300 MB template of issue 13: its sample render passes HQR_DOCUMENT_MAX_MB and stops
+    there; the refusal is shown in Chinese, audited as a refused upload, and nothing is kept."""
+    client = logged_in("admin", "410000")
+    url = "/admin/doc-templates/assessment_results"
+    token = csrf_token(client, url)
+    huge = docx_with("{% for i in range(10000) %}{{ 'x' * 30000 }}{% endfor %}")  # 300 MB
+    response = client.post(
+        f"{url}/upload",
+        data={"csrf_token": token, "file": (io.BytesIO(huge), "通报.docx")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert "文书内容过大（超过 20 MB）" in response.get_data(as_text=True)
+    assert _rows() == 0
+    db.session.expire_all()
+    (record,) = db.session.execute(
+        select(AuditRecord).where(AuditRecord.action == "security.upload_refused")
+    ).scalars()
+    assert record.actor_name == "admin_410000" and record.after["files"] == ["通报.docx"]
+    assert "文书内容过大" in record.after["reason"]

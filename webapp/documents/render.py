@@ -1,4 +1,13 @@
-"""Sandboxed, time-limited docxtpl rendering and PDF conversion through LibreOffice."""
+"""Sandboxed, bounded docxtpl rendering and PDF conversion through LibreOffice.
+
+A template is rendered in a forked child that is killed at its time limit.  Its output is
+bounded too (``HQR_DOCUMENT_MAX_MB``, 20 MB by default): the rendered XML is counted as Jinja
+produces it and the render stops as soon as it passes the limit, ``range()`` gives at most
+10,000 numbers, ``*``, ``**`` and ``+`` refuse results past the limit before computing them,
+and the child's address space is capped so that any other way of building a huge value ends
+in a MemoryError, never in a 300 MB document.  The same bounds apply to the check of an
+uploaded template and to every real document.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +27,16 @@ from webapp.core.errors import DomainError
 #: Default limits; callers may pass their own.
 RENDER_TIMEOUT_SECONDS = 20.0
 PDF_TIMEOUT_SECONDS = 90.0
+#: Rendered size of one document (characters of XML, or bytes of the .docx) without a config.
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+#: Numbers ``range()`` may give in a template (report tables have a few hundred rows).
+MAX_RANGE = 10_000
+#: Extra address space the render child may take beyond what it inherited.
+CHILD_MEMORY_BYTES = 1024 * 1024 * 1024
+
+
+class OutputTooLarge(Exception):
+    """The render passed its output limit (raised inside the child)."""
 
 
 class DocumentError(DomainError):
@@ -47,25 +66,122 @@ def plain_context(value: Any, _path: str = "context") -> Any:
     raise TypeError(f"{_path}: {type(value).__name__} is not allowed in a document context")
 
 
-def _sandbox_env() -> Any:
-    from jinja2 import StrictUndefined
+def _sandbox_env(max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
+    """The sandbox every template renders in, with its output budget (shared by all the parts
+    of one document: body, headers, footers)."""
+    from jinja2 import StrictUndefined, Template
+    from jinja2.exceptions import SecurityError
     from jinja2.sandbox import SandboxedEnvironment
+
+    budget = {"left": max_bytes}
+
+    def spend(size: int) -> None:
+        budget["left"] -= size
+        if budget["left"] < 0:
+            raise OutputTooLarge
+
+    class BoundedTemplate(Template):
+        def render(self, *args: Any, **kwargs: Any) -> str:
+            ctx = self.new_context(dict(*args, **kwargs))
+            parts = []
+            try:
+                for chunk in self.root_render_func(ctx):
+                    spend(len(chunk))
+                    parts.append(chunk)
+            except OutputTooLarge:
+                raise
+            except Exception:  # noqa: BLE001 - Jinja's own error reporting, as Template.render
+                self.environment.handle_exception()
+            return "".join(parts)
+
+    class BoundedEnvironment(SandboxedEnvironment):
+        intercepted_binops = frozenset({"*", "**", "+"})
+        template_class = BoundedTemplate
+
+        def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+            # Refused before Python computes them: one C-level operation cannot be interrupted.
+            if operator == "**" and _power_too_big(left, right):
+                raise SecurityError("乘方的结果过大")
+            if operator == "*" and _product_size(left, right) > budget["left"]:
+                raise OutputTooLarge
+            if operator == "+" and _joined_size(left, right) > budget["left"]:
+                raise OutputTooLarge
+            return super().call_binop(context, operator, left, right)
+
+    def bounded_range(*args: int) -> range:
+        numbers = range(*args)
+        if len(numbers) > MAX_RANGE:
+            raise SecurityError(f"range() 最多 {MAX_RANGE} 个数")
+        return numbers
 
     # StrictUndefined: a missing field or a refused attribute raises instead of printing "",
     # so an official document never silently loses a figure.
-    return SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
+    env = BoundedEnvironment(autoescape=True, undefined=StrictUndefined)
+    env.globals["range"] = bounded_range
+    return env
 
 
-def _render_in_child(template: bytes, context: dict[str, Any], conn: Any) -> None:
-    """Child process body: render and send ("ok", bytes) or ("error", kind, message)."""
+_SEQUENCES = (str, list, tuple)
+#: Bits an integer built by ``*`` or ``**`` in a template may have.
+MAX_INT_BITS = 65_536
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _power_too_big(base: Any, exponent: Any) -> bool:
+    if not isinstance(exponent, int | float) or isinstance(exponent, bool):
+        return False
+    if abs(exponent) > 64:
+        return True
+    return _is_int(base) and _is_int(exponent) and base.bit_length() * exponent > MAX_INT_BITS
+
+
+def _product_size(left: Any, right: Any) -> int:
+    """Length of a repeated sequence (``'x' * n``); an integer product counts by its bits."""
+    for seq, times in ((left, right), (right, left)):
+        if isinstance(seq, _SEQUENCES) and _is_int(times):
+            return len(seq) * times
+    if _is_int(left) and _is_int(right) and left.bit_length() + right.bit_length() > MAX_INT_BITS:
+        return MAX_INT_BITS * 1024 * 1024  # past any budget
+    return 0
+
+
+def _joined_size(left: Any, right: Any) -> int:
+    if isinstance(left, _SEQUENCES) and isinstance(right, _SEQUENCES):
+        return len(left) + len(right)
+    return 0
+
+
+def _cap_memory() -> None:
+    """Cap the child's address space at what it inherited plus CHILD_MEMORY_BYTES."""
+    import resource
+
     try:
+        with open("/proc/self/statm") as fh:
+            inherited = int(fh.read().split()[0]) * resource.getpagesize()
+        limit = inherited + CHILD_MEMORY_BYTES
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (OSError, ValueError):  # no /proc (not Linux): the time limit still holds
+        pass
+
+
+def _render_in_child(template: bytes, context: dict[str, Any], conn: Any, max_bytes: int) -> None:
+    """Child process body: render and send ("ok", bytes) or ("error", kind, message)."""
+    too_large = ("error", "too_large", str(max(1, max_bytes // (1024 * 1024))))
+    try:
+        _cap_memory()
         from docxtpl import DocxTemplate
         from jinja2 import TemplateError, UndefinedError
         from jinja2.exceptions import SecurityError, TemplateSyntaxError
 
         doc = DocxTemplate(io.BytesIO(template))
         try:
-            doc.render(context, jinja_env=_sandbox_env(), autoescape=True)
+            doc.render(context, jinja_env=_sandbox_env(max_bytes), autoescape=True)
+        except (OutputTooLarge, MemoryError):
+            conn.send(too_large)
+            return
         except SecurityError as exc:
             conn.send(("error", "security", str(exc)))
             return
@@ -80,7 +196,12 @@ def _render_in_child(template: bytes, context: dict[str, Any], conn: Any) -> Non
             return
         out = io.BytesIO()
         doc.save(out)
+        if out.tell() > max_bytes:
+            conn.send(too_large)
+            return
         conn.send(("ok", out.getvalue()))
+    except MemoryError:
+        conn.send(too_large)
     except Exception as exc:  # noqa: BLE001 - reported to the parent, never raised in the child
         conn.send(("error", "invalid", f"{type(exc).__name__}: {exc}"))
     finally:
@@ -94,23 +215,43 @@ MESSAGES = {
     "template": "模板无法渲染：{detail}",
     "invalid": "不是有效的 Word 模板文件（.docx）：{detail}",
     "timeout": "文书生成超时（超过 {detail} 秒），模板中可能有过大的循环。",
+    "too_large": "文书内容过大（超过 {detail} MB），模板中可能有过大的循环或重复。",
 }
 
 
+def max_document_bytes() -> int:
+    """The configured bound of one rendered document (``HQR_DOCUMENT_MAX_MB``)."""
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        return int(current_app.config.get("DOCUMENT_MAX_MB", 20)) * 1024 * 1024
+    return DEFAULT_MAX_BYTES
+
+
 def render_docx(
-    template: bytes | Path, context: Mapping[str, Any], *, timeout: float = RENDER_TIMEOUT_SECONDS
+    template: bytes | Path,
+    context: Mapping[str, Any],
+    *,
+    timeout: float = RENDER_TIMEOUT_SECONDS,
+    max_bytes: int | None = None,
 ) -> bytes:
-    """Render a docxtpl template with ``context`` (made plain) and return the .docx bytes."""
+    """Render a docxtpl template with ``context`` (made plain) and return the .docx bytes.
+
+    Bounded in time (``timeout``) and size (``max_bytes``, default the configured
+    ``HQR_DOCUMENT_MAX_MB``): past either, DocumentError with a Chinese message."""
     data = template.read_bytes() if isinstance(template, Path) else template
     plain = plain_context(context)
+    limit = max_bytes if max_bytes is not None else max_document_bytes()
     mp = multiprocessing.get_context("fork")
     parent_conn, child_conn = mp.Pipe(duplex=False)
-    proc = mp.Process(target=_render_in_child, args=(data, plain, child_conn), daemon=True)
+    proc = mp.Process(target=_render_in_child, args=(data, plain, child_conn, limit), daemon=True)
     proc.start()
     child_conn.close()
     try:
         if not parent_conn.poll(timeout):
-            raise DocumentError(MESSAGES["timeout"].format(detail=int(timeout)))
+            raise DocumentError(
+                MESSAGES["timeout"].format(detail=int(timeout)), details={"kind": "timeout"}
+            )
         try:
             result = parent_conn.recv()
         except EOFError as exc:

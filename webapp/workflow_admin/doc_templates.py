@@ -2,7 +2,8 @@
 
 Other features render from :func:`active_template`: the active uploaded version, or the file in
 docs_templates/ while none was uploaded.  A version becomes active only after it rendered the
-template's sample context in the sandbox (``webapp.documents.validate_template``).
+template's sample context in the sandbox, under the bounds of every real document
+(``webapp.documents.render_docx``: time, output size).
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from pathlib import Path
 from sqlalchemy import func, select, update
 
 from webapp.core import audit, clock
-from webapp.core.errors import Conflict, InvalidInput, NotFound
+from webapp.core.errors import Conflict, InvalidInput, NotFound, UploadRefused
 from webapp.core.models import User
 from webapp.core.permissions import require
-from webapp.documents import validate_template
+from webapp.documents import DocumentError, render_docx
 from webapp.extensions import db
 from webapp.workflow_admin.models import DocumentTemplate
 from webapp.workflow_admin.samples import SAMPLES
@@ -98,11 +99,20 @@ def template_overview() -> list[TemplateSummary]:
     ]
 
 
+#: Render refusals that are an attack rather than a mistake: audited as refused uploads.
+HOSTILE_RENDERS = frozenset({"security", "too_large", "timeout"})
+
+
 def _validate(name: str, data: bytes) -> None:
+    """The file's checks, then a render of the sample under the same bounds as every real
+    document (time, output size, sandbox)."""
     check_docx(data)
-    problems = validate_template(data, SAMPLES[name].factory())
-    if problems:
-        raise InvalidInput("模板校验未通过：" + "；".join(problems), details=problems)
+    try:
+        render_docx(data, SAMPLES[name].factory())
+    except DocumentError as err:
+        kind = err.details.get("kind") if isinstance(err.details, dict) else None
+        refusal = UploadRefused if kind in HOSTILE_RENDERS else InvalidInput
+        raise refusal("模板校验未通过：" + err.message, details=[err.message]) from err
 
 
 def _state(row: DocumentTemplate | None) -> dict[str, object]:
