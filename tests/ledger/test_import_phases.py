@@ -163,21 +163,31 @@ def test_a_row_changed_after_validation_refuses_the_whole_write(make_user, org):
     assert db.session.execute(select(Project.name)).scalar_one() == "他人改名"
 
 
-def test_a_key_registered_after_validation_refuses_the_whole_write(make_user, org):
+@pytest.mark.parametrize("kind_name", ["projects", "accidents"])
+def test_a_key_registered_after_validation_refuses_the_whole_write(make_user, org, kind_name):
+    """Projects: the unique 监督注册号 refuses it; accidents (no unique key): checked again."""
+    kind = KINDS[kind_name]
+
+    def cells(name: str) -> dict[str, object]:
+        if kind_name == "projects":
+            return _cells(name)
+        return {"事故日期": "2026-08-01", "工程名称": name, "直接经济损失（万元）": 1}
+
+    assert importing._key_is_unique(kind) == (kind_name == "projects")
     clerk = make_user("clerk", "410102")
     unit = org("410102")
-    staged = importing.stage_import(clerk, PROJECTS, unit, [(2, _cells("A")), (3, _cells("B"))])
+    staged = importing.stage_import(clerk, kind, unit, [(2, cells("A")), (3, cells("B"))])
     other = make_user("clerk", "410102", "colleague")
     importing.apply_import(
-        other, unit, importing.stage_import(other, PROJECTS, unit, [(2, _cells("B"))])
+        other, unit, importing.stage_import(other, kind, unit, [(2, cells("B"))])
     )
     db.session.commit()
     begin_write()
     with pytest.raises(Conflict) as info:
         importing.apply_import(clerk, unit, staged)
-    assert "“B”" in info.value.message
+    assert "被他人新增或修改" in info.value.message and "未导入任何数据" in info.value.message
     db.session.rollback()
-    assert db.session.execute(select(Project.registration_no)).scalars().all() == ["B"]
+    assert _count(kind.model) == 1
 
 
 def test_a_failure_after_the_rows_are_written_leaves_nothing(logged_in, monkeypatch):

@@ -78,6 +78,10 @@ TABLE: dict[str, Entry] = {
     "GET ledger.template": Entry("/ledger/projects/template.xlsx", LEDGER),
     "GET ledger.new": Entry("/ledger/projects/new", frozenset({"clerk"})),
     "GET ledger.import_page": Entry("/ledger/projects/import", frozenset({"clerk"})),
+    # the progress of one's own import: 404 for a token one did not start (here: none)
+    "GET ledger.import_progress": Entry(
+        "/ledger/import/progress/" + "t" * 32, LEDGER, allowed_status=404
+    ),
     "GET ledger.edit": org_bound("/ledger/projects/{project}", LEDGER, UNITS),
     "GET api_ledger.list_view": org_bound(
         "/api/v1/ledger/projects?org={org}", LEDGER, UNITS, lists=True

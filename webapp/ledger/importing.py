@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, tuple_, update
+from sqlalchemy import Table, UniqueConstraint, bindparam, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from webapp.core import audit, clock
@@ -330,9 +330,10 @@ def apply_import(
     if progress is not None:
         progress("write", 0, staged.rows)
     conn = db.session.connection()  # begins the writing transaction (BEGIN IMMEDIATE on SQLite)
-    taken = rows_by_key(kind, staged.new_keys, only_keys=True)
-    if taken:
-        raise _moved(kind, len(taken), next(iter(taken)))
+    if not _key_is_unique(kind):  # else the database refuses a duplicate (IntegrityError below)
+        taken = rows_by_key(kind, staged.new_keys, only_keys=True)
+        if taken:
+            raise _moved(kind, len(taken), next(iter(taken)))
     try:
         for batch in staged.batches:
             result = conn.exec_driver_sql(batch.sql, batch.params)
@@ -362,6 +363,17 @@ def apply_import(
     if progress is not None:
         progress("write", staged.rows, staged.rows)
     return result
+
+
+def _key_is_unique(kind: Kind) -> bool:
+    """Does the database itself refuse a second row with the same key?"""
+    table = _table(kind)
+    key = set(kind.key)
+    if len(key) == 1 and table.c[kind.key[0]].unique:
+        return True
+    uniques = [set(i.columns.keys()) for i in table.indexes if i.unique]
+    uniques += [set(c.columns.keys()) for c in table.constraints if isinstance(c, UniqueConstraint)]
+    return key in uniques
 
 
 def _moved(kind: Kind, count: int, key: tuple[Any, ...] | None) -> Conflict:
