@@ -70,9 +70,10 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
 
     app.extensions["hqr_api"] = HqrApi(app)
 
-    from webapp import web
+    from webapp import headers, web
 
     web.init_app(app)
+    headers.init_app(app)
     _register_blueprints(app)
 
     from webapp.cli import register_cli

@@ -50,14 +50,33 @@ def browser() -> Iterator[object]:
         instance.close()
 
 
+#: Reported to the console by the page (Playwright's init scripts are not subject to the CSP).
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener('securitypolicyviolation', function (e) {
+  console.error('CSP violation: ' + e.violatedDirective + ' ' + (e.blockedURI || 'inline'));
+});
+"""
+
+
 @pytest.fixture
 def page(browser, live_server) -> Iterator[object]:
+    """A fresh browser page; every journey fails if the Content-Security-Policy blocked
+    anything on any page it visited (an inline script, a handler, a foreign resource)."""
     context = browser.new_context(
         base_url=live_server, viewport={"width": 1366, "height": 768}, locale="zh-CN"
     )
+    context.add_init_script(REPORT_CSP_VIOLATIONS)
+    violations: list[str] = []
+
+    def watch(message) -> None:
+        if "CSP violation" in message.text or "Content Security Policy" in message.text:
+            violations.append(f"{pg.url}: {message.text}")
+
     pg = context.new_page()
+    pg.on("console", watch)
     yield pg
     context.close()
+    assert not violations, violations
 
 
 def browser_login(page, username: str, password: str) -> None:

@@ -26,17 +26,17 @@ def test_assessor_scores_a_unit_with_live_totals(page, make_user):
     browser_login(page, "assessor_410000", TEST_PASSWORD)
     page.wait_for_selector("#main-nav")
     page.goto(f"/assessment/units/{unit_id}/score")
-    page.wait_for_function("document.querySelector('#sheet-total').textContent === '100'")
+    page.wait_for_selector('#sheet-total:text-is("100")')  # CSP: no eval in the page
     # 带班制度: 记5分 with 分值 4 — one unmet duty still scores 4, two score 3
     page.check("#j-2\\.4-a")
     page.wait_for_timeout(300)
     assert page.inner_text('[data-item-score="2.4"]') == "4"
     page.check("#j-2\\.4-b")
-    page.wait_for_function("document.querySelector('#sheet-total').textContent === '99'")
+    page.wait_for_selector('#sheet-total:text-is("99")')  # CSP: no eval in the page
     assert page.inner_text('[data-section-score="施工企业"]') == "19"
     # 宣传工作: untick one part of 1.5
     page.uncheck("#j-1\\.3-b")
-    page.wait_for_function("document.querySelector('#sheet-total').textContent === '97.5'")
+    page.wait_for_selector('#sheet-total:text-is("97.5")')  # CSP: no eval in the page
     assert page.inner_text('[data-section-score="建设主管部门"]') == "48.5"
     page.fill("input[name='note-2.4']", "项目部每日检查记录缺失")
     page.click("#save-score")

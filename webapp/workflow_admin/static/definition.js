@@ -1,0 +1,2 @@
+// A version's diagram on its own page.
+hqrDiagram(document.getElementById('diagram'), {});
