@@ -109,3 +109,61 @@ def test_remind_cc_and_admin_reassign(demo):
         reassign(u["clerk"], review.id, u["reviewer2"].id)
     reassign(u["admin"], review.id, u["reviewer2"].id)
     assert review.assignee_id == u["reviewer2"].id
+
+
+def test_a_copy_goes_only_to_people_who_may_see_the_instance(demo, make_user, client):
+    """抄送 opens the instance's history: another city's or a peer county's user is refused,
+    nothing is written; the unit's own staff and those above it may be copied."""
+    from tests.conftest import TEST_PASSWORD
+    from webapp.engine.models import TaskCopy
+
+    instance, u = demo
+    task = open_task(instance)
+    stranger = make_user("reviewer", "410200", "luoyang_reviewer")  # another city
+    peer = make_user("clerk", "410103", "erqi_clerk")  # a peer county of the same city
+    for outsider in (stranger, peer):
+        with pytest.raises(InvalidInput) as info:
+            cc(u["clerk"], task.id, outsider.id)
+        assert f"不能抄送给 {outsider.full_name}" in info.value.message
+        assert "有权查看该事项的人员" in info.value.message
+    db.session.rollback()
+    assert db.session.query(TaskCopy).count() == 0
+    assert db.session.query(Notification).filter_by(kind="cc").count() == 0
+    cc(u["clerk"], task.id, u["city"].id)  # the city above
+    cc(u["clerk"], task.id, u["reviewer2"].id)  # a colleague
+    db.session.commit()
+    assert db.session.query(TaskCopy).count() == 2
+    token = client.post(
+        "/api/v1/auth/tokens", json={"username": "clerk_410102", "password": TEST_PASSWORD}
+    ).get_json()["token"]
+    response = client.post(
+        f"/api/v1/tasks/{task.id}/cc",
+        json={"user_id": stranger.id},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 422 and "不能抄送给" in response.get_json()["message"]
+
+
+def test_each_feature_limits_copies_to_readers_of_its_object(make_user, org):
+    """The rule registered by each feature, on an instance of 中原区 (the campaign's instance
+    is the province's): its own staff and those above may see it, peers and others not."""
+    from webapp.engine.models import ProcessInstance
+    from webapp.engine.operations import may_view_subject
+    from webapp.engine.registry import SUBJECT_VIEWERS
+
+    assert {"quarterly_report", "publication", "year_end_self_assessment"} <= set(SUBJECT_VIEWERS)
+    own = make_user("clerk", "410102")
+    city = make_user("reviewer", "410100")
+    peer = make_user("clerk", "410103")
+    other = make_user("reviewer", "410200")
+    for key in ("quarterly_report", "publication", "year_end_self_assessment", "demo_two_tier"):
+        instance = ProcessInstance(process_key=key, org=org("410102"))
+        seen = {u.username: may_view_subject(u, instance) for u in (own, city, peer, other)}
+        assert seen == {
+            "clerk_410102": True,
+            "reviewer_410100": True,
+            "clerk_410103": False,
+            "reviewer_410200": False,
+        }, key
+    campaign = ProcessInstance(process_key="year_end_assessment", org=org("410000"))
+    assert not may_view_subject(city, campaign)  # a unit never sees the province's campaign

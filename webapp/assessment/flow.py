@@ -25,14 +25,26 @@ from webapp.assessment.access import province
 from webapp.assessment.models import AssessmentCampaign, SiteSample, UnitAssessment
 from webapp.core.errors import Conflict, DomainError, InvalidInput
 from webapp.core.models import User
+from webapp.core.permissions import can
 from webapp.engine.instances import find_instance, start_instance
 from webapp.engine.models import HumanTask, ProcessInstance
 from webapp.engine.operations import complete_task
 from webapp.engine.queries import current_tasks, task_data
+from webapp.engine.registry import register_subject_viewer
 from webapp.extensions import db
 
 PROCESS = "year_end_assessment"
 UNIT_PROCESS = "year_end_self_assessment"
+
+
+def _may_view_assessment(user: User, instance: ProcessInstance) -> bool:
+    """The campaign's instance is the province's, a unit's is that unit's (assessment.view)."""
+    return can(user, "assessment.view", instance.org)
+
+
+#: A copy (抄送) of an assessment task goes only to those who may read that assessment.
+register_subject_viewer(PROCESS, _may_view_assessment)
+register_subject_viewer(UNIT_PROCESS, _may_view_assessment)
 
 #: Page/API actions → (BPMN user task, outcome)
 UNIT_STEPS = {

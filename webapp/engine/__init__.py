@@ -13,6 +13,7 @@ Public functions other features call (see docs/engine.md)::
     deliver_messages(business_keys=None) -> int
     retry_instance(actor, instance_id) -> ProcessInstance
     @service_operation(name), register_form(key, json_schema, label=..., template=None)
+    register_subject_viewer(process_key, may_view(user, instance))   # who may be copied (抄送)
     form_choices() -> list[(key, label)]; service_operation_names() -> list[str]
     compare_versions(old, new) -> VersionDiff                          # added/removed/changed
     migration_problems(instance_id) -> list[str]                       # empty: can migrate
@@ -69,6 +70,7 @@ from webapp.engine.registry import (
     ServiceContext,
     form_choices,
     register_form,
+    register_subject_viewer,
     service_operation,
     service_operation_names,
 )
@@ -145,6 +147,7 @@ __all__ = [
     "migration_problems",
     "reassign",
     "register_form",
+    "register_subject_viewer",
     "remind",
     "retry_instance",
     "run_timers",

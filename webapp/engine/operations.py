@@ -28,10 +28,11 @@ from webapp.engine.models import (
     HumanTask,
     InstanceState,
     Notification,
+    ProcessInstance,
     TaskCopy,
     TaskState,
 )
-from webapp.engine.registry import FORMS, form_schema
+from webapp.engine.registry import FORMS, SUBJECT_VIEWERS, form_schema
 from webapp.engine.runtime import CONFLICT_MESSAGE, advance, history, load
 from webapp.extensions import db
 
@@ -79,6 +80,19 @@ def can_view(user: User, task: HumanTask) -> bool:
         ).first()
         is not None
     )
+
+
+def may_view_subject(user: User, instance: ProcessInstance) -> bool:
+    """May ``user`` see what ``instance`` is about?  The feature's rule (its report's,
+    publication's, assessment's org subtree), else ``workflow.view`` on the instance's org."""
+    if not user.is_enabled:
+        return False
+    if can(user, "workflow.admin"):
+        return True
+    rule = SUBJECT_VIEWERS.get(instance.process_key)
+    if rule is not None:
+        return rule(user, instance)
+    return can(user, "workflow.view", instance.org)
 
 
 def _instance_task_ids(task: HumanTask) -> Any:
@@ -417,11 +431,21 @@ def remind(actor: User, task_id: int, message: str | None = None) -> list[Notifi
 
 
 def cc(actor: User, task_id: int, user_id: int, message: str | None = None) -> TaskCopy:
-    """抄送: give a user a read-only copy of the task and its instance."""
+    """抄送: give a user a read-only copy of the task and its instance.
+
+    Only to someone who may see the instance's business object anyway (the report's,
+    publication's or assessment's org subtree): a copy opens the instance's history.
+    """
     task = get_task(task_id, actor)
     if not can_view(actor, task):
         raise PermissionDenied("您不能抄送该任务。")
     target = _colleague(user_id, task)
+    if not may_view_subject(target, task.instance):
+        raise InvalidInput(
+            f"不能抄送给 {target.full_name}（{target.org.name}）：抄送只能发给有权查看该事项的人员"
+            "（事项所属单位及其上级单位的相关人员）。",
+            details={"user_id": "该用户无权查看该事项"},
+        )
     existing = db.session.execute(
         select(TaskCopy).where(TaskCopy.task_id == task.id, TaskCopy.user_id == target.id)
     ).scalar_one_or_none()

@@ -60,6 +60,20 @@ def service_operation(name: str) -> Callable[[ServiceOperation], ServiceOperatio
     return decorator
 
 
+#: process key → who may see what an instance is about (its report, publication, assessment).
+SubjectViewer = Callable[["User", "ProcessInstance"], bool]
+SUBJECT_VIEWERS: dict[str, SubjectViewer] = {}
+
+
+def register_subject_viewer(process_key: str, may_view: SubjectViewer) -> None:
+    """Declare who may see the business object of an instance of ``process_key``.
+
+    A copy (抄送) of a task goes only to such a user: it opens the instance's history to
+    them.  A process without one: ``workflow.view`` on the instance's org.
+    """
+    SUBJECT_VIEWERS[process_key] = may_view
+
+
 @dataclass(frozen=True)
 class FormSpec:
     key: str

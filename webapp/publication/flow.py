@@ -14,7 +14,13 @@ from typing import Any
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, NotFound
 from webapp.core.models import User
-from webapp.engine.registry import ServiceContext, register_form, service_operation
+from webapp.core.permissions import can
+from webapp.engine.registry import (
+    ServiceContext,
+    register_form,
+    register_subject_viewer,
+    service_operation,
+)
 from webapp.extensions import db
 from webapp.publication.draft import unfinished
 from webapp.publication.models import Publication, PublishedRecord, RecordKind
@@ -92,6 +98,11 @@ def validate_withdrawal(task: Any, actor: User, outcome: str, data: dict[str, An
             return {"window": f"公开未满一个月，{first.isoformat()} 起方可撤回。"}
     return {}
 
+
+#: A copy (抄送) of a publication's task goes only to those who may read its drafts.
+register_subject_viewer(
+    "publication", lambda user, instance: can(user, "publication.view", instance.org)
+)
 
 EMPTY = {"type": "object", "properties": {}}
 TEMPLATE = "publication/_task_form.html"

@@ -10,7 +10,8 @@ from typing import Any
 from webapp.core import audit, clock
 from webapp.core.errors import NotFound
 from webapp.core.models import User
-from webapp.engine import register_form, service_operation
+from webapp.core.permissions import can
+from webapp.engine import register_form, register_subject_viewer, service_operation
 from webapp.engine.registry import ServiceContext
 from webapp.extensions import db
 from webapp.reports.models import Report
@@ -55,6 +56,11 @@ def validate_review(task: Any, actor: User, outcome: str, data: dict[str, Any]) 
         return {"reviewer": "起草人不能审核本人起草的报告（职责分离），请由本单位其他审核人办理。"}
     return _problems(readiness(report))
 
+
+#: A copy (抄送) of a report's task goes only to those who may read the report.
+register_subject_viewer(
+    "quarterly_report", lambda user, instance: can(user, "report.view", instance.org)
+)
 
 EMPTY = {"type": "object", "properties": {}}
 register_form(
