@@ -22,6 +22,7 @@ from webapp.core import audit, clock
 from webapp.core.errors import DomainError, PermissionDenied, UploadRefused
 from webapp.core.models import Role, User
 from webapp.core.permissions import require
+from webapp.core.text import refuse_bidi_in_request
 from webapp.extensions import db, login_manager, write_intent
 
 log = logging.getLogger("webapp")
@@ -127,6 +128,7 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _before() -> Any:
+        _refuse_bidi_controls()
         _load_bearer_token()
         audit.client_addr_var.set(request.remote_addr)
         write_intent.set(request.method not in SAFE_METHODS and not _reads_first(app))
@@ -212,6 +214,14 @@ HTTP_MESSAGES = {
     422: "提交的数据有误。",
     429: "操作过于频繁（如多次登录失败），请稍后再试。",
 }
+
+
+def _refuse_bidi_controls() -> None:
+    """User text with bidi controls (U+202E...) is refused for every form and API body."""
+    if request.method in SAFE_METHODS:
+        return
+    body = request.get_json(silent=True) if request.is_json else None
+    refuse_bidi_in_request(request.form, request.files, body)
 
 
 def _load_bearer_token() -> None:

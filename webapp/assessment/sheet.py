@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from webapp.core import numbers
 from webapp.core.errors import InvalidInput
+from webapp.core.text import bidi_problem
 
 SHEETS_DIR = Path(__file__).resolve().parent / "sheets"
 FORMAT_VERSION = 1
@@ -217,6 +218,9 @@ def _text(obj: dict[str, Any], key: str, where: str, problems: _Problems) -> str
     if not isinstance(value, str) or not value.strip():
         problems.append(f"{where}：缺少“{key}”")
         return ""
+    problem = bidi_problem(value)  # the rule of every text input (an imported sheet here)
+    if problem:
+        problems.append(f"{where}：“{key}”{problem}")
     return value.strip()
 
 

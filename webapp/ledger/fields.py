@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from webapp.core import numbers
+from webapp.core.text import bidi_problem
 from webapp.ledger.models import (
     AcceptanceResult,
     AdministrativePenalty,
@@ -159,6 +160,9 @@ def parse_value(f: Field, raw: Any) -> Any:
     text = raw.strip() if isinstance(raw, str) else str(raw).strip()
     if isinstance(raw, float) and raw.is_integer():
         text = str(int(raw))  # a registration number typed as a number in Excel
+    problem = bidi_problem(text)  # the rule of every text input (an Excel cell here)
+    if problem:
+        raise FieldError(problem)
     if f.kind == "choice":
         if text not in f.choices:
             raise FieldError("应为" + "、".join(f.choices) + "之一")
