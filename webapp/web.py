@@ -22,6 +22,7 @@ from webapp.core import audit, clock
 from webapp.core.errors import DomainError, PermissionDenied
 from webapp.core.models import Role, User
 from webapp.core.permissions import require
+from webapp.core.states import status_label
 from webapp.extensions import db, login_manager, write_intent
 
 log = logging.getLogger("webapp")
@@ -156,6 +157,7 @@ def init_app(app: Flask) -> None:
         return render_template("errors/error.html", status=500, message=message), 500
 
     app.jinja_env.filters["localtime"] = _format_local
+    app.jinja_env.filters["status_label"] = status_label
     app.jinja_env.globals["Role"] = Role
 
 

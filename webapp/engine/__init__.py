@@ -12,6 +12,8 @@ Public functions other features call (see docs/engine.md)::
     run_timers(now=None) -> dict
     deliver_messages(business_keys=None) -> int
     retry_instance(actor, instance_id) -> ProcessInstance
+    change_subject(actor, instance, changes, reason=...) -> ProcessInstance   # 延期 (audited)
+    @service_operation(name), register_start_form(process_key, json_schema, label=...)
     @service_operation(name), register_form(key, json_schema, label=..., template=None)
     form_choices() -> list[(key, label)]; service_operation_names() -> list[str]
     compare_versions(old, new) -> VersionDiff                          # added/removed/changed
@@ -35,6 +37,7 @@ from webapp.engine.definitions import (
 )
 from webapp.engine.instances import (
     cancel_instance,
+    change_subject,
     find_instance,
     get_instance,
     get_or_start_instance,
@@ -69,6 +72,7 @@ from webapp.engine.registry import (
     ServiceContext,
     form_choices,
     register_form,
+    register_start_form,
     service_operation,
     service_operation_names,
 )
@@ -128,6 +132,7 @@ __all__ = [
     "WorkflowEvent",
     "WorkflowMessage",
     "cancel_instance",
+    "change_subject",
     "cc",
     "claim",
     "compare_versions",
@@ -145,6 +150,7 @@ __all__ = [
     "migration_problems",
     "reassign",
     "register_form",
+    "register_start_form",
     "remind",
     "retry_instance",
     "run_timers",

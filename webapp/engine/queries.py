@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 
 from webapp.core.models import User
+from webapp.core.states import status_label
 from webapp.engine.models import (
     OPEN_STATES,
     HumanTask,
@@ -157,6 +158,7 @@ def task_summary(task: HumanTask) -> dict[str, Any]:
         "process_name": instance.definition.name,
         "business_key": instance.business_key,
         "business_status": instance.business_status,
+        "business_status_label": status_label(instance.business_status),
         "org_code": instance.org.code,
         "org_name": instance.org.name,
         "candidate_org_code": task.candidate_org.code,

@@ -23,7 +23,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.util.task import TaskState as SpiffState
@@ -137,6 +140,11 @@ def advance(
         savepoint = db.session.begin_nested()
         try:
             (steps or _do_engine_steps)(wf)
+            changed = spiff.subject_changes(instance.subject or {}, wf)
+            if changed:
+                raise spiff.SubjectChanged(
+                    "流程的固定数据被脚本修改：" + "、".join(changed) + "（已拒绝，未保存）"
+                )
             events = wf.get_events()
             savepoint.commit()
         except Exception as exc:
@@ -380,6 +388,47 @@ def _enclosing_subprocess_task(task: Any) -> Any:
     if parent_id is None:
         return None
     return workflow.top_workflow.get_task_from_id(parent_id)
+
+
+def rearm_for_subject(wf: Any, changes: dict[str, Any]) -> None:
+    """Give the unfinished tasks the new subject values and re-evaluate the waiting timers
+    whose expression names one of them (a new due time moves its deadline and reminder)."""
+    for task in wf.get_tasks(state=SpiffState.NOT_FINISHED_MASK):
+        task.data.update(changes)
+    if wf.last_task is not None:  # the data the instance row shows, and the next step copies
+        wf.last_task.data.update(changes)
+    for task in wf.event_manager.tasks.values():
+        event_def = getattr(task.task_spec, "event_definition", None)
+        if not isinstance(event_def, TimeDateEventDefinition):
+            continue
+        if not _names(event_def.expression) & set(changes):
+            continue
+        task.data.update(changes)
+        value = wf.script_engine.evaluate(task, event_def.expression)
+        task._set_internal_data(event_value=value, event_fired=False)
+
+
+def _names(expression: str | None) -> set[str]:
+    import ast
+
+    try:
+        tree = ast.parse(expression or "", mode="eval")
+    except SyntaxError:
+        return set()
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+
+
+def refresh_due_times(instance: ProcessInstance, wf: Any) -> None:
+    """Open task rows take the due times of their (re-armed) boundary timers."""
+    rows = db.session.execute(
+        select(HumanTask).where(
+            HumanTask.instance_id == instance.id, HumanTask.state.in_(OPEN_STATES)
+        )
+    ).scalars()
+    for row in rows:
+        task = next((t for t in wf.get_tasks() if str(t.id) == row.spiff_task_id), None)
+        if task is not None:
+            row.due_at = _due_at(task)
 
 
 # Timers in due order ---------------------------------------------------------------------------

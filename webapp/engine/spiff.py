@@ -21,6 +21,7 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
 
 from webapp.engine import sandbox
 from webapp.engine.registry import SERVICE_OPERATIONS, ServiceContext
@@ -33,6 +34,24 @@ class ServiceFailed(Exception):
         super().__init__(f"{element_id}: {original}")
         self.element_id = element_id
         self.original = original
+
+
+class SubjectChanged(Exception):
+    """A step tried to change what the instance is about (its fixed subject)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def subject_changes(subject: dict[str, Any], wf: Any) -> list[str]:
+    """Fixed names whose value differs in the data of the workflow's live tasks."""
+    if not subject:
+        return []
+    tasks = list(wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED))
+    if wf.last_task is not None:
+        tasks.append(wf.last_task)
+    return sorted({k for t in tasks for k, v in subject.items() if k in t.data and t.data[k] != v})
 
 
 @dataclass
@@ -110,6 +129,12 @@ class SandboxScriptEngine(PythonScriptEngine):
             raise ServiceFailed(element_id, exc) from exc
         if not isinstance(result, dict):
             raise ServiceFailed(element_id, TypeError(f"服务操作 {name} 应返回 dict"))
+        fixed = sorted(set(result) & set(run.instance.subject or {}))
+        if fixed:
+            raise ServiceFailed(
+                element_id,
+                SubjectChanged(f"服务操作 {name} 不能写入流程的固定数据：{'、'.join(fixed)}"),
+            )
         try:
             encoded = json.dumps(result)
         except (TypeError, ValueError) as exc:

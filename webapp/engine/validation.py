@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.specs.MultiChoice import MultiChoice
 from SpiffWorkflow.spiff.specs.mixins.service_task import ServiceTask
 
+from webapp.core.states import ProcessStatus, allowed_codes
 from webapp.engine import sandbox
 from webapp.engine.lanes import LaneError, parse_lane
 from webapp.engine.parsing import (
@@ -25,7 +27,7 @@ from webapp.engine.parsing import (
     executable_process_ids,
     parse_xml,
 )
-from webapp.engine.registry import FORMS, SERVICE_OPERATIONS
+from webapp.engine.registry import FORMS, SERVICE_OPERATIONS, fixed_names
 
 
 @dataclass(frozen=True)
@@ -80,12 +82,13 @@ def check_bpmn(
 
     problems: list[Problem] = []
     problems += _check_lanes(root)
+    fixed = fixed_names(ids[0])
     specs = [parsed.spec, *parsed.subprocess_specs.values()]
     for spec in specs:
         if spec is None:
             continue
         for ts in spec.task_specs.values():
-            problems += _check_task_spec(ts)
+            problems += _check_task_spec(ts, fixed)
     return problems, (parsed if not problems else None)
 
 
@@ -112,14 +115,79 @@ def _compile(source: str | None, element: str, what: str, *, script: bool = Fals
     return []
 
 
-def _check_task_spec(ts: Any) -> list[Problem]:
+def _check_status(ts: Any, element: str, label: str) -> list[Problem]:
+    """The ``status``/``returnedStatus`` properties name codes of webapp.core.states."""
+    problems = []
+    for prop in ("status", "returnedStatus"):
+        value = task_properties(ts).get(prop)
+        if value is not None and value not in ProcessStatus.__members__.values():
+            problems.append(
+                Problem(
+                    element,
+                    f"“{label}”的业务状态（属性 {prop}）“{value}”不是已定义的状态代码；"
+                    f"可用的代码：{allowed_codes()}",
+                )
+            )
+    return problems
+
+
+def assigned_names(source: str | None) -> set[str]:
+    """Every name a script binds, deletes or mutates in place (``x =``, ``x[k] =``,
+    ``x.a =``, ``del x``, ``for x in``, ``except … as x``...)."""
+    if not source or not source.strip():
+        return set()
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()  # reported by the compile check
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
+            names.add(node.id)
+        elif isinstance(node, ast.Subscript | ast.Attribute) and isinstance(
+            node.ctx, ast.Store | ast.Del
+        ):
+            root: Any = node
+            while isinstance(root, ast.Subscript | ast.Attribute):
+                root = root.value
+            if isinstance(root, ast.Name):
+                names.add(root.id)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+        elif isinstance(node, ast.FunctionDef | ast.ClassDef | ast.AsyncFunctionDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            names.update(node.names)
+        elif isinstance(node, ast.MatchAs | ast.MatchStar) and node.name:
+            names.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            names.add(node.rest)
+    return names
+
+
+def _check_assignments(source: str | None, element: str, what: str, fixed: frozenset) -> list:
+    bad = sorted(assigned_names(source) & fixed)
+    if not bad:
+        return []
+    return [
+        Problem(
+            element,
+            f"{what}修改了流程的固定数据 {'、'.join(bad)}（启动时确定的报告、单位、期限等），"
+            "不允许；期限只能通过延期操作调整",
+        )
+    ]
+
+
+def _check_task_spec(ts: Any, fixed: frozenset[str] = frozenset()) -> list[Problem]:
     element = getattr(ts, "bpmn_id", None)
     if element is None:
         return []
     problems: list[Problem] = []
     label = ts.bpmn_name or element
+    problems += _check_status(ts, element, label)
     for attr, what in (("prescript", "前置脚本"), ("postscript", "后置脚本")):
         problems += _compile(getattr(ts, attr, None), element, what, script=True)
+        problems += _check_assignments(getattr(ts, attr, None), element, what, fixed)
     if isinstance(ts, UserTask):
         props = task_properties(ts)
         if ts.lane is None:
@@ -143,8 +211,11 @@ def _check_task_spec(ts: Any) -> list[Problem]:
             )
         for name, param in (ts.operation_params or {}).items():
             problems += _compile(param.get("value"), element, f"服务参数 {name}")
+        if ts.operation_name == "engine.set_status":
+            problems += _check_set_status(ts, element, label)
     if isinstance(ts, ScriptTask):
         problems += _compile(ts.script, element, f"脚本任务“{label}”的脚本", script=True)
+        problems += _check_assignments(ts.script, element, f"脚本任务“{label}”的脚本", fixed)
     if isinstance(ts, MultiChoice):
         for condition, _target in ts.cond_task_specs:
             source = getattr(condition, "args", [condition])[0] if condition is not None else None
@@ -180,3 +251,21 @@ def _check_event(event_def: Any, element: str) -> list[Problem]:
         if expression:
             problems += _compile(expression, element, "消息内容表达式")
     return problems
+
+
+def _check_set_status(ts: Any, element: str, label: str) -> list[Problem]:
+    """engine.set_status names a status code as a string literal."""
+    source = str(((ts.operation_params or {}).get("status") or {}).get("value") or "")
+    try:
+        value = ast.literal_eval(source)
+    except (ValueError, SyntaxError):
+        value = None
+    if isinstance(value, str) and value in ProcessStatus.__members__.values():
+        return []
+    return [
+        Problem(
+            element,
+            f"服务任务“{label}”的参数 status 须为状态代码字符串（如 'overdue'）；"
+            f"可用的代码：{allowed_codes()}",
+        )
+    ]

@@ -25,6 +25,13 @@ register(
     label="催报下级单位",
 )
 
+register(
+    "report.extend",
+    {Role.REVIEWER, Role.LEADER},
+    {Relation.DESCENDANT},
+    label="为下级单位延期",
+)
+
 #: The roles that may change anything of a report at all (checked before the body is read).
 register(
     "report.write",
@@ -43,6 +50,7 @@ ACTIONS = {
     "report.remind": "报送到期提醒",
     "report.overdue": "报告逾期",
     "report.correction": "发起报告更正",
+    "report.extend": "报告延期",
     "report.remind_unit": "催报下级单位",
     "report.document_download": "下载报告文书",
 }

@@ -23,6 +23,7 @@ from webapp.reports import operations as ops
 from webapp.reports.models import Report
 from webapp.reports.schemas import (
     ChangedSchema,
+    DeadlineSchema,
     ExplanationsSchema,
     NarrativeSchema,
     OpenPeriodSchema,
@@ -30,6 +31,7 @@ from webapp.reports.schemas import (
     ReportDetailSchema,
     ReportListSchema,
     ReportQuerySchema,
+    ReportSchema,
 )
 from webapp.reports.sections import sections
 from webapp.reports.service import data_problems, editable, figures, narrative_problems
@@ -176,3 +178,15 @@ def document(report_id: int) -> Any:
     from webapp.reports.views import document_response
 
     return document_response(ops.get_report(report_id), "docx")
+
+
+@bp.route("/<int:report_id>/deadline", methods=["POST"])
+@bp.arguments(DeadlineSchema)
+@bp.response(200, ReportSchema)
+@bp.alt_response(403, schema=ErrorSchema)
+@bp.alt_response(409, schema=ErrorSchema)
+def extend_deadline(body: dict[str, Any], report_id: int) -> Any:
+    """延期: a new due date, by the upper level's reviewer or leader or an administrator."""
+    report = ops.get_report(report_id)
+    ops.extend_deadline(current_user, report, body["due_date"], body["reason"])
+    return _summary(report)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.core import clock
 from webapp.core.models import Org, Tier, User, UTCDateTime
+from webapp.core.states import ProcessStatus
 from webapp.extensions import db
 
 
@@ -64,14 +65,13 @@ STATE_LABELS = {
     ReportState.OVERDUE: "逾期",
 }
 
-#: The BPMN's business status (user-task/end-event property ``status``) → report state.
+#: The BPMN's business status code (property ``status``, see webapp.core.states) → state.
 STATUS_TO_STATE = {
-    "填报中": ReportState.DRAFTING,
-    "草稿": ReportState.DRAFTING,
-    "审核中": ReportState.IN_REVIEW,
-    "已上报": ReportState.SUBMITTED,
-    "已退回": ReportState.RETURNED,
-    "已接收": ReportState.ACCEPTED,
+    ProcessStatus.DRAFTING: ReportState.DRAFTING,
+    ProcessStatus.IN_REVIEW: ReportState.IN_REVIEW,
+    ProcessStatus.SUBMITTED: ReportState.SUBMITTED,
+    ProcessStatus.RETURNED: ReportState.RETURNED,
+    ProcessStatus.ACCEPTED: ReportState.ACCEPTED,
 }
 
 

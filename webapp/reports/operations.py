@@ -6,7 +6,7 @@ with the checks of ``webapp.reports.flow``; nothing here moves a report between 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from webapp.core import audit, clock
 from webapp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from webapp.core.models import Org, User
 from webapp.core.permissions import can, require
-from webapp.engine import get_or_start_instance, start_instance
+from webapp.engine import change_subject, get_instance, get_or_start_instance, start_instance
 from webapp.extensions import db
 from webapp.reports.deadlines import due_at, remind_at
 from webapp.reports.models import Report, ReportKind, ReportState
@@ -109,6 +109,10 @@ def open_period(
     )
     db.session.flush()
     return {"opened": opened, "existing": existing, "past_due": past_due}
+
+
+#: characters: a reason must say something
+MIN_REASON = 4
 
 
 def _require_draft(actor: User, report: Report) -> None:
@@ -262,6 +266,68 @@ def can_view(user: User, report: Report) -> bool:
 def can_view_summary(user: User, report: Report) -> bool:
     """Peers (第七条 互访) read an accepted report's summary tables, never drafts or narratives."""
     return report.accepted_snapshot is not None and can(user, "summary.view", report.org)
+
+
+#: States in which the due time still matters (not yet sent up).
+_EXTENDABLE = (
+    ReportState.DRAFTING,
+    ReportState.RETURNED,
+    ReportState.IN_REVIEW,
+    ReportState.OVERDUE,
+)
+
+
+def may_extend(actor: User, report: Report) -> bool:
+    return (
+        (can(actor, "report.open") or can(actor, "report.extend", report.org))
+        and report.instance_id is not None
+        and report_state(report) in _EXTENDABLE
+    )
+
+
+def extend_deadline(actor: User, report: Report, new_due: date, reason: str) -> Report:
+    """延期: the upper level (its reviewer or leader) or an administrator gives the unit a new
+    due date.  The one way a report's deadline moves: the process instance's fixed subject,
+    its reminder and deadline timers and the open tasks follow; audited with the reason.
+    An overdue mark is lifted (the reporting record then judges timeliness by the new date)."""
+    if not (can(actor, "report.open") or can(actor, "report.extend", report.org)):
+        raise PermissionDenied("只有上级单位的审核人、主要领导或系统管理员可以延期。")
+    if report_state(report) not in _EXTENDABLE or report.instance_id is None:
+        raise Conflict("报告已上报或已接收，不能延期。")
+    reason = (reason or "").strip()
+    if len(reason) < MIN_REASON:
+        raise InvalidInput(
+            f"请填写延期原因（至少 {MIN_REASON} 个字）。", details={"reason": "必填"}
+        )
+    due = datetime.combine(new_due, time(23, 59, 59), tzinfo=clock.LOCAL_TZ).astimezone(clock.UTC)
+    if due <= clock.now():
+        raise InvalidInput("新的截止日期须晚于现在。", details={"due_date": "须晚于今天"})
+    if due <= report.due_at:
+        raise InvalidInput(
+            "延期后的截止日期须晚于原截止日期。", details={"due_date": "须晚于原截止日期"}
+        )
+    before = report.due_at
+    report.due_at = due
+    report.remind_at = remind_at(due)
+    report.overdue_at = None
+    change_subject(
+        actor,
+        get_instance(report.instance_id),
+        {"due_at": due.isoformat(), "remind_at": report.remind_at.isoformat()},
+        reason=reason,
+    )
+    audit.record(
+        "report.extend",
+        actor=actor,
+        org=report.org,
+        object_type="report",
+        object_id=report.id,
+        before={"due_at": before.isoformat()},
+        after={"due_at": due.isoformat(), "subject": f"report:{report.id}"},
+        message=reason,
+    )
+    db.session.flush()
+    return report
 
 
 __all__ = ["Period", "open_period"]

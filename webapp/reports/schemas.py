@@ -83,3 +83,10 @@ class ExplanationsSchema(Schema):
 
 class ChangedSchema(Schema):
     changed = fields.List(fields.String())
+
+
+class DeadlineSchema(Schema):
+    """延期: the new due date (the day; due at 23:59:59 Asia/Shanghai) and why."""
+
+    due_date = fields.Date(required=True, metadata={"description": "新的截止日期 YYYY-MM-DD"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from urllib.parse import quote
 
@@ -10,7 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from webapp.core import audit, clock
-from webapp.core.errors import DomainError, NotFound, PermissionDenied
+from webapp.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from webapp.core.models import Org
 from webapp.core.operations import get_org
 from webapp.core.permissions import can, require
@@ -171,6 +172,7 @@ def report_page(report_id: int) -> Any:
         tasks=tasks,
         summary_key=summary_key(report.kind),
         can_correct=report.locked and can(current_user, "report.draft", report.org),
+        can_extend=ops.may_extend(current_user, report),
         period_label=parse_period(report.period).label,
     )
 
@@ -219,6 +221,19 @@ def correction(report_id: int) -> Any:
     report = _report_or_404(report_id)
     ops.request_correction(current_user, report, request.form.get("reason", ""))
     flash("已发起更正，请在待办中重新填报。", "success")
+    return redirect(url_for("reports.report_page", report_id=report.id))
+
+
+@bp.route("/<int:report_id>/deadline", methods=["POST"])
+def extend(report_id: int) -> Any:
+    """延期 (the upper level or an administrator): a new due date with its reason."""
+    report = ops.get_report(report_id)
+    try:
+        new_due = date.fromisoformat(request.form.get("due_date", ""))
+    except ValueError:
+        raise InvalidInput("请填写新的截止日期（年-月-日）。") from None
+    ops.extend_deadline(current_user, report, new_due, request.form.get("reason", ""))
+    flash(f"已延期：{report.org.name}新的截止时间 {report.due_at:%Y-%m-%d}。", "success")
     return redirect(url_for("reports.report_page", report_id=report.id))
 
 

@@ -248,4 +248,50 @@ EXPECTATIONS: dict[str, Route] = {
             ),
         )
     ),
+    "POST reports.extend": Route(
+        cases=(
+            Case(
+                "the city gives a county more time",
+                setup=as_user("reviewer", CITY),
+                exercise=page(
+                    REPORT + "/deadline", {"due_date": "2099-01-31", "reason": "数据核查"}
+                ),
+                writes=("report.extend", "workflow.subject_change"),
+                status=302,
+            ),
+            Case(
+                "the county may not extend its own deadline",
+                setup=as_user("reviewer", COUNTY),
+                exercise=page(
+                    REPORT + "/deadline", {"due_date": "2099-01-31", "reason": "数据核查"}
+                ),
+                writes=("permission.denied",),
+                status=403,
+            ),
+        )
+    ),
+    "POST api_reports.extend_deadline": Route(
+        cases=(
+            Case(
+                "an administrator extends",
+                setup=as_user("admin", "410000", api=True),
+                exercise=lambda env: env.call(
+                    "POST",
+                    "/api/v1/reports/{report}/deadline",
+                    {"due_date": "2099-01-31", "reason": "系统故障顺延"},
+                ),
+                writes=("report.extend", "workflow.subject_change"),
+                status=200,
+            ),
+            Case(
+                "no reason",
+                setup=as_user("admin", "410000", api=True),
+                exercise=lambda env: env.call(
+                    "POST", "/api/v1/reports/{report}/deadline", {"due_date": "2099-01-31"}
+                ),
+                no_audit="refused before anything is done",
+                status=422,
+            ),
+        )
+    ),
 }
