@@ -16,8 +16,7 @@ from webapp.assessment import judging, operations
 from webapp.assessment.flow import step_error, unit_of_task
 from webapp.assessment.judging import AWARDS_FUJIAN2
 from webapp.assessment.models import SiteSample, UnitAssessment, UnitState
-from webapp.engine.models import HumanTask
-from webapp.engine.registry import register_form, register_start_form
+from webapp.engine import HumanTask, register_form, register_start_form
 from webapp.extensions import db
 
 TEMPLATE = "assessment/task_form.html"

@@ -25,9 +25,7 @@ from webapp.assessment.models import CampaignState, SiteSample, UnitState
 from webapp.core import audit, clock
 from webapp.core.errors import DomainError
 from webapp.core.models import Role, User, UserRole
-from webapp.engine.instances import start_instance
-from webapp.engine.models import Notification
-from webapp.engine.registry import ServiceContext, service_operation
+from webapp.engine import Notification, ServiceContext, service_operation, start_instance
 from webapp.extensions import db
 
 

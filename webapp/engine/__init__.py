@@ -1,5 +1,9 @@
 """The workflow engine: the only package that imports SpiffWorkflow.
 
+This module is the engine's public face: other packages import from ``webapp.engine`` only,
+never from its submodules (the import-linter contract "Features use only webapp.engine's public
+face" in pyproject.toml; docs/architecture.md).  What a feature needs is re-exported here.
+
 Public functions other features call (see docs/engine.md)::
 
     deploy_definitions(actor, directory) -> list[DeployResult]
@@ -9,6 +13,10 @@ Public functions other features call (see docs/engine.md)::
     get_or_start_instance(actor, process_key, org, business_key, data) -> ProcessInstance
     complete_task(actor, task_id, outcome, comment=None, data=None) -> HumanTask
     tasks_for(user, view) -> list[HumanTask]
+    can_work(user, task) -> bool; notify(user, kind, message, task=None) -> Notification
+    task_data(tasks) -> {task row id: data}; last_completer(instance_id, element_id) -> User | None
+    instance_business_status(instance_id) -> str | None
+    set_status(ctx), notify_candidates(ctx)            # built-in service operations
     run_timers(now=None) -> dict
     deliver_messages(business_keys=None) -> int
     retry_instance(actor, instance_id) -> ProcessInstance
@@ -28,6 +36,7 @@ from typing import Any
 from webapp.core.models import Role
 from webapp.core.permissions import ANY, DOWNWARD, register
 from webapp.engine import builtin  # noqa: F401 (registers the built-in forms and operations)
+from webapp.engine.builtin import notify_candidates, set_status
 from webapp.engine.definitions import (
     DeployResult,
     deploy_bpmn,
@@ -57,17 +66,25 @@ from webapp.engine.models import (
     WorkflowMessage,
 )
 from webapp.engine.operations import (
+    can_work,
     cc,
     claim,
     complete_task,
+    notify,
     reassign,
     remind,
     transfer,
     unclaim,
     withdraw,
 )
-from webapp.engine.parsing import install_clock
-from webapp.engine.queries import current_tasks, tasks_for
+from webapp.engine.parsing import MAX_BPMN_BYTES, install_clock
+from webapp.engine.queries import (
+    current_tasks,
+    instance_business_status,
+    last_completer,
+    task_data,
+    tasks_for,
+)
 from webapp.engine.registry import (
     ServiceContext,
     form_choices,
@@ -117,6 +134,7 @@ def init_app(app: Any, api: Any) -> None:
 
 
 __all__ = [
+    "MAX_BPMN_BYTES",
     "DeployResult",
     "ElementChange",
     "HumanTask",
@@ -131,6 +149,7 @@ __all__ = [
     "VersionDiff",
     "WorkflowEvent",
     "WorkflowMessage",
+    "can_work",
     "cancel_instance",
     "change_subject",
     "cc",
@@ -145,9 +164,13 @@ __all__ = [
     "form_choices",
     "get_instance",
     "get_or_start_instance",
+    "instance_business_status",
+    "last_completer",
     "latest_definition",
     "migrate_instance",
     "migration_problems",
+    "notify",
+    "notify_candidates",
     "reassign",
     "register_form",
     "register_start_form",
@@ -156,8 +179,10 @@ __all__ = [
     "run_timers",
     "service_operation",
     "service_operation_names",
+    "set_status",
     "specs_for",
     "start_instance",
+    "task_data",
     "tasks_for",
     "transfer",
     "unclaim",

@@ -15,12 +15,7 @@ from webapp.core import audit, clock
 from webapp.core.errors import Conflict, NotFound
 from webapp.core.models import User
 from webapp.core.states import ProcessStatus
-from webapp.engine.registry import (
-    ServiceContext,
-    register_form,
-    register_start_form,
-    service_operation,
-)
+from webapp.engine import ServiceContext, register_form, register_start_form, service_operation
 from webapp.extensions import db
 from webapp.publication.draft import unfinished
 from webapp.publication.models import Publication, PublishedRecord, RecordKind
@@ -152,7 +147,7 @@ def _audit(action: str, pub: Publication, actor: User | None, **extra: Any) -> N
 
 
 def _set_status(ctx: ServiceContext, status: ProcessStatus) -> None:
-    from webapp.engine.builtin import set_status
+    from webapp.engine import set_status
 
     ctx.params["status"] = status.value
     set_status(ctx)

@@ -14,9 +14,7 @@ from webapp.core import audit, clock
 from webapp.core.errors import Conflict, InvalidInput, NotFound
 from webapp.core.models import Org, User
 from webapp.core.permissions import can, require
-from webapp.engine.instances import get_or_start_instance
-from webapp.engine.messages import deliver_messages
-from webapp.engine.models import WorkflowMessage
+from webapp.engine import WorkflowMessage, deliver_messages, get_or_start_instance
 from webapp.extensions import db
 from webapp.publication.draft import SECTION_KEYS, SECTION_MAX_CHARS, SECTIONS, generate
 from webapp.publication.models import Publication, PublicationState

@@ -100,8 +100,7 @@ def open_period() -> Any:
 
 
 def _open_tasks(pub: Publication) -> list[Any]:
-    from webapp.engine import HumanTask
-    from webapp.engine.operations import can_work
+    from webapp.engine import HumanTask, can_work
 
     if pub.instance_id is None:
         return []

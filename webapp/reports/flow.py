@@ -10,8 +10,7 @@ from typing import Any
 from webapp.core import audit, clock
 from webapp.core.errors import NotFound
 from webapp.core.models import User
-from webapp.engine import register_form, register_start_form, service_operation
-from webapp.engine.registry import ServiceContext
+from webapp.engine import ServiceContext, register_form, register_start_form, service_operation
 from webapp.extensions import db
 from webapp.reports.models import Report
 from webapp.reports.service import (
@@ -177,7 +176,7 @@ def returned(ctx: ServiceContext) -> dict[str, Any]:
 @service_operation("report.remind")
 def remind(ctx: ServiceContext) -> dict[str, Any]:
     """Reminder before the due date to whoever holds the open step (not for backfilled periods)."""
-    from webapp.engine.builtin import notify_candidates
+    from webapp.engine import notify_candidates
 
     report = report_of(ctx.subject)
     if report.opened_at >= report.remind_at or report.first_submitted_at is not None:
@@ -192,7 +191,7 @@ def remind(ctx: ServiceContext) -> dict[str, Any]:
 @service_operation("report.overdue")
 def overdue(ctx: ServiceContext) -> dict[str, Any]:
     """At the due date: mark the report overdue and tell the upper level's reviewers."""
-    from webapp.engine.operations import notify
+    from webapp.engine import notify
 
     report = report_of(ctx.subject)
     if (

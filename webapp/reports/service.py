@@ -75,19 +75,9 @@ def readiness(report: Report, *, narrative: bool = True) -> list[str]:
 
 
 def _last_completer(report: Report, element_id: str) -> User | None:
-    from webapp.engine.models import HumanTask
+    from webapp.engine import last_completer
 
-    task = db.session.execute(
-        select(HumanTask)
-        .where(
-            HumanTask.instance_id == report.instance_id,
-            HumanTask.element_id == element_id,
-            HumanTask.state == "completed",
-        )
-        .order_by(HumanTask.completed_at.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-    return task.completed_by if task is not None else None
+    return last_completer(report.instance_id, element_id)
 
 
 def freeze(report: Report, approver: User | None) -> dict[str, Any]:

@@ -157,7 +157,7 @@ def report_page(report_id: int) -> Any:
         if summary_only
         else (data_problems(report, data) + narrative_problems(report) if editable(report) else [])
     )
-    from webapp.engine.operations import can_work
+    from webapp.engine import can_work
 
     tasks = [t for t in _open_tasks(report) if can_work(current_user, t)]
     return render_template(

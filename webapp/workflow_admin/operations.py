@@ -16,11 +16,16 @@ from webapp.core.models import User
 from webapp.core.permissions import require
 
 # Engine submodules, not the package: its __init__ also wires the engine's views and API.
-from webapp.engine.definitions import deploy_bpmn, latest_definition
-from webapp.engine.models import InstanceState, ProcessDefinition, ProcessInstance
-from webapp.engine.parsing import MAX_BPMN_BYTES
-from webapp.engine.validation import validate_bpmn
-from webapp.engine.versions import migrate_instance
+from webapp.engine import (
+    MAX_BPMN_BYTES,
+    InstanceState,
+    ProcessDefinition,
+    ProcessInstance,
+    deploy_bpmn,
+    latest_definition,
+    migrate_instance,
+    validate_bpmn,
+)
 from webapp.extensions import db
 
 #: An upload is read up to this many bytes; the engine refuses anything over its own limit.
