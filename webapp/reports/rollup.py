@@ -18,6 +18,7 @@ from webapp.core import clock
 from webapp.core.models import Org
 from webapp.extensions import db
 from webapp.reports.models import Report, ReportKind
+from webapp.stats import registry
 from webapp.stats.service import Period, compute_table, parse_period, run_checks
 from webapp.stats.service import ledger_checks as stats_ledger_checks
 
@@ -30,15 +31,9 @@ FIGURES = (*GROUPS, "filing_rate", "satisfaction_pct", "satisfied_count", "accid
 LEDGER_ROW = "台账数据"
 
 
-def table_numbers(kind: str) -> tuple[int, ...]:
-    """Quarterly: 附表1–6 (第十条).
-
-    Annual: 附表1–4 of the year, the annual 附表6 and 附表7 (第十一条)."""
-    return (1, 2, 3, 4, 5, 6) if kind == ReportKind.QUARTERLY else (1, 2, 3, 4, 6, 7)
-
-
 def summary_key(kind: str) -> str:
-    return "table5" if kind == ReportKind.QUARTERLY else "table7"
+    """``table5`` (quarterly) or ``table7`` (annual): see :mod:`webapp.stats.registry`."""
+    return registry.summary_spec(kind).key
 
 
 def _dec(value: Any) -> Decimal:
@@ -121,8 +116,9 @@ def rolled_up_summary(
     and the 合计 summed from the rows as printed.  Returns (table, accepted children's tables,
     lower reports by code).  Used for the period and for the previous one, so that the
     接转 = 上期在建 check compares figures built the same way."""
-    key = summary_key(kind)
-    summary = compute_table(7 if key == "table7" else 5, org, period)
+    spec = registry.summary_spec(kind)
+    key = spec.key
+    summary = compute_table(spec.number, org, period)
     reports = lower_reports(org, period.code, kind)
     expected = {unit.code for unit in lower_units(org) if ReportKind(kind).made_by(unit)}
     children: dict[str, dict[str, Any]] = {}
@@ -148,7 +144,7 @@ def rolled_up_summary(
         else:
             row["status"] = "未报"
     summary["total"] = sum_summary_rows(summary["rows"], org.code)
-    if key == "table7":
+    if not spec.quarterly:  # 附表7: 截止到年底 figures as of the freeze (domain.md §5)
         summary["as_of"] = clock.now().isoformat()  #: 统计截止时间
     return summary, children, reports
 
@@ -161,8 +157,8 @@ def build_tables(org: Org, period: Period | str, kind: str) -> dict[str, Any]:
     key = summary_key(kind)
     summary, children, reports = rolled_up_summary(org, period, kind)
     tables = {
-        f"table{n}": summary if f"table{n}" == key else compute_table(n, org, period)
-        for n in table_numbers(kind)
+        spec.key: summary if spec.key == key else compute_table(spec.number, org, period)
+        for spec in registry.report_tables(kind)
     }
     units = []
     for row in summary["rows"]:
