@@ -16,6 +16,7 @@ from webapp.reports.models import Report, ReportDocument, ReportKind
 from webapp.reports.rollup import build_tables
 from webapp.reports.sections import numeral, sections
 from webapp.stats import registry
+from webapp.stats.figures import dash
 from webapp.stats.service import parse_period
 
 MIN_EXPLANATION = 4  #: characters: a warning's explanation must say something
@@ -116,8 +117,7 @@ def _trio(t: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _rate(value: Any) -> str:
-    return "—" if value in (None, "") else str(value)
+_rate = dash
 
 
 def _summary_row(row: dict[str, Any], name: str | None = None) -> dict[str, Any]:

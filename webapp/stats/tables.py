@@ -13,7 +13,7 @@ grand total rounded once, so a 合计 may differ from the sum of its rounded row
 from __future__ import annotations
 
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -39,6 +39,7 @@ from webapp.ledger.models import (
     StructureType,
     UserRating,
 )
+from webapp.stats import figures
 from webapp.stats.periods import Period
 
 GROUPS = ("carried_over", "registered", "under_construction", "completed", "filed")
@@ -70,8 +71,6 @@ CATEGORIES = (
 TABLE6_GROUPS = ("registered", "completed", "filed", "under_construction")
 #: 大型公共建筑: 建筑面积 ≥ 20,000 ㎡ ("以上" includes the number).
 LARGE_PUBLIC_M2 = 20000
-HUNDRED = Decimal(100)
-CENT = Decimal("0.01")
 
 
 # Conditions ---------------------------------------------------------------------------------
@@ -153,19 +152,14 @@ def _metric_columns(prefix: str, cond: ColumnElement[bool]) -> list[Any]:
 # Formatting ---------------------------------------------------------------------------------
 def area_10k(cents: int) -> Decimal:
     """㎡ in hundredths → 万㎡ with two decimals."""
-    return (Decimal(int(cents)) / 1000000).quantize(CENT, rounding=ROUND_HALF_UP)
+    return figures.round2(Decimal(int(cents)) / 1000000)
 
 
 def money(cents: int) -> Decimal:
-    return (Decimal(int(cents)) / 100).quantize(CENT)
+    return figures.round2(Decimal(int(cents)) / 100)  # exact: already in hundredths
 
 
-def pct(numerator: int | Decimal, denominator: int | Decimal) -> str | None:
-    """numerator ÷ denominator × 100 with two decimals, None ("—") when the denominator is 0."""
-    if not denominator:
-        return None
-    value = Decimal(int(numerator)) * HUNDRED / Decimal(int(denominator))
-    return str(value.quantize(CENT, rounding=ROUND_HALF_UP))
+pct = figures.rate  #: 备案率/满意率 (numerator ÷ denominator × 100, None when it is 0)
 
 
 def _group(raw: dict[str, int], prefix: str) -> dict[str, Any]:
