@@ -9,7 +9,7 @@ export DEMO_PASSWORD ?= Demo@2026
 STAMP := $(VENV)/.installed
 VENDOR_STAMP := node_modules/.vendored
 
-.PHONY: install vendor db run worker templates test test-sqlite test-postgres system-deps lint format bench clean
+.PHONY: install vendor db run worker templates test test-sqlite test-postgres fuzz system-deps lint format bench clean
 
 install: $(STAMP)
 $(STAMP): pyproject.toml requirements.lock
@@ -67,6 +67,19 @@ test-sqlite:
 
 test-postgres:
 	$(BIN)/pytest -q -m "not browser"
+
+# The Hypothesis tests with fresh randomness (the suite runs them derandomized) and more examples,
+# on SQLite, then on PostgreSQL like `make test`.  Put each input it finds into an @example or the
+# regression list of tests/security/test_api_fuzz.py, so that every later run replays it.
+FUZZ_TESTS = $(sort $(shell grep -rl --include='test_*.py' '^from hypothesis import' tests))
+HQR_FUZZ_EXAMPLES ?= 200
+FUZZ := HYPOTHESIS_PROFILE=random HQR_FUZZ_EXAMPLES=$(HQR_FUZZ_EXAMPLES) $(BIN)/pytest -q $(FUZZ_TESTS)
+fuzz: install
+	env -u TEST_DATABASE_URL $(FUZZ)
+	@url="$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test}"; \
+	if [ -n "$$TEST_DATABASE_URL" ] || pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
+	  TEST_DATABASE_URL="$$url" $(FUZZ); \
+	else echo "no PostgreSQL on 127.0.0.1:5432 and TEST_DATABASE_URL unset: PostgreSQL run skipped"; fi
 
 lint: install
 	$(BIN)/ruff check webapp tests bench scripts

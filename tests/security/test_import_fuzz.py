@@ -1,13 +1,13 @@
 """Hypothesis on the Excel import: whatever the file or the cells, the answer is rows or a
 Chinese refusal (InvalidInput), never another exception, and a refused file imports nothing.
 
-Bounded by HQR_FUZZ_EXAMPLES (default 25) like the API fuzzing; raise it locally.
+Twice the examples of the Hypothesis profile (HQR_FUZZ_EXAMPLES, see tests/conftest.py), which
+also makes the run deterministic; ``make fuzz`` runs it with fresh randomness.
 """
 
 from __future__ import annotations
 
 import io
-import os
 import zipfile
 from datetime import date, datetime
 
@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from tests.conftest import FUZZ_EXAMPLES
 from tests.ledger.helpers import PROJECT_HEADERS, project_row, workbook
 from webapp.core.errors import InvalidInput
 from webapp.extensions import db
@@ -22,13 +23,7 @@ from webapp.ledger import excel, operations
 from webapp.ledger.fields import KINDS
 from webapp.ledger.models import Project
 
-EXAMPLES = int(os.environ.get("HQR_FUZZ_EXAMPLES", "25"))
-SETTINGS = settings(
-    max_examples=EXAMPLES * 2,
-    deadline=None,
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
+SETTINGS = settings(max_examples=FUZZ_EXAMPLES * 2, suppress_health_check=list(HealthCheck))
 VALID = workbook([project_row("F-1"), project_row("F-2")])
 
 cells = st.one_of(
