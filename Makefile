@@ -49,11 +49,22 @@ worker: install
 # Debian packages the tests need: Chromium for the browser journeys (Playwright drives it, it
 # never downloads a browser), LibreOffice and CJK fonts for Word → PDF with Chinese text,
 # redis-server for the login limits across processes (the test starts one if none answers).
+# Nothing else in `make test` needs root: a non-root user installs them through sudo.  apt-get
+# waits up to 10 minutes for the package manager's lock when another install is running (a
+# package that other install is still unpacking counts as missing until it is fully installed).
 SYSTEM_PACKAGES := chromium libreoffice-writer-nogui fonts-noto-cjk redis-server
+APT_GET := apt-get -qq -o DPkg::Lock::Timeout=600
 system-deps:
-	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
-	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q ' installed$$' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" -eq 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null; then sudo="sudo"; \
+	else echo "installing$$missing needs root: run as root or install sudo" >&2; exit 1; fi; \
+	echo "installing Debian packages:$$missing$${sudo:+ (through sudo)}"; \
+	($$sudo $(APT_GET) update || true) && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y $$missing >/dev/null
 
 test: install vendor system-deps lint
 	$(MAKE) test-sqlite
