@@ -19,10 +19,11 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from webapp.core import audit, clock
-from webapp.core.errors import DomainError, PermissionDenied
+from webapp.core.errors import DomainError, InvalidInput, PermissionDenied
 from webapp.core.models import Role, User
 from webapp.core.permissions import require
 from webapp.core.states import status_label
+from webapp.core.text import is_unfit, shown, unfit_json_paths
 from webapp.extensions import db, login_manager, write_intent
 
 log = logging.getLogger("webapp")
@@ -79,6 +80,11 @@ def init_app(app: Flask) -> None:
             return jsonify(code="unauthorized", message="未登录或登录已失效。"), 401
         flash(login_manager.login_message, "warning")
         return redirect(url_for("auth.login", next=request.full_path))
+
+    # First of our hooks: the bearer-token loader below already queries the database, and a NUL
+    # reaching PostgreSQL is a 500.  (The CSRF and rate-limit hooks, registered earlier by their
+    # extensions, read no database.)
+    app.before_request(refuse_unfit_input)
 
     @app.before_request
     def _before() -> Any:
@@ -172,6 +178,50 @@ HTTP_MESSAGES = {
     422: "提交的数据有误。",
     429: "操作过于频繁（如多次登录失败），请稍后再试。",
 }
+
+
+#: Where an input arrived → how the message names it (``{}``: the field's name).
+_PLACES = {
+    "path": "网址路径",
+    "query": "查询参数“{}”",
+    "form": "表单字段“{}”",
+    "files": "上传文件“{}”的文件名",
+    "json": "字段“{}”",
+}
+UNFIT_REASON = "包含不允许的控制字符（如 NUL）"
+
+
+def refuse_unfit_input() -> None:
+    """Refuse (422, nothing read or written) a request whose path, query string, form fields,
+    uploaded file names or JSON keys and strings hold a character our text cannot store
+    (NUL and the other C0 controls but tab/LF/CR, U+FFFE/U+FFFF, lone surrogates).  Uploaded
+    file contents are the importers' business."""
+    found = _unfit_fields()
+    if not found:
+        return
+    location, name = found[0]
+    place = _PLACES[location].format(shown(name)) if name else "请求内容"
+    details: dict[str, dict[str, list[str]]] = {}
+    for loc, field in found:
+        details.setdefault(loc, {})[shown(field)] = [UNFIT_REASON + "。"]
+    raise InvalidInput(f"{place}{UNFIT_REASON}，请删除后重试。", details=details)
+
+
+def _unfit_fields() -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    if is_unfit(request.path):
+        found.append(("path", request.path))
+    for location, pairs in (("query", request.args), ("form", request.form)):
+        for key, value in pairs.items(multi=True):
+            if is_unfit(key) or is_unfit(value):
+                found.append((location, key))
+    for key, upload in request.files.items(multi=True):
+        if is_unfit(key) or is_unfit(upload.filename or ""):
+            found.append(("files", key))
+    if request.is_json:
+        body = request.get_json(silent=True)  # malformed JSON is the schema's to refuse
+        found.extend(("json", path) for path in unfit_json_paths(body))
+    return found
 
 
 def _load_bearer_token() -> None:
