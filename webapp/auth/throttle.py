@@ -17,7 +17,7 @@ from flask_limiter import RequestLimit
 from flask_limiter.util import get_remote_address
 
 from webapp.core import audit
-from webapp.extensions import limiter, write_intent
+from webapp.extensions import limiter
 from webapp.web import keep_transaction
 
 log = logging.getLogger(__name__)
@@ -45,9 +45,6 @@ def _breached(limit: RequestLimit) -> None:
     if g.get("login_throttled"):
         return
     g.login_throttled = True
-    # The limiter runs before the request edge's own before_request: set what it would set.
-    write_intent.set(True)
-    audit.client_addr_var.set(request.remote_addr)
     username = _username()
     audit.record(
         "auth.login_throttled",
