@@ -163,7 +163,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException) -> Any:
         status = err.code or 500
-        message = HTTP_MESSAGES.get(status, err.description or "请求无法处理。")
+        # A refusal may say more than its status does (the login limits say which and how long).
+        message = g.get("refusal_message") or HTTP_MESSAGES.get(
+            status, err.description or "请求无法处理。"
+        )
         if wants_json():
             body: dict[str, Any] = {"code": str(status), "message": message}
             extra = getattr(err, "data", None)
