@@ -9,7 +9,11 @@ export DEMO_PASSWORD ?= Demo@2026
 STAMP := $(VENV)/.installed
 VENDOR_STAMP := node_modules/.vendored
 
+<<<<<<< HEAD
 .PHONY: install vendor db run worker templates test test-sqlite test-postgres fuzz system-deps lint format bench clean
+=======
+.PHONY: install vendor db run worker templates test test-sqlite test-postgres system-deps lint format bench bench-load clean
+>>>>>>> h4-concurrency
 
 install: $(STAMP)
 $(STAMP): pyproject.toml requirements.lock
@@ -106,6 +110,11 @@ templates: install
 
 bench: install
 	$(BIN)/python -m bench
+
+# 20 API clients with tokens for 60 s against waitress, on SQLite and (with BENCH_DATABASE_URL,
+# a scratch database whose schema is dropped) PostgreSQL; fails on any 5xx.  Not part of test.
+bench-load: install
+	$(BIN)/python -m bench load
 
 clean:
 	rm -rf $(VENV) node_modules webapp/static/vendor

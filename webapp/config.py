@@ -54,11 +54,16 @@ class Config:
 
     WTF_CSRF_TIME_LIMIT: int | None = None  # the token lives as long as the session
 
-    #: Login throttling: failures per username and per client address in the window.
+    #: Login throttling (webapp/auth/throttle.py), counted over the form and the API together:
+    #: failures per account in the window lock that account from every address; the bound per
+    #: client address is much higher (an office or a province may share one address).
     LOGIN_MAX_FAILURES: int = env_int("LOGIN_MAX_FAILURES", 5)
+    LOGIN_MAX_FAILURES_PER_ADDRESS: int = env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 100)
     LOGIN_WINDOW_MINUTES: int = env_int("LOGIN_WINDOW_MINUTES", 15)
-    #: Flask-Limiter storage: Redis when configured, memory otherwise.
+    #: Flask-Limiter storage: Redis when configured, memory otherwise; keys under the prefix
+    #: (several applications, or test runs, may share one Redis).
     RATELIMIT_STORAGE_URI: str = env("REDIS_URL", "memory://") or "memory://"
+    RATELIMIT_KEY_PREFIX: str = env("RATELIMIT_KEY_PREFIX", "hqr") or "hqr"
     RATELIMIT_HEADERS_ENABLED = True
 
     #: API tokens: lifetime in hours.

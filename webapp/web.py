@@ -3,6 +3,13 @@
 One request = one transaction.  Views call operations, which flush; here the transaction is
 committed when the response is a success (or when an error handler asked to keep an audit
 record of a refusal), and rolled back otherwise.
+
+Whether the request's transaction will write is decided from the HTTP method when Flask
+signals ``request_started``: before every ``before_request`` hook (CSRF, the login limiter,
+the bearer-token lookup, Flask-Login's user loader, the session timeouts) and so before the
+request's first SQL statement.  On SQLite a writer must say so in its very first BEGIN
+(``BEGIN IMMEDIATE``): a transaction that has read first cannot take the write lock later once
+another writer has committed, and fails at once with "database is locked".
 """
 
 from __future__ import annotations
@@ -13,7 +20,18 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Flask,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    request_started,
+    session,
+    url_for,
+)
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -56,7 +74,18 @@ def role_gate(action: str, *, writes_only: bool = False) -> Callable[[], None]:
     return check
 
 
+def begin_unit_of_work(_sender: Flask, **_extra: Any) -> None:
+    """Say, before any SQL of this request, whether its transaction writes and for whom.
+
+    Connected to ``request_started``; the value is set anew for every request, so a worker
+    thread never carries the previous request's intent into the next one."""
+    write_intent.set(request.method not in SAFE_METHODS)
+    audit.client_addr_var.set(request.remote_addr)
+
+
 def init_app(app: Flask) -> None:
+    # weak=False: blinker keeps only a weak reference by default.
+    request_started.connect(begin_unit_of_work, app, weak=False)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录。"
     login_manager.login_message_category = "warning"
@@ -88,9 +117,7 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _before() -> Any:
-        _load_bearer_token()
-        audit.client_addr_var.set(request.remote_addr)
-        write_intent.set(request.method not in SAFE_METHODS)
+        _load_bearer_token()  # reads: the write intent was set by begin_unit_of_work
         g.incident = None
         return _enforce_session_timeouts(app)
 
@@ -143,7 +170,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException) -> Any:
         status = err.code or 500
-        message = HTTP_MESSAGES.get(status, err.description or "请求无法处理。")
+        # A refusal may say more than its status does (the login limits say which and how long).
+        message = g.get("refusal_message") or HTTP_MESSAGES.get(
+            status, err.description or "请求无法处理。"
+        )
         if wants_json():
             body: dict[str, Any] = {"code": str(status), "message": message}
             extra = getattr(err, "data", None)
