@@ -9,11 +9,7 @@ export DEMO_PASSWORD ?= Demo@2026
 STAMP := $(VENV)/.installed
 VENDOR_STAMP := node_modules/.vendored
 
-<<<<<<< HEAD
-.PHONY: install vendor db run worker templates test test-sqlite test-postgres fuzz system-deps lint format bench clean
-=======
-.PHONY: install vendor db run worker templates test test-sqlite test-postgres system-deps lint format bench bench-load clean
->>>>>>> h4-concurrency
+.PHONY: install vendor db run worker templates test test-sqlite test-postgres fuzz system-deps lint format bench bench-load clean
 
 install: $(STAMP)
 $(STAMP): pyproject.toml requirements.lock
