@@ -165,7 +165,9 @@ def assigned_names(source: str | None) -> set[str]:
     return names
 
 
-def _check_assignments(source: str | None, element: str, what: str, fixed: frozenset) -> list:
+def _check_assignments(
+    source: str | None, element: str, what: str, fixed: frozenset[str]
+) -> list[Problem]:
     bad = sorted(assigned_names(source) & fixed)
     if not bad:
         return []
