@@ -33,7 +33,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, DomainError
 from webapp.core.models import Org, User
-from webapp.engine import spiff
+from webapp.engine import script_pool, spiff
 from webapp.engine.definitions import specs_for
 from webapp.engine.lanes import LaneError, parse_lane, resolve_org
 from webapp.engine.models import (
@@ -45,6 +45,7 @@ from webapp.engine.models import (
     WorkflowEvent,
 )
 from webapp.engine.parsing import _ClockDatetime
+from webapp.engine.script_pool import ScriptLimits
 from webapp.engine.validation import parse_outcomes, task_properties
 from webapp.extensions import db
 
@@ -61,7 +62,17 @@ class StepFailed(DomainError):
 
 
 def script_engine() -> spiff.SandboxScriptEngine:
-    return spiff.SandboxScriptEngine(current_app.config.get("SCRIPT_TIME_LIMIT", 1.0))
+    config = current_app.config
+    limits = ScriptLimits(
+        cpu_ms=config.get("SCRIPT_CPU_MS", 100),
+        memory_mb=config.get("SCRIPT_MEMORY_MB", 128),
+        wall_ms=config.get("SCRIPT_WALL_MS", 2000),
+        workers=config.get("SCRIPT_WORKERS", 2),
+    )
+    # Start the script workers with the first engine step of this process, so that a completion
+    # that runs a script finds them ready instead of paying a process start.
+    script_pool.pool().start(limits)
+    return spiff.SandboxScriptEngine(limits)
 
 
 def load(instance: ProcessInstance) -> Any:

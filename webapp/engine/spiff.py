@@ -22,8 +22,9 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
-from webapp.engine import sandbox
+from webapp.engine import sandbox, script_pool
 from webapp.engine.registry import SERVICE_OPERATIONS, ServiceContext
+from webapp.engine.script_pool import ScriptLimits
 
 
 class ServiceFailed(Exception):
@@ -48,15 +49,18 @@ current_run: ContextVar[RunContext | None] = ContextVar("engine_run", default=No
 
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
-    def __init__(self, time_limit: float = sandbox.DEFAULT_TIME_LIMIT) -> None:
+    """Expressions in this thread under the guards and a CPU budget; scripts in a worker
+    process under hard limits (webapp.engine.sandbox explains why each)."""
+
+    def __init__(self, limits: ScriptLimits | None = None) -> None:
         super().__init__({})
-        self.time_limit = time_limit
+        self.limits = limits or ScriptLimits()
 
     def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
-        return sandbox.evaluate(expression, context, external_context, time_limit=self.time_limit)
+        return sandbox.evaluate(expression, context, external_context, cpu_ms=self.limits.cpu_ms)
 
     def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
-        sandbox.execute(script, context, external_context, time_limit=self.time_limit)
+        script_pool.execute(script, context, external_context, self.limits)
         return True
 
     def call_service(self, context: dict, **kwargs: Any) -> Any:  # pragma: no cover - unused
@@ -66,8 +70,8 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
 class SandboxScriptEngine(PythonScriptEngine):
     """Scripts, conditions and expressions in the sandbox; service tasks via the registry."""
 
-    def __init__(self, time_limit: float = sandbox.DEFAULT_TIME_LIMIT) -> None:
-        super().__init__(environment=SandboxEnvironment(time_limit))
+    def __init__(self, limits: ScriptLimits | None = None) -> None:
+        super().__init__(environment=SandboxEnvironment(limits))
 
     def validate(self, expression: str) -> None:
         sandbox.compile_expression(expression)
