@@ -85,6 +85,10 @@ class Config:
     SCRIPT_WALL_MS: int = env_int("SCRIPT_WALL_MS", 2000)
     #: Pre-started script worker processes per server process.
     SCRIPT_WORKERS: int = env_int("SCRIPT_WORKERS", 2)
+    #: Shortest interval of a cycle timer (R<n>/<interval>), in minutes.
+    TIMER_MIN_CYCLE_MINUTES: int = env_int("TIMER_MIN_CYCLE_MINUTES", 60)
+    #: Most repetitions of a cycle timer; an unbounded cycle (R/...) is refused.
+    TIMER_MAX_REPETITIONS: int = env_int("TIMER_MAX_REPETITIONS", 100)
 
     TESTING = False
 

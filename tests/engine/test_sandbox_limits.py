@@ -300,6 +300,18 @@ def test_bombs_are_refused_at_deploy_in_scripts_conditions_and_timers(bomb):
         assert "被沙箱拒绝" in problem["message"] and "上限" in problem["message"]
 
 
+def test_upload_validation_never_evaluates_an_expression(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("validation evaluated an expression")
+
+    monkeypatch.setattr(sandbox, "evaluate", refuse)
+    from webapp.engine import validate_bpmn
+
+    assert validate_bpmn(timer_process('"PT1H" if flag else "PT2H"')) == []
+    assert validate_bpmn(timer_process('"P3D"')) == []
+    assert validate_bpmn(gateway_process("n > 1")) == []
+
+
 def test_a_runaway_script_fired_by_the_timer_worker_is_an_incident_and_the_pass_goes_on(org):
     """The timer worker runs scripts through the same pool: a killed one is that instance's
     incident, and the other due instances of the pass are fired normally."""
