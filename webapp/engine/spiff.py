@@ -19,10 +19,12 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
 from webapp.engine import sandbox, script_pool
+from webapp.engine.parsing import TimerRules, check_timer_value
 from webapp.engine.registry import SERVICE_OPERATIONS, ServiceContext
 from webapp.engine.script_pool import ScriptLimits
 
@@ -70,19 +72,29 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
 class SandboxScriptEngine(PythonScriptEngine):
     """Scripts, conditions and expressions in the sandbox; service tasks via the registry."""
 
-    def __init__(self, limits: ScriptLimits | None = None) -> None:
+    def __init__(
+        self, limits: ScriptLimits | None = None, timer_rules: TimerRules | None = None
+    ) -> None:
         super().__init__(environment=SandboxEnvironment(limits))
+        self.timer_rules = timer_rules or TimerRules()
 
     def validate(self, expression: str) -> None:
         sandbox.compile_expression(expression)
 
     def evaluate(self, task: Any, expression: str, external_context: dict | None = None) -> Any:
         try:
-            return self.environment.evaluate(expression, task.data, external_context)
+            value = self.environment.evaluate(expression, task.data, external_context)
         except sandbox.SandboxError as err:
             raise WorkflowTaskException(
                 f"表达式 {expression!r}：{err.message}", task=task, line_number=err.line
             ) from err
+        event_def = getattr(task.task_spec, "event_definition", None)
+        if isinstance(event_def, CycleTimerEventDefinition) and expression == event_def.expression:
+            # A cycle given by a variable: the deploy-time rules, applied when the timer starts.
+            problem = check_timer_value(value, self.timer_rules, cycle=True)
+            if problem:
+                raise WorkflowTaskException(problem, task=task)
+        return value
 
     def execute(self, task: Any, script: str, external_context: dict | None = None) -> bool:
         try:
