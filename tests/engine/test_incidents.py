@@ -73,6 +73,7 @@ def script_process(script: str, pid: str = "scripted") -> bytes:
 
 def test_runaway_loop_is_stopped_and_the_instance_marked_in_error(app, org, monkeypatch):
     monkeypatch.setitem(app.config, "SCRIPT_CPU_MS", 200)
+    monkeypatch.setitem(app.config, "SCRIPT_WALL_MS", 30_000)  # a busy machine: CPU stops it
     deploy_bpmn(None, None, script_process("n = 0\nwhile True:\n    n = n + 1"))
     instance = start_instance(None, "scripted", org("410102"), "loop-1")
     db.session.commit()

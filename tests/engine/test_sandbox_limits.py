@@ -39,6 +39,13 @@ def limits(app, monkeypatch):
     return _set
 
 
+@pytest.fixture(autouse=True)
+def _room_on_the_wall_clock(limits):
+    """On a busy machine a worker may wait for a core: the wall-clock stop (2 s by default) must
+    not come before the CPU or memory limit a test is about (the wall clock has its own test)."""
+    limits(SCRIPT_WALL_MS=30_000)
+
+
 def gateway_process(condition: str, pid: str = "conditioned") -> bytes:
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="D" targetNamespace="x">
