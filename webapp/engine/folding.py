@@ -1,8 +1,8 @@
 """Deploy-time detection of size bombs: constant sub-expressions are folded with the guards.
 
-``'a' * 2_000_000_000`` or ``(1 << 30_000_000) * (1 << 30_000_000)`` in a script, condition or
-timer is refused when it is compiled (at upload, and again at run time) with the same message the
-guarded operator would give.  Folding only ever calls the guarded operations of
+``'a' * 2_000_000_000`` or ``((1 << 30_000_000) - 1) * ((1 << 30_000_000) - 1)`` in a script,
+condition or timer is refused when it is compiled (at upload, and again at run time) with the
+same message the guarded operator would give.  Folding only ever calls the guarded operations of
 :mod:`webapp.engine.guards`, which refuse a huge result before computing it, and it stops after a
 fixed amount of work: it never runs an expression unbounded.
 """

@@ -1,10 +1,11 @@
 """Guarded operations for BPMN scripts and expressions: sizes are checked BEFORE computing.
 
-One C-level operation cannot be interrupted from Python: ``(1 << 30_000_000) * (1 << 30_000_000)``
-holds the GIL for tens of seconds and ``'a' * 2_000_000_000`` allocates 2 GB at once.  The sandbox's
-AST policy (:mod:`webapp.engine.sandbox`) routes every operator and method that can make a value
-much larger than its operands to a function here, which computes the size of the result from the
-operands and refuses it (:class:`LimitExceeded`, message in Chinese) before the operation runs:
+One C-level operation cannot be interrupted from Python: ``x * x`` with
+``x = (1 << 30_000_000) - 1`` holds the GIL for tens of seconds and ``'a' * 2_000_000_000``
+allocates 2 GB at once.  The sandbox's AST policy (:mod:`webapp.engine.sandbox`) routes every
+operator and method that can make a value much larger than its operands to a function here,
+which computes the size of the result from the operands and refuses it (:class:`LimitExceeded`,
+message in Chinese) before the operation runs:
 
 - ``*`` (int × int by bit length; str/bytes/list/tuple repetition by the printed size of the
   result), ``<<``, ``+``, ``%`` (printf-style widths), augmented assignments of the same;

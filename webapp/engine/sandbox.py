@@ -12,7 +12,8 @@ Limits (issue 13) are enforced from outside the code being run, never by a trace
 code could switch off by catching its exception:
 
 - operators and methods that can make a huge value are routed to :mod:`webapp.engine.guards`,
-  which refuse it before computing (``'a' * 2_000_000_000``, ``(1 << 30_000_000) ** 2``...);
+  which refuse it before computing (``'a' * 2_000_000_000``, the product of two 30-million-bit
+  integers...);
   constant bombs are refused at compile time by :mod:`webapp.engine.folding`;
 - an **expression** (condition, timer, parameter, payload) runs here, in the caller's thread:
   no loop, comprehension, lambda, walrus or mutating method can appear in it and it is at most
