@@ -64,16 +64,18 @@ def _ms(samples: list[float]) -> str:
     return f"median {statistics.median(samples) * 1000:.2f} ms, p90 {p90 * 1000:.2f} ms"
 
 
-def _start(start_instance, get_org, db, key: str) -> list[int]:
+def _start(start_instance, get_org, db, key: str, count: int = N) -> list[int]:
     ids = []
-    for i in range(N):
-        inst = start_instance(None, key, get_org("410102"), f"bench:{key}:{i}")
+    for i in range(count):
+        inst = start_instance(None, key, get_org("410102"), f"bench:{key}:{count}:{i}")
         db.session.commit()
         ids.append(inst.id)
     return ids
 
 
-def _complete_first(complete_task, user, ids: list[int], outcome: str, data) -> list[float]:
+def _complete_first(
+    complete_task, user, ids: list[int], outcome: str, data, before_each=None
+) -> list[float]:
     """Time the completion of each instance's open task by ``user``."""
     from webapp.core.models import User
     from webapp.engine.models import ProcessInstance
@@ -84,13 +86,39 @@ def _complete_first(complete_task, user, ids: list[int], outcome: str, data) -> 
     db.session.commit()
     db.session.expire_all()
     samples = []
-    for tid in task_ids:
+    for n, tid in enumerate(task_ids):
+        if before_each is not None:
+            before_each(n)
         t0 = time.perf_counter()
         complete_task(db.session.get(User, user.id), tid, outcome, data=data)
         db.session.commit()
         samples.append(time.perf_counter() - t0)
         db.session.expire_all()
     return samples
+
+
+def _script_worker_against_in_process(start_instance, complete_task, clerk, get_org, db):
+    """The price of the worker process on the real completion path: completions alternate
+    between the script run in its worker (as shipped) and run in this process without limits
+    (as before issue 13), so that the machine's load weighs on both halves alike."""
+    from webapp.engine import sandbox, script_pool
+
+    shipped = script_pool.execute
+
+    def in_process(script, context, extra, limits):
+        result = sandbox.run_script(script, context, extra)
+        context.clear()
+        context.update(result)
+
+    def alternate(n: int) -> None:
+        script_pool.execute = shipped if n % 2 == 0 else in_process
+
+    ids = _start(start_instance, get_org, db, "bench_scripted", 2 * N)
+    try:
+        samples = _complete_first(complete_task, clerk, ids, "submit", {"title": "t"}, alternate)
+    finally:
+        script_pool.execute = shipped
+    return samples[0::2], samples[1::2]
 
 
 def bench(url: str, label: str) -> dict[str, str]:
@@ -114,6 +142,9 @@ def bench(url: str, label: str) -> dict[str, str]:
         review = _complete_first(complete_task, reviewer, ids, "approve", None)
         scripted_ids = _start(start_instance, get_org, db, "bench_scripted")
         scripted = _complete_first(complete_task, clerk, scripted_ids, "submit", {"title": "t"})
+        worker, here = _script_worker_against_in_process(
+            start_instance, complete_task, clerk, get_org, db
+        )
         floor = []
         for i in ids:
             version = db.session.execute(
@@ -132,6 +163,7 @@ def bench(url: str, label: str) -> dict[str, str]:
         out["completion"] = _ms(step)
         out["review"] = _ms(review)
         out["scripted"] = _ms(scripted)
+        out["worker"], out["here"] = _ms(worker), _ms(here)
         out["floor"] = _ms(floor)
         out["ratio"] = f"{statistics.median(step) / statistics.median(floor):.1f}x"
 
@@ -162,6 +194,10 @@ def bench(url: str, label: str) -> dict[str, str]:
     print(f"[{label}] ratio {out['ratio']}")
     print(f"[{label}] 县级审核 with a gateway condition {out['review']}")
     print(f"[{label}] 填报 with a script task and a condition {out['scripted']}")
+    print(
+        f"[{label}] the same, interleaved: script in its worker process {out['worker']};"
+        f" in this process (no limits) {out['here']}"
+    )
     print(f"[{label}] state size {out['size']}; {out['load_20_loops']}")
     return out
 
