@@ -81,6 +81,20 @@ class Config:
     #: Return-for-correction loops allowed per instance (the task tree stalls past ~250).
     MAX_RETURN_LOOPS: int = env_int("MAX_RETURN_LOOPS", 30)
 
+    # BPMN scripts and expressions (docs/engine.md, "Limits"; issue 13).
+    #: CPU budget of one script or expression, in milliseconds.
+    SCRIPT_CPU_MS: int = env_int("SCRIPT_CPU_MS", 100)
+    #: Memory a script may allocate in its worker process, in MiB.
+    SCRIPT_MEMORY_MB: int = env_int("SCRIPT_MEMORY_MB", 128)
+    #: Wall-clock limit of one script, in milliseconds: then the worker process is killed.
+    SCRIPT_WALL_MS: int = env_int("SCRIPT_WALL_MS", 2000)
+    #: Pre-started script worker processes per server process.
+    SCRIPT_WORKERS: int = env_int("SCRIPT_WORKERS", 2)
+    #: Shortest interval of a cycle timer (R<n>/<interval>), in minutes.
+    TIMER_MIN_CYCLE_MINUTES: int = env_int("TIMER_MIN_CYCLE_MINUTES", 60)
+    #: Most repetitions of a cycle timer; an unbounded cycle (R/...) is refused.
+    TIMER_MAX_REPETITIONS: int = env_int("TIMER_MAX_REPETITIONS", 100)
+
     TESTING = False
 
 
