@@ -35,6 +35,7 @@ from webapp.ledger.models import (
     AcceptanceResult,
     FilingResult,
     Project,
+    QUALITY_PROBLEM,
     QualityAccident,
     StructureType,
     UserRating,
@@ -219,6 +220,8 @@ def _accident_sums(org: Org, period: Period, key: ColumnElement[str] | None) -> 
         .where(
             Org.path.like(org.path + "%"),
             QualityAccident.occurred_on.between(period.start, period.end),
+            # A 质量问题 below the 一般 floor is kept in the ledger but is not an accident.
+            QualityAccident.level != QUALITY_PROBLEM,
         )
     )
     if key is not None:
