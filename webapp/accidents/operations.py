@@ -104,6 +104,8 @@ def _parse_time(value: Any, label: str) -> datetime:
         text = str(value or "").strip()
         if not text:
             raise InvalidInput(f"请填写{label}。", details={label: "必填"})
+        if ":" not in text:
+            raise InvalidInput(f"{label}须包含时刻（时:分），如“2026-05-01T14:30+08:00”。")
         try:
             parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
         except ValueError as exc:
