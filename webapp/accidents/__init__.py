@@ -14,13 +14,15 @@ from flask import Flask
 
 from webapp.accidents import models  # noqa: F401 (tables for Alembic)
 from webapp.core.models import Role
-from webapp.core.permissions import DOWNWARD, Relation, register
+from webapp.core.permissions import ANY, DOWNWARD, Relation, register
 
 STAFF = {Role.CLERK, Role.REVIEWER, Role.LEADER, Role.ASSESSOR}
 
 register("accident.view", STAFF, DOWNWARD, label="查看质量事故报告（本级及下级）")
 register("accident.report", {Role.CLERK}, {Relation.OWN}, label="报告质量事故（首报、续报）")
 register("accident.conclude", {Role.REVIEWER}, {Relation.OWN}, label="录入事故调查结论")
+#: The roles that may write anything about an accident at all (checked before the body is read).
+register("accident.write", {Role.CLERK, Role.REVIEWER}, ANY, label="报告或处理质量事故")
 
 ACTIONS = {
     "accident.record": "质量事故首报",

@@ -25,11 +25,13 @@ from webapp.api import require_login
 from webapp.core.operations import get_org
 from webapp.core.schemas import ErrorSchema
 from webapp.extensions import csrf
+from webapp.web import role_gate
 
 bp = Blueprint(
     "api_accidents", __name__, url_prefix="/api/v1/accidents", description="工程质量事故逐级上报"
 )
 bp.before_request(require_login)
+bp.before_request(role_gate("accident.write", writes_only=True))
 csrf.exempt(bp)
 
 

@@ -15,6 +15,7 @@ from webapp.core.errors import Conflict, InvalidInput
 from webapp.core.operations import get_org
 from webapp.core.permissions import can, require
 from webapp.extensions import db
+from webapp.web import role_gate
 
 bp = Blueprint("accidents", __name__, url_prefix="/accidents", template_folder="templates")
 
@@ -23,6 +24,9 @@ bp = Blueprint("accidents", __name__, url_prefix="/accidents", template_folder="
 @login_required
 def _login() -> None:
     return None
+
+
+bp.before_request(role_gate("accident.write", writes_only=True))
 
 
 def _form_data() -> dict[str, Any]:
