@@ -83,7 +83,9 @@ def todo(api: Api, accident_id: int) -> list[dict[str, Any]]:
     return [t for t in items if t["business_key"].startswith(f"accident:{accident_id}:")]
 
 
-def complete(api: Api, task: dict[str, Any], outcome: str, data: dict[str, Any], status: int = 200) -> Any:
+def complete(
+    api: Api, task: dict[str, Any], outcome: str, data: dict[str, Any], status: int = 200
+) -> Any:
     return api.send(
         "POST",
         f"/api/v1/tasks/{task['id']}/complete",

@@ -19,8 +19,9 @@ def _notes(username: str) -> list[str]:
 
     user = db.session.execute(select(User).where(User.username == username)).scalar_one()
     return list(
-        db.session.execute(select(Notification.message).where(Notification.user_id == user.id))
-        .scalars()
+        db.session.execute(
+            select(Notification.message).where(Notification.user_id == user.id)
+        ).scalars()
     )
 
 
@@ -48,7 +49,11 @@ def test_county_larger_accident_goes_to_city_province_and_ministry(workflow, use
         users["province"],
         ministry,
         "record",
-        {"ministry_reported_at": "2026-05-01 16:40", "ministry_channel": "网络直报", "ministry_ref": "豫建质〔2026〕1号"},
+        {
+            "ministry_reported_at": "2026-05-01 16:40",
+            "ministry_channel": "网络直报",
+            "ministry_ref": "豫建质〔2026〕1号",
+        },
     )
     listed = users["province"].get(f"/api/v1/accidents?under={PROVINCE}&open=1")["items"]
     (item,) = [i for i in listed if i["id"] == accident_id]
@@ -107,9 +112,7 @@ def test_acknowledged_at_2h01_is_late_and_escalated(workflow, users):
 
 
 def test_direct_report_skips_the_city_with_an_information_copy(workflow, users):
-    created = users["county"].send(
-        "POST", "/api/v1/accidents", json=body(direct=True), status=201
-    )
+    created = users["county"].send("POST", "/api/v1/accidents", json=body(direct=True), status=201)
     assert todo(users["city"], created["id"]) == []
     assert any("越级上报抄送" in n for n in _notes("u_city"))
     chain = created["chain"]

@@ -110,7 +110,8 @@ def _parse_time(value: Any, label: str) -> datetime:
             parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
         except ValueError as exc:
             raise InvalidInput(
-                f"{label}格式不正确，应为“2026-05-01T14:30+08:00”（含时刻）。", details={label: text}
+                f"{label}格式不正确，应为“2026-05-01T14:30+08:00”（含时刻）。",
+                details={label: text},
             ) from exc
     if parsed.tzinfo is None:
         # A page's datetime-local field: the time in Henan.
@@ -298,7 +299,9 @@ def record_accident(actor: User, org: Org, raw: dict[str, Any]) -> Accident:
     return accident
 
 
-def _new_report(accident: Accident, actor: User, raw: dict[str, Any], *, version: int) -> AccidentReport:
+def _new_report(
+    accident: Accident, actor: User, raw: dict[str, Any], *, version: int
+) -> AccidentReport:
     report = AccidentReport(
         accident=accident,
         version=version,
@@ -315,7 +318,9 @@ def _new_report(accident: Accident, actor: User, raw: dict[str, Any], *, version
     return report
 
 
-def _start_chain(actor: User, accident: Accident, report: AccidentReport, raw: dict[str, Any]) -> None:
+def _start_chain(
+    actor: User, accident: Accident, report: AccidentReport, raw: dict[str, Any]
+) -> None:
     """The reporting unit's own step (received and forwarded now), then the engine instance."""
     if not report.chained:
         return

@@ -14,10 +14,14 @@ class AccidentInputSchema(Schema):
         unknown = EXCLUDE
 
     #: with the time of day and the zone: 2026-05-01T14:30:00+08:00
-    occurred_at = fields.String(required=True, metadata={"description": "事故发生时间（含时刻和时区）"})
+    occurred_at = fields.String(
+        required=True, metadata={"description": "事故发生时间（含时刻和时区）"}
+    )
     received_at = fields.String(metadata={"description": "本级接报时间（默认为现在）"})
     place = fields.String(metadata={"description": "事故发生地点"})
-    registration_no = fields.String(metadata={"description": "监督注册号（台账中的工程；新工程留空）"})
+    registration_no = fields.String(
+        metadata={"description": "监督注册号（台账中的工程；新工程留空）"}
+    )
     project_name = fields.String(metadata={"description": "工程名称"})
     units = fields.List(fields.String(), metadata={"description": "参建单位名称"})
     deaths = fields.Raw(metadata={"description": "死亡人数"})
@@ -34,7 +38,9 @@ class AccidentInputSchema(Schema):
     government_report = fields.String(metadata={"description": "向本级人民政府报告情况"})
     police_notice = fields.String(metadata={"description": "通报公安、监察机关情况"})
     direct = fields.Boolean(metadata={"description": "越级上报：直接报省"})
-    org = fields.String(validate=validate.Length(max=12), metadata={"description": "报告单位代码（默认本单位）"})
+    org = fields.String(
+        validate=validate.Length(max=12), metadata={"description": "报告单位代码（默认本单位）"}
+    )
 
 
 class FollowupInputSchema(Schema):

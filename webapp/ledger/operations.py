@@ -143,7 +143,9 @@ def _same(record: Any, values: dict[str, Any]) -> bool:
 
 def _refuse_managed(record: Any) -> None:
     if getattr(record, "managed", False):
-        raise Conflict("该事故由事故报告管理，只能通过续报或调查结论修改，不能在台账中直接修改或删除。")
+        raise Conflict(
+            "该事故由事故报告管理，只能通过续报或调查结论修改，不能在台账中直接修改或删除。"
+        )
 
 
 def delete_record(actor: User, kind: Kind, record: Any) -> None:

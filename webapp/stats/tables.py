@@ -32,10 +32,10 @@ from sqlalchemy import (
 from webapp.core.models import Org, Tier
 from webapp.extensions import db
 from webapp.ledger.models import (
+    QUALITY_PROBLEM,
     AcceptanceResult,
     FilingResult,
     Project,
-    QUALITY_PROBLEM,
     QualityAccident,
     StructureType,
     UserRating,

@@ -127,7 +127,9 @@ EXPECTATIONS: dict[str, Route] = {
                 "the city records the conclusion of a 较大 accident",
                 setup=_page_as("reviewer", CITY),
                 exercise=lambda env: env.post_form(
-                    f"{_detail(env)}/conclusion", {"conclusion": "调查结论"}, token_from=_detail(env)
+                    f"{_detail(env)}/conclusion",
+                    {"conclusion": "调查结论"},
+                    token_from=_detail(env),
                 ),
                 writes=("accident.conclude",),
                 status=302,
