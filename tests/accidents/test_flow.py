@@ -15,7 +15,7 @@ def _notes(username: str) -> list[str]:
     from sqlalchemy import select
 
     from webapp.core.models import User
-    from webapp.engine.models import Notification  # noqa: TID251 - read-only check in a test
+    from webapp.engine import Notification
 
     user = db.session.execute(select(User).where(User.username == username)).scalar_one()
     return list(

@@ -37,11 +37,12 @@ ACTIONS = {
 
 def init_app(app: Flask, api: Any) -> None:
     from webapp.accidents import api as accidents_api
-    from webapp.accidents import flow, views  # noqa: F401 (flow registers forms/operations)
+    from webapp.accidents import cli, flow, views  # noqa: F401 (flow registers forms/operations)
     from webapp.main.views import SECTION_BLUEPRINTS
 
     app.register_blueprint(views.bp)
     api.register_blueprint(accidents_api.bp)
+    cli.register(app)
     SECTION_BLUEPRINTS.setdefault("ledger", set()).add("accidents")
     from webapp.audit.vocabulary import register_actions, register_object_types
 
