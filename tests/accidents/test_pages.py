@@ -1,0 +1,50 @@
+"""The pages: the subtree's open accidents with each level's time, a late level in red."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.accidents.conftest import body
+from webapp.core import clock
+from webapp.engine import run_timers
+from webapp.extensions import db
+
+
+def test_upper_unit_sees_time_left_and_a_late_level_in_red(workflow, users, logged_in):
+    created = users["county"].send("POST", "/api/v1/accidents", json=body(), status=201)
+    client = logged_in("reviewer", "410000", username="page_province")
+    html = client.get("/accidents/").get_data(as_text=True)
+    assert "中原区安置房3号楼" in html and "剩余 120 分钟" in html
+    assert 'class="table-danger' not in html
+    clock.advance(timedelta(hours=2, minutes=5))
+    run_timers()
+    db.session.commit()
+    client.delete_cookie("session")  # the session idled out over the two hours
+    client = logged_in("reviewer", "410000", username="page_province_2")
+    html = client.get("/accidents/?under=410100").get_data(as_text=True)
+    assert "table-danger text-danger late" in html and "超时未报" in html
+    assert "已超时 5 分钟" in html
+    page = client.get(f"/accidents/{created['id']}").get_data(as_text=True)
+    assert "首报" in page and "死亡 3 人" in page
+
+
+def test_county_clerk_reports_through_the_form(workflow, users, logged_in):
+    from tests.conftest import csrf_token
+
+    client = logged_in("clerk", "410102", username="page_clerk")
+    form = {k: v for k, v in body().items() if k not in ("units", "under_control", "received_at")}
+    form.update(occurred_at="2026-05-01T14:10", units="甲公司\n乙公司", under_control="1")
+    response = client.post(
+        "/accidents/new", data={**form, "csrf_token": csrf_token(client, "/accidents/new")}
+    )
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "较大" in page and "甲公司、乙公司" in page
+    # A death count lowered without a reason: refused with the message, nothing saved.
+    url = response.headers["Location"]
+    refused = client.post(
+        f"{url}/followups",
+        data={"deaths": "1", "csrf_token": csrf_token(client, url)},
+        follow_redirects=True,
+    )
+    assert "死亡人数少于前次报告" in refused.get_data(as_text=True)
