@@ -105,6 +105,12 @@ def test_acknowledged_at_2h01_is_late_and_escalated(workflow, users):
     city = item["chain"][1]
     assert city["late"] is True
     assert any("超过2小时" in n for n in _notes("u_city_leader"))
+    # The unit's reporting record counts accident timeliness beside report timeliness.
+    from webapp.audit.reporting import reporting_record
+    from webapp.core.operations import get_org
+
+    (city_record,) = [r for r in reporting_record(2026, get_org(CITY)) if r.org_code == CITY]
+    assert (city_record.accident_steps, city_record.accident_late) == (1, 1)
     # The province's own two hours start when it receives the report, not at the accident.
     province = item["chain"][2]
     assert province["received_at"].startswith("2026-05-01T09:01")
