@@ -176,3 +176,24 @@ def test_ledger_rows_from_before_have_no_time_and_managed_rows_are_locked(workfl
     clerk = db.session.query(User).filter_by(username="u_county").one()
     with pytest.raises(Conflict, match="续报"):
         delete_record(clerk, get_kind("accidents"), accident.ledger)
+
+
+def test_ledger_import_cannot_overwrite_a_managed_accident(workflow, users):
+    from webapp.core.errors import InvalidInput
+    from webapp.core.models import User
+    from webapp.core.operations import get_org
+    from webapp.ledger.fields import KINDS
+    from webapp.ledger.operations import import_records
+
+    users["county"].send("POST", "/api/v1/accidents", json=body(), status=201)
+    clerk = db.session.query(User).filter_by(username="u_county").one()
+    row = {
+        "事故日期": "2026-05-01",
+        "工程名称": "中原区安置房3号楼",
+        "死亡人数": 0,
+        "直接经济损失（万元）": 1,
+    }
+    with pytest.raises(InvalidInput) as refused:
+        import_records(clerk, KINDS["accidents"], get_org(COUNTY), [(2, row)])
+    assert "续报" in str(refused.value.details)
+    assert db.session.scalar(select(QualityAccident.deaths)) == 3

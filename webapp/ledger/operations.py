@@ -239,6 +239,14 @@ def import_records(
                     f"已由其他单位（{current.org.name}）登记，不能导入",
                 )
             )
+        elif current is not None and getattr(current, "managed", False):
+            problems.append(
+                _problem(
+                    number,
+                    kind.field(kind.key[0]).label,
+                    "该事故由事故报告管理，只能通过续报修改，不能导入覆盖",
+                )
+            )
     if problems:
         problems.sort(key=lambda p: (p["row"], p["column"] or ""))
         raise InvalidInput(
