@@ -48,3 +48,35 @@ def test_county_clerk_reports_through_the_form(workflow, users, logged_in):
         follow_redirects=True,
     )
     assert "死亡人数少于前次报告" in refused.get_data(as_text=True)
+
+
+def test_ledger_list_shows_time_of_day_or_unknown(workflow, users, logged_in):
+    from datetime import date
+    from decimal import Decimal
+
+    from webapp.core.models import User
+    from webapp.core.operations import get_org
+    from webapp.ledger.models import QualityAccident
+
+    users["county"].send("POST", "/api/v1/accidents", json=body(), status=201)
+    clerk = db.session.query(User).filter_by(username="u_county").one()
+    db.session.add(
+        QualityAccident(
+            org=get_org("410102"),
+            occurred_on=date(2026, 4, 2),
+            project_name="旧台账事故",
+            loss_10k_yuan=Decimal("120"),
+            level="一般",
+            created_by_id=clerk.id,
+            created_at=clock.now(),
+            updated_by_id=clerk.id,
+            updated_at=clock.now(),
+        )
+    )
+    db.session.commit()
+    html = (
+        logged_in("clerk", "410102", username="ledger_reader")
+        .get("/ledger/accidents/")
+        .get_data(as_text=True)
+    )
+    assert "时间不详" in html and "14:10" in html
