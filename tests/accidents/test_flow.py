@@ -231,3 +231,22 @@ def test_conclusion_by_the_investigating_level_closes_it(workflow, users, logged
         "POST", f"/api/v1/accidents/{created['id']}/followups", json={"deaths": 4}, status=409
     )
     assert "结案" in refused["message"]
+
+
+def test_an_older_round_finishing_late_does_not_mark_the_newer_one_reported(workflow, users):
+    created = users["county"].send(
+        "POST", "/api/v1/accidents", json=body(deaths=1, serious_injuries=0), status=201
+    )
+    users["county"].send(
+        "POST", f"/api/v1/accidents/{created['id']}/followups", json={"deaths": 2}, status=201
+    )
+    first, second = sorted(todo(users["city"], created["id"]), key=lambda t: t["business_key"])
+    assert first["business_key"].endswith(":1") and second["business_key"].endswith(":2")
+    complete(users["city"], first, "forward", ACK)
+    (province_first,) = todo(users["province"], created["id"])
+    complete(users["province"], province_first, "forward", ACK)
+    assert users["county"].get(f"/api/v1/accidents/{created['id']}")["state"] == "reporting"
+    complete(users["city"], second, "forward", ACK)
+    (province_second,) = todo(users["province"], created["id"])
+    complete(users["province"], province_second, "forward", ACK)
+    assert users["county"].get(f"/api/v1/accidents/{created['id']}")["state"] == "reported"

@@ -141,6 +141,11 @@ def _audit(action: str, report: AccidentReport, actor: User | None, org: Any, **
     )
 
 
+def _is_latest(report: AccidentReport) -> bool:
+    chained = [r for r in report.accident.reports if r.chained]
+    return bool(chained) and chained[-1].id == report.id
+
+
 def _receive(step: AccidentStep, now: datetime) -> None:
     step.received_at = now
     step.due_at = now + timedelta(hours=STEP_HOURS)
@@ -195,7 +200,8 @@ def forwarded(ctx: ServiceContext) -> dict[str, Any]:
     step.police_notice = str(ctx.data.get("police_notice") or "")[:200]
     if level == "city":
         _receive(report.steps[-1], now)
-    elif report.accident.state == AccidentState.REPORTING:
+    elif report.accident.state == AccidentState.REPORTING and _is_latest(report):
+        # Reported once the province has the latest version (an older round may finish later).
         report.accident.state = AccidentState.REPORTED
     _audit(
         "accident.forward",
