@@ -10,12 +10,21 @@ commit, and write the audit record.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 
 from webapp.accidents.models import Accident, AccidentReport, AccidentState, AccidentStep
+from webapp.accidents.parsing import (
+    COUNT_FIELDS,
+    parse_bool,
+    parse_count,
+    parse_loss,
+    parse_time,
+    parse_units,
+    text_field,
+)
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from webapp.core.models import Org, User
@@ -35,34 +44,6 @@ RELEVEL_DAYS = 30
 #: Each level forwards within two calendar hours of receipt.
 STEP_HOURS = 2
 LEVEL_ORDER = [QUALITY_PROBLEM, *(lvl.value for lvl in AccidentLevel)]
-#: Fields a report holds (beside occurred_at/received_at), with their labels.
-TEXT_FIELDS = {
-    "place": ("事故发生地点", True, 200),
-    "project_name": ("工程名称", False, 200),
-    "registration_no": ("监督注册号", False, 64),
-    "description": ("事故简要经过", False, 4000),
-    "cause": ("事故原因初步判断", False, 4000),
-    "measures": ("已采取的措施", False, 4000),
-    "reporting_unit": ("事故报告单位", True, 200),
-    "contact": ("联系人", True, 64),
-    "phone": ("联系电话", True, 32),
-    "government_report": ("向本级人民政府报告情况", False, 200),
-    "police_notice": ("通报公安、监察机关情况", False, 200),
-    "reason": ("续报说明", False, 2000),
-}
-COUNT_FIELDS = {"deaths": "死亡人数", "serious_injuries": "重伤人数", "missing": "下落不明人数"}
-#: The figures a follow-up may change.
-FOLLOWUP_FIELDS = (
-    "deaths",
-    "serious_injuries",
-    "missing",
-    "loss_10k_yuan",
-    "description",
-    "cause",
-    "measures",
-    "under_control",
-    "units",
-)
 
 
 def classify(deaths: int, serious_injuries: int, missing: int, loss_10k_yuan: Decimal) -> str:
@@ -94,80 +75,6 @@ def investigating_org(accident: Accident) -> Org:
     if accident.level == AccidentLevel.LARGER.value:
         return chain[-2] if len(chain) >= 2 else chain[0]
     return chain[-1]
-
-
-# Parsing -----------------------------------------------------------------------------------------
-def _parse_time(value: Any, label: str) -> datetime:
-    if isinstance(value, datetime):
-        parsed = value
-    else:
-        text = str(value or "").strip()
-        if not text:
-            raise InvalidInput(f"请填写{label}。", details={label: "必填"})
-        if ":" not in text:
-            raise InvalidInput(f"{label}须包含时刻（时:分），如“2026-05-01T14:30+08:00”。")
-        try:
-            parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
-        except ValueError as exc:
-            raise InvalidInput(
-                f"{label}格式不正确，应为“2026-05-01T14:30+08:00”（含时刻）。",
-                details={label: text},
-            ) from exc
-    if parsed.tzinfo is None:
-        # A page's datetime-local field: the time in Henan.
-        parsed = parsed.replace(tzinfo=clock.to_local(clock.now()).tzinfo)
-    parsed = parsed.astimezone(clock.now().tzinfo)
-    if parsed > clock.now():
-        raise InvalidInput(f"{label}不能晚于当前时间。", details={label: "晚于当前时间"})
-    return parsed
-
-
-def _parse_count(value: Any, label: str) -> int:
-    if value in (None, ""):
-        return 0
-    try:
-        number = int(str(value).strip())
-    except ValueError as exc:
-        raise InvalidInput(f"{label}应为整数。", details={label: str(value)}) from exc
-    if number < 0 or number > 100000:
-        raise InvalidInput(f"{label}不能为负数。", details={label: str(value)})
-    return number
-
-
-def _parse_loss(value: Any) -> Decimal:
-    label = "直接经济损失（万元）"
-    try:
-        loss = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError) as exc:
-        raise InvalidInput(f"请填写{label}（数字）。", details={label: str(value)}) from exc
-    if not loss.is_finite() or loss < 0 or loss >= Decimal("1e12"):
-        raise InvalidInput(f"{label}应为不小于0的数字。", details={label: str(value)})
-    return loss.quantize(Decimal("0.01"))
-
-
-def _parse_units(value: Any) -> list[str]:
-    if isinstance(value, str):
-        value = value.replace("，", "\n").replace(",", "\n").splitlines()
-    if not isinstance(value, list):
-        raise InvalidInput("参建单位应为单位名称列表。")
-    units = [str(u).strip()[:200] for u in value if str(u).strip()]
-    if not units:
-        raise InvalidInput("请填写参建单位（每行一个）。", details={"参建单位": "必填"})
-    return units
-
-
-def _parse_bool(value: Any) -> bool:
-    return value in (True, 1, "1", "true", "on", "yes", "是")
-
-
-def _text(raw: dict[str, Any], name: str, *, required: bool | None = None) -> str:
-    label, must, max_len = TEXT_FIELDS[name]
-    value = str(raw.get(name) or "").strip()
-    if (must if required is None else required) and not value:
-        raise InvalidInput(f"请填写{label}。", details={label: "必填"})
-    if len(value) > max_len:
-        raise InvalidInput(f"{label}不能超过{max_len}字。", details={label: "过长"})
-    return value
 
 
 def _project(org: Org, registration_no: str) -> Project | None:
@@ -244,38 +151,38 @@ def _sync_ledger(accident: Accident, actor: User) -> None:
 def record_accident(actor: User, org: Org, raw: dict[str, Any]) -> Accident:
     """首报: record the accident and, from the 一般 floor up, send it up the chain."""
     require(actor, "accident.report", org)
-    occurred_at = _parse_time(raw.get("occurred_at"), "事故发生时间")
+    occurred_at = parse_time(raw.get("occurred_at"), "事故发生时间")
     received_at = (
-        _parse_time(raw.get("received_at"), "接报时间") if raw.get("received_at") else clock.now()
+        parse_time(raw.get("received_at"), "接报时间") if raw.get("received_at") else clock.now()
     )
     if received_at < occurred_at:
         raise InvalidInput("接报时间不能早于事故发生时间。")
-    registration_no = _text(raw, "registration_no")
+    registration_no = text_field(raw, "registration_no")
     project = _project(org, registration_no)
-    project_name = _text(raw, "project_name") or (project.name if project else "")
+    project_name = text_field(raw, "project_name") or (project.name if project else "")
     if not project_name:
         raise InvalidInput("请填写工程名称或选择台账中的工程。", details={"工程名称": "必填"})
-    counts = {name: _parse_count(raw.get(name), label) for name, label in COUNT_FIELDS.items()}
-    loss = _parse_loss(raw.get("loss_10k_yuan"))
+    counts = {name: parse_count(raw.get(name), label) for name, label in COUNT_FIELDS.items()}
+    loss = parse_loss(raw.get("loss_10k_yuan"))
     now = clock.now()
     accident = Accident(
         org=org,
         occurred_at=occurred_at,
         received_at=received_at,
-        place=_text(raw, "place"),
+        place=text_field(raw, "place"),
         registration_no=registration_no,
         project_name=project_name,
-        units=_parse_units(raw.get("units")),
+        units=parse_units(raw.get("units")),
         **counts,
         loss_10k_yuan=loss,
         level=classify(counts["deaths"], counts["serious_injuries"], counts["missing"], loss),
-        description=_text(raw, "description"),
-        cause=_text(raw, "cause"),
-        measures=_text(raw, "measures"),
-        under_control=_parse_bool(raw.get("under_control")),
-        reporting_unit=_text(raw, "reporting_unit"),
-        contact=_text(raw, "contact"),
-        phone=_text(raw, "phone"),
+        description=text_field(raw, "description"),
+        cause=text_field(raw, "cause"),
+        measures=text_field(raw, "measures"),
+        under_control=parse_bool(raw.get("under_control")),
+        reporting_unit=text_field(raw, "reporting_unit"),
+        contact=text_field(raw, "contact"),
+        phone=text_field(raw, "phone"),
         created_by_id=actor.id,
         created_at=now,
         conclusion_records={},
@@ -307,8 +214,8 @@ def _new_report(
         version=version,
         figures=_figures(accident),
         level=accident.level,
-        reason=_text(raw, "reason"),
-        direct=_parse_bool(raw.get("direct")),
+        reason=text_field(raw, "reason"),
+        direct=parse_bool(raw.get("direct")),
         chained=accident.level != QUALITY_PROBLEM,
         created_by_id=actor.id,
         created_at=clock.now(),
@@ -336,8 +243,8 @@ def _start_chain(
             due_at=received + timedelta(hours=STEP_HOURS),
             forwarded_at=report.created_at,
             outcome="forwarded",
-            government_report=_text(raw, "government_report"),
-            police_notice=_text(raw, "police_notice"),
+            government_report=text_field(raw, "government_report"),
+            police_notice=text_field(raw, "police_notice"),
             forwarded_by_id=actor.id,
         )
     )
@@ -356,20 +263,20 @@ def add_followup(actor: User, accident: Accident, raw: dict[str, Any]) -> Accide
     require(actor, "accident.report", accident.org)
     if accident.state == AccidentState.CLOSED:
         raise Conflict("事故已结案（调查结论已录入），不能再续报。")
-    reason = _text(raw, "reason")
+    reason = text_field(raw, "reason")
     changes: dict[str, Any] = {}
     for name, label in COUNT_FIELDS.items():
         if raw.get(name) not in (None, ""):
-            changes[name] = _parse_count(raw.get(name), label)
+            changes[name] = parse_count(raw.get(name), label)
     if raw.get("loss_10k_yuan") not in (None, ""):
-        changes["loss_10k_yuan"] = _parse_loss(raw.get("loss_10k_yuan"))
+        changes["loss_10k_yuan"] = parse_loss(raw.get("loss_10k_yuan"))
     for name in ("description", "cause", "measures"):
         if raw.get(name) not in (None, ""):
-            changes[name] = _text(raw, name)
+            changes[name] = text_field(raw, name)
     if raw.get("under_control") is not None:
-        changes["under_control"] = _parse_bool(raw.get("under_control"))
+        changes["under_control"] = parse_bool(raw.get("under_control"))
     if raw.get("units") not in (None, "", []):
-        changes["units"] = _parse_units(raw.get("units"))
+        changes["units"] = parse_units(raw.get("units"))
     if not changes and not reason:
         raise InvalidInput("续报须有新的情况：请填写变化的数字或续报说明。")
     if changes.get("deaths", accident.deaths) < accident.deaths and not reason:
