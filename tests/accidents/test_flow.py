@@ -250,3 +250,46 @@ def test_an_older_round_finishing_late_does_not_mark_the_newer_one_reported(work
     (province_second,) = todo(users["province"], created["id"])
     complete(users["province"], province_second, "forward", ACK)
     assert users["county"].get(f"/api/v1/accidents/{created['id']}")["state"] == "reported"
+
+
+def test_conclusion_links_the_records_it_produced(workflow, users):
+    from datetime import date
+
+    import pytest
+
+    from webapp.accidents import operations as ops
+    from webapp.accidents.models import Accident
+    from webapp.core.errors import InvalidInput
+    from webapp.core.models import User
+    from webapp.core.operations import get_org
+    from webapp.ledger.models import BadBehaviourRecord
+
+    created = users["county"].send("POST", "/api/v1/accidents", json=body(), status=201)
+    city = db.session.query(User).filter_by(username="u_city").one()
+
+    def record(code: str, number: str) -> int:
+        row = BadBehaviourRecord(
+            org=get_org(code),
+            record_no=number,
+            project_name="中原区安置房3号楼",
+            responsible_unit="郑州建设集团有限公司",
+            unit_type="施工",
+            fact="高支模未按方案搭设",
+            recorded_on=date(2026, 5, 1),
+            created_by_id=city.id,
+            created_at=clock.now(),
+            updated_by_id=city.id,
+            updated_at=clock.now(),
+        )
+        db.session.add(row)
+        db.session.flush()
+        return row.id
+
+    ours, foreign = record(COUNTY, "BL-1"), record("410202", "BL-2")
+    accident = db.session.get(Accident, created["id"])
+    with pytest.raises(InvalidInput, match="不属于本单位"):
+        ops.record_conclusion(city, accident, "结论", [foreign], [])
+    assert accident.state == "reporting"
+    ops.record_conclusion(city, accident, "施工单位负主要责任。", [ours], [])
+    assert accident.conclusion_records == {"behaviour": [ours], "penalty": []}
+    assert accident.state == "closed" and accident.concluded_org_id == get_org(CITY).id
