@@ -26,6 +26,7 @@ def test_upper_unit_sees_time_left_and_a_late_level_in_red(workflow, users, logg
     assert "已超时 5 分钟" in html
     page = client.get(f"/accidents/{created['id']}").get_data(as_text=True)
     assert "首报" in page and "死亡 3 人" in page
+    assert "received-late" not in page  # 14:10 → 14:40, within the hour
 
 
 def test_county_clerk_reports_through_the_form(workflow, users, logged_in):
@@ -80,3 +81,16 @@ def test_ledger_list_shows_time_of_day_or_unknown(workflow, users, logged_in):
         .get_data(as_text=True)
     )
     assert "时间不详" in html and "14:10" in html
+
+
+def test_a_report_received_more_than_an_hour_late_is_marked(workflow, users, logged_in):
+    created = users["county"].send(
+        "POST",
+        "/api/v1/accidents",
+        json=body(occurred_at="2026-05-01T13:30:00+08:00"),
+        status=201,
+    )
+    page = logged_in("reviewer", "410100", username="late_reader").get(
+        f"/accidents/{created['id']}"
+    )
+    assert "建设单位报告超过1小时" in page.get_data(as_text=True)

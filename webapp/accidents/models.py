@@ -10,7 +10,7 @@ receipt).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -106,6 +106,11 @@ class Accident(db.Model):
     @property
     def state_label(self) -> str:
         return AccidentState.LABELS.get(self.state, self.state)
+
+    @property
+    def reported_late_to_unit(self) -> bool:
+        """The construction unit reports to the county-level department within 1 hour (111号)."""
+        return self.received_at - self.occurred_at > timedelta(hours=1)
 
     @property
     def latest(self) -> AccidentReport:

@@ -200,7 +200,12 @@ def record_accident(actor: User, org: Org, raw: dict[str, Any]) -> Accident:
         org=org,
         object_type="accident",
         object_id=accident.id,
-        after={**report.figures, "direct": report.direct, "chained": report.chained},
+        after={
+            **report.figures,
+            "direct": report.direct,
+            "chained": report.chained,
+            "received_late": accident.reported_late_to_unit,
+        },
     )
     _start_chain(actor, accident, report, raw)
     return accident
