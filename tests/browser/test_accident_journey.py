@@ -20,6 +20,7 @@ def _logout(page) -> None:
 def _acknowledge(page, task_name: str) -> None:
     page.goto("/tasks/")
     page.click(f"text={task_name}")
+    assert "2小时内确认并上报" in page.inner_text("#accident-task-hint")
     page.fill("#f_government_report", "电话报告本级人民政府")
     page.fill("#f_police_notice", "通报公安、监察机关")
     page.click("button[value=forward]")

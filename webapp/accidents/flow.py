@@ -37,10 +37,6 @@ register_start_form(
 TIME_PATTERN = r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}"
 
 
-def _ack_check(task: Any, actor: User, outcome: str, data: dict[str, Any]) -> dict[str, str]:
-    return {}
-
-
 register_form(
     "accident.ack",
     {
@@ -62,7 +58,7 @@ register_form(
         "required": ["government_report", "police_notice"],
     },
     label="事故接报并上报",
-    validate=_ack_check,
+    template="accidents/_task_form.html",
 )
 
 
@@ -99,6 +95,7 @@ register_form(
         "required": ["ministry_reported_at", "ministry_channel"],
     },
     label="省级报部记录",
+    template="accidents/_task_form.html",
     validate=_ministry_check,
 )
 
