@@ -32,6 +32,7 @@ db: install
 	$(BIN)/flask reports open --current
 	$(BIN)/flask reports schedule
 	$(BIN)/flask reports demo-history
+	$(BIN)/flask accidents demo
 	$(BIN)/flask publication schedule
 	$(BIN)/flask publication open --last
 

@@ -144,3 +144,5 @@ class UnitReportingSchema(Schema):
     late_reports = fields.Integer(required=True)
     returns = fields.Integer(required=True)
     accepted = fields.Integer(required=True)
+    accident_steps = fields.Integer(metadata={"description": "质量事故接报并上报次数"})
+    accident_late = fields.Integer(metadata={"description": "其中超过2小时的次数"})

@@ -32,6 +32,7 @@ from sqlalchemy import (
 from webapp.core.models import Org, Tier
 from webapp.extensions import db
 from webapp.ledger.models import (
+    QUALITY_PROBLEM,
     AcceptanceResult,
     FilingResult,
     Project,
@@ -213,6 +214,8 @@ def _accident_sums(org: Org, period: Period, key: ColumnElement[str] | None) -> 
         .where(
             Org.path.like(org.path + "%"),
             QualityAccident.occurred_on.between(period.start, period.end),
+            # A 质量问题 below the 一般 floor is kept in the ledger but is not an accident.
+            QualityAccident.level != QUALITY_PROBLEM,
         )
     )
     if key is not None:
