@@ -196,8 +196,9 @@ TABLE: dict[str, Entry] = {
     "GET api_audit.reporting_record": org_bound(
         "/api/v1/audit/reporting?org={org}&year=2026", REPORTING, UNITS
     ),
-    # drafted texts: whoever reads the document reads its history
-    "GET drafts.overview": org_bound("/drafts/report_narrative/{report}/", WORKERS, UNITS),
+    # drafted texts: whoever reads the document reads its history (report.view and
+    # publication.view alike; one kind per route so that both permissions are walked)
+    "GET drafts.overview": org_bound("/drafts/publication_draft/{publication}/", WORKERS, UNITS),
     "GET drafts.section_history": org_bound(
         "/drafts/report_narrative/{report}/s01/", WORKERS, UNITS
     ),
@@ -208,7 +209,7 @@ TABLE: dict[str, Entry] = {
         "/api/v1/drafts/report_narrative/{report}", WORKERS, UNITS
     ),
     "GET api_drafts.section_history": org_bound(
-        "/api/v1/drafts/report_narrative/{report}/s01/versions", WORKERS, UNITS
+        "/api/v1/drafts/publication_draft/{publication}/overview/versions", WORKERS, UNITS
     ),
     "GET api_drafts.get_version": org_bound(
         "/api/v1/drafts/report_narrative/{report}/s01/versions/1", WORKERS, (COUNTY,)
@@ -293,7 +294,7 @@ WRITES: dict[str, Entry] = {
         "/drafts/report_narrative/{report}/s01/1/restore", CLERK, UNITS, relations=OWN
     ),
     "POST api_drafts.restore": org_bound(
-        "/api/v1/drafts/report_narrative/{report}/s01/versions/1/restore",
+        "/api/v1/drafts/publication_draft/{publication}/overview/versions/1/restore",
         CLERK,
         UNITS,
         relations=OWN,
