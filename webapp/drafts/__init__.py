@@ -23,8 +23,10 @@ register("drafts.restore", {Role.CLERK}, ANY, label="恢复文稿历史版本")
 
 
 def init_app(app: Flask, api: Any) -> None:
+    from webapp.audit.record_parts import register_record_part
     from webapp.drafts import api as drafts_api
     from webapp.drafts import views
 
     app.register_blueprint(views.bp)
     api.register_blueprint(drafts_api.bp)
+    register_record_part("drafts", views.audit_part)

@@ -121,6 +121,13 @@ def restore(kind_code: str, doc_id: int, section: str, version: int) -> Any:
     )
 
 
+def audit_part(record: Any) -> tuple[str, dict[str, Any]] | None:
+    """The audit record page's part: the text a save or restore changed (registered with
+    webapp.audit.record_parts, which imports no feature)."""
+    changes = ops.changes_of_record(record.before, record.after)
+    return ("drafts/_audit_changes.html", {"changes": changes}) if changes else None
+
+
 # Helpers of the features' save routes ----------------------------------------------------------
 def submission(fields: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
     """(texts, base versions) by section key, from the autosave's JSON body
