@@ -103,6 +103,7 @@ FEATURES: list[str] = [
     "stats",
     "assessment",
     "audit",
+    "drafts",
     "reports",
     "workflow_admin",
     "publication",

@@ -206,6 +206,24 @@ TABLE: dict[str, Entry] = {
     "GET api_audit.reporting_record": org_bound(
         "/api/v1/audit/reporting?org={org}&year=2026", REPORTING, UNITS
     ),
+    # drafted texts: whoever reads the document reads its history (report.view and
+    # publication.view alike; one kind per route so that both permissions are walked)
+    "GET drafts.overview": org_bound("/drafts/publication_draft/{publication}/", WORKERS, UNITS),
+    "GET drafts.section_history": org_bound(
+        "/drafts/report_narrative/{report}/s01/", WORKERS, UNITS
+    ),
+    "GET drafts.version_page": org_bound(
+        "/drafts/report_narrative/{report}/s01/1", WORKERS, (COUNTY,)
+    ),
+    "GET api_drafts.document_history": org_bound(
+        "/api/v1/drafts/report_narrative/{report}", WORKERS, UNITS
+    ),
+    "GET api_drafts.section_history": org_bound(
+        "/api/v1/drafts/publication_draft/{publication}/overview/versions", WORKERS, UNITS
+    ),
+    "GET api_drafts.get_version": org_bound(
+        "/api/v1/drafts/report_narrative/{report}/s01/versions/1", WORKERS, (COUNTY,)
+    ),
     # publication ------------------------------------------------------------------------------
     "GET publication.index": Entry("/publication/", ALL),
     "GET publication.workspace": org_bound("/publication/{publication}", WORKERS, UNITS),
@@ -290,6 +308,15 @@ WRITES: dict[str, Entry] = {
     ),
     "PUT api_reports.put_explanations": org_bound(
         "/api/v1/reports/{report}/explanations", CLERK, UNITS, relations=OWN
+    ),
+    "POST drafts.restore": org_bound(
+        "/drafts/report_narrative/{report}/s01/1/restore", CLERK, UNITS, relations=OWN
+    ),
+    "POST api_drafts.restore": org_bound(
+        "/api/v1/drafts/publication_draft/{publication}/overview/versions/1/restore",
+        CLERK,
+        UNITS,
+        relations=OWN,
     ),
     **{
         f"POST engine.{verb}": org_bound(f"/tasks/{{task}}/{verb}", at=UNITS, **TASKS)

@@ -11,7 +11,7 @@ from flask import Flask
 
 from webapp.core.models import Role
 from webapp.core.permissions import ANY, DOWNWARD, Relation, register
-from webapp.reports import models  # noqa: F401 (tables for Alembic)
+from webapp.reports import drafting, models  # noqa: F401 (tables for Alembic; draft kinds)
 
 STAFF = {Role.CLERK, Role.REVIEWER, Role.LEADER, Role.ASSESSOR}
 
@@ -43,7 +43,9 @@ register(
 ACTIONS = {
     "report.open_period": "开启报告期",
     "report.narrative_save": "保存分析报告草稿",
+    "report.narrative_restore": "恢复分析报告正文的历史版本",
     "report.explain": "填写校验说明",
+    "report.explain_restore": "恢复填报说明的历史版本",
     "report.submit": "冻结数据并上报",
     "report.accept": "上级接收报告",
     "report.return": "上级退回报告",

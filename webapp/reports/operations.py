@@ -6,6 +6,7 @@ with the checks of ``webapp.reports.flow``; nothing here moves a report between 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, time
 from typing import Any
 
@@ -15,12 +16,13 @@ from webapp.core import audit, clock
 from webapp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from webapp.core.models import Org, User
 from webapp.core.permissions import can, require
+from webapp.drafts import operations as drafts
 from webapp.engine import change_subject, get_instance, get_or_start_instance, start_instance
 from webapp.extensions import db
 from webapp.reports.deadlines import due_at, remind_at
+from webapp.reports.drafting import EXPLANATIONS, MISSING, NARRATIVE
 from webapp.reports.models import Report, ReportKind, ReportState
-from webapp.reports.sections import SECTION_MAX_CHARS, sections
-from webapp.reports.service import editable
+from webapp.reports.sections import sections
 from webapp.reports.state import report_state
 from webapp.stats.service import Period, parse_period
 
@@ -116,45 +118,18 @@ MIN_REASON = 4
 
 
 def _require_draft(actor: User, report: Report) -> None:
-    require(actor, "report.draft", report.org)
-    if not editable(report):
-        raise Conflict(
-            "报告当前状态不能修改（已提交审核、已上报或已接收）。如需更正，请发起更正流程。"
-        )
+    drafts.require_draft(NARRATIVE, actor, report)
 
 
-def save_narrative(actor: User, report: Report, texts: dict[str, Any]) -> list[str]:
-    """Autosave of the narrative; returns the keys that changed (audited without the text)."""
-    _require_draft(actor, report)
-    allowed = dict(sections(report.kind))
-    unknown = [k for k in texts if k not in allowed]
-    if unknown:
-        raise InvalidInput(f"未知的报告章节：{'、'.join(unknown)}")
-    current = dict(report.narrative or {})
-    changed = []
-    for key, value in texts.items():
-        text = str(value or "").replace("\r\n", "\n")
-        if len(text) > SECTION_MAX_CHARS:
-            raise InvalidInput(f"“{allowed[key]}”超过 {SECTION_MAX_CHARS} 字，请精简。")
-        if current.get(key, "") != text:
-            current[key] = text
-            changed.append(key)
-    if changed:
-        report.narrative = current
-        report.narrative_saved_at = clock.now()
-        audit.record(
-            "report.narrative_save",
-            actor=actor,
-            org=report.org,
-            object_type="report",
-            object_id=report.id,
-            after={
-                "sections": changed,
-                "subject": f"report:{report.id}",
-                "lengths": {k: len(current[k]) for k in changed},
-            },
-        )
-    return changed
+def save_narrative(
+    actor: User,
+    report: Report,
+    texts: Mapping[str, Any],
+    base_versions: Mapping[str, Any] | None = None,
+) -> drafts.SaveResult:
+    """Autosave of the narrative (section key → text), each section on top of the version its
+    text was based on (``base_versions``; see :func:`webapp.drafts.operations.save`)."""
+    return drafts.save(NARRATIVE, report, actor, texts, base_versions)
 
 
 def reuse_previous(actor: User, report: Report) -> list[str]:
@@ -171,32 +146,22 @@ def reuse_previous(actor: User, report: Report) -> list[str]:
         for k, _ in sections(report.kind)
         if source.get(k) and not (report.narrative or {}).get(k, "").strip()
     }
-    return save_narrative(actor, report, empty) if empty else []
+    return save_narrative(actor, report, empty).changed if empty else []
 
 
 def save_explanations(
     actor: User,
     report: Report,
-    explanations: dict[str, Any],
+    explanations: Mapping[str, Any],
     missing_explanation: str | None = None,
-) -> None:
-    _require_draft(actor, report)
-    cleaned = {str(k)[:200]: str(v or "").strip()[:2000] for k, v in explanations.items()}
-    before = {"explanations": report.explanations, "missing": report.missing_explanation}
-    report.explanations = {k: v for k, v in {**(report.explanations or {}), **cleaned}.items() if v}
+    base_versions: Mapping[str, Any] | None = None,
+) -> drafts.SaveResult:
+    """Explanations of warnings (check id → text) and of missing lower units, versioned like
+    the narrative; an unknown check id or an over-long text is refused, never cut."""
+    texts = dict(explanations)
     if missing_explanation is not None:
-        report.missing_explanation = missing_explanation.strip()[:2000] or None
-    after = {"explanations": report.explanations, "missing": report.missing_explanation}
-    if after != before:
-        audit.record(
-            "report.explain",
-            actor=actor,
-            org=report.org,
-            object_type="report",
-            object_id=report.id,
-            before=before,
-            after={**after, "subject": f"report:{report.id}"},
-        )
+        texts[MISSING] = missing_explanation
+    return drafts.save(EXPLANATIONS, report, actor, texts, base_versions)
 
 
 def request_correction(actor: User, report: Report, reason: str) -> Report:

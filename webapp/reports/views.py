@@ -6,18 +6,22 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from webapp.core import audit, clock
+from webapp.core import audit
 from webapp.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from webapp.core.models import Org
 from webapp.core.operations import get_org
 from webapp.core.permissions import can, require
+from webapp.drafts import operations as drafts
+from webapp.drafts import views as drafts_views
+from webapp.drafts.operations import DraftConflict
 from webapp.extensions import db
 from webapp.reports import operations as ops
 from webapp.reports.deadlines import current_period_code
+from webapp.reports.drafting import EXPLANATIONS, MISSING, NARRATIVE
 from webapp.reports.models import Report, ReportDocument, ReportKind
 from webapp.reports.rollup import lower_units
 from webapp.reports.sections import sections
@@ -161,6 +165,14 @@ def report_page(report_id: int) -> Any:
     from webapp.engine import can_work
 
     tasks = [t for t in _open_tasks(report) if can_work(current_user, t)]
+    versions = (
+        {}
+        if summary_only
+        else {
+            "narrative": drafts.current_versions(NARRATIVE, report),
+            "explanations": drafts.current_versions(EXPLANATIONS, report),
+        }
+    )
     return render_template(
         "reports/report.html",
         report=report,
@@ -176,26 +188,23 @@ def report_page(report_id: int) -> Any:
         can_correct=report.locked and can(current_user, "report.draft", report.org),
         can_extend=ops.may_extend(current_user, report),
         period_label=parse_period(report.period).label,
+        versions=versions,
+        missing_key=MISSING,
     )
 
 
 @bp.route("/<int:report_id>/narrative", methods=["POST"])
 def save_narrative(report_id: int) -> Any:
     report = _report_or_404(report_id)
-    payload = request.get_json(silent=True)
-    texts = (
-        payload.get("sections", {})
-        if isinstance(payload, dict)
-        else {
-            key: request.form.get(key, "")
-            for key, _ in sections(report.kind)
-            if key in request.form
-        }
-    )
-    changed = ops.save_narrative(current_user, report, texts)
+    fields = {key: key for key, _ in sections(report.kind)}
+    texts, bases = drafts_views.submission(fields)
+    try:
+        result = ops.save_narrative(current_user, report, texts, bases)
+    except DraftConflict as err:
+        back = url_for("reports.report_page", report_id=report.id, _anchor="narrative")
+        return drafts_views.conflict_response(err, fields, back)
     if request.is_json:
-        saved = clock.to_local(report.narrative_saved_at)
-        return jsonify(changed=changed, saved_at=saved.strftime("%H:%M:%S") if saved else None)
+        return drafts_views.saved_json(result)
     flash("分析报告已保存。", "success")
     return redirect(url_for("reports.report_page", report_id=report.id, _anchor="narrative"))
 
@@ -210,10 +219,20 @@ def reuse(report_id: int) -> Any:
 
 @bp.route("/<int:report_id>/explanations", methods=["POST"])
 def save_explanations(report_id: int) -> Any:
+    """Explanations: ``exp_<check id>`` and ``missing_explanation`` fields of the form, or the
+    autosave's JSON (check ids and ``missing_explanation`` as section keys)."""
     report = _report_or_404(report_id)
-    explanations = {k[len("exp_") :]: v for k, v in request.form.items() if k.startswith("exp_")}
-    missing = request.form.get("missing_explanation")
-    ops.save_explanations(current_user, report, explanations, missing)
+    fields = {name: name[len("exp_") :] for name in request.form if name.startswith("exp_")}
+    if MISSING in request.form:
+        fields[MISSING] = MISSING
+    texts, bases = drafts_views.submission(fields)
+    try:
+        result = ops.save_explanations(current_user, report, texts, None, bases)
+    except DraftConflict as err:
+        back = url_for("reports.report_page", report_id=report.id, _anchor="checks")
+        return drafts_views.conflict_response(err, fields, back)
+    if request.is_json:
+        return drafts_views.saved_json(result)
     flash("说明已保存。", "success")
     return redirect(url_for("reports.report_page", report_id=report.id, _anchor="checks"))
 

@@ -82,6 +82,14 @@ def _with_previous_narrative(env: Env) -> None:
     db.session.commit()
 
 
+def _saved_s02(env: Env) -> None:
+    from webapp.reports.operations import get_report, save_narrative
+
+    clerk = env.make_user("clerk", COUNTY, "clerk_other_tab")
+    save_narrative(clerk, get_report(env.data["report"]), {"s02": "他人的版本"})
+    db.session.commit()
+
+
 def page(path: str, form: dict[str, Any]) -> Callable[[Env], Any]:
     return lambda env: env.post_form(path.format(**env.data), form, token_from="/reports/")
 
@@ -164,6 +172,17 @@ EXPECTATIONS: dict[str, Route] = {
                 no_audit="refused, nothing saved",
                 status=422,
             ),
+            Case(
+                "a stale save",
+                setup=as_user("clerk", COUNTY, api=True, then=_saved_s02),
+                exercise=lambda env: env.call(
+                    "PUT",
+                    "/api/v1/reports/{report}/narrative",
+                    {"sections": {"s02": "我的版本"}, "base_versions": {"s02": 0}},
+                ),
+                no_audit="refused (409) with both texts, nothing saved",
+                status=409,
+            ),
         )
     ),
     "POST reports.save_explanations": Route(
@@ -171,9 +190,16 @@ EXPECTATIONS: dict[str, Route] = {
             Case(
                 "clerk explains",
                 setup=as_user("clerk", COUNTY),
-                exercise=page(REPORT + "/explanations", {"exp_jump.registered": "新开工项目集中"}),
+                exercise=page(REPORT + "/explanations", {"missing_explanation": "已电话督促"}),
                 writes=("report.explain",),
                 status=302,
+            ),
+            Case(
+                "a warning the report does not have",
+                setup=as_user("clerk", COUNTY),
+                exercise=page(REPORT + "/explanations", {"exp_jump.registered": "新开工项目集中"}),
+                no_audit="refused (422): the empty ledger raises no warning",
+                status=422,
             ),
         )
     ),
@@ -185,10 +211,21 @@ EXPECTATIONS: dict[str, Route] = {
                 exercise=lambda env: env.call(
                     "PUT",
                     "/api/v1/reports/{report}/explanations",
-                    {"explanations": {"x.y": "已核实"}},
+                    {"explanations": {}, "missing_explanation": "已电话督促"},
                 ),
                 writes=("report.explain",),
                 status=200,
+            ),
+            Case(
+                "unknown check id",
+                setup=as_user("clerk", COUNTY, api=True),
+                exercise=lambda env: env.call(
+                    "PUT",
+                    "/api/v1/reports/{report}/explanations",
+                    {"explanations": {"x.y": "已核实"}},
+                ),
+                no_audit="refused (422), nothing saved",
+                status=422,
             ),
         )
     ),
