@@ -173,6 +173,7 @@ def report_page(report_id: int) -> Any:
         summary_key=summary_key(report.kind),
         can_correct=report.locked and can(current_user, "report.draft", report.org),
         can_extend=ops.may_extend(current_user, report),
+        can_reuse=can_edit and bool(ops.previous_narrative(report)),
         period_label=parse_period(report.period).label,
     )
 
@@ -201,8 +202,12 @@ def save_narrative(report_id: int) -> Any:
 @bp.route("/<int:report_id>/reuse", methods=["POST"])
 def reuse(report_id: int) -> Any:
     report = _report_or_404(report_id)
-    changed = ops.reuse_previous(current_user, report)
-    flash(f"已引用上期内容到 {len(changed)} 个空白章节。", "success")
+    if not ops.previous_narrative(report):
+        ops.reuse_previous(current_user, report)  # permission and state checks, no change
+        flash(ops.NOTHING_TO_REUSE + "。", "info")
+    else:
+        changed = ops.reuse_previous(current_user, report)
+        flash(f"已引用上期内容到 {len(changed)} 个空白章节。", "success")
     return redirect(url_for("reports.report_page", report_id=report.id, _anchor="narrative"))
 
 

@@ -207,8 +207,8 @@ EXPECTATIONS: dict[str, Route] = {
                 "nothing to copy",
                 setup=as_user("clerk", COUNTY),
                 exercise=page(REPORT + "/reuse", {}),
-                no_audit="there is no previous report: nothing changes",
-                status=404,
+                no_audit="there is no previous report: nothing changes (the page says so)",
+                status=302,
             ),
         )
     ),
