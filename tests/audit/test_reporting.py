@@ -186,7 +186,10 @@ def test_expected_missing_late_and_errors():
     _submit("410300", "2026Q1", False, _day(4, 3))  # a late resubmission: the first was on time
     _accept("410300", "2026Q1", _day(4, 4))
     write(
-        "report.correction", _day(5, 1), org="410300", after={"period": "2026Q1", "kind": "quarterly"}
+        "report.correction",
+        _day(5, 1),
+        org="410300",
+        after={"period": "2026Q1", "kind": "quarterly"},
     )
     _submit("410300", "2026Q2", True, _day(6, 29))
     rec = {r.org_code: r for r in reporting_record(2026)}["410300"]
