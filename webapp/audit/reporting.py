@@ -269,3 +269,43 @@ def _aware(value: Any) -> datetime | None:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value if value.tzinfo else value.replace(tzinfo=clock.UTC)
+
+
+@dataclass(frozen=True)
+class ReportingPerson:
+    """Someone who drafted (填表人) or approved (审核人) a unit's reports in a year."""
+
+    user_id: int
+    org_code: str
+    drafted: bool
+    approved: bool
+
+
+def reporting_people(year: int, org_codes: list[str]) -> list[ReportingPerson]:
+    """Who drafted (``report.narrative_save``) and who approved (``report.submit``: the unit's
+    reviewer whose approval sent it up) the reports of ``year`` of these units."""
+    rows = db.session.execute(
+        select(_t.actor_id, _t.org_code, _t.action)
+        .where(
+            _t.action.in_(("report.narrative_save", SUBMIT)),
+            _t.org_code.in_(org_codes),
+            _t.actor_id.is_not(None),
+            _t.created_at.is_not(None),
+        )
+        .where(
+            _t.object_type == "report",
+            _t.object_id.in_(
+                select(_t.object_id).where(
+                    _t.action == SUBMIT, _period.like(f"{int(year):04d}%")
+                )
+            ),
+        )
+        .distinct()
+    ).all()
+    people: dict[tuple[int, str], set[str]] = {}
+    for actor_id, code, action in rows:
+        people.setdefault((actor_id, code), set()).add(action)
+    return [
+        ReportingPerson(uid, code, "report.narrative_save" in acts, SUBMIT in acts)
+        for (uid, code), acts in sorted(people.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+    ]

@@ -319,3 +319,91 @@ def archived_document(doc_id: int) -> Any:
             f"filename*=UTF-8''{quote(doc.filename)}",
         },
     )
+
+
+# 通报 of the reporting work (第八条(五)) ---------------------------------------------------------
+
+
+@bp.route("/notice/<int:year>")
+def notice_page(year: int) -> Any:
+    from webapp.engine import can_work
+    from webapp.reports import notice as nt
+
+    nt.require_view(current_user)
+    notice = nt.find_notice(year)
+    task = nt.open_task(notice) if notice is not None else None
+    lists = (
+        {name: getattr(notice, name) or [] for name in nt.LISTS}
+        if notice is not None
+        else nt.propose(year)
+    )
+    root = nt.province()
+    return render_template(
+        "reports/notice.html",
+        year=year,
+        notice=notice,
+        lists=lists,
+        list_labels=nt.LISTS,
+        task=task if task is not None and can_work(current_user, task) else None,
+        can_start=notice is None and can(current_user, "report.draft", root),
+        can_edit=notice is not None
+        and nt.editable(notice)
+        and can(current_user, "report.draft", root),
+        units=db.session.execute(select(Org).where(Org.depth == 1).order_by(Org.path)).scalars(),
+        years=list(range(clock.today_local().year, clock.today_local().year - 4, -1)),
+    )
+
+
+@bp.route("/notice/<int:year>/start", methods=["POST"])
+def notice_start(year: int) -> Any:
+    from webapp.reports import notice as nt
+
+    nt.start_notice(current_user, year)
+    flash(f"已按系统建议拟定{year}年度通报名单，可增删后提交审核。", "success")
+    return redirect(url_for("reports.notice_page", year=year))
+
+
+@bp.route("/notice/<int:year>/edit", methods=["POST"])
+def notice_edit(year: int) -> Any:
+    from webapp.reports import notice as nt
+
+    notice = nt.find_notice(year)
+    if notice is None:
+        raise NotFound("该年度尚未拟定通报。")
+    f = request.form
+    nt.edit_list(
+        current_user,
+        notice,
+        f.get("list", ""),
+        f.get("op", ""),
+        f.get("target", ""),
+        f.get("reason", ""),
+    )
+    flash("名单已修改。", "success")
+    return redirect(url_for("reports.notice_page", year=year))
+
+
+@bp.route("/notice/<int:year>/document.docx")
+def notice_document(year: int) -> Any:
+    from webapp.reports import notice as nt
+
+    root = nt.require_view(current_user)
+    notice = nt.find_notice(year)
+    if notice is None or notice.document is None:
+        raise NotFound("通报尚未印发。")
+    audit.record(
+        "notice.document_download",
+        actor=current_user,
+        org=root,
+        object_type="reporting_notice",
+        object_id=notice.id,
+        after={"year": year},
+    )
+    return Response(
+        notice.document,
+        mimetype=DOCX_MIMETYPE,
+        headers={
+            "Content-Disposition": 'attachment; filename="notice.docx"; '
+            f"filename*=UTF-8''{quote(nt.filename(notice))}"
+        },
+    )
