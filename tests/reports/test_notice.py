@@ -90,9 +90,7 @@ def test_the_system_proposes_whom_to_commend_and_criticise(make_user):
     assert "410500" not in criticised  # 安阳: nothing was opened for it, nothing to judge
 
 
-def test_the_province_edits_and_its_leader_approves_the_notice(
-    app, make_user, notice_flow
-):
+def test_the_province_edits_and_its_leader_approves_the_notice(app, make_user, notice_flow):
     """第八条(五) / domain.md §7: 'the province edits both lists, and its principal leader
     approves the 通报 through BPMN (第八条(五), 第十八条)'; every step audited."""
     clock.set_now(datetime(2026, 1, 20, 2, tzinfo=UTC))

@@ -367,6 +367,7 @@ def notice_start(year: int) -> Any:
 def notice_edit(year: int) -> Any:
     from webapp.reports import notice as nt
 
+    require(current_user, "report.draft", nt.require_view(current_user))
     notice = nt.find_notice(year)
     if notice is None:
         raise NotFound("该年度尚未拟定通报。")
