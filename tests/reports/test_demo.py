@@ -80,6 +80,17 @@ def test_demo_is_a_real_year_relative_to_today():
     # so far this year: Q4 open for everyone, the annual report for cities and 直管县
     assert this["410102"].missing == 1 and this["410100"].missing == 2
 
+    # the 通报 proposal for this year (domain.md §7: 批评 for 重大失误 or 上报不及时); the reports
+    # not yet due (Q4, the annual report) are not missing
+    from webapp.reports.notice import propose
+
+    lists = propose(2026)
+    assert {u["org_code"]: u["reason"] for u in lists["criticise_units"]} == {
+        "410200": "上报不及时（首报逾期 1 份）",
+        "410300": "重大失误（报送差错 1 次）",
+    }
+    assert len(lists["commend_units"]) == 26 and len(propose(2025)["commend_units"]) == 28
+
     # 引用上期内容 has something to copy in the open quarter
     from webapp.reports.operations import find_report, previous_narrative
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from webapp.audit.reporting import reporting_people, reporting_record
 from webapp.core import audit, clock
@@ -36,7 +36,7 @@ from webapp.engine import (
     start_instance,
 )
 from webapp.extensions import db
-from webapp.reports.models import ReportingNotice
+from webapp.reports.models import Report, ReportingNotice
 from webapp.reports.templates_source import active_template
 
 PROCESS_KEY = "reporting_notice"
@@ -83,9 +83,12 @@ def propose(year: int) -> dict[str, list[dict[str, Any]]]:
     """The system's proposal from the reporting record of ``year``."""
     judged = set(_units_judged())
     records = [r for r in reporting_record(year) if r.org_code in judged]
+    pending = _not_yet_due(year)
     commend, criticise = [], []
     for r in records:
-        if r.expected and r.on_time_met and r.errors == 0:
+        # a report not yet due is not missing (a notice drafted before the year is over)
+        missing = max(0, r.missing - pending.get(r.org_code, 0))
+        if r.expected and not missing and not r.late_reports and r.errors == 0:
             commend.append(
                 {
                     "org_code": r.org_code,
@@ -97,8 +100,8 @@ def propose(year: int) -> dict[str, list[dict[str, Any]]]:
         reasons = []
         if r.errors:
             reasons.append(f"重大失误（报送差错 {r.errors} 次）")
-        if r.missing or r.late_reports:
-            parts = [f"未报 {r.missing} 份"] if r.missing else []
+        if missing or r.late_reports:
+            parts = [f"未报 {missing} 份"] if missing else []
             parts += [f"首报逾期 {r.late_reports} 份"] if r.late_reports else []
             reasons.append(f"上报不及时（{'、'.join(parts)}）")
         if reasons:
@@ -122,6 +125,21 @@ def propose(year: int) -> dict[str, list[dict[str, Any]]]:
             }
         )
     return {"commend_units": commend, "commend_people": people, "criticise_units": criticise}
+
+
+def _not_yet_due(year: int) -> dict[str, int]:
+    """Per unit: reports of ``year`` not submitted whose due time is still ahead."""
+    rows = db.session.execute(
+        select(Org.code, func.count(Report.id))
+        .join(Report, Report.org_id == Org.id)
+        .where(
+            Report.period.like(f"{int(year):04d}%"),
+            Report.first_submitted_at.is_(None),
+            Report.due_at > clock.now(),
+        )
+        .group_by(Org.code)
+    ).all()
+    return {code: int(n) for code, n in rows}
 
 
 def find_notice(year: int) -> ReportingNotice | None:
