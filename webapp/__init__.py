@@ -106,6 +106,7 @@ FEATURES: list[str] = [
     "reports",
     "workflow_admin",
     "publication",
+    "accidents",
 ]
 
 

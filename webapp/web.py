@@ -3,6 +3,13 @@
 One request = one transaction.  Views call operations, which flush; here the transaction is
 committed when the response is a success (or when an error handler asked to keep an audit
 record of a refusal), and rolled back otherwise.
+
+Whether the request's transaction will write is decided from the HTTP method when Flask
+signals ``request_started``: before every ``before_request`` hook (CSRF, the login limiter,
+the bearer-token lookup, Flask-Login's user loader, the session timeouts) and so before the
+request's first SQL statement.  On SQLite a writer must say so in its very first BEGIN
+(``BEGIN IMMEDIATE``): a transaction that has read first cannot take the write lock later once
+another writer has committed, and fails at once with "database is locked".
 """
 
 from __future__ import annotations
@@ -13,16 +20,28 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Flask,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    request_started,
+    session,
+    url_for,
+)
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from webapp.core import audit, clock
-from webapp.core.errors import DomainError, PermissionDenied
+from webapp.core.errors import DomainError, InvalidInput, PermissionDenied
 from webapp.core.models import Role, User
 from webapp.core.permissions import require
 from webapp.core.states import status_label
+from webapp.core.text import is_unfit, shown, unfit_json_paths
 from webapp.extensions import db, login_manager, write_intent
 
 log = logging.getLogger("webapp")
@@ -55,7 +74,18 @@ def role_gate(action: str, *, writes_only: bool = False) -> Callable[[], None]:
     return check
 
 
+def begin_unit_of_work(_sender: Flask, **_extra: Any) -> None:
+    """Say, before any SQL of this request, whether its transaction writes and for whom.
+
+    Connected to ``request_started``; the value is set anew for every request, so a worker
+    thread never carries the previous request's intent into the next one."""
+    write_intent.set(request.method not in SAFE_METHODS)
+    audit.client_addr_var.set(request.remote_addr)
+
+
 def init_app(app: Flask) -> None:
+    # weak=False: blinker keeps only a weak reference by default.
+    request_started.connect(begin_unit_of_work, app, weak=False)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录。"
     login_manager.login_message_category = "warning"
@@ -80,11 +110,14 @@ def init_app(app: Flask) -> None:
         flash(login_manager.login_message, "warning")
         return redirect(url_for("auth.login", next=request.full_path))
 
+    # First of our hooks: the bearer-token loader below already queries the database, and a NUL
+    # reaching PostgreSQL is a 500.  (The CSRF and rate-limit hooks, registered earlier by their
+    # extensions, read no database.)
+    app.before_request(refuse_unfit_input)
+
     @app.before_request
     def _before() -> Any:
-        _load_bearer_token()
-        audit.client_addr_var.set(request.remote_addr)
-        write_intent.set(request.method not in SAFE_METHODS)
+        _load_bearer_token()  # reads: the write intent was set by begin_unit_of_work
         g.incident = None
         return _enforce_session_timeouts(app)
 
@@ -137,7 +170,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException) -> Any:
         status = err.code or 500
-        message = HTTP_MESSAGES.get(status, err.description or "请求无法处理。")
+        # A refusal may say more than its status does (the login limits say which and how long).
+        message = g.get("refusal_message") or HTTP_MESSAGES.get(
+            status, err.description or "请求无法处理。"
+        )
         if wants_json():
             body: dict[str, Any] = {"code": str(status), "message": message}
             extra = getattr(err, "data", None)
@@ -172,6 +208,50 @@ HTTP_MESSAGES = {
     422: "提交的数据有误。",
     429: "操作过于频繁（如多次登录失败），请稍后再试。",
 }
+
+
+#: Where an input arrived → how the message names it (``{}``: the field's name).
+_PLACES = {
+    "path": "网址路径",
+    "query": "查询参数“{}”",
+    "form": "表单字段“{}”",
+    "files": "上传文件“{}”的文件名",
+    "json": "字段“{}”",
+}
+UNFIT_REASON = "包含不允许的控制字符（如 NUL）"
+
+
+def refuse_unfit_input() -> None:
+    """Refuse (422, nothing read or written) a request whose path, query string, form fields,
+    uploaded file names or JSON keys and strings hold a character our text cannot store
+    (NUL and the other C0 controls but tab/LF/CR, U+FFFE/U+FFFF, lone surrogates).  Uploaded
+    file contents are the importers' business."""
+    found = _unfit_fields()
+    if not found:
+        return
+    location, name = found[0]
+    place = _PLACES[location].format(shown(name)) if name else "请求内容"
+    details: dict[str, dict[str, list[str]]] = {}
+    for loc, field in found:
+        details.setdefault(loc, {})[shown(field)] = [UNFIT_REASON + "。"]
+    raise InvalidInput(f"{place}{UNFIT_REASON}，请删除后重试。", details=details)
+
+
+def _unfit_fields() -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    if is_unfit(request.path):
+        found.append(("path", request.path))
+    for location, pairs in (("query", request.args), ("form", request.form)):
+        for key, value in pairs.items(multi=True):
+            if is_unfit(key) or is_unfit(value):
+                found.append((location, key))
+    for key, upload in request.files.items(multi=True):
+        if is_unfit(key) or is_unfit(upload.filename or ""):
+            found.append(("files", key))
+    if request.is_json:
+        body = request.get_json(silent=True)  # malformed JSON is the schema's to refuse
+        found.extend(("json", path) for path in unfit_json_paths(body))
+    return found
 
 
 def _load_bearer_token() -> None:

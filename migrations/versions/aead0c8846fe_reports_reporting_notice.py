@@ -1,7 +1,7 @@
 """reports: reporting notice (通报 of the reporting work)
 
 Revision ID: aead0c8846fe
-Revises: 7c2d9e4f1a60
+Revises: 394133e663ad
 Create Date: 2026-12-06 06:04:39.274697
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'aead0c8846fe'
-down_revision = '7c2d9e4f1a60'
+down_revision = '394133e663ad'
 branch_labels = None
 depends_on = None
 

@@ -128,6 +128,16 @@ TABLE: dict[str, Entry] = {
     "GET api_reports.document": org_bound(
         "/api/v1/reports/{report}/document.docx", WORKERS, (COUNTY,)
     ),
+    # accidents --------------------------------------------------------------------------------
+    "GET accidents.index": org_bound("/accidents/?under={org}&open=0", WORKERS, UNITS, lists=True),
+    "GET accidents.new": Entry("/accidents/new", frozenset({"clerk"})),
+    "GET accidents.detail": org_bound("/accidents/{accident}", WORKERS, (COUNTY, CITY)),
+    "GET api_accidents.list_accidents": org_bound(
+        "/api/v1/accidents?under={org}", WORKERS, UNITS, lists=True
+    ),
+    "GET api_accidents.get_accident": org_bound(
+        "/api/v1/accidents/{accident}", WORKERS, (COUNTY, CITY)
+    ),
     # tasks and instances ----------------------------------------------------------------------
     "GET engine.inbox": Entry("/tasks/", ALL),
     "GET engine.errors": Entry("/tasks/admin/errors", ADMIN),
@@ -285,6 +295,15 @@ WRITES: dict[str, Entry] = {
         frozenset({"clerk", "reviewer", "leader"}),
         UNITS,
         relations=frozenset({Relation.DESCENDANT}),
+    ),
+    "POST accidents.followup": org_bound(
+        "/accidents/{accident}/followups", CLERK, (COUNTY, CITY), relations=OWN
+    ),
+    "POST accidents.conclude": org_bound(
+        "/accidents/{accident}/conclusion", frozenset({"reviewer"}), (COUNTY, CITY), relations=OWN
+    ),
+    "POST api_accidents.followup": org_bound(
+        "/api/v1/accidents/{accident}/followups", CLERK, (COUNTY, CITY), relations=OWN
     ),
     "PUT api_reports.put_narrative": org_bound(
         "/api/v1/reports/{report}/narrative", CLERK, UNITS, relations=OWN

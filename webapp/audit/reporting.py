@@ -96,6 +96,11 @@ class UnitReportingRecord:
         """附件3 "按时报送": every expected report submitted, none first submitted late."""
         return self.expected > 0 and self.missing == 0 and self.late_reports == 0
 
+    #: Quality accident reports this unit acknowledged and forwarded (第十七条, 2 hours each),
+    #: and how many of them after their two hours (audit action accident.forward).
+    accident_steps: int = 0
+    accident_late: int = 0
+
 
 @dataclass(frozen=True)
 class ReportHistory:
@@ -179,6 +184,7 @@ def reporting_record(year: int, org: Org | None = None) -> list[UnitReportingRec
             .group_by(first.c.org_code)
         ).all()
     )
+    accidents = _accident_steps(year, codes)
     out = []
     for unit in units:
         row = by_code.get(unit.code)
@@ -205,10 +211,36 @@ def reporting_record(year: int, org: Org | None = None) -> list[UnitReportingRec
                 late_reports=int(late_first.get(unit.code, 0)),
                 # a report submitted was expected, even one opened before the engine's records
                 expected=max(int(expected.get(unit.code, 0)), int(counts.get("reports", 0))),
+                accident_steps=accidents.get(unit.code, (0, 0))[0],
+                accident_late=accidents.get(unit.code, (0, 0))[1],
                 **counts,
             )
         )
     return out
+
+
+def _accident_steps(year: int, codes: list[str]) -> dict[str, tuple[int, int]]:
+    """Per unit: accident reports forwarded in ``year`` (Henan calendar), and late ones."""
+    from webapp.core import clock
+
+    tz = clock.to_local(clock.now()).tzinfo  # type: ignore[union-attr]
+    start, end = datetime(year, 1, 1, tzinfo=tz), datetime(year + 1, 1, 1, tzinfo=tz)
+    late = _t.after["late"].as_boolean()
+    rows = db.session.execute(
+        select(
+            _t.org_code,
+            func.count(),
+            func.coalesce(func.sum(case((late == true(), 1), else_=0)), 0),
+        )
+        .where(
+            _t.action == "accident.forward",
+            _t.org_code.in_(codes),
+            _t.created_at >= start,
+            _t.created_at < end,
+        )
+        .group_by(_t.org_code)
+    ).all()
+    return {code: (int(total), int(n_late)) for code, total, n_late in rows}
 
 
 def reporting_details(year: int, org: Org) -> list[ReportHistory]:
@@ -295,9 +327,7 @@ def reporting_people(year: int, org_codes: list[str]) -> list[ReportingPerson]:
         .where(
             _t.object_type == "report",
             _t.object_id.in_(
-                select(_t.object_id).where(
-                    _t.action == SUBMIT, _period.like(f"{int(year):04d}%")
-                )
+                select(_t.object_id).where(_t.action == SUBMIT, _period.like(f"{int(year):04d}%"))
             ),
         )
         .distinct()

@@ -150,3 +150,5 @@ class UnitReportingSchema(Schema):
     corrections = fields.Integer(required=True)
     errors = fields.Integer(required=True)
     on_time_met = fields.Boolean(required=True)
+    accident_steps = fields.Integer(metadata={"description": "质量事故接报并上报次数"})
+    accident_late = fields.Integer(metadata={"description": "其中超过2小时的次数"})

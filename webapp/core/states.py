@@ -33,6 +33,8 @@ class ProcessStatus(enum.StrEnum):
     SCORE_REVIEW = "score_review"  #: 评分复核中
     RESCORING = "rescoring"  #: 按审批意见修改
     RESULTS_PUBLISHED = "results_published"  #: 结果已通报
+    ACCIDENT_REPORTING = "accident_reporting"  #: 事故逐级上报中
+    ACCIDENT_REPORTED = "accident_reported"  #: 事故已上报
 
     @property
     def label(self) -> str:
@@ -58,6 +60,8 @@ STATUS_LABELS: dict[ProcessStatus, str] = {
     ProcessStatus.SCORE_REVIEW: "评分复核中",
     ProcessStatus.RESCORING: "按审批意见修改",
     ProcessStatus.RESULTS_PUBLISHED: "结果已通报",
+    ProcessStatus.ACCIDENT_REPORTING: "事故逐级上报中",
+    ProcessStatus.ACCIDENT_REPORTED: "事故已上报",
 }
 
 #: Every display label the shipped BPMN files carried before they named codes, mapped to its

@@ -123,7 +123,6 @@ def init_app(app: Any, api: Any) -> None:
     from webapp.extensions import csrf
     from webapp.main.views import SECTION_ENDPOINTS
 
-    app.config.setdefault("SCRIPT_TIME_LIMIT", 1.0)
     app.register_blueprint(bp)
     for api_bp in blueprints:
         csrf.exempt(api_bp)

@@ -116,6 +116,10 @@ def parse_decimal(raw: Any) -> Decimal:
         raise FieldError("应为数字") from exc
     if not value.is_finite():
         raise FieldError("应为数字")
+    # The size is checked before rounding too: past the context's 28 digits quantize raises
+    # InvalidOperation (a cell holding 1e26 was a 500); rounding up may cross the limit again.
+    if abs(value) > MAX_DECIMAL:
+        raise FieldError("数值过大")
     value = value.quantize(CENT, rounding=ROUND_HALF_UP)
     if abs(value) > MAX_DECIMAL:
         raise FieldError("数值过大")

@@ -102,6 +102,7 @@ def save_record(
     require(actor, "ledger.edit", org)
     if record is not None:
         require(actor, "ledger.edit", record.org)
+        _refuse_managed(record)
     values, warnings = _check_or_raise(kind, raw)
     other = _find_by_key(kind, key_of(kind, values))
     if other is not None and other is not record:
@@ -140,8 +141,16 @@ def _same(record: Any, values: dict[str, Any]) -> bool:
     return all(getattr(record, name) == value for name, value in values.items())
 
 
+def _refuse_managed(record: Any) -> None:
+    if getattr(record, "managed", False):
+        raise Conflict(
+            "该事故由事故报告管理，只能通过续报或调查结论修改，不能在台账中直接修改或删除。"
+        )
+
+
 def delete_record(actor: User, kind: Kind, record: Any) -> None:
     require(actor, "ledger.edit", record.org)
+    _refuse_managed(record)
     before = snapshot(kind, record)
     audit.record(
         f"ledger.{kind.name}.delete",
@@ -228,6 +237,14 @@ def import_records(
                     number,
                     kind.field(kind.key[0]).label,
                     f"已由其他单位（{current.org.name}）登记，不能导入",
+                )
+            )
+        elif current is not None and getattr(current, "managed", False):
+            problems.append(
+                _problem(
+                    number,
+                    kind.field(kind.key[0]).label,
+                    "该事故由事故报告管理，只能通过续报修改，不能导入覆盖",
                 )
             )
     if problems:

@@ -17,6 +17,7 @@ from webapp.publication.draft import SECTIONS, numbered
 from webapp.publication.figures import accepted_bad_records, half_year_figures
 from webapp.publication.models import STATUS_TO_STATE, Publication, PublicationState
 from webapp.publication.periods import parse_half_year
+from webapp.stats import figures
 
 TEMPLATE_NAME = "public_report.docx"
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "docs_templates"
@@ -156,8 +157,7 @@ def _trio(t: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def _rate(value: Any) -> str:
-    return "—" if value in (None, "") else str(value)
+_rate = figures.dash
 
 
 GROUP_LABELS = (

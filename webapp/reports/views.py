@@ -19,10 +19,11 @@ from webapp.extensions import db
 from webapp.reports import operations as ops
 from webapp.reports.deadlines import current_period_code
 from webapp.reports.models import Report, ReportDocument, ReportKind
-from webapp.reports.rollup import lower_units, summary_key
+from webapp.reports.rollup import lower_units
 from webapp.reports.sections import sections
 from webapp.reports.service import data_problems, editable, figures, narrative_problems
 from webapp.reports.state import report_state
+from webapp.stats import registry
 from webapp.stats.service import parse_period
 from webapp.web import role_gate
 
@@ -170,7 +171,8 @@ def report_page(report_id: int) -> Any:
         sections=sections(report.kind),
         problems=problems,
         tasks=tasks,
-        summary_key=summary_key(report.kind),
+        summary_spec=registry.summary_spec(report.kind),
+        list_specs=[s for s in registry.report_tables(report.kind) if s.shape == registry.LIST],
         can_correct=report.locked and can(current_user, "report.draft", report.org),
         can_extend=ops.may_extend(current_user, report),
         can_reuse=can_edit and bool(ops.previous_narrative(report)),

@@ -8,9 +8,10 @@ Each result: ``{"id", "severity", "rows", "message"}``; severity ``error`` block
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
+from webapp.stats import figures
 from webapp.stats.tables import GROUP_LABELS, GROUPS, TABLE6_GROUPS
 
 ERROR, WARNING, NOTICE = "error", "warning", "notice"
@@ -23,13 +24,7 @@ JUMP_LABELS = {"registered": "新注册", "completed": "竣工"}
 METRICS = (("count", "项数"), ("area_10k_m2", "面积"), ("cost_10k_yuan", "造价"))
 
 
-def dec(value: Any) -> Decimal | None:
-    if value is None or value == "" or value == "—":
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
+dec = figures.parse
 
 
 def _check(cid: str, severity: str, rows: list[str], message: str) -> dict[str, Any]:
@@ -59,10 +54,7 @@ def _figure(row: dict[str, Any], group: str, metric: str) -> Decimal:
     return dec((row.get(group) or {}).get(metric)) or Decimal(0)
 
 
-def _expected_pct(num: Decimal, den: Decimal) -> Decimal | None:
-    if den == 0:
-        return None
-    return (num * 100 / den).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+_expected_pct = figures.rate_value
 
 
 # 附表5 / 附表7 ------------------------------------------------------------------------------------
@@ -274,9 +266,9 @@ def _satisfaction(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _negatives(table: dict[str, Any]) -> list[dict[str, Any]]:
     bad = []
     for row in _rows_of(table):
-        for figures in row.values():
-            if isinstance(figures, dict):
-                if any((dec(v) or 0) < 0 for v in figures.values()):
+        for group in row.values():
+            if isinstance(group, dict):
+                if any((dec(v) or 0) < 0 for v in group.values()):
                     bad.append(_row_id(row))
                     break
     if not bad:

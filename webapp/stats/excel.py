@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
-from webapp.stats.lists import TITLES
+from webapp.stats import registry
 from webapp.stats.tables import CATEGORIES, GROUP_LABELS, GROUPS, TABLE6_GROUPS
 
 THIN = Side(style="thin")
@@ -53,7 +53,8 @@ def _header(sheet: Any, row: int, col: int, text: str, rowspan: int = 1, colspan
 
 
 def _title(sheet: Any, table: dict[str, Any], width: int) -> int:
-    sheet.cell(row=1, column=1, value=TITLES[table["table"]]).font = Font(bold=True, size=14)
+    title = registry.table(table["table"]).title
+    sheet.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     sheet.cell(row=1, column=1).alignment = CENTER
     sheet.cell(row=2, column=1, value=f"填表单位（盖章）：{table['org_name']}")
@@ -62,7 +63,7 @@ def _title(sheet: Any, table: dict[str, Any], width: int) -> int:
 
 
 def _footer(sheet: Any, row: int, table: dict[str, Any]) -> None:
-    who = "填表人" if table["table"] in (1, 2) else "统计员"
+    who = registry.table(table["table"]).clerk_label
     sheet.cell(row=row + 1, column=1, value=f"{who}：")
     sheet.cell(row=row + 1, column=4, value="批准人：")
     sheet.cell(row=row + 1, column=8, value="报送日期：")
@@ -75,7 +76,7 @@ def _body_row(sheet: Any, row: int, values: list[Any]) -> None:
 
 
 def _summary(sheet: Any, table: dict[str, Any]) -> None:
-    labels = GROUP_LABELS[table["table"] == 7]
+    labels = GROUP_LABELS[not registry.table(table["table"]).quarterly]
     width = 2 + 3 * len(GROUPS) + 2 + 1 + 3
     top = _title(sheet, table, width)
     _header(sheet, top, 1, "序号", 2)
@@ -155,13 +156,11 @@ def _list(sheet: Any, table: dict[str, Any]) -> None:
 def table_workbook(table: dict[str, Any]) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = f"附表{table['table']}"
-    if table["table"] in (5, 7):
-        _summary(sheet, table)
-    elif table["table"] == 6:
-        _categories(sheet, table)
-    else:
-        _list(sheet, table)
+    spec = registry.table(table["table"])
+    sheet.title = f"附表{spec.number}"
+    {registry.SUMMARY: _summary, registry.CATEGORY: _categories, registry.LIST: _list}[spec.shape](
+        sheet, table
+    )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
