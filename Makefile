@@ -104,6 +104,7 @@ format: install
 templates: install
 	$(BIN)/python scripts/make_templates.py
 	$(BIN)/python scripts/make_public_template.py
+	$(BIN)/python scripts/make_notice_template.py
 
 bench: install
 	$(BIN)/python -m bench

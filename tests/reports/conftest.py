@@ -64,12 +64,17 @@ class Api:
         return found[0]
 
     def complete(
-        self, task: dict, outcome: str, comment: str | None = None, status: int = 200
+        self,
+        task: dict,
+        outcome: str,
+        comment: str | None = None,
+        status: int = 200,
+        data: dict | None = None,
     ) -> Any:
         return self.send(
             "POST",
             f"/api/v1/tasks/{task['id']}/complete",
-            {"outcome": outcome, "comment": comment, "data": {}},
+            {"outcome": outcome, "comment": comment, "data": data or {}},
             status,
         )
 

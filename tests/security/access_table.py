@@ -101,6 +101,20 @@ TABLE: dict[str, Entry] = {
     # reports ----------------------------------------------------------------------------------
     #: Everyone's page (administrators open periods there); reports only for report.view.
     "GET reports.index": Entry("/reports/", ALL),
+    #: The yearly 通报 of the reporting work: the province's staff (report.notice, OWN).
+    "GET reports.notice_page": org_bound(
+        "/reports/notice/2025",
+        frozenset({"clerk", "reviewer", "leader"}),
+        (PROVINCE,),
+        relations=OWN,
+    ),
+    "GET reports.notice_document": org_bound(
+        "/reports/notice/2025/document.docx",
+        frozenset({"clerk", "reviewer", "leader"}),
+        (PROVINCE,),
+        relations=OWN,
+        allowed_status=404,
+    ),
     "GET reports.board": org_bound("/reports/board?org={org}&period=" + PERIOD, WORKERS, UNITS),
     "GET reports.report_page": org_bound("/reports/{report}", WORKERS, UNITS),
     "GET reports.document": org_bound("/reports/{report}/document.docx", WORKERS, (COUNTY,)),
@@ -285,6 +299,12 @@ WRITES: dict[str, Entry] = {
         "/reports/{report}/explanations", CLERK, UNITS, relations=OWN
     ),
     "POST reports.reuse": org_bound("/reports/{report}/reuse", CLERK, UNITS, relations=OWN),
+    "POST reports.notice_start": org_bound(
+        "/reports/notice/2025/start", CLERK, (PROVINCE,), relations=OWN, allowed_status=409
+    ),
+    "POST reports.notice_edit": org_bound(
+        "/reports/notice/2025/edit", CLERK, (PROVINCE,), relations=OWN, allowed_status=404
+    ),
     "POST reports.correction": org_bound(
         "/reports/{report}/correction", CLERK, UNITS, relations=OWN
     ),

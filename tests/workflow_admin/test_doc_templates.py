@@ -173,3 +173,16 @@ def test_pages_upload_refuse_restore_and_download(logged_in):
     r = client.post(f"{url}/restore", data={"csrf_token": token, "version": "0"})
     assert r.status_code == 302
     assert active_template("assessment_results") != good
+
+
+def test_the_reporting_notice_is_an_administered_template(logged_in):
+    """Issue 15: the 通报 'produces its Word document' from a template the administrators
+    manage like the others: listed, and the built-in file renders its sample context."""
+    from webapp.documents import validate_template
+    from webapp.workflow_admin.samples import SAMPLES
+
+    assert SAMPLES["reporting_notice"].label == "报送工作表扬和批评通报"
+    builtin = active_template("reporting_notice")
+    assert validate_template(builtin, SAMPLES["reporting_notice"].factory()) == []
+    client = logged_in("admin", "410000")
+    assert "reporting_notice" in client.get("/admin/doc-templates/").get_data(as_text=True)

@@ -40,6 +40,13 @@ register(
     label="编制或处理分析报告",
 )
 
+register(
+    "report.notice",
+    {Role.CLERK, Role.REVIEWER, Role.LEADER},
+    {Relation.OWN},
+    label="报送工作表扬和批评通报",
+)
+
 ACTIONS = {
     "report.open_period": "开启报告期",
     "report.narrative_save": "保存分析报告草稿",
@@ -55,13 +62,22 @@ ACTIONS = {
     "report.extend": "报告延期",
     "report.remind_unit": "催报下级单位",
     "report.document_download": "下载报告文书",
+    "notice.start": "拟定报送工作通报",
+    "notice.edit": "修改通报名单",
+    "notice.issue": "印发报送工作通报",
+    "notice.document_download": "下载报送工作通报",
 }
 
 
 def init_app(app: Flask, api: Any) -> None:
     from webapp.main.views import SECTION_ENDPOINTS
     from webapp.reports import api as reports_api
-    from webapp.reports import cli, flow, views  # noqa: F401 (flow registers forms/operations)
+    from webapp.reports import (  # noqa: F401 (flow and notice register forms/operations)
+        cli,
+        flow,
+        notice,
+        views,
+    )
     from webapp.reports.deadlines import default_settings, window_settings
 
     for key, value in {**default_settings(), **window_settings()}.items():
@@ -75,4 +91,10 @@ def init_app(app: Flask, api: Any) -> None:
     except ImportError:  # pragma: no cover - the audit feature is always installed
         return
     register_actions(ACTIONS)
-    register_object_types({"report": "分析报告", "period": "报告期"})
+    register_object_types(
+        {"report": "分析报告", "period": "报告期", "reporting_notice": "报送工作通报"}
+    )
+    from webapp.reports.notice import sample_context
+    from webapp.workflow_admin import register_template_sample
+
+    register_template_sample("reporting_notice", sample_context, label="报送工作表扬和批评通报")

@@ -96,7 +96,42 @@ register_form(
     template="reports/_task_form.html",
     validate=validate_review,
 )
-register_form("report.accept", EMPTY, label="上级接收", template="reports/_task_form.html")
+#: 退回类别: the upper level classifies every return (domain.md §7, reporting record).  Only
+#: 数据差错 and 内容失误 count as errors against the unit (第八条(五) "对报送…出现差错的").
+RETURN_KINDS = {
+    "data_error": "数据差错",
+    "content_error": "内容失误",
+    "other": "其他（格式、补充说明等）",
+}
+ERROR_KINDS = ("data_error", "content_error")
+
+ACCEPT_FORM = {
+    "type": "object",
+    "properties": {
+        "return_kind": {
+            "type": "string",
+            "title": "退回类别",
+            "enum": list(RETURN_KINDS),
+            "enumNames": list(RETURN_KINDS.values()),
+        },
+    },
+}
+
+
+def validate_accept(task: Any, actor: User, outcome: str, data: dict[str, Any]) -> dict:
+    """Returning needs its kind (数据差错 / 内容失误 / 其他): it decides whether it is an error."""
+    if outcome == "return" and data.get("return_kind") not in RETURN_KINDS:
+        return {"return_kind": "退回时必须选择退回类别（数据差错、内容失误或其他）。"}
+    return {}
+
+
+register_form(
+    "report.accept",
+    ACCEPT_FORM,
+    label="上级接收",
+    template="reports/_task_form.html",
+    validate=validate_accept,
+)
 
 
 def _audit(action: str, report: Report, actor: User | None, **extra: Any) -> None:
@@ -169,7 +204,14 @@ def returned(ctx: ServiceContext) -> dict[str, Any]:
     """The upper level returned the submission with its reasons (counts against the unit)."""
     report = report_of(ctx.subject)
     report.upper_returns += 1
-    _audit("report.return", report, ctx.actor, message=str(ctx.data.get("comment") or ""))
+    kind = str(ctx.data.get("return_kind") or "other")
+    _audit(
+        "report.return",
+        report,
+        ctx.actor,
+        message=str(ctx.data.get("comment") or ""),
+        after={"return_kind": kind, "error": kind in ERROR_KINDS},
+    )
     return {}
 
 

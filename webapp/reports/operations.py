@@ -132,15 +132,27 @@ def save_narrative(
     return drafts.save(NARRATIVE, report, actor, texts, base_versions)
 
 
-def reuse_previous(actor: User, report: Report) -> list[str]:
-    """Copy last period's narrative into the sections still empty (reusable text)."""
-    _require_draft(actor, report)
+#: Shown on the report page when 引用上期内容 has nothing to copy.
+NOTHING_TO_REUSE = "上期没有可引用的内容"
+
+
+def previous_narrative(report: Report) -> dict[str, str]:
+    """Last period's narrative (as submitted when it was), only its non-empty sections."""
     period = parse_period(report.period)
     previous = find_report(report.org, period.previous().code, report.kind)
-    source = (previous.snapshot or {}).get("narrative") if previous else None
-    source = source or (previous.narrative if previous else None)
-    if not source:
-        raise NotFound("上期没有可引用的报告内容。")
+    if previous is None:
+        return {}
+    source = (previous.snapshot or {}).get("narrative") or previous.narrative or {}
+    return {k: str(v) for k, v in source.items() if str(v or "").strip()}
+
+
+def reuse_previous(actor: User, report: Report) -> list[str]:
+    """Copy last period's narrative into the sections still empty (reusable text).
+
+    Nothing to copy (no report last period, or one without text) is not an error: the page
+    says :data:`NOTHING_TO_REUSE`, and nothing changes (so nothing is audited)."""
+    _require_draft(actor, report)
+    source = previous_narrative(report)
     empty = {
         k: source[k]
         for k, _ in sections(report.kind)
@@ -186,7 +198,12 @@ def request_correction(actor: User, report: Report, reason: str) -> Report:
         object_type="report",
         object_id=report.id,
         message=reason.strip(),
-        after={"round": report.round, "subject": f"report:{report.id}"},
+        after={
+            "period": report.period,
+            "kind": report.kind,
+            "round": report.round,
+            "subject": f"report:{report.id}",
+        },
     )
     return report
 

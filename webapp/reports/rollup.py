@@ -9,6 +9,10 @@ unit is corrected the same way: live subtree − live child + accepted child, pe
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import select
@@ -91,11 +95,39 @@ def rolled_up_summary(
     return summary, children, reports
 
 
+#: Within :func:`tables_memo`, build_tables computes each (unit, period, kind) once.
+_memo: ContextVar[dict[tuple[int, str, str], dict[str, Any]] | None] = ContextVar(
+    "tables_memo", default=None
+)
+
+
+@contextmanager
+def tables_memo() -> Iterator[None]:
+    """Compute each report's tables once within the block, for a caller that knows nothing
+    they read changes inside it (the demo history drives one report's steps at one instant:
+    the forms' checks, the freeze and the draft would otherwise compute them five times)."""
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
 def build_tables(org: Org, period: Period | str, kind: str) -> dict[str, Any]:
     """Every table of the report with checks; lower units' accepted figures rolled up."""
+    period = parse_period(period)
+    memo = _memo.get()
+    if memo is None:
+        return _build_tables(org, period, kind)
+    key = (org.id, period.code, kind)
+    if key not in memo:
+        memo[key] = _build_tables(org, period, kind)
+    return copy.deepcopy(memo[key])
+
+
+def _build_tables(org: Org, period: Period, kind: str) -> dict[str, Any]:
     from webapp.reports.state import report_state
 
-    period = parse_period(period)
     key = summary_key(kind)
     summary, children, reports = rolled_up_summary(org, period, kind)
     tables = {

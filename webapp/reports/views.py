@@ -10,7 +10,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from webapp.core import audit
+from webapp.core import audit, clock
 from webapp.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from webapp.core.models import Org
 from webapp.core.operations import get_org
@@ -187,6 +187,7 @@ def report_page(report_id: int) -> Any:
         list_specs=[s for s in registry.report_tables(report.kind) if s.shape == registry.LIST],
         can_correct=report.locked and can(current_user, "report.draft", report.org),
         can_extend=ops.may_extend(current_user, report),
+        can_reuse=can_edit and bool(ops.previous_narrative(report)),
         period_label=parse_period(report.period).label,
         versions=versions,
         missing_key=MISSING,
@@ -212,8 +213,12 @@ def save_narrative(report_id: int) -> Any:
 @bp.route("/<int:report_id>/reuse", methods=["POST"])
 def reuse(report_id: int) -> Any:
     report = _report_or_404(report_id)
-    changed = ops.reuse_previous(current_user, report)
-    flash(f"已引用上期内容到 {len(changed)} 个空白章节。", "success")
+    if not ops.previous_narrative(report):
+        ops.reuse_previous(current_user, report)  # permission and state checks, no change
+        flash(ops.NOTHING_TO_REUSE + "。", "info")
+    else:
+        changed = ops.reuse_previous(current_user, report)
+        flash(f"已引用上期内容到 {len(changed)} 个空白章节。", "success")
     return redirect(url_for("reports.report_page", report_id=report.id, _anchor="narrative"))
 
 
@@ -333,5 +338,94 @@ def archived_document(doc_id: int) -> Any:
             "Content-Type": DOCX_MIMETYPE,
             "Content-Disposition": f'attachment; filename="report.docx"; '
             f"filename*=UTF-8''{quote(doc.filename)}",
+        },
+    )
+
+
+# 通报 of the reporting work (第八条(五)) ---------------------------------------------------------
+
+
+@bp.route("/notice/<int:year>")
+def notice_page(year: int) -> Any:
+    from webapp.engine import can_work
+    from webapp.reports import notice as nt
+
+    nt.require_view(current_user)
+    notice = nt.find_notice(year)
+    task = nt.open_task(notice) if notice is not None else None
+    lists = (
+        {name: getattr(notice, name) or [] for name in nt.LISTS}
+        if notice is not None
+        else nt.propose(year)
+    )
+    root = nt.province()
+    return render_template(
+        "reports/notice.html",
+        year=year,
+        notice=notice,
+        lists=lists,
+        list_labels=nt.LISTS,
+        task=task if task is not None and can_work(current_user, task) else None,
+        can_start=notice is None and can(current_user, "report.draft", root),
+        can_edit=notice is not None
+        and nt.editable(notice)
+        and can(current_user, "report.draft", root),
+        units=db.session.execute(select(Org).where(Org.depth == 1).order_by(Org.path)).scalars(),
+        years=list(range(clock.today_local().year, clock.today_local().year - 4, -1)),
+    )
+
+
+@bp.route("/notice/<int:year>/start", methods=["POST"])
+def notice_start(year: int) -> Any:
+    from webapp.reports import notice as nt
+
+    nt.start_notice(current_user, year)
+    flash(f"已按系统建议拟定{year}年度通报名单，可增删后提交审核。", "success")
+    return redirect(url_for("reports.notice_page", year=year))
+
+
+@bp.route("/notice/<int:year>/edit", methods=["POST"])
+def notice_edit(year: int) -> Any:
+    from webapp.reports import notice as nt
+
+    require(current_user, "report.draft", nt.require_view(current_user))
+    notice = nt.find_notice(year)
+    if notice is None:
+        raise NotFound("该年度尚未拟定通报。")
+    f = request.form
+    nt.edit_list(
+        current_user,
+        notice,
+        f.get("list", ""),
+        f.get("op", ""),
+        f.get("target", ""),
+        f.get("reason", ""),
+    )
+    flash("名单已修改。", "success")
+    return redirect(url_for("reports.notice_page", year=year))
+
+
+@bp.route("/notice/<int:year>/document.docx")
+def notice_document(year: int) -> Any:
+    from webapp.reports import notice as nt
+
+    root = nt.require_view(current_user)
+    notice = nt.find_notice(year)
+    if notice is None or notice.document is None:
+        raise NotFound("通报尚未印发。")
+    audit.record(
+        "notice.document_download",
+        actor=current_user,
+        org=root,
+        object_type="reporting_notice",
+        object_id=notice.id,
+        after={"year": year},
+    )
+    return Response(
+        notice.document,
+        mimetype=DOCX_MIMETYPE,
+        headers={
+            "Content-Disposition": 'attachment; filename="notice.docx"; '
+            f"filename*=UTF-8''{quote(nt.filename(notice))}"
         },
     )

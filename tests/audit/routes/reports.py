@@ -244,8 +244,8 @@ EXPECTATIONS: dict[str, Route] = {
                 "nothing to copy",
                 setup=as_user("clerk", COUNTY),
                 exercise=page(REPORT + "/reuse", {}),
-                no_audit="there is no previous report: nothing changes",
-                status=404,
+                no_audit="there is no previous report: nothing changes (the page says so)",
+                status=302,
             ),
         )
     ),
@@ -332,3 +332,79 @@ EXPECTATIONS: dict[str, Route] = {
         )
     ),
 }
+
+
+def _notice_clerk(started: bool) -> Callable[[Env], None]:
+    """The province's clerk, with the reporting_notice process deployed (and the 2025 notice
+    started when ``started``)."""
+
+    def run(env: Env) -> None:
+        from webapp.engine import deploy_bpmn
+
+        deploy_bpmn(None, None, (ROOT / "workflows" / "reporting_notice.bpmn").read_bytes())
+        clerk = env.make_user("clerk", "410000", "clerk_410000_walk")
+        if started:
+            from webapp.reports.notice import start_notice
+
+            start_notice(clerk, 2025)
+        db.session.commit()
+        env.sign_in("clerk_410000_walk", False)
+
+    return run
+
+
+def notice_form(path: str, form: dict[str, Any]) -> Callable[[Env], Any]:
+    return lambda env: env.post_form(path, form, token_from="/reports/notice/2025")
+
+
+EXPECTATIONS.update(
+    {
+        "POST reports.notice_start": Route(
+            cases=(
+                Case(
+                    "the province's clerk drafts the notice from the proposal",
+                    setup=_notice_clerk(False),
+                    exercise=notice_form("/reports/notice/2025/start", {}),
+                    writes=("notice.start", "workflow.start"),
+                    status=302,
+                ),
+                Case(
+                    "already drafted",
+                    setup=_notice_clerk(True),
+                    exercise=notice_form("/reports/notice/2025/start", {}),
+                    no_audit="refused: one notice per year",
+                    status=409,
+                ),
+            )
+        ),
+        "POST reports.notice_edit": Route(
+            cases=(
+                Case(
+                    "add a unit with its reason",
+                    setup=_notice_clerk(True),
+                    exercise=notice_form(
+                        "/reports/notice/2025/edit",
+                        {
+                            "list": "criticise_units",
+                            "op": "add",
+                            "target": "410200",
+                            "reason": "多次催报后才报送",
+                        },
+                    ),
+                    writes=("notice.edit",),
+                    status=302,
+                ),
+                Case(
+                    "no reason",
+                    setup=_notice_clerk(True),
+                    exercise=notice_form(
+                        "/reports/notice/2025/edit",
+                        {"list": "criticise_units", "op": "add", "target": "410200"},
+                    ),
+                    no_audit="refused: a change needs its reason",
+                    status=422,
+                ),
+            )
+        ),
+    }
+)
