@@ -9,7 +9,7 @@ export DEMO_PASSWORD ?= Demo@2026
 STAMP := $(VENV)/.installed
 VENDOR_STAMP := node_modules/.vendored
 
-.PHONY: install vendor db run worker templates test test-sqlite test-postgres system-deps lint format bench clean
+.PHONY: install vendor db run worker templates test test-sqlite test-postgres fuzz system-deps lint format bench bench-load clean
 
 install: $(STAMP)
 $(STAMP): pyproject.toml requirements.lock
@@ -32,6 +32,7 @@ db: install
 	$(BIN)/flask reports open --current
 	$(BIN)/flask reports schedule
 	$(BIN)/flask reports demo-history
+	$(BIN)/flask accidents demo
 	$(BIN)/flask publication schedule
 	$(BIN)/flask publication open --last
 
@@ -49,11 +50,22 @@ worker: install
 # Debian packages the tests need: Chromium for the browser journeys (Playwright drives it, it
 # never downloads a browser), LibreOffice and CJK fonts for Word → PDF with Chinese text,
 # redis-server for the login limits across processes (the test starts one if none answers).
+# Nothing else in `make test` needs root: a non-root user installs them through sudo.  apt-get
+# waits up to 10 minutes for the package manager's lock when another install is running (a
+# package that other install is still unpacking counts as missing until it is fully installed).
 SYSTEM_PACKAGES := chromium libreoffice-writer-nogui fonts-noto-cjk redis-server
+APT_GET := apt-get -qq -o DPkg::Lock::Timeout=600
 system-deps:
-	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
-	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q ' installed$$' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" -eq 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null; then sudo="sudo"; \
+	else echo "installing$$missing needs root: run as root or install sudo" >&2; exit 1; fi; \
+	echo "installing Debian packages:$$missing$${sudo:+ (through sudo)}"; \
+	($$sudo $(APT_GET) update || true) && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y $$missing >/dev/null
 
 test: install vendor system-deps lint
 	$(MAKE) test-sqlite
@@ -68,6 +80,19 @@ test-sqlite:
 test-postgres:
 	$(BIN)/pytest -q -m "not browser"
 
+# The Hypothesis tests with fresh randomness (the suite runs them derandomized) and more examples,
+# on SQLite, then on PostgreSQL like `make test`.  Put each input it finds into an @example or the
+# regression list of tests/security/test_api_fuzz.py, so that every later run replays it.
+FUZZ_TESTS = $(sort $(shell grep -rl --include='test_*.py' '^from hypothesis import' tests))
+HQR_FUZZ_EXAMPLES ?= 200
+FUZZ := HYPOTHESIS_PROFILE=random HQR_FUZZ_EXAMPLES=$(HQR_FUZZ_EXAMPLES) $(BIN)/pytest -q $(FUZZ_TESTS)
+fuzz: install
+	env -u TEST_DATABASE_URL $(FUZZ)
+	@url="$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test}"; \
+	if [ -n "$$TEST_DATABASE_URL" ] || pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
+	  TEST_DATABASE_URL="$$url" $(FUZZ); \
+	else echo "no PostgreSQL on 127.0.0.1:5432 and TEST_DATABASE_URL unset: PostgreSQL run skipped"; fi
+
 lint: install
 	$(BIN)/ruff check webapp tests bench scripts
 	$(BIN)/lint-imports
@@ -79,9 +104,15 @@ format: install
 templates: install
 	$(BIN)/python scripts/make_templates.py
 	$(BIN)/python scripts/make_public_template.py
+	$(BIN)/python scripts/make_notice_template.py
 
 bench: install
 	$(BIN)/python -m bench
+
+# 20 API clients with tokens for 60 s against waitress, on SQLite and (with BENCH_DATABASE_URL,
+# a scratch database whose schema is dropped) PostgreSQL; fails on any 5xx.  Not part of test.
+bench-load: install
+	$(BIN)/python -m bench load
 
 clean:
 	rm -rf $(VENV) node_modules webapp/static/vendor

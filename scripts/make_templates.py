@@ -21,6 +21,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
+from webapp.stats.registry import TABLES, report_tables
+
 OUT = Path(__file__).resolve().parent.parent / "docs_templates"
 
 TITLE_FONT = "方正小标宋简体"
@@ -207,9 +209,8 @@ def table(
     return t
 
 
-def form_title(
-    doc, number: int, title: str, unit_line: str = "填表单位（盖章）：{{ unit }}", extra: str = ""
-):
+def form_title(doc, number: int, unit_line: str = "填表单位（盖章）：{{ unit }}", extra: str = ""):
+    title = TABLES[number].title  # the one registry of the forms
     para(doc, f"附表{number}", font=HEADING_FONT, size=12)
     para(doc, title, font=TITLE_FONT, size=16, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=4)
     para(doc, unit_line + "　　　　报告期：{{ period_label }}" + extra, font=TABLE_FONT, size=10.5)
@@ -238,12 +239,7 @@ TRIO_HEAD = [("项数", 1, 1), ("面积（万㎡）", 1, 1), ("造价（万元�
 
 
 def table1(doc):
-    form_title(
-        doc,
-        1,
-        "河南省建设工程有关责任主体及相关责任人员不良行为记录统计表",
-        "填表单位（公章）：{{ unit }}",
-    )
+    form_title(doc, 1, "填表单位（公章）：{{ unit }}")
     table(
         doc,
         [
@@ -287,7 +283,7 @@ def table1(doc):
 
 
 def table2(doc):
-    form_title(doc, 2, "河南省建设工程质量责任主体行政处罚记录表", "填表单位（公章）：{{ unit }}")
+    form_title(doc, 2, "填表单位（公章）：{{ unit }}")
     table(
         doc,
         [
@@ -323,7 +319,7 @@ def table2(doc):
 
 
 def table3(doc):
-    form_title(doc, 3, "河南省建设工程质量监督在建工程明细表", "填表单位（公章）：{{ unit }}")
+    form_title(doc, 3, "填表单位（公章）：{{ unit }}")
     table(
         doc,
         [
@@ -361,7 +357,7 @@ def table3(doc):
 
 
 def table4(doc):
-    form_title(doc, 4, "河南省建设工程质量监督竣工工程明细表", "填表单位（公章）：{{ unit }}")
+    form_title(doc, 4, "填表单位（公章）：{{ unit }}")
     table(
         doc,
         [
@@ -402,10 +398,8 @@ def table4(doc):
     form_footer(doc)
 
 
-def _summary_table(
-    doc, number: int, title: str, heads: list[str], key: str, filed_cols: int, extra: str = ""
-):
-    form_title(doc, number, title, extra=extra)
+def _summary_table(doc, number: int, heads: list[str], key: str, filed_cols: int, extra: str = ""):
+    form_title(doc, number, extra=extra)
     filed = TRIO_HEAD[:filed_cols]
     header = [
         [("市、县（市）", 1, 2)]
@@ -459,7 +453,6 @@ def table5(doc):
     _summary_table(
         doc,
         5,
-        "河南省建设工程质量监督季度统计表",
         [
             "上季度接转工程",
             "本季度新注册工程",
@@ -479,7 +472,6 @@ def table7(doc):
     _summary_table(
         doc,
         7,
-        "河南省建设工程质量监督年度统计表",
         [
             "上年度接转工程",
             "本年度新注册工程",
@@ -498,7 +490,7 @@ def table7(doc):
 
 
 def table6(doc):
-    form_title(doc, 6, "河南省建设工程质量监督季（年）度分类统计表")
+    form_title(doc, 6)
     header = [
         [
             ("项目", 1, 2),
@@ -542,14 +534,11 @@ def build(kind: str) -> Document:
     condense(normal)
     portrait(doc.sections[0])
     narrative(doc)
-    # Quarterly: 附表1–6 (第十条).  Annual: 附表1–4 of the year, the annual 附表6 and 附表7
-    # (第十一条: 附表7 takes the place of the quarterly 附表5).
-    builders = (table1, table2, table3, table4) + (
-        (table5, table6) if kind == "quarterly" else (table6, table7)
-    )
-    for builder in builders:
+    # Which forms, in which order: the registry (quarterly 附表1–6; annual 附表1–4, 6, 7).
+    builders = {1: table1, 2: table2, 3: table3, 4: table4, 5: table5, 6: table6, 7: table7}
+    for spec in report_tables(kind):
         landscape(doc)
-        builder(doc)
+        builders[spec.number](doc)
     props = doc.core_properties
     props.title = "建设工程质量分析报告"
     props.author = "河南省建设工程质量分析报告系统"

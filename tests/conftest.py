@@ -3,6 +3,12 @@
 The database is real: an SQLite file per run by default, PostgreSQL when ``TEST_DATABASE_URL``
 is set.  The schema is built once per run by the Alembic migrations (so they are tested too);
 organisations are loaded once; every other table is emptied after each test.
+
+Hypothesis runs derandomized by default (profile ``ci``): the same examples on every run and
+machine, no example database, so a failure in CI is a failure on a laptop.  ``make fuzz``
+selects the ``random`` profile (``HYPOTHESIS_PROFILE=random``) with more examples for fresh
+randomness; each input it finds to fail becomes an explicit ``@example`` or regression case.
+Both take their number of examples from ``HQR_FUZZ_EXAMPLES`` (default 25).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import settings
 from sqlalchemy import text
 from werkzeug.security import generate_password_hash
 
@@ -25,6 +32,16 @@ from webapp.config import TestingConfig
 from webapp.core import clock
 from webapp.core.models import Org, User
 from webapp.extensions import db, limiter, write_intent
+
+#: Examples per Hypothesis test (per API operation for the fuzz test); ``make fuzz`` raises it.
+FUZZ_EXAMPLES = int(os.environ.get("HQR_FUZZ_EXAMPLES", "25"))
+settings.register_profile(
+    "ci", derandomize=True, database=None, deadline=None, max_examples=FUZZ_EXAMPLES
+)
+settings.register_profile(
+    "random", database=None, deadline=None, max_examples=FUZZ_EXAMPLES, print_blob=True
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 TEST_PASSWORD = "Test@pass1"
 _TEST_HASH = generate_password_hash(TEST_PASSWORD, method="pbkdf2:sha256:1000")

@@ -104,9 +104,11 @@ FEATURES: list[str] = [
     "stats",
     "assessment",
     "audit",
+    "drafts",
     "reports",
     "workflow_admin",
     "publication",
+    "accidents",
 ]
 
 

@@ -54,11 +54,16 @@ class Config:
 
     WTF_CSRF_TIME_LIMIT: int | None = None  # the token lives as long as the session
 
-    #: Login throttling: failures per username and per client address in the window.
+    #: Login throttling (webapp/auth/throttle.py), counted over the form and the API together:
+    #: failures per account in the window lock that account from every address; the bound per
+    #: client address is much higher (an office or a province may share one address).
     LOGIN_MAX_FAILURES: int = env_int("LOGIN_MAX_FAILURES", 5)
+    LOGIN_MAX_FAILURES_PER_ADDRESS: int = env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 100)
     LOGIN_WINDOW_MINUTES: int = env_int("LOGIN_WINDOW_MINUTES", 15)
-    #: Flask-Limiter storage: Redis when configured, memory otherwise.
+    #: Flask-Limiter storage: Redis when configured, memory otherwise; keys under the prefix
+    #: (several applications, or test runs, may share one Redis).
     RATELIMIT_STORAGE_URI: str = env("REDIS_URL", "memory://") or "memory://"
+    RATELIMIT_KEY_PREFIX: str = env("RATELIMIT_KEY_PREFIX", "hqr") or "hqr"
     RATELIMIT_HEADERS_ENABLED = True
 
     #: API tokens: lifetime in hours.
@@ -81,6 +86,20 @@ class Config:
 
     #: Return-for-correction loops allowed per instance (the task tree stalls past ~250).
     MAX_RETURN_LOOPS: int = env_int("MAX_RETURN_LOOPS", 30)
+
+    # BPMN scripts and expressions (docs/engine.md, "Limits"; issue 13).
+    #: CPU budget of one script or expression, in milliseconds.
+    SCRIPT_CPU_MS: int = env_int("SCRIPT_CPU_MS", 100)
+    #: Memory a script may allocate in its worker process, in MiB.
+    SCRIPT_MEMORY_MB: int = env_int("SCRIPT_MEMORY_MB", 128)
+    #: Wall-clock limit of one script, in milliseconds: then the worker process is killed.
+    SCRIPT_WALL_MS: int = env_int("SCRIPT_WALL_MS", 2000)
+    #: Pre-started script worker processes per server process.
+    SCRIPT_WORKERS: int = env_int("SCRIPT_WORKERS", 2)
+    #: Shortest interval of a cycle timer (R<n>/<interval>), in minutes.
+    TIMER_MIN_CYCLE_MINUTES: int = env_int("TIMER_MIN_CYCLE_MINUTES", 60)
+    #: Most repetitions of a cycle timer; an unbounded cycle (R/...) is refused.
+    TIMER_MAX_REPETITIONS: int = env_int("TIMER_MAX_REPETITIONS", 100)
 
     TESTING = False
 

@@ -3,6 +3,13 @@
 One request = one transaction.  Views call operations, which flush; here the transaction is
 committed when the response is a success (or when an error handler asked to keep an audit
 record of a refusal), and rolled back otherwise.
+
+Whether the request's transaction will write is decided from the HTTP method when Flask
+signals ``request_started``: before every ``before_request`` hook (CSRF, the login limiter,
+the bearer-token lookup, Flask-Login's user loader, the session timeouts) and so before the
+request's first SQL statement.  On SQLite a writer must say so in its very first BEGIN
+(``BEGIN IMMEDIATE``): a transaction that has read first cannot take the write lock later once
+another writer has committed, and fails at once with "database is locked".
 """
 
 from __future__ import annotations
@@ -13,16 +20,28 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Flask,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    request_started,
+    session,
+    url_for,
+)
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from webapp.core import audit, clock
-from webapp.core.errors import DomainError, PermissionDenied, UploadRefused
+from webapp.core.errors import DomainError, InvalidInput, PermissionDenied, UploadRefused
 from webapp.core.models import Role, User
 from webapp.core.permissions import require
-from webapp.core.text import refuse_bidi_in_request
+from webapp.core.states import status_label
+from webapp.core.text import bidi_json_paths, bidi_problem, is_unfit, shown, unfit_json_paths
 from webapp.extensions import db, login_manager, write_intent
 
 log = logging.getLogger("webapp")
@@ -48,7 +67,6 @@ def record_refusal(action: str, *, after: dict[str, Any] | None = None) -> None:
     if not g.get("commit_anyway"):  # e.g. a failed API login keeps its audit record
         db.session.rollback()
     write_intent.set(True)
-    audit.client_addr_var.set(request.remote_addr)  # a CSRF refusal comes before _before
     actor = current_user if current_user.is_authenticated else None
     audit.record(
         action,
@@ -101,7 +119,19 @@ def role_gate(action: str, *, writes_only: bool = False) -> Callable[[], None]:
     return check
 
 
+def begin_unit_of_work(_sender: Flask, **_extra: Any) -> None:
+    """Say, before any SQL of this request, whether its transaction writes and for whom.
+
+    Connected to ``request_started``; the value is set anew for every request, so a worker
+    thread never carries the previous request's intent into the next one.  A view marked
+    ``@reads_first`` starts as a reader and takes the write lock itself (``begin_write``)."""
+    write_intent.set(request.method not in SAFE_METHODS and not _reads_first(_sender))
+    audit.client_addr_var.set(request.remote_addr)
+
+
 def init_app(app: Flask) -> None:
+    # weak=False: blinker keeps only a weak reference by default.
+    request_started.connect(begin_unit_of_work, app, weak=False)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录。"
     login_manager.login_message_category = "warning"
@@ -126,12 +156,15 @@ def init_app(app: Flask) -> None:
         flash(login_manager.login_message, "warning")
         return redirect(url_for("auth.login", next=request.full_path))
 
+    # First of our hooks: the bearer-token loader below already queries the database, and a NUL
+    # reaching PostgreSQL is a 500.  (The CSRF and rate-limit hooks, registered earlier by their
+    # extensions, read no database.)
+    app.before_request(refuse_unfit_input)
+    app.before_request(refuse_bidi_input)
+
     @app.before_request
     def _before() -> Any:
-        _refuse_bidi_controls()
-        _load_bearer_token()
-        audit.client_addr_var.set(request.remote_addr)
-        write_intent.set(request.method not in SAFE_METHODS and not _reads_first(app))
+        _load_bearer_token()  # reads: the write intent was set by begin_unit_of_work
         g.incident = None
         return _enforce_session_timeouts(app)
 
@@ -180,7 +213,10 @@ def init_app(app: Flask) -> None:
         if status == 413:  # an upload over the request limit, refused before it is read
             limit = app.config["MAX_CONTENT_LENGTH"]
             record_refusal("security.upload_refused", after={"reason": f"请求超过 {limit} 字节"})
-        message = HTTP_MESSAGES.get(status, err.description or "请求无法处理。")
+        # A refusal may say more than its status does (the login limits say which and how long).
+        message = g.get("refusal_message") or HTTP_MESSAGES.get(
+            status, err.description or "请求无法处理。"
+        )
         if wants_json():
             body: dict[str, Any] = {"code": str(status), "message": message}
             extra = getattr(err, "data", None)
@@ -200,6 +236,7 @@ def init_app(app: Flask) -> None:
         return render_template("errors/error.html", status=500, message=message), 500
 
     app.jinja_env.filters["localtime"] = _format_local
+    app.jinja_env.filters["status_label"] = status_label
     app.jinja_env.globals["Role"] = Role
 
 
@@ -216,12 +253,73 @@ HTTP_MESSAGES = {
 }
 
 
-def _refuse_bidi_controls() -> None:
-    """User text with bidi controls (U+202E...) is refused for every form and API body."""
-    if request.method in SAFE_METHODS:
+#: Where an input arrived → how the message names it (``{}``: the field's name).
+_PLACES = {
+    "path": "网址路径",
+    "query": "查询参数“{}”",
+    "form": "表单字段“{}”",
+    "files": "上传文件“{}”的文件名",
+    "json": "字段“{}”",
+}
+UNFIT_REASON = "包含不允许的控制字符（如 NUL）"
+
+
+def refuse_unfit_input() -> None:
+    """Refuse (422, nothing read or written) a request whose path, query string, form fields,
+    uploaded file names or JSON keys and strings hold a character our text cannot store
+    (NUL and the other C0 controls but tab/LF/CR, U+FFFE/U+FFFF, lone surrogates).  Uploaded
+    file contents are the importers' business."""
+    found = _unfit_fields()
+    if not found:
         return
-    body = request.get_json(silent=True) if request.is_json else None
-    refuse_bidi_in_request(request.form, request.files, body)
+    location, name = found[0]
+    place = _PLACES[location].format(shown(name)) if name else "请求内容"
+    details: dict[str, dict[str, list[str]]] = {}
+    for loc, field in found:
+        details.setdefault(loc, {})[shown(field)] = [UNFIT_REASON + "。"]
+    raise InvalidInput(f"{place}{UNFIT_REASON}，请删除后重试。", details=details)
+
+
+def _unfit_fields() -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    if is_unfit(request.path):
+        found.append(("path", request.path))
+    for location, pairs in (("query", request.args), ("form", request.form)):
+        for key, value in pairs.items(multi=True):
+            if is_unfit(key) or is_unfit(value):
+                found.append((location, key))
+    for key, upload in request.files.items(multi=True):
+        if is_unfit(key) or is_unfit(upload.filename or ""):
+            found.append(("files", key))
+    if request.is_json:
+        body = request.get_json(silent=True)  # malformed JSON is the schema's to refuse
+        found.extend(("json", path) for path in unfit_json_paths(body))
+    return found
+
+
+def refuse_bidi_input() -> None:
+    """Refuse (422) a write whose form fields, uploaded file names or JSON keys and strings hold
+    a bidirectional control (U+202E...): it would reverse words in the documents made from them
+    (``webapp.core.text.bidi_problem``, the rule the importers apply to their cells too)."""
+    if request.method in SAFE_METHODS:
+        return  # nothing a reader sends is stored
+    found: list[tuple[str, str, str]] = []
+    for key, value in request.form.items(multi=True):
+        found += [("form", key, p) for p in (bidi_problem(key), bidi_problem(value)) if p]
+    for key, upload in request.files.items(multi=True):
+        problem = bidi_problem(upload.filename or "")
+        found += [("files", key, problem)] if problem else []
+    if request.is_json:
+        body = request.get_json(silent=True)
+        found += [("json", path, problem) for path, problem in bidi_json_paths(body)]
+    if not found:
+        return
+    location, name, problem = found[0]
+    details: dict[str, dict[str, list[str]]] = {}
+    for loc, field, reason in found:
+        details.setdefault(loc, {})[shown(field)] = [reason + "。"]
+    place = _PLACES[location].format(shown(name)) if name else "请求内容"
+    raise InvalidInput(f"{place}{problem}。", details=details)
 
 
 def _load_bearer_token() -> None:

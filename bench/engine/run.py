@@ -1,6 +1,10 @@
 """Engine benchmark: one task completion (load, step, save, commit) against the floor of one
 bare SQL UPDATE writing the same serialized state; and the state's size after 20 return loops.
 
+Three completions are timed: 填报 of the demo process (no expression, no script), its 县级审核
+(one gateway condition evaluated) and 填报 of ``bench/engine/scripted.bpmn`` (one script task
+and one gateway condition), so that the cost of the script sandbox is visible.
+
 Runs on a temporary SQLite file and, when BENCH_DATABASE_URL (or TEST_DATABASE_URL) is set, on
 that PostgreSQL database too (its schema is DROPPED and rebuilt: use a scratch database).
 """
@@ -51,12 +55,70 @@ def _prepare(app) -> None:
                 password_hash="x",
             )
         deploy_bpmn(None, None, (ROOT / "workflows" / "demo_two_tier.bpmn").read_bytes())
+        deploy_bpmn(None, None, (Path(__file__).parent / "scripted.bpmn").read_bytes())
         db.session.commit()
 
 
 def _ms(samples: list[float]) -> str:
     p90 = sorted(samples)[int(len(samples) * 0.9)]
     return f"median {statistics.median(samples) * 1000:.2f} ms, p90 {p90 * 1000:.2f} ms"
+
+
+def _start(start_instance, get_org, db, key: str, count: int = N) -> list[int]:
+    ids = []
+    for i in range(count):
+        inst = start_instance(None, key, get_org("410102"), f"bench:{key}:{count}:{i}")
+        db.session.commit()
+        ids.append(inst.id)
+    return ids
+
+
+def _complete_first(
+    complete_task, user, ids: list[int], outcome: str, data, before_each=None
+) -> list[float]:
+    """Time the completion of each instance's open task by ``user``."""
+    from webapp.core.models import User
+    from webapp.engine.models import ProcessInstance
+    from webapp.engine.queries import current_tasks
+    from webapp.extensions import db
+
+    task_ids = [current_tasks(db.session.get(ProcessInstance, i))[0].id for i in ids]
+    db.session.commit()
+    db.session.expire_all()
+    samples = []
+    for n, tid in enumerate(task_ids):
+        if before_each is not None:
+            before_each(n)
+        t0 = time.perf_counter()
+        complete_task(db.session.get(User, user.id), tid, outcome, data=data)
+        db.session.commit()
+        samples.append(time.perf_counter() - t0)
+        db.session.expire_all()
+    return samples
+
+
+def _script_worker_against_in_process(start_instance, complete_task, clerk, get_org, db):
+    """The price of the worker process on the real completion path: completions alternate
+    between the script run in its worker (as shipped) and run in this process without limits
+    (as before issue 13), so that the machine's load weighs on both halves alike."""
+    from webapp.engine import sandbox, script_pool
+
+    shipped = script_pool.execute
+
+    def in_process(script, context, extra, limits):
+        result = sandbox.run_script(script, context, extra)
+        context.clear()
+        context.update(result)
+
+    def alternate(n: int) -> None:
+        script_pool.execute = shipped if n % 2 == 0 else in_process
+
+    ids = _start(start_instance, get_org, db, "bench_scripted", 2 * N)
+    try:
+        samples = _complete_first(complete_task, clerk, ids, "submit", {"title": "t"}, alternate)
+    finally:
+        script_pool.execute = shipped
+    return samples[0::2], samples[1::2]
 
 
 def bench(url: str, label: str) -> dict[str, str]:
@@ -74,22 +136,15 @@ def bench(url: str, label: str) -> dict[str, str]:
         write_intent.set(True)
         clerk = db.session.query(User).filter_by(username="clerk_b").one()
         reviewer = db.session.query(User).filter_by(username="reviewer_b").one()
-        ids = []
-        for i in range(N):
-            inst = start_instance(None, "demo_two_tier", get_org("410102"), f"bench:{i}")
-            db.session.commit()
-            ids.append(inst.id)
-        task_ids = [current_tasks(db.session.get(ProcessInstance, i))[0].id for i in ids]
-        db.session.commit()
-        db.session.expire_all()
-        step = []
-        for tid in task_ids:
-            t0 = time.perf_counter()
-            complete_task(db.session.get(User, clerk.id), tid, "submit", data={"title": "t"})
-            db.session.commit()
-            step.append(time.perf_counter() - t0)
-            db.session.expire_all()
+        ids = _start(start_instance, get_org, db, "demo_two_tier")
+        step = _complete_first(complete_task, clerk, ids, "submit", {"title": "t"})
         states = {i: db.session.get(ProcessInstance, i).state_json for i in ids}
+        review = _complete_first(complete_task, reviewer, ids, "approve", None)
+        scripted_ids = _start(start_instance, get_org, db, "bench_scripted")
+        scripted = _complete_first(complete_task, clerk, scripted_ids, "submit", {"title": "t"})
+        worker, here = _script_worker_against_in_process(
+            start_instance, complete_task, clerk, get_org, db
+        )
         floor = []
         for i in ids:
             version = db.session.execute(
@@ -106,6 +161,9 @@ def bench(url: str, label: str) -> dict[str, str]:
             db.session.commit()
             floor.append(time.perf_counter() - t0)
         out["completion"] = _ms(step)
+        out["review"] = _ms(review)
+        out["scripted"] = _ms(scripted)
+        out["worker"], out["here"] = _ms(worker), _ms(here)
         out["floor"] = _ms(floor)
         out["ratio"] = f"{statistics.median(step) / statistics.median(floor):.1f}x"
 
@@ -134,6 +192,12 @@ def bench(url: str, label: str) -> dict[str, str]:
             engine.dispose()
     print(f"[{label}] completion {out['completion']}; bare UPDATE {out['floor']}")
     print(f"[{label}] ratio {out['ratio']}")
+    print(f"[{label}] 县级审核 with a gateway condition {out['review']}")
+    print(f"[{label}] 填报 with a script task and a condition {out['scripted']}")
+    print(
+        f"[{label}] the same, interleaved: script in its worker process {out['worker']};"
+        f" in this process (no limits) {out['here']}"
+    )
     print(f"[{label}] state size {out['size']}; {out['load_20_loops']}")
     return out
 

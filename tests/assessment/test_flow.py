@@ -69,7 +69,7 @@ def test_whole_campaign_through_the_engine(client, sheets, workflows, api_token,
     unit = db.session.get(UnitAssessment, units["410100"])
     assert unit.state == "draft" and unit.return_reason == "佐证材料不全"
     [again] = todo(client, clerk, "fill")
-    assert again["business_status"] == "已退回修改"
+    assert again["business_status"] == "returned"
     complete(client, clerk, again["id"], "submit")
     complete(client, boss, todo(client, boss, "approve")[0]["id"], "approve", "同意上报")
     db.session.expire_all()
@@ -77,7 +77,7 @@ def test_whole_campaign_through_the_engine(client, sheets, workflows, api_token,
     zz = db.session.execute(
         select(ProcessInstance).where(ProcessInstance.business_key == f"assessment:{cid}:410100")
     ).scalar_one()
-    assert zz.state == "completed" and zz.business_status == "自评已上报"
+    assert zz.state == "completed" and zz.business_status == "submitted"
 
     # 开封市 through the assessment API (the buttons of the pages complete the same tasks)
     clerk2, boss2 = api_token("clerk", "410200"), api_token("leader", "410200")
@@ -116,7 +116,7 @@ def test_whole_campaign_through_the_engine(client, sheets, workflows, api_token,
     closed = db.session.execute(
         select(ProcessInstance).where(
             ProcessInstance.process_key == "year_end_self_assessment",
-            ProcessInstance.business_status == "自评已截止（未上报）",
+            ProcessInstance.business_status == "self_closed",
         )
     ).scalars()
     assert len(list(closed)) == 26
@@ -213,7 +213,7 @@ def test_whole_campaign_through_the_engine(client, sheets, workflows, api_token,
     campaign = db.session.get(AssessmentCampaign, cid)
     assert campaign.state == "approved"
     province = db.session.get(ProcessInstance, detail["instance_id"])
-    assert province.state == "completed" and province.business_status == "结果已通报"
+    assert province.state == "completed" and province.business_status == "results_published"
     notified = db.session.execute(
         select(User.username)
         .join(Notification, Notification.user_id == User.id)

@@ -72,8 +72,8 @@ def test_reminder_before_and_overdue_mark_at_the_due_date(
     assert run_timers()["instances"] == 27
     db.session.commit()
     zz_instance = flow.unit_instance(zz)
-    assert zz_instance.business_status == "逾期"
-    assert flow.unit_instance(kf).business_status == "自评已上报"
+    assert zz_instance.business_status == "overdue"
+    assert flow.unit_instance(kf).business_status == "submitted"
     assert {n.user_id for n in _notes("overdue")} == {clerk.id, leader.id}
     overdue = db.session.execute(
         select(AuditRecord.org_code).where(AuditRecord.action == "assessment.self_overdue")
@@ -86,7 +86,7 @@ def test_reminder_before_and_overdue_mark_at_the_due_date(
     db.session.expire_all()
     unit = db.session.get(UnitAssessment, zz.id)
     assert unit.state == "self_submitted" and unit.self_overdue
-    assert flow.unit_instance(zz).business_status == "自评已上报"
+    assert flow.unit_instance(zz).business_status == "submitted"
 
 
 def test_self_assessment_phase_ends_when_every_unit_has_reported(

@@ -26,6 +26,35 @@ def submit(code, period, on_time=True):
     )
 
 
+def opened(code, period):
+    """What the engine records when a period is opened for the unit (its expected report)."""
+    audit.record(
+        "workflow.start",
+        actor_name="system",
+        org=code,
+        object_type="process_instance",
+        object_id=f"{code}:{period}",
+        after={"process": "quarterly_report", "business_key": f"report:{code}:{period}"},
+    )
+
+
+def test_partial_reporting_is_not_on_time(app, open_campaign, province_staff):
+    """domain.md §7: '"按时报送" is met only when nothing is missing and nothing late.'
+    A unit that submitted two of its four quarters on time has two missing reports."""
+    clock.set_now(datetime(2026, 2, 10, 2, tzinfo=UTC))
+    for q in (1, 2, 3, 4):
+        opened("410400", f"2025Q{q}")
+    submit("410400", "2025Q1")
+    submit("410400", "2025Q2")
+    db.session.commit()
+    campaign = open_campaign("fujian3", 2025)
+    judging.close_self_assessment(province_staff["reviewer"], campaign.id)
+    db.session.commit()
+    proposal = proposals.proposals(unit_of(campaign, "410400"))["1.9"]
+    assert proposal.met is False
+    assert proposal.reason == "2025年度应报 4 份、已报 2 份，其中未报 2 份；无退回"
+
+
 def checkbox(html: str, element_id: str) -> str:
     start = html.index(f'id="{element_id}"')
     return html[start : html.index(">", start)]
@@ -53,7 +82,9 @@ def test_reporting_record_proposes_and_the_assessor_overrides_with_a_reason(
     assert proposals.proposals(zz)["1.9"].met is True
     late = proposals.proposals(kf)["1.9"]
     assert late.met is False and late.target == "a"
-    assert late.reason == "2025年度报送报告 4 份，其中 1 份首次报送逾期；被上级退回修改 1 次"
+    assert late.reason == (
+        "2025年度应报 4 份、已报 4 份，其中1 份首次报送逾期；被上级退回修改 1 次"
+    )
     assert proposals.proposals(ly)["1.9"].met is None  # nothing recorded: nothing proposed
 
     # the scoring page shows the proposal with a link to the record, and pre-ticks it

@@ -10,6 +10,14 @@ is called with a code.  The code expression is read statically:
   literals (``{'create' if created else 'update'}``) gives each of them, any other placeholder
   (``{kind.name}``) is a wildcard ``*`` standing for one run-time segment.
 
+A wrapper may also take the code as an optional parameter and fall back on another code
+(``def save(..., action=None): audit.record(action or kind.save_action, ...)``): its callers'
+literals are codes, a caller that leaves it out adds none, and the fallback is read as usual.
+
+A kind of drafted text declares its codes (``DraftKind(save_action="report.narrative_save",
+restore_action=...)``): each literal given to a ``*_action`` keyword of a ``DraftKind(...)`` call
+is a code, and reading that attribute (``kind.restore_action``) stands for all of them.
+
 Anything else (a variable that is not a wrapper's parameter, a call) cannot be read and is
 reported, so that a new way of computing codes cannot slip past the vocabulary test.
 """
@@ -23,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 WILDCARD = "*"
+#: Calls whose ``*_action`` keywords declare codes that ``<object>.<keyword>`` later reads.
+DECLARING_CALLS = {"DraftKind"}
 
 
 @dataclass
@@ -43,8 +53,8 @@ def _is_audit_record(call: ast.Call) -> bool:
     )
 
 
-def _first_arg(call: ast.Call, param: str | None = None, index: int = 0) -> ast.expr | None:
-    if len(call.args) > index:
+def _first_arg(call: ast.Call, param: str | None = None, index: int | None = 0) -> ast.expr | None:
+    if index is not None and len(call.args) > index:
         return call.args[index]
     for kw in call.keywords:
         if kw.arg == (param or "action"):
@@ -52,37 +62,91 @@ def _first_arg(call: ast.Call, param: str | None = None, index: int = 0) -> ast.
     return None
 
 
-def codes_of(expr: ast.expr) -> list[str] | None:
+def codes_of(expr: ast.expr, declared: dict[str, list[str]] | None = None) -> list[str] | None:
     """The codes an expression can evaluate to (``*`` for a run-time segment); None if unknown."""
+    declared = declared or {}
     if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
         return [expr.value]
     if isinstance(expr, ast.IfExp):
-        body, orelse = codes_of(expr.body), codes_of(expr.orelse)
+        body, orelse = codes_of(expr.body, declared), codes_of(expr.orelse, declared)
         return None if body is None or orelse is None else body + orelse
+    if isinstance(expr, ast.BoolOp) and isinstance(expr.op, ast.Or):
+        parts = [codes_of(value, declared) for value in expr.values]
+        return None if any(p is None for p in parts) else [c for p in parts if p for c in p]
+    if isinstance(expr, ast.Attribute) and expr.attr in declared:
+        return list(declared[expr.attr])
     if isinstance(expr, ast.JoinedStr):
         parts: list[list[str]] = []
         for value in expr.values:
             if isinstance(value, ast.FormattedValue):
-                parts.append(codes_of(value.value) or [WILDCARD])
+                parts.append(codes_of(value.value, declared) or [WILDCARD])
             else:
-                parts.append(codes_of(value) or [WILDCARD])
+                parts.append(codes_of(value, declared) or [WILDCARD])
         return ["".join(p) for p in itertools.product(*parts)]
     return None
 
 
-def _wrappers(tree: ast.Module) -> dict[str, tuple[int, str]]:
-    """Functions that pass their own parameter to audit.record: name → (position, name)."""
-    found: dict[str, tuple[int, str]] = {}
+@dataclass(frozen=True)
+class Wrapper:
+    #: Position of the parameter (None: keyword-only), its name, and whether it may be left out
+    index: int | None
+    param: str
+    optional: bool
+
+
+def _param_of(arg: ast.expr | None, names: set[str]) -> tuple[str, ast.expr | None] | None:
+    """``action`` → (action, None); ``action or <fallback>`` → (action, <fallback>)."""
+    if isinstance(arg, ast.Name) and arg.id in names:
+        return arg.id, None
+    if (
+        isinstance(arg, ast.BoolOp)
+        and isinstance(arg.op, ast.Or)
+        and isinstance(arg.values[0], ast.Name)
+        and arg.values[0].id in names
+    ):
+        rest = arg.values[1:]
+        fallback = rest[0] if len(rest) == 1 else ast.BoolOp(op=ast.Or(), values=rest)
+        return arg.values[0].id, fallback
+    return None
+
+
+def _wrappers(tree: ast.Module) -> dict[str, Wrapper]:
+    """Functions that pass their own parameter to audit.record: name → how it is passed."""
+    found: dict[str, Wrapper] = {}
     for fn in ast.walk(tree):
         if not isinstance(fn, ast.FunctionDef):
             continue
-        params = [a.arg for a in fn.args.args]
+        positional = [a.arg for a in fn.args.args]
+        keyword_only = [a.arg for a in fn.args.kwonlyargs]
+        first_default = len(positional) - len(fn.args.defaults)
+        defaults = {p for i, p in enumerate(positional) if i >= first_default} | {
+            a.arg for a, d in zip(fn.args.kwonlyargs, fn.args.kw_defaults, strict=True) if d
+        }
         for node in ast.walk(fn):
             if isinstance(node, ast.Call) and _is_audit_record(node):
-                arg = _first_arg(node)
-                if isinstance(arg, ast.Name) and arg.id in params:
-                    found[fn.name] = (params.index(arg.id), arg.id)
+                passed = _param_of(_first_arg(node), set(positional) | set(keyword_only))
+                if passed is not None:
+                    param = passed[0]
+                    index = positional.index(param) if param in positional else None
+                    found[fn.name] = Wrapper(index, param, param in defaults)
     return found
+
+
+def _declared(trees: dict[Path, ast.Module]) -> dict[str, list[str]]:
+    """``*_action`` keyword → the literal codes given to it in DraftKind(...) calls."""
+    declared: dict[str, list[str]] = {}
+    for tree in trees.values():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and _called_name(node) in DECLARING_CALLS:
+                for kw in node.keywords:
+                    if (
+                        kw.arg
+                        and kw.arg.endswith("_action")
+                        and isinstance(kw.value, ast.Constant)
+                        and isinstance(kw.value.value, str)
+                    ):
+                        declared.setdefault(kw.arg, []).append(kw.value.value)
+    return declared
 
 
 def _called_name(call: ast.Call) -> str | None:
@@ -99,9 +163,10 @@ def scan(root: Path, package: str = "webapp") -> Scan:
         path: ast.parse(path.read_text(encoding="utf-8"))
         for path in sorted((root / package).rglob("*.py"))
     }
-    wrappers: dict[str, tuple[int, str]] = {}
+    wrappers: dict[str, Wrapper] = {}
     for tree in trees.values():
         wrappers.update(_wrappers(tree))
+    declared = _declared(trees)
     for path, tree in trees.items():
         where = str(path.relative_to(root))
         for node in ast.walk(tree):
@@ -109,18 +174,24 @@ def scan(root: Path, package: str = "webapp") -> Scan:
                 continue
             if _is_audit_record(node):
                 arg = _first_arg(node)
+                inside = _enclosing_wrapper(tree, node, wrappers)
+                passed = _param_of(arg, {inside.param}) if inside else None
+                if passed is not None:
+                    arg = passed[1]  # the wrapper's own parameter: its callers are scanned
+                    if arg is None:
+                        continue
             elif _called_name(node) in wrappers:
-                index, param = wrappers[_called_name(node) or ""]
-                arg = _first_arg(node, param, index)
+                wrapper = wrappers[_called_name(node) or ""]
+                arg = _first_arg(node, wrapper.param, wrapper.index)
+                if arg is None and wrapper.optional:
+                    continue  # left out: the wrapper's fallback code is written
             else:
                 continue
             if arg is None:
                 result.unreadable.append(f"{where}:{node.lineno}: no action code")
                 continue
-            codes = codes_of(arg)
+            codes = codes_of(arg, declared)
             if codes is None:
-                if isinstance(arg, ast.Name) and _inside_wrapper(tree, node, wrappers, arg.id):
-                    continue  # the wrapper itself: its callers are scanned
                 result.unreadable.append(f"{where}:{node.lineno}: {ast.unparse(arg)}")
                 continue
             for code in codes:
@@ -128,18 +199,17 @@ def scan(root: Path, package: str = "webapp") -> Scan:
     return result
 
 
-def _inside_wrapper(
-    tree: ast.Module, call: ast.Call, wrappers: dict[str, tuple[int, str]], name: str
-) -> bool:
+def _enclosing_wrapper(
+    tree: ast.Module, call: ast.Call, wrappers: dict[str, Wrapper]
+) -> Wrapper | None:
     for fn in ast.walk(tree):
         if (
             isinstance(fn, ast.FunctionDef)
             and fn.name in wrappers
-            and wrappers[fn.name][1] == name
             and any(node is call for node in ast.walk(fn))
         ):
-            return True
-    return False
+            return wrappers[fn.name]
+    return None
 
 
 def pattern_regex(pattern: str) -> re.Pattern[str]:

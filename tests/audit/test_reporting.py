@@ -144,3 +144,72 @@ def test_reporting_pages_permissions(app, logged_in):
     assert city.get("/audit/reporting?year=2026").status_code == 200  # their own subtree
     assert city.get("/audit/reporting?year=2026&org=410200").status_code == 403  # a peer city
     assert city.get("/audit/").status_code == 403  # not an auditor
+
+
+def _opened(org: str, period: str, when: datetime, round_: int = 1):
+    key = f"report:{org}:{period}" + ("" if round_ == 1 else f":r{round_}")
+    return write(
+        "workflow.start",
+        when,
+        org=org,
+        object_type="process_instance",
+        object_id=key,
+        after={"process": "quarterly_report", "business_key": key},
+    )
+
+
+def test_expected_missing_late_and_errors():
+    """domain.md §7 Decision (reporting record): 'expected = every report the unit had to make
+    (each quarter opened for it, and the annual report for cities and directly administered
+    counties); missing = expected − submitted; late = first submitted after its due time;
+    errors = returns that the upper level classifies as 数据差错 or 内容失误 (a required choice
+    when returning; other returns do not count) plus corrections after acceptance.
+    "按时报送" is met only when nothing is missing and nothing late.'"""
+    for q in (1, 2, 3):
+        _opened("410300", f"2026Q{q}", _day(3 * q - 2, 1))
+    _opened("410300", "2026", _day(12, 1))
+    _opened("410300", "2026Q1", _day(5, 1), round_=2)  # a correction is no new report
+    _opened("410300", "2025Q4", _day(1, 1))  # another year
+    _submit("410300", "2026Q1", True, _day(3, 29))
+    write(
+        "report.return",
+        _day(4, 1),
+        org="410300",
+        after={"period": "2026Q1", "kind": "quarterly", "return_kind": "data_error", "error": True},
+    )
+    write(
+        "report.return",
+        _day(4, 2),
+        org="410300",
+        after={"period": "2026Q1", "kind": "quarterly", "return_kind": "other", "error": False},
+    )
+    _submit("410300", "2026Q1", False, _day(4, 3))  # a late resubmission: the first was on time
+    _accept("410300", "2026Q1", _day(4, 4))
+    write(
+        "report.correction",
+        _day(5, 1),
+        org="410300",
+        after={"period": "2026Q1", "kind": "quarterly"},
+    )
+    _submit("410300", "2026Q2", True, _day(6, 29))
+    rec = {r.org_code: r for r in reporting_record(2026)}["410300"]
+    assert (rec.expected, rec.reports, rec.missing) == (4, 2, 2)
+    assert rec.late_reports == 0 and rec.returns == 2
+    assert (rec.error_returns, rec.corrections, rec.errors) == (1, 1, 2)
+    assert rec.on_time_met is False  # two reports never submitted
+    detail = reporting_details(2026, org_of("410300"))[0]
+    assert (detail.error_returns, detail.corrections) == (1, 1)
+
+    # all submitted, none late: met; one first submitted late: not met
+    _submit("410300", "2026Q3", True, _day(9, 29))
+    _submit("410300", "2026", True, _day(12, 18), kind="annual")
+    assert {r.org_code: r for r in reporting_record(2026)}["410300"].on_time_met is True
+    _submit("410200", "2026Q1", False, _day(4, 10))
+    kf = {r.org_code: r for r in reporting_record(2026)}["410200"]
+    assert kf.missing == 0 and kf.late_reports == 1 and kf.on_time_met is False
+
+
+def org_of(code: str):
+    from webapp.core.operations import get_org
+
+    return get_org(code)

@@ -69,6 +69,33 @@ def go(kind, created, enabled):
     assert not pattern_regex("ledger.*.create").fullmatch("ledger.a.b.create")
 
 
+def test_the_scan_reads_declared_kind_codes_and_optional_wrapper_codes(tmp_path: Path):
+    """The drafts' store writes the codes its kinds declare, or one its caller names."""
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "store.py").write_text(
+        """
+NARRATIVE = DraftKind(code="n", save_action="report.narrative_save", restore_action="r.back")
+
+def save(kind, texts, *, action=None):
+    audit.record(action or kind.save_action)
+
+def restore(kind):
+    audit.record(kind.restore_action)
+
+def go(doc, fmt):
+    save(NARRATIVE, {})
+    save(NARRATIVE, {}, action="publication.regenerate")
+    doc.save(fmt)
+    audit.record(doc.label)
+""",
+        encoding="utf-8",
+    )
+    found = scan(tmp_path, "pkg")
+    assert set(found.codes) == {"report.narrative_save", "r.back", "publication.regenerate"}
+    assert [u.split(": ", 1)[1] for u in found.unreadable] == ["doc.label"]
+
+
 def test_every_expected_action_has_a_label():
     expected = {a for route in load().values() for case in route.cases for a in case.writes}
     assert expected <= set(ACTION_LABELS), expected - set(ACTION_LABELS)

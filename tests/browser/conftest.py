@@ -36,6 +36,9 @@ def browser() -> Iterator[object]:
         instance = pw.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
+            # --no-sandbox: as root Chromium refuses to start with its sandbox; as any other
+            # user the sandbox needs user namespaces, which containers often forbid.  The
+            # journeys browse only our own app, so one setting serves root and non-root alike.
             args=[
                 "--no-sandbox",
                 "--disable-gpu",

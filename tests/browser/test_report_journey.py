@@ -86,3 +86,49 @@ def test_clerk_drafts_and_reviewer_approves(page, make_user):
     assert "中原区2026年第三季度工程质量运行态势分析报告" in doc.paragraphs[0].text
     assert any("本季度情况良好" in p.text for p in doc.paragraphs)
     assert len(doc.tables) == 6
+
+
+def test_a_stale_autosave_shows_both_texts_to_merge(page, browser, live_server, make_user):
+    """Two clerks of one unit have the narrative open; the second one's autosave is stale: the
+    page shows the saved text beside theirs, and the merged text is saved on top of it."""
+    from tests.conftest import ROOT
+
+    deploy_bpmn(None, None, (ROOT / "workflows" / "quarterly_report.bpmn").read_bytes())
+    db.session.commit()
+    open_period(None, "2026Q3")
+    db.session.commit()
+    make_user("clerk", "410102", username="zhang_410102", full_name="张三")
+    make_user("clerk", "410102", username="li_410102", full_name="李四")
+    other = browser.new_context(base_url=live_server, locale="zh-CN").new_page()
+    for tab, name in ((page, "zhang_410102"), (other, "li_410102")):
+        browser_login(tab, name, TEST_PASSWORD)
+        tab.goto("/reports/?period=2026Q3")
+        tab.click("#open-my-report")
+        tab.click("#narrative-tab")
+    # 张三 writes first (version 1).
+    page.fill("#s01", "张三：本季度监督工程十项。")
+    page.locator("#s01").blur()
+    page.wait_for_selector("#autosave-status:has-text('已自动保存')")
+    # 李四's page still believes the section was never saved.
+    other.fill("#s01", "李四：监督工程均已备案。")
+    other.locator("#s01").blur()
+    merge = other.locator('.draft-merge[data-merge-for="s01"]')
+    merge.wait_for()
+    assert "已被张三于" in merge.inner_text()
+    assert merge.locator(".merge-theirs").input_value() == "张三：本季度监督工程十项。"
+    assert merge.locator(".merge-mine").input_value() == "李四：监督工程均已备案。"
+    assert other.locator("#s01").get_attribute("readonly") is not None
+    merge.locator(".merge-mine").fill("张三：本季度监督工程十项。李四：监督工程均已备案。")
+    merge.locator(".merge-save").click()
+    other.wait_for_selector("#autosave-status:has-text('已自动保存')")
+    assert other.locator(".draft-merge").count() == 0
+    assert other.locator("#s01").get_attribute("data-version") == "2"
+    other.reload()
+    other.click("#narrative-tab")
+    assert other.input_value("#s01") == "张三：本季度监督工程十项。李四：监督工程均已备案。"
+    # Both texts stay in the history, with who saved them.
+    other.click("text=历史版本（第 2 版）")
+    rows = other.locator("#versions-table tbody tr")
+    assert rows.count() == 2
+    assert "李四" in rows.nth(0).inner_text() and "张三" in rows.nth(1).inner_text()
+    other.context.close()

@@ -66,8 +66,7 @@ def test_admin_inserts_a_leader_step_and_new_quarters_route_through_it(page, mak
     page.press("#p-name", "Tab")
     page.select_option("#p-form", "generic.approval")
     page.click("#p-outcome-add")
-    page.fill("#p-status", "领导审核中")
-    page.press("#p-status", "Tab")
+    page.select_option("#p-status", "awaiting_approval")
 
     # the new lane maps to nobody yet: the error shows on it and in the list
     page.click("#btn-validate")

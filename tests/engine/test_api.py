@@ -138,7 +138,7 @@ def test_two_tier_demo_end_to_end_through_the_api(client, api_token):
     body = client.get(f"/api/v1/instances/{instance_id}", headers=city).get_json()
     assert (
         body["state"] == "completed"
-        and body["business_status"] == "已接收"
+        and body["business_status"] == "accepted"
         and body["current_tasks"] == []
     )
     completes = [h for h in body["history"] if h["action"] == "complete"]

@@ -21,7 +21,7 @@ def test_two_tier_demo_runs_through_lanes_across_tiers(start, make_user):
         "clerk",
         "410102",
     )
-    assert task.form_key == "demo.submission" and instance.business_status == "草稿"
+    assert task.form_key == "demo.submission" and instance.business_status == "drafting"
     with pytest.raises(InvalidInput) as err:
         complete_task(clerk, task.id, "submit", data={"amount": -1})
     assert set(err.value.details) == {"title", "amount"}
@@ -34,7 +34,7 @@ def test_two_tier_demo_runs_through_lanes_across_tiers(start, make_user):
         "reviewer",
         "410102",
     )
-    assert db.session.get(ProcessInstance, instance.id).business_status == "审核中"
+    assert db.session.get(ProcessInstance, instance.id).business_status == "in_review"
     with pytest.raises(InvalidInput) as err:
         complete_task(reviewer, review.id, "return")
     assert "comment" in err.value.details
@@ -45,7 +45,7 @@ def test_two_tier_demo_runs_through_lanes_across_tiers(start, make_user):
 
     again = open_task(instance)
     assert again.element_id == "prepare"
-    assert db.session.get(ProcessInstance, instance.id).business_status == "已退回"
+    assert db.session.get(ProcessInstance, instance.id).business_status == "returned"
     complete_task(clerk, again.id, "submit", data={"title": "一季度（改）"})
     complete_task(reviewer, open_task(instance).id, "approve", "同意")
     db.session.commit()
@@ -61,7 +61,7 @@ def test_two_tier_demo_runs_through_lanes_across_tiers(start, make_user):
     complete_task(city, accept.id, "accept", "接收")
     db.session.commit()
     final = db.session.get(ProcessInstance, instance.id)
-    assert final.state == InstanceState.COMPLETED and final.business_status == "已接收"
+    assert final.state == InstanceState.COMPLETED and final.business_status == "accepted"
     assert final.data["title"] == "一季度（改）" and final.return_count == 1
     actions = [e.action for e in db.session.query(WorkflowEvent).filter_by(instance_id=instance.id)]
     assert actions.count("complete") == 5 and actions[0] == "start"

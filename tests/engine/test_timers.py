@@ -56,7 +56,7 @@ def test_reminder_then_deadline_with_a_frozen_clock(start, make_user):
     db.session.commit()
     escalated = open_task(instance)
     assert (escalated.element_id, escalated.candidate_org.code) == ("escalate", "410100")
-    assert _instance(instance).business_status == "逾期"
+    assert _instance(instance).business_status == "overdue"
     assert db.session.get(type(task), task.id).state == "cancelled"
 
 

@@ -105,6 +105,10 @@ def test_saving_unchanged_leaves_the_record_alone(make_user, org):
         ({"registered_on": "2026/07/01"}, "监督注册日期", "YYYY-MM-DD"),
         ({"name": ""}, "工程名称", "不能为空"),
         ({"area_m2": "很大"}, "建筑面积（平方米）", "应为数字"),
+        # Past 28 digits rounding to cents raised InvalidOperation (found by the import fuzz).
+        ({"area_m2": 1.000000025377643e26}, "建筑面积（平方米）", "数值过大"),
+        ({"cost_10k_yuan": "1e30"}, "工程造价（万元）", "数值过大"),
+        ({"area_m2": "999999999999.995"}, "建筑面积（平方米）", "数值过大"),
     ],
 )
 def test_validation_messages(make_user, org, over, label, reason):

@@ -135,7 +135,13 @@ FILLED = {
 
 
 def fill_draft(clerk: Api, pub_id: int) -> None:
-    clerk.send("PUT", f"/api/v1/publications/{pub_id}/sections", {"sections": FILLED})
+    """The clerk writes what the generated draft left to fill, on top of the versions read."""
+    versions = clerk.get(f"/api/v1/publications/{pub_id}")["versions"]
+    clerk.send(
+        "PUT",
+        f"/api/v1/publications/{pub_id}/sections",
+        {"sections": FILLED, "base_versions": versions},
+    )
 
 
 def decimal(value: str) -> Decimal:

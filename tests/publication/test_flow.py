@@ -99,7 +99,10 @@ def test_return_by_the_leader_goes_back_to_the_clerk(api, client):
     clerk.send(
         "PUT",
         f"/api/v1/publications/{pub_id}/sections",
-        {"sections": {"measures": "一是开展专项检查；二是约谈备案滞后企业。"}},
+        {
+            "sections": {"measures": "一是开展专项检查；二是约谈备案滞后企业。"},
+            "base_versions": detail["versions"],
+        },
     )
     clerk.complete(task(clerk, "拟稿公开报告"), "submit")
     api("reviewer", "410100").complete(task(api("reviewer", "410100"), "本级审核"), "approve")

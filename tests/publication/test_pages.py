@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.conftest import csrf_token
@@ -35,12 +37,17 @@ def test_the_public_section_leads_to_the_units_report(logged_in, opened):
 def test_the_clerk_edits_and_the_draft_check_lists_what_is_missing(logged_in, opened):
     client = logged_in("clerk", "410100")
     path = f"/publication/{opened.id}"
+    page = client.get(path).get_data(as_text=True)
+    # The form carries the version each text was based on (version 1: the generated draft).
+    bases = dict(re.findall(r'name="(base__\w+)" value="(\d+)"', page))
+    assert bases["base__measures"] == "1"
     response = client.post(
         f"{path}/sections",
         data={
             "csrf_token": csrf_token(client, path),
             "problems": "备案滞后。",
             "measures": "专项治理。",
+            **bases,
         },
     )
     assert response.status_code == 302

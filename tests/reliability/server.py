@@ -4,7 +4,8 @@
 database (``HQR_TEST_SERVE_DB``), optionally freezes the clock (``HQR_TEST_SERVE_NOW``, ISO) and
 optionally pauses inside the report submission's service operation (``HQR_TEST_SERVE_PAUSE`` =
 a marker file written once the Word document row is flushed; then the request sleeps until the
-process is killed).  It prints the port it listens on.
+process is killed).  ``HQR_TEST_SERVE_THREADS`` sets waitress's worker threads (default 4).
+It prints the port it listens on.
 
 :func:`serving` starts one from a test and always kills it.
 """
@@ -116,7 +117,8 @@ def main() -> None:
         clock.set_now(datetime.fromisoformat(os.environ["HQR_TEST_SERVE_NOW"]))
     if os.environ.get("HQR_TEST_SERVE_PAUSE"):
         _install_pause(os.environ["HQR_TEST_SERVE_PAUSE"])
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
+    threads = int(os.environ.get("HQR_TEST_SERVE_THREADS") or 4)
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=threads)
     print(f"port {server.effective_port}", flush=True)  # type: ignore[union-attr]
     server.run()
 

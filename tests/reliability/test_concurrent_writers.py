@@ -1,8 +1,14 @@
 """Concurrent writers: no "database is locked" failures, no lost update, an unforked audit chain.
 
 SQLite: write transactions start with BEGIN IMMEDIATE (WAL, busy timeout), so writers queue
-instead of failing when they upgrade a read lock.  PostgreSQL: appends to the audit chain take
-an advisory lock, so two transactions never link to the same previous record.
+instead of failing when they upgrade a read lock.  That holds only if the request's write intent
+is known before its first statement, the one that authenticates it included (a bearer token's
+lookup, a session's user loader): a transaction that read first begins DEFERRED and its write
+fails at once when another writer committed in between.  PostgreSQL: appends to the audit chain
+take an advisory lock, so two transactions never link to the same previous record.
+
+The HTTP writers run against a real server process (waitress) with bearer tokens and with
+browser sessions, on whichever database the run uses (SQLite file or ``TEST_DATABASE_URL``).
 """
 
 from __future__ import annotations
@@ -11,16 +17,22 @@ import re
 import threading
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from http.cookiejar import CookieJar
 
-from sqlalchemy import func, select
+import pytest
+from flask import has_request_context, request
+from sqlalchemy import event, func, select
 
 from tests.browser.conftest import live_server  # noqa: F401 - fixture
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, csrf_token, login
+from tests.reliability.http import AUTHS, HttpUser
+from tests.reliability.server import serving
 from webapp.core import audit
 from webapp.core.models import AuditRecord, User
 from webapp.core.operations import create_user
 from webapp.extensions import db, write_intent
+from webapp.ledger.models import Project
 
 WRITERS = 20
 
@@ -97,4 +109,103 @@ def test_twenty_concurrent_logins_over_http(live_server, make_user):  # noqa: F8
         ).scalar_one()
         == WRITERS
     )
+    assert audit.verify_chain().ok
+
+
+@pytest.fixture
+def begins() -> Iterator[list[tuple[str, str, bool]]]:
+    """Every transaction begun while serving a request: (method, path, write intent at BEGIN).
+
+    The intent at BEGIN is what SQLite's BEGIN IMMEDIATE follows (``configure_sqlite``); the
+    spy reads the same value on PostgreSQL, so the order is checked on both databases."""
+    seen: list[tuple[str, str, bool]] = []
+
+    def spy(_conn: object) -> None:
+        if has_request_context():
+            seen.append((request.method, request.path, write_intent.get()))
+
+    engine = db.engine
+    event.listen(engine, "begin", spy)
+    yield seen
+    event.remove(engine, "begin", spy)
+
+
+def _project(no: str) -> dict[str, object]:
+    return {
+        "registration_no": no,
+        "name": f"工程{no}",
+        "structure_type": "框架",
+        "area_m2": 1000,
+        "cost_10k_yuan": 300,
+        "registered_on": "2026-07-01",
+        "is_public": True,
+    }
+
+
+def test_a_writing_request_begins_as_a_writer_before_it_authenticates(
+    app, client, make_user, api_token, begins
+):
+    """Deterministic: the first BEGIN of every unsafe request already carries the write intent
+    (the bearer token's lookup, the session's user loader, the login form's user query), and a
+    read after a write in the same worker starts as a reader again."""
+    headers = api_token("clerk", "410102")
+    assert (
+        client.post("/api/v1/ledger/projects", json=_project("T-1"), headers=headers).status_code
+        == 201
+    )
+    assert client.get("/api/v1/ledger/projects", headers=headers).status_code == 200
+    browser = app.test_client()
+    make_user("clerk", "410103")
+    assert login(browser, "clerk_410103").status_code == 302
+    token = csrf_token(browser, "/")
+    created = browser.post(
+        "/api/v1/ledger/projects", json=_project("S-1"), headers={"X-CSRFToken": token}
+    )
+    assert created.status_code == 201, created.get_json()
+    assert browser.get("/api/v1/ledger/projects").status_code == 200
+
+    writes = [b for b in begins if b[0] not in {"GET", "HEAD", "OPTIONS"}]
+    reads = [b for b in begins if b[0] == "GET"]
+    paths = {path for _method, path, _intent in writes}
+    assert {"/api/v1/auth/tokens", "/login", "/api/v1/ledger/projects"} <= paths
+    assert writes and all(intent for _m, _p, intent in writes), writes
+    assert reads and not any(intent for _m, _p, intent in reads), reads
+
+
+def _write_over_http(user: HttpUser, n: int, barrier: threading.Barrier, out: list[int]) -> None:
+    barrier.wait()
+    for k in range(n):
+        status, _body = user.send(
+            "POST", "/api/v1/ledger/projects", _project(f"{user.username}-{k}")
+        )
+        out.append(status)
+        out.append(user.send("GET", "/api/v1/ledger/projects")[0])
+
+
+@pytest.mark.parametrize("auth", AUTHS)
+def test_twenty_concurrent_api_writers_over_http(app, make_user, auth):
+    """20 API clients (bearer tokens, or browser sessions with the CSRF header) each create
+    three ledger projects at once against waitress: every write lands, no 5xx."""
+    per_client = 3
+    for i in range(WRITERS):
+        make_user("clerk", "410102", username=f"api_{i:02d}")
+    with serving(app.config["SQLALCHEMY_DATABASE_URI"], HQR_TEST_SERVE_THREADS="8") as server:
+        users = [
+            HttpUser(server.base, f"api_{i:02d}", auth).login(TEST_PASSWORD) for i in range(WRITERS)
+        ]
+        barrier = threading.Barrier(WRITERS)
+        statuses: list[int] = []
+        threads = [
+            threading.Thread(target=_write_over_http, args=(u, per_client, barrier, statuses))
+            for u in users
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(300)
+    assert sorted(set(statuses)) == [200, 201], sorted(statuses)
+    assert statuses.count(201) == WRITERS * per_client
+    db.session.commit()  # end the test's read transaction: see what the server committed
+    created = db.session.execute(select(func.count(Project.id))).scalar_one()
+    assert created == WRITERS * per_client
     assert audit.verify_chain().ok

@@ -120,7 +120,7 @@ def test_sigkill_during_a_submission_leaves_the_last_committed_state(
         status, answer = _post(srv.base + complete, reviewer.headers, body)
     assert status == 200, answer
     done = _state(report_id, instance_id, task["id"])
-    assert done["task_state"] == "completed" and done["business_status"] == "已上报"
+    assert done["task_state"] == "completed" and done["business_status"] == "submitted"
     assert done["documents"] == 1 and done["snapshot"] and done["submitted_at"] is not None
     assert done["instance_version"] == before["instance_version"] + 1
     submits = db.session.execute(

@@ -12,10 +12,15 @@ from __future__ import annotations
 
 import json
 import threading
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
+from tests.reliability.server import serving
 from webapp.core.errors import Conflict
 from webapp.core.models import User
 from webapp.engine import complete_task, deploy_bpmn, start_instance
@@ -139,3 +144,79 @@ def test_a_failing_script_never_has_its_partial_state_saved(org, make_user):
     assert "half_written" not in failed.data and "total" not in failed.data
     state = json.loads(failed.state_json)
     assert "partial" not in json.dumps(state)  # not in any task's data either
+
+
+def _post(url: str, headers: dict[str, str], body: dict[str, Any]) -> tuple[int, Any]:
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        headers={**headers, "Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode()
+
+
+def _get(url: str) -> float:
+    t0 = time.monotonic()
+    with urllib.request.urlopen(url, timeout=30) as response:
+        assert response.status == 200
+    return time.monotonic() - t0
+
+
+def test_a_runaway_script_under_waitress_is_killed_while_the_server_keeps_answering(
+    app, org, make_user, api_token
+):
+    """The real server (waitress threads, as `make run` serves): a completion whose script
+    catches every limit it can see is killed by the worker's CPU timer; meanwhile the same
+    server answers other requests, and afterwards runs a normal script (a fresh worker)."""
+    runaway = (
+        "n = 0\ntry:\n    while True:\n        n = n + 1\nexcept:\n    pass\n"
+        "while True:\n    n = n + 1"
+    )
+    content = (
+        _failing_script_process()
+        .replace(b'half_written = "partial"\ntotal = 1 / divisor', runaway.encode())
+        .replace(b'id="half_script"', b'id="runaway_script"')
+    )
+    deploy_bpmn(None, None, content)
+    deploy_bpmn(None, None, _failing_script_process())
+    headers = api_token("clerk", "410102")
+    runaway_instance = start_instance(None, "runaway_script", org("410102"), "runaway")
+    calm = start_instance(None, "half_script", org("410102"), "calm")
+    db.session.commit()
+    runaway_task = _tasks(runaway_instance.id)["submit"].id
+    results: list[Any] = []
+    env = {"HQR_SCRIPT_CPU_MS": "1500", "HQR_SCRIPT_WALL_MS": "20000"}
+    with serving(app.config["SQLALCHEMY_DATABASE_URI"], **env) as srv:
+        _get(srv.base + "/login")  # the server is up
+
+        def complete() -> None:
+            url = f"{srv.base}/api/v1/tasks/{runaway_task}/complete"
+            results.append(_post(url, headers, {"outcome": "submit"}))
+
+        thread = threading.Thread(target=complete)
+        thread.start()
+        answered = []
+        while thread.is_alive():
+            answered.append(_get(srv.base + "/login"))
+        thread.join()
+        assert answered and max(answered) < 10  # generous: the runaway never froze the server
+        # The same server then runs a script normally (in a replacement worker): no leftovers.
+        calm_task = _tasks(calm.id)["submit"].id
+        status, _ = _post(
+            f"{srv.base}/api/v1/tasks/{calm_task}/complete", headers, {"outcome": "submit"}
+        )
+    assert results[0][0] == 200, results
+    db.session.rollback()
+    db.session.expire_all()
+    failed = db.session.get(ProcessInstance, runaway_instance.id)
+    assert failed.state == "error" and "CPU 时间限制（1500 毫秒）" in failed.error
+    assert "n" not in failed.data
+    # The calm one divides by a missing divisor: the normal script-failure path, not a limit.
+    assert status == 200
+    calm_failed = db.session.get(ProcessInstance, calm.id)
+    assert calm_failed.state == "error" and "divisor" in calm_failed.error

@@ -64,12 +64,17 @@ class Api:
         return found[0]
 
     def complete(
-        self, task: dict, outcome: str, comment: str | None = None, status: int = 200
+        self,
+        task: dict,
+        outcome: str,
+        comment: str | None = None,
+        status: int = 200,
+        data: dict | None = None,
     ) -> Any:
         return self.send(
             "POST",
             f"/api/v1/tasks/{task['id']}/complete",
-            {"outcome": outcome, "comment": comment, "data": {}},
+            {"outcome": outcome, "comment": comment, "data": data or {}},
             status,
         )
 
@@ -105,15 +110,23 @@ def draft(clerk: Api, org_code: str, period: str = PERIOD, text: str = "本季�
         if any(not u["accepted"] for u in report["lower_units"])
         else None
     )
+    # Each text on top of the version read (a second drafting round saves version 2).
     clerk.send(
         "PUT",
         f"/api/v1/reports/{report['id']}/explanations",
-        {"explanations": warnings, "missing_explanation": missing},
+        {
+            "explanations": warnings,
+            "missing_explanation": missing,
+            "base_versions": report["explanation_versions"],
+        },
     )
     clerk.send(
         "PUT",
         f"/api/v1/reports/{report['id']}/narrative",
-        {"sections": {s["key"]: f"{text}：{s['title']}。" for s in report["sections"]}},
+        {
+            "sections": {s["key"]: f"{text}：{s['title']}。" for s in report["sections"]},
+            "base_versions": report["narrative_versions"],
+        },
     )
     clerk.complete(clerk.task(org_code, period, "填报数据（附表1–6/7）"), "next")
     clerk.complete(clerk.task(org_code, period, "撰写分析报告"), "submit")

@@ -104,3 +104,60 @@ def test_a_reminder_never_redirects_off_the_site(workflows, oracle, api, app, ma
         assert_local(response)
         if target.startswith("/reports"):
             assert response.headers["Location"].endswith(target)
+
+
+def test_reuse_with_nothing_to_copy_says_so(workflows, oracle, api, app, make_user):
+    """Issue 15: '引用上期内容 with nothing to copy says so on the page (today a 404 page)'."""
+    _open(api)  # 2026Q3 only: 2026Q2 was never opened for 中原区
+    report_id = api("clerk", "410102").report("410102")["id"]
+    web = app.test_client()
+    make_user("clerk", "410102", username="zy_clerk2")
+    login(web, "zy_clerk2")
+    page = web.get(f"/reports/{report_id}").get_data(as_text=True)
+    assert 'id="nothing-to-reuse"' in page and "上期没有可引用的内容" in page
+    response = web.post(
+        f"/reports/{report_id}/reuse",
+        data={"csrf_token": csrf_token(web, "/reports/")},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert "上期没有可引用的内容" in response.get_data(as_text=True)
+
+
+def test_upper_level_chooses_the_kind_of_a_return(workflows, oracle, api, app, make_user):
+    """domain.md §7: errors are 'returns that the upper level classifies as 数据差错 or 内容失误
+    (a required choice when returning; other returns do not count)'."""
+    _open(api)
+    clerk, reviewer = api("clerk", "410181"), api("reviewer", "410181")
+    draft(clerk, "410181")
+    reviewer.complete(reviewer.task("410181"), "approve")
+    report_id = clerk.report("410181")["id"]
+    web = app.test_client()
+    make_user("reviewer", "410000", username="hn_reviewer2")
+    login(web, "hn_reviewer2")
+    page = web.get(f"/reports/{report_id}").get_data(as_text=True)
+    assert 'name="f_return_kind"' in page and "内容失误" in page
+    task = api("reviewer", "410000").task("410181")
+    task_page = web.get(f"/tasks/{task['id']}").get_data(as_text=True)
+    assert 'name="f_return_kind"' in task_page and "数据差错" in task_page
+    token = csrf_token(web, "/reports/")
+    refused = web.post(
+        f"/tasks/{task['id']}/complete",
+        data={"csrf_token": token, "outcome": "return", "comment": "格式不规范"},
+    )
+    assert refused.status_code == 422 and "退回类别" in refused.get_data(as_text=True)
+    done = web.post(
+        f"/tasks/{task['id']}/complete",
+        data={
+            "csrf_token": token,
+            "outcome": "return",
+            "comment": "格式不规范",
+            "f_return_kind": "other",
+        },
+    )
+    assert done.status_code == 302
+    db.session.commit()
+    from webapp.audit.reporting import reporting_record
+
+    gy = {r.org_code: r for r in reporting_record(2026)}["410181"]
+    assert gy.returns == 1 and gy.errors == 0  # 其他 does not count as an error

@@ -42,7 +42,15 @@ def test_full_quarter_up_the_hierarchy(workflows, oracle, api):
         reviewer.complete(reviewer.task(code), "approve", "同意上报。")
         assert clerk.report(code)["state"] == "submitted"
         if code == "410104":  # returned once by the city
-            city.complete(city.task(code), "return", "竣工面积与台账不符，请核实。")
+            # domain.md §7: the kind of a return is "a required choice when returning"
+            refused = city.complete(city.task(code), "return", "竣工面积与台账不符。", status=422)
+            assert "退回类别" in refused["message"]
+            city.complete(
+                city.task(code),
+                "return",
+                "竣工面积与台账不符，请核实。",
+                data={"return_kind": "data_error"},
+            )
             assert clerk.report(code)["state"] == "returned"
             draft(clerk, code, text="核实后的情况")
             reviewer.complete(reviewer.task(code), "approve", "同意上报。")
@@ -100,6 +108,12 @@ def test_full_quarter_up_the_hierarchy(workflows, oracle, api):
     assert actions.count("report.accept") == 5
     record = {r.org_code: r for r in reporting_record(2026)}
     assert record["410104"].returns == 1
+    assert record["410104"].errors == 1  # 数据差错 counts as an error (domain.md §7)
+    returned = db.session.execute(
+        select(AuditRecord).where(AuditRecord.action == "report.return")
+    ).scalar_one()
+    assert returned.after["return_kind"] == "data_error" and returned.after["error"] is True
+    assert record["410102"].errors == 0 and record["410102"].on_time_met is True  # its one report
     assert record["410102"].on_time == 1 and record["410102"].late == 0
 
 

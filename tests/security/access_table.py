@@ -105,6 +105,20 @@ TABLE: dict[str, Entry] = {
     # reports ----------------------------------------------------------------------------------
     #: Everyone's page (administrators open periods there); reports only for report.view.
     "GET reports.index": Entry("/reports/", ALL),
+    #: The yearly 通报 of the reporting work: the province's staff (report.notice, OWN).
+    "GET reports.notice_page": org_bound(
+        "/reports/notice/2025",
+        frozenset({"clerk", "reviewer", "leader"}),
+        (PROVINCE,),
+        relations=OWN,
+    ),
+    "GET reports.notice_document": org_bound(
+        "/reports/notice/2025/document.docx",
+        frozenset({"clerk", "reviewer", "leader"}),
+        (PROVINCE,),
+        relations=OWN,
+        allowed_status=404,
+    ),
     "GET reports.board": org_bound("/reports/board?org={org}&period=" + PERIOD, WORKERS, UNITS),
     "GET reports.report_page": org_bound("/reports/{report}", WORKERS, UNITS),
     "GET reports.document": org_bound("/reports/{report}/document.docx", WORKERS, (COUNTY,)),
@@ -117,6 +131,16 @@ TABLE: dict[str, Entry] = {
     "GET api_reports.get_report": org_bound("/api/v1/reports/{report}", WORKERS, UNITS),
     "GET api_reports.document": org_bound(
         "/api/v1/reports/{report}/document.docx", WORKERS, (COUNTY,)
+    ),
+    # accidents --------------------------------------------------------------------------------
+    "GET accidents.index": org_bound("/accidents/?under={org}&open=0", WORKERS, UNITS, lists=True),
+    "GET accidents.new": Entry("/accidents/new", frozenset({"clerk"})),
+    "GET accidents.detail": org_bound("/accidents/{accident}", WORKERS, (COUNTY, CITY)),
+    "GET api_accidents.list_accidents": org_bound(
+        "/api/v1/accidents?under={org}", WORKERS, UNITS, lists=True
+    ),
+    "GET api_accidents.get_accident": org_bound(
+        "/api/v1/accidents/{accident}", WORKERS, (COUNTY, CITY)
     ),
     # tasks and instances ----------------------------------------------------------------------
     "GET engine.inbox": Entry("/tasks/", ALL),
@@ -200,6 +224,24 @@ TABLE: dict[str, Entry] = {
     "GET api_audit.reporting_record": org_bound(
         "/api/v1/audit/reporting?org={org}&year=2026", REPORTING, UNITS
     ),
+    # drafted texts: whoever reads the document reads its history (report.view and
+    # publication.view alike; one kind per route so that both permissions are walked)
+    "GET drafts.overview": org_bound("/drafts/publication_draft/{publication}/", WORKERS, UNITS),
+    "GET drafts.section_history": org_bound(
+        "/drafts/report_narrative/{report}/s01/", WORKERS, UNITS
+    ),
+    "GET drafts.version_page": org_bound(
+        "/drafts/report_narrative/{report}/s01/1", WORKERS, (COUNTY,)
+    ),
+    "GET api_drafts.document_history": org_bound(
+        "/api/v1/drafts/report_narrative/{report}", WORKERS, UNITS
+    ),
+    "GET api_drafts.section_history": org_bound(
+        "/api/v1/drafts/publication_draft/{publication}/overview/versions", WORKERS, UNITS
+    ),
+    "GET api_drafts.get_version": org_bound(
+        "/api/v1/drafts/report_narrative/{report}/s01/versions/1", WORKERS, (COUNTY,)
+    ),
     # publication ------------------------------------------------------------------------------
     "GET publication.index": Entry("/publication/", ALL),
     "GET publication.workspace": org_bound("/publication/{publication}", WORKERS, UNITS),
@@ -261,6 +303,12 @@ WRITES: dict[str, Entry] = {
         "/reports/{report}/explanations", CLERK, UNITS, relations=OWN
     ),
     "POST reports.reuse": org_bound("/reports/{report}/reuse", CLERK, UNITS, relations=OWN),
+    "POST reports.notice_start": org_bound(
+        "/reports/notice/2025/start", CLERK, (PROVINCE,), relations=OWN, allowed_status=409
+    ),
+    "POST reports.notice_edit": org_bound(
+        "/reports/notice/2025/edit", CLERK, (PROVINCE,), relations=OWN, allowed_status=404
+    ),
     "POST reports.correction": org_bound(
         "/reports/{report}/correction", CLERK, UNITS, relations=OWN
     ),
@@ -270,11 +318,29 @@ WRITES: dict[str, Entry] = {
         UNITS,
         relations=frozenset({Relation.DESCENDANT}),
     ),
+    "POST accidents.followup": org_bound(
+        "/accidents/{accident}/followups", CLERK, (COUNTY, CITY), relations=OWN
+    ),
+    "POST accidents.conclude": org_bound(
+        "/accidents/{accident}/conclusion", frozenset({"reviewer"}), (COUNTY, CITY), relations=OWN
+    ),
+    "POST api_accidents.followup": org_bound(
+        "/api/v1/accidents/{accident}/followups", CLERK, (COUNTY, CITY), relations=OWN
+    ),
     "PUT api_reports.put_narrative": org_bound(
         "/api/v1/reports/{report}/narrative", CLERK, UNITS, relations=OWN
     ),
     "PUT api_reports.put_explanations": org_bound(
         "/api/v1/reports/{report}/explanations", CLERK, UNITS, relations=OWN
+    ),
+    "POST drafts.restore": org_bound(
+        "/drafts/report_narrative/{report}/s01/1/restore", CLERK, UNITS, relations=OWN
+    ),
+    "POST api_drafts.restore": org_bound(
+        "/api/v1/drafts/publication_draft/{publication}/overview/versions/1/restore",
+        CLERK,
+        UNITS,
+        relations=OWN,
     ),
     **{
         f"POST engine.{verb}": org_bound(f"/tasks/{{task}}/{verb}", at=UNITS, **TASKS)

@@ -178,6 +178,37 @@ def publications(world: World) -> None:
     world.ids["publication"] = {code: find_publication(get_org(code), "2026H1").id for code in ORGS}
 
 
+def accidents(world: World) -> None:
+    """A 一般 accident recorded by 中原区 and one by 郑州市 (each going up its chain)."""
+    from webapp.accidents.operations import record_accident
+    from webapp.core.models import User
+    from webapp.core.operations import get_org
+    from webapp.engine import deploy_bpmn
+
+    deploy_bpmn(None, None, (ROOT / "workflows" / "accident_report.bpmn").read_bytes())
+    world.ids["accident"] = {}
+    for code in (COUNTY, CITY):
+        clerk = db.session.execute(select(User).filter_by(username=f"clerk_{code}")).scalar_one()
+        accident = record_accident(
+            clerk,
+            get_org(code),
+            {
+                "occurred_at": "2026-05-01T14:10:00+08:00",
+                "received_at": "2026-05-01T14:40:00+08:00",
+                "place": "事故地点",
+                "project_name": marker(code),
+                "units": ["施工单位"],
+                "deaths": 1,
+                "loss_10k_yuan": "10",
+                "reporting_unit": "报告单位",
+                "contact": "联系人",
+                "phone": "0371-1",
+            },
+        )
+        world.ids["accident"][code] = accident.id
+    db.session.commit()
+
+
 def build(app: Flask, make_user: Any) -> World:
     from webapp.core.models import AuditRecord, User
 
@@ -187,6 +218,7 @@ def build(app: Flask, make_user: Any) -> World:
     reports(world)
     assessment(world)
     publications(world)
+    accidents(world)
     world.globals["record"] = db.session.execute(select(AuditRecord.id).limit(1)).scalar_one()
     world.globals["user"] = db.session.execute(select(User.id).limit(1)).scalar_one()
     return world

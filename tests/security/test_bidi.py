@@ -12,7 +12,7 @@ from sqlalchemy import select
 from tests.conftest import csrf_token
 from tests.ledger.helpers import project_row, workbook
 from webapp.core.errors import InvalidInput
-from webapp.core.text import BIDI_CONTROLS, bidi_problem, refuse_bidi
+from webapp.core.text import BIDI_CONTROLS, bidi_json_paths, bidi_problem
 from webapp.extensions import db
 from webapp.ledger.models import Project
 
@@ -29,9 +29,11 @@ def test_the_rule_names_each_control():
     assert BIDI_CONTROLS.pattern.count("-") == 2  # two ranges and four single characters
     for fine in ("工程名称 ABC-12", "مرحبا", "emoji 🏗️", "tab\tand\nnewline", ""):
         assert bidi_problem(fine) is None
-    with pytest.raises(InvalidInput) as info:
-        refuse_bidi(f"a{RLO}b{CONTROLS[0]}", "工程名称")
-    assert info.value.message.startswith("工程名称含有不可见的文字方向控制字符（U+202A、U+202E）")
+    assert bidi_problem(f"a{RLO}b{CONTROLS[0]}").startswith(
+        "含有不可见的文字方向控制字符（U+202A、U+202E）"
+    )
+    paths = [p for p, _ in bidi_json_paths({"a": ["ok", f"x{RLO}"], f"k{RLO}": 1, "b": {"c": 2}})]
+    assert sorted(paths) == ["a.1", f"k{RLO}"]
 
 
 def test_a_form_field_with_a_bidi_control_is_refused(logged_in):
@@ -51,9 +53,7 @@ def test_a_form_field_with_a_bidi_control_is_refused(logged_in):
     }
     response = client.post("/ledger/projects/new", data=form)
     assert response.status_code == 422
-    assert "提交的内容（name）含有不可见的文字方向控制字符（U+202E）" in response.get_data(
-        as_text=True
-    )
+    assert "表单字段“name”含有不可见的文字方向控制字符（U+202E）" in response.get_data(as_text=True)
     assert db.session.execute(select(Project)).first() is None
     form["name"] = "幸福小区"
     assert client.post("/ledger/projects/new", data=form).status_code == 302
@@ -73,8 +73,12 @@ def test_json_values_keys_and_file_names_are_refused(client, api_token):
     api = client.post("/api/v1/ledger/projects", json=body, headers=headers)
     assert api.status_code == 422
     assert api.get_json()["errors"] == {
-        "提交的内容（remarks）": "含有不可见的文字方向控制字符（U+2066、U+2069），"
-        "会使文字在文书和 PDF 中颠倒显示，请删除后重新输入"
+        "json": {
+            "remarks": [
+                "含有不可见的文字方向控制字符（U+2066、U+2069），"
+                "会使文字在文书和 PDF 中颠倒显示，请删除后重新输入。"
+            ]
+        }
     }
     nested = client.put(
         "/api/v1/reports/1/narrative",
@@ -82,14 +86,15 @@ def test_json_values_keys_and_file_names_are_refused(client, api_token):
         headers=headers,
     )
     assert nested.status_code == 422
-    assert "sections.overview[0]" in nested.get_json()["message"]
+    assert nested.get_json()["message"].startswith("字段“sections.overview.0”含有")
     upload = client.post(
         "/api/v1/ledger/projects/import?org=410102",
         data={"file": (io.BytesIO(workbook([project_row()])), f"台账{RLO}xslx.exe")},
         headers=headers,
         content_type="multipart/form-data",
     )
-    assert upload.status_code == 422 and "上传文件名（file）" in upload.get_json()["message"]
+    assert upload.status_code == 422
+    assert upload.get_json()["message"].startswith("上传文件“file”的文件名含有")
     assert db.session.execute(select(Project)).first() is None
 
 

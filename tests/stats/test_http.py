@@ -113,8 +113,10 @@ def test_snapshot_is_frozen_and_compared(ledger):
     assert t5[("410102", "completed.count")]["snapshot"] == 2
     assert t5[("410102", "completed.count")]["live"] == 3
     assert any(d["table"] == "table3" and d["row"] == "ZY-3" for d in diffs)
+    # domain.md §5: the annual report's "tables are 附表1–4 of the year, the annual 附表6 and
+    # 附表7" (第十一条 "除季度分析报告的内容外"): the same set the report itself freezes.
     annual = freeze_tables("410100", "2026", "annual")
-    assert set(annual["tables"]) == {"table6", "table7"}
+    assert set(annual["tables"]) == {"table1", "table2", "table3", "table4", "table6", "table7"}
 
 
 def test_checks_of_submitted_figures():

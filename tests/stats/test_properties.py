@@ -66,9 +66,7 @@ def _errors(checks):
     return [c for c in checks if c["severity"] == "error"]
 
 
-@settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=ledgers, quarter=st.integers(1, 4))
 def test_identities_hold_over_random_ledgers(rows, quarter):
     _load(rows)

@@ -41,7 +41,7 @@ def with_leader_step(content: bytes | None = None) -> bytes:
     for name, value in (
         ("formKey", "generic.approval"),
         ("outcomes", "approve:同意,return:退回"),
-        ("status", "领导审核中"),
+        ("status", "awaiting_approval"),
     ):
         etree.SubElement(props, _q(SPIFF, "property"), name=name, value=value)
     etree.SubElement(task, _q(BPMN, "incoming")).text = "f_review"

@@ -196,3 +196,16 @@ def test_a_template_rendering_hundreds_of_megabytes_is_refused_and_audited(app, 
     ).scalars()
     assert record.actor_name == "admin_410000" and record.after["files"] == ["通报.docx"]
     assert "文书内容过大" in record.after["reason"]
+
+
+def test_the_reporting_notice_is_an_administered_template(logged_in):
+    """Issue 15: the 通报 'produces its Word document' from a template the administrators
+    manage like the others: listed, and the built-in file renders its sample context."""
+    from webapp.documents import validate_template
+    from webapp.workflow_admin.samples import SAMPLES
+
+    assert SAMPLES["reporting_notice"].label == "报送工作表扬和批评通报"
+    builtin = active_template("reporting_notice")
+    assert validate_template(builtin, SAMPLES["reporting_notice"].factory()) == []
+    client = logged_in("admin", "410000")
+    assert "reporting_notice" in client.get("/admin/doc-templates/").get_data(as_text=True)

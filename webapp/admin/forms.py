@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.core.models import ROLE_LABELS
-from webapp.core.operations import PASSWORD_MAX, PASSWORD_MIN
+from webapp.core.passwords import HINT, PASSWORD_MAX, PASSWORD_MIN
 
 ROLE_CHOICES = [SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()]
 
@@ -21,12 +21,13 @@ class UserForm(FlaskForm):
     full_name = StringField("姓名", validators=[DataRequired("请输入姓名。"), Length(max=64)])
     org_code = SelectField("所属单位", validators=[DataRequired("请选择单位。")])
     roles = MultiCheckbox("角色", choices=ROLE_CHOICES)
-    password = PasswordField("初始密码", validators=[Length(max=PASSWORD_MAX)])
+    password = PasswordField("初始密码", description=HINT, validators=[Length(max=PASSWORD_MAX)])
 
 
 class ResetPasswordForm(FlaskForm):
     new_password = PasswordField(
         "新密码",
+        description=HINT,
         validators=[
             DataRequired("请输入新密码。"),
             Length(

@@ -27,8 +27,10 @@ def init_app(app: Flask, api: Any) -> None:
     )
     from webapp.assessment.api import bp as api_bp
     from webapp.assessment.cli import assessment_cli
+    from webapp.assessment.sampling import set_candidate_source
     from webapp.assessment.views import bp
     from webapp.audit.vocabulary import register_actions
+    from webapp.ledger.candidates import candidate_projects
     from webapp.main.views import SECTION_ACTIONS, SECTION_ENDPOINTS
 
     app.config.setdefault("ASSESSMENT_MAX_FILE_MB", 10)
@@ -40,3 +42,6 @@ def init_app(app: Flask, api: Any) -> None:
     register_actions(ACTION_LABELS)
     SECTION_ENDPOINTS["assessment"] = "assessment.campaigns"
     SECTION_ACTIONS["assessment"] = "assessment.view"  # auditors: every page would be 403
+    # Site sampling draws from the ledger's in-construction affordable housing.  Wired here, in
+    # the higher feature, so that the ledger never imports the assessment (no import cycle).
+    set_candidate_source(candidate_projects)

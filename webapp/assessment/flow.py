@@ -26,11 +26,16 @@ from webapp.assessment.models import AssessmentCampaign, SiteSample, UnitAssessm
 from webapp.core.errors import Conflict, DomainError, InvalidInput
 from webapp.core.models import User
 from webapp.core.permissions import can
-from webapp.engine.instances import find_instance, start_instance
-from webapp.engine.models import HumanTask, ProcessInstance
-from webapp.engine.operations import complete_task
-from webapp.engine.queries import current_tasks, task_data
-from webapp.engine.registry import register_subject_viewer
+from webapp.engine import (
+    HumanTask,
+    ProcessInstance,
+    complete_task,
+    current_tasks,
+    find_instance,
+    register_subject_viewer,
+    start_instance,
+    task_data,
+)
 from webapp.extensions import db
 
 PROCESS = "year_end_assessment"

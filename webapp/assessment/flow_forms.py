@@ -16,12 +16,38 @@ from webapp.assessment import judging, operations
 from webapp.assessment.flow import step_error, unit_of_task
 from webapp.assessment.judging import AWARDS_FUJIAN2
 from webapp.assessment.models import SiteSample, UnitAssessment, UnitState
-from webapp.engine.models import HumanTask
-from webapp.engine.registry import register_form
+from webapp.engine import HumanTask, register_form, register_start_form
 from webapp.extensions import db
 
 TEMPLATE = "assessment/task_form.html"
 _EMPTY: dict[str, Any] = {"type": "object", "properties": {}}
+
+#: What the year-end instances are about (flow.start_campaign, flow_steps): fixed for their life.
+register_start_form(
+    "year_end_assessment",
+    {
+        "type": "object",
+        "properties": {
+            "campaign_id": {"type": "integer", "title": "考核活动"},
+            "kind": {"type": "string"},
+            "year": {"type": "integer"},
+        },
+    },
+    label="年度考核",
+)
+register_start_form(
+    "year_end_self_assessment",
+    {
+        "type": "object",
+        "properties": {
+            "campaign_id": {"type": "integer", "title": "考核活动"},
+            "unit_id": {"type": "integer", "title": "被考核单位"},
+            "province_key": {"type": "string"},
+            "self_due": {"type": "string", "format": "date", "title": "自评截止日"},
+        },
+    },
+    label="单位自评",
+)
 
 register_form(
     "assessment.self_fill", {**_EMPTY, "title": "填报自评"}, label="考核自评填报", template=TEMPLATE
@@ -106,7 +132,7 @@ register_form(
 
 
 def _unit_for(task: HumanTask) -> UnitAssessment | None:
-    data = task.instance.data or {}
+    data = task.instance.subject or {}
     if task.element_id in ("score", "review_score"):
         unit_id = unit_of_task([task]).get(task.id)
     else:
@@ -116,7 +142,7 @@ def _unit_for(task: HumanTask) -> UnitAssessment | None:
 
 def task_view(task: HumanTask) -> dict[str, Any]:
     """What the task form shows: the unit or campaign, its figures, links, the last refusal."""
-    data = task.instance.data or {}
+    data = task.instance.subject or {}
     campaign_id = data.get("campaign_id")
     if not isinstance(campaign_id, int):
         return {}

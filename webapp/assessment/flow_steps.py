@@ -25,9 +25,7 @@ from webapp.assessment.models import CampaignState, SiteSample, UnitState
 from webapp.core import audit, clock
 from webapp.core.errors import DomainError
 from webapp.core.models import Role, User, UserRole
-from webapp.engine.instances import start_instance
-from webapp.engine.models import Notification
-from webapp.engine.registry import ServiceContext, service_operation
+from webapp.engine import Notification, ServiceContext, service_operation, start_instance
 from webapp.extensions import db
 
 
@@ -54,7 +52,7 @@ def _actor(ctx: ServiceContext) -> User:
 def self_deadlines(ctx: ServiceContext) -> dict[str, Any]:
     """Timer values of the unit's self-assessment: due at the end of ``self_due`` (local time),
     a reminder ``remind_days`` (parameter, default 3) days before."""
-    due = date.fromisoformat(str(ctx.data["self_due"]))
+    due = date.fromisoformat(str(ctx.subject["self_due"]))
     days = int(ctx.params.get("remind_days") or 3)
     due_at = datetime.combine(due + timedelta(days=1), time(0), tzinfo=clock.LOCAL_TZ)
     return {
@@ -66,7 +64,7 @@ def self_deadlines(ctx: ServiceContext) -> dict[str, Any]:
 @service_operation("assessment.submit_self")
 def submit_self(ctx: ServiceContext) -> dict[str, Any]:
     """After 填报自评: the clerk's self-assessment goes to the unit's leader."""
-    unit = operations.get_unit(int(ctx.data["unit_id"]))
+    unit = operations.get_unit(int(ctx.subject["unit_id"]))
     if unit.state == UnitState.SELF_REVIEW.value:  # already submitted (nothing to do)
         return {"submit_ok": True, "submit_error": ""}
     actor = _actor(ctx)
@@ -77,7 +75,7 @@ def submit_self(ctx: ServiceContext) -> dict[str, Any]:
 @service_operation("assessment.decide_self")
 def decide_self(ctx: ServiceContext) -> dict[str, Any]:
     """After 领导审核自评: approve (reported to the province) or return to the clerk."""
-    unit_id = int(ctx.data["unit_id"])
+    unit_id = int(ctx.subject["unit_id"])
     actor = _actor(ctx)
     comment = str(ctx.data.get("comment") or "")
     if ctx.data.get("outcome") == "return":
@@ -124,7 +122,7 @@ def _notify(users: list[User], kind: str, message: str, instance_id: int) -> int
 def self_overdue_notice(ctx: ServiceContext) -> dict[str, Any]:
     """At the due date: tell the unit's clerks and leaders (and record it) that the
     self-assessment is overdue; the unit may still report (marked 逾期)."""
-    unit = operations.get_unit(int(ctx.data["unit_id"]))
+    unit = operations.get_unit(int(ctx.subject["unit_id"]))
     campaign = unit.campaign
     text = (
         f"{campaign.title}：本单位自评材料已超过报送截止日（{campaign.self_due.isoformat()}），"
@@ -148,7 +146,7 @@ def self_overdue_notice(ctx: ServiceContext) -> dict[str, Any]:
 @service_operation("assessment.start_unit_processes")
 def start_unit_processes(ctx: ServiceContext) -> dict[str, Any]:
     """Start one self-assessment instance per assessed unit (org = the unit)."""
-    campaign = operations.get_campaign(int(ctx.data["campaign_id"]))
+    campaign = operations.get_campaign(int(ctx.subject["campaign_id"]))
     units = []
     for unit in campaign.units:
         start_instance(
@@ -170,7 +168,7 @@ def start_unit_processes(ctx: ServiceContext) -> dict[str, Any]:
 @service_operation("assessment.count_self_reports")
 def count_self_reports(ctx: ServiceContext) -> dict[str, Any]:
     """A unit reported (message): has every unit reported now?"""
-    campaign = operations.get_campaign(int(ctx.data["campaign_id"]))
+    campaign = operations.get_campaign(int(ctx.subject["campaign_id"]))
     reported = sum(1 for u in campaign.units if u.state == UnitState.SELF_SUBMITTED.value)
     return {"reported_count": reported, "all_reported": reported == len(campaign.units)}
 
@@ -178,7 +176,7 @@ def count_self_reports(ctx: ServiceContext) -> dict[str, Any]:
 @service_operation("assessment.close_self_assessment")
 def close_self_assessment(ctx: ServiceContext) -> dict[str, Any]:
     """End of the self-assessment phase: scoring starts; the units still open are closed."""
-    campaign = operations.get_campaign(int(ctx.data["campaign_id"]))
+    campaign = operations.get_campaign(int(ctx.subject["campaign_id"]))
     if campaign.state == CampaignState.SELF_ASSESSMENT.value:
         # by hand: the assessor who completed 结束自评; when the last unit reported: the
         # system (a delivered message runs without a user)
@@ -195,7 +193,7 @@ def close_self_assessment(ctx: ServiceContext) -> dict[str, Any]:
 def draw_sample(ctx: ServiceContext) -> dict[str, Any]:
     """After 抽取现场: draw the sites (seed, sampling date and shortfall from the form); a sample
     already drawn on the campaign page is kept unless a seed is given."""
-    campaign_id = int(ctx.data["campaign_id"])
+    campaign_id = int(ctx.subject["campaign_id"])
     seed = str(ctx.data.get("seed") or "").strip() or None
     existing = db.session.execute(
         select(SiteSample.id).where(SiteSample.campaign_id == campaign_id)
@@ -220,6 +218,8 @@ def draw_sample(ctx: ServiceContext) -> dict[str, Any]:
 def check_scored(ctx: ServiceContext) -> dict[str, Any]:
     """After 考核评分 of one unit: it must have the assessors' scores."""
     unit = operations.get_unit(int(ctx.data["unit"]["unit_id"]))
+    if unit.campaign_id != int(ctx.subject["campaign_id"]):
+        raise DomainError("评分单位不属于本考核活动。")
     if judging.final_items(unit) is None:
         return {"scored_ok": False, "score_error": f"尚未保存{unit.org.name}的评分。"}
     return {"scored_ok": True, "score_error": ""}
@@ -228,14 +228,14 @@ def check_scored(ctx: ServiceContext) -> dict[str, Any]:
 @service_operation("assessment.compute_ranking")
 def compute_ranking(ctx: ServiceContext) -> dict[str, Any]:
     """Totals and ranking of every unit (ties share a rank)."""
-    rows = judging.compute_ranking(None, int(ctx.data["campaign_id"]))
+    rows = judging.compute_ranking(None, int(ctx.subject["campaign_id"]))
     return {"ranked_units": len(rows)}
 
 
 @service_operation("assessment.decide_results")
 def decide_results(ctx: ServiceContext) -> dict[str, Any]:
     """After 审批考核结果: approve (附件2 awards from the form) or return for correction."""
-    campaign_id = int(ctx.data["campaign_id"])
+    campaign_id = int(ctx.subject["campaign_id"])
     actor = _actor(ctx)
     comment = str(ctx.data.get("comment") or "")
     if ctx.data.get("outcome") == "return":
@@ -258,7 +258,7 @@ def decide_results(ctx: ServiceContext) -> dict[str, Any]:
 @service_operation("assessment.publish_results")
 def publish_results(ctx: ServiceContext) -> dict[str, Any]:
     """Generate the results notice (Word) and publish it to every assessed unit."""
-    campaign = operations.get_campaign(int(ctx.data["campaign_id"]))
+    campaign = operations.get_campaign(int(ctx.subject["campaign_id"]))
     data = documents.render_results_notice(campaign)
     digest = hashlib.sha256(data).hexdigest()
     notified = 0

@@ -53,18 +53,25 @@ def _reporting(unit: UnitAssessment, item: Item, target: str) -> Proposal:
         (r for r in reporting_record(year, unit.org) if r.org_code == unit.org.code), None
     )
     reports = record.reports if record else 0
+    expected = record.expected if record else 0
+    missing = record.missing if record else 0
     late = record.late_reports if record else 0
     returns = record.returns if record else 0
+    errors = record.errors if record else 0
     met: bool | None
-    if reports == 0:
+    if expected == 0 and reports == 0:
         met, reason = None, f"报送工作记录中没有{year}年度的报送，请核实后评分"
-    elif late:
+    elif missing or late:
+        # domain.md §7: "按时报送" is met only when nothing is missing and nothing late.
         met = False
-        reason = f"{year}年度报送报告 {reports} 份，其中 {late} 份首次报送逾期"
+        parts = [f"未报 {missing} 份"] if missing else []
+        parts += [f"{late} 份首次报送逾期"] if late else []
+        reason = f"{year}年度应报 {expected} 份、已报 {reports} 份，其中" + "、".join(parts)
     else:
-        met, reason = True, f"{year}年度报送报告 {reports} 份，均按时报送"
+        met, reason = True, f"{year}年度应报 {expected} 份，均按时报送"
     if reports:
         reason += f"；被上级退回修改 {returns} 次" if returns else "；无退回"
+        reason += f"（差错 {errors} 次）" if errors else ""
     return Proposal(
         item.id,
         target,

@@ -3,9 +3,9 @@
 附件2: each city 6 in-construction affordable-housing projects, of which 2 supervised by its
 counties; each directly administered county 3.  附件3: the campaign's configured counts.
 
-The candidates come from the ledgers.  This feature does not import the ledger: it takes a
-:data:`CandidateSource` (a function), and the ledger feature registers its own with
-:func:`set_candidate_source` at start-up.  The draw sorts the candidates by reference, then
+The candidates come from the ledgers.  The draw takes a :data:`CandidateSource` (a function):
+the assessment's ``init_app`` registers the ledger's with :func:`set_candidate_source`, tests
+register fakes.  The draw sorts the candidates by reference, then
 uses ``random.Random(f"{seed}:{org_code}")`` per unit, so the same seed and candidates always
 give the same sample; both are stored and audited.
 """
@@ -32,19 +32,7 @@ from webapp.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from webapp.core.models import Org, Tier, User
 from webapp.core.permissions import require
 from webapp.extensions import db
-
-
-@dataclass(frozen=True)
-class CandidateProject:
-    """An in-construction affordable-housing project a unit's subtree supervises."""
-
-    #: 监督注册号 (unique in the ledger)
-    ref: str
-    #: 工程名称
-    name: str
-    #: Code of the supervising org (the city itself, one of its counties, or the direct county)
-    org_code: str
-
+from webapp.ledger.candidates import CandidateProject
 
 #: (unit org, sampling date) → the unit's candidate projects (its own and its counties') that are
 #: in construction on that date.
@@ -54,7 +42,7 @@ _source: CandidateSource | None = None
 
 
 def set_candidate_source(source: CandidateSource | None) -> None:
-    """Called by the ledger feature at start-up (and by tests with fakes)."""
+    """Called by the assessment's ``init_app`` with the ledger's (and by tests with fakes)."""
     global _source
     _source = source
 

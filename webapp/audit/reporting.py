@@ -4,9 +4,21 @@ The report feature writes, for the unit whose report it is (``org`` = the submit
 the actor's unit):
 
 - ``report.submit``: after = {"period", "kind", "due_at", "on_time": bool, "subject"?}
-- ``report.return`` (the upper level returned it for errors): after = {"period", "kind"},
-  message = the reasons
+- ``report.return`` (the upper level returned it): after = {"period", "kind", "return_kind",
+  "error": bool}, message = the reasons; ``error`` is true for 数据差错 and 内容失误
 - ``report.accept``: after = {"period", "kind"}
+- ``report.correction`` (更正 after acceptance, an error of the unit): after = {"period", "kind"}
+
+and the engine writes ``workflow.start`` (after = {"process": "quarterly_report",
+"business_key": "report:ORG:PERIOD"}) when a period is opened for the unit: that is what the unit
+had to make (*expected*).  A correction starts another instance (``report:ORG:PERIOD:r2``), which
+is not another expected report.
+
+**Decision** (domain.md §7, reporting record): expected = the reports opened for the unit;
+missing = expected − submitted; late = first submitted after the due time in force at submission
+(``on_time`` of the first ``report.submit``, so a 延期 counts); errors = returns classified
+数据差错 or 内容失误 + corrections after acceptance.  For a year still running, a report opened
+but not yet submitted counts as missing "so far" (the page says 截至今日).
 
 ``period`` starts with the four-digit year ("2026Q3", "2026H1", "2026"), and a year's record
 counts the reports *of* that year's periods, wherever in time they were submitted (a Q4 report
@@ -27,12 +39,18 @@ from webapp.extensions import db
 SUBMIT = "report.submit"
 RETURN = "report.return"
 ACCEPT = "report.accept"
-ACTIONS = (SUBMIT, RETURN, ACCEPT)
+CORRECTION = "report.correction"
+ACTIONS = (SUBMIT, RETURN, ACCEPT, CORRECTION)
+START = "workflow.start"
+REPORT_PROCESS = "quarterly_report"
 
 _t = AuditRecord
 _period = _t.after["period"].as_string()
 _kind = _t.after["kind"].as_string()
 _on_time = _t.after["on_time"].as_boolean()
+_error = _t.after["error"].as_boolean()
+_process = _t.after["process"].as_string()
+_business_key = _t.after["business_key"].as_string()
 _report_key = _kind + "|" + _period
 
 
@@ -56,6 +74,32 @@ class UnitReportingRecord:
     returns: int = 0
     #: Distinct reports accepted by the upper level.
     accepted: int = 0
+    #: Reports the unit had to make (each period opened for it).
+    expected: int = 0
+    #: Returns classified 数据差错 / 内容失误 (the others are not errors).
+    error_returns: int = 0
+    #: Corrections requested after acceptance (更正).
+    corrections: int = 0
+
+    @property
+    def missing(self) -> int:
+        """Expected reports never submitted (未报)."""
+        return max(0, self.expected - self.reports)
+
+    @property
+    def errors(self) -> int:
+        """差错: returns for 数据差错 or 内容失误, and corrections after acceptance."""
+        return self.error_returns + self.corrections
+
+    @property
+    def on_time_met(self) -> bool:
+        """附件3 "按时报送": every expected report submitted, none first submitted late."""
+        return self.expected > 0 and self.missing == 0 and self.late_reports == 0
+
+    #: Quality accident reports this unit acknowledged and forwarded (第十七条, 2 hours each),
+    #: and how many of them after their two hours (audit action accident.forward).
+    accident_steps: int = 0
+    accident_late: int = 0
 
 
 @dataclass(frozen=True)
@@ -71,6 +115,9 @@ class ReportHistory:
     late_submissions: int
     returns: int
     accepted_at: datetime | None
+    #: Returns classified 数据差错 / 内容失误, and corrections after acceptance.
+    error_returns: int = 0
+    corrections: int = 0
 
 
 def _scope(year: int, org_codes: Any = None) -> list[ColumnElement[bool]]:
@@ -104,6 +151,8 @@ def reporting_record(year: int, org: Org | None = None) -> list[UnitReportingRec
         n(and_(is_submit, _on_time == true())).label("on_time"),
         n(and_(is_submit, _on_time == false())).label("late"),
         n(_t.action == RETURN).label("returns"),
+        n(and_(_t.action == RETURN, _error == true())).label("error_returns"),
+        n(_t.action == CORRECTION).label("corrections"),
         func.count(distinct(case((_t.action == ACCEPT, _report_key)))).label("accepted"),
     ).where(*_scope(year, codes))
     by_code = {row.org_code: row for row in db.session.execute(totals.group_by(_t.org_code))}
@@ -114,6 +163,19 @@ def reporting_record(year: int, org: Org | None = None) -> list[UnitReportingRec
         .group_by(_t.org_code, _kind, _period)
         .subquery()
     )
+    expected = dict(
+        db.session.execute(
+            select(_t.org_code, func.count(distinct(_business_key)))
+            .where(
+                _t.action == START,
+                _t.org_code.in_(codes),
+                _process == REPORT_PROCESS,
+                _business_key.like(f"report:%:{int(year):04d}%"),
+                _business_key.not_like("report:%:%:r%"),
+            )
+            .group_by(_t.org_code)
+        ).all()
+    )
     late_first = dict(
         db.session.execute(
             select(first.c.org_code, func.count())
@@ -122,6 +184,7 @@ def reporting_record(year: int, org: Org | None = None) -> list[UnitReportingRec
             .group_by(first.c.org_code)
         ).all()
     )
+    accidents = _accident_steps(year, codes)
     out = []
     for unit in units:
         row = by_code.get(unit.code)
@@ -132,6 +195,8 @@ def reporting_record(year: int, org: Org | None = None) -> list[UnitReportingRec
                 "on_time": int(row.on_time),
                 "late": int(row.late),
                 "returns": int(row.returns),
+                "error_returns": int(row.error_returns),
+                "corrections": int(row.corrections),
                 "accepted": row.accepted,
             }
             if row is not None
@@ -144,10 +209,38 @@ def reporting_record(year: int, org: Org | None = None) -> list[UnitReportingRec
                 tier_label=unit.tier_label,
                 depth=unit.depth,
                 late_reports=int(late_first.get(unit.code, 0)),
+                # a report submitted was expected, even one opened before the engine's records
+                expected=max(int(expected.get(unit.code, 0)), int(counts.get("reports", 0))),
+                accident_steps=accidents.get(unit.code, (0, 0))[0],
+                accident_late=accidents.get(unit.code, (0, 0))[1],
                 **counts,
             )
         )
     return out
+
+
+def _accident_steps(year: int, codes: list[str]) -> dict[str, tuple[int, int]]:
+    """Per unit: accident reports forwarded in ``year`` (Henan calendar), and late ones."""
+    from webapp.core import clock
+
+    tz = clock.to_local(clock.now()).tzinfo  # type: ignore[union-attr]
+    start, end = datetime(year, 1, 1, tzinfo=tz), datetime(year + 1, 1, 1, tzinfo=tz)
+    late = _t.after["late"].as_boolean()
+    rows = db.session.execute(
+        select(
+            _t.org_code,
+            func.count(),
+            func.coalesce(func.sum(case((late == true(), 1), else_=0)), 0),
+        )
+        .where(
+            _t.action == "accident.forward",
+            _t.org_code.in_(codes),
+            _t.created_at >= start,
+            _t.created_at < end,
+        )
+        .group_by(_t.org_code)
+    ).all()
+    return {code: (int(total), int(n_late)) for code, total, n_late in rows}
 
 
 def reporting_details(year: int, org: Org) -> list[ReportHistory]:
@@ -162,6 +255,10 @@ def reporting_details(year: int, org: Org) -> list[ReportHistory]:
             func.sum(case((is_submit, 1), else_=0)).label("submissions"),
             func.sum(case((and_(is_submit, _on_time == false()), 1), else_=0)).label("late"),
             func.sum(case((_t.action == RETURN, 1), else_=0)).label("returns"),
+            func.sum(case((and_(_t.action == RETURN, _error == true()), 1), else_=0)).label(
+                "error_returns"
+            ),
+            func.sum(case((_t.action == CORRECTION, 1), else_=0)).label("corrections"),
             func.max(case((_t.action == ACCEPT, _t.created_at))).label("accepted_at"),
         )
         .where(*scope)
@@ -188,6 +285,8 @@ def reporting_details(year: int, org: Org) -> list[ReportHistory]:
                 late_submissions=int(row.late),
                 returns=int(row.returns),
                 accepted_at=_aware(row.accepted_at),
+                error_returns=int(row.error_returns or 0),
+                corrections=int(row.corrections or 0),
             )
         )
     return out
@@ -202,3 +301,41 @@ def _aware(value: Any) -> datetime | None:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value if value.tzinfo else value.replace(tzinfo=clock.UTC)
+
+
+@dataclass(frozen=True)
+class ReportingPerson:
+    """Someone who drafted (填表人) or approved (审核人) a unit's reports in a year."""
+
+    user_id: int
+    org_code: str
+    drafted: bool
+    approved: bool
+
+
+def reporting_people(year: int, org_codes: list[str]) -> list[ReportingPerson]:
+    """Who drafted (``report.narrative_save``) and who approved (``report.submit``: the unit's
+    reviewer whose approval sent it up) the reports of ``year`` of these units."""
+    rows = db.session.execute(
+        select(_t.actor_id, _t.org_code, _t.action)
+        .where(
+            _t.action.in_(("report.narrative_save", SUBMIT)),
+            _t.org_code.in_(org_codes),
+            _t.actor_id.is_not(None),
+            _t.created_at.is_not(None),
+        )
+        .where(
+            _t.object_type == "report",
+            _t.object_id.in_(
+                select(_t.object_id).where(_t.action == SUBMIT, _period.like(f"{int(year):04d}%"))
+            ),
+        )
+        .distinct()
+    ).all()
+    people: dict[tuple[int, str], set[str]] = {}
+    for actor_id, code, action in rows:
+        people.setdefault((actor_id, code), set()).add(action)
+    return [
+        ReportingPerson(uid, code, "report.narrative_save" in acts, SUBMIT in acts)
+        for (uid, code), acts in sorted(people.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+    ]

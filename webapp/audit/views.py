@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from webapp.audit import anchor as anchors
 from webapp.audit import diff, export, naming, operations, reporting, search
+from webapp.audit.record_parts import record_parts
 from webapp.audit.schemas import AuditPageArgsSchema, ReportingArgsSchema
 from webapp.audit.vocabulary import (
     VALUE_LABELS,
@@ -127,6 +128,7 @@ def detail(record_id: int) -> Any:
         "audit/detail.html",
         rec=rec,
         rows=diff.diff(rec.before, rec.after, rec.object_type),
+        parts=record_parts(rec),
         org_names=_org_names(),
         object_names=naming.object_names([rec]),
         prev_id=prev.id if prev else None,

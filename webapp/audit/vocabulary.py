@@ -96,6 +96,7 @@ FIELD_LABELS: dict[str, str] = {
     "roles": "角色",
     "enabled": "启用",
     "via": "登录方式",
+    "limit": "触发的限制",
     "code": "代码",
     "name": "名称",
     "tier": "层级",
@@ -128,6 +129,7 @@ VALUE_LABELS: dict[str, Mapping[str, str]] = {
     "roles": {r.value: label for r, label in ROLE_LABELS.items()},
     "tier": {t.value: label for t, label in TIER_LABELS.items()},
     "via": {"password": "网页登录", "api": "接口令牌"},
+    "limit": {"account": "按账号（失败次数过多）", "address": "按网络地址（失败次数过多）"},
     "kind": {"quarterly": "季度分析报告", "annual": "年度分析报告"},
 }
 

@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from webapp.core.operations import PASSWORD_MAX, PASSWORD_MIN
+from webapp.core.passwords import HINT, PASSWORD_MAX, PASSWORD_MIN
 
 
 class LoginForm(FlaskForm):
@@ -17,6 +17,7 @@ class ChangePasswordForm(FlaskForm):
     old_password = PasswordField("原密码", validators=[DataRequired("请输入原密码。")])
     new_password = PasswordField(
         "新密码",
+        description=HINT,
         validators=[
             DataRequired("请输入新密码。"),
             Length(

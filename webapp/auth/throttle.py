@@ -1,15 +1,29 @@
-"""Login throttling with Flask-Limiter: failures count per client address and per username.
+"""Login throttling: per account, with a much higher bound per client address, one count for
+the login form and the API.
 
-Only failed attempts are deducted (``deduct_when``), so a user who logs in correctly is never
-slowed down; after ``LOGIN_MAX_FAILURES`` failures in ``LOGIN_WINDOW_MINUTES`` the address or
-the username gets 429 until the window passes.  Redis storage when ``HQR_REDIS_URL`` is set
-(the counts then hold across server processes and restarts).  A refused attempt is audited
-(``auth.login_throttled``, the username and address, never the password) and logged.
+Two Flask-Limiter limits count failed attempts only (``deduct_when``), so a user who logs in
+correctly is never slowed down:
+
+- per account (the username as typed, lower-cased, whether it exists or not — so the answer
+  tells nothing about existence): after ``LOGIN_MAX_FAILURES`` failures in
+  ``LOGIN_WINDOW_MINUTES`` that account is refused from every address, the right password
+  included, until the window passes.  This is what stops guessing one password.
+- per client address: ``LOGIN_MAX_FAILURES_PER_ADDRESS`` failures in the same window (default
+  100).  It bounds one guesser spraying many accounts, and is far above what one office makes:
+  a county office or a whole province behind one proxy shares an address, and one clerk's
+  typing must not lock the others out (it did when the address limit was the account's 5).
+
+Both are *shared* limits (``shared_limit`` with a fixed scope), so ``POST /login`` and
+``POST /api/v1/auth/tokens`` draw on the same counts: a guesser gets 5 tries in all, not 5 on
+each door.  Redis storage when ``HQR_REDIS_URL`` is set (the counts then hold across server
+processes and restarts).  A refused attempt is audited (``auth.login_throttled``, the username,
+address and which limit, never the password) and logged.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, g, request
@@ -17,15 +31,24 @@ from flask_limiter import RequestLimit
 from flask_limiter.util import get_remote_address
 
 from webapp.core import audit
-from webapp.extensions import limiter, write_intent
+from webapp.extensions import limiter
 from webapp.web import keep_transaction
 
 log = logging.getLogger(__name__)
 
+#: Limiter scopes: shared by every login route, so their counts are one.
+ACCOUNT_SCOPE = "login-account"
+ADDRESS_SCOPE = "login-address"
 
-def _limit() -> str:
+
+def _account_limit() -> str:
     cfg = current_app.config
     return f"{cfg['LOGIN_MAX_FAILURES']} per {cfg['LOGIN_WINDOW_MINUTES']} minutes"
+
+
+def _address_limit() -> str:
+    cfg = current_app.config
+    return f"{cfg['LOGIN_MAX_FAILURES_PER_ADDRESS']} per {cfg['LOGIN_WINDOW_MINUTES']} minutes"
 
 
 def _username() -> str:
@@ -36,28 +59,45 @@ def _username() -> str:
     return str(name or "").strip().lower()
 
 
-def _username_key() -> str:
-    return "login-user:" + _username()
+def _account_key() -> str:
+    return "account:" + _username()
 
 
-def _breached(limit: RequestLimit) -> None:
-    """Audit and log a throttled attempt once (both limits may be breached at once)."""
-    if g.get("login_throttled"):
-        return
-    g.login_throttled = True
-    # The limiter runs before the request edge's own before_request: set what it would set.
-    write_intent.set(True)
-    audit.client_addr_var.set(request.remote_addr)
-    username = _username()
-    audit.record(
-        "auth.login_throttled",
-        actor_name=username[:64] or "anonymous",
-        object_type="route",
-        object_id=request.endpoint,
-        message=f"登录失败次数过多，已限制（{limit.limit}）",
-    )
-    keep_transaction()
-    log.warning("login throttled for user %r from %s", username, request.remote_addr)
+def _on_breach(which: str) -> Callable[[RequestLimit], None]:
+    def breached(limit: RequestLimit) -> None:
+        """Audit and log a throttled attempt once (both limits may be breached at once)."""
+        if g.get("login_throttled"):
+            return
+        g.login_throttled = True
+        minutes = current_app.config["LOGIN_WINDOW_MINUTES"]
+        amount = limit.limit.amount
+        if which == "account":
+            g.refusal_message = (
+                f"登录失败过于频繁：该账号 {minutes} 分钟内已失败 {amount} 次，暂时锁定，"
+                f"请 {minutes} 分钟后再试，或联系系统管理员重置密码。"
+            )
+            note = f"账号 {minutes} 分钟内登录失败 {amount} 次，已暂时锁定"
+        else:
+            g.refusal_message = (
+                f"登录失败过于频繁：来自您所在网络地址的登录 {minutes} 分钟内已失败 {amount} 次，"
+                f"暂时限制，请稍后再试。"
+            )
+            note = f"该地址 {minutes} 分钟内登录失败 {amount} 次，已暂时限制"
+        username = _username()
+        audit.record(
+            "auth.login_throttled",
+            actor_name=username[:64] or "anonymous",
+            object_type="route",
+            object_id=request.endpoint,
+            message=note,
+            after={"limit": which},
+        )
+        keep_transaction()
+        log.warning(
+            "login throttled (%s limit) for user %r from %s", which, username, request.remote_addr
+        )
+
+    return breached
 
 
 def _failed(_response: Any) -> bool:
@@ -65,21 +105,21 @@ def _failed(_response: Any) -> bool:
 
 
 def throttled(view: Any) -> Any:
-    """Decorate a login view: two limits, per address and per username, counting failures."""
-    view = limiter.limit(
-        _limit,
+    """Decorate a login view (the form, the token endpoint): the two shared failure limits."""
+    view = limiter.shared_limit(
+        _account_limit,
+        ACCOUNT_SCOPE,
+        key_func=_account_key,
+        deduct_when=_failed,
+        methods=["POST"],
+        on_breach=_on_breach("account"),
+    )(view)
+    view = limiter.shared_limit(
+        _address_limit,
+        ADDRESS_SCOPE,
         key_func=get_remote_address,
         deduct_when=_failed,
         methods=["POST"],
-        scope="login-addr",
-        on_breach=_breached,
-    )(view)
-    view = limiter.limit(
-        _limit,
-        key_func=_username_key,
-        deduct_when=_failed,
-        methods=["POST"],
-        scope="login-user",
-        on_breach=_breached,
+        on_breach=_on_breach("address"),
     )(view)
     return view

@@ -6,7 +6,8 @@ so deadlines and timers are computed from a controllable time, never from ``date
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta  # noqa: F401 (UTC re-exported)
 from zoneinfo import ZoneInfo
 
@@ -37,6 +38,19 @@ def set_now(value: datetime | None) -> None:
         raise ValueError("set_now needs an aware datetime")
     frozen = value
     _override = lambda: frozen  # noqa: E731
+
+
+@contextmanager
+def moved_to(value: datetime) -> Iterator[Callable[[datetime], None]]:
+    """Run a block with the clock frozen at ``value`` (demo data that happened in the past);
+    yields a function moving it within the block; the previous clock is restored after."""
+    global _override
+    previous = _override
+    set_now(value)
+    try:
+        yield set_now
+    finally:
+        _override = previous
 
 
 def advance(delta: timedelta) -> datetime:

@@ -19,11 +19,10 @@ from sqlalchemy import select
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, InvalidInput, NotFound
 from webapp.core.models import ROLES_BY_TIER, ApiToken, Org, Role, Tier, User, UserRole
+from webapp.core.passwords import weakness
 from webapp.core.permissions import require
 from webapp.extensions import db
 
-PASSWORD_MIN = 8
-PASSWORD_MAX = 64
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
 
 
@@ -117,9 +116,11 @@ def load_orgs_csv(path: Path, *, actor: User | None = None) -> dict[str, int]:
 
 
 # Users ----------------------------------------------------------------------------------------
-def validate_password(password: str) -> None:
-    if not (PASSWORD_MIN <= len(password) <= PASSWORD_MAX):
-        raise InvalidInput(f"密码长度须为 {PASSWORD_MIN}–{PASSWORD_MAX} 个字符。")
+def validate_password(password: str, username: str | None = None) -> None:
+    """Refuse a short, common or guessable password (``webapp.core.passwords``)."""
+    problem = weakness(password, username)
+    if problem is not None:
+        raise InvalidInput(problem)
 
 
 def _user_snapshot(user: User) -> dict:
@@ -170,7 +171,7 @@ def create_user(
         user.password_hash = password_hash
         user.password_changed_at = clock.now()
     else:
-        validate_password(password)
+        validate_password(password, username)
         user.set_password(password)
     user.role_rows = [UserRole(role=r.value) for r in parsed]
     db.session.add(user)
@@ -249,7 +250,7 @@ def set_enabled(actor: User, user: User, enabled: bool) -> User:
 
 def reset_password(actor: User, user: User, new_password: str) -> None:
     require(actor, "user.manage", user.org)
-    validate_password(new_password)
+    validate_password(new_password, user.username)
     user.set_password(new_password)
     _end_sessions(user)
     audit.record(
@@ -260,7 +261,7 @@ def reset_password(actor: User, user: User, new_password: str) -> None:
 def change_own_password(user: User, old_password: str, new_password: str) -> None:
     if not user.check_password(old_password):
         raise InvalidInput("原密码不正确。")
-    validate_password(new_password)
+    validate_password(new_password, user.username)
     if old_password == new_password:
         raise InvalidInput("新密码不能与原密码相同。")
     user.set_password(new_password)

@@ -1,11 +1,19 @@
-r"""Text typed by users must not carry invisible bidirectional controls.
+"""Characters that our text cannot hold, and where they hide in nested input.
 
-U+202E (RIGHT-TO-LEFT OVERRIDE) and its kin reorder what follows them: "工程\u202e名称" prints
-reversed in the Word document and the PDF, and a file name can be made to look like another
-(``报告\u202excod.exe``).  Chinese official documents never need them, so they are refused,
-with a message naming the character, wherever user text comes in: every form field, JSON value
-and uploaded file name at the request edge (pages and API alike), and every text cell of an
-Excel import.  One rule, :func:`bidi_problem`, serves all of them.
+PostgreSQL's ``text`` refuses NUL (0x00): a query parameter or JSON string carrying one raised
+``DataError`` deep in a query and became a 500, while SQLite stored it happily.  Our text also
+ends up in XML (Word documents, Excel exports), and XML 1.0 cannot hold the other C0 control
+characters either (tab, LF and CR excepted), nor the noncharacters U+FFFE and U+FFFF.  A lone
+surrogate (JSON's ``"\\ud800"`` decodes to one) cannot be encoded as UTF-8 at all.  So the
+request edge refuses all of them before anything reads the database.
+
+Bidirectional controls are refused too, for another reason: U+202E (RIGHT-TO-LEFT OVERRIDE)
+and its kin reorder what follows them, so "工程<RLO>名称" prints reversed in the Word document
+and the PDF, and a file name can be made to look like another (``报告<RLO>xcod.exe``).  Chinese
+official documents never need them.  They are refused, with a message naming the character,
+wherever user text comes in: every form field, JSON value and uploaded file name at the request
+edge (pages and API alike), and every text cell of an Excel import.  One rule,
+:func:`bidi_problem`, serves all of them.
 """
 
 from __future__ import annotations
@@ -14,7 +22,44 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from webapp.core.errors import InvalidInput
+#: C0 controls except tab (09), LF (0A) and CR (0D); surrogates; U+FFFE and U+FFFF.
+UNFIT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def is_unfit(value: str) -> bool:
+    """True when ``value`` holds a character that text fields cannot store."""
+    return UNFIT.search(value) is not None
+
+
+def shown(value: str, limit: int = 60) -> str:
+    """``value`` fit to show in a message: unfit characters as ``\\u0000`` escapes, shortened."""
+    escaped = UNFIT.sub(lambda m: f"\\u{ord(m.group()):04x}", value)
+    return escaped if len(escaped) <= limit else escaped[: limit - 1] + "…"
+
+
+def unfit_json_paths(value: Any) -> Iterator[str]:
+    """Dotted paths (``items.0.name``) of every key or string in a decoded JSON document
+    that holds an unfit character; a key is named by its own path.  Iterative, so that a
+    deeply nested document cannot exhaust the stack."""
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, str):
+            if is_unfit(node):
+                yield path
+            continue
+        children: list[tuple[str, Any]] = []
+        if isinstance(node, dict):
+            for key, child in node.items():
+                child_path = f"{path}.{key}" if path else str(key)
+                if isinstance(key, str) and is_unfit(key):
+                    yield child_path
+                else:
+                    children.append((child_path, child))
+        elif isinstance(node, list):
+            children = [(f"{path}.{i}" if path else str(i), c) for i, c in enumerate(node)]
+        stack.extend(reversed(children))  # depth first, in document order
+
 
 #: LRE RLE PDF LRO RLO, LRI RLI FSI PDI, LRM RLM, ALM.
 BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
@@ -29,30 +74,26 @@ def bidi_problem(text: str) -> str | None:
     return REASON.format(codes="、".join(found)) if found else None
 
 
-def refuse_bidi(text: str, label: str) -> None:
-    """Raise InvalidInput naming ``label`` when ``text`` carries a bidi control."""
-    problem = bidi_problem(text)
-    if problem:
-        raise InvalidInput(f"{label}{problem}。", details={label: problem})
-
-
-def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
-    if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield path, str(key)
-            yield from _strings(item, f"{path}.{key}" if path else str(key))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield from _strings(item, f"{path}[{i}]")
-
-
-def refuse_bidi_in_request(form: Any, files: Any, json_body: Any) -> None:
-    """The edge's check of a request: form fields, uploaded file names, JSON strings."""
-    for name, value in form.items(multi=True):
-        refuse_bidi(value, f"提交的内容（{name}）")
-    for name, upload in files.items(multi=True):
-        refuse_bidi(upload.filename or "", f"上传文件名（{name}）")
-    for path, value in _strings(json_body, ""):
-        refuse_bidi(value, f"提交的内容（{path or '请求'}）")
+def bidi_json_paths(value: Any) -> Iterator[tuple[str, str]]:
+    """(dotted path, reason) of every key or string of a decoded JSON document holding a bidi
+    control; a key is named by its own path.  Iterative, as :func:`unfit_json_paths`."""
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, str):
+            problem = bidi_problem(node)
+            if problem:
+                yield path, problem
+            continue
+        children: list[tuple[str, Any]] = []
+        if isinstance(node, dict):
+            for key, child in node.items():
+                child_path = f"{path}.{key}" if path else str(key)
+                problem = bidi_problem(key) if isinstance(key, str) else None
+                if problem:
+                    yield child_path, problem
+                else:
+                    children.append((child_path, child))
+        elif isinstance(node, list):
+            children = [(f"{path}.{i}" if path else str(i), c) for i, c in enumerate(node)]
+        stack.extend(reversed(children))

@@ -1,5 +1,9 @@
 """The workflow engine: the only package that imports SpiffWorkflow.
 
+This module is the engine's public face: other packages import from ``webapp.engine`` only,
+never from its submodules (the import-linter contract "Features use only webapp.engine's public
+face" in pyproject.toml; docs/architecture.md).  What a feature needs is re-exported here.
+
 Public functions other features call (see docs/engine.md)::
 
     deploy_definitions(actor, directory) -> list[DeployResult]
@@ -9,9 +13,15 @@ Public functions other features call (see docs/engine.md)::
     get_or_start_instance(actor, process_key, org, business_key, data) -> ProcessInstance
     complete_task(actor, task_id, outcome, comment=None, data=None) -> HumanTask
     tasks_for(user, view) -> list[HumanTask]
+    can_work(user, task) -> bool; notify(user, kind, message, task=None) -> Notification
+    task_data(tasks) -> {task row id: data}; last_completer(instance_id, element_id) -> User | None
+    instance_business_status(instance_id) -> str | None
+    set_status(ctx), notify_candidates(ctx)            # built-in service operations
     run_timers(now=None) -> dict
     deliver_messages(business_keys=None) -> int
     retry_instance(actor, instance_id) -> ProcessInstance
+    change_subject(actor, instance, changes, reason=...) -> ProcessInstance   # 延期 (audited)
+    @service_operation(name), register_start_form(process_key, json_schema, label=...)
     @service_operation(name), register_form(key, json_schema, label=..., template=None)
     register_subject_viewer(process_key, may_view(user, instance))   # who may be copied (抄送)
     form_choices() -> list[(key, label)]; service_operation_names() -> list[str]
@@ -27,6 +37,7 @@ from typing import Any
 from webapp.core.models import Role
 from webapp.core.permissions import ANY, DOWNWARD, register
 from webapp.engine import builtin  # noqa: F401 (registers the built-in forms and operations)
+from webapp.engine.builtin import notify_candidates, set_status
 from webapp.engine.definitions import (
     DeployResult,
     deploy_bpmn,
@@ -36,6 +47,7 @@ from webapp.engine.definitions import (
 )
 from webapp.engine.instances import (
     cancel_instance,
+    change_subject,
     find_instance,
     get_instance,
     get_or_start_instance,
@@ -55,21 +67,30 @@ from webapp.engine.models import (
     WorkflowMessage,
 )
 from webapp.engine.operations import (
+    can_work,
     cc,
     claim,
     complete_task,
+    notify,
     reassign,
     remind,
     transfer,
     unclaim,
     withdraw,
 )
-from webapp.engine.parsing import install_clock
-from webapp.engine.queries import current_tasks, tasks_for
+from webapp.engine.parsing import MAX_BPMN_BYTES, hostile_bpmn, install_clock
+from webapp.engine.queries import (
+    current_tasks,
+    instance_business_status,
+    last_completer,
+    task_data,
+    tasks_for,
+)
 from webapp.engine.registry import (
     ServiceContext,
     form_choices,
     register_form,
+    register_start_form,
     register_subject_viewer,
     service_operation,
     service_operation_names,
@@ -104,7 +125,6 @@ def init_app(app: Any, api: Any) -> None:
     from webapp.extensions import csrf
     from webapp.main.views import SECTION_ENDPOINTS
 
-    app.config.setdefault("SCRIPT_TIME_LIMIT", 1.0)
     app.register_blueprint(bp)
     for api_bp in blueprints:
         csrf.exempt(api_bp)
@@ -115,6 +135,7 @@ def init_app(app: Any, api: Any) -> None:
 
 
 __all__ = [
+    "MAX_BPMN_BYTES",
     "DeployResult",
     "ElementChange",
     "HumanTask",
@@ -129,7 +150,9 @@ __all__ = [
     "VersionDiff",
     "WorkflowEvent",
     "WorkflowMessage",
+    "can_work",
     "cancel_instance",
+    "change_subject",
     "cc",
     "claim",
     "compare_versions",
@@ -137,24 +160,32 @@ __all__ = [
     "current_tasks",
     "deliver_messages",
     "deploy_bpmn",
+    "hostile_bpmn",
     "deploy_definitions",
     "find_instance",
     "form_choices",
     "get_instance",
     "get_or_start_instance",
+    "instance_business_status",
+    "last_completer",
     "latest_definition",
     "migrate_instance",
     "migration_problems",
+    "notify",
+    "notify_candidates",
     "reassign",
     "register_form",
+    "register_start_form",
     "register_subject_viewer",
     "remind",
     "retry_instance",
     "run_timers",
     "service_operation",
     "service_operation_names",
+    "set_status",
     "specs_for",
     "start_instance",
+    "task_data",
     "tasks_for",
     "transfer",
     "unclaim",

@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from webapp.api import require_login
 from webapp.core.errors import PermissionDenied
 from webapp.core.permissions import can
+from webapp.core.states import status_label
 from webapp.engine import instances, operations, queries
 from webapp.engine.models import ProcessInstance
 from webapp.engine.registry import form_schema
@@ -154,6 +155,7 @@ def instance_body(instance: ProcessInstance) -> dict[str, Any]:
         "org_code": instance.org.code,
         "state": instance.state,
         "business_status": instance.business_status,
+        "business_status_label": status_label(instance.business_status),
         "error": instance.error,
         "started_at": instance.started_at,
         "completed_at": instance.completed_at,

@@ -7,6 +7,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from webapp.core.errors import InvalidInput
+from webapp.core.states import ProcessStatus, allowed_codes
 from webapp.engine.models import OPEN_STATES, HumanTask, ProcessInstance
 from webapp.engine.registry import ServiceContext, register_form, service_operation
 from webapp.extensions import db
@@ -54,8 +56,11 @@ def notify_candidates(ctx: ServiceContext) -> dict[str, Any]:
 
 @service_operation("engine.set_status")
 def set_status(ctx: ServiceContext) -> dict[str, Any]:
-    """Set the instance's business status (parameter ``status``, e.g. 逾期)."""
-    status = str(ctx.params.get("status") or "").strip()[:40]
+    """Set the instance's business status (parameter ``status``: a code of
+    webapp.core.states, e.g. ``'overdue'``; checked at deploy and here)."""
+    status = str(ctx.params.get("status") or "").strip()
+    if status and status not in ProcessStatus.__members__.values():
+        raise InvalidInput(f"业务状态“{status}”不是已定义的状态代码：{allowed_codes()}")
     if status:
         db.session.execute(
             update(ProcessInstance)

@@ -11,10 +11,18 @@ from webapp.core import audit, clock
 from webapp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from webapp.core.models import Org, User
 from webapp.core.permissions import can
-from webapp.engine import spiff
+from webapp.core.states import ProcessStatus
+from webapp.engine import jsonschema, spiff
 from webapp.engine.definitions import latest_definition, specs_for
 from webapp.engine.models import OPEN_STATES, HumanTask, InstanceState, ProcessInstance, TaskState
-from webapp.engine.runtime import advance, history, script_engine
+from webapp.engine.registry import ENGINE_SUBJECT, START_FORMS, fixed_names
+from webapp.engine.runtime import (
+    advance,
+    history,
+    rearm_for_subject,
+    refresh_due_times,
+    script_engine,
+)
 from webapp.extensions import db
 
 
@@ -51,7 +59,9 @@ def start_instance(
     """Start the latest version of ``process_key`` for ``org``; runs to the first wait state.
 
     ``data`` (plain JSON) becomes the initial task data; the engine adds ``org_code``,
-    ``business_key`` and ``process_key``.  A business key already used for this process
+    ``business_key`` and ``process_key``.  Where the process has a registered start form, the
+    data is validated against it and its fields, with the three above, become the instance's
+    fixed ``subject``.  A business key already used for this process
     raises Conflict.  ``actor`` None means the system (a timer, another feature's job).
     """
     _check_start(actor, org)
@@ -60,9 +70,17 @@ def start_instance(
     if find_instance(process_key, business_key) is not None:
         raise Conflict(f"业务编号 {business_key} 的流程已存在。")
     definition = latest_definition(process_key)
+    initial = dict(data or {})
+    start_form = START_FORMS.get(process_key)
+    if start_form is not None:
+        problems = jsonschema.validate(start_form.schema, initial)
+        if problems:
+            raise InvalidInput(
+                f"流程 {process_key} 的启动数据有误：" + "；".join(problems.values()),
+                details=problems,
+            )
     parsed = specs_for(definition)
     wf = spiff.new_workflow(parsed.spec, parsed.subprocess_specs, script_engine())
-    initial = dict(data or {})
     initial.update(org_code=org.code, business_key=business_key, process_key=process_key)
     wf.task_tree.data.update(initial)
     now = clock.now()
@@ -72,6 +90,7 @@ def start_instance(
         org_id=org.id,
         business_key=business_key,
         data=initial,
+        subject={k: v for k, v in initial.items() if k in fixed_names(process_key)},
         state_json=spiff.serialize(wf),
         state=InstanceState.RUNNING.value,
         version=1,
@@ -157,7 +176,7 @@ def cancel_instance(actor: User, instance_id: int, reason: str) -> ProcessInstan
             state=InstanceState.CANCELLED.value,
             version=instance.version + 1,
             next_timer_at=None,
-            business_status="已取消",
+            business_status=ProcessStatus.CANCELLED.value,
             updated_at=clock.now(),
         )
         .execution_options(synchronize_session=False)
@@ -178,6 +197,52 @@ def cancel_instance(actor: User, instance_id: int, reason: str) -> ProcessInstan
         org=instance.org,
         object_type="process_instance",
         object_id=instance.id,
+        message=reason,
+    )
+    return instance
+
+
+def change_subject(
+    actor: User, instance: ProcessInstance, changes: dict[str, Any], *, reason: str
+) -> ProcessInstance:
+    """The one way a fixed subject value changes (延期: a new due time), for the feature that
+    owns the business object to call after its own permission check.
+
+    The live tasks' data take the new values, waiting timers whose expression names a changed
+    value are armed again, the open tasks' due times follow; history and audit record who,
+    why, before and after.  The engine's own names (org, business key) never change.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("请填写调整原因。", details={"reason": "必填"})
+    subject = dict(instance.subject or {})
+    allowed = set(subject) - ENGINE_SUBJECT
+    unknown = sorted(set(changes) - allowed)
+    if unknown:
+        raise InvalidInput(f"不能调整的流程数据：{'、'.join(unknown)}")
+    if instance.state != InstanceState.RUNNING.value:
+        raise Conflict("流程已结束或处于异常状态，不能调整。")
+    before = {k: subject[k] for k in changes}
+    new_subject = {**subject, **changes}
+    instance.subject = new_subject  # what advance() checks the live tasks against
+    wf = advance(
+        instance,
+        actor,
+        lambda w: rearm_for_subject(w, changes),
+        extra={"subject": new_subject},
+    )
+    if wf is None:  # the steps after the change failed: the instance is in error, audited
+        raise Conflict(f"调整后流程无法继续：{instance.error}")
+    refresh_due_times(instance, wf)
+    history(instance, "subject_change", actor, comment=reason)
+    audit.record(
+        "workflow.subject_change",
+        actor=actor,
+        org=instance.org,
+        object_type="process_instance",
+        object_id=instance.id,
+        before=before,
+        after=dict(changes),
         message=reason,
     )
     return instance

@@ -78,10 +78,14 @@ class ProcessInstance(db.Model):
     business_key: Mapped[str] = mapped_column(String(200), index=True)
     #: The workflow data after the last step (plain JSON)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: What the instance is about, fixed at start: its start data (report_id, due_at...) and
+    #: org_code/business_key/process_key.  No task or script changes it; services read their
+    #: business object from here.  Changed only by an audited operation (延期).
+    subject: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     #: SpiffWorkflow's serialized state (without the spec: it comes from the definition)
     state_json: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(20), default=InstanceState.RUNNING, index=True)
-    #: 业务状态 shown in lists: 草稿/审核中/已上报/已退回/已接收/逾期 (from the BPMN)
+    #: 业务状态: a webapp.core.states.ProcessStatus code from the BPMN (in_review, returned...)
     business_status: Mapped[str | None] = mapped_column(String(40))
     #: Optimistic lock: every save is UPDATE ... WHERE version = expected
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -32,14 +32,18 @@ from webapp.engine.models import (
     TaskCopy,
     TaskState,
 )
-from webapp.engine.registry import FORMS, SUBJECT_VIEWERS, form_schema
+from webapp.engine.registry import (
+    FORMS,
+    RESERVED_KEYS,
+    SUBJECT_VIEWERS,
+    declared_fields,
+    form_schema,
+)
 from webapp.engine.runtime import CONFLICT_MESSAGE, advance, history, load
 from webapp.extensions import db
 
 #: Outcome values that send the work back (comment required, loop counted).
 RETURN_OUTCOMES = frozenset({"return", "reject"})
-#: Keys the engine itself writes into task data; a form may not set them.
-RESERVED_KEYS = frozenset({"outcome", "comment", "target"})
 
 
 def get_task(task_id: int, actor: User | None = None) -> HumanTask:
@@ -200,9 +204,7 @@ def complete_task(
         errors["comment"] = "退回时必须填写审批意见"
     if comment and len(comment) > 2000:
         errors["comment"] = "审批意见最多2000个字符"
-    for key in data:
-        if key in RESERVED_KEYS or key.startswith("_"):
-            errors[key] = f"字段名 {key} 为系统保留"
+    errors.update(form_data_problems(task, data))
     errors.update(jsonschema.validate(form_schema(task.form_key), data))
     spec = FORMS.get(task.form_key or "")
     if not errors and spec is not None and spec.validate is not None:
@@ -246,6 +248,23 @@ def complete_task(
     )
     advance(instance, actor, mutate, extra=extra)
     return task
+
+
+def form_data_problems(task: HumanTask, data: dict[str, Any]) -> dict[str, str]:
+    """A task writes only the fields its form declares: never the instance's fixed subject
+    (its report, unit, deadlines), never the engine's own names, nothing undeclared."""
+    fixed = set(task.instance.subject or {})
+    declared = declared_fields(task.form_key)
+    problems: dict[str, str] = {}
+    for key in data:
+        if key in RESERVED_KEYS or key.startswith("_"):
+            problems[key] = f"字段名 {key} 为系统保留"
+        elif key in fixed:
+            problems[key] = f"字段 {key} 是流程的固定数据（启动时确定），任何任务都不能修改"
+    undeclared = sorted(k for k in data if k not in declared and k not in problems)
+    if undeclared:
+        problems["_undeclared"] = "表单未声明以下字段，不能提交：" + "、".join(undeclared)
+    return problems
 
 
 def _ready_spiff_task(wf: Any, task: HumanTask) -> Any:

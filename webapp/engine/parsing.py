@@ -71,6 +71,18 @@ def parse_xml(content: bytes, *, max_bytes: int = MAX_BPMN_BYTES) -> Any:
     return root
 
 
+def hostile_bpmn(content: bytes) -> str | None:
+    """Why ``content`` is refused as an attack (oversize, a DOCTYPE or entity), else None; any
+    other problem is a mistake, reported by validation with the rest."""
+    try:
+        parse_xml(content)
+    except BpmnHostile as exc:
+        return str(exc)
+    except BpmnRejected:
+        return None
+    return None
+
+
 @dataclass
 class ParsedBpmn:
     """The specs of one BPMN document: the top process and the processes it calls."""
@@ -127,15 +139,66 @@ def install_clock() -> None:
     _timer_module.LOCALTZ = timezone(offset)
 
 
-def check_timer_value(value: Any) -> str | None:
-    """Chinese problem text when an evaluated timer expression is not ISO 8601, else None."""
+@dataclass(frozen=True)
+class TimerRules:
+    """Bounds of a cycle timer (``R<n>/<interval>``): a cycle that fires every second without
+    end grows its instance's state without bound and keeps the timer worker busy."""
+
+    #: Shortest interval between two firings (setting HQR_TIMER_MIN_CYCLE_MINUTES).
+    min_interval: timedelta = timedelta(hours=1)
+    #: Most firings (setting HQR_TIMER_MAX_REPETITIONS); ``R/...`` (no count) is unbounded.
+    max_repetitions: int = 100
+
+    @classmethod
+    def from_config(cls) -> TimerRules:
+        from flask import current_app, has_app_context
+
+        if not has_app_context():
+            return cls()
+        config = current_app.config
+        return cls(
+            min_interval=timedelta(minutes=config.get("TIMER_MIN_CYCLE_MINUTES", 60)),
+            max_repetitions=config.get("TIMER_MAX_REPETITIONS", 100),
+        )
+
+
+def _minutes(delta: timedelta) -> str:
+    minutes = delta.total_seconds() / 60
+    return f"{minutes:g} 分钟" if minutes < 120 else f"{minutes / 60:g} 小时"
+
+
+def check_timer_value(
+    value: Any, rules: TimerRules | None = None, *, cycle: bool = False
+) -> str | None:
+    """Chinese problem text when a timer value is not acceptable ISO 8601, else None.
+
+    ``cycle``: the value of a ``timeCycle`` (it must be ``R<n>/...``); any cycle is held to
+    ``rules`` (bounded repetitions, a minimum interval).
+    """
     if not isinstance(value, str):
         return '定时器表达式的值应为 ISO 8601 字符串（如 "P3D"，注意引号）'
+    text = value.strip()
+    if cycle and not text.upper().startswith("R"):
+        return f"定时器周期 {value!r} 应写成“R次数/间隔”（如 R10/P1D）"
     try:
-        if value.upper().startswith("R"):
-            TimerEventDefinition.parse_iso_recurring_interval(value)
+        if text.upper().startswith("R"):
+            cycles, _start, interval = TimerEventDefinition.parse_iso_recurring_interval(text)
         else:
-            TimerEventDefinition.parse_time_or_duration(value)
+            TimerEventDefinition.parse_time_or_duration(text)
+            return None
     except Exception:
         return f"定时器表达式 {value!r} 不是有效的 ISO 8601 日期、时长或周期"
+    rules = rules or TimerRules()
+    if cycles < 0:
+        return (
+            f"定时器周期 {value!r} 没有重复次数上限（应写成“R次数/间隔”，"
+            f"次数不超过 {rules.max_repetitions}）"
+        )
+    if cycles > rules.max_repetitions:
+        return f"定时器周期 {value!r} 重复 {cycles} 次，超过上限 {rules.max_repetitions} 次"
+    if interval < rules.min_interval:
+        return (
+            f"定时器周期 {value!r} 的间隔短于下限 {_minutes(rules.min_interval)}"
+            "（过密的周期会让流程数据无限增长）"
+        )
     return None

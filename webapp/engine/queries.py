@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 
 from webapp.core.models import User
+from webapp.core.states import status_label
 from webapp.engine.models import (
     OPEN_STATES,
     HumanTask,
@@ -78,6 +79,30 @@ def instance_tasks(instance: ProcessInstance) -> list[HumanTask]:
 
 def current_tasks(instance: ProcessInstance) -> list[HumanTask]:
     return [t for t in instance_tasks(instance) if t.state in OPEN_STATES]
+
+
+def last_completer(instance_id: int | None, element_id: str) -> User | None:
+    """Who completed the instance's step ``element_id`` most recently (None: nobody yet).
+
+    Features ask this for "who drafted / who approved" instead of querying the task rows.
+    """
+    task = db.session.execute(
+        select(HumanTask)
+        .where(
+            HumanTask.instance_id == instance_id,
+            HumanTask.element_id == element_id,
+            HumanTask.state == "completed",
+        )
+        .order_by(HumanTask.completed_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return task.completed_by if task is not None else None
+
+
+def instance_business_status(instance_id: int) -> str | None:
+    """The business status the BPMN set on the instance (None: none set, or no such instance)."""
+    instance = db.session.get(ProcessInstance, instance_id)
+    return instance.business_status if instance is not None else None
 
 
 def instance_history(instance: ProcessInstance) -> list[WorkflowEvent]:
@@ -157,6 +182,7 @@ def task_summary(task: HumanTask) -> dict[str, Any]:
         "process_name": instance.definition.name,
         "business_key": instance.business_key,
         "business_status": instance.business_status,
+        "business_status_label": status_label(instance.business_status),
         "org_code": instance.org.code,
         "org_name": instance.org.name,
         "candidate_org_code": task.candidate_org.code,

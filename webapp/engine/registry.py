@@ -44,6 +44,12 @@ class ServiceContext:
     params: dict[str, Any] = field(default_factory=dict)
     element_id: str = ""
 
+    @property
+    def subject(self) -> dict[str, Any]:
+        """What the instance is about, fixed at its start (its report, unit, deadlines...):
+        find the business object here, never in ``data``, which tasks write."""
+        return dict(self.instance.subject or {})
+
 
 ServiceOperation = Callable[[ServiceContext], dict[str, Any] | None]
 
@@ -90,6 +96,17 @@ class FormSpec:
 
 FORMS: dict[str, FormSpec] = {}
 
+#: Set by the engine on every instance at start (part of its fixed subject).
+ENGINE_SUBJECT = frozenset({"org_code", "business_key", "process_key"})
+#: Task-data names the engine itself writes on completion: never a form field.
+RESERVED_KEYS = frozenset({"outcome", "comment", "target"})
+
+
+def _check_field_names(names: Any, what: str) -> None:
+    bad = sorted(n for n in names if n in RESERVED_KEYS | ENGINE_SUBJECT or n.startswith("_"))
+    if bad:
+        raise ValueError(f"{what}: field names reserved by the engine: {bad}")
+
 
 def register_form(
     key: str,
@@ -107,9 +124,47 @@ def register_form(
     """
     if json_schema.get("type", "object") != "object":
         raise ValueError("a form schema must be an object schema")
+    if json_schema.get("additionalProperties", False) is not False:
+        raise ValueError(f"form {key}: a task accepts only the fields its form declares")
+    _check_field_names(json_schema.get("properties", {}), f"form {key}")
     spec = FormSpec(key, copy.deepcopy(json_schema), label or key, template, validate)
     FORMS[key] = spec
     return spec
+
+
+def declared_fields(key: str | None) -> frozenset[str]:
+    """The fields a task with this form may write (everything else is refused)."""
+    return frozenset(form_schema(key).get("properties", {}))
+
+
+@dataclass(frozen=True)
+class StartForm:
+    """What an instance of ``process_key`` is about: its start data, fixed for its life."""
+
+    process_key: str
+    schema: dict[str, Any]
+    label: str
+
+
+START_FORMS: dict[str, StartForm] = {}
+
+
+def register_start_form(process_key: str, json_schema: dict[str, Any], *, label: str) -> None:
+    """Register the start data of a process.  Its fields become the instance's **subject**:
+    validated at start (undeclared fields refused), then fixed — no task form, BPMN script or
+    service operation may change them (a deadline moves only by :func:`change_subject`)."""
+    if json_schema.get("type", "object") != "object":
+        raise ValueError("a start form schema must be an object schema")
+    _check_field_names(json_schema.get("properties", {}), f"start form {process_key}")
+    schema = {**copy.deepcopy(json_schema), "additionalProperties": False}
+    START_FORMS[process_key] = StartForm(process_key, schema, label)
+
+
+def fixed_names(process_key: str) -> frozenset[str]:
+    """The names no task or script of ``process_key`` may assign."""
+    start = START_FORMS.get(process_key)
+    declared = frozenset(start.schema.get("properties", {})) if start else frozenset()
+    return ENGINE_SUBJECT | declared
 
 
 def form_schema(key: str | None) -> dict[str, Any]:
@@ -122,7 +177,7 @@ def form_schema(key: str | None) -> dict[str, Any]:
 #: the engine, so the form itself has no fields.
 register_form(
     "generic.approval",
-    {"type": "object", "title": "审批", "properties": {}, "additionalProperties": True},
+    {"type": "object", "title": "审批", "properties": {}},
     label="审批（同意/退回 + 审批意见）",
 )
 

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from contextvars import ContextVar
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.util.task import TaskState as SpiffState
@@ -33,7 +35,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, DomainError
 from webapp.core.models import Org, User
-from webapp.engine import spiff
+from webapp.engine import script_pool, spiff
 from webapp.engine.definitions import specs_for
 from webapp.engine.lanes import LaneError, parse_lane, resolve_org
 from webapp.engine.models import (
@@ -44,7 +46,8 @@ from webapp.engine.models import (
     TaskState,
     WorkflowEvent,
 )
-from webapp.engine.parsing import _ClockDatetime
+from webapp.engine.parsing import TimerRules
+from webapp.engine.script_pool import ScriptLimits
 from webapp.engine.validation import parse_outcomes, task_properties
 from webapp.extensions import db
 
@@ -61,7 +64,17 @@ class StepFailed(DomainError):
 
 
 def script_engine() -> spiff.SandboxScriptEngine:
-    return spiff.SandboxScriptEngine(current_app.config.get("SCRIPT_TIME_LIMIT", 1.0))
+    config = current_app.config
+    limits = ScriptLimits(
+        cpu_ms=config.get("SCRIPT_CPU_MS", 100),
+        memory_mb=config.get("SCRIPT_MEMORY_MB", 128),
+        wall_ms=config.get("SCRIPT_WALL_MS", 2000),
+        workers=config.get("SCRIPT_WORKERS", 2),
+    )
+    # Start the script workers with the first engine step of this process, so that a completion
+    # that runs a script finds them ready instead of paying a process start.
+    script_pool.pool().start(limits)
+    return spiff.SandboxScriptEngine(limits, TimerRules.from_config())
 
 
 def load(instance: ProcessInstance) -> Any:
@@ -137,6 +150,11 @@ def advance(
         savepoint = db.session.begin_nested()
         try:
             (steps or _do_engine_steps)(wf)
+            changed = spiff.subject_changes(instance.subject or {}, wf)
+            if changed:
+                raise spiff.SubjectChanged(
+                    "流程的固定数据被脚本修改：" + "、".join(changed) + "（已拒绝，未保存）"
+                )
             events = wf.get_events()
             savepoint.commit()
         except Exception as exc:
@@ -235,11 +253,12 @@ def _end_status(wf: Any) -> str | None:
 
 def next_timer(wf: Any) -> datetime | None:
     """The earliest due time of the workflow's waiting timers."""
-    due = [d for d in (_timer_due(t) for t in wf.event_manager.tasks.values()) if d is not None]
+    due = [d for d in (timer_due(t) for t in wf.event_manager.tasks.values()) if d is not None]
     return min(due) if due else None
 
 
-def _timer_due(task: Any) -> datetime | None:
+def timer_due(task: Any) -> datetime | None:
+    """When a waiting timer task is due (None: not a timer, or not started yet)."""
     event_def = getattr(task.task_spec, "event_definition", None)
     if not isinstance(event_def, TimerEventDefinition):
         return None
@@ -365,7 +384,7 @@ def _due_at(task: Any) -> datetime | None:
                 if sibling is current or not isinstance(spec, BoundaryEvent):
                     continue
                 if spec.cancel_activity or task_properties(spec).get("due") == "true":
-                    when = _timer_due(sibling)
+                    when = timer_due(sibling)
                     if when is not None:
                         due.append(when)
         current = _enclosing_subprocess_task(current)
@@ -382,31 +401,42 @@ def _enclosing_subprocess_task(task: Any) -> Any:
     return workflow.top_workflow.get_task_from_id(parent_id)
 
 
-# Timers in due order ---------------------------------------------------------------------------
-_timer_now: ContextVar[datetime | None] = ContextVar("engine_timer_now", default=None)
+def rearm_for_subject(wf: Any, changes: dict[str, Any]) -> None:
+    """Give the unfinished tasks the new subject values and re-evaluate the waiting timers
+    whose expression names one of them (a new due time moves its deadline and reminder)."""
+    for task in wf.get_tasks(state=SpiffState.NOT_FINISHED_MASK):
+        task.data.update(changes)
+    if wf.last_task is not None:  # the data the instance row shows, and the next step copies
+        wf.last_task.data.update(changes)
+    for task in wf.event_manager.tasks.values():
+        event_def = getattr(task.task_spec, "event_definition", None)
+        if not isinstance(event_def, TimeDateEventDefinition):
+            continue
+        if not _names(event_def.expression) & set(changes):
+            continue
+        task.data.update(changes)
+        value = wf.script_engine.evaluate(task, event_def.expression)
+        task._set_internal_data(event_value=value, event_fired=False)
 
 
-def _clock_now() -> datetime:
-    return _timer_now.get() or clock.now()
+def _names(expression: str | None) -> set[str]:
+    import ast
+
+    try:
+        tree = ast.parse(expression or "", mode="eval")
+    except SyntaxError:
+        return set()
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
 
 
-def catch_up_timers(wf: Any, now: datetime) -> int:
-    """Fire every timer due by ``now`` in due order (SpiffWorkflow fires overdue ones in
-    registration order: a late deadline would cancel a reminder that was due first)."""
-    fired = 0
-    for _ in range(100):
-        due = sorted(d for d in (_timer_due(t) for t in wf.event_manager.tasks.values()) if d)
-        due = [d for d in due if d <= now]
-        if not due:
-            break
-        token = _timer_now.set(due[0] + timedelta(milliseconds=1))
-        try:
-            wf.refresh_timers()
-            wf.do_engine_steps()
-        finally:
-            _timer_now.reset(token)
-        fired += 1
-    return fired
-
-
-_ClockDatetime.now_source = staticmethod(_clock_now)
+def refresh_due_times(instance: ProcessInstance, wf: Any) -> None:
+    """Open task rows take the due times of their (re-armed) boundary timers."""
+    rows = db.session.execute(
+        select(HumanTask).where(
+            HumanTask.instance_id == instance.id, HumanTask.state.in_(OPEN_STATES)
+        )
+    ).scalars()
+    for row in rows:
+        task = next((t for t in wf.get_tasks() if str(t.id) == row.spiff_task_id), None)
+        if task is not None:
+            row.due_at = _due_at(task)

@@ -19,7 +19,10 @@ class TaskSchema(Schema):
     process_key = fields.String()
     process_name = fields.String()
     business_key = fields.String()
-    business_status = fields.String(allow_none=True)
+    business_status = fields.String(
+        allow_none=True, metadata={"description": "status code (webapp.core.states)"}
+    )
+    business_status_label = fields.String(metadata={"description": "its Chinese label"})
     org_code = fields.String(metadata={"description": "The instance's org (reporting unit)"})
     org_name = fields.String()
     candidate_org_code = fields.String(metadata={"description": "The org whose staff may do it"})
@@ -85,7 +88,10 @@ class InstanceSchema(Schema):
     business_key = fields.String()
     org_code = fields.String()
     state = fields.String(metadata={"description": "running, completed, error, cancelled"})
-    business_status = fields.String(allow_none=True)
+    business_status = fields.String(
+        allow_none=True, metadata={"description": "status code (webapp.core.states)"}
+    )
+    business_status_label = fields.String(metadata={"description": "its Chinese label"})
     error = fields.String(allow_none=True)
     started_at = fields.DateTime()
     completed_at = fields.DateTime(allow_none=True)

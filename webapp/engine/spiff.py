@@ -19,11 +19,15 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
 
-from webapp.engine import sandbox
+from webapp.engine import sandbox, script_pool
+from webapp.engine.parsing import TimerRules, check_timer_value
 from webapp.engine.registry import SERVICE_OPERATIONS, ServiceContext
+from webapp.engine.script_pool import ScriptLimits
 
 
 class ServiceFailed(Exception):
@@ -33,6 +37,24 @@ class ServiceFailed(Exception):
         super().__init__(f"{element_id}: {original}")
         self.element_id = element_id
         self.original = original
+
+
+class SubjectChanged(Exception):
+    """A step tried to change what the instance is about (its fixed subject)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def subject_changes(subject: dict[str, Any], wf: Any) -> list[str]:
+    """Fixed names whose value differs in the data of the workflow's live tasks."""
+    if not subject:
+        return []
+    tasks = list(wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED))
+    if wf.last_task is not None:
+        tasks.append(wf.last_task)
+    return sorted({k for t in tasks for k, v in subject.items() if k in t.data and t.data[k] != v})
 
 
 @dataclass
@@ -48,15 +70,18 @@ current_run: ContextVar[RunContext | None] = ContextVar("engine_run", default=No
 
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
-    def __init__(self, time_limit: float = sandbox.DEFAULT_TIME_LIMIT) -> None:
+    """Expressions in this thread under the guards and a CPU budget; scripts in a worker
+    process under hard limits (webapp.engine.sandbox explains why each)."""
+
+    def __init__(self, limits: ScriptLimits | None = None) -> None:
         super().__init__({})
-        self.time_limit = time_limit
+        self.limits = limits or ScriptLimits()
 
     def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
-        return sandbox.evaluate(expression, context, external_context, time_limit=self.time_limit)
+        return sandbox.evaluate(expression, context, external_context, cpu_ms=self.limits.cpu_ms)
 
     def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
-        sandbox.execute(script, context, external_context, time_limit=self.time_limit)
+        script_pool.execute(script, context, external_context, self.limits)
         return True
 
     def call_service(self, context: dict, **kwargs: Any) -> Any:  # pragma: no cover - unused
@@ -66,19 +91,29 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
 class SandboxScriptEngine(PythonScriptEngine):
     """Scripts, conditions and expressions in the sandbox; service tasks via the registry."""
 
-    def __init__(self, time_limit: float = sandbox.DEFAULT_TIME_LIMIT) -> None:
-        super().__init__(environment=SandboxEnvironment(time_limit))
+    def __init__(
+        self, limits: ScriptLimits | None = None, timer_rules: TimerRules | None = None
+    ) -> None:
+        super().__init__(environment=SandboxEnvironment(limits))
+        self.timer_rules = timer_rules or TimerRules()
 
     def validate(self, expression: str) -> None:
         sandbox.compile_expression(expression)
 
     def evaluate(self, task: Any, expression: str, external_context: dict | None = None) -> Any:
         try:
-            return self.environment.evaluate(expression, task.data, external_context)
+            value = self.environment.evaluate(expression, task.data, external_context)
         except sandbox.SandboxError as err:
             raise WorkflowTaskException(
                 f"表达式 {expression!r}：{err.message}", task=task, line_number=err.line
             ) from err
+        event_def = getattr(task.task_spec, "event_definition", None)
+        if isinstance(event_def, CycleTimerEventDefinition) and expression == event_def.expression:
+            # A cycle given by a variable: the deploy-time rules, applied when the timer starts.
+            problem = check_timer_value(value, self.timer_rules, cycle=True)
+            if problem:
+                raise WorkflowTaskException(problem, task=task)
+        return value
 
     def execute(self, task: Any, script: str, external_context: dict | None = None) -> bool:
         try:
@@ -110,6 +145,12 @@ class SandboxScriptEngine(PythonScriptEngine):
             raise ServiceFailed(element_id, exc) from exc
         if not isinstance(result, dict):
             raise ServiceFailed(element_id, TypeError(f"服务操作 {name} 应返回 dict"))
+        fixed = sorted(set(result) & set(run.instance.subject or {}))
+        if fixed:
+            raise ServiceFailed(
+                element_id,
+                SubjectChanged(f"服务操作 {name} 不能写入流程的固定数据：{'、'.join(fixed)}"),
+            )
         try:
             encoded = json.dumps(result)
         except (TypeError, ValueError) as exc:

@@ -1,25 +1,33 @@
-"""The timer worker: fire due BPMN timers, deliver pending messages.
+"""The timer worker: fire due BPMN timers in due order, deliver pending messages.
 
 ``run_timers`` is one pass; ``flask workflow run-timers`` runs it once, ``flask workflow worker``
 in a loop.  Each due instance is taken with ``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL,
 so several workers never fire the same timer twice (a second worker skips the locked row; the
 optimistic version check catches anything else).  Each instance runs in its own SAVEPOINT: a
 failing timer puts that instance in error and the pass goes on.
+
+A cycle timer (``R<n>/<interval>``) that is many firings behind (the worker was stopped, or the
+clock jumped) fires once, for its latest due firing, and then waits for the next future one: it
+never replays the backlog (replaying an every-second cycle after a pause took passes of a minute
+and grew each instance's state from 18 KB to 800 KB).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from contextvars import ContextVar
+from datetime import datetime, timedelta
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition
 from sqlalchemy import select
 
 from webapp.core import audit, clock
 from webapp.core.errors import DomainError
 from webapp.engine.messages import deliver_messages
 from webapp.engine.models import InstanceState, ProcessInstance
-from webapp.engine.runtime import advance, catch_up_timers, history
+from webapp.engine.parsing import _ClockDatetime
+from webapp.engine.runtime import advance, history, timer_due
 from webapp.extensions import db
 
 log = logging.getLogger(__name__)
@@ -75,3 +83,69 @@ def run_timers(now: datetime | None = None, limit: int = 50) -> dict[str, int]:
             counts["errors"] += 1
     counts["messages"] = deliver_messages()
     return counts
+
+
+# Timers in due order ---------------------------------------------------------------------------
+_timer_now: ContextVar[datetime | None] = ContextVar("engine_timer_now", default=None)
+
+
+def _clock_now() -> datetime:
+    return _timer_now.get() or clock.now()
+
+
+def skip_missed_cycles(wf: Any, now: datetime) -> int:
+    """Move each cycle timer that is several firings behind ``now`` to its latest due firing
+    (which then fires once); returns the number of firings skipped."""
+    skipped = 0
+    for task in list(wf.event_manager.tasks.values()):
+        if not isinstance(
+            getattr(task.task_spec, "event_definition", None), CycleTimerEventDefinition
+        ):
+            continue
+        value = task._get_internal_data("event_value")
+        if not isinstance(value, dict) or not value.get("cycles"):
+            continue
+        interval = timedelta(seconds=value["duration"])
+        due = datetime.fromisoformat(value["next"])
+        if interval <= timedelta(0) or due > now:
+            continue
+        behind = (now - due) // interval
+        cycles = value["cycles"]
+        if cycles > 0:
+            behind = min(behind, cycles - 1)
+        if behind <= 0:
+            continue
+        task._set_internal_data(
+            event_value={
+                **value,
+                "next": (due + behind * interval).isoformat(),
+                "cycles": cycles - behind if cycles > 0 else cycles,
+            }
+        )
+        log.info("cycle timer %s was behind: %d firings skipped", task.task_spec.bpmn_id, behind)
+        skipped += behind
+    return skipped
+
+
+def catch_up_timers(wf: Any, now: datetime) -> int:
+    """Fire every timer due by ``now`` in due order (SpiffWorkflow fires overdue ones in
+    registration order: a late deadline would cancel a reminder that was due first); a cycle
+    fires once however far behind it is."""
+    fired = 0
+    for _ in range(100):
+        skip_missed_cycles(wf, now)
+        due = sorted(d for d in (timer_due(t) for t in wf.event_manager.tasks.values()) if d)
+        due = [d for d in due if d <= now]
+        if not due:
+            break
+        token = _timer_now.set(due[0] + timedelta(milliseconds=1))
+        try:
+            wf.refresh_timers()
+            wf.do_engine_steps()
+        finally:
+            _timer_now.reset(token)
+        fired += 1
+    return fired
+
+
+_ClockDatetime.now_source = staticmethod(_clock_now)

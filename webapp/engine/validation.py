@@ -1,31 +1,39 @@
-"""Deploy-time validation of a BPMN document: every problem with its element id, in Chinese."""
+"""Deploy-time validation of a BPMN document: every problem with its element id, in Chinese.
+
+Validation never runs an expression: it compiles every script, condition, timer and parameter
+found anywhere in the XML (SpiffWorkflow never parses an element without sequence flows, so the
+specs alone would miss them) under the same policy, guards and constant folding as the run
+(:mod:`webapp.engine.sandbox`); reads timer values only when they are literal strings (a
+variable is checked by the same rules when the timer starts); and refuses flow elements that no
+sequence flow reaches or leaves.
+"""
 
 from __future__ import annotations
 
+import ast
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent, ThrowingEvent
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.specs.MultiChoice import MultiChoice
 from SpiffWorkflow.spiff.specs.mixins.service_task import ServiceTask
 
-from webapp.engine import sandbox
+from webapp.core.states import ProcessStatus, allowed_codes
+from webapp.engine.connections import check_connections
 from webapp.engine.lanes import LaneError, parse_lane
 from webapp.engine.parsing import (
     BPMN_NS,
     BpmnRejected,
     ParsedBpmn,
+    TimerRules,
     build_specs,
-    check_timer_value,
     executable_process_ids,
     parse_xml,
 )
-from webapp.engine.registry import FORMS, SERVICE_OPERATIONS
+from webapp.engine.registry import FORMS, SERVICE_OPERATIONS, fixed_names
+from webapp.engine.sources import check_sources
 
 
 @dataclass(frozen=True)
@@ -53,14 +61,16 @@ def task_properties(task_spec: Any) -> dict[str, str]:
     return dict((getattr(task_spec, "extensions", None) or {}).get("properties", {}) or {})
 
 
-def validate_bpmn(content: bytes, *, key: str | None = None) -> list[Problem]:
+def validate_bpmn(
+    content: bytes, *, key: str | None = None, rules: TimerRules | None = None
+) -> list[Problem]:
     """All problems of a BPMN document (empty list: deployable)."""
-    problems, _ = check_bpmn(content, key=key)
+    problems, _ = check_bpmn(content, key=key, rules=rules)
     return problems
 
 
 def check_bpmn(
-    content: bytes, *, key: str | None = None
+    content: bytes, *, key: str | None = None, rules: TimerRules | None = None
 ) -> tuple[list[Problem], ParsedBpmn | None]:
     try:
         root = parse_xml(content)
@@ -71,21 +81,29 @@ def check_bpmn(
         return [Problem(None, "BPMN 文件须恰好包含一个可执行流程（isExecutable=true）")], None
     if key is not None and ids[0] != key:
         return [Problem(ids[0], f"流程 ID 为 {ids[0]}，与要部署的流程 {key} 不一致")], None
+    problems = [
+        Problem(element, message)
+        for element, message in [
+            *check_sources(root, rules or TimerRules.from_config()),
+            *check_connections(root),
+        ]
+    ]
     try:
         parsed = build_specs(root, filename=f"{ids[0]}.bpmn")
     except ValidationException as exc:
-        return [Problem(getattr(exc, "id", None) or None, f"BPMN 解析错误：{exc}")], None
+        problem = Problem(getattr(exc, "id", None) or None, f"BPMN 解析错误：{exc}")
+        return [*problems, problem], None
     except Exception as exc:  # SpiffWorkflow raises assorted errors on malformed models
-        return [Problem(None, f"BPMN 解析错误：{exc}")], None
+        return [*problems, Problem(None, f"BPMN 解析错误：{exc}")], None
 
-    problems: list[Problem] = []
     problems += _check_lanes(root)
+    fixed = fixed_names(ids[0])
     specs = [parsed.spec, *parsed.subprocess_specs.values()]
     for spec in specs:
         if spec is None:
             continue
         for ts in spec.task_specs.values():
-            problems += _check_task_spec(ts)
+            problems += _check_task_spec(ts, fixed)
     return problems, (parsed if not problems else None)
 
 
@@ -99,27 +117,83 @@ def _check_lanes(root: Any) -> list[Problem]:
     return problems
 
 
-def _compile(source: str | None, element: str, what: str, *, script: bool = False) -> list[Problem]:
-    if source is None or not str(source).strip():
-        return [] if script else [Problem(element, f"{what}为空")]
+def _check_status(ts: Any, element: str, label: str) -> list[Problem]:
+    """The ``status``/``returnedStatus`` properties name codes of webapp.core.states."""
+    problems = []
+    for prop in ("status", "returnedStatus"):
+        value = task_properties(ts).get(prop)
+        if value is not None and value not in ProcessStatus.__members__.values():
+            problems.append(
+                Problem(
+                    element,
+                    f"“{label}”的业务状态（属性 {prop}）“{value}”不是已定义的状态代码；"
+                    f"可用的代码：{allowed_codes()}",
+                )
+            )
+    return problems
+
+
+def assigned_names(source: str | None) -> set[str]:
+    """Every name a script binds, deletes or mutates in place (``x =``, ``x[k] =``,
+    ``x.a =``, ``del x``, ``for x in``, ``except … as x``...)."""
+    if not source or not source.strip():
+        return set()
     try:
-        if script:
-            sandbox.compile_script(source)
-        else:
-            sandbox.compile_expression(source)
-    except sandbox.SandboxError as exc:
-        return [Problem(element, f"{what}被沙箱拒绝：{exc.message}")]
-    return []
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()  # reported by the compile check
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
+            names.add(node.id)
+        elif isinstance(node, ast.Subscript | ast.Attribute) and isinstance(
+            node.ctx, ast.Store | ast.Del
+        ):
+            root: Any = node
+            while isinstance(root, ast.Subscript | ast.Attribute):
+                root = root.value
+            if isinstance(root, ast.Name):
+                names.add(root.id)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+        elif isinstance(node, ast.FunctionDef | ast.ClassDef | ast.AsyncFunctionDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            names.update(node.names)
+        elif isinstance(node, ast.MatchAs | ast.MatchStar) and node.name:
+            names.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            names.add(node.rest)
+    return names
 
 
-def _check_task_spec(ts: Any) -> list[Problem]:
+def _check_assignments(
+    source: str | None, element: str, what: str, fixed: frozenset[str]
+) -> list[Problem]:
+    bad = sorted(assigned_names(source) & fixed)
+    if not bad:
+        return []
+    return [
+        Problem(
+            element,
+            f"{what}修改了流程的固定数据 {'、'.join(bad)}（启动时确定的报告、单位、期限等），"
+            "不允许；期限只能通过延期操作调整",
+        )
+    ]
+
+
+def _check_task_spec(ts: Any, fixed: frozenset[str] = frozenset()) -> list[Problem]:
     element = getattr(ts, "bpmn_id", None)
     if element is None:
         return []
     problems: list[Problem] = []
     label = ts.bpmn_name or element
+    problems += _check_status(ts, element, label)
+    # Every script is reachable here: unconnected elements are refused (connections.py).
     for attr, what in (("prescript", "前置脚本"), ("postscript", "后置脚本")):
-        problems += _compile(getattr(ts, attr, None), element, what, script=True)
+        problems += _check_assignments(getattr(ts, attr, None), element, what, fixed)
+    if isinstance(ts, ScriptTask):
+        problems += _check_assignments(ts.script, element, f"脚本任务“{label}”的脚本", fixed)
     if isinstance(ts, UserTask):
         props = task_properties(ts)
         if ts.lane is None:
@@ -141,42 +215,29 @@ def _check_task_spec(ts: Any) -> list[Problem]:
             problems.append(
                 Problem(element, f"服务任务“{label}”调用的服务操作 {ts.operation_name} 未注册")
             )
-        for name, param in (ts.operation_params or {}).items():
-            problems += _compile(param.get("value"), element, f"服务参数 {name}")
-    if isinstance(ts, ScriptTask):
-        problems += _compile(ts.script, element, f"脚本任务“{label}”的脚本", script=True)
+        if ts.operation_name == "engine.set_status":
+            problems += _check_set_status(ts, element, label)
     if isinstance(ts, MultiChoice):
-        for condition, _target in ts.cond_task_specs:
-            source = getattr(condition, "args", [condition])[0] if condition is not None else None
-            if source is not None:
-                problems += _compile(source, element, "网关条件")
         if ts.cond_task_specs and getattr(ts, "default_task_spec", None) is None:
             problems.append(
                 Problem(element, f"网关“{label}”没有默认流向：条件都不满足时流程会出错")
             )
-    event_def = getattr(ts, "event_definition", None)
-    if isinstance(ts, CatchingEvent | ThrowingEvent) and event_def is not None:
-        problems += _check_event(event_def, element)
     return problems
 
 
-def _check_event(event_def: Any, element: str) -> list[Problem]:
-    problems: list[Problem] = []
-    if isinstance(event_def, TimerEventDefinition):
-        errors = _compile(event_def.expression, element, "定时器表达式")
-        if errors:
-            return errors
-        try:
-            value = sandbox.evaluate(event_def.expression, {})
-        except sandbox.SandboxError as exc:
-            if "NameError" in exc.message:
-                return []  # a variable: checked when the timer starts
-            return [Problem(element, f"定时器表达式错误：{exc.message}")]
-        problem = check_timer_value(value)
-        if problem:
-            problems.append(Problem(element, problem))
-    if isinstance(event_def, MessageEventDefinition):
-        expression = getattr(event_def, "expression", None)
-        if expression:
-            problems += _compile(expression, element, "消息内容表达式")
-    return problems
+def _check_set_status(ts: Any, element: str, label: str) -> list[Problem]:
+    """engine.set_status names a status code as a string literal."""
+    source = str(((ts.operation_params or {}).get("status") or {}).get("value") or "")
+    try:
+        value = ast.literal_eval(source)
+    except (ValueError, SyntaxError):
+        value = None
+    if isinstance(value, str) and value in ProcessStatus.__members__.values():
+        return []
+    return [
+        Problem(
+            element,
+            f"服务任务“{label}”的参数 status 须为状态代码字符串（如 'overdue'）；"
+            f"可用的代码：{allowed_codes()}",
+        )
+    ]

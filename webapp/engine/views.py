@@ -37,6 +37,7 @@ ACTION_LABELS = {
     "retry": "重试",
     "cancel": "取消",
     "migrate": "迁移版本",
+    "subject_change": "延期",
 }
 
 

@@ -19,6 +19,7 @@ ACTIONS = {
     "workflow.start": "发起流程",
     "workflow.retry": "重试异常流程",
     "workflow.cancel": "取消流程",
+    "workflow.subject_change": "调整流程期限等固定数据（延期）",
     "workflow.instance_error": "流程自动步骤出错",
     "workflow.timer": "流程定时器到期",
     "workflow.message": "流程收到消息",

@@ -10,10 +10,8 @@ from webapp.ledger import models  # noqa: F401  (Alembic sees the tables)
 
 
 def init_app(app: Flask, api: Any) -> None:
-    from webapp.assessment.sampling import set_candidate_source
     from webapp.ledger import api as ledger_api
     from webapp.ledger import cli, views, vocabulary
-    from webapp.ledger.candidates import candidate_projects
     from webapp.main.views import SECTION_ENDPOINTS
 
     app.register_blueprint(views.bp)
@@ -21,5 +19,3 @@ def init_app(app: Flask, api: Any) -> None:
     cli.register(app)
     vocabulary.register()
     SECTION_ENDPOINTS["ledger"] = "ledger.index"
-    # the assessment's site sampling draws from the in-construction affordable housing
-    set_candidate_source(candidate_projects)

@@ -1,24 +1,37 @@
 """The ledger's answer to the assessment's site sampling: the in-construction affordable-housing
 projects of a unit's subtree on a date (附件2: 现场抽查 of 在建保障性安居工程).
 
-Registered with :func:`webapp.assessment.sampling.set_candidate_source` by the ledger's
-``init_app``.  In construction on ``as_of`` follows the statistics' decision (docs/stats.md):
-registered on or before the date and not accepted 合格 on or before it (a project accepted
-不合格 is still in construction).
+The assessment registers :func:`candidate_projects` as its candidate source in its
+``init_app``; the ledger never imports the assessment (the dependency runs one way:
+assessment → ledger).  In construction on ``as_of`` follows the statistics' decision
+(docs/stats.md): registered on or before the date and not accepted 合格 on or before it (a
+project accepted 不合格 is still in construction).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import ColumnElement, and_, or_
 
-from webapp.assessment.sampling import CandidateProject
 from webapp.core.models import Org
 from webapp.extensions import db
 from webapp.ledger.models import AcceptanceResult, Project
 from webapp.ledger.operations import in_subtree
+
+
+@dataclass(frozen=True)
+class CandidateProject:
+    """An in-construction affordable-housing project a unit's subtree supervises."""
+
+    #: 监督注册号 (unique in the ledger)
+    ref: str
+    #: 工程名称
+    name: str
+    #: Code of the supervising org (the city itself, one of its counties, or the direct county)
+    org_code: str
 
 
 def in_construction_on(as_of: date) -> ColumnElement[bool]:

@@ -193,6 +193,14 @@ def stage_import(
                     f"已由其他单位（{names.get(current.org_id, '')}）登记，不能导入",
                 )
             )
+        elif current is not None and current._mapping.get("managed"):
+            problems.append(
+                _problem(
+                    number,
+                    kind.field(kind.key[0]).label,
+                    "该事故由事故报告管理，只能通过续报修改，不能导入覆盖",
+                )
+            )
     if problems:
         problems.sort(key=lambda p: (p["row"], p["column"] or ""))
         raise InvalidInput(
@@ -284,7 +292,9 @@ def _prepare(
     now = clock.now()
     stamp = {"updated_by_id": actor.id, "updated_at": now}
     if creates:
-        rows = [{**r, **stamp, "created_by_id": actor.id, "created_at": now} for r in creates]
+        born = {**stamp, "created_by_id": actor.id, "created_at": now}
+        defaults = _defaults(table, set(creates[0]) | set(born))
+        rows = [{**defaults, **r, **born} for r in creates]
         staged.batches.append(_batch(insert(table), list(rows[0]), rows))
     guarded = update(table).where(
         table.c.id == bindparam("row_id"),
@@ -295,6 +305,23 @@ def _prepare(
         rows = [{**r, **stamp} for r in group]
         columns = [*changed, *stamp]  # org_id only when the row moves: it is in four indexes
         staged.batches.append(_batch(guarded, columns, rows, expect=len(rows)))
+
+
+def _defaults(table: Table, given: set[str]) -> dict[str, Any]:
+    """The Python-side defaults of the columns an import does not fill (e.g. an accident's
+    ``managed``): the rows are written without SQLAlchemy's per-row default handling."""
+    found: dict[str, Any] = {}
+    for column in table.columns:
+        if column.key in given or column.primary_key:
+            continue
+        default = column.default
+        if default is None:
+            found[column.key] = None
+        elif getattr(default, "is_scalar", False):
+            found[column.key] = default.arg
+        else:
+            found[column.key] = default.arg(None) if default.is_callable else None
+    return found
 
 
 def _batch(stmt: Any, columns: list[str], rows: list[dict[str, Any]], **kw: Any) -> Batch:

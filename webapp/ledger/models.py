@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -105,6 +105,10 @@ class AccidentLevel(enum.StrEnum):
     MAJOR = "重大"
     EXTRAORDINARY = "特别重大"
 
+
+#: Below the 一般 floor (no death, no serious injury, loss under 100 万元): a 质量问题, kept in
+#: the ledger but not counted as an accident (not in 附表5/7).
+QUALITY_PROBLEM = "质量问题"
 
 #: Levels reported up level by level within two hours (第十七条).
 FAST_REPORT_LEVELS = frozenset(
@@ -285,11 +289,25 @@ class QualityAccident(LedgerRow, db.Model):
     level: Mapped[str] = mapped_column(String(10))
     #: 事故概况
     description: Mapped[str] = mapped_column(Text, default="")
+    #: 事故发生时间 with the time of day (None: rows entered before accident reports, 时间不详)
+    occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: 下落不明人数
+    missing: Mapped[int] = mapped_column(Integer, default=0)
+    #: Kept by an accident report (webapp.accidents): changed by 续报 only, never edited here
+    managed: Mapped[bool] = mapped_column(Boolean, default=False)
 
     @property
     def needs_fast_report(self) -> bool:
         """较大 and above: reported up level by level, each level within 2 hours (第十七条)."""
-        return AccidentLevel(self.level) in FAST_REPORT_LEVELS
+        return self.level in {lvl.value for lvl in FAST_REPORT_LEVELS}
+
+    @property
+    def time_label(self) -> str:
+        """The time of day, or 时间不详 for rows that never had one."""
+        if self.occurred_at is None:
+            return "时间不详"
+        local = clock.to_local(self.occurred_at)
+        return f"{local:%H:%M}" if local else "时间不详"
 
 
 def accident_level(deaths: int, serious_injuries: int, loss_10k_yuan: Decimal) -> AccidentLevel:

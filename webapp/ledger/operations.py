@@ -88,6 +88,7 @@ def save_record(
     require(actor, "ledger.edit", org)
     if record is not None:
         require(actor, "ledger.edit", record.org)
+        _refuse_managed(record)
     values, warnings = _check_or_raise(kind, raw)
     other = _find_by_key(kind, key_of(kind, values))
     if other is not None and other is not record:
@@ -126,8 +127,16 @@ def _same(record: Any, values: dict[str, Any]) -> bool:
     return all(getattr(record, name) == value for name, value in values.items())
 
 
+def _refuse_managed(record: Any) -> None:
+    if getattr(record, "managed", False):
+        raise Conflict(
+            "该事故由事故报告管理，只能通过续报或调查结论修改，不能在台账中直接修改或删除。"
+        )
+
+
 def delete_record(actor: User, kind: Kind, record: Any) -> None:
     require(actor, "ledger.edit", record.org)
+    _refuse_managed(record)
     before = snapshot(kind, record)
     audit.record(
         f"ledger.{kind.name}.delete",

@@ -13,7 +13,7 @@ from flask import Flask
 
 from webapp.core.models import Role
 from webapp.core.permissions import ANY, DOWNWARD, Relation, register
-from webapp.publication import models  # noqa: F401 (tables for Alembic)
+from webapp.publication import drafting, models  # noqa: F401 (tables for Alembic; draft kind)
 
 STAFF = {Role.CLERK, Role.REVIEWER, Role.LEADER, Role.ASSESSOR}
 
@@ -30,7 +30,9 @@ register("public.view", (), ANY, public=True, label="浏览公开信息（无需
 
 ACTIONS = {
     "publication.open_period": "开启半年度公开",
+    "publication.generate": "生成公开报告草稿",
     "publication.sections_save": "保存公开报告草稿",
+    "publication.sections_restore": "恢复公开报告草稿的历史版本",
     "publication.regenerate": "重新生成公开报告草稿",
     "publication.submit": "公开报告提交审核（冻结数据）",
     "publication.publish": "公开发布报告",

@@ -22,9 +22,12 @@ from webapp.core.models import Org
 from webapp.core.operations import get_org
 from webapp.core.permissions import require
 from webapp.core.schemas import ErrorSchema
+from webapp.drafts import operations as drafts
+from webapp.drafts.schemas import DraftConflictSchema, SavedSchema
 from webapp.extensions import csrf, db
 from webapp.publication import operations as ops
 from webapp.publication import public
+from webapp.publication.drafting import DRAFT
 from webapp.publication.flow import draft_problems
 from webapp.publication.models import Publication
 from webapp.publication.schemas import (
@@ -202,6 +205,7 @@ def _detail(pub: Publication) -> dict[str, Any]:
     return {
         **_staff_summary(pub),
         "sections": dict(pub.sections or {}),
+        "versions": drafts.current_versions(DRAFT, pub),
         "problems": draft_problems(pub) if editable(pub) else [],
         "editable": editable(pub),
         "content": content(pub),
@@ -211,13 +215,17 @@ def _detail(pub: Publication) -> dict[str, Any]:
 
 @staff_bp.route("/<int:pub_id>/sections", methods=["PUT"])
 @staff_bp.arguments(PublicationSectionsSchema)
-@staff_bp.response(200, PublicationChangedSchema)
-@staff_bp.alt_response(409, schema=ErrorSchema)
+@staff_bp.response(200, SavedSchema)
+@staff_bp.alt_response(409, schema=DraftConflictSchema, description="他人已保存较新版本：两份文字")
+@staff_bp.alt_response(422, schema=ErrorSchema, description="未知部分或超过字数上限")
 def put_sections(body: dict[str, Any], pub_id: int) -> Any:
-    """Save the draft's text (the drafting unit's clerk, while drafting or returned)."""
+    """Save the draft's text (the drafting unit's clerk, while drafting or returned), each
+    section with the version it was based on (``base_versions``, from ``versions``).  A stale
+    save is refused (409) with the current and the submitted text; nothing is saved then."""
     require(current_user, "publication.draft")
     pub = ops.get_publication(pub_id)
-    return {"changed": ops.save_sections(current_user, pub, body["sections"])}
+    result = ops.save_sections(current_user, pub, body["sections"], body["base_versions"])
+    return {"changed": result.changed, "versions": result.versions}
 
 
 @staff_bp.route("/<int:pub_id>/regenerate", methods=["POST"])

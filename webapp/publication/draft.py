@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from webapp.publication.figures import dec
+from webapp.stats.figures import decimal as dec
 
 #: Sections of the public report: (key, heading).
 SECTIONS = (

@@ -15,7 +15,6 @@ quarter.  Nothing here reads the live ledgers.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -25,29 +24,9 @@ from webapp.extensions import db
 from webapp.publication.index import quality_index
 from webapp.publication.periods import HalfYear, parse_half_year
 from webapp.reports.models import Report, ReportKind
+from webapp.stats.figures import add_trios, sum_accidents, with_rates
 
-CENT = Decimal("0.01")
 TRIO_SUMMED = ("registered", "completed", "filed")
-
-
-def dec(value: Any) -> Decimal:
-    return Decimal(str(value)) if value not in (None, "") else Decimal(0)
-
-
-def money(value: Decimal) -> str:
-    return str(value.quantize(CENT, rounding=ROUND_HALF_UP))
-
-
-def pct(num: Decimal, den: Decimal) -> str | None:
-    return money(num * 100 / den) if den else None
-
-
-def _trio(*trios: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "count": sum(int(t["count"]) for t in trios),
-        "area_10k_m2": money(sum((dec(t["area_10k_m2"]) for t in trios), Decimal(0))),
-        "cost_10k_yuan": money(sum((dec(t["cost_10k_yuan"]) for t in trios), Decimal(0))),
-    }
 
 
 def combine(first: dict[str, Any], second: dict[str, Any], name: str | None = None) -> dict:
@@ -55,27 +34,16 @@ def combine(first: dict[str, Any], second: dict[str, Any], name: str | None = No
     row: dict[str, Any] = {
         "org_code": second.get("org_code") or first.get("org_code"),
         "org_name": name or second.get("org_name") or first.get("org_name"),
-        "carried_over": _trio(first["carried_over"]),
-        "under_construction": _trio(second["under_construction"]),
+        "carried_over": add_trios(first["carried_over"]),
+        "under_construction": add_trios(second["under_construction"]),
     }
     for group in TRIO_SUMMED:
-        row[group] = _trio(first[group], second[group])
-    satisfied = int(first.get("satisfied_count") or 0) + int(second.get("satisfied_count") or 0)
-    row["satisfied_count"] = satisfied
-    filed, completed = row["filed"], row["completed"]
-    row["filing_rate"] = {
-        "count_pct": pct(Decimal(filed["count"]), Decimal(completed["count"])),
-        "area_pct": pct(dec(filed["area_10k_m2"]), dec(completed["area_10k_m2"])),
-    }
-    row["satisfaction_pct"] = pct(Decimal(satisfied), Decimal(filed["count"]))
-    acc = (first["accidents"], second["accidents"])
-    row["accidents"] = {
-        "count": sum(int(a["count"]) for a in acc),
-        "deaths": sum(int(a["deaths"]) for a in acc),
-        "loss_10k_yuan": money(sum((dec(a["loss_10k_yuan"]) for a in acc), Decimal(0))),
-    }
+        row[group] = add_trios(first[group], second[group])
+    row["satisfied_count"] = sum(int(r.get("satisfied_count") or 0) for r in (first, second))
+    with_rates(row)
+    row["accidents"] = sum_accidents([first, second])
     # 本期监督: everything in construction at some time in the half year.
-    row["supervised"] = _trio(row["carried_over"], row["registered"])
+    row["supervised"] = add_trios(row["carried_over"], row["registered"])
     return row
 
 

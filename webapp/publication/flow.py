@@ -15,9 +15,11 @@ from webapp.core import audit, clock
 from webapp.core.errors import Conflict, NotFound
 from webapp.core.models import User
 from webapp.core.permissions import can
-from webapp.engine.registry import (
+from webapp.core.states import ProcessStatus
+from webapp.engine import (
     ServiceContext,
     register_form,
+    register_start_form,
     register_subject_viewer,
     service_operation,
 )
@@ -34,16 +36,31 @@ from webapp.publication.service import (
     render_document,
 )
 
+#: What a publication instance is about (publication.operations.open_period): fixed.
+register_start_form(
+    "publication",
+    {
+        "type": "object",
+        "properties": {
+            "publication_id": {"type": "integer", "title": "公开报告"},
+            "period": {"type": "string", "pattern": r"^\d{4}H[12]$"},
+        },
+    },
+    label="向社会公开",
+)
+register_start_form("publication_schedule", {"type": "object", "properties": {}}, label="公开调度")
 
-def publication_of(data: dict[str, Any]) -> Publication:
-    pub = db.session.get(Publication, int(data.get("publication_id") or 0))
+
+def publication_of(subject: dict[str, Any]) -> Publication:
+    """The public report an instance is about, from its fixed subject (never task data)."""
+    pub = db.session.get(Publication, int(subject.get("publication_id") or 0))
     if pub is None:
         raise NotFound("流程对应的公开报告不存在。")
     return pub
 
 
 def _for_task(task: Any) -> Publication:
-    return publication_of(task.instance.data or {})
+    return publication_of(task.instance.subject or {})
 
 
 def draft_problems(pub: Publication) -> list[str]:
@@ -141,17 +158,17 @@ def _audit(action: str, pub: Publication, actor: User | None, **extra: Any) -> N
     )
 
 
-def _set_status(ctx: ServiceContext, status: str) -> None:
-    from webapp.engine.builtin import set_status
+def _set_status(ctx: ServiceContext, status: ProcessStatus) -> None:
+    from webapp.engine import set_status
 
-    ctx.params["status"] = status
+    ctx.params["status"] = status.value
     set_status(ctx)
 
 
 @service_operation("publication.freeze")
 def freeze_draft(ctx: ServiceContext) -> dict[str, Any]:
     """The clerk submitted the draft: freeze figures, index, text and records for review."""
-    pub = publication_of(ctx.data)
+    pub = publication_of(ctx.subject)
     problems = draft_problems(pub)
     if problems:  # the form check ran already; a changed BPMN must not skip it
         raise Conflict("；".join(problems))
@@ -165,7 +182,7 @@ def freeze_draft(ctx: ServiceContext) -> dict[str, Any]:
 @service_operation("publication.publish")
 def publish(ctx: ServiceContext) -> dict[str, Any]:
     """The principal leader approved: publish with today's date and archive the Word file."""
-    pub = publication_of(ctx.data)
+    pub = publication_of(ctx.subject)
     if pub.snapshot is None or editable(pub):
         raise Conflict("公开报告尚未提交审核，不能发布。")
     if pub.published_at is not None:
@@ -210,7 +227,7 @@ def publish(ctx: ServiceContext) -> dict[str, Any]:
             "records": sum(len(v) for v in records.values()),
         },
     )
-    _set_status(ctx, "已公开")
+    _set_status(ctx, ProcessStatus.PUBLISHED)
     return {
         "published_at": now.isoformat(),
         "withdrawable_at": opens.astimezone(clock.UTC).isoformat(),
@@ -220,7 +237,7 @@ def publish(ctx: ServiceContext) -> dict[str, Any]:
 @service_operation("publication.withdraw")
 def withdraw(ctx: ServiceContext) -> dict[str, Any]:
     """The leader approved the withdrawal: off the portal, archived for staff."""
-    pub = publication_of(ctx.data)
+    pub = publication_of(ctx.subject)
     if pub.publication_date is None or pub.withdrawn_at is not None:
         raise Conflict("该报告未处于公开状态。")
     if clock.today_local() < withdrawable_from(pub.publication_date):
@@ -240,7 +257,7 @@ def withdraw(ctx: ServiceContext) -> dict[str, Any]:
 @service_operation("publication.withdraw_refused")
 def withdraw_refused(ctx: ServiceContext) -> dict[str, Any]:
     """The leader refused: it stays published; a new request may follow."""
-    pub = publication_of(ctx.data)
+    pub = publication_of(ctx.subject)
     reason = pub.withdrawal_reason
     pub.withdrawal_requested_at = None
     pub.withdrawal_requested_by_id = None
@@ -252,7 +269,7 @@ def withdraw_refused(ctx: ServiceContext) -> dict[str, Any]:
         after={"reason": reason or ""},
         message=str(ctx.data.get("comment") or ""),
     )
-    _set_status(ctx, "已公开")
+    _set_status(ctx, ProcessStatus.PUBLISHED)
     return {}
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.core import clock
 from webapp.core.models import Org, User, UTCDateTime
+from webapp.core.states import ProcessStatus
 from webapp.extensions import db
 
 
@@ -41,12 +42,13 @@ STATE_LABELS = {
     PublicationState.WITHDRAWN: "已撤回（归档）",
 }
 
-#: The BPMN's business status (user-task property ``status``) → state, before publication.
+#: The BPMN's business status code (property ``status``, see webapp.core.states) → state,
+#: before publication (published/withdrawn come from the publication's own dates).
 STATUS_TO_STATE = {
-    "拟稿中": PublicationState.DRAFTING,
-    "已退回": PublicationState.RETURNED,
-    "审核中": PublicationState.IN_REVIEW,
-    "待领导审批": PublicationState.AWAITING_APPROVAL,
+    ProcessStatus.DRAFTING: PublicationState.DRAFTING,
+    ProcessStatus.RETURNED: PublicationState.RETURNED,
+    ProcessStatus.IN_REVIEW: PublicationState.IN_REVIEW,
+    ProcessStatus.AWAITING_APPROVAL: PublicationState.AWAITING_APPROVAL,
 }
 
 

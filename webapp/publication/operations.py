@@ -6,6 +6,7 @@ completions of the engine with the checks of ``webapp.publication.flow``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -14,15 +15,14 @@ from webapp.core import audit, clock
 from webapp.core.errors import Conflict, InvalidInput, NotFound
 from webapp.core.models import Org, User
 from webapp.core.permissions import can, require
-from webapp.engine.instances import get_or_start_instance
-from webapp.engine.messages import deliver_messages
-from webapp.engine.models import WorkflowMessage
+from webapp.drafts import operations as drafts
+from webapp.engine import WorkflowMessage, deliver_messages, get_or_start_instance
 from webapp.extensions import db
-from webapp.publication.draft import SECTION_KEYS, SECTION_MAX_CHARS, SECTIONS, generate
+from webapp.publication.draft import generate
+from webapp.publication.drafting import DRAFT
 from webapp.publication.models import Publication, PublicationState
 from webapp.publication.periods import parse_half_year, withdrawable_from
 from webapp.publication.service import (
-    editable,
     live_figures,
     previous_figures,
     publication_state,
@@ -84,7 +84,18 @@ def open_period(actor: User | None, period_code: str) -> dict[str, int]:
             )
             db.session.add(pub)
             db.session.flush()
-            pub.sections = _generated(pub)
+            generated = _generated(pub)
+            if generated:
+                # Version 1 of each section: written by the system at the opener's request.
+                drafts.save(
+                    DRAFT,
+                    pub,
+                    actor,
+                    generated,
+                    None,
+                    action="publication.generate",
+                    authorised=True,
+                )
         instance = get_or_start_instance(
             actor,
             PROCESS_KEY,
@@ -106,61 +117,36 @@ def open_period(actor: User | None, period_code: str) -> dict[str, int]:
     return {"opened": opened, "existing": existing}
 
 
-def _require_draft(actor: User, pub: Publication) -> None:
-    require(actor, "publication.draft", pub.org)
-    if not editable(pub):
-        raise Conflict("公开报告已提交审核或已公开，不能修改。")
-
-
-def _audit_text(action: str, actor: User, pub: Publication, changed: list[str]) -> None:
-    audit.record(
-        action,
-        actor=actor,
-        org=pub.org,
-        object_type="publication",
-        object_id=pub.id,
-        after={
-            "sections": changed,
-            "lengths": {k: len(pub.sections.get(k, "")) for k in changed},
-            "subject": f"publication:{pub.id}",
-        },
-    )
-
-
-def save_sections(actor: User, pub: Publication, texts: dict[str, Any]) -> list[str]:
-    """Save the edited text; returns the keys that changed (audited with their lengths)."""
-    _require_draft(actor, pub)
-    unknown = [k for k in texts if k not in SECTION_KEYS]
-    if unknown:
-        raise InvalidInput(f"未知的报告部分：{'、'.join(map(str, unknown))}")
-    titles = dict(SECTIONS)
-    current = dict(pub.sections or {})
-    changed = []
-    for key, value in texts.items():
-        text = str(value or "").replace("\r\n", "\n")
-        if len(text) > SECTION_MAX_CHARS:
-            raise InvalidInput(f"“{titles[key]}”超过 {SECTION_MAX_CHARS} 字，请精简。")
-        if current.get(key, "") != text:
-            current[key] = text
-            changed.append(key)
-    if changed:
-        pub.sections = current
-        pub.sections_saved_at = clock.now()
-        _audit_text("publication.sections_save", actor, pub, changed)
-    return changed
+def save_sections(
+    actor: User,
+    pub: Publication,
+    texts: Mapping[str, Any],
+    base_versions: Mapping[str, Any] | None = None,
+) -> drafts.SaveResult:
+    """Save the edited text, each section on top of the version it was based on
+    (``base_versions``; see :func:`webapp.drafts.operations.save`)."""
+    return drafts.save(DRAFT, pub, actor, texts, base_versions)
 
 
 def regenerate(actor: User, pub: Publication) -> list[str]:
-    """Write the draft again from the accepted figures (replaces the text)."""
-    _require_draft(actor, pub)
+    """Write the draft again from the accepted figures: a new version of every section whose
+    text changes (the previous texts stay in the history)."""
+    drafts.require_draft(DRAFT, actor, pub)
     generated = _generated(pub)
     if not generated:
         raise Conflict("两个季度的报告尚未全部被上级接收，暂不能生成草稿。")
-    changed = [k for k in SECTION_KEYS if (pub.sections or {}).get(k, "") != generated[k]]
-    pub.sections = generated
-    pub.sections_saved_at = clock.now()
-    _audit_text("publication.regenerate", actor, pub, changed)
-    return changed
+    result = drafts.save(DRAFT, pub, actor, generated, None, action="publication.regenerate")
+    if not result.changed:
+        # Nothing to write, but the clerk asked: the request itself stays on record.
+        audit.record(
+            "publication.regenerate",
+            actor=actor,
+            org=pub.org,
+            object_type="publication",
+            object_id=pub.id,
+            after={"sections": {}, "subject": f"publication:{pub.id}"},
+        )
+    return result.changed
 
 
 def request_withdrawal(actor: User, pub: Publication, reason: str) -> Publication:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from webapp.drafts.schemas import base_versions_field
+
 HALF_YEAR = validate.Regexp(
     r"^\d{4}H[12]$", error="公开期格式应为 2026H1（上半年）或 2026H2（下半年）。"
 )
@@ -55,6 +57,12 @@ class PublicationListSchema(Schema):
 
 class PublicationDetailSchema(PublicationSummarySchema):
     sections = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    versions = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        required=True,
+        metadata={"description": "各部分的当前版本号（保存时作为 base_versions）"},
+    )
     problems = fields.List(fields.String(), required=True)
     editable = fields.Boolean(required=True)
     content = fields.Dict(required=True, metadata={"description": "冻结的快照或实时草稿数据"})
@@ -62,7 +70,15 @@ class PublicationDetailSchema(PublicationSummarySchema):
 
 
 class PublicationSectionsSchema(Schema):
-    sections = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    sections = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        required=True,
+        metadata={
+            "description": "overview、trends、problems、measures → 文字，每部分不超过 6000 字"
+        },
+    )
+    base_versions = base_versions_field()
 
 
 class PublicationChangedSchema(Schema):

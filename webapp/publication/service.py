@@ -17,6 +17,7 @@ from webapp.publication.draft import SECTIONS, numbered
 from webapp.publication.figures import accepted_bad_records, half_year_figures
 from webapp.publication.models import STATUS_TO_STATE, Publication, PublicationState
 from webapp.publication.periods import parse_half_year
+from webapp.stats import figures
 
 TEMPLATE_NAME = "public_report.docx"
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "docs_templates"
@@ -31,10 +32,9 @@ def publication_state(pub: Publication) -> PublicationState:
         return PublicationState.PUBLISHED
     status = None
     if pub.instance_id is not None:
-        from webapp.engine.models import ProcessInstance
+        from webapp.engine import instance_business_status
 
-        instance = db.session.get(ProcessInstance, pub.instance_id)
-        status = instance.business_status if instance is not None else None
+        status = instance_business_status(pub.instance_id)
     return STATUS_TO_STATE.get(status or "", PublicationState.DRAFTING)
 
 
@@ -43,19 +43,9 @@ def editable(pub: Publication) -> bool:
 
 
 def last_completer(pub: Publication, element_id: str) -> User | None:
-    from webapp.engine.models import HumanTask
+    from webapp.engine import last_completer as completer
 
-    task = db.session.execute(
-        select(HumanTask)
-        .where(
-            HumanTask.instance_id == pub.instance_id,
-            HumanTask.element_id == element_id,
-            HumanTask.state == "completed",
-        )
-        .order_by(HumanTask.completed_at.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-    return task.completed_by if task is not None else None
+    return completer(pub.instance_id, element_id)
 
 
 def is_root(org: Org) -> bool:
@@ -167,8 +157,7 @@ def _trio(t: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def _rate(value: Any) -> str:
-    return "—" if value in (None, "") else str(value)
+_rate = figures.dash
 
 
 GROUP_LABELS = (

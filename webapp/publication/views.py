@@ -13,9 +13,13 @@ from webapp.core import audit, clock
 from webapp.core.errors import DomainError, NotFound, PermissionDenied
 from webapp.core.models import Org
 from webapp.core.permissions import can, require
+from webapp.drafts import operations as drafts
+from webapp.drafts import views as drafts_views
+from webapp.drafts.operations import DraftConflict
 from webapp.extensions import db
 from webapp.publication import operations as ops
 from webapp.publication.draft import SECTIONS
+from webapp.publication.drafting import DRAFT
 from webapp.publication.flow import draft_problems
 from webapp.publication.models import Publication
 from webapp.publication.periods import last_ended, parse_half_year, withdrawable_from
@@ -100,8 +104,7 @@ def open_period() -> Any:
 
 
 def _open_tasks(pub: Publication) -> list[Any]:
-    from webapp.engine import HumanTask
-    from webapp.engine.operations import can_work
+    from webapp.engine import HumanTask, can_work
 
     if pub.instance_id is None:
         return []
@@ -126,6 +129,7 @@ def workspace(pub_id: int) -> Any:
         state=state,
         data=data,
         sections=SECTIONS,
+        versions=drafts.current_versions(DRAFT, pub),
         can_edit=can_edit,
         problems=draft_problems(pub) if editable(pub) else [],
         tasks=_open_tasks(pub),
@@ -141,9 +145,16 @@ def save_sections(pub_id: int) -> Any:
     require(current_user, "publication.draft")  # the role first, before loading
     pub = ops.get_publication(pub_id)
     require(current_user, "publication.draft", pub.org)
-    texts = {key: request.form.get(key, "") for key, _ in SECTIONS if key in request.form}
-    changed = ops.save_sections(current_user, pub, texts)
-    flash(f"草稿已保存（{len(changed)} 处修改）。", "success")
+    fields = {key: key for key, _ in SECTIONS}
+    texts, bases = drafts_views.submission(fields)
+    try:
+        result = ops.save_sections(current_user, pub, texts, bases)
+    except DraftConflict as err:
+        back = url_for("publication.workspace", pub_id=pub.id, _anchor="sections")
+        return drafts_views.conflict_response(err, fields, back)
+    if request.is_json:
+        return drafts_views.saved_json(result)
+    flash(f"草稿已保存（{len(result.changed)} 处修改）。", "success")
     return redirect(url_for("publication.workspace", pub_id=pub.id))
 
 

@@ -11,7 +11,7 @@ from flask import Flask
 
 from webapp.core.models import Role
 from webapp.core.permissions import ANY, DOWNWARD, Relation, register
-from webapp.reports import models  # noqa: F401 (tables for Alembic)
+from webapp.reports import drafting, models  # noqa: F401 (tables for Alembic; draft kinds)
 
 STAFF = {Role.CLERK, Role.REVIEWER, Role.LEADER, Role.ASSESSOR}
 
@@ -25,6 +25,13 @@ register(
     label="催报下级单位",
 )
 
+register(
+    "report.extend",
+    {Role.REVIEWER, Role.LEADER},
+    {Relation.DESCENDANT},
+    label="为下级单位延期",
+)
+
 #: The roles that may change anything of a report at all (checked before the body is read).
 register(
     "report.write",
@@ -33,25 +40,44 @@ register(
     label="编制或处理分析报告",
 )
 
+register(
+    "report.notice",
+    {Role.CLERK, Role.REVIEWER, Role.LEADER},
+    {Relation.OWN},
+    label="报送工作表扬和批评通报",
+)
+
 ACTIONS = {
     "report.open_period": "开启报告期",
     "report.narrative_save": "保存分析报告草稿",
+    "report.narrative_restore": "恢复分析报告正文的历史版本",
     "report.explain": "填写校验说明",
+    "report.explain_restore": "恢复填报说明的历史版本",
     "report.submit": "冻结数据并上报",
     "report.accept": "上级接收报告",
     "report.return": "上级退回报告",
     "report.remind": "报送到期提醒",
     "report.overdue": "报告逾期",
     "report.correction": "发起报告更正",
+    "report.extend": "报告延期",
     "report.remind_unit": "催报下级单位",
     "report.document_download": "下载报告文书",
+    "notice.start": "拟定报送工作通报",
+    "notice.edit": "修改通报名单",
+    "notice.issue": "印发报送工作通报",
+    "notice.document_download": "下载报送工作通报",
 }
 
 
 def init_app(app: Flask, api: Any) -> None:
     from webapp.main.views import SECTION_ENDPOINTS
     from webapp.reports import api as reports_api
-    from webapp.reports import cli, flow, views  # noqa: F401 (flow registers forms/operations)
+    from webapp.reports import (  # noqa: F401 (flow and notice register forms/operations)
+        cli,
+        flow,
+        notice,
+        views,
+    )
     from webapp.reports.deadlines import default_settings, window_settings
 
     for key, value in {**default_settings(), **window_settings()}.items():
@@ -65,4 +91,10 @@ def init_app(app: Flask, api: Any) -> None:
     except ImportError:  # pragma: no cover - the audit feature is always installed
         return
     register_actions(ACTIONS)
-    register_object_types({"report": "分析报告", "period": "报告期"})
+    register_object_types(
+        {"report": "分析报告", "period": "报告期", "reporting_notice": "报送工作通报"}
+    )
+    from webapp.reports.notice import sample_context
+    from webapp.workflow_admin import register_template_sample
+
+    register_template_sample("reporting_notice", sample_context, label="报送工作表扬和批评通报")

@@ -18,11 +18,14 @@ from webapp.core.models import Org
 from webapp.core.operations import get_org
 from webapp.core.permissions import require
 from webapp.core.schemas import ErrorSchema
+from webapp.drafts import operations as drafts
+from webapp.drafts.schemas import DraftConflictSchema, SavedSchema
 from webapp.extensions import csrf, db
 from webapp.reports import operations as ops
+from webapp.reports.drafting import EXPLANATIONS, NARRATIVE
 from webapp.reports.models import Report
 from webapp.reports.schemas import (
-    ChangedSchema,
+    DeadlineSchema,
     ExplanationsSchema,
     NarrativeSchema,
     OpenPeriodSchema,
@@ -30,6 +33,7 @@ from webapp.reports.schemas import (
     ReportDetailSchema,
     ReportListSchema,
     ReportQuerySchema,
+    ReportSchema,
 )
 from webapp.reports.sections import sections
 from webapp.reports.service import data_problems, editable, figures, narrative_problems
@@ -127,6 +131,8 @@ def get_report(report_id: int) -> Any:
         "sections": [{"key": k, "title": t} for k, t in sections(report.kind)],
         "explanations": dict(report.explanations or {}),
         "missing_explanation": report.missing_explanation,
+        "narrative_versions": drafts.current_versions(NARRATIVE, report),
+        "explanation_versions": drafts.current_versions(EXPLANATIONS, report),
         "problems": (data_problems(report, data) + narrative_problems(report)) if live else [],
         "documents": [
             {
@@ -145,25 +151,36 @@ def get_report(report_id: int) -> Any:
 
 @bp.route("/<int:report_id>/narrative", methods=["PUT"])
 @bp.arguments(NarrativeSchema)
-@bp.response(200, ChangedSchema)
-@bp.alt_response(409, schema=ErrorSchema)
+@bp.response(200, SavedSchema)
+@bp.alt_response(409, schema=DraftConflictSchema, description="他人已保存较新版本：两份文字")
+@bp.alt_response(422, schema=ErrorSchema, description="未知章节或超过字数上限")
 def put_narrative(body: dict[str, Any], report_id: int) -> Any:
-    """Save narrative sections (keys s01…s11, s12 for the annual report)."""
+    """Save narrative sections (keys s01…s11, s12 for the annual report), each with the version
+    it was based on (``base_versions``, from ``narrative_versions``).  A stale save is refused
+    (409) with the current and the submitted text; nothing is saved then."""
     report = ops.get_report(report_id)
-    return {"changed": ops.save_narrative(current_user, report, body["sections"])}
+    result = ops.save_narrative(current_user, report, body["sections"], body["base_versions"])
+    return {"changed": result.changed, "versions": result.versions}
 
 
 @bp.route("/<int:report_id>/explanations", methods=["PUT"])
 @bp.arguments(ExplanationsSchema)
-@bp.response(200, ChangedSchema)
-@bp.alt_response(409, schema=ErrorSchema)
+@bp.response(200, SavedSchema)
+@bp.alt_response(409, schema=DraftConflictSchema, description="他人已保存较新版本：两份文字")
+@bp.alt_response(422, schema=ErrorSchema, description="未知预警或超过字数上限")
 def put_explanations(body: dict[str, Any], report_id: int) -> Any:
-    """Explanations of warnings (check id → text) and of missing lower units."""
+    """Explanations of warnings (check id → text) and of missing lower units, with their base
+    versions (``explanation_versions``); unknown check ids and texts over 2000 characters are
+    refused (422)."""
     report = ops.get_report(report_id)
-    ops.save_explanations(
-        current_user, report, body.get("explanations") or {}, body.get("missing_explanation")
+    result = ops.save_explanations(
+        current_user,
+        report,
+        body.get("explanations") or {},
+        body.get("missing_explanation"),
+        body["base_versions"],
     )
-    return {"changed": sorted((body.get("explanations") or {}).keys())}
+    return {"changed": result.changed, "versions": result.versions}
 
 
 @bp.route("/<int:report_id>/document.docx")
@@ -176,3 +193,15 @@ def document(report_id: int) -> Any:
     from webapp.reports.views import document_response
 
     return document_response(ops.get_report(report_id), "docx")
+
+
+@bp.route("/<int:report_id>/deadline", methods=["POST"])
+@bp.arguments(DeadlineSchema)
+@bp.response(200, ReportSchema)
+@bp.alt_response(403, schema=ErrorSchema)
+@bp.alt_response(409, schema=ErrorSchema)
+def extend_deadline(body: dict[str, Any], report_id: int) -> Any:
+    """延期: a new due date, by the upper level's reviewer or leader or an administrator."""
+    report = ops.get_report(report_id)
+    ops.extend_deadline(current_user, report, body["due_date"], body["reason"])
+    return _summary(report)

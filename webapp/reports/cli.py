@@ -52,14 +52,16 @@ def schedule_cmd() -> None:
 
 @reports_cli.command("demo-history")
 def demo_history_cmd() -> None:
-    """Demo: 郑州's Q1 and Q2 of this year accepted through the flow (for the publication)."""
+    """Demo: last year complete and this year's past quarters accepted, through the flow."""
     from webapp.cli import transaction
     from webapp.reports.demo import seed_history
 
     with transaction():
         done = seed_history()
-    if done:
-        click.echo(f"演示历史：郑州市 {'、'.join(done)} 季度报告已接收。")
+    click.echo(
+        f"演示历史：{'、'.join(done.periods)} 已办理，接收 {done.accepted} 份报告"
+        f"（其中上级退回后重报 {done.returned} 份，逾期报送 {done.late} 份）。"
+    )
 
 
 def register(app: Flask) -> None:

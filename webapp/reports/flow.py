@@ -11,8 +11,13 @@ from webapp.core import audit, clock
 from webapp.core.errors import NotFound
 from webapp.core.models import User
 from webapp.core.permissions import can
-from webapp.engine import register_form, register_subject_viewer, service_operation
-from webapp.engine.registry import ServiceContext
+from webapp.engine import (
+    ServiceContext,
+    register_form,
+    register_start_form,
+    register_subject_viewer,
+    service_operation,
+)
 from webapp.extensions import db
 from webapp.reports.models import Report
 from webapp.reports.service import (
@@ -23,16 +28,35 @@ from webapp.reports.service import (
     reviewers_of,
 )
 
+#: What a report's instance is about (reports.operations._start_data): fixed for its life.
+register_start_form(
+    "quarterly_report",
+    {
+        "type": "object",
+        "properties": {
+            "report_id": {"type": "integer", "title": "报告"},
+            "kind": {"type": "string", "enum": ["quarterly", "annual"]},
+            "period": {"type": "string", "pattern": r"^\d{4}(Q[1-4])?$"},
+            "has_parent": {"type": "boolean", "title": "有上级单位"},
+            "due_at": {"type": "string", "title": "截止时间"},
+            "remind_at": {"type": "string", "title": "提醒时间"},
+        },
+    },
+    label="季度/年度分析报告",
+)
+register_start_form("report_schedule", {"type": "object", "properties": {}}, label="报告期调度")
 
-def report_of(data: dict[str, Any]) -> Report:
-    report = db.session.get(Report, int(data.get("report_id") or 0))
+
+def report_of(subject: dict[str, Any]) -> Report:
+    """The report an instance is about, from its fixed subject (never from task data)."""
+    report = db.session.get(Report, int(subject.get("report_id") or 0))
     if report is None:
         raise NotFound("流程对应的报告不存在。")
     return report
 
 
 def _report_for_task(task: Any) -> Report:
-    return report_of(task.instance.data or {})
+    return report_of(task.instance.subject or {})
 
 
 def _problems(problems: list[str]) -> dict[str, str]:
@@ -84,7 +108,42 @@ register_form(
     template="reports/_task_form.html",
     validate=validate_review,
 )
-register_form("report.accept", EMPTY, label="上级接收", template="reports/_task_form.html")
+#: 退回类别: the upper level classifies every return (domain.md §7, reporting record).  Only
+#: 数据差错 and 内容失误 count as errors against the unit (第八条(五) "对报送…出现差错的").
+RETURN_KINDS = {
+    "data_error": "数据差错",
+    "content_error": "内容失误",
+    "other": "其他（格式、补充说明等）",
+}
+ERROR_KINDS = ("data_error", "content_error")
+
+ACCEPT_FORM = {
+    "type": "object",
+    "properties": {
+        "return_kind": {
+            "type": "string",
+            "title": "退回类别",
+            "enum": list(RETURN_KINDS),
+            "enumNames": list(RETURN_KINDS.values()),
+        },
+    },
+}
+
+
+def validate_accept(task: Any, actor: User, outcome: str, data: dict[str, Any]) -> dict:
+    """Returning needs its kind (数据差错 / 内容失误 / 其他): it decides whether it is an error."""
+    if outcome == "return" and data.get("return_kind") not in RETURN_KINDS:
+        return {"return_kind": "退回时必须选择退回类别（数据差错、内容失误或其他）。"}
+    return {}
+
+
+register_form(
+    "report.accept",
+    ACCEPT_FORM,
+    label="上级接收",
+    template="reports/_task_form.html",
+    validate=validate_accept,
+)
 
 
 def _audit(action: str, report: Report, actor: User | None, **extra: Any) -> None:
@@ -110,7 +169,7 @@ def _audit(action: str, report: Report, actor: User | None, **extra: Any) -> Non
 @service_operation("report.submit")
 def submit(ctx: ServiceContext) -> dict[str, Any]:
     """The unit's reviewer approved: freeze the figures, archive the Word file, send it up."""
-    report = report_of(ctx.data)
+    report = report_of(ctx.subject)
     now = clock.now()
     snapshot = freeze(report, ctx.actor)
     report.snapshot = snapshot
@@ -138,7 +197,7 @@ def submit(ctx: ServiceContext) -> dict[str, Any]:
 @service_operation("report.accept")
 def accept(ctx: ServiceContext) -> dict[str, Any]:
     """The upper level (or, for the province, its own approval) accepted: lock and archive."""
-    report = report_of(ctx.data)
+    report = report_of(ctx.subject)
     now = clock.now()
     report.accepted_at = now
     report.locked = True
@@ -155,18 +214,25 @@ def accept(ctx: ServiceContext) -> dict[str, Any]:
 @service_operation("report.returned")
 def returned(ctx: ServiceContext) -> dict[str, Any]:
     """The upper level returned the submission with its reasons (counts against the unit)."""
-    report = report_of(ctx.data)
+    report = report_of(ctx.subject)
     report.upper_returns += 1
-    _audit("report.return", report, ctx.actor, message=str(ctx.data.get("comment") or ""))
+    kind = str(ctx.data.get("return_kind") or "other")
+    _audit(
+        "report.return",
+        report,
+        ctx.actor,
+        message=str(ctx.data.get("comment") or ""),
+        after={"return_kind": kind, "error": kind in ERROR_KINDS},
+    )
     return {}
 
 
 @service_operation("report.remind")
 def remind(ctx: ServiceContext) -> dict[str, Any]:
     """Reminder before the due date to whoever holds the open step (not for backfilled periods)."""
-    from webapp.engine.builtin import notify_candidates
+    from webapp.engine import notify_candidates
 
-    report = report_of(ctx.data)
+    report = report_of(ctx.subject)
     if report.opened_at >= report.remind_at or report.first_submitted_at is not None:
         return {}
     local_due = clock.to_local(report.due_at)
@@ -179,9 +245,9 @@ def remind(ctx: ServiceContext) -> dict[str, Any]:
 @service_operation("report.overdue")
 def overdue(ctx: ServiceContext) -> dict[str, Any]:
     """At the due date: mark the report overdue and tell the upper level's reviewers."""
-    from webapp.engine.operations import notify
+    from webapp.engine import notify
 
-    report = report_of(ctx.data)
+    report = report_of(ctx.subject)
     if (
         report.opened_at >= report.due_at
         or report.first_submitted_at is not None

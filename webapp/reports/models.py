@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.core import clock
 from webapp.core.models import Org, Tier, User, UTCDateTime
+from webapp.core.states import ProcessStatus
 from webapp.extensions import db
 
 
@@ -64,14 +65,13 @@ STATE_LABELS = {
     ReportState.OVERDUE: "逾期",
 }
 
-#: The BPMN's business status (user-task/end-event property ``status``) → report state.
+#: The BPMN's business status code (property ``status``, see webapp.core.states) → state.
 STATUS_TO_STATE = {
-    "填报中": ReportState.DRAFTING,
-    "草稿": ReportState.DRAFTING,
-    "审核中": ReportState.IN_REVIEW,
-    "已上报": ReportState.SUBMITTED,
-    "已退回": ReportState.RETURNED,
-    "已接收": ReportState.ACCEPTED,
+    ProcessStatus.DRAFTING: ReportState.DRAFTING,
+    ProcessStatus.IN_REVIEW: ReportState.IN_REVIEW,
+    ProcessStatus.SUBMITTED: ReportState.SUBMITTED,
+    ProcessStatus.RETURNED: ReportState.RETURNED,
+    ProcessStatus.ACCEPTED: ReportState.ACCEPTED,
 }
 
 
@@ -155,3 +155,31 @@ class ReportDocument(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
 
     report: Mapped[Report] = relationship(back_populates="documents")
+
+
+class ReportingNotice(db.Model):
+    """通报: the province's yearly notice commending and criticising units' reporting work
+    (第八条(五), 第十八条), through workflows/reporting_notice.bpmn.
+
+    The lists start as the system's proposal from the reporting record and are edited by the
+    province's clerk; every change carries a reason (audited ``notice.edit``)."""
+
+    __tablename__ = "reporting_notice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The year whose reporting work is judged (one notice per year).
+    year: Mapped[int] = mapped_column(Integer, unique=True)
+    #: 表扬单位: [{"org_code", "org_name", "reason"}]
+    commend_units: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    #: 表扬个人: [{"user_id", "name", "org_code", "org_name", "reason"}]
+    commend_people: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    #: 批评单位: [{"org_code", "org_name", "reason"}] (重大失误 or 上报不及时)
+    criticise_units: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    instance_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    #: Set when the principal leader approved: the issued Word file, archived unchanged.
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    document: Mapped[bytes | None] = mapped_column(LargeBinary)
+    document_sha256: Mapped[str | None] = mapped_column(String(64))

@@ -6,7 +6,8 @@ with the checks of ``webapp.reports.flow``; nothing here moves a report between 
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import select
@@ -15,12 +16,13 @@ from webapp.core import audit, clock
 from webapp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from webapp.core.models import Org, User
 from webapp.core.permissions import can, require
-from webapp.engine import get_or_start_instance, start_instance
+from webapp.drafts import operations as drafts
+from webapp.engine import change_subject, get_instance, get_or_start_instance, start_instance
 from webapp.extensions import db
 from webapp.reports.deadlines import due_at, remind_at
+from webapp.reports.drafting import EXPLANATIONS, MISSING, NARRATIVE
 from webapp.reports.models import Report, ReportKind, ReportState
-from webapp.reports.sections import SECTION_MAX_CHARS, sections
-from webapp.reports.service import editable
+from webapp.reports.sections import sections
 from webapp.reports.state import report_state
 from webapp.stats.service import Period, parse_period
 
@@ -111,88 +113,67 @@ def open_period(
     return {"opened": opened, "existing": existing, "past_due": past_due}
 
 
+#: characters: a reason must say something
+MIN_REASON = 4
+
+
 def _require_draft(actor: User, report: Report) -> None:
-    require(actor, "report.draft", report.org)
-    if not editable(report):
-        raise Conflict(
-            "报告当前状态不能修改（已提交审核、已上报或已接收）。如需更正，请发起更正流程。"
-        )
+    drafts.require_draft(NARRATIVE, actor, report)
 
 
-def save_narrative(actor: User, report: Report, texts: dict[str, Any]) -> list[str]:
-    """Autosave of the narrative; returns the keys that changed (audited without the text)."""
-    _require_draft(actor, report)
-    allowed = dict(sections(report.kind))
-    unknown = [k for k in texts if k not in allowed]
-    if unknown:
-        raise InvalidInput(f"未知的报告章节：{'、'.join(unknown)}")
-    current = dict(report.narrative or {})
-    changed = []
-    for key, value in texts.items():
-        text = str(value or "").replace("\r\n", "\n")
-        if len(text) > SECTION_MAX_CHARS:
-            raise InvalidInput(f"“{allowed[key]}”超过 {SECTION_MAX_CHARS} 字，请精简。")
-        if current.get(key, "") != text:
-            current[key] = text
-            changed.append(key)
-    if changed:
-        report.narrative = current
-        report.narrative_saved_at = clock.now()
-        audit.record(
-            "report.narrative_save",
-            actor=actor,
-            org=report.org,
-            object_type="report",
-            object_id=report.id,
-            after={
-                "sections": changed,
-                "subject": f"report:{report.id}",
-                "lengths": {k: len(current[k]) for k in changed},
-            },
-        )
-    return changed
+def save_narrative(
+    actor: User,
+    report: Report,
+    texts: Mapping[str, Any],
+    base_versions: Mapping[str, Any] | None = None,
+) -> drafts.SaveResult:
+    """Autosave of the narrative (section key → text), each section on top of the version its
+    text was based on (``base_versions``; see :func:`webapp.drafts.operations.save`)."""
+    return drafts.save(NARRATIVE, report, actor, texts, base_versions)
+
+
+#: Shown on the report page when 引用上期内容 has nothing to copy.
+NOTHING_TO_REUSE = "上期没有可引用的内容"
+
+
+def previous_narrative(report: Report) -> dict[str, str]:
+    """Last period's narrative (as submitted when it was), only its non-empty sections."""
+    period = parse_period(report.period)
+    previous = find_report(report.org, period.previous().code, report.kind)
+    if previous is None:
+        return {}
+    source = (previous.snapshot or {}).get("narrative") or previous.narrative or {}
+    return {k: str(v) for k, v in source.items() if str(v or "").strip()}
 
 
 def reuse_previous(actor: User, report: Report) -> list[str]:
-    """Copy last period's narrative into the sections still empty (reusable text)."""
+    """Copy last period's narrative into the sections still empty (reusable text).
+
+    Nothing to copy (no report last period, or one without text) is not an error: the page
+    says :data:`NOTHING_TO_REUSE`, and nothing changes (so nothing is audited)."""
     _require_draft(actor, report)
-    period = parse_period(report.period)
-    previous = find_report(report.org, period.previous().code, report.kind)
-    source = (previous.snapshot or {}).get("narrative") if previous else None
-    source = source or (previous.narrative if previous else None)
-    if not source:
-        raise NotFound("上期没有可引用的报告内容。")
+    source = previous_narrative(report)
     empty = {
         k: source[k]
         for k, _ in sections(report.kind)
         if source.get(k) and not (report.narrative or {}).get(k, "").strip()
     }
-    return save_narrative(actor, report, empty) if empty else []
+    return save_narrative(actor, report, empty).changed if empty else []
 
 
 def save_explanations(
     actor: User,
     report: Report,
-    explanations: dict[str, Any],
+    explanations: Mapping[str, Any],
     missing_explanation: str | None = None,
-) -> None:
-    _require_draft(actor, report)
-    cleaned = {str(k)[:200]: str(v or "").strip()[:2000] for k, v in explanations.items()}
-    before = {"explanations": report.explanations, "missing": report.missing_explanation}
-    report.explanations = {k: v for k, v in {**(report.explanations or {}), **cleaned}.items() if v}
+    base_versions: Mapping[str, Any] | None = None,
+) -> drafts.SaveResult:
+    """Explanations of warnings (check id → text) and of missing lower units, versioned like
+    the narrative; an unknown check id or an over-long text is refused, never cut."""
+    texts = dict(explanations)
     if missing_explanation is not None:
-        report.missing_explanation = missing_explanation.strip()[:2000] or None
-    after = {"explanations": report.explanations, "missing": report.missing_explanation}
-    if after != before:
-        audit.record(
-            "report.explain",
-            actor=actor,
-            org=report.org,
-            object_type="report",
-            object_id=report.id,
-            before=before,
-            after={**after, "subject": f"report:{report.id}"},
-        )
+        texts[MISSING] = missing_explanation
+    return drafts.save(EXPLANATIONS, report, actor, texts, base_versions)
 
 
 def request_correction(actor: User, report: Report, reason: str) -> Report:
@@ -217,7 +198,12 @@ def request_correction(actor: User, report: Report, reason: str) -> Report:
         object_type="report",
         object_id=report.id,
         message=reason.strip(),
-        after={"round": report.round, "subject": f"report:{report.id}"},
+        after={
+            "period": report.period,
+            "kind": report.kind,
+            "round": report.round,
+            "subject": f"report:{report.id}",
+        },
     )
     return report
 
@@ -262,6 +248,68 @@ def can_view(user: User, report: Report) -> bool:
 def can_view_summary(user: User, report: Report) -> bool:
     """Peers (第七条 互访) read an accepted report's summary tables, never drafts or narratives."""
     return report.accepted_snapshot is not None and can(user, "summary.view", report.org)
+
+
+#: States in which the due time still matters (not yet sent up).
+_EXTENDABLE = (
+    ReportState.DRAFTING,
+    ReportState.RETURNED,
+    ReportState.IN_REVIEW,
+    ReportState.OVERDUE,
+)
+
+
+def may_extend(actor: User, report: Report) -> bool:
+    return (
+        (can(actor, "report.open") or can(actor, "report.extend", report.org))
+        and report.instance_id is not None
+        and report_state(report) in _EXTENDABLE
+    )
+
+
+def extend_deadline(actor: User, report: Report, new_due: date, reason: str) -> Report:
+    """延期: the upper level (its reviewer or leader) or an administrator gives the unit a new
+    due date.  The one way a report's deadline moves: the process instance's fixed subject,
+    its reminder and deadline timers and the open tasks follow; audited with the reason.
+    An overdue mark is lifted (the reporting record then judges timeliness by the new date)."""
+    if not (can(actor, "report.open") or can(actor, "report.extend", report.org)):
+        raise PermissionDenied("只有上级单位的审核人、主要领导或系统管理员可以延期。")
+    if report_state(report) not in _EXTENDABLE or report.instance_id is None:
+        raise Conflict("报告已上报或已接收，不能延期。")
+    reason = (reason or "").strip()
+    if len(reason) < MIN_REASON:
+        raise InvalidInput(
+            f"请填写延期原因（至少 {MIN_REASON} 个字）。", details={"reason": "必填"}
+        )
+    due = datetime.combine(new_due, time(23, 59, 59), tzinfo=clock.LOCAL_TZ).astimezone(clock.UTC)
+    if due <= clock.now():
+        raise InvalidInput("新的截止日期须晚于现在。", details={"due_date": "须晚于今天"})
+    if due <= report.due_at:
+        raise InvalidInput(
+            "延期后的截止日期须晚于原截止日期。", details={"due_date": "须晚于原截止日期"}
+        )
+    before = report.due_at
+    report.due_at = due
+    report.remind_at = remind_at(due)
+    report.overdue_at = None
+    change_subject(
+        actor,
+        get_instance(report.instance_id),
+        {"due_at": due.isoformat(), "remind_at": report.remind_at.isoformat()},
+        reason=reason,
+    )
+    audit.record(
+        "report.extend",
+        actor=actor,
+        org=report.org,
+        object_type="report",
+        object_id=report.id,
+        before={"due_at": before.isoformat()},
+        after={"due_at": due.isoformat(), "subject": f"report:{report.id}"},
+        message=reason,
+    )
+    db.session.flush()
+    return report
 
 
 __all__ = ["Period", "open_period"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from webapp.drafts.schemas import base_versions_field
+
 STATES = ["not_started", "drafting", "in_review", "submitted", "returned", "accepted", "overdue"]
 
 
@@ -67,19 +69,46 @@ class ReportDetailSchema(ReportSchema):
     sections = fields.List(fields.Dict())
     explanations = fields.Dict(keys=fields.String(), values=fields.String())
     missing_explanation = fields.String(allow_none=True)
+    narrative_versions = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "正文各章节的当前版本号（保存时作为 base_versions）"},
+    )
+    explanation_versions = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "各预警说明及 missing_explanation 的当前版本号"},
+    )
     problems = fields.List(fields.String())
     documents = fields.List(fields.Nested(DocumentSchema))
     frozen = fields.Boolean()
 
 
 class NarrativeSchema(Schema):
-    sections = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    sections = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        required=True,
+        metadata={"description": "章节 s01…s11（年报另有 s12）→ 文字，每章不超过 20000 字"},
+    )
+    base_versions = base_versions_field()
 
 
 class ExplanationsSchema(Schema):
-    explanations = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
-    missing_explanation = fields.String(allow_none=True)
+    explanations = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        load_default=dict,
+        metadata={"description": "预警（校验结果 id）→ 说明，每条不超过 2000 字"},
+    )
+    missing_explanation = fields.String(
+        allow_none=True, metadata={"description": "未报单位说明；版本号的键为 missing_explanation"}
+    )
+    base_versions = base_versions_field()
 
 
-class ChangedSchema(Schema):
-    changed = fields.List(fields.String())
+class DeadlineSchema(Schema):
+    """延期: the new due date (the day; due at 23:59:59 Asia/Shanghai) and why."""
+
+    due_date = fields.Date(required=True, metadata={"description": "新的截止日期 YYYY-MM-DD"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))

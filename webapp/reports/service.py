@@ -13,8 +13,10 @@ from webapp.core.models import Role, User
 from webapp.documents import render_docx
 from webapp.extensions import db
 from webapp.reports.models import Report, ReportDocument, ReportKind
-from webapp.reports.rollup import build_tables, summary_key
+from webapp.reports.rollup import build_tables
 from webapp.reports.sections import numeral, sections
+from webapp.stats import registry
+from webapp.stats.figures import dash
 from webapp.stats.service import parse_period
 
 MIN_EXPLANATION = 4  #: characters: a warning's explanation must say something
@@ -75,19 +77,9 @@ def readiness(report: Report, *, narrative: bool = True) -> list[str]:
 
 
 def _last_completer(report: Report, element_id: str) -> User | None:
-    from webapp.engine.models import HumanTask
+    from webapp.engine import last_completer
 
-    task = db.session.execute(
-        select(HumanTask)
-        .where(
-            HumanTask.instance_id == report.instance_id,
-            HumanTask.element_id == element_id,
-            HumanTask.state == "completed",
-        )
-        .order_by(HumanTask.completed_at.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-    return task.completed_by if task is not None else None
+    return last_completer(report.instance_id, element_id)
 
 
 def freeze(report: Report, approver: User | None) -> dict[str, Any]:
@@ -125,8 +117,7 @@ def _trio(t: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _rate(value: Any) -> str:
-    return "—" if value in (None, "") else str(value)
+_rate = dash
 
 
 def _summary_row(row: dict[str, Any], name: str | None = None) -> dict[str, Any]:
@@ -145,67 +136,9 @@ def _summary_row(row: dict[str, Any], name: str | None = None) -> dict[str, Any]
     }
 
 
-def _list_rows(table: dict[str, Any], mapping: dict[str, str]) -> list[dict[str, Any]]:
-    return [
-        {"seq": i, **{target: str(row.get(source) or "") for target, source in mapping.items()}}
-        for i, row in enumerate(table.get("rows", []), 1)
-    ]
-
-
-T1 = {
-    "record_no": "record_no",
-    "project_name": "project_name",
-    "responsible_unit": "responsible_unit",
-    "person_name": "person_name",
-    "person_title": "person_title",
-    "fact": "fact",
-    "clause": "clause",
-    "recorder": "recorder",
-    "record_date": "recorded_on",
-    "approver": "approver",
-    "approval_date": "approved_on",
-}
-T2 = {
-    "record_no": "record_no",
-    "project_name": "project_name",
-    "responsible_unit": "responsible_unit",
-    "date": "decided_on",
-    "fact": "violation",
-    "basis": "legal_basis",
-    "content": "penalty",
-    "status": "penalty_status",
-    "handling": "handling_status",
-}
-T3 = {
-    "registration_no": "registration_no",
-    "project_name": "name",
-    "structure_type": "structure_type",
-    "area_m2": "area_m2",
-    "cost_10k_yuan": "cost_10k_yuan",
-    "constructor": "contractor",
-    "supervisor": "supervisor",
-    "progress": "progress",
-    "remarks": "remarks",
-}
-T4 = {
-    "registration_no": "registration_no",
-    "project_name": "name",
-    "structure_type": "structure_type",
-    "area_m2": "area_m2",
-    "cost_10k_yuan": "cost_10k_yuan",
-    "constructor": "contractor",
-    "supervisor": "supervisor",
-    "completion_date": "accepted_on",
-    "completion_conclusion": "acceptance_result",
-    "filing_date": "filed_on",
-    "filing_conclusion": "filing_result",
-}
-
-
 def document_context(report: Report, snapshot: dict[str, Any]) -> dict[str, Any]:
     """The whitelisted context of docs/documents.md, built from a snapshot only."""
     tables = snapshot["tables"]
-    key = summary_key(report.kind)
     local = clock.to_local(clock.now())
     kind_title = "季度" if report.kind == ReportKind.QUARTERLY else "年度"
     context: dict[str, Any] = {
@@ -225,10 +158,11 @@ def document_context(report: Report, snapshot: dict[str, Any]) -> dict[str, Any]
             }
             for i, (k, title) in enumerate(sections(report.kind), 1)
         ],
-        "t1": {"rows": _list_rows(tables["table1"], T1)},
-        "t2": {"rows": _list_rows(tables["table2"], T2)},
-        "t3": {"rows": _list_rows(tables["table3"], T3)},
-        "t4": {"rows": _list_rows(tables["table4"], T4)},
+        **{
+            spec.word_key: {"rows": registry.word_rows(spec, tables[spec.key])}
+            for spec in registry.report_tables(report.kind)
+            if spec.shape == registry.LIST
+        },
         "t6": {
             "span": "本季" if report.kind == ReportKind.QUARTERLY else "本年",
             "rows": [
@@ -245,13 +179,14 @@ def document_context(report: Report, snapshot: dict[str, Any]) -> dict[str, Any]
         },
         "kind_title": kind_title,
     }
-    summary = tables[key]
-    context["t5" if key == "table5" else "t7"] = {
+    spec = registry.summary_spec(report.kind)
+    summary = tables[spec.key]
+    context[spec.word_key] = {
         "rows": [_summary_row(r) for r in summary["rows"]],
         "total": _summary_row(summary["total"], "合计"),
     }
-    if key == "table7":
-        context["t7"]["as_of"] = as_of_label(summary, snapshot)
+    if not spec.quarterly:
+        context[spec.word_key]["as_of"] = as_of_label(summary, snapshot)
     return context
 
 

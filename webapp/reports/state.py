@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from webapp.extensions import db
 from webapp.reports.models import STATUS_TO_STATE, Report, ReportState
 
 
 def instance_status(report: Report) -> str | None:
     if report.instance_id is None:
         return None
-    from webapp.engine.models import ProcessInstance
+    from webapp.engine import instance_business_status
 
-    instance = db.session.get(ProcessInstance, report.instance_id)
-    return instance.business_status if instance is not None else None
+    return instance_business_status(report.instance_id)
 
 
 def report_state(report: Report, status: str | None = None) -> ReportState:

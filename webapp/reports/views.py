@@ -2,27 +2,33 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from webapp.core import audit, clock
-from webapp.core.errors import DomainError, NotFound, PermissionDenied
+from webapp.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from webapp.core.models import Org
 from webapp.core.operations import get_org
 from webapp.core.permissions import can, require
 from webapp.core.urls import safe_next
+from webapp.drafts import operations as drafts
+from webapp.drafts import views as drafts_views
+from webapp.drafts.operations import DraftConflict
 from webapp.extensions import db
 from webapp.reports import operations as ops
 from webapp.reports.deadlines import current_period_code
+from webapp.reports.drafting import EXPLANATIONS, MISSING, NARRATIVE
 from webapp.reports.models import Report, ReportDocument, ReportKind
-from webapp.reports.rollup import lower_units, summary_key
+from webapp.reports.rollup import lower_units
 from webapp.reports.sections import sections
 from webapp.reports.service import data_problems, editable, figures, narrative_problems
 from webapp.reports.state import report_state
+from webapp.stats import registry
 from webapp.stats.service import parse_period
 from webapp.web import role_gate
 
@@ -157,9 +163,17 @@ def report_page(report_id: int) -> Any:
         if summary_only
         else (data_problems(report, data) + narrative_problems(report) if editable(report) else [])
     )
-    from webapp.engine.operations import can_work
+    from webapp.engine import can_work
 
     tasks = [t for t in _open_tasks(report) if can_work(current_user, t)]
+    versions = (
+        {}
+        if summary_only
+        else {
+            "narrative": drafts.current_versions(NARRATIVE, report),
+            "explanations": drafts.current_versions(EXPLANATIONS, report),
+        }
+    )
     return render_template(
         "reports/report.html",
         report=report,
@@ -170,29 +184,29 @@ def report_page(report_id: int) -> Any:
         sections=sections(report.kind),
         problems=problems,
         tasks=tasks,
-        summary_key=summary_key(report.kind),
+        summary_spec=registry.summary_spec(report.kind),
+        list_specs=[s for s in registry.report_tables(report.kind) if s.shape == registry.LIST],
         can_correct=report.locked and can(current_user, "report.draft", report.org),
+        can_extend=ops.may_extend(current_user, report),
+        can_reuse=can_edit and bool(ops.previous_narrative(report)),
         period_label=parse_period(report.period).label,
+        versions=versions,
+        missing_key=MISSING,
     )
 
 
 @bp.route("/<int:report_id>/narrative", methods=["POST"])
 def save_narrative(report_id: int) -> Any:
     report = _report_or_404(report_id)
-    payload = request.get_json(silent=True)
-    texts = (
-        payload.get("sections", {})
-        if isinstance(payload, dict)
-        else {
-            key: request.form.get(key, "")
-            for key, _ in sections(report.kind)
-            if key in request.form
-        }
-    )
-    changed = ops.save_narrative(current_user, report, texts)
+    fields = {key: key for key, _ in sections(report.kind)}
+    texts, bases = drafts_views.submission(fields)
+    try:
+        result = ops.save_narrative(current_user, report, texts, bases)
+    except DraftConflict as err:
+        back = url_for("reports.report_page", report_id=report.id, _anchor="narrative")
+        return drafts_views.conflict_response(err, fields, back)
     if request.is_json:
-        saved = clock.to_local(report.narrative_saved_at)
-        return jsonify(changed=changed, saved_at=saved.strftime("%H:%M:%S") if saved else None)
+        return drafts_views.saved_json(result)
     flash("分析报告已保存。", "success")
     return redirect(url_for("reports.report_page", report_id=report.id, _anchor="narrative"))
 
@@ -200,17 +214,31 @@ def save_narrative(report_id: int) -> Any:
 @bp.route("/<int:report_id>/reuse", methods=["POST"])
 def reuse(report_id: int) -> Any:
     report = _report_or_404(report_id)
-    changed = ops.reuse_previous(current_user, report)
-    flash(f"已引用上期内容到 {len(changed)} 个空白章节。", "success")
+    if not ops.previous_narrative(report):
+        ops.reuse_previous(current_user, report)  # permission and state checks, no change
+        flash(ops.NOTHING_TO_REUSE + "。", "info")
+    else:
+        changed = ops.reuse_previous(current_user, report)
+        flash(f"已引用上期内容到 {len(changed)} 个空白章节。", "success")
     return redirect(url_for("reports.report_page", report_id=report.id, _anchor="narrative"))
 
 
 @bp.route("/<int:report_id>/explanations", methods=["POST"])
 def save_explanations(report_id: int) -> Any:
+    """Explanations: ``exp_<check id>`` and ``missing_explanation`` fields of the form, or the
+    autosave's JSON (check ids and ``missing_explanation`` as section keys)."""
     report = _report_or_404(report_id)
-    explanations = {k[len("exp_") :]: v for k, v in request.form.items() if k.startswith("exp_")}
-    missing = request.form.get("missing_explanation")
-    ops.save_explanations(current_user, report, explanations, missing)
+    fields = {name: name[len("exp_") :] for name in request.form if name.startswith("exp_")}
+    if MISSING in request.form:
+        fields[MISSING] = MISSING
+    texts, bases = drafts_views.submission(fields)
+    try:
+        result = ops.save_explanations(current_user, report, texts, None, bases)
+    except DraftConflict as err:
+        back = url_for("reports.report_page", report_id=report.id, _anchor="checks")
+        return drafts_views.conflict_response(err, fields, back)
+    if request.is_json:
+        return drafts_views.saved_json(result)
     flash("说明已保存。", "success")
     return redirect(url_for("reports.report_page", report_id=report.id, _anchor="checks"))
 
@@ -220,6 +248,19 @@ def correction(report_id: int) -> Any:
     report = _report_or_404(report_id)
     ops.request_correction(current_user, report, request.form.get("reason", ""))
     flash("已发起更正，请在待办中重新填报。", "success")
+    return redirect(url_for("reports.report_page", report_id=report.id))
+
+
+@bp.route("/<int:report_id>/deadline", methods=["POST"])
+def extend(report_id: int) -> Any:
+    """延期 (the upper level or an administrator): a new due date with its reason."""
+    report = ops.get_report(report_id)
+    try:
+        new_due = date.fromisoformat(request.form.get("due_date", ""))
+    except ValueError:
+        raise InvalidInput("请填写新的截止日期（年-月-日）。") from None
+    ops.extend_deadline(current_user, report, new_due, request.form.get("reason", ""))
+    flash(f"已延期：{report.org.name}新的截止时间 {report.due_at:%Y-%m-%d}。", "success")
     return redirect(url_for("reports.report_page", report_id=report.id))
 
 
@@ -299,5 +340,94 @@ def archived_document(doc_id: int) -> Any:
             "Content-Type": DOCX_MIMETYPE,
             "Content-Disposition": f'attachment; filename="report.docx"; '
             f"filename*=UTF-8''{quote(doc.filename)}",
+        },
+    )
+
+
+# 通报 of the reporting work (第八条(五)) ---------------------------------------------------------
+
+
+@bp.route("/notice/<int:year>")
+def notice_page(year: int) -> Any:
+    from webapp.engine import can_work
+    from webapp.reports import notice as nt
+
+    nt.require_view(current_user)
+    notice = nt.find_notice(year)
+    task = nt.open_task(notice) if notice is not None else None
+    lists = (
+        {name: getattr(notice, name) or [] for name in nt.LISTS}
+        if notice is not None
+        else nt.propose(year)
+    )
+    root = nt.province()
+    return render_template(
+        "reports/notice.html",
+        year=year,
+        notice=notice,
+        lists=lists,
+        list_labels=nt.LISTS,
+        task=task if task is not None and can_work(current_user, task) else None,
+        can_start=notice is None and can(current_user, "report.draft", root),
+        can_edit=notice is not None
+        and nt.editable(notice)
+        and can(current_user, "report.draft", root),
+        units=db.session.execute(select(Org).where(Org.depth == 1).order_by(Org.path)).scalars(),
+        years=list(range(clock.today_local().year, clock.today_local().year - 4, -1)),
+    )
+
+
+@bp.route("/notice/<int:year>/start", methods=["POST"])
+def notice_start(year: int) -> Any:
+    from webapp.reports import notice as nt
+
+    nt.start_notice(current_user, year)
+    flash(f"已按系统建议拟定{year}年度通报名单，可增删后提交审核。", "success")
+    return redirect(url_for("reports.notice_page", year=year))
+
+
+@bp.route("/notice/<int:year>/edit", methods=["POST"])
+def notice_edit(year: int) -> Any:
+    from webapp.reports import notice as nt
+
+    require(current_user, "report.draft", nt.require_view(current_user))
+    notice = nt.find_notice(year)
+    if notice is None:
+        raise NotFound("该年度尚未拟定通报。")
+    f = request.form
+    nt.edit_list(
+        current_user,
+        notice,
+        f.get("list", ""),
+        f.get("op", ""),
+        f.get("target", ""),
+        f.get("reason", ""),
+    )
+    flash("名单已修改。", "success")
+    return redirect(url_for("reports.notice_page", year=year))
+
+
+@bp.route("/notice/<int:year>/document.docx")
+def notice_document(year: int) -> Any:
+    from webapp.reports import notice as nt
+
+    root = nt.require_view(current_user)
+    notice = nt.find_notice(year)
+    if notice is None or notice.document is None:
+        raise NotFound("通报尚未印发。")
+    audit.record(
+        "notice.document_download",
+        actor=current_user,
+        org=root,
+        object_type="reporting_notice",
+        object_id=notice.id,
+        after={"year": year},
+    )
+    return Response(
+        notice.document,
+        mimetype=DOCX_MIMETYPE,
+        headers={
+            "Content-Disposition": 'attachment; filename="notice.docx"; '
+            f"filename*=UTF-8''{quote(nt.filename(notice))}"
         },
     )

@@ -8,9 +8,10 @@ Each result: ``{"id", "severity", "rows", "message"}``; severity ``error`` block
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
+from webapp.stats import figures
 from webapp.stats.tables import GROUP_LABELS, GROUPS, TABLE6_GROUPS
 
 ERROR, WARNING, NOTICE = "error", "warning", "notice"
@@ -23,13 +24,7 @@ JUMP_LABELS = {"registered": "新注册", "completed": "竣工"}
 METRICS = (("count", "项数"), ("area_10k_m2", "面积"), ("cost_10k_yuan", "造价"))
 
 
-def dec(value: Any) -> Decimal | None:
-    if value is None or value == "" or value == "—":
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
+dec = figures.parse
 
 
 def _check(cid: str, severity: str, rows: list[str], message: str) -> dict[str, Any]:
@@ -59,16 +54,20 @@ def _figure(row: dict[str, Any], group: str, metric: str) -> Decimal:
     return dec((row.get(group) or {}).get(metric)) or Decimal(0)
 
 
-def _expected_pct(num: Decimal, den: Decimal) -> Decimal | None:
-    if den == 0:
-        return None
-    return (num * 100 / den).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+_expected_pct = figures.rate_value
 
 
 # 附表5 / 附表7 ------------------------------------------------------------------------------------
 def _identity(table: dict[str, Any], labels: dict[str, str]) -> list[dict[str, Any]]:
     out = []
+    # A rolled-up table (its rows carry a status): a row taken from a lower unit's accepted
+    # report was checked when that report was; the 合计 is the sum of the printed rows, so its
+    # residual is the sum of theirs (rounding included, it grows with the number of rows) and
+    # the 合计 = Σ rows check covers it.
+    rolled_up = any("status" in r for r in table.get("rows") or [])
     for row in _rows_of(table):
+        if rolled_up and (row is table.get("total") or row.get("status") == "已接收"):
+            continue
         for metric, mlabel in METRICS:
             uc = _figure(row, "under_construction", metric)
             expected = (
@@ -94,6 +93,11 @@ def _identity(table: dict[str, Any], labels: dict[str, str]) -> list[dict[str, A
 def _carry(table: dict[str, Any], previous: dict[str, Any], labels: dict[str, str]) -> list:
     prev_rows = {_row_id(r): r for r in _rows_of(previous)}
     out = []
+    # the 合计 (no status of its own) sums the rows: mixed when any row is
+    any_mixed = any(
+        _row_id(r) in prev_rows and prev_rows[_row_id(r)].get("status") != r.get("status")
+        for r in _rows_of(table)
+    )
     for row in _rows_of(table):
         before = prev_rows.get(_row_id(row))
         if before is None:
@@ -102,13 +106,23 @@ def _carry(table: dict[str, Any], previous: dict[str, Any], labels: dict[str, st
             now = _figure(row, "carried_over", metric)
             then = _figure(before, "under_construction", metric)
             if now != then:
+                # A row built another way last period (the unit's accepted report now, the
+                # ledger then because it did not report) may differ by rounding alone: the
+                # accepted total sums rounded rows.  Then it is a warning to explain, not an
+                # error that no one can fix (the previous period is closed).
+                mixed = (
+                    before.get("status") != row.get("status")
+                    if row.get("status") is not None or before.get("status") is not None
+                    else any_mixed
+                )
                 out.append(
                     _check(
                         f"identity.carried_over.{metric}",
-                        ERROR,
+                        WARNING if mixed else ERROR,
                         [_row_id(row)],
                         f"{_row_name(row)}：{labels['carried_over']}{mlabel}（{now}）"
-                        f"≠ 上期（{previous.get('period')}）在建{mlabel}（{then}）",
+                        f"≠ 上期（{previous.get('period')}）在建{mlabel}（{then}）"
+                        + ("（上期与本期汇总口径不同，差额来自取整）" if mixed else ""),
                     )
                 )
     return out
@@ -252,9 +266,9 @@ def _satisfaction(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _negatives(table: dict[str, Any]) -> list[dict[str, Any]]:
     bad = []
     for row in _rows_of(table):
-        for figures in row.values():
-            if isinstance(figures, dict):
-                if any((dec(v) or 0) < 0 for v in figures.values()):
+        for group in row.values():
+            if isinstance(group, dict):
+                if any((dec(v) or 0) < 0 for v in group.values()):
                     bad.append(_row_id(row))
                     break
     if not bad:

@@ -9,14 +9,14 @@ from typing import Any
 import click
 from flask.cli import AppGroup
 
-from webapp.stats import service
+from webapp.stats import registry, service
 
 stats_cli = AppGroup("stats", help="统计 / statistics (附表1–7)")
 
 
 def _print_table(table: dict[str, Any]) -> None:
     click.echo(f"附表{table['table']} {table['org_name']} {table['period_label']}")
-    if table["table"] in (5, 7):
+    if registry.table(table["table"]).shape == registry.SUMMARY:
         click.echo("单位\t接转\t新注册\t在建\t竣工\t备案\t备案率%\t满意率%")
         for row in [*table["rows"], table["total"]]:
             figures = [
@@ -49,7 +49,7 @@ def _table_command(n: int) -> None:
     command.__doc__ = f"附表{n} of an org and period."
 
 
-for _n in range(1, 8):
+for _n in registry.TABLES:
     _table_command(_n)
 
 

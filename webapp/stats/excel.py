@@ -14,7 +14,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
 from webapp.core.spreadsheet import set_cell
-from webapp.stats.lists import TITLES
+from webapp.stats import registry
 from webapp.stats.tables import CATEGORIES, GROUP_LABELS, GROUPS, TABLE6_GROUPS
 
 THIN = Side(style="thin")
@@ -57,7 +57,8 @@ def _header(sheet: Any, row: int, col: int, text: str, rowspan: int = 1, colspan
 
 
 def _title(sheet: Any, table: dict[str, Any], width: int) -> int:
-    set_cell(sheet, 1, 1, TITLES[table["table"]]).font = Font(bold=True, size=14)
+    title = registry.table(table["table"]).title
+    set_cell(sheet, 1, 1, title).font = Font(bold=True, size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     sheet.cell(row=1, column=1).alignment = CENTER
     set_cell(sheet, 2, 1, f"填表单位（盖章）：{table['org_name']}")
@@ -66,7 +67,7 @@ def _title(sheet: Any, table: dict[str, Any], width: int) -> int:
 
 
 def _footer(sheet: Any, row: int, table: dict[str, Any]) -> None:
-    who = "填表人" if table["table"] in (1, 2) else "统计员"
+    who = registry.table(table["table"]).clerk_label
     set_cell(sheet, row + 1, 1, f"{who}：")
     set_cell(sheet, row + 1, 4, "批准人：")
     set_cell(sheet, row + 1, 8, "报送日期：")
@@ -78,7 +79,7 @@ def _body_row(sheet: Any, row: int, values: list[Any]) -> None:
 
 
 def _summary(sheet: Any, table: dict[str, Any]) -> None:
-    labels = GROUP_LABELS[table["table"] == 7]
+    labels = GROUP_LABELS[not registry.table(table["table"]).quarterly]
     width = 2 + 3 * len(GROUPS) + 2 + 1 + 3
     top = _title(sheet, table, width)
     _header(sheet, top, 1, "序号", 2)
@@ -158,13 +159,11 @@ def _list(sheet: Any, table: dict[str, Any]) -> None:
 def table_workbook(table: dict[str, Any]) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = f"附表{table['table']}"
-    if table["table"] in (5, 7):
-        _summary(sheet, table)
-    elif table["table"] == 6:
-        _categories(sheet, table)
-    else:
-        _list(sheet, table)
+    spec = registry.table(table["table"])
+    sheet.title = f"附表{spec.number}"
+    {registry.SUMMARY: _summary, registry.CATEGORY: _categories, registry.LIST: _list}[spec.shape](
+        sheet, table
+    )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

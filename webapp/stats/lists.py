@@ -73,15 +73,6 @@ COLUMNS: dict[int, tuple[str, ...]] = {
         "filing_result",
     ),
 }
-TITLES = {
-    1: "河南省建设工程有关责任主体及相关责任人员不良行为记录统计表",
-    2: "河南省建设工程质量责任主体行政处罚记录表",
-    3: "河南省建设工程质量监督在建工程明细表",
-    4: "河南省建设工程质量监督竣工工程明细表",
-    5: "河南省建设工程质量监督季度统计表",
-    6: "河南省建设工程质量监督季（年）度分类统计表",
-    7: "河南省建设工程质量监督年度统计表",
-}
 _KIND_OF = {1: "bad_records", 2: "penalties", 3: "projects", 4: "projects"}
 
 
@@ -118,7 +109,6 @@ def list_table(n: int, org: Org, period: Period) -> dict[str, Any]:
         rows.append(row)
     return {
         "table": n,
-        "title": TITLES[n],
         "org": org.code,
         "org_name": org.name,
         "period": period.code,

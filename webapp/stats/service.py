@@ -4,7 +4,7 @@
 - :func:`table_with_checks` → the same with ``"checks"`` (previous period and ledger rules);
 - :func:`run_checks` (re-exported from :mod:`webapp.stats.checks`) for figures from anywhere;
 - :func:`freeze_tables` ``(org, period, kind)`` → a JSON-able snapshot of every table a report
-  contains, with the check results and ``computed_at``;
+  contains (which ones: :mod:`webapp.stats.registry`), with the check results and ``computed_at``;
 - :func:`compare_snapshot` ``(snapshot, live=None)`` → the differences between a snapshot and
   the figures computed now;
 - :func:`parse_period` (re-exported from :mod:`webapp.stats.periods`).
@@ -25,8 +25,8 @@ from webapp.core.operations import get_org
 from webapp.extensions import db
 from webapp.ledger.fields import UNIT_COST_RANGE
 from webapp.ledger.models import FAST_REPORT_LEVELS, Project, QualityAccident
+from webapp.stats import registry
 from webapp.stats.checks import ERROR, NOTICE, WARNING, run_checks
-from webapp.stats.lists import list_table
 from webapp.stats.periods import Period, parse_period
 from webapp.stats.tables import category_table, group_conditions, summary_table
 
@@ -40,8 +40,6 @@ __all__ = [
     "table_with_checks",
 ]
 
-#: Tables of each kind of report (第十条, 第十一条).
-REPORT_TABLES = {"quarterly": (1, 2, 3, 4, 5, 6), "annual": (6, 7)}
 #: Projects named in one ledger check (the count is always complete).
 LEDGER_SAMPLE = 20
 
@@ -51,17 +49,13 @@ def _org(org: Org | str) -> Org:
 
 
 def compute_table(n: int, org: Org | str, period: Period | str) -> dict[str, Any]:
-    """附表n (1..7) for ``org``'s subtree and ``period`` ("2026Q3" or "2026")."""
+    """附表n (see :mod:`webapp.stats.registry`) for ``org``'s subtree and ``period`` ("2026Q3"
+    or "2026")."""
     org, period = _org(org), parse_period(period)
-    if n in (5, 7):
-        if (n == 7) != period.is_year:
-            raise InvalidInput("附表5为季度统计表，附表7为年度统计表，请选择相应的统计期。")
-        return summary_table(org, period)
-    if n == 6:
-        return category_table(org, period)
-    if n in (1, 2, 3, 4):
-        return list_table(n, org, period)
-    raise InvalidInput("附表编号应为1–7。")
+    spec = registry.table(n)
+    if not spec.accepts(period):
+        raise InvalidInput("附表5为季度统计表，附表7为年度统计表，请选择相应的统计期。")
+    return {**spec.compute(org, period), "title": spec.title}
 
 
 def jump_share() -> Decimal:
@@ -136,7 +130,8 @@ def table_with_checks(n: int, org: Org | str, period: Period | str) -> dict[str,
     """附表n with ``"checks"`` (the previous period and the ledger rules included)."""
     org, period = _org(org), parse_period(period)
     table = compute_table(n, org, period)
-    if n in (5, 7):
+    shape = registry.table(n).shape
+    if shape == registry.SUMMARY:
         previous = summary_table(org, period.previous())
         table["checks"] = run_checks(
             table,
@@ -144,13 +139,12 @@ def table_with_checks(n: int, org: Org | str, period: Period | str) -> dict[str,
             jump_share=jump_share(),
             ledger_checks=ledger_checks(org, period),
         )
-    elif n == 6:
+    elif shape == registry.CATEGORY:
         summary = summary_table(org, period)
-        key = "table7" if period.is_year else "table5"
         table["checks"] = run_checks(
             table,
             previous=category_table(org, period.previous()),
-            related={key: summary},
+            related={registry.summary_spec(period).key: summary},
             jump_share=jump_share(),
         )
     else:
@@ -159,13 +153,12 @@ def table_with_checks(n: int, org: Org | str, period: Period | str) -> dict[str,
 
 
 def freeze_tables(org: Org | str, period: Period | str, kind: str = "quarterly") -> dict[str, Any]:
-    """A JSON-able snapshot of a report's tables (quarterly: 附表1–6; annual: 附表6, 7)."""
-    if kind not in REPORT_TABLES:
-        raise InvalidInput("报告类型应为 quarterly 或 annual。")
+    """A JSON-able snapshot of a report's tables (:func:`registry.report_tables`)."""
+    specs = registry.report_tables(kind)
     org, period = _org(org), parse_period(period)
     if (kind == "annual") != period.is_year:
         raise InvalidInput("季度报告须选择季度统计期，年度报告须选择年度统计期。")
-    tables = {f"table{n}": table_with_checks(n, org, period) for n in REPORT_TABLES[kind]}
+    tables = {spec.key: table_with_checks(spec.number, org, period) for spec in specs}
     checks = [{**c, "table": name} for name, t in tables.items() for c in t.get("checks", [])]
     return {
         "kind": kind,

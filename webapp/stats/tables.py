@@ -13,7 +13,7 @@ grand total rounded once, so a 合计 may differ from the sum of its rounded row
 from __future__ import annotations
 
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -32,6 +32,7 @@ from sqlalchemy import (
 from webapp.core.models import Org, Tier
 from webapp.extensions import db
 from webapp.ledger.models import (
+    QUALITY_PROBLEM,
     AcceptanceResult,
     FilingResult,
     Project,
@@ -39,6 +40,7 @@ from webapp.ledger.models import (
     StructureType,
     UserRating,
 )
+from webapp.stats import figures
 from webapp.stats.periods import Period
 
 GROUPS = ("carried_over", "registered", "under_construction", "completed", "filed")
@@ -70,8 +72,6 @@ CATEGORIES = (
 TABLE6_GROUPS = ("registered", "completed", "filed", "under_construction")
 #: 大型公共建筑: 建筑面积 ≥ 20,000 ㎡ ("以上" includes the number).
 LARGE_PUBLIC_M2 = 20000
-HUNDRED = Decimal(100)
-CENT = Decimal("0.01")
 
 
 # Conditions ---------------------------------------------------------------------------------
@@ -153,19 +153,14 @@ def _metric_columns(prefix: str, cond: ColumnElement[bool]) -> list[Any]:
 # Formatting ---------------------------------------------------------------------------------
 def area_10k(cents: int) -> Decimal:
     """㎡ in hundredths → 万㎡ with two decimals."""
-    return (Decimal(int(cents)) / 1000000).quantize(CENT, rounding=ROUND_HALF_UP)
+    return figures.round2(Decimal(int(cents)) / 1000000)
 
 
 def money(cents: int) -> Decimal:
-    return (Decimal(int(cents)) / 100).quantize(CENT)
+    return figures.round2(Decimal(int(cents)) / 100)  # exact: already in hundredths
 
 
-def pct(numerator: int | Decimal, denominator: int | Decimal) -> str | None:
-    """numerator ÷ denominator × 100 with two decimals, None ("—") when the denominator is 0."""
-    if not denominator:
-        return None
-    value = Decimal(int(numerator)) * HUNDRED / Decimal(int(denominator))
-    return str(value.quantize(CENT, rounding=ROUND_HALF_UP))
+pct = figures.rate  #: 备案率/满意率 (numerator ÷ denominator × 100, None when it is 0)
 
 
 def _group(raw: dict[str, int], prefix: str) -> dict[str, Any]:
@@ -219,6 +214,8 @@ def _accident_sums(org: Org, period: Period, key: ColumnElement[str] | None) -> 
         .where(
             Org.path.like(org.path + "%"),
             QualityAccident.occurred_on.between(period.start, period.end),
+            # A 质量问题 below the 一般 floor is kept in the ledger but is not an accident.
+            QualityAccident.level != QUALITY_PROBLEM,
         )
     )
     if key is not None:

@@ -18,9 +18,8 @@ from webapp.core.permissions import require
 from webapp.extensions import db
 from webapp.ledger.fields import KINDS, display
 from webapp.ledger.queries import visible_units
-from webapp.stats import service
+from webapp.stats import registry, service
 from webapp.stats.excel import table_workbook
-from webapp.stats.lists import TITLES
 from webapp.stats.periods import current_quarter, parse_period
 from webapp.stats.tables import CATEGORIES, GROUP_LABELS, GROUPS, TABLE6_GROUPS, drill_conditions
 
@@ -51,25 +50,27 @@ def index() -> Any:
         "stats/index.html",
         org=org,
         period=period,
-        titles=TITLES,
+        specs=registry.TABLES.values(),
         units=visible_units(current_user.org),
     )
 
 
 @bp.route("/table<int:n>")
 def table(n: int) -> Any:
-    if not 1 <= n <= 7:
+    if n not in registry.TABLES:
         raise NotFound()
+    spec = registry.TABLES[n]
     org, period = _selection()
-    if n == 7 and not period.is_year:
-        period = parse_period(str(period.year))
-    if n == 5 and period.is_year:
-        raise InvalidInput("附表5为季度统计表，请选择季度（如 2026Q3）；年度请查看附表7。")
+    if not spec.accepts(period) and not period.is_year:
+        period = parse_period(str(period.year))  # a yearly form asked with a quarter: its year
+    if not spec.accepts(period):
+        raise InvalidInput(f"{spec.label}为季度统计表，请选择季度（如 2026Q3）。")
     data = service.table_with_checks(n, org, period)
     return render_template(
         "stats/table.html",
         t=data,
         n=n,
+        spec=spec,
         org=org,
         period=period,
         groups=GROUPS,

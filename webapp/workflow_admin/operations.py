@@ -16,11 +16,17 @@ from webapp.core.models import User
 from webapp.core.permissions import require
 
 # Engine submodules, not the package: its __init__ also wires the engine's views and API.
-from webapp.engine.definitions import deploy_bpmn, latest_definition
-from webapp.engine.models import InstanceState, ProcessDefinition, ProcessInstance
-from webapp.engine.parsing import MAX_BPMN_BYTES, BpmnHostile, BpmnRejected, parse_xml
-from webapp.engine.validation import validate_bpmn
-from webapp.engine.versions import migrate_instance
+from webapp.engine import (
+    MAX_BPMN_BYTES,
+    InstanceState,
+    ProcessDefinition,
+    ProcessInstance,
+    deploy_bpmn,
+    hostile_bpmn,
+    latest_definition,
+    migrate_instance,
+    validate_bpmn,
+)
 from webapp.extensions import db
 
 #: An upload is read up to this many bytes; the engine refuses anything over its own limit.
@@ -113,12 +119,9 @@ def check_content(actor: User, key: str | None, content: bytes) -> list[dict[str
 def refuse_hostile(content: bytes) -> None:
     """An oversize file or one with a DOCTYPE is an attack: UploadRefused (audited at the edge).
     Other problems are listed with the rest by the deploy."""
-    try:
-        parse_xml(content)
-    except BpmnHostile as exc:
-        raise UploadRefused(str(exc)) from exc
-    except BpmnRejected:
-        pass
+    problem = hostile_bpmn(content)
+    if problem:
+        raise UploadRefused(problem)
 
 
 def upload_version(actor: User, key: str | None, content: bytes) -> ProcessDefinition:

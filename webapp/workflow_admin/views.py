@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 from webapp.core.errors import DomainError, InvalidInput
 from webapp.core.models import ROLE_LABELS
 from webapp.core.permissions import require
+from webapp.core.states import ProcessStatus
 from webapp.engine import (
     compare_versions,
     form_choices,
@@ -133,6 +134,7 @@ def workflows_edit(key: str) -> Any:
             "relations": [{"value": v, "label": label} for v, label in RELATIONS],
             "forms": [{"value": k, "label": label} for k, label in form_choices()],
             "operations": service_operation_names(),
+            "statuses": [{"value": s.value, "label": s.label} for s in ProcessStatus],
         },
     )
 

@@ -13,6 +13,9 @@ from webapp.core import clock
 from webapp.extensions import db
 
 SECTIONS = {"problems": "部分工程备案滞后。", "measures": "开展专项检查。"}
+#: Both sections were generated as version 1 when the half year opened.
+BASES = {"problems": 1, "measures": 1}
+FORM = {**SECTIONS, **{f"base__{k}": v for k, v in BASES.items()}}
 
 
 def _deploy() -> None:
@@ -121,14 +124,21 @@ EXPECTATIONS: dict[str, Route] = {
             Case(
                 "save the draft",
                 setup=_as("clerk"),
-                exercise=_page("/publication/{pub}/sections", SECTIONS),
+                exercise=_page("/publication/{pub}/sections", FORM),
                 writes=("publication.sections_save",),
                 status=302,
             ),
             Case(
+                "a stale form (no versions): both texts shown to merge",
+                setup=_as("clerk"),
+                exercise=_page("/publication/{pub}/sections", SECTIONS),
+                no_audit="refused (409), nothing saved",
+                status=409,
+            ),
+            Case(
                 "refused for the reviewer",
                 setup=_as("reviewer"),
-                exercise=_page("/publication/{pub}/sections", SECTIONS),
+                exercise=_page("/publication/{pub}/sections", FORM),
                 writes=("permission.denied",),
                 status=403,
             ),
@@ -194,7 +204,11 @@ EXPECTATIONS: dict[str, Route] = {
             Case(
                 "save the draft",
                 setup=_token("clerk"),
-                exercise=_api("PUT", "/api/v1/publications/{pub}/sections", {"sections": SECTIONS}),
+                exercise=_api(
+                    "PUT",
+                    "/api/v1/publications/{pub}/sections",
+                    {"sections": SECTIONS, "base_versions": BASES},
+                ),
                 writes=("publication.sections_save",),
                 status=200,
             ),

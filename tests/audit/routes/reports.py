@@ -82,6 +82,14 @@ def _with_previous_narrative(env: Env) -> None:
     db.session.commit()
 
 
+def _saved_s02(env: Env) -> None:
+    from webapp.reports.operations import get_report, save_narrative
+
+    clerk = env.make_user("clerk", COUNTY, "clerk_other_tab")
+    save_narrative(clerk, get_report(env.data["report"]), {"s02": "他人的版本"})
+    db.session.commit()
+
+
 def page(path: str, form: dict[str, Any]) -> Callable[[Env], Any]:
     return lambda env: env.post_form(path.format(**env.data), form, token_from="/reports/")
 
@@ -164,6 +172,17 @@ EXPECTATIONS: dict[str, Route] = {
                 no_audit="refused, nothing saved",
                 status=422,
             ),
+            Case(
+                "a stale save",
+                setup=as_user("clerk", COUNTY, api=True, then=_saved_s02),
+                exercise=lambda env: env.call(
+                    "PUT",
+                    "/api/v1/reports/{report}/narrative",
+                    {"sections": {"s02": "我的版本"}, "base_versions": {"s02": 0}},
+                ),
+                no_audit="refused (409) with both texts, nothing saved",
+                status=409,
+            ),
         )
     ),
     "POST reports.save_explanations": Route(
@@ -171,9 +190,16 @@ EXPECTATIONS: dict[str, Route] = {
             Case(
                 "clerk explains",
                 setup=as_user("clerk", COUNTY),
-                exercise=page(REPORT + "/explanations", {"exp_jump.registered": "新开工项目集中"}),
+                exercise=page(REPORT + "/explanations", {"missing_explanation": "已电话督促"}),
                 writes=("report.explain",),
                 status=302,
+            ),
+            Case(
+                "a warning the report does not have",
+                setup=as_user("clerk", COUNTY),
+                exercise=page(REPORT + "/explanations", {"exp_jump.registered": "新开工项目集中"}),
+                no_audit="refused (422): the empty ledger raises no warning",
+                status=422,
             ),
         )
     ),
@@ -185,10 +211,21 @@ EXPECTATIONS: dict[str, Route] = {
                 exercise=lambda env: env.call(
                     "PUT",
                     "/api/v1/reports/{report}/explanations",
-                    {"explanations": {"x.y": "已核实"}},
+                    {"explanations": {}, "missing_explanation": "已电话督促"},
                 ),
                 writes=("report.explain",),
                 status=200,
+            ),
+            Case(
+                "unknown check id",
+                setup=as_user("clerk", COUNTY, api=True),
+                exercise=lambda env: env.call(
+                    "PUT",
+                    "/api/v1/reports/{report}/explanations",
+                    {"explanations": {"x.y": "已核实"}},
+                ),
+                no_audit="refused (422), nothing saved",
+                status=422,
             ),
         )
     ),
@@ -207,8 +244,8 @@ EXPECTATIONS: dict[str, Route] = {
                 "nothing to copy",
                 setup=as_user("clerk", COUNTY),
                 exercise=page(REPORT + "/reuse", {}),
-                no_audit="there is no previous report: nothing changes",
-                status=404,
+                no_audit="there is no previous report: nothing changes (the page says so)",
+                status=302,
             ),
         )
     ),
@@ -248,4 +285,126 @@ EXPECTATIONS: dict[str, Route] = {
             ),
         )
     ),
+    "POST reports.extend": Route(
+        cases=(
+            Case(
+                "the city gives a county more time",
+                setup=as_user("reviewer", CITY),
+                exercise=page(
+                    REPORT + "/deadline", {"due_date": "2099-01-31", "reason": "数据核查"}
+                ),
+                writes=("report.extend", "workflow.subject_change"),
+                status=302,
+            ),
+            Case(
+                "the county may not extend its own deadline",
+                setup=as_user("reviewer", COUNTY),
+                exercise=page(
+                    REPORT + "/deadline", {"due_date": "2099-01-31", "reason": "数据核查"}
+                ),
+                writes=("permission.denied",),
+                status=403,
+            ),
+        )
+    ),
+    "POST api_reports.extend_deadline": Route(
+        cases=(
+            Case(
+                "an administrator extends",
+                setup=as_user("admin", "410000", api=True),
+                exercise=lambda env: env.call(
+                    "POST",
+                    "/api/v1/reports/{report}/deadline",
+                    {"due_date": "2099-01-31", "reason": "系统故障顺延"},
+                ),
+                writes=("report.extend", "workflow.subject_change"),
+                status=200,
+            ),
+            Case(
+                "no reason",
+                setup=as_user("admin", "410000", api=True),
+                exercise=lambda env: env.call(
+                    "POST", "/api/v1/reports/{report}/deadline", {"due_date": "2099-01-31"}
+                ),
+                no_audit="refused before anything is done",
+                status=422,
+            ),
+        )
+    ),
 }
+
+
+def _notice_clerk(started: bool) -> Callable[[Env], None]:
+    """The province's clerk, with the reporting_notice process deployed (and the 2025 notice
+    started when ``started``)."""
+
+    def run(env: Env) -> None:
+        from webapp.engine import deploy_bpmn
+
+        deploy_bpmn(None, None, (ROOT / "workflows" / "reporting_notice.bpmn").read_bytes())
+        clerk = env.make_user("clerk", "410000", "clerk_410000_walk")
+        if started:
+            from webapp.reports.notice import start_notice
+
+            start_notice(clerk, 2025)
+        db.session.commit()
+        env.sign_in("clerk_410000_walk", False)
+
+    return run
+
+
+def notice_form(path: str, form: dict[str, Any]) -> Callable[[Env], Any]:
+    return lambda env: env.post_form(path, form, token_from="/reports/notice/2025")
+
+
+EXPECTATIONS.update(
+    {
+        "POST reports.notice_start": Route(
+            cases=(
+                Case(
+                    "the province's clerk drafts the notice from the proposal",
+                    setup=_notice_clerk(False),
+                    exercise=notice_form("/reports/notice/2025/start", {}),
+                    writes=("notice.start", "workflow.start"),
+                    status=302,
+                ),
+                Case(
+                    "already drafted",
+                    setup=_notice_clerk(True),
+                    exercise=notice_form("/reports/notice/2025/start", {}),
+                    no_audit="refused: one notice per year",
+                    status=409,
+                ),
+            )
+        ),
+        "POST reports.notice_edit": Route(
+            cases=(
+                Case(
+                    "add a unit with its reason",
+                    setup=_notice_clerk(True),
+                    exercise=notice_form(
+                        "/reports/notice/2025/edit",
+                        {
+                            "list": "criticise_units",
+                            "op": "add",
+                            "target": "410200",
+                            "reason": "多次催报后才报送",
+                        },
+                    ),
+                    writes=("notice.edit",),
+                    status=302,
+                ),
+                Case(
+                    "no reason",
+                    setup=_notice_clerk(True),
+                    exercise=notice_form(
+                        "/reports/notice/2025/edit",
+                        {"list": "criticise_units", "op": "add", "target": "410200"},
+                    ),
+                    no_audit="refused: a change needs its reason",
+                    status=422,
+                ),
+            )
+        ),
+    }
+)

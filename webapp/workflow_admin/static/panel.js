@@ -201,8 +201,9 @@
         h('h2', {}, '用户任务'),
         field('表单', choice('p-form', palette.forms, getProp(bo, 'formKey'), (v) => setProp(element, 'formKey', v), '（请选择）')),
         outcomesEditor(element),
-        field('办理中的业务状态', text('p-status', getProp(bo, 'status'), (v) => setProp(element, 'status', v), '如 审核中')),
-        field('退回后的业务状态', text('p-returned', getProp(bo, 'returnedStatus'), (v) => setProp(element, 'returnedStatus', v), '如 已退回')),
+        field('办理中的业务状态', choice('p-status', palette.statuses, getProp(bo, 'status'), (v) => setProp(element, 'status', v), '（不改变）'),
+          '业务状态是系统定义的代码，报表、公开、考核按代码判断所处阶段；显示名称不可在此修改。'),
+        field('退回后的业务状态', choice('p-returned', palette.statuses, getProp(bo, 'returnedStatus'), (v) => setProp(element, 'returnedStatus', v), '（同上）')),
         h('div', { class: 'form-text' }, '办理人由所在泳道决定：把任务拖进对应泳道。'),
       ];
     }

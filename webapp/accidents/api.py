@@ -1,0 +1,100 @@
+"""Accidents API: record (首报), follow up (续报), list a subtree's accidents with their chain.
+
+The chain's steps (acknowledge and forward, the Ministry record) are engine tasks completed
+through ``POST /api/v1/tasks/<id>/complete``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from webapp.accidents import operations as ops
+from webapp.accidents.models import Accident
+from webapp.accidents.schemas import (
+    AccidentInputSchema,
+    AccidentListSchema,
+    AccidentQuerySchema,
+    AccidentSchema,
+    FollowupInputSchema,
+    ReportCreatedSchema,
+)
+from webapp.api import require_login
+from webapp.core.operations import get_org
+from webapp.core.schemas import ErrorSchema
+from webapp.extensions import csrf
+from webapp.web import role_gate
+
+bp = Blueprint(
+    "api_accidents", __name__, url_prefix="/api/v1/accidents", description="工程质量事故逐级上报"
+)
+bp.before_request(require_login)
+bp.before_request(role_gate("accident.write", writes_only=True))
+csrf.exempt(bp)
+
+
+def summary(accident: Accident) -> dict[str, Any]:
+    return {
+        "id": accident.id,
+        "org_code": accident.org.code,
+        "level": accident.level,
+        "state": accident.state,
+        "occurred_at": accident.occurred_at,
+        "project_name": accident.project_name,
+        "deaths": accident.deaths,
+        "serious_injuries": accident.serious_injuries,
+        "missing": accident.missing,
+        "loss_10k_yuan": str(accident.loss_10k_yuan),
+        "versions": len(accident.reports),
+        "chain": ops.chain_view(accident),
+    }
+
+
+@bp.route("", methods=["POST"])
+@bp.arguments(AccidentInputSchema)
+@bp.response(201, AccidentSchema)
+@bp.alt_response(403, schema=ErrorSchema)
+@bp.alt_response(422, schema=ErrorSchema)
+def create(body: dict[str, Any]) -> Any:
+    """首报: a unit's clerk records an accident; from the 一般 floor up it goes up the chain."""
+    org = get_org(body["org"]) if body.get("org") else current_user.org
+    return summary(ops.record_accident(current_user, org, body))
+
+
+@bp.route("")
+@bp.arguments(AccidentQuerySchema, location="query")
+@bp.response(200, AccidentListSchema)
+def list_accidents(args: dict[str, Any]) -> Any:
+    """Accidents of a unit and every unit below it (``under``, default the user's unit);
+    ``open=1``: not yet concluded, and not a mere 质量问题."""
+    org = get_org(args["under"]) if args.get("under") else current_user.org
+    items = ops.accidents_under(current_user, org, open_only=bool(args.get("open")))
+    return {"items": [summary(a) for a in items]}
+
+
+@bp.route("/<int:accident_id>")
+@bp.response(200, AccidentSchema)
+@bp.alt_response(403, schema=ErrorSchema)
+@bp.alt_response(404, schema=ErrorSchema)
+def get_accident(accident_id: int) -> Any:
+    return summary(ops.get_accident(current_user, accident_id))
+
+
+@bp.route("/<int:accident_id>/followups", methods=["POST"])
+@bp.arguments(FollowupInputSchema)
+@bp.response(201, ReportCreatedSchema)
+@bp.alt_response(403, schema=ErrorSchema)
+@bp.alt_response(409, schema=ErrorSchema)
+@bp.alt_response(422, schema=ErrorSchema)
+def followup(body: dict[str, Any], accident_id: int) -> Any:
+    """续报/补报: new facts or changed casualties; goes up the same way, kept as a version."""
+    accident = ops.get_accident(current_user, accident_id)
+    report = ops.add_followup(current_user, accident, body)
+    return {
+        "id": accident.id,
+        "version": report.version,
+        "level": accident.level,
+        "state": accident.state,
+    }

@@ -1,0 +1,440 @@
+"""Domain verbs of accident reporting: record (首报), follow up (续报/补报), conclude (结案).
+
+建质〔2010〕111号 and 第十七条: the level is computed from the record (deaths with missing
+persons, serious injuries, direct loss), never entered; below the 一般 floor the event is a
+质量问题, kept in the ledger but not reported up.  Each report goes up the chain of units
+(workflows/accident_report.bpmn, one instance per report version).  Operations flush, never
+commit, and write the audit record.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from webapp.accidents.models import Accident, AccidentReport, AccidentState, AccidentStep
+from webapp.accidents.parsing import (
+    COUNT_FIELDS,
+    parse_bool,
+    parse_count,
+    parse_loss,
+    parse_time,
+    parse_units,
+    text_field,
+)
+from webapp.core import audit, clock
+from webapp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from webapp.core.models import Org, User
+from webapp.core.permissions import require
+from webapp.extensions import db
+from webapp.ledger.models import (
+    QUALITY_PROBLEM,
+    AccidentLevel,
+    Project,
+    QualityAccident,
+    accident_level,
+)
+
+PROCESS_KEY = "accident_report"
+#: Casualty changes within this many days of the accident re-level it (111号: 30 日内).
+RELEVEL_DAYS = 30
+#: Each level forwards within two calendar hours of receipt.
+STEP_HOURS = 2
+LEVEL_ORDER = [QUALITY_PROBLEM, *(lvl.value for lvl in AccidentLevel)]
+
+
+def classify(deaths: int, serious_injuries: int, missing: int, loss_10k_yuan: Decimal) -> str:
+    """The level per 111号; 下落不明 counts toward deaths; below the floor: 质量问题."""
+    dead = deaths + missing
+    if dead == 0 and serious_injuries == 0 and loss_10k_yuan < 100:
+        return QUALITY_PROBLEM
+    return accident_level(dead, serious_injuries, loss_10k_yuan).value
+
+
+def rank(level: str) -> int:
+    return LEVEL_ORDER.index(level)
+
+
+def chain_of(org: Org) -> list[Org]:
+    """The reporting unit and every unit above it up to the province."""
+    chain = [org]
+    while chain[-1].parent is not None:
+        chain.append(chain[-1].parent)
+    return chain
+
+
+def investigating_org(accident: Accident) -> Org:
+    """Whose government investigates and records the conclusion (domain.md §2): 一般 the county
+    level, 较大 the city level, 重大 and 特别重大 (from the Ministry's) the province."""
+    chain = chain_of(accident.org)
+    if accident.level in (QUALITY_PROBLEM, AccidentLevel.ORDINARY.value):
+        return chain[0]
+    if accident.level == AccidentLevel.LARGER.value:
+        return chain[-2] if len(chain) >= 2 else chain[0]
+    return chain[-1]
+
+
+def _project(org: Org, registration_no: str) -> Project | None:
+    if not registration_no:
+        return None
+    project = db.session.execute(
+        select(Project).where(Project.registration_no == registration_no)
+    ).scalar_one_or_none()
+    if project is None:
+        raise InvalidInput(f"监督注册号“{registration_no}”在工程台账中不存在；新工程请留空注册号。")
+    if not project.org.path.startswith(org.path):
+        raise InvalidInput(
+            f"工程“{project.name}”由{project.org.name}监督，不属于本单位，不能由本单位报告。"
+        )
+    return project
+
+
+# Record ------------------------------------------------------------------------------------------
+def get_accident(actor: User, accident_id: int) -> Accident:
+    accident = db.session.get(Accident, accident_id)
+    if accident is None:
+        raise NotFound("事故报告不存在。")
+    require(actor, "accident.view", accident.org)
+    return accident
+
+
+def _figures(accident: Accident) -> dict[str, Any]:
+    return {
+        "occurred_at": accident.occurred_at.isoformat(),
+        "place": accident.place,
+        "registration_no": accident.registration_no,
+        "project_name": accident.project_name,
+        "units": list(accident.units),
+        "deaths": accident.deaths,
+        "serious_injuries": accident.serious_injuries,
+        "missing": accident.missing,
+        "loss_10k_yuan": str(accident.loss_10k_yuan),
+        "level": accident.level,
+        "description": accident.description,
+        "cause": accident.cause,
+        "measures": accident.measures,
+        "under_control": accident.under_control,
+        "reporting_unit": accident.reporting_unit,
+        "contact": accident.contact,
+        "phone": accident.phone,
+    }
+
+
+def _sync_ledger(accident: Accident, actor: User) -> None:
+    """The ledger row the statistics read follows the latest report."""
+    row = accident.ledger
+    now = clock.now()
+    if row is None:
+        row = QualityAccident(created_by_id=actor.id, created_at=now, managed=True)
+        db.session.add(row)
+        accident.ledger = row
+    row.org = accident.org
+    local = clock.to_local(accident.occurred_at)
+    assert local is not None
+    row.occurred_on = local.date()
+    row.occurred_at = accident.occurred_at
+    row.registration_no = accident.registration_no
+    row.project_name = accident.project_name
+    row.deaths = accident.deaths
+    row.serious_injuries = accident.serious_injuries
+    row.missing = accident.missing
+    row.loss_10k_yuan = accident.loss_10k_yuan
+    row.level = accident.level
+    row.description = accident.description
+    row.updated_by_id = actor.id
+    row.updated_at = now
+
+
+def record_accident(actor: User, org: Org, raw: dict[str, Any]) -> Accident:
+    """首报: record the accident and, from the 一般 floor up, send it up the chain."""
+    require(actor, "accident.report", org)
+    occurred_at = parse_time(raw.get("occurred_at"), "事故发生时间")
+    received_at = (
+        parse_time(raw.get("received_at"), "接报时间") if raw.get("received_at") else clock.now()
+    )
+    if received_at < occurred_at:
+        raise InvalidInput("接报时间不能早于事故发生时间。")
+    registration_no = text_field(raw, "registration_no")
+    project = _project(org, registration_no)
+    project_name = text_field(raw, "project_name") or (project.name if project else "")
+    if not project_name:
+        raise InvalidInput("请填写工程名称或选择台账中的工程。", details={"工程名称": "必填"})
+    counts = {name: parse_count(raw.get(name), label) for name, label in COUNT_FIELDS.items()}
+    loss = parse_loss(raw.get("loss_10k_yuan"))
+    now = clock.now()
+    accident = Accident(
+        org=org,
+        occurred_at=occurred_at,
+        received_at=received_at,
+        place=text_field(raw, "place"),
+        registration_no=registration_no,
+        project_name=project_name,
+        units=parse_units(raw.get("units")),
+        **counts,
+        loss_10k_yuan=loss,
+        level=classify(counts["deaths"], counts["serious_injuries"], counts["missing"], loss),
+        description=text_field(raw, "description"),
+        cause=text_field(raw, "cause"),
+        measures=text_field(raw, "measures"),
+        under_control=parse_bool(raw.get("under_control")),
+        reporting_unit=text_field(raw, "reporting_unit"),
+        contact=text_field(raw, "contact"),
+        phone=text_field(raw, "phone"),
+        created_by_id=actor.id,
+        created_at=now,
+        conclusion_records={},
+    )
+    accident.state = (
+        AccidentState.PROBLEM if accident.level == QUALITY_PROBLEM else AccidentState.REPORTING
+    )
+    db.session.add(accident)
+    _sync_ledger(accident, actor)
+    db.session.flush()
+    report = _new_report(accident, actor, raw, version=1)
+    audit.record(
+        "accident.record",
+        actor=actor,
+        org=org,
+        object_type="accident",
+        object_id=accident.id,
+        after={
+            **report.figures,
+            "direct": report.direct,
+            "chained": report.chained,
+            "received_late": accident.reported_late_to_unit,
+        },
+    )
+    _start_chain(actor, accident, report, raw)
+    return accident
+
+
+def _new_report(
+    accident: Accident, actor: User, raw: dict[str, Any], *, version: int
+) -> AccidentReport:
+    report = AccidentReport(
+        accident=accident,
+        version=version,
+        figures=_figures(accident),
+        level=accident.level,
+        reason=text_field(raw, "reason"),
+        direct=parse_bool(raw.get("direct")),
+        chained=accident.level != QUALITY_PROBLEM,
+        created_by_id=actor.id,
+        created_at=clock.now(),
+    )
+    db.session.add(report)
+    db.session.flush()
+    return report
+
+
+def _start_chain(
+    actor: User, accident: Accident, report: AccidentReport, raw: dict[str, Any]
+) -> None:
+    """The reporting unit's own step (received and forwarded now), then the engine instance."""
+    if not report.chained:
+        return
+    from webapp.engine import start_instance
+
+    received = accident.received_at if report.version == 1 else report.created_at
+    db.session.add(
+        AccidentStep(
+            report=report,
+            position=0,
+            org=accident.org,
+            received_at=received,
+            due_at=received + timedelta(hours=STEP_HOURS),
+            forwarded_at=report.created_at,
+            outcome="forwarded",
+            government_report=text_field(raw, "government_report"),
+            police_notice=text_field(raw, "police_notice"),
+            forwarded_by_id=actor.id,
+        )
+    )
+    db.session.flush()
+    start_instance(
+        actor,
+        PROCESS_KEY,
+        accident.org,
+        f"accident:{accident.id}:{report.version}",
+        data={"accident_id": accident.id, "report_id": report.id},
+    )
+
+
+def add_followup(actor: User, accident: Accident, raw: dict[str, Any]) -> AccidentReport:
+    """续报/补报: new facts or changed casualties; a new version that goes up the same way."""
+    require(actor, "accident.report", accident.org)
+    if accident.state == AccidentState.CLOSED:
+        raise Conflict("事故已结案（调查结论已录入），不能再续报。")
+    reason = text_field(raw, "reason")
+    changes: dict[str, Any] = {}
+    for name, label in COUNT_FIELDS.items():
+        if raw.get(name) not in (None, ""):
+            changes[name] = parse_count(raw.get(name), label)
+    if raw.get("loss_10k_yuan") not in (None, ""):
+        changes["loss_10k_yuan"] = parse_loss(raw.get("loss_10k_yuan"))
+    for name in ("description", "cause", "measures"):
+        if raw.get(name) not in (None, ""):
+            changes[name] = text_field(raw, name)
+    if raw.get("under_control") is not None:
+        changes["under_control"] = parse_bool(raw.get("under_control"))
+    if raw.get("units") not in (None, "", []):
+        changes["units"] = parse_units(raw.get("units"))
+    if not changes and not reason:
+        raise InvalidInput("续报须有新的情况：请填写变化的数字或续报说明。")
+    if changes.get("deaths", accident.deaths) < accident.deaths and not reason:
+        raise InvalidInput(
+            f"死亡人数少于前次报告（{accident.deaths}人），须在续报说明中写明原因。",
+            details={"死亡人数": "减少须说明原因"},
+        )
+    new = {
+        name: changes.get(name, getattr(accident, name))
+        for name in ("deaths", "serious_injuries", "missing", "loss_10k_yuan")
+    }
+    within = clock.now() - accident.occurred_at <= timedelta(days=RELEVEL_DAYS)
+    level = (
+        classify(new["deaths"], new["serious_injuries"], new["missing"], new["loss_10k_yuan"])
+        if within
+        else accident.level
+    )
+    if rank(level) < rank(accident.level) and not reason:
+        raise InvalidInput(
+            f"续报后事故等级由{accident.level}降为{level}，须在续报说明中写明原因。",
+            details={"事故等级": "降低须说明原因"},
+        )
+    before = _figures(accident)
+    was_problem = accident.level == QUALITY_PROBLEM
+    for name, value in changes.items():
+        setattr(accident, name, value)
+    accident.level = level
+    if level != QUALITY_PROBLEM:
+        accident.state = AccidentState.REPORTING
+    _sync_ledger(accident, actor)
+    report = _new_report(accident, actor, raw, version=len(accident.reports) + 1)
+    audit.record(
+        "accident.followup",
+        actor=actor,
+        org=accident.org,
+        object_type="accident",
+        object_id=accident.id,
+        before=before,
+        after={**report.figures, "version": report.version, "relevelled": within},
+        message=reason or None,
+    )
+    if was_problem and report.chained:
+        # A 续报 that crosses the 一般 floor starts the chain: its received time is now.
+        accident.received_at = report.created_at
+    _start_chain(actor, accident, report, raw)
+    return report
+
+
+def record_conclusion(
+    actor: User, accident: Accident, text: str, behaviour_ids: list[int], penalty_ids: list[int]
+) -> Accident:
+    """调查结论: recorded by the level whose government investigates; closes the accident."""
+    from webapp.ledger.models import AdministrativePenalty, BadBehaviourRecord
+
+    org = investigating_org(accident)
+    if actor.org_id != org.id:
+        raise PermissionDenied(f"{accident.level}事故的调查结论由{org.name}录入。")
+    require(actor, "accident.conclude", org)
+    if accident.state == AccidentState.CLOSED:
+        raise Conflict("事故已结案。")
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput("请填写调查结论。", details={"调查结论": "必填"})
+    for model, ids, label in (
+        (BadBehaviourRecord, behaviour_ids, "不良行为记录"),
+        (AdministrativePenalty, penalty_ids, "行政处罚记录"),
+    ):
+        for record_id in ids:
+            row = db.session.get(model, record_id)
+            if row is None or not row.org.path.startswith(org.path):
+                raise InvalidInput(f"{label}（编号{record_id}）不存在或不属于本单位及下级。")
+    accident.conclusion = text[:8000]
+    accident.conclusion_records = {"behaviour": list(behaviour_ids), "penalty": list(penalty_ids)}
+    accident.concluded_at = clock.now()
+    accident.concluded_by_id = actor.id
+    accident.concluded_org_id = org.id
+    accident.state = AccidentState.CLOSED
+    db.session.flush()
+    audit.record(
+        "accident.conclude",
+        actor=actor,
+        org=org,
+        object_type="accident",
+        object_id=accident.id,
+        after={"conclusion": accident.conclusion, **accident.conclusion_records},
+    )
+    return accident
+
+
+# Reading -----------------------------------------------------------------------------------------
+def accidents_under(actor: User, org: Org, *, open_only: bool = False) -> list[Accident]:
+    require(actor, "accident.view", org)
+    stmt = (
+        select(Accident)
+        .join(Org, Accident.org_id == Org.id)
+        .where(Org.path.like(org.path + "%"))
+        .order_by(Accident.occurred_at.desc(), Accident.id.desc())
+    )
+    if open_only:
+        stmt = stmt.where(Accident.state.in_([AccidentState.REPORTING, AccidentState.REPORTED]))
+    return list(db.session.execute(stmt).scalars())
+
+
+def current_chain(accident: Accident) -> AccidentReport | None:
+    """The latest report that went up the chain."""
+    chained = [r for r in accident.reports if r.chained]
+    return chained[-1] if chained else None
+
+
+def chain_view(accident: Accident) -> list[dict[str, Any]]:
+    """One entry per level of the latest chained report, with time taken and time left."""
+    report = current_chain(accident)
+    if report is None:
+        return []
+    now = clock.now()
+    out = []
+    for step in report.steps:
+        taken = None
+        if step.received_at and step.forwarded_at:
+            taken = int((step.forwarded_at - step.received_at).total_seconds() // 60)
+        left = None
+        if step.due_at and step.forwarded_at is None and step.outcome == "pending":
+            left = int((step.due_at - now).total_seconds() // 60)
+        out.append(
+            {
+                "org_code": step.org.code,
+                "org_name": step.org.name,
+                "received_at": step.received_at,
+                "forwarded_at": step.forwarded_at,
+                "due_at": step.due_at,
+                "late": step.late(now),
+                "outcome": step.outcome,
+                "minutes_taken": taken,
+                "minutes_left": left,
+                "government_report": step.government_report,
+                "police_notice": step.police_notice,
+            }
+        )
+    return out
+
+
+def timeliness(org: Org, year: int) -> dict[str, int]:
+    """Accident timeliness of a unit in a year (for its reporting record): steps, late steps."""
+    start = datetime(year, 1, 1, tzinfo=clock.now().tzinfo)
+    end = datetime(year + 1, 1, 1, tzinfo=clock.now().tzinfo)
+    steps = db.session.execute(
+        select(AccidentStep).where(
+            AccidentStep.org_id == org.id,
+            AccidentStep.received_at >= start,
+            AccidentStep.received_at < end,
+            AccidentStep.outcome != "skipped",
+        )
+    ).scalars()
+    now = clock.now()
+    rows = list(steps)
+    return {"steps": len(rows), "late": sum(1 for s in rows if s.late(now))}

@@ -1,0 +1,104 @@
+"""Reading an accident report's raw input (JSON or a page form) into typed values.
+
+Every problem raises :class:`InvalidInput` with a Chinese message naming the field, before
+anything is written.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from webapp.core import clock
+from webapp.core.errors import InvalidInput
+
+#: Fields a report holds (beside occurred_at/received_at), with their labels.
+TEXT_FIELDS = {
+    "place": ("事故发生地点", True, 200),
+    "project_name": ("工程名称", False, 200),
+    "registration_no": ("监督注册号", False, 64),
+    "description": ("事故简要经过", False, 4000),
+    "cause": ("事故原因初步判断", False, 4000),
+    "measures": ("已采取的措施", False, 4000),
+    "reporting_unit": ("事故报告单位", True, 200),
+    "contact": ("联系人", True, 64),
+    "phone": ("联系电话", True, 32),
+    "government_report": ("向本级人民政府报告情况", False, 200),
+    "police_notice": ("通报公安、监察机关情况", False, 200),
+    "reason": ("续报说明", False, 2000),
+}
+COUNT_FIELDS = {"deaths": "死亡人数", "serious_injuries": "重伤人数", "missing": "下落不明人数"}
+
+
+def parse_time(value: Any, label: str) -> datetime:
+    if isinstance(value, datetime):
+        parsed = value
+    else:
+        text = str(value or "").strip()
+        if not text:
+            raise InvalidInput(f"请填写{label}。", details={label: "必填"})
+        if ":" not in text:
+            raise InvalidInput(f"{label}须包含时刻（时:分），如“2026-05-01T14:30+08:00”。")
+        try:
+            parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
+        except ValueError as exc:
+            raise InvalidInput(
+                f"{label}格式不正确，应为“2026-05-01T14:30+08:00”（含时刻）。",
+                details={label: text},
+            ) from exc
+    if parsed.tzinfo is None:
+        # A page's datetime-local field: the time in Henan.
+        parsed = parsed.replace(tzinfo=clock.to_local(clock.now()).tzinfo)
+    parsed = parsed.astimezone(clock.now().tzinfo)
+    if parsed > clock.now():
+        raise InvalidInput(f"{label}不能晚于当前时间。", details={label: "晚于当前时间"})
+    return parsed
+
+
+def parse_count(value: Any, label: str) -> int:
+    if value in (None, ""):
+        return 0
+    try:
+        number = int(str(value).strip())
+    except ValueError as exc:
+        raise InvalidInput(f"{label}应为整数。", details={label: str(value)}) from exc
+    if number < 0 or number > 100000:
+        raise InvalidInput(f"{label}不能为负数。", details={label: str(value)})
+    return number
+
+
+def parse_loss(value: Any) -> Decimal:
+    label = "直接经济损失（万元）"
+    try:
+        loss = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError) as exc:
+        raise InvalidInput(f"请填写{label}（数字）。", details={label: str(value)}) from exc
+    if not loss.is_finite() or loss < 0 or loss >= Decimal("1e12"):
+        raise InvalidInput(f"{label}应为不小于0的数字。", details={label: str(value)})
+    return loss.quantize(Decimal("0.01"))
+
+
+def parse_units(value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = value.replace("，", "\n").replace(",", "\n").splitlines()
+    if not isinstance(value, list):
+        raise InvalidInput("参建单位应为单位名称列表。")
+    units = [str(u).strip()[:200] for u in value if str(u).strip()]
+    if not units:
+        raise InvalidInput("请填写参建单位（每行一个）。", details={"参建单位": "必填"})
+    return units
+
+
+def parse_bool(value: Any) -> bool:
+    return value in (True, 1, "1", "true", "on", "yes", "是")
+
+
+def text_field(raw: dict[str, Any], name: str, *, required: bool | None = None) -> str:
+    label, must, max_len = TEXT_FIELDS[name]
+    value = str(raw.get(name) or "").strip()
+    if (must if required is None else required) and not value:
+        raise InvalidInput(f"请填写{label}。", details={label: "必填"})
+    if len(value) > max_len:
+        raise InvalidInput(f"{label}不能超过{max_len}字。", details={label: "过长"})
+    return value

@@ -1,0 +1,129 @@
+"""Accident pages: the subtree's accidents with each level's time taken and left, the report
+form (首报), one accident with its versions, 续报 and the investigation's conclusion."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from webapp.accidents import operations as ops
+from webapp.accidents.models import AccidentState
+from webapp.core import clock
+from webapp.core.errors import Conflict, InvalidInput
+from webapp.core.operations import get_org
+from webapp.core.permissions import can, require
+from webapp.extensions import db
+from webapp.web import role_gate
+
+bp = Blueprint("accidents", __name__, url_prefix="/accidents", template_folder="templates")
+
+
+@bp.before_request
+@login_required
+def _login() -> None:
+    return None
+
+
+bp.before_request(role_gate("accident.write", writes_only=True))
+
+
+def _form_data() -> dict[str, Any]:
+    data: dict[str, Any] = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    data["under_control"] = request.form.get("under_control") == "1"
+    data["direct"] = request.form.get("direct") == "1"
+    return data
+
+
+@bp.route("/")
+def index() -> Any:
+    org = get_org(request.args["under"]) if request.args.get("under") else current_user.org
+    require(current_user, "accident.view", org)
+    open_only = request.args.get("open", "1") == "1"
+    items = ops.accidents_under(current_user, org, open_only=open_only)
+    return render_template(
+        "accidents/index.html",
+        org=org,
+        items=[(a, ops.chain_view(a)) for a in items],
+        open_only=open_only,
+        can_report=can(current_user, "accident.report", current_user.org),
+        timeliness=ops.timeliness(org, clock.today_local().year),
+        to_local=clock.to_local,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new() -> Any:
+    require(current_user, "accident.report", current_user.org)
+    data: dict[str, Any] = {"reporting_unit": current_user.org.name}
+    if request.method == "POST":
+        data = _form_data()
+        try:
+            accident = ops.record_accident(current_user, current_user.org, data)
+        except (InvalidInput, Conflict) as err:
+            db.session.rollback()
+            flash(err.message, "danger")
+            return render_template("accidents/new.html", data=data), err.status_code
+        flash(f"已报告，事故等级：{accident.level}。", "success")
+        return redirect(url_for("accidents.detail", accident_id=accident.id))
+    return render_template("accidents/new.html", data=data)
+
+
+@bp.route("/<int:accident_id>")
+def detail(accident_id: int) -> Any:
+    accident = ops.get_accident(current_user, accident_id)
+    investigator = ops.investigating_org(accident)
+    return render_template(
+        "accidents/detail.html",
+        a=accident,
+        chain=ops.chain_view(accident),
+        investigator=investigator,
+        can_followup=can(current_user, "accident.report", accident.org)
+        and accident.state != AccidentState.CLOSED,
+        can_conclude=can(current_user, "accident.conclude", investigator)
+        and current_user.org_id == investigator.id
+        and accident.state != AccidentState.CLOSED,
+        to_local=clock.to_local,
+    )
+
+
+@bp.route("/<int:accident_id>/followups", methods=["POST"])
+def followup(accident_id: int) -> Any:
+    accident = ops.get_accident(current_user, accident_id)
+    data = _form_data()
+    if "under_control" not in request.form:
+        data.pop("under_control")
+    try:
+        report = ops.add_followup(current_user, accident, data)
+    except (InvalidInput, Conflict) as err:
+        # Nothing half-saved: the refusal is shown on the accident's page.
+        db.session.rollback()
+        flash(err.message, "danger")
+        return redirect(url_for("accidents.detail", accident_id=accident_id)), 303
+    flash(f"已续报（{report.kind_label}），事故等级：{accident.level}。", "success")
+    return redirect(url_for("accidents.detail", accident_id=accident_id))
+
+
+def _ids(text: str) -> list[int]:
+    return [int(x) for x in text.replace("，", ",").split(",") if x.strip().isdigit()]
+
+
+@bp.route("/<int:accident_id>/conclusion", methods=["POST"])
+def conclude(accident_id: int) -> Any:
+    accident = ops.get_accident(current_user, accident_id)
+    try:
+        ops.record_conclusion(
+            current_user,
+            accident,
+            request.form.get("conclusion", ""),
+            _ids(request.form.get("behaviour_ids", "")),
+            _ids(request.form.get("penalty_ids", "")),
+        )
+    except (InvalidInput, Conflict) as err:
+        # Nothing half-saved: the refusal is shown on the accident's page.
+        db.session.rollback()
+        flash(err.message, "danger")
+        return redirect(url_for("accidents.detail", accident_id=accident_id)), 303
+    flash("调查结论已录入，事故已结案。", "success")
+    return redirect(url_for("accidents.detail", accident_id=accident_id))

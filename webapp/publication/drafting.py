@@ -1,0 +1,59 @@
+"""The public report's draft in the versioned section store (webapp.drafts).
+
+``Publication.sections`` stays what the checks, the snapshot and the Word document read; the
+store writes it in the same transaction as each new version.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from webapp.core.errors import NotFound
+from webapp.drafts.kinds import DraftKind, register_kind
+from webapp.extensions import db
+from webapp.publication.draft import SECTION_MAX_CHARS, SECTIONS
+from webapp.publication.models import Publication
+from webapp.publication.periods import parse_half_year
+from webapp.publication.service import editable
+
+LOCKED = "公开报告已提交审核或已公开，不能修改。"
+
+
+def _load(pub_id: int) -> Publication:
+    pub = db.session.get(Publication, pub_id) if 0 < pub_id <= 2**31 - 1 else None
+    if pub is None:
+        raise NotFound("公开报告不存在。")
+    return pub
+
+
+def _describe(pub: Publication) -> str:
+    return f"{pub.org.name} · {parse_half_year(pub.period).label} · 工程质量总体状况公开报告"
+
+
+def _write(pub: Publication, texts: dict[str, str], at: datetime) -> None:
+    pub.sections = {**(pub.sections or {}), **texts}
+    pub.sections_saved_at = at
+
+
+DRAFT = register_kind(
+    DraftKind(
+        code="publication_draft",
+        label="公开报告草稿",
+        object_type="publication",
+        view_action="publication.view",
+        draft_action="publication.draft",
+        save_action="publication.sections_save",
+        restore_action="publication.sections_restore",
+        max_chars=SECTION_MAX_CHARS,
+        load=_load,
+        titles=lambda pub: dict(SECTIONS),
+        editable=editable,
+        locked_message=LOCKED,
+        read_cache=lambda pub: dict(pub.sections or {}),
+        write_cache=_write,
+        describe=_describe,
+        page_endpoint="publication.workspace",
+        page_arg="pub_id",
+        page_anchor="sections",
+    )
+)

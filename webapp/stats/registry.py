@@ -1,0 +1,224 @@
+"""The one registry of the statistical forms 附表1–7: every page, export, roll-up, snapshot and
+Word context reads the tables from here.
+
+A report's tables (第十条, 第十一条; domain.md §5 **Decision** (annual report)):
+
+- quarterly: 附表1–6 of the quarter;
+- annual: 附表1–4 of the year, the annual 附表6 and 附表7 (which takes the place of 附表5).
+
+Adding a 附表8: a ``TableSpec`` here with its compute function, its Word builder in
+``scripts/make_templates.py`` and its sample in ``webapp/workflow_admin/samples.py``; pages,
+exports, snapshots and report documents pick it up from the registry (docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from webapp.core.errors import InvalidInput
+from webapp.core.models import Org
+from webapp.stats.lists import list_table
+from webapp.stats.periods import Period
+from webapp.stats.tables import category_table, summary_table
+
+LIST, SUMMARY, CATEGORY = "list", "summary", "category"
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    number: int
+    #: The printed form's title
+    title: str
+    #: Short name shown on pages (附表5 季度统计表)
+    short: str
+    #: list (附表1–4), summary (附表5/7: a row per unit and 合计), category (附表6)
+    shape: str
+    compute: Callable[[Org, Period], dict[str, Any]]
+    #: In the quarterly report / in the annual report
+    quarterly: bool
+    annual: bool
+    #: The signature label on the printed form (填表人 on 附表1–2, 统计员 on the others)
+    clerk_label: str = "统计员"
+    #: Word template context: ledger field → template field (list tables only)
+    word_fields: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """The table's key in snapshots and API bodies."""
+        return f"table{self.number}"
+
+    @property
+    def word_key(self) -> str:
+        """The table's name in Word template contexts."""
+        return f"t{self.number}"
+
+    @property
+    def label(self) -> str:
+        return f"附表{self.number} {self.short}"
+
+    def accepts(self, period: Period) -> bool:
+        """附表5 is quarterly only, 附表7 yearly only; the others take either."""
+        if self.number == 5:
+            return not period.is_year
+        if self.number == 7:
+            return period.is_year
+        return True
+
+
+def _list(n: int) -> Callable[[Org, Period], dict[str, Any]]:
+    return lambda org, period: list_table(n, org, period)
+
+
+_T1_WORD = {
+    "record_no": "record_no",
+    "project_name": "project_name",
+    "responsible_unit": "responsible_unit",
+    "person_name": "person_name",
+    "person_title": "person_title",
+    "fact": "fact",
+    "clause": "clause",
+    "recorder": "recorder",
+    "recorded_on": "record_date",
+    "approver": "approver",
+    "approved_on": "approval_date",
+}
+_T2_WORD = {
+    "record_no": "record_no",
+    "project_name": "project_name",
+    "responsible_unit": "responsible_unit",
+    "decided_on": "date",
+    "violation": "fact",
+    "legal_basis": "basis",
+    "penalty": "content",
+    "penalty_status": "status",
+    "handling_status": "handling",
+}
+_PROJECT_WORD = {
+    "registration_no": "registration_no",
+    "name": "project_name",
+    "structure_type": "structure_type",
+    "area_m2": "area_m2",
+    "cost_10k_yuan": "cost_10k_yuan",
+    "contractor": "constructor",
+    "supervisor": "supervisor",
+}
+_T3_WORD = {**_PROJECT_WORD, "progress": "progress", "remarks": "remarks"}
+_T4_WORD = {
+    **_PROJECT_WORD,
+    "accepted_on": "completion_date",
+    "acceptance_result": "completion_conclusion",
+    "filed_on": "filing_date",
+    "filing_result": "filing_conclusion",
+}
+
+TABLES: dict[int, TableSpec] = {
+    spec.number: spec
+    for spec in (
+        TableSpec(
+            1,
+            "河南省建设工程有关责任主体及相关责任人员不良行为记录统计表",
+            "不良行为记录统计表",
+            LIST,
+            _list(1),
+            quarterly=True,
+            annual=True,
+            clerk_label="填表人",
+            word_fields=_T1_WORD,
+        ),
+        TableSpec(
+            2,
+            "河南省建设工程质量责任主体行政处罚记录表",
+            "行政处罚记录表",
+            LIST,
+            _list(2),
+            quarterly=True,
+            annual=True,
+            clerk_label="填表人",
+            word_fields=_T2_WORD,
+        ),
+        TableSpec(
+            3,
+            "河南省建设工程质量监督在建工程明细表",
+            "在建工程明细表",
+            LIST,
+            _list(3),
+            quarterly=True,
+            annual=True,
+            word_fields=_T3_WORD,
+        ),
+        TableSpec(
+            4,
+            "河南省建设工程质量监督竣工工程明细表",
+            "竣工工程明细表",
+            LIST,
+            _list(4),
+            quarterly=True,
+            annual=True,
+            word_fields=_T4_WORD,
+        ),
+        TableSpec(
+            5,
+            "河南省建设工程质量监督季度统计表",
+            "季度统计表",
+            SUMMARY,
+            summary_table,
+            quarterly=True,
+            annual=False,
+        ),
+        TableSpec(
+            6,
+            "河南省建设工程质量监督季（年）度分类统计表",
+            "分类统计表",
+            CATEGORY,
+            category_table,
+            quarterly=True,
+            annual=True,
+        ),
+        TableSpec(
+            7,
+            "河南省建设工程质量监督年度统计表",
+            "年度统计表",
+            SUMMARY,
+            summary_table,
+            quarterly=False,
+            annual=True,
+        ),
+    )
+}
+
+#: Report kinds (webapp.reports.models.ReportKind values) → which flag of a spec applies.
+_KINDS = {"quarterly": "quarterly", "annual": "annual"}
+
+
+def table(number: int) -> TableSpec:
+    """The spec of 附表``number`` (InvalidInput for an unknown number)."""
+    try:
+        return TABLES[int(number)]
+    except (KeyError, ValueError):
+        raise InvalidInput(f"附表编号应为 {min(TABLES)}–{max(TABLES)}。") from None
+
+
+def report_tables(kind: str) -> tuple[TableSpec, ...]:
+    """The tables of a quarterly or an annual report, in the printed order."""
+    if kind not in _KINDS:
+        raise InvalidInput("报告类型应为 quarterly 或 annual。")
+    return tuple(spec for spec in TABLES.values() if getattr(spec, _KINDS[kind]))
+
+
+def summary_spec(kind_or_period: str | Period) -> TableSpec:
+    """附表5 for a quarter (quarterly report), 附表7 for a year (annual report)."""
+    if isinstance(kind_or_period, Period):
+        yearly = kind_or_period.is_year
+    else:
+        yearly = kind_or_period == "annual"
+    return TABLES[7 if yearly else 5]
+
+
+def word_rows(spec: TableSpec, table: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows of a list table as its Word template names them (text, numbered)."""
+    return [
+        {"seq": i, **{target: str(row.get(src) or "") for src, target in spec.word_fields.items()}}
+        for i, row in enumerate(table.get("rows", []), 1)
+    ]
