@@ -151,12 +151,18 @@ def test_each_feature_limits_copies_to_readers_of_its_object(make_user, org):
     from webapp.engine.operations import may_view_subject
     from webapp.engine.registry import SUBJECT_VIEWERS
 
-    assert {"quarterly_report", "publication", "year_end_self_assessment"} <= set(SUBJECT_VIEWERS)
+    assert {
+        "quarterly_report",
+        "publication",
+        "year_end_self_assessment",
+        "accident_report",
+    } <= set(SUBJECT_VIEWERS)
     own = make_user("clerk", "410102")
     city = make_user("reviewer", "410100")
     peer = make_user("clerk", "410103")
     other = make_user("reviewer", "410200")
-    for key in ("quarterly_report", "publication", "year_end_self_assessment", "demo_two_tier"):
+    keys = ("quarterly_report", "publication", "year_end_self_assessment", "accident_report")
+    for key in (*keys, "demo_two_tier"):
         instance = ProcessInstance(process_key=key, org=org("410102"))
         seen = {u.username: may_view_subject(u, instance) for u in (own, city, peer, other)}
         assert seen == {

@@ -111,3 +111,18 @@ def test_audit_exports_keep_hostile_text_as_text(logged_in):
     cells = _cells(book)
     _assert_text(cells, HOSTILE, MINUS)
     assert any(c.data_type == "n" for c in cells.values())
+
+
+def test_every_module_writing_spreadsheets_uses_the_shared_rule():
+    """A new export cannot forget the rule: whoever builds a Workbook or writes CSV imports
+    webapp.core.spreadsheet (and sets no cell value around it)."""
+    from tests.conftest import ROOT
+
+    writers = []
+    for path in sorted((ROOT / "webapp").rglob("*.py")):
+        text = path.read_text()
+        if re.search(r"\bWorkbook\(|csv\.writer|csv\.DictWriter", text):
+            writers.append(path.relative_to(ROOT).as_posix())
+            assert "webapp.core.spreadsheet import" in text, path
+            assert not re.search(r"\.cell\([^)]*value=|\.value = ", text), path
+    assert writers == ["webapp/audit/export.py", "webapp/ledger/excel.py", "webapp/stats/excel.py"]

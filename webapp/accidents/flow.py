@@ -18,9 +18,21 @@ from webapp.accidents.operations import STEP_HOURS, chain_of
 from webapp.core import audit, clock
 from webapp.core.errors import NotFound
 from webapp.core.models import Role, User, UserRole
-from webapp.engine import ServiceContext, register_form, register_start_form, service_operation
+from webapp.core.permissions import can
+from webapp.engine import (
+    ServiceContext,
+    register_form,
+    register_start_form,
+    register_subject_viewer,
+    service_operation,
+)
 from webapp.extensions import db
 from webapp.ledger.models import FAST_REPORT_LEVELS
+
+#: A copy (抄送) of an accident's task goes only to those who may read the accident.
+register_subject_viewer(
+    "accident_report", lambda user, instance: can(user, "accident.view", instance.org)
+)
 
 register_start_form(
     "accident_report",

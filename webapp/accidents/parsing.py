@@ -7,10 +7,10 @@ anything is written.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from webapp.core import clock
+from webapp.core import clock, numbers
 from webapp.core.errors import InvalidInput
 
 #: Fields a report holds (beside occurred_at/received_at), with their labels.
@@ -59,24 +59,26 @@ def parse_time(value: Any, label: str) -> datetime:
 def parse_count(value: Any, label: str) -> int:
     if value in (None, ""):
         return 0
-    try:
-        number = int(str(value).strip())
-    except ValueError as exc:
-        raise InvalidInput(f"{label}应为整数。", details={label: str(value)}) from exc
-    if number < 0 or number > 100000:
+    try:  # the shared rule: a count past 100,000 is 数值过大, not an integer overflow
+        number = numbers.parse_int(value, maximum=100_000)
+    except numbers.NumberError as err:
+        reason = str(err) if str(err) == numbers.TOO_LARGE else "应为整数"
+        raise InvalidInput(f"{label}{reason}。", details={label: str(value)[:60]}) from err
+    if number < 0:
         raise InvalidInput(f"{label}不能为负数。", details={label: str(value)})
     return number
 
 
 def parse_loss(value: Any) -> Decimal:
     label = "直接经济损失（万元）"
-    try:
-        loss = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError) as exc:
-        raise InvalidInput(f"请填写{label}（数字）。", details={label: str(value)}) from exc
-    if not loss.is_finite() or loss < 0 or loss >= Decimal("1e12"):
+    try:  # the shared rule, with the column's precision and scale (Decimal2: NUMERIC(14, 2))
+        loss = numbers.parse_decimal(value, precision=14, scale=2)
+    except numbers.NumberError as err:
+        message = f"{label}{err}。" if str(err) == numbers.TOO_LARGE else f"请填写{label}（数字）。"
+        raise InvalidInput(message, details={label: str(value)[:60]}) from err
+    if loss < 0:
         raise InvalidInput(f"{label}应为不小于0的数字。", details={label: str(value)})
-    return loss.quantize(Decimal("0.01"))
+    return loss
 
 
 def parse_units(value: Any) -> list[str]:
