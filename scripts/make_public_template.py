@@ -4,7 +4,7 @@
 
 GB/T 9704 layout as the reports' templates (A4; margins 37/35/28/26 mm; title 二号小标宋, body
 三号仿宋 on a 22-line grid), using the helpers of scripts/make_templates.py.  The context is
-documented in docs/publication.md and built by ``webapp.publication.service.document_context``.
+documented in docs/publication.md and built by ``webapp.publication.document.document_context``.
 """
 
 from __future__ import annotations

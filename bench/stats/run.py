@@ -157,7 +157,7 @@ def run_one(url: str, label: str) -> dict[str, Any]:
         from webapp.ledger import excel, operations
         from webapp.ledger.fields import KINDS
         from webapp.ledger.models import Project
-        from webapp.stats.service import compute_table, table_with_checks
+        from webapp.stats.compute import compute_table, table_with_checks
 
         upgrade()
         load_orgs_csv(ORGS_CSV)

@@ -175,7 +175,7 @@ def planted_layers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     appended = {
         "reports/operations.py": "from webapp.reports import views",  # domain -> its edge
         "core/models.py": "from webapp.core import operations",  # models -> domain
-        "publication/service.py": "from webapp.reports import views as report_views",
+        "publication/document.py": "from webapp.reports import views as report_views",
         "ledger/fields.py": "from webapp.assessment import sampling",  # a cycle
     }
     for path, line in appended.items():
@@ -230,7 +230,7 @@ def test_the_layers_inside_a_package(planted_layers: dict[str, Any]) -> None:
 
 def test_the_edge_across_packages(planted_layers: dict[str, Any]) -> None:
     broken = _broken(planted_layers["report"], _contracts()["edge"])
-    assert "webapp.publication.service is not allowed to import webapp.reports.views" in broken
+    assert "webapp.publication.document is not allowed to import webapp.reports.views" in broken
 
 
 def test_a_new_package_must_be_placed(planted_layers: dict[str, Any]) -> None:

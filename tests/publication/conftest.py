@@ -92,9 +92,9 @@ def load_records() -> None:
 def accept_quarter(org_code: str, period: str) -> Any:
     """A quarterly report of ``org_code`` frozen from the ledger and accepted."""
     from webapp.reports.deadlines import due_at, remind_at
+    from webapp.reports.document import freeze
     from webapp.reports.models import Report
-    from webapp.reports.service import freeze
-    from webapp.stats.service import parse_period
+    from webapp.stats.compute import parse_period
 
     org = get_org(org_code)
     due = due_at(parse_period(period), org)

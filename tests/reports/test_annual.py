@@ -18,7 +18,7 @@ from tests.conftest import login
 from tests.reports.conftest import draft
 from webapp.core import clock
 from webapp.reports.models import ReportKind
-from webapp.stats.service import compute_table
+from webapp.stats.compute import compute_table
 
 YEAR = "2026"
 

@@ -11,8 +11,8 @@ from tests.conftest import csrf_token
 from tests.stats import oracle as o
 from webapp.extensions import db
 from webapp.ledger.models import Project
+from webapp.stats.compute import compare_snapshot, freeze_tables, run_checks
 from webapp.stats.periods import Period, parse_period
-from webapp.stats.service import compare_snapshot, freeze_tables, run_checks
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.stats import oracle as o
-from webapp.stats.service import compute_table, table_with_checks
+from webapp.stats.compute import compute_table, table_with_checks
 
 
 @pytest.fixture

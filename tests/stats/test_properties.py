@@ -13,8 +13,8 @@ from webapp.core.operations import get_org
 from webapp.extensions import db
 from webapp.ledger.models import Project, QualityAccident
 from webapp.stats.checks import run_checks
+from webapp.stats.compute import compute_table
 from webapp.stats.periods import Period
-from webapp.stats.service import compute_table
 
 UNITS = ["410000", "410100", "410102", "410103", "410181", "410200", "410202"]
 BASE = date(2025, 7, 1)

@@ -9,8 +9,8 @@ from docx import Document
 
 from tests.conftest import ROOT
 from webapp.stats import registry
+from webapp.stats.compute import compute_table, freeze_tables
 from webapp.stats.excel import table_workbook
-from webapp.stats.service import compute_table, freeze_tables
 
 
 def test_the_report_tables_follow_the_regulation():

@@ -62,7 +62,7 @@ def init_app(app: Flask, api: Any) -> None:
 
     register_actions(ACTIONS)
     register_object_types({"publication": "公开报告"})
-    from webapp.publication.service import sample_context
+    from webapp.publication.document import sample_context
     from webapp.workflow_admin import register_template_sample
 
     register_template_sample("public_report", sample_context, label="工程质量总体状况报告（公开）")

@@ -27,6 +27,7 @@ from webapp.drafts.schemas import DraftConflictSchema, SavedSchema
 from webapp.extensions import csrf, db
 from webapp.publication import operations as ops
 from webapp.publication import public
+from webapp.publication.document import content
 from webapp.publication.drafting import DRAFT
 from webapp.publication.flow import draft_problems
 from webapp.publication.models import Publication
@@ -47,7 +48,7 @@ from webapp.publication.schemas import (
     PublicReportDetailSchema,
     PublicReportListSchema,
 )
-from webapp.publication.service import content, editable, publication_state
+from webapp.publication.state import editable, publication_state
 
 public_bp = Blueprint(
     "api_public",

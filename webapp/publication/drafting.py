@@ -14,7 +14,7 @@ from webapp.extensions import db
 from webapp.publication.draft import SECTION_MAX_CHARS, SECTIONS
 from webapp.publication.models import Publication
 from webapp.publication.periods import parse_half_year
-from webapp.publication.service import editable
+from webapp.publication.state import editable
 
 LOCKED = "公开报告已提交审核或已公开，不能修改。"
 

@@ -24,17 +24,17 @@ from webapp.engine import (
     service_operation,
 )
 from webapp.extensions import db
-from webapp.publication.draft import unfinished
-from webapp.publication.models import Publication, PublishedRecord, RecordKind
-from webapp.publication.periods import online_until, withdrawable_from
-from webapp.publication.service import (
+from webapp.publication.document import (
     document_filename,
-    editable,
     freeze,
     last_completer,
     live_figures,
     render_document,
 )
+from webapp.publication.draft import unfinished
+from webapp.publication.models import Publication, PublishedRecord, RecordKind
+from webapp.publication.periods import online_until, withdrawable_from
+from webapp.publication.state import editable
 
 #: What a publication instance is about (publication.operations.open_period): fixed.
 register_start_form(

@@ -18,15 +18,12 @@ from webapp.core.permissions import can, require
 from webapp.drafts import operations as drafts
 from webapp.engine import WorkflowMessage, deliver_messages, get_or_start_instance
 from webapp.extensions import db
+from webapp.publication.document import live_figures, previous_figures
 from webapp.publication.draft import generate
 from webapp.publication.drafting import DRAFT
 from webapp.publication.models import Publication, PublicationState
 from webapp.publication.periods import parse_half_year, withdrawable_from
-from webapp.publication.service import (
-    live_figures,
-    previous_figures,
-    publication_state,
-)
+from webapp.publication.state import publication_state
 
 PROCESS_KEY = "publication"
 #: The message publication.bpmn waits for once the minimum online period is over.

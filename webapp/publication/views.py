@@ -18,18 +18,13 @@ from webapp.drafts import views as drafts_views
 from webapp.drafts.operations import DraftConflict
 from webapp.extensions import db
 from webapp.publication import operations as ops
+from webapp.publication.document import content, document_filename, render_document
 from webapp.publication.draft import SECTIONS
 from webapp.publication.drafting import DRAFT
 from webapp.publication.flow import draft_problems
 from webapp.publication.models import Publication
 from webapp.publication.periods import last_ended, parse_half_year, withdrawable_from
-from webapp.publication.service import (
-    content,
-    document_filename,
-    editable,
-    publication_state,
-    render_document,
-)
+from webapp.publication.state import editable, publication_state
 
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 bp = Blueprint("publication", __name__, url_prefix="/publication", template_folder="templates")

@@ -24,6 +24,7 @@ from webapp.extensions import csrf, db
 from webapp.reports import operations as ops
 from webapp.reports.drafting import EXPLANATIONS, NARRATIVE
 from webapp.reports.models import Report
+from webapp.reports.readiness import data_problems, editable, figures, narrative_problems
 from webapp.reports.schemas import (
     DeadlineSchema,
     ExplanationsSchema,
@@ -36,7 +37,6 @@ from webapp.reports.schemas import (
     ReportSchema,
 )
 from webapp.reports.sections import sections
-from webapp.reports.service import data_problems, editable, figures, narrative_problems
 from webapp.reports.state import report_state
 from webapp.web import role_gate
 

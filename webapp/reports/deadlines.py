@@ -15,7 +15,7 @@ from flask import current_app
 
 from webapp.core import clock
 from webapp.core.models import Org, Tier
-from webapp.stats.service import Period, parse_period
+from webapp.stats.compute import Period, parse_period
 
 TIERS = (Tier.PROVINCE, Tier.CITY, Tier.DIRECT_COUNTY, Tier.COUNTY)
 

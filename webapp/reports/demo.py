@@ -33,7 +33,7 @@ from webapp.reports.operations import (
 )
 from webapp.reports.rollup import build_tables, tables_memo
 from webapp.reports.sections import sections
-from webapp.stats.service import parse_period
+from webapp.stats.compute import parse_period
 
 DEMO_TEXT = {
     "s01": "本季度全市在监工程总体平稳，施工企业质量行为总体规范。",

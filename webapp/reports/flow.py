@@ -19,14 +19,9 @@ from webapp.engine import (
     service_operation,
 )
 from webapp.extensions import db
+from webapp.reports.document import _last_completer, archive_document, freeze
 from webapp.reports.models import Report
-from webapp.reports.service import (
-    _last_completer,
-    archive_document,
-    freeze,
-    readiness,
-    reviewers_of,
-)
+from webapp.reports.readiness import readiness, reviewers_of
 
 #: What a report's instance is about (reports.operations._start_data): fixed for its life.
 register_start_form(

@@ -24,7 +24,7 @@ from webapp.reports.drafting import EXPLANATIONS, MISSING, NARRATIVE
 from webapp.reports.models import Report, ReportKind, ReportState
 from webapp.reports.sections import sections
 from webapp.reports.state import report_state
-from webapp.stats.service import Period, parse_period
+from webapp.stats.compute import Period, parse_period
 
 PROCESS_KEY = "quarterly_report"
 

@@ -22,9 +22,9 @@ from webapp.core.models import Org
 from webapp.extensions import db
 from webapp.reports.models import Report, ReportKind
 from webapp.stats import figures, registry
+from webapp.stats.compute import Period, compute_table, parse_period, run_checks
+from webapp.stats.compute import ledger_checks as stats_ledger_checks
 from webapp.stats.figures import Trio
-from webapp.stats.service import Period, compute_table, parse_period, run_checks
-from webapp.stats.service import ledger_checks as stats_ledger_checks
 
 GROUPS = figures.SUMMARY_GROUPS
 T6_GROUPS = ("registered", "completed", "filed", "under_construction")

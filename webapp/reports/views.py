@@ -24,12 +24,12 @@ from webapp.reports import operations as ops
 from webapp.reports.deadlines import current_period_code
 from webapp.reports.drafting import EXPLANATIONS, MISSING, NARRATIVE
 from webapp.reports.models import Report, ReportDocument, ReportKind
+from webapp.reports.readiness import data_problems, editable, figures, narrative_problems
 from webapp.reports.rollup import lower_units
 from webapp.reports.sections import sections
-from webapp.reports.service import data_problems, editable, figures, narrative_problems
 from webapp.reports.state import report_state
 from webapp.stats import registry
-from webapp.stats.service import parse_period
+from webapp.stats.compute import parse_period
 from webapp.web import role_gate
 
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -276,7 +276,7 @@ def remind(report_id: int) -> Any:
 def document_response(report: Report, fmt: str = "docx") -> Response:
     """The archived file once submitted; a preview rendered from live figures before."""
     from webapp.documents import to_pdf
-    from webapp.reports.service import freeze, render_document
+    from webapp.reports.document import freeze, render_document
 
     if not ops.can_view(current_user, report):
         raise PermissionDenied("您无权下载该报告。")

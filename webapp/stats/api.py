@@ -13,7 +13,7 @@ from webapp.core.errors import InvalidInput
 from webapp.core.permissions import require
 from webapp.extensions import csrf
 from webapp.ledger.operations import resolve_org
-from webapp.stats import service
+from webapp.stats import compute
 from webapp.web import role_gate
 
 bp = Blueprint(
@@ -84,7 +84,7 @@ def table(args: dict[str, Any], n: int) -> Any:
         raise InvalidInput("附表编号应为1–7。")
     org = resolve_org(current_user, args.get("org"))
     require(current_user, "ledger.view", org)
-    return service.table_with_checks(n, org, args["period"])
+    return compute.table_with_checks(n, org, args["period"])
 
 
 @bp.route("/checks", methods=["POST"])
@@ -100,11 +100,11 @@ def table(args: dict[str, Any], n: int) -> Any:
 def checks(body: dict[str, Any]) -> Any:
     """Check figures that came from elsewhere (a submission, an imported aggregate)."""
     try:
-        found = service.run_checks(
+        found = compute.run_checks(
             body["table"],
             previous=body.get("previous"),
             related=body.get("related"),
-            jump_share=service.jump_share(),
+            jump_share=compute.jump_share(),
         )
     except (TypeError, AttributeError, ValueError, KeyError, ArithmeticError) as exc:
         raise InvalidInput(BAD_SHAPE) from exc
@@ -127,6 +127,6 @@ def compare(body: dict[str, Any]) -> Any:
     org = resolve_org(current_user, snapshot.get("org"))
     require(current_user, "ledger.view", org)
     try:
-        return {"differences": service.compare_snapshot(snapshot)}
+        return {"differences": compute.compare_snapshot(snapshot)}
     except (TypeError, AttributeError, ValueError, KeyError, ArithmeticError) as exc:
         raise InvalidInput(BAD_SHAPE) from exc

@@ -9,7 +9,7 @@ from typing import Any
 import click
 from flask.cli import AppGroup
 
-from webapp.stats import registry, service
+from webapp.stats import compute, registry
 
 stats_cli = AppGroup("stats", help="统计 / statistics (附表1–7)")
 
@@ -38,8 +38,8 @@ def _table_command(n: int) -> None:
     @click.option("--json", "as_json", is_flag=True, help="Print the JSON of the API.")
     def command(org_code: str, period: str, as_json: bool) -> None:
         try:
-            table = service.table_with_checks(n, org_code, period)
-        except service.DomainError as err:
+            table = compute.table_with_checks(n, org_code, period)
+        except compute.DomainError as err:
             raise click.ClickException(err.message) from err
         if as_json:
             click.echo(json.dumps(table, ensure_ascii=False, indent=2))
@@ -60,8 +60,8 @@ for _n in registry.TABLES:
 def freeze(org_code: str, period: str, kind: str) -> None:
     """Print the snapshot a report would store (JSON)."""
     try:
-        snapshot = service.freeze_tables(org_code, period, kind)
-    except service.DomainError as err:
+        snapshot = compute.freeze_tables(org_code, period, kind)
+    except compute.DomainError as err:
         raise click.ClickException(err.message) from err
     click.echo(json.dumps(snapshot, ensure_ascii=False, indent=2))
 

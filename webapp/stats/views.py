@@ -18,7 +18,7 @@ from webapp.core.permissions import require
 from webapp.extensions import db
 from webapp.ledger.fields import KINDS, display
 from webapp.ledger.queries import visible_units
-from webapp.stats import registry, service
+from webapp.stats import compute, registry
 from webapp.stats.excel import table_workbook
 from webapp.stats.periods import current_quarter, parse_period
 from webapp.stats.tables import CATEGORIES, GROUP_LABELS, GROUPS, TABLE6_GROUPS, drill_conditions
@@ -65,7 +65,7 @@ def table(n: int) -> Any:
         period = parse_period(str(period.year))  # a yearly form asked with a quarter: its year
     if not spec.accepts(period):
         raise InvalidInput(f"{spec.label}为季度统计表，请选择季度（如 2026Q3）。")
-    data = service.table_with_checks(n, org, period)
+    data = compute.table_with_checks(n, org, period)
     return render_template(
         "stats/table.html",
         t=data,
@@ -84,7 +84,7 @@ def table(n: int) -> Any:
 @bp.route("/table<int:n>.xlsx")
 def table_xlsx(n: int) -> Any:
     org, period = _selection()
-    data = service.compute_table(n, org, period)
+    data = compute.compute_table(n, org, period)
     return send_file(
         io.BytesIO(table_workbook(data)),
         mimetype=XLSX,
@@ -149,7 +149,7 @@ def compare() -> Any:
             snapshot = json.loads(raw)
             org = get_org(str(snapshot["org"]))
             require(current_user, "ledger.view", org)
-            diffs = service.compare_snapshot(snapshot)
+            diffs = compute.compare_snapshot(snapshot)
         except (ValueError, KeyError, TypeError):
             error = "快照内容不是有效的 JSON 快照（需包含 org、period、kind、tables）。"
     return render_template("stats/compare.html", diffs=diffs, snapshot=snapshot, error=error)

@@ -16,7 +16,7 @@ _COMPUTES = "it only computes and shows figures: nothing is stored"
 
 
 def _frozen(code: str = COUNTY) -> dict[str, Any]:
-    from webapp.stats.service import freeze_tables
+    from webapp.stats.compute import freeze_tables
 
     return json.loads(json.dumps(freeze_tables(code, PERIOD), default=str))
 

@@ -1,4 +1,4 @@
-"""What a publication is made of: state, figures (live draft or frozen), snapshot, Word file."""
+"""What a publication is made of: figures (live draft or frozen), the snapshot, the Word file."""
 
 from __future__ import annotations
 
@@ -15,41 +15,19 @@ from webapp.extensions import db
 from webapp.ledger.models import GoodBehaviourRecord
 from webapp.publication.draft import SECTIONS, numbered
 from webapp.publication.figures import accepted_bad_records, half_year_figures
-from webapp.publication.models import STATUS_TO_STATE, Publication, PublicationState
+from webapp.publication.models import Publication
 from webapp.publication.periods import parse_half_year
+from webapp.publication.state import editable, is_root
 from webapp.stats import figures
 
 TEMPLATE_NAME = "public_report.docx"
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "docs_templates"
 
 
-def publication_state(pub: Publication) -> PublicationState:
-    if pub.withdrawn_at is not None:
-        return PublicationState.WITHDRAWN
-    if pub.published_at is not None:
-        if pub.withdrawal_requested_at is not None:
-            return PublicationState.WITHDRAWAL_REQUESTED
-        return PublicationState.PUBLISHED
-    status = None
-    if pub.instance_id is not None:
-        from webapp.engine import instance_business_status
-
-        status = instance_business_status(pub.instance_id)
-    return STATUS_TO_STATE.get(status or "", PublicationState.DRAFTING)
-
-
-def editable(pub: Publication) -> bool:
-    return publication_state(pub) in (PublicationState.DRAFTING, PublicationState.RETURNED)
-
-
 def last_completer(pub: Publication, element_id: str) -> User | None:
     from webapp.engine import last_completer as completer
 
     return completer(pub.instance_id, element_id)
-
-
-def is_root(org: Org) -> bool:
-    return org.parent_id is None
 
 
 def _records(org: Org, period: str) -> dict[str, list[dict[str, Any]]]:

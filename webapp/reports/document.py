@@ -1,4 +1,4 @@
-"""What a report is made of: live figures, readiness, the frozen snapshot, the Word document."""
+"""A report's frozen snapshot and its Word document, built from the snapshot only."""
 
 from __future__ import annotations
 
@@ -9,71 +9,15 @@ from typing import Any
 from sqlalchemy import func, select
 
 from webapp.core import clock
-from webapp.core.models import Role, User
+from webapp.core.models import User
 from webapp.documents import render_docx
 from webapp.extensions import db
 from webapp.reports.models import Report, ReportDocument, ReportKind
 from webapp.reports.rollup import build_tables
 from webapp.reports.sections import numeral, sections
 from webapp.stats import registry
+from webapp.stats.compute import parse_period
 from webapp.stats.figures import dash
-from webapp.stats.service import parse_period
-
-MIN_EXPLANATION = 4  #: characters: a warning's explanation must say something
-
-
-def figures(report: Report) -> dict[str, Any]:
-    """The tables to show: frozen once submitted and not re-opened, live otherwise."""
-    if report.snapshot is not None and not editable(report):
-        return report.snapshot
-    return build_tables(report.org, report.period, report.kind)
-
-
-def editable(report: Report) -> bool:
-    """The unit may still change its data and narrative (drafting or returned)."""
-    from webapp.reports.models import ReportState
-    from webapp.reports.state import report_state
-
-    return not report.locked and report_state(report) in (
-        ReportState.DRAFTING,
-        ReportState.RETURNED,
-        ReportState.OVERDUE,
-    )
-
-
-def data_problems(report: Report, built: dict[str, Any]) -> list[str]:
-    """Errors block the step; every warning needs a written explanation; missing lower units too."""
-    problems = []
-    for check in built["checks"]:
-        if check["severity"] == "error":
-            problems.append(f"校验错误（{check['table']}）：{check['message']}")
-        elif check["severity"] == "warning":
-            text = (report.explanations or {}).get(check["id"], "").strip()
-            if len(text) < MIN_EXPLANATION:
-                problems.append(f"请对预警作出说明：{check['message']}")
-    missing = [u["org_name"] for u in built["lower_units"] if not u["accepted"]]
-    if missing and len((report.missing_explanation or "").strip()) < MIN_EXPLANATION:
-        problems.append(f"下级单位未报（{'、'.join(missing)}），请填写未报说明后再上报。")
-    return problems
-
-
-def narrative_problems(report: Report) -> list[str]:
-    empty = [
-        title
-        for key, title in sections(report.kind)
-        if not (report.narrative or {}).get(key, "").strip()
-    ]
-    if empty:
-        return [f"分析报告以下部分尚未填写：{'、'.join(empty)}"]
-    return []
-
-
-def readiness(report: Report, *, narrative: bool = True) -> list[str]:
-    built = build_tables(report.org, report.period, report.kind)
-    problems = data_problems(report, built)
-    if narrative:
-        problems += narrative_problems(report)
-    return problems
 
 
 def _last_completer(report: Report, element_id: str) -> User | None:
@@ -234,19 +178,3 @@ def archive_document(
     db.session.add(doc)
     db.session.flush()
     return doc
-
-
-def reviewers_of(org_id: int) -> list[User]:
-    from webapp.core.models import UserRole
-
-    return list(
-        db.session.execute(
-            select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(
-                User.org_id == org_id,
-                User.is_enabled.is_(True),
-                UserRole.role == Role.REVIEWER.value,
-            )
-        ).scalars()
-    )
