@@ -41,7 +41,16 @@ from webapp.core.errors import DomainError, InvalidInput, PermissionDenied, Uplo
 from webapp.core.models import Role, User
 from webapp.core.permissions import require
 from webapp.core.states import status_label
-from webapp.core.text import bidi_json_paths, bidi_problem, is_unfit, shown, unfit_json_paths
+from webapp.core.text import (
+    MAX_JSON_DEPTH,
+    TOO_DEEP,
+    bidi_json_paths,
+    bidi_problem,
+    is_unfit,
+    json_depth,
+    shown,
+    unfit_json_paths,
+)
 from webapp.extensions import db, login_manager, write_intent
 
 log = logging.getLogger("webapp")
@@ -267,8 +276,10 @@ UNFIT_REASON = "包含不允许的控制字符（如 NUL）"
 def refuse_unfit_input() -> None:
     """Refuse (422, nothing read or written) a request whose path, query string, form fields,
     uploaded file names or JSON keys and strings hold a character our text cannot store
-    (NUL and the other C0 controls but tab/LF/CR, U+FFFE/U+FFFF, lone surrogates).  Uploaded
-    file contents are the importers' business."""
+    (NUL and the other C0 controls but tab/LF/CR, U+FFFE/U+FFFF, lone surrogates), or whose
+    JSON body nests deeper than ``MAX_JSON_DEPTH``.  Uploaded file contents are the importers'
+    business."""
+    refuse_deep_json()
     found = _unfit_fields()
     if not found:
         return
@@ -278,6 +289,19 @@ def refuse_unfit_input() -> None:
     for loc, field in found:
         details.setdefault(loc, {})[shown(field)] = [UNFIT_REASON + "。"]
     raise InvalidInput(f"{place}{UNFIT_REASON}，请删除后重试。", details=details)
+
+
+def refuse_deep_json() -> None:
+    """A JSON body nested past what any form of ours needs is refused before anyone reads it:
+    the decoder and JSON Schema validation recurse, and 100,000 levels were a 500."""
+    if not request.is_json:
+        return
+    try:
+        too_deep = json_depth(request.get_json(silent=True)) > MAX_JSON_DEPTH
+    except RecursionError:
+        too_deep = True
+    if too_deep:
+        raise InvalidInput(TOO_DEEP)
 
 
 def _unfit_fields() -> list[tuple[str, str]]:

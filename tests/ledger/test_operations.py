@@ -193,3 +193,23 @@ def test_decimal_column_round_trips_exactly(make_user, org):
     fresh = db.session.get(type(p), p.id)
     assert fresh.area_m2 == Decimal("123456789012.34") and fresh.cost_10k_yuan == Decimal("0.01")
     assert isinstance(Decimal2().process_result_value(0.1, None), Decimal)
+
+
+TEXT_FIELDS = [
+    (kind.name, f.name)
+    for kind in KINDS.values()
+    for f in kind.fields
+    if f.kind in ("str", "text", "choice")
+]
+
+
+@pytest.mark.parametrize(("kind", "name"), TEXT_FIELDS)
+@pytest.mark.parametrize("wrong", [["x"], {"a": "x"}, True], ids=["list", "object", "bool"])
+def test_text_fields_refuse_other_json_types(kind: str, name: str, wrong: object):
+    """Every text and choice field of every ledger: a JSON list, object or true/false sent through
+    the API is refused with a Chinese reason, never stored as its Python repr ("['x']")."""
+    from webapp.ledger.fields import FieldError, parse_value
+
+    with pytest.raises(FieldError) as err:
+        parse_value(KINDS[kind].field(name), wrong)
+    assert str(err.value) == "应为文字"

@@ -11,6 +11,7 @@ these cases were 500s before the check.
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -251,3 +252,34 @@ def test_an_ordinary_write_still_goes_through(env: Env):
     response = env.api.post("/api/v1/ledger/projects", json=body, headers=env.headers)
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["item"]["remarks"] == "第一行\n第二行\t完"
+
+
+@pytest.mark.parametrize("depth", [33, 5_000, 100_000])
+def test_json_nested_past_the_limit_is_refused_not_a_500(env: Env, depth: int):
+    """JSON 100,000 levels deep was a 500 (RecursionError in the decoder); past 32 levels
+    (no form of ours needs more) it is a 422 with a Chinese message, nothing read or written."""
+    body = "[" * depth + "1" + "]" * depth
+    before = _row_counts()
+    db.session.commit()
+    with statements() as sent:
+        response = env.api.post(
+            "/api/v1/ledger/projects",
+            data=body,
+            content_type="application/json",
+            headers=env.headers,
+        )
+    assert response.status_code == 422, response.get_data(as_text=True)[:300]
+    assert (
+        response.get_json()["message"] == "请求内容的嵌套层数超过 32 层，无法处理，请检查后重试。"
+    )
+    assert sent == [] and _row_counts() == before
+
+
+def test_json_nested_within_the_limit_reaches_the_field_rules(env: Env):
+    """Not vacuous: 32 levels pass the edge, and the ledger's field rule then refuses a list
+    where text belongs (it was stored as its Python repr, "[[['x']]]")."""
+    body = {**PROJECT, "remarks": json.loads("[" * 31 + '"x"' + "]" * 31)}  # 32 deep in all
+    response = env.api.post("/api/v1/ledger/projects", json=body, headers=env.headers)
+    assert response.status_code == 422, response.get_json()
+    assert "嵌套层数" not in response.get_json()["message"]
+    assert "应为文字" in str(response.get_json()["errors"])

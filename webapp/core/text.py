@@ -61,6 +61,26 @@ def unfit_json_paths(value: Any) -> Iterator[str]:
         stack.extend(reversed(children))  # depth first, in document order
 
 
+#: How deep a JSON document may nest: our forms go three or four levels down; deeper input only
+#: serves to exhaust a recursive reader (the JSON decoder itself, JSON Schema validation).
+MAX_JSON_DEPTH = 32
+TOO_DEEP = f"请求内容的嵌套层数超过 {MAX_JSON_DEPTH} 层，无法处理，请检查后重试。"
+
+
+def json_depth(value: Any) -> int:
+    """How many containers deep a decoded JSON document nests (a scalar is 0).  Iterative."""
+    deepest = 0
+    stack: list[tuple[int, Any]] = [(0, value)]
+    while stack:
+        depth, node = stack.pop()
+        if isinstance(node, dict):
+            node = list(node.values())
+        if isinstance(node, list):
+            deepest = max(deepest, depth + 1)
+            stack.extend((depth + 1, child) for child in node)
+    return deepest
+
+
 #: LRE RLE PDF LRO RLO, LRI RLI FSI PDI, LRM RLM, ALM.
 BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 REASON = (

@@ -157,6 +157,8 @@ def parse_value(f: Field, raw: Any) -> Any:
         return parse_int(raw)
     if f.kind == "bool":
         return parse_bool(raw)
+    if not isinstance(raw, str | int | float | Decimal) or isinstance(raw, bool):
+        raise FieldError("应为文字")  # a list, object or true/false sent through the API
     text = raw.strip() if isinstance(raw, str) else str(raw).strip()
     if isinstance(raw, float) and raw.is_integer():
         text = str(int(raw))  # a registration number typed as a number in Excel
