@@ -40,6 +40,11 @@ AWARDS_FUJIAN2 = ("优秀组织奖", "保障性安居工程质量管理奖", "�
 PERSONAL_AWARD = "先进个人奖"
 
 
+def not_reported(campaign: AssessmentCampaign) -> list[str]:
+    """Org codes of the units whose self-assessment has not been reported to the province."""
+    return [u.org.code for u in campaign.units if u.state != UnitState.SELF_SUBMITTED.value]
+
+
 def close_self_assessment(actor: User | None, campaign_id: int) -> list[str]:
     """End the self-assessment phase; scoring starts.  Returns the units that had not reported.
 
@@ -50,7 +55,7 @@ def close_self_assessment(actor: User | None, campaign_id: int) -> list[str]:
         require(actor, "assessment.manage", campaign.org)
     if campaign.state != CampaignState.SELF_ASSESSMENT.value:
         raise Conflict("考核活动不在自评阶段。")
-    missing = [u.org.code for u in campaign.units if u.state != UnitState.SELF_SUBMITTED.value]
+    missing = not_reported(campaign)
     campaign.state = CampaignState.SCORING.value
     audit.record(
         "assessment.self_close",
@@ -398,6 +403,7 @@ __all__ = [
     "final_items",
     "final_scores",
     "self_scores",
+    "not_reported",
     "override_item_score",
     "ranking",
     "reopen_scoring",

@@ -29,8 +29,9 @@ from webapp.assessment.scoring import parse_judgments, score_sheet
 from webapp.assessment.sheet import KIND_LABELS
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, DomainError, InvalidInput, NotFound
-from webapp.core.models import User
+from webapp.core.models import Role, User, UserRole
 from webapp.core.permissions import require
+from webapp.engine import Notification
 from webapp.extensions import db
 
 SUMMARY_MAX = 20000
@@ -324,3 +325,62 @@ def return_self_assessment(actor: User, unit_id: int, reason: str) -> UnitAssess
         message=unit.return_reason,
     )
     return unit
+
+
+def record_self_overdue(unit_id: int, instance_id: int) -> int:
+    """At the due date (the unit's process timer): tell the unit's clerks and leaders that the
+    self-assessment is overdue, and record it; the unit may still report (marked 逾期).
+    Returns how many were told."""
+    unit = get_unit(unit_id)
+    campaign = unit.campaign
+    text = (
+        f"{campaign.title}：本单位自评材料已超过报送截止日（{campaign.self_due.isoformat()}），"
+        "已标记逾期，请尽快填报并上报。"
+    )
+    notified = notify_staff(unit.org_id, (Role.CLERK, Role.LEADER), "overdue", text, instance_id)
+    audit.record(
+        "assessment.self_overdue",
+        actor_name="system",
+        org=unit.org,
+        object_type="assessment_unit",
+        object_id=unit.id,
+        after={"self_due": campaign.self_due.isoformat(), "state": unit.state},
+    )
+    return notified
+
+
+# Notifications ----------------------------------------------------------------------------------
+def unit_staff(org_id: int, roles: tuple[Role, ...]) -> list[User]:
+    """The enabled users of an org holding one of the roles, by user name."""
+    return list(
+        db.session.execute(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(
+                User.org_id == org_id,
+                User.is_enabled.is_(True),
+                UserRole.role.in_([r.value for r in roles]),
+            )
+            .distinct()
+            .order_by(User.username)
+        ).scalars()
+    )
+
+
+def notify_staff(
+    org_id: int, roles: tuple[Role, ...], kind: str, message: str, instance_id: int
+) -> int:
+    """Notify (站内消息) the org's staff in those roles about a process instance; how many."""
+    users = unit_staff(org_id, roles)
+    now = clock.now()
+    for user in users:
+        db.session.add(
+            Notification(
+                user_id=user.id,
+                kind=kind,
+                message=message,
+                instance_id=instance_id,
+                created_at=now,
+            )
+        )
+    return len(users)

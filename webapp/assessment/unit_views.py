@@ -137,14 +137,7 @@ def self_action(unit_id: int, action: str) -> Any:
         return redirect(url_for("assessment.unit", unit_id=unit_id))
     text = request.form.get("reason" if action == "return" else "opinion", "")
     try:
-        if flow.unit_driven(unit_id):
-            flow.act_on_unit(current_user, unit_id, action, text)
-        elif action == "submit":
-            operations.submit_self_assessment(current_user, unit_id)
-        elif action == "approve":
-            operations.approve_self_assessment(current_user, unit_id, text)
-        else:
-            operations.return_self_assessment(current_user, unit_id, text)
+        flow.act_on_unit(current_user, unit_id, action, text)
         flash(messages[action], "success")
     except DomainError as err:
         _refused(err)

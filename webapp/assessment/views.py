@@ -141,12 +141,8 @@ def campaign(campaign_id: int) -> Any:
 @bp.route("/campaigns/<int:campaign_id>/close", methods=["POST"])
 def close_self(campaign_id: int) -> Any:
     try:
-        if flow.driven(campaign_id):
-            flow.act_on_campaign(current_user, campaign_id, "close")
-            units = operations.get_campaign(campaign_id).units
-            missing = [u.org.code for u in units if u.state != "self_submitted"]
-        else:
-            missing = judging.close_self_assessment(current_user, campaign_id)
+        flow.act_on_campaign(current_user, campaign_id, "close")
+        missing = judging.not_reported(operations.get_campaign(campaign_id))
     except DomainError as err:
         if isinstance(err, PermissionDenied):
             raise
@@ -182,10 +178,7 @@ def draw_sample(campaign_id: int) -> Any:
 @bp.route("/campaigns/<int:campaign_id>/rank", methods=["POST"])
 def rank(campaign_id: int) -> Any:
     try:
-        if flow.driven(campaign_id):
-            flow.act_on_campaign(current_user, campaign_id, "rescore")
-        else:
-            judging.compute_ranking(current_user, campaign_id)
+        flow.act_on_campaign(current_user, campaign_id, "rescore")
     except DomainError as err:
         if isinstance(err, PermissionDenied):
             raise
@@ -205,17 +198,8 @@ def approve(campaign_id: int) -> Any:
     criticised = request.form.getlist("criticised")
     opinion = request.form.get("opinion", "")
     try:
-        if flow.driven(campaign_id):
-            data = {"awards": awards, "criticised": criticised}
-            flow.act_on_campaign(current_user, campaign_id, "approve", opinion, data)
-        else:
-            judging.approve_results(
-                current_user,
-                campaign_id,
-                awards=awards or None,
-                criticised=criticised or None,
-                opinion=opinion,
-            )
+        data = {"awards": awards, "criticised": criticised}
+        flow.act_on_campaign(current_user, campaign_id, "approve", opinion, data)
     except DomainError as err:
         if isinstance(err, PermissionDenied):
             raise
@@ -248,7 +232,6 @@ def ranking(campaign_id: int) -> Any:
     return render_template(
         "assessment/ranking.html",
         c=c,
-        driven=flow.province_instance(c) is not None,
         rows=judging.ranking(c),
         units={u.org.code: u for u in c.units},
         can_approve=can(current_user, "assessment.approve", c.org),
