@@ -14,8 +14,8 @@ from urllib.parse import quote
 
 from webapp.assessment.judging import ranking
 from webapp.assessment.models import AssessmentCampaign, CampaignState
-from webapp.assessment.operations import get_campaign, notify_staff
-from webapp.core import audit, clock
+from webapp.assessment.operations import audit_change, get_campaign, notify_staff
+from webapp.core import clock
 from webapp.core.errors import Conflict
 from webapp.core.models import Role, User
 from webapp.documents import render_docx
@@ -112,13 +112,10 @@ def publish_results_notice(
         )
         roles = (Role.CLERK, Role.REVIEWER, Role.LEADER)
         notified += notify_staff(unit.org_id, roles, "assessment_notice", text, instance_id)
-    audit.record(
+    audit_change(
         "assessment.notice_publish",
-        actor=actor,
-        actor_name=None if actor else "system",
-        org=campaign.org,
-        object_type="assessment_campaign",
-        object_id=campaign.id,
+        actor,
+        campaign,
         after={"sha256": digest, "size": len(data), "units": len(campaign.units)},
     )
     return {"notice_sha256": digest, "notified": notified}

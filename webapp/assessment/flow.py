@@ -29,7 +29,7 @@ from webapp.assessment.access import province
 from webapp.assessment.models import AssessmentCampaign, SiteSample, UnitAssessment
 from webapp.core.errors import Conflict, DomainError, InvalidInput
 from webapp.core.models import User
-from webapp.core.permissions import can
+from webapp.core.permissions import can, require
 from webapp.engine import (
     HumanTask,
     ProcessInstance,
@@ -55,18 +55,20 @@ def _may_view_assessment(user: User, instance: ProcessInstance) -> bool:
 register_subject_viewer(PROCESS, _may_view_assessment)
 register_subject_viewer(UNIT_PROCESS, _may_view_assessment)
 
-#: Page/API actions → (BPMN user task, outcome)
+#: Page/API actions → (BPMN user task, outcome, the permission its operation checks).  The
+#: permission is checked first (at the unit's or the province's org), so that someone who may not
+#: act learns nothing about the step; the task's lane then decides who works on it.
 UNIT_STEPS = {
-    "submit": ("fill", "submit"),
-    "approve": ("approve", "approve"),
-    "return": ("approve", "return"),
+    "submit": ("fill", "submit", "assessment.self"),
+    "approve": ("approve", "approve", "assessment.self_approve"),
+    "return": ("approve", "return", "assessment.self_approve"),
 }
 CAMPAIGN_STEPS = {
-    "close": ("close_self", "close"),
-    "sample": ("sample", "draw"),
-    "approve": ("approve_results", "approve"),
-    "return": ("approve_results", "return"),
-    "rescore": ("rescore", "done"),
+    "close": ("close_self", "close", "assessment.manage"),
+    "sample": ("sample", "draw", "assessment.manage"),
+    "approve": ("approve_results", "approve", "assessment.approve"),
+    "return": ("approve_results", "return", "assessment.approve"),
+    "rescore": ("rescore", "done", "assessment.manage"),
 }
 
 
@@ -235,7 +237,8 @@ def act_on_unit(
 ) -> HumanTask:
     """A page/API button of a unit's self-assessment: complete the open task of that step."""
     unit = operations.get_unit(unit_id)
-    element, outcome = UNIT_STEPS[action]
+    element, outcome, permission = UNIT_STEPS[action]
+    require(actor, permission, unit.org)
     # Submitting: refuse here with every problem rather than loop back through the process.
     check = (lambda: operations.check_submittable(unit)) if action == "submit" else None
     return _complete_step(actor, unit_instance(unit), element, outcome, comment, check=check)
@@ -250,7 +253,8 @@ def act_on_campaign(
 ) -> HumanTask:
     """A page/API button of the province's steps: complete the open task of that step."""
     campaign = operations.get_campaign(campaign_id)
-    element, outcome = CAMPAIGN_STEPS[action]
+    element, outcome, permission = CAMPAIGN_STEPS[action]
+    require(actor, permission, campaign.org)
     return _complete_step(actor, province_instance(campaign), element, outcome, comment, data)
 
 

@@ -20,10 +20,10 @@ from webapp.assessment.models import (
     UnitAssessment,
     UnitState,
 )
-from webapp.assessment.operations import get_campaign, get_unit, write_scores
+from webapp.assessment.operations import audit_change, get_campaign, get_unit, write_scores
 from webapp.assessment.proposals import departures, with_proposals
 from webapp.assessment.scoring import ZERO, SheetScore, mean, rank, top_and_bottom
-from webapp.core import audit, clock, numbers
+from webapp.core import clock, numbers
 from webapp.core.errors import Conflict, InvalidInput
 from webapp.core.models import User
 from webapp.core.permissions import require
@@ -57,13 +57,10 @@ def close_self_assessment(actor: User | None, campaign_id: int) -> list[str]:
         raise Conflict("考核活动不在自评阶段。")
     missing = not_reported(campaign)
     campaign.state = CampaignState.SCORING.value
-    audit.record(
+    audit_change(
         "assessment.self_close",
-        actor=actor,
-        actor_name=None if actor else "system",
-        org=campaign.org,
-        object_type="assessment_campaign",
-        object_id=campaign.id,
+        actor,
+        campaign,
         before={"state": CampaignState.SELF_ASSESSMENT.value},
         after={"state": campaign.state, "not_reported": missing},
     )
@@ -97,22 +94,18 @@ def score_unit(
     # evidence the system holds (e.g. the reporting-work record): departing from it needs a reason
     departed = departures(unit, item_scores, notes)
     unit.state = UnitState.SCORED.value
-    audit.record(
+    audit_change(
         "assessment.score",
-        actor=actor,
-        org=unit.org,
-        object_type="assessment_unit",
-        object_id=unit.id,
+        actor,
+        unit,
         before={"total": before},
         after={"total": totals["total"], "judgments": dict(item_scores)},
     )
     for d in departed:
-        audit.record(
+        audit_change(
             "assessment.evidence_override",
-            actor=actor,
-            org=unit.org,
-            object_type="assessment_unit",
-            object_id=unit.id,
+            actor,
+            unit,
             before={"item": d["item"], "target": d["target"], "met": d["proposed"]},
             after={"item": d["item"], "target": d["target"], "met": d["judged"]},
             message=f"{d['reason']}（系统依据：{d['evidence']}）",
@@ -216,12 +209,10 @@ def override_item_score(
         )
     )
     db.session.flush()
-    audit.record(
+    audit_change(
         "assessment.override",
-        actor=actor,
-        org=unit.org,
-        object_type="assessment_unit",
-        object_id=unit.id,
+        actor,
+        unit,
         before={"item": item_id, "score": str(before)},
         after={"item": item_id, "score": str(value)},
         message=reason,
@@ -261,13 +252,10 @@ def compute_ranking(actor: User | None, campaign_id: int) -> list[dict[str, Any]
     before = campaign.state
     campaign.state = CampaignState.RANKED.value
     campaign.ranked_at = clock.now()
-    audit.record(
+    audit_change(
         "assessment.rank",
-        actor=actor,
-        actor_name=None if actor else "system",
-        org=campaign.org,
-        object_type="assessment_campaign",
-        object_id=campaign.id,
+        actor,
+        campaign,
         before={"state": before},
         after={
             "state": campaign.state,
@@ -289,12 +277,10 @@ def reopen_scoring(actor: User, campaign_id: int, reason: str) -> AssessmentCamp
         raise InvalidInput("退回须填写理由。")
     campaign.state = CampaignState.SCORING.value
     campaign.ranked_at = None
-    audit.record(
+    audit_change(
         "assessment.results_return",
-        actor=actor,
-        org=campaign.org,
-        object_type="assessment_campaign",
-        object_id=campaign.id,
+        actor,
+        campaign,
         before={"state": CampaignState.RANKED.value},
         after={"state": campaign.state},
         message=reason[:2000],
@@ -383,12 +369,10 @@ def approve_results(
     campaign.state = CampaignState.APPROVED.value
     campaign.approved_by_id = actor.id
     campaign.approved_at = clock.now()
-    audit.record(
+    audit_change(
         "assessment.approve",
-        actor=actor,
-        org=campaign.org,
-        object_type="assessment_campaign",
-        object_id=campaign.id,
+        actor,
+        campaign,
         before={"state": CampaignState.RANKED.value},
         after={"state": campaign.state, "results": results},
         message=results["opinion"] or None,

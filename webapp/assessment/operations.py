@@ -57,6 +57,32 @@ from webapp.assessment.sheet_store import (  # noqa: E402,F401
 )
 
 
+def audit_change(
+    action: str,
+    actor: User | None,
+    subject: AssessmentCampaign | UnitAssessment,
+    *,
+    before: Any = None,
+    after: Any = None,
+    message: str | None = None,
+) -> None:
+    """The audit record of a change to a campaign or to a unit's assessment, in its org
+    (``actor=None``: the system, e.g. a step of the process)."""
+    audit.record(
+        action,
+        actor=actor,
+        actor_name=None if actor else "system",
+        org=subject.org,
+        object_type=(
+            "assessment_campaign" if isinstance(subject, AssessmentCampaign) else "assessment_unit"
+        ),
+        object_id=subject.id,
+        before=before,
+        after=after,
+        message=message,
+    )
+
+
 # Campaigns --------------------------------------------------------------------------------------
 def get_campaign(campaign_id: int) -> AssessmentCampaign:
     campaign = db.session.get(AssessmentCampaign, campaign_id)
@@ -231,12 +257,10 @@ def save_self_assessment(
     before = None if unit.self_total is None else str(unit.self_total)
     totals = write_scores(unit, Phase.SELF, actor, judgments, notes, evidence)
     unit.self_total = Decimal(totals["total"])
-    audit.record(
+    audit_change(
         "assessment.self_save",
-        actor=actor,
-        org=unit.org,
-        object_type="assessment_unit",
-        object_id=unit.id,
+        actor,
+        unit,
         before={"self_total": before},
         after={"self_total": totals["total"], "judgments": dict(judgments)},
     )
@@ -267,12 +291,10 @@ def submit_self_assessment(actor: User, unit_id: int) -> UnitAssessment:
     unit.self_submitted_by_id = actor.id
     unit.self_submitted_at = clock.now()
     unit.return_reason = None
-    audit.record(
+    audit_change(
         "assessment.self_submit",
-        actor=actor,
-        org=unit.org,
-        object_type="assessment_unit",
-        object_id=unit.id,
+        actor,
+        unit,
         before={"state": UnitState.DRAFT.value},
         after={"state": unit.state, "self_total": str(unit.self_total)},
     )
@@ -290,12 +312,10 @@ def approve_self_assessment(actor: User, unit_id: int, opinion: str = "") -> Uni
     unit.state = UnitState.SELF_SUBMITTED.value
     unit.self_approved_by_id = actor.id
     unit.self_approved_at = clock.now()
-    audit.record(
+    audit_change(
         "assessment.self_approve",
-        actor=actor,
-        org=unit.org,
-        object_type="assessment_unit",
-        object_id=unit.id,
+        actor,
+        unit,
         before={"state": UnitState.SELF_REVIEW.value},
         after={"state": unit.state, "overdue": unit.self_overdue},
         message=opinion.strip()[:NOTE_MAX] or None,
@@ -314,12 +334,10 @@ def return_self_assessment(actor: User, unit_id: int, reason: str) -> UnitAssess
         raise InvalidInput("退回须填写理由。")
     unit.state = UnitState.DRAFT.value
     unit.return_reason = reason[:NOTE_MAX]
-    audit.record(
+    audit_change(
         "assessment.self_return",
-        actor=actor,
-        org=unit.org,
-        object_type="assessment_unit",
-        object_id=unit.id,
+        actor,
+        unit,
         before={"state": UnitState.SELF_REVIEW.value},
         after={"state": unit.state},
         message=unit.return_reason,
@@ -338,12 +356,10 @@ def record_self_overdue(unit_id: int, instance_id: int) -> int:
         "已标记逾期，请尽快填报并上报。"
     )
     notified = notify_staff(unit.org_id, (Role.CLERK, Role.LEADER), "overdue", text, instance_id)
-    audit.record(
+    audit_change(
         "assessment.self_overdue",
-        actor_name="system",
-        org=unit.org,
-        object_type="assessment_unit",
-        object_id=unit.id,
+        None,
+        unit,
         after={"self_due": campaign.self_due.isoformat(), "state": unit.state},
     )
     return notified
