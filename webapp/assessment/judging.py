@@ -20,7 +20,13 @@ from webapp.assessment.models import (
     UnitAssessment,
     UnitState,
 )
-from webapp.assessment.operations import audit_change, get_campaign, get_unit, write_scores
+from webapp.assessment.operations import (
+    audit_change,
+    change_state,
+    get_campaign,
+    get_unit,
+    write_scores,
+)
 from webapp.assessment.proposals import departures, with_proposals
 from webapp.assessment.scoring import ZERO, SheetScore, mean, rank, top_and_bottom
 from webapp.core import clock, numbers
@@ -56,13 +62,12 @@ def close_self_assessment(actor: User | None, campaign_id: int) -> list[str]:
     if campaign.state != CampaignState.SELF_ASSESSMENT.value:
         raise Conflict("考核活动不在自评阶段。")
     missing = not_reported(campaign)
-    campaign.state = CampaignState.SCORING.value
-    audit_change(
+    change_state(
         "assessment.self_close",
         actor,
         campaign,
-        before={"state": CampaignState.SELF_ASSESSMENT.value},
-        after={"state": campaign.state, "not_reported": missing},
+        CampaignState.SCORING.value,
+        after={"not_reported": missing},
     )
     return missing
 
@@ -249,18 +254,13 @@ def compute_ranking(actor: User | None, campaign_id: int) -> list[dict[str, Any]
     if campaign.state not in (CampaignState.SCORING.value, CampaignState.RANKED.value):
         raise Conflict("考核活动不在评分阶段，不能排名。")
     rows = _rank(campaign)
-    before = campaign.state
-    campaign.state = CampaignState.RANKED.value
     campaign.ranked_at = clock.now()
-    audit_change(
+    change_state(
         "assessment.rank",
         actor,
         campaign,
-        before={"state": before},
-        after={
-            "state": campaign.state,
-            "ranking": [[r["org_code"], r["total"], r["rank"]] for r in rows],
-        },
+        CampaignState.RANKED.value,
+        after={"ranking": [[r["org_code"], r["total"], r["rank"]] for r in rows]},
     )
     return rows
 
@@ -275,14 +275,12 @@ def reopen_scoring(actor: User, campaign_id: int, reason: str) -> AssessmentCamp
     reason = reason.strip()
     if not reason:
         raise InvalidInput("退回须填写理由。")
-    campaign.state = CampaignState.SCORING.value
     campaign.ranked_at = None
-    audit_change(
+    change_state(
         "assessment.results_return",
         actor,
         campaign,
-        before={"state": CampaignState.RANKED.value},
-        after={"state": campaign.state},
+        CampaignState.SCORING.value,
         message=reason[:2000],
     )
     return campaign
@@ -366,15 +364,14 @@ def approve_results(
     for code, unit in codes.items():
         unit.result = labels.get(code, [])
     campaign.results = results
-    campaign.state = CampaignState.APPROVED.value
     campaign.approved_by_id = actor.id
     campaign.approved_at = clock.now()
-    audit_change(
+    change_state(
         "assessment.approve",
         actor,
         campaign,
-        before={"state": CampaignState.RANKED.value},
-        after={"state": campaign.state, "results": results},
+        CampaignState.APPROVED.value,
+        after={"results": results},
         message=results["opinion"] or None,
     )
     return campaign

@@ -83,6 +83,29 @@ def audit_change(
     )
 
 
+def change_state(
+    action: str,
+    actor: User | None,
+    subject: AssessmentCampaign | UnitAssessment,
+    state: str,
+    *,
+    after: dict[str, Any] | None = None,
+    message: str | None = None,
+) -> None:
+    """Move a campaign or a unit's assessment to ``state`` and audit it: before and after state,
+    with what else ``after`` records."""
+    before = subject.state
+    subject.state = state
+    audit_change(
+        action,
+        actor,
+        subject,
+        before={"state": before},
+        after={"state": state, **(after or {})},
+        message=message,
+    )
+
+
 # Campaigns --------------------------------------------------------------------------------------
 def get_campaign(campaign_id: int) -> AssessmentCampaign:
     campaign = db.session.get(AssessmentCampaign, campaign_id)
@@ -287,16 +310,15 @@ def submit_self_assessment(actor: User, unit_id: int) -> UnitAssessment:
     if unit.state != UnitState.DRAFT.value:
         raise Conflict("自评已提交。")
     check_submittable(unit)
-    unit.state = UnitState.SELF_REVIEW.value
     unit.self_submitted_by_id = actor.id
     unit.self_submitted_at = clock.now()
     unit.return_reason = None
-    audit_change(
+    change_state(
         "assessment.self_submit",
         actor,
         unit,
-        before={"state": UnitState.DRAFT.value},
-        after={"state": unit.state, "self_total": str(unit.self_total)},
+        UnitState.SELF_REVIEW.value,
+        after={"self_total": str(unit.self_total)},
     )
     return unit
 
@@ -309,15 +331,14 @@ def approve_self_assessment(actor: User, unit_id: int, opinion: str = "") -> Uni
         raise Conflict("该自评不在待审核状态。")
     if unit.self_submitted_by_id == actor.id:
         raise DomainError("提交人不能审核自己提交的自评。")
-    unit.state = UnitState.SELF_SUBMITTED.value
     unit.self_approved_by_id = actor.id
     unit.self_approved_at = clock.now()
-    audit_change(
+    change_state(
         "assessment.self_approve",
         actor,
         unit,
-        before={"state": UnitState.SELF_REVIEW.value},
-        after={"state": unit.state, "overdue": unit.self_overdue},
+        UnitState.SELF_SUBMITTED.value,
+        after={"overdue": unit.self_overdue},
         message=opinion.strip()[:NOTE_MAX] or None,
     )
     return unit
@@ -332,14 +353,12 @@ def return_self_assessment(actor: User, unit_id: int, reason: str) -> UnitAssess
     reason = reason.strip()
     if not reason:
         raise InvalidInput("退回须填写理由。")
-    unit.state = UnitState.DRAFT.value
     unit.return_reason = reason[:NOTE_MAX]
-    audit_change(
+    change_state(
         "assessment.self_return",
         actor,
         unit,
-        before={"state": UnitState.SELF_REVIEW.value},
-        after={"state": unit.state},
+        UnitState.DRAFT.value,
         message=unit.return_reason,
     )
     return unit
