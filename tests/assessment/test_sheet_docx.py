@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from docx import Document
 
+from tests.assessment import flow_helpers as step
 from tests.assessment.conftest import unit_of
 from tests.conftest import login
 from webapp.assessment import judging, operations
@@ -57,7 +58,7 @@ def test_filled_sheets_add_up_and_say_why(app, open_campaign, province_staff, ma
     # the final sheet is the province's until the results are approved
     assert page.get(f"/assessment/units/{unit.id}/sheet.docx?phase=final").status_code == 403
 
-    judging.close_self_assessment(province_staff["reviewer"], campaign.id)
+    step.close_self(province_staff["assessor"], campaign)
     judging.score_unit(province_staff["assessor"], unit.id, {"1.1": {"unmet": ["a"]}})
     judging.score_unit(province_staff["assessor2"], unit.id, {"1.1": {"unmet": ["a", "b"]}})
     judging.override_item_score(province_staff["leader"], unit.id, "1.2", "4", "制度执行不到位")
