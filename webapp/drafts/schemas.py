@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from webapp.core.schemas import items_field, version_map
+from webapp.core.schemas import OrgRowSchema, items_field, version_map
 
 
 def base_versions_field() -> fields.Dict:
@@ -19,6 +19,18 @@ def base_versions_field() -> fields.Dict:
             "为 0 或省略。已有版本的部分不带版本号、或带过时的版本号保存，将被拒绝（409）。"
         },
     )
+
+
+class DocumentSummarySchema(OrgRowSchema):
+    """What a list of drafted documents (reports, public reports) shows of each: the unit, the
+    period, the state (a feature narrows it to its own codes) and the process it runs in."""
+
+    id = fields.Integer(required=True)
+    period = fields.String(required=True)
+    state = fields.String(required=True)
+    state_label = fields.String(required=True)
+    instance_id = fields.Integer(allow_none=True)
+    submitted_at = fields.DateTime(allow_none=True)
 
 
 class SavedSchema(Schema):

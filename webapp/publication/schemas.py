@@ -16,7 +16,7 @@ from webapp.core.schemas import (
     text_map,
     version_map,
 )
-from webapp.drafts.schemas import base_versions_field
+from webapp.drafts.schemas import DocumentSummarySchema, base_versions_field
 
 HALF_YEAR = validate.Regexp(
     r"^\d{4}H[12]$", error="公开期格式应为 2026H1（上半年）或 2026H2（下半年）。"
@@ -46,13 +46,8 @@ class PublicationQuerySchema(Schema):
     period = fields.String(validate=HALF_YEAR)
 
 
-class PublicationSummarySchema(OrgRowSchema):
-    id = fields.Integer(required=True)
-    period = fields.String(required=True)
+class PublicationSummarySchema(DocumentSummarySchema):
     state = fields.String(required=True, validate=validate.OneOf(STATES))
-    state_label = fields.String(required=True)
-    instance_id = fields.Integer(allow_none=True)
-    submitted_at = fields.DateTime(allow_none=True)
     published_at = fields.DateTime(allow_none=True)
     publication_date = fields.Date(allow_none=True)
     online_until = fields.Date(allow_none=True)

@@ -6,14 +6,13 @@ from marshmallow import Schema, fields, validate
 
 from webapp.core.schemas import OpenResultSchema as OpenResultSchema  # the answer of POST /open
 from webapp.core.schemas import (
-    OrgRowSchema,
     list_schema,
     org_code_arg,
     reason_field,
     text_map,
     version_map,
 )
-from webapp.drafts.schemas import base_versions_field
+from webapp.drafts.schemas import DocumentSummarySchema, base_versions_field
 
 STATES = ["not_started", "drafting", "in_review", "submitted", "returned", "accepted", "overdue"]
 
@@ -34,16 +33,11 @@ class ReportQuerySchema(Schema):
     state = fields.String(validate=validate.OneOf(STATES))
 
 
-class ReportSchema(OrgRowSchema):
-    id = fields.Integer(required=True)
-    period = fields.String(required=True)
-    kind = fields.String(required=True)
+class ReportSchema(DocumentSummarySchema):
     state = fields.String(required=True, validate=validate.OneOf(STATES))
-    state_label = fields.String(required=True)
+    kind = fields.String(required=True)
     round = fields.Integer(required=True)
-    instance_id = fields.Integer(allow_none=True)
     due_at = fields.DateTime(allow_none=True)
-    submitted_at = fields.DateTime(allow_none=True)
     accepted_at = fields.DateTime(allow_none=True)
     overdue = fields.Boolean()
     upper_returns = fields.Integer()
