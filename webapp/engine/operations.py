@@ -20,7 +20,8 @@ from sqlalchemy import select, update
 
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from webapp.core.models import Role, User, UserRole
+from webapp.core.models import Role, User
+from webapp.core.operations import users_in_role
 from webapp.core.permissions import can
 from webapp.engine import jsonschema
 from webapp.engine.models import (
@@ -141,6 +142,17 @@ def _transition(task: HumanTask, from_states: tuple[str, ...], **values: Any) ->
     db.session.refresh(task)
 
 
+def _assign(task: HumanTask, from_states: tuple[str, ...], user: User) -> None:
+    """The task, in one of ``from_states``, becomes claimed by ``user`` from now."""
+    _transition(
+        task,
+        from_states,
+        state=TaskState.CLAIMED.value,
+        assignee_id=user.id,
+        claimed_at=clock.now(),
+    )
+
+
 def claim(actor: User, task_id: int) -> HumanTask:
     task = get_task(task_id, actor)
     _require_open(task)
@@ -149,13 +161,7 @@ def claim(actor: User, task_id: int) -> HumanTask:
             return task
         raise Conflict("该任务已被他人签收，请刷新。")
     _require_work(actor, task)
-    _transition(
-        task,
-        (TaskState.READY.value,),
-        state=TaskState.CLAIMED.value,
-        assignee_id=actor.id,
-        claimed_at=clock.now(),
-    )
+    _assign(task, (TaskState.READY.value,), actor)
     history(task.instance, "claim", actor, task=task)
     _audit("task.claim", actor, task)
     return task
@@ -364,13 +370,7 @@ def transfer(actor: User, task_id: int, to_user_id: int, comment: str | None = N
         raise InvalidInput(
             "只能转办给本单位具有相同角色的其他同事。", details={"user_id": "不符合转办条件"}
         )
-    _transition(
-        task,
-        OPEN_STATES,
-        state=TaskState.CLAIMED.value,
-        assignee_id=target.id,
-        claimed_at=clock.now(),
-    )
+    _assign(task, OPEN_STATES, target)
     history(task.instance, "transfer", actor, task=task, comment=f"转办给 {target.full_name}")
     notify(target, "transfer", f"{actor.full_name} 将任务“{task.name}”转办给您。", task)
     _audit("task.transfer", actor, task, after={"to": target.username}, message=comment)
@@ -385,13 +385,7 @@ def reassign(actor: User, task_id: int, to_user_id: int) -> HumanTask:
     _require_open(task)
     target = _colleague(to_user_id, task)
     before = task.assignee_id
-    _transition(
-        task,
-        OPEN_STATES,
-        state=TaskState.CLAIMED.value,
-        assignee_id=target.id,
-        claimed_at=clock.now(),
-    )
+    _assign(task, OPEN_STATES, target)
     history(task.instance, "reassign", actor, task=task, comment=f"改派给 {target.full_name}")
     notify(target, "reassign", f"系统管理员将任务“{task.name}”指派给您。", task)
     _audit("task.reassign", actor, task, before={"assignee": before}, after={"to": target.username})
@@ -407,18 +401,7 @@ def candidates(task: HumanTask) -> list[User]:
 
 def colleagues(task: HumanTask) -> list[User]:
     """Every enabled user with the candidate role in the candidate org."""
-    return list(
-        db.session.execute(
-            select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(
-                User.org_id == task.candidate_org_id,
-                User.is_enabled.is_(True),
-                UserRole.role == task.candidate_role,
-            )
-            .order_by(User.username)
-        ).scalars()
-    )
+    return users_in_role(task.candidate_org_id, task.candidate_role)
 
 
 def notify(user: User, kind: str, message: str, task: HumanTask | None = None) -> Notification:
