@@ -6,15 +6,19 @@ session works too; then every unsafe method needs the CSRF token (``X-CSRFToken`
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import current_app, g, request
 from flask_login import current_user
 from flask_smorest import Api, Blueprint
+from sqlalchemy import ColumnElement
 
 from webapp.auth.throttle import throttled
 from webapp.core import operations
 from webapp.core.errors import DomainError, PermissionDenied
+from webapp.core.models import Org
+from webapp.core.permissions import require
 from webapp.core.schemas import ErrorSchema, MeSchema, TokenRequestSchema, TokenSchema
 from webapp.extensions import csrf
 from webapp.web import keep_transaction
@@ -45,6 +49,20 @@ def require_login() -> Any:
     if not g.get("token_auth") and request.method not in {"GET", "HEAD", "OPTIONS"}:
         csrf.protect()  # session-authenticated writes need the CSRF token
     return None
+
+
+def org_scope(args: Mapping[str, Any], permission: str) -> tuple[Org, ColumnElement[bool]]:
+    """The units a list endpoint covers: one unit (``org``), or a unit and every unit below it
+    (``under``; default the user's unit), after checking ``permission`` on it.  Returns the unit
+    and the condition on ``Org`` that selects the covered units."""
+    if args.get("org"):
+        org = operations.get_org(args["org"])
+        where = Org.id == org.id
+    else:
+        org = operations.get_org(args["under"]) if args.get("under") else current_user.org
+        where = Org.path.like(org.path + "%")
+    require(current_user, permission, org)
+    return org, where
 
 
 @auth_bp.route("/tokens", methods=["POST"])
@@ -88,4 +106,4 @@ def register_api(api: Api) -> None:
         api.register_blueprint(bp)
 
 
-__all__ = ["PermissionDenied", "register_api", "require_login", "Unauthorized"]
+__all__ = ["PermissionDenied", "org_scope", "register_api", "require_login", "Unauthorized"]
