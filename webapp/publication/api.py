@@ -14,23 +14,17 @@ from typing import Any
 from flask import url_for
 from flask_login import current_user
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
-from webapp.api import require_login
+from webapp.api import org_scope, require_login
 from webapp.core.errors import PermissionDenied
-from webapp.core.models import Org
-from webapp.core.operations import get_org
 from webapp.core.permissions import require
 from webapp.core.schemas import ErrorSchema
-from webapp.drafts import operations as drafts
 from webapp.drafts.schemas import DraftConflictSchema, SavedSchema
-from webapp.extensions import csrf, db
+from webapp.extensions import csrf
 from webapp.publication import operations as ops
 from webapp.publication import public
-from webapp.publication.document import content
-from webapp.publication.drafting import DRAFT
-from webapp.publication.flow import draft_problems
 from webapp.publication.models import Publication
+from webapp.publication.pages import publication_page, publication_rows
 from webapp.publication.schemas import (
     PublicationChangedSchema,
     PublicationDetailSchema,
@@ -48,7 +42,6 @@ from webapp.publication.schemas import (
     PublicReportDetailSchema,
     PublicReportListSchema,
 )
-from webapp.publication.state import editable, publication_state
 
 public_bp = Blueprint(
     "api_public",
@@ -135,24 +128,6 @@ def public_index(args: dict[str, str]) -> Any:
 
 
 # Staff --------------------------------------------------------------------------------------------
-def _staff_summary(pub: Publication) -> dict[str, Any]:
-    state = publication_state(pub)
-    return {
-        "id": pub.id,
-        "org_code": pub.org.code,
-        "org_name": pub.org.name,
-        "period": pub.period,
-        "state": state.value,
-        "state_label": state.label,
-        "instance_id": pub.instance_id,
-        "submitted_at": pub.submitted_at,
-        "published_at": pub.published_at,
-        "publication_date": pub.publication_date,
-        "online_until": pub.online_until,
-        "withdrawn_at": pub.withdrawn_at,
-    }
-
-
 @staff_bp.route("/open", methods=["POST"])
 @staff_bp.arguments(PublicationOpenSchema)
 @staff_bp.response(200, PublicationOpenResultSchema)
@@ -168,22 +143,8 @@ def open_period(body: dict[str, str]) -> Any:
 @staff_bp.response(200, PublicationListSchema)
 def list_publications(args: dict[str, str]) -> Any:
     """Reports of one unit (``org``) or of a unit and those below it (``under``, default: mine)."""
-    if args.get("org"):
-        org = get_org(args["org"])
-        where = Org.id == org.id
-    else:
-        org = get_org(args["under"]) if args.get("under") else current_user.org
-        where = Org.path.like(org.path + "%")
-    require(current_user, "publication.view", org)
-    stmt = (
-        select(Publication)
-        .join(Org, Publication.org_id == Org.id)
-        .where(where)
-        .order_by(Org.path, Publication.period)
-    )
-    if args.get("period"):
-        stmt = stmt.where(Publication.period == args["period"])
-    return {"items": [_staff_summary(p) for p in db.session.execute(stmt).scalars()]}
+    _, where = org_scope(args, "publication.view")
+    return {"items": publication_rows(where, args.get("period"))}
 
 
 def _viewable(pub_id: int) -> Publication:
@@ -199,19 +160,7 @@ def _viewable(pub_id: int) -> Publication:
 @staff_bp.alt_response(404, schema=ErrorSchema)
 def get_publication(pub_id: int) -> Any:
     """A report with its state, text, problems and content (frozen once submitted)."""
-    return _detail(_viewable(pub_id))
-
-
-def _detail(pub: Publication) -> dict[str, Any]:
-    return {
-        **_staff_summary(pub),
-        "sections": dict(pub.sections or {}),
-        "versions": drafts.current_versions(DRAFT, pub),
-        "problems": draft_problems(pub) if editable(pub) else [],
-        "editable": editable(pub),
-        "content": content(pub),
-        "withdrawal_reason": pub.withdrawal_reason,
-    }
+    return publication_page(current_user, _viewable(pub_id))
 
 
 @staff_bp.route("/<int:pub_id>/sections", methods=["PUT"])
@@ -248,4 +197,4 @@ def request_withdrawal(body: dict[str, str], pub_id: int) -> Any:
     require(current_user, "publication.withdraw_request")
     pub = ops.get_publication(pub_id)
     ops.request_withdrawal(current_user, pub, body["reason"])
-    return _detail(pub)
+    return publication_page(current_user, pub)
