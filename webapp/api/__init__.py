@@ -12,7 +12,7 @@ from typing import Any
 from flask import current_app, g, request
 from flask_login import current_user
 from flask_smorest import Api, Blueprint
-from sqlalchemy import ColumnElement
+from sqlalchemy import select
 
 from webapp.auth.throttle import throttled
 from webapp.core import operations
@@ -20,7 +20,7 @@ from webapp.core.errors import DomainError, PermissionDenied
 from webapp.core.models import Org
 from webapp.core.permissions import require
 from webapp.core.schemas import ErrorSchema, MeSchema, TokenRequestSchema, TokenSchema
-from webapp.extensions import csrf
+from webapp.extensions import csrf, db
 from webapp.web import keep_transaction
 
 
@@ -51,10 +51,11 @@ def require_login() -> Any:
     return None
 
 
-def org_scope(args: Mapping[str, Any], permission: str) -> tuple[Org, ColumnElement[bool]]:
-    """The units a list endpoint covers: one unit (``org``), or a unit and every unit below it
-    (``under``; default the user's unit), after checking ``permission`` on it.  Returns the unit
-    and the condition on ``Org`` that selects the covered units."""
+def listed(model: Any, args: Mapping[str, Any], permission: str) -> list[Any]:
+    """What a feature's list endpoint lists: the ``model`` rows (reports, publications: an
+    ``org_id`` and a ``period``) of one unit (``org``), or of a unit and every unit below it
+    (``under``; default the user's unit), after checking ``permission`` on that unit; of one
+    ``period`` when given; by unit and period."""
     if args.get("org"):
         org = operations.get_org(args["org"])
         where = Org.id == org.id
@@ -62,7 +63,10 @@ def org_scope(args: Mapping[str, Any], permission: str) -> tuple[Org, ColumnElem
         org = operations.get_org(args["under"]) if args.get("under") else current_user.org
         where = Org.path.like(org.path + "%")
     require(current_user, permission, org)
-    return org, where
+    stmt = select(model).join(Org, model.org_id == Org.id).where(where)
+    if args.get("period"):
+        stmt = stmt.where(model.period == args["period"])
+    return list(db.session.execute(stmt.order_by(Org.path, model.period)).scalars())
 
 
 @auth_bp.route("/tokens", methods=["POST"])
@@ -106,4 +110,4 @@ def register_api(api: Api) -> None:
         api.register_blueprint(bp)
 
 
-__all__ = ["PermissionDenied", "org_scope", "register_api", "require_login", "Unauthorized"]
+__all__ = ["PermissionDenied", "listed", "register_api", "require_login", "Unauthorized"]

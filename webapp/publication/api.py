@@ -15,7 +15,7 @@ from flask import url_for
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from webapp.api import org_scope, require_login
+from webapp.api import listed, require_login
 from webapp.core.errors import PermissionDenied
 from webapp.core.permissions import require
 from webapp.core.schemas import ErrorSchema
@@ -24,7 +24,7 @@ from webapp.extensions import csrf
 from webapp.publication import operations as ops
 from webapp.publication import public
 from webapp.publication.models import Publication
-from webapp.publication.pages import publication_page, publication_rows
+from webapp.publication.pages import publication_page, publication_row
 from webapp.publication.schemas import (
     PublicationChangedSchema,
     PublicationDetailSchema,
@@ -143,8 +143,8 @@ def open_period(body: dict[str, str]) -> Any:
 @staff_bp.response(200, PublicationListSchema)
 def list_publications(args: dict[str, str]) -> Any:
     """Reports of one unit (``org``) or of a unit and those below it (``under``, default: mine)."""
-    _, where = org_scope(args, "publication.view")
-    return {"items": publication_rows(where, args.get("period"))}
+    pubs = listed(Publication, args, "publication.view")
+    return {"items": [publication_row(p) for p in pubs]}
 
 
 def _viewable(pub_id: int) -> Publication:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import select
 
 from webapp.core import clock
 from webapp.core.models import Org, User
@@ -63,19 +63,6 @@ def publication_row(pub: Publication) -> PublicationRow:
         online_until=pub.online_until,
         withdrawn_at=pub.withdrawn_at,
     )
-
-
-def publication_rows(where: ColumnElement[bool], period: str | None = None) -> list[PublicationRow]:
-    """Reports of the units matching ``where`` (a condition on ``Org``), by unit and period."""
-    stmt = (
-        select(Publication)
-        .join(Org, Publication.org_id == Org.id)
-        .where(where)
-        .order_by(Org.path, Publication.period)
-    )
-    if period:
-        stmt = stmt.where(Publication.period == period)
-    return [publication_row(p) for p in db.session.execute(stmt).scalars()]
 
 
 @dataclass(frozen=True)

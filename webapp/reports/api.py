@@ -11,7 +11,7 @@ from typing import Any
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from webapp.api import org_scope, require_login
+from webapp.api import listed, require_login
 from webapp.core.errors import PermissionDenied
 from webapp.core.permissions import require
 from webapp.core.schemas import ErrorSchema
@@ -19,7 +19,7 @@ from webapp.drafts.schemas import DraftConflictSchema, SavedSchema
 from webapp.extensions import csrf
 from webapp.reports import operations as ops
 from webapp.reports.models import Report
-from webapp.reports.pages import report_page, report_row, report_rows
+from webapp.reports.pages import report_page, report_row
 from webapp.reports.schemas import (
     DeadlineSchema,
     ExplanationsSchema,
@@ -58,8 +58,7 @@ def open_period(body: dict[str, str]) -> Any:
 def list_reports(args: dict[str, str]) -> Any:
     """Reports of one org (``org``), or of an org and every unit below it (``under``;
     default: the user's org and below), by period and state."""
-    _, where = org_scope(args, "report.view")
-    items = report_rows(where, args.get("period"))
+    items = [report_row(r) for r in listed(Report, args, "report.view")]
     if args.get("state"):
         items = [i for i in items if i.state == args["state"]]
     return {"items": items}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import select
 
 from webapp.core.models import Org, User
 from webapp.core.permissions import can
@@ -70,19 +70,6 @@ def report_row(report: Report) -> ReportRow:
         overdue=report.overdue_at is not None,
         upper_returns=report.upper_returns,
     )
-
-
-def report_rows(where: ColumnElement[bool], period: str | None = None) -> list[ReportRow]:
-    """Reports of the orgs matching ``where`` (a condition on ``Org``), by org and period."""
-    stmt = (
-        select(Report)
-        .join(Org, Report.org_id == Org.id)
-        .where(where)
-        .order_by(Org.path, Report.period)
-    )
-    if period:
-        stmt = stmt.where(Report.period == period)
-    return [report_row(r) for r in db.session.execute(stmt).scalars()]
 
 
 @dataclass(frozen=True)

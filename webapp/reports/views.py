@@ -104,16 +104,28 @@ def report_page(report_id: int) -> Any:
 def save_narrative(report_id: int) -> Any:
     report = _report_or_404(report_id)
     fields = {key: key for key, _ in sections(report.kind)}
+    return _autosave(
+        report,
+        fields,
+        lambda texts, bases: ops.save_narrative(current_user, report, texts, bases),
+        "narrative",
+        "分析报告已保存。",
+    )
+
+
+def _autosave(report: Report, fields: dict[str, str], save: Any, anchor: str, done: str) -> Any:
+    """A form or autosave post of sections (``fields``: form field → section key): saved,
+    or the conflict page (the autosave's JSON) when someone saved a newer version."""
     texts, bases = drafts_views.submission(fields)
+    back = url_for("reports.report_page", report_id=report.id, _anchor=anchor)
     try:
-        result = ops.save_narrative(current_user, report, texts, bases)
+        result = save(texts, bases)
     except DraftConflict as err:
-        back = url_for("reports.report_page", report_id=report.id, _anchor="narrative")
         return drafts_views.conflict_response(err, fields, back)
     if request.is_json:
         return drafts_views.saved_json(result)
-    flash("分析报告已保存。", "success")
-    return redirect(url_for("reports.report_page", report_id=report.id, _anchor="narrative"))
+    flash(done, "success")
+    return redirect(back)
 
 
 @bp.route("/<int:report_id>/reuse", methods=["POST"])
@@ -136,16 +148,13 @@ def save_explanations(report_id: int) -> Any:
     fields = {name: name[len("exp_") :] for name in request.form if name.startswith("exp_")}
     if MISSING in request.form:
         fields[MISSING] = MISSING
-    texts, bases = drafts_views.submission(fields)
-    try:
-        result = ops.save_explanations(current_user, report, texts, None, bases)
-    except DraftConflict as err:
-        back = url_for("reports.report_page", report_id=report.id, _anchor="checks")
-        return drafts_views.conflict_response(err, fields, back)
-    if request.is_json:
-        return drafts_views.saved_json(result)
-    flash("说明已保存。", "success")
-    return redirect(url_for("reports.report_page", report_id=report.id, _anchor="checks"))
+    return _autosave(
+        report,
+        fields,
+        lambda texts, bases: ops.save_explanations(current_user, report, texts, None, bases),
+        "checks",
+        "说明已保存。",
+    )
 
 
 @bp.route("/<int:report_id>/correction", methods=["POST"])
