@@ -73,3 +73,22 @@ def test_completing_on_the_task_page_does_the_engine_work_once(
     done = db.session.get(HumanTask, task_id)
     assert done.state == "completed" and done.data == {"title": "一季度", "amount": 3.5}
     assert db.session.get(ProcessInstance, instance_id).data["amount"] == 3.5
+
+
+def test_open_tasks_lists_the_instance_s_ready_and_claimed_tasks(client, start, make_user):
+    from webapp.core.models import User
+    from webapp.engine import claim, complete_task, open_tasks
+
+    user: User = make_user("clerk", "410102")
+    instance = start("demo_two_tier", "410102")
+    task = open_task(instance)
+    assert open_tasks(instance.id) == [task]
+    assert open_tasks(instance.id, task.element_id) == [task]
+    assert open_tasks(instance.id, "review") == []
+    claim(user, task.id)
+    assert open_tasks(instance.id) == [task]  # claimed is still open
+    complete_task(user, task.id, "submit", data={"title": "一季度"})
+    db.session.commit()
+    review = open_tasks(instance.id)
+    assert [t.element_id for t in review] == ["review"] and task not in review
+    assert open_tasks(instance.id, "review") == review
