@@ -16,6 +16,7 @@ from webapp.accidents.models import Accident, AccidentState
 from webapp.core import clock
 from webapp.core.models import Org, User
 from webapp.core.permissions import can
+from webapp.core.rows import from_model
 
 
 @dataclass(frozen=True)
@@ -23,55 +24,30 @@ class AccidentRow:
     """An accident with its chain: the list's cards and items, the API's ``AccidentSchema``."""
 
     accident: Accident
+    id: int
+    org_code: str
+    level: str
+    state: str
+    occurred_at: datetime
+    project_name: str
+    deaths: int
+    serious_injuries: int
+    missing: int
+    loss_10k_yuan: str
+    versions: int
     chain: list[dict[str, Any]]
-
-    @property
-    def id(self) -> int:
-        return self.accident.id
-
-    @property
-    def org_code(self) -> str:
-        return self.accident.org.code
-
-    @property
-    def level(self) -> str:
-        return self.accident.level
-
-    @property
-    def state(self) -> str:
-        return self.accident.state
-
-    @property
-    def occurred_at(self) -> datetime:
-        return self.accident.occurred_at
-
-    @property
-    def project_name(self) -> str:
-        return self.accident.project_name
-
-    @property
-    def deaths(self) -> int:
-        return self.accident.deaths
-
-    @property
-    def serious_injuries(self) -> int:
-        return self.accident.serious_injuries
-
-    @property
-    def missing(self) -> int:
-        return self.accident.missing
-
-    @property
-    def loss_10k_yuan(self) -> str:
-        return str(self.accident.loss_10k_yuan)
-
-    @property
-    def versions(self) -> int:
-        return len(self.accident.reports)
 
 
 def accident_row(accident: Accident) -> AccidentRow:
-    return AccidentRow(accident=accident, chain=ops.chain_view(accident))
+    return from_model(
+        AccidentRow,
+        accident,
+        accident=accident,
+        org_code=accident.org.code,
+        loss_10k_yuan=str(accident.loss_10k_yuan),
+        versions=len(accident.reports),
+        chain=ops.chain_view(accident),
+    )
 
 
 @dataclass(frozen=True)
@@ -113,8 +89,7 @@ def accident_page(user: User, accident: Accident) -> AccidentPage:
     investigator = ops.investigating_org(accident)
     open_ = accident.state != AccidentState.CLOSED
     return AccidentPage(
-        accident=accident,
-        chain=ops.chain_view(accident),
+        **vars(accident_row(accident)),
         investigator=investigator,
         can_followup=can(user, "accident.report", accident.org) and open_,
         can_conclude=can(user, "accident.conclude", investigator)

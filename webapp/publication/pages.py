@@ -16,6 +16,7 @@ from sqlalchemy import select
 from webapp.core import clock
 from webapp.core.models import Org, User
 from webapp.core.permissions import can
+from webapp.core.rows import from_model
 from webapp.drafts import operations as drafts
 from webapp.extensions import db
 from webapp.publication import operations as ops
@@ -49,19 +50,13 @@ class PublicationRow:
 
 def publication_row(pub: Publication) -> PublicationRow:
     state = publication_state(pub)
-    return PublicationRow(
-        id=pub.id,
+    return from_model(
+        PublicationRow,
+        pub,
         org_code=pub.org.code,
         org_name=pub.org.name,
-        period=pub.period,
         state=state,
         state_label=state.label,
-        instance_id=pub.instance_id,
-        submitted_at=pub.submitted_at,
-        published_at=pub.published_at,
-        publication_date=pub.publication_date,
-        online_until=pub.online_until,
-        withdrawn_at=pub.withdrawn_at,
     )
 
 

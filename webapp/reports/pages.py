@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from webapp.core.models import Org, User
 from webapp.core.permissions import can
+from webapp.core.rows import from_model
 from webapp.drafts import operations as drafts
 from webapp.extensions import db
 from webapp.reports import operations as ops
@@ -53,22 +54,16 @@ class ReportRow:
 
 def report_row(report: Report) -> ReportRow:
     state = report_state(report)
-    return ReportRow(
-        id=report.id,
-        org_code=report.org.code,
-        org_name=report.org.name,
-        period=report.period,
-        kind=report.kind,
+    org = report.org
+    return from_model(
+        ReportRow,
+        report,
+        org_code=org.code,
+        org_name=org.name,
         kind_label=report.kind_enum.label,
         state=state,
         state_label=state.label,
-        round=report.round,
-        instance_id=report.instance_id,
-        due_at=report.due_at,
-        submitted_at=report.submitted_at,
-        accepted_at=report.accepted_at,
         overdue=report.overdue_at is not None,
-        upper_returns=report.upper_returns,
     )
 
 
