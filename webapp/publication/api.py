@@ -16,7 +16,6 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from webapp.api import listed, require_login
-from webapp.core.errors import PermissionDenied
 from webapp.core.permissions import require
 from webapp.core.schemas import ErrorSchema
 from webapp.drafts.schemas import DraftConflictSchema, SavedSchema
@@ -24,7 +23,7 @@ from webapp.extensions import csrf
 from webapp.publication import operations as ops
 from webapp.publication import public
 from webapp.publication.models import Publication
-from webapp.publication.pages import publication_page, publication_row
+from webapp.publication.pages import publication_page, publication_row, viewable_publication
 from webapp.publication.schemas import (
     PublicationChangedSchema,
     PublicationDetailSchema,
@@ -147,20 +146,13 @@ def list_publications(args: dict[str, str]) -> Any:
     return {"items": [publication_row(p) for p in pubs]}
 
 
-def _viewable(pub_id: int) -> Publication:
-    pub = ops.get_publication(pub_id)
-    if not ops.can_view(current_user, pub):
-        raise PermissionDenied("您无权查看该公开报告。")
-    return pub
-
-
 @staff_bp.route("/<int:pub_id>")
 @staff_bp.response(200, PublicationDetailSchema)
 @staff_bp.alt_response(403, schema=ErrorSchema)
 @staff_bp.alt_response(404, schema=ErrorSchema)
 def get_publication(pub_id: int) -> Any:
     """A report with its state, text, problems and content (frozen once submitted)."""
-    return publication_page(current_user, _viewable(pub_id))
+    return publication_page(current_user, viewable_publication(current_user, pub_id))
 
 
 @staff_bp.route("/<int:pub_id>/sections", methods=["PUT"])

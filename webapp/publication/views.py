@@ -9,15 +9,14 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user, login_required
 
 from webapp.core import audit, clock
-from webapp.core.errors import DomainError, NotFound, PermissionDenied
+from webapp.core.errors import DomainError, NotFound
 from webapp.core.permissions import can, require
 from webapp.drafts import views as drafts_views
 from webapp.drafts.operations import DraftConflict
 from webapp.publication import operations as ops
 from webapp.publication.document import content, document_filename, render_document
 from webapp.publication.draft import SECTIONS
-from webapp.publication.models import Publication
-from webapp.publication.pages import publication_list_page, publication_page
+from webapp.publication.pages import publication_list_page, publication_page, viewable_publication
 from webapp.publication.periods import last_ended, parse_half_year
 
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -28,13 +27,6 @@ bp = Blueprint("publication", __name__, url_prefix="/publication", template_fold
 @login_required
 def _login() -> None:
     return None
-
-
-def _viewable(pub_id: int) -> Publication:
-    pub = ops.get_publication(pub_id)
-    if not ops.can_view(current_user, pub):
-        raise PermissionDenied("您无权查看该公开报告。")
-    return pub
 
 
 @bp.route("/")
@@ -66,7 +58,7 @@ def open_period() -> Any:
 
 @bp.route("/<int:pub_id>")
 def workspace(pub_id: int) -> Any:
-    page = publication_page(current_user, _viewable(pub_id))
+    page = publication_page(current_user, viewable_publication(current_user, pub_id))
     return render_template("publication/publication.html", page=page)
 
 
@@ -111,7 +103,7 @@ def request_withdrawal(pub_id: int) -> Any:
 @bp.route("/<int:pub_id>/document.docx")
 def document(pub_id: int) -> Any:
     """Staff download: the archived published file, or a preview of the draft."""
-    pub = _viewable(pub_id)
+    pub = viewable_publication(current_user, pub_id)
     if pub.document is not None:
         data, name, stage = pub.document, pub.document_name or "public_report.docx", "published"
     else:

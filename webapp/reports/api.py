@@ -12,14 +12,13 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from webapp.api import listed, require_login
-from webapp.core.errors import PermissionDenied
 from webapp.core.permissions import require
 from webapp.core.schemas import ErrorSchema
 from webapp.drafts.schemas import DraftConflictSchema, SavedSchema
 from webapp.extensions import csrf
 from webapp.reports import operations as ops
 from webapp.reports.models import Report
-from webapp.reports.pages import report_page, report_row
+from webapp.reports.pages import report_page, report_row, viewable_report
 from webapp.reports.schemas import (
     DeadlineSchema,
     ExplanationsSchema,
@@ -64,20 +63,13 @@ def list_reports(args: dict[str, str]) -> Any:
     return {"items": items}
 
 
-def _viewable(report_id: int) -> Report:
-    report = ops.get_report(report_id)
-    if not ops.can_view(current_user, report):
-        raise PermissionDenied("您无权查看该报告。")
-    return report
-
-
 @bp.route("/<int:report_id>")
 @bp.response(200, ReportDetailSchema)
 @bp.alt_response(403, schema=ErrorSchema)
 @bp.alt_response(404, schema=ErrorSchema)
 def get_report(report_id: int) -> Any:
     """A report: state, tables (frozen once submitted), checks, narrative, problems, documents."""
-    return report_page(current_user, _viewable(report_id))
+    return report_page(current_user, viewable_report(current_user, report_id))
 
 
 @bp.route("/<int:report_id>/narrative", methods=["PUT"])

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from webapp.core.errors import PermissionDenied
 from webapp.core.models import Org, User
 from webapp.core.permissions import can
 from webapp.core.rows import from_model
@@ -28,6 +29,15 @@ from webapp.reports.sections import sections
 from webapp.reports.state import report_state
 from webapp.stats import registry
 from webapp.stats.compute import parse_period
+
+
+def viewable_report(user: User, report_id: int, *, summary: bool = False) -> Report:
+    """The report, if ``user`` may read it (with ``summary``: or only its accepted summary
+    tables, as a peer may); 403 otherwise."""
+    report = ops.get_report(report_id)
+    if not ops.can_view(user, report) and not (summary and ops.can_view_summary(user, report)):
+        raise PermissionDenied("您无权查看该报告。")
+    return report
 
 
 @dataclass(frozen=True)

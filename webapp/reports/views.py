@@ -24,7 +24,7 @@ from webapp.reports import pages
 from webapp.reports.deadlines import current_period_code
 from webapp.reports.drafting import MISSING
 from webapp.reports.models import Report, ReportDocument, ReportKind
-from webapp.reports.pages import board_rows, report_list_page
+from webapp.reports.pages import board_rows, report_list_page, viewable_report
 from webapp.reports.readiness import editable
 from webapp.reports.sections import sections
 from webapp.stats.compute import parse_period
@@ -44,10 +44,7 @@ bp.before_request(role_gate("report.write", writes_only=True))
 
 
 def _report_or_404(report_id: int) -> Report:
-    report = ops.get_report(report_id)
-    if not ops.can_view(current_user, report) and not ops.can_view_summary(current_user, report):
-        raise PermissionDenied("您无权查看该报告。")
-    return report
+    return viewable_report(current_user, report_id, summary=True)
 
 
 @bp.route("/")
