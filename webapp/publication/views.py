@@ -16,6 +16,7 @@ from webapp.drafts.operations import DraftConflict
 from webapp.publication import operations as ops
 from webapp.publication.document import content, document_filename, render_document
 from webapp.publication.draft import SECTIONS
+from webapp.publication.models import Publication
 from webapp.publication.pages import publication_list_page, publication_page, viewable_publication
 from webapp.publication.periods import last_ended, parse_half_year
 
@@ -62,11 +63,18 @@ def workspace(pub_id: int) -> Any:
     return render_template("publication/publication.html", page=page)
 
 
+def _acting_on(pub_id: int, permission: str) -> Publication:
+    """The publication a write acts on: the role checked first, before loading, then the
+    right on the publication's unit."""
+    require(current_user, permission)
+    pub = ops.get_publication(pub_id)
+    require(current_user, permission, pub.org)
+    return pub
+
+
 @bp.route("/<int:pub_id>/sections", methods=["POST"])
 def save_sections(pub_id: int) -> Any:
-    require(current_user, "publication.draft")  # the role first, before loading
-    pub = ops.get_publication(pub_id)
-    require(current_user, "publication.draft", pub.org)
+    pub = _acting_on(pub_id, "publication.draft")
     fields = {key: key for key, _ in SECTIONS}
     texts, bases = drafts_views.submission(fields)
     try:
@@ -82,9 +90,7 @@ def save_sections(pub_id: int) -> Any:
 
 @bp.route("/<int:pub_id>/regenerate", methods=["POST"])
 def regenerate(pub_id: int) -> Any:
-    require(current_user, "publication.draft")  # the role first, before loading
-    pub = ops.get_publication(pub_id)
-    require(current_user, "publication.draft", pub.org)
+    pub = _acting_on(pub_id, "publication.draft")
     ops.regenerate(current_user, pub)
     flash("已根据已接收的季度数据重新生成草稿。", "success")
     return redirect(url_for("publication.workspace", pub_id=pub.id))
@@ -92,9 +98,7 @@ def regenerate(pub_id: int) -> Any:
 
 @bp.route("/<int:pub_id>/withdrawal", methods=["POST"])
 def request_withdrawal(pub_id: int) -> Any:
-    require(current_user, "publication.withdraw_request")  # the role first, before loading
-    pub = ops.get_publication(pub_id)
-    require(current_user, "publication.withdraw_request", pub.org)
+    pub = _acting_on(pub_id, "publication.withdraw_request")
     ops.request_withdrawal(current_user, pub, request.form.get("reason", ""))
     flash("撤回申请已提交，等待主要领导审批。", "success")
     return redirect(url_for("publication.workspace", pub_id=pub.id))
