@@ -105,6 +105,7 @@ templates: install
 	$(BIN)/python scripts/make_templates.py
 	$(BIN)/python scripts/make_public_template.py
 	$(BIN)/python scripts/make_notice_template.py
+	$(BIN)/python scripts/make_assessment_template.py
 
 bench: install
 	$(BIN)/python -m bench
