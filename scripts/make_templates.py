@@ -382,7 +382,7 @@ def trio(prefix: str) -> list[str]:
 
 
 #: Widths (mm) of a 项数 / 面积 / 造价 trio in the summary forms.
-TRIO_MM = [8.0, 12.5, 16.0]
+TRIO_MM = [9.5, 12.5, 17.5]
 TRIO_HEAD = [("项数", 1, 1), ("面积（万㎡）", 1, 1), ("造价（万元）", 1, 1)]
 
 
@@ -592,9 +592,9 @@ def _summary_table(doc, number: int, heads: list[str], key: str, filed_cols: int
 
     body = ["{{ r.org_name }}"] + row("r")
     total = ["合计"] + row(f"{key}.total")
-    # 7.5 pt as the printed form; a count column takes 5 digits, an area (万㎡) 9 characters,
+    # 7.5 pt as the printed form; a count column takes 5 digits, an area (万㎡) 8 characters,
     # a cost (万元) 11 (e.g. 12345678.90): the widest figure of a province's year.
-    widths = [18] + TRIO_MM * 4 + TRIO_MM[:filed_cols] + [10, 10, 10, 7, 7, 12.5]
+    widths = [16] + TRIO_MM * 4 + TRIO_MM[:filed_cols] + [9.5, 9.5, 9.5, 6, 6, 12.5]
     table(doc, header, body, f"{key}.rows", total, size=7.5, widths_mm=widths, cell_margin_mm=0.6)
     para(
         doc,
