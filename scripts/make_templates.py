@@ -214,7 +214,7 @@ def official_print(doc) -> None:
     if lang is None:
         lang = OxmlElement("w:lang")
         rpr.append(lang)
-    lang.set(qn("w:val"), "zh-CN")
+    lang.set(qn("w:val"), "en-US")  # figures (Latin script) break as words, never inside
     lang.set(qn("w:eastAsia"), "zh-CN")
 
 
