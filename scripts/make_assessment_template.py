@@ -116,6 +116,11 @@ def make_sheet() -> None:
     for row_ in table.rows:
         for cell, width in zip(row_.cells, widths, strict=False):
             cell.width = width
+    # The grid carries the widths too (LibreOffice lays a table out from its grid): the
+    # 评分内容及评分标准 column is the wide one, not a seventh of the page.
+    table.autofit = False
+    for col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
+        col.set(qn("w:w"), str(int(width.twips)))
     doc.add_paragraph("{%p if sites %}")
     doc.add_paragraph("现场抽查项目：")
     doc.add_paragraph("{%p endif %}")
