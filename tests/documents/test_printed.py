@@ -31,7 +31,7 @@ from docx.oxml.ns import qn
 from webapp.assessment.sheet import bundled_sheets, parse_sheet, read_sheet_file
 from webapp.documents import render_docx, to_pdf
 from webapp.documents.render import FONTS_CONF, libreoffice, title_lines
-from webapp.publication.service import sample_context as public_sample
+from webapp.publication.document import sample_context as public_sample
 from webapp.reports.notice import sample_context as notice_sample
 from webapp.workflow_admin.samples import assessment_sample, sample_context
 
