@@ -16,6 +16,16 @@ from webapp.core import clock
 from webapp.extensions import db
 
 
+def _draft_marked(data: bytes) -> bool:
+    doc = Document(io.BytesIO(data))
+    return any(
+        "草稿" in p.text
+        for section in doc.sections
+        for header in (section.header, section.even_page_header)
+        for p in header.paragraphs
+    )
+
+
 def _cells(data: bytes) -> list[list[str]]:
     table = Document(io.BytesIO(data)).tables[0]
     return [[c.text for c in row.cells] for row in table.rows]
@@ -39,6 +49,7 @@ def test_filled_sheets_add_up_and_say_why(app, open_campaign, province_staff, ma
     response = page.get(f"/assessment/units/{unit.id}/sheet.docx")
     assert response.status_code == 200
     assert response.mimetype.endswith("wordprocessingml.document")
+    assert _draft_marked(response.data)  # the self-assessment is not submitted yet: 草稿
     rows = _cells(response.data)
     assert rows[0] == ["序号", "考核对象", "考核项目", "评分内容及评分标准", "分值", "得分", "小计"]
     items = {r[2]: r for r in rows[1:-1]}
@@ -67,6 +78,7 @@ def test_filled_sheets_add_up_and_say_why(app, open_campaign, province_staff, ma
     login(leader, "leader_410000")
     final = leader.get(f"/assessment/units/{unit.id}/sheet.docx?phase=final")
     assert final.status_code == 200
+    assert _draft_marked(final.data)  # the results are not approved yet
     rows = _cells(final.data)
     first = {r[2]: r for r in rows[1:-1]}["总体工作"]
     assert first[5] == "3.5"  # the two assessors' average of 4 and 3

@@ -84,9 +84,10 @@ def notice_context(campaign: AssessmentCampaign) -> dict[str, Any]:
     }
 
 
-def render_results_notice(campaign: AssessmentCampaign) -> bytes:
+def render_results_notice(campaign: AssessmentCampaign, *, draft: bool = False) -> bytes:
     # The shared renderer: sandboxed, autoescaped, strict, time-limited, plain-data context.
-    return render_docx(RESULTS_TEMPLATE, notice_context(campaign))
+    # Rendered once the results are approved (final): no 草稿 mark unless asked.
+    return render_docx(RESULTS_TEMPLATE, notice_context(campaign), draft=draft)
 
 
 def attachment(filename: str) -> str:

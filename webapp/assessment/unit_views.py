@@ -110,7 +110,8 @@ def sheet_docx(unit_id: int) -> Any:
     phase = "final" if request.args.get("phase") == "final" else "self"
     if phase == "final" and not scores_visible(current_user, u.campaign.state, u.org):
         raise PermissionDenied("考核结果审批后方可查看考核组评分表。")
-    data = sheet_docx_module.render_unit_sheet(u, phase)
+    draft = sheet_docx_module.is_draft(u, phase)
+    data = sheet_docx_module.render_unit_sheet(u, phase, draft=draft)
     label = "自评表" if phase == "self" else "考核评分表"
     name = f"{u.campaign.year}年度{u.org.name}{label}.docx"
     return Response(

@@ -280,8 +280,11 @@ def sample_context() -> dict[str, Any]:
     }
 
 
-def render_document(snapshot: dict[str, Any], published_on: date | None) -> bytes:
-    return render_docx(active_template(), document_context(snapshot, published_on))
+def render_document(
+    snapshot: dict[str, Any], published_on: date | None, *, draft: bool = False
+) -> bytes:
+    context = document_context(snapshot, published_on)
+    return render_docx(active_template(), context, draft=draft)
 
 
 def document_filename(snapshot: dict[str, Any]) -> str:

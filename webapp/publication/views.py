@@ -112,7 +112,7 @@ def document(pub_id: int) -> Any:
         data, name, stage = pub.document, pub.document_name or "public_report.docx", "published"
     else:
         snap = content(pub)
-        data = render_document(snap, None)
+        data = render_document(snap, None, draft=True)
         name, stage = document_filename(snap).replace(".docx", "（草稿）.docx"), "draft"
     if not data:
         raise NotFound("文件不存在。")

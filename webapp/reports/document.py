@@ -148,10 +148,11 @@ def template_name(report: Report) -> str:
     return f"{report.kind}_report.docx"
 
 
-def render_document(report: Report, snapshot: dict[str, Any]) -> bytes:
+def render_document(report: Report, snapshot: dict[str, Any], *, draft: bool = False) -> bytes:
     from webapp.reports.templates_source import active_template
 
-    return render_docx(active_template(template_name(report)), document_context(report, snapshot))
+    template = active_template(template_name(report))
+    return render_docx(template, document_context(report, snapshot), draft=draft)
 
 
 def archive_document(

@@ -196,7 +196,7 @@ def document_response(report: Report, fmt: str = "docx") -> Response:
         content, name, stage = doc.content, doc.filename, doc.stage
     else:
         snapshot = freeze(report, None)
-        content = render_document(report, snapshot)
+        content = render_document(report, snapshot, draft=True)
         name = f"{report.org.name}{snapshot['period_label']}工程质量分析报告（草稿）.docx"
         stage = "draft"
     mimetype = DOCX_MIMETYPE
