@@ -66,6 +66,7 @@ def _accept(org_code: str, period: str, kind: str) -> Any:
 def outputs() -> dict[str, Any]:
     """Every output the typed figures produce, from the oracle (see the module docstring)."""
     from webapp.publication import document as pub_document
+    from webapp.publication.draft import generate
     from webapp.publication.figures import half_year_figures
     from webapp.publication.models import Publication
     from webapp.reports import document as report_document
@@ -110,6 +111,9 @@ def outputs() -> dict[str, Any]:
         out[f"half_year/{code}/2026H2"] = _json(half_year_figures(get_org(code), "2026H2"))
         out[f"half_year/{code}/2026H1"] = _json(half_year_figures(get_org(code), "2026H1"))
     for code in ("410100", "410000"):
+        out[f"draft/{code}/2026H2"] = generate(
+            half_year_figures(get_org(code), "2026H2"), half_year_figures(get_org(code), "2026H1")
+        )
         pub = Publication(org=get_org(code), period="2026H2", sections={"overview": "总体\n良好"})
         snapshot = _json(pub_document.freeze(pub))
         if pub in db.session:
