@@ -1,6 +1,7 @@
 """The public face of the statistics: what the quarterly report and the pages call.
 
-- :func:`compute_table` ``(n, org, period)`` → 附表n in its JSON shape (n in 1..7);
+- :func:`compute` ``(n, org, period)`` → 附表n typed (:mod:`webapp.stats.figures`), and
+  :func:`compute_table` the same in its JSON shape (n in 1..7);
 - :func:`table_with_checks` → the same with ``"checks"`` (previous period and ledger rules);
 - :func:`run_checks` (re-exported from :mod:`webapp.stats.checks`) for figures from anywhere;
 - :func:`freeze_tables` ``(org, period, kind)`` → a JSON-able snapshot of every table a report
@@ -33,6 +34,7 @@ from webapp.stats.tables import category_table, group_conditions, summary_table
 __all__ = [
     "DomainError",
     "compare_snapshot",
+    "compute",
     "compute_table",
     "freeze_tables",
     "parse_period",
@@ -48,14 +50,25 @@ def _org(org: Org | str) -> Org:
     return org if isinstance(org, Org) else get_org(org)
 
 
-def compute_table(n: int, org: Org | str, period: Period | str) -> dict[str, Any]:
+def compute(n: int, org: Org | str, period: Period | str) -> registry.Table:
     """附表n (see :mod:`webapp.stats.registry`) for ``org``'s subtree and ``period`` ("2026Q3"
-    or "2026")."""
+    or "2026"), typed."""
     org, period = _org(org), parse_period(period)
     spec = registry.table(n)
     if not spec.accepts(period):
         raise InvalidInput("附表5为季度统计表，附表7为年度统计表，请选择相应的统计期。")
-    return {**spec.compute(org, period), "title": spec.title}
+    return spec.compute(org, period)
+
+
+def table_json(table: registry.Table) -> dict[str, Any]:
+    """A table in its JSON shape, with its printed title: the one way a table leaves the
+    figures for an API body, a page, a workbook or a snapshot."""
+    return {**table.to_json(), "title": registry.table(table.heading.table).title}
+
+
+def compute_table(n: int, org: Org | str, period: Period | str) -> dict[str, Any]:
+    """:func:`compute` in its JSON shape (:func:`table_json`)."""
+    return table_json(compute(n, org, period))
 
 
 def jump_share() -> Decimal:
