@@ -17,6 +17,7 @@ from webapp.reports.models import Report, ReportDocument, ReportKind
 from webapp.reports.rollup import LowerUnit, build_tables
 from webapp.reports.sections import numeral, sections
 from webapp.stats import registry
+from webapp.stats.checks import Check
 from webapp.stats.compute import parse_period
 from webapp.stats.figures import (
     AccidentsJSON,
@@ -43,7 +44,7 @@ class ReportSnapshot(TypedDict):
     computed_at: str
     #: The tables by key (table1 …) in their JSON shape (:mod:`webapp.stats.figures`)
     tables: dict[str, dict[str, Any]]
-    checks: list[dict[str, Any]]
+    checks: list[Check]
     lower_units: list[LowerUnit]
     explanations: dict[str, str]
     missing_explanation: str

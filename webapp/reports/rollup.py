@@ -23,6 +23,7 @@ from webapp.core.models import Org
 from webapp.extensions import db
 from webapp.reports.models import Report, ReportKind
 from webapp.stats import registry
+from webapp.stats.checks import Check
 from webapp.stats.compute import Period, compute, parse_period, run_checks, table_json
 from webapp.stats.compute import ledger_checks as stats_ledger_checks
 from webapp.stats.figures import CategoryRow, CategoryTable, SummaryRow, SummaryTable
@@ -47,7 +48,7 @@ class BuiltTables(TypedDict):
     """A report's tables in their JSON shape (by key: table1 …), with their checks."""
 
     tables: dict[str, dict[str, Any]]
-    checks: list[dict[str, Any]]
+    checks: list[Check]
     lower_units: list[LowerUnit]
 
 
@@ -187,7 +188,7 @@ def _build_tables(org: Org, period: Period, kind: str) -> BuiltTables:
         ledger_checks=ledger,
     )
     tables["table6"]["checks"] = run_checks(tables["table6"], related={key: tables[key]})
-    checks = [
+    checks: list[Check] = [
         {**c, "table": name} for name in (key, "table6") for c in tables[name].get("checks", [])
     ]
     return {"tables": tables, "checks": checks, "lower_units": units}
