@@ -17,9 +17,8 @@ from sqlalchemy.types import TypeDecorator
 
 from webapp.core import clock
 from webapp.core.models import Org, UTCDateTime
+from webapp.core.numbers import CENT
 from webapp.extensions import db
-
-CENT = Decimal("0.01")
 
 
 class Decimal2(TypeDecorator[Decimal]):
