@@ -8,6 +8,7 @@ import pytest
 
 from tests.conftest import csrf_token
 from tests.publication.conftest import at, run_to_publication
+from webapp.archive import operations as archive
 from webapp.core import clock
 from webapp.extensions import db
 from webapp.publication.operations import find_publication, open_period
@@ -93,6 +94,7 @@ def test_staff_download_of_the_draft_preview_and_the_archived_file(logged_in, ma
     pub = run_to_publication("410100", make_user=make_user)
     client = logged_in("reviewer", "410100", username="rev2_410100")
     response = client.get(f"/publication/{pub.id}/document.docx")
-    assert response.status_code == 200 and response.data == pub.document
+    archived = archive.latest("publication", pub.id)
+    assert response.status_code == 200 and response.data == archive.read(archived)
     county = find_publication(org("410102"), "2026H2")
     assert client.get(f"/publication/{county.id}/document.docx").status_code == 409  # no data

@@ -35,6 +35,7 @@ def init_app(app: Flask, api: Any) -> None:
 
     app.config.setdefault("ASSESSMENT_MAX_FILE_MB", 10)
     app.register_blueprint(bp)
+    _register_archive_reader()
     api.register_blueprint(api_bp)
     app.cli.add_command(assessment_cli)
     vocabulary.register()
@@ -45,3 +46,23 @@ def init_app(app: Flask, api: Any) -> None:
     # Site sampling draws from the ledger's in-construction affordable housing.  Wired here, in
     # the higher feature, so that the ledger never imports the assessment (no import cycle).
     set_candidate_source(candidate_projects)
+
+
+def _register_archive_reader() -> None:
+    """The results notice, as the notice page serves it: staff of the assessment, once approved."""
+    from webapp.archive.access import register_reader
+    from webapp.assessment.models import AssessmentCampaign
+    from webapp.core.permissions import can
+    from webapp.extensions import db
+
+    def can_read(user: Any, campaign_id: int) -> bool:
+        campaign = db.session.get(AssessmentCampaign, campaign_id)
+        return (
+            campaign is not None and campaign.state == "approved" and can(user, "assessment.view")
+        )
+
+    def org_of(campaign_id: int) -> str | None:
+        campaign = db.session.get(AssessmentCampaign, campaign_id)
+        return campaign.org.code if campaign is not None else None
+
+    register_reader("assessment_campaign", can_read, org_of)

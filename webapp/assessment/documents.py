@@ -31,6 +31,10 @@ def _score(value: str | None) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def notice_filename(campaign: AssessmentCampaign) -> str:
+    return f"{campaign.year}年度考核结果通报.docx"
+
+
 def notice_context(campaign: AssessmentCampaign) -> dict[str, Any]:
     rows = ranking(campaign)
     names = {u.org.code: u.org.name for u in campaign.units}

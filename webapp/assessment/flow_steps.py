@@ -12,13 +12,13 @@ The task data holds ids only: ``campaign_id``; per unit ``unit_id`` (the unit's 
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
+from webapp.archive import operations as archive
 from webapp.assessment import documents, judging, operations, sampling
 from webapp.assessment.flow import UNIT_PROCESS, campaign_key, unit_key
 from webapp.assessment.models import CampaignState, SiteSample, UnitState
@@ -260,7 +260,15 @@ def publish_results(ctx: ServiceContext) -> dict[str, Any]:
     """Generate the results notice (Word) and publish it to every assessed unit."""
     campaign = operations.get_campaign(int(ctx.subject["campaign_id"]))
     data = documents.render_results_notice(campaign)
-    digest = hashlib.sha256(data).hexdigest()
+    archived = archive.store(
+        "assessment_campaign",
+        campaign.id,
+        data,
+        filename=documents.notice_filename(campaign),
+        stage="published",
+        actor=ctx.actor,
+    )
+    digest = archived.sha256
     notified = 0
     for unit in campaign.units:
         text = (

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from webapp.archive import operations as archive
 from webapp.core import audit, clock
 from webapp.core.errors import DomainError, NotFound, PermissionDenied
 from webapp.core.models import Org
@@ -177,8 +178,9 @@ def request_withdrawal(pub_id: int) -> Any:
 def document(pub_id: int) -> Any:
     """Staff download: the archived published file, or a preview of the draft."""
     pub = _viewable(pub_id)
-    if pub.document is not None:
-        data, name, stage = pub.document, pub.document_name or "public_report.docx", "published"
+    archived = archive.latest("publication", pub.id)
+    if archived is not None:
+        data, name, stage = archive.read(archived), archived.filename, "published"
     else:
         snap = content(pub)
         data = render_document(snap, None)
