@@ -184,11 +184,11 @@ def attach_seal(actor: User, report: Report, content: bytes) -> ArchivedDocument
     doc = archive.latest("report", report.id)
     if doc is None or editable(report):
         raise Conflict("报告尚未上报：上报冻结后方可上传盖章扫描件。")
-    limit_mb = int(current_app.config["SEAL_SCAN_MAX_MB"])
+    limit_mb = float(current_app.config["SEAL_SCAN_MAX_MB"])
     if not content:
         raise UploadRefused("请选择盖章扫描件（PDF、PNG 或 JPEG 文件）。")
     if len(content) > limit_mb * 1024 * 1024:
-        raise UploadRefused(f"盖章扫描件不能超过 {limit_mb} MB。")
+        raise UploadRefused(f"盖章扫描件不能超过 {limit_mb:g} MB。")
     media_type = archive.sniff(content)
     if media_type is None:
         raise UploadRefused(
