@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from webapp.core.models import User
 
@@ -38,3 +39,22 @@ def can_read(user: User, owner_kind: str, owner_id: int) -> bool:
 def org_of(owner_kind: str, owner_id: int) -> str | None:
     reader = _READERS.get(owner_kind)
     return reader.org_of(owner_id) if reader is not None else None
+
+
+def register_object_reader(
+    owner_kind: str,
+    load: Callable[[int], Any | None],
+    can_view: Callable[[User, Any], bool],
+) -> None:
+    """The common case: the owner is a row with an ``org`` (``load(owner_id)``, None if it is
+    gone), readable by whoever ``can_view(user, row)``."""
+
+    def can_read(user: User, owner_id: int) -> bool:
+        row = load(owner_id)
+        return row is not None and bool(can_view(user, row))
+
+    def org_of(owner_id: int) -> str | None:
+        row = load(owner_id)
+        return row.org.code if row is not None else None
+
+    register_reader(owner_kind, can_read, org_of)

@@ -50,19 +50,13 @@ def init_app(app: Flask, api: Any) -> None:
 
 def _register_archive_reader() -> None:
     """The results notice, as the notice page serves it: staff of the assessment, once approved."""
-    from webapp.archive.access import register_reader
+    from webapp.archive.access import register_object_reader
     from webapp.assessment.models import AssessmentCampaign
     from webapp.core.permissions import can
     from webapp.extensions import db
 
-    def can_read(user: Any, campaign_id: int) -> bool:
-        campaign = db.session.get(AssessmentCampaign, campaign_id)
-        return (
-            campaign is not None and campaign.state == "approved" and can(user, "assessment.view")
-        )
-
-    def org_of(campaign_id: int) -> str | None:
-        campaign = db.session.get(AssessmentCampaign, campaign_id)
-        return campaign.org.code if campaign is not None else None
-
-    register_reader("assessment_campaign", can_read, org_of)
+    register_object_reader(
+        "assessment_campaign",
+        lambda i: db.session.get(AssessmentCampaign, i),
+        lambda user, c: c.state == "approved" and can(user, "assessment.view"),
+    )

@@ -71,17 +71,9 @@ def init_app(app: Flask, api: Any) -> None:
 
 def _register_archive_reader() -> None:
     """Staff who may see a publication read its archived file (the public use the portal)."""
-    from webapp.archive.access import register_reader
+    from webapp.archive.access import register_object_reader
     from webapp.extensions import db
     from webapp.publication import operations as ops
     from webapp.publication.models import Publication
 
-    def can_read(user: Any, pub_id: int) -> bool:
-        pub = db.session.get(Publication, pub_id)
-        return pub is not None and ops.can_view(user, pub)
-
-    def org_of(pub_id: int) -> str | None:
-        pub = db.session.get(Publication, pub_id)
-        return pub.org.code if pub is not None else None
-
-    register_reader("publication", can_read, org_of)
+    register_object_reader("publication", lambda i: db.session.get(Publication, i), ops.can_view)

@@ -114,22 +114,14 @@ def init_app(app: Flask, api: Any) -> None:
 
 def _register_archive_readers() -> None:
     """Who may read the reports' files in the document archive (webapp.archive.access)."""
-    from webapp.archive.access import register_reader
+    from webapp.archive.access import register_object_reader, register_reader
     from webapp.core.permissions import can
     from webapp.extensions import db
     from webapp.reports import notice
     from webapp.reports import operations as ops
     from webapp.reports.models import Report
 
-    def can_read_report(user: Any, report_id: int) -> bool:
-        report = db.session.get(Report, report_id)
-        return report is not None and ops.can_view(user, report)
-
-    def report_org(report_id: int) -> str | None:
-        report = db.session.get(Report, report_id)
-        return report.org.code if report is not None else None
-
-    register_reader("report", can_read_report, report_org)
+    register_object_reader("report", lambda i: db.session.get(Report, i), ops.can_view)
     register_reader(
         "reporting_notice",
         lambda user, _id: can(user, "report.notice", notice.province()),
