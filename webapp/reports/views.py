@@ -366,7 +366,7 @@ def attach_seal(report_id: int) -> Any:
     limit = int(float(current_app.config["SEAL_SCAN_MAX_MB"]) * 1024 * 1024)
     content = upload.stream.read(limit + 1) if upload is not None else b""
     attach(current_user, report, content)
-    flash("盖章扫描件已上传，上级单位可在“文书存档”中查看。", "success")
+    flash("盖章扫描件已上传，上级单位可在“文书”中查看。", "success")
     return redirect(url_for("reports.report_page", report_id=report.id) + "#tab-docs")
 
 
