@@ -2,7 +2,9 @@
 
 Anything not published — drafts, reports under review, withdrawn reports, ledgers — answers
 404 here, exactly like an id that does not exist.  Reads are not audited (public information,
-and an anonymous visitor must not be able to grow the audit trail).
+and an anonymous visitor must not be able to grow the audit trail); the published file and its
+PDF come from the document archive, where the PDF is rendered once (one ``archive.render_pdf``
+record per file, whoever asks first).
 """
 
 from __future__ import annotations
