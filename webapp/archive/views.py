@@ -44,7 +44,7 @@ def _readable(doc_id: int) -> ArchivedDocument:
     return doc
 
 
-def _audit(doc: ArchivedDocument, fmt: str) -> None:
+def _record_download(doc: ArchivedDocument, fmt: str) -> None:
     audit.record(
         "archive.download",
         actor=current_user,
@@ -67,7 +67,7 @@ def download(doc_id: int) -> Any:
     """The archived file itself (a Word source, its PDF or a stamped scan)."""
     doc = _readable(doc_id)
     response = file_response(doc)
-    _audit(doc, doc.filename.rsplit(".", 1)[-1])
+    _record_download(doc, doc.filename.rsplit(".", 1)[-1])
     return response
 
 
@@ -79,5 +79,5 @@ def download_pdf(doc_id: int) -> Any:
         raise NotFound("该文件没有 PDF 版本。")
     pdf = archive.pdf_of(doc, current_user)
     response = file_response(pdf)
-    _audit(pdf, "pdf")
+    _record_download(pdf, "pdf")
     return response
