@@ -15,8 +15,9 @@ from webapp.core.errors import NotFound
 from webapp.drafts.kinds import DraftKind, register_kind
 from webapp.extensions import db
 from webapp.reports.models import Report
-from webapp.reports.readiness import editable, figures
+from webapp.reports.readiness import figures
 from webapp.reports.sections import SECTION_MAX_CHARS, sections
+from webapp.reports.state import editable
 from webapp.stats.compute import parse_period
 
 #: The explanation of missing lower units (未报说明) among the explanations' keys.

@@ -11,6 +11,7 @@ from webapp.extensions import db
 from webapp.reports.models import Report
 from webapp.reports.rollup import build_tables
 from webapp.reports.sections import sections
+from webapp.reports.state import editable
 
 MIN_EXPLANATION = 4  #: characters: a warning's explanation must say something
 
@@ -20,18 +21,6 @@ def figures(report: Report) -> dict[str, Any]:
     if report.snapshot is not None and not editable(report):
         return report.snapshot
     return build_tables(report.org, report.period, report.kind)
-
-
-def editable(report: Report) -> bool:
-    """The unit may still change its data and narrative (drafting or returned)."""
-    from webapp.reports.models import ReportState
-    from webapp.reports.state import report_state
-
-    return not report.locked and report_state(report) in (
-        ReportState.DRAFTING,
-        ReportState.RETURNED,
-        ReportState.OVERDUE,
-    )
 
 
 def data_problems(report: Report, built: dict[str, Any]) -> list[str]:
