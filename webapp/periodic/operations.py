@@ -14,6 +14,7 @@ from sqlalchemy import select
 from webapp.core import audit
 from webapp.core.errors import NotFound
 from webapp.core.models import Org, User
+from webapp.core.numbers import INT_MAX
 from webapp.engine import get_or_start_instance
 from webapp.extensions import db
 
@@ -23,12 +24,47 @@ class PeriodicDocument(Protocol):
 
     id: int
     instance_id: int | None
+    org: Org
 
     @property
     def business_key(self) -> str: ...
 
 
 D = TypeVar("D", bound=PeriodicDocument)
+M = TypeVar("M")
+
+
+def get_document(model: type[M], document_id: int, missing: str) -> M:
+    """The row of ``model`` with that id, or NotFound(``missing``).  An id beyond the column's
+    32-bit range cannot exist and is not sent to the database (PostgreSQL would refuse it)."""
+    row = db.session.get(model, document_id) if 0 < document_id <= INT_MAX else None
+    if row is None:
+        raise NotFound(missing)
+    return row
+
+
+def audit_document(
+    action: str,
+    document: PeriodicDocument,
+    actor: User | None,
+    object_type: str,
+    fields: dict[str, Any],
+    *,
+    after: dict[str, Any] | None = None,
+    **extra: Any,
+) -> None:
+    """The audit record of a change of a document: on its unit, ``fields`` (what identifies it:
+    period, round, subject…) then ``after``; by the system when there is no actor."""
+    audit.record(
+        action,
+        actor=actor,
+        actor_name=None if actor else "system",
+        org=document.org,
+        object_type=object_type,
+        object_id=document.id,
+        after={**fields, **(after or {})},
+        **extra,
+    )
 
 
 def open_units(

@@ -12,20 +12,17 @@ from __future__ import annotations
 from typing import Any
 
 from webapp.core import clock
-from webapp.core.errors import NotFound
 from webapp.core.models import User
 from webapp.core.permissions import can
 from webapp.core.states import ProcessStatus
 from webapp.engine import (
     ServiceContext,
-    last_completer,
     register_form,
     register_start_form,
     register_subject_viewer,
     service_operation,
 )
-from webapp.extensions import db
-from webapp.periodic.flow import register_scheduler
+from webapp.periodic.flow import SubjectLoader, drafted_by, numbered, register_scheduler
 from webapp.publication import operations
 from webapp.publication.models import Publication
 from webapp.publication.periods import withdrawable_from
@@ -47,29 +44,17 @@ register_start_form(
 register_start_form("publication_schedule", {"type": "object", "properties": {}}, label="公开调度")
 
 
-def publication_of(subject: dict[str, Any]) -> Publication:
-    """The public report an instance is about, from its fixed subject (never task data)."""
-    pub = db.session.get(Publication, int(subject.get("publication_id") or 0))
-    if pub is None:
-        raise NotFound("流程对应的公开报告不存在。")
-    return pub
-
-
-def _for_task(task: Any) -> Publication:
-    return publication_of(task.instance.subject or {})
-
-
-def _numbered(problems: list[str]) -> dict[str, str]:
-    return {f"publication_{i}": p for i, p in enumerate(problems, 1)}
+#: The public report an instance is about, from its fixed subject (never task data).
+publication_of = SubjectLoader(Publication, "publication_id", "流程对应的公开报告不存在。")
+_for_task = publication_of.of_task
 
 
 def validate_draft(task: Any, actor: User, outcome: str, data: dict[str, Any]) -> dict[str, str]:
-    return _numbered(draft_problems(_for_task(task)))
+    return numbered("publication", draft_problems(_for_task(task)))
 
 
 def _not_the_drafter(pub: Publication, actor: User, what: str) -> dict[str, str]:
-    drafter = last_completer(pub.instance_id, "draft")
-    if drafter is not None and drafter.id == actor.id:
+    if drafted_by(pub.instance_id, "draft", actor):
         return {
             "actor": f"拟稿人不能{what}本人起草的公开报告（职责分离），请由本单位其他人员办理。"
         }

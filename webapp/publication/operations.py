@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 
 from webapp.core import audit, clock
-from webapp.core.errors import Conflict, InvalidInput, NotFound
+from webapp.core.errors import Conflict, InvalidInput
 from webapp.core.models import Org, User
 from webapp.core.permissions import can, require
 from webapp.drafts import operations as drafts
@@ -42,15 +42,8 @@ WITHDRAW_MESSAGE = "publication_withdraw_request"
 MIN_REASON = 4
 
 
-#: Ids beyond a 32-bit integer cannot exist (PostgreSQL would refuse the comparison).
-MAX_ID = 2**31 - 1
-
-
 def get_publication(pub_id: int) -> Publication:
-    pub = db.session.get(Publication, pub_id) if 0 < pub_id <= MAX_ID else None
-    if pub is None:
-        raise NotFound("公开报告不存在。")
-    return pub
+    return periodic.get_document(Publication, pub_id, "公开报告不存在。")
 
 
 def find_publication(org: Org, period: str) -> Publication | None:
@@ -140,16 +133,8 @@ def regenerate(actor: User, pub: Publication) -> list[str]:
 
 
 def _audit(action: str, pub: Publication, actor: User | None, **extra: Any) -> None:
-    audit.record(
-        action,
-        actor=actor,
-        actor_name=None if actor else "system",
-        org=pub.org,
-        object_type="publication",
-        object_id=pub.id,
-        after={"period": pub.period, "subject": f"publication:{pub.id}", **extra.pop("after", {})},
-        **extra,
-    )
+    fields = {"period": pub.period, "subject": f"publication:{pub.id}"}
+    periodic.audit_document(action, pub, actor, "publication", fields, **extra)
 
 
 # The steps of publication.bpmn (its service tasks, adapted by webapp.publication.flow) ---------

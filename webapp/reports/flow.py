@@ -11,19 +11,16 @@ from __future__ import annotations
 from typing import Any
 
 from webapp.core import clock
-from webapp.core.errors import NotFound
 from webapp.core.models import User
 from webapp.core.permissions import can
 from webapp.engine import (
     ServiceContext,
-    last_completer,
     register_form,
     register_start_form,
     register_subject_viewer,
     service_operation,
 )
-from webapp.extensions import db
-from webapp.periodic.flow import register_scheduler
+from webapp.periodic.flow import SubjectLoader, drafted_by, numbered, register_scheduler
 from webapp.reports import operations
 from webapp.reports.deadlines import next_window
 from webapp.reports.models import Report
@@ -49,38 +46,25 @@ register_start_form(
 register_start_form("report_schedule", {"type": "object", "properties": {}}, label="报告期调度")
 
 
-def report_of(subject: dict[str, Any]) -> Report:
-    """The report an instance is about, from its fixed subject (never from task data)."""
-    report = db.session.get(Report, int(subject.get("report_id") or 0))
-    if report is None:
-        raise NotFound("流程对应的报告不存在。")
-    return report
-
-
-def _report_for_task(task: Any) -> Report:
-    return report_of(task.instance.subject or {})
-
-
-def _problems(problems: list[str]) -> dict[str, str]:
-    return {f"report_{i}": p for i, p in enumerate(problems, 1)}
+#: The report an instance is about, from its fixed subject (never from task data).
+report_of = SubjectLoader(Report, "report_id", "流程对应的报告不存在。")
 
 
 def validate_prepare(task: Any, actor: User, outcome: str, data: dict[str, Any]) -> dict[str, str]:
-    return _problems(readiness(_report_for_task(task), narrative=False))
+    return numbered("report", readiness(report_of.of_task(task), narrative=False))
 
 
 def validate_narrative(task: Any, actor: User, outcome: str, data: dict[str, Any]) -> dict:
-    return _problems(readiness(_report_for_task(task)))
+    return numbered("report", readiness(report_of.of_task(task)))
 
 
 def validate_review(task: Any, actor: User, outcome: str, data: dict[str, Any]) -> dict:
     if outcome != "approve":
         return {}
-    report = _report_for_task(task)
-    drafter = last_completer(report.instance_id, "narrative")
-    if drafter is not None and drafter.id == actor.id:
+    report = report_of.of_task(task)
+    if drafted_by(report.instance_id, "narrative", actor):
         return {"reviewer": "起草人不能审核本人起草的报告（职责分离），请由本单位其他审核人办理。"}
-    return _problems(readiness(report))
+    return numbered("report", readiness(report))
 
 
 #: A copy (抄送) of a report's task goes only to those who may read the report.

@@ -122,23 +122,13 @@ MIN_REASON = 4
 
 
 def _audit(action: str, report: Report, actor: User | None, **extra: Any) -> None:
-    after = {
+    fields = {
         "period": report.period,
         "kind": report.kind,
         "round": report.round,
         "subject": f"report:{report.id}",
-        **extra.pop("after", {}),
     }
-    audit.record(
-        action,
-        actor=actor,
-        actor_name=None if actor else "system",
-        org=report.org,
-        object_type="report",
-        object_id=report.id,
-        after=after,
-        **extra,
-    )
+    periodic.audit_document(action, report, actor, "report", fields, **extra)
 
 
 # The steps of quarterly_report.bpmn (its service tasks, adapted by webapp.reports.flow) -------
