@@ -35,7 +35,8 @@ from webapp.accidents.rules import (
 )
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from webapp.core.models import Org, Role, User, UserRole
+from webapp.core.models import Org, Role, User
+from webapp.core.operations import users_in_role
 from webapp.core.permissions import require
 from webapp.extensions import db
 from webapp.ledger.models import (
@@ -362,16 +363,6 @@ def _step(report: AccidentReport, level: str) -> AccidentStep:
     return step
 
 
-def _users(org_id: int, role: Role) -> list[User]:
-    return list(
-        db.session.execute(
-            select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(User.org_id == org_id, User.is_enabled.is_(True), UserRole.role == role.value)
-        ).scalars()
-    )
-
-
 def _audit_step(
     action: str, report: AccidentReport, actor: User | None, org: Org, **after: Any
 ) -> None:
@@ -417,7 +408,9 @@ def route(report: AccidentReport, actor: User | None) -> dict[str, Any]:
     if len(steps) == 3 and report.direct:
         city = steps[1]
         city.outcome = "skipped"
-        for user in _users(city.org_id, Role.REVIEWER) + _users(city.org_id, Role.LEADER):
+        for user in users_in_role(city.org_id, Role.REVIEWER) + users_in_role(
+            city.org_id, Role.LEADER
+        ):
             notify(
                 user,
                 "cc",
@@ -490,7 +483,7 @@ def remind_step(report: AccidentReport, level: str) -> None:
     if step.forwarded_at is not None or step.due_at is None:
         return
     due = clock.to_local(step.due_at)
-    for user in _users(step.org_id, Role.REVIEWER):
+    for user in users_in_role(step.org_id, Role.REVIEWER):
         notify(user, "remind", f"质量事故须在 {due:%H:%M} 前确认并上报（2小时时限）。")
 
 
@@ -503,7 +496,7 @@ def mark_step_late(report: AccidentReport, level: str) -> None:
         return
     step.late_marked_at = clock.now()
     accident = report.accident
-    leaders = _users(step.org_id, Role.LEADER)
+    leaders = users_in_role(step.org_id, Role.LEADER)
     for user in leaders:
         notify(
             user,

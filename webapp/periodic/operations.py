@@ -15,6 +15,7 @@ from webapp.core import audit
 from webapp.core.errors import NotFound
 from webapp.core.models import Org, User
 from webapp.core.numbers import INT_MAX
+from webapp.core.operations import get_row
 from webapp.engine import get_or_start_instance
 from webapp.extensions import db
 
@@ -37,10 +38,9 @@ M = TypeVar("M")
 def get_document(model: type[M], document_id: int, missing: str) -> M:
     """The row of ``model`` with that id, or NotFound(``missing``).  An id beyond the column's
     32-bit range cannot exist and is not sent to the database (PostgreSQL would refuse it)."""
-    row = db.session.get(model, document_id) if 0 < document_id <= INT_MAX else None
-    if row is None:
+    if not 0 < document_id <= INT_MAX:
         raise NotFound(missing)
-    return row
+    return get_row(model, document_id, missing)
 
 
 def audit_document(

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from webapp.core.models import Role, User
-from webapp.extensions import db
+from webapp.core.operations import users_in_role
 from webapp.reports.models import Report
 from webapp.reports.rollup import build_tables
 from webapp.reports.sections import sections
@@ -60,16 +58,4 @@ def readiness(report: Report, *, narrative: bool = True) -> list[str]:
 
 def reviewers_of(org_id: int) -> list[User]:
     """The enabled reviewers of a unit (who is told that a lower report arrived)."""
-    from webapp.core.models import UserRole
-
-    return list(
-        db.session.execute(
-            select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(
-                User.org_id == org_id,
-                User.is_enabled.is_(True),
-                UserRole.role == Role.REVIEWER.value,
-            )
-        ).scalars()
-    )
+    return users_in_role(org_id, Role.REVIEWER)
