@@ -85,9 +85,9 @@ def wait_for(path: Path, timeout: float = 30.0) -> None:
 def _install_pause(marker: str) -> None:
     """Pause the submission inside its transaction, after the document row was flushed."""
     from webapp.extensions import db
-    from webapp.reports import flow
+    from webapp.reports import operations
 
-    original = flow.archive_document
+    original = operations.archive_document
 
     def archive_then_pause(*args: Any, **kwargs: Any) -> Any:
         doc = original(*args, **kwargs)
@@ -96,7 +96,7 @@ def _install_pause(marker: str) -> None:
         time.sleep(3600)  # until SIGKILL
         return doc
 
-    flow.archive_document = archive_then_pause
+    operations.archive_document = archive_then_pause
 
 
 def main() -> None:

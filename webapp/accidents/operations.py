@@ -1,16 +1,16 @@
 """Domain verbs of accident reporting: record (首报), follow up (续报/补报), conclude (结案).
 
-建质〔2010〕111号 and 第十七条: the level is computed from the record (deaths with missing
-persons, serious injuries, direct loss), never entered; below the 一般 floor the event is a
-质量问题, kept in the ledger but not reported up.  Each report goes up the chain of units
-(workflows/accident_report.bpmn, one instance per report version).  Operations flush, never
-commit, and write the audit record.
+建质〔2010〕111号 and 第十七条: the level is computed from the record (``webapp.accidents.rules``),
+never entered; below the 一般 floor the event is a 质量问题, kept in the ledger but not reported
+up.  Each report goes up the chain of units
+(workflows/accident_report.bpmn, one instance per report version); the chain's steps (route,
+forward, the Ministry's record, reminders, lateness) are made here too, called by
+``webapp.accidents.flow``.  Operations flush, never commit, and write the audit record.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -25,56 +25,28 @@ from webapp.accidents.parsing import (
     parse_units,
     text_field,
 )
+from webapp.accidents.rules import (
+    STEP_HOURS,
+    chain_of,
+    classify,
+    investigating_org,
+    rank,
+    within_relevel_days,
+)
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from webapp.core.models import Org, User
+from webapp.core.models import Org, Role, User
+from webapp.core.operations import users_in_role
 from webapp.core.permissions import require
 from webapp.extensions import db
 from webapp.ledger.models import (
+    FAST_REPORT_LEVELS,
     QUALITY_PROBLEM,
-    AccidentLevel,
     Project,
     QualityAccident,
-    accident_level,
 )
 
 PROCESS_KEY = "accident_report"
-#: Casualty changes within this many days of the accident re-level it (111号: 30 日内).
-RELEVEL_DAYS = 30
-#: Each level forwards within two calendar hours of receipt.
-STEP_HOURS = 2
-LEVEL_ORDER = [QUALITY_PROBLEM, *(lvl.value for lvl in AccidentLevel)]
-
-
-def classify(deaths: int, serious_injuries: int, missing: int, loss_10k_yuan: Decimal) -> str:
-    """The level per 111号; 下落不明 counts toward deaths; below the floor: 质量问题."""
-    dead = deaths + missing
-    if dead == 0 and serious_injuries == 0 and loss_10k_yuan < 100:
-        return QUALITY_PROBLEM
-    return accident_level(dead, serious_injuries, loss_10k_yuan).value
-
-
-def rank(level: str) -> int:
-    return LEVEL_ORDER.index(level)
-
-
-def chain_of(org: Org) -> list[Org]:
-    """The reporting unit and every unit above it up to the province."""
-    chain = [org]
-    while chain[-1].parent is not None:
-        chain.append(chain[-1].parent)
-    return chain
-
-
-def investigating_org(accident: Accident) -> Org:
-    """Whose government investigates and records the conclusion (domain.md §2): 一般 the county
-    level, 较大 the city level, 重大 and 特别重大 (from the Ministry's) the province."""
-    chain = chain_of(accident.org)
-    if accident.level in (QUALITY_PROBLEM, AccidentLevel.ORDINARY.value):
-        return chain[0]
-    if accident.level == AccidentLevel.LARGER.value:
-        return chain[-2] if len(chain) >= 2 else chain[0]
-    return chain[-1]
 
 
 def _project(org: Org, registration_no: str) -> Project | None:
@@ -90,6 +62,19 @@ def _project(org: Org, registration_no: str) -> Project | None:
             f"工程“{project.name}”由{project.org.name}监督，不属于本单位，不能由本单位报告。"
         )
     return project
+
+
+def _audit(action: str, accident_id: int, actor: User | None, org: Org, **extra: Any) -> None:
+    """The audit record of a change of an accident (by the system when there is no actor)."""
+    audit.record(
+        action,
+        actor=actor,
+        actor_name=None if actor else "system",
+        org=org,
+        object_type="accident",
+        object_id=accident_id,
+        **extra,
+    )
 
 
 # Record ------------------------------------------------------------------------------------------
@@ -194,12 +179,11 @@ def record_accident(actor: User, org: Org, raw: dict[str, Any]) -> Accident:
     _sync_ledger(accident, actor)
     db.session.flush()
     report = _new_report(accident, actor, raw, version=1)
-    audit.record(
+    _audit(
         "accident.record",
-        actor=actor,
-        org=org,
-        object_type="accident",
-        object_id=accident.id,
+        accident.id,
+        actor,
+        org,
         after={
             **report.figures,
             "direct": report.direct,
@@ -293,7 +277,7 @@ def add_followup(actor: User, accident: Accident, raw: dict[str, Any]) -> Accide
         name: changes.get(name, getattr(accident, name))
         for name in ("deaths", "serious_injuries", "missing", "loss_10k_yuan")
     }
-    within = clock.now() - accident.occurred_at <= timedelta(days=RELEVEL_DAYS)
+    within = within_relevel_days(accident, clock.now())
     level = (
         classify(new["deaths"], new["serious_injuries"], new["missing"], new["loss_10k_yuan"])
         if within
@@ -313,12 +297,11 @@ def add_followup(actor: User, accident: Accident, raw: dict[str, Any]) -> Accide
         accident.state = AccidentState.REPORTING
     _sync_ledger(accident, actor)
     report = _new_report(accident, actor, raw, version=len(accident.reports) + 1)
-    audit.record(
+    _audit(
         "accident.followup",
-        actor=actor,
-        org=accident.org,
-        object_type="accident",
-        object_id=accident.id,
+        accident.id,
+        actor,
+        accident.org,
         before=before,
         after={**report.figures, "version": report.version, "relevelled": within},
         message=reason or None,
@@ -360,15 +343,168 @@ def record_conclusion(
     accident.concluded_org_id = org.id
     accident.state = AccidentState.CLOSED
     db.session.flush()
-    audit.record(
+    _audit(
         "accident.conclude",
-        actor=actor,
-        org=org,
-        object_type="accident",
-        object_id=accident.id,
+        accident.id,
+        actor,
+        org,
         after={"conclusion": accident.conclusion, **accident.conclusion_records},
     )
     return accident
+
+
+# The chain's steps (service tasks of accident_report.bpmn, adapted by webapp.accidents.flow) --
+def _step(report: AccidentReport, level: str) -> AccidentStep:
+    """The step of ``level`` ('city' = the middle unit, 'province' = the top) of a report."""
+    steps = report.steps
+    step = steps[-1] if level == "province" else (steps[1] if len(steps) == 3 else None)
+    if step is None:
+        raise NotFound("事故上报链中没有该级单位。")
+    return step
+
+
+def _audit_step(
+    action: str, report: AccidentReport, actor: User | None, org: Org, **after: Any
+) -> None:
+    _audit(action, report.accident_id, actor, org, after={"version": report.version, **after})
+
+
+def _is_latest(report: AccidentReport) -> bool:
+    chained = [r for r in report.accident.reports if r.chained]
+    return bool(chained) and chained[-1].id == report.id
+
+
+def _receive(step: AccidentStep, now: datetime) -> None:
+    step.received_at = now
+    step.due_at = now + timedelta(hours=STEP_HOURS)
+
+
+def ministry_time(text: str) -> datetime:
+    """A time as the ministry form writes it (2026-05-01 16:30), in the users' zone if naive."""
+    when = datetime.fromisoformat(text.replace(" ", "T", 1))
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=clock.to_local(clock.now()).tzinfo)  # type: ignore[union-attr]
+    return when
+
+
+def route(report: AccidentReport, actor: User | None) -> dict[str, Any]:
+    """Lay out the chain for this report: the middle unit (a county's city) receives it now, or
+    is skipped when the reporting unit sends straight to the province (越级上报).  Returns the
+    route (``city``, ``province`` or ``none``) and whether the province reports to the Ministry."""
+    from webapp.engine import notify
+
+    accident: Accident = report.accident
+    now = clock.now()
+    upper = chain_of(accident.org)[1:]
+    for position, org in enumerate(upper, 1):
+        step = AccidentStep(report=report, position=position, org=org, outcome="pending")
+        db.session.add(step)
+    db.session.flush()
+    db.session.refresh(report)
+    steps = report.steps
+    to_ministry = report.level in {lvl.value for lvl in FAST_REPORT_LEVELS}
+    if not upper:
+        return {"route": "none", "to_ministry": to_ministry}
+    if len(steps) == 3 and report.direct:
+        city = steps[1]
+        city.outcome = "skipped"
+        for user in users_in_role(city.org_id, Role.REVIEWER) + users_in_role(
+            city.org_id, Role.LEADER
+        ):
+            notify(
+                user,
+                "cc",
+                f"【越级上报抄送】{accident.org.name}已将{accident.project_name}"
+                f"{accident.level}事故（{report.kind_label}）直接报省，请知悉。",
+            )
+        _audit_step("accident.skip", report, actor, city.org, skipped=city.org.code)
+    first = steps[1] if len(steps) == 3 and not report.direct else steps[-1]
+    _receive(first, now)
+    return {"route": "city" if first is not steps[-1] else "province", "to_ministry": to_ministry}
+
+
+def forward(
+    report: AccidentReport,
+    actor: User | None,
+    level: str,
+    *,
+    government_report: str,
+    police_notice: str,
+) -> None:
+    """A level acknowledged and forwarded (or, at the province, received) the report."""
+    step = _step(report, level)
+    now = clock.now()
+    step.forwarded_at = now
+    step.outcome = "forwarded"
+    step.forwarded_by_id = actor.id if actor else None
+    step.government_report = government_report[:200]
+    step.police_notice = police_notice[:200]
+    if level == "city":
+        _receive(report.steps[-1], now)
+    elif report.accident.state == AccidentState.REPORTING and _is_latest(report):
+        # Reported once the province has the latest version (an older round may finish later).
+        report.accident.state = AccidentState.REPORTED
+    _audit_step(
+        "accident.forward",
+        report,
+        actor,
+        step.org,
+        level=step.org.code,
+        late=step.late(now),
+        government_report=step.government_report,
+        police_notice=step.police_notice,
+    )
+
+
+def record_ministry_report(
+    report: AccidentReport, actor: User | None, *, reported_at: str, channel: str, reference: str
+) -> None:
+    """The province's report to the Ministry (住房和城乡建设部): when, how, reference."""
+    when = ministry_time(reported_at)
+    report.ministry_reported_at = when
+    report.ministry_channel = channel[:64]
+    report.ministry_ref = reference[:128]
+    _audit_step(
+        "accident.ministry",
+        report,
+        actor,
+        report.steps[-1].org,
+        reported_at=when.isoformat(),
+        channel=report.ministry_channel,
+        reference=report.ministry_ref,
+    )
+
+
+def remind_step(report: AccidentReport, level: str) -> None:
+    """Half an hour before a level's two hours end: remind its reviewers."""
+    from webapp.engine import notify
+
+    step = _step(report, level)
+    if step.forwarded_at is not None or step.due_at is None:
+        return
+    due = clock.to_local(step.due_at)
+    for user in users_in_role(step.org_id, Role.REVIEWER):
+        notify(user, "remind", f"质量事故须在 {due:%H:%M} 前确认并上报（2小时时限）。")
+
+
+def mark_step_late(report: AccidentReport, level: str) -> None:
+    """Two hours after receipt and not forwarded: mark the level late and tell its leader."""
+    from webapp.engine import notify
+
+    step = _step(report, level)
+    if step.forwarded_at is not None or step.late_marked_at is not None:
+        return
+    step.late_marked_at = clock.now()
+    accident = report.accident
+    leaders = users_in_role(step.org_id, Role.LEADER)
+    for user in leaders:
+        notify(
+            user,
+            "overdue",
+            f"【事故上报超时】{accident.org.name}{accident.project_name}{accident.level}事故"
+            f"已超过2小时未由本单位确认上报，请督办。",
+        )
+    _audit_step("accident.late", report, None, step.org, level=step.org.code, notified=len(leaders))
 
 
 # Reading -----------------------------------------------------------------------------------------

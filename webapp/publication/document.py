@@ -10,7 +10,7 @@ from typing import Any, NotRequired, TypedDict
 from sqlalchemy import select
 
 from webapp.core import clock
-from webapp.core.models import Org, User
+from webapp.core.models import Org
 from webapp.documents import render_docx
 from webapp.extensions import db
 from webapp.ledger.models import GoodBehaviourRecord
@@ -23,12 +23,6 @@ from webapp.stats.figures import SummaryRow, Trio, dash
 
 TEMPLATE_NAME = "public_report.docx"
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "docs_templates"
-
-
-def last_completer(pub: Publication, element_id: str) -> User | None:
-    from webapp.engine import last_completer as completer
-
-    return completer(pub.instance_id, element_id)
 
 
 class PublishedRecordJSON(TypedDict):

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from webapp.core.errors import NotFound
 from webapp.drafts.kinds import DraftKind, register_kind
-from webapp.extensions import db
+from webapp.periodic.operations import get_document
 from webapp.publication.draft import SECTION_MAX_CHARS, SECTIONS
 from webapp.publication.models import Publication
 from webapp.publication.periods import parse_half_year
@@ -20,10 +19,7 @@ LOCKED = "公开报告已提交审核或已公开，不能修改。"
 
 
 def _load(pub_id: int) -> Publication:
-    pub = db.session.get(Publication, pub_id) if 0 < pub_id <= 2**31 - 1 else None
-    if pub is None:
-        raise NotFound("公开报告不存在。")
-    return pub
+    return get_document(Publication, pub_id, "公开报告不存在。")
 
 
 def _describe(pub: Publication) -> str:

@@ -1,29 +1,40 @@
-"""Domain verbs of the publication: open a half year, edit the draft, request a withdrawal.
+"""Domain verbs of the publication: open a half year, edit the draft, the flow's steps (freeze
+for review, publish, withdraw or refuse to), request a withdrawal.
 
-The steps of the flow itself (submit, review, approve, publish, approve a withdrawal) are task
-completions of the engine with the checks of ``webapp.publication.flow``.
+Every change of a publication and its audit record is made here.  The engine decides when a
+step runs (publication.bpmn); ``webapp.publication.flow`` only adapts its context to these verbs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy import select
 
+from webapp.archive import operations as archive
 from webapp.core import audit, clock
-from webapp.core.errors import Conflict, InvalidInput, NotFound
+from webapp.core.errors import Conflict, InvalidInput
 from webapp.core.models import Org, User
 from webapp.core.permissions import can, require
 from webapp.drafts import operations as drafts
-from webapp.engine import WorkflowMessage, deliver_messages, get_or_start_instance
+from webapp.engine import WorkflowMessage, deliver_messages
 from webapp.extensions import db
-from webapp.publication.document import live_figures, previous_figures
+from webapp.periodic import operations as periodic
+from webapp.publication.document import (
+    document_filename,
+    freeze,
+    live_figures,
+    previous_figures,
+    render_document,
+)
 from webapp.publication.draft import generate
 from webapp.publication.drafting import DRAFT
-from webapp.publication.models import Publication, PublicationState
-from webapp.publication.periods import parse_half_year, withdrawable_from
-from webapp.publication.state import publication_state
+from webapp.publication.models import Publication, PublicationState, PublishedRecord, RecordKind
+from webapp.publication.periods import HalfYear, online_until, parse_half_year, withdrawable_from
+from webapp.publication.readiness import draft_problems
+from webapp.publication.state import editable, publication_state
 
 PROCESS_KEY = "publication"
 #: The message publication.bpmn waits for once the minimum online period is over.
@@ -31,15 +42,8 @@ WITHDRAW_MESSAGE = "publication_withdraw_request"
 MIN_REASON = 4
 
 
-#: Ids beyond a 32-bit integer cannot exist (PostgreSQL would refuse the comparison).
-MAX_ID = 2**31 - 1
-
-
 def get_publication(pub_id: int) -> Publication:
-    pub = db.session.get(Publication, pub_id) if 0 < pub_id <= MAX_ID else None
-    if pub is None:
-        raise NotFound("公开报告不存在。")
-    return pub
+    return periodic.get_document(Publication, pub_id, "公开报告不存在。")
 
 
 def find_publication(org: Org, period: str) -> Publication | None:
@@ -60,58 +64,40 @@ def _generated(pub: Publication) -> dict[str, str]:
     return generate(fig, previous_figures(pub))
 
 
+def _new_publication(actor: User | None, org: Org, half: HalfYear) -> Publication:
+    pub = Publication(
+        org=org,
+        period=half.code,
+        opened_at=clock.now(),
+        opened_by_id=actor.id if actor else None,
+        sections={},
+    )
+    db.session.add(pub)
+    db.session.flush()
+    generated = _generated(pub)
+    if generated:
+        # Version 1 of each section: written by the system at the opener's request.
+        drafts.save(
+            DRAFT, pub, actor, generated, None, action="publication.generate", authorised=True
+        )
+    return pub
+
+
 def open_period(actor: User | None, period_code: str) -> dict[str, int]:
     """Start the half year's flow for every unit (idempotent; past half years too)."""
     if actor is not None:
         require(actor, "publication.open")
     half = parse_half_year(period_code)
-    opened = existing = 0
-    for org in publishing_units():
-        pub = find_publication(org, half.code)
-        if pub is not None and pub.instance_id is not None:
-            existing += 1
-            continue
-        if pub is None:
-            pub = Publication(
-                org=org,
-                period=half.code,
-                opened_at=clock.now(),
-                opened_by_id=actor.id if actor else None,
-                sections={},
-            )
-            db.session.add(pub)
-            db.session.flush()
-            generated = _generated(pub)
-            if generated:
-                # Version 1 of each section: written by the system at the opener's request.
-                drafts.save(
-                    DRAFT,
-                    pub,
-                    actor,
-                    generated,
-                    None,
-                    action="publication.generate",
-                    authorised=True,
-                )
-        instance = get_or_start_instance(
-            actor,
-            PROCESS_KEY,
-            org,
-            pub.business_key,
-            {"publication_id": pub.id, "period": half.code},
-        )
-        pub.instance_id = instance.id
-        opened += 1
-    audit.record(
-        "publication.open_period",
-        actor=actor,
-        actor_name=None if actor else "system",
-        object_type="period",
-        object_id=half.code,
-        after={"opened": opened, "existing": existing},
+    return periodic.open_units(
+        actor,
+        process_key=PROCESS_KEY,
+        period_code=half.code,
+        units=publishing_units(),
+        find=lambda org: find_publication(org, half.code),
+        create=lambda org: _new_publication(actor, org, half),
+        start_data=lambda pub: {"publication_id": pub.id, "period": half.code},
+        audit_action="publication.open_period",
     )
-    db.session.flush()
-    return {"opened": opened, "existing": existing}
 
 
 def save_sections(
@@ -146,6 +132,112 @@ def regenerate(actor: User, pub: Publication) -> list[str]:
     return result.changed
 
 
+def _audit(action: str, pub: Publication, actor: User | None, **extra: Any) -> None:
+    fields = {"period": pub.period, "subject": f"publication:{pub.id}"}
+    periodic.audit_document(action, pub, actor, "publication", fields, **extra)
+
+
+# The steps of publication.bpmn (its service tasks, adapted by webapp.publication.flow) ---------
+def freeze_for_review(pub: Publication, actor: User | None) -> dict[str, Any]:
+    """The clerk submitted the draft: freeze figures, index, text and records for review."""
+    problems = draft_problems(pub)
+    if problems:  # the form check ran already; a changed BPMN must not skip it
+        raise Conflict("；".join(problems))
+    pub.snapshot = freeze(pub)
+    pub.submitted_at = clock.now()
+    index = pub.snapshot["figures"]["index"] or {}
+    _audit("publication.submit", pub, actor, after={"index": index.get("value")})
+    return {"submitted_at": pub.submitted_at.isoformat()}
+
+
+def publish(pub: Publication, actor: User | None) -> dict[str, Any]:
+    """The principal leader approved: publish with today's date and archive the Word file."""
+    if pub.snapshot is None or editable(pub):
+        raise Conflict("公开报告尚未提交审核，不能发布。")
+    if pub.published_at is not None:
+        raise Conflict("该报告已经公开。")
+    now = clock.now()
+    today = clock.today_local()
+    document = render_document(pub.snapshot, today)
+    pub.published_at = now
+    pub.publication_date = today
+    pub.online_until = online_until(today)
+    pub.published_by_id = actor.id if actor else None
+    pub.document_name = document_filename(pub.snapshot)
+    archived = archive.store(
+        "publication",
+        pub.id,
+        document,
+        filename=pub.document_name,
+        stage="published",
+        actor=actor,
+    )
+    pub.document_sha256 = archived.sha256
+    records = pub.snapshot.get("records") or {}
+    for kind in RecordKind:
+        for r in records.get(kind.value, []):
+            db.session.add(
+                PublishedRecord(
+                    publication=pub,
+                    kind=kind.value,
+                    record_no=r["record_no"],
+                    enterprise=r["enterprise"],
+                    unit_type=r["unit_type"],
+                    project_name=r["project_name"],
+                    fact=r["fact"],
+                    clause=r["clause"],
+                    recorded_on=datetime.fromisoformat(r["recorded_on"]).date(),
+                    authority=r["authority"],
+                )
+            )
+    first = withdrawable_from(today)
+    opens = datetime.combine(first, time(0, 0), tzinfo=clock.LOCAL_TZ)
+    _audit(
+        "publication.publish",
+        pub,
+        actor,
+        after={
+            "publication_date": today.isoformat(),
+            "online_until": pub.online_until.isoformat(),
+            "document": pub.document_sha256,
+            "records": sum(len(v) for v in records.values()),
+        },
+    )
+    return {
+        "published_at": now.isoformat(),
+        "withdrawable_at": opens.astimezone(clock.UTC).isoformat(),
+    }
+
+
+def withdraw(pub: Publication, actor: User | None, comment: str) -> None:
+    """The leader approved the withdrawal: off the portal, archived for staff."""
+    if pub.publication_date is None or pub.withdrawn_at is not None:
+        raise Conflict("该报告未处于公开状态。")
+    if clock.today_local() < withdrawable_from(pub.publication_date):
+        raise Conflict("公开未满一个月，不能撤回。")
+    pub.withdrawn_at = clock.now()
+    pub.withdrawn_by_id = actor.id if actor else None
+    _audit(
+        "publication.withdraw",
+        pub,
+        actor,
+        after={"reason": pub.withdrawal_reason or "", "withdrawn_at": pub.withdrawn_at.isoformat()},
+        message=comment,
+    )
+
+
+def refuse_withdrawal(pub: Publication, actor: User | None, comment: str) -> None:
+    """The leader refused: it stays published; a new request may follow."""
+    reason = pub.withdrawal_reason
+    pub.withdrawal_requested_at = None
+    pub.withdrawal_requested_by_id = None
+    pub.withdrawal_reason = None
+    _audit(
+        "publication.withdraw_refused", pub, actor, after={"reason": reason or ""}, message=comment
+    )
+
+
+# Withdrawal on request --------------------------------------------------------------------------
 def request_withdrawal(actor: User, pub: Publication, reason: str) -> Publication:
     """撤回申请: only after the minimum online period; the leader decides in the flow."""
     require(actor, "publication.withdraw_request", pub.org)
@@ -166,15 +258,7 @@ def request_withdrawal(actor: User, pub: Publication, reason: str) -> Publicatio
     pub.withdrawal_requested_at = clock.now()
     pub.withdrawal_requested_by_id = actor.id
     pub.withdrawal_reason = reason[:2000]
-    audit.record(
-        "publication.withdraw_request",
-        actor=actor,
-        org=pub.org,
-        object_type="publication",
-        object_id=pub.id,
-        message=pub.withdrawal_reason,
-        after={"period": pub.period, "subject": f"publication:{pub.id}"},
-    )
+    _audit("publication.withdraw_request", pub, actor, message=pub.withdrawal_reason)
     db.session.add(
         WorkflowMessage(
             name=WITHDRAW_MESSAGE,

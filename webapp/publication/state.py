@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from webapp.core.models import Org
+from webapp.periodic.state import StateModel
 from webapp.publication.models import STATUS_TO_STATE, Publication, PublicationState
+
+#: Codes → states before publication (published/withdrawn come from the publication's own
+#: dates); the clerk may change the draft while drafting or returned.
+STATES = StateModel(
+    by_status=STATUS_TO_STATE,
+    default=PublicationState.DRAFTING,
+    editable=(PublicationState.DRAFTING, PublicationState.RETURNED),
+)
 
 
 def publication_state(pub: Publication) -> PublicationState:
@@ -13,16 +22,11 @@ def publication_state(pub: Publication) -> PublicationState:
         if pub.withdrawal_requested_at is not None:
             return PublicationState.WITHDRAWAL_REQUESTED
         return PublicationState.PUBLISHED
-    status = None
-    if pub.instance_id is not None:
-        from webapp.engine import instance_business_status
-
-        status = instance_business_status(pub.instance_id)
-    return STATUS_TO_STATE.get(status or "", PublicationState.DRAFTING)
+    return STATES.of_instance(pub.instance_id)
 
 
 def editable(pub: Publication) -> bool:
-    return publication_state(pub) in (PublicationState.DRAFTING, PublicationState.RETURNED)
+    return STATES.is_editable(publication_state(pub))
 
 
 def is_root(org: Org) -> bool:

@@ -6,48 +6,40 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from webapp.core.models import User
+from webapp.periodic.cli import PeriodCommands, add_period_commands
+
 reports_cli = AppGroup("reports", help="分析报告 / quarterly and annual reports")
 
 
-@reports_cli.command("open")
-@click.argument("period", required=False)
-@click.option("--current", is_flag=True, help="Open the current quarter (by the clock).")
-def open_cmd(period: str | None, current: bool) -> None:
-    """Open PERIOD (2026Q4, or 2026 for the annual report) for every reporting unit."""
-    from webapp.cli import transaction
-    from webapp.reports.deadlines import current_period_code
+def _open_period(actor: User | None, period: str) -> dict[str, int]:
     from webapp.reports.operations import open_period
 
-    if current:
-        period = current_period_code()
-    if not period:
-        raise click.UsageError("请给出报告期（如 2026Q4）或 --current。")
-
-    with transaction():
-        counts = open_period(None, period)
-    click.echo(f"{period}：新开启 {counts['opened']} 个单位，已开启 {counts['existing']} 个。")
+    return open_period(actor, period)
 
 
-@reports_cli.command("schedule")
-def schedule_cmd() -> None:
-    """Start the scheduler process (report_schedule.bpmn) that opens each period's window."""
-    from sqlalchemy import select
+def _current_period() -> str:
+    from webapp.reports.deadlines import current_period_code
 
-    from webapp.cli import transaction
-    from webapp.core.models import Org
-    from webapp.core.operations import get_org
-    from webapp.engine import get_or_start_instance
-    from webapp.extensions import db
+    return current_period_code()
 
-    with transaction():
-        root = db.session.execute(select(Org).where(Org.parent_id.is_(None))).scalars().first()
-        if root is None:
-            raise click.ClickException("请先加载组织机构。")
-        instance = get_or_start_instance(
-            None, "report_schedule", get_org(root.code), "report-schedule", {}
-        )
-        waiting = (instance.data or {}).get("next_period")
-    click.echo(f"报告期调度已运行：下一个开启的报告期 {waiting}。")
+
+add_period_commands(
+    reports_cli,
+    PeriodCommands(
+        open_period=_open_period,
+        open_help="Open PERIOD (2026Q4, or 2026 for the annual report) for every reporting unit.",
+        flag="--current",
+        flag_help="Open the current quarter (by the clock).",
+        flag_period=_current_period,
+        missing_period="请给出报告期（如 2026Q4）或 --current。",
+        schedule_process="report_schedule",
+        schedule_key="report-schedule",
+        schedule_help="Start the scheduler process (report_schedule.bpmn) that opens each "
+        "period's window.",
+        schedule_done="报告期调度已运行：下一个开启的报告期 {period}。",
+    ),
+)
 
 
 @reports_cli.command("demo-history")

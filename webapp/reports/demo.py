@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from webapp.core import clock
 from webapp.core.models import User
-from webapp.engine import HumanTask, complete_task
+from webapp.engine import HumanTask, complete_task, open_tasks
 from webapp.extensions import db
 from webapp.reports.models import Report, ReportKind
 from webapp.reports.operations import (
@@ -66,11 +66,8 @@ def _user(username: str) -> User:
 
 
 def _task(report: Report) -> HumanTask:
-    return db.session.execute(
-        select(HumanTask).where(
-            HumanTask.instance_id == report.instance_id, HumanTask.state.in_(("ready", "claimed"))
-        )
-    ).scalar_one()
+    (task,) = open_tasks(report.instance_id)
+    return task
 
 
 def _step(report: Report, user: User, outcome: str, comment: str | None = None, **data: str):

@@ -13,6 +13,7 @@ from webapp.core.errors import Conflict, UploadRefused
 from webapp.core.models import User
 from webapp.core.permissions import require
 from webapp.documents import render_docx
+from webapp.engine import last_completer
 from webapp.extensions import db
 from webapp.reports.models import Report, ReportKind
 from webapp.reports.rollup import LowerUnit, build_tables
@@ -54,17 +55,11 @@ class ReportSnapshot(TypedDict):
     approver: str
 
 
-def _last_completer(report: Report, element_id: str) -> User | None:
-    from webapp.engine import last_completer
-
-    return last_completer(report.instance_id, element_id)
-
-
 def freeze(report: Report, approver: User | None) -> ReportSnapshot:
     """The snapshot sent up: figures, checks and their explanations, narrative, signatures."""
     built = build_tables(report.org, report.period, report.kind)
     period = parse_period(report.period)
-    clerk = _last_completer(report, "narrative")
+    clerk = last_completer(report.instance_id, "narrative")
     return {
         "kind": report.kind,
         "org": report.org.code,

@@ -11,12 +11,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from webapp.core.errors import NotFound
 from webapp.drafts.kinds import DraftKind, register_kind
-from webapp.extensions import db
+from webapp.periodic.operations import get_document
 from webapp.reports.models import Report
-from webapp.reports.readiness import editable, figures
+from webapp.reports.readiness import figures
 from webapp.reports.sections import SECTION_MAX_CHARS, sections
+from webapp.reports.state import editable
 from webapp.stats.compute import parse_period
 
 #: The explanation of missing lower units (未报说明) among the explanations' keys.
@@ -26,10 +26,7 @@ LOCKED = "报告当前状态不能修改（已提交审核、已上报或已接�
 
 
 def _load(report_id: int) -> Report:
-    report = db.session.get(Report, report_id) if 0 < report_id <= 2**31 - 1 else None
-    if report is None:
-        raise NotFound("报告不存在。")
-    return report
+    return get_document(Report, report_id, "报告不存在。")
 
 
 def _describe(report: Report) -> str:

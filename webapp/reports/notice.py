@@ -30,6 +30,7 @@ from webapp.documents import render_docx
 from webapp.engine import (
     HumanTask,
     ServiceContext,
+    open_tasks,
     register_form,
     register_start_form,
     service_operation,
@@ -194,12 +195,8 @@ def start_notice(actor: User, year: int) -> ReportingNotice:
 
 
 def open_task(notice: ReportingNotice) -> HumanTask | None:
-    return db.session.execute(
-        select(HumanTask).where(
-            HumanTask.instance_id == notice.instance_id,
-            HumanTask.state.in_(("ready", "claimed")),
-        )
-    ).scalar_one_or_none()
+    tasks = open_tasks(notice.instance_id)
+    return tasks[0] if tasks else None
 
 
 def editable(notice: ReportingNotice) -> bool:

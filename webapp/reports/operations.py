@@ -1,27 +1,32 @@
-"""Domain verbs of the reports: open a period, draft, explain, correct, remind lower units.
+"""Domain verbs of the reports: open a period, the flow's steps (submit up, accept, return,
+remind, overdue), draft, explain, correct, extend, remind lower units.
 
-The steps of the flow itself (submit up, accept, return) are task completions of the engine,
-with the checks of ``webapp.reports.flow``; nothing here moves a report between states.
+Every change of a report and its audit record is made here.  The engine decides when a step
+runs (quarterly_report.bpmn); ``webapp.reports.flow`` only adapts its context to these verbs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import select
 
+from webapp.archive import operations as archive
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from webapp.core.models import Org, User
 from webapp.core.permissions import can, require
 from webapp.drafts import operations as drafts
-from webapp.engine import change_subject, get_instance, get_or_start_instance, start_instance
+from webapp.engine import change_subject, get_instance, start_instance
 from webapp.extensions import db
-from webapp.reports.deadlines import due_at, remind_at
+from webapp.periodic import operations as periodic
+from webapp.reports.deadlines import due_at, open_windows, remind_at
+from webapp.reports.document import archive_document, freeze
 from webapp.reports.drafting import EXPLANATIONS, MISSING, NARRATIVE
 from webapp.reports.models import Report, ReportKind, ReportState
+from webapp.reports.readiness import reviewers_of
 from webapp.reports.sections import sections
 from webapp.reports.state import report_state
 from webapp.stats.compute import Period, parse_period
@@ -59,6 +64,24 @@ def _start_data(report: Report) -> dict[str, Any]:
     }
 
 
+def _new_report(actor: User | None, org: Org, period: Period, kind: ReportKind) -> Report:
+    due = due_at(period, org)
+    report = Report(
+        org=org,
+        period=period.code,
+        kind=kind.value,
+        due_at=due,
+        remind_at=remind_at(due),
+        opened_at=clock.now(),
+        opened_by_id=actor.id if actor else None,
+        narrative={},
+        explanations={},
+    )
+    db.session.add(report)
+    db.session.flush()
+    return report
+
+
 def open_period(
     actor: User | None, period_code: str, *, due_after: datetime | None = None
 ) -> dict[str, int]:
@@ -72,49 +95,140 @@ def open_period(
         require(actor, "report.open")
     period = parse_period(period_code)
     kind = ReportKind.ANNUAL if period.is_year else ReportKind.QUARTERLY
-    opened = existing = past_due = 0
-    for org in reporting_units(kind):
-        report = find_report(org, period.code, kind.value)
-        if report is not None and report.instance_id is not None:
-            existing += 1
-            continue
-        if due_after is not None and due_at(period, org) <= due_after:
-            past_due += 1
-            continue
-        if report is None:
-            due = due_at(period, org)
-            report = Report(
-                org=org,
-                period=period.code,
-                kind=kind.value,
-                due_at=due,
-                remind_at=remind_at(due),
-                opened_at=clock.now(),
-                opened_by_id=actor.id if actor else None,
-                narrative={},
-                explanations={},
-            )
-            db.session.add(report)
-            db.session.flush()
-        instance = get_or_start_instance(
-            actor, PROCESS_KEY, org, report.business_key, _start_data(report)
-        )
-        report.instance_id = instance.id
-        opened += 1
-    audit.record(
-        "report.open_period",
-        actor=actor,
-        actor_name=None if actor else "system",
-        object_type="period",
-        object_id=period.code,
-        after={"kind": kind.value, "opened": opened, "existing": existing, "past_due": past_due},
+    return periodic.open_units(
+        actor,
+        process_key=PROCESS_KEY,
+        period_code=period.code,
+        units=reporting_units(kind),
+        find=lambda org: find_report(org, period.code, kind.value),
+        create=lambda org: _new_report(actor, org, period, kind),
+        start_data=_start_data,
+        audit_action="report.open_period",
+        audit_after={"kind": kind.value},
+        past_due=lambda org: due_after is not None and due_at(period, org) <= due_after,
     )
-    db.session.flush()
-    return {"opened": opened, "existing": existing, "past_due": past_due}
+
+
+def open_current_windows(now: datetime) -> dict[str, int]:
+    """Open every window open at ``now`` (the scheduler's start and each timer): a window already
+    open when the system starts, or missed while the worker was down, is opened at once for the
+    units not yet due; idempotent.  Period → how many units were opened."""
+    return {
+        period: open_period(None, period, due_after=now)["opened"] for period in open_windows(now)
+    }
 
 
 #: characters: a reason must say something
 MIN_REASON = 4
+
+
+def _audit(action: str, report: Report, actor: User | None, **extra: Any) -> None:
+    fields = {
+        "period": report.period,
+        "kind": report.kind,
+        "round": report.round,
+        "subject": f"report:{report.id}",
+    }
+    periodic.audit_document(action, report, actor, "report", fields, **extra)
+
+
+# The steps of quarterly_report.bpmn (its service tasks, adapted by webapp.reports.flow) -------
+#: 退回类别: the upper level classifies every return (domain.md §7, reporting record).  Only
+#: 数据差错 and 内容失误 count as errors against the unit (第八条(五) "对报送…出现差错的").
+RETURN_KINDS = {
+    "data_error": "数据差错",
+    "content_error": "内容失误",
+    "other": "其他（格式、补充说明等）",
+}
+ERROR_KINDS = ("data_error", "content_error")
+
+
+def submit(report: Report, actor: User | None) -> dict[str, Any]:
+    """The unit's reviewer approved: freeze the figures, archive the Word file, send it up."""
+    now = clock.now()
+    snapshot = freeze(report, actor)
+    report.snapshot = snapshot
+    report.submitted_at = now
+    first = report.first_submitted_at is None
+    if first:
+        report.first_submitted_at = now
+    doc = archive_document(report, snapshot, actor, "submitted")
+    on_time = (report.first_submitted_at or now) <= report.due_at
+    _audit(
+        "report.submit",
+        report,
+        actor,
+        after={
+            "due_at": report.due_at.isoformat(),
+            "on_time": on_time,
+            "first": first,
+            "document": doc.sha256,
+            "checks": len(snapshot["checks"]),
+        },
+    )
+    return {"submitted_at": now.isoformat(), "document_id": doc.id}
+
+
+def accept(report: Report, actor: User | None) -> dict[str, Any]:
+    """The upper level (or, for the province, its own approval) accepted: lock and archive."""
+    now = clock.now()
+    report.accepted_at = now
+    report.locked = True
+    report.accepted_snapshot = report.snapshot
+    latest = archive.latest("report", report.id)
+    if latest is not None:
+        latest.stage = "accepted"  # the file sent up, archived unchanged
+    _audit("report.accept", report, actor, after={"document": latest.sha256 if latest else None})
+    return {"accepted_at": now.isoformat()}
+
+
+def record_return(report: Report, actor: User | None, kind: str, comment: str) -> None:
+    """The upper level returned the submission with its reasons (counts against the unit)."""
+    report.upper_returns += 1
+    _audit(
+        "report.return",
+        report,
+        actor,
+        message=comment,
+        after={"return_kind": kind, "error": kind in ERROR_KINDS},
+    )
+
+
+def remind_due(report: Report, notify: Callable[[str], dict[str, Any]]) -> None:
+    """Reminder before the due date to whoever holds the open step (not for backfilled periods):
+    ``notify(message)`` tells them and returns what it did, which is audited."""
+    if report.opened_at >= report.remind_at or report.first_submitted_at is not None:
+        return
+    local_due = clock.to_local(report.due_at)
+    result = notify(f"报送期限为 {local_due:%Y-%m-%d %H:%M}，请抓紧办理。")
+    _audit("report.remind", report, None, after=result)
+
+
+def mark_overdue(report: Report) -> None:
+    """At the due date: mark the report overdue and tell the upper level's reviewers."""
+    from webapp.engine import notify
+
+    if (
+        report.opened_at >= report.due_at
+        or report.first_submitted_at is not None
+        or report.overdue_at is not None
+    ):
+        return
+    report.overdue_at = clock.now()
+    upper = report.org.parent
+    notified = 0
+    if upper is not None:
+        for user in reviewers_of(upper.id):
+            notify(
+                user,
+                "overdue",
+                f"{report.org.name}{report.period}工程质量分析报告已逾期未报，请督促。",
+            )
+            notified += 1
+    _audit("report.overdue", report, None, after={"notified": notified})
+
+
+# Drafting -------------------------------------------------------------------------------------
 
 
 def _require_draft(actor: User, report: Report) -> None:
@@ -191,26 +305,13 @@ def request_correction(actor: User, report: Report, reason: str) -> Report:
         actor, PROCESS_KEY, report.org, report.business_key, _start_data(report)
     )
     report.instance_id = instance.id
-    audit.record(
-        "report.correction",
-        actor=actor,
-        org=report.org,
-        object_type="report",
-        object_id=report.id,
-        message=reason.strip(),
-        after={
-            "period": report.period,
-            "kind": report.kind,
-            "round": report.round,
-            "subject": f"report:{report.id}",
-        },
-    )
+    _audit("report.correction", report, actor, message=reason.strip())
     return report
 
 
 def remind_unit(actor: User, report: Report, message: str | None = None) -> int:
     """催办 from the status board: remind whoever holds the lower unit's open step."""
-    from webapp.engine import HumanTask, remind
+    from webapp.engine import open_tasks, remind
 
     require(actor, "report.remind", report.org)
     if report.org.id == actor.org.id:
@@ -218,16 +319,8 @@ def remind_unit(actor: User, report: Report, message: str | None = None) -> int:
     state = report_state(report)
     if state in (ReportState.ACCEPTED, ReportState.SUBMITTED):
         raise Conflict("该单位已上报，无需催办。")
-    tasks = list(
-        db.session.execute(
-            select(HumanTask).where(
-                HumanTask.instance_id == report.instance_id,
-                HumanTask.state.in_(("ready", "claimed")),
-            )
-        ).scalars()
-    )
     count = 0
-    for task in tasks:
+    for task in open_tasks(report.instance_id):
         if task.candidate_org_id == report.org.id:
             count += len(remind(actor, task.id, message))
     audit.record(

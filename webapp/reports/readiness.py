@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from webapp.core.models import Role, User
-from webapp.extensions import db
+from webapp.core.operations import users_in_role
 from webapp.reports.models import Report
 from webapp.reports.rollup import build_tables
 from webapp.reports.sections import sections
+from webapp.reports.state import editable
 
 MIN_EXPLANATION = 4  #: characters: a warning's explanation must say something
 
@@ -20,18 +19,6 @@ def figures(report: Report) -> dict[str, Any]:
     if report.snapshot is not None and not editable(report):
         return report.snapshot
     return build_tables(report.org, report.period, report.kind)
-
-
-def editable(report: Report) -> bool:
-    """The unit may still change its data and narrative (drafting or returned)."""
-    from webapp.reports.models import ReportState
-    from webapp.reports.state import report_state
-
-    return not report.locked and report_state(report) in (
-        ReportState.DRAFTING,
-        ReportState.RETURNED,
-        ReportState.OVERDUE,
-    )
 
 
 def data_problems(report: Report, built: dict[str, Any]) -> list[str]:
@@ -71,16 +58,4 @@ def readiness(report: Report, *, narrative: bool = True) -> list[str]:
 
 def reviewers_of(org_id: int) -> list[User]:
     """The enabled reviewers of a unit (who is told that a lower report arrived)."""
-    from webapp.core.models import UserRole
-
-    return list(
-        db.session.execute(
-            select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(
-                User.org_id == org_id,
-                User.is_enabled.is_(True),
-                UserRole.role == Role.REVIEWER.value,
-            )
-        ).scalars()
-    )
+    return users_in_role(org_id, Role.REVIEWER)

@@ -1,0 +1,127 @@
+"""Opening a period of a periodic document for every unit, and starting its scheduler.
+
+Both are idempotent: a unit whose document already has an instance is left alone, and the
+scheduler process is started once (its business key is fixed).  Operations flush, never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import select
+
+from webapp.core import audit
+from webapp.core.errors import NotFound
+from webapp.core.models import Org, User
+from webapp.core.numbers import INT_MAX
+from webapp.core.operations import get_row
+from webapp.engine import get_or_start_instance
+from webapp.extensions import db
+
+
+class PeriodicDocument(Protocol):
+    """What the core needs of a feature's row (a Report, a Publication)."""
+
+    id: int
+    instance_id: int | None
+    org: Org
+
+    @property
+    def business_key(self) -> str: ...
+
+
+D = TypeVar("D", bound=PeriodicDocument)
+M = TypeVar("M")
+
+
+def get_document(model: type[M], document_id: int, missing: str) -> M:
+    """The row of ``model`` with that id, or NotFound(``missing``).  An id beyond the column's
+    32-bit range cannot exist and is not sent to the database (PostgreSQL would refuse it)."""
+    if not 0 < document_id <= INT_MAX:
+        raise NotFound(missing)
+    return get_row(model, document_id, missing)
+
+
+def audit_document(
+    action: str,
+    document: PeriodicDocument,
+    actor: User | None,
+    object_type: str,
+    fields: dict[str, Any],
+    *,
+    after: dict[str, Any] | None = None,
+    **extra: Any,
+) -> None:
+    """The audit record of a change of a document: on its unit, ``fields`` (what identifies it:
+    period, round, subject…) then ``after``; by the system when there is no actor."""
+    audit.record(
+        action,
+        actor=actor,
+        actor_name=None if actor else "system",
+        org=document.org,
+        object_type=object_type,
+        object_id=document.id,
+        after={**fields, **(after or {})},
+        **extra,
+    )
+
+
+def open_units(
+    actor: User | None,
+    *,
+    process_key: str,
+    period_code: str,
+    units: Iterable[Org],
+    find: Callable[[Org], D | None],
+    create: Callable[[Org], D],
+    start_data: Callable[[D], dict[str, Any]],
+    audit_action: str,
+    audit_after: dict[str, Any] | None = None,
+    past_due: Callable[[Org], bool] | None = None,
+) -> dict[str, int]:
+    """Start the period's process for every unit that has none yet, and record it.
+
+    A unit whose document already has an instance counts as ``existing``; with ``past_due``, a
+    unit for which it says True is left alone (counted as ``past_due``); otherwise its row is
+    found or created (``create`` adds and flushes it) and its instance started (or found: the
+    business key is the row's) with the row's fixed start data.  The counts are returned and
+    audited as ``audit_action`` on the period (``audit_after`` first, then the counts).
+    """
+    counts = {"opened": 0, "existing": 0}
+    if past_due is not None:
+        counts["past_due"] = 0
+    for org in units:
+        document = find(org)
+        if document is not None and document.instance_id is not None:
+            counts["existing"] += 1
+            continue
+        if past_due is not None and past_due(org):
+            counts["past_due"] += 1
+            continue
+        if document is None:
+            document = create(org)
+        instance = get_or_start_instance(
+            actor, process_key, org, document.business_key, start_data(document)
+        )
+        document.instance_id = instance.id
+        counts["opened"] += 1
+    audit.record(
+        audit_action,
+        actor=actor,
+        actor_name=None if actor else "system",
+        object_type="period",
+        object_id=period_code,
+        after={**(audit_after or {}), **counts},
+    )
+    db.session.flush()
+    return counts
+
+
+def start_scheduler(process_key: str, business_key: str) -> str | None:
+    """Start (once) the scheduler process at the root unit; the period it waits for next."""
+    root = db.session.execute(select(Org).where(Org.parent_id.is_(None))).scalars().first()
+    if root is None:
+        raise NotFound("请先加载组织机构。")
+    instance = get_or_start_instance(None, process_key, root, business_key, {})
+    return (instance.data or {}).get("next_period")
