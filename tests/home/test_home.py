@@ -286,3 +286,24 @@ def test_the_favicon_is_served(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 200
     assert response.mimetype == "image/vnd.microsoft.icon" and response.data[:4] == b"\0\0\1\0"
+
+
+def test_a_snapshot_accepted_anew_is_read_anew(oracle, in_window):
+    """The signed figures are cached by (report, acceptance): a correction round accepted later
+    shows its own figures."""
+    from webapp.main.home import accepted_summaries
+
+    table = summary_table(get_org("410100"), parse_period("2026Q2"))
+    table["total"]["filing_rate"]["count_pct"] = "80.00"
+    report = _accepted("410100", "2026Q2", table)
+    report.accepted_at = clock.now()
+    db.session.commit()
+    first = accepted_summaries(get_org("410100"), ["2026Q2"])
+    assert first["2026Q2"]["total"]["filing_rate"]["count_pct"] == "80.00"
+    corrected = json.loads(json.dumps(table))
+    corrected["total"]["filing_rate"]["count_pct"] = "82.50"
+    report.accepted_snapshot = {"period": "2026Q2", "tables": {"table5": corrected}}
+    report.round, report.accepted_at = 2, clock.now() + timedelta(days=3)
+    db.session.commit()
+    again = accepted_summaries(get_org("410100"), ["2026Q2"])
+    assert again["2026Q2"]["total"]["filing_rate"]["count_pct"] == "82.50"

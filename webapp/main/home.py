@@ -314,19 +314,46 @@ def _periods(current: Period, n: int = QUARTERS) -> list[Period]:
     return out[::-1]
 
 
+#: 附表5 of accepted snapshots already read, by (report id, accepted_at, round): an accepted
+#: snapshot never changes under the same key (a correction round is accepted anew), and reading
+#: one out of a province's snapshot (every table, several MB) costs more than the rest of the page.
+_ACCEPTED_TABLES: dict[tuple[int, str, int], dict[str, Any] | None] = {}
+_CACHE_LIMIT = 4096
+
+
 def accepted_summaries(org: Org, codes: list[str]) -> dict[str, dict[str, Any]]:
-    """附表5 of ``org``'s accepted quarterly snapshots of ``codes``, by period (one query; only
-    that table is read out of each snapshot)."""
-    table = Report.accepted_snapshot[("tables", "table5")]
+    """附表5 of ``org``'s accepted quarterly snapshots of ``codes``, by period: one query for
+    the reports' keys, and one reading only that table out of the snapshots not read before."""
     found = db.session.execute(
-        select(Report.period, table).where(
+        select(Report.id, Report.period, Report.accepted_at, Report.round).where(
             Report.org_id == org.id,
             Report.kind == ReportKind.QUARTERLY.value,
             Report.period.in_(codes),
             Report.accepted_snapshot.is_not(None),
         )
     ).all()
-    return {period: data for period, data in found if isinstance(data, dict)}
+    keys = {
+        row.id: (row.id, row.accepted_at.isoformat() if row.accepted_at else "", row.round)
+        for row in found
+    }
+    unread = [rid for rid, key in keys.items() if not key[1] or key not in _ACCEPTED_TABLES]
+    fresh: dict[int, Any] = {}
+    if unread:
+        table = Report.accepted_snapshot[("tables", "table5")]
+        fresh = dict(
+            db.session.execute(select(Report.id, table).where(Report.id.in_(unread))).tuples().all()
+        )
+        if len(_ACCEPTED_TABLES) > _CACHE_LIMIT:
+            _ACCEPTED_TABLES.clear()
+        for rid, data in fresh.items():
+            if keys[rid][1]:  # no acceptance time: not a flow's acceptance, not cached
+                _ACCEPTED_TABLES[keys[rid]] = data if isinstance(data, dict) else None
+    out = {}
+    for row in found:
+        data = fresh[row.id] if row.id in fresh else _ACCEPTED_TABLES.get(keys[row.id])
+        if isinstance(data, dict):
+            out[row.period] = data
+    return out
 
 
 def figures_home(user: User) -> FiguresHome | None:
