@@ -307,3 +307,23 @@ def test_a_snapshot_accepted_anew_is_read_anew(oracle, in_window):
     db.session.commit()
     again = accepted_summaries(get_org("410100"), ["2026Q2"])
     assert again["2026Q2"]["total"]["filing_rate"]["count_pct"] == "82.50"
+
+
+def test_a_reminder_for_a_board_that_moved_on_reminds_nobody(
+    workflows, oracle, api, app, make_user
+):
+    clock.set_now(AFTER_DUE)
+    _open(api)
+    make_user("leader", "410100", username="zz_leader")
+    web = app.test_client()
+    login(web, "zz_leader")
+    token = csrf_token(web, "/")
+    response = web.post("/home/remind-late", data={"csrf_token": token, "period": "2026Q2"})
+    assert response.status_code == 302
+    assert "看板已切换到新的报告期" in web.get("/").get_data(as_text=True)
+    assert (
+        db.session.execute(
+            select(AuditRecord).where(AuditRecord.action == "report.remind_unit")
+        ).first()
+        is None
+    )
