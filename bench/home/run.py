@@ -28,9 +28,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bench.fresh import write_section
 from bench.stats.run import PROJECTS, _rows
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
 ROOT = Path(__file__).resolve().parents[2]
 WARMUP = 5
 TIMED = int(os.environ.get("BENCH_HOME_REQUESTS", "60"))
@@ -50,31 +50,17 @@ def _percentile(values: list[float], p: float) -> float:
 
 
 def run_one(url: str, label: str) -> dict[str, Any]:
-    os.environ["HQR_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="bench-home-")
     from sqlalchemy import insert, select, text
 
-    from webapp import create_app
-    from webapp.config import Config
+    from bench.fresh import fresh_app
 
-    class BenchConfig(Config):
-        SQLALCHEMY_DATABASE_URI = url
-        SECRET_KEY = "bench-only"
-        WTF_CSRF_ENABLED = False
-        SESSION_COOKIE_SECURE = False
-        RATELIMIT_ENABLED = False
-
-    if url.startswith("postgresql"):
-        from sqlalchemy import create_engine
-
-        from webapp import _normalise_db_url
-
-        engine = create_engine(_normalise_db_url(url))
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-
-    app = create_app(BenchConfig)
+    app = fresh_app(
+        url,
+        "bench-home-",
+        WTF_CSRF_ENABLED=False,
+        SESSION_COOKIE_SECURE=False,
+        RATELIMIT_ENABLED=False,
+    )
     figures: dict[str, Any] = {"db": label}
     with app.app_context():
         from datetime import timedelta
@@ -212,17 +198,6 @@ def _section(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def _write(section: str) -> None:
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n\n"
-    start = text.find("## home")
-    if start >= 0:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + (text[end + 1 :] if end >= 0 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOC.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     results = []
     sqlite_dir = tempfile.mkdtemp(prefix="bench-home-db-")
@@ -238,7 +213,7 @@ def main() -> None:
         print("BENCH_DATABASE_URL not set: PostgreSQL skipped", flush=True)
     section = _section(results)
     print(section)
-    _write(section)
+    write_section("home", section)
 
 
 if __name__ == "__main__":

@@ -125,23 +125,23 @@ def _line(task: Any, now: datetime) -> TaskLine:
     )
 
 
-def _lines(tasks: list[Any], role: Role, now: datetime) -> list[TaskLine]:
-    return [_line(t, now) for t in tasks if t.candidate_role == role.value]
+def _lines(tasks: list[Any], role: Role, now: datetime) -> tuple[list[TaskLine], int]:
+    """The first TASK_LINES tasks offered to ``role`` (only those are read further: instance,
+    definition, unit) and how many there are."""
+    mine = [t for t in tasks if t.candidate_role == role.value]
+    return [_line(t, now) for t in mine[:TASK_LINES]], len(mine)
 
 
 def clerk_home(tasks: list[Any], now: datetime) -> ClerkHome:
-    lines = _lines(tasks, Role.CLERK, now)
-    return ClerkHome(lines[:TASK_LINES], len(lines))
+    return ClerkHome(*_lines(tasks, Role.CLERK, now))
 
 
 def reviewer_home(tasks: list[Any], now: datetime) -> ReviewerHome:
-    lines = _lines(tasks, Role.REVIEWER, now)
-    return ReviewerHome(lines[:TASK_LINES], len(lines))
+    return ReviewerHome(*_lines(tasks, Role.REVIEWER, now))
 
 
 def leader_home(tasks: list[Any], now: datetime) -> LeaderHome:
-    lines = _lines(tasks, Role.LEADER, now)
-    return LeaderHome(lines[:TASK_LINES], len(lines))
+    return LeaderHome(*_lines(tasks, Role.LEADER, now))
 
 
 # The board of lower units --------------------------------------------------------------------
@@ -413,7 +413,8 @@ def home_for(user: User) -> Home:
     tasks = tasks_for(user, "todo") if can(user, "task.inbox") else []
     roles = user.roles
     shown = {r.value for r in (Role.CLERK, Role.REVIEWER, Role.LEADER) if r in roles}
-    other = [_line(t, now) for t in tasks if t.candidate_role not in shown][:TASK_LINES]
+    others = [t for t in tasks if t.candidate_role not in shown]
+    other = [_line(t, now) for t in others[:TASK_LINES]]
     return Home(
         clerk=clerk_home(tasks, now) if Role.CLERK in roles else None,
         reviewer=reviewer_home(tasks, now) if Role.REVIEWER in roles else None,

@@ -22,43 +22,33 @@ from webapp.ledger.models import Project, UserRating
 from webapp.stats.periods import Period
 from webapp.stats.tables import (
     _accident_sums,
-    _group,
     _metric_columns,
     _sum_if,
+    _summary_row,
+    _zero_raw,
     direct_children,
     group_conditions,
     own_row_name,
-    pct,
     unit_key,
 )
 
 #: The groups a chart shows (附表5's columns 新注册, 竣工, 备案).
 KEY_GROUPS = ("registered", "completed", "filed")
-
-
-def _zero() -> dict[str, int]:
-    keys = [f"{g}_{m}" for g in KEY_GROUPS for m in "nac"] + ["satisfied", "acc_n", "acc_d"]
-    return dict.fromkeys(keys, 0) | {"acc_l": 0}
+#: The fields of a summary row kept (the rest would be zeros: their groups are not computed).
+KEPT = ("org_code", "org_name", *KEY_GROUPS, "filing_rate", "satisfaction_pct", "accidents")
 
 
 def _row(code: str, name: str, raw: dict[str, int]) -> dict[str, Any]:
-    row: dict[str, Any] = {"org_code": code, "org_name": name}
-    for g in KEY_GROUPS:
-        row[g] = _group(raw, g)
-    row["filing_rate"] = {
-        "count_pct": pct(raw["filed_n"], raw["completed_n"]),
-        "area_pct": pct(raw["filed_a"], raw["completed_a"]),
-    }
-    row["satisfaction_pct"] = pct(raw["satisfied"], raw["filed_n"])
-    row["accidents"] = {"count": int(raw["acc_n"]), "deaths": int(raw["acc_d"])}
-    return row
+    """附表5's own row builder (same rounding), keeping only the groups computed here."""
+    row = _summary_row(code, name, raw)
+    return {key: row[key] for key in KEPT}
 
 
 def key_figures(org: Org, period: Period) -> dict[str, Any]:
     """``{"rows": [own row, one per direct child…], "total": row}`` for ``period``; each row
     ``{"org_code", "org_name", "registered"/"completed"/"filed": {"count", "area_10k_m2",
     "cost_10k_yuan"}, "filing_rate": {"count_pct", "area_pct"}, "satisfaction_pct",
-    "accidents": {"count", "deaths"}}``.  Two queries: projects, accidents."""
+    "accidents": {"count", "deaths", "loss_10k_yuan"}}``.  Two queries: projects, accidents."""
     conds = group_conditions(period)
     key = unit_key(org)
     cols: list[Any] = []
@@ -84,16 +74,16 @@ def key_figures(org: Org, period: Period) -> dict[str, Any]:
     raws: dict[str, dict[str, int]] = {}
     for found in (db.session.execute(stmt).mappings(), _accident_sums(org, period, key)):
         for r in found:
-            target = raws.setdefault(r["unit"], _zero())
-            target.update({k: int(v) for k, v in r.items() if k != "unit" and k in target})
+            target = raws.setdefault(r["unit"], _zero_raw())
+            target.update({k: int(v) for k, v in r.items() if k != "unit"})
     units = [(org.code, own_row_name(org))] + [(c.code, c.name) for c in direct_children(org)]
-    grand = _zero()
+    grand = _zero_raw()
     for raw in raws.values():
         for k, v in raw.items():
             grand[k] += v
     return {
         "org": org.code,
         "period": period.code,
-        "rows": [_row(code, name, raws.get(code, _zero())) for code, name in units],
+        "rows": [_row(code, name, raws.get(code, _zero_raw())) for code, name in units],
         "total": _row(org.code, "合计", grand),
     }
