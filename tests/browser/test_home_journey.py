@@ -4,17 +4,22 @@ sees their tasks with the period and deadline.  Screenshots go to docs/screensho
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import random
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import insert, select
 
 from tests.browser.conftest import browser_login
 from tests.conftest import ROOT, TEST_PASSWORD
 from webapp.core import clock
+from webapp.core.models import Org
 from webapp.core.operations import get_org
 from webapp.engine import deploy_bpmn
 from webapp.extensions import db
+from webapp.ledger.models import Project
 from webapp.reports.models import Report
 from webapp.reports.operations import open_period
 from webapp.stats.periods import parse_period
@@ -26,23 +31,50 @@ SHOTS = ROOT / "docs" / "screenshots"
 NOW = datetime(2026, 10, 8, 10, 0, tzinfo=clock.LOCAL_TZ)
 
 
-def _world() -> None:
-    from tests.stats.oracle import load_oracle
+def _projects(n: int = 1500, seed: int = 18) -> None:
+    """Two years of projects over every unit, so that the charts have something to show."""
+    rnd = random.Random(seed)
+    orgs = list(db.session.execute(select(Org.id)).scalars())
+    rows = []
+    for i in range(n):
+        registered = date(2024, 10, 1) + timedelta(days=rnd.randrange(700))
+        accepted = registered + timedelta(days=rnd.randrange(30, 300))
+        done = rnd.random() < 0.7 and accepted < date(2026, 10, 8)
+        filed = accepted + timedelta(days=rnd.randrange(0, 60)) if done else None
+        rows.append(
+            {
+                "org_id": rnd.choice(orgs),
+                "registration_no": f"HOME{i:05d}",
+                "name": f"首页演示工程{i}",
+                "structure_type": "框架",
+                "area_m2": Decimal(rnd.randrange(2_000, 60_000)),
+                "cost_10k_yuan": Decimal(rnd.randrange(500, 20_000)),
+                "registered_on": registered,
+                "accepted_on": accepted if done else None,
+                "acceptance_result": "合格" if done else None,
+                "filed_on": filed if filed and filed < date(2026, 10, 8) else None,
+                "filing_result": "准予备案" if filed and filed < date(2026, 10, 8) else None,
+                "user_rating": rnd.choice(["满意", "满意", "满意", "不满意"]),
+            }
+        )
+    db.session.execute(insert(Project), rows)
 
+
+def _world() -> None:
     deploy_bpmn(None, None, (ROOT / "workflows" / "quarterly_report.bpmn").read_bytes())
-    load_oracle()
+    _projects()
     db.session.commit()
     with clock.moved_to(datetime(2026, 9, 20, 10, 0, tzinfo=clock.LOCAL_TZ)):
         open_period(None, "2026Q3")
         db.session.commit()
-    # Two quarters the province's leader signed (accepted snapshots; its 2026Q3 is still under
-    # way and the year before has none: the chart shows the gap), and 郑州's for the comparison.
-    for code, unit in (("2026Q1", "410000"), ("2026Q2", "410000"), ("2026Q2", "410100")):
+    # The province's leader signed 2025Q1–2026Q2 (accepted snapshots); 2026Q3 is still under
+    # way (a gap on the chart) and 2026Q4 is live.
+    for code in ("2025Q1", "2025Q2", "2025Q3", "2025Q4", "2026Q1", "2026Q2"):
         period = parse_period(code)
         due = datetime.combine(period.end, datetime.min.time(), tzinfo=clock.UTC)
         db.session.add(
             Report(
-                org_id=get_org(unit).id,
+                org_id=get_org("410000").id,
                 period=code,
                 kind="quarterly",
                 due_at=due,
@@ -51,7 +83,7 @@ def _world() -> None:
                 locked=True,
                 accepted_snapshot={
                     "period": code,
-                    "tables": {"table5": summary_table(get_org(unit), period)},
+                    "tables": {"table5": summary_table(get_org("410000"), period)},
                 },
             )
         )
