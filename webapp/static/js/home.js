@@ -34,7 +34,7 @@
       legend: { top: 0 },
       grid: { left: 50, right: 20, top: 36, bottom: 44 },
       xAxis: { type: "category", data: quarters.map(axisLabel), axisLabel: { interval: 0, fontSize: 11 } },
-      yAxis: { type: "value", name: unit, min: unit === "%" ? function (v) { return Math.max(0, Math.floor(v.min - 5)); } : 0,
+      yAxis: { type: "value", name: unit, min: unit === "%" ? function (v) { return Math.max(0, Math.floor((v.min - 5) / 10) * 10); } : 0,
                // 备案率 may pass 100 % (projects completed in an earlier quarter filed in this one)
                max: unit === "%" ? function (v) { return Math.ceil(Math.max(100, v.max) / 10) * 10; } : null },
       series: keys.map(function (key) {
