@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,3 +51,27 @@ def write_section(heading: str, section: str) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + section
     DOC.write_text(text, encoding="utf-8")
+
+
+def run_on_databases(
+    run_one: Callable[[str, str], dict[str, Any]],
+    section: Callable[[list[dict[str, Any]]], str],
+    heading: str,
+) -> None:
+    """``run_one(url, label)`` on a new SQLite file, then on ``BENCH_DATABASE_URL`` when set;
+    the figures printed, and ``section(results)`` written as ``## heading`` of the docs."""
+    results = []
+    sqlite_dir = tempfile.mkdtemp(prefix=f"bench-{heading}-db-")
+    print("SQLite …", flush=True)
+    results.append(run_one(f"sqlite:///{sqlite_dir}/bench.sqlite3", "SQLite"))
+    print(results[-1], flush=True)
+    pg = os.environ.get("BENCH_DATABASE_URL")
+    if pg:
+        print("PostgreSQL …", flush=True)
+        results.append(run_one(pg, "PostgreSQL"))
+        print(results[-1], flush=True)
+    else:
+        print("BENCH_DATABASE_URL not set: PostgreSQL skipped", flush=True)
+    text = section(results)
+    print(text)
+    write_section(heading, text)

@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import os
 import statistics
-import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench.fresh import write_section
+from bench.fresh import run_on_databases
 from bench.stats.run import PROJECTS, _rows
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -238,21 +237,7 @@ def _section(results: list[dict[str, Any]]) -> str:
 
 
 def main() -> None:
-    results = []
-    sqlite_dir = tempfile.mkdtemp(prefix="bench-home-db-")
-    print("SQLite …", flush=True)
-    results.append(run_one(f"sqlite:///{sqlite_dir}/bench.sqlite3", "SQLite"))
-    print(results[-1], flush=True)
-    pg = os.environ.get("BENCH_DATABASE_URL")
-    if pg:
-        print("PostgreSQL …", flush=True)
-        results.append(run_one(pg, "PostgreSQL"))
-        print(results[-1], flush=True)
-    else:
-        print("BENCH_DATABASE_URL not set: PostgreSQL skipped", flush=True)
-    section = _section(results)
-    print(section)
-    write_section("home", section)
+    run_on_databases(run_one, _section, "home")
 
 
 if __name__ == "__main__":

@@ -19,14 +19,13 @@ import io
 import os
 import random
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from bench.fresh import write_section
+from bench.fresh import run_on_databases
 
 PROJECTS = int(os.environ.get("BENCH_PROJECTS", "100000"))
 IMPORT_ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "10000"))
@@ -251,21 +250,7 @@ def _section(results: list[dict[str, Any]]) -> str:
 
 
 def main() -> None:
-    results = []
-    sqlite_dir = tempfile.mkdtemp(prefix="bench-stats-db-")
-    print("SQLite …", flush=True)
-    results.append(run_one(f"sqlite:///{sqlite_dir}/bench.sqlite3", "SQLite"))
-    print(results[-1], flush=True)
-    pg = os.environ.get("BENCH_DATABASE_URL")
-    if pg:
-        print("PostgreSQL …", flush=True)
-        results.append(run_one(pg, "PostgreSQL"))
-        print(results[-1], flush=True)
-    else:
-        print("BENCH_DATABASE_URL not set: PostgreSQL skipped", flush=True)
-    section = _section(results)
-    print(section)
-    write_section("stats", section)
+    run_on_databases(run_one, _section, "stats")
 
 
 if __name__ == "__main__":
