@@ -48,7 +48,9 @@ worker: install
 	$(BIN)/flask workflow worker
 
 # Debian packages the tests need: Chromium for the browser journeys (Playwright drives it, it
-# never downloads a browser), LibreOffice and CJK fonts for Word → PDF with Chinese text,
+# never downloads a browser), LibreOffice and CJK fonts for Word → PDF with Chinese text
+# (fonts-noto-cjk: its Serif and Sans SC faces, onto which webapp/documents/fonts.conf maps the
+# official face names — docs/documents.md, "Fonts"),
 # redis-server for the login limits across processes (the test starts one if none answers).
 # Nothing else in `make test` needs root: a non-root user installs them through sudo.  apt-get
 # waits up to 10 minutes for the package manager's lock when another install is running (a
@@ -105,6 +107,7 @@ templates: install
 	$(BIN)/python scripts/make_templates.py
 	$(BIN)/python scripts/make_public_template.py
 	$(BIN)/python scripts/make_notice_template.py
+	$(BIN)/python scripts/make_assessment_template.py
 
 bench: install
 	$(BIN)/python -m bench

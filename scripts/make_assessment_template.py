@@ -23,6 +23,10 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from make_templates import official_print, place_footer, portrait, title_block  # noqa: E402
+
 TEMPLATES = Path(__file__).resolve().parent.parent / "docs_templates"
 OUT = TEMPLATES / "assessment_results.docx"
 SHEET_OUT = TEMPLATES / "assessment_sheet.docx"
@@ -44,6 +48,14 @@ def _repeat_header(row) -> None:  # type: ignore[no-untyped-def]
     tr_pr.append(header)
 
 
+def _rows_whole(table) -> None:  # type: ignore[no-untyped-def]
+    """No row of the table splits across pages."""
+    for row in table.rows:
+        el = OxmlElement("w:cantSplit")
+        el.set(qn("w:val"), "true")
+        row._tr.get_or_add_trPr().insert(0, el)
+
+
 def _cell(cell, text: str, *, bold: bool = False, center: bool = True) -> None:  # type: ignore[no-untyped-def]
     cell.text = ""
     paragraph = cell.paragraphs[0]
@@ -61,18 +73,16 @@ def make_sheet() -> None:
     for side in ("left_margin", "right_margin"):
         setattr(section, side, Cm(1.8))
     section.top_margin = section.bottom_margin = Cm(1.6)
-    title = doc.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = title.add_run("{{ sheet_name }}")
-    run.bold = True
-    run.font.size = Pt(16)
+    place_footer(section)
+    # 16 pt on the 261 mm line of the landscape sheet: 46 characters.
+    title_block(doc, size=16, chars=46, expression="sheet_name")
     sub = doc.add_paragraph()
     sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
     sub.add_run("（{{ phase_label }}）")
     doc.add_paragraph(
         "考核单位：{{ unit }}　　　考核年度：{{ year }}年　　　{{ scorer_label }}：{{ scorers }}"
     )
-    widths = [Cm(1.2), Cm(2.6), Cm(3.0), Cm(14.5), Cm(1.5), Cm(1.6), Cm(1.6)]
+    widths = [Cm(1.2), Cm(2.6), Cm(3.0), Cm(14.3), Cm(1.5), Cm(1.7), Cm(1.7)]
     table = doc.add_table(rows=6, cols=7)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -106,6 +116,11 @@ def make_sheet() -> None:
     for row_ in table.rows:
         for cell, width in zip(row_.cells, widths, strict=False):
             cell.width = width
+    # The grid carries the widths too (LibreOffice lays a table out from its grid): the
+    # 评分内容及评分标准 column is the wide one, not a seventh of the page.
+    table.autofit = False
+    for col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
+        col.set(qn("w:w"), str(int(width.twips)))
     doc.add_paragraph("{%p if sites %}")
     doc.add_paragraph("现场抽查项目：")
     doc.add_paragraph("{%p endif %}")
@@ -117,6 +132,8 @@ def make_sheet() -> None:
     doc.add_paragraph("{%p endfor %}")
     sign = doc.add_paragraph("{{ sign_label }}：____________　　　日期：{{ date }}")
     sign.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    _rows_whole(table)
+    official_print(doc)
     TEMPLATES.mkdir(exist_ok=True)
     doc.save(SHEET_OUT)
     print(f"written {SHEET_OUT}")
@@ -124,11 +141,8 @@ def make_sheet() -> None:
 
 def make_results() -> None:
     doc = _base_document()
-    title = doc.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = title.add_run("关于{{ year }}年度{{ title }}结果的通报")
-    run.bold = True
-    run.font.size = Pt(18)
+    portrait(doc.sections[0])
+    title_block(doc, expression="'关于' ~ year ~ '年度' ~ title ~ '结果的通报'")
     doc.add_paragraph("各省辖市、省直管县（市）住房城乡建设主管部门：")
     doc.add_paragraph(
         "    根据{{ basis }}，省厅考核组对各省辖市、省直管县（市）住房城乡建设主管部门"
@@ -147,6 +161,8 @@ def make_results() -> None:
     row[3].text = "{{ r.result }}"
     extra = table.add_row().cells
     extra[0].text = "{%tr endfor %}"
+    _repeat_header(table.rows[0])
+    _rows_whole(table)
     doc.add_paragraph("{%p for line in result_lines %}")
     doc.add_paragraph("    {{ line }}")
     doc.add_paragraph("{%p endfor %}")
@@ -155,6 +171,7 @@ def make_results() -> None:
     sign.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     day = doc.add_paragraph("{{ approved_date }}")
     day.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    official_print(doc)
     OUT.parent.mkdir(exist_ok=True)
     doc.save(OUT)
     print(f"written {OUT}")

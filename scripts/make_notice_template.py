@@ -16,6 +16,10 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from make_templates import official_print, portrait, title_block  # noqa: E402
+
 OUT = Path(__file__).resolve().parent.parent / "docs_templates" / "reporting_notice.docx"
 
 
@@ -25,11 +29,9 @@ def main() -> None:
     style.font.name = "FangSong"
     style.element.rPr.rFonts.set(qn("w:eastAsia"), "仿宋_GB2312")
     style.font.size = Pt(16)
-    title = doc.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = title.add_run("关于{{ year }}年度工程质量分析报告报送工作的通报")
-    run.bold = True
-    run.font.size = Pt(22)
+    portrait(doc.sections[0])
+    title = "'关于' ~ year ~ '年度工程质量分析报告报送工作的通报'"
+    title_block(doc, expression=title)
     doc.add_paragraph("各省辖市、省直管县（市）住房城乡建设主管部门：")
     doc.add_paragraph(
         "    根据《河南省建设工程质量分析报告制度》第八条（五）和第十八条的规定，省厅对各地"
@@ -64,6 +66,7 @@ def main() -> None:
     sign.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     date = doc.add_paragraph("{{ issued_date }}")
     date.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    official_print(doc)
     props = doc.core_properties
     props.title = "报送工作通报"
     props.author = "河南省建设工程质量分析报告系统"

@@ -22,12 +22,14 @@ from make_templates import (  # noqa: E402
     HEADING_FONT,
     OUT,
     TABLE_FONT,
-    TITLE_FONT,
     condense,
+    official_print,
     para,
     portrait,
     set_font,
+    signature_lines,
     table,
+    title_block,
 )
 
 
@@ -41,7 +43,7 @@ def build() -> Document:
     set_font(normal, BODY_FONT, 16)
     condense(normal)
     portrait(doc.sections[0])
-    para(doc, "{{ title }}", font=TITLE_FONT, size=22, align=WD_ALIGN_PARAGRAPH.CENTER)
+    title_block(doc)
     para(doc, "{{ unit }}　{{ publication_date }}", size=16, align=WD_ALIGN_PARAGRAPH.CENTER)
     para(doc)
     para(doc, "{%p for s in sections %}")
@@ -163,8 +165,9 @@ def build() -> Document:
         ],
         "bad",
         size=8,
-        first_col_mm=10,
+        widths_mm=[8, 22, 26, 12, 26, 28, 16, 18],
         width_mm=156,
+        cell_margin_mm=1,
     )
     heading(doc, "附表五　企业良好行为记录")
     table(
@@ -179,12 +182,14 @@ def build() -> Document:
         ],
         "good",
         size=8,
-        first_col_mm=10,
+        widths_mm=[8, 36, 60, 20, 32],
         width_mm=156,
+        cell_margin_mm=1,
     )
     para(doc, "{%p endif %}")
     para(doc)
-    para(doc, "发布单位：{{ unit }}　　发布日期：{{ publication_date }}", size=16)
+    signature_lines(doc, ["发布单位：{{ unit }}", "发布日期：{{ publication_date }}"])
+    official_print(doc)
     props = doc.core_properties
     props.title = "建设工程质量总体状况报告"
     props.author = "河南省建设工程质量分析报告系统"

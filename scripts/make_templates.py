@@ -74,11 +74,27 @@ def condense(style, twentieths: int = -4) -> None:
     rpr.append(spacing)
 
 
+#: GB/T 9704-2012 §7.5: the page number is 4号 (14 pt) 半角宋体, 7 mm below the type area.
+PAGE_NUMBER_FONT = "宋体"
+PAGE_NUMBER_SIZE = 14.0
+PAGE_NUMBER_GAP_MM = 7.0
+EM_DASH = "\u2014"  # 一字线
+
+
+def place_footer(section) -> None:
+    """The footer line starts 7 mm below the type area (its bottom margin), whatever the
+    orientation: the page number's distance from the page edge is the rest of the margin."""
+    line_mm = PAGE_NUMBER_SIZE * 25.4 / 72
+    section.footer_distance = Mm(section.bottom_margin.mm - PAGE_NUMBER_GAP_MM - line_mm)
+    section.header_distance = Mm(min(15.0, section.top_margin.mm / 2))
+
+
 def portrait(section) -> None:
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.top_margin, section.bottom_margin = Mm(37), Mm(35)
     section.left_margin, section.right_margin = Mm(28), Mm(26)
+    place_footer(section)
     doc_grid(section)
 
 
@@ -90,10 +106,116 @@ def landscape(doc):
     section.page_width, section.page_height = Mm(297), Mm(210)
     section.top_margin = section.bottom_margin = Mm(18)
     section.left_margin = section.right_margin = Mm(15)
+    place_footer(section)
     grid = section._sectPr.find(qn("w:docGrid"))
     if grid is not None:  # forms are laid out freely, not on the narrative's line grid
         grid.set(qn("w:type"), "default")
     return section
+
+
+def _field(paragraph, instr: str, shown: str, font: str, size: float) -> None:
+    """A Word field (PAGE) as begin / instruction / separate / result / end runs."""
+    for kind, text in (("begin", None), (None, f" {instr} "), ("separate", None), (None, shown)):
+        run = paragraph.add_run()
+        set_font(run, font, size)
+        if kind:
+            char = OxmlElement("w:fldChar")
+            char.set(qn("w:fldCharType"), kind)
+            run._r.append(char)
+        elif text == shown:
+            run._r.append(_text(text))
+        else:
+            instr_el = OxmlElement("w:instrText")
+            instr_el.set(qn("xml:space"), "preserve")
+            instr_el.text = text
+            run._r.append(instr_el)
+    end = paragraph.add_run()
+    set_font(end, font, size)
+    char = OxmlElement("w:fldChar")
+    char.set(qn("w:fldCharType"), "end")
+    end._r.append(char)
+
+
+def _text(value: str):
+    el = OxmlElement("w:t")
+    el.set(qn("xml:space"), "preserve")
+    el.text = value
+    return el
+
+
+def _page_number(footer, odd: bool) -> None:
+    """``— 1 —``: odd pages right, even pages left, one character in from the type area."""
+    p = footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph()
+    p.text = ""
+    fmt = p.paragraph_format
+    fmt.space_before = fmt.space_after = Pt(0)
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    fmt.line_spacing = Pt(PAGE_NUMBER_SIZE)
+    fmt.first_line_indent = Pt(0)
+    if odd:
+        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        fmt.right_indent = Pt(PAGE_NUMBER_SIZE)
+    else:
+        p.alignment = WD_ALIGN_PARAGRAPH.LEFT
+        fmt.left_indent = Pt(PAGE_NUMBER_SIZE)
+    snap = OxmlElement("w:snapToGrid")
+    snap.set(qn("w:val"), "0")
+    p._p.get_or_add_pPr().append(snap)
+    lead = p.add_run(EM_DASH + " ")
+    set_font(lead, PAGE_NUMBER_FONT, PAGE_NUMBER_SIZE)
+    _field(p, "PAGE", "1", PAGE_NUMBER_FONT, PAGE_NUMBER_SIZE)
+    trail = p.add_run(" " + EM_DASH)
+    set_font(trail, PAGE_NUMBER_FONT, PAGE_NUMBER_SIZE)
+    for run in p.runs:  # 半角: no condensation of the body style
+        spacing = OxmlElement("w:spacing")
+        spacing.set(qn("w:val"), "0")
+        run._element.get_or_add_rPr().append(spacing)
+
+
+def _draft_mark(header) -> None:
+    """草稿 at the head of every page while the document is not frozen (context ``draft``)."""
+    p = header.paragraphs[0] if header.paragraphs else header.add_paragraph()
+    p.text = ""
+    p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    fmt = p.paragraph_format
+    fmt.space_before = fmt.space_after = Pt(0)
+    fmt.first_line_indent = Pt(0)
+    run = p.add_run("{% if draft %}草稿（未定稿）{% endif %}")
+    set_font(run, HEADING_FONT, 16, bold=True)
+
+
+def official_print(doc) -> None:
+    """What every official document shares when printed (docs/documents.md):
+
+    - page numbers per GB/T 9704-2012 §7.5, continuous through the body and the 附表 (the
+      landscape sections inherit the first section's footers), odd/even footers differing;
+    - the 草稿 mark in the header, shown while the context's ``draft`` is true;
+    - document defaults in 宋体 with East Asian attributes and language zh-CN, so that no run
+      falls back to a theme (Calibri / MS Mincho) face.
+    """
+    doc.settings.odd_and_even_pages_header_footer = True
+    first = doc.sections[0]
+    _page_number(first.footer, odd=True)
+    _page_number(first.even_page_footer, odd=False)
+    _draft_mark(first.header)
+    _draft_mark(first.even_page_header)
+    styles = doc.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attr in list(fonts.attrib):
+        del fonts.attrib[attr]
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attr), TABLE_FONT)
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.append(lang)
+    lang.set(qn("w:val"), "en-US")  # figures (Latin script) break as words, never inside
+    lang.set(qn("w:eastAsia"), "zh-CN")
 
 
 def para(
@@ -153,11 +275,16 @@ def table(
     size: float = 9,
     first_col_mm: float | None = None,
     width_mm: float = 267,
+    widths_mm: list[float] | None = None,
+    cell_margin_mm: float | None = None,
 ):
     """A table with multi-level headers.
 
     header_rows: per header row, cells as (text, colspan, rowspan); a rowspan>1 cell is merged
     downwards.  body: the cell templates of the repeated row; loop: the docxtpl loop expression.
+    widths_mm: each column's width, sized from its content (the widest number it prints at
+    ``size`` must fit on one line); scaled to ``width_mm``.  Rows never split across pages and
+    the header rows repeat on every page.
     """
     ncols = len(body)
     nrows = len(header_rows) + (3 if loop else 1) + (1 if total else 0)
@@ -191,21 +318,40 @@ def table(
     if total:
         for c, text in enumerate(total):
             cell_text(t.cell(r, c), text, bold=(c == 0), size=size)
-    if first_col_mm:
-        t.autofit = False
+    if widths_mm is None and first_col_mm:
         rest = (width_mm - first_col_mm) / (ncols - 1)
-        widths = [Mm(first_col_mm)] + [Mm(rest)] * (ncols - 1)
+        widths_mm = [first_col_mm] + [rest] * (ncols - 1)
+    if widths_mm is not None:
+        assert len(widths_mm) == ncols, (len(widths_mm), ncols)
+        scale = width_mm / sum(widths_mm)
+        t.autofit = False
+        widths = [Mm(w * scale) for w in widths_mm]
+        layout = OxmlElement("w:tblLayout")
+        layout.set(qn("w:type"), "fixed")
+        t._tbl.tblPr.append(layout)
         for col, width in zip(t._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
             col.set(qn("w:w"), str(int(width.twips)))
         for row in t.rows:
             for c, cell in enumerate(row.cells):
                 cell.width = widths[c]
-    # Repeat the header rows on every page.
-    for hr in range(len(header_rows)):
-        trpr = t.rows[hr]._tr.get_or_add_trPr()
-        el = OxmlElement("w:tblHeader")
+    if cell_margin_mm is not None:
+        margins = OxmlElement("w:tblCellMar")
+        for side in ("left", "right"):
+            el = OxmlElement(f"w:{side}")
+            el.set(qn("w:w"), str(int(Mm(cell_margin_mm).twips)))
+            el.set(qn("w:type"), "dxa")
+            margins.append(el)
+        t._tbl.tblPr.append(margins)
+    # No row splits across pages; the header rows repeat on every page.
+    for r, row in enumerate(t.rows):
+        trpr = row._tr.get_or_add_trPr()
+        el = OxmlElement("w:cantSplit")
         el.set(qn("w:val"), "true")
         trpr.append(el)
+        if r < len(header_rows):
+            el = OxmlElement("w:tblHeader")
+            el.set(qn("w:val"), "true")
+            trpr.append(el)
     return t
 
 
@@ -235,6 +381,8 @@ def trio(prefix: str) -> list[str]:
     ]
 
 
+#: Widths (mm) of a 项数 / 面积 / 造价 trio in the summary forms.
+TRIO_MM = [9.5, 12.5, 17.5]
 TRIO_HEAD = [("项数", 1, 1), ("面积（万㎡）", 1, 1), ("造价（万元）", 1, 1)]
 
 
@@ -271,6 +419,8 @@ def table1(doc):
             "{{ r.approval_date }}",
         ],
         "t1.rows",
+        widths_mm=[24, 30, 30, 14, 16, 40, 30, 15, 22, 15, 22],
+        cell_margin_mm=1,
     )
     para(
         doc,
@@ -314,6 +464,8 @@ def table2(doc):
             "{{ r.handling }}",
         ],
         "t2.rows",
+        widths_mm=[24, 32, 32, 22, 44, 40, 28, 22, 26],
+        cell_margin_mm=1,
     )
     form_footer(doc, "填表人")
 
@@ -352,6 +504,8 @@ def table3(doc):
             "{{ r.remarks }}",
         ],
         "t3.rows",
+        widths_mm=[10, 34, 40, 22, 24, 24, 40, 40, 20, 18],
+        cell_margin_mm=1,
     )
     form_footer(doc)
 
@@ -394,6 +548,8 @@ def table4(doc):
             "{{ r.filing_conclusion }}",
         ],
         "t4.rows",
+        widths_mm=[10, 32, 34, 18, 22, 22, 30, 30, 22, 20, 22, 20],
+        cell_margin_mm=1,
     )
     form_footer(doc)
 
@@ -436,7 +592,10 @@ def _summary_table(doc, number: int, heads: list[str], key: str, filed_cols: int
 
     body = ["{{ r.org_name }}"] + row("r")
     total = ["合计"] + row(f"{key}.total")
-    table(doc, header, body, f"{key}.rows", total, size=7.5, first_col_mm=20)
+    # 7.5 pt as the printed form; a count column takes 5 digits, an area (万㎡) 8 characters,
+    # a cost (万元) 11 (e.g. 12345678.90): the widest figure of a province's year.
+    widths = [16] + TRIO_MM * 4 + TRIO_MM[:filed_cols] + [9.5, 9.5, 9.5, 6, 6, 12.5]
+    table(doc, header, body, f"{key}.rows", total, size=7.5, widths_mm=widths, cell_margin_mm=0.6)
     para(
         doc,
         "填表说明：1、在建工程：已办理监督注册手续，尚未完工或已完工，但未进行竣工验收的工程；"
@@ -509,12 +668,37 @@ def table6(doc):
         + ["{{ r.filing_rate_count_pct }}"]
         + trio("r.under_construction")
     )
-    table(doc, header, body, "t6.rows", size=8, first_col_mm=42)
+    widths = [42] + TRIO_MM * 3 + [10] + TRIO_MM
+    table(doc, header, body, "t6.rows", size=8, widths_mm=widths, cell_margin_mm=0.6)
     form_footer(doc)
 
 
+#: Characters of 二号 (22 pt) on the 156 mm line of the portrait type area.
+TITLE_CHARS = 20
+
+
+def title_block(
+    doc,
+    size: float = 22,
+    chars: int = TITLE_CHARS,
+    font: str = TITLE_FONT,
+    expression: str = "title",
+):
+    """The title, broken into lines between words only (GB/T 9704 §7.3.3: 回行时词意完整):
+    the ``title_lines`` filter of webapp/documents/render.py chooses the breaks."""
+    para(doc, f"{{%p for line in ({expression})|title_lines({chars}) %}}")
+    para(doc, "{{ line }}", font=font, size=size, align=WD_ALIGN_PARAGRAPH.CENTER)
+    para(doc, "{%p endfor %}")
+
+
+def signature_lines(doc, lines: list[str], size: float = 16) -> None:
+    """One field a line (填表单位 / 填表人 / 批准人), so that no name breaks between lines."""
+    for text in lines:
+        para(doc, text, size=size, indent_chars=2)
+
+
 def narrative(doc):
-    para(doc, "{{ title }}", font=TITLE_FONT, size=22, align=WD_ALIGN_PARAGRAPH.CENTER)
+    title_block(doc)
     para(doc, "{{ unit }}　{{ report_date }}", size=16, align=WD_ALIGN_PARAGRAPH.CENTER)
     para(doc)
     para(doc, "{%p for s in narrative %}")
@@ -524,7 +708,9 @@ def narrative(doc):
     para(doc, "{%p endfor %}")
     para(doc, "{%p endfor %}")
     para(doc)
-    para(doc, "填表单位：{{ unit }}　　填表人：{{ clerk }}　　批准人：{{ approver }}", size=16)
+    signature_lines(
+        doc, ["填表单位（公章）：{{ unit }}", "填表人：{{ clerk }}", "批准人：{{ approver }}"]
+    )
 
 
 def build(kind: str) -> Document:
@@ -539,6 +725,7 @@ def build(kind: str) -> Document:
     for spec in report_tables(kind):
         landscape(doc)
         builders[spec.number](doc)
+    official_print(doc)
     props = doc.core_properties
     props.title = "建设工程质量分析报告"
     props.author = "河南省建设工程质量分析报告系统"

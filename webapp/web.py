@@ -32,7 +32,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import current_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -110,6 +110,18 @@ def reads_first(view: Callable[..., Any]) -> Callable[..., Any]:
 def _reads_first(app: Flask) -> bool:
     view = app.view_functions.get(request.endpoint or "")
     return bool(getattr(view, "reads_first", False))
+
+
+def login_gate(action: str | None = None) -> Callable[[], Any]:
+    """A ``before_request`` check for pages: a login (else the login page) and, with ``action``,
+    the right to it in the user's own org.  The views still check the object and its org."""
+
+    @login_required
+    def check() -> None:
+        if action is not None:
+            require(current_user, action, current_user.org)
+
+    return check
 
 
 def role_gate(action: str, *, writes_only: bool = False) -> Callable[[], None]:

@@ -1,4 +1,9 @@
-"""Fixtures of the assessment tests: the bundled sheets, users and a campaign factory."""
+"""Fixtures of the assessment tests: the bundled sheets, users and a campaign factory.
+
+A campaign always runs through its BPMN processes: ``open_campaign`` opens it the way the pages
+and the API do (``flow.start_campaign``: the province's instance, which starts each unit's);
+``tests/assessment/flow_helpers.py`` completes the engine tasks of the later steps.
+"""
 
 from __future__ import annotations
 
@@ -40,11 +45,14 @@ def province_staff(make_user: Callable[..., User]) -> dict[str, User]:
 
 
 @pytest.fixture
-def open_campaign(sheets: None, province_staff: dict[str, User]) -> Callable[..., Any]:
-    from webapp.assessment.operations import open_campaign as op
+def open_campaign(
+    sheets: None, workflows: None, province_staff: dict[str, User]
+) -> Callable[..., Any]:
+    """Open a campaign as the province's admin and start its process (as production does)."""
+    from webapp.assessment.flow import start_campaign
 
     def _open(kind: str = "fujian3", year: int = 2025, **kw: Any) -> Any:
-        campaign = op(province_staff["admin"], kind, year, **kw)
+        campaign = start_campaign(province_staff["admin"], kind, year, **kw)
         db.session.commit()
         return campaign
 

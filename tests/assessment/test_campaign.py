@@ -6,9 +6,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from tests.assessment import flow_helpers as step
 from tests.assessment.conftest import unit_of
 from tests.conftest import TEST_PASSWORD
-from webapp.assessment import judging, operations
+from webapp.assessment import flow, judging, operations
 from webapp.assessment.models import CampaignState, ItemScore, ScoreOverride, UnitState
 from webapp.core.errors import Conflict, DomainError, InvalidInput, PermissionDenied
 from webapp.core.models import AuditRecord
@@ -28,30 +29,24 @@ def test_open_campaign_creates_every_city_and_direct_county(open_campaign, make_
     assert {u.org.tier for u in campaign.units} == {"city", "direct_county"}
     assert campaign.self_due == date(2026, 11, 30)
     assert campaign.sheet.kind == "fujian2" and campaign.sheet.is_active
+    province = flow.province_instance(campaign)  # opened the way production does
+    assert [t.element_id for t in flow.open_tasks(province)] == ["close_self"]
+    assert all(flow.open_tasks(flow.unit_instance(u), "fill") for u in campaign.units)
     (rec,) = audits("assessment.campaign_open")
     assert rec.after["kind"] == "fujian2" and len(rec.after["units"]) == 28
     with pytest.raises(Conflict):
         open_campaign("fujian2", 2026)
 
 
-def test_only_the_province_opens_a_campaign(sheets, make_user):
+def test_only_the_province_opens_a_campaign(sheets, workflows, make_user):
     for role, code in (("clerk", "410100"), ("leader", "410100"), ("clerk", "410000")):
         with pytest.raises(PermissionDenied):
-            operations.open_campaign(make_user(role, code), "fujian3", 2025)
+            flow.start_campaign(make_user(role, code), "fujian3", 2025)
 
 
 def test_fujian2_sample_sizes_are_fixed(open_campaign):
     with pytest.raises(InvalidInput, match="每个省辖市查看6个项目"):
         open_campaign("fujian2", 2026, sample_city=4)
-
-
-def self_assess(unit_id, clerk, leader, judgments=None, summary="全年工作总结"):
-    operations.save_self_assessment(
-        clerk, unit_id, judgments=judgments or {}, summary=summary, notes={"1.1": "见附件"}
-    )
-    operations.submit_self_assessment(clerk, unit_id)
-    operations.approve_self_assessment(leader, unit_id, "同意上报")
-    db.session.commit()
 
 
 def test_self_assessment_clerk_fills_leader_approves(open_campaign, make_user):
@@ -64,16 +59,23 @@ def test_self_assessment_clerk_fills_leader_approves(open_campaign, make_user):
     assert unit.self_total == Decimal("98.5")
     rows = [s for s in unit.scores if s.phase == "self"]
     assert len(rows) == 20 and {r.scorer_id for r in rows} == {clerk.id}
-    with pytest.raises(PermissionDenied):  # a clerk does not approve
+    with pytest.raises(Conflict, match="领导审核"):  # nothing to approve before submitting
+        step.approve_self(leader, unit.id)
+    with pytest.raises(PermissionDenied):  # the operation: a clerk does not approve
         operations.approve_self_assessment(clerk, unit.id)
-    operations.submit_self_assessment(clerk, unit.id)
+    step.submit_self(clerk, unit.id)
+    with pytest.raises(PermissionDenied):  # the step: a clerk does not approve either
+        step.approve_self(clerk, unit.id)
     with pytest.raises(Conflict):  # no editing while the leader reviews
         operations.save_self_assessment(clerk, unit.id, judgments={})
-    operations.return_self_assessment(leader, unit.id, "请补充佐证材料")
+    with pytest.raises(InvalidInput, match="退回时必须填写审批意见"):  # the engine's rule
+        step.return_self(leader, unit.id, "")
+    step.return_self(leader, unit.id, "请补充佐证材料")
     assert unit.state == UnitState.DRAFT and unit.return_reason == "请补充佐证材料"
-    operations.submit_self_assessment(clerk, unit.id)
-    operations.approve_self_assessment(leader, unit.id)
+    step.submit_self(clerk, unit.id)
+    step.approve_self(leader, unit.id)
     assert unit.state == UnitState.SELF_SUBMITTED
+    assert flow.unit_instance(unit).business_status == "submitted"
     assert [a.action for a in audits("assessment.self_return")] == ["assessment.self_return"]
     assert len(audits("assessment.self_submit")) == 2
     assert audits("assessment.self_save")[0].after["self_total"] == "98.50"
@@ -84,7 +86,7 @@ def test_self_assessment_needs_summary_and_other_units_are_refused(open_campaign
     unit = unit_of(campaign, "410100")
     clerk = make_user("clerk", "410100")
     with pytest.raises(InvalidInput, match="尚未填写自评评分表；尚未填写全年活动情况书面总结"):
-        operations.submit_self_assessment(clerk, unit.id)
+        step.submit_self(clerk, unit.id)
     with pytest.raises(PermissionDenied):
         operations.save_self_assessment(make_user("clerk", "410200"), unit.id, judgments={})
     with pytest.raises(PermissionDenied):  # a county below the city does not fill it either
@@ -95,9 +97,11 @@ def test_submitter_cannot_approve_own_self_assessment(open_campaign, make_user):
     unit = unit_of(open_campaign(), "410181")
     both = make_user(["clerk", "leader"], "410181")
     operations.save_self_assessment(both, unit.id, judgments={}, summary="总结")
-    operations.submit_self_assessment(both, unit.id)
+    step.submit_self(both, unit.id)
     with pytest.raises(DomainError, match="提交人不能审核"):
-        operations.approve_self_assessment(both, unit.id)
+        step.approve_self(both, unit.id)
+    assert unit.state == UnitState.SELF_REVIEW  # the task stays open for another leader
+    assert flow.open_tasks(flow.unit_instance(unit), "approve")
 
 
 def judgments_losing(missing: Decimal) -> dict:
@@ -121,15 +125,17 @@ def judgments_losing(missing: Decimal) -> dict:
 
 
 def scored_campaign(open_campaign, province_staff, totals_by_code, kind="fujian3"):
-    """Open, close self-assessment and score every unit to the given totals (default 100)."""
+    """Open, close self-assessment, draw, score every unit to the given totals (default 100)
+    and pass the review: the process ranks the units."""
     campaign = open_campaign(kind, 2025 if kind == "fujian3" else 2026)
-    judging.close_self_assessment(province_staff["reviewer"], campaign.id)
+    step.close_self(province_staff["assessor"], campaign)
+    step.draw(province_staff["assessor"], campaign)
     for unit in campaign.units:
         total = totals_by_code.get(unit.org.code, Decimal(100))
         judgments = judgments_losing(Decimal(100) - total)
         result = judging.score_unit(province_staff["assessor"], unit.id, judgments)
         assert Decimal(result["total"]) == total
-    db.session.commit()
+    step.finish_scoring(province_staff["assessor"], province_staff["reviewer"], campaign)
     return campaign
 
 
@@ -137,8 +143,8 @@ def test_scoring_override_ranking_and_fujian3_results(open_campaign, province_st
     totals = {"410100": Decimal(95), "410200": Decimal(95), "410300": Decimal("97.5")}
     totals |= {"411729": Decimal(90), "411628": Decimal(91), "411525": Decimal(92)}
     campaign = scored_campaign(open_campaign, province_staff, totals)
-    rows = judging.compute_ranking(province_staff["reviewer"], campaign.id)
-    assert campaign.state == CampaignState.RANKED
+    assert campaign.state == CampaignState.RANKED  # the process ranked once all were reviewed
+    rows = judging.ranking(campaign)
     by_code = {r["org_code"]: r for r in rows}
     # 22 units at 100 share rank 1; then 97.5 is 23rd; the two 95s share 24
     assert by_code["410400"]["rank"] == 1 and by_code["410300"]["rank"] == 23
@@ -157,7 +163,7 @@ def test_scoring_override_ranking_and_fujian3_results(open_campaign, province_st
     assert db.session.query(ScoreOverride).count() == 1
     assert zz.final_score == Decimal(100) and zz.rank == 1  # re-ranked at once
 
-    judging.approve_results(province_staff["leader"], campaign.id, opinion="同意")
+    step.approve_results(province_staff["leader"], campaign, "同意")
     assert campaign.state == CampaignState.APPROVED
     results = campaign.results
     assert len(results["advanced"]) == 23  # every unit tied at the top counts
@@ -170,9 +176,8 @@ def test_bottom_three_and_top_five_with_distinct_scores(open_campaign, province_
     codes = ["410100", "410200", "410300", "410400", "410500", "410600", "410700", "410800"]
     totals = {c: Decimal(100) - i for i, c in enumerate(codes)}
     totals |= {"411729": Decimal(80), "411628": Decimal(81), "411525": Decimal(82)}
-    campaign = scored_campaign(open_campaign, province_staff, totals)
-    judging.compute_ranking(None, campaign.id)  # the system (a BPMN service task)
-    judging.approve_results(province_staff["leader"], campaign.id)
+    campaign = scored_campaign(open_campaign, province_staff, totals)  # ranked by the process
+    step.approve_results(province_staff["leader"], campaign)
     assert sorted(campaign.results["interview"]) == ["411525", "411628", "411729"]
     assert unit_of(campaign, "411729").result == ["约谈、通报批评"]
     # 410100 at 100 ties with the 17 untouched units: all share rank 1 and are 先进单位
@@ -183,15 +188,23 @@ def test_bottom_three_and_top_five_with_distinct_scores(open_campaign, province_
 
 def test_ranking_refuses_unscored_units(open_campaign, province_staff):
     campaign = open_campaign()
-    judging.close_self_assessment(province_staff["reviewer"], campaign.id)
-    judging.score_unit(province_staff["assessor"], campaign.units[0].id, {})
-    with pytest.raises(InvalidInput, match="以下单位尚未评分"):
+    assessor = province_staff["assessor"]
+    step.close_self(assessor, campaign)
+    step.draw(assessor, campaign)
+    judging.score_unit(assessor, campaign.units[0].id, {})
+    step.finish_scoring(assessor, province_staff["reviewer"], campaign)
+    # the process does not rank: every unscored unit's 考核评分 came back with the reason
+    assert campaign.state == CampaignState.SCORING
+    back = flow.open_tasks(flow.province_instance(campaign), "score")
+    assert len(back) == len(campaign.units) - 1
+    assert {flow.step_error(t) for t in back} >= {"尚未保存洛阳市的评分。"}
+    with pytest.raises(InvalidInput, match="以下单位尚未评分"):  # nor does the operation
         judging.compute_ranking(province_staff["reviewer"], campaign.id)
 
 
 def test_two_assessors_are_averaged(open_campaign, province_staff):
     campaign = open_campaign()
-    judging.close_self_assessment(province_staff["reviewer"], campaign.id)
+    step.close_self(province_staff["assessor"], campaign)
     unit = unit_of(campaign, "410100")
     judging.score_unit(
         province_staff["assessor"], unit.id, {"1.6": {"unmet": ["a"]}}, notes={"1.6": "未见记录"}
@@ -212,19 +225,16 @@ def test_two_assessors_are_averaged(open_campaign, province_staff):
 
 def test_fujian2_awards_are_chosen_by_the_leader(open_campaign, province_staff):
     campaign = open_campaign("fujian2", 2026)
-    judging.close_self_assessment(province_staff["reviewer"], campaign.id)
-    for unit in campaign.units:
-        judging.score_unit(province_staff["assessor"], unit.id, {})
-    judging.compute_ranking(province_staff["reviewer"], campaign.id)
+    step.score_every_unit(province_staff, campaign)
     with pytest.raises(InvalidInput, match="先进个人奖须填写获奖人姓名"):
-        judging.approve_results(
+        step.approve_results(
             province_staff["leader"],
-            campaign.id,
+            campaign,
             awards=[{"award": "先进个人奖", "org_code": "410100"}],
         )
-    judging.approve_results(
+    step.approve_results(
         province_staff["leader"],
-        campaign.id,
+        campaign,
         awards=[
             {"award": "优秀组织奖", "org_code": "410100"},
             {"award": "先进个人奖", "org_code": "410300", "person": "张三"},
@@ -238,7 +248,7 @@ def test_fujian2_awards_are_chosen_by_the_leader(open_campaign, province_staff):
 
 def test_a_huge_override_score_is_a_422_not_a_500(open_campaign, province_staff, client):
     campaign = open_campaign()
-    judging.close_self_assessment(province_staff["reviewer"], campaign.id)
+    step.close_self(province_staff["assessor"], campaign)
     db.session.commit()
     zz = unit_of(campaign, "411729")
     with pytest.raises(InvalidInput, match="得分数值过大"):

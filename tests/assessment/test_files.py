@@ -5,6 +5,7 @@ import json
 import pytest
 
 from tests.assessment.conftest import sheet_data, unit_of
+from tests.conftest import TEST_PASSWORD
 from webapp.assessment import operations
 from webapp.assessment.models import ScoreSheet
 from webapp.core.errors import Conflict, InvalidInput, PermissionDenied
@@ -63,3 +64,41 @@ def test_admin_uploads_next_years_sheet_validated_then_activated(sheets, make_us
 def test_bundled_sheets_load_once(sheets):
     assert operations.install_bundled_sheets(None) == []
     assert db.session.query(ScoreSheet).filter_by(is_active=True).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (lambda s: s.update(name="评分表\x00"), "“name”包含不允许的控制字符（如 NUL）"),
+        (lambda s: s.update(name="评分表\u202e"), "“name”含有不可见的文字方向控制字符（U+202E）"),
+        (lambda s: s.update(note=json.loads("[" * 40 + "1" + "]" * 40)), "嵌套层数超过 32 层"),
+    ],
+    ids=["nul", "bidi", "deep"],
+)
+def test_a_sheet_sent_as_plain_text_meets_the_edge_rules(client, sheets, make_user, change, reason):
+    """The API's sheet upload reads its body whatever the content type says, so the request edge
+    (which checks JSON bodies) never saw it: a NUL reached the database.  The sheet's own parser
+    applies the same rules to the file's keys and strings; nothing is stored."""
+    make_user("admin", "410000", username="sheetadmin")
+    token = client.post(
+        "/api/v1/auth/tokens", json={"username": "sheetadmin", "password": TEST_PASSWORD}
+    ).get_json()["token"]
+    data = sheet_data("fujian3")
+    data["year"] = 2027
+    change(data)
+    before = db.session.query(ScoreSheet).count()
+    response = client.post(
+        "/api/v1/assessment/sheets",
+        data=json.dumps(data, ensure_ascii=False).encode(),
+        content_type="text/plain",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 422, response.get_json()
+    assert reason in response.get_json()["message"]
+    assert db.session.query(ScoreSheet).count() == before
+
+
+def test_a_sheet_nested_past_the_decoders_recursion_is_refused(sheets, make_user):
+    admin = make_user("admin", "410000")
+    with pytest.raises(InvalidInput, match="嵌套层数超过 32 层"):
+        operations.upload_sheet(admin, b"[" * 100_000 + b"]" * 100_000, "deep.json")

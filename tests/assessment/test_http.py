@@ -5,7 +5,13 @@ from __future__ import annotations
 import io
 import zipfile
 
+from docx import Document
+
+from tests.assessment.flow_helpers import score_every_unit
 from tests.conftest import csrf_token
+from webapp.assessment import flow
+from webapp.engine import HumanTask
+from webapp.extensions import db
 
 
 def test_sheets_api_shape_and_compute_without_saving(client, sheets, api_token):
@@ -46,10 +52,17 @@ def test_sheets_api_shape_and_compute_without_saving(client, sheets, api_token):
     assert bad.status_code == 422 and "扣分项" in bad.get_json()["message"]
 
 
-def test_whole_fujian3_campaign_without_its_process(client, open_campaign, api_token, ledger_stub):
-    """A campaign opened by the operation alone (scripts, tests) has no process instance: the
-    API's buttons call the operations directly.  (Opened through the API or the pages, a
-    campaign runs its BPMN process: tests/assessment/test_flow.py.)"""
+def todo(client, headers, element):
+    items = client.get("/api/v1/tasks?view=todo", headers=headers).get_json()["items"]
+    return [t for t in items if t["element_id"] == element]
+
+
+def test_whole_fujian3_campaign_through_the_assessment_api(
+    client, open_campaign, api_token, ledger_stub
+):
+    """The assessment API's buttons complete the process's tasks (the scoring tasks, which have
+    no button there, through the task API).  The whole campaign with returns and the task API
+    alone: tests/assessment/test_flow.py."""
     admin = api_token("admin", "410000", "admin2_410000")
     reviewer = api_token("reviewer", "410000", "reviewer2_410000")
     assessor = api_token("assessor", "410000", "assessor3_410000")
@@ -86,6 +99,12 @@ def test_whole_fujian3_campaign_without_its_process(client, open_campaign, api_t
             headers=boss,
         )
         assert approved.get_json()["state"] == "self_submitted"
+        again = client.post(
+            f"/api/v1/assessment/units/{units[code]}/self-assessment/approve",
+            json={"opinion": "同意"},
+            headers=boss,
+        )
+        assert again.status_code == 409 and "领导审核" in again.get_json()["message"]
     other = api_token("clerk", "410300")
     refused = client.put(
         f"/api/v1/assessment/units/{units['410100']}/self-assessment",
@@ -93,19 +112,21 @@ def test_whole_fujian3_campaign_without_its_process(client, open_campaign, api_t
         headers=other,
     )
     assert refused.status_code == 403
+    early = client.post(f"/api/v1/assessment/campaigns/{cid}/rank", headers=assessor)
+    assert early.status_code == 409 and "按审批意见修改评分" in early.get_json()["message"]
     assert (
         client.post(
-            f"/api/v1/assessment/campaigns/{cid}/close-self-assessment", headers=reviewer
+            f"/api/v1/assessment/campaigns/{cid}/close-self-assessment", headers=assessor
         ).get_json()["state"]
         == "scoring"
     )
     sample = client.post(
-        f"/api/v1/assessment/campaigns/{cid}/sample", json={"seed": "2026-Q1"}, headers=reviewer
+        f"/api/v1/assessment/campaigns/{cid}/sample", json={"seed": "2026-Q1"}, headers=assessor
     )
     assert sample.status_code == 201 and sample.get_json()["seed"] == "2026-Q1"
     assert len(sample.get_json()["sites"]["410100"]) == 6
     assert len(sample.get_json()["sites"]["410181"]) == 3
-    # assessors score every unit; ranking refused while one is missing
+    # assessors score every unit; the ranking waits while one is missing
     for code, unit_id in units.items():
         judgments = {"3.1": {"met": []}} if code == "410200" else {}
         if code == "410181":
@@ -118,10 +139,23 @@ def test_whole_fujian3_campaign_without_its_process(client, open_campaign, api_t
             headers=assessor,
         )
         assert r.status_code == 200, r.get_json()
-    missing = client.post(f"/api/v1/assessment/campaigns/{cid}/rank", headers=reviewer)
-    assert missing.status_code == 422 and "洛阳市" in missing.get_json()["message"]
+    for task in todo(client, assessor, "score"):
+        done = client.post(
+            f"/api/v1/tasks/{task['id']}/complete", json={"outcome": "done"}, headers=assessor
+        )
+        assert done.status_code == 200, done.get_json()
+    [missing] = todo(client, assessor, "score")
+    assert missing["name"] == "考核评分 · 洛阳市"
+    assert "尚未保存洛阳市的评分" in flow.step_error(db.session.get(HumanTask, missing["id"]))
     client.put(f"/api/v1/assessment/units/{units['410300']}/scores", json={}, headers=assessor)
-    ranked = client.post(f"/api/v1/assessment/campaigns/{cid}/rank", headers=reviewer)
+    client.post(
+        f"/api/v1/tasks/{missing['id']}/complete", json={"outcome": "done"}, headers=assessor
+    )
+    for task in todo(client, reviewer, "review_score"):
+        client.post(
+            f"/api/v1/tasks/{task['id']}/complete", json={"outcome": "approve"}, headers=reviewer
+        )
+    ranked = client.get(f"/api/v1/assessment/campaigns/{cid}/ranking", headers=reviewer)
     rows = {r["org_code"]: r for r in ranked.get_json()}
     assert rows["410200"] == {
         "org_code": "410200",
@@ -201,16 +235,8 @@ def test_sheet_upload_page_refuses_a_bad_sheet(client, sheets, logged_in):
 
 
 def test_results_notice_downloads_as_word(client, open_campaign, province_staff, logged_in):
-    from webapp.assessment import judging
-    from webapp.extensions import db
-
     campaign = open_campaign("fujian3", 2025)
-    judging.close_self_assessment(province_staff["reviewer"], campaign.id)
-    for unit in campaign.units:
-        lost = {"3.1": {"met": []}} if unit.org.code == "411729" else {}
-        judging.score_unit(province_staff["assessor"], unit.id, lost)
-    judging.compute_ranking(None, campaign.id)
-    db.session.commit()
+    score_every_unit(province_staff, campaign, {"411729": {"3.1": {"met": []}}})
     leader = logged_in("leader", "410000", "leader2_410000")
     page = leader.get(f"/assessment/campaigns/{campaign.id}/ranking")
     assert "拟：约谈、通报批评" in page.get_data(as_text=True)
@@ -219,9 +245,13 @@ def test_results_notice_downloads_as_word(client, open_campaign, province_staff,
         f"/assessment/campaigns/{campaign.id}/approve",
         data={"csrf_token": token, "opinion": "同意"},
     )
+    db.session.expire_all()
+    assert flow.province_instance(campaign).business_status == "results_published"
     doc = leader.get(f"/assessment/campaigns/{campaign.id}/notice.docx")
     assert doc.status_code == 200 and doc.mimetype.endswith("wordprocessingml.document")
     xml = zipfile.ZipFile(io.BytesIO(doc.data)).read("word/document.xml").decode()
-    assert "关于2025年度保障性安居工程质量监督工作考核结果的通报" in xml
+    # The title breaks between words (title_lines), one paragraph a line.
+    paragraphs = [p.text for p in Document(io.BytesIO(doc.data)).paragraphs]
+    assert paragraphs[:2] == ["关于2025年度保障性安居工程质量监督工作", "考核结果的通报"]
     assert "新蔡县" in xml and "约谈主要领导和分管领导并在全省通报批评：新蔡县" in xml
     assert "{{" not in xml and "{%" not in xml

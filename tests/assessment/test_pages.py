@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
+from tests.assessment import flow_helpers as step
 from tests.assessment.conftest import fake_candidates, unit_of
 from tests.conftest import csrf_token
 from webapp.assessment import judging, sampling
@@ -20,7 +21,7 @@ def test_province_pages_render(open_campaign, province_staff, logged_in):
     sampling.draw_site_sample(
         province_staff["assessor"], campaign.id, "x", candidates=fake_candidates()
     )
-    judging.close_self_assessment(province_staff["reviewer"], campaign.id)
+    step.close_self(province_staff["assessor"], campaign)
     db.session.commit()
     unit = unit_of(campaign, "410100")
     client = logged_in("assessor", "410000", "assessor9_410000")

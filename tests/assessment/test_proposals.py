@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from tests.assessment import flow_helpers as step
 from tests.assessment.conftest import unit_of
 from tests.conftest import TEST_PASSWORD
 from webapp.assessment import judging, proposals
@@ -48,7 +49,7 @@ def test_partial_reporting_is_not_on_time(app, open_campaign, province_staff):
     submit("410400", "2025Q2")
     db.session.commit()
     campaign = open_campaign("fujian3", 2025)
-    judging.close_self_assessment(province_staff["reviewer"], campaign.id)
+    step.close_self(province_staff["assessor"], campaign)
     db.session.commit()
     proposal = proposals.proposals(unit_of(campaign, "410400"))["1.9"]
     assert proposal.met is False
@@ -76,7 +77,7 @@ def test_reporting_record_proposes_and_the_assessor_overrides_with_a_reason(
     )
     db.session.commit()
     campaign = open_campaign("fujian3", 2025)
-    judging.close_self_assessment(province_staff["reviewer"], campaign.id)
+    step.close_self(province_staff["assessor"], campaign)
     db.session.commit()
     zz, kf, ly = (unit_of(campaign, c) for c in ("410100", "410200", "410300"))
     assert proposals.proposals(zz)["1.9"].met is True

@@ -8,11 +8,22 @@ from datetime import UTC, datetime
 
 from docx import Document
 
+from tests.assessment import flow_helpers as step
 from tests.assessment.conftest import unit_of
 from tests.conftest import login
 from webapp.assessment import judging, operations
 from webapp.core import clock
 from webapp.extensions import db
+
+
+def _draft_marked(data: bytes) -> bool:
+    doc = Document(io.BytesIO(data))
+    return any(
+        "草稿" in p.text
+        for section in doc.sections
+        for header in (section.header, section.even_page_header)
+        for p in header.paragraphs
+    )
 
 
 def _cells(data: bytes) -> list[list[str]]:
@@ -38,6 +49,7 @@ def test_filled_sheets_add_up_and_say_why(app, open_campaign, province_staff, ma
     response = page.get(f"/assessment/units/{unit.id}/sheet.docx")
     assert response.status_code == 200
     assert response.mimetype.endswith("wordprocessingml.document")
+    assert _draft_marked(response.data)  # the self-assessment is not submitted yet: 草稿
     rows = _cells(response.data)
     assert rows[0] == ["序号", "考核对象", "考核项目", "评分内容及评分标准", "分值", "得分", "小计"]
     items = {r[2]: r for r in rows[1:-1]}
@@ -57,7 +69,7 @@ def test_filled_sheets_add_up_and_say_why(app, open_campaign, province_staff, ma
     # the final sheet is the province's until the results are approved
     assert page.get(f"/assessment/units/{unit.id}/sheet.docx?phase=final").status_code == 403
 
-    judging.close_self_assessment(province_staff["reviewer"], campaign.id)
+    step.close_self(province_staff["assessor"], campaign)
     judging.score_unit(province_staff["assessor"], unit.id, {"1.1": {"unmet": ["a"]}})
     judging.score_unit(province_staff["assessor2"], unit.id, {"1.1": {"unmet": ["a", "b"]}})
     judging.override_item_score(province_staff["leader"], unit.id, "1.2", "4", "制度执行不到位")
@@ -66,6 +78,7 @@ def test_filled_sheets_add_up_and_say_why(app, open_campaign, province_staff, ma
     login(leader, "leader_410000")
     final = leader.get(f"/assessment/units/{unit.id}/sheet.docx?phase=final")
     assert final.status_code == 200
+    assert _draft_marked(final.data)  # the results are not approved yet
     rows = _cells(final.data)
     first = {r[2]: r for r in rows[1:-1]}["总体工作"]
     assert first[5] == "3.5"  # the two assessors' average of 4 and 3

@@ -110,8 +110,10 @@ def _param_of(arg: ast.expr | None, names: set[str]) -> tuple[str, ast.expr | No
     return None
 
 
-def _wrappers(tree: ast.Module) -> dict[str, Wrapper]:
-    """Functions that pass their own parameter to audit.record: name → how it is passed."""
+def _wrappers(tree: ast.Module, known: dict[str, Wrapper] | None = None) -> dict[str, Wrapper]:
+    """Functions that pass their own parameter to audit.record, or to a ``known`` wrapper (a
+    wrapper of a wrapper): name → how it is passed."""
+    known = known or {}
     found: dict[str, Wrapper] = {}
     for fn in ast.walk(tree):
         if not isinstance(fn, ast.FunctionDef):
@@ -123,12 +125,20 @@ def _wrappers(tree: ast.Module) -> dict[str, Wrapper]:
             a.arg for a, d in zip(fn.args.kwonlyargs, fn.args.kw_defaults, strict=True) if d
         }
         for node in ast.walk(fn):
-            if isinstance(node, ast.Call) and _is_audit_record(node):
-                passed = _param_of(_first_arg(node), set(positional) | set(keyword_only))
-                if passed is not None:
-                    param = passed[0]
-                    index = positional.index(param) if param in positional else None
-                    found[fn.name] = Wrapper(index, param, param in defaults)
+            if not isinstance(node, ast.Call):
+                continue
+            if _is_audit_record(node):
+                arg = _first_arg(node)
+            elif _called_name(node) in known and _called_name(node) != fn.name:
+                inner = known[_called_name(node) or ""]
+                arg = _first_arg(node, inner.param, inner.index)
+            else:
+                continue
+            passed = _param_of(arg, set(positional) | set(keyword_only))
+            if passed is not None:
+                param = passed[0]
+                index = positional.index(param) if param in positional else None
+                found[fn.name] = Wrapper(index, param, param in defaults)
     return found
 
 
@@ -164,8 +174,13 @@ def scan(root: Path, package: str = "webapp") -> Scan:
         for path in sorted((root / package).rglob("*.py"))
     }
     wrappers: dict[str, Wrapper] = {}
-    for tree in trees.values():
-        wrappers.update(_wrappers(tree))
+    while True:  # wrappers of wrappers, to a fixed point
+        found: dict[str, Wrapper] = {}
+        for tree in trees.values():
+            found.update(_wrappers(tree, wrappers))
+        if found == wrappers:
+            break
+        wrappers = found
     declared = _declared(trees)
     for path, tree in trees.items():
         where = str(path.relative_to(root))
@@ -174,12 +189,6 @@ def scan(root: Path, package: str = "webapp") -> Scan:
                 continue
             if _is_audit_record(node):
                 arg = _first_arg(node)
-                inside = _enclosing_wrapper(tree, node, wrappers)
-                passed = _param_of(arg, {inside.param}) if inside else None
-                if passed is not None:
-                    arg = passed[1]  # the wrapper's own parameter: its callers are scanned
-                    if arg is None:
-                        continue
             elif _called_name(node) in wrappers:
                 wrapper = wrappers[_called_name(node) or ""]
                 arg = _first_arg(node, wrapper.param, wrapper.index)
@@ -187,6 +196,12 @@ def scan(root: Path, package: str = "webapp") -> Scan:
                     continue  # left out: the wrapper's fallback code is written
             else:
                 continue
+            inside = _enclosing_wrapper(tree, node, wrappers)
+            passed = _param_of(arg, {inside.param}) if inside else None
+            if passed is not None:
+                arg = passed[1]  # the wrapper's own parameter: its callers are scanned
+                if arg is None:
+                    continue
             if arg is None:
                 result.unreadable.append(f"{where}:{node.lineno}: no action code")
                 continue

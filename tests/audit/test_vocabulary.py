@@ -45,9 +45,14 @@ def test_the_scan_reads_wrappers_conditionals_and_fstrings(tmp_path: Path):
 def _audit(action, actor, task):
     audit.record(action, actor=actor, object_id=task)
 
+def change_state(action, subject, state):
+    subject.state = state
+    _audit(action, None, subject)
+
 def go(kind, created, enabled):
     other = kind.code()
     _audit("task.claim", None, 1)
+    change_state("campaign.close", kind, "closed")
     audit.record("user.enable" if enabled else "user.disable")
     audit.record(f"ledger.{kind.name}.{'create' if created else 'update'}")
     audit.record(action=f"x.{kind}")
@@ -58,6 +63,7 @@ def go(kind, created, enabled):
     found = scan(tmp_path, "pkg")
     assert set(found.codes) == {
         "task.claim",
+        "campaign.close",  # through a wrapper of a wrapper
         "user.enable",
         "user.disable",
         "ledger.*.create",

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from tests.assessment import flow_helpers as step
 from tests.browser.conftest import browser_login
-from tests.conftest import TEST_PASSWORD
-from webapp.assessment import judging
-from webapp.assessment.operations import install_bundled_sheets, open_campaign
+from tests.conftest import ROOT, TEST_PASSWORD
+from webapp.assessment import flow, judging
+from webapp.assessment.operations import install_bundled_sheets
+from webapp.engine import deploy_bpmn
 from webapp.extensions import db
 
 pytestmark = pytest.mark.browser
@@ -15,10 +17,12 @@ pytestmark = pytest.mark.browser
 
 def test_assessor_scores_a_unit_with_live_totals(page, make_user):
     install_bundled_sheets(None)
+    for name in ("year_end_self_assessment", "year_end_assessment"):
+        deploy_bpmn(None, name, (ROOT / "workflows" / f"{name}.bpmn").read_bytes())
     admin = make_user("admin", "410000")
-    make_user("assessor", "410000")
-    campaign = open_campaign(admin, "fujian2", 2026)
-    judging.close_self_assessment(admin, campaign.id)
+    assessor = make_user("assessor", "410000")
+    campaign = flow.start_campaign(admin, "fujian2", 2026)
+    step.close_self(assessor, campaign)
     unit = next(u for u in campaign.units if u.org.code == "410100")
     unit_id = unit.id
     db.session.commit()

@@ -82,10 +82,14 @@ def test_narrative_sections_and_signatures():
     ctx = sample_context("quarterly")
     doc = Document(io.BytesIO(render_docx(TEMPLATES / "quarterly_report.docx", ctx)))
     text = [p.text for p in doc.paragraphs]
-    assert text[0] == ctx["title"]
+    # The title breaks between words: 郑州市2026年第三季度 / 工程质量运行态势分析报告.
+    assert text[:2] == ["郑州市2026年第三季度", "工程质量运行态势分析报告"]
+    assert "".join(text[:2]) == ctx["title"]
     headings = [t for t in text if t.startswith(("一、", "十一、"))]
     assert headings == ["一、企业总体情况", "十一、进一步做好工程质量监督管理工作的对策建议"]
     assert any('R&D <部门> "x"' in t for t in text)
-    assert any("填表人：王统计" in t and "批准人：李审核" in t for t in text)
+    # One signature field a line, so that no name breaks between lines.
+    for line in ("填表单位（公章）：郑州市住房和城乡建设局", "填表人：王统计", "批准人：李审核"):
+        assert line in text
     section = doc.sections[0]
     assert round(section.page_width.mm) == 210 and round(section.top_margin.mm) == 37

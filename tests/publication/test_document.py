@@ -25,7 +25,8 @@ def test_the_city_document(make_user):
     clock.set_now(at("2027-01-05"))
     pub = run_to_publication("410100", make_user=make_user)
     text, tables = _text(pub.document)
-    assert "郑州市2026年下半年建设工程质量总体状况报告" in text
+    # The title breaks between words (title_lines), one paragraph a line.
+    assert "郑州市2026年下半年\n建设工程质量总体状况报告\n" in text
     assert "郑州市　2027年1月5日" in text
     assert "四、下一步工作措施" in text and "开展质量通病专项治理" in text
     assert "附表三　工程质量指数（78.49）" in text

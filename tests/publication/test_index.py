@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 
 from webapp.core.operations import get_org
-from webapp.publication.figures import combine, half_year_figures
+from webapp.publication.figures import half_year_figures
 from webapp.publication.index import quality_index
+from webapp.stats.figures import SummaryRow
 
 pytestmark = pytest.mark.usefixtures("h2_data")
 
@@ -73,6 +74,11 @@ def test_half_year_identity_and_missing_quarters():
     assert not kaifeng["complete"] and kaifeng["total"] is None and kaifeng["index"] is None
 
 
+def half_year(first: dict, second: dict) -> SummaryRow:
+    """Two quarters' 附表5 rows as snapshots store them → the half year's row."""
+    return SummaryRow.half_year(SummaryRow.from_json(first), SummaryRow.from_json(second))
+
+
 def test_parts_without_a_base_leave_the_mean():
     zero = {"count": 0, "area_10k_m2": "0.00", "cost_10k_yuan": "0.00"}
     quarter = {
@@ -84,12 +90,12 @@ def test_parts_without_a_base_leave_the_mean():
         "satisfied_count": 0,
         "accidents": {"count": 0, "deaths": 0, "loss_10k_yuan": "0.00"},
     }
-    index = quality_index(combine(quarter, quarter), 0, 0)
+    index = quality_index(half_year(quarter, quarter), 0, 0)
     assert index["value"] is None
     assert all(not p["applicable"] for p in index["parts"])
     one = {"count": 1, "area_10k_m2": "2.00", "cost_10k_yuan": "600.00"}
     registered_only = {**quarter, "registered": one, "under_construction": one}
-    index = quality_index(combine(registered_only, quarter), 1, 0)
+    index = quality_index(half_year(registered_only, quarter), 1, 0)
     applicable = {p["key"] for p in index["parts"] if p["applicable"]}
     assert applicable == {"accidents", "deaths", "bad_records", "penalties"}
     # (15×100 + 15×100 + 10×max(0, 100 − 2×100) + 10×100) / 50 = 4000 / 50

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+from docx import Document
 
 from tests.conftest import csrf_token
 from tests.publication.conftest import at, run_to_publication
@@ -94,5 +96,7 @@ def test_staff_download_of_the_draft_preview_and_the_archived_file(logged_in, ma
     client = logged_in("reviewer", "410100", username="rev2_410100")
     response = client.get(f"/publication/{pub.id}/document.docx")
     assert response.status_code == 200 and response.data == pub.document
+    headers = Document(io.BytesIO(response.data)).sections[0].header.paragraphs
+    assert "草稿" not in "".join(p.text for p in headers)  # published: no draft mark
     county = find_publication(org("410102"), "2026H2")
     assert client.get(f"/publication/{county.id}/document.docx").status_code == 409  # no data

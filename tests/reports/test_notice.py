@@ -159,7 +159,8 @@ def test_the_province_edits_and_its_leader_approves_the_notice(app, make_user, n
     response = web.get("/reports/notice/2025/document.docx")
     assert response.status_code == 200
     text = "\n".join(p.text for p in Document(io.BytesIO(response.data)).paragraphs)
-    assert "关于2025年度工程质量分析报告报送工作的通报" in text
+    # The title breaks between words (title_lines), one paragraph a line.
+    assert "关于2025年度工程质量分析报告\n报送工作的通报\n" in text
     assert "巩义市：巩义按时报送且质量较高。" in text and "郑州填表人" in text
     assert "洛阳市：重大失误（报送差错 1 次）。" in text and "开封市" not in text
     tasks = db.session.execute(

@@ -23,6 +23,17 @@ from webapp.extensions import db
 COUNTIES = ("410102", "410103", "410104")
 
 
+def draft_marked(data: bytes) -> bool:
+    """The 草稿 header of a document rendered before it is frozen (issue 17)."""
+    doc = Document(io.BytesIO(data))
+    return any(
+        "草稿" in p.text
+        for section in doc.sections
+        for header in (section.header, section.even_page_header)
+        for p in header.paragraphs
+    )
+
+
 def test_full_quarter_up_the_hierarchy(workflows, oracle, api):
     clock.set_now(datetime(2026, 9, 20, 9, 0, tzinfo=clock.LOCAL_TZ))  # within the quarter
     admin = api("admin", "410000")
@@ -121,10 +132,14 @@ def test_word_document_equals_the_snapshot(workflows, oracle, api):
     api("admin", "410000").send("POST", "/api/v1/reports/open", {"period": PERIOD})
     clerk, reviewer = api("clerk", "410102"), api("reviewer", "410102")
     draft(clerk, "410102", text='中原区本季度 R&D <部门> "质量"')
+    # Before it is submitted the download is a preview, marked 草稿 inside the document.
+    preview = clerk.get(f"/api/v1/reports/{clerk.report('410102')['id']}/document.docx")
+    assert draft_marked(preview.data)
     reviewer.complete(reviewer.task("410102"), "approve")
     report = clerk.report("410102")
     response = clerk.get(f"/api/v1/reports/{report['id']}/document.docx")
     doc = Document(io.BytesIO(response.data))
+    assert not draft_marked(response.data)  # the archived, submitted file
     text = "\n".join(p.text for p in doc.paragraphs)
     for section in report["sections"]:
         assert f'中原区本季度 R&D <部门> "质量"：{section["title"]}。' in text

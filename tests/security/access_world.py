@@ -142,7 +142,7 @@ def reports(world: World) -> None:
 
 
 def assessment(world: World) -> None:
-    from webapp.assessment import operations
+    from webapp.assessment import flow, operations
     from webapp.assessment.evidence import add_evidence
     from webapp.core.models import User
     from webapp.engine import deploy_bpmn
@@ -152,7 +152,7 @@ def assessment(world: World) -> None:
     admin = db.session.execute(select(User).filter_by(username=f"admin_{PROVINCE}")).scalar_one()
     operations.install_bundled_sheets(None)
     db.session.commit()
-    campaign = operations.open_campaign(admin, "fujian3", 2025)
+    campaign = flow.start_campaign(admin, "fujian3", 2025)
     db.session.commit()
     world.globals["campaign"] = campaign.id
     world.globals["sheet"] = campaign.sheet_id

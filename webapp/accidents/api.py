@@ -12,7 +12,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from webapp.accidents import operations as ops
-from webapp.accidents.models import Accident
+from webapp.accidents.pages import accident_page, accident_row, accident_rows
 from webapp.accidents.schemas import (
     AccidentInputSchema,
     AccidentListSchema,
@@ -35,23 +35,6 @@ bp.before_request(role_gate("accident.write", writes_only=True))
 csrf.exempt(bp)
 
 
-def summary(accident: Accident) -> dict[str, Any]:
-    return {
-        "id": accident.id,
-        "org_code": accident.org.code,
-        "level": accident.level,
-        "state": accident.state,
-        "occurred_at": accident.occurred_at,
-        "project_name": accident.project_name,
-        "deaths": accident.deaths,
-        "serious_injuries": accident.serious_injuries,
-        "missing": accident.missing,
-        "loss_10k_yuan": str(accident.loss_10k_yuan),
-        "versions": len(accident.reports),
-        "chain": ops.chain_view(accident),
-    }
-
-
 @bp.route("", methods=["POST"])
 @bp.arguments(AccidentInputSchema)
 @bp.response(201, AccidentSchema)
@@ -60,7 +43,7 @@ def summary(accident: Accident) -> dict[str, Any]:
 def create(body: dict[str, Any]) -> Any:
     """首报: a unit's clerk records an accident; from the 一般 floor up it goes up the chain."""
     org = get_org(body["org"]) if body.get("org") else current_user.org
-    return summary(ops.record_accident(current_user, org, body))
+    return accident_row(ops.record_accident(current_user, org, body))
 
 
 @bp.route("")
@@ -70,8 +53,7 @@ def list_accidents(args: dict[str, Any]) -> Any:
     """Accidents of a unit and every unit below it (``under``, default the user's unit);
     ``open=1``: not yet concluded, and not a mere 质量问题."""
     org = get_org(args["under"]) if args.get("under") else current_user.org
-    items = ops.accidents_under(current_user, org, open_only=bool(args.get("open")))
-    return {"items": [summary(a) for a in items]}
+    return {"items": accident_rows(current_user, org, open_only=bool(args.get("open")))}
 
 
 @bp.route("/<int:accident_id>")
@@ -79,7 +61,7 @@ def list_accidents(args: dict[str, Any]) -> Any:
 @bp.alt_response(403, schema=ErrorSchema)
 @bp.alt_response(404, schema=ErrorSchema)
 def get_accident(accident_id: int) -> Any:
-    return summary(ops.get_accident(current_user, accident_id))
+    return accident_page(current_user, ops.get_accident(current_user, accident_id))
 
 
 @bp.route("/<int:accident_id>/followups", methods=["POST"])

@@ -8,11 +8,30 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from webapp.core.schemas import list_schema, org_code_arg
 
-class AccidentInputSchema(Schema):
+
+class _AccidentFactsSchema(Schema):
+    """What a first report and a follow-up (续报) both tell: casualties, loss, what happened."""
+
     class Meta:
         unknown = EXCLUDE
 
+    units = fields.List(fields.String(), metadata={"description": "参建单位名称"})
+    deaths = fields.Raw(metadata={"description": "死亡人数"})
+    serious_injuries = fields.Raw(metadata={"description": "重伤人数"})
+    missing = fields.Raw(metadata={"description": "下落不明人数"})
+    loss_10k_yuan = fields.Raw(metadata={"description": "直接经济损失初步估计（万元）"})
+    description = fields.String(metadata={"description": "事故简要经过"})
+    cause = fields.String(metadata={"description": "事故原因初步判断"})
+    measures = fields.String(metadata={"description": "已采取的措施"})
+    under_control = fields.Boolean(metadata={"description": "事故是否得到控制"})
+    government_report = fields.String(metadata={"description": "向本级人民政府报告情况"})
+    police_notice = fields.String(metadata={"description": "通报公安、监察机关情况"})
+    direct = fields.Boolean(metadata={"description": "越级上报：直接报省"})
+
+
+class AccidentInputSchema(_AccidentFactsSchema):
     #: with the time of day and the zone: 2026-05-01T14:30:00+08:00
     occurred_at = fields.String(
         required=True, metadata={"description": "事故发生时间（含时刻和时区）"}
@@ -23,47 +42,18 @@ class AccidentInputSchema(Schema):
         metadata={"description": "监督注册号（台账中的工程；新工程留空）"}
     )
     project_name = fields.String(metadata={"description": "工程名称"})
-    units = fields.List(fields.String(), metadata={"description": "参建单位名称"})
-    deaths = fields.Raw(metadata={"description": "死亡人数"})
-    serious_injuries = fields.Raw(metadata={"description": "重伤人数"})
-    missing = fields.Raw(metadata={"description": "下落不明人数"})
-    loss_10k_yuan = fields.Raw(metadata={"description": "直接经济损失初步估计（万元）"})
-    description = fields.String(metadata={"description": "事故简要经过"})
-    cause = fields.String(metadata={"description": "事故原因初步判断"})
-    measures = fields.String(metadata={"description": "已采取的措施"})
-    under_control = fields.Boolean(metadata={"description": "事故是否得到控制"})
     reporting_unit = fields.String(metadata={"description": "事故报告单位"})
     contact = fields.String(metadata={"description": "联系人"})
     phone = fields.String(metadata={"description": "联系电话"})
-    government_report = fields.String(metadata={"description": "向本级人民政府报告情况"})
-    police_notice = fields.String(metadata={"description": "通报公安、监察机关情况"})
-    direct = fields.Boolean(metadata={"description": "越级上报：直接报省"})
-    org = fields.String(
-        validate=validate.Length(max=12), metadata={"description": "报告单位代码（默认本单位）"}
-    )
+    org = org_code_arg(metadata={"description": "报告单位代码（默认本单位）"})
 
 
-class FollowupInputSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    deaths = fields.Raw()
-    serious_injuries = fields.Raw()
-    missing = fields.Raw()
-    loss_10k_yuan = fields.Raw()
-    description = fields.String()
-    cause = fields.String()
-    measures = fields.String()
-    under_control = fields.Boolean()
-    units = fields.List(fields.String())
+class FollowupInputSchema(_AccidentFactsSchema):
     reason = fields.String(metadata={"description": "续报说明（死亡人数减少或等级降低时必填）"})
-    government_report = fields.String()
-    police_notice = fields.String()
-    direct = fields.Boolean()
 
 
 class AccidentQuerySchema(Schema):
-    under = fields.String(validate=validate.Length(max=12))
+    under = org_code_arg()
     open = fields.Integer(validate=validate.OneOf([0, 1]), load_default=0)
 
 
@@ -92,8 +82,7 @@ class AccidentSchema(Schema):
     chain = fields.List(fields.Nested(ChainEntrySchema))
 
 
-class AccidentListSchema(Schema):
-    items = fields.List(fields.Nested(AccidentSchema))
+AccidentListSchema = list_schema("AccidentListSchema", AccidentSchema, required=False)
 
 
 class ReportCreatedSchema(Schema):

@@ -9,11 +9,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from webapp.accidents import operations as ops
-from webapp.accidents.models import AccidentState
+from webapp.accidents.pages import accident_list_page, accident_page
 from webapp.core import clock
 from webapp.core.errors import Conflict, InvalidInput
 from webapp.core.operations import get_org
-from webapp.core.permissions import can, require
+from webapp.core.permissions import require
 from webapp.extensions import db
 from webapp.web import role_gate
 
@@ -41,16 +41,8 @@ def index() -> Any:
     org = get_org(request.args["under"]) if request.args.get("under") else current_user.org
     require(current_user, "accident.view", org)
     open_only = request.args.get("open", "1") == "1"
-    items = ops.accidents_under(current_user, org, open_only=open_only)
-    return render_template(
-        "accidents/index.html",
-        org=org,
-        items=[(a, ops.chain_view(a)) for a in items],
-        open_only=open_only,
-        can_report=can(current_user, "accident.report", current_user.org),
-        timeliness=ops.timeliness(org, clock.today_local().year),
-        to_local=clock.to_local,
-    )
+    page = accident_list_page(current_user, org, open_only=open_only)
+    return render_template("accidents/index.html", page=page, to_local=clock.to_local)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -72,20 +64,8 @@ def new() -> Any:
 
 @bp.route("/<int:accident_id>")
 def detail(accident_id: int) -> Any:
-    accident = ops.get_accident(current_user, accident_id)
-    investigator = ops.investigating_org(accident)
-    return render_template(
-        "accidents/detail.html",
-        a=accident,
-        chain=ops.chain_view(accident),
-        investigator=investigator,
-        can_followup=can(current_user, "accident.report", accident.org)
-        and accident.state != AccidentState.CLOSED,
-        can_conclude=can(current_user, "accident.conclude", investigator)
-        and current_user.org_id == investigator.id
-        and accident.state != AccidentState.CLOSED,
-        to_local=clock.to_local,
-    )
+    page = accident_page(current_user, ops.get_accident(current_user, accident_id))
+    return render_template("accidents/detail.html", page=page, to_local=clock.to_local)
 
 
 @bp.route("/<int:accident_id>/followups", methods=["POST"])

@@ -5,8 +5,9 @@ from wtforms import PasswordField, SelectChoice, SelectField, SelectMultipleFiel
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from webapp.auth.forms import new_password_field
 from webapp.core.models import ROLE_LABELS
-from webapp.core.passwords import HINT, PASSWORD_MAX, PASSWORD_MIN
+from webapp.core.passwords import HINT, PASSWORD_MAX
 
 ROLE_CHOICES = [SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()]
 
@@ -25,16 +26,7 @@ class UserForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    new_password = PasswordField(
-        "新密码",
-        description=HINT,
-        validators=[
-            DataRequired("请输入新密码。"),
-            Length(
-                PASSWORD_MIN, PASSWORD_MAX, f"密码长度须为 {PASSWORD_MIN}–{PASSWORD_MAX} 个字符。"
-            ),
-        ],
-    )
+    new_password = new_password_field()
 
 
 class ConfirmForm(FlaskForm):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -76,29 +77,39 @@ def users() -> Any:
     )
 
 
+def _submit(form: UserForm, save: Callable[[], User], done: str) -> tuple[Any, int]:
+    """Submit a user form: (the redirect to the user list, 302) once ``save`` succeeds, with
+    ``done`` (formatted with the username) flashed; else (None, the status of the form shown
+    again), a refusal flashed."""
+    if not form.validate_on_submit():
+        return None, 422 if request.method == "POST" else 200
+    try:
+        user = save()
+    except DomainError as err:
+        flash(err.message, "danger")
+        return None, err.status_code
+    flash(done.format(user.username), "success")
+    return redirect(url_for("admin.users", q=user.username)), 302
+
+
 @bp.route("/users/new", methods=["GET", "POST"])
 def user_new() -> Any:
     form = UserForm()
     form.org_code.choices = _org_choices()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            user = operations.create_user(
-                current_user,
-                username=form.username.data or "",
-                full_name=form.full_name.data or "",
-                org_code=form.org_code.data or "",
-                roles=form.roles.data or [],
-                password=form.password.data or "",
-            )
-        except DomainError as err:
-            flash(err.message, "danger")
-            status = err.status_code
-        else:
-            flash(f"已创建用户 {user.username}。", "success")
-            return redirect(url_for("admin.users", q=user.username))
-    elif request.method == "POST":
-        status = 422
+    saved, status = _submit(
+        form,
+        lambda: operations.create_user(
+            current_user,
+            username=form.username.data or "",
+            full_name=form.full_name.data or "",
+            org_code=form.org_code.data or "",
+            roles=form.roles.data or [],
+            password=form.password.data or "",
+        ),
+        "已创建用户 {}。",
+    )
+    if saved is not None:
+        return saved
     return render_template("admin/user_form.html", form=form, user=None), status
 
 
@@ -111,24 +122,19 @@ def user_edit(user_id: int) -> Any:
     if request.method == "GET":
         form.org_code.data = user.org.code
         form.roles.data = sorted(user.roles)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            operations.update_user(
-                current_user,
-                user,
-                full_name=form.full_name.data or "",
-                org_code=form.org_code.data or "",
-                roles=form.roles.data or [],
-            )
-        except DomainError as err:
-            flash(err.message, "danger")
-            status = err.status_code
-        else:
-            flash(f"已保存用户 {user.username}。", "success")
-            return redirect(url_for("admin.users", q=user.username))
-    elif request.method == "POST":
-        status = 422
+    saved, status = _submit(
+        form,
+        lambda: operations.update_user(
+            current_user,
+            user,
+            full_name=form.full_name.data or "",
+            org_code=form.org_code.data or "",
+            roles=form.roles.data or [],
+        ),
+        "已保存用户 {}。",
+    )
+    if saved is not None:
+        return saved
     return render_template(
         "admin/user_form.html",
         form=form,

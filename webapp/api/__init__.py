@@ -6,17 +6,21 @@ session works too; then every unsafe method needs the CSRF token (``X-CSRFToken`
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import current_app, g, request
 from flask_login import current_user
 from flask_smorest import Api, Blueprint
+from sqlalchemy import select
 
 from webapp.auth.throttle import throttled
 from webapp.core import operations
 from webapp.core.errors import DomainError, PermissionDenied
+from webapp.core.models import Org
+from webapp.core.permissions import require
 from webapp.core.schemas import ErrorSchema, MeSchema, TokenRequestSchema, TokenSchema
-from webapp.extensions import csrf
+from webapp.extensions import csrf, db
 from webapp.web import keep_transaction
 
 
@@ -45,6 +49,24 @@ def require_login() -> Any:
     if not g.get("token_auth") and request.method not in {"GET", "HEAD", "OPTIONS"}:
         csrf.protect()  # session-authenticated writes need the CSRF token
     return None
+
+
+def listed(model: Any, args: Mapping[str, Any], permission: str) -> list[Any]:
+    """What a feature's list endpoint lists: the ``model`` rows (reports, publications: an
+    ``org_id`` and a ``period``) of one unit (``org``), or of a unit and every unit below it
+    (``under``; default the user's unit), after checking ``permission`` on that unit; of one
+    ``period`` when given; by unit and period."""
+    if args.get("org"):
+        org = operations.get_org(args["org"])
+        where = Org.id == org.id
+    else:
+        org = operations.get_org(args["under"]) if args.get("under") else current_user.org
+        where = Org.path.like(org.path + "%")
+    require(current_user, permission, org)
+    stmt = select(model).join(Org, model.org_id == Org.id).where(where)
+    if args.get("period"):
+        stmt = stmt.where(model.period == args["period"])
+    return list(db.session.execute(stmt.order_by(Org.path, model.period)).scalars())
 
 
 @auth_bp.route("/tokens", methods=["POST"])
@@ -88,4 +110,4 @@ def register_api(api: Api) -> None:
         api.register_blueprint(bp)
 
 
-__all__ = ["PermissionDenied", "register_api", "require_login", "Unauthorized"]
+__all__ = ["PermissionDenied", "listed", "register_api", "require_login", "Unauthorized"]

@@ -157,10 +157,7 @@ def get_ranking(campaign_id: int) -> Any:
 def close_self(campaign_id: int) -> Any:
     """End the self-assessment phase; scoring starts (completes the process's 结束自评 task)."""
     require(current_user, "assessment.view")
-    if flow.driven(campaign_id):
-        flow.act_on_campaign(current_user, campaign_id, "close")
-    else:
-        judging.close_self_assessment(current_user, campaign_id)
+    flow.act_on_campaign(current_user, campaign_id, "close")
     return operations.get_campaign(campaign_id)
 
 
@@ -193,13 +190,13 @@ def draw_sample(body: dict[str, Any], campaign_id: int) -> Any:
 @bp.route("/campaigns/<int:campaign_id>/rank", methods=["POST"])
 @bp.response(200, RankingRowSchema(many=True))
 def rank(campaign_id: int) -> Any:
-    """Total and rank every unit (ties share a rank).  In a campaign run by its process the
-    ranking is a process step: this completes 按审批意见修改评分 when the process waits there."""
+    """Total and rank every unit again after the results were returned (ties share a rank).
+
+    The ranking is a process step (after the last unit's scores are reviewed): this completes
+    按审批意见修改评分, refused while the process does not wait there."""
     require(current_user, "assessment.view")
-    if flow.driven(campaign_id):
-        flow.act_on_campaign(current_user, campaign_id, "rescore")
-        return judging.ranking(operations.get_campaign(campaign_id))
-    return judging.compute_ranking(current_user, campaign_id)
+    flow.act_on_campaign(current_user, campaign_id, "rescore")
+    return judging.ranking(operations.get_campaign(campaign_id))
 
 
 @bp.route("/campaigns/<int:campaign_id>/approve", methods=["POST"])
@@ -208,11 +205,9 @@ def rank(campaign_id: int) -> Any:
 def approve(body: dict[str, Any], campaign_id: int) -> Any:
     """The province's leader approves the results (附件2: with the chosen awards)."""
     require(current_user, "assessment.view")
-    if flow.driven(campaign_id):
-        opinion = body.pop("opinion")
-        flow.act_on_campaign(current_user, campaign_id, "approve", opinion, body)
-        return operations.get_campaign(campaign_id)
-    return judging.approve_results(current_user, campaign_id, **body)
+    opinion = body.pop("opinion")
+    flow.act_on_campaign(current_user, campaign_id, "approve", opinion, body)
+    return operations.get_campaign(campaign_id)
 
 
 def _province_right(action: str) -> Any:
@@ -284,39 +279,34 @@ def save_self(body: dict[str, Any], unit_id: int) -> Any:
     return _unit_scores(unit_id)
 
 
+def _act_on_unit(unit_id: int, action: str, text: str | None = None) -> dict[str, Any]:
+    require(current_user, "assessment.view")
+    flow.act_on_unit(current_user, unit_id, action, text)
+    return _summary(operations.get_unit(unit_id))
+
+
 @bp.route("/units/<int:unit_id>/self-assessment/submit", methods=["POST"])
 @bp.response(200, UnitSummarySchema)
 def submit_self(unit_id: int) -> Any:
     """The clerk hands the self-assessment to the unit's leader (completes 填报自评)."""
-    require(current_user, "assessment.view")
-    if flow.unit_driven(unit_id):
-        flow.act_on_unit(current_user, unit_id, "submit")
-        return _summary(operations.get_unit(unit_id))
-    return _summary(operations.submit_self_assessment(current_user, unit_id))
+    return _act_on_unit(unit_id, "submit")
 
 
 @bp.route("/units/<int:unit_id>/self-assessment/approve", methods=["POST"])
 @bp.arguments(OpinionSchema)
 @bp.response(200, UnitSummarySchema)
 def approve_self(body: dict[str, Any], unit_id: int) -> Any:
-    """The unit's leader approves and reports the self-assessment to the province."""
-    require(current_user, "assessment.view")
-    if flow.unit_driven(unit_id):
-        flow.act_on_unit(current_user, unit_id, "approve", body["opinion"])
-        return _summary(operations.get_unit(unit_id))
-    return _summary(operations.approve_self_assessment(current_user, unit_id, body["opinion"]))
+    """The unit's leader approves and reports the self-assessment to the province (completes
+    领导审核自评)."""
+    return _act_on_unit(unit_id, "approve", body["opinion"])
 
 
 @bp.route("/units/<int:unit_id>/self-assessment/return", methods=["POST"])
 @bp.arguments(ReasonSchema)
 @bp.response(200, UnitSummarySchema)
 def return_self(body: dict[str, Any], unit_id: int) -> Any:
-    """The unit's leader returns the self-assessment to the clerk."""
-    require(current_user, "assessment.view")
-    if flow.unit_driven(unit_id):
-        flow.act_on_unit(current_user, unit_id, "return", body["reason"])
-        return _summary(operations.get_unit(unit_id))
-    return _summary(operations.return_self_assessment(current_user, unit_id, body["reason"]))
+    """The unit's leader returns the self-assessment to the clerk (completes 领导审核自评)."""
+    return _act_on_unit(unit_id, "return", body["reason"])
 
 
 @bp.route("/units/<int:unit_id>/scores", methods=["PUT"])

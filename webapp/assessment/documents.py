@@ -1,4 +1,5 @@
-"""The results notice (考核结果通报) as a Word file, from docs_templates/assessment_results.docx.
+"""The results notice (考核结果通报) as a Word file, from docs_templates/assessment_results.docx,
+and its publication to the assessed units (:func:`publish_results_notice`).
 
 The template sees only the whitelisted context built here, rendered in a sandboxed,
 autoescaping Jinja environment (a unit name cannot inject Word XML or template code).
@@ -6,13 +7,17 @@ autoescaping Jinja environment (a unit name cannot inject Word XML or template c
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from webapp.assessment.judging import ranking
-from webapp.assessment.models import AssessmentCampaign
+from webapp.assessment.models import AssessmentCampaign, CampaignState
+from webapp.assessment.operations import audit_change, get_campaign, notify_staff
 from webapp.core import clock
+from webapp.core.errors import Conflict
+from webapp.core.models import Role, User
 from webapp.documents import render_docx
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "docs_templates"
@@ -79,11 +84,39 @@ def notice_context(campaign: AssessmentCampaign) -> dict[str, Any]:
     }
 
 
-def render_results_notice(campaign: AssessmentCampaign) -> bytes:
+def render_results_notice(campaign: AssessmentCampaign, *, draft: bool = False) -> bytes:
     # The shared renderer: sandboxed, autoescaped, strict, time-limited, plain-data context.
-    return render_docx(RESULTS_TEMPLATE, notice_context(campaign))
+    # Rendered once the results are approved (final): no 草稿 mark unless asked.
+    return render_docx(RESULTS_TEMPLATE, notice_context(campaign), draft=draft)
 
 
 def attachment(filename: str) -> str:
     """Content-Disposition for a Chinese file name (RFC 6266 filename*)."""
     return f"attachment; filename=\"notice.docx\"; filename*=UTF-8''{quote(filename)}"
+
+
+def publish_results_notice(
+    actor: User | None, campaign_id: int, instance_id: int
+) -> dict[str, Any]:
+    """Generate the approved results notice (Word) and publish it to every assessed unit's
+    staff (``actor=None``: the system, the process's step after the approval)."""
+    campaign = get_campaign(campaign_id)
+    if campaign.state != CampaignState.APPROVED.value:
+        raise Conflict("考核结果尚未审批，不能通报。")
+    data = render_results_notice(campaign)
+    digest = hashlib.sha256(data).hexdigest()
+    notified = 0
+    for unit in campaign.units:
+        text = (
+            f"{campaign.title}结果已通报：本单位得分 {unit.final_score}，名次 {unit.rank}。"
+            "可在“考核”中查看得分并下载结果通报。"
+        )
+        roles = (Role.CLERK, Role.REVIEWER, Role.LEADER)
+        notified += notify_staff(unit.org_id, roles, "assessment_notice", text, instance_id)
+    audit_change(
+        "assessment.notice_publish",
+        actor,
+        campaign,
+        after={"sha256": digest, "size": len(data), "units": len(campaign.units)},
+    )
+    return {"notice_sha256": digest, "notified": notified}

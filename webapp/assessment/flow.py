@@ -9,14 +9,18 @@ province's throws ``assessment_closed`` to the units still open when the phase e
 sampling, the parallel scoring (multi-instance over the units), the ranking, the leader's
 approval and the notice are steps of the province's instance.
 
-The pages and the API act on a campaign through the same tasks: their buttons complete the open
+A campaign always runs through its process: there is no other way to change its state.  The
+pages and the API act on a campaign through the same tasks: their buttons complete the open
 inbox task of the step (:func:`act_on_unit`, :func:`act_on_campaign`), so whichever way a user
-takes, the BPMN decides what happens next.  The domain operations behind each step are the
-service operations in :mod:`webapp.assessment.flow_steps`.
+takes, the BPMN decides what happens next; a button whose step is not open is refused.  The
+service operations in :mod:`webapp.assessment.flow_steps` only adapt the engine's context to
+the domain operations (:mod:`~webapp.assessment.operations`, :mod:`~webapp.assessment.judging`,
+:mod:`~webapp.assessment.sampling`), which change the state and write the audit records.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -25,7 +29,7 @@ from webapp.assessment.access import province
 from webapp.assessment.models import AssessmentCampaign, SiteSample, UnitAssessment
 from webapp.core.errors import Conflict, DomainError, InvalidInput
 from webapp.core.models import User
-from webapp.core.permissions import can
+from webapp.core.permissions import can, require
 from webapp.engine import (
     HumanTask,
     ProcessInstance,
@@ -51,19 +55,24 @@ def _may_view_assessment(user: User, instance: ProcessInstance) -> bool:
 register_subject_viewer(PROCESS, _may_view_assessment)
 register_subject_viewer(UNIT_PROCESS, _may_view_assessment)
 
-#: Page/API actions → (BPMN user task, outcome)
+#: Page/API actions → (BPMN user task, outcome, the permission its operation checks).  The
+#: permission is checked first (at the unit's or the province's org), so that someone who may not
+#: act learns nothing about the step; the task's lane then decides who works on it.
 UNIT_STEPS = {
-    "submit": ("fill", "submit"),
-    "approve": ("approve", "approve"),
-    "return": ("approve", "return"),
+    "submit": ("fill", "submit", "assessment.self"),
+    "approve": ("approve", "approve", "assessment.self_approve"),
+    "return": ("approve", "return", "assessment.self_approve"),
 }
 CAMPAIGN_STEPS = {
-    "close": ("close_self", "close"),
-    "sample": ("sample", "draw"),
-    "approve": ("approve_results", "approve"),
-    "return": ("approve_results", "return"),
-    "rescore": ("rescore", "done"),
+    "close": ("close_self", "close", "assessment.manage"),
+    "sample": ("sample", "draw", "assessment.manage"),
+    "approve": ("approve_results", "approve", "assessment.approve"),
+    "return": ("approve_results", "return", "assessment.approve"),
+    "rescore": ("rescore", "done", "assessment.manage"),
 }
+
+
+NO_INSTANCE = "该考核没有运行中的考核流程，不能办理此步骤。"
 
 
 def campaign_key(campaign_id: int) -> str:
@@ -80,16 +89,6 @@ def province_instance(campaign: AssessmentCampaign) -> ProcessInstance | None:
 
 def unit_instance(unit: UnitAssessment) -> ProcessInstance | None:
     return find_instance(UNIT_PROCESS, unit_key(unit.campaign_id, unit.org.code))
-
-
-def driven(campaign_id: int) -> bool:
-    """Is the campaign run by its process (opened through the pages or the API)?"""
-    return find_instance(PROCESS, campaign_key(campaign_id)) is not None
-
-
-def unit_driven(unit_id: int) -> bool:
-    unit = operations.get_unit(unit_id)
-    return unit_instance(unit) is not None
 
 
 def draw_sample(
@@ -195,13 +194,41 @@ def campaign_tasks(campaign: AssessmentCampaign) -> list[HumanTask]:
     ]
 
 
-def _one_task(tasks: list[HumanTask], what: str) -> HumanTask:
-    if not tasks:
-        raise Conflict(f"流程当前不在“{what}”步骤，请在待办事项中查看当前步骤。")
-    return tasks[0]
+#: The user tasks a page/API button completes → their name in a refusal.
+STEP_NAMES = {
+    "fill": "填报自评",
+    "approve": "领导审核",
+    "close_self": "结束自评",
+    "sample": "抽取现场",
+    "approve_results": "审批考核结果",
+    "rescore": "按审批意见修改评分",
+}
 
 
 # Acting through the tasks ----------------------------------------------------------------------
+def _complete_step(
+    actor: User,
+    instance: ProcessInstance | None,
+    element: str,
+    outcome: str,
+    comment: str | None,
+    data: dict[str, Any] | None = None,
+    check: Callable[[], None] | None = None,
+) -> HumanTask:
+    """Complete the open task ``element`` of the instance; refuse (Conflict, in Chinese) when the
+    campaign has no process or the process does not wait at that step."""
+    if instance is None:
+        raise Conflict(NO_INSTANCE)
+    tasks = open_tasks(instance, element)
+    if not tasks:
+        raise Conflict(f"流程当前不在“{STEP_NAMES[element]}”步骤，请在待办事项中查看当前步骤。")
+    if check is not None:
+        check()
+    done = complete_task(actor, tasks[0].id, outcome, comment, data)
+    _raise_if_refused(instance, element)
+    return done
+
+
 def act_on_unit(
     actor: User,
     unit_id: int,
@@ -210,17 +237,11 @@ def act_on_unit(
 ) -> HumanTask:
     """A page/API button of a unit's self-assessment: complete the open task of that step."""
     unit = operations.get_unit(unit_id)
-    element, outcome = UNIT_STEPS[action]
-    instance = unit_instance(unit)
-    if instance is None:
-        raise Conflict("该考核没有流程实例。")
-    task = _one_task(open_tasks(instance, element), {"fill": "填报自评"}.get(element, "领导审核"))
-    if action == "submit":
-        # Refuse here with every problem rather than loop back through the process.
-        operations.check_submittable(unit)
-    done = complete_task(actor, task.id, outcome, comment)
-    _raise_if_refused(instance, element)
-    return done
+    element, outcome, permission = UNIT_STEPS[action]
+    require(actor, permission, unit.org)
+    # Submitting: refuse here with every problem rather than loop back through the process.
+    check = (lambda: operations.check_submittable(unit)) if action == "submit" else None
+    return _complete_step(actor, unit_instance(unit), element, outcome, comment, check=check)
 
 
 def act_on_campaign(
@@ -232,20 +253,9 @@ def act_on_campaign(
 ) -> HumanTask:
     """A page/API button of the province's steps: complete the open task of that step."""
     campaign = operations.get_campaign(campaign_id)
-    element, outcome = CAMPAIGN_STEPS[action]
-    instance = province_instance(campaign)
-    if instance is None:
-        raise Conflict("该考核没有流程实例。")
-    names = {
-        "close_self": "结束自评",
-        "sample": "抽取现场",
-        "approve_results": "审批考核结果",
-        "rescore": "按审批意见修改评分",
-    }
-    task = _one_task(open_tasks(instance, element), names[element])
-    done = complete_task(actor, task.id, outcome, comment, data)
-    _raise_if_refused(instance, element)
-    return done
+    element, outcome, permission = CAMPAIGN_STEPS[action]
+    require(actor, permission, campaign.org)
+    return _complete_step(actor, province_instance(campaign), element, outcome, comment, data)
 
 
 #: The task-data key where the service step after a user task stores why it refused the step

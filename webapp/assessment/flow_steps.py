@@ -12,7 +12,6 @@ The task data holds ids only: ``campaign_id``; per unit ``unit_id`` (the unit's 
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -22,10 +21,10 @@ from sqlalchemy import select
 from webapp.assessment import documents, judging, operations, sampling
 from webapp.assessment.flow import UNIT_PROCESS, campaign_key, unit_key
 from webapp.assessment.models import CampaignState, SiteSample, UnitState
-from webapp.core import audit, clock
+from webapp.core import clock
 from webapp.core.errors import DomainError
-from webapp.core.models import Role, User, UserRole
-from webapp.engine import Notification, ServiceContext, service_operation, start_instance
+from webapp.core.models import User
+from webapp.engine import ServiceContext, service_operation, start_instance
 from webapp.extensions import db
 
 
@@ -72,73 +71,40 @@ def submit_self(ctx: ServiceContext) -> dict[str, Any]:
     return {"submit_ok": not error, "submit_error": error}
 
 
-@service_operation("assessment.decide_self")
-def decide_self(ctx: ServiceContext) -> dict[str, Any]:
-    """After 领导审核自评: approve (reported to the province) or return to the clerk."""
-    unit_id = int(ctx.subject["unit_id"])
+def _decide(
+    ctx: ServiceContext,
+    on_return: Callable[[User, str], Any],
+    on_approve: Callable[[User, str], Any],
+) -> dict[str, Any]:
+    """A leader's decision task (outcome ``return`` or approve, with the comment) → the
+    operation; ``decision`` is ``approved``, ``returned`` or ``refused`` (for the gateway)."""
     actor = _actor(ctx)
     comment = str(ctx.data.get("comment") or "")
     if ctx.data.get("outcome") == "return":
-        error = _try(lambda: operations.return_self_assessment(actor, unit_id, comment))
+        error = _try(lambda: on_return(actor, comment))
         decision = "returned"
     else:
-        error = _try(lambda: operations.approve_self_assessment(actor, unit_id, comment))
+        error = _try(lambda: on_approve(actor, comment))
         decision = "approved"
     return {"decision": "refused" if error else decision, "decision_error": error}
 
 
-def _unit_staff(org_id: int, roles: tuple[Role, ...]) -> list[User]:
-    return list(
-        db.session.execute(
-            select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(
-                User.org_id == org_id,
-                User.is_enabled.is_(True),
-                UserRole.role.in_([r.value for r in roles]),
-            )
-            .distinct()
-            .order_by(User.username)
-        ).scalars()
+@service_operation("assessment.decide_self")
+def decide_self(ctx: ServiceContext) -> dict[str, Any]:
+    """After 领导审核自评: approve (reported to the province) or return to the clerk."""
+    unit_id = int(ctx.subject["unit_id"])
+    return _decide(
+        ctx,
+        lambda actor, comment: operations.return_self_assessment(actor, unit_id, comment),
+        lambda actor, comment: operations.approve_self_assessment(actor, unit_id, comment),
     )
-
-
-def _notify(users: list[User], kind: str, message: str, instance_id: int) -> int:
-    now = clock.now()
-    for user in users:
-        db.session.add(
-            Notification(
-                user_id=user.id,
-                kind=kind,
-                message=message,
-                instance_id=instance_id,
-                created_at=now,
-            )
-        )
-    return len(users)
 
 
 @service_operation("assessment.self_overdue_notice")
 def self_overdue_notice(ctx: ServiceContext) -> dict[str, Any]:
     """At the due date: tell the unit's clerks and leaders (and record it) that the
     self-assessment is overdue; the unit may still report (marked 逾期)."""
-    unit = operations.get_unit(int(ctx.subject["unit_id"]))
-    campaign = unit.campaign
-    text = (
-        f"{campaign.title}：本单位自评材料已超过报送截止日（{campaign.self_due.isoformat()}），"
-        "已标记逾期，请尽快填报并上报。"
-    )
-    notified = _notify(
-        _unit_staff(unit.org_id, (Role.CLERK, Role.LEADER)), "overdue", text, ctx.instance.id
-    )
-    audit.record(
-        "assessment.self_overdue",
-        actor_name="system",
-        org=unit.org,
-        object_type="assessment_unit",
-        object_id=unit.id,
-        after={"self_due": campaign.self_due.isoformat(), "state": unit.state},
-    )
+    notified = operations.record_self_overdue(int(ctx.subject["unit_id"]), ctx.instance.id)
     return {"overdue_notified": notified}
 
 
@@ -182,7 +148,7 @@ def close_self_assessment(ctx: ServiceContext) -> dict[str, Any]:
         # system (a delivered message runs without a user)
         missing = judging.close_self_assessment(ctx.actor, campaign.id)
     else:
-        missing = [u.org.code for u in campaign.units if u.state != UnitState.SELF_SUBMITTED]
+        missing = judging.not_reported(campaign)
     return {
         "not_reported": missing,
         "close_keys": [unit_key(campaign.id, code) for code in missing],
@@ -236,46 +202,21 @@ def compute_ranking(ctx: ServiceContext) -> dict[str, Any]:
 def decide_results(ctx: ServiceContext) -> dict[str, Any]:
     """After 审批考核结果: approve (附件2 awards from the form) or return for correction."""
     campaign_id = int(ctx.subject["campaign_id"])
-    actor = _actor(ctx)
-    comment = str(ctx.data.get("comment") or "")
-    if ctx.data.get("outcome") == "return":
-        error = _try(lambda: judging.reopen_scoring(actor, campaign_id, comment))
-        decision = "returned"
-    else:
-        error = _try(
-            lambda: judging.approve_results(
-                actor,
-                campaign_id,
-                awards=ctx.data.get("awards") or None,
-                criticised=ctx.data.get("criticised") or None,
-                opinion=comment,
-            )
-        )
-        decision = "approved"
-    return {"decision": "refused" if error else decision, "decision_error": error}
+    return _decide(
+        ctx,
+        lambda actor, comment: judging.reopen_scoring(actor, campaign_id, comment),
+        lambda actor, comment: judging.approve_results(
+            actor,
+            campaign_id,
+            awards=ctx.data.get("awards") or None,
+            criticised=ctx.data.get("criticised") or None,
+            opinion=comment,
+        ),
+    )
 
 
 @service_operation("assessment.publish_results")
 def publish_results(ctx: ServiceContext) -> dict[str, Any]:
     """Generate the results notice (Word) and publish it to every assessed unit."""
-    campaign = operations.get_campaign(int(ctx.subject["campaign_id"]))
-    data = documents.render_results_notice(campaign)
-    digest = hashlib.sha256(data).hexdigest()
-    notified = 0
-    for unit in campaign.units:
-        text = (
-            f"{campaign.title}结果已通报：本单位得分 {unit.final_score}，名次 {unit.rank}。"
-            "可在“考核”中查看得分并下载结果通报。"
-        )
-        staff = _unit_staff(unit.org_id, (Role.CLERK, Role.REVIEWER, Role.LEADER))
-        notified += _notify(staff, "assessment_notice", text, ctx.instance.id)
-    audit.record(
-        "assessment.notice_publish",
-        actor=ctx.actor,
-        actor_name=None if ctx.actor else "system",
-        org=campaign.org,
-        object_type="assessment_campaign",
-        object_id=campaign.id,
-        after={"sha256": digest, "size": len(data), "units": len(campaign.units)},
-    )
-    return {"notice_sha256": digest, "notified": notified}
+    campaign_id = int(ctx.subject["campaign_id"])
+    return documents.publish_results_notice(ctx.actor, campaign_id, ctx.instance.id)

@@ -20,10 +20,16 @@ from webapp.assessment.models import (
     UnitAssessment,
     UnitState,
 )
-from webapp.assessment.operations import get_campaign, get_unit, write_scores
+from webapp.assessment.operations import (
+    audit_change,
+    change_state,
+    get_campaign,
+    get_unit,
+    write_scores,
+)
 from webapp.assessment.proposals import departures, with_proposals
 from webapp.assessment.scoring import ZERO, SheetScore, mean, rank, top_and_bottom
-from webapp.core import audit, clock, numbers
+from webapp.core import clock, numbers
 from webapp.core.errors import Conflict, InvalidInput
 from webapp.core.models import User
 from webapp.core.permissions import require
@@ -40,6 +46,11 @@ AWARDS_FUJIAN2 = ("优秀组织奖", "保障性安居工程质量管理奖", "�
 PERSONAL_AWARD = "先进个人奖"
 
 
+def not_reported(campaign: AssessmentCampaign) -> list[str]:
+    """Org codes of the units whose self-assessment has not been reported to the province."""
+    return [u.org.code for u in campaign.units if u.state != UnitState.SELF_SUBMITTED.value]
+
+
 def close_self_assessment(actor: User | None, campaign_id: int) -> list[str]:
     """End the self-assessment phase; scoring starts.  Returns the units that had not reported.
 
@@ -50,17 +61,13 @@ def close_self_assessment(actor: User | None, campaign_id: int) -> list[str]:
         require(actor, "assessment.manage", campaign.org)
     if campaign.state != CampaignState.SELF_ASSESSMENT.value:
         raise Conflict("考核活动不在自评阶段。")
-    missing = [u.org.code for u in campaign.units if u.state != UnitState.SELF_SUBMITTED.value]
-    campaign.state = CampaignState.SCORING.value
-    audit.record(
+    missing = not_reported(campaign)
+    change_state(
         "assessment.self_close",
-        actor=actor,
-        actor_name=None if actor else "system",
-        org=campaign.org,
-        object_type="assessment_campaign",
-        object_id=campaign.id,
-        before={"state": CampaignState.SELF_ASSESSMENT.value},
-        after={"state": campaign.state, "not_reported": missing},
+        actor,
+        campaign,
+        CampaignState.SCORING.value,
+        after={"not_reported": missing},
     )
     return missing
 
@@ -92,22 +99,18 @@ def score_unit(
     # evidence the system holds (e.g. the reporting-work record): departing from it needs a reason
     departed = departures(unit, item_scores, notes)
     unit.state = UnitState.SCORED.value
-    audit.record(
+    audit_change(
         "assessment.score",
-        actor=actor,
-        org=unit.org,
-        object_type="assessment_unit",
-        object_id=unit.id,
+        actor,
+        unit,
         before={"total": before},
         after={"total": totals["total"], "judgments": dict(item_scores)},
     )
     for d in departed:
-        audit.record(
+        audit_change(
             "assessment.evidence_override",
-            actor=actor,
-            org=unit.org,
-            object_type="assessment_unit",
-            object_id=unit.id,
+            actor,
+            unit,
             before={"item": d["item"], "target": d["target"], "met": d["proposed"]},
             after={"item": d["item"], "target": d["target"], "met": d["judged"]},
             message=f"{d['reason']}（系统依据：{d['evidence']}）",
@@ -211,12 +214,10 @@ def override_item_score(
         )
     )
     db.session.flush()
-    audit.record(
+    audit_change(
         "assessment.override",
-        actor=actor,
-        org=unit.org,
-        object_type="assessment_unit",
-        object_id=unit.id,
+        actor,
+        unit,
         before={"item": item_id, "score": str(before)},
         after={"item": item_id, "score": str(value)},
         message=reason,
@@ -253,21 +254,13 @@ def compute_ranking(actor: User | None, campaign_id: int) -> list[dict[str, Any]
     if campaign.state not in (CampaignState.SCORING.value, CampaignState.RANKED.value):
         raise Conflict("考核活动不在评分阶段，不能排名。")
     rows = _rank(campaign)
-    before = campaign.state
-    campaign.state = CampaignState.RANKED.value
     campaign.ranked_at = clock.now()
-    audit.record(
+    change_state(
         "assessment.rank",
-        actor=actor,
-        actor_name=None if actor else "system",
-        org=campaign.org,
-        object_type="assessment_campaign",
-        object_id=campaign.id,
-        before={"state": before},
-        after={
-            "state": campaign.state,
-            "ranking": [[r["org_code"], r["total"], r["rank"]] for r in rows],
-        },
+        actor,
+        campaign,
+        CampaignState.RANKED.value,
+        after={"ranking": [[r["org_code"], r["total"], r["rank"]] for r in rows]},
     )
     return rows
 
@@ -282,16 +275,12 @@ def reopen_scoring(actor: User, campaign_id: int, reason: str) -> AssessmentCamp
     reason = reason.strip()
     if not reason:
         raise InvalidInput("退回须填写理由。")
-    campaign.state = CampaignState.SCORING.value
     campaign.ranked_at = None
-    audit.record(
+    change_state(
         "assessment.results_return",
-        actor=actor,
-        org=campaign.org,
-        object_type="assessment_campaign",
-        object_id=campaign.id,
-        before={"state": CampaignState.RANKED.value},
-        after={"state": campaign.state},
+        actor,
+        campaign,
+        CampaignState.SCORING.value,
         message=reason[:2000],
     )
     return campaign
@@ -375,17 +364,14 @@ def approve_results(
     for code, unit in codes.items():
         unit.result = labels.get(code, [])
     campaign.results = results
-    campaign.state = CampaignState.APPROVED.value
     campaign.approved_by_id = actor.id
     campaign.approved_at = clock.now()
-    audit.record(
+    change_state(
         "assessment.approve",
-        actor=actor,
-        org=campaign.org,
-        object_type="assessment_campaign",
-        object_id=campaign.id,
-        before={"state": CampaignState.RANKED.value},
-        after={"state": campaign.state, "results": results},
+        actor,
+        campaign,
+        CampaignState.APPROVED.value,
+        after={"results": results},
         message=results["opinion"] or None,
     )
     return campaign
@@ -398,6 +384,7 @@ __all__ = [
     "final_items",
     "final_scores",
     "self_scores",
+    "not_reported",
     "override_item_score",
     "ranking",
     "reopen_scoring",

@@ -29,8 +29,9 @@ from webapp.assessment.scoring import parse_judgments, score_sheet
 from webapp.assessment.sheet import KIND_LABELS
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, DomainError, InvalidInput, NotFound
-from webapp.core.models import User
+from webapp.core.models import Role, User, UserRole
 from webapp.core.permissions import require
+from webapp.engine import Notification
 from webapp.extensions import db
 
 SUMMARY_MAX = 20000
@@ -54,6 +55,55 @@ from webapp.assessment.sheet_store import (  # noqa: E402,F401
     install_bundled_sheets,
     upload_sheet,
 )
+
+
+def audit_change(
+    action: str,
+    actor: User | None,
+    subject: AssessmentCampaign | UnitAssessment,
+    *,
+    before: Any = None,
+    after: Any = None,
+    message: str | None = None,
+) -> None:
+    """The audit record of a change to a campaign or to a unit's assessment, in its org
+    (``actor=None``: the system, e.g. a step of the process)."""
+    audit.record(
+        action,
+        actor=actor,
+        actor_name=None if actor else "system",
+        org=subject.org,
+        object_type=(
+            "assessment_campaign" if isinstance(subject, AssessmentCampaign) else "assessment_unit"
+        ),
+        object_id=subject.id,
+        before=before,
+        after=after,
+        message=message,
+    )
+
+
+def change_state(
+    action: str,
+    actor: User | None,
+    subject: AssessmentCampaign | UnitAssessment,
+    state: str,
+    *,
+    after: dict[str, Any] | None = None,
+    message: str | None = None,
+) -> None:
+    """Move a campaign or a unit's assessment to ``state`` and audit it: before and after state,
+    with what else ``after`` records."""
+    before = subject.state
+    subject.state = state
+    audit_change(
+        action,
+        actor,
+        subject,
+        before={"state": before},
+        after={"state": state, **(after or {})},
+        message=message,
+    )
 
 
 # Campaigns --------------------------------------------------------------------------------------
@@ -230,12 +280,10 @@ def save_self_assessment(
     before = None if unit.self_total is None else str(unit.self_total)
     totals = write_scores(unit, Phase.SELF, actor, judgments, notes, evidence)
     unit.self_total = Decimal(totals["total"])
-    audit.record(
+    audit_change(
         "assessment.self_save",
-        actor=actor,
-        org=unit.org,
-        object_type="assessment_unit",
-        object_id=unit.id,
+        actor,
+        unit,
         before={"self_total": before},
         after={"self_total": totals["total"], "judgments": dict(judgments)},
     )
@@ -262,18 +310,15 @@ def submit_self_assessment(actor: User, unit_id: int) -> UnitAssessment:
     if unit.state != UnitState.DRAFT.value:
         raise Conflict("自评已提交。")
     check_submittable(unit)
-    unit.state = UnitState.SELF_REVIEW.value
     unit.self_submitted_by_id = actor.id
     unit.self_submitted_at = clock.now()
     unit.return_reason = None
-    audit.record(
+    change_state(
         "assessment.self_submit",
-        actor=actor,
-        org=unit.org,
-        object_type="assessment_unit",
-        object_id=unit.id,
-        before={"state": UnitState.DRAFT.value},
-        after={"state": unit.state, "self_total": str(unit.self_total)},
+        actor,
+        unit,
+        UnitState.SELF_REVIEW.value,
+        after={"self_total": str(unit.self_total)},
     )
     return unit
 
@@ -286,17 +331,14 @@ def approve_self_assessment(actor: User, unit_id: int, opinion: str = "") -> Uni
         raise Conflict("该自评不在待审核状态。")
     if unit.self_submitted_by_id == actor.id:
         raise DomainError("提交人不能审核自己提交的自评。")
-    unit.state = UnitState.SELF_SUBMITTED.value
     unit.self_approved_by_id = actor.id
     unit.self_approved_at = clock.now()
-    audit.record(
+    change_state(
         "assessment.self_approve",
-        actor=actor,
-        org=unit.org,
-        object_type="assessment_unit",
-        object_id=unit.id,
-        before={"state": UnitState.SELF_REVIEW.value},
-        after={"state": unit.state, "overdue": unit.self_overdue},
+        actor,
+        unit,
+        UnitState.SELF_SUBMITTED.value,
+        after={"overdue": unit.self_overdue},
         message=opinion.strip()[:NOTE_MAX] or None,
     )
     return unit
@@ -311,16 +353,69 @@ def return_self_assessment(actor: User, unit_id: int, reason: str) -> UnitAssess
     reason = reason.strip()
     if not reason:
         raise InvalidInput("退回须填写理由。")
-    unit.state = UnitState.DRAFT.value
     unit.return_reason = reason[:NOTE_MAX]
-    audit.record(
+    change_state(
         "assessment.self_return",
-        actor=actor,
-        org=unit.org,
-        object_type="assessment_unit",
-        object_id=unit.id,
-        before={"state": UnitState.SELF_REVIEW.value},
-        after={"state": unit.state},
+        actor,
+        unit,
+        UnitState.DRAFT.value,
         message=unit.return_reason,
     )
     return unit
+
+
+def record_self_overdue(unit_id: int, instance_id: int) -> int:
+    """At the due date (the unit's process timer): tell the unit's clerks and leaders that the
+    self-assessment is overdue, and record it; the unit may still report (marked 逾期).
+    Returns how many were told."""
+    unit = get_unit(unit_id)
+    campaign = unit.campaign
+    text = (
+        f"{campaign.title}：本单位自评材料已超过报送截止日（{campaign.self_due.isoformat()}），"
+        "已标记逾期，请尽快填报并上报。"
+    )
+    notified = notify_staff(unit.org_id, (Role.CLERK, Role.LEADER), "overdue", text, instance_id)
+    audit_change(
+        "assessment.self_overdue",
+        None,
+        unit,
+        after={"self_due": campaign.self_due.isoformat(), "state": unit.state},
+    )
+    return notified
+
+
+# Notifications ----------------------------------------------------------------------------------
+def unit_staff(org_id: int, roles: tuple[Role, ...]) -> list[User]:
+    """The enabled users of an org holding one of the roles, by user name."""
+    return list(
+        db.session.execute(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(
+                User.org_id == org_id,
+                User.is_enabled.is_(True),
+                UserRole.role.in_([r.value for r in roles]),
+            )
+            .distinct()
+            .order_by(User.username)
+        ).scalars()
+    )
+
+
+def notify_staff(
+    org_id: int, roles: tuple[Role, ...], kind: str, message: str, instance_id: int
+) -> int:
+    """Notify (站内消息) the org's staff in those roles about a process instance; how many."""
+    users = unit_staff(org_id, roles)
+    now = clock.now()
+    for user in users:
+        db.session.add(
+            Notification(
+                user_id=user.id,
+                kind=kind,
+                message=message,
+                instance_id=instance_id,
+                created_at=now,
+            )
+        )
+    return len(users)

@@ -26,7 +26,7 @@ from webapp.assessment.models import (
     SiteSample,
     UnitAssessment,
 )
-from webapp.assessment.operations import get_campaign
+from webapp.assessment.operations import audit_change, get_campaign
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from webapp.core.models import Org, Tier, User
@@ -176,12 +176,10 @@ def draw_site_sample(
                 )
             )
     db.session.flush()
-    audit.record(
+    audit_change(
         "assessment.sample_draw",
-        actor=actor,
-        org=campaign.org,
-        object_type="assessment_campaign",
-        object_id=campaign.id,
+        actor,
+        campaign,
         before=before,
         after={
             "seed": seed,

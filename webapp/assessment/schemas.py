@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from webapp.assessment.models import ScoreSheet
 from webapp.core.numbers import BoundedDecimal
+from webapp.core.schemas import reason_field, text_map
 
 
 class _Strict(Schema):
@@ -19,7 +20,7 @@ class _Strict(Schema):
 Judgments = fields.Dict(
     keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Raw())
 )
-ItemTexts = fields.Dict(keys=fields.String(), values=fields.String())
+ItemTexts = text_map()
 ItemRefs = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
 
 
@@ -90,8 +91,8 @@ class ScoreRequestSchema(_Strict):
 
 
 class ScoreResultSchema(_Strict):
-    items = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
-    sections = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    items = text_map(required=True)
+    sections = text_map(required=True)
     total = fields.String(required=True)
 
 
@@ -178,14 +179,14 @@ class OpinionSchema(_Strict):
 
 
 class ReasonSchema(_Strict):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    reason = reason_field()
 
 
 class OverrideSchema(_Strict):
     item_id = fields.String(required=True)
     #: NUMERIC(6, 2), like every score (``models.SCORE``)
     score = BoundedDecimal(precision=6, scale=2, required=True, as_string=True)
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    reason = reason_field()
 
 
 class SampleRequestSchema(_Strict):

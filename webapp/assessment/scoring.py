@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from webapp.assessment.sheet import Item, Sheet
 from webapp.core.errors import InvalidInput
+from webapp.core.numbers import round_half_up
 
-CENT = Decimal("0.01")
 ZERO = Decimal(0)
 K = TypeVar("K")
 
@@ -53,7 +53,7 @@ class SheetScore:
 
 
 def cents(value: Decimal) -> str:
-    return str(value.quantize(CENT, rounding=ROUND_HALF_UP))
+    return str(round_half_up(value))
 
 
 def score_item(item: Item, judgment: Judgment | None) -> Decimal:
@@ -139,7 +139,7 @@ def mean(values: Sequence[Decimal]) -> Decimal:
     """Average rounded half-up to 0.01 (several assessors scoring the same item)."""
     if not values:
         return ZERO
-    return (sum(values, ZERO) / len(values)).quantize(CENT, rounding=ROUND_HALF_UP)
+    return round_half_up(sum(values, ZERO) / len(values))
 
 
 def rank(scores: Iterable[tuple[K, Decimal]]) -> dict[K, int]:

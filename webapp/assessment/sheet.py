@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from webapp.core import numbers
 from webapp.core.errors import InvalidInput
-from webapp.core.text import bidi_problem
+from webapp.core.text import MAX_JSON_DEPTH, bidi_problem, file_json_problem
 
 SHEETS_DIR = Path(__file__).resolve().parent / "sheets"
 FORMAT_VERSION = 1
@@ -305,6 +305,11 @@ def parse_sheet(data: dict[str, Any] | bytes | str) -> Sheet:
             data = json.loads(data, parse_float=Decimal)
         except (ValueError, UnicodeDecodeError) as exc:
             raise InvalidInput(f"评分表文件不是有效的 JSON：{exc}") from exc
+        except RecursionError as exc:
+            raise InvalidInput(f"评分表文件的嵌套层数超过 {MAX_JSON_DEPTH} 层。") from exc
+        problem = file_json_problem(data)
+        if problem:
+            raise InvalidInput(f"评分表{problem}，请修改后重新上传。")
     if not isinstance(data, dict):
         raise InvalidInput("评分表格式有误：顶层须为对象。")
     problems = _Problems()

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from webapp.assessment.judging import final_scores, overrides, self_scores
-from webapp.assessment.models import ItemScore, Phase, UnitAssessment
+from webapp.assessment.models import ItemScore, Phase, UnitAssessment, UnitState
 from webapp.assessment.scoring import SheetScore
 from webapp.assessment.sheet import Item
 from webapp.core import clock
@@ -125,6 +125,14 @@ def sheet_context(unit: UnitAssessment, phase: str) -> dict[str, Any]:
     }
 
 
-def render_unit_sheet(unit: UnitAssessment, phase: str) -> bytes:
+def is_draft(unit: UnitAssessment, phase: str) -> bool:
+    """A sheet is a draft (草稿 mark) until it is final: the self-assessment until the unit
+    submitted it, the assessors' scores until the results are approved."""
+    if phase == "self":
+        return unit.state in (UnitState.DRAFT.value, UnitState.SELF_REVIEW.value)
+    return unit.campaign.state != "approved"
+
+
+def render_unit_sheet(unit: UnitAssessment, phase: str, *, draft: bool = False) -> bytes:
     # The shared renderer: sandboxed, autoescaped, strict, time-limited, plain-data context.
-    return render_docx(TEMPLATE, sheet_context(unit, phase))
+    return render_docx(TEMPLATE, sheet_context(unit, phase), draft=draft)

@@ -16,7 +16,7 @@ from webapp.assessment import sheet_docx as sheet_docx_module
 from webapp.assessment.access import scores_visible
 from webapp.assessment.models import CampaignState, ItemScore, Phase, SampledSite, UnitState
 from webapp.assessment.sheet import Sheet
-from webapp.assessment.views import _flash_error, bp, format_score
+from webapp.assessment.views import _refused, bp, format_score
 from webapp.core import clock
 from webapp.core.errors import DomainError, NotFound, PermissionDenied
 from webapp.core.permissions import can, require
@@ -53,12 +53,6 @@ def _rows(unit: Any, phase: Phase, scorer_id: int | None = None) -> dict[str, It
         for s in unit.scores
         if s.phase == phase.value and (scorer_id is None or s.scorer_id == scorer_id)
     }
-
-
-def _refused(err: DomainError) -> None:
-    if isinstance(err, PermissionDenied):
-        raise err
-    _flash_error(err)
 
 
 @bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
@@ -116,7 +110,8 @@ def sheet_docx(unit_id: int) -> Any:
     phase = "final" if request.args.get("phase") == "final" else "self"
     if phase == "final" and not scores_visible(current_user, u.campaign.state, u.org):
         raise PermissionDenied("考核结果审批后方可查看考核组评分表。")
-    data = sheet_docx_module.render_unit_sheet(u, phase)
+    draft = sheet_docx_module.is_draft(u, phase)
+    data = sheet_docx_module.render_unit_sheet(u, phase, draft=draft)
     label = "自评表" if phase == "self" else "考核评分表"
     name = f"{u.campaign.year}年度{u.org.name}{label}.docx"
     return Response(
@@ -137,14 +132,7 @@ def self_action(unit_id: int, action: str) -> Any:
         return redirect(url_for("assessment.unit", unit_id=unit_id))
     text = request.form.get("reason" if action == "return" else "opinion", "")
     try:
-        if flow.unit_driven(unit_id):
-            flow.act_on_unit(current_user, unit_id, action, text)
-        elif action == "submit":
-            operations.submit_self_assessment(current_user, unit_id)
-        elif action == "approve":
-            operations.approve_self_assessment(current_user, unit_id, text)
-        else:
-            operations.return_self_assessment(current_user, unit_id, text)
+        flow.act_on_unit(current_user, unit_id, action, text)
         flash(messages[action], "success")
     except DomainError as err:
         _refused(err)

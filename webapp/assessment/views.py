@@ -60,6 +60,13 @@ def _flash_error(err: DomainError) -> None:
     flash(err.message, "danger")
 
 
+def _refused(err: DomainError) -> None:
+    """A refused operation: a permission refusal is the 403 page, anything else a message."""
+    if isinstance(err, PermissionDenied):
+        raise err
+    _flash_error(err)
+
+
 # Campaigns --------------------------------------------------------------------------------------
 @bp.route("/")
 def campaigns() -> Any:
@@ -104,9 +111,7 @@ def open_campaign() -> Any:
     try:
         campaign = flow.start_campaign(current_user, kind, year, **kwargs)
     except DomainError as err:
-        if isinstance(err, PermissionDenied):
-            raise
-        _flash_error(err)
+        _refused(err)
         return redirect(url_for("assessment.campaigns"))
     flash(f"已开启{campaign.title}，共 {len(campaign.units)} 个考核单位。", "success")
     return _back(campaign.id)
@@ -141,16 +146,10 @@ def campaign(campaign_id: int) -> Any:
 @bp.route("/campaigns/<int:campaign_id>/close", methods=["POST"])
 def close_self(campaign_id: int) -> Any:
     try:
-        if flow.driven(campaign_id):
-            flow.act_on_campaign(current_user, campaign_id, "close")
-            units = operations.get_campaign(campaign_id).units
-            missing = [u.org.code for u in units if u.state != "self_submitted"]
-        else:
-            missing = judging.close_self_assessment(current_user, campaign_id)
+        flow.act_on_campaign(current_user, campaign_id, "close")
+        missing = judging.not_reported(operations.get_campaign(campaign_id))
     except DomainError as err:
-        if isinstance(err, PermissionDenied):
-            raise
-        _flash_error(err)
+        _refused(err)
     else:
         note = f"（{len(missing)} 个单位未上报自评）" if missing else ""
         flash(f"自评阶段已结束，进入考核评分{note}。", "success")
@@ -171,9 +170,7 @@ def draw_sample(campaign_id: int) -> Any:
     except ValueError:
         flash("抽样日期格式不正确。", "danger")
     except DomainError as err:
-        if isinstance(err, PermissionDenied):
-            raise
-        _flash_error(err)
+        _refused(err)
     else:
         flash(f"已抽取现场检查项目（随机种子 {sample.seed}）。", "success")
     return _back(campaign_id)
@@ -182,14 +179,9 @@ def draw_sample(campaign_id: int) -> Any:
 @bp.route("/campaigns/<int:campaign_id>/rank", methods=["POST"])
 def rank(campaign_id: int) -> Any:
     try:
-        if flow.driven(campaign_id):
-            flow.act_on_campaign(current_user, campaign_id, "rescore")
-        else:
-            judging.compute_ranking(current_user, campaign_id)
+        flow.act_on_campaign(current_user, campaign_id, "rescore")
     except DomainError as err:
-        if isinstance(err, PermissionDenied):
-            raise
-        _flash_error(err)
+        _refused(err)
         return _back(campaign_id)
     flash("已计算总分和排名，请主要领导审批。", "success")
     return redirect(url_for("assessment.ranking", campaign_id=campaign_id))
@@ -205,21 +197,10 @@ def approve(campaign_id: int) -> Any:
     criticised = request.form.getlist("criticised")
     opinion = request.form.get("opinion", "")
     try:
-        if flow.driven(campaign_id):
-            data = {"awards": awards, "criticised": criticised}
-            flow.act_on_campaign(current_user, campaign_id, "approve", opinion, data)
-        else:
-            judging.approve_results(
-                current_user,
-                campaign_id,
-                awards=awards or None,
-                criticised=criticised or None,
-                opinion=opinion,
-            )
+        data = {"awards": awards, "criticised": criticised}
+        flow.act_on_campaign(current_user, campaign_id, "approve", opinion, data)
     except DomainError as err:
-        if isinstance(err, PermissionDenied):
-            raise
-        _flash_error(err)
+        _refused(err)
     else:
         flash("考核结果已审批，各单位可查看本单位得分。", "success")
     return redirect(url_for("assessment.ranking", campaign_id=campaign_id))
@@ -232,9 +213,7 @@ def return_results(campaign_id: int) -> Any:
     try:
         flow.act_on_campaign(current_user, campaign_id, "return", request.form.get("reason", ""))
     except DomainError as err:
-        if isinstance(err, PermissionDenied):
-            raise
-        _flash_error(err)
+        _refused(err)
     else:
         flash("已退回考核组按审批意见修改评分。", "success")
     return redirect(url_for("assessment.ranking", campaign_id=campaign_id))
@@ -248,7 +227,6 @@ def ranking(campaign_id: int) -> Any:
     return render_template(
         "assessment/ranking.html",
         c=c,
-        driven=flow.province_instance(c) is not None,
         rows=judging.ranking(c),
         units={u.org.code: u for u in c.units},
         can_approve=can(current_user, "assessment.approve", c.org),

@@ -119,10 +119,9 @@ def _parse_time(value: Any) -> datetime | None:
     if not value or value == "None":
         return None
     try:
-        parsed = datetime.fromisoformat(str(value))
+        return clock.as_utc(str(value))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=clock.UTC)
 
 
 @dataclass(frozen=True)

@@ -62,8 +62,7 @@ def take_anchor(actor: User | None) -> Anchor:
     head = chain_head()
     audit.record(
         "audit.anchor",
-        actor=actor,
-        actor_name=None if actor else "system",
+        actor=actor,  # None: the system (the CLI)
         object_type="audit_record",
         object_id=head.id,
         after={"anchor": {"id": head.id, "hash": head.hash, "records": head.records}},

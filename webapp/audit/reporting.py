@@ -33,6 +33,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, distinct, false, func, select, true
 
+from webapp.core import clock
 from webapp.core.models import AuditRecord, Org
 from webapp.extensions import db
 
@@ -284,23 +285,13 @@ def reporting_details(year: int, org: Org) -> list[ReportHistory]:
                 first_on_time=on_time if isinstance(on_time, bool) else None,
                 late_submissions=int(row.late),
                 returns=int(row.returns),
-                accepted_at=_aware(row.accepted_at),
+                # max() over a UTC column comes back untyped (naive text on SQLite)
+                accepted_at=clock.as_utc(row.accepted_at),
                 error_returns=int(row.error_returns or 0),
                 corrections=int(row.corrections or 0),
             )
         )
     return out
-
-
-def _aware(value: Any) -> datetime | None:
-    """``max()`` over a UTC column comes back untyped (naive text on SQLite)."""
-    from webapp.core import clock
-
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=clock.UTC)
 
 
 @dataclass(frozen=True)

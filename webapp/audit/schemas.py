@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from webapp.audit.vocabulary import action_label
 from webapp.core.models import Org
+from webapp.core.schemas import OrgRowSchema, items_field, org_code_arg
 from webapp.extensions import db
 
 _DATE = {"invalid": "日期格式应为 YYYY-MM-DD。"}
@@ -29,9 +30,7 @@ class AuditFilterSchema(Schema):
         validate=validate.Length(max=64),
         metadata={"description": "操作人用户名"},
     )
-    org = fields.String(
-        load_default=None, validate=validate.Length(max=12), metadata={"description": "单位代码"}
-    )
+    org = org_code_arg(load_default=None, metadata={"description": "单位代码"})
     subtree = fields.Boolean(load_default=True, metadata={"description": "包含下级单位（默认是）"})
     action = fields.String(
         load_default=None,
@@ -90,7 +89,7 @@ class AuditRecordSchema(Schema):
 
 
 class AuditPageSchema(Schema):
-    items = fields.List(fields.Nested(AuditRecordSchema), required=True)
+    items = items_field(AuditRecordSchema, required=True)
     total = fields.Integer(required=True, metadata={"description": "符合条件的记录数（封顶计数）"})
     total_is_lower_bound = fields.Boolean(
         required=True, metadata={"description": "为真时实际记录数多于 total"}
@@ -131,12 +130,10 @@ class AnchorSchema(Schema):
 
 class ReportingArgsSchema(Schema):
     year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
-    org = fields.String(load_default=None, validate=validate.Length(max=12))
+    org = org_code_arg(load_default=None)
 
 
-class UnitReportingSchema(Schema):
-    org_code = fields.String(required=True)
-    org_name = fields.String(required=True)
+class UnitReportingSchema(OrgRowSchema):
     reports = fields.Integer(required=True)
     submissions = fields.Integer(required=True)
     on_time = fields.Integer(required=True)

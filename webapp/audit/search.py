@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 
 from webapp.core import clock
 from webapp.core.models import AuditRecord, Org
-from webapp.core.operations import get_org
+from webapp.core.operations import get_org, get_row
 from webapp.extensions import db
 
 #: Totals above this are shown as "more than" (counting stays bounded on a large trail).
@@ -195,12 +195,7 @@ def iter_records(
 
 
 def get_record(record_id: int) -> AuditRecord:
-    from webapp.core.errors import NotFound
-
-    rec = db.session.get(AuditRecord, record_id)
-    if rec is None:
-        raise NotFound("审计记录不存在。")
-    return rec
+    return get_row(AuditRecord, record_id, "审计记录不存在。")
 
 
 def subject_key(object_type: str, object_id: str) -> str:

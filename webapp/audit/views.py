@@ -14,7 +14,7 @@ from flask import (
     render_template,
     request,
 )
-from flask_login import current_user, login_required
+from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy import select
 
@@ -35,14 +35,12 @@ from webapp.core.models import AuditRecord, Org
 from webapp.core.operations import get_org
 from webapp.core.permissions import can, require
 from webapp.extensions import db, write_intent
+from webapp.web import login_gate
 
 bp = Blueprint("audit", __name__, url_prefix="/audit", template_folder="templates")
 
 
-@bp.before_request
-@login_required
-def _staff_only() -> None:
-    return None
+bp.before_request(login_gate())
 
 
 @bp.app_template_filter("action_label")

@@ -7,15 +7,9 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from webapp.core.passwords import HINT, PASSWORD_MAX, PASSWORD_MIN
 
 
-class LoginForm(FlaskForm):
-    username = StringField("用户名", validators=[DataRequired("请输入用户名。"), Length(max=64)])
-    password = PasswordField("密码", validators=[DataRequired("请输入密码。"), Length(max=256)])
-    remember = BooleanField("记住我（12小时）")
-
-
-class ChangePasswordForm(FlaskForm):
-    old_password = PasswordField("原密码", validators=[DataRequired("请输入原密码。")])
-    new_password = PasswordField(
+def new_password_field() -> PasswordField:
+    """The new password of a change or an administrator's reset: the length rule, the hint."""
+    return PasswordField(
         "新密码",
         description=HINT,
         validators=[
@@ -25,6 +19,17 @@ class ChangePasswordForm(FlaskForm):
             ),
         ],
     )
+
+
+class LoginForm(FlaskForm):
+    username = StringField("用户名", validators=[DataRequired("请输入用户名。"), Length(max=64)])
+    password = PasswordField("密码", validators=[DataRequired("请输入密码。"), Length(max=256)])
+    remember = BooleanField("记住我（12小时）")
+
+
+class ChangePasswordForm(FlaskForm):
+    old_password = PasswordField("原密码", validators=[DataRequired("请输入原密码。")])
+    new_password = new_password_field()
     confirm = PasswordField(
         "确认新密码", validators=[EqualTo("new_password", "两次输入的新密码不一致。")]
     )

@@ -106,20 +106,17 @@ def _failed(_response: Any) -> bool:
 
 def throttled(view: Any) -> Any:
     """Decorate a login view (the form, the token endpoint): the two shared failure limits."""
-    view = limiter.shared_limit(
-        _account_limit,
-        ACCOUNT_SCOPE,
-        key_func=_account_key,
-        deduct_when=_failed,
-        methods=["POST"],
-        on_breach=_on_breach("account"),
-    )(view)
-    view = limiter.shared_limit(
-        _address_limit,
-        ADDRESS_SCOPE,
-        key_func=get_remote_address,
-        deduct_when=_failed,
-        methods=["POST"],
-        on_breach=_on_breach("address"),
-    )(view)
+    limits = (
+        (_account_limit, ACCOUNT_SCOPE, _account_key, "account"),
+        (_address_limit, ADDRESS_SCOPE, get_remote_address, "address"),
+    )
+    for limit, scope, key, which in limits:
+        view = limiter.shared_limit(
+            limit,
+            scope,
+            key_func=key,
+            deduct_when=_failed,
+            methods=["POST"],
+            on_breach=_on_breach(which),
+        )(view)
     return view

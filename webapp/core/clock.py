@@ -65,6 +65,16 @@ def set_timezone(name: str) -> None:
     LOCAL_TZ = ZoneInfo(name)
 
 
+def as_utc(value: datetime | str | None) -> datetime | None:
+    """A stored time as an aware datetime: ISO text parsed (ValueError if it is none), a naive
+    value read as UTC, which is how times are stored (SQLite returns them naive)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def to_local(value: datetime | None) -> datetime | None:
     if value is None:
         return None

@@ -5,6 +5,9 @@ or the database (NUMERIC(14, 2) overflows, an ``integer`` past 2^31 is an error 
 and became a 500.  Every form field, API schema and import that reads a number goes through
 :func:`parse_decimal` / :func:`parse_int` with the precision and scale of its column, so an
 oversized number is a 422 "数值过大" before any arithmetic or SQL sees it.
+
+The one rounding rule of every figure the product prints (forms, indexes, scores):
+:func:`round_half_up`, to the hundredth (:data:`CENT`) unless a step is named.
 """
 
 from __future__ import annotations
@@ -19,6 +22,13 @@ NOT_A_NUMBER = "应为数字"
 TOO_LARGE = "数值过大"
 #: PostgreSQL's ``integer``.
 INT_MAX = 2**31 - 1
+#: The hundredth: two decimals, the precision of every area, cost, loss, rate and score.
+CENT = Decimal("0.01")
+
+
+def round_half_up(value: Decimal, step: Decimal = CENT) -> Decimal:
+    """The one rounding rule: half up, to the hundredth unless ``step`` says otherwise."""
+    return value.quantize(step, rounding=ROUND_HALF_UP)
 
 
 class NumberError(ValueError):
@@ -55,7 +65,7 @@ def parse_decimal(raw: Any, *, precision: int, scale: int, exact: bool = False) 
     if value.is_infinite() or (value != 0 and value.adjusted() >= whole_digits):
         raise NumberError(TOO_LARGE)
     step = Decimal(1).scaleb(-scale)
-    rounded = value.quantize(step, rounding=ROUND_HALF_UP)
+    rounded = round_half_up(value, step)
     if exact and rounded != value:
         raise NumberError(f"最多保留 {scale} 位小数")
     if abs(rounded) >= Decimal(10) ** whole_digits:  # 999.995 rounds up to 1000.00

@@ -13,8 +13,9 @@ import secrets
 from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, InvalidInput, NotFound
@@ -24,6 +25,40 @@ from webapp.core.permissions import require
 from webapp.extensions import db
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,64}$")
+
+Row = TypeVar("Row")
+
+
+def get_row(model: type[Row], row_id: int, missing: str) -> Row:
+    """The ``model`` row with this id, or NotFound with the Chinese message ``missing``."""
+    row = db.session.get(model, row_id)
+    if row is None:
+        raise NotFound(missing)
+    return row
+
+
+def one_or_not_found(statement: Select[tuple[Row]], missing: str) -> Row:
+    """The one row ``statement`` selects, or NotFound with the Chinese message ``missing``."""
+    row = db.session.execute(statement).scalar_one_or_none()
+    if row is None:
+        raise NotFound(missing)
+    return row
+
+
+def users_in_role(org_id: int, role: Role | str) -> list[User]:
+    """The enabled users of an org who hold ``role``, by username."""
+    return list(
+        db.session.execute(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(
+                User.org_id == org_id,
+                User.is_enabled.is_(True),
+                UserRole.role == (role.value if isinstance(role, Role) else role),
+            )
+            .order_by(User.username)
+        ).scalars()
+    )
 
 
 # Organisations --------------------------------------------------------------------------------
@@ -133,6 +168,13 @@ def _user_snapshot(user: User) -> dict:
     }
 
 
+def _audit_user(action: str, actor: User | None, user: User, **details: Any) -> None:
+    """The audit record of ``action`` on a user account, in the user's org."""
+    audit.record(
+        action, actor=actor, org=user.org, object_type="user", object_id=user.id, **details
+    )
+
+
 def _check_roles(org: Org, roles: Iterable[Role | str]) -> list[Role]:
     try:
         parsed = sorted({Role(r) for r in roles})
@@ -176,22 +218,12 @@ def create_user(
     user.role_rows = [UserRole(role=r.value) for r in parsed]
     db.session.add(user)
     db.session.flush()
-    audit.record(
-        "user.create",
-        actor=actor,
-        org=org,
-        object_type="user",
-        object_id=user.id,
-        after=_user_snapshot(user),
-    )
+    _audit_user("user.create", actor, user, after=_user_snapshot(user))
     return user
 
 
 def get_user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound("用户不存在。")
-    return user
+    return get_row(User, user_id, "用户不存在。")
 
 
 def update_user(
@@ -210,15 +242,7 @@ def update_user(
     db.session.flush()
     after = _user_snapshot(user)
     if after != before:
-        audit.record(
-            "user.update",
-            actor=actor,
-            org=org,
-            object_type="user",
-            object_id=user.id,
-            before=before,
-            after=after,
-        )
+        _audit_user("user.update", actor, user, before=before, after=after)
     return user
 
 
@@ -236,12 +260,10 @@ def set_enabled(actor: User, user: User, enabled: bool) -> User:
     user.is_enabled = enabled
     if not enabled:
         _end_sessions(user)
-    audit.record(
+    _audit_user(
         "user.enable" if enabled else "user.disable",
-        actor=actor,
-        org=user.org,
-        object_type="user",
-        object_id=user.id,
+        actor,
+        user,
         before={"enabled": not enabled},
         after={"enabled": enabled},
     )
@@ -253,9 +275,7 @@ def reset_password(actor: User, user: User, new_password: str) -> None:
     validate_password(new_password, user.username)
     user.set_password(new_password)
     _end_sessions(user)
-    audit.record(
-        "user.reset_password", actor=actor, org=user.org, object_type="user", object_id=user.id
-    )
+    _audit_user("user.reset_password", actor, user)
 
 
 def change_own_password(user: User, old_password: str, new_password: str) -> None:

@@ -1,8 +1,86 @@
-"""Marshmallow schemas of the core API."""
+"""Marshmallow schemas of the core API, and the fields and schemas every feature's API shares.
+
+Feature ``schemas.py`` modules build on these: an org code argument, the ``items`` of a list
+answer, the org a row belongs to, a required reason, an optional comment, page arguments and the
+page of an answer.  Their names, types and validation are the API's contract: change them here
+and every endpoint that uses them changes with them.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
+
+#: ``Org.code`` is at most 12 characters.
+ORG_CODE_MAX = 12
+
+
+def org_code_arg(**kwargs: Any) -> fields.String:
+    """An org code given as a filter or an argument (``org``, ``under``…)."""
+    return fields.String(validate=validate.Length(max=ORG_CODE_MAX), **kwargs)
+
+
+def items_field(item: type[Schema], **kwargs: Any) -> fields.List:
+    """The ``items`` of a list answer: ``item`` rows."""
+    return fields.List(fields.Nested(item), **kwargs)
+
+
+def list_schema(name: str, item: type[Schema], *, required: bool = True) -> type[Schema]:
+    """A list answer ``{"items": [item…]}``, named ``name`` in the API document."""
+    schema = Schema.from_dict({"items": items_field(item, required=required)}, name=name)
+    schema.__module__ = item.__module__
+    return schema
+
+
+def text_map(**kwargs: Any) -> fields.Dict:
+    """Texts by key: section key → text, warning id → explanation…"""
+    return fields.Dict(keys=fields.String(), values=fields.String(), **kwargs)
+
+
+def version_map(**kwargs: Any) -> fields.Dict:
+    """Version numbers by section key (sent back as ``base_versions`` when saving)."""
+    return fields.Dict(keys=fields.String(), values=fields.Integer(), **kwargs)
+
+
+def reason_field(max_length: int = 2000, **kwargs: Any) -> fields.String:
+    """A reason the user must give (withdrawal, override, extension…): 1 to ``max_length`` chars."""
+    return fields.String(required=True, validate=validate.Length(min=1, max=max_length), **kwargs)
+
+
+def optional_text(**kwargs: Any) -> fields.String:
+    """A text the user may leave out or send as null (a comment, a reminder's message)."""
+    return fields.String(load_default=None, allow_none=True, **kwargs)
+
+
+class OrgRowSchema(Schema):
+    """A row that belongs to an org: its code and name."""
+
+    org_code = fields.String(required=True)
+    org_name = fields.String(required=True)
+
+
+class OpenResultSchema(Schema):
+    """The answer to opening a period for every unit: how many were opened, how many existed."""
+
+    period = fields.String()
+    opened = fields.Integer()
+    existing = fields.Integer()
+
+
+class PageArgsSchema(Schema):
+    """Page arguments of a paged list: page (from 1) and rows per page (at most 100)."""
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class PageSchema(Schema):
+    """Where a paged answer stands: the number of rows, this page and rows per page."""
+
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
 
 
 class TokenRequestSchema(Schema):

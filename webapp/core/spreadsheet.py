@@ -21,6 +21,9 @@ from typing import Any
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+#: The media type of every .xlsx download.
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 #: What a spreadsheet may read as the start of a formula (or of a DDE payload).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

@@ -81,6 +81,19 @@ def json_depth(value: Any) -> int:
     return deepest
 
 
+def file_json_problem(value: Any) -> str | None:
+    """Why a JSON document read from an uploaded file (not a request body, which the request
+    edge checks) cannot be kept: nested too deep, or a key or string holding a character our
+    text cannot store or a bidi control; None when it is fit.  The same rules as the edge."""
+    if json_depth(value) > MAX_JSON_DEPTH:
+        return f"文件内容的嵌套层数超过 {MAX_JSON_DEPTH} 层"
+    for path in unfit_json_paths(value):
+        return f"文件中“{shown(path)}”包含不允许的控制字符（如 NUL）"
+    for path, problem in bidi_json_paths(value):
+        return f"文件中“{shown(path)}”{problem}"
+    return None
+
+
 #: LRE RLE PDF LRO RLO, LRI RLI FSI PDI, LRM RLM, ALM.
 BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 REASON = (

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import multiprocessing
+import os
 import shutil
 import subprocess
 import tempfile
@@ -118,7 +119,63 @@ def _sandbox_env(max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
     # so an official document never silently loses a figure.
     env = BoundedEnvironment(autoescape=True, undefined=StrictUndefined)
     env.globals["range"] = bounded_range
+    env.filters["title_lines"] = title_lines
     return env
+
+
+#: Where a title may break (GB/T 9704 §7.3.3: 回行时词意完整): after these words ...
+TITLE_BREAK_AFTER = ("季度", "年度", "半年", "年", "关于", "工作", "报告")
+#: ... or before these.
+TITLE_BREAK_BEFORE = ("建设工程", "工程质量", "报送工作", "考核结果", "结果的通报", "的通报")
+
+
+#: Words a title never breaks inside.
+TITLE_WORDS = (
+    *TITLE_BREAK_AFTER[:3],
+    *TITLE_BREAK_BEFORE,
+    "上半年",
+    "下半年",
+    "安居工程",
+    "保障性",
+    "分析报告",
+    "状况报告",
+    "住房和城乡建设",
+)
+
+
+def text_width(text: str) -> float:
+    """Width in 字: a Chinese character is one, a half-width (ASCII) character a half."""
+    return sum(0.5 if ord(ch) < 0x2E80 else 1.0 for ch in str(text))
+
+
+def title_lines(title: Any, chars: int = 20) -> list[str]:
+    """``title`` as the lines of a centred title of ``chars`` characters a line.
+
+    A title that fits stays one line; a longer one breaks only between words (after a period
+    such as 2026年第三季度, before 建设工程 / 工程质量 / 的通报 ...), at the break that makes
+    the lines most even with no line too long; with no such break it stays whole.
+    """
+    text = str(title)
+    if text_width(text) <= chars:
+        return [text]
+    best: tuple[float, int] | None = None
+    for i in range(1, len(text)):
+        head, tail = text[:i], text[i:]
+        if not (head.endswith(TITLE_BREAK_AFTER) or tail.startswith(TITLE_BREAK_BEFORE)):
+            continue
+        if any(text.find(w, max(0, i - len(w) + 1), i + len(w) - 1) != -1 for w in TITLE_WORDS):
+            continue
+        if text_width(head) > chars:
+            continue
+        rest = title_lines(tail, chars)
+        if any(text_width(line) > chars for line in rest):
+            continue
+        score = abs(text_width(head) - text_width(rest[0])) + 10 * (len(rest) - 1)
+        if best is None or score < best[0]:
+            best = (score, i)
+    if best is None:
+        return [text]
+    return [text[: best[1]], *title_lines(text[best[1] :], chars)]
 
 
 _SEQUENCES = (str, list, tuple)
@@ -232,15 +289,18 @@ def render_docx(
     template: bytes | Path,
     context: Mapping[str, Any],
     *,
+    draft: bool = False,
     timeout: float = RENDER_TIMEOUT_SECONDS,
     max_bytes: int | None = None,
 ) -> bytes:
     """Render a docxtpl template with ``context`` (made plain) and return the .docx bytes.
 
-    Bounded in time (``timeout``) and size (``max_bytes``, default the configured
-    ``HQR_DOCUMENT_MAX_MB``): past either, DocumentError with a Chinese message."""
+    ``draft`` is given to the template as ``draft``: a document rendered before it is frozen
+    shows the 草稿 mark in its header.  Bounded in time (``timeout``) and size (``max_bytes``,
+    default the configured ``HQR_DOCUMENT_MAX_MB``): past either, DocumentError with a Chinese
+    message."""
     data = template.read_bytes() if isinstance(template, Path) else template
-    plain = plain_context(context)
+    plain = plain_context({**context, "draft": bool(draft)})
     limit = max_bytes if max_bytes is not None else max_document_bytes()
     mp = multiprocessing.get_context("fork")
     parent_conn, child_conn = mp.Pipe(duplex=False)
@@ -276,6 +336,11 @@ def validate_template(template: bytes, sample_context: Mapping[str, Any]) -> lis
     return []
 
 
+#: The fontconfig configuration LibreOffice converts with: the official face names of the Word
+#: files onto installed Simplified Chinese faces (docs/documents.md, "Fonts").
+FONTS_CONF = Path(__file__).with_name("fonts.conf")
+
+
 def libreoffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
@@ -304,6 +369,7 @@ def to_pdf(docx: bytes, *, timeout: float = PDF_TIMEOUT_SECONDS) -> bytes | None
                 check=True,
                 capture_output=True,
                 timeout=timeout,
+                env={**os.environ, "FONTCONFIG_FILE": str(FONTS_CONF)},
             )
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
             raise DocumentError("PDF 转换失败，请下载 Word 文件。") from exc

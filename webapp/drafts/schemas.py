@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from webapp.core.schemas import OrgRowSchema, items_field, version_map
+
 
 def base_versions_field() -> fields.Dict:
     """``base_versions`` of a save request: section key → the version its text was based on."""
@@ -19,15 +21,25 @@ def base_versions_field() -> fields.Dict:
     )
 
 
+class DocumentSummarySchema(OrgRowSchema):
+    """What a list of drafted documents (reports, public reports) shows of each: the unit, the
+    period, the state (a feature narrows it to its own codes) and the process it runs in."""
+
+    id = fields.Integer(required=True)
+    period = fields.String(required=True)
+    state = fields.String(required=True)
+    state_label = fields.String(required=True)
+    instance_id = fields.Integer(allow_none=True)
+    submitted_at = fields.DateTime(allow_none=True)
+
+
 class SavedSchema(Schema):
     """The answer to a save."""
 
     changed = fields.List(
         fields.String(), required=True, metadata={"description": "产生了新版本的部分"}
     )
-    versions = fields.Dict(
-        keys=fields.String(),
-        values=fields.Integer(),
+    versions = version_map(
         required=True,
         metadata={"description": "每个提交部分保存后的当前版本号，下次保存时作为 base_versions"},
     )
@@ -82,21 +94,24 @@ class SectionSummarySchema(Schema):
     versions = fields.Integer(required=True, metadata={"description": "版本数"})
 
 
-class DocumentHistorySchema(Schema):
+class _DocumentRefSchema(Schema):
+    """The drafted document a history is of: its kind (kinds.py) and id."""
+
     kind = fields.String(required=True)
     document_id = fields.Integer(required=True)
+
+
+class DocumentHistorySchema(_DocumentRefSchema):
     document = fields.String(required=True)
     editable = fields.Boolean(required=True)
     can_restore = fields.Boolean(required=True)
-    sections = fields.List(fields.Nested(SectionSummarySchema), required=True)
+    sections = items_field(SectionSummarySchema, required=True)
 
 
-class SectionHistorySchema(Schema):
-    kind = fields.String(required=True)
-    document_id = fields.Integer(required=True)
+class SectionHistorySchema(_DocumentRefSchema):
     section = fields.String(required=True)
     title = fields.String(required=True)
-    items = fields.List(fields.Nested(SectionVersionSchema), required=True)
+    items = items_field(SectionVersionSchema, required=True)
 
 
 class RestoredSchema(Schema):

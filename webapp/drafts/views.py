@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from webapp.core import clock
 from webapp.core.errors import InvalidInput, NotFound, PermissionDenied
@@ -17,7 +17,7 @@ from webapp.drafts import operations as ops
 from webapp.drafts import textdiff
 from webapp.drafts.kinds import DraftKind, get_kind
 from webapp.drafts.operations import DraftConflict, SaveResult
-from webapp.web import role_gate, wants_json
+from webapp.web import login_gate, role_gate, wants_json
 
 bp = Blueprint("drafts", __name__, url_prefix="/drafts", template_folder="templates")
 #: A form field ``base__<field>`` carries the version the text of ``<field>`` was based on.
@@ -25,12 +25,7 @@ BASE_PREFIX = "base__"
 MAX_SECTION_KEY = 200
 
 
-@bp.before_request
-@login_required
-def _login() -> None:
-    return None
-
-
+bp.before_request(login_gate())
 bp.before_request(role_gate("drafts.restore", writes_only=True))
 
 

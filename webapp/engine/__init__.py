@@ -15,6 +15,7 @@ Public functions other features call (see docs/engine.md)::
     tasks_for(user, view) -> list[HumanTask]
     can_work(user, task) -> bool; notify(user, kind, message, task=None) -> Notification
     task_data(tasks) -> {task row id: data}; last_completer(instance_id, element_id) -> User | None
+    open_tasks(instance_id, element_id=None) -> list[HumanTask]        # ready or claimed
     instance_business_status(instance_id) -> str | None
     set_status(ctx), notify_candidates(ctx)            # built-in service operations
     run_timers(now=None) -> dict
@@ -83,6 +84,7 @@ from webapp.engine.queries import (
     current_tasks,
     instance_business_status,
     last_completer,
+    open_tasks,
     task_data,
     tasks_for,
 )
@@ -173,6 +175,7 @@ __all__ = [
     "migration_problems",
     "notify",
     "notify_candidates",
+    "open_tasks",
     "reassign",
     "register_form",
     "register_start_form",

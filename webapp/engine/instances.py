@@ -7,9 +7,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from webapp.core import audit, clock
-from webapp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from webapp.core import clock
+from webapp.core.errors import Conflict, InvalidInput, PermissionDenied
 from webapp.core.models import Org, User
+from webapp.core.operations import get_row
 from webapp.core.permissions import can
 from webapp.core.states import ProcessStatus
 from webapp.engine import jsonschema, spiff
@@ -18,6 +19,7 @@ from webapp.engine.models import OPEN_STATES, HumanTask, InstanceState, ProcessI
 from webapp.engine.registry import ENGINE_SUBJECT, START_FORMS, fixed_names
 from webapp.engine.runtime import (
     advance,
+    audit_instance,
     history,
     rearm_for_subject,
     refresh_due_times,
@@ -27,10 +29,7 @@ from webapp.extensions import db
 
 
 def get_instance(instance_id: int) -> ProcessInstance:
-    instance = db.session.get(ProcessInstance, instance_id)
-    if instance is None:
-        raise NotFound("流程实例不存在。")
-    return instance
+    return get_row(ProcessInstance, instance_id, "流程实例不存在。")
 
 
 def find_instance(process_key: str, business_key: str) -> ProcessInstance | None:
@@ -102,12 +101,10 @@ def start_instance(
     db.session.add(instance)
     db.session.flush()
     history(instance, "start", actor, comment=f"{definition.name}（第 {definition.version} 版）")
-    audit.record(
+    audit_instance(
         "workflow.start",
-        actor=actor,
-        org=org,
-        object_type="process_instance",
-        object_id=instance.id,
+        instance,
+        actor,
         after={"process": process_key, "version": definition.version, "business_key": business_key},
     )
     advance(instance, actor, lambda w: None, workflow=wf)
@@ -148,14 +145,7 @@ def retry_instance(actor: User, instance_id: int) -> ProcessInstance:
         raise Conflict("该流程不在异常状态。")
     before = instance.error
     history(instance, "retry", actor, comment=before)
-    audit.record(
-        "workflow.retry",
-        actor=actor,
-        org=instance.org,
-        object_type="process_instance",
-        object_id=instance.id,
-        before={"error": before},
-    )
+    audit_instance("workflow.retry", instance, actor, before={"error": before})
     advance(instance, actor, lambda w: None)
     return instance
 
@@ -191,14 +181,7 @@ def cancel_instance(actor: User, instance_id: int, reason: str) -> ProcessInstan
     )
     db.session.refresh(instance)
     history(instance, "cancel", actor, comment=reason)
-    audit.record(
-        "workflow.cancel",
-        actor=actor,
-        org=instance.org,
-        object_type="process_instance",
-        object_id=instance.id,
-        message=reason,
-    )
+    audit_instance("workflow.cancel", instance, actor, message=reason)
     return instance
 
 
@@ -235,12 +218,10 @@ def change_subject(
         raise Conflict(f"调整后流程无法继续：{instance.error}")
     refresh_due_times(instance, wf)
     history(instance, "subject_change", actor, comment=reason)
-    audit.record(
+    audit_instance(
         "workflow.subject_change",
-        actor=actor,
-        org=instance.org,
-        object_type="process_instance",
-        object_id=instance.id,
+        instance,
+        actor,
         before=before,
         after=dict(changes),
         message=reason,

@@ -23,7 +23,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from sqlalchemy import select
 
-from webapp.core import audit, clock
+from webapp.core import clock
 from webapp.core.errors import Conflict, DomainError
 from webapp.engine.models import InstanceState, ProcessInstance, WorkflowMessage
 from webapp.extensions import db
@@ -74,7 +74,7 @@ def deliver_messages(business_keys: set[str] | None = None) -> int:
 
 
 def _deliver(business_keys: set[str] | None) -> int:
-    from webapp.engine.runtime import advance, load
+    from webapp.engine.runtime import advance, audit_instance, load
 
     stmt = select(WorkflowMessage).where(WorkflowMessage.delivered_at.is_(None))
     if business_keys is not None:
@@ -107,11 +107,9 @@ def _deliver(business_keys: set[str] | None) -> int:
                 message.receiver_instance_id = receiver.id
                 db.session.flush()
                 advance(receiver, None, mutate, workflow=wf)
-                audit.record(
+                audit_instance(
                     "workflow.message",
-                    org=receiver.org,
-                    object_type="process_instance",
-                    object_id=receiver.id,
+                    receiver,
                     after={
                         "message": message.name,
                         "from_instance": message.sender_instance_id,

@@ -8,6 +8,7 @@ history and the audit record, flushes and never commits.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
@@ -17,10 +18,12 @@ from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.spiff.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.util.task import TaskState as SpiffState
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from webapp.core.models import Role, User, UserRole
+from webapp.core.models import Role, User
+from webapp.core.operations import users_in_role
 from webapp.core.permissions import can
 from webapp.engine import jsonschema
 from webapp.engine.models import (
@@ -138,7 +141,22 @@ def _transition(task: HumanTask, from_states: tuple[str, ...], **values: Any) ->
     )
     if result.rowcount != 1:
         raise Conflict(CONFLICT_MESSAGE)
-    db.session.refresh(task)
+    # Mirror the saved values on the object (no reload); the people it points to are read
+    # again only if asked for.
+    for name, value in values.items():
+        set_committed_value(task, name, value)
+    db.session.expire(task, ["assignee", "completed_by"])
+
+
+def _assign(task: HumanTask, from_states: tuple[str, ...], user: User) -> None:
+    """The task, in one of ``from_states``, becomes claimed by ``user`` from now."""
+    _transition(
+        task,
+        from_states,
+        state=TaskState.CLAIMED.value,
+        assignee_id=user.id,
+        claimed_at=clock.now(),
+    )
 
 
 def claim(actor: User, task_id: int) -> HumanTask:
@@ -149,13 +167,7 @@ def claim(actor: User, task_id: int) -> HumanTask:
             return task
         raise Conflict("该任务已被他人签收，请刷新。")
     _require_work(actor, task)
-    _transition(
-        task,
-        (TaskState.READY.value,),
-        state=TaskState.CLAIMED.value,
-        assignee_id=actor.id,
-        claimed_at=clock.now(),
-    )
+    _assign(task, (TaskState.READY.value,), actor)
     history(task.instance, "claim", actor, task=task)
     _audit("task.claim", actor, task)
     return task
@@ -189,11 +201,53 @@ def complete_task(
 ) -> HumanTask:
     """办理: complete a user task with an outcome, an opinion and the form's data."""
     task = get_task(task_id, actor)
+    return _complete(actor, task, outcome, comment, dict(data or {}), form_schema(task.form_key))
+
+
+def complete_task_form(
+    actor: User, task_id: int, outcome: str, comment: str | None, fields: Mapping[str, str]
+) -> HumanTask:
+    """办理 from the task page: the posted ``f_<name>`` fields typed as the form's schema says
+    (the task is loaded once, its schema looked up once)."""
+    task = get_task(task_id, actor)
+    schema = form_schema(task.form_key)
+    return _complete(actor, task, outcome, comment, form_values(schema, fields), schema)
+
+
+def form_values(schema: dict[str, Any], fields: Mapping[str, str]) -> dict[str, Any]:
+    """The posted ``f_<name>`` fields named by the schema, typed as the schema says (a value
+    of the wrong type is kept as posted: the validator reports it)."""
+    data: dict[str, Any] = {}
+    for name, prop in (schema.get("properties") or {}).items():
+        kind = prop.get("type", "string")
+        if kind == "boolean":
+            data[name] = fields.get(f"f_{name}") == "on"
+            continue
+        raw = (fields.get(f"f_{name}") or "").strip()
+        if raw == "":
+            continue
+        if kind in ("integer", "number"):
+            try:
+                data[name] = int(raw) if kind == "integer" else float(raw)
+            except ValueError:
+                data[name] = raw
+        else:
+            data[name] = raw
+    return data
+
+
+def _complete(
+    actor: User,
+    task: HumanTask,
+    outcome: str,
+    comment: str | None,
+    data: dict[str, Any],
+    schema: dict[str, Any],
+) -> HumanTask:
     _require_open(task)
     _require_work(actor, task)
     instance = task.instance
     comment = (comment or "").strip() or None
-    data = dict(data or {})
     allowed = [o["value"] for o in task.outcomes or []]
     errors: dict[str, str] = {}
     if outcome not in allowed:
@@ -205,7 +259,7 @@ def complete_task(
     if comment and len(comment) > 2000:
         errors["comment"] = "审批意见最多2000个字符"
     errors.update(form_data_problems(task, data))
-    errors.update(jsonschema.validate(form_schema(task.form_key), data))
+    errors.update(jsonschema.validate(schema, data))
     spec = FORMS.get(task.form_key or "")
     if not errors and spec is not None and spec.validate is not None:
         errors.update(spec.validate(task, actor, outcome, data))
@@ -364,13 +418,7 @@ def transfer(actor: User, task_id: int, to_user_id: int, comment: str | None = N
         raise InvalidInput(
             "只能转办给本单位具有相同角色的其他同事。", details={"user_id": "不符合转办条件"}
         )
-    _transition(
-        task,
-        OPEN_STATES,
-        state=TaskState.CLAIMED.value,
-        assignee_id=target.id,
-        claimed_at=clock.now(),
-    )
+    _assign(task, OPEN_STATES, target)
     history(task.instance, "transfer", actor, task=task, comment=f"转办给 {target.full_name}")
     notify(target, "transfer", f"{actor.full_name} 将任务“{task.name}”转办给您。", task)
     _audit("task.transfer", actor, task, after={"to": target.username}, message=comment)
@@ -385,13 +433,7 @@ def reassign(actor: User, task_id: int, to_user_id: int) -> HumanTask:
     _require_open(task)
     target = _colleague(to_user_id, task)
     before = task.assignee_id
-    _transition(
-        task,
-        OPEN_STATES,
-        state=TaskState.CLAIMED.value,
-        assignee_id=target.id,
-        claimed_at=clock.now(),
-    )
+    _assign(task, OPEN_STATES, target)
     history(task.instance, "reassign", actor, task=task, comment=f"改派给 {target.full_name}")
     notify(target, "reassign", f"系统管理员将任务“{task.name}”指派给您。", task)
     _audit("task.reassign", actor, task, before={"assignee": before}, after={"to": target.username})
@@ -407,18 +449,7 @@ def candidates(task: HumanTask) -> list[User]:
 
 def colleagues(task: HumanTask) -> list[User]:
     """Every enabled user with the candidate role in the candidate org."""
-    return list(
-        db.session.execute(
-            select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(
-                User.org_id == task.candidate_org_id,
-                User.is_enabled.is_(True),
-                UserRole.role == task.candidate_role,
-            )
-            .order_by(User.username)
-        ).scalars()
-    )
+    return users_in_role(task.candidate_org_id, task.candidate_role)
 
 
 def notify(user: User, kind: str, message: str, task: HumanTask | None = None) -> Notification:

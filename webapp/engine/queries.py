@@ -81,6 +81,17 @@ def current_tasks(instance: ProcessInstance) -> list[HumanTask]:
     return [t for t in instance_tasks(instance) if t.state in OPEN_STATES]
 
 
+def open_tasks(instance_id: int, element_id: str | None = None) -> list[HumanTask]:
+    """The instance's open (ready or claimed) tasks, oldest first; only those of the BPMN step
+    ``element_id`` when given.  Features ask this instead of querying the task rows."""
+    stmt = select(HumanTask).where(
+        HumanTask.instance_id == instance_id, HumanTask.state.in_(OPEN_STATES)
+    )
+    if element_id is not None:
+        stmt = stmt.where(HumanTask.element_id == element_id)
+    return list(db.session.execute(stmt.order_by(HumanTask.id)).scalars())
+
+
 def last_completer(instance_id: int | None, element_id: str) -> User | None:
     """Who completed the instance's step ``element_id`` most recently (None: nobody yet).
 

@@ -82,6 +82,21 @@ def load(instance: ProcessInstance) -> Any:
     return spiff.restore(instance.state_json, parsed.spec, parsed.subprocess_specs, script_engine())
 
 
+def audit_instance(
+    action: str, instance: ProcessInstance, actor: User | None = None, **details: Any
+) -> None:
+    """The audit record of ``action`` on ``instance`` (in its org); ``details`` as for
+    :func:`webapp.core.audit.record` (before, after, message)."""
+    audit.record(
+        action,
+        actor=actor,
+        org=instance.org,
+        object_type="process_instance",
+        object_id=instance.id,
+        **details,
+    )
+
+
 def history(
     instance: ProcessInstance,
     action: str,
@@ -167,13 +182,7 @@ def advance(
         log.warning("instance %s failed: %s", instance.id, message)
         _save_state(instance, expected, checkpoint, wf=None, extra=extra, error=message)
         history(instance, "error", None, comment=message)
-        audit.record(
-            "workflow.instance_error",
-            org=instance.org,
-            object_type="process_instance",
-            object_id=instance.id,
-            message=message,
-        )
+        audit_instance("workflow.instance_error", instance, message=message)
         return None
     _save_state(instance, expected, spiff.serialize(wf), wf=wf, extra=extra)
     sync_tasks(instance, wf)

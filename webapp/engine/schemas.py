@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from webapp.core.schemas import list_schema, optional_text
 from webapp.engine.queries import VIEWS
 
 
@@ -11,11 +12,9 @@ class TaskQuerySchema(Schema):
     view = fields.String(load_default="todo", validate=validate.OneOf(VIEWS))
 
 
-class TaskSchema(Schema):
-    id = fields.Integer()
-    name = fields.String()
-    element_id = fields.String()
-    instance_id = fields.Integer()
+class _RunSchema(Schema):
+    """What a task and an instance both tell of the run: its process and the business object."""
+
     process_key = fields.String()
     process_name = fields.String()
     business_key = fields.String()
@@ -23,6 +22,13 @@ class TaskSchema(Schema):
         allow_none=True, metadata={"description": "status code (webapp.core.states)"}
     )
     business_status_label = fields.String(metadata={"description": "its Chinese label"})
+
+
+class TaskSchema(_RunSchema):
+    id = fields.Integer()
+    name = fields.String()
+    element_id = fields.String()
+    instance_id = fields.Integer()
     org_code = fields.String(metadata={"description": "The instance's org (reporting unit)"})
     org_name = fields.String()
     candidate_org_code = fields.String(metadata={"description": "The org whose staff may do it"})
@@ -37,8 +43,7 @@ class TaskSchema(Schema):
     completed_at = fields.DateTime(allow_none=True)
 
 
-class TaskListSchema(Schema):
-    items = fields.List(fields.Nested(TaskSchema))
+TaskListSchema = list_schema("TaskListSchema", TaskSchema, required=False)
 
 
 class OutcomeSchema(Schema):
@@ -56,17 +61,17 @@ class TaskDetailSchema(TaskSchema):
 
 class CompleteSchema(Schema):
     outcome = fields.String(required=True)
-    comment = fields.String(load_default=None, allow_none=True)
+    comment = optional_text()
     data = fields.Dict(load_default=dict)
 
 
 class UserTargetSchema(Schema):
     user_id = fields.Integer(required=True)
-    comment = fields.String(load_default=None, allow_none=True)
+    comment = optional_text()
 
 
 class RemindSchema(Schema):
-    message = fields.String(load_default=None, allow_none=True)
+    message = optional_text()
 
 
 class HistorySchema(Schema):
@@ -80,18 +85,11 @@ class HistorySchema(Schema):
     comment = fields.String(allow_none=True)
 
 
-class InstanceSchema(Schema):
+class InstanceSchema(_RunSchema):
     id = fields.Integer()
-    process_key = fields.String()
-    process_name = fields.String()
     definition_version = fields.Integer()
-    business_key = fields.String()
     org_code = fields.String()
     state = fields.String(metadata={"description": "running, completed, error, cancelled"})
-    business_status = fields.String(
-        allow_none=True, metadata={"description": "status code (webapp.core.states)"}
-    )
-    business_status_label = fields.String(metadata={"description": "its Chinese label"})
     error = fields.String(allow_none=True)
     started_at = fields.DateTime()
     completed_at = fields.DateTime(allow_none=True)

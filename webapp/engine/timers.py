@@ -22,12 +22,12 @@ from typing import Any
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition
 from sqlalchemy import select
 
-from webapp.core import audit, clock
+from webapp.core import clock
 from webapp.core.errors import DomainError
 from webapp.engine.messages import deliver_messages
 from webapp.engine.models import InstanceState, ProcessInstance
 from webapp.engine.parsing import _ClockDatetime
-from webapp.engine.runtime import advance, history, timer_due
+from webapp.engine.runtime import advance, audit_instance, history, timer_due
 from webapp.extensions import db
 
 log = logging.getLogger(__name__)
@@ -66,11 +66,9 @@ def run_timers(now: datetime | None = None, limit: int = 50) -> dict[str, int]:
                 wf.do_engine_steps()
 
             result = advance(instance, None, lambda w: None, steps=steps)
-            audit.record(
+            audit_instance(
                 "workflow.timer",
-                org=instance.org,
-                object_type="process_instance",
-                object_id=instance.id,
+                instance,
                 after={"business_key": instance.business_key, "state": instance.state},
             )
             savepoint.commit()

@@ -18,7 +18,6 @@ from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.bpmn.util.diff import SpecDiff, diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState as SpiffState
 
-from webapp.core import audit
 from webapp.core.errors import Conflict
 from webapp.core.models import User
 from webapp.core.permissions import require
@@ -27,7 +26,7 @@ from webapp.engine.definitions import latest_definition, specs_for
 from webapp.engine.instances import get_instance
 from webapp.engine.models import OPEN_STATES, HumanTask, InstanceState, ProcessDefinition
 from webapp.engine.parsing import BPMN_NS, parse_xml
-from webapp.engine.runtime import advance, history
+from webapp.engine.runtime import advance, audit_instance, history
 from webapp.engine.validation import task_properties
 from webapp.extensions import db
 
@@ -341,12 +340,10 @@ def migrate_instance(actor: User, instance_id: int) -> Any:
         actor,
         comment=f"由第 {old.version} 版迁移到第 {target.version} 版",
     )
-    audit.record(
+    audit_instance(
         "workflow.migrate",
-        actor=actor,
-        org=instance.org,
-        object_type="process_instance",
-        object_id=instance.id,
+        instance,
+        actor,
         before={"version": old.version, "hash": old.content_hash},
         after={
             "version": target.version,
@@ -356,6 +353,18 @@ def migrate_instance(actor: User, instance_id: int) -> Any:
         message=f"{instance.process_key}：第 {old.version} 版 → 第 {target.version} 版",
     )
     return instance
+
+
+#: What an open task row takes from the new version's task spec.
+_FOLLOWS_SPEC = (
+    "element_id",
+    "name",
+    "lane",
+    "candidate_role",
+    "candidate_org_id",
+    "form_key",
+    "outcomes",
+)
 
 
 def _refresh_open_tasks(instance: Any, wf: Any) -> None:
@@ -378,13 +387,8 @@ def _refresh_open_tasks(instance: Any, wf: Any) -> None:
             row.assignee_id = None
             row.state = "ready"
         props = task_properties(task.task_spec)
-        row.element_id = fresh.element_id
-        row.name = fresh.name
-        row.lane = fresh.lane
-        row.candidate_role = fresh.candidate_role
-        row.candidate_org_id = fresh.candidate_org_id
-        row.form_key = fresh.form_key
-        row.outcomes = fresh.outcomes
+        for name in _FOLLOWS_SPEC:
+            setattr(row, name, getattr(fresh, name))
         if props.get("status"):
             row.business_status = props["status"]
     db.session.flush()

@@ -95,34 +95,13 @@ def flash_errors(view: Any) -> Any:
     return wrapper
 
 
-def _form_data(schema: dict[str, Any]) -> dict[str, Any]:
-    """Read the posted fields named by the schema, typed as the schema says."""
-    data: dict[str, Any] = {}
-    for name, prop in (schema.get("properties") or {}).items():
-        kind = prop.get("type", "string")
-        if kind == "boolean":
-            data[name] = request.form.get(f"f_{name}") == "on"
-            continue
-        raw = (request.form.get(f"f_{name}") or "").strip()
-        if raw == "":
-            continue
-        if kind in ("integer", "number"):
-            try:
-                data[name] = int(raw) if kind == "integer" else float(raw)
-            except ValueError:
-                data[name] = raw  # the validator reports the wrong type
-        else:
-            data[name] = raw
-    return data
-
-
 def _task_page(task_id: int, *, errors: dict[str, str] | None = None, status: int = 200) -> Any:
     task = operations.get_task(task_id)
     if not operations.can_view(current_user, task):
         raise PermissionDenied("您无权查看该任务。")
     schema = form_schema(task.form_key)
     spec = FORMS.get(task.form_key or "")
-    values = task.data or (request.form and _form_data(schema)) or {}
+    values = task.data or (request.form and operations.form_values(schema, request.form)) or {}
     return render_template(
         "engine/task.html",
         task=task,
@@ -145,23 +124,22 @@ def task_page(task_id: int) -> Any:
 @bp.route("/<int:task_id>/complete", methods=["POST"])
 @flash_errors
 def complete(task_id: int) -> Any:
-    task = operations.get_task(task_id)
-    schema = form_schema(task.form_key)
+    """办理 from the page: one operation call, which loads the task once and types the posted
+    form once; the completed task it returns (with its instance as saved) says what to show."""
     try:
-        operations.complete_task(
+        task = operations.complete_task_form(
             current_user,
             task_id,
             request.form.get("outcome", ""),
             request.form.get("comment"),
-            _form_data(schema),
+            request.form,
         )
     except InvalidInput as err:
         db.session.rollback()
         flash(err.message, "danger")
         details = err.details if isinstance(err.details, dict) else {}
         return _task_page(task_id, errors=details, status=422)
-    instance = db.session.get(ProcessInstance, task.instance_id)
-    if instance is not None and instance.state == "error":
+    if task.instance.state == "error":
         flash("已办理，但后续自动步骤出错，已通知系统管理员处理。", "warning")
     else:
         flash(f"已办理：{task.name}（{task.outcome_label()}）", "success")

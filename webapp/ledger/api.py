@@ -13,6 +13,7 @@ from marshmallow import INCLUDE, Schema, fields
 from webapp.api import require_login
 from webapp.core.errors import InvalidInput
 from webapp.core.permissions import require
+from webapp.core.spreadsheet import XLSX_MIME
 from webapp.extensions import begin_write, csrf
 from webapp.ledger import excel, operations
 from webapp.ledger.fields import display
@@ -30,8 +31,6 @@ bp.before_request(require_login)
 #: Only clerks keep ledgers: anyone else's write is refused before the body or record is read.
 bp.before_request(role_gate("ledger.edit", writes_only=True))
 csrf.exempt(bp)
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ListArgs(Schema):
@@ -147,7 +146,7 @@ def template(kind_name: str) -> Any:
     kind = operations.get_kind(kind_name)
     return send_file(
         _buffer(excel.template(kind)),
-        mimetype=XLSX,
+        mimetype=XLSX_MIME,
         as_attachment=True,
         download_name=f"{kind.label}导入模板.xlsx",
     )

@@ -7,9 +7,11 @@ records, penalties and an accident; figures that pass the ledger's own validatio
 
 from __future__ import annotations
 
+import enum
 import random
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -57,6 +59,21 @@ SUPERVISORS = [
 PROGRESS = ["基础施工", "主体三层", "主体十层", "主体封顶", "装饰装修", "室外配套"]
 
 
+def _mostly(rng: random.Random, usual: enum.Enum, rare: enum.Enum, rare_share: float) -> str:
+    """``usual``, or ``rare`` about ``rare_share`` of the time (the code stored)."""
+    return (usual if rng.random() > rare_share else rare).value
+
+
+def _case(rng: random.Random, org: Org, record_no: str) -> dict[str, Any]:
+    """The columns of a demo case record (不良行为, 行政处罚) against a contractor."""
+    return {
+        "org_id": org.id,
+        "record_no": record_no,
+        "project_name": f"{org.name}住宅小区一期",
+        "responsible_unit": rng.choice(CONTRACTORS),
+    }
+
+
 def _quarter_start(d: date) -> date:
     return date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
 
@@ -83,16 +100,12 @@ def seed_demo_ledger(seed: int = 2026) -> int:
             built = registered + timedelta(days=rng.randrange(200, 700))
             if built < today:
                 accepted = built
-                acceptance = (
-                    AcceptanceResult.PASSED if rng.random() > 0.04 else AcceptanceResult.FAILED
-                ).value
+                acceptance = _mostly(rng, AcceptanceResult.PASSED, AcceptanceResult.FAILED, 0.04)
                 if acceptance == AcceptanceResult.PASSED.value:
                     lag = built + timedelta(days=rng.randrange(5, 80))
                     if lag < today:
                         filed = lag
-                        filing = (
-                            FilingResult.GRANTED if rng.random() > 0.05 else FilingResult.REFUSED
-                        ).value
+                        filing = _mostly(rng, FilingResult.GRANTED, FilingResult.REFUSED, 0.05)
                         rating = rng.choice(
                             [UserRating.SATISFIED.value] * 8
                             + [UserRating.UNSATISFIED.value, UserRating.UNRATED.value]
@@ -125,10 +138,7 @@ def seed_demo_ledger(seed: int = 2026) -> int:
             when = today - timedelta(days=rng.randrange(10, 300))
             db.session.add(
                 BadBehaviourRecord(
-                    org_id=org.id,
-                    record_no=f"BL-{org.code}-{when:%Y%m%d}",
-                    project_name=f"{org.name}住宅小区一期",
-                    responsible_unit=rng.choice(CONTRACTORS),
+                    **_case(rng, org, f"BL-{org.code}-{when:%Y%m%d}"),
                     unit_type=UnitType.CONSTRUCTION.value,
                     person_name="张某",
                     person_title="项目经理",
@@ -142,10 +152,7 @@ def seed_demo_ledger(seed: int = 2026) -> int:
             )
             db.session.add(
                 AdministrativePenalty(
-                    org_id=org.id,
-                    record_no=f"CF-{org.code}-{when:%Y%m%d}",
-                    project_name=f"{org.name}住宅小区一期",
-                    responsible_unit=rng.choice(CONTRACTORS),
+                    **_case(rng, org, f"CF-{org.code}-{when:%Y%m%d}"),
                     decided_on=when + timedelta(days=20),
                     violation="施工单位偷工减料",
                     legal_basis="《建设工程质量管理条例》第六十四条",

@@ -263,6 +263,13 @@ PROJECT_FIELDS = (
     Field("remarks", "备注", T),
 )
 
+#: The numbered record against the unit responsible on a project (不良行为, 行政处罚).
+CASE_FIELDS = (
+    Field("record_no", "记录编号", required=True, max_len=64, listed=True),
+    Field("project_name", "工程名称", required=True, listed=True),
+    Field("responsible_unit", "责任单位", required=True, listed=True),
+)
+
 KINDS: dict[str, Kind] = {
     "projects": Kind(
         "projects",
@@ -278,9 +285,7 @@ KINDS: dict[str, Kind] = {
         "不良行为记录",
         BadBehaviourRecord,
         (
-            Field("record_no", "记录编号", required=True, max_len=64, listed=True),
-            Field("project_name", "工程名称", required=True, listed=True),
-            Field("responsible_unit", "责任单位", required=True, listed=True),
+            *CASE_FIELDS,
             Field("unit_type", "责任单位类型", "choice", True, _choices(UnitType), listed=True),
             Field("person_name", "责任人姓名", max_len=64),
             Field("person_title", "责任人职务", max_len=64),
@@ -313,9 +318,7 @@ KINDS: dict[str, Kind] = {
         "行政处罚记录",
         AdministrativePenalty,
         (
-            Field("record_no", "记录编号", required=True, max_len=64, listed=True),
-            Field("project_name", "工程名称", required=True, listed=True),
-            Field("responsible_unit", "责任单位", required=True, listed=True),
+            *CASE_FIELDS,
             Field("decided_on", "时间", "date", True, listed=True),
             Field("violation", "违法违规事实", T, True),
             Field("legal_basis", "处罚依据", T),

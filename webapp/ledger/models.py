@@ -17,9 +17,8 @@ from sqlalchemy.types import TypeDecorator
 
 from webapp.core import clock
 from webapp.core.models import Org, UTCDateTime
+from webapp.core.numbers import CENT
 from webapp.extensions import db
-
-CENT = Decimal("0.01")
 
 
 class Decimal2(TypeDecorator[Decimal]):
@@ -193,11 +192,8 @@ class Project(LedgerRow, db.Model):
     remarks: Mapped[str] = mapped_column(Text, default="")
 
 
-class BadBehaviourRecord(LedgerRow, db.Model):
-    """不良行为记录 (附表1)."""
-
-    __tablename__ = "ledger_bad_record"
-    __table_args__ = (Index("ix_ledger_bad_record_org_recorded", "org_id", "recorded_on"),)
+class CaseRecord(LedgerRow):
+    """Columns of a numbered record against the unit responsible on a project (附表1, 附表2)."""
 
     #: 记录编号
     record_no: Mapped[str] = mapped_column(String(64), unique=True)
@@ -205,6 +201,14 @@ class BadBehaviourRecord(LedgerRow, db.Model):
     project_name: Mapped[str] = mapped_column(String(200))
     #: 责任单位
     responsible_unit: Mapped[str] = mapped_column(String(200))
+
+
+class BadBehaviourRecord(CaseRecord, db.Model):
+    """不良行为记录 (附表1)."""
+
+    __tablename__ = "ledger_bad_record"
+    __table_args__ = (Index("ix_ledger_bad_record_org_recorded", "org_id", "recorded_on"),)
+
     #: 责任单位类型
     unit_type: Mapped[str] = mapped_column(String(20))
     #: 责任人姓名
@@ -241,18 +245,12 @@ class GoodBehaviourRecord(LedgerRow, db.Model):
     approver: Mapped[str] = mapped_column(String(64), default="")
 
 
-class AdministrativePenalty(LedgerRow, db.Model):
+class AdministrativePenalty(CaseRecord, db.Model):
     """行政处罚记录 (附表2)."""
 
     __tablename__ = "ledger_penalty"
     __table_args__ = (Index("ix_ledger_penalty_org_decided", "org_id", "decided_on"),)
 
-    #: 记录编号
-    record_no: Mapped[str] = mapped_column(String(64), unique=True)
-    #: 工程名称
-    project_name: Mapped[str] = mapped_column(String(200))
-    #: 责任单位
-    responsible_unit: Mapped[str] = mapped_column(String(200))
     #: 时间
     decided_on: Mapped[date] = mapped_column(Date)
     #: 违法违规事实

@@ -17,31 +17,28 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_login import current_user, login_required
+from flask_login import current_user
 from wtforms import SelectChoice
 
 from webapp.core import progress
 from webapp.core.errors import DomainError, InvalidInput
 from webapp.core.models import Org
 from webapp.core.permissions import can, require
+from webapp.core.spreadsheet import XLSX_MIME
 from webapp.extensions import begin_write, db
 from webapp.ledger import excel, operations
 from webapp.ledger.fields import KINDS, Kind, display
 from webapp.ledger.forms import EmptyForm, ImportForm, form_values, record_form
 from webapp.ledger.importing import ImportResult, apply_import, stage_import
 from webapp.ledger.queries import STATUSES, ListQuery, list_records, visible_units
-from webapp.web import reads_first, record_refused_upload
+from webapp.web import login_gate, reads_first, record_refused_upload
 
 bp = Blueprint("ledger", __name__, url_prefix="/ledger", template_folder="templates")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Rows in one export (the whole subtree of a province fits).
 EXPORT_LIMIT = 200_000
 
 
-@bp.before_request
-@login_required
-def _staff_only() -> None:
-    require(current_user, "ledger.view", current_user.org)
+bp.before_request(login_gate("ledger.view"))
 
 
 def _unit_choices() -> list[SelectChoice]:
@@ -227,7 +224,7 @@ def template(kind_name: str) -> Any:
     kind = operations.get_kind(kind_name)
     return send_file(
         io.BytesIO(excel.template(kind)),
-        mimetype=XLSX,
+        mimetype=XLSX_MIME,
         as_attachment=True,
         download_name=f"{kind.label}导入模板.xlsx",
     )
@@ -243,7 +240,7 @@ def export(kind_name: str) -> Any:
     data = excel.export_records(kind, found.items)
     return send_file(
         io.BytesIO(data),
-        mimetype=XLSX,
+        mimetype=XLSX_MIME,
         as_attachment=True,
         download_name=f"{kind.label}_{current_user.org.code}.xlsx",
     )

@@ -14,23 +14,16 @@ from typing import Any
 from flask import url_for
 from flask_login import current_user
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
-from webapp.api import require_login
-from webapp.core.errors import PermissionDenied
-from webapp.core.models import Org
-from webapp.core.operations import get_org
+from webapp.api import listed, require_login
 from webapp.core.permissions import require
 from webapp.core.schemas import ErrorSchema
-from webapp.drafts import operations as drafts
 from webapp.drafts.schemas import DraftConflictSchema, SavedSchema
-from webapp.extensions import csrf, db
+from webapp.extensions import csrf
 from webapp.publication import operations as ops
 from webapp.publication import public
-from webapp.publication.document import content
-from webapp.publication.drafting import DRAFT
-from webapp.publication.flow import draft_problems
 from webapp.publication.models import Publication
+from webapp.publication.pages import publication_page, publication_row, viewable_publication
 from webapp.publication.schemas import (
     PublicationChangedSchema,
     PublicationDetailSchema,
@@ -48,7 +41,6 @@ from webapp.publication.schemas import (
     PublicReportDetailSchema,
     PublicReportListSchema,
 )
-from webapp.publication.state import editable, publication_state
 
 public_bp = Blueprint(
     "api_public",
@@ -135,24 +127,6 @@ def public_index(args: dict[str, str]) -> Any:
 
 
 # Staff --------------------------------------------------------------------------------------------
-def _staff_summary(pub: Publication) -> dict[str, Any]:
-    state = publication_state(pub)
-    return {
-        "id": pub.id,
-        "org_code": pub.org.code,
-        "org_name": pub.org.name,
-        "period": pub.period,
-        "state": state.value,
-        "state_label": state.label,
-        "instance_id": pub.instance_id,
-        "submitted_at": pub.submitted_at,
-        "published_at": pub.published_at,
-        "publication_date": pub.publication_date,
-        "online_until": pub.online_until,
-        "withdrawn_at": pub.withdrawn_at,
-    }
-
-
 @staff_bp.route("/open", methods=["POST"])
 @staff_bp.arguments(PublicationOpenSchema)
 @staff_bp.response(200, PublicationOpenResultSchema)
@@ -168,29 +142,8 @@ def open_period(body: dict[str, str]) -> Any:
 @staff_bp.response(200, PublicationListSchema)
 def list_publications(args: dict[str, str]) -> Any:
     """Reports of one unit (``org``) or of a unit and those below it (``under``, default: mine)."""
-    if args.get("org"):
-        org = get_org(args["org"])
-        where = Org.id == org.id
-    else:
-        org = get_org(args["under"]) if args.get("under") else current_user.org
-        where = Org.path.like(org.path + "%")
-    require(current_user, "publication.view", org)
-    stmt = (
-        select(Publication)
-        .join(Org, Publication.org_id == Org.id)
-        .where(where)
-        .order_by(Org.path, Publication.period)
-    )
-    if args.get("period"):
-        stmt = stmt.where(Publication.period == args["period"])
-    return {"items": [_staff_summary(p) for p in db.session.execute(stmt).scalars()]}
-
-
-def _viewable(pub_id: int) -> Publication:
-    pub = ops.get_publication(pub_id)
-    if not ops.can_view(current_user, pub):
-        raise PermissionDenied("您无权查看该公开报告。")
-    return pub
+    pubs = listed(Publication, args, "publication.view")
+    return {"items": [publication_row(p) for p in pubs]}
 
 
 @staff_bp.route("/<int:pub_id>")
@@ -199,19 +152,7 @@ def _viewable(pub_id: int) -> Publication:
 @staff_bp.alt_response(404, schema=ErrorSchema)
 def get_publication(pub_id: int) -> Any:
     """A report with its state, text, problems and content (frozen once submitted)."""
-    return _detail(_viewable(pub_id))
-
-
-def _detail(pub: Publication) -> dict[str, Any]:
-    return {
-        **_staff_summary(pub),
-        "sections": dict(pub.sections or {}),
-        "versions": drafts.current_versions(DRAFT, pub),
-        "problems": draft_problems(pub) if editable(pub) else [],
-        "editable": editable(pub),
-        "content": content(pub),
-        "withdrawal_reason": pub.withdrawal_reason,
-    }
+    return publication_page(current_user, viewable_publication(current_user, pub_id))
 
 
 @staff_bp.route("/<int:pub_id>/sections", methods=["PUT"])
@@ -248,4 +189,4 @@ def request_withdrawal(body: dict[str, str], pub_id: int) -> Any:
     require(current_user, "publication.withdraw_request")
     pub = ops.get_publication(pub_id)
     ops.request_withdrawal(current_user, pub, body["reason"])
-    return _detail(pub)
+    return publication_page(current_user, pub)

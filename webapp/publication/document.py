@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from sqlalchemy import select
 
@@ -14,11 +15,11 @@ from webapp.documents import render_docx
 from webapp.extensions import db
 from webapp.ledger.models import GoodBehaviourRecord
 from webapp.publication.draft import SECTIONS, numbered
-from webapp.publication.figures import accepted_bad_records, half_year_figures
+from webapp.publication.figures import HalfYearJSON, accepted_bad_records, half_year_figures
 from webapp.publication.models import Publication
 from webapp.publication.periods import parse_half_year
 from webapp.publication.state import editable, is_root
-from webapp.stats import figures
+from webapp.stats.figures import SummaryRow, Trio, dash
 
 TEMPLATE_NAME = "public_report.docx"
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "docs_templates"
@@ -30,7 +31,50 @@ def last_completer(pub: Publication, element_id: str) -> User | None:
     return completer(pub.instance_id, element_id)
 
 
-def _records(org: Org, period: str) -> dict[str, list[dict[str, Any]]]:
+class PublishedRecordJSON(TypedDict):
+    """A behaviour record as the publication shows it: what concerns enterprises only."""
+
+    record_no: str
+    enterprise: str
+    unit_type: str
+    project_name: str
+    fact: str
+    clause: str
+    recorded_on: str
+    authority: str
+
+
+class RecordsJSON(TypedDict):
+    bad: list[PublishedRecordJSON]
+    good: list[PublishedRecordJSON]
+
+
+class PreviousJSON(TypedDict):
+    """The previous half year, as far as the trend section needs it."""
+
+    period: str
+    period_label: str
+    complete: bool
+    index: str | None
+
+
+class PublicationSnapshot(TypedDict):
+    """What a publication freezes (``Publication.snapshot``): JSON, read back by its pages and
+    its Word document (``live`` marks the draft computed for a page while editable)."""
+
+    org: str
+    org_name: str
+    period: str
+    period_label: str
+    frozen_at: str
+    figures: HalfYearJSON
+    previous: PreviousJSON
+    sections: dict[str, str]
+    records: RecordsJSON
+    live: NotRequired[bool]
+
+
+def _records(org: Org, period: str) -> RecordsJSON:
     """The behaviour records the province publishes with its report (第八条(三)).
 
     **Decision**: bad-behaviour records = the approved rows (批准日期 filled) of 附表1 in the
@@ -43,7 +87,7 @@ def _records(org: Org, period: str) -> dict[str, list[dict[str, Any]]]:
         return {"bad": [], "good": []}
     half = parse_half_year(period)
     names = {o.code: o.name for o in db.session.execute(select(Org)).scalars()}
-    bad = [
+    bad: list[PublishedRecordJSON] = [
         {
             "record_no": r.get("record_no", ""),
             "enterprise": r.get("responsible_unit", ""),
@@ -66,7 +110,7 @@ def _records(org: Org, period: str) -> dict[str, list[dict[str, Any]]]:
         )
         .order_by(GoodBehaviourRecord.recorded_on, GoodBehaviourRecord.id)
     ).all()
-    good = [
+    good: list[PublishedRecordJSON] = [
         {
             "record_no": "",
             "enterprise": rec.enterprise,
@@ -82,16 +126,16 @@ def _records(org: Org, period: str) -> dict[str, list[dict[str, Any]]]:
     return {"bad": bad, "good": good}
 
 
-def live_figures(pub: Publication) -> dict[str, Any]:
+def live_figures(pub: Publication) -> HalfYearJSON:
     half = parse_half_year(pub.period)
     return half_year_figures(pub.org, half)
 
 
-def previous_figures(pub: Publication) -> dict[str, Any]:
+def previous_figures(pub: Publication) -> HalfYearJSON:
     return half_year_figures(pub.org, parse_half_year(pub.period).previous())
 
 
-def freeze(pub: Publication) -> dict[str, Any]:
+def freeze(pub: Publication) -> PublicationSnapshot:
     """The snapshot reviewed, approved and published: figures, index, text, records."""
     fig = live_figures(pub)
     previous = previous_figures(pub)
@@ -113,10 +157,11 @@ def freeze(pub: Publication) -> dict[str, Any]:
     }
 
 
-def content(pub: Publication) -> dict[str, Any]:
+def content(pub: Publication) -> PublicationSnapshot:
     """What a page shows: the frozen snapshot once submitted, the live draft while editable."""
     if pub.snapshot is not None and not editable(pub):
-        return pub.snapshot
+        stored: PublicationSnapshot = pub.snapshot  # JSON in the shape freeze made
+        return stored
     snap = freeze(pub)
     snap["live"] = True
     return snap
@@ -127,15 +172,92 @@ def chinese_date(day: date | None) -> str:
     return f"{day.year}年{day.month}月{day.day}日" if day else "（未发布）"
 
 
-def _trio(t: dict[str, Any]) -> dict[str, str]:
+class TrioWord(TypedDict):
+    count: str
+    area: str
+    cost: str
+
+
+class GroupWord(TrioWord):
+    label: str
+
+
+class AccidentsWord(TypedDict):
+    count: str
+    deaths: str
+    loss_10k_yuan: str
+
+
+class SectionWord(TypedDict):
+    number: str
+    heading: str
+    paragraphs: list[str]
+
+
+class IndexPartWord(TypedDict):
+    label: str
+    indicator_label: str
+    indicator: str
+    unit: str
+    weight: str
+    factor: str
+    score: str
+
+
+class UnitWord(TypedDict):
+    name: str
+    registered: str
+    completed: str
+    filed: str
+    filing_rate: str
+    satisfaction: str
+    accidents: str
+
+
+class RecordWord(TypedDict, total=False):
+    seq: str
+    record_no: str
+    enterprise: str
+    unit_type: str
+    project_name: str
+    fact: str
+    clause: str
+    recorded_on: str
+    authority: str
+
+
+class PublicContext(TypedDict):
+    """The whitelisted context of public_report.docx (docs/publication.md): text only."""
+
+    title: str
+    unit: str
+    period_label: str
+    publication_date: str
+    sections: list[SectionWord]
+    groups: list[GroupWord]
+    filing_rate: str
+    filing_rate_area: str
+    satisfaction: str
+    accidents: AccidentsWord
+    bad_records: str
+    penalties: str
+    index_value: str
+    index_parts: list[IndexPartWord]
+    has_units: bool
+    units: list[UnitWord]
+    has_records: bool
+    bad: list[RecordWord]
+    good: list[RecordWord]
+
+
+def _group(label: str, t: Trio) -> GroupWord:
+    trio = t.to_json()
     return {
-        "count": str(t["count"]),
-        "area": str(t["area_10k_m2"]),
-        "cost": str(t["cost_10k_yuan"]),
+        "label": label,
+        "count": str(trio["count"]),
+        "area": trio["area_10k_m2"],
+        "cost": trio["cost_10k_yuan"],
     }
-
-
-_rate = figures.dash
 
 
 GROUP_LABELS = (
@@ -148,17 +270,32 @@ GROUP_LABELS = (
 )
 
 
-def document_context(snapshot: dict[str, Any], published_on: date | None) -> dict[str, Any]:
-    """The whitelisted context of public_report.docx (docs/publication.md), from a snapshot."""
+def _unit(row: SummaryRow) -> UnitWord:
+    return {
+        "name": row.org_name,
+        "registered": str(row.registered.count),
+        "completed": str(row.completed.count),
+        "filed": str(row.filed.count),
+        "filing_rate": dash(row.filing_count_pct),
+        "satisfaction": dash(row.satisfaction_pct),
+        "accidents": str(row.accidents.count),
+    }
+
+
+def document_context(snapshot: Mapping[str, Any], published_on: date | None) -> PublicContext:
+    """The whitelisted context of public_report.docx (docs/publication.md), from a snapshot
+    (one stored in any earlier half year loads: the figures are read through their typed rows)."""
     fig = snapshot["figures"]
-    total = fig.get("total")
-    if total is None:
+    if fig.get("total") is None:
         from webapp.core.errors import Conflict
 
         raise Conflict("两个季度的统计数据尚未全部接收，不能生成公开报告。")
+    total = SummaryRow.from_json(fig["total"])
+    supervised = total.supervised or total.carried_over + total.registered
     index = fig["index"]
-    units = [r for r in fig["rows"] if r["org_code"] != snapshot["org"]]
+    units = [SummaryRow.from_json(r) for r in fig["rows"] if r["org_code"] != snapshot["org"]]
     records = snapshot.get("records") or {"bad": [], "good": []}
+    accidents = total.accidents.to_json()
     return {
         "title": f"{snapshot['org_name']}{snapshot['period_label']}建设工程质量总体状况报告",
         "unit": snapshot["org_name"],
@@ -168,11 +305,18 @@ def document_context(snapshot: dict[str, Any], published_on: date | None) -> dic
             {"number": s["number"], "heading": s["heading"], "paragraphs": s["paragraphs"]}
             for s in numbered(snapshot["sections"])
         ],
-        "groups": [{"label": label, **_trio(total[key])} for key, label in GROUP_LABELS],
-        "filing_rate": _rate(total["filing_rate"]["count_pct"]),
-        "filing_rate_area": _rate(total["filing_rate"]["area_pct"]),
-        "satisfaction": _rate(total["satisfaction_pct"]),
-        "accidents": {k: str(v) for k, v in total["accidents"].items()},
+        "groups": [
+            _group(label, supervised if key == "supervised" else total.group(key))
+            for key, label in GROUP_LABELS
+        ],
+        "filing_rate": dash(total.filing_count_pct),
+        "filing_rate_area": dash(total.filing_area_pct),
+        "satisfaction": dash(total.satisfaction_pct),
+        "accidents": {
+            "count": str(accidents["count"]),
+            "deaths": str(accidents["deaths"]),
+            "loss_10k_yuan": accidents["loss_10k_yuan"],
+        },
         "bad_records": str(fig["bad_records"]),
         "penalties": str(fig["penalties"]),
         "index_value": index["value"] or "—",
@@ -189,18 +333,7 @@ def document_context(snapshot: dict[str, Any], published_on: date | None) -> dic
             for p in index["parts"]
         ],
         "has_units": bool(units),
-        "units": [
-            {
-                "name": r["org_name"],
-                "registered": str(r["registered"]["count"]),
-                "completed": str(r["completed"]["count"]),
-                "filed": str(r["filed"]["count"]),
-                "filing_rate": _rate(r["filing_rate"]["count_pct"]),
-                "satisfaction": _rate(r["satisfaction_pct"]),
-                "accidents": str(r["accidents"]["count"]),
-            }
-            for r in units
-        ],
+        "units": [_unit(r) for r in units],
         "has_records": bool(records["bad"] or records["good"]),
         "bad": [{"seq": str(i), **r} for i, r in enumerate(records["bad"], 1)],
         "good": [{"seq": str(i), **r} for i, r in enumerate(records["good"], 1)],
@@ -215,7 +348,7 @@ def active_template(name: str = TEMPLATE_NAME) -> bytes:
     return active(name)
 
 
-def sample_context() -> dict[str, Any]:
+def sample_context() -> PublicContext:
     """A complete context of public_report.docx, to validate uploaded template versions."""
     trio = {"count": "8", "area": "9.92", "cost": "47770.37"}
     return {
@@ -280,9 +413,12 @@ def sample_context() -> dict[str, Any]:
     }
 
 
-def render_document(snapshot: dict[str, Any], published_on: date | None) -> bytes:
-    return render_docx(active_template(), document_context(snapshot, published_on))
+def render_document(
+    snapshot: Mapping[str, Any], published_on: date | None, *, draft: bool = False
+) -> bytes:
+    context = document_context(snapshot, published_on)
+    return render_docx(active_template(), context, draft=draft)
 
 
-def document_filename(snapshot: dict[str, Any]) -> str:
+def document_filename(snapshot: Mapping[str, Any]) -> str:
     return f"{snapshot['org_name']}{snapshot['period_label']}建设工程质量总体状况报告.docx"

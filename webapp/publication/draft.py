@@ -7,10 +7,11 @@ Where only a person can write (problems seen, measures planned), the draft leave
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from webapp.stats.figures import decimal as dec
+from webapp.stats.figures import SummaryRow, Trio, round2, text
 
 #: Sections of the public report: (key, heading).
 SECTIONS = (
@@ -26,62 +27,64 @@ TO_FILL = "【请填写】"
 NUMERALS = "一二三四五六七八九十"
 
 
-def _trio_text(t: dict[str, Any]) -> str:
-    return f"{t['count']}项、面积{t['area_10k_m2']}万㎡、造价{t['cost_10k_yuan']}万元"
+def _trio_text(t: Trio) -> str:
+    return f"{t.count}项、面积{text(t.area)}万㎡、造价{text(t.cost)}万元"
 
 
-def _rate(value: Any) -> str:
-    return "—" if value in (None, "") else f"{value}%"
+def _rate(value: Decimal | None) -> str:
+    return "—" if value is None else f"{value}%"
 
 
-def overview(fig: dict[str, Any]) -> str:
-    t = fig["total"]
-    acc = t["accidents"]
+def _total(fig: Mapping[str, Any]) -> SummaryRow:
+    return SummaryRow.from_json(fig["total"])
+
+
+def overview(fig: Mapping[str, Any]) -> str:
+    t = _total(fig)
+    acc = t.accidents
     index = fig["index"] or {}
     accidents = (
-        f"发生工程质量事故{acc['count']}起，死亡{acc['deaths']}人，"
-        f"直接经济损失{acc['loss_10k_yuan']}万元"
-        if acc["count"]
+        f"发生工程质量事故{acc.count}起，死亡{acc.deaths}人，直接经济损失{text(acc.loss)}万元"
+        if acc.count
         else "未发生工程质量事故"
     )
+    supervised = t.supervised or t.carried_over + t.registered
     return (
-        f"{fig['period_label']}，{fig['org_name']}共监督工程{_trio_text(t['supervised'])}，"
-        f"其中上期接转{_trio_text(t['carried_over'])}，本期新注册{_trio_text(t['registered'])}。"
-        f"本期竣工验收合格{_trio_text(t['completed'])}，办理质量备案{_trio_text(t['filed'])}，"
-        f"质量备案率（项）{_rate(t['filing_rate']['count_pct'])}，"
-        f"用户满意率{_rate(t['satisfaction_pct'])}；期末在建{_trio_text(t['under_construction'])}。"
+        f"{fig['period_label']}，{fig['org_name']}共监督工程{_trio_text(supervised)}，"
+        f"其中上期接转{_trio_text(t.carried_over)}，本期新注册{_trio_text(t.registered)}。"
+        f"本期竣工验收合格{_trio_text(t.completed)}，办理质量备案{_trio_text(t.filed)}，"
+        f"质量备案率（项）{_rate(t.filing_count_pct)}，"
+        f"用户满意率{_rate(t.satisfaction_pct)}；期末在建{_trio_text(t.under_construction)}。"
         f"\n本期{accidents}；记录不良行为{fig['bad_records']}条，"
         f"实施行政处罚{fig['penalties']}起。"
         f"\n本期工程质量指数为{index.get('value') or '—'}（满分100，计算方法见附表）。"
     )
 
 
-def _change(label: str, now: Any, before: Any, unit: str) -> str:
-    a, b = dec(now), dec(before)
-    diff = a - b
+def _change(label: str, now: int | Decimal, before: int | Decimal, unit: str) -> str:
+    """A figure against the previous half year's; the change in % by the one rounding rule."""
+    diff = now - before
     if diff == 0:
         return f"{label}与上期持平（{now}{unit}）"
     word = "增加" if diff > 0 else "减少"
-    share = f"，变化{(abs(diff) * 100 / b).quantize(Decimal('0.01'))}%" if b else ""
+    share = f"，变化{round2(Decimal(abs(diff)) * 100 / before)}%" if before else ""
     return f"{label}{now}{unit}，比上期{word}{abs(diff)}{unit}{share}"
 
 
-def trends(fig: dict[str, Any], previous: dict[str, Any] | None) -> str:
+def trends(fig: Mapping[str, Any], previous: Mapping[str, Any] | None) -> str:
     if previous is None or not previous.get("complete"):
         return (
             f"上一半年度的统计数据尚未全部接收，本期暂不作同比分析。{TO_FILL}"
             "（如有可比资料，请补充说明。）"
         )
-    t, p = fig["total"], previous["total"]
+    t, p = _total(fig), _total(previous)
     parts = [
-        _change("新注册工程", t["registered"]["count"], p["registered"]["count"], "项"),
-        _change(
-            "新注册面积", t["registered"]["area_10k_m2"], p["registered"]["area_10k_m2"], "万㎡"
-        ),
-        _change("竣工工程", t["completed"]["count"], p["completed"]["count"], "项"),
-        _change("质量备案工程", t["filed"]["count"], p["filed"]["count"], "项"),
-        _change("质量事故", t["accidents"]["count"], p["accidents"]["count"], "起"),
-        _change("不良行为记录", fig["bad_records"], previous["bad_records"], "条"),
+        _change("新注册工程", t.registered.count, p.registered.count, "项"),
+        _change("新注册面积", round2(t.registered.area), round2(p.registered.area), "万㎡"),
+        _change("竣工工程", t.completed.count, p.completed.count, "项"),
+        _change("质量备案工程", t.filed.count, p.filed.count, "项"),
+        _change("质量事故", t.accidents.count, p.accidents.count, "起"),
+        _change("不良行为记录", int(fig["bad_records"]), int(previous["bad_records"]), "条"),
     ]
     index_now = (fig.get("index") or {}).get("value")
     index_before = (previous.get("index") or {}).get("value")
@@ -91,16 +94,16 @@ def trends(fig: dict[str, Any], previous: dict[str, Any] | None) -> str:
     return text
 
 
-def problems(fig: dict[str, Any]) -> str:
-    t = fig["total"]
+def problems(fig: Mapping[str, Any]) -> str:
+    t = _total(fig)
     found = []
-    rate = t["filing_rate"]["count_pct"]
-    if rate is not None and dec(rate) < 100:
+    rate = t.filing_count_pct
+    if rate is not None and rate < 100:
         found.append(f"部分竣工工程未及时办理质量备案（备案率{rate}%）")
-    if t["satisfaction_pct"] is not None and dec(t["satisfaction_pct"]) < 90:
-        found.append(f"用户满意率为{t['satisfaction_pct']}%，仍有提升空间")
-    if t["accidents"]["count"]:
-        found.append(f"发生工程质量事故{t['accidents']['count']}起")
+    if t.satisfaction_pct is not None and t.satisfaction_pct < 90:
+        found.append(f"用户满意率为{t.satisfaction_pct}%，仍有提升空间")
+    if t.accidents.count:
+        found.append(f"发生工程质量事故{t.accidents.count}起")
     if fig["bad_records"]:
         found.append(f"工程参建各方存在不良行为{fig['bad_records']}条")
     head = "；".join(found) + "。" if found else ""
@@ -111,7 +114,7 @@ def measures() -> str:
     return f"{TO_FILL}（请说明下一步加强工程质量监督管理的具体措施。）"
 
 
-def generate(fig: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, str]:
+def generate(fig: Mapping[str, Any], previous: Mapping[str, Any] | None) -> dict[str, str]:
     """The four sections written from complete figures."""
     return {
         "overview": overview(fig),

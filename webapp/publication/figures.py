@@ -15,36 +15,39 @@ quarter.  Nothing here reads the live ledgers.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import select
 
 from webapp.core.models import Org
 from webapp.extensions import db
-from webapp.publication.index import quality_index
+from webapp.publication.index import QualityIndex, quality_index
 from webapp.publication.periods import HalfYear, parse_half_year
 from webapp.reports.models import Report, ReportKind
-from webapp.stats.figures import add_trios, sum_accidents, with_rates
-
-TRIO_SUMMED = ("registered", "completed", "filed")
+from webapp.stats.figures import SummaryRow, SummaryRowJSON, SummaryTable
 
 
-def combine(first: dict[str, Any], second: dict[str, Any], name: str | None = None) -> dict:
-    """Two consecutive quarters' 附表5 rows → the half year's row."""
-    row: dict[str, Any] = {
-        "org_code": second.get("org_code") or first.get("org_code"),
-        "org_name": name or second.get("org_name") or first.get("org_name"),
-        "carried_over": add_trios(first["carried_over"]),
-        "under_construction": add_trios(second["under_construction"]),
-    }
-    for group in TRIO_SUMMED:
-        row[group] = add_trios(first[group], second[group])
-    row["satisfied_count"] = sum(int(r.get("satisfied_count") or 0) for r in (first, second))
-    with_rates(row)
-    row["accidents"] = sum_accidents([first, second])
-    # 本期监督: everything in construction at some time in the half year.
-    row["supervised"] = add_trios(row["carried_over"], row["registered"])
-    return row
+class QuarterJSON(TypedDict):
+    period: str
+    report_id: int | None
+    accepted: bool
+    accepted_at: str | None
+
+
+class HalfYearJSON(TypedDict):
+    """A unit's half-year figures as pages, API bodies and publication snapshots carry them."""
+
+    org: str
+    org_name: str
+    period: str
+    period_label: str
+    quarters: list[QuarterJSON]
+    complete: bool
+    total: SummaryRowJSON | None
+    rows: list[SummaryRowJSON]
+    bad_records: int | None
+    penalties: int | None
+    index: QualityIndex | None
 
 
 def accepted_reports(org: Org, half: HalfYear) -> dict[str, Report | None]:
@@ -62,12 +65,12 @@ def accepted_reports(org: Org, half: HalfYear) -> dict[str, Report | None]:
     return {q: found.get(q) for q in half.quarters}
 
 
-def half_year_figures(org: Org, half: HalfYear | str) -> dict[str, Any]:
+def half_year_figures(org: Org, half: HalfYear | str) -> HalfYearJSON:
     """The unit's half-year figures and quality index; ``complete`` is False (and ``total``
     None) until both quarters' reports have been accepted."""
     half = parse_half_year(half)
     reports = accepted_reports(org, half)
-    quarters = []
+    quarters: list[QuarterJSON] = []
     snapshots = []
     for code, report in reports.items():
         snap = report.accepted_snapshot if report is not None else None
@@ -83,7 +86,7 @@ def half_year_figures(org: Org, half: HalfYear | str) -> dict[str, Any]:
         )
         if snap is not None:
             snapshots.append(snap)
-    out: dict[str, Any] = {
+    out: HalfYearJSON = {
         "org": org.code,
         "org_name": org.name,
         "period": half.code,
@@ -98,16 +101,18 @@ def half_year_figures(org: Org, half: HalfYear | str) -> dict[str, Any]:
     }
     if len(snapshots) != 2:
         return out
-    first, second = (s["tables"]["table5"] for s in snapshots)
-    out["total"] = combine(first["total"], second["total"], "合计")
-    by_code = {r["org_code"]: r for r in first["rows"]}
-    for row in second["rows"]:
-        earlier = by_code.get(row["org_code"])
-        if earlier is not None:
-            out["rows"].append(combine(earlier, row))
+    first, second = (SummaryTable.from_json(s["tables"]["table5"]) for s in snapshots)
+    total = SummaryRow.half_year(first.total, second.total, "合计")
+    by_code = {r.org_code: r for r in first.rows}
+    out["rows"] = [
+        SummaryRow.half_year(by_code[row.org_code], row).to_json()
+        for row in second.rows
+        if row.org_code in by_code
+    ]
+    out["total"] = total.to_json()
     out["bad_records"] = sum(len(s["tables"]["table1"]["rows"]) for s in snapshots)
     out["penalties"] = sum(len(s["tables"]["table2"]["rows"]) for s in snapshots)
-    out["index"] = quality_index(out["total"], out["bad_records"], out["penalties"])
+    out["index"] = quality_index(total, out["bad_records"], out["penalties"])
     return out
 
 

@@ -26,14 +26,15 @@ values in force are stored with every computed index.
 from __future__ import annotations
 
 import os
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from decimal import Decimal
+from typing import TypedDict
 
 from flask import current_app, has_app_context
 
-HUNDRED = Decimal(100)
+from webapp.core.numbers import CENT, round_half_up
+from webapp.stats.figures import HUNDRED, SummaryRow, text
+
 RATE = Decimal("0.0001")
-CENT = Decimal("0.01")
 
 #: (key, label, indicator label, unit)
 PARTS = (
@@ -82,38 +83,61 @@ def current_settings() -> tuple[dict[str, Decimal], dict[str, Decimal]]:
     )
 
 
-def _q(value: Decimal, step: Decimal) -> Decimal:
-    return value.quantize(step, rounding=ROUND_HALF_UP)
+class IndexPart(TypedDict):
+    key: str
+    label: str
+    indicator_label: str
+    unit: str
+    weight: str
+    factor: str | None
+    indicator: str | None
+    score: str | None
+    applicable: bool
+    note: str
 
 
-def _dec(value: Any) -> Decimal | None:
-    return None if value in (None, "") else Decimal(str(value))
+class IndexInputs(TypedDict):
+    supervised_count: int
+    supervised_area_10k_m2: str
+    accidents: int
+    deaths: int
+    bad_records: int
+    penalties: int
+
+
+class QualityIndex(TypedDict):
+    """The index as half-year figures and publication snapshots carry it (JSON)."""
+
+    value: str | None
+    parts: list[IndexPart]
+    inputs: IndexInputs
+    formula: str
 
 
 def quality_index(
-    total: dict[str, Any],
+    total: SummaryRow,
     bad_records: int,
     penalties: int,
     weights: dict[str, Decimal] | None = None,
     factors: dict[str, Decimal] | None = None,
-) -> dict[str, Any]:
-    """The index of a half-year 合计 row (``figures.combine``), with every part shown."""
+) -> QualityIndex:
+    """The index of a half-year 合计 row (``SummaryRow.half_year``), with every part shown."""
     if weights is None or factors is None:
         w, f = current_settings()
         weights, factors = weights or w, factors or f
-    supervised = total["supervised"]
-    area = Decimal(str(supervised["area_10k_m2"]))
-    projects = Decimal(int(supervised["count"]))
-    accidents = total["accidents"]
+    supervised = total.supervised or total.carried_over + total.registered
+    area = supervised.area
+    projects = Decimal(supervised.count)
+    accidents = total.accidents
     bases: dict[str, tuple[Decimal | None, str]] = {
-        "filing": (_dec(total["filing_rate"]["count_pct"]), "竣工为0，不适用"),
-        "satisfaction": (_dec(total["satisfaction_pct"]), "无备案工程，不适用"),
+        "filing": (total.filing_count_pct, "竣工为0，不适用"),
+        "satisfaction": (total.satisfaction_pct, "无备案工程，不适用"),
         "accidents": (
-            Decimal(int(accidents["count"])) / area if area else None,
+            Decimal(accidents.count) / area if area else None,
             "无监督面积，不适用",
         ),
         "deaths": (
-            Decimal(int(accidents["deaths"])) / area if area else None,
+            Decimal(accidents.deaths) / area if area else None,
             "无监督面积，不适用",
         ),
         "bad_records": (
@@ -130,7 +154,7 @@ def quality_index(
     weight_sum = Decimal(0)
     for key, label, indicator_label, unit in PARTS:
         raw, why_not = bases[key]
-        part: dict[str, Any] = {
+        part: IndexPart = {
             "key": key,
             "label": label,
             "indicator_label": indicator_label,
@@ -144,25 +168,25 @@ def quality_index(
         }
         if raw is not None:
             if key in ("filing", "satisfaction"):
-                indicator = _q(raw, CENT)  # as printed in the tables
+                indicator = round_half_up(raw, CENT)  # as printed in the tables
                 score = min(HUNDRED, indicator)
             else:
-                indicator = _q(raw, RATE)
+                indicator = round_half_up(raw, RATE)
                 score = max(Decimal(0), HUNDRED - factors[key] * indicator)
-            score = _q(score, CENT)
+            score = round_half_up(score, CENT)
             part["indicator"], part["score"] = str(indicator), str(score)
             weighted += weights[key] * score
             weight_sum += weights[key]
         parts.append(part)
-    value = _q(weighted / weight_sum, CENT) if weight_sum else None
+    value = round_half_up(weighted / weight_sum, CENT) if weight_sum else None
     return {
         "value": str(value) if value is not None else None,
         "parts": parts,
         "inputs": {
             "supervised_count": int(projects),
-            "supervised_area_10k_m2": str(area),
-            "accidents": int(accidents["count"]),
-            "deaths": int(accidents["deaths"]),
+            "supervised_area_10k_m2": text(area),
+            "accidents": accidents.count,
+            "deaths": accidents.deaths,
             "bad_records": int(bad_records),
             "penalties": int(penalties),
         },

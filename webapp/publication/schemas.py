@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from webapp.drafts.schemas import base_versions_field
+from webapp.core.schemas import (
+    OpenResultSchema,
+    OrgRowSchema,
+    PageArgsSchema,
+    PageSchema,
+    items_field,
+    list_schema,
+    org_code_arg,
+    reason_field,
+    text_map,
+    version_map,
+)
+from webapp.drafts.schemas import DocumentSummarySchema, base_versions_field
 
 HALF_YEAR = validate.Regexp(
     r"^\d{4}H[12]$", error="公开期格式应为 2026H1（上半年）或 2026H2（下半年）。"
@@ -24,42 +36,30 @@ class PublicationOpenSchema(Schema):
     period = fields.String(required=True, validate=HALF_YEAR)
 
 
-class PublicationOpenResultSchema(Schema):
-    period = fields.String()
-    opened = fields.Integer()
-    existing = fields.Integer()
+class PublicationOpenResultSchema(OpenResultSchema):
+    """Opening a half-year for every unit answers as opening a report period does."""
 
 
 class PublicationQuerySchema(Schema):
-    org = fields.String(validate=validate.Length(max=12))
-    under = fields.String(validate=validate.Length(max=12))
+    org = org_code_arg()
+    under = org_code_arg()
     period = fields.String(validate=HALF_YEAR)
 
 
-class PublicationSummarySchema(Schema):
-    id = fields.Integer(required=True)
-    org_code = fields.String(required=True)
-    org_name = fields.String(required=True)
-    period = fields.String(required=True)
+class PublicationSummarySchema(DocumentSummarySchema):
     state = fields.String(required=True, validate=validate.OneOf(STATES))
-    state_label = fields.String(required=True)
-    instance_id = fields.Integer(allow_none=True)
-    submitted_at = fields.DateTime(allow_none=True)
     published_at = fields.DateTime(allow_none=True)
     publication_date = fields.Date(allow_none=True)
     online_until = fields.Date(allow_none=True)
     withdrawn_at = fields.DateTime(allow_none=True)
 
 
-class PublicationListSchema(Schema):
-    items = fields.List(fields.Nested(PublicationSummarySchema), required=True)
+PublicationListSchema = list_schema("PublicationListSchema", PublicationSummarySchema)
 
 
 class PublicationDetailSchema(PublicationSummarySchema):
-    sections = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
-    versions = fields.Dict(
-        keys=fields.String(),
-        values=fields.Integer(),
+    sections = text_map(required=True)
+    versions = version_map(
         required=True,
         metadata={"description": "各部分的当前版本号（保存时作为 base_versions）"},
     )
@@ -70,9 +70,7 @@ class PublicationDetailSchema(PublicationSummarySchema):
 
 
 class PublicationSectionsSchema(Schema):
-    sections = fields.Dict(
-        keys=fields.String(),
-        values=fields.String(),
+    sections = text_map(
         required=True,
         metadata={
             "description": "overview、trends、problems、measures → 文字，每部分不超过 6000 字"
@@ -86,19 +84,17 @@ class PublicationChangedSchema(Schema):
 
 
 class PublicationWithdrawalSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    reason = reason_field()
 
 
 # Public -------------------------------------------------------------------------------------------
 class PublicQuerySchema(Schema):
-    org = fields.String(validate=validate.Length(max=12), metadata={"description": "单位代码"})
+    org = org_code_arg(metadata={"description": "单位代码"})
     period = fields.String(validate=HALF_YEAR, metadata={"description": "半年度，如 2026H1"})
 
 
-class PublicReportSchema(Schema):
+class PublicReportSchema(OrgRowSchema):
     id = fields.Integer(required=True)
-    org_code = fields.String(required=True)
-    org_name = fields.String(required=True)
     tier = fields.String(required=True)
     period = fields.String(required=True)
     period_label = fields.String(required=True)
@@ -111,8 +107,7 @@ class PublicReportSchema(Schema):
     url = fields.String(required=True)
 
 
-class PublicReportListSchema(Schema):
-    items = fields.List(fields.Nested(PublicReportSchema), required=True)
+PublicReportListSchema = list_schema("PublicReportListSchema", PublicReportSchema)
 
 
 class PublicSectionSchema(Schema):
@@ -130,12 +125,10 @@ class PublicReportDetailSchema(PublicReportSchema):
     records = fields.Dict(keys=fields.String(), values=fields.Integer())
 
 
-class PublicRecordQuerySchema(Schema):
+class PublicRecordQuerySchema(PageArgsSchema):
     kind = fields.String(validate=validate.OneOf(["bad", "good"]))
     enterprise = fields.String(validate=validate.Length(max=100))
     period = fields.String(validate=HALF_YEAR)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
 class PublicRecordSchema(Schema):
@@ -154,15 +147,12 @@ class PublicRecordSchema(Schema):
     report_id = fields.Integer(required=True)
 
 
-class PublicRecordListSchema(Schema):
-    items = fields.List(fields.Nested(PublicRecordSchema), required=True)
-    total = fields.Integer(required=True)
-    page = fields.Integer(required=True)
-    per_page = fields.Integer(required=True)
+class PublicRecordListSchema(PageSchema):
+    items = items_field(PublicRecordSchema, required=True)
 
 
 class PublicIndexQuerySchema(Schema):
-    org = fields.String(validate=validate.Length(max=12))
+    org = org_code_arg()
     period = fields.String(validate=HALF_YEAR)
 
 
@@ -175,9 +165,7 @@ class PublicIndexPointSchema(Schema):
     inputs = fields.Dict(required=True)
 
 
-class PublicIndexRowSchema(Schema):
-    org_code = fields.String(required=True)
-    org_name = fields.String(required=True)
+class PublicIndexRowSchema(OrgRowSchema):
     report_id = fields.Integer(required=True)
     value = fields.String(allow_none=True)
 

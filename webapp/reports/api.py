@@ -10,21 +10,15 @@ from typing import Any
 
 from flask_login import current_user
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
-from webapp.api import require_login
-from webapp.core.errors import PermissionDenied
-from webapp.core.models import Org
-from webapp.core.operations import get_org
+from webapp.api import listed, require_login
 from webapp.core.permissions import require
 from webapp.core.schemas import ErrorSchema
-from webapp.drafts import operations as drafts
 from webapp.drafts.schemas import DraftConflictSchema, SavedSchema
-from webapp.extensions import csrf, db
+from webapp.extensions import csrf
 from webapp.reports import operations as ops
-from webapp.reports.drafting import EXPLANATIONS, NARRATIVE
 from webapp.reports.models import Report
-from webapp.reports.readiness import data_problems, editable, figures, narrative_problems
+from webapp.reports.pages import report_page, report_row, viewable_report
 from webapp.reports.schemas import (
     DeadlineSchema,
     ExplanationsSchema,
@@ -36,8 +30,6 @@ from webapp.reports.schemas import (
     ReportQuerySchema,
     ReportSchema,
 )
-from webapp.reports.sections import sections
-from webapp.reports.state import report_state
 from webapp.web import role_gate
 
 bp = Blueprint(
@@ -46,26 +38,6 @@ bp = Blueprint(
 bp.before_request(require_login)
 bp.before_request(role_gate("report.write", writes_only=True))
 csrf.exempt(bp)
-
-
-def _summary(report: Report) -> dict[str, Any]:
-    state = report_state(report)
-    return {
-        "id": report.id,
-        "org_code": report.org.code,
-        "org_name": report.org.name,
-        "period": report.period,
-        "kind": report.kind,
-        "state": state.value,
-        "state_label": state.label,
-        "round": report.round,
-        "instance_id": report.instance_id,
-        "due_at": report.due_at,
-        "submitted_at": report.submitted_at,
-        "accepted_at": report.accepted_at,
-        "overdue": report.overdue_at is not None,
-        "upper_returns": report.upper_returns,
-    }
 
 
 @bp.route("/open", methods=["POST"])
@@ -85,32 +57,10 @@ def open_period(body: dict[str, str]) -> Any:
 def list_reports(args: dict[str, str]) -> Any:
     """Reports of one org (``org``), or of an org and every unit below it (``under``;
     default: the user's org and below), by period and state."""
-    if args.get("org"):
-        org = get_org(args["org"])
-        where = Org.id == org.id
-    else:
-        org = get_org(args["under"]) if args.get("under") else current_user.org
-        where = Org.path.like(org.path + "%")
-    require(current_user, "report.view", org)
-    stmt = (
-        select(Report)
-        .join(Org, Report.org_id == Org.id)
-        .where(where)
-        .order_by(Org.path, Report.period)
-    )
-    if args.get("period"):
-        stmt = stmt.where(Report.period == args["period"])
-    items = [_summary(r) for r in db.session.execute(stmt).scalars()]
+    items = [report_row(r) for r in listed(Report, args, "report.view")]
     if args.get("state"):
-        items = [i for i in items if i["state"] == args["state"]]
+        items = [i for i in items if i.state == args["state"]]
     return {"items": items}
-
-
-def _viewable(report_id: int) -> Report:
-    report = ops.get_report(report_id)
-    if not ops.can_view(current_user, report):
-        raise PermissionDenied("您无权查看该报告。")
-    return report
 
 
 @bp.route("/<int:report_id>")
@@ -119,34 +69,7 @@ def _viewable(report_id: int) -> Report:
 @bp.alt_response(404, schema=ErrorSchema)
 def get_report(report_id: int) -> Any:
     """A report: state, tables (frozen once submitted), checks, narrative, problems, documents."""
-    report = _viewable(report_id)
-    data = figures(report)
-    live = editable(report)
-    return {
-        **_summary(report),
-        "tables": data["tables"],
-        "checks": data["checks"],
-        "lower_units": data.get("lower_units", []),
-        "narrative": dict(report.narrative or {}),
-        "sections": [{"key": k, "title": t} for k, t in sections(report.kind)],
-        "explanations": dict(report.explanations or {}),
-        "missing_explanation": report.missing_explanation,
-        "narrative_versions": drafts.current_versions(NARRATIVE, report),
-        "explanation_versions": drafts.current_versions(EXPLANATIONS, report),
-        "problems": (data_problems(report, data) + narrative_problems(report)) if live else [],
-        "documents": [
-            {
-                "id": d.id,
-                "version": d.version,
-                "stage": d.stage,
-                "filename": d.filename,
-                "sha256": d.sha256,
-                "created_at": d.created_at,
-            }
-            for d in report.documents
-        ],
-        "frozen": not live,
-    }
+    return report_page(current_user, viewable_report(current_user, report_id))
 
 
 @bp.route("/<int:report_id>/narrative", methods=["PUT"])
@@ -204,4 +127,4 @@ def extend_deadline(body: dict[str, Any], report_id: int) -> Any:
     """延期: a new due date, by the upper level's reviewer or leader or an administrator."""
     report = ops.get_report(report_id)
     ops.extend_deadline(current_user, report, body["due_date"], body["reason"])
-    return _summary(report)
+    return report_row(report)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from sqlalchemy import func, select
 
@@ -13,11 +14,43 @@ from webapp.core.models import User
 from webapp.documents import render_docx
 from webapp.extensions import db
 from webapp.reports.models import Report, ReportDocument, ReportKind
-from webapp.reports.rollup import build_tables
+from webapp.reports.rollup import LowerUnit, build_tables
 from webapp.reports.sections import numeral, sections
 from webapp.stats import registry
+from webapp.stats.checks import Check
 from webapp.stats.compute import parse_period
-from webapp.stats.figures import dash
+from webapp.stats.figures import (
+    AccidentsJSON,
+    CategoryRow,
+    CategoryTable,
+    SummaryRow,
+    SummaryTable,
+    Trio,
+    TrioJSON,
+    dash,
+)
+
+
+class ReportSnapshot(TypedDict):
+    """What a report freezes (``Report.snapshot``, ``accepted_snapshot``): JSON, read back by
+    roll-ups, half years, pages and the Word document of every later day."""
+
+    kind: str
+    org: str
+    org_name: str
+    period: str
+    period_label: str
+    round: int
+    computed_at: str
+    #: The tables by key (table1 …) in their JSON shape (:mod:`webapp.stats.figures`)
+    tables: dict[str, dict[str, Any]]
+    checks: list[Check]
+    lower_units: list[LowerUnit]
+    explanations: dict[str, str]
+    missing_explanation: str
+    narrative: dict[str, str]
+    clerk: str
+    approver: str
 
 
 def _last_completer(report: Report, element_id: str) -> User | None:
@@ -26,7 +59,7 @@ def _last_completer(report: Report, element_id: str) -> User | None:
     return last_completer(report.instance_id, element_id)
 
 
-def freeze(report: Report, approver: User | None) -> dict[str, Any]:
+def freeze(report: Report, approver: User | None) -> ReportSnapshot:
     """The snapshot sent up: figures, checks and their explanations, narrative, signatures."""
     built = build_tables(report.org, report.period, report.kind)
     period = parse_period(report.period)
@@ -53,39 +86,117 @@ def freeze(report: Report, approver: User | None) -> dict[str, Any]:
 
 
 # The Word document ------------------------------------------------------------------------------
-def _trio(t: dict[str, Any]) -> dict[str, Any]:
+class FilingRateWord(TypedDict):
+    count_pct: str
+    area_pct: str
+
+
+class SummaryWordRow(TypedDict):
+    """A row of 附表5/7 in the Word context: figures as printed, "—" for an absent rate."""
+
+    org_name: str
+    carried_over: TrioJSON
+    registered: TrioJSON
+    under_construction: TrioJSON
+    completed: TrioJSON
+    filed: TrioJSON
+    filing_rate: FilingRateWord
+    satisfaction_pct: str
+    accidents: AccidentsJSON
+
+
+class SummaryWord(TypedDict):
+    rows: list[SummaryWordRow]
+    total: SummaryWordRow
+    #: 附表7: 统计截止时间
+    as_of: NotRequired[str]
+
+
+class CategoryWordRow(TypedDict):
+    label: str
+    registered: TrioJSON
+    completed: TrioJSON
+    filed: TrioJSON
+    under_construction: TrioJSON
+    filing_rate_count_pct: str
+
+
+class CategoryWord(TypedDict):
+    #: 本季 or 本年
+    span: str
+    rows: list[CategoryWordRow]
+
+
+class ListWord(TypedDict):
+    rows: list[dict[str, Any]]
+
+
+class NarrativeWord(TypedDict):
+    number: str
+    heading: str
+    paragraphs: list[str]
+
+
+class ReportContext(TypedDict, total=False):
+    """The whitelisted context of the report templates (docs/documents.md); t1–t7 are the
+    registry's tables of the report (:attr:`TableSpec.word_key`)."""
+
+    title: str
+    unit: str
+    period_label: str
+    clerk: str
+    approver: str
+    report_date: str
+    narrative: list[NarrativeWord]
+    kind_title: str
+    t1: ListWord
+    t2: ListWord
+    t3: ListWord
+    t4: ListWord
+    t5: SummaryWord
+    t6: CategoryWord
+    t7: SummaryWord
+
+
+def _trio(t: Trio) -> TrioJSON:
+    return t.to_json()
+
+
+def _summary_row(row: SummaryRow, name: str | None = None) -> SummaryWordRow:
     return {
-        "count": t["count"],
-        "area_10k_m2": t["area_10k_m2"],
-        "cost_10k_yuan": t["cost_10k_yuan"],
-    }
-
-
-_rate = dash
-
-
-def _summary_row(row: dict[str, Any], name: str | None = None) -> dict[str, Any]:
-    return {
-        "org_name": name or row["org_name"],
-        **{
-            g: _trio(row[g])
-            for g in ("carried_over", "registered", "under_construction", "completed", "filed")
-        },
+        "org_name": name or row.org_name,
+        "carried_over": _trio(row.carried_over),
+        "registered": _trio(row.registered),
+        "under_construction": _trio(row.under_construction),
+        "completed": _trio(row.completed),
+        "filed": _trio(row.filed),
         "filing_rate": {
-            "count_pct": _rate(row["filing_rate"]["count_pct"]),
-            "area_pct": _rate(row["filing_rate"]["area_pct"]),
+            "count_pct": dash(row.filing_count_pct),
+            "area_pct": dash(row.filing_area_pct),
         },
-        "satisfaction_pct": _rate(row["satisfaction_pct"]),
-        "accidents": dict(row["accidents"]),
+        "satisfaction_pct": dash(row.satisfaction_pct),
+        "accidents": row.accidents.to_json(),
     }
 
 
-def document_context(report: Report, snapshot: dict[str, Any]) -> dict[str, Any]:
-    """The whitelisted context of docs/documents.md, built from a snapshot only."""
+def _category_row(row: CategoryRow) -> CategoryWordRow:
+    return {
+        "label": row.label,
+        "registered": _trio(row.registered),
+        "completed": _trio(row.completed),
+        "filed": _trio(row.filed),
+        "under_construction": _trio(row.under_construction),
+        "filing_rate_count_pct": dash(row.filing_count_pct),
+    }
+
+
+def document_context(report: Report, snapshot: Mapping[str, Any]) -> ReportContext:
+    """The whitelisted context of docs/documents.md, built from a snapshot only (one stored in
+    any earlier period loads: the tables are read through their typed rows)."""
     tables = snapshot["tables"]
     local = clock.to_local(clock.now())
     kind_title = "季度" if report.kind == ReportKind.QUARTERLY else "年度"
-    context: dict[str, Any] = {
+    context: ReportContext = {
         "title": f"{snapshot['org_name']}{snapshot['period_label']}工程质量运行态势分析报告",
         "unit": snapshot["org_name"],
         "period_label": snapshot["period_label"],
@@ -102,39 +213,30 @@ def document_context(report: Report, snapshot: dict[str, Any]) -> dict[str, Any]
             }
             for i, (k, title) in enumerate(sections(report.kind), 1)
         ],
-        **{
-            spec.word_key: {"rows": registry.word_rows(spec, tables[spec.key])}
-            for spec in registry.report_tables(report.kind)
-            if spec.shape == registry.LIST
-        },
-        "t6": {
-            "span": "本季" if report.kind == ReportKind.QUARTERLY else "本年",
-            "rows": [
-                {
-                    "label": r["label"],
-                    **{
-                        g: _trio(r[g])
-                        for g in ("registered", "completed", "filed", "under_construction")
-                    },
-                    "filing_rate_count_pct": _rate(r["filing_rate_count_pct"]),
-                }
-                for r in tables["table6"]["rows"]
-            ],
-        },
-        "kind_title": kind_title,
     }
+    for spec in registry.report_tables(report.kind):
+        if spec.shape == registry.LIST:
+            list_word: ListWord = {"rows": registry.word_rows(spec, tables[spec.key])}
+            context[spec.word_key] = list_word
+    table6 = CategoryTable.from_json(tables["table6"])
+    context["t6"] = {
+        "span": "本季" if report.kind == ReportKind.QUARTERLY else "本年",
+        "rows": [_category_row(r) for r in table6.rows],
+    }
+    context["kind_title"] = kind_title
     spec = registry.summary_spec(report.kind)
-    summary = tables[spec.key]
-    context[spec.word_key] = {
-        "rows": [_summary_row(r) for r in summary["rows"]],
-        "total": _summary_row(summary["total"], "合计"),
+    summary = SummaryTable.from_json(tables[spec.key])
+    word: SummaryWord = {
+        "rows": [_summary_row(r) for r in summary.rows],
+        "total": _summary_row(summary.total, "合计"),
     }
     if not spec.quarterly:
-        context[spec.word_key]["as_of"] = as_of_label(summary, snapshot)
+        word["as_of"] = as_of_label(tables[spec.key], snapshot)
+    context[spec.word_key] = word
     return context
 
 
-def as_of_label(summary: dict[str, Any], snapshot: dict[str, Any] | None = None) -> str:
+def as_of_label(summary: Mapping[str, Any], snapshot: Mapping[str, Any] | None = None) -> str:
     """附表7's 统计截止时间: when its 截止到年底 figures were taken from the ledger."""
     stamp = summary.get("as_of") or (snapshot or {}).get("computed_at")
     if not stamp:
@@ -148,10 +250,11 @@ def template_name(report: Report) -> str:
     return f"{report.kind}_report.docx"
 
 
-def render_document(report: Report, snapshot: dict[str, Any]) -> bytes:
+def render_document(report: Report, snapshot: dict[str, Any], *, draft: bool = False) -> bytes:
     from webapp.reports.templates_source import active_template
 
-    return render_docx(active_template(template_name(report)), document_context(report, snapshot))
+    template = active_template(template_name(report))
+    return render_docx(template, document_context(report, snapshot), draft=draft)
 
 
 def archive_document(

@@ -13,7 +13,8 @@ import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from dataclasses import replace
+from typing import Any, TypedDict
 
 from sqlalchemy import select
 
@@ -21,17 +22,34 @@ from webapp.core import clock
 from webapp.core.models import Org
 from webapp.extensions import db
 from webapp.reports.models import Report, ReportKind
-from webapp.stats import figures, registry
-from webapp.stats.compute import Period, compute_table, parse_period, run_checks
+from webapp.stats import registry
+from webapp.stats.checks import Check
+from webapp.stats.compute import Period, compute, parse_period, run_checks, table_json
 from webapp.stats.compute import ledger_checks as stats_ledger_checks
-from webapp.stats.figures import Trio
+from webapp.stats.figures import CategoryRow, CategoryTable, SummaryRow, SummaryTable
 
-GROUPS = figures.SUMMARY_GROUPS
-T6_GROUPS = ("registered", "completed", "filed", "under_construction")
-FIGURES = (*GROUPS, "filing_rate", "satisfaction_pct", "satisfied_count", "accidents")
 #: Status of a lower unit's row that comes from the ledger because the unit makes no report of
 #: this kind (a county in its city's annual report).
 LEDGER_ROW = "台账数据"
+
+
+class LowerUnit(TypedDict):
+    """A lower unit's report as the report's page and snapshot list it."""
+
+    org_code: str
+    org_name: str
+    report_id: int | None
+    state: str
+    state_label: str
+    accepted: bool
+
+
+class BuiltTables(TypedDict):
+    """A report's tables in their JSON shape (by key: table1 …), with their checks."""
+
+    tables: dict[str, dict[str, Any]]
+    checks: list[Check]
+    lower_units: list[LowerUnit]
 
 
 def summary_key(kind: str) -> str:
@@ -57,46 +75,49 @@ def lower_reports(org: Org, period: str, kind: str) -> dict[str, Report]:
 
 def rolled_up_summary(
     org: Org, period: Period, kind: str
-) -> tuple[dict[str, Any], dict[str, dict[str, Any]], dict[str, Report]]:
+) -> tuple[SummaryTable, dict[str, dict[str, Any]], dict[str, Report]]:
     """附表5/7 of ``org`` with each accepted lower unit's row taken from its accepted snapshot
-    and the 合计 summed from the rows as printed.  Returns (table, accepted children's tables,
-    lower reports by code).  Used for the period and for the previous one, so that the
-    接转 = 上期在建 check compares figures built the same way."""
+    and the 合计 summed from the rows as printed.  Returns (table, accepted children's tables
+    as they were accepted, lower reports by code).  Used for the period and for the previous
+    one, so that the 接转 = 上期在建 check compares figures built the same way."""
     spec = registry.summary_spec(kind)
-    key = spec.key
-    summary = compute_table(spec.number, org, period)
+    summary = compute(spec.number, org, period)
+    assert isinstance(summary, SummaryTable)
     reports = lower_reports(org, period.code, kind)
     expected = {unit.code for unit in lower_units(org) if ReportKind(kind).made_by(unit)}
     children: dict[str, dict[str, Any]] = {}
-    for row in summary["rows"]:
-        code = row["org_code"]
+    rows: list[SummaryRow] = []
+    for row in summary.rows:
+        code = row.org_code
         if code == org.code:
-            row["status"] = "本级"
+            rows.append(replace(row, status="本级"))
             continue
         if code not in expected:
             # Counties make no annual report: their rows are the ledger as of the moment the
             # unit's report is frozen (domain.md §5), never 未报.
-            row["status"] = LEDGER_ROW
+            rows.append(replace(row, status=LEDGER_ROW))
             continue
         report = reports.get(code)
         accepted = report.accepted_snapshot if report is not None else None
         if accepted is not None:
-            child_total = accepted["tables"][key]["total"]
-            for f in FIGURES:
-                if f in child_total:
-                    row[f] = child_total[f]
-            row["status"] = "已接收"
-            children[code] = accepted["tables"][key]
+            child = accepted["tables"][spec.key]
+            accepted_total = SummaryRow.from_json(child["total"])
+            rows.append(replace(row.with_figures_of(accepted_total), status="已接收"))
+            children[code] = child
         else:
-            row["status"] = "未报"
-    summary["total"] = figures.sum_rows(summary["rows"], org.code)  # as printed
-    if not spec.quarterly:  # 附表7: 截止到年底 figures as of the freeze (domain.md §5)
-        summary["as_of"] = clock.now().isoformat()  #: 统计截止时间
+            rows.append(replace(row, status="未报"))
+    summary = replace(
+        summary,
+        rows=tuple(rows),
+        total=SummaryRow.total(rows, org.code),  # as printed
+        # 附表7: 截止到年底 figures as of the freeze (domain.md §5): 统计截止时间
+        as_of=None if spec.quarterly else clock.now().isoformat(),
+    )
     return summary, children, reports
 
 
 #: Within :func:`tables_memo`, build_tables computes each (unit, period, kind) once.
-_memo: ContextVar[dict[tuple[int, str, str], dict[str, Any]] | None] = ContextVar(
+_memo: ContextVar[dict[tuple[int, str, str], BuiltTables] | None] = ContextVar(
     "tables_memo", default=None
 )
 
@@ -113,7 +134,7 @@ def tables_memo() -> Iterator[None]:
         _memo.reset(token)
 
 
-def build_tables(org: Org, period: Period | str, kind: str) -> dict[str, Any]:
+def build_tables(org: Org, period: Period | str, kind: str) -> BuiltTables:
     """Every table of the report with checks; lower units' accepted figures rolled up."""
     period = parse_period(period)
     memo = _memo.get()
@@ -125,67 +146,65 @@ def build_tables(org: Org, period: Period | str, kind: str) -> dict[str, Any]:
     return copy.deepcopy(memo[key])
 
 
-def _build_tables(org: Org, period: Period, kind: str) -> dict[str, Any]:
+def _build_tables(org: Org, period: Period, kind: str) -> BuiltTables:
     from webapp.reports.state import report_state
 
     key = summary_key(kind)
     summary, children, reports = rolled_up_summary(org, period, kind)
-    tables = {
-        spec.key: summary if spec.key == key else compute_table(spec.number, org, period)
+    typed: dict[str, registry.Table] = {
+        spec.key: summary if spec.key == key else compute(spec.number, org, period)
         for spec in registry.report_tables(kind)
     }
-    units = []
-    for row in summary["rows"]:
-        if row["org_code"] == org.code or row["status"] == LEDGER_ROW:
+    units: list[LowerUnit] = []
+    for row in summary.rows:
+        if row.org_code == org.code or row.status == LEDGER_ROW:
             continue
-        report = reports.get(row["org_code"])
+        report = reports.get(row.org_code)
         state = report_state(report) if report is not None else None
         units.append(
             {
-                "org_code": row["org_code"],
-                "org_name": row["org_name"],
+                "org_code": row.org_code,
+                "org_name": row.org_name,
                 "report_id": report.id if report else None,
                 "state": state.value if state else "not_started",
                 "state_label": state.label if state else "未开始",
-                "accepted": row["org_code"] in children,
+                "accepted": row.org_code in children,
             }
         )
     if children:
-        _correct_table6(tables["table6"], org, period, children, reports)
+        table6 = typed["table6"]
+        assert isinstance(table6, CategoryTable)
+        typed["table6"] = _correct_table6(
+            table6, period, {code: reports[code] for code in children}
+        )
+    # The tables leave the figures here, once, in their JSON shape; the checks read that shape.
+    tables = {name: table_json(table) for name, table in typed.items()}
     previous, _, _ = rolled_up_summary(org, period.previous(), kind)
     ledger = stats_ledger_checks(org, period)
-    summary["checks"] = run_checks(
-        summary,
-        previous=previous,
+    tables[key]["checks"] = run_checks(
+        tables[key],
+        previous=table_json(previous),
         related={"children": children} if children else None,
         ledger_checks=ledger,
     )
-    tables["table6"]["checks"] = run_checks(tables["table6"], related={key: summary})
-    checks = [
+    tables["table6"]["checks"] = run_checks(tables["table6"], related={key: tables[key]})
+    checks: list[Check] = [
         {**c, "table": name} for name in (key, "table6") for c in tables[name].get("checks", [])
     ]
     return {"tables": tables, "checks": checks, "lower_units": units}
 
 
 def _correct_table6(
-    table6: dict[str, Any],
-    org: Org,
-    period: Period,
-    children: dict[str, Any],
-    reports: dict[str, Report],
-) -> None:
-    for code in children:
-        accepted = reports[code].accepted_snapshot or {}
-        submitted = {r["key"]: r for r in accepted["tables"]["table6"]["rows"]}
-        live = {r["key"]: r for r in compute_table(6, code, period)["rows"]}
-        for row in table6["rows"]:
-            k = row["key"]
-            for g in T6_GROUPS:
-                row[g] = (
-                    Trio.from_json(row[g])
-                    + Trio.from_json(submitted[k][g])
-                    - Trio.from_json(live[k][g])
-                ).to_json()
-    for row in table6["rows"]:
-        filed, completed = row["filed"]["count"], row["completed"]["count"]
-        row["filing_rate_count_pct"] = figures.rate(filed, completed)
+    table6: CategoryTable, period: Period, accepted: dict[str, Report]
+) -> CategoryTable:
+    """附表6 with each accepted lower unit's live figures replaced by the ones it submitted."""
+    rows = {r.key: r for r in table6.rows}
+    for code, report in accepted.items():
+        snapshot = report.accepted_snapshot or {}
+        submitted = CategoryTable.from_json(snapshot["tables"]["table6"])
+        by_key: dict[str, CategoryRow] = {r.key: r for r in submitted.rows}
+        live = compute(6, code, period)
+        assert isinstance(live, CategoryTable)
+        for row in live.rows:
+            rows[row.key] = rows[row.key].corrected(by_key[row.key], row)
+    return replace(table6, rows=tuple(rows[r.key].with_rates() for r in table6.rows))

@@ -16,19 +16,17 @@ from webapp.core.models import Org
 from webapp.core.operations import get_org
 from webapp.core.permissions import can, require
 from webapp.core.urls import safe_next
-from webapp.drafts import operations as drafts
 from webapp.drafts import views as drafts_views
 from webapp.drafts.operations import DraftConflict
 from webapp.extensions import db
 from webapp.reports import operations as ops
+from webapp.reports import pages
 from webapp.reports.deadlines import current_period_code
-from webapp.reports.drafting import EXPLANATIONS, MISSING, NARRATIVE
+from webapp.reports.drafting import MISSING
 from webapp.reports.models import Report, ReportDocument, ReportKind
-from webapp.reports.readiness import data_problems, editable, figures, narrative_problems
-from webapp.reports.rollup import lower_units
+from webapp.reports.pages import board_rows, report_list_page, viewable_report
+from webapp.reports.readiness import editable
 from webapp.reports.sections import sections
-from webapp.reports.state import report_state
-from webapp.stats import registry
 from webapp.stats.compute import parse_period
 from webapp.web import role_gate
 
@@ -46,25 +44,7 @@ bp.before_request(role_gate("report.write", writes_only=True))
 
 
 def _report_or_404(report_id: int) -> Report:
-    report = ops.get_report(report_id)
-    if not ops.can_view(current_user, report) and not ops.can_view_summary(current_user, report):
-        raise PermissionDenied("您无权查看该报告。")
-    return report
-
-
-def _open_tasks(report: Report) -> list[Any]:
-    from webapp.engine import HumanTask
-
-    if report.instance_id is None:
-        return []
-    return list(
-        db.session.execute(
-            select(HumanTask).where(
-                HumanTask.instance_id == report.instance_id,
-                HumanTask.state.in_(("ready", "claimed")),
-            )
-        ).scalars()
-    )
+    return viewable_report(current_user, report_id, summary=True)
 
 
 @bp.route("/")
@@ -76,55 +56,12 @@ def index() -> Any:
         flash(err.message, "danger")
         parsed = parse_period(current_period_code())
     kind = ReportKind.ANNUAL if parsed.is_year else ReportKind.QUARTERLY
-    org = current_user.org
-    # Administrators (who open periods here) and auditors see the page, not the reports.
-    visible = can(current_user, "report.view", org)
-    mine = ops.find_report(org, parsed.code, kind.value) if visible else None
-    history = (
-        list(
-            db.session.execute(
-                select(Report).where(Report.org_id == org.id).order_by(Report.period.desc())
-            ).scalars()
-        )
-        if visible
-        else []
-    )
-    board = _board_rows(org, parsed.code, kind.value) if visible and lower_units(org) else []
     return render_template(
         "reports/index.html",
         period=parsed,
-        mine=mine,
-        history=history,
-        board=board,
-        report_state=report_state,
+        page=report_list_page(current_user, parsed.code, kind.value),
         can_open=can(current_user, "report.open"),
     )
-
-
-def _board_rows(org: Org, period: str, kind: str) -> list[dict[str, Any]]:
-    reports = {
-        r.org_id: r
-        for r in db.session.execute(
-            select(Report)
-            .join(Org, Report.org_id == Org.id)
-            .where(Org.parent_id == org.id, Report.period == period, Report.kind == kind)
-        ).scalars()
-    }
-    rows = []
-    for unit in lower_units(org):
-        if kind == ReportKind.ANNUAL and unit.tier == "county":
-            continue
-        report = reports.get(unit.id)
-        state = report_state(report) if report else None
-        rows.append(
-            {
-                "org": unit,
-                "report": report,
-                "state": state.value if state else "not_started",
-                "label": state.label if state else "未开始",
-            }
-        )
-    return rows
 
 
 @bp.route("/board")
@@ -136,10 +73,10 @@ def board() -> Any:
     # a 403 before); the reports themselves stay the units' business.
     if not can(current_user, "report.open"):
         require(current_user, "report.view", org)
-    rows = _board_rows(org, period.code, kind.value)
+    rows = board_rows(org, period.code, kind.value)
     counts: dict[str, int] = {}
     for r in rows:
-        counts[r["label"]] = counts.get(r["label"], 0) + 1
+        counts[r.label] = counts.get(r.label, 0) + 1
     return render_template(
         "reports/board.html",
         org=org,
@@ -147,7 +84,7 @@ def board() -> Any:
         rows=rows,
         counts=counts,
         may_open=can(current_user, "report.view", org),
-        may_remind=any(can(current_user, "report.remind", r["org"]) for r in rows[:1]),
+        may_remind=any(can(current_user, "report.remind", r.org) for r in rows[:1]),
     )
 
 
@@ -165,61 +102,38 @@ def open_period() -> Any:
 @bp.route("/<int:report_id>")
 def report_page(report_id: int) -> Any:
     report = _report_or_404(report_id)
-    summary_only = not ops.can_view(current_user, report)
-    data = figures(report)
-    state = report_state(report)
-    can_edit = editable(report) and can(current_user, "report.draft", report.org)
-    problems = (
-        []
-        if summary_only
-        else (data_problems(report, data) + narrative_problems(report) if editable(report) else [])
+    page = pages.report_page(
+        current_user, report, summary_only=not ops.can_view(current_user, report)
     )
-    from webapp.engine import can_work
-
-    tasks = [t for t in _open_tasks(report) if can_work(current_user, t)]
-    versions = (
-        {}
-        if summary_only
-        else {
-            "narrative": drafts.current_versions(NARRATIVE, report),
-            "explanations": drafts.current_versions(EXPLANATIONS, report),
-        }
-    )
-    return render_template(
-        "reports/report.html",
-        report=report,
-        data=data,
-        state=state,
-        can_edit=can_edit,
-        summary_only=summary_only,
-        sections=sections(report.kind),
-        problems=problems,
-        tasks=tasks,
-        summary_spec=registry.summary_spec(report.kind),
-        list_specs=[s for s in registry.report_tables(report.kind) if s.shape == registry.LIST],
-        can_correct=report.locked and can(current_user, "report.draft", report.org),
-        can_extend=ops.may_extend(current_user, report),
-        can_reuse=can_edit and bool(ops.previous_narrative(report)),
-        period_label=parse_period(report.period).label,
-        versions=versions,
-        missing_key=MISSING,
-    )
+    return render_template("reports/report.html", page=page, missing_key=MISSING)
 
 
 @bp.route("/<int:report_id>/narrative", methods=["POST"])
 def save_narrative(report_id: int) -> Any:
     report = _report_or_404(report_id)
     fields = {key: key for key, _ in sections(report.kind)}
+    return _autosave(
+        report,
+        fields,
+        lambda texts, bases: ops.save_narrative(current_user, report, texts, bases),
+        "narrative",
+        "分析报告已保存。",
+    )
+
+
+def _autosave(report: Report, fields: dict[str, str], save: Any, anchor: str, done: str) -> Any:
+    """A form or autosave post of sections (``fields``: form field → section key): saved,
+    or the conflict page (the autosave's JSON) when someone saved a newer version."""
     texts, bases = drafts_views.submission(fields)
+    back = url_for("reports.report_page", report_id=report.id, _anchor=anchor)
     try:
-        result = ops.save_narrative(current_user, report, texts, bases)
+        result = save(texts, bases)
     except DraftConflict as err:
-        back = url_for("reports.report_page", report_id=report.id, _anchor="narrative")
         return drafts_views.conflict_response(err, fields, back)
     if request.is_json:
         return drafts_views.saved_json(result)
-    flash("分析报告已保存。", "success")
-    return redirect(url_for("reports.report_page", report_id=report.id, _anchor="narrative"))
+    flash(done, "success")
+    return redirect(back)
 
 
 @bp.route("/<int:report_id>/reuse", methods=["POST"])
@@ -242,16 +156,13 @@ def save_explanations(report_id: int) -> Any:
     fields = {name: name[len("exp_") :] for name in request.form if name.startswith("exp_")}
     if MISSING in request.form:
         fields[MISSING] = MISSING
-    texts, bases = drafts_views.submission(fields)
-    try:
-        result = ops.save_explanations(current_user, report, texts, None, bases)
-    except DraftConflict as err:
-        back = url_for("reports.report_page", report_id=report.id, _anchor="checks")
-        return drafts_views.conflict_response(err, fields, back)
-    if request.is_json:
-        return drafts_views.saved_json(result)
-    flash("说明已保存。", "success")
-    return redirect(url_for("reports.report_page", report_id=report.id, _anchor="checks"))
+    return _autosave(
+        report,
+        fields,
+        lambda texts, bases: ops.save_explanations(current_user, report, texts, None, bases),
+        "checks",
+        "说明已保存。",
+    )
 
 
 @bp.route("/<int:report_id>/correction", methods=["POST"])
@@ -296,7 +207,7 @@ def document_response(report: Report, fmt: str = "docx") -> Response:
         content, name, stage = doc.content, doc.filename, doc.stage
     else:
         snapshot = freeze(report, None)
-        content = render_document(report, snapshot)
+        content = render_document(report, snapshot, draft=True)
         name = f"{report.org.name}{snapshot['period_label']}工程质量分析报告（草稿）.docx"
         stage = "draft"
     mimetype = DOCX_MIMETYPE

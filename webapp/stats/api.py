@@ -23,7 +23,15 @@ bp.before_request(require_login)
 #: The statistics are the ledgers' figures: readers of the ledgers only (as the pages).
 bp.before_request(role_gate("ledger.view"))
 BAD_SHAPE = "附表数据格式不正确：应与 GET /api/v1/stats/table<n> 返回的结构一致。"
+#: What reading figures of the wrong shape raises (a number where a row was expected…).
+_BAD_SHAPE_ERRORS = (TypeError, AttributeError, ValueError, KeyError, ArithmeticError)
 csrf.exempt(bp)
+
+
+def _answer(description: str, schema: type[Schema]) -> dict[str, Any]:
+    """The 200 answer in the API document of a view that returns its JSON as it is."""
+    content = {"application/json": {"schema": schema}}
+    return {"responses": {"200": {"description": description, "content": content}}}
 
 
 class TableArgs(Schema):
@@ -31,29 +39,27 @@ class TableArgs(Schema):
     period = fields.String(required=True, metadata={"description": "2026Q3 或 2026"})
 
 
-class FiguresBody(Schema):
-    """A table in the JSON shape of GET table<n>, with optional ``previous`` and ``related``."""
+class _Open(Schema):
+    """Keeps the keys it does not declare: tables travel whole."""
 
     class Meta:
         unknown = INCLUDE
+
+
+class FiguresBody(_Open):
+    """A table in the JSON shape of GET table<n>, with optional ``previous`` and ``related``."""
 
     table = fields.Dict(required=True)
     previous = fields.Dict(load_default=None)
     related = fields.Dict(load_default=None)
 
 
-class SnapshotBody(Schema):
-    class Meta:
-        unknown = INCLUDE
-
+class SnapshotBody(_Open):
     snapshot = fields.Dict(required=True)
 
 
-class TableSchema(Schema):
+class TableSchema(_Open):
     """附表1–7 in the JSON shape of docs/stats.md (rows, total, checks...)."""
-
-    class Meta:
-        unknown = INCLUDE
 
     table = fields.Integer(required=True)
     org = fields.String(required=True)
@@ -73,11 +79,7 @@ class DifferencesSchema(Schema):
 
 @bp.route("/table<int:n>")
 @bp.arguments(TableArgs, location="query")
-@bp.doc(
-    responses={
-        "200": {"description": "附表", "content": {"application/json": {"schema": TableSchema}}}
-    }
-)
+@bp.doc(**_answer("附表", TableSchema))
 def table(args: dict[str, Any], n: int) -> Any:
     """附表n (1–7) for the org's subtree and period, with its checks."""
     if not 1 <= n <= 7:
@@ -89,14 +91,7 @@ def table(args: dict[str, Any], n: int) -> Any:
 
 @bp.route("/checks", methods=["POST"])
 @bp.arguments(FiguresBody)
-@bp.doc(
-    responses={
-        "200": {
-            "description": "校验结果",
-            "content": {"application/json": {"schema": ChecksSchema}},
-        }
-    }
-)
+@bp.doc(**_answer("校验结果", ChecksSchema))
 def checks(body: dict[str, Any]) -> Any:
     """Check figures that came from elsewhere (a submission, an imported aggregate)."""
     try:
@@ -106,21 +101,14 @@ def checks(body: dict[str, Any]) -> Any:
             related=body.get("related"),
             jump_share=compute.jump_share(),
         )
-    except (TypeError, AttributeError, ValueError, KeyError, ArithmeticError) as exc:
+    except _BAD_SHAPE_ERRORS as exc:
         raise InvalidInput(BAD_SHAPE) from exc
     return {"checks": found}
 
 
 @bp.route("/compare", methods=["POST"])
 @bp.arguments(SnapshotBody)
-@bp.doc(
-    responses={
-        "200": {
-            "description": "差异",
-            "content": {"application/json": {"schema": DifferencesSchema}},
-        }
-    }
-)
+@bp.doc(**_answer("差异", DifferencesSchema))
 def compare(body: dict[str, Any]) -> Any:
     """Differences between a frozen snapshot and the live figures."""
     snapshot = body["snapshot"]
@@ -128,5 +116,5 @@ def compare(body: dict[str, Any]) -> Any:
     require(current_user, "ledger.view", org)
     try:
         return {"differences": compute.compare_snapshot(snapshot)}
-    except (TypeError, AttributeError, ValueError, KeyError, ArithmeticError) as exc:
+    except _BAD_SHAPE_ERRORS as exc:
         raise InvalidInput(BAD_SHAPE) from exc

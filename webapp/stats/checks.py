@@ -9,8 +9,9 @@ Each result: ``{"id", "severity", "rows", "message"}``; severity ``error`` block
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
+from webapp.core.numbers import round_half_up
 from webapp.stats import figures
 from webapp.stats.tables import GROUP_LABELS, GROUPS, TABLE6_GROUPS
 
@@ -27,7 +28,18 @@ METRICS = (("count", "项数"), ("area_10k_m2", "面积"), ("cost_10k_yuan", "�
 dec = figures.parse
 
 
-def _check(cid: str, severity: str, rows: list[str], message: str) -> dict[str, Any]:
+class Check(TypedDict):
+    """One finding: ``error`` blocks a submission, ``warning`` needs an explanation."""
+
+    id: str
+    severity: str
+    rows: list[str]
+    message: str
+    #: The table it is about, in a report's list of checks (table5 …)
+    table: NotRequired[str]
+
+
+def _check(cid: str, severity: str, rows: list[str], message: str) -> Check:
     return {"id": cid, "severity": severity, "rows": rows, "message": message}
 
 
@@ -58,7 +70,7 @@ _expected_pct = figures.rate_value
 
 
 # 附表5 / 附表7 ------------------------------------------------------------------------------------
-def _identity(table: dict[str, Any], labels: dict[str, str]) -> list[dict[str, Any]]:
+def _identity(table: dict[str, Any], labels: dict[str, str]) -> list[Check]:
     out = []
     # A rolled-up table (its rows carry a status): a row taken from a lower unit's accepted
     # report was checked when that report was; the 合计 is the sum of the printed rows, so its
@@ -90,7 +102,7 @@ def _identity(table: dict[str, Any], labels: dict[str, str]) -> list[dict[str, A
     return out
 
 
-def _carry(table: dict[str, Any], previous: dict[str, Any], labels: dict[str, str]) -> list:
+def _carry(table: dict[str, Any], previous: dict[str, Any], labels: dict[str, str]) -> list[Check]:
     prev_rows = {_row_id(r): r for r in _rows_of(previous)}
     out = []
     # the 合计 (no status of its own) sums the rows: mixed when any row is
@@ -128,7 +140,7 @@ def _carry(table: dict[str, Any], previous: dict[str, Any], labels: dict[str, st
     return out
 
 
-def _sum_of_rows(table: dict[str, Any]) -> list[dict[str, Any]]:
+def _sum_of_rows(table: dict[str, Any]) -> list[Check]:
     total = table.get("total")
     rows = table.get("rows") or []
     if not total:
@@ -154,7 +166,7 @@ def _sum_of_rows(table: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _rollup(table: dict[str, Any], children: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def _rollup(table: dict[str, Any], children: dict[str, dict[str, Any]]) -> list[Check]:
     """A child unit's row must equal the 合计 of that unit's own table."""
     out = []
     for row in table.get("rows") or []:
@@ -176,7 +188,7 @@ def _rollup(table: dict[str, Any], children: dict[str, dict[str, Any]]) -> list[
     return out
 
 
-def _rates(rows: list[dict[str, Any]], rate_of: Any) -> list[dict[str, Any]]:
+def _rates(rows: list[dict[str, Any]], rate_of: Any) -> list[Check]:
     out = []
     for row in rows:
         for cid, label, given, num, den in rate_of(row):
@@ -237,7 +249,7 @@ def _summary_rates(row: dict[str, Any]) -> list[tuple[str, str, Any, Decimal, De
     ]
 
 
-def _satisfaction(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _satisfaction(rows: list[dict[str, Any]]) -> list[Check]:
     out = []
     for row in rows:
         value = dec(row.get("satisfaction_pct"))
@@ -263,7 +275,7 @@ def _satisfaction(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _negatives(table: dict[str, Any]) -> list[dict[str, Any]]:
+def _negatives(table: dict[str, Any]) -> list[Check]:
     bad = []
     for row in _rows_of(table):
         for group in row.values():
@@ -280,7 +292,9 @@ def _negatives(table: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _jumps(table: dict[str, Any], previous: dict[str, Any], share: Decimal, groups: tuple) -> list:
+def _jumps(
+    table: dict[str, Any], previous: dict[str, Any], share: Decimal, groups: tuple
+) -> list[Check]:
     prev_rows = {_row_id(r): r for r in _rows_of(previous)}
     out = []
     for row in _rows_of(table):
@@ -292,7 +306,7 @@ def _jumps(table: dict[str, Any], previous: dict[str, Any], share: Decimal, grou
             if then == 0:
                 continue
             change = abs(now - then) / then
-            shown = (change * 100).quantize(Decimal("0.1"))
+            shown = round_half_up(change * 100, Decimal("0.1"))
             if change > share:
                 out.append(
                     _check(
@@ -308,7 +322,7 @@ def _jumps(table: dict[str, Any], previous: dict[str, Any], share: Decimal, grou
 
 
 # 附表6 ------------------------------------------------------------------------------------------
-def _table6(table: dict[str, Any], related: dict[str, Any]) -> list[dict[str, Any]]:
+def _table6(table: dict[str, Any], related: dict[str, Any]) -> list[Check]:
     out = []
     rows = {r.get("key"): r for r in table.get("rows") or []}
     big, public = rows.get("large_public"), rows.get("public")
@@ -361,8 +375,8 @@ def run_checks(
     previous: dict[str, Any] | None = None,
     related: dict[str, Any] | None = None,
     jump_share: Decimal | float | str | None = None,
-    ledger_checks: list[dict[str, Any]] | None = None,
-) -> list[dict[str, Any]]:
+    ledger_checks: list[Check] | None = None,
+) -> list[Check]:
     """Every rule that applies to ``table`` (附表5, 6 or 7 in its JSON shape).
 
     ``previous``: the same table for the previous period (接转 = 上期在建; jumps);
@@ -372,7 +386,7 @@ def run_checks(
     related = related or {}
     share = Decimal(str(jump_share)) if jump_share is not None else DEFAULT_JUMP_SHARE
     number = int(table.get("table") or 0)
-    out: list[dict[str, Any]] = []
+    out: list[Check] = []
     if number == 6:
         out += _table6(table, related)
         out += _negatives(table)
@@ -393,5 +407,5 @@ def run_checks(
     return out + list(ledger_checks or [])
 
 
-def blocking(checks: list[dict[str, Any]]) -> bool:
+def blocking(checks: list[Check]) -> bool:
     return any(c["severity"] == ERROR for c in checks)

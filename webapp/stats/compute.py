@@ -1,6 +1,7 @@
 """The public face of the statistics: what the quarterly report and the pages call.
 
-- :func:`compute_table` ``(n, org, period)`` → 附表n in its JSON shape (n in 1..7);
+- :func:`compute` ``(n, org, period)`` → 附表n typed (:mod:`webapp.stats.figures`), and
+  :func:`compute_table` the same in its JSON shape (n in 1..7);
 - :func:`table_with_checks` → the same with ``"checks"`` (previous period and ledger rules);
 - :func:`run_checks` (re-exported from :mod:`webapp.stats.checks`) for figures from anywhere;
 - :func:`freeze_tables` ``(org, period, kind)`` → a JSON-able snapshot of every table a report
@@ -12,8 +13,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from flask import current_app, has_app_context
 from sqlalchemy import and_, func, or_, select
@@ -26,13 +28,14 @@ from webapp.extensions import db
 from webapp.ledger.fields import UNIT_COST_RANGE
 from webapp.ledger.models import FAST_REPORT_LEVELS, Project, QualityAccident
 from webapp.stats import registry
-from webapp.stats.checks import ERROR, NOTICE, WARNING, run_checks
+from webapp.stats.checks import ERROR, NOTICE, WARNING, Check, run_checks
 from webapp.stats.periods import Period, parse_period
 from webapp.stats.tables import category_table, group_conditions, summary_table
 
 __all__ = [
     "DomainError",
     "compare_snapshot",
+    "compute",
     "compute_table",
     "freeze_tables",
     "parse_period",
@@ -44,18 +47,52 @@ __all__ = [
 LEDGER_SAMPLE = 20
 
 
+class TablesSnapshot(TypedDict):
+    """A report's tables frozen from the ledger (:func:`freeze_tables`), in their JSON shape."""
+
+    kind: str
+    org: str
+    org_name: str
+    period: str
+    period_label: str
+    computed_at: str
+    tables: dict[str, dict[str, Any]]
+    checks: list[Check]
+
+
+class Difference(TypedDict):
+    """One figure that differs between a snapshot and the figures computed now."""
+
+    table: str
+    row: str
+    field: str
+    snapshot: Any
+    live: Any
+
+
 def _org(org: Org | str) -> Org:
     return org if isinstance(org, Org) else get_org(org)
 
 
-def compute_table(n: int, org: Org | str, period: Period | str) -> dict[str, Any]:
+def compute(n: int, org: Org | str, period: Period | str) -> registry.Table:
     """附表n (see :mod:`webapp.stats.registry`) for ``org``'s subtree and ``period`` ("2026Q3"
-    or "2026")."""
+    or "2026"), typed."""
     org, period = _org(org), parse_period(period)
     spec = registry.table(n)
     if not spec.accepts(period):
         raise InvalidInput("附表5为季度统计表，附表7为年度统计表，请选择相应的统计期。")
-    return {**spec.compute(org, period), "title": spec.title}
+    return spec.compute(org, period)
+
+
+def table_json(table: registry.Table) -> dict[str, Any]:
+    """A table in its JSON shape, with its printed title: the one way a table leaves the
+    figures for an API body, a page, a workbook or a snapshot."""
+    return {**table.to_json(), "title": registry.table(table.heading.table).title}
+
+
+def compute_table(n: int, org: Org | str, period: Period | str) -> dict[str, Any]:
+    """:func:`compute` in its JSON shape (:func:`table_json`)."""
+    return table_json(compute(n, org, period))
 
 
 def jump_share() -> Decimal:
@@ -64,7 +101,7 @@ def jump_share() -> Decimal:
     return Decimal("0.5")
 
 
-def ledger_checks(org: Org, period: Period) -> list[dict[str, Any]]:
+def ledger_checks(org: Org, period: Period) -> list[Check]:
     """Per-project rules (domain.md §4 rule 5) over the projects the period's tables count."""
     conds = group_conditions(period)
     active = and_(
@@ -84,7 +121,7 @@ def ledger_checks(org: Org, period: Period) -> list[dict[str, Any]]:
     odd_cost = and_(
         Project.area_m2 > 0, or_(per_m2 < Project.area_m2 * low, per_m2 > Project.area_m2 * high)
     )
-    out = []
+    out: list[Check] = []
     for cid, severity, cond, message in (
         ("ledger.dates", ERROR, bad_dates, "项工程的日期顺序、面积或造价不符合规则"),
         ("ledger.unit_cost", WARNING, odd_cost, "项工程每平方米造价超出 500–50,000 元，请核实"),
@@ -152,14 +189,16 @@ def table_with_checks(n: int, org: Org | str, period: Period | str) -> dict[str,
     return table
 
 
-def freeze_tables(org: Org | str, period: Period | str, kind: str = "quarterly") -> dict[str, Any]:
+def freeze_tables(org: Org | str, period: Period | str, kind: str = "quarterly") -> TablesSnapshot:
     """A JSON-able snapshot of a report's tables (:func:`registry.report_tables`)."""
     specs = registry.report_tables(kind)
     org, period = _org(org), parse_period(period)
     if (kind == "annual") != period.is_year:
         raise InvalidInput("季度报告须选择季度统计期，年度报告须选择年度统计期。")
     tables = {spec.key: table_with_checks(spec.number, org, period) for spec in specs}
-    checks = [{**c, "table": name} for name, t in tables.items() for c in t.get("checks", [])]
+    checks: list[Check] = [
+        {**c, "table": name} for name, t in tables.items() for c in t.get("checks", [])
+    ]
     return {
         "kind": kind,
         "org": org.code,
@@ -202,8 +241,8 @@ def _table_cells(table: dict[str, Any]) -> dict[tuple[str, str], Any]:
 
 
 def compare_snapshot(
-    snapshot: dict[str, Any], live: dict[str, Any] | None = None
-) -> list[dict[str, Any]]:
+    snapshot: Mapping[str, Any], live: Mapping[str, Any] | None = None
+) -> list[Difference]:
     """Every figure that differs between ``snapshot`` and ``live`` (recomputed when None).
 
     Each difference: {"table", "row", "field", "snapshot", "live"}; a row present on one side
@@ -211,7 +250,7 @@ def compare_snapshot(
     """
     if live is None:
         live = freeze_tables(snapshot["org"], snapshot["period"], snapshot.get("kind", "quarterly"))
-    diffs = []
+    diffs: list[Difference] = []
     names = list(dict.fromkeys([*snapshot.get("tables", {}), *live.get("tables", {})]))
     for name in names:
         old = _table_cells(snapshot.get("tables", {}).get(name) or {})

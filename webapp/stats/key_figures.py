@@ -40,8 +40,8 @@ KEPT = ("org_code", "org_name", *KEY_GROUPS, "filing_rate", "satisfaction_pct", 
 
 def _row(code: str, name: str, raw: dict[str, int]) -> dict[str, Any]:
     """附表5's own row builder (same rounding), keeping only the groups computed here."""
-    row = _summary_row(code, name, raw)
-    return {key: row[key] for key in KEPT}
+    row = _summary_row(code, name, raw).to_json()
+    return {key: row[key] for key in KEPT}  # type: ignore[literal-required]
 
 
 def key_figures(org: Org, period: Period) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from webapp.core.models import Org
 from webapp.extensions import db
 from webapp.ledger.fields import KINDS, display
 from webapp.ledger.models import AdministrativePenalty, BadBehaviourRecord, Project
+from webapp.stats.figures import Heading, ListTable
 from webapp.stats.periods import Period
 from webapp.stats.tables import group_conditions
 
@@ -81,7 +82,8 @@ def column_labels(n: int) -> list[str]:
     return [kind.field(c).label for c in COLUMNS[n]]
 
 
-def list_table(n: int, org: Org, period: Period) -> dict[str, Any]:
+def records(n: int, org: Org, period: Period) -> ListTable:
+    """附表n (1–4) of ``org``'s subtree for ``period``."""
     kind = KINDS[_KIND_OF[n]]
     model = kind.model
     stmt = select(model).join(Org, model.org_id == Org.id).where(Org.path.like(org.path + "%"))
@@ -103,18 +105,17 @@ def list_table(n: int, org: Org, period: Period) -> dict[str, Any]:
         )
     rows = []
     for i, record in enumerate(db.session.execute(stmt).scalars(), start=1):
-        row: dict[str, Any] = {"seq": i, "org_code": record.org.code}
+        row: dict[str, object] = {"seq": i, "org_code": record.org.code}
         for name in COLUMNS[n]:
             row[name] = display(kind.field(name), getattr(record, name))
         rows.append(row)
-    return {
-        "table": n,
-        "org": org.code,
-        "org_name": org.name,
-        "period": period.code,
-        "period_label": period.label,
-        "columns": [
-            {"key": c, "label": lbl} for c, lbl in zip(COLUMNS[n], column_labels(n), strict=True)
-        ],
-        "rows": rows,
-    }
+    return ListTable(
+        Heading(n, org.code, org.name, period.code, period.label),
+        tuple(zip(COLUMNS[n], column_labels(n), strict=True)),
+        tuple(rows),
+    )
+
+
+def list_table(n: int, org: Org, period: Period) -> dict[str, Any]:
+    """:func:`records` in its JSON shape."""
+    return records(n, org, period).to_json()

@@ -19,9 +19,13 @@ from typing import Any
 
 from webapp.core.errors import InvalidInput
 from webapp.core.models import Org
-from webapp.stats.lists import list_table
+from webapp.stats.figures import CategoryTable, ListTable, SummaryTable
+from webapp.stats.lists import records
 from webapp.stats.periods import Period
-from webapp.stats.tables import category_table, summary_table
+from webapp.stats.tables import categories, summary
+
+#: A computed table, typed; ``to_json()`` is its shape in API bodies and snapshots.
+Table = SummaryTable | CategoryTable | ListTable
 
 LIST, SUMMARY, CATEGORY = "list", "summary", "category"
 
@@ -35,7 +39,7 @@ class TableSpec:
     short: str
     #: list (附表1–4), summary (附表5/7: a row per unit and 合计), category (附表6)
     shape: str
-    compute: Callable[[Org, Period], dict[str, Any]]
+    compute: Callable[[Org, Period], Table]
     #: In the quarterly report / in the annual report
     quarterly: bool
     annual: bool
@@ -67,8 +71,8 @@ class TableSpec:
         return True
 
 
-def _list(n: int) -> Callable[[Org, Period], dict[str, Any]]:
-    return lambda org, period: list_table(n, org, period)
+def _list(n: int) -> Callable[[Org, Period], Table]:
+    return lambda org, period: records(n, org, period)
 
 
 _T1_WORD = {
@@ -163,7 +167,7 @@ TABLES: dict[int, TableSpec] = {
             "河南省建设工程质量监督季度统计表",
             "季度统计表",
             SUMMARY,
-            summary_table,
+            summary,
             quarterly=True,
             annual=False,
         ),
@@ -172,7 +176,7 @@ TABLES: dict[int, TableSpec] = {
             "河南省建设工程质量监督季（年）度分类统计表",
             "分类统计表",
             CATEGORY,
-            category_table,
+            categories,
             quarterly=True,
             annual=True,
         ),
@@ -181,7 +185,7 @@ TABLES: dict[int, TableSpec] = {
             "河南省建设工程质量监督年度统计表",
             "年度统计表",
             SUMMARY,
-            summary_table,
+            summary,
             quarterly=False,
             annual=True,
         ),

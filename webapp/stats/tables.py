@@ -12,6 +12,7 @@ grand total rounded once, so a 合计 may differ from the sum of its rounded row
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -41,9 +42,18 @@ from webapp.ledger.models import (
     UserRating,
 )
 from webapp.stats import figures
+from webapp.stats.figures import (
+    Accidents,
+    CategoryRow,
+    CategoryTable,
+    Heading,
+    SummaryRow,
+    SummaryTable,
+    Trio,
+)
 from webapp.stats.periods import Period
 
-GROUPS = ("carried_over", "registered", "under_construction", "completed", "filed")
+GROUPS = figures.SUMMARY_GROUPS
 #: Printed headings of the five groups: quarter form (附表5) and year form (附表7).
 GROUP_LABELS = {
     False: {
@@ -69,7 +79,7 @@ CATEGORIES = (
     ("steel_structure", "钢结构工程"),
     ("county", "县（区）工程"),
 )
-TABLE6_GROUPS = ("registered", "completed", "filed", "under_construction")
+TABLE6_GROUPS = figures.CATEGORY_GROUPS
 #: 大型公共建筑: 建筑面积 ≥ 20,000 ㎡ ("以上" includes the number).
 LARGE_PUBLIC_M2 = 20000
 
@@ -150,7 +160,7 @@ def _metric_columns(prefix: str, cond: ColumnElement[bool]) -> list[Any]:
     ]
 
 
-# Formatting ---------------------------------------------------------------------------------
+# Figures from the sums ---------------------------------------------------------------------------
 def area_10k(cents: int) -> Decimal:
     """㎡ in hundredths → 万㎡ with two decimals."""
     return figures.round2(Decimal(int(cents)) / 1000000)
@@ -160,15 +170,12 @@ def money(cents: int) -> Decimal:
     return figures.round2(Decimal(int(cents)) / 100)  # exact: already in hundredths
 
 
-pct = figures.rate  #: 备案率/满意率 (numerator ÷ denominator × 100, None when it is 0)
+def _trio(raw: Mapping[str, int], prefix: str) -> Trio:
+    return Trio(int(raw[f"{prefix}_n"]), area_10k(raw[f"{prefix}_a"]), money(raw[f"{prefix}_c"]))
 
 
-def _group(raw: dict[str, int], prefix: str) -> dict[str, Any]:
-    return {
-        "count": int(raw[f"{prefix}_n"]),
-        "area_10k_m2": str(area_10k(raw[f"{prefix}_a"])),
-        "cost_10k_yuan": str(money(raw[f"{prefix}_c"])),
-    }
+def _heading(number: int, org: Org, period: Period) -> Heading:
+    return Heading(number, org.code, org.name, period.code, period.label)
 
 
 # 附表5 / 附表7 ----------------------------------------------------------------------------------
@@ -224,24 +231,20 @@ def _accident_sums(org: Org, period: Period, key: ColumnElement[str] | None) -> 
     return list(db.session.execute(stmt).mappings())
 
 
-def _summary_row(code: str, name: str, raw: dict[str, int]) -> dict[str, Any]:
-    row: dict[str, Any] = {"org_code": code, "org_name": name}
-    for g in GROUPS:
-        row[g] = _group(raw, g)
-    row["filing_rate"] = {
-        "count_pct": pct(raw["filed_n"], raw["completed_n"]),
-        "area_pct": pct(raw["filed_a"], raw["completed_a"]),
-    }
-    row["satisfaction_pct"] = pct(raw["satisfied"], raw["filed_n"])
-    #: The numerator of the satisfaction rate, so that a roll-up of submitted rows can
-    #: recompute the rate exactly (reports sum accepted lower-level snapshots).
-    row["satisfied_count"] = int(raw["satisfied"])
-    row["accidents"] = {
-        "count": int(raw["acc_n"]),
-        "deaths": int(raw["acc_d"]),
-        "loss_10k_yuan": str(money(raw["acc_l"])),
-    }
-    return row
+def _summary_row(code: str, name: str, raw: Mapping[str, int]) -> SummaryRow:
+    return SummaryRow(
+        code,
+        name,
+        **{g: _trio(raw, g) for g in GROUPS},
+        filing_count_pct=figures.rate_value(raw["filed_n"], raw["completed_n"]),
+        # From the exact ㎡ (hundredths), not from the rounded 万㎡ shown.
+        filing_area_pct=figures.rate_value(raw["filed_a"], raw["completed_a"]),
+        satisfaction_pct=figures.rate_value(raw["satisfied"], raw["filed_n"]),
+        #: The numerator of the satisfaction rate, so that a roll-up of submitted rows can
+        #: recompute the rate exactly (reports sum accepted lower-level snapshots).
+        satisfied_count=int(raw["satisfied"]),
+        accidents=Accidents(int(raw["acc_n"]), int(raw["acc_d"]), money(raw["acc_l"])),
+    )
 
 
 def direct_children(org: Org) -> list[Org]:
@@ -254,7 +257,7 @@ def own_row_name(org: Org) -> str:
     return f"{org.name}（本级）"
 
 
-def summary_table(org: Org, period: Period) -> dict[str, Any]:
+def summary(org: Org, period: Period) -> SummaryTable:
     """附表5 (a quarter) or 附表7 (a year): a row per direct child unit, the org's own, 合计."""
     key = unit_key(org)
     raws: dict[str, dict[str, int]] = {}
@@ -263,25 +266,21 @@ def summary_table(org: Org, period: Period) -> dict[str, Any]:
             target = raws.setdefault(r["unit"], _zero_raw())
             target.update({k: v for k, v in r.items() if k != "unit"})
     units = [(org.code, own_row_name(org))] + [(c.code, c.name) for c in direct_children(org)]
-    rows = [_summary_row(code, name, raws.get(code, _zero_raw())) for code, name in units]
+    rows = tuple(_summary_row(code, name, raws.get(code, _zero_raw())) for code, name in units)
     # The grand total adds the per-unit sums (exact integers: counts and hundredths).
     grand = _zero_raw()
     for raw in raws.values():
         for k, v in raw.items():
             grand[k] += int(v)
-    return {
-        "table": 7 if period.is_year else 5,
-        "org": org.code,
-        "org_name": org.name,
-        "period": period.code,
-        "period_label": period.label,
-        "rows": rows,
-        "total": _summary_row(org.code, "合计", grand),
-    }
+    return SummaryTable(
+        _heading(7 if period.is_year else 5, org, period),
+        rows,
+        _summary_row(org.code, "合计", grand),
+    )
 
 
 # 附表6 ------------------------------------------------------------------------------------------
-def category_table(org: Org, period: Period) -> dict[str, Any]:
+def categories(org: Org, period: Period) -> CategoryTable:
     """附表6: one row per category (categories overlap, so there is no 合计 row)."""
     conds = group_conditions(period)
     cats = category_conditions()
@@ -296,21 +295,23 @@ def category_table(org: Org, period: Period) -> dict[str, Any]:
         .where(Org.path.like(org.path + "%"))
     )
     raw = dict(db.session.execute(stmt).mappings().one())
-    rows = []
-    for cat, label in CATEGORIES:
-        row: dict[str, Any] = {"key": cat, "label": label}
-        for g in TABLE6_GROUPS:
-            row[g] = _group(raw, f"{cat}__{g}")
-        row["filing_rate_count_pct"] = pct(raw[f"{cat}__filed_n"], raw[f"{cat}__completed_n"])
-        rows.append(row)
-    return {
-        "table": 6,
-        "org": org.code,
-        "org_name": org.name,
-        "period": period.code,
-        "period_label": period.label,
-        "rows": rows,
-    }
+    rows = tuple(
+        CategoryRow(
+            cat, label, **{g: _trio(raw, f"{cat}__{g}") for g in TABLE6_GROUPS}
+        ).with_rates()
+        for cat, label in CATEGORIES
+    )
+    return CategoryTable(_heading(6, org, period), rows)
+
+
+def summary_table(org: Org, period: Period) -> dict[str, Any]:
+    """:func:`summary` in its JSON shape."""
+    return summary(org, period).to_json()
+
+
+def category_table(org: Org, period: Period) -> dict[str, Any]:
+    """:func:`categories` in its JSON shape."""
+    return categories(org, period).to_json()
 
 
 # Drill-down -----------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from flask import Blueprint, render_template, request, send_file
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
 from webapp.core import clock
@@ -15,6 +15,7 @@ from webapp.core.errors import InvalidInput, NotFound
 from webapp.core.models import Org
 from webapp.core.operations import get_org
 from webapp.core.permissions import require
+from webapp.core.spreadsheet import XLSX_MIME
 from webapp.extensions import db
 from webapp.ledger.fields import KINDS, display
 from webapp.ledger.queries import visible_units
@@ -22,16 +23,13 @@ from webapp.stats import compute, registry
 from webapp.stats.excel import table_workbook
 from webapp.stats.periods import current_quarter, parse_period
 from webapp.stats.tables import CATEGORIES, GROUP_LABELS, GROUPS, TABLE6_GROUPS, drill_conditions
+from webapp.web import login_gate
 
 bp = Blueprint("stats", __name__, url_prefix="/stats", template_folder="templates")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DRILL_LIMIT = 500
 
 
-@bp.before_request
-@login_required
-def _staff_only() -> None:
-    require(current_user, "ledger.view", current_user.org)
+bp.before_request(login_gate("ledger.view"))
 
 
 def _selection() -> tuple[Org, Any]:
@@ -87,7 +85,7 @@ def table_xlsx(n: int) -> Any:
     data = compute.compute_table(n, org, period)
     return send_file(
         io.BytesIO(table_workbook(data)),
-        mimetype=XLSX,
+        mimetype=XLSX_MIME,
         as_attachment=True,
         download_name=f"附表{n}_{org.code}_{period.code}.xlsx",
     )

@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, InvalidInput, NotFound, UploadRefused
 from webapp.core.models import User
+from webapp.core.operations import one_or_not_found
 from webapp.core.permissions import require
 from webapp.documents import DocumentError, render_docx
 from webapp.extensions import db
@@ -69,14 +70,12 @@ def template_versions(name: str) -> list[DocumentTemplate]:
 
 
 def get_version(name: str, version: int) -> DocumentTemplate:
-    row = db.session.execute(
+    return one_or_not_found(
         select(DocumentTemplate).where(
             DocumentTemplate.name == name, DocumentTemplate.version == version
-        )
-    ).scalar_one_or_none()
-    if row is None:
-        raise NotFound(f"模板 {name} 没有第 {version} 版。")
-    return row
+        ),
+        f"模板 {name} 没有第 {version} 版。",
+    )
 
 
 @dataclass
@@ -121,6 +120,25 @@ def _state(row: DocumentTemplate | None) -> dict[str, object]:
     return {"version": row.version, "hash": row.sha256}
 
 
+def _audit(
+    action: str,
+    actor: User,
+    name: str,
+    version: int,
+    previous: DocumentTemplate | None,
+    row: DocumentTemplate | None,
+) -> None:
+    """The audit record of a change of the active version: what was active, what is now."""
+    audit.record(
+        action,
+        actor=actor,
+        object_type="document_template",
+        object_id=f"{name}:{version}",
+        before=_state(previous),
+        after={"name": name, **_state(row)},
+    )
+
+
 def _activate(name: str, row: DocumentTemplate | None) -> None:
     db.session.execute(
         update(DocumentTemplate)
@@ -159,14 +177,7 @@ def upload_template(actor: User, name: str, data: bytes, filename: str = "") -> 
     db.session.add(row)
     db.session.flush()
     _activate(name, row)
-    audit.record(
-        "template.upload",
-        actor=actor,
-        object_type="document_template",
-        object_id=f"{name}:{number}",
-        before=_state(previous),
-        after={"name": name, **_state(row)},
-    )
+    _audit("template.upload", actor, name, number, previous, row)
     return row
 
 
@@ -181,12 +192,5 @@ def restore_template(actor: User, name: str, version: int) -> DocumentTemplate |
         raise Conflict("该版本已是当前使用的版本。")
     _validate(name, row.content if row is not None else builtin_template(name))
     _activate(name, row)
-    audit.record(
-        "template.restore",
-        actor=actor,
-        object_type="document_template",
-        object_id=f"{name}:{version}",
-        before=_state(previous),
-        after={"name": name, **_state(row)},
-    )
+    _audit("template.restore", actor, name, version, previous, row)
     return row

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from webapp.core import audit
 from webapp.core.errors import Conflict, DomainError, InvalidInput, NotFound, UploadRefused
 from webapp.core.models import User
+from webapp.core.operations import one_or_not_found
 from webapp.core.permissions import require
 
 # Engine submodules, not the package: its __init__ also wires the engine's views and API.
@@ -86,14 +87,12 @@ def definition_summary(key: str) -> DefinitionSummary:
 
 
 def get_version(key: str, version: int) -> ProcessDefinition:
-    row = db.session.execute(
+    return one_or_not_found(
         select(ProcessDefinition).where(
             ProcessDefinition.key == key, ProcessDefinition.version == version
-        )
-    ).scalar_one_or_none()
-    if row is None:
-        raise NotFound(f"流程 {key} 没有第 {version} 版。")
-    return row
+        ),
+        f"流程 {key} 没有第 {version} 版。",
+    )
 
 
 def running_instances(key: str, limit: int = 500) -> list[ProcessInstance]:

@@ -1,8 +1,9 @@
 """Expectations for the assessment's routes (pages and API): score sheets, the campaign's
 steps, a unit's self-assessment, evidence, site visits, scoring, overrides, ranking, approval.
 
-Each case starts from a campaign advanced by the operations to the stage it needs (附件3 of
-2025 unless said otherwise); 郑州 (410100) is the unit acted on.
+Each case starts from a campaign advanced through its process (the engine tasks the pages and
+the API complete) to the stage it needs (附件3 of 2025 unless said otherwise); 郑州 (410100) is
+the unit acted on.
 """
 
 from __future__ import annotations
@@ -24,13 +25,24 @@ CITY, OTHER_CITY = "410100", "410200"
 USERS = {
     "admin": ("admin", "410000"),
     "assessor": ("assessor", "410000"),
+    "reviewer": ("reviewer", "410000"),
     "leader": ("leader", "410000"),
     "clerk": ("clerk", CITY),
     "unit_leader": ("leader", CITY),
     "other_clerk": ("clerk", OTHER_CITY),
 }
 #: Stages in order; each includes the ones before it.
-STAGES = ("sheets", "self", "review", "submitted", "scoring", "sampled", "scored", "ranked")
+STAGES = (
+    "sheets",
+    "self",
+    "review",
+    "submitted",
+    "scoring",
+    "sampled",
+    "scored",
+    "ranked",
+    "returned",
+)
 
 
 def _name(key: str) -> str:
@@ -40,12 +52,13 @@ def _name(key: str) -> str:
 
 def _prepare(env: Env, stage: str, kind: str) -> None:
     from tests.conftest import ROOT
-    from webapp.engine import deploy_bpmn
+    from webapp.engine import complete_task, deploy_bpmn
 
     # Opening a campaign on the page or by API starts its process: deploy both workflows.
     for name in ("year_end_assessment", "year_end_self_assessment"):
         deploy_bpmn(None, None, (ROOT / "workflows" / f"{name}.bpmn").read_bytes())
-    from webapp.assessment import judging, operations, sampling
+    from tests.assessment import flow_helpers as step
+    from webapp.assessment import flow, judging, operations
 
     made = {key: env.make_user(role, code, _name(key)) for key, (role, code) in USERS.items()}
     operations.install_bundled_sheets(None)
@@ -53,7 +66,7 @@ def _prepare(env: Env, stage: str, kind: str) -> None:
     reached = STAGES[: STAGES.index(stage) + 1]
     if "self" not in reached:
         return
-    campaign = operations.open_campaign(made["admin"], kind, 2025)
+    campaign = flow.start_campaign(made["admin"], kind, 2025)
     db.session.commit()
     units = {u.org.code: u.id for u in campaign.units}
     item = campaign.sheet.parsed().items[0]
@@ -69,23 +82,27 @@ def _prepare(env: Env, stage: str, kind: str) -> None:
         operations.save_self_assessment(
             made["clerk"], units[CITY], judgments={}, summary="全年工作总结"
         )
-        operations.submit_self_assessment(made["clerk"], units[CITY])
+        step.submit_self(made["clerk"], units[CITY])
     if "submitted" in reached:
-        operations.approve_self_assessment(made["unit_leader"], units[CITY], "同意上报")
+        step.approve_self(made["unit_leader"], units[CITY], "同意上报")
     if "scoring" in reached:
-        judging.close_self_assessment(made["admin"], campaign.id)
+        step.close_self(made["assessor"], campaign)
     if "sampled" in reached:
-        sample = sampling.draw_site_sample(
-            made["assessor"], campaign.id, "seed-1", candidates=fake_candidates()
-        )
+        with _ledger_stub():
+            sample = flow.draw_sample(made["assessor"], campaign.id, "seed-1")
         db.session.flush()
         env.data["site"] = next(s.id for u in campaign.units for s in u.sites)
         env.data["sample"] = sample.id
-    if "scored" in reached:
+    if "scored" in reached:  # every 考核评分 done: the process waits at 复核评分表
         for unit_id in units.values():
             judging.score_unit(made["assessor"], unit_id, {})
-    if "ranked" in reached:
-        judging.compute_ranking(made["assessor"], campaign.id)
+        province = flow.province_instance(campaign)
+        for task in flow.open_tasks(province, "score"):
+            complete_task(made["assessor"], task.id, "done")
+    if "ranked" in reached:  # every review passed: the process ranked, 审批考核结果 waits
+        step.finish_scoring(made["assessor"], made["reviewer"], campaign)
+    if "returned" in reached:  # returned for correction: 按审批意见修改评分 waits
+        step.return_results(made["leader"], campaign, "请复核")
     db.session.commit()
 
 
@@ -274,15 +291,15 @@ EXPECTATIONS: dict[str, Route] = {
     "POST assessment.close_self": Route(
         cases=(
             Case(
-                "close the self-assessment",
-                setup=at("submitted", "admin"),
+                "close the self-assessment (completes 结束自评)",
+                setup=at("submitted", "assessor"),
                 exercise=page("/assessment/campaigns/{campaign}/close"),
                 writes=("assessment.self_close",),
                 status=302,
             ),
             Case(
-                "already closed",
-                setup=at("scoring", "admin"),
+                "already closed: the process no longer waits at 结束自评",
+                setup=at("scoring", "assessor"),
                 exercise=page("/assessment/campaigns/{campaign}/close"),
                 no_audit=_FLASHED,
                 status=302,
@@ -319,14 +336,14 @@ EXPECTATIONS: dict[str, Route] = {
     "POST assessment.rank": Route(
         cases=(
             Case(
-                "rank",
-                setup=at("scored", "assessor"),
+                "rank again after the return (completes 按审批意见修改评分)",
+                setup=at("returned", "assessor"),
                 exercise=page("/assessment/campaigns/{campaign}/rank"),
                 writes=("assessment.rank",),
                 status=302,
             ),
             Case(
-                "units not scored yet",
+                "units not scored yet: the process does not wait at 按审批意见修改评分",
                 setup=at("scoring", "assessor"),
                 exercise=page("/assessment/campaigns/{campaign}/rank"),
                 no_audit=_FLASHED,
@@ -663,8 +680,8 @@ EXPECTATIONS: dict[str, Route] = {
     "POST api_assessment.close_self": Route(
         cases=(
             Case(
-                "close",
-                setup=at("self", "admin", api=True),
+                "close (completes 结束自评)",
+                setup=at("self", "assessor", api=True),
                 exercise=api(
                     "POST", "/api/v1/assessment/campaigns/{campaign}/close-self-assessment"
                 ),
@@ -709,18 +726,18 @@ EXPECTATIONS: dict[str, Route] = {
     "POST api_assessment.rank": Route(
         cases=(
             Case(
-                "rank",
-                setup=at("scored", "assessor", api=True),
+                "rank again after the return (completes 按审批意见修改评分)",
+                setup=at("returned", "assessor", api=True),
                 exercise=api("POST", "/api/v1/assessment/campaigns/{campaign}/rank"),
                 writes=("assessment.rank",),
                 status=200,
             ),
             Case(
-                "units not scored",
+                "units not scored: the process does not wait at 按审批意见修改评分",
                 setup=at("scoring", "assessor", api=True),
                 exercise=api("POST", "/api/v1/assessment/campaigns/{campaign}/rank"),
                 no_audit=_REFUSED,
-                status=422,
+                status=409,
             ),
         )
     ),

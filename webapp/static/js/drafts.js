@@ -117,31 +117,31 @@
       row.append(theirsCol, mineCol);
       const buttons = document.createElement("div");
       buttons.className = "d-flex gap-2 mt-2";
-      const keep = document.createElement("button");
-      keep.type = "button";
-      keep.className = "btn btn-sm btn-primary merge-save";
-      keep.textContent = "保存合并结果";
-      keep.addEventListener("click", function () {
-        panel.remove();
-        area.readOnly = false;
-        area.value = mine.value;
-        setVersion(c.section, c.current_version);
-        dirty[c.section] = area.value;
-        save();
-      });
-      const take = document.createElement("button");
-      take.type = "button";
-      take.className = "btn btn-sm btn-outline-secondary merge-take-theirs";
-      take.textContent = "采用已保存的文字";
-      take.addEventListener("click", function () {
-        panel.remove();
-        area.readOnly = false;
-        area.value = c.current_text;
-        setVersion(c.section, c.current_version);
-        delete dirty[c.section];
-        show("已采用第 " + c.current_version + " 版");
-      });
-      buttons.append(keep, take);
+      // Either way the text is now based on the saved version: the panel goes, the area is free.
+      function resolve(text, cls, value, then) {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "btn btn-sm " + cls;
+        button.textContent = text;
+        button.addEventListener("click", function () {
+          panel.remove();
+          area.readOnly = false;
+          area.value = value();
+          setVersion(c.section, c.current_version);
+          then();
+        });
+        return button;
+      }
+      buttons.append(
+        resolve("保存合并结果", "btn-primary merge-save", function () { return mine.value; }, function () {
+          dirty[c.section] = area.value;
+          save();
+        }),
+        resolve("采用已保存的文字", "btn-outline-secondary merge-take-theirs", function () { return c.current_text; }, function () {
+          delete dirty[c.section];
+          show("已采用第 " + c.current_version + " 版");
+        })
+      );
       body.append(note, row, buttons);
       panel.append(body);
       area.insertAdjacentElement("afterend", panel);

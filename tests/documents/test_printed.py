@@ -1,0 +1,483 @@
+"""Every official document as it prints (issue 17): each kind rendered once with the largest
+demo-like data, converted to PDF by LibreOffice (the product's ``to_pdf``), and read back from the
+PDF's characters and their positions:
+
+- every glyph is set in a Noto CJK face (no DejaVu / Liberation / other fallback), and every face
+  the Word file names resolves, through webapp/documents/fonts.conf, to the Simplified Chinese
+  face (a probe shows the official names share the SC face's glyphs, not the JP/KR ones);
+- page numbers ``— N —`` on every page, continuous, odd pages right and even pages left;
+- no number (figure, date, registration number) breaks across lines inside a table cell;
+- the title breaks only between words, signature lines stay whole, the 草稿 mark only in drafts;
+- a sane page count.
+
+LibreOffice is part of ``make test`` (system-deps): without it these tests fail, never skip.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pdfplumber
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+
+from webapp.assessment.sheet import bundled_sheets, parse_sheet, read_sheet_file
+from webapp.documents import render_docx, to_pdf
+from webapp.documents.render import FONTS_CONF, libreoffice, title_lines
+from webapp.publication.document import sample_context as public_sample
+from webapp.reports.notice import sample_context as notice_sample
+from webapp.workflow_admin.samples import assessment_sample, sample_context
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "docs_templates"
+
+#: The 28 units a province-wide table lists (省辖市, 济源, 省直管县（市）).
+UNITS = (
+    "郑州市 开封市 洛阳市 平顶山市 安阳市 鹤壁市 新乡市 焦作市 濮阳市 许昌市 漯河市 三门峡市 "
+    "南阳市 商丘市 信阳市 周口市 驻马店市 济源示范区 巩义市 兰考县 汝州市 滑县 长垣市 邓州市 "
+    "永城市 固始县 鹿邑县 新蔡县"
+).split()
+CONTRACTORS = (
+    "河南省第一建筑工程集团有限责任公司",
+    "中建七局第二建筑有限公司",
+    "河南长城铁路工程建设咨询有限公司",
+)
+#: The widest figures of a province's year: 5-digit counts, 万㎡ and 万元 with two decimals.
+COUNT, AREA, COST, LOSS = 12345, "12345.67", "12345678.90", "12345.67"
+
+
+def _trio(count: int = COUNT) -> dict[str, Any]:
+    return {"count": count, "area_10k_m2": AREA, "cost_10k_yuan": COST}
+
+
+def _summary(name: str) -> dict[str, Any]:
+    return {
+        "org_name": name,
+        "carried_over": _trio(),
+        "registered": _trio(),
+        "under_construction": _trio(),
+        "completed": _trio(),
+        "filed": _trio(),
+        "filing_rate": {"count_pct": "100.00", "area_pct": "99.99"},
+        "satisfaction_pct": "100.00",
+        "accidents": {"count": 999, "deaths": 999, "loss_10k_yuan": LOSS},
+    }
+
+
+def _paragraph(n: int) -> str:
+    return (
+        f"本期全省共监督工程{COUNT}项、面积{AREA}万㎡、造价{COST}万元，其中新注册工程{n}项；"
+        "各地围绕工程质量通病治理、质量行为监督和实体质量抽测开展工作，质量备案率100.00%，"
+        "用户满意率99.99%。"
+    ) * 2
+
+
+def report_context(kind: str) -> dict[str, Any]:
+    ctx = sample_context(kind)
+    unit = "河南省住房和城乡建设厅" if kind == "annual" else "郑州市"
+    period = "2026年度" if kind == "annual" else "2026年第三季度"
+    ctx.update(
+        title=f"{unit}{period}工程质量运行态势分析报告",
+        unit=unit,
+        period_label=period,
+        clerk=f"{unit[:3]}填报员",
+        approver=f"{unit[:3]}审核人",
+    )
+    for section in ctx["narrative"]:
+        section["paragraphs"] = [_paragraph(i) for i in range(3)]
+    rows = range(1, 41)
+    t1 = ctx["t1"]["rows"][0]
+    ctx["t1"]["rows"] = [
+        {**t1, "record_no": f"BL-2026-{i:04d}", "responsible_unit": CONTRACTORS[i % 3]}
+        for i in rows
+    ]
+    t2 = ctx["t2"]["rows"][0]
+    ctx["t2"]["rows"] = [
+        {**t2, "record_no": f"CF-2026-{i:04d}", "responsible_unit": CONTRACTORS[i % 3]}
+        for i in rows
+    ]
+    for key in ("t3", "t4"):
+        first = ctx[key]["rows"][0]
+        ctx[key]["rows"] = [
+            {
+                **first,
+                "seq": i,
+                "registration_no": f"410100-2026-{i:04d}",
+                "project_name": f"郑州航空港区安置房{i}号地块一期工程",
+                "area_m2": "1234567.89",
+                "cost_10k_yuan": "1234567.89",
+                "constructor": CONTRACTORS[i % 3],
+                "supervisor": CONTRACTORS[(i + 1) % 3],
+            }
+            for i in rows
+        ]
+    for key in ("t5", "t7"):
+        ctx[key]["rows"] = [_summary(name) for name in UNITS]
+        ctx[key]["total"] = _summary("合计")
+    for row in ctx["t6"]["rows"]:
+        row.update(
+            registered=_trio(),
+            completed=_trio(),
+            filed=_trio(),
+            under_construction=_trio(),
+            filing_rate_count_pct="100.00",
+        )
+    return ctx
+
+
+def public_context() -> dict[str, Any]:
+    ctx = public_sample()
+    ctx.update(title="河南省2026年下半年建设工程质量总体状况报告", unit="河南省")
+    ctx["sections"] = [
+        {"number": n, "heading": "总体情况", "paragraphs": [_paragraph(2)]} for n in "一二三四"
+    ]
+    for group in ctx["groups"]:
+        group.update(count=str(COUNT), area=AREA, cost=COST)
+    unit = ctx["units"][0]
+    ctx["units"] = [
+        {**unit, "name": name, "registered": str(COUNT), "filing_rate": "100.00"} for name in UNITS
+    ]
+    ctx["index_parts"] = ctx["index_parts"] * 6
+    ctx["bad"] = [
+        {**ctx["bad"][0], "seq": str(i), "record_no": f"BL-2026-{i:04d}"} for i in range(1, 41)
+    ]
+    ctx["good"] = [{**ctx["good"][0], "seq": str(i)} for i in range(1, 21)]
+    return ctx
+
+
+def notice_context() -> dict[str, Any]:
+    ctx = notice_sample()
+    ctx["commend_units"] = [
+        {"name": name, "reason": "应报 5 份，均按时报送，无差错"} for name in UNITS[:12]
+    ]
+    ctx["commend_people"] = [{"name": "张三", "org_name": name} for name in UNITS]
+    return ctx
+
+
+def results_context() -> dict[str, Any]:
+    ctx = assessment_sample()
+    ctx["rows"] = [
+        {"rank": i, "org_name": name, "total": "95.5", "result": "先进单位"}
+        for i, name in enumerate(UNITS, 1)
+    ]
+    return ctx
+
+
+def sheet_context() -> dict[str, Any]:
+    sheet = parse_sheet(read_sheet_file(bundled_sheets()[0]))
+    return {
+        "sheet_name": sheet.name,
+        "phase_label": "考核组评分",
+        "unit": "济源示范区",
+        "year": 2026,
+        "scorer_label": "考核人员",
+        "scorers": "张三、李四、王五",
+        "sections": [
+            {
+                "seq": "一二三四五六七八九十"[n % 10],
+                "name": section.name,
+                "points": str(section.points),
+                "subtotal": str(section.points),
+                "rows": [
+                    {
+                        "name": item.name,
+                        "wording": item.wording,
+                        "points": str(item.points),
+                        "score": str(item.points),
+                        "lines": ["张三：10分；李四：9.5分；王五：10分", "省厅调整：9.5分 → 10分"],
+                    }
+                    for item in section.items
+                ],
+            }
+            for n, section in enumerate(sheet.sections)
+        ],
+        "max_total": "100",
+        "total": "98.5",
+        "sites": [f"郑州航空港区安置房{i}号地块一期工程（410100-2026-{i:04d}）" for i in range(5)],
+        "notes": ["名次：第1名。先进单位"],
+        "sign_label": "考核组组长",
+        "date": "2026年12月31日",
+    }
+
+
+#: kind → (template, context factory, draft, page range).  The accident report has no document.
+KINDS: dict[str, tuple[str, Any, bool, tuple[int, int]]] = {
+    "quarterly": ("quarterly_report.docx", lambda: report_context("quarterly"), True, (10, 40)),
+    "annual": ("annual_report.docx", lambda: report_context("annual"), False, (10, 40)),
+    "public": ("public_report.docx", public_context, True, (3, 20)),
+    "notice": ("reporting_notice.docx", notice_context, False, (1, 6)),
+    "results": ("assessment_results.docx", results_context, False, (1, 6)),
+    "sheet": ("assessment_sheet.docx", sheet_context, True, (2, 30)),
+}
+
+
+def _render(kind: str, draft: bool | None = None) -> bytes:
+    template, factory, default_draft, _pages = KINDS[kind]
+    flag = default_draft if draft is None else draft
+    return render_docx(TEMPLATES / template, factory(), draft=flag, timeout=60)
+
+
+def _pdf(kind: str) -> tuple[bytes, bytes]:
+    docx = _render(kind)
+    pdf = to_pdf(docx, timeout=180)
+    assert pdf is not None
+    return docx, pdf
+
+
+def _lines(chars: list[dict[str, Any]]) -> list[str]:
+    """Text lines of ``chars`` (top to bottom, left to right)."""
+    rows: list[list[dict[str, Any]]] = []
+    for ch in sorted(chars, key=lambda c: (round(c["top"]), c["x0"])):
+        if rows and abs(rows[-1][0]["top"] - ch["top"]) < 2:
+            rows[-1].append(ch)
+        else:
+            rows.append([ch])
+    return ["".join(c["text"] for c in sorted(row, key=lambda c: c["x0"])) for row in rows]
+
+
+@pytest.fixture(scope="module")
+def printed() -> dict[str, dict[str, Any]]:
+    if libreoffice() is None:
+        pytest.fail("LibreOffice (soffice) is not installed: run `make system-deps`")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = dict(zip(KINDS, pool.map(_pdf, KINDS), strict=True))
+    out: dict[str, dict[str, Any]] = {}
+    for kind, (docx, pdf) in results.items():
+        pages = []
+        with pdfplumber.open(io.BytesIO(pdf)) as doc:
+            for page in doc.pages:
+                cells = []
+                for table in page.find_tables():
+                    for bbox in table.cells:
+                        x0, top, x1, bottom = bbox
+                        inside = [
+                            c
+                            for c in page.chars
+                            if x0 <= (c["x0"] + c["x1"]) / 2 <= x1
+                            and top <= (c["top"] + c["bottom"]) / 2 <= bottom
+                        ]
+                        cells.append(_lines(inside))
+                pages.append(
+                    {
+                        "width": page.width,
+                        "height": page.height,
+                        "chars": page.chars,
+                        "words": page.extract_words(),
+                        "lines": page.extract_text().splitlines(),
+                        "cells": cells,
+                    }
+                )
+        out[kind] = {"docx": docx, "pdf": pdf, "pages": pages}
+    return out
+
+
+NOTO_CJK = re.compile(r"^(?:[A-Z]{6}\+)?NotoS(?:erif|ans)CJK[a-z]{2}-(?:Regular|Bold)\b")
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_every_glyph_is_in_a_mapped_chinese_face(printed, kind):
+    wrong = {
+        (c["text"], c["fontname"])
+        for page in printed[kind]["pages"]
+        for c in page["chars"]
+        if c["text"].strip() and not NOTO_CJK.match(c["fontname"])
+    }
+    assert not wrong, f"{kind}: glyphs outside the mapped Noto CJK SC faces: {sorted(wrong)[:20]}"
+
+
+def _face_names(docx: bytes) -> set[str]:
+    doc = Document(io.BytesIO(docx))
+    parts = [doc.element, doc.styles.element]
+    for section in doc.sections:
+        for part in (section.header, section.even_page_header, section.footer):
+            parts.append(part._element)
+        parts.append(section.even_page_footer._element)
+    names = set()
+    for part in parts:
+        for fonts in part.iter(qn("w:rFonts")):
+            for attr in ("w:ascii", "w:hAnsi", "w:eastAsia"):
+                if fonts.get(qn(attr)):
+                    names.add(fonts.get(qn(attr)))
+    return names
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_the_word_file_keeps_official_faces_that_map_to_simplified_chinese(printed, kind):
+    names = _face_names(printed[kind]["docx"])
+    assert names & {"宋体", "仿宋_GB2312", "方正小标宋简体", "黑体"}, names
+    env = {**os.environ, "FONTCONFIG_FILE": str(FONTS_CONF)}
+    for name in sorted(names):
+        family = subprocess.run(
+            ["fc-match", "-f", "%{family[0]}", name],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        # Courier of Word's unused built-in styles lands on Noto Sans Mono CJK SC.
+        assert re.fullmatch(r"Noto (Serif|Sans|Sans Mono) CJK SC", family), (name, family)
+
+
+def test_the_official_face_names_print_with_the_simplified_chinese_glyphs():
+    """The PDF names every face of a Noto CJK collection after its first (JP) face, so the
+    face LibreOffice used shows in which embedded font object a glyph comes from: the official
+    names must share the SC face's object, not the JP or KR one (whose glyph forms differ)."""
+    if libreoffice() is None:
+        pytest.fail("LibreOffice (soffice) is not installed: run `make system-deps`")
+    faces = {
+        "serif": ["宋体", "仿宋_GB2312", "方正小标宋简体", "SimSun", "FangSong", "Times New Roman"],
+        "sans": ["黑体", "SimHei"],
+    }
+    probes = {
+        "serif": ["Noto Serif CJK SC", "Noto Serif CJK JP", "Noto Serif CJK KR"],
+        "sans": ["Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK KR"],
+    }
+    order = [f for group in ("serif", "sans") for f in faces[group] + probes[group]]
+    doc = Document()
+    for face in order:
+        run = doc.add_paragraph().add_run("说直骨角")
+        run.font.name = face
+        run._element.rPr.rFonts.set(qn("w:eastAsia"), face)
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    pdf = to_pdf(buffer.getvalue())
+    assert pdf is not None
+    with pdfplumber.open(io.BytesIO(pdf)) as printed_probe:
+        chars = printed_probe.pages[0].chars
+    font_of = {
+        face: {c["fontname"] for c in chars[i * 4 : i * 4 + 4]} for i, face in enumerate(order)
+    }
+    for group in ("serif", "sans"):
+        sc, jp, kr = (font_of[p] for p in probes[group])
+        assert sc != jp and sc != kr and len(sc) == 1
+        for face in faces[group]:
+            assert font_of[face] == sc, (face, font_of[face], sc)
+
+
+PAGE_NUMBER = re.compile(r"^—(\d+)—$")
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_page_numbers_on_every_page_odd_right_even_left(printed, kind):
+    pages = printed[kind]["pages"]
+    low, high = KINDS[kind][3]
+    assert low <= len(pages) <= high, (kind, len(pages))
+    for n, page in enumerate(pages, 1):
+        rows: list[list[dict[str, Any]]] = []
+        bottom = [c for c in page["chars"] if c["top"] > page["height"] - 100 and c["text"].strip()]
+        for ch in sorted(bottom, key=lambda c: (round(c["top"]), c["x0"])):
+            if rows and abs(rows[-1][0]["top"] - ch["top"]) < 2:
+                rows[-1].append(ch)
+            else:
+                rows.append([ch])
+        found = [
+            row
+            for row in rows
+            if PAGE_NUMBER.match("".join(c["text"] for c in sorted(row, key=lambda c: c["x0"])))
+        ]
+        assert len(found) == 1, (kind, n, _lines(bottom))
+        digits = found[0]
+        assert "".join(c["text"] for c in digits if c["text"].isdigit()) == str(n), (kind, n)
+        centre = (min(c["x0"] for c in digits) + max(c["x1"] for c in digits)) / 2
+        if n % 2:
+            assert centre > page["width"] * 0.75, (kind, n, "odd page number not on the right")
+        else:
+            assert centre < page["width"] * 0.25, (kind, n, "even page number not on the left")
+        sizes = {round(c["size"]) for c in digits}
+        assert sizes == {14}, (kind, n, sizes)  # 4号
+
+
+NUMBER_CHARS = set("0123456789.%-:")
+#: A cell that holds a figure, a date or a registration number (not prose).
+FIGURE = re.compile(r"[0-9A-Za-z.%:\-—/]+")
+
+
+#: The kinds with tables (the reporting notice is prose only).
+TABLED = [kind for kind in KINDS if kind != "notice"]
+
+
+@pytest.mark.parametrize("kind", TABLED)
+def test_no_number_breaks_inside_a_table_cell(printed, kind):
+    broken = []
+    cells = 0
+    for n, page in enumerate(printed[kind]["pages"], 1):
+        for lines in page["cells"]:
+            cells += FIGURE.fullmatch("".join(lines).replace(" ", "")) is not None
+            for upper, lower in zip(lines, lines[1:], strict=False):
+                if upper and lower and upper[-1] in NUMBER_CHARS and lower[0] in NUMBER_CHARS:
+                    broken.append((n, upper, lower))
+    assert cells, f"{kind}: no figure found in a table of the PDF"
+    assert not broken, f"{kind}: numbers split across lines in cells: {broken[:10]}"
+
+
+@pytest.mark.parametrize("kind", ["quarterly", "annual", "public"])
+def test_title_breaks_between_words_and_signatures_stay_whole(printed, kind):
+    pages = printed[kind]["pages"]
+    ctx = KINDS[kind][1]()
+    first = [line.replace(" ", "") for line in pages[0]["lines"]]
+    expected = title_lines(ctx["title"], 20)
+    assert len(expected) == 2
+    offset = 1 if KINDS[kind][2] else 0  # the 草稿 header line comes first
+    assert first[offset : offset + len(expected)] == expected
+    text = [line.replace(" ", "") for page in pages for line in page["lines"]]
+    if kind == "public":
+        wanted = [f"发布单位：{ctx['unit']}", f"发布日期：{ctx['publication_date']}"]
+    else:
+        wanted = [
+            f"填表单位（公章）：{ctx['unit']}",
+            f"填表人：{ctx['clerk']}",
+            f"批准人：{ctx['approver']}",
+        ]
+        assert any(ctx["report_date"] in line for line in text)  # 成文日期
+    for line in wanted:
+        assert line in text, (kind, line)
+
+
+def test_the_draft_mark_is_on_every_page_of_a_draft_only(printed):
+    for kind, (_template, _factory, draft, _pages) in KINDS.items():
+        for page in printed[kind]["pages"]:
+            marked = any("草稿" in line for line in page["lines"])
+            assert marked == draft, (kind, draft)
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_the_word_file_marks_a_draft_in_its_header(kind):
+    for draft in (True, False):
+        doc = Document(io.BytesIO(_render(kind, draft)))
+        for section in doc.sections:
+            for header in (section.header, section.even_page_header):
+                text = "".join(p.text for p in header.paragraphs)
+                assert ("草稿" in text) == draft, (kind, draft, text)
+
+
+@pytest.mark.parametrize("kind", TABLED)
+def test_table_rows_never_split_and_headers_repeat(printed, kind):
+    doc = Document(io.BytesIO(printed[kind]["docx"]))
+    assert doc.tables
+    for table in doc.tables:
+        rows = table._tbl.tr_lst
+        assert all(
+            tr.trPr is not None and tr.trPr.find(qn("w:cantSplit")) is not None for tr in rows
+        )
+        assert rows[0].trPr.find(qn("w:tblHeader")) is not None
+
+
+@pytest.mark.parametrize("kind", ["quarterly", "annual"])
+def test_no_number_breaks_across_lines_of_the_narrative(printed, kind):
+    """Figures in the prose stay whole too (the Latin-script language of the documents is
+    en-US, so LibreOffice breaks 100.00% as a word, not between its characters)."""
+    broken = []
+    for n, page in enumerate(printed[kind]["pages"], 1):
+        if page["width"] > page["height"]:
+            continue  # the landscape 附表 (checked cell by cell above)
+        lines = [line.replace(" ", "") for line in page["lines"]]
+        for upper, lower in zip(lines, lines[1:], strict=False):
+            if upper and lower and upper[-1] in NUMBER_CHARS and lower[0] in NUMBER_CHARS:
+                broken.append((n, upper, lower))
+    assert not broken, broken[:5]

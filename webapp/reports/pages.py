@@ -1,0 +1,225 @@
+"""Read models of the report pages: one dataclass per page, built by one function.
+
+The HTML page renders it and the API returns it through its marshmallow schema (which reads the
+same attributes), so a report looks the same in both and its figures, problems and versions are
+assembled once.  Nothing here queries the engine's tables: open tasks come from
+``webapp.engine.open_tasks``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from webapp.core.errors import PermissionDenied
+from webapp.core.models import Org, User
+from webapp.core.permissions import can
+from webapp.core.rows import from_model
+from webapp.drafts import operations as drafts
+from webapp.extensions import db
+from webapp.reports import operations as ops
+from webapp.reports.drafting import EXPLANATIONS, NARRATIVE
+from webapp.reports.models import Report, ReportDocument, ReportKind, ReportState
+from webapp.reports.readiness import data_problems, editable, figures, narrative_problems
+from webapp.reports.rollup import lower_units
+from webapp.reports.sections import sections
+from webapp.reports.state import report_state
+from webapp.stats import registry
+from webapp.stats.compute import parse_period
+
+
+def viewable_report(user: User, report_id: int, *, summary: bool = False) -> Report:
+    """The report, if ``user`` may read it (with ``summary``: or only its accepted summary
+    tables, as a peer may); 403 otherwise."""
+    report = ops.get_report(report_id)
+    if not ops.can_view(user, report) and not (summary and ops.can_view_summary(user, report)):
+        raise PermissionDenied("您无权查看该报告。")
+    return report
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """A report as lists show it: the API's list items (``ReportSchema``), the unit's own report
+    and history, the status board."""
+
+    id: int
+    org_code: str
+    org_name: str
+    period: str
+    kind: str
+    kind_label: str
+    state: ReportState
+    state_label: str
+    round: int
+    instance_id: int | None
+    due_at: datetime | None
+    submitted_at: datetime | None
+    accepted_at: datetime | None
+    overdue: bool
+    upper_returns: int
+
+
+def report_row(report: Report) -> ReportRow:
+    state = report_state(report)
+    org = report.org
+    return from_model(
+        ReportRow,
+        report,
+        org_code=org.code,
+        org_name=org.name,
+        kind_label=report.kind_enum.label,
+        state=state,
+        state_label=state.label,
+        overdue=report.overdue_at is not None,
+    )
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    """A lower unit on the status board (催报): its report, or 未开始 without one."""
+
+    org: Org
+    report: ReportRow | None
+    state: str
+    label: str
+
+
+def board_rows(org: Org, period: str, kind: str) -> list[BoardRow]:
+    reports = {
+        r.org_id: r
+        for r in db.session.execute(
+            select(Report)
+            .join(Org, Report.org_id == Org.id)
+            .where(Org.parent_id == org.id, Report.period == period, Report.kind == kind)
+        ).scalars()
+    }
+    rows = []
+    for unit in lower_units(org):
+        if kind == ReportKind.ANNUAL and unit.tier == "county":
+            continue
+        report = reports.get(unit.id)
+        row = report_row(report) if report is not None else None
+        rows.append(
+            BoardRow(
+                org=unit,
+                report=row,
+                state=row.state.value if row else "not_started",
+                label=row.state_label if row else "未开始",
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class ReportListPage:
+    """The 报表 section's page for one period: the unit's report, its history, the board."""
+
+    mine: ReportRow | None
+    history: list[ReportRow]
+    board: list[BoardRow]
+
+
+def report_list_page(user: User, period: str, kind: str) -> ReportListPage:
+    org = user.org
+    # Administrators (who open periods here) and auditors see the page, not the reports.
+    if not can(user, "report.view", org):
+        return ReportListPage(mine=None, history=[], board=[])
+    mine = ops.find_report(org, period, kind)
+    history = db.session.execute(
+        select(Report).where(Report.org_id == org.id).order_by(Report.period.desc())
+    ).scalars()
+    return ReportListPage(
+        mine=report_row(mine) if mine is not None else None,
+        history=[report_row(r) for r in history],
+        board=board_rows(org, period, kind) if lower_units(org) else [],
+    )
+
+
+@dataclass(frozen=True)
+class ReportPage(ReportRow):
+    """One report: the workspace page and ``GET /api/v1/reports/<id>`` (``ReportDetailSchema``
+    reads the row's fields and the properties below)."""
+
+    report: Report
+    #: a peer's view (同级互访): the accepted summary tables only
+    summary_only: bool
+    data: dict[str, Any]
+    live: bool
+    problems: list[str]
+    narrative_versions: dict[str, int]
+    explanation_versions: dict[str, int]
+    sections: list[dict[str, str]]
+    #: the open tasks the user may work on
+    tasks: list[Any]
+    can_edit: bool
+    can_correct: bool
+    can_extend: bool
+    can_reuse: bool
+    period_label: str
+    summary_spec: registry.TableSpec
+    list_specs: list[registry.TableSpec]
+
+    @property
+    def tables(self) -> dict[str, Any]:
+        return self.data["tables"]
+
+    @property
+    def checks(self) -> list[dict[str, Any]]:
+        return self.data["checks"]
+
+    @property
+    def lower_units(self) -> list[dict[str, Any]]:
+        return self.data.get("lower_units", [])
+
+    @property
+    def narrative(self) -> dict[str, str]:
+        return dict(self.report.narrative or {})
+
+    @property
+    def explanations(self) -> dict[str, str]:
+        return dict(self.report.explanations or {})
+
+    @property
+    def missing_explanation(self) -> str | None:
+        return self.report.missing_explanation
+
+    @property
+    def documents(self) -> list[ReportDocument]:
+        return list(self.report.documents)
+
+    @property
+    def frozen(self) -> bool:
+        return not self.live
+
+
+def report_page(user: User, report: Report, *, summary_only: bool = False) -> ReportPage:
+    """The report as ``user`` sees it (the caller has checked that they may)."""
+    from webapp.engine import can_work, open_tasks
+
+    data = figures(report)
+    live = editable(report)
+    full = not summary_only
+    can_edit = live and can(user, "report.draft", report.org)
+    tasks = open_tasks(report.instance_id) if report.instance_id is not None else []
+    return ReportPage(
+        **vars(report_row(report)),
+        report=report,
+        summary_only=summary_only,
+        data=data,
+        live=live,
+        problems=data_problems(report, data) + narrative_problems(report) if full and live else [],
+        narrative_versions=drafts.current_versions(NARRATIVE, report) if full else {},
+        explanation_versions=drafts.current_versions(EXPLANATIONS, report) if full else {},
+        sections=[{"key": k, "title": t} for k, t in sections(report.kind)],
+        tasks=[t for t in tasks if can_work(user, t)],
+        can_edit=can_edit,
+        can_correct=report.locked and can(user, "report.draft", report.org),
+        can_extend=ops.may_extend(user, report),
+        can_reuse=can_edit and bool(ops.previous_narrative(report)),
+        period_label=parse_period(report.period).label,
+        summary_spec=registry.summary_spec(report.kind),
+        list_specs=[s for s in registry.report_tables(report.kind) if s.shape == registry.LIST],
+    )
