@@ -99,6 +99,7 @@ def _normalise_db_url(url: str) -> str:
 #: Feature packages: each exposes ``init_app(app, api)`` that registers its blueprints (pages and
 #: API), permissions, CLI commands and navigation entry.  Add a feature by adding its name here.
 FEATURES: list[str] = [
+    "archive",
     "engine",
     "ledger",
     "stats",

@@ -12,6 +12,7 @@ from webapp.extensions import db
 from webapp.reports.operations import open_period
 
 pytestmark = pytest.mark.browser
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def _logout(page) -> None:
@@ -66,6 +67,14 @@ def test_clerk_drafts_and_reviewer_approves(page, make_user):
     page.goto("/reports/?period=2026Q3")
     page.click("#open-my-report")
     assert "已上报" in page.inner_text("h1")
+    # The unit attaches the stamped scan of what it sent (盖章扫描件).
+    page.click("a[href='#tab-docs']")
+    page.set_input_files(
+        "#seal-form input[name=scan]",
+        files=[{"name": "盖章.png", "mimeType": "image/png", "buffer": PNG}],
+    )
+    page.click("#seal-form button[type=submit]")
+    page.wait_for_selector("text=盖章扫描件已上传")
     _logout(page)
 
     # The city accepts from its status board, then downloads the archived Word file.
@@ -79,6 +88,11 @@ def test_clerk_drafts_and_reviewer_approves(page, make_user):
     page.goto("/reports/?period=2026Q3")
     assert "已接收" in page.locator('#board-table tr[data-org="410102"]').inner_text()
     page.locator('#board-table tr[data-org="410102"] >> text=查看').click()
+    page.click("a[href='#tab-docs']")
+    assert "（盖章扫描件）.png" in page.inner_text("#seal-scans")
+    with page.expect_download() as scan:
+        page.click("#seal-scans a")
+    assert scan.value.suggested_filename.endswith("（盖章扫描件）.png")
     with page.expect_download() as download:
         page.click("#download-docx")
     path = download.value.path()
@@ -134,3 +148,29 @@ def test_a_stale_autosave_shows_both_texts_to_merge(page, browser, live_server, 
     assert rows.count() == 2
     assert "李四" in rows.nth(0).inner_text() and "张三" in rows.nth(1).inner_text()
     other.context.close()
+
+
+def test_a_draft_download_shows_progress_until_the_file_arrives(page, make_user):
+    """A draft is rendered on request: the button says 正在生成… and stays disabled until the
+    file has arrived (the response is held back here to see it), then the browser saves it."""
+    from tests.conftest import ROOT
+
+    deploy_bpmn(None, None, (ROOT / "workflows" / "quarterly_report.bpmn").read_bytes())
+    db.session.commit()
+    open_period(None, "2026Q3")
+    db.session.commit()
+    make_user("clerk", "410102")
+    browser_login(page, "clerk_410102", TEST_PASSWORD)
+    page.goto("/reports/?period=2026Q3")
+    page.click("#open-my-report")
+    held = []
+    page.route("**/document.docx", lambda route: held.append(route))
+    page.click("#download-docx")
+    page.wait_for_selector("#download-docx[aria-busy=true].disabled")
+    assert page.inner_text("#download-docx") == "正在生成…"
+    assert page.locator("#download-docx .spinner-border").count() == 1
+    with page.expect_download() as download:
+        held[0].continue_()
+    assert download.value.suggested_filename.endswith("（草稿）.docx")
+    page.wait_for_selector("#download-docx:not([aria-busy])")
+    assert page.inner_text("#download-docx") == "下载 Word"

@@ -3,17 +3,14 @@ database of its own (an SQLite file, or a schema of the PostgreSQL test database
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from webapp import _normalise_db_url, create_app
-from webapp.config import TestingConfig
+from tests.migration_db import app_at
 from webapp.extensions import db
 
 BEFORE = "394133e663ad"  # accidents: the last revision without section versions
@@ -25,35 +22,7 @@ SAVED = datetime(2026, 10, 9, 2, 30, tzinfo=UTC)
 @pytest.fixture
 def old_app(tmp_path) -> Iterator[Flask]:
     """An app on an empty database of its own, migrated up to just before the revision."""
-    url = os.environ.get("TEST_DATABASE_URL")
-    options: dict[str, Any] = {"pool_pre_ping": True}
-    if url:
-        engine = sa.create_engine(_normalise_db_url(url))
-        with engine.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            conn.execute(sa.text(f"CREATE SCHEMA {SCHEMA}"))
-        options["connect_args"] = {"options": f"-csearch_path={SCHEMA}"}
-    else:
-        url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
-
-    class Config(TestingConfig):
-        SQLALCHEMY_DATABASE_URI = url
-        SQLALCHEMY_ENGINE_OPTIONS = options
-
-    old = create_app(Config)
-    with old.app_context():
-        from flask_migrate import upgrade
-
-        upgrade(revision=BEFORE)
-    yield old
-    with old.app_context():
-        db.session.remove()
-        for each in db.engines.values():
-            each.dispose()
-    if os.environ.get("TEST_DATABASE_URL"):
-        with engine.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        engine.dispose()
+    yield from app_at(BEFORE, SCHEMA, tmp_path)
 
 
 def _insert_old_rows() -> dict[str, int]:

@@ -9,6 +9,7 @@ import pytest
 from docx import Document
 
 from tests.publication.conftest import at, run_to_publication
+from webapp.archive import operations as archive
 from webapp.core import clock
 
 pytestmark = pytest.mark.usefixtures("workflows", "h2_data")
@@ -24,7 +25,7 @@ def _text(data: bytes) -> tuple[str, list[list[list[str]]]]:
 def test_the_city_document(make_user):
     clock.set_now(at("2027-01-05"))
     pub = run_to_publication("410100", make_user=make_user)
-    text, tables = _text(pub.document)
+    text, tables = _text(archive.read(archive.latest("publication", pub.id)))
     # The title breaks between words (title_lines), one paragraph a line.
     assert "郑州市2026年下半年\n建设工程质量总体状况报告\n" in text
     assert "郑州市　2027年1月5日" in text
@@ -44,7 +45,7 @@ def test_the_city_document(make_user):
 def test_the_province_document_lists_the_records(make_user):
     clock.set_now(at("2027-01-05"))
     pub = run_to_publication("410000", make_user=make_user)
-    text, tables = _text(pub.document)
+    text, tables = _text(archive.read(archive.latest("publication", pub.id)))
     assert "附表四　建设工程质量责任主体不良行为记录" in text
     bad = tables[3]
     assert bad[1][1:4] == ["ZY-BAD-1", "河南某某建设有限公司", "施工"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.publication.conftest import Api, at, run_to_publication
+from webapp.archive import operations as archive
 from webapp.core import clock
 from webapp.extensions import db
 from webapp.publication.operations import find_publication
@@ -44,7 +45,8 @@ def test_exactly_the_published_reports_are_listed(client, make_user, org):
         assert word not in full
     docx = client.get(f"/public/reports/{zhengzhou.id}/document.docx")
     assert docx.status_code == 200 and docx.data[:2] == b"PK"
-    assert docx.data == find_publication(org("410100"), "2026H2").document
+    published = archive.latest("publication", find_publication(org("410100"), "2026H2").id)
+    assert docx.data == archive.read(published)
 
 
 def test_anonymous_requests_for_unpublished_reports_get_404(app, client, make_user, org):

@@ -24,12 +24,13 @@ from tests.conftest import ROOT
 from tests.reliability.server import serving, wait_for
 from tests.reports.conftest import PERIOD, Api, draft
 from tests.stats.oracle import load_oracle
+from webapp.archive.models import ArchivedDocument
 from webapp.core import audit, clock
 from webapp.core.models import AuditRecord
 from webapp.engine import deploy_bpmn
 from webapp.engine.models import HumanTask, ProcessInstance, WorkflowEvent
 from webapp.extensions import db
-from webapp.reports.models import Report, ReportDocument
+from webapp.reports.models import Report
 
 NOW = datetime(2026, 9, 20, 9, 0, tzinfo=clock.LOCAL_TZ)
 
@@ -61,7 +62,9 @@ def _state(report_id: int, instance_id: int, task_id: int) -> dict[str, Any]:
         "submitted_at": report.submitted_at,
         "snapshot": report.snapshot is not None,
         "documents": db.session.execute(
-            select(func.count(ReportDocument.id)).where(ReportDocument.report_id == report_id)
+            select(func.count(ArchivedDocument.id)).where(
+                ArchivedDocument.owner_kind == "report", ArchivedDocument.owner_id == report_id
+            )
         ).scalar_one(),
         "events": db.session.execute(
             select(func.count(WorkflowEvent.id)).where(WorkflowEvent.instance_id == instance_id)

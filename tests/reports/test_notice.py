@@ -11,6 +11,7 @@ from docx import Document
 from sqlalchemy import select
 
 from tests.conftest import ROOT, csrf_token, login
+from webapp.archive import operations as archive
 from webapp.core import audit, clock
 from webapp.core.models import AuditRecord
 from webapp.engine import HumanTask, deploy_bpmn
@@ -148,7 +149,9 @@ def test_the_province_edits_and_its_leader_approves_the_notice(app, make_user, n
     complete("hn_reviewer", "approve")
     complete("hn_leader", "approve", "同意印发。")
     notice = nt.find_notice(2025)
-    assert notice.issued_at is not None and notice.document is not None
+    archived = archive.latest("reporting_notice", notice.id)
+    assert notice.issued_at is not None and archived is not None
+    assert archived.sha256 == notice.document_sha256 and archived.stage == "issued"
     assert nt.open_task(notice) is None
     issued = db.session.execute(
         select(AuditRecord).where(AuditRecord.action == "notice.issue")

@@ -133,6 +133,11 @@ TABLE: dict[str, Entry] = {
     "GET reports.archived_document": org_bound(
         "/reports/documents/{report_doc}", WORKERS, (COUNTY,)
     ),
+    # the document archive: the owning feature's rule (a report's file: who may see the report)
+    "GET archive.download": org_bound("/archive/{report_doc}", WORKERS, (COUNTY,)),
+    "GET archive.download_pdf": org_bound(
+        "/archive/{report_doc}/pdf", WORKERS, (COUNTY,), allowed_status=404
+    ),
     "GET api_reports.list_reports": org_bound(
         "/api/v1/reports?org={org}&period=" + PERIOD, WORKERS, UNITS
     ),

@@ -35,6 +35,7 @@ def init_app(app: Flask, api: Any) -> None:
 
     app.config.setdefault("ASSESSMENT_MAX_FILE_MB", 10)
     app.register_blueprint(bp)
+    _register_archive_reader()
     api.register_blueprint(api_bp)
     app.cli.add_command(assessment_cli)
     vocabulary.register()
@@ -45,3 +46,17 @@ def init_app(app: Flask, api: Any) -> None:
     # Site sampling draws from the ledger's in-construction affordable housing.  Wired here, in
     # the higher feature, so that the ledger never imports the assessment (no import cycle).
     set_candidate_source(candidate_projects)
+
+
+def _register_archive_reader() -> None:
+    """The results notice, as the notice page serves it: staff of the assessment, once approved."""
+    from webapp.archive.access import register_object_reader
+    from webapp.assessment.models import AssessmentCampaign
+    from webapp.core.permissions import can
+    from webapp.extensions import db
+
+    register_object_reader(
+        "assessment_campaign",
+        lambda i: db.session.get(AssessmentCampaign, i),
+        lambda user, c: c.state == "approved" and can(user, "assessment.view"),
+    )

@@ -7,11 +7,11 @@ autoescaping Jinja environment (a unit name cannot inject Word XML or template c
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from webapp.archive import operations as archive
 from webapp.assessment.judging import ranking
 from webapp.assessment.models import AssessmentCampaign, CampaignState
 from webapp.assessment.operations import audit_change, get_campaign, notify_staff
@@ -34,6 +34,10 @@ def _score(value: str | None) -> str:
         return "—"
     text = value
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def notice_filename(campaign: AssessmentCampaign) -> str:
+    return f"{campaign.year}年度考核结果通报.docx"
 
 
 def notice_context(campaign: AssessmentCampaign) -> dict[str, Any]:
@@ -104,7 +108,15 @@ def publish_results_notice(
     if campaign.state != CampaignState.APPROVED.value:
         raise Conflict("考核结果尚未审批，不能通报。")
     data = render_results_notice(campaign)
-    digest = hashlib.sha256(data).hexdigest()
+    archived = archive.store(
+        "assessment_campaign",
+        campaign.id,
+        data,
+        filename=notice_filename(campaign),
+        stage="published",
+        actor=actor,
+    )
+    digest = archived.sha256
     notified = 0
     for unit in campaign.units:
         text = (

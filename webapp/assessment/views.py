@@ -14,6 +14,8 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from webapp.archive import operations as archive
+from webapp.archive.views import file_response
 from webapp.assessment import documents, flow, judging, operations, sampling
 from webapp.assessment.access import is_province_user, province
 from webapp.assessment.judging import AWARDS_FUJIAN2
@@ -240,8 +242,11 @@ def notice(campaign_id: int) -> Any:
     c = operations.get_campaign(campaign_id)
     if c.state != "approved":
         raise PermissionDenied("考核结果审批后方可下载通报。")
+    archived = archive.latest("assessment_campaign", c.id)
+    if archived is not None:  # the notice as published (archived by the publish step)
+        return file_response(archived, ascii_name="notice.docx")
     data = documents.render_results_notice(c)
-    name = f"{c.year}年度考核结果通报.docx"
+    name = documents.notice_filename(c)
     return Response(
         data,
         mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",

@@ -54,6 +54,7 @@ def init_app(app: Flask, api: Any) -> None:
         app.config.setdefault(key, value)
     app.register_blueprint(views.bp)
     app.register_blueprint(portal.bp)
+    _register_archive_reader()
     for bp in publication_api.blueprints:
         api.register_blueprint(bp)
     cli.register(app)
@@ -66,3 +67,13 @@ def init_app(app: Flask, api: Any) -> None:
     from webapp.workflow_admin import register_template_sample
 
     register_template_sample("public_report", sample_context, label="工程质量总体状况报告（公开）")
+
+
+def _register_archive_reader() -> None:
+    """Staff who may see a publication read its archived file (the public use the portal)."""
+    from webapp.archive.access import register_object_reader
+    from webapp.extensions import db
+    from webapp.publication import operations as ops
+    from webapp.publication.models import Publication
+
+    register_object_reader("publication", lambda i: db.session.get(Publication, i), ops.can_view)

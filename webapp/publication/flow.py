@@ -7,10 +7,10 @@ named and refuse what the rules forbid even if a BPMN were edited to allow it.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, time
 from typing import Any
 
+from webapp.archive import operations as archive
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, NotFound
 from webapp.core.models import User
@@ -194,9 +194,16 @@ def publish(ctx: ServiceContext) -> dict[str, Any]:
     pub.publication_date = today
     pub.online_until = online_until(today)
     pub.published_by_id = ctx.actor.id if ctx.actor else None
-    pub.document = document
     pub.document_name = document_filename(pub.snapshot)
-    pub.document_sha256 = hashlib.sha256(document).hexdigest()
+    archived = archive.store(
+        "publication",
+        pub.id,
+        document,
+        filename=pub.document_name,
+        stage="published",
+        actor=ctx.actor,
+    )
+    pub.document_sha256 = archived.sha256
     records = pub.snapshot.get("records") or {}
     for kind in RecordKind:
         for r in records.get(kind.value, []):

@@ -7,7 +7,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.core import clock
@@ -78,8 +78,8 @@ class Publication(db.Model):
     publication_date: Mapped[date | None] = mapped_column(Date)
     online_until: Mapped[date | None] = mapped_column(Date)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
-    #: The published Word file, archived unchanged
-    document: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: The published Word file is archived unchanged in the document archive (owner
+    #: "publication"); its name and hash are kept here.
     document_name: Mapped[str | None] = mapped_column(String(200))
     document_sha256: Mapped[str | None] = mapped_column(String(64))
     #: 撤回: requested by the unit's clerk, approved by the leader; then archived for staff

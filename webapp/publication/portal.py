@@ -2,30 +2,26 @@
 
 Anything not published — drafts, reports under review, withdrawn reports, ledgers — answers
 404 here, exactly like an id that does not exist.  Reads are not audited (public information,
-and an anonymous visitor must not be able to grow the audit trail).
+and an anonymous visitor must not be able to grow the audit trail); the published file and its
+PDF come from the document archive, where the PDF is rendered once (one ``archive.render_pdf``
+record per file, whoever asks first).
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import Any
-from urllib.parse import quote
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, render_template, request
 
+from webapp.archive import operations as archive
+from webapp.archive.views import file_response
 from webapp.core.errors import DomainError, NotFound
 from webapp.extensions import limiter
 from webapp.publication import public
 from webapp.publication.models import RecordKind
 from webapp.publication.periods import parse_half_year
 
-DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 bp = Blueprint("public", __name__, url_prefix="/public", template_folder="templates")
-
-_PDF_CACHE: OrderedDict[str, bytes] = OrderedDict()
-_PDF_LOCK = threading.Lock()
-_PDF_CACHE_SIZE = 16
 
 
 def _args_period() -> str | None:
@@ -59,44 +55,19 @@ def report(pub_id: int) -> Any:
     return render_template("publication/public/report.html", r=public.public_view(pub))
 
 
-def _pdf(sha: str, docx: bytes) -> bytes:
-    from webapp.documents import to_pdf
-
-    with _PDF_LOCK:
-        cached = _PDF_CACHE.get(sha)
-        if cached is not None:
-            _PDF_CACHE.move_to_end(sha)
-            return cached
-    pdf = to_pdf(docx)
-    if pdf is None:
-        raise NotFound("服务器暂不能提供 PDF 文件，请下载 Word 文件。")
-    with _PDF_LOCK:
-        _PDF_CACHE[sha] = pdf
-        while len(_PDF_CACHE) > _PDF_CACHE_SIZE:
-            _PDF_CACHE.popitem(last=False)
-    return pdf
-
-
 @bp.route("/reports/<int:pub_id>/document.<fmt>")
 @limiter.limit("30 per minute")
 def document(pub_id: int, fmt: str) -> Any:
+    """The published file from the document archive; its PDF rendered once, then kept."""
     if fmt not in ("docx", "pdf"):
         raise NotFound()
     pub = public.public_publication(pub_id)
-    if pub.document is None:
+    doc = archive.latest("publication", pub.id)
+    if doc is None:
         raise NotFound("文件不存在。")
-    data, name, mimetype = pub.document, pub.document_name or "report.docx", DOCX_MIMETYPE
     if fmt == "pdf":
-        data = _pdf(pub.document_sha256 or str(pub.id), pub.document)
-        name, mimetype = name.rsplit(".", 1)[0] + ".pdf", "application/pdf"
-    return Response(
-        data,
-        mimetype=mimetype,
-        headers={
-            "Content-Disposition": f'attachment; filename="report.{fmt}"; '
-            f"filename*=UTF-8''{quote(name)}"
-        },
-    )
+        doc = archive.pdf_of(doc)
+    return file_response(doc, ascii_name=f"report.{fmt}")
 
 
 @bp.route("/records")

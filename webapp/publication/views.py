@@ -8,6 +8,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from webapp.archive import operations as archive
 from webapp.core import audit, clock
 from webapp.core.errors import DomainError, NotFound
 from webapp.core.permissions import can, require
@@ -108,8 +109,9 @@ def request_withdrawal(pub_id: int) -> Any:
 def document(pub_id: int) -> Any:
     """Staff download: the archived published file, or a preview of the draft."""
     pub = viewable_publication(current_user, pub_id)
-    if pub.document is not None:
-        data, name, stage = pub.document, pub.document_name or "public_report.docx", "published"
+    archived = archive.latest("publication", pub.id)
+    if archived is not None:
+        data, name, stage = archive.read(archived), archived.filename, "published"
     else:
         snap = content(pub)
         data = render_document(snap, None, draft=True)

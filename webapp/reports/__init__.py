@@ -41,6 +41,13 @@ register(
 )
 
 register(
+    "report.seal",
+    {Role.CLERK, Role.REVIEWER},
+    {Relation.OWN},
+    label="上传盖章扫描件",
+)
+
+register(
     "report.notice",
     {Role.CLERK, Role.REVIEWER, Role.LEADER},
     {Relation.OWN},
@@ -54,6 +61,7 @@ ACTIONS = {
     "report.explain": "填写校验说明",
     "report.explain_restore": "恢复填报说明的历史版本",
     "report.submit": "冻结数据并上报",
+    "report.seal_attach": "上传盖章扫描件",
     "report.accept": "上级接收报告",
     "report.return": "上级退回报告",
     "report.remind": "报送到期提醒",
@@ -70,6 +78,7 @@ ACTIONS = {
 
 
 def init_app(app: Flask, api: Any) -> None:
+    from webapp.config import env_int
     from webapp.main.views import SECTION_ENDPOINTS
     from webapp.reports import api as reports_api
     from webapp.reports import (  # noqa: F401 (flow and notice register forms/operations)
@@ -82,8 +91,11 @@ def init_app(app: Flask, api: Any) -> None:
 
     for key, value in {**default_settings(), **window_settings()}.items():
         app.config.setdefault(key, value)
+    #: Size bound of a stamped scan (盖章扫描件), MB
+    app.config.setdefault("SEAL_SCAN_MAX_MB", env_int("SEAL_SCAN_MAX_MB", 10))
     app.register_blueprint(views.bp)
     api.register_blueprint(reports_api.bp)
+    _register_archive_readers()
     cli.register(app)
     SECTION_ENDPOINTS["reports"] = "reports.index"
     try:
@@ -98,3 +110,20 @@ def init_app(app: Flask, api: Any) -> None:
     from webapp.workflow_admin import register_template_sample
 
     register_template_sample("reporting_notice", sample_context, label="报送工作表扬和批评通报")
+
+
+def _register_archive_readers() -> None:
+    """Who may read the reports' files in the document archive (webapp.archive.access)."""
+    from webapp.archive.access import register_object_reader, register_reader
+    from webapp.core.permissions import can
+    from webapp.extensions import db
+    from webapp.reports import notice
+    from webapp.reports import operations as ops
+    from webapp.reports.models import Report
+
+    register_object_reader("report", lambda i: db.session.get(Report, i), ops.can_view)
+    register_reader(
+        "reporting_notice",
+        lambda user, _id: can(user, "report.notice", notice.province()),
+        lambda _id: notice.province().code,
+    )

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, NotRequired, TypedDict
 
-from sqlalchemy import func, select
-
-from webapp.core import clock
+from webapp.archive import operations as archive
+from webapp.archive.models import ArchivedDocument, DocumentKind
+from webapp.core import audit, clock
+from webapp.core.errors import Conflict, UploadRefused
 from webapp.core.models import User
+from webapp.core.permissions import require
 from webapp.documents import render_docx
 from webapp.extensions import db
-from webapp.reports.models import Report, ReportDocument, ReportKind
+from webapp.reports.models import Report, ReportKind
 from webapp.reports.rollup import LowerUnit, build_tables
 from webapp.reports.sections import numeral, sections
 from webapp.stats import registry
@@ -259,25 +260,70 @@ def render_document(report: Report, snapshot: dict[str, Any], *, draft: bool = F
 
 def archive_document(
     report: Report, snapshot: dict[str, Any], actor: User | None, stage: str
-) -> ReportDocument:
-    content = render_document(report, snapshot)
-    version = (
-        db.session.execute(
-            select(func.max(ReportDocument.version)).where(ReportDocument.report_id == report.id)
-        ).scalar()
-        or 0
-    ) + 1
+) -> ArchivedDocument:
+    """Render the frozen snapshot's Word file and store it in the document archive."""
     suffix = "" if report.round == 1 else f"（更正{report.round - 1}）"
-    doc = ReportDocument(
-        report_id=report.id,
-        version=version,
-        stage=stage,
+    doc = archive.store(
+        "report",
+        report.id,
+        render_document(report, snapshot),
         filename=f"{snapshot['org_name']}{snapshot['period_label']}工程质量分析报告{suffix}.docx",
-        content=content,
-        sha256=hashlib.sha256(content).hexdigest(),
-        created_at=clock.now(),
-        created_by_id=actor.id if actor else None,
+        stage=stage,
+        actor=actor,
     )
-    db.session.add(doc)
-    db.session.flush()
+    db.session.expire(report, ["documents"])
     return doc
+
+
+def attach_seal(actor: User, report: Report, content: bytes) -> ArchivedDocument:
+    """A unit's clerk or reviewer attaches the stamped scan (盖章扫描件) of its frozen submission
+    (第十六条, 填表单位（公章）): PDF, PNG or JPEG by content, within SEAL_SCAN_MAX_MB; kept in the
+    archive beside the generated file it stamps."""
+    from flask import current_app
+
+    from webapp.reports.readiness import editable
+
+    require(actor, "report.seal", report.org)
+    doc = archive.latest("report", report.id)
+    if doc is None or editable(report):
+        raise Conflict("报告尚未上报：上报冻结后方可上传盖章扫描件。")
+    limit_mb = float(current_app.config["SEAL_SCAN_MAX_MB"])
+    if not content:
+        raise UploadRefused("请选择盖章扫描件（PDF、PNG 或 JPEG 文件）。")
+    if len(content) > limit_mb * 1024 * 1024:
+        raise UploadRefused(f"盖章扫描件不能超过 {limit_mb:g} MB。")
+    media_type = archive.sniff(content)
+    if media_type is None:
+        raise UploadRefused(
+            "盖章扫描件须为 PDF、PNG 或 JPEG 文件（按文件内容识别，与扩展名无关）。"
+        )
+    stem = doc.filename.rsplit(".", 1)[0]
+    seal = archive.store(
+        "report",
+        report.id,
+        content,
+        filename=f"{stem}（盖章扫描件）.{archive.EXTENSIONS[media_type]}",
+        stage=doc.stage,
+        actor=actor,
+        media_type=media_type,
+        kind=DocumentKind.SEAL_SCAN,
+        derived_from=doc,
+    )
+    db.session.expire(report, ["seal_scans"])
+    audit.record(
+        "report.seal_attach",
+        actor=actor,
+        org=report.org,
+        object_type="report",
+        object_id=report.id,
+        after={
+            "document": doc.id,
+            "version": doc.version,
+            "scan": seal.id,
+            "media_type": media_type,
+            "size": seal.size,
+            "sha256": seal.sha256,
+            "subject": f"report:{report.id}",
+        },
+    )
+    return seal

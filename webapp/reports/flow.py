@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from webapp.archive import operations as archive
 from webapp.core import audit, clock
 from webapp.core.errors import NotFound
 from webapp.core.models import User
@@ -197,7 +198,7 @@ def accept(ctx: ServiceContext) -> dict[str, Any]:
     report.accepted_at = now
     report.locked = True
     report.accepted_snapshot = report.snapshot
-    latest = report.documents[-1] if report.documents else None
+    latest = archive.latest("report", report.id)
     if latest is not None:
         latest.stage = "accepted"  # the file sent up, archived unchanged
     _audit(

@@ -11,13 +11,13 @@ from sqlalchemy import (
     Boolean,
     ForeignKey,
     Integer,
-    LargeBinary,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from webapp.archive.models import ArchivedDocument
 from webapp.core import clock
 from webapp.core.models import Org, Tier, User, UTCDateTime
 from webapp.core.states import ProcessStatus
@@ -120,8 +120,19 @@ class Report(db.Model):
 
     org: Mapped[Org] = relationship()
     opened_by: Mapped[User | None] = relationship()
-    documents: Mapped[list[ReportDocument]] = relationship(
-        back_populates="report", order_by="ReportDocument.version"
+    #: The frozen Word files sent up (the document archive's sources of owner "report")
+    documents: Mapped[list[ArchivedDocument]] = relationship(
+        primaryjoin="and_(ArchivedDocument.owner_kind == 'report', "
+        "foreign(ArchivedDocument.owner_id) == Report.id, ArchivedDocument.kind == 'source')",
+        order_by="ArchivedDocument.version",
+        viewonly=True,
+    )
+    #: The stamped scans (盖章扫描件) the unit attached to its frozen submissions
+    seal_scans: Mapped[list[ArchivedDocument]] = relationship(
+        primaryjoin="and_(ArchivedDocument.owner_kind == 'report', "
+        "foreign(ArchivedDocument.owner_id) == Report.id, ArchivedDocument.kind == 'seal_scan')",
+        order_by="ArchivedDocument.version",
+        viewonly=True,
     )
 
     @property
@@ -135,26 +146,6 @@ class Report(db.Model):
 
     def __repr__(self) -> str:
         return f"<Report {self.org_id} {self.period} {self.kind}>"
-
-
-class ReportDocument(db.Model):
-    """A generated Word file of a report, archived unchanged (the document that is sent)."""
-
-    __tablename__ = "report_document"
-    __table_args__ = (UniqueConstraint("report_id", "version", name="uq_report_document_version"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("report.id"), index=True)
-    version: Mapped[int] = mapped_column(Integer)
-    #: submitted (frozen at the unit's approval); accepted marks the archived one
-    stage: Mapped[str] = mapped_column(String(20))
-    filename: Mapped[str] = mapped_column(String(200))
-    content: Mapped[bytes] = mapped_column(LargeBinary)
-    sha256: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
-
-    report: Mapped[Report] = relationship(back_populates="documents")
 
 
 class ReportingNotice(db.Model):
@@ -178,8 +169,8 @@ class ReportingNotice(db.Model):
     instance_id: Mapped[int | None] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
-    #: Set when the principal leader approved: the issued Word file, archived unchanged.
+    #: Set when the principal leader approved: the issued Word file, archived unchanged in the
+    #: document archive (owner "reporting_notice"); its hash is kept here.
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
-    document: Mapped[bytes | None] = mapped_column(LargeBinary)
     document_sha256: Mapped[str | None] = mapped_column(String(64))

@@ -16,11 +16,11 @@ reviewer to its principal leader, whose approval issues the Word notice (archive
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from sqlalchemy import func, select
 
+from webapp.archive import operations as archive
 from webapp.audit.reporting import reporting_people, reporting_record
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -307,9 +307,15 @@ def issue(ctx: ServiceContext) -> dict[str, Any]:
         raise PermissionDenied("通报须由主要领导审批。")
     notice.issued_at = clock.now()
     notice.approved_by_id = ctx.actor.id
-    content = render_notice(notice)
-    notice.document = content
-    notice.document_sha256 = hashlib.sha256(content).hexdigest()
+    doc = archive.store(
+        "reporting_notice",
+        notice.id,
+        render_notice(notice),
+        filename=filename(notice),
+        stage="issued",
+        actor=ctx.actor,
+    )
+    notice.document_sha256 = doc.sha256
     audit.record(
         "notice.issue",
         actor=ctx.actor,

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from webapp.archive.models import ArchivedDocument
 from webapp.core.errors import PermissionDenied
 from webapp.core.models import Org, User
 from webapp.core.permissions import can
@@ -22,7 +23,7 @@ from webapp.drafts import operations as drafts
 from webapp.extensions import db
 from webapp.reports import operations as ops
 from webapp.reports.drafting import EXPLANATIONS, NARRATIVE
-from webapp.reports.models import Report, ReportDocument, ReportKind, ReportState
+from webapp.reports.models import Report, ReportKind, ReportState
 from webapp.reports.readiness import data_problems, editable, figures, narrative_problems
 from webapp.reports.rollup import lower_units
 from webapp.reports.sections import sections
@@ -187,7 +188,7 @@ class ReportPage(ReportRow):
         return self.report.missing_explanation
 
     @property
-    def documents(self) -> list[ReportDocument]:
+    def documents(self) -> list[ArchivedDocument]:
         return list(self.report.documents)
 
     @property

@@ -6,10 +6,22 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from webapp.archive import operations as archive
+from webapp.archive.models import DocumentKind
+from webapp.archive.views import file_response
 from webapp.core import audit, clock
 from webapp.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from webapp.core.models import Org
@@ -23,7 +35,7 @@ from webapp.reports import operations as ops
 from webapp.reports import pages
 from webapp.reports.deadlines import current_period_code
 from webapp.reports.drafting import MISSING
-from webapp.reports.models import Report, ReportDocument, ReportKind
+from webapp.reports.models import Report, ReportKind
 from webapp.reports.pages import board_rows, report_list_page, viewable_report
 from webapp.reports.readiness import editable
 from webapp.reports.sections import sections
@@ -196,26 +208,37 @@ def remind(report_id: int) -> Any:
 
 
 def document_response(report: Report, fmt: str = "docx") -> Response:
-    """The archived file once submitted; a preview rendered from live figures before."""
+    """The archived file once submitted (its PDF rendered once, then kept in the archive); a
+    preview rendered from live figures before."""
     from webapp.documents import to_pdf
     from webapp.reports.document import freeze, render_document
 
     if not ops.can_view(current_user, report):
         raise PermissionDenied("您无权下载该报告。")
-    doc = report.documents[-1] if report.documents else None
+    doc = archive.latest("report", report.id)
     if doc is not None and not editable(report):
-        content, name, stage = doc.content, doc.filename, doc.stage
+        served = archive.pdf_of(doc, current_user) if fmt == "pdf" else doc
+        response = file_response(served, ascii_name=f"report.{fmt}")
+        stage = served.stage
     else:
         snapshot = freeze(report, None)
         content = render_document(report, snapshot, draft=True)
         name = f"{report.org.name}{snapshot['period_label']}工程质量分析报告（草稿）.docx"
         stage = "draft"
-    mimetype = DOCX_MIMETYPE
-    if fmt == "pdf":
-        pdf = to_pdf(content)
-        if pdf is None:
-            raise NotFound("服务器未安装 LibreOffice，请下载 Word 文件。")
-        content, name, mimetype = pdf, name[:-5] + ".pdf", "application/pdf"
+        mimetype = DOCX_MIMETYPE
+        if fmt == "pdf":
+            pdf = to_pdf(content)
+            if pdf is None:
+                raise NotFound("服务器未安装 LibreOffice，请下载 Word 文件。")
+            content, name, mimetype = pdf, name[:-5] + ".pdf", "application/pdf"
+        response = Response(
+            content,
+            mimetype=mimetype,
+            headers={
+                "Content-Disposition": f'attachment; filename="report.{fmt}"; '
+                f"filename*=UTF-8''{quote(name)}"
+            },
+        )
     audit.record(
         "report.document_download",
         actor=current_user,
@@ -224,14 +247,7 @@ def document_response(report: Report, fmt: str = "docx") -> Response:
         object_id=report.id,
         after={"stage": stage, "format": fmt, "subject": f"report:{report.id}"},
     )
-    return Response(
-        content,
-        mimetype=mimetype,
-        headers={
-            "Content-Disposition": f'attachment; filename="report.{fmt}"; '
-            f"filename*=UTF-8''{quote(name)}"
-        },
-    )
+    return response
 
 
 @bp.route("/<int:report_id>/document.<fmt>")
@@ -243,26 +259,46 @@ def document(report_id: int, fmt: str) -> Any:
 
 @bp.route("/documents/<int:doc_id>")
 def archived_document(doc_id: int) -> Any:
-    doc = db.session.get(ReportDocument, doc_id)
-    if doc is None:
+    """One archived Word file of a report (any version), from the document archive."""
+    doc = archive.get(doc_id)
+    if doc.owner_kind != "report" or doc.kind != DocumentKind.SOURCE:
         raise NotFound("文件不存在。")
-    if not ops.can_view(current_user, doc.report):
+    report = ops.get_report(doc.owner_id)
+    if not ops.can_view(current_user, report):
         raise PermissionDenied("您无权下载该报告。")
+    response = file_response(doc, ascii_name="report.docx")
     audit.record(
         "report.document_download",
         actor=current_user,
-        org=doc.report.org,
+        org=report.org,
         object_type="report",
-        object_id=doc.report_id,
-        after={"stage": doc.stage, "version": doc.version, "subject": f"report:{doc.report_id}"},
+        object_id=report.id,
+        after={"stage": doc.stage, "version": doc.version, "subject": f"report:{report.id}"},
     )
-    return Response(
-        doc.content,
-        headers={
-            "Content-Type": DOCX_MIMETYPE,
-            "Content-Disposition": f'attachment; filename="report.docx"; '
-            f"filename*=UTF-8''{quote(doc.filename)}",
-        },
+    return response
+
+
+@bp.route("/<int:report_id>/seal", methods=["POST"])
+def attach_seal(report_id: int) -> Any:
+    """Attach the stamped scan (盖章扫描件) of the frozen submission."""
+    from webapp.reports.document import attach_seal as attach
+
+    report = ops.get_report(report_id)
+    upload = request.files.get("scan")
+    limit = int(float(current_app.config["SEAL_SCAN_MAX_MB"]) * 1024 * 1024)
+    content = upload.stream.read(limit + 1) if upload is not None else b""
+    attach(current_user, report, content)
+    flash("盖章扫描件已上传，上级单位可在“文书”中查看。", "success")
+    return redirect(url_for("reports.report_page", report_id=report.id) + "#tab-docs")
+
+
+@bp.app_template_global("report_can_seal")
+def report_can_seal(report: Report) -> bool:
+    """Whether the current user may attach a stamped scan to the report's frozen file."""
+    return (
+        bool(report.documents)
+        and not editable(report)
+        and can(current_user, "report.seal", report.org)
     )
 
 
@@ -335,8 +371,10 @@ def notice_document(year: int) -> Any:
 
     root = nt.require_view(current_user)
     notice = nt.find_notice(year)
-    if notice is None or notice.document is None:
+    doc = archive.latest("reporting_notice", notice.id) if notice is not None else None
+    if notice is None or doc is None:
         raise NotFound("通报尚未印发。")
+    response = file_response(doc, ascii_name="notice.docx")
     audit.record(
         "notice.document_download",
         actor=current_user,
@@ -345,11 +383,4 @@ def notice_document(year: int) -> Any:
         object_id=notice.id,
         after={"year": year},
     )
-    return Response(
-        notice.document,
-        mimetype=DOCX_MIMETYPE,
-        headers={
-            "Content-Disposition": 'attachment; filename="notice.docx"; '
-            f"filename*=UTF-8''{quote(nt.filename(notice))}"
-        },
-    )
+    return response

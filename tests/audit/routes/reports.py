@@ -3,6 +3,7 @@ quarterly_report.bpmn with an empty ledger (figures all zero, no warnings)."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from typing import Any
 
@@ -95,6 +96,14 @@ def page(path: str, form: dict[str, Any]) -> Callable[[Env], Any]:
 
 
 REPORT = "/reports/{report}"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def _seal(env: Env, content: bytes) -> Any:
+    path = REPORT.format(**env.data)
+    return env.post_form(
+        path + "/seal", {"scan": (io.BytesIO(content), "盖章.pdf")}, token_from=path
+    )
 
 
 EXPECTATIONS: dict[str, Route] = {
@@ -264,6 +273,31 @@ EXPECTATIONS: dict[str, Route] = {
                 exercise=page(REPORT + "/correction", {"reason": "竣工日期录入错误"}),
                 no_audit="refused: a report in progress is corrected by editing",
                 status=409,
+            ),
+        )
+    ),
+    "POST reports.attach_seal": Route(
+        cases=(
+            Case(
+                "the county's clerk attaches the stamped scan of its accepted report",
+                setup=as_user("clerk", COUNTY, then=_accepted),
+                exercise=lambda env: _seal(env, PNG),
+                writes=("report.seal_attach",),
+                status=302,
+            ),
+            Case(
+                "a text file named .pdf is no scan",
+                setup=as_user("clerk", COUNTY, then=_accepted),
+                exercise=lambda env: _seal(env, b"not a scan at all"),
+                writes=("security.upload_refused",),
+                status=422,
+            ),
+            Case(
+                "the city may read it, not attach it",
+                setup=as_user("reviewer", CITY, then=_accepted),
+                exercise=lambda env: _seal(env, PNG),
+                writes=("permission.denied",),
+                status=403,
             ),
         )
     ),
