@@ -175,7 +175,9 @@ def init_app(app: Flask) -> None:
         if wants_json():
             return jsonify(code="unauthorized", message="未登录或登录已失效。"), 401
         flash(login_manager.login_message, "warning")
-        return redirect(url_for("auth.login", next=request.full_path))
+        # full_path ends in "?" when there is no query string (next=/? after login).
+        target = request.full_path if request.query_string else request.path
+        return redirect(url_for("auth.login", next=target))
 
     # First of our hooks: the bearer-token loader below already queries the database, and a NUL
     # reaching PostgreSQL is a 500.  (The CSRF and rate-limit hooks, registered earlier by their

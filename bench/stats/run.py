@@ -19,18 +19,17 @@ import io
 import os
 import random
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
+
+from bench.fresh import run_on_databases
 
 PROJECTS = int(os.environ.get("BENCH_PROJECTS", "100000"))
 IMPORT_ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "10000"))
 REPEAT = 5
-DOC = Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md"
 START = date(2025, 1, 1)
 STRUCTURES = ["砖混", "框架", "框架-剪力墙", "剪力墙", "框架-核心筒", "钢结构", "其他"]
 
@@ -124,28 +123,11 @@ def _import_file(n: int) -> bytes:
 
 
 def run_one(url: str, label: str) -> dict[str, Any]:
-    os.environ["HQR_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="bench-stats-")
     from sqlalchemy import func, insert, select, text
 
-    from webapp import create_app
-    from webapp.config import Config
+    from bench.fresh import fresh_app
 
-    class BenchConfig(Config):
-        SQLALCHEMY_DATABASE_URI = url
-        SECRET_KEY = "bench-only"
-
-    if url.startswith("postgresql"):
-        from sqlalchemy import create_engine
-
-        from webapp import _normalise_db_url
-
-        engine = create_engine(_normalise_db_url(url))
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-
-    app = create_app(BenchConfig)
+    app = fresh_app(url, "bench-stats-")
     figures: dict[str, Any] = {"db": label}
     with app.app_context():
         from flask_migrate import upgrade
@@ -267,34 +249,8 @@ def _section(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def _write(section: str) -> None:
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n\n"
-    start = text.find("## stats")
-    if start >= 0:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + (text[end + 1 :] if end >= 0 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOC.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
-    results = []
-    sqlite_dir = tempfile.mkdtemp(prefix="bench-stats-db-")
-    print("SQLite …", flush=True)
-    results.append(run_one(f"sqlite:///{sqlite_dir}/bench.sqlite3", "SQLite"))
-    print(results[-1], flush=True)
-    pg = os.environ.get("BENCH_DATABASE_URL")
-    if pg:
-        print("PostgreSQL …", flush=True)
-        results.append(run_one(pg, "PostgreSQL"))
-        print(results[-1], flush=True)
-    else:
-        print("BENCH_DATABASE_URL not set: PostgreSQL skipped", flush=True)
-    section = _section(results)
-    print(section)
-    _write(section)
+    run_on_databases(run_one, _section, "stats")
 
 
 if __name__ == "__main__":

@@ -62,6 +62,11 @@ TABLE: dict[str, Entry] = {
     "GET main.home": Entry("/", ALL),
     "GET main.section": Entry("/section/tasks", ALL),
     "GET main.healthz": Entry("/healthz", ALL, public=True),
+    "GET main.favicon": Entry("/favicon.ico", ALL, public=True),
+    # the home page's board of lower units, as Excel: as the 催报看板
+    "GET main.board_export": org_bound(
+        "/home/board.xlsx?org={org}", WORKERS, UNITS, anywhere=ADMIN
+    ),
     "GET auth.login": Entry("/login", ALL, public=True),
     "GET auth.change_password": Entry("/account/password", ALL),
     "GET api_me.me": Entry("/api/v1/me", ALL),
@@ -119,7 +124,10 @@ TABLE: dict[str, Entry] = {
         relations=OWN,
         allowed_status=404,
     ),
-    "GET reports.board": org_bound("/reports/board?org={org}&period=" + PERIOD, WORKERS, UNITS),
+    # the administrator, who opens the periods, follows every board (issue 18)
+    "GET reports.board": org_bound(
+        "/reports/board?org={org}&period=" + PERIOD, WORKERS, UNITS, anywhere=ADMIN
+    ),
     "GET reports.report_page": org_bound("/reports/{report}", WORKERS, UNITS),
     "GET reports.document": org_bound("/reports/{report}/document.docx", WORKERS, (COUNTY,)),
     "GET reports.archived_document": org_bound(
@@ -316,6 +324,10 @@ WRITES: dict[str, Entry] = {
     ),
     "POST reports.correction": org_bound(
         "/reports/{report}/correction", CLERK, UNITS, relations=OWN
+    ),
+    # 一键催办 of the late units of the user's own board (each one then checked as reports.remind)
+    "POST main.remind_late_units": Entry(
+        "/home/remind-late", frozenset({"clerk", "reviewer", "leader"})
     ),
     "POST reports.remind": org_bound(
         "/reports/{report}/remind",

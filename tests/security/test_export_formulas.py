@@ -125,4 +125,9 @@ def test_every_module_writing_spreadsheets_uses_the_shared_rule():
             writers.append(path.relative_to(ROOT).as_posix())
             assert "webapp.core.spreadsheet import" in text, path
             assert not re.search(r"\.cell\([^)]*value=|\.value = ", text), path
-    assert writers == ["webapp/audit/export.py", "webapp/ledger/excel.py", "webapp/stats/excel.py"]
+    assert writers == [
+        "webapp/audit/export.py",
+        "webapp/ledger/excel.py",
+        "webapp/reports/board.py",
+        "webapp/stats/excel.py",
+    ]

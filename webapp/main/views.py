@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, render_template
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user, login_required
 
+from webapp.core.errors import PermissionDenied
+from webapp.core.operations import get_org
 from webapp.core.permissions import require
+from webapp.main.home import LIVE_NOTE, SERIES, board_home, home_for
+from webapp.reports.board import board_workbook, remind_late
 
 bp = Blueprint("main", __name__)
 
@@ -23,10 +39,78 @@ SECTIONS: list[tuple[str, str, str | None, str]] = [
 ]
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FAVICON = Path(__file__).resolve().parents[1] / "static" / "favicon.ico"
+
+
 @bp.route("/")
 @login_required
 def home() -> Any:
-    return render_template("main/home.html", sections=SECTIONS)
+    """The blocks of every role the user holds (webapp/main/home.py)."""
+    data = home_for(current_user)
+    chart = (
+        data.figures.chart_data(
+            lambda code, period: url_for("stats.table", n=5, org=code, period=period)
+        )
+        if data.figures
+        else None
+    )
+    return render_template(
+        "main/home.html", home=data, chart=chart, live_note=LIVE_NOTE, series=SERIES
+    )
+
+
+def _board_or_403(org_code: str | None = None) -> Any:
+    org = get_org(org_code) if org_code else current_user.org
+    board = board_home(current_user, org, always=True)
+    if board is None:
+        raise PermissionDenied("您无权查看该单位的下级单位报送情况。")
+    return board
+
+
+@bp.route("/home/board.xlsx")
+@login_required
+def board_export() -> Any:
+    """The board of lower units (``?org=``, the user's own unit by default) as Excel, through
+    the shared spreadsheet rule."""
+    board = _board_or_403(request.args.get("org"))
+    content = board_workbook(board.org, board.period.label, board.rows)
+    return send_file(
+        io.BytesIO(content),
+        mimetype=XLSX,
+        as_attachment=True,
+        download_name=f"报送情况_{board.org.name}_{board.period.code}.xlsx",
+    )
+
+
+@bp.route("/home/remind-late", methods=["POST"])
+@login_required
+def remind_late_units() -> Any:
+    """一键催办: every late lower unit of the board (each reminder checked and audited)."""
+    board = _board_or_403()
+    if not board.can_remind:
+        raise PermissionDenied("您无权催办下级单位。")
+    period = request.form.get("period") or board.period.code
+    if period != board.period.code:
+        flash("看板已切换到新的报告期，请核对后再催办。", "warning")
+        return redirect(url_for("main.home"))
+    reminded = remind_late(current_user, board.org, period)
+    if reminded:
+        names = "、".join(r.org.name for r in reminded)
+        flash(f"已催办 {len(reminded)} 个逾期单位：{names}。", "success")
+    else:
+        flash("本期没有需要催办的逾期单位。", "info")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/favicon.ico")
+def favicon() -> Any:
+    """Browsers ask for /favicon.ico on every site: answer it instead of a 404."""
+    return Response(
+        FAVICON.read_bytes(),
+        mimetype="image/vnd.microsoft.icon",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
 
 
 @bp.route("/section/<name>")

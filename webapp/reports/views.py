@@ -81,12 +81,23 @@ def board() -> Any:
     period = parse_period(request.args.get("period") or current_period_code())
     kind = ReportKind.ANNUAL if period.is_year else ReportKind.QUARTERLY
     org = get_org(request.args.get("org") or current_user.org.code)
-    require(current_user, "report.view", org)
+    # The administrator, who opens the periods, follows the reporting of every unit (issue 18:
+    # a 403 before); the reports themselves stay the units' business.
+    if not can(current_user, "report.open"):
+        require(current_user, "report.view", org)
     rows = board_rows(org, period.code, kind.value)
     counts: dict[str, int] = {}
     for r in rows:
         counts[r.label] = counts.get(r.label, 0) + 1
-    return render_template("reports/board.html", org=org, period=period, rows=rows, counts=counts)
+    return render_template(
+        "reports/board.html",
+        org=org,
+        period=period,
+        rows=rows,
+        counts=counts,
+        may_open=can(current_user, "report.view", org),
+        may_remind=any(can(current_user, "report.remind", r.org) for r in rows[:1]),
+    )
 
 
 @bp.route("/open", methods=["POST"])
