@@ -9,7 +9,7 @@ export DEMO_PASSWORD ?= Demo@2026
 STAMP := $(VENV)/.installed
 VENDOR_STAMP := node_modules/.vendored
 
-.PHONY: install vendor db run worker templates test test-sqlite test-postgres fuzz system-deps lint format bench bench-load clean
+.PHONY: install vendor db run worker templates test test-sqlite test-postgres fuzz system-deps lint format bench bench-load clean screenshots
 
 install: $(STAMP)
 $(STAMP): pyproject.toml requirements.lock
@@ -81,6 +81,11 @@ test-sqlite:
 
 test-postgres:
 	$(BIN)/pytest -q -m "not browser"
+
+# Refresh the screenshots the docs show (docs/screenshots/): the browser journeys that take them
+# write there only when asked, so that `make test` never leaves the checkout changed.
+screenshots: install vendor system-deps
+	env -u TEST_DATABASE_URL HQR_SCREENSHOTS=1 $(BIN)/pytest -q tests/browser/test_home_journey.py
 
 # The Hypothesis tests with fresh randomness (the suite runs them derandomized) and more examples,
 # on SQLite, then on PostgreSQL like `make test`.  Put each input it finds into an @example or the
