@@ -39,6 +39,51 @@ class Check(TypedDict):
     table: NotRequired[str]
 
 
+#: The Chinese name of each rule a check id starts with (longest first wins): what the pages show
+#: in the 规则 column instead of the id, which stays the key of the explanations.
+RULE_NAMES = {
+    "identity.under_construction": "在建平衡（本期在建 = 上期接转 + 本期新注册 − 本期竣工）",
+    "identity.carried_over": "上期接转等于上期期末在建",
+    "identity.total": "合计等于各行之和",
+    "identity.rollup": "汇总等于下级单位之和",
+    "rate.filing.count.over_100": "备案率（项）超过100%",
+    "rate.filing.area.over_100": "备案率（面积）超过100%",
+    "rate.filing.count": "备案率（项）",
+    "rate.filing.area": "备案率（面积）",
+    "rate.filing": "备案率",
+    "rate.satisfaction": "满意率",
+    "nonnegative": "数值不能为负",
+    "jump": "环比变化较大",
+    "table6.large_public_within_public": "大型公共建筑不超过公共建筑",
+    "table6.within_summary": "附表6不超过附表5/7合计",
+    "ledger.dates": "台账日期、面积和造价",
+    "ledger.unit_cost": "台账每平方米造价",
+    "accidents.fast_report": "较大及以上事故快报",
+}
+#: Names of the groups and figures a check id may end with.
+PART_NAMES = {
+    "carried_over": "上期接转",
+    "registered": "新注册",
+    "under_construction": "在建",
+    "completed": "竣工",
+    "filed": "质量备案",
+    **dict(METRICS),
+    "area": "面积",
+    "cost": "造价",
+}
+
+
+def rule_name(cid: str) -> str:
+    """The Chinese name of check ``cid`` (``jump.registered`` → 环比变化较大（新注册）); an id no
+    rule names is shown as 其他校验 rather than as code."""
+    for prefix in sorted(RULE_NAMES, key=len, reverse=True):
+        if cid == prefix or cid.startswith(prefix + "."):
+            rest = [PART_NAMES.get(p, "") for p in cid[len(prefix) :].split(".") if p]
+            parts = "·".join(p for p in rest if p)
+            return f"{RULE_NAMES[prefix]}（{parts}）" if parts else RULE_NAMES[prefix]
+    return "其他校验"
+
+
 def _check(cid: str, severity: str, rows: list[str], message: str) -> Check:
     return {"id": cid, "severity": severity, "rows": rows, "message": message}
 
