@@ -8,7 +8,8 @@ publication snapshot and Word context of the city and the province.  The code of
 give the same JSON (the stored snapshots of earlier periods are in this format, and load).
 
 Regenerate only for an intended change of output:
-``HQR_REGEN_GOLDEN=1 pytest tests/stats/test_golden.py``.
+``HQR_REGEN_GOLDEN=1 pytest tests/stats/test_golden.py`` rewrites the file and fails on purpose:
+read its ``git diff``, then run the test again without the variable.
 """
 
 from __future__ import annotations
@@ -134,7 +135,11 @@ def test_figures_snapshots_and_word_contexts_as_before():
             for k in sorted(got)
         ]
         GOLDEN.write_text("{\n" + ",\n".join(lines) + "\n}\n")
-        pytest.skip("golden outputs regenerated")
+        # Never a pass: a regenerated file proves nothing until its diff is read and the test
+        # runs again without the variable.
+        pytest.fail(
+            "golden/outputs.json rewritten: review `git diff`, then run without HQR_REGEN_GOLDEN"
+        )
     expected = json.loads(GOLDEN.read_text())
     assert sorted(got) == sorted(expected)
     for key in expected:

@@ -17,6 +17,7 @@ Public functions other features call (see docs/engine.md)::
     task_data(tasks) -> {task row id: data}; last_completer(instance_id, element_id) -> User | None
     open_tasks(instance_id, element_id=None) -> list[HumanTask]        # ready or claimed
     instance_business_status(instance_id) -> str | None
+    business_statuses(instance_ids) -> {instance id: str | None}        # one query
     set_status(ctx), notify_candidates(ctx)            # built-in service operations
     run_timers(now=None) -> dict
     deliver_messages(business_keys=None) -> int
@@ -81,6 +82,7 @@ from webapp.engine.operations import (
 )
 from webapp.engine.parsing import MAX_BPMN_BYTES, hostile_bpmn, install_clock
 from webapp.engine.queries import (
+    business_statuses,
     current_tasks,
     instance_business_status,
     last_completer,
@@ -168,6 +170,7 @@ __all__ = [
     "form_choices",
     "get_instance",
     "get_or_start_instance",
+    "business_statuses",
     "instance_business_status",
     "last_completer",
     "latest_definition",

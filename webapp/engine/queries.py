@@ -116,6 +116,18 @@ def instance_business_status(instance_id: int) -> str | None:
     return instance.business_status if instance is not None else None
 
 
+def business_statuses(instance_ids: list[int]) -> dict[int, str | None]:
+    """The business status of each instance, in one query (a board of many reports)."""
+    if not instance_ids:
+        return {}
+    rows = db.session.execute(
+        select(ProcessInstance.id, ProcessInstance.business_status).where(
+            ProcessInstance.id.in_(instance_ids)
+        )
+    )
+    return {instance_id: status for instance_id, status in rows}
+
+
 def instance_history(instance: ProcessInstance) -> list[WorkflowEvent]:
     return list(
         db.session.execute(

@@ -1,7 +1,7 @@
 """The board of lower units for one period (催报), as the home page reads it.
 
-One query gives every direct child unit with its report of the period and its process's business
-status (the status page's rows make one query per report); from it, who has submitted, who is
+Two queries give every direct child unit with its report of the period and its process's
+business status (asked of the engine); from it, who has submitted, who is
 late and who was returned.  :func:`remind_late` is the one-click 催办 of every late unit: it calls
 :func:`webapp.reports.operations.remind_unit` for each (permission, state check and audit record
 per unit, as the board's own 催办 button).  :func:`board_workbook` is the board's Excel export,
@@ -20,6 +20,7 @@ from sqlalchemy import and_, select
 from webapp.core import clock
 from webapp.core.models import Org, Tier, User
 from webapp.core.spreadsheet import append_row
+from webapp.engine import business_statuses
 from webapp.extensions import db
 from webapp.reports.models import Report, ReportKind, ReportState
 from webapp.reports.state import report_state
@@ -67,24 +68,23 @@ class BoardRow:
 
 def board_rows(org: Org, period: str, now: datetime | None = None) -> list[BoardRow]:
     """Every unit reporting to ``org`` for ``period`` ("2026Q4" or "2026"), in code order."""
-    from webapp.engine import ProcessInstance
-
     kind = ReportKind.ANNUAL if len(period) == 4 else ReportKind.QUARTERLY
     now = now or clock.now()
     found = db.session.execute(
-        select(Org, Report, ProcessInstance.business_status)
+        select(Org, Report)
         .outerjoin(
             Report,
             and_(Report.org_id == Org.id, Report.period == period, Report.kind == kind.value),
         )
-        .outerjoin(ProcessInstance, ProcessInstance.id == Report.instance_id)
         .where(Org.parent_id == org.id)
         .order_by(Org.code)
     ).all()
+    statuses = business_statuses([r.instance_id for _, r in found if r and r.instance_id])
     rows = []
-    for unit, report, status in found:
+    for unit, report in found:
         if kind is ReportKind.ANNUAL and unit.tier == Tier.COUNTY.value:
             continue
+        status = statuses.get(report.instance_id) if report and report.instance_id else None
         state = report_state(report, status or "") if report else ReportState.NOT_STARTED
         late = (
             report is not None

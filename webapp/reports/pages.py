@@ -16,16 +16,16 @@ from sqlalchemy import select
 
 from webapp.archive.models import ArchivedDocument
 from webapp.core.errors import PermissionDenied
-from webapp.core.models import Org, User
+from webapp.core.models import User
 from webapp.core.permissions import can
 from webapp.core.rows import from_model
 from webapp.drafts import operations as drafts
 from webapp.extensions import db
 from webapp.reports import operations as ops
+from webapp.reports.board import BoardRow, board_rows
 from webapp.reports.drafting import EXPLANATIONS, NARRATIVE
-from webapp.reports.models import Report, ReportKind, ReportState
+from webapp.reports.models import Report, ReportState
 from webapp.reports.readiness import data_problems, editable, figures, narrative_problems
-from webapp.reports.rollup import lower_units
 from webapp.reports.sections import sections
 from webapp.reports.state import report_state
 from webapp.stats import registry
@@ -79,42 +79,6 @@ def report_row(report: Report) -> ReportRow:
 
 
 @dataclass(frozen=True)
-class BoardRow:
-    """A lower unit on the status board (催报): its report, or 未开始 without one."""
-
-    org: Org
-    report: ReportRow | None
-    state: str
-    label: str
-
-
-def board_rows(org: Org, period: str, kind: str) -> list[BoardRow]:
-    reports = {
-        r.org_id: r
-        for r in db.session.execute(
-            select(Report)
-            .join(Org, Report.org_id == Org.id)
-            .where(Org.parent_id == org.id, Report.period == period, Report.kind == kind)
-        ).scalars()
-    }
-    rows = []
-    for unit in lower_units(org):
-        if kind == ReportKind.ANNUAL and unit.tier == "county":
-            continue
-        report = reports.get(unit.id)
-        row = report_row(report) if report is not None else None
-        rows.append(
-            BoardRow(
-                org=unit,
-                report=row,
-                state=row.state.value if row else "not_started",
-                label=row.state_label if row else "未开始",
-            )
-        )
-    return rows
-
-
-@dataclass(frozen=True)
 class ReportListPage:
     """The 报表 section's page for one period: the unit's report, its history, the board."""
 
@@ -135,7 +99,7 @@ def report_list_page(user: User, period: str, kind: str) -> ReportListPage:
     return ReportListPage(
         mine=report_row(mine) if mine is not None else None,
         history=[report_row(r) for r in history],
-        board=board_rows(org, period, kind) if lower_units(org) else [],
+        board=board_rows(org, period),
     )
 
 

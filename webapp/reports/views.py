@@ -33,10 +33,11 @@ from webapp.drafts.operations import DraftConflict
 from webapp.extensions import db
 from webapp.reports import operations as ops
 from webapp.reports import pages
+from webapp.reports.board import board_rows
 from webapp.reports.deadlines import current_period_code
 from webapp.reports.drafting import MISSING
 from webapp.reports.models import Report, ReportKind
-from webapp.reports.pages import board_rows, report_list_page, viewable_report
+from webapp.reports.pages import report_list_page, viewable_report
 from webapp.reports.readiness import editable
 from webapp.reports.sections import sections
 from webapp.stats.compute import parse_period
@@ -79,13 +80,12 @@ def index() -> Any:
 @bp.route("/board")
 def board() -> Any:
     period = parse_period(request.args.get("period") or current_period_code())
-    kind = ReportKind.ANNUAL if period.is_year else ReportKind.QUARTERLY
     org = get_org(request.args.get("org") or current_user.org.code)
     # The administrator, who opens the periods, follows the reporting of every unit (issue 18:
     # a 403 before); the reports themselves stay the units' business.
     if not can(current_user, "report.open"):
         require(current_user, "report.view", org)
-    rows = board_rows(org, period.code, kind.value)
+    rows = board_rows(org, period.code)
     counts: dict[str, int] = {}
     for r in rows:
         counts[r.label] = counts.get(r.label, 0) + 1
