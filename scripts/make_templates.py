@@ -4,8 +4,10 @@
 
 The layout follows GB/T 9704 for the narrative (A4; margins 37/35/28/26 mm; title 二号小标宋,
 body 三号仿宋; a 22-line × 28-character grid) and the printed forms for 附表1–7 (landscape,
-multi-level headers, 填表单位 / 统计员 / 批准人 / 报送日期).  The templates use docxtpl tags over
-the context documented in docs/documents.md.
+multi-level headers, the printed notes, 填表单位 / 统计员 / 批准人 / 报送日期 or, on
+附表1–2, 填表人 / 批准人 / 填表日期: what each form prints comes from the registry,
+webapp/stats/registry.py, and 附表5/7's headings from webapp/stats/tables.py).  The
+templates use docxtpl tags over the context documented in docs/documents.md.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from webapp.stats.registry import TABLES, report_tables
+from webapp.stats.tables import ACCIDENT_LABELS, RATE_LABELS, summary_layout
 
 OUT = Path(__file__).resolve().parent.parent / "docs_templates"
 
@@ -355,22 +358,38 @@ def table(
     return t
 
 
-def form_title(doc, number: int, unit_line: str = "填表单位（盖章）：{{ unit }}", extra: str = ""):
-    title = TABLES[number].title  # the one registry of the forms
+def _signature_fields(number: int) -> list[str]:
+    clerk, approver, date = TABLES[number].signatures
+    return [
+        f"{clerk}：{{{{ clerk }}}}",
+        f"{approver}：{{{{ approver }}}}",
+        f"{date}：{{{{ report_date }}}}",
+    ]
+
+
+def form_title(doc, number: int, extra: str = ""):
+    spec = TABLES[number]  # the one registry of the forms
     para(doc, f"附表{number}", font=HEADING_FONT, size=12)
-    para(doc, title, font=TITLE_FONT, size=16, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=4)
-    para(doc, unit_line + "　　　　报告期：{{ period_label }}" + extra, font=TABLE_FONT, size=10.5)
+    para(doc, spec.title, font=TITLE_FONT, size=16, align=WD_ALIGN_PARAGRAPH.CENTER, space_after=4)
+    unit_line = f"{spec.unit_label}：{{{{ unit }}}}"
+    if spec.signed_above:  # 附表1 prints 填表人, 批准人 and 填表日期 on this line
+        unit_line += "　　" + "　　".join(_signature_fields(number))
+    para(doc, unit_line + "　　报告期：{{ period_label }}" + extra, font=TABLE_FONT, size=10.5)
 
 
-def form_footer(doc, clerk_label: str = "统计员"):
-    para(
-        doc,
-        f"{clerk_label}：{{{{ clerk }}}}　　　　　　批准人：{{{{ approver }}}}　　　　　　"
-        "报送日期：{{ report_date }}",
-        font=TABLE_FONT,
-        size=10.5,
-        space_after=6,
-    )
+def form_footer(doc, number: int):
+    """The printed note (备注, 注, 填表说明), then the signatures unless printed above."""
+    spec = TABLES[number]
+    if spec.note:
+        para(doc, spec.note, font=TABLE_FONT, size=8 if spec.shape == "summary" else 9)
+    if not spec.signed_above:
+        para(
+            doc,
+            "　　　　　　".join(_signature_fields(number)),
+            font=TABLE_FONT,
+            size=10.5,
+            space_after=6,
+        )
 
 
 def trio(prefix: str) -> list[str]:
@@ -387,7 +406,7 @@ TRIO_HEAD = [("项数", 1, 1), ("面积（万㎡）", 1, 1), ("造价（万元�
 
 
 def table1(doc):
-    form_title(doc, 1, "填表单位（公章）：{{ unit }}")
+    form_title(doc, 1)
     table(
         doc,
         [
@@ -422,18 +441,11 @@ def table1(doc):
         widths_mm=[24, 30, 30, 14, 16, 40, 30, 15, 22, 15, 22],
         cell_margin_mm=1,
     )
-    para(
-        doc,
-        "备注：责任单位指建设单位、勘察单位、设计单位、施工单位、监理单位、检测机构、"
-        "施工图审查机构及其它有关单位。",
-        font=TABLE_FONT,
-        size=9,
-    )
-    form_footer(doc, "填表人")
+    form_footer(doc, 1)
 
 
 def table2(doc):
-    form_title(doc, 2, "填表单位（公章）：{{ unit }}")
+    form_title(doc, 2)
     table(
         doc,
         [
@@ -467,11 +479,11 @@ def table2(doc):
         widths_mm=[24, 32, 32, 22, 44, 40, 28, 22, 26],
         cell_margin_mm=1,
     )
-    form_footer(doc, "填表人")
+    form_footer(doc, 2)
 
 
 def table3(doc):
-    form_title(doc, 3, "填表单位（公章）：{{ unit }}")
+    form_title(doc, 3)
     table(
         doc,
         [
@@ -507,11 +519,11 @@ def table3(doc):
         widths_mm=[10, 34, 40, 22, 24, 24, 40, 40, 20, 18],
         cell_margin_mm=1,
     )
-    form_footer(doc)
+    form_footer(doc, 3)
 
 
 def table4(doc):
-    form_title(doc, 4, "填表单位（公章）：{{ unit }}")
+    form_title(doc, 4)
     table(
         doc,
         [
@@ -530,6 +542,8 @@ def table4(doc):
                     "竣工验收结论",
                     "备案日期",
                     "备案结论",
+                    # domain.md §4 Decision (附表4): 往期竣工，本期备案
+                    "备注",
                 )
             ]
         ],
@@ -546,23 +560,27 @@ def table4(doc):
             "{{ r.completion_conclusion }}",
             "{{ r.filing_date }}",
             "{{ r.filing_conclusion }}",
+            "{{ r.remarks }}",
         ],
         "t4.rows",
-        widths_mm=[10, 32, 34, 18, 22, 22, 30, 30, 22, 20, 22, 20],
+        widths_mm=[9, 30, 31, 16, 20, 20, 27, 27, 20, 18, 20, 18, 24],
         cell_margin_mm=1,
     )
-    form_footer(doc)
+    form_footer(doc, 4)
 
 
-def _summary_table(doc, number: int, heads: list[str], key: str, filed_cols: int, extra: str = ""):
+def _summary_table(doc, number: int, key: str, extra: str = ""):
+    """附表5 or 附表7 with the printed headings (webapp/stats/tables.py): 附表7's 本年度备案工程
+    has 项数 and 面积 only."""
+    yearly = number == 7
+    layout = summary_layout(yearly)
     form_title(doc, number, extra=extra)
-    filed = TRIO_HEAD[:filed_cols]
+    metric_head = dict(zip(("count", "area_10k_m2", "cost_10k_yuan"), TRIO_HEAD, strict=True))
     header = [
         [("市、县（市）", 1, 2)]
-        + [(h, 3, 1) for h in heads[:4]]
-        + [(heads[4], filed_cols, 1), (heads[5], 2, 1), (heads[6], 1, 2), (heads[7], 3, 1)],
-        TRIO_HEAD * 4
-        + filed
+        + [(g["label"], len(g["metrics"]), 1) for g in layout]
+        + [(RATE_LABELS[yearly], 2, 1), ("用户满意率（%）", 1, 2), (ACCIDENT_LABELS[yearly], 3, 1)],
+        [metric_head[m] for g in layout for m in g["metrics"]]
         + [
             ("项数", 1, 1),
             ("面积", 1, 1),
@@ -573,79 +591,34 @@ def _summary_table(doc, number: int, heads: list[str], key: str, filed_cols: int
     ]
 
     def row(prefix: str) -> list[str]:
-        filed_cells = trio(f"{prefix}.filed")[:filed_cols]
-        return (
-            trio(f"{prefix}.carried_over")
-            + trio(f"{prefix}.registered")
-            + trio(f"{prefix}.under_construction")
-            + trio(f"{prefix}.completed")
-            + filed_cells
-            + [
-                f"{{{{ {prefix}.filing_rate.count_pct }}}}",
-                f"{{{{ {prefix}.filing_rate.area_pct }}}}",
-                f"{{{{ {prefix}.satisfaction_pct }}}}",
-                f"{{{{ {prefix}.accidents.count }}}}",
-                f"{{{{ {prefix}.accidents.deaths }}}}",
-                f"{{{{ {prefix}.accidents.loss_10k_yuan }}}}",
-            ]
-        )
+        return [f"{{{{ {prefix}.{g['key']}.{m} }}}}" for g in layout for m in g["metrics"]] + [
+            f"{{{{ {prefix}.filing_rate.count_pct }}}}",
+            f"{{{{ {prefix}.filing_rate.area_pct }}}}",
+            f"{{{{ {prefix}.satisfaction_pct }}}}",
+            f"{{{{ {prefix}.accidents.count }}}}",
+            f"{{{{ {prefix}.accidents.deaths }}}}",
+            f"{{{{ {prefix}.accidents.loss_10k_yuan }}}}",
+        ]
 
     body = ["{{ r.org_name }}"] + row("r")
     total = ["合计"] + row(f"{key}.total")
     # 7.5 pt as the printed form; a count column takes 5 digits, an area (万㎡) 8 characters,
     # a cost (万元) 11 (e.g. 12345678.90): the widest figure of a province's year.
-    widths = [16] + TRIO_MM * 4 + TRIO_MM[:filed_cols] + [9.5, 9.5, 9.5, 6, 6, 12.5]
-    table(doc, header, body, f"{key}.rows", total, size=7.5, widths_mm=widths, cell_margin_mm=0.6)
-    para(
-        doc,
-        "填表说明：1、在建工程：已办理监督注册手续，尚未完工或已完工，但未进行竣工验收的工程；"
-        "2、竣工工程：已办理监督注册手续，已通过竣工验收的工程；3、质量备案率：已办理质量备案"
-        "手续的工程/竣工工程；4、用户满意率：用户评价为满意的工程（项数）/已办理质量备案手续的"
-        "工程；5、接转工程：上一季（年）度在建工程。",
-        font=TABLE_FONT,
-        size=8,
+    metric_mm = dict(zip(("count", "area_10k_m2", "cost_10k_yuan"), TRIO_MM, strict=True))
+    widths = (
+        [16] + [metric_mm[m] for g in layout for m in g["metrics"]] + [9.5, 9.5, 9.5, 6, 6, 12.5]
     )
-    form_footer(doc)
+    table(doc, header, body, f"{key}.rows", total, size=7.5, widths_mm=widths, cell_margin_mm=0.6)
+    form_footer(doc, number)
 
 
 def table5(doc):
-    _summary_table(
-        doc,
-        5,
-        [
-            "上季度接转工程",
-            "本季度新注册工程",
-            "本季度在建工程",
-            "本季度竣工工程",
-            "本季度质量备案工程",
-            "季度质量备案率（%）",
-            "用户满意率（%）",
-            "本季度发生工程质量事故",
-        ],
-        "t5",
-        3,
-    )
+    _summary_table(doc, 5, "t5")
 
 
 def table7(doc):
-    _summary_table(
-        doc,
-        7,
-        [
-            "上年度接转工程",
-            "本年度新注册工程",
-            "截止到年底在建工程",
-            "截止到年底竣工工程",
-            "本年度备案工程",
-            "本年度质量备案率（%）",
-            "用户满意率（%）",
-            "本年度发生工程质量事故",
-        ],
-        "t7",
-        2,
-        # 截止到年底 figures are as of the moment the report is frozen (domain.md §5).
-        extra="　　统计截止时间：{{ t7.as_of }}",
-    )
+    # 截止到年底 figures are as of the moment the report is frozen (domain.md §5).
+    _summary_table(doc, 7, "t7", extra="　　统计截止时间：{{ t7.as_of }}")
 
 
 def table6(doc):
@@ -670,7 +643,7 @@ def table6(doc):
     )
     widths = [42] + TRIO_MM * 3 + [10] + TRIO_MM
     table(doc, header, body, "t6.rows", size=8, widths_mm=widths, cell_margin_mm=0.6)
-    form_footer(doc)
+    form_footer(doc, 6)
 
 
 #: Characters of 二号 (22 pt) on the 156 mm line of the portrait type area.

@@ -60,7 +60,8 @@ def test_every_table_cell_equals_the_context(kind):
     ]
     assert t2[1][0] == "CF-001" and t2[1][5] == "《建设工程质量管理条例》第六十四条"
     assert t3[1][1:5] == ["410102-2026-001", "中原区安置房一期", "框架-剪力墙", "20000.00"]
-    assert t4[1][-4:] == ["2026-09-30", "合格", "2026-10-10", "准予备案"]
+    # 附表4 ends with 备注 (domain.md §4 Decision (附表4): 往期竣工，本期备案).
+    assert t4[1][-5:] == ["2026-09-30", "合格", "2026-10-10", "准予备案", ""]
     if kind == "quarterly":
         t5, t6 = tables[4], tables[5]
         # 附表5: two header rows, one row per unit, then 合计.

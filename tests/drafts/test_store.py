@@ -187,7 +187,10 @@ def test_explanations_refuse_unknown_checks_and_long_text(workflows, oracle, api
     saved = clerk.send(
         "PUT",
         path,
-        {"explanations": {warning: "备案滞后于竣工，属正常。"}, "missing_explanation": "无"},
+        {
+            "explanations": {warning: "备案滞后于竣工，属正常。"},
+            "missing_explanation": "无下级单位未报。",
+        },
     )
     assert saved["versions"] == {warning: 1, "missing_explanation": 1}
     detail = clerk.report("410103")

@@ -77,7 +77,9 @@ def test_table7_and_bad_period(client, api_token, ledger):
     lists = client.get("/api/v1/stats/table3?org=410100&period=2026Q3", headers=headers).get_json()
     assert sorted(r["registration_no"] for r in lists["rows"]) == ["ZY-3", "ZY-4", "ZZ-1", "ZZ-2"]
     t4 = client.get("/api/v1/stats/table4?org=410100&period=2026Q3", headers=headers).get_json()
-    assert [r["registration_no"] for r in t4["rows"]] == ["EQ-2", "ZY-2", "ZZ-2", "ZY-1"]
+    # domain.md §4 Decision (附表4): the period's completions, then EQ-1, completed in Q2 and
+    # filed in Q3 (往期竣工，本期备案).
+    assert [r["registration_no"] for r in t4["rows"]] == ["EQ-2", "ZY-2", "ZZ-2", "ZY-1", "EQ-1"]
 
 
 def test_cli_prints_the_same_figures(app, client, api_token, ledger):

@@ -85,7 +85,12 @@ def test_checks_on_the_oracle(ledger):
     prov = table_with_checks(5, "410000", "2026Q3")
     fast = [c for c in prov["checks"] if c["id"] == "accidents.fast_report"]
     assert fast and "较大" in fast[0]["message"] and fast[0]["severity"] == "notice"
+    # 新注册 2 → 5 projects is +150 % but only +3 projects: the count alone is no jump; the
+    # area (+4.82 万㎡) and the cost (+17,670.37 万元) are large in share and in size.
     jumps = {c["rows"][0]: c for c in prov["checks"] if c["id"] == "jump.registered"}
-    assert jumps["total"]["severity"] == "warning" and "150.0%" in jumps["total"]["message"]
+    message = jumps["total"]["message"]
+    assert jumps["total"]["severity"] == "warning"
+    assert "面积+482.0%（+4.82万㎡）" in message and "造价+631.1%" in message
+    assert "项数+" not in message
     t6 = table_with_checks(6, "410000", "2026Q3")
     assert not [c for c in t6["checks"] if c["severity"] == "error"]

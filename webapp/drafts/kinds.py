@@ -51,6 +51,9 @@ class DraftKind:
     page_endpoint: str
     page_arg: str
     page_anchor: str | None = None
+    #: A further rule on the texts of a save (key → text, after the key and length checks),
+    #: raising InvalidInput to refuse the whole save: e.g. an explanation's minimum length
+    validate: Callable[[Mapping[str, str]], None] | None = None
 
     def title(self, document: Any, section: str) -> str:
         return dict(self.titles(document)).get(section, section)

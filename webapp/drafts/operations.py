@@ -132,6 +132,8 @@ def _checked(
             f"{names}超过 {kind.max_chars} 字的上限，请精简后再保存（未保存，文字未被截断）。",
             details={"too_long": too_long, "max_chars": kind.max_chars},
         )
+    if kind.validate is not None:
+        kind.validate(cleaned)
     return cleaned
 
 

@@ -88,9 +88,14 @@ def init_app(app: Flask, api: Any) -> None:
         views,
     )
     from webapp.reports.deadlines import default_settings, window_settings
+    from webapp.reports.readiness import DEFAULT_MIN_EXPLANATION
 
     for key, value in {**default_settings(), **window_settings()}.items():
         app.config.setdefault(key, value)
+    #: Shortest explanation of a warning or of missing lower units, in characters
+    app.config.setdefault(
+        "REPORT_MIN_EXPLANATION", env_int("REPORT_MIN_EXPLANATION", DEFAULT_MIN_EXPLANATION)
+    )
     #: Size bound of a stamped scan (盖章扫描件), MB
     app.config.setdefault("SEAL_SCAN_MAX_MB", env_int("SEAL_SCAN_MAX_MB", 10))
     app.register_blueprint(views.bp)

@@ -90,11 +90,12 @@ def put_narrative(body: dict[str, Any], report_id: int) -> Any:
 @bp.arguments(ExplanationsSchema)
 @bp.response(200, SavedSchema)
 @bp.alt_response(409, schema=DraftConflictSchema, description="他人已保存较新版本：两份文字")
-@bp.alt_response(422, schema=ErrorSchema, description="未知预警或超过字数上限")
+@bp.alt_response(422, schema=ErrorSchema, description="未知预警、超过字数上限或少于最少字数")
 def put_explanations(body: dict[str, Any], report_id: int) -> Any:
     """Explanations of warnings (check id → text) and of missing lower units, with their base
-    versions (``explanation_versions``); unknown check ids and texts over 2000 characters are
-    refused (422)."""
+    versions (``explanation_versions``); unknown check ids, texts over 2000 characters and
+    non-empty texts under ``explanation_min_chars`` (the setting REPORT_MIN_EXPLANATION) are
+    refused (422), nothing saved."""
     report = ops.get_report(report_id)
     result = ops.save_explanations(
         current_user,

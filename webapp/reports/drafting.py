@@ -8,15 +8,18 @@ as each new version (``write_cache``), so they are always the current versions' 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from webapp.core.errors import InvalidInput
 from webapp.drafts.kinds import DraftKind, register_kind
 from webapp.periodic.operations import get_document
 from webapp.reports.models import Report
-from webapp.reports.readiness import figures
+from webapp.reports.readiness import current_checks, min_explanation
 from webapp.reports.sections import SECTION_MAX_CHARS, sections
 from webapp.reports.state import editable
+from webapp.stats.checks import rule_name
 from webapp.stats.compute import parse_period
 
 #: The explanation of missing lower units (未报说明) among the explanations' keys.
@@ -38,18 +41,38 @@ def _write_narrative(report: Report, texts: dict[str, str], at: datetime) -> Non
     report.narrative_saved_at = at
 
 
+def explanation_title(key: str) -> str:
+    """预警说明：<the rule's Chinese name> (the check id is the key, never shown)."""
+    return "未报单位说明" if key == MISSING else f"预警说明：{rule_name(key)}"
+
+
 def explanation_titles(report: Report) -> dict[str, str]:
     """The warnings of the report's figures (each needs an explanation), any key explained
-    before, and the explanation of missing lower units."""
+    before, and the explanation of missing lower units.  Computed without the record lists
+    (:func:`current_checks`): every autosave asks."""
     titles = {
-        c["id"]: f"预警说明（{c['id']}）"
-        for c in figures(report)["checks"]
+        c["id"]: explanation_title(c["id"])
+        for c in current_checks(report)
         if c["severity"] == "warning"
     }
     for key in report.explanations or {}:
-        titles.setdefault(key, f"预警说明（{key}）")
+        titles.setdefault(key, explanation_title(key))
     titles[MISSING] = "未报单位说明"
     return titles
+
+
+def refuse_short(texts: Mapping[str, str]) -> None:
+    """An explanation shorter than the minimum (a setting, shown beside each field) is refused
+    when saving, with the reason, instead of being saved and then refused at submission.
+    An emptied text is no explanation and may be saved (the warning is unexplained again)."""
+    least = min_explanation()
+    short = {key: n for key, text in texts.items() if 0 < (n := len(text.strip())) < least}
+    if short:
+        names = "、".join(f"“{explanation_title(k)}”（{n} 个字）" for k, n in short.items())
+        raise InvalidInput(
+            f"{names}过短：填报说明至少 {least} 个字，请写明原因后再保存（本次未保存）。",
+            details={"too_short": short, "min_chars": least},
+        )
 
 
 def _read_explanations(report: Report) -> dict[str, str | None]:
@@ -103,6 +126,7 @@ EXPLANATIONS = register_kind(
         read_cache=_read_explanations,
         write_cache=_write_explanations,
         page_anchor="checks",
+        validate=refuse_short,
         **_common(),
     )
 )

@@ -283,7 +283,12 @@ def save_explanations(
     base_versions: Mapping[str, Any] | None = None,
 ) -> drafts.SaveResult:
     """Explanations of warnings (check id → text) and of missing lower units, versioned like
-    the narrative; an unknown check id or an over-long text is refused, never cut."""
+    the narrative; an unknown check id or an over-long text is refused, never cut.
+
+    A text shorter than the minimum (:func:`min_explanation`, a setting shown beside each
+    field) is refused when saving, with the reason, rather than saved and then refused at
+    submission (:func:`webapp.reports.drafting.refuse_short`); an emptied text is a save (the
+    warning is unexplained again).  Nothing of the save is kept when any text is refused."""
     texts = dict(explanations)
     if missing_explanation is not None:
         texts[MISSING] = missing_explanation

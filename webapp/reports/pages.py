@@ -25,7 +25,13 @@ from webapp.reports import operations as ops
 from webapp.reports.board import BoardRow, board_rows
 from webapp.reports.drafting import EXPLANATIONS, NARRATIVE
 from webapp.reports.models import Report, ReportState
-from webapp.reports.readiness import data_problems, editable, figures, narrative_problems
+from webapp.reports.readiness import (
+    data_problems,
+    editable,
+    figures,
+    min_explanation,
+    narrative_problems,
+)
 from webapp.reports.sections import sections
 from webapp.reports.state import report_state
 from webapp.stats import registry
@@ -126,6 +132,8 @@ class ReportPage(ReportRow):
     period_label: str
     summary_spec: registry.TableSpec
     list_specs: list[registry.TableSpec]
+    #: characters an explanation needs (the setting REPORT_MIN_EXPLANATION)
+    explanation_min_chars: int
 
     @property
     def tables(self) -> dict[str, Any]:
@@ -187,4 +195,5 @@ def report_page(user: User, report: Report, *, summary_only: bool = False) -> Re
         period_label=parse_period(report.period).label,
         summary_spec=registry.summary_spec(report.kind),
         list_specs=[s for s in registry.report_tables(report.kind) if s.shape == registry.LIST],
+        explanation_min_chars=min_explanation(),
     )

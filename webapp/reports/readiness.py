@@ -4,14 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app, has_app_context
+
 from webapp.core.models import Role, User
 from webapp.core.operations import users_in_role
 from webapp.reports.models import Report
-from webapp.reports.rollup import build_tables
+from webapp.reports.rollup import build_checks, build_tables
 from webapp.reports.sections import sections
 from webapp.reports.state import editable
+from webapp.stats.checks import Check
 
-MIN_EXPLANATION = 4  #: characters: a warning's explanation must say something
+#: Default of the setting ``REPORT_MIN_EXPLANATION`` (env ``HQR_REPORT_MIN_EXPLANATION``):
+#: characters a warning's or a missing unit's explanation needs, so that it says something.
+DEFAULT_MIN_EXPLANATION = 4
+
+
+def min_explanation() -> int:
+    """The shortest explanation accepted, in characters (leading and trailing blanks aside):
+    shown beside each field, enforced when saving and again at submission."""
+    if has_app_context():
+        return int(current_app.config.get("REPORT_MIN_EXPLANATION", DEFAULT_MIN_EXPLANATION))
+    return DEFAULT_MIN_EXPLANATION
 
 
 def figures(report: Report) -> dict[str, Any]:
@@ -21,19 +34,34 @@ def figures(report: Report) -> dict[str, Any]:
     return build_tables(report.org, report.period, report.kind)
 
 
+def current_checks(report: Report) -> list[Check]:
+    """The report's checks as :func:`figures` gives them, without computing the record lists
+    (附表1–4, the bulk of a province's figures): what an explanation's save needs."""
+    if report.snapshot is not None and not editable(report):
+        return list(report.snapshot["checks"])
+    return build_checks(report.org, report.period, report.kind)
+
+
 def data_problems(report: Report, built: dict[str, Any]) -> list[str]:
     """Errors block the step; every warning needs a written explanation; missing lower units too."""
     problems = []
+    least = min_explanation()
     for check in built["checks"]:
         if check["severity"] == "error":
             problems.append(f"校验错误（{check['table']}）：{check['message']}")
         elif check["severity"] == "warning":
             text = (report.explanations or {}).get(check["id"], "").strip()
-            if len(text) < MIN_EXPLANATION:
+            if not text:
                 problems.append(f"请对预警作出说明：{check['message']}")
+            elif len(text) < least:
+                problems.append(
+                    f"预警说明不足 {least} 个字，请补充：{check['message']}（现为“{text}”）"
+                )
     missing = [u["org_name"] for u in built["lower_units"] if not u["accepted"]]
-    if missing and len((report.missing_explanation or "").strip()) < MIN_EXPLANATION:
-        problems.append(f"下级单位未报（{'、'.join(missing)}），请填写未报说明后再上报。")
+    if missing and len((report.missing_explanation or "").strip()) < least:
+        problems.append(
+            f"下级单位未报（{'、'.join(missing)}），请填写未报说明（至少 {least} 个字）后再上报。"
+        )
     return problems
 
 

@@ -146,7 +146,17 @@ def build_tables(org: Org, period: Period | str, kind: str) -> BuiltTables:
     return copy.deepcopy(memo[key])
 
 
-def _build_tables(org: Org, period: Period, kind: str) -> BuiltTables:
+def build_checks(org: Org, period: Period | str, kind: str) -> list[Check]:
+    """The checks :func:`build_tables` gives, without the record lists (附表1–4), which no
+    check reads: what saving an explanation needs to know (which warnings the report has)."""
+    period = parse_period(period)
+    memo = _memo.get()
+    if memo is not None and (org.id, period.code, kind) in memo:
+        return copy.deepcopy(memo[(org.id, period.code, kind)]["checks"])
+    return _build_tables(org, period, kind, lists=False)["checks"]
+
+
+def _build_tables(org: Org, period: Period, kind: str, *, lists: bool = True) -> BuiltTables:
     from webapp.reports.state import report_state
 
     key = summary_key(kind)
@@ -154,6 +164,7 @@ def _build_tables(org: Org, period: Period, kind: str) -> BuiltTables:
     typed: dict[str, registry.Table] = {
         spec.key: summary if spec.key == key else compute(spec.number, org, period)
         for spec in registry.report_tables(kind)
+        if lists or spec.shape != registry.LIST
     }
     units: list[LowerUnit] = []
     for row in summary.rows:

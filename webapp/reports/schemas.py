@@ -69,6 +69,9 @@ class ReportDetailSchema(ReportSchema):
     explanation_versions = version_map(
         metadata={"description": "各预警说明及 missing_explanation 的当前版本号"}
     )
+    explanation_min_chars = fields.Integer(
+        metadata={"description": "填报说明（预警说明、未报说明）至少的字数，保存时即校验"}
+    )
     problems = fields.List(fields.String())
     documents = fields.List(fields.Nested(DocumentSchema))
     frozen = fields.Boolean()

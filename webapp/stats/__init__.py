@@ -13,10 +13,12 @@ def init_app(app: Flask, api: Any) -> None:
     from webapp.main.views import SECTION_BLUEPRINTS, SECTION_ENDPOINTS
     from webapp.stats import api as stats_api
     from webapp.stats import cli, views
-    from webapp.stats.checks import rule_name
+    from webapp.stats.checks import JumpRule, rule_name
 
-    #: Share of a period-on-period change above which a check warns (0.5 = 50 %).
-    app.config.setdefault("STATS_JUMP_SHARE", os.environ.get("HQR_STATS_JUMP_SHARE", "0.5"))
+    #: When a period-on-period change warns (domain.md §4 Decision (jump warnings)): its share
+    #: (0.5 = 50 %) and its size (projects, 万㎡, 万元), each from HQR_<setting>.
+    for key, (_attr, default) in JumpRule.SETTINGS.items():
+        app.config.setdefault(key, os.environ.get(f"HQR_{key}", default))
     app.add_template_filter(rule_name, "rule_name")  # a check's rule in Chinese, never its id
     app.register_blueprint(views.bp)
     api.register_blueprint(stats_api.bp)

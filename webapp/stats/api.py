@@ -99,7 +99,6 @@ def checks(body: dict[str, Any]) -> Any:
             body["table"],
             previous=body.get("previous"),
             related=body.get("related"),
-            jump_share=compute.jump_share(),
         )
     except _BAD_SHAPE_ERRORS as exc:
         raise InvalidInput(BAD_SHAPE) from exc

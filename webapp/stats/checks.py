@@ -8,24 +8,74 @@ Each result: ``{"id", "severity", "rows", "message"}``; severity ``error`` block
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, NotRequired, TypedDict
+from typing import Any, ClassVar, NotRequired, TypedDict
+
+from flask import current_app, has_app_context
 
 from webapp.core.numbers import round_half_up
 from webapp.stats import figures
 from webapp.stats.tables import GROUP_LABELS, GROUPS, TABLE6_GROUPS
 
 ERROR, WARNING, NOTICE = "error", "warning", "notice"
-#: Default share above which a period-on-period change is a warning (configurable:
-#: ``STATS_JUMP_SHARE``).
-DEFAULT_JUMP_SHARE = Decimal("0.5")
 #: Area is rounded once per figure: each rounded addend may be off by half a hundredth.
 HALF_CENT = Decimal("0.005")
 JUMP_LABELS = {"registered": "新注册", "completed": "竣工"}
 METRICS = (("count", "项数"), ("area_10k_m2", "面积"), ("cost_10k_yuan", "造价"))
+UNITS = {"count": "项", "area_10k_m2": "万㎡", "cost_10k_yuan": "万元"}
 
 
 dec = figures.parse
+
+
+@dataclass(frozen=True)
+class JumpRule:
+    """When a period-on-period change is worth a warning (domain.md §4 **Decision** (jump
+    warnings)): "large in share (default 50 %) and large in size (default 5 projects, or
+    1 万㎡, or 1,000 万元): '1 → 0, 100 %' is noise".
+
+    Both are judged on the same measure: a group warns when its 项数, its 面积 or its 造价
+    changed by more than ``share`` of the previous figure *and* by at least that measure's
+    size.  A previous figure of 0 gives no share, so no warning (a unit's first figures)."""
+
+    #: Share of the previous figure (0.5 = 50 %); settings ``STATS_JUMP_SHARE``
+    share: Decimal = Decimal("0.5")
+    #: Smallest change worth a warning, per measure; settings ``STATS_JUMP_MIN_PROJECTS``,
+    #: ``STATS_JUMP_MIN_AREA_10K_M2``, ``STATS_JUMP_MIN_COST_10K_YUAN``
+    min_count: Decimal = Decimal(5)
+    min_area_10k_m2: Decimal = Decimal(1)
+    min_cost_10k_yuan: Decimal = Decimal(1000)
+
+    #: The settings (app config keys) and their defaults
+    SETTINGS: ClassVar[dict[str, tuple[str, str]]] = {
+        "STATS_JUMP_SHARE": ("share", "0.5"),
+        "STATS_JUMP_MIN_PROJECTS": ("min_count", "5"),
+        "STATS_JUMP_MIN_AREA_10K_M2": ("min_area_10k_m2", "1"),
+        "STATS_JUMP_MIN_COST_10K_YUAN": ("min_cost_10k_yuan", "1000"),
+    }
+
+    def size(self, metric: str) -> Decimal:
+        return {
+            "count": self.min_count,
+            "area_10k_m2": self.min_area_10k_m2,
+            "cost_10k_yuan": self.min_cost_10k_yuan,
+        }[metric]
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> JumpRule:
+        return cls(
+            **{
+                attr: Decimal(str(config.get(key, default)))
+                for key, (attr, default) in cls.SETTINGS.items()
+            }
+        )
+
+
+def jump_rule() -> JumpRule:
+    """The rule as the application's settings give it (the defaults outside an app)."""
+    return JumpRule.from_config(current_app.config) if has_app_context() else JumpRule()
 
 
 class Check(TypedDict):
@@ -338,7 +388,7 @@ def _negatives(table: dict[str, Any]) -> list[Check]:
 
 
 def _jumps(
-    table: dict[str, Any], previous: dict[str, Any], share: Decimal, groups: tuple
+    table: dict[str, Any], previous: dict[str, Any], rule: JumpRule, groups: tuple
 ) -> list[Check]:
     prev_rows = {_row_id(r): r for r in _rows_of(previous)}
     out = []
@@ -347,23 +397,71 @@ def _jumps(
         if before is None:
             continue
         for group in groups:
-            now, then = _figure(row, group, "count"), _figure(before, group, "count")
-            if then == 0:
-                continue
-            change = abs(now - then) / then
-            shown = round_half_up(change * 100, Decimal("0.1"))
-            if change > share:
+            large = []
+            for metric, mlabel in METRICS:
+                now, then = _figure(row, group, metric), _figure(before, group, metric)
+                delta = abs(now - then)
+                if then > 0 and delta / then > rule.share and delta >= rule.size(metric):
+                    pct = round_half_up(delta / then * 100, Decimal("0.1"))
+                    sign = "+" if now > then else "−"
+                    size = f"{sign}{_shown(metric, delta)}{UNITS[metric]}"
+                    large.append(f"{mlabel}{sign}{pct}%（{size}）")
+            if large:
+                label = JUMP_LABELS.get(group, group)
                 out.append(
                     _check(
                         f"jump.{group}",
                         WARNING,
                         [_row_id(row)],
-                        f"{_row_name(row)}：{JUMP_LABELS.get(group, group)}项数"
-                        f"由上期 {then} 变为 {now}，变化 {shown}%，"
-                        f"超过 {share * 100}%，请说明",
+                        f"{_row_name(row)}：{label}由上期 {_trio_text(before, group)} "
+                        f"变为 {_trio_text(row, group)}，{'、'.join(large)}，"
+                        f"变化超过 {_plain(rule.share * 100)}% 且达到 {_sizes_text(rule)}，请说明",
                     )
                 )
     return out
+
+
+def _trio_text(row: dict[str, Any], group: str) -> str:
+    return "、".join(f"{_shown(m, _figure(row, group, m))}{UNITS[m]}" for m, _ in METRICS)
+
+
+def _shown(metric: str, value: Decimal) -> str:
+    """A figure as the forms print it: a count whole, an area or a cost with two decimals."""
+    return str(int(value)) if metric == "count" else figures.text(value)
+
+
+def _sizes_text(rule: JumpRule) -> str:
+    return "或".join(f"{_plain(rule.size(m))}{UNITS[m]}" for m, _ in METRICS)
+
+
+def _plain(value: Decimal) -> str:
+    """50.0 → 50, 0.50 → 0.5, 1000 → 1000 (never 1E+3)."""
+    return f"{value.normalize():f}"
+
+
+def _one_per_figures(checks: list[Check]) -> list[Check]:
+    """A warning raised on a unit's own row and again on the 合计 with the same figures is one
+    warning, needing one explanation (domain.md §4 **Decision** (jump warnings)): the 合计's
+    copy goes, the row's names both (rows ``[row, "total"]``)."""
+    by_figures: dict[tuple[str, str], Check] = {}
+    for c in checks:
+        if c["severity"] == WARNING and c["rows"] and c["rows"][0] != "total":
+            by_figures.setdefault((c["id"], _body(c["message"])), c)
+    out = []
+    for c in checks:
+        twin = by_figures.get((c["id"], _body(c["message"])))
+        if c["severity"] == WARNING and c["rows"] == ["total"] and twin is not None:
+            name, body = twin["message"].split("：", 1)
+            twin["rows"] = [*twin["rows"], "total"]
+            twin["message"] = f"{name}（即合计）：{body}"
+            continue
+        out.append(c)
+    return out
+
+
+def _body(message: str) -> str:
+    """A row's finding without the row's name (``中原区（本级）：…`` → ``…``)."""
+    return message.split("：", 1)[-1]
 
 
 # 附表6 ------------------------------------------------------------------------------------------
@@ -419,24 +517,25 @@ def run_checks(
     *,
     previous: dict[str, Any] | None = None,
     related: dict[str, Any] | None = None,
-    jump_share: Decimal | float | str | None = None,
+    jump: JumpRule | None = None,
     ledger_checks: list[Check] | None = None,
 ) -> list[Check]:
     """Every rule that applies to ``table`` (附表5, 6 or 7 in its JSON shape).
 
     ``previous``: the same table for the previous period (接转 = 上期在建; jumps);
     ``related``: {"table5"/"table7": summary} for 附表6, {"children": {code: table}} for roll-up;
+    ``jump``: when a change is a warning (the application's settings when None);
     ``ledger_checks``: per-project findings already computed from the ledger.
     """
     related = related or {}
-    share = Decimal(str(jump_share)) if jump_share is not None else DEFAULT_JUMP_SHARE
+    rule = jump or jump_rule()
     number = int(table.get("table") or 0)
     out: list[Check] = []
     if number == 6:
         out += _table6(table, related)
         out += _negatives(table)
         if previous:
-            out += _jumps(table, previous, share, ("registered",))
+            out += _jumps(table, previous, rule, ("registered",))
     else:
         labels = GROUP_LABELS[number == 7]
         out += _identity(table, labels)
@@ -446,10 +545,10 @@ def run_checks(
         out += _negatives(table)
         if previous:
             out += _carry(table, previous, labels)
-            out += _jumps(table, previous, share, ("registered", "completed"))
+            out += _jumps(table, previous, rule, ("registered", "completed"))
         if related.get("children"):
             out += _rollup(table, related["children"])
-    return out + list(ledger_checks or [])
+    return _one_per_figures(out) + list(ledger_checks or [])
 
 
 def blocking(checks: list[Check]) -> bool:

@@ -14,10 +14,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any, TypedDict
 
-from flask import current_app, has_app_context
 from sqlalchemy import and_, func, or_, select
 
 from webapp.core import clock
@@ -95,12 +93,6 @@ def compute_table(n: int, org: Org | str, period: Period | str) -> dict[str, Any
     return table_json(compute(n, org, period))
 
 
-def jump_share() -> Decimal:
-    if has_app_context():
-        return Decimal(str(current_app.config.get("STATS_JUMP_SHARE", "0.5")))
-    return Decimal("0.5")
-
-
 def ledger_checks(org: Org, period: Period) -> list[Check]:
     """Per-project rules (domain.md §4 rule 5) over the projects the period's tables count."""
     conds = group_conditions(period)
@@ -173,7 +165,6 @@ def table_with_checks(n: int, org: Org | str, period: Period | str) -> dict[str,
         table["checks"] = run_checks(
             table,
             previous=previous,
-            jump_share=jump_share(),
             ledger_checks=ledger_checks(org, period),
         )
     elif shape == registry.CATEGORY:
@@ -182,7 +173,6 @@ def table_with_checks(n: int, org: Org | str, period: Period | str) -> dict[str,
             table,
             previous=category_table(org, period.previous()),
             related={registry.summary_spec(period).key: summary},
-            jump_share=jump_share(),
         )
     else:
         table["checks"] = []

@@ -1,5 +1,6 @@
-"""附表1–7 to Excel, laid out as the printed forms (title, 填表单位, multi-level headers,
-统计员/批准人/报送日期).
+"""附表1–7 to Excel, laid out as the printed forms (title, 填表单位, multi-level headers, the
+printed notes, 统计员/批准人/报送日期 or 填表人/批准人/填表日期; 附表7's columns and headings as
+printed: no 造价 under 本年度备案工程).
 
 Every cell is written through ``webapp.core.spreadsheet.set_cell``: a project or unit name that
 starts like a formula stays text."""
@@ -15,12 +16,19 @@ from openpyxl.utils import get_column_letter
 
 from webapp.core.spreadsheet import set_cell
 from webapp.stats import registry
-from webapp.stats.tables import CATEGORIES, GROUP_LABELS, GROUPS, TABLE6_GROUPS
+from webapp.stats.tables import (
+    ACCIDENT_LABELS,
+    CATEGORIES,
+    RATE_LABELS,
+    TABLE6_GROUPS,
+    summary_layout,
+)
 
 THIN = Side(style="thin")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 METRIC_LABELS = ("项数", "面积（万㎡）", "造价（万元）")
+METRIC_LABEL = dict(zip(("count", "area_10k_m2", "cost_10k_yuan"), METRIC_LABELS, strict=True))
 TABLE6_LABELS = {
     "registered": "本季/年新注册项目",
     "completed": "本季/年竣工工程",
@@ -57,20 +65,26 @@ def _header(sheet: Any, row: int, col: int, text: str, rowspan: int = 1, colspan
 
 
 def _title(sheet: Any, table: dict[str, Any], width: int) -> int:
-    title = registry.table(table["table"]).title
-    set_cell(sheet, 1, 1, title).font = Font(bold=True, size=14)
+    spec = registry.table(table["table"])
+    set_cell(sheet, 1, 1, spec.title).font = Font(bold=True, size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     sheet.cell(row=1, column=1).alignment = CENTER
-    set_cell(sheet, 2, 1, f"填表单位（盖章）：{table['org_name']}")
-    set_cell(sheet, 2, max(width - 3, 2), table["period_label"])
+    set_cell(sheet, 2, 1, f"{spec.unit_label}：{table['org_name']}")
+    if spec.signed_above:  # 附表1: 填表人, 批准人, 填表日期 on the 填表单位 line, as printed
+        for col, label in zip((4, 7, 10), spec.signatures, strict=True):
+            set_cell(sheet, 2, col, f"{label}：")
+    set_cell(sheet, 2, max(width - 1, 2), table["period_label"])
     return 3
 
 
 def _footer(sheet: Any, row: int, table: dict[str, Any]) -> None:
-    who = registry.table(table["table"]).clerk_label
-    set_cell(sheet, row + 1, 1, f"{who}：")
-    set_cell(sheet, row + 1, 4, "批准人：")
-    set_cell(sheet, row + 1, 8, "报送日期：")
+    spec = registry.table(table["table"])
+    if spec.note:
+        set_cell(sheet, row + 1, 1, spec.note).alignment = Alignment(wrap_text=False)
+        row += 1
+    if not spec.signed_above:
+        for col, label in zip((1, 4, 8), spec.signatures, strict=True):
+            set_cell(sheet, row + 1, col, f"{label}：")
 
 
 def _body_row(sheet: Any, row: int, values: list[Any]) -> None:
@@ -79,29 +93,30 @@ def _body_row(sheet: Any, row: int, values: list[Any]) -> None:
 
 
 def _summary(sheet: Any, table: dict[str, Any]) -> None:
-    labels = GROUP_LABELS[not registry.table(table["table"]).quarterly]
-    width = 2 + 3 * len(GROUPS) + 2 + 1 + 3
+    yearly = not registry.table(table["table"]).quarterly
+    layout = summary_layout(yearly)
+    width = 2 + sum(len(g["metrics"]) for g in layout) + 2 + 1 + 3
     top = _title(sheet, table, width)
     _header(sheet, top, 1, "序号", 2)
     _header(sheet, top, 2, "市、县（市）", 2)
     col = 3
-    for g in GROUPS:
-        _header(sheet, top, col, labels[g], 1, 3)
-        for i, m in enumerate(METRIC_LABELS):
-            _header(sheet, top + 1, col + i, m)
-        col += 3
-    _header(sheet, top, col, "质量备案率（%）", 1, 2)
+    for g in layout:
+        _header(sheet, top, col, g["label"], 1, len(g["metrics"]))
+        for i, m in enumerate(g["metrics"]):
+            _header(sheet, top + 1, col + i, METRIC_LABEL[m])
+        col += len(g["metrics"])
+    _header(sheet, top, col, RATE_LABELS[yearly], 1, 2)
     _header(sheet, top + 1, col, "项数")
     _header(sheet, top + 1, col + 1, "面积")
     _header(sheet, top, col + 2, "用户满意率（%）", 2)
-    _header(sheet, top, col + 3, "发生工程质量事故", 1, 3)
+    _header(sheet, top, col + 3, ACCIDENT_LABELS[yearly], 1, 3)
     for i, m in enumerate(("项数", "死亡人数", "经济损失（万元）")):
         _header(sheet, top + 1, col + 3 + i, m)
     row = top + 2
     for seq, r in enumerate([*table["rows"], table["total"]], start=1):
         values: list[Any] = [seq if r["org_name"] != "合计" else "", r["org_name"]]
-        for g in GROUPS:
-            values += [r[g]["count"], r[g]["area_10k_m2"], r[g]["cost_10k_yuan"]]
+        for g in layout:
+            values += [r[g["key"]][m] for m in g["metrics"]]
         values += [r["filing_rate"]["count_pct"], r["filing_rate"]["area_pct"]]
         values += [r["satisfaction_pct"]]
         values += [

@@ -6,13 +6,16 @@
 - 附表4 竣工工程明细表: projects whose completion acceptance is dated within the period.
   **Decision**: the form has a 竣工验收结论 column, so 不合格 acceptances are listed too (with
   their conclusion); only the 合格 ones count as 竣工 in 附表5.
+  **Decision** (附表4, domain.md §4): also the projects filed (备案) in the period though
+  completed earlier, after the period's completions, with 备注 "往期竣工，本期备案", so that the
+  list accounts for every project counted in 附表5's 备案 column.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, or_, select
 
 from webapp.core.models import Org
 from webapp.extensions import db
@@ -72,8 +75,11 @@ COLUMNS: dict[int, tuple[str, ...]] = {
         "acceptance_result",
         "filed_on",
         "filing_result",
+        "remarks",
     ),
 }
+#: 附表4's 备注 of a project filed in the period though completed (竣工验收) before it.
+FILED_EARLIER = "往期竣工，本期备案"
 _KIND_OF = {1: "bad_records", 2: "penalties", 3: "projects", 4: "projects"}
 
 
@@ -100,14 +106,20 @@ def records(n: int, org: Org, period: Period) -> ListTable:
             Org.path, Project.registration_no
         )
     else:
-        stmt = stmt.where(Project.accepted_on.between(period.start, period.end)).order_by(
-            Project.accepted_on, Project.registration_no
+        completed_now = Project.accepted_on.between(period.start, period.end)
+        filed_now = group_conditions(period)["filed"]
+        stmt = stmt.where(or_(completed_now, filed_now)).order_by(
+            case((completed_now, 0), else_=1), Project.accepted_on, Project.registration_no
         )
     rows = []
     for i, record in enumerate(db.session.execute(stmt).scalars(), start=1):
         row: dict[str, object] = {"seq": i, "org_code": record.org.code}
         for name in COLUMNS[n]:
             row[name] = display(kind.field(name), getattr(record, name))
+        if n == 4 and not (
+            record.accepted_on is not None and period.start <= record.accepted_on <= period.end
+        ):
+            row["remarks"] = "；".join(filter(None, [FILED_EARLIER, str(row["remarks"] or "")]))
         rows.append(row)
     return ListTable(
         Heading(n, org.code, org.name, period.code, period.label),

@@ -45,6 +45,14 @@ class TableSpec:
     annual: bool
     #: The signature label on the printed form (填表人 on 附表1–2, 统计员 on the others)
     clerk_label: str = "统计员"
+    #: The date on the printed form: 填表日期 on 附表1–2, 报送日期 on the others
+    date_label: str = "报送日期"
+    #: 填表单位（公章） on 附表1–4, 填表单位（盖章） on 附表5–7, as printed
+    seal: str = "盖章"
+    #: 附表1 prints its signatures on the 填表单位 line above the table; the others below it
+    signed_above: bool = False
+    #: The note printed under the table (备注 of 附表1, 注 of 附表2, 填表说明 of 附表5/7)
+    note: str = ""
     #: Word template context: ledger field → template field (list tables only)
     word_fields: dict[str, str] = field(default_factory=dict)
 
@@ -57,6 +65,15 @@ class TableSpec:
     def word_key(self) -> str:
         """The table's name in Word template contexts."""
         return f"t{self.number}"
+
+    @property
+    def unit_label(self) -> str:
+        return f"填表单位（{self.seal}）"
+
+    @property
+    def signatures(self) -> tuple[str, str, str]:
+        """The printed signature fields: (统计员 or 填表人, 批准人, 报送日期 or 填表日期)."""
+        return (self.clerk_label, "批准人", self.date_label)
 
     @property
     def label(self) -> str:
@@ -115,7 +132,23 @@ _T4_WORD = {
     "acceptance_result": "completion_conclusion",
     "filed_on": "filing_date",
     "filing_result": "filing_conclusion",
+    "remarks": "remarks",
 }
+#: The notes printed under the forms (regulation.zh.txt, 附表1, 附表2, 附表5 and 附表7).
+T1_NOTE = (
+    "备注：责任单位指建设单位、勘察单位、设计单位、施工单位、监理单位、检测机构、"
+    "施工图审查机构及其它有关单位。"
+)
+T2_NOTE = (
+    "注：责任单位指建设单位、勘察单位、设计单位、施工单位、监理单位、检测单位、"
+    "施工图审查机构及其它有关单位。"
+)
+SUMMARY_NOTE = (
+    "填表说明：1、在建工程：已办理监督注册手续，尚未完工或已完工，但未进行竣工验收的工程；"
+    "2、竣工工程：已办理监督注册手续，已通过竣工验收的工程；3、质量备案率：已办理质量备案"
+    "手续的工程/竣工工程；4、用户满意率：用户评价为满意的工程（项数）/已办理质量备案手续的"
+    "工程；5、接转工程：上一季（年）度在建工程。"
+)
 
 TABLES: dict[int, TableSpec] = {
     spec.number: spec
@@ -129,6 +162,10 @@ TABLES: dict[int, TableSpec] = {
             quarterly=True,
             annual=True,
             clerk_label="填表人",
+            date_label="填表日期",
+            seal="公章",
+            signed_above=True,
+            note=T1_NOTE,
             word_fields=_T1_WORD,
         ),
         TableSpec(
@@ -140,6 +177,9 @@ TABLES: dict[int, TableSpec] = {
             quarterly=True,
             annual=True,
             clerk_label="填表人",
+            date_label="填表日期",
+            seal="公章",
+            note=T2_NOTE,
             word_fields=_T2_WORD,
         ),
         TableSpec(
@@ -150,6 +190,7 @@ TABLES: dict[int, TableSpec] = {
             _list(3),
             quarterly=True,
             annual=True,
+            seal="公章",
             word_fields=_T3_WORD,
         ),
         TableSpec(
@@ -160,6 +201,7 @@ TABLES: dict[int, TableSpec] = {
             _list(4),
             quarterly=True,
             annual=True,
+            seal="公章",
             word_fields=_T4_WORD,
         ),
         TableSpec(
@@ -170,6 +212,7 @@ TABLES: dict[int, TableSpec] = {
             summary,
             quarterly=True,
             annual=False,
+            note=SUMMARY_NOTE,
         ),
         TableSpec(
             6,
@@ -188,6 +231,7 @@ TABLES: dict[int, TableSpec] = {
             summary,
             quarterly=False,
             annual=True,
+            note=SUMMARY_NOTE,
         ),
     )
 }

@@ -67,10 +67,32 @@ GROUP_LABELS = {
         "carried_over": "上年度接转工程",
         "registered": "本年度新注册工程",
         "under_construction": "截止到年底在建工程",
-        "completed": "本年度竣工工程",
+        #: as printed; **Decision** (domain.md §4): read as completed during the year
+        "completed": "截止到年底竣工工程",
         "filed": "本年度备案工程",
     },
 }
+#: The other printed headings of 附表5 (False) and 附表7 (True).
+RATE_LABELS = {False: "季度质量备案率（%）", True: "本年度质量备案率（%）"}
+ACCIDENT_LABELS = {False: "本季度发生工程质量事故", True: "本年度发生工程质量事故"}
+FULL_TRIO = ("count", "area_10k_m2", "cost_10k_yuan")
+
+
+def printed_metrics(group: str, yearly: bool) -> tuple[str, ...]:
+    """The figures the printed form has under a group: 附表7's 本年度备案工程 has 项数 and 面积
+    only (no 造价, as printed); every other group has the three."""
+    return FULL_TRIO[:2] if yearly and group == "filed" else FULL_TRIO
+
+
+def summary_layout(yearly: bool) -> list[dict[str, Any]]:
+    """附表5 or 附表7's groups as printed: ``{"key", "label", "metrics"}`` in the form's order,
+    for the pages, the Excel export and the Word template."""
+    return [
+        {"key": g, "label": GROUP_LABELS[yearly][g], "metrics": printed_metrics(g, yearly)}
+        for g in GROUPS
+    ]
+
+
 CATEGORIES = (
     ("residential", "住宅工程"),
     ("affordable_housing", "保障性安居工程"),

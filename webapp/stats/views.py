@@ -22,7 +22,15 @@ from webapp.ledger.queries import visible_units
 from webapp.stats import compute, registry
 from webapp.stats.excel import table_workbook
 from webapp.stats.periods import current_quarter, parse_period
-from webapp.stats.tables import CATEGORIES, GROUP_LABELS, GROUPS, TABLE6_GROUPS, drill_conditions
+from webapp.stats.tables import (
+    ACCIDENT_LABELS,
+    CATEGORIES,
+    GROUP_LABELS,
+    RATE_LABELS,
+    TABLE6_GROUPS,
+    drill_conditions,
+    summary_layout,
+)
 from webapp.web import login_gate
 
 bp = Blueprint("stats", __name__, url_prefix="/stats", template_folder="templates")
@@ -71,8 +79,9 @@ def table(n: int) -> Any:
         spec=spec,
         org=org,
         period=period,
-        groups=GROUPS,
-        labels=GROUP_LABELS[period.is_year],
+        layout=summary_layout(period.is_year),
+        rate_label=RATE_LABELS[period.is_year],
+        accident_label=ACCIDENT_LABELS[period.is_year],
         t6_groups=TABLE6_GROUPS,
         categories=dict(CATEGORIES),
         units=visible_units(current_user.org),

@@ -152,6 +152,7 @@ def sample_context(kind: str = "quarterly") -> dict[str, Any]:
                     "completion_conclusion": "合格",
                     "filing_date": "2026-10-10",
                     "filing_conclusion": "准予备案",
+                    "remarks": "",
                 }
             ]
         },
