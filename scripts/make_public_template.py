@@ -182,7 +182,7 @@ def build() -> Document:
         ],
         "bad",
         size=8,
-        widths_mm=[8, 20, 24, 10, 18, 22, 26, 14, 14],
+        widths_mm=[8, 22, 22, 10, 16, 20, 28, 12, 18],
         width_mm=156,
         cell_margin_mm=1,
     )
