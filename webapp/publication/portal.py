@@ -12,10 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from webapp.archive import operations as archive
 from webapp.archive.views import file_response
-from webapp.core.errors import DomainError, NotFound
+from webapp.core.errors import DomainError, NotFound, PermissionDenied
+from webapp.core.models import Role
 from webapp.extensions import limiter
 from webapp.publication import public, publicity
 from webapp.publication.models import RecordKind
@@ -106,7 +108,9 @@ def records() -> Any:
 @limiter.limit("5 per hour")
 def objection(record_id: int) -> Any:
     """异议: a named unit or person objects to a record in publicity (no login, rate-limited);
-    the tier that approved the record answers it."""
+    the tier that approved the record answers it.  An auditor signed in only reads."""
+    if current_user.is_authenticated and Role.AUDITOR in current_user.roles:
+        raise PermissionDenied(details={"action": "public.objection"})
     try:
         publicity.raise_objection(
             record_id,

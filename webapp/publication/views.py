@@ -154,6 +154,8 @@ def objections() -> Any:
 
 @bp.route("/objections/<int:objection_id>/answer", methods=["POST"])
 def answer_objection(objection_id: int) -> Any:
+    # Who may answer at all first (auditors only read); then the objection's own tier.
+    require(current_user, "publication.objection_answer", current_user.org)
     objection = publicity.get_objection(objection_id)
     publicity.answer_objection(
         current_user, objection, request.form.get("outcome", ""), request.form.get("answer", "")
