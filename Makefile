@@ -35,6 +35,7 @@ db: install
 	$(BIN)/flask accidents demo
 	$(BIN)/flask publication schedule
 	$(BIN)/flask publication open --last
+	$(BIN)/flask publication demo
 
 run: install vendor db
 	@$(BIN)/flask demo accounts

@@ -126,13 +126,28 @@ def build() -> Document:
     )
     para(
         doc,
-        "计算方法：备案率、满意率得分为指标值（备案率不超过100）；其余分项得分 = max(0, 100 − K × "
-        "指标值)；指数 = Σ(权重 × 得分) ÷ Σ权重（不适用的分项不计入）。本期监督工程 = 上期接转 + "
-        "本期新注册。",
+        "计算方法：只反映质量结果。竣工验收合格率（合格 ÷ 本期全部竣工验收）、"
+        "用户满意率得分为指标值；事故、死亡（每百万㎡在建面积）得分 = max(0, 100 − K × 指标值)；"
+        "指数 = Σ(权重 × 得分) ÷ "
+        "Σ权重（不适用的分项不计入）。不良行为记录、行政处罚和备案率不计入指数。",
         font=TABLE_FONT,
         size=9,
-        space_after=6,
+        space_after=3,
     )
+    para(doc, "{%p for line in index_example %}")
+    para(doc, "{{ line }}", font=TABLE_FONT, size=9)
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p if index_units %}")
+    table(
+        doc,
+        [[(h, 1, 1) for h in ("所辖单位（供比较）", "质量指数")]],
+        ["{{ r.name }}", "{{ r.value }}"],
+        "index_units",
+        size=9,
+        first_col_mm=60,
+        width_mm=100,
+    )
+    para(doc, "{%p endif %}")
 
     para(doc, "{%p if has_records %}")
     heading(doc, "附表四　建设工程质量责任主体不良行为记录")
@@ -146,6 +161,7 @@ def build() -> Document:
                     "记录编号",
                     "责任单位",
                     "类型",
+                    "责任人（职务）",
                     "工程名称",
                     "不良行为事实",
                     "条款",
@@ -158,6 +174,7 @@ def build() -> Document:
             "{{ r.record_no }}",
             "{{ r.enterprise }}",
             "{{ r.unit_type }}",
+            "{{ r.person_name }}{% if r.person_title %}（{{ r.person_title }}）{% endif %}",
             "{{ r.project_name }}",
             "{{ r.fact }}",
             "{{ r.clause }}",
@@ -165,7 +182,7 @@ def build() -> Document:
         ],
         "bad",
         size=8,
-        widths_mm=[8, 22, 26, 12, 26, 28, 16, 18],
+        widths_mm=[8, 22, 22, 10, 16, 20, 28, 12, 18],
         width_mm=156,
         cell_margin_mm=1,
     )

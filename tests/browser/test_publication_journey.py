@@ -52,7 +52,7 @@ def test_city_report_from_draft_to_the_public_portal(page, browser, live_server,
     page.click("#main-nav >> text=公开")
     page.goto("/publication/?period=2026H2")
     page.click("#open-my-publication")
-    assert "78.49" in page.inner_text("#quality-index-value")
+    assert "57.50" in page.inner_text("#quality-index-value")
     assert "【请填写】" in page.input_value("#sec-measures")
     page.fill("#sec-problems", "部分竣工工程质量备案不及时，个别工程发生质量事故。")
     page.fill("#sec-measures", "开展竣工验收备案专项检查，严肃查处违法违规行为。")
@@ -74,14 +74,14 @@ def test_city_report_from_draft_to_the_public_portal(page, browser, live_server,
     anonymous.click("text=郑州市2026年下半年建设工程质量总体状况报告")
     text = anonymous.inner_text("#report-text")
     assert "开展竣工验收备案专项检查" in text
-    assert anonymous.inner_text("#quality-index-value") == "78.49"
+    assert anonymous.inner_text("#quality-index-value") == "57.50"
     assert "发布日期 2027-01-05" in anonymous.inner_text("main")
     with anonymous.expect_download() as download:
         anonymous.click("#public-docx")
     assert download.value.suggested_filename.endswith(".docx")
     anonymous.click("#portal-nav >> text=质量指数")
     anonymous.wait_for_selector("#index-chart[data-rendered='1']")
-    assert "78.49" in anonymous.inner_text("#index-series-table")
+    assert "57.50" in anonymous.inner_text("#index-series-table")
     anonymous.context.close()
 
     # The clerk cannot withdraw it before a month has passed.

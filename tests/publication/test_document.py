@@ -30,34 +30,33 @@ def test_the_city_document(make_user):
     assert "郑州市2026年下半年\n建设工程质量总体状况报告\n" in text
     assert "郑州市　2027年1月5日" in text
     assert "四、下一步工作措施" in text and "开展质量通病专项治理" in text
-    assert "附表三　工程质量指数（78.49）" in text
-    assert "附表四" not in text  # records are published by the province only
+    assert "附表三　工程质量指数（57.50）" in text
+    # The worked example of the index and each district's figure for comparison.
+    example = "指数 = (30×75.00 + 30×50.00 + 20×0.00 + 20×100.00) ÷ (30 + 30 + 20 + 20) = 57.50。"
+    assert example in text
     figures = tables[0]
     assert figures[3] == ["本期监督工程合计", "8", "9.92", "47770.37"]
     units = tables[1]
     assert [r[0] for r in units[1:]][:2] == ["中原区", "二七区"]
     index = tables[2]
-    assert index[3][:5] == ["质量事故", "事故起数 / 万㎡", "0.1008 起/万㎡", "100", "89.92"]
+    assert index[1][:5] == ["竣工验收合格率", "合格 ÷ 本期竣工验收", "75.00 %", "—", "75.00"]
+    accidents = ["质量事故", "事故起数 / 百万㎡在建面积", "10.0806 起/百万㎡", "10", "0.00"]
+    assert index[3][:5] == accidents
+    assert ["中原区", "80.00"] in tables[3]
+    # 郑州市 publishes the good record it approved itself (domain.md §6: "at the tier that
+    # approved it"); 中原区's record is 中原区's to publish.
+    assert "附表五　企业良好行为记录" in text and "郑州一建集团有限公司" in str(tables)
     for name in ("clerk_410100", "reviewer_410100", "leader_410100", "张责任", "王批准"):
         assert name not in text and name not in str(tables)
 
 
-def test_the_province_document_lists_the_records(make_user):
+def test_the_province_publishes_only_the_records_it_approved(make_user):
+    """domain.md §6 Decision (records): "at the tier that approved it"; the province approved
+    none of the oracle's records, so its document lists none."""
     clock.set_now(at("2027-01-05"))
     pub = run_to_publication("410000", make_user=make_user)
     text, tables = _text(archive.read(archive.latest("publication", pub.id)))
-    assert "附表四　建设工程质量责任主体不良行为记录" in text
-    bad = tables[3]
-    assert bad[1][1:4] == ["ZY-BAD-1", "河南某某建设有限公司", "施工"]
-    assert len(bad) == 2  # the unapproved EQ-BAD-1 is not published
-    good = tables[4]
-    assert good[1][1:] == [
-        "郑州一建集团有限公司",
-        "获评省级安全文明标准化工地",
-        "2026-09-01",
-        "郑州市",
-    ]
-    assert "张责任" not in str(tables) and "钱未批" not in str(tables)
+    assert "附表四" not in text and "ZY-BAD-1" not in str(tables)
 
 
 def test_the_public_pdf(client, make_user):

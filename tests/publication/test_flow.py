@@ -57,7 +57,7 @@ def test_the_generated_draft_comes_from_accepted_figures_and_needs_the_clerk(api
     # The half year's figures (Q3 + Q4 accepted): 8 supervised, 4 filed of 3 completed.
     assert "共监督工程8项、面积9.92万㎡" in overview
     assert "办理质量备案4项" in overview and "质量备案率（项）133.33%" in overview
-    assert "工程质量指数为78.49" in overview
+    assert "工程质量指数为57.50" in overview
     assert detail["sections"]["trends"].startswith("与2026年上半年相比：")
     assert any("【请填写】" in p for p in detail["problems"])
     # Submitting with the markers left is refused by the form's domain check.
@@ -81,7 +81,7 @@ def test_approval_publishes_with_the_date(api, client):
     assert detail["publication_date"] == "2027-01-05" and detail["online_until"] == "2027-02-05"
     public = client.get(f"/api/v1/public/reports/{pub_id}")
     assert public.status_code == 200
-    assert public.get_json()["index"]["value"] == "78.49"
+    assert public.get_json()["index"]["value"] == "57.50"
     no_task(api("clerk", "410100"))
 
 
@@ -152,7 +152,7 @@ def test_withdrawal_only_after_a_month_and_with_the_leader(api, client):
     assert client.get(f"/api/v1/public/reports/{pub_id}").status_code == 404
     assert client.get(f"/public/reports/{pub_id}").status_code == 404
     # Archived for staff: the content and the archived file stay readable inside.
-    assert detail["content"]["figures"]["index"]["value"] == "78.49"
+    assert detail["content"]["figures"]["index"]["value"] == "57.50"
     from webapp.core.models import AuditRecord
 
     actions = [a for (a,) in db.session.query(AuditRecord.action).order_by(AuditRecord.id)]

@@ -1,16 +1,24 @@
 """The quality index recomputed by hand for the oracle ledger (tests/stats/oracle.py) with the
-records of tests/publication/conftest.py, 2026 second half year (Q3 + Q4 accepted)."""
+records of tests/publication/conftest.py, 2026 second half year (Q3 + Q4 accepted).
+
+domain.md §6 Decision (quality index): "it measures quality outcomes, never enforcement
+activity: records and penalties found by supervisors must not lower it … the acceptance input is
+the period's 竣工验收合格率 (合格 ÷ all acceptances concluded in the period) … 备案率 measures
+filing lag and is not an input … weights are settings"."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from webapp.core.operations import get_org
+from webapp.extensions import db
+from webapp.ledger.models import AdministrativePenalty, BadBehaviourRecord
 from webapp.publication.figures import half_year_figures
-from webapp.publication.index import quality_index
-from webapp.stats.figures import SummaryRow
+from webapp.publication.index import Outcomes, quality_index, worked_example
+from webapp.reports.models import Report
 
 pytestmark = pytest.mark.usefixtures("h2_data")
 
@@ -33,16 +41,20 @@ def test_zhengzhou_2026h2_by_hand():
     assert total["supervised"] == {"count": 8, "area_10k_m2": "9.92", "cost_10k_yuan": "47770.37"}
     assert fig["bad_records"] == 2 and fig["penalties"] == 1  # approved or not, as in 附表1
     index = fig["index"]
+    # 附表4 of Q3: three 合格 (二七 08-20, 中原 09-01, 中原 09-30) and 郑州市本级's 不合格 09-15.
+    assert index["inputs"]["acceptances"] == 4 and index["inputs"]["passed"] == 3
     assert parts(index) == {
-        "filing": ("133.33", "100.00", "25"),  # capped at 100
-        "satisfaction": ("50.00", "50.00", "25"),
-        "accidents": ("0.1008", "89.92", "15"),  # 1 / 9.92 = 0.100806…; 100 − 100 × 0.1008
-        "deaths": ("0.0000", "100.00", "15"),
-        "bad_records": ("25.0000", "50.00", "10"),  # 2 × 100 / 8; 100 − 2 × 25
-        "penalties": ("12.5000", "75.00", "10"),  # 1 × 100 / 8; 100 − 2 × 12.5
+        "acceptance": ("75.00", "75.00", "30"),  # 3 ÷ 4
+        "satisfaction": ("50.00", "50.00", "30"),  # 2 ÷ 4
+        "accidents": ("10.0806", "0.00", "20"),  # 1 × 100 ÷ 9.92 per 100 万㎡; 100 − 10 × 10.08 < 0
+        "deaths": ("0.0000", "100.00", "20"),
     }
-    # (25×100 + 25×50 + 15×89.92 + 15×100 + 10×50 + 10×75) / 100 = 7848.8 / 100
-    assert index["value"] == "78.49"
+    # (30×75 + 30×50 + 20×0 + 20×100) / 100 = 5750 / 100
+    assert index["value"] == "57.50"
+    # Each lower unit's figure for comparison (中原区: 2 of 2 passed, 1 of 2 satisfied…).
+    units = {u["org_name"]: u["value"] for u in fig["unit_indexes"]}
+    assert units["中原区"] == "80.00" and units["二七区"] == "70.00" and units["金水区"] is None
+    assert "郑州市" not in units
 
 
 def test_province_2026h2_by_hand():
@@ -50,18 +62,68 @@ def test_province_2026h2_by_hand():
     total = fig["total"]
     assert total["supervised"]["count"] == 11 and total["supervised"]["area_10k_m2"] == "13.32"
     assert total["completed"]["count"] == 5 and total["filed"]["count"] == 5
-    assert total["satisfaction_pct"] == "60.00"  # ZY-2, GY-1 (Q3) and ZY-1 (Q4) of 5
     assert total["accidents"] == {"count": 2, "deaths": 3, "loss_10k_yuan": "170.50"}
     assert parts(fig["index"]) == {
-        "filing": ("100.00", "100.00", "25"),
-        "satisfaction": ("60.00", "60.00", "25"),
-        "accidents": ("0.1502", "84.98", "15"),  # 2 / 13.32
-        "deaths": ("0.2252", "77.48", "15"),  # 3 / 13.32
-        "bad_records": ("18.1818", "63.64", "10"),  # 200 / 11; 100 − 36.3636
-        "penalties": ("9.0909", "81.82", "10"),  # 100 / 11; 100 − 18.1818
+        "acceptance": ("83.33", "83.33", "30"),  # 5 ÷ 6
+        "satisfaction": ("60.00", "60.00", "30"),  # 3 ÷ 5
+        "accidents": ("15.0150", "0.00", "20"),  # 2 × 100 ÷ 13.32
+        "deaths": ("22.5225", "0.00", "20"),  # 3 × 100 ÷ 13.32
     }
-    # (2500 + 1500 + 1274.70 + 1162.20 + 636.40 + 818.20) / 100 = 78.915 → 78.92 (half up)
-    assert fig["index"]["value"] == "78.92"
+    # (30×83.33 + 30×60) / 100 = 42.999 → 43.00 (half up)
+    assert fig["index"]["value"] == "43.00"
+    cities = {u["org_name"]: u["value"] for u in fig["unit_indexes"]}
+    assert cities["郑州市"] == "57.50" and cities["开封市"] == "100.00"
+
+
+def _refreeze(code: str) -> None:
+    """Freeze and accept the unit's 2026Q3 again from the ledger as it now stands."""
+    from webapp.reports.document import freeze
+
+    for report in db.session.query(Report).filter_by(org_id=get_org(code).id, period="2026Q3"):
+        report.snapshot = report.accepted_snapshot = freeze(report, None)
+    db.session.commit()
+
+
+def test_enforcement_records_never_lower_the_index():
+    """ "records and penalties found by supervisors must not lower it" (domain.md §6)."""
+    before = half_year_figures(get_org("410100"), "2026H2")
+    for i in range(5):
+        db.session.add(
+            BadBehaviourRecord(
+                org=get_org("410100"),
+                record_no=f"MORE-{i}",
+                project_name="工程ZZ-1",
+                responsible_unit="某施工企业",
+                unit_type="施工",
+                fact="检查发现问题",
+                recorded_on=date(2026, 8, 1),
+                approver="王批准",
+                approved_on=date(2026, 8, 2),
+            )
+        )
+        db.session.add(
+            AdministrativePenalty(
+                org=get_org("410100"),
+                record_no=f"MORE-P-{i}",
+                project_name="工程ZZ-1",
+                responsible_unit="某施工企业",
+                decided_on=date(2026, 8, 3),
+                violation="违规",
+                penalty="罚款",
+            )
+        )
+    db.session.commit()
+    _refreeze("410100")
+    after = half_year_figures(get_org("410100"), "2026H2")
+    assert after["bad_records"] == before["bad_records"] + 5
+    assert after["penalties"] == before["penalties"] + 5
+    assert after["index"]["value"] == before["index"]["value"] == "57.50"
+    assert {p["key"] for p in after["index"]["parts"]} == {
+        "acceptance",
+        "satisfaction",
+        "accidents",
+        "deaths",
+    }  # neither records, penalties nor 备案率
 
 
 def test_half_year_identity_and_missing_quarters():
@@ -74,46 +136,58 @@ def test_half_year_identity_and_missing_quarters():
     assert not kaifeng["complete"] and kaifeng["total"] is None and kaifeng["index"] is None
 
 
-def half_year(first: dict, second: dict) -> SummaryRow:
-    """Two quarters' 附表5 rows as snapshots store them → the half year's row."""
-    return SummaryRow.half_year(SummaryRow.from_json(first), SummaryRow.from_json(second))
+def outcomes(**values) -> Outcomes:
+    base = {
+        "acceptances": 0,
+        "passed": 0,
+        "filed": 0,
+        "satisfied": 0,
+        "area_10k_m2": Decimal(0),
+        "accidents": 0,
+        "deaths": 0,
+    }
+    return Outcomes(**(base | values))
 
 
 def test_parts_without_a_base_leave_the_mean():
-    zero = {"count": 0, "area_10k_m2": "0.00", "cost_10k_yuan": "0.00"}
-    quarter = {
-        "carried_over": zero,
-        "registered": zero,
-        "under_construction": zero,
-        "completed": zero,
-        "filed": zero,
-        "satisfied_count": 0,
-        "accidents": {"count": 0, "deaths": 0, "loss_10k_yuan": "0.00"},
-    }
-    index = quality_index(half_year(quarter, quarter), 0, 0)
+    index = quality_index(outcomes())
     assert index["value"] is None
     assert all(not p["applicable"] for p in index["parts"])
-    one = {"count": 1, "area_10k_m2": "2.00", "cost_10k_yuan": "600.00"}
-    registered_only = {**quarter, "registered": one, "under_construction": one}
-    index = quality_index(half_year(registered_only, quarter), 1, 0)
+    assert worked_example(index)[-1] == "各分项均不适用，本期不计算指数。"
+    index = quality_index(outcomes(area_10k_m2=Decimal("200.00"), accidents=1))
     applicable = {p["key"] for p in index["parts"] if p["applicable"]}
-    assert applicable == {"accidents", "deaths", "bad_records", "penalties"}
-    # (15×100 + 15×100 + 10×max(0, 100 − 2×100) + 10×100) / 50 = 4000 / 50
-    assert index["value"] == "80.00"
+    assert applicable == {"accidents", "deaths"}
+    # 1 × 100 ÷ 200 = 0.5 per 100 万㎡ → 100 − 10 × 0.5 = 95; (20×95 + 20×100) / 40
+    assert index["value"] == "97.50"
+
+
+def test_worked_example_recomputes_the_value():
+    """ "the formula and a worked example are published beside it" (domain.md §6)."""
+    index = half_year_figures(get_org("410100"), "2026H2")["index"]
+    assert worked_example(index) == [
+        "竣工验收合格率（权重 30）：3 ÷ 4 × 100 = 75.00%，得分 75.00。",
+        "用户满意率（权重 30）：2 ÷ 4 × 100 = 50.00%，得分 50.00。",
+        "质量事故（权重 20）：1 × 100 ÷ 9.92万㎡ = 10.0806起/百万㎡，"
+        "得分 max(0, 100 − 10 × 10.0806) = 0.00。",
+        "事故死亡（权重 20）：0 × 100 ÷ 9.92万㎡ = 0.0000人/百万㎡，"
+        "得分 max(0, 100 − 10 × 0.0000) = 100.00。",
+        "指数 = (30×75.00 + 30×50.00 + 20×0.00 + 20×100.00) ÷ (30 + 30 + 20 + 20) = 57.50。",
+    ]
 
 
 def test_weights_and_factors_are_settings(app, monkeypatch):
+    """ "weights are settings" (domain.md §6)."""
     from webapp.publication.index import settings_from_env
 
     monkeypatch.setenv("HQR_QI_WEIGHT_SATISFACTION", "0")
-    monkeypatch.setenv("HQR_QI_FACTOR_BAD_RECORDS", "1")
+    monkeypatch.setenv("HQR_QI_FACTOR_ACCIDENTS", "1")
     settings = settings_from_env()
     monkeypatch.setitem(app.config, "QUALITY_INDEX_WEIGHTS", settings["QUALITY_INDEX_WEIGHTS"])
     monkeypatch.setitem(app.config, "QUALITY_INDEX_FACTORS", settings["QUALITY_INDEX_FACTORS"])
     index = half_year_figures(get_org("410100"), "2026H2")["index"]
-    assert parts(index)["bad_records"] == ("25.0000", "75.00", "10")
-    # (25×100 + 15×89.92 + 15×100 + 10×75 + 10×75) / 75 = 6848.8 / 75 = 91.3173…
-    assert index["value"] == str((Decimal("6848.8") / 75).quantize(Decimal("0.01")))
-    monkeypatch.setenv("HQR_QI_WEIGHT_FILING", "-1")
+    assert parts(index)["accidents"] == ("10.0806", "89.92", "20")
+    # (30×75 + 0×50 + 20×89.92 + 20×100) / 70 = 6048.4 / 70 = 86.405… → 86.41
+    assert index["value"] == str((Decimal("6048.4") / 70).quantize(Decimal("0.01")))
+    monkeypatch.setenv("HQR_QI_WEIGHT_ACCEPTANCE", "-1")
     with pytest.raises(ValueError):
         settings_from_env()

@@ -34,7 +34,7 @@ def test_the_public_section_leads_to_the_units_report(logged_in, opened):
     assert "拟稿中" in page and f"/publication/{opened.id}" in page
     work = client.get(f"/publication/{opened.id}").get_data(as_text=True)
     assert 'id="sections-form"' in work and "【请填写】" in work
-    assert "工程质量指数" in work and "78.49" in work
+    assert "工程质量指数" in work and "57.50" in work
 
 
 def test_the_clerk_edits_and_the_draft_check_lists_what_is_missing(logged_in, opened):

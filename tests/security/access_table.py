@@ -258,6 +258,10 @@ TABLE: dict[str, Entry] = {
     # publication ------------------------------------------------------------------------------
     "GET publication.index": Entry("/publication/", ALL),
     "GET publication.workspace": org_bound("/publication/{publication}", WORKERS, UNITS),
+    # the objections to the records the user's own unit approved
+    "GET publication.objections": Entry(
+        "/publication/objections", frozenset({"reviewer", "leader"})
+    ),
     # a draft without accepted quarters cannot be rendered: 409 once the right was granted
     "GET publication.document": org_bound(
         "/publication/{publication}/document.docx", WORKERS, (COUNTY,), allowed_status=409

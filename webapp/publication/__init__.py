@@ -26,6 +26,12 @@ register(
     {Relation.OWN},
     label="申请撤回公开报告",
 )
+register(
+    "publication.objection_answer",
+    {Role.REVIEWER, Role.LEADER},
+    {Relation.OWN},
+    label="答复信用记录异议（本级批准的记录）",
+)
 register("public.view", (), ANY, public=True, label="浏览公开信息（无需登录）")
 
 ACTIONS = {
@@ -40,6 +46,9 @@ ACTIONS = {
     "publication.withdraw": "撤回公开报告",
     "publication.withdraw_refused": "不同意撤回公开报告",
     "publication.document_download": "下载公开报告文书（内部）",
+    "publication.record_expire": "信用记录公示期满自动撤下",
+    "publication.objection_raise": "对公示的信用记录提出异议",
+    "publication.objection_answer": "答复信用记录异议",
 }
 
 
@@ -48,9 +57,11 @@ def init_app(app: Flask, api: Any) -> None:
     from webapp.publication import api as publication_api
     from webapp.publication import cli, flow, portal, views  # noqa: F401 (flow registers)
     from webapp.publication.index import settings_from_env
+    from webapp.publication.publicity import settings_from_env as publicity_settings
     from webapp.publication.schedule import schedule_settings
 
-    for key, value in {**settings_from_env(), **schedule_settings()}.items():
+    settings = {**settings_from_env(), **publicity_settings(), **schedule_settings()}
+    for key, value in settings.items():
         app.config.setdefault(key, value)
     app.register_blueprint(views.bp)
     app.register_blueprint(portal.bp)
@@ -62,7 +73,7 @@ def init_app(app: Flask, api: Any) -> None:
     from webapp.audit.vocabulary import register_actions, register_object_types
 
     register_actions(ACTIONS)
-    register_object_types({"publication": "公开报告"})
+    register_object_types({"publication": "公开报告", "published_record": "公示的信用记录"})
     from webapp.publication.document import sample_context
     from webapp.workflow_admin import register_template_sample
 

@@ -22,6 +22,7 @@ from webapp.drafts.schemas import DraftConflictSchema, SavedSchema
 from webapp.extensions import csrf
 from webapp.publication import operations as ops
 from webapp.publication import public
+from webapp.publication.index import FORMULA
 from webapp.publication.models import Publication
 from webapp.publication.pages import publication_page, publication_row, viewable_publication
 from webapp.publication.schemas import (
@@ -96,10 +97,16 @@ def public_report(pub_id: int) -> Any:
 @public_bp.arguments(PublicRecordQuerySchema, location="query")
 @public_bp.response(200, PublicRecordListSchema)
 def public_records(args: dict[str, Any]) -> Any:
-    """Behaviour records published by the province (第八条(三)): ``kind`` bad|good, part of the
-    enterprise (or project) name, half year; paginated."""
+    """Behaviour records in publicity (第八条(三)), each published by the tier that approved
+    it: ``kind`` bad|good, part of a unit, project or person name, half year, ``under`` a unit
+    (published by it or below it); paginated."""
     rows, total = public.search_records(
-        args.get("kind"), args.get("enterprise"), args.get("period"), args["page"], args["per_page"]
+        args.get("kind"),
+        args.get("enterprise"),
+        args.get("period"),
+        args["page"],
+        args["per_page"],
+        under=args.get("under"),
     )
     pages = max(1, -(-total // args["per_page"]))
     return {
@@ -122,7 +129,7 @@ def public_index(args: dict[str, str]) -> Any:
     return {
         "series": series,
         "table": table,
-        "formula": "指数 = Σ(权重 × 得分) ÷ Σ权重（不适用的分项不计入）",
+        "formula": FORMULA,
     }
 
 

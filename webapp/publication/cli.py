@@ -42,5 +42,22 @@ add_period_commands(
 )
 
 
+@publication_cli.command("demo")
+def demo_cmd() -> None:
+    """Demo: the last half year published by the province and units with records of their own,
+    records in publicity, one withdrawn after an objection, one objection waiting."""
+    import click
+
+    from webapp.cli import transaction
+    from webapp.publication.demo import seed_publication
+
+    with transaction():
+        done = seed_publication()
+    click.echo(
+        f"演示公开：{done['period']} 已发布 {len(done['published'])} 份报告"
+        f"（{'、'.join(done['published'])}），信用记录异议 {done['objections']} 件。"
+    )
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(publication_cli)

@@ -7,40 +7,19 @@ from datetime import date
 from pathlib import Path
 from typing import Any, NotRequired, TypedDict
 
-from sqlalchemy import select
-
 from webapp.core import clock
-from webapp.core.models import Org
 from webapp.documents import render_docx
-from webapp.extensions import db
-from webapp.ledger.models import GoodBehaviourRecord
 from webapp.publication.draft import SECTIONS, numbered
-from webapp.publication.figures import HalfYearJSON, accepted_bad_records, half_year_figures
+from webapp.publication.figures import HalfYearJSON, half_year_figures
+from webapp.publication.index import worked_example
 from webapp.publication.models import Publication
 from webapp.publication.periods import parse_half_year
-from webapp.publication.state import editable, is_root
+from webapp.publication.publicity import RecordsJSON, records_to_publish
+from webapp.publication.state import editable
 from webapp.stats.figures import SummaryRow, Trio, dash
 
 TEMPLATE_NAME = "public_report.docx"
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "docs_templates"
-
-
-class PublishedRecordJSON(TypedDict):
-    """A behaviour record as the publication shows it: what concerns enterprises only."""
-
-    record_no: str
-    enterprise: str
-    unit_type: str
-    project_name: str
-    fact: str
-    clause: str
-    recorded_on: str
-    authority: str
-
-
-class RecordsJSON(TypedDict):
-    bad: list[PublishedRecordJSON]
-    good: list[PublishedRecordJSON]
 
 
 class PreviousJSON(TypedDict):
@@ -66,58 +45,6 @@ class PublicationSnapshot(TypedDict):
     sections: dict[str, str]
     records: RecordsJSON
     live: NotRequired[bool]
-
-
-def _records(org: Org, period: str) -> RecordsJSON:
-    """The behaviour records the province publishes with its report (第八条(三)).
-
-    **Decision**: bad-behaviour records = the approved rows (批准日期 filled) of 附表1 in the
-    province's two accepted quarterly snapshots of the half year (every unit's records: the
-    province's tables cover its whole subtree); good-behaviour records = the ledger's records of
-    the half year with an approver, read when the report is submitted for review.  Only what
-    concerns enterprises is kept: no 责任人, 记录人 or 批准人 name.
-    """
-    if not is_root(org):
-        return {"bad": [], "good": []}
-    half = parse_half_year(period)
-    names = {o.code: o.name for o in db.session.execute(select(Org)).scalars()}
-    bad: list[PublishedRecordJSON] = [
-        {
-            "record_no": r.get("record_no", ""),
-            "enterprise": r.get("responsible_unit", ""),
-            "unit_type": r.get("unit_type", ""),
-            "project_name": r.get("project_name", ""),
-            "fact": r.get("fact", ""),
-            "clause": r.get("clause", ""),
-            "recorded_on": r.get("recorded_on", ""),
-            "authority": names.get(r.get("org_code", ""), ""),
-        }
-        for r in accepted_bad_records(org, half)
-    ]
-    good_rows = db.session.execute(
-        select(GoodBehaviourRecord, Org.name)
-        .join(Org, GoodBehaviourRecord.org_id == Org.id)
-        .where(
-            Org.path.like(org.path + "%"),
-            GoodBehaviourRecord.recorded_on.between(half.start, half.end),
-            GoodBehaviourRecord.approver != "",
-        )
-        .order_by(GoodBehaviourRecord.recorded_on, GoodBehaviourRecord.id)
-    ).all()
-    good: list[PublishedRecordJSON] = [
-        {
-            "record_no": "",
-            "enterprise": rec.enterprise,
-            "unit_type": "",
-            "project_name": "",
-            "fact": rec.fact,
-            "clause": "",
-            "recorded_on": rec.recorded_on.isoformat(),
-            "authority": authority,
-        }
-        for rec, authority in good_rows
-    ]
-    return {"bad": bad, "good": good}
 
 
 def live_figures(pub: Publication) -> HalfYearJSON:
@@ -147,7 +74,7 @@ def freeze(pub: Publication) -> PublicationSnapshot:
             "index": (previous.get("index") or {}).get("value"),
         },
         "sections": {key: (pub.sections or {}).get(key, "") for key, _ in SECTIONS},
-        "records": _records(pub.org, pub.period),
+        "records": records_to_publish(pub.org, pub.period),
     }
 
 
@@ -198,6 +125,11 @@ class IndexPartWord(TypedDict):
     score: str
 
 
+class UnitIndexWord(TypedDict):
+    name: str
+    value: str
+
+
 class UnitWord(TypedDict):
     name: str
     registered: str
@@ -213,6 +145,8 @@ class RecordWord(TypedDict, total=False):
     record_no: str
     enterprise: str
     unit_type: str
+    person_name: str
+    person_title: str
     project_name: str
     fact: str
     clause: str
@@ -237,6 +171,8 @@ class PublicContext(TypedDict):
     penalties: str
     index_value: str
     index_parts: list[IndexPartWord]
+    index_example: list[str]
+    index_units: list[UnitIndexWord]
     has_units: bool
     units: list[UnitWord]
     has_records: bool
@@ -286,7 +222,7 @@ def document_context(snapshot: Mapping[str, Any], published_on: date | None) -> 
         raise Conflict("两个季度的统计数据尚未全部接收，不能生成公开报告。")
     total = SummaryRow.from_json(fig["total"])
     supervised = total.supervised or total.carried_over + total.registered
-    index = fig["index"]
+    index = fig.get("index")
     units = [SummaryRow.from_json(r) for r in fig["rows"] if r["org_code"] != snapshot["org"]]
     records = snapshot.get("records") or {"bad": [], "good": []}
     accidents = total.accidents.to_json()
@@ -313,7 +249,12 @@ def document_context(snapshot: Mapping[str, Any], published_on: date | None) -> 
         },
         "bad_records": str(fig["bad_records"]),
         "penalties": str(fig["penalties"]),
-        "index_value": index["value"] or "—",
+        "index_value": (index or {}).get("value") or "—",
+        "index_example": worked_example(index) if index else [],
+        "index_units": [
+            {"name": u["org_name"], "value": u["value"] or "—"}
+            for u in fig.get("unit_indexes") or []
+        ],
         "index_parts": [
             {
                 "label": p["label"],
@@ -324,13 +265,30 @@ def document_context(snapshot: Mapping[str, Any], published_on: date | None) -> 
                 "factor": p["factor"] or "—",
                 "score": p["score"] if p["applicable"] else p["note"],
             }
-            for p in index["parts"]
+            for p in (index or {}).get("parts", [])
         ],
         "has_units": bool(units),
         "units": [_unit(r) for r in units],
         "has_records": bool(records["bad"] or records["good"]),
-        "bad": [{"seq": str(i), **r} for i, r in enumerate(records["bad"], 1)],
-        "good": [{"seq": str(i), **r} for i, r in enumerate(records["good"], 1)],
+        "bad": [_record_word(i, r) for i, r in enumerate(records["bad"], 1)],
+        "good": [_record_word(i, r) for i, r in enumerate(records["good"], 1)],
+    }
+
+
+def _record_word(seq: int, r: Mapping[str, Any]) -> RecordWord:
+    """A frozen record as the Word file prints it (the public fields only, whitelisted)."""
+    return {
+        "seq": str(seq),
+        "record_no": str(r.get("record_no") or ""),
+        "enterprise": str(r.get("enterprise") or ""),
+        "unit_type": str(r.get("unit_type") or ""),
+        "person_name": str(r.get("person_name") or ""),
+        "person_title": str(r.get("person_title") or ""),
+        "project_name": str(r.get("project_name") or ""),
+        "fact": str(r.get("fact") or ""),
+        "clause": str(r.get("clause") or ""),
+        "recorded_on": str(r.get("recorded_on") or ""),
+        "authority": str(r.get("authority") or ""),
     }
 
 
@@ -358,18 +316,20 @@ def sample_context() -> PublicContext:
         "accidents": {"count": "1", "deaths": "0", "loss_10k_yuan": "12.00"},
         "bad_records": "2",
         "penalties": "1",
-        "index_value": "78.49",
+        "index_value": "93.10",
         "index_parts": [
             {
-                "label": "备案",
-                "indicator_label": "备案率",
+                "label": "竣工验收合格率",
+                "indicator_label": "合格 ÷ 本期竣工验收",
                 "indicator": "95.00",
                 "unit": "%",
-                "weight": "20",
+                "weight": "30",
                 "factor": "—",
                 "score": "95.00",
             }
         ],
+        "index_example": ["竣工验收合格率（权重 30）：19 ÷ 20 × 100 = 95.00%，得分 95.00。"],
+        "index_units": [{"name": "中原区", "value": "96.00"}],
         "has_units": True,
         "units": [
             {
@@ -389,6 +349,8 @@ def sample_context() -> PublicContext:
                 "record_no": "BL-1",
                 "enterprise": "某建设公司",
                 "unit_type": "施工",
+                "person_name": "张某",
+                "person_title": "项目经理",
                 "project_name": "某住宅小区",
                 "fact": "未按图施工",
                 "clause": "第十条",

@@ -7,8 +7,10 @@ Where only a person can write (problems seen, measures planned), the draft leave
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from webapp.stats.figures import SummaryRow, Trio, round2, text
@@ -124,13 +126,84 @@ def generate(fig: Mapping[str, Any], previous: Mapping[str, Any] | None) -> dict
     }
 
 
-def unfinished(sections: dict[str, str]) -> list[str]:
-    """Headings of the sections still empty or still containing the marker."""
+#: Any 【…】 placeholder, whatever its words (【请填写】, 【单位名称】…).
+PLACEHOLDER = re.compile(r"【[^】]*】")
+#: A drafting instruction in the template: the parenthesised text right after a placeholder.
+_INSTRUCTION = re.compile(r"【[^】]*】\s*[（(]([^）)]+)[）)]")
+
+
+def _sample_figures(previous: bool) -> dict[str, Any]:
+    """Figures that reach every branch of the generator (a complete half year with events)."""
+    one = {"count": 1, "area_10k_m2": "1.00", "cost_10k_yuan": "1.00"}
+    total = {
+        "org_code": "0",
+        "org_name": "样例",
+        **{g: one for g in ("carried_over", "registered", "under_construction", "completed")},
+        "filed": one,
+        "filing_rate": {"count_pct": "50.00", "area_pct": "50.00"},
+        "satisfaction_pct": "50.00",
+        "satisfied_count": 0,
+        "accidents": {"count": 1, "deaths": 0, "loss_10k_yuan": "1.00"},
+    }
+    return {
+        "period_label": "样例",
+        "org_name": "样例",
+        "complete": previous,
+        "total": total,
+        "bad_records": 1,
+        "penalties": 1,
+        "index": {"value": "50.00"},
+    }
+
+
+@cache
+def template_instructions() -> tuple[str, ...]:
+    """The drafting instructions the template (:func:`generate`) writes, derived from its own
+    output on sample figures (with and without a previous half year): every parenthesised
+    text that follows a 【…】 placeholder.  A new instruction in the template is caught without
+    listing it anywhere."""
+    found: list[str] = []
+    for previous in (None, _sample_figures(True)):
+        for written in generate(_sample_figures(True), previous).values():
+            found += [m.strip() for m in _INSTRUCTION.findall(written)]
+    return tuple(dict.fromkeys(found))
+
+
+def _squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def leftovers(text: str) -> list[str]:
+    """The template's drafting text still in ``text``: 【…】 placeholders and instructions
+    (compared without spaces, whichever parentheses surround them)."""
+    found = list(dict.fromkeys(PLACEHOLDER.findall(text or "")))
+    flat = _squeeze(text or "")
+    found += [f"（{i}）" for i in template_instructions() if _squeeze(i) in flat]
+    return found
+
+
+def unfinished(sections: Mapping[str, str]) -> list[str]:
+    """Headings of the sections still empty or still containing the template's drafting text."""
     return [
         heading
         for key, heading in SECTIONS
-        if not (sections.get(key) or "").strip() or TO_FILL in (sections.get(key) or "")
+        if not (sections.get(key) or "").strip() or leftovers(sections.get(key) or "")
     ]
+
+
+def drafting_problems(sections: Mapping[str, str]) -> list[str]:
+    """One message per section that still holds the template's drafting text, naming it."""
+    problems = []
+    for i, (key, heading) in enumerate(SECTIONS):
+        text = sections.get(key) or ""
+        if not text.strip():
+            problems.append(f"“{NUMERALS[i]}、{heading}”尚未填写。")
+        elif found := leftovers(text):
+            problems.append(
+                f"“{NUMERALS[i]}、{heading}”仍有模板的填写提示：{'、'.join(found)}，"
+                "请替换为实际内容后再提交。"
+            )
+    return problems
 
 
 def numbered(sections: dict[str, str]) -> list[dict[str, Any]]:

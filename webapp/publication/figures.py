@@ -6,7 +6,9 @@ frozen 附表5 as the upper level accepted it, lower units' accepted figures rol
 - 上期接转 = the first quarter's; 期末在建 = the second quarter's (end of the half year);
 - 新注册, 竣工, 质量备案, 满意 (``satisfied_count``), 事故 (项数, 死亡, 损失) = the sum of both;
 - 备案率 = 备案 ÷ 竣工 × 100 and 满意率 = 满意 ÷ 备案 × 100, recomputed from the sums;
-- 不良行为记录 / 行政处罚 = the rows of both quarters' 附表1 / 附表2.
+- 不良行为记录 / 行政处罚 = the rows of both quarters' 附表1 / 附表2;
+- 竣工验收 (the quality index's acceptance part) = the 附表4 rows of both quarters whose
+  acceptance is dated in their quarter (合格 and 不合格), per unit of the 附表5 rows.
 
 Area and cost are added as printed (two decimals), so a half-year figure is the sum of the
 quarterly figures as published, and 在建 = 接转 + 新注册 − 竣工 holds because it holds for each
@@ -15,15 +17,20 @@ quarter.  Nothing here reads the live ledgers.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any, TypedDict
 
 from sqlalchemy import select
 
 from webapp.core.models import Org
 from webapp.extensions import db
-from webapp.publication.index import QualityIndex, quality_index
+from webapp.ledger.models import AcceptanceResult
+from webapp.publication.index import Outcomes, QualityIndex, quality_index
 from webapp.publication.periods import HalfYear, parse_half_year
 from webapp.reports.models import Report, ReportKind
+from webapp.stats.compute import parse_period
 from webapp.stats.figures import SummaryRow, SummaryRowJSON, SummaryTable
 
 
@@ -48,6 +55,14 @@ class HalfYearJSON(TypedDict):
     bad_records: int | None
     penalties: int | None
     index: QualityIndex | None
+    #: Each lower unit's index, for comparison (the index is the unit's own: domain.md §6)
+    unit_indexes: list[UnitIndexJSON]
+
+
+class UnitIndexJSON(TypedDict):
+    org_code: str
+    org_name: str
+    value: str | None
 
 
 def accepted_reports(org: Org, half: HalfYear) -> dict[str, Report | None]:
@@ -98,6 +113,7 @@ def half_year_figures(org: Org, half: HalfYear | str) -> HalfYearJSON:
         "bad_records": None,
         "penalties": None,
         "index": None,
+        "unit_indexes": [],
     }
     if len(snapshots) != 2:
         return out
@@ -112,8 +128,64 @@ def half_year_figures(org: Org, half: HalfYear | str) -> HalfYearJSON:
     out["total"] = total.to_json()
     out["bad_records"] = sum(len(s["tables"]["table1"]["rows"]) for s in snapshots)
     out["penalties"] = sum(len(s["tables"]["table2"]["rows"]) for s in snapshots)
-    out["index"] = quality_index(total, out["bad_records"], out["penalties"])
+    rows = [
+        SummaryRow.half_year(by_code[r.org_code], r) for r in second.rows if r.org_code in by_code
+    ]
+    concluded, passed = acceptances(
+        org, rows, [(r.period, r.accepted_snapshot) for r in reports.values() if r]
+    )
+    out["index"] = quality_index(Outcomes.of(total, sum(concluded.values()), sum(passed.values())))
+    out["unit_indexes"] = [
+        {
+            "org_code": row.org_code,
+            "org_name": row.org_name,
+            "value": quality_index(Outcomes.of(row, concluded[row.org_code], passed[row.org_code]))[
+                "value"
+            ],
+        }
+        for row in rows
+        if row.org_code != org.code
+    ]
     return out
+
+
+def _in_quarter(day: Any, start: date, end: date) -> bool:
+    try:
+        return start <= date.fromisoformat(str(day)) <= end
+    except ValueError:
+        return False
+
+
+def acceptances(
+    org: Org, rows: Iterable[SummaryRow], snapshots: Iterable[tuple[str, Mapping[str, Any] | None]]
+) -> tuple[Counter[str], Counter[str]]:
+    """Acceptances concluded (合格 and 不合格) and passed, by the 附表5 row they belong to: the
+    附表4 rows of each accepted quarter whose 竣工验收日期 lies in that quarter (a project filed in
+    the quarter but completed earlier is listed there too and is not counted again)."""
+    paths = {o.code: o.path for o in db.session.execute(select(Org)).scalars()}
+    lower = sorted(
+        ((paths.get(r.org_code, ""), r.org_code) for r in rows if r.org_code != org.code),
+        reverse=True,
+    )
+
+    def row_of(code: str) -> str:
+        path = paths.get(code, "")
+        return next((c for p, c in lower if p and path.startswith(p)), org.code)
+
+    concluded: Counter[str] = Counter()
+    passed: Counter[str] = Counter()
+    for period_code, snap in snapshots:
+        if snap is None:
+            continue
+        quarter = parse_period(period_code)
+        for r in snap["tables"]["table4"]["rows"]:
+            result = r.get("acceptance_result") or ""
+            if not result or not _in_quarter(r.get("accepted_on"), quarter.start, quarter.end):
+                continue
+            code = row_of(str(r.get("org_code") or ""))
+            concluded[code] += 1
+            passed[code] += result == AcceptanceResult.PASSED.value
+    return concluded, passed
 
 
 def accepted_bad_records(org: Org, half: HalfYear) -> list[dict[str, Any]]:

@@ -23,10 +23,10 @@ from webapp.engine import (
     service_operation,
 )
 from webapp.periodic.flow import SubjectLoader, drafted_by, numbered, register_scheduler
-from webapp.publication import operations
+from webapp.publication import operations, publicity
 from webapp.publication.models import Publication
 from webapp.publication.periods import withdrawable_from
-from webapp.publication.readiness import draft_problems
+from webapp.publication.readiness import draft_problems, publishing_problems
 from webapp.publication.schedule import next_opening
 
 #: What a publication instance is about (publication.operations.open_period): fixed.
@@ -61,16 +61,23 @@ def _not_the_drafter(pub: Publication, actor: User, what: str) -> dict[str, str]
     return {}
 
 
+def _publishable(pub: Publication) -> dict[str, str]:
+    """Approving for publishing is refused while the frozen text holds drafting instructions."""
+    return numbered("text", publishing_problems(pub))
+
+
 def validate_review(task: Any, actor: User, outcome: str, data: dict[str, Any]) -> dict[str, str]:
     if outcome != "approve":
         return {}
-    return _not_the_drafter(_for_task(task), actor, "审核")
+    pub = _for_task(task)
+    return _not_the_drafter(pub, actor, "审核") | _publishable(pub)
 
 
 def validate_approve(task: Any, actor: User, outcome: str, data: dict[str, Any]) -> dict:
     if outcome != "approve":
         return {}
-    return _not_the_drafter(_for_task(task), actor, "审批")
+    pub = _for_task(task)
+    return _not_the_drafter(pub, actor, "审批") | _publishable(pub)
 
 
 def validate_withdrawal(task: Any, actor: User, outcome: str, data: dict[str, Any]) -> dict:
@@ -134,6 +141,12 @@ def publish(ctx: ServiceContext) -> dict[str, Any]:
     result = operations.publish(publication_of(ctx.subject), ctx.actor)
     _set_status(ctx, ProcessStatus.PUBLISHED)
     return result
+
+
+@service_operation("publication.records_expire")
+def records_expire(ctx: ServiceContext) -> dict[str, Any]:
+    """A publicity period ended: withdraw the report's records whose period is over."""
+    return {"records_expired": publicity.expire(publication_of(ctx.subject), ctx.actor)}
 
 
 @service_operation("publication.withdraw")

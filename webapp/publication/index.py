@@ -1,33 +1,35 @@
-"""The quality index (质量指数, 第七条 "定期发布质量指数，量化质量水平").
+"""The quality index (质量指数, 第七条 "定期发布质量指数，量化质量水平"), domain.md §6 Decision.
 
-Per unit and half year, from the accepted figures (``webapp.publication.figures``), six parts
-each scored 0–100, then a weighted mean.  Everything is shown, so anyone can recompute it:
+The index measures quality **outcomes**, never enforcement activity: behaviour records and
+penalties found by supervisors are not inputs (finding more must not lower it), and neither is
+备案率 (it measures filing lag).  Per unit and half year, from the accepted quarterly figures
+(``webapp.publication.figures``), four parts each scored 0–100, then a weighted mean:
 
-============  ====================================================  =========================
-part          indicator (rounded half up to 4 decimals)             score (2 decimals)
-============  ====================================================  =========================
-filing        备案率（项）% = 备案 ÷ 竣工 × 100                        min(100, indicator)
-satisfaction  用户满意率 % = 满意 ÷ 备案 × 100                         indicator
-accidents     质量事故起数 ÷ 本期监督面积（万㎡）                       max(0, 100 − K × indicator)
-deaths        事故死亡人数 ÷ 本期监督面积（万㎡）                       max(0, 100 − K × indicator)
-bad_records   不良行为记录条数 ÷ 本期监督工程项数 × 100（每百项）       max(0, 100 − K × indicator)
-penalties     行政处罚起数 ÷ 本期监督工程项数 × 100（每百项）          max(0, 100 − K × indicator)
-============  ====================================================  =========================
+============  ================================================  ===============================
+part          indicator (rounded half up)                       score (2 decimals)
+============  ================================================  ===============================
+acceptance    竣工验收合格率 % = 合格 ÷ 本期验收（合格+不合格）× 100    indicator
+satisfaction  用户满意率 % = 满意 ÷ 备案 × 100                      indicator
+accidents     质量事故起数 ÷ 在建面积（百万㎡）, 4 decimals          max(0, 100 − K × indicator)
+deaths        事故死亡人数 ÷ 在建面积（百万㎡）, 4 decimals          max(0, 100 − K × indicator)
+============  ================================================  ===============================
 
-本期监督 = 上期接转 + 本期新注册 (= 期末在建 + 本期竣工): every project in construction at
-some time in the half year.  A part whose base is zero (no completion, nothing filed, nothing
-supervised) is "不适用" and leaves the mean.  Index = Σ(weight × score) ÷ Σ weight over the
-applicable parts, from the scores as shown, rounded half up to two decimals.
-
-Weights and factors K are settings (``HQR_QI_WEIGHT_<PART>``, ``HQR_QI_FACTOR_<PART>``); the
-values in force are stored with every computed index.
+The ledger keeps one acceptance conclusion per project, so the acceptance part is the period's
+合格率 over every acceptance concluded in the half year, not a first-time pass rate.  在建面积 =
+本期监督 = 上期接转 + 本期新注册 (every project in construction at some time in the half year);
+per 100 万㎡ = count × 100 ÷ area in 万㎡.  A part whose base is zero is "不适用" and leaves the
+mean.  Index = Σ(weight × score) ÷ Σ weight over the applicable parts, from the scores as shown,
+rounded half up to two decimals.  Weights and factors K are settings (``HQR_QI_WEIGHT_<PART>``,
+``HQR_QI_FACTOR_<PART>``); the values in force are stored with every computed index, whose
+``method`` names this formula (:data:`METHOD`).
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from flask import current_app, has_app_context
 
@@ -35,26 +37,20 @@ from webapp.core.numbers import CENT, round_half_up
 from webapp.stats.figures import HUNDRED, SummaryRow, text
 
 RATE = Decimal("0.0001")
+#: The formula's name, stored with every index computed by it (older snapshots have none).
+METHOD = "outcomes-2026"
 
 #: (key, label, indicator label, unit)
 PARTS = (
-    ("filing", "质量备案率", "备案率（项）", "%"),
-    ("satisfaction", "用户满意率", "用户满意率", "%"),
-    ("accidents", "质量事故", "事故起数 / 万㎡", "起/万㎡"),
-    ("deaths", "事故死亡", "死亡人数 / 万㎡", "人/万㎡"),
-    ("bad_records", "不良行为记录", "记录条数 / 百项工程", "条/百项"),
-    ("penalties", "行政处罚", "处罚起数 / 百项工程", "起/百项"),
+    ("acceptance", "竣工验收合格率", "合格 ÷ 本期竣工验收", "%"),
+    ("satisfaction", "用户满意率", "满意 ÷ 质量备案", "%"),
+    ("accidents", "质量事故", "事故起数 / 百万㎡在建面积", "起/百万㎡"),
+    ("deaths", "事故死亡", "死亡人数 / 百万㎡在建面积", "人/百万㎡"),
 )
-DEFAULT_WEIGHTS = {
-    "filing": "25",
-    "satisfaction": "25",
-    "accidents": "15",
-    "deaths": "15",
-    "bad_records": "10",
-    "penalties": "10",
-}
-#: Points lost per unit of the indicator (parts that are rates of bad events).
-DEFAULT_FACTORS = {"accidents": "100", "deaths": "100", "bad_records": "2", "penalties": "2"}
+DEFAULT_WEIGHTS = {"acceptance": "30", "satisfaction": "30", "accidents": "20", "deaths": "20"}
+#: Points lost per unit of the indicator (the parts that are rates of bad events).
+DEFAULT_FACTORS = {"accidents": "10", "deaths": "10"}
+FORMULA = "指数 = Σ(权重 × 得分) ÷ Σ权重（不适用的分项不计入）"
 
 
 def settings_from_env() -> dict[str, dict[str, str]]:
@@ -83,6 +79,32 @@ def current_settings() -> tuple[dict[str, Decimal], dict[str, Decimal]]:
     )
 
 
+@dataclass(frozen=True)
+class Outcomes:
+    """The outcome figures of a unit's half year: everything the index reads."""
+
+    acceptances: int  #: acceptances concluded in the half year (合格 + 不合格)
+    passed: int  #: of which 合格
+    filed: int  #: 质量备案
+    satisfied: int  #: 满意 (of the filed)
+    area_10k_m2: Decimal  #: 在建面积 (本期监督), 万㎡
+    accidents: int
+    deaths: int
+
+    @classmethod
+    def of(cls, total: SummaryRow, acceptances: int, passed: int) -> Outcomes:
+        supervised = total.supervised or total.carried_over + total.registered
+        return cls(
+            acceptances=acceptances,
+            passed=passed,
+            filed=total.filed.count,
+            satisfied=total.satisfied,
+            area_10k_m2=supervised.area,
+            accidents=total.accidents.count,
+            deaths=total.accidents.deaths,
+        )
+
+
 class IndexPart(TypedDict):
     key: str
     label: str
@@ -97,17 +119,19 @@ class IndexPart(TypedDict):
 
 
 class IndexInputs(TypedDict):
-    supervised_count: int
-    supervised_area_10k_m2: str
+    acceptances: int
+    passed: int
+    filed: int
+    satisfied: int
+    area_10k_m2: str
     accidents: int
     deaths: int
-    bad_records: int
-    penalties: int
 
 
 class QualityIndex(TypedDict):
     """The index as half-year figures and publication snapshots carry it (JSON)."""
 
+    method: str
     value: str | None
     parts: list[IndexPart]
     inputs: IndexInputs
@@ -115,38 +139,32 @@ class QualityIndex(TypedDict):
 
 
 def quality_index(
-    total: SummaryRow,
-    bad_records: int,
-    penalties: int,
+    outcomes: Outcomes,
     weights: dict[str, Decimal] | None = None,
     factors: dict[str, Decimal] | None = None,
 ) -> QualityIndex:
-    """The index of a half-year 合计 row (``SummaryRow.half_year``), with every part shown."""
+    """The index of a unit's half year, with every part, input and setting shown."""
     if weights is None or factors is None:
         w, f = current_settings()
         weights, factors = weights or w, factors or f
-    supervised = total.supervised or total.carried_over + total.registered
-    area = supervised.area
-    projects = Decimal(supervised.count)
-    accidents = total.accidents
+    o = outcomes
+    per_million = HUNDRED / o.area_10k_m2 if o.area_10k_m2 else None
     bases: dict[str, tuple[Decimal | None, str]] = {
-        "filing": (total.filing_count_pct, "竣工为0，不适用"),
-        "satisfaction": (total.satisfaction_pct, "无备案工程，不适用"),
+        "acceptance": (
+            Decimal(o.passed) * HUNDRED / o.acceptances if o.acceptances else None,
+            "本期无竣工验收，不适用",
+        ),
+        "satisfaction": (
+            Decimal(o.satisfied) * HUNDRED / o.filed if o.filed else None,
+            "无备案工程，不适用",
+        ),
         "accidents": (
-            Decimal(accidents.count) / area if area else None,
-            "无监督面积，不适用",
+            Decimal(o.accidents) * per_million if per_million else None,
+            "无在建面积，不适用",
         ),
         "deaths": (
-            Decimal(accidents.deaths) / area if area else None,
-            "无监督面积，不适用",
-        ),
-        "bad_records": (
-            Decimal(bad_records) * HUNDRED / projects if projects else None,
-            "无监督工程，不适用",
-        ),
-        "penalties": (
-            Decimal(penalties) * HUNDRED / projects if projects else None,
-            "无监督工程，不适用",
+            Decimal(o.deaths) * per_million if per_million else None,
+            "无在建面积，不适用",
         ),
     }
     parts = []
@@ -167,12 +185,12 @@ def quality_index(
             "note": "" if raw is not None else why_not,
         }
         if raw is not None:
-            if key in ("filing", "satisfaction"):
-                indicator = round_half_up(raw, CENT)  # as printed in the tables
-                score = min(HUNDRED, indicator)
-            else:
+            if key in factors:
                 indicator = round_half_up(raw, RATE)
                 score = max(Decimal(0), HUNDRED - factors[key] * indicator)
+            else:
+                indicator = round_half_up(raw, CENT)  # a rate, as the tables print it
+                score = indicator
             score = round_half_up(score, CENT)
             part["indicator"], part["score"] = str(indicator), str(score)
             weighted += weights[key] * score
@@ -180,15 +198,51 @@ def quality_index(
         parts.append(part)
     value = round_half_up(weighted / weight_sum, CENT) if weight_sum else None
     return {
+        "method": METHOD,
         "value": str(value) if value is not None else None,
         "parts": parts,
         "inputs": {
-            "supervised_count": int(projects),
-            "supervised_area_10k_m2": text(area),
-            "accidents": accidents.count,
-            "deaths": accidents.deaths,
-            "bad_records": int(bad_records),
-            "penalties": int(penalties),
+            "acceptances": o.acceptances,
+            "passed": o.passed,
+            "filed": o.filed,
+            "satisfied": o.satisfied,
+            "area_10k_m2": text(o.area_10k_m2),
+            "accidents": o.accidents,
+            "deaths": o.deaths,
         },
-        "formula": "指数 = Σ(权重 × 得分) ÷ Σ权重（不适用的分项不计入）",
+        "formula": FORMULA,
     }
+
+
+def is_current(index: Any) -> bool:
+    """Whether a stored index was computed by this formula (older ones are retired)."""
+    return isinstance(index, dict) and index.get("method") == METHOD
+
+
+def worked_example(index: QualityIndex) -> list[str]:
+    """The computation of a stored index, step by step, in words anyone can recompute."""
+    i = index["inputs"]
+    lines = []
+    for p in index["parts"]:
+        if not p["applicable"]:
+            lines.append(f"{p['label']}：{p['note']}。")
+            continue
+        if p["key"] == "acceptance":
+            how = f"{i['passed']} ÷ {i['acceptances']} × 100 = {p['indicator']}%，得分 {p['score']}"
+        elif p["key"] == "satisfaction":
+            how = f"{i['satisfied']} ÷ {i['filed']} × 100 = {p['indicator']}%，得分 {p['score']}"
+        else:
+            count = i["accidents"] if p["key"] == "accidents" else i["deaths"]
+            how = (
+                f"{count} × 100 ÷ {i['area_10k_m2']}万㎡ = {p['indicator']}{p['unit']}，"
+                f"得分 max(0, 100 − {p['factor']} × {p['indicator']}) = {p['score']}"
+            )
+        lines.append(f"{p['label']}（权重 {p['weight']}）：{how}。")
+    used = [p for p in index["parts"] if p["applicable"]]
+    if used:
+        terms = " + ".join(f"{p['weight']}×{p['score']}" for p in used)
+        weights = " + ".join(p["weight"] for p in used)
+        lines.append(f"指数 = ({terms}) ÷ ({weights}) = {index['value']}。")
+    else:
+        lines.append("各分项均不适用，本期不计算指数。")
+    return lines

@@ -118,10 +118,13 @@ class RecordKind(enum.StrEnum):
 
 
 class PublishedRecord(db.Model):
-    """A behaviour record as published in the province's half-year report.
+    """A behaviour record as published with the half-year report of the tier that approved it.
 
-    Only the fields the public may read: the responsible enterprise, the facts, the clause and
-    the date.  No person's name (责任人, 记录人, 批准人) is ever copied here.
+    Only the fields the public may read (domain.md §6 Decision (records)): the responsible unit,
+    the responsible person's 姓名 and 职务, the fact, the clause, the dates and the approving
+    tier.  Never an ID number, phone or address, nor the 记录人/批准人 (staff).  It is public
+    from the report's publication until ``public_until`` (a setting per kind), unless withdrawn
+    earlier (``withdrawn_at``: its period ended, or an objection was upheld).
     """
 
     __tablename__ = "published_record"
@@ -143,5 +146,54 @@ class PublishedRecord(db.Model):
     recorded_on: Mapped[date] = mapped_column(Date)
     #: The recording authority (a public body): its name as printed
     authority: Mapped[str] = mapped_column(String(100), default="")
+    #: The tier that approved the record (it publishes it and answers objections)
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("org.id"), index=True)
+    #: 责任人 姓名 and 职务 (附件3 item 5 "公示相关责任单位和责任人")
+    person_name: Mapped[str] = mapped_column(String(64), default="")
+    person_title: Mapped[str] = mapped_column(String(64), default="")
+    approved_on: Mapped[date | None] = mapped_column(Date)
+    #: Last day of publicity (inclusive); withdrawn automatically afterwards
+    public_until: Mapped[date | None] = mapped_column(Date, index=True)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawal_reason: Mapped[str] = mapped_column(String(200), default="")
 
     publication: Mapped[Publication] = relationship(back_populates="records")
+    org: Mapped[Org | None] = relationship()
+    objections: Mapped[list[RecordObjection]] = relationship(
+        back_populates="record", order_by="RecordObjection.id"
+    )
+
+
+class ObjectionOutcome(enum.StrEnum):
+    UPHELD = "upheld"  #: 异议成立，撤下记录
+    DISMISSED = "dismissed"  #: 异议不成立，继续公示
+
+    @property
+    def label(self) -> str:
+        return "异议成立，撤下记录" if self is ObjectionOutcome.UPHELD else "异议不成立，继续公示"
+
+
+class RecordObjection(db.Model):
+    """异议: a named unit or person objects to a published record; the approving tier answers."""
+
+    __tablename__ = "record_objection"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("published_record.id"), index=True)
+    #: The approving tier, which answers (copied from the record when raised)
+    org_id: Mapped[int] = mapped_column(ForeignKey("org.id"), index=True)
+    #: Who objects: the unit's or the person's name, and which (单位/个人)
+    objector: Mapped[str] = mapped_column(String(100))
+    objector_kind: Mapped[str] = mapped_column(String(8))
+    #: How to answer (optional; staff only, never public)
+    contact: Mapped[str] = mapped_column(String(100), default="")
+    reason: Mapped[str] = mapped_column(Text)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    outcome: Mapped[str | None] = mapped_column(String(12))
+    answer: Mapped[str] = mapped_column(Text, default="")
+
+    record: Mapped[PublishedRecord] = relationship(back_populates="objections")
+    org: Mapped[Org] = relationship()
+    answered_by: Mapped[User | None] = relationship()

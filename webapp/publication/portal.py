@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from webapp.archive import operations as archive
 from webapp.archive.views import file_response
-from webapp.core.errors import DomainError, NotFound
+from webapp.core.errors import DomainError, NotFound, PermissionDenied
+from webapp.core.models import Role
 from webapp.extensions import limiter
-from webapp.publication import public
+from webapp.publication import public, publicity
 from webapp.publication.models import RecordKind
 from webapp.publication.periods import parse_half_year
 
@@ -77,11 +79,12 @@ def records() -> Any:
         kind = None
     enterprise = (request.args.get("enterprise") or "").strip()[:100] or None
     period = _args_period()
+    under = (request.args.get("under") or "").strip()[:12] or None
     try:
         page = int(request.args.get("page") or 1)
     except ValueError:
         page = 1
-    rows, total = public.search_records(kind, enterprise, period, page, 20)
+    rows, total = public.search_records(kind, enterprise, period, page, 20, under=under)
     pages = max(1, -(-total // 20))
     return render_template(
         "publication/public/records.html",
@@ -92,9 +95,37 @@ def records() -> Any:
         kind=kind,
         enterprise=enterprise or "",
         period=period,
+        under=under,
+        under_name=next((u.name for u in public.published_units() if u.code == under), under),
         periods=public.published_periods(),
         kinds=list(RecordKind),
+        objector_kinds=publicity.OBJECTOR_KINDS,
+        min_objection=publicity.MIN_OBJECTION,
     )
+
+
+@bp.route("/records/<int:record_id>/objection", methods=["POST"])
+@limiter.limit("5 per hour")
+def objection(record_id: int) -> Any:
+    """异议: a named unit or person objects to a record in publicity (no login, rate-limited);
+    the tier that approved the record answers it.  An auditor signed in only reads."""
+    if current_user.is_authenticated and Role.AUDITOR in current_user.roles:
+        raise PermissionDenied(details={"action": "public.objection"})
+    try:
+        publicity.raise_objection(
+            record_id,
+            request.form.get("objector", ""),
+            request.form.get("objector_kind", ""),
+            request.form.get("reason", ""),
+            request.form.get("contact", ""),
+        )
+    except NotFound:
+        raise
+    except DomainError as err:  # validated before anything is written
+        flash(err.message, "danger")
+    else:
+        flash("异议已提交，将由批准该记录的主管部门核实答复。", "success")
+    return redirect(url_for("public.records", enterprise=request.args.get("enterprise")))
 
 
 @bp.route("/index")
@@ -114,4 +145,5 @@ def quality_index() -> Any:
         periods=periods,
         table=public.index_table(period) if period else [],
         weights=public.current_weights(),
+        example=public.example(series),
     )

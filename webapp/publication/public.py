@@ -11,14 +11,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 
 from webapp.core.errors import NotFound
 from webapp.core.models import Org
 from webapp.extensions import db
 from webapp.publication.draft import numbered
+from webapp.publication.index import is_current, worked_example
 from webapp.publication.models import Publication, PublishedRecord, RecordKind
 from webapp.publication.periods import parse_half_year
+from webapp.publication.publicity import public_records
+
+#: Shown where a report was published with the index formula that counted enforcement records.
+RETIRED_INDEX = (
+    "本报告发布时采用的旧版质量指数（计入了不良行为记录、行政处罚和备案率）已停用，不再展示；"
+    "现行指数只反映质量结果，见“质量指数”页。"
+)
 
 PUBLISHED = and_(Publication.published_at.is_not(None), Publication.withdrawn_at.is_(None))
 MAX_PER_PAGE = 100
@@ -71,9 +79,15 @@ def published_periods() -> list[str]:
     )
 
 
+def _index(pub: Publication) -> dict[str, Any] | None:
+    """The report's quality index when computed by the current formula (else None)."""
+    index = ((pub.snapshot or {}).get("figures") or {}).get("index")
+    return index if is_current(index) else None
+
+
 def summary(pub: Publication) -> dict[str, Any]:
     snap = pub.snapshot or {}
-    index = (snap.get("figures") or {}).get("index") or {}
+    index = _index(pub) or {}
     return {
         "id": pub.id,
         "org_code": pub.org.code,
@@ -110,6 +124,7 @@ def public_view(pub: Publication) -> dict[str, Any]:
     snap = pub.snapshot or {}
     fig = snap.get("figures") or {}
     total = fig.get("total")
+    index = _index(pub)
     return {
         **summary(pub),
         "sections": [
@@ -124,12 +139,22 @@ def public_view(pub: Publication) -> dict[str, Any]:
             "bad_records": fig.get("bad_records"),
             "penalties": fig.get("penalties"),
         },
-        "index": fig.get("index"),
+        "index": index,
+        "index_example": worked_example(index) if index else [],  # type: ignore[arg-type]
+        "index_units": (fig.get("unit_indexes") or []) if index else [],
+        "index_retired": None if index else RETIRED_INDEX,
         "previous": snap.get("previous"),
         "records": {
-            kind.value: len((snap.get("records") or {}).get(kind.value, [])) for kind in RecordKind
+            kind.value: count_records(kind=kind.value, period=pub.period, under=pub.org.code)
+            for kind in RecordKind
         },
     }
+
+
+def count_records(**filters: Any) -> int:
+    """How many records :func:`search_records` lists with the same filters (one query)."""
+    stmt = public_records(**filters)
+    return int(db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one())
 
 
 def search_records(
@@ -138,27 +163,13 @@ def search_records(
     period: str | None = None,
     page: int = 1,
     per_page: int = 20,
+    under: str | None = None,
 ) -> tuple[list[PublishedRecord], int]:
-    """Published records, newest first; ``enterprise`` matches part of the name."""
-    stmt = (
-        select(PublishedRecord)
-        .join(Publication, PublishedRecord.publication_id == Publication.id)
-        .where(PUBLISHED)
-    )
-    if kind:
-        stmt = stmt.where(PublishedRecord.kind == RecordKind(kind).value)
-    if enterprise:
-        words = enterprise.strip()[:100]
-        escaped = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(
-            or_(
-                PublishedRecord.enterprise.like(f"%{escaped}%", escape="\\"),
-                PublishedRecord.project_name.like(f"%{escaped}%", escape="\\"),
-            )
-        )
-    if period:
-        stmt = stmt.where(Publication.period == parse_half_year(period).code)
-    total = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    """Public records, newest first (``webapp.publication.publicity.public_records``);
+    ``enterprise`` matches part of a unit, project or person name; ``under`` = published by
+    this unit or a unit below it."""
+    stmt = public_records(kind, enterprise, period, under)
+    total = count_records(kind=kind, enterprise=enterprise, period=period, under=under)
     per_page = max(1, min(int(per_page), MAX_PER_PAGE))
     pages = max(1, -(-int(total) // per_page))
     page = max(1, min(int(page), pages))
@@ -178,11 +189,14 @@ def record_view(rec: PublishedRecord) -> dict[str, Any]:
         "record_no": rec.record_no,
         "enterprise": rec.enterprise,
         "unit_type": rec.unit_type,
+        "person_name": rec.person_name,
+        "person_title": rec.person_title,
         "project_name": rec.project_name,
         "fact": rec.fact,
         "clause": rec.clause,
         "recorded_on": rec.recorded_on,
         "authority": rec.authority,
+        "public_until": rec.public_until,
         "period": rec.publication.period,
         "report_id": rec.publication_id,
     }
@@ -192,7 +206,9 @@ def index_series(org_code: str) -> list[dict[str, Any]]:
     """The published quality index of one unit, oldest half year first (the trend)."""
     out = []
     for pub in reversed(published_reports(org_code=org_code)):
-        index = ((pub.snapshot or {}).get("figures") or {}).get("index") or {}
+        index = _index(pub)
+        if index is None:
+            continue  # published with the retired formula: not comparable
         out.append(
             {
                 "period": pub.period,
@@ -213,10 +229,32 @@ def index_table(period: str) -> list[dict[str, Any]]:
             "org_code": pub.org.code,
             "org_name": pub.org.name,
             "report_id": pub.id,
-            "value": (((pub.snapshot or {}).get("figures") or {}).get("index") or {}).get("value"),
+            "value": (_index(pub) or {}).get("value"),
         }
         for pub in published_reports(period=period)
     ]
+
+
+def example(series: list[dict[str, Any]]) -> dict[str, Any]:
+    """The worked example beside the formula: the unit's latest published index, or (none
+    yet) a sample half year computed with the settings in force."""
+    from decimal import Decimal
+
+    from webapp.publication.index import Outcomes, quality_index
+
+    if series:
+        latest = series[-1]
+        return {"label": f"{latest['period_label']}（已公开）", "lines": worked_example(latest)}  # type: ignore[arg-type]
+    sample = Outcomes(
+        acceptances=40,
+        passed=38,
+        filed=36,
+        satisfied=33,
+        area_10k_m2=Decimal("250.00"),
+        accidents=1,
+        deaths=0,
+    )
+    return {"label": "示例数据", "lines": worked_example(quality_index(sample))}
 
 
 def current_weights() -> list[dict[str, Any]]:

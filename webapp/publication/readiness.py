@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from webapp.publication.document import live_figures
-from webapp.publication.draft import unfinished
+from webapp.publication.draft import drafting_problems
 from webapp.publication.models import Publication
 
 
@@ -16,7 +16,10 @@ def draft_problems(pub: Publication) -> list[str]:
         problems.append(
             f"{'、'.join(missing)} 季度报告尚未被上级接收：公开报告只能依据已接收的统计数据。"
         )
-    left = unfinished(pub.sections or {})
-    if left:
-        problems.append(f"以下部分尚未完成（或仍有“【请填写】”）：{'、'.join(left)}")
-    return problems
+    return problems + drafting_problems(pub.sections or {})
+
+
+def publishing_problems(pub: Publication) -> list[str]:
+    """Why the frozen text may not be approved for publishing or published (empty when it may):
+    第十五条 publishes the report, never the template's drafting instructions."""
+    return drafting_problems((pub.snapshot or {}).get("sections") or {})

@@ -121,6 +121,9 @@ class PublicReportDetailSchema(PublicReportSchema):
     sections = fields.List(fields.Nested(PublicSectionSchema), required=True)
     figures = fields.Dict(required=True, metadata={"description": "半年度汇总（附表5口径）"})
     index = fields.Dict(allow_none=True, metadata={"description": "质量指数及各分项"})
+    index_example = fields.List(fields.String(), metadata={"description": "本期指数的计算过程"})
+    index_units = fields.List(fields.Dict(), metadata={"description": "所辖单位的指数（供比较）"})
+    index_retired = fields.String(allow_none=True)
     previous = fields.Dict(allow_none=True)
     records = fields.Dict(keys=fields.String(), values=fields.Integer())
 
@@ -129,6 +132,7 @@ class PublicRecordQuerySchema(PageArgsSchema):
     kind = fields.String(validate=validate.OneOf(["bad", "good"]))
     enterprise = fields.String(validate=validate.Length(max=100))
     period = fields.String(validate=HALF_YEAR)
+    under = org_code_arg()
 
 
 class PublicRecordSchema(Schema):
@@ -138,11 +142,14 @@ class PublicRecordSchema(Schema):
     record_no = fields.String(required=True)
     enterprise = fields.String(required=True)
     unit_type = fields.String(required=True)
+    person_name = fields.String(required=True)
+    person_title = fields.String(required=True)
     project_name = fields.String(required=True)
     fact = fields.String(required=True)
     clause = fields.String(required=True)
     recorded_on = fields.Date(required=True)
     authority = fields.String(required=True)
+    public_until = fields.Date(allow_none=True)
     period = fields.String(required=True)
     report_id = fields.Integer(required=True)
 

@@ -15,9 +15,10 @@ from webapp.core.permissions import can, require
 from webapp.drafts import views as drafts_views
 from webapp.drafts.operations import DraftConflict
 from webapp.publication import operations as ops
+from webapp.publication import publicity
 from webapp.publication.document import content, document_filename, render_document
 from webapp.publication.draft import SECTIONS
-from webapp.publication.models import Publication
+from webapp.publication.models import ObjectionOutcome, Publication
 from webapp.publication.pages import publication_list_page, publication_page, viewable_publication
 from webapp.publication.periods import last_ended, parse_half_year
 
@@ -43,6 +44,7 @@ def index() -> Any:
         half=half,
         page=publication_list_page(current_user, half.code),
         can_open=can(current_user, "publication.open"),
+        can_answer=can(current_user, "publication.objection_answer", current_user.org),
     )
 
 
@@ -134,3 +136,29 @@ def document(pub_id: int) -> Any:
             f"filename*=UTF-8''{quote(name)}"
         },
     )
+
+
+@bp.route("/objections")
+def objections() -> Any:
+    """异议 on the records this unit approved, to answer (open ones first)."""
+    org = current_user.org
+    require(current_user, "publication.objection_answer", org)
+    return render_template(
+        "publication/objections.html",
+        org=org,
+        items=publicity.objections_for(current_user, org),
+        outcomes=list(ObjectionOutcome),
+        min_answer=publicity.MIN_OBJECTION,
+    )
+
+
+@bp.route("/objections/<int:objection_id>/answer", methods=["POST"])
+def answer_objection(objection_id: int) -> Any:
+    # Who may answer at all first (auditors only read); then the objection's own tier.
+    require(current_user, "publication.objection_answer", current_user.org)
+    objection = publicity.get_objection(objection_id)
+    publicity.answer_objection(
+        current_user, objection, request.form.get("outcome", ""), request.form.get("answer", "")
+    )
+    flash("已答复异议。", "success")
+    return redirect(url_for("publication.objections"))

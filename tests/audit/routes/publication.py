@@ -96,6 +96,49 @@ def _auditor_api(method: str, path: str, body: Any) -> Any:
     return probe
 
 
+def _with_record(env: Env) -> None:
+    """郑州市 2026H2 published with the good record it approved (in publicity)."""
+    from webapp.publication.models import PublishedRecord
+
+    _published_as("clerk", "2027-01-06")(env)
+    env.client.delete_cookie("session")  # the visitor is anonymous
+    env.data["record"] = db.session.query(PublishedRecord).one().id
+
+
+def _objection(env: Env, objector: str) -> Any:
+    return env.post_form(
+        f"/public/records/{env.data['record']}/objection",
+        {
+            "objector": objector,
+            "objector_kind": "unit",
+            "reason": "该记录所述事实与实际不符，请核实。",
+        },
+        token_from="/public/records",
+    )
+
+
+def _objection_raised(role: str) -> Any:
+    def setup(env: Env) -> None:
+        from webapp.publication.publicity import raise_objection
+
+        _with_record(env)
+        env.data["objection"] = raise_objection(
+            env.data["record"], "郑州一建集团有限公司", "unit", "该记录所述事实与实际不符，请核实。"
+        ).id
+        db.session.commit()
+        env.logged_in(role, "410100", username=f"{role}_objection_410100")
+
+    return setup
+
+
+def _answer(env: Env) -> Any:
+    return env.post_form(
+        f"/publication/objections/{env.data['objection']}/answer",
+        {"outcome": "dismissed", "answer": "经核实，记录属实，继续公示。"},
+        token_from="/publication/",
+    )
+
+
 EXPECTATIONS: dict[str, Route] = {
     "POST publication.open_period": Route(
         cases=(
@@ -255,5 +298,43 @@ EXPECTATIONS: dict[str, Route] = {
             ),
         ),
         probe=_auditor_api("POST", "/api/v1/publications/{pub}/withdrawal", {"reason": "撤回理由"}),
+    ),
+    "POST public.objection": Route(
+        cases=(
+            Case(
+                "a named unit objects to a record in publicity (no login)",
+                setup=_with_record,
+                exercise=lambda env: _objection(env, "郑州一建集团有限公司"),
+                writes=("publication.objection_raise",),
+                status=302,
+            ),
+            Case(
+                "no name given",
+                setup=_with_record,
+                exercise=lambda env: _objection(env, ""),
+                no_audit="refused with a message on the page, nothing saved",
+                status=302,
+            ),
+        ),
+        url_args=lambda env: {"record_id": 1},
+    ),
+    "POST publication.answer_objection": Route(
+        cases=(
+            Case(
+                "the approving tier answers",
+                setup=_objection_raised("reviewer"),
+                exercise=_answer,
+                writes=("publication.objection_answer",),
+                status=302,
+            ),
+            Case(
+                "refused for the clerk",
+                setup=_objection_raised("clerk"),
+                exercise=_answer,
+                writes=("permission.denied",),
+                status=403,
+            ),
+        ),
+        url_args=lambda env: {"objection_id": 1},
     ),
 }
