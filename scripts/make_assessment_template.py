@@ -25,7 +25,13 @@ from docx.shared import Cm, Mm, Pt
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from make_templates import official_print, place_footer, portrait, title_block  # noqa: E402
+from make_templates import (  # noqa: E402
+    official_print,
+    official_record,
+    place_footer,
+    portrait,
+    title_block,
+)
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "docs_templates"
 OUT = TEMPLATES / "assessment_results.docx"
@@ -171,6 +177,7 @@ def make_results() -> None:
     sign.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     day = doc.add_paragraph("{{ approved_date }}")
     day.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    official_record(doc, "approved_date")
     official_print(doc)
     OUT.parent.mkdir(exist_ok=True)
     doc.save(OUT)

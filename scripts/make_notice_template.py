@@ -18,7 +18,7 @@ from docx.shared import Pt
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from make_templates import official_print, portrait, title_block  # noqa: E402
+from make_templates import official_print, official_record, portrait, title_block  # noqa: E402
 
 OUT = Path(__file__).resolve().parent.parent / "docs_templates" / "reporting_notice.docx"
 
@@ -66,6 +66,7 @@ def main() -> None:
     sign.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     date = doc.add_paragraph("{{ issued_date }}")
     date.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    official_record(doc, "issued_date")
     official_print(doc)
     props = doc.core_properties
     props.title = "报送工作通报"

@@ -18,7 +18,7 @@ from pathlib import Path
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
@@ -150,6 +150,10 @@ def _page_number(footer, odd: bool) -> None:
     """``— 1 —``: odd pages right, even pages left, one character in from the type area."""
     p = footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph()
     p.text = ""
+    _page_number_runs(p, odd)
+
+
+def _page_number_runs(p, odd: bool) -> None:
     fmt = p.paragraph_format
     fmt.space_before = fmt.space_after = Pt(0)
     fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
@@ -173,6 +177,59 @@ def _page_number(footer, odd: bool) -> None:
         spacing = OxmlElement("w:spacing")
         spacing.set(qn("w:val"), "0")
         run._element.get_or_add_rPr().append(spacing)
+
+
+#: The landscape 附表's page number (GB/T 9704-2012 §10.1 横排表格: "页码位置与公文其他页码保持
+#: 一致，单页码表头在订口一边，双页码表头在切口一边"): turned with the sheet, it reads like the
+#: portrait pages' number.  The table's head lies on the portrait page's left edge for odd and even
+#: pages alike, so that edge is the landscape page's top, the portrait foot its left edge: the
+#: number stands in the left margin, read top to bottom, near the foot for an odd page (the
+#: portrait page's lower right corner) and near the head for an even one (its lower left).
+LANDSCAPE_NUMBER_BOX_MM = (8.0, 30.0)  # across, along the edge
+
+
+def _landscape_page_number(section, footer, odd: bool, shape_id: int) -> None:
+    """The page number of a landscape section's page: a text box turned a quarter clockwise
+    (``layout-flow:vertical``) in the left margin, anchored to the page; the footer line itself
+    stays empty.  A VML box: LibreOffice 7.4 puts a DrawingML one at the page's corner on the
+    even page that follows a section's odd first page."""
+    from docx.oxml import parse_xml
+
+    across, along = LANDSCAPE_NUMBER_BOX_MM
+    left_mm = max(0.0, (section.left_margin.mm - across) / 2)
+    inset = PAGE_NUMBER_SIZE * 25.4 / 72  # one character in from the type area, as portrait
+    if odd:
+        top_mm = section.page_height.mm - section.bottom_margin.mm - inset - along
+    else:
+        top_mm = section.top_margin.mm + inset
+    p = footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph()
+    p.text = ""
+    holder = footer.add_paragraph()  # the portrait number's paragraph, moved into the box
+    _page_number_runs(holder, odd)
+    holder.paragraph_format.left_indent = holder.paragraph_format.right_indent = Pt(0)
+    number = holder._p
+    number.getparent().remove(number)
+    ns = (
+        'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+        'xmlns:v="urn:schemas-microsoft-com:vml" '
+        'xmlns:o="urn:schemas-microsoft-com:office:office"'
+    )
+    pt = 72 / 25.4
+    style = (
+        f"position:absolute;margin-left:{left_mm * pt:.1f}pt;margin-top:{top_mm * pt:.1f}pt;"
+        f"width:{across * pt:.1f}pt;height:{along * pt:.1f}pt;z-index:{shape_id};"
+        "mso-position-horizontal-relative:page;mso-position-vertical-relative:page;"
+        "layout-flow:vertical"
+    )
+    drawing = parse_xml(
+        f'<w:r {ns}><w:pict><v:shape id="PageNumber{shape_id}" o:spid="_x0000_s{shape_id}" '
+        f'type="#_x0000_t202" style="{style}" filled="f" stroked="f">'
+        f'<v:textbox style="layout-flow:vertical" inset="0,0,0,0"><w:txbxContent/></v:textbox>'
+        f"</v:shape></w:pict></w:r>"
+    )
+    content = drawing.find(".//" + qn("w:txbxContent"))
+    content.append(number)
+    p._p.append(drawing)
 
 
 def _draft_mark(header) -> None:
@@ -202,6 +259,14 @@ def official_print(doc) -> None:
     _page_number(first.even_page_footer, odd=False)
     _draft_mark(first.header)
     _draft_mark(first.even_page_header)
+    if first.page_width < first.page_height:  # a portrait document: its 附表 are turned
+        shape_id = 9000
+        for section in doc.sections[1:]:
+            if section.page_width > section.page_height:
+                for footer, odd in ((section.footer, True), (section.even_page_footer, False)):
+                    footer.is_linked_to_previous = False
+                    shape_id += 1
+                    _landscape_page_number(section, footer, odd, shape_id)
     styles = doc.styles.element
     defaults = styles.find(qn("w:docDefaults"))
     rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
@@ -648,6 +713,92 @@ def table6(doc):
 
 #: Characters of 二号 (22 pt) on the 156 mm line of the portrait type area.
 TITLE_CHARS = 20
+
+
+#: 版记 (GB/T 9704-2012 §7.4): 抄送机关, 印发机关 and 印发日期 between separator lines as wide as
+#: the type area, the first and last thick (0.35 mm), those between thin (0.25 mm), the last line
+#: on the lower edge of the type area of the document's last page, an even page (封四).  §7.5: the
+#: 版记 page, and a blank page before it, carry no page number.  Defaults stand in for the
+#: context's ``copy_to``, ``issuer`` when a document's context does not give them.
+RECORD_COPY_TO = "住房和城乡建设部工程质量安全监管司"
+RECORD_ISSUER = "河南省住房和城乡建设厅办公室"
+RECORD_ROW_MM = 10.0
+THICK, THIN = 8, 6  # eighths of a point: 1 pt ≈ 0.35 mm, 0.75 pt ≈ 0.25 mm
+
+
+def official_record(doc, date_expression: str) -> None:
+    """The 版记 on its own last page: a new section starting on an even page (Word and
+    LibreOffice insert the blank page when the text ends on an even one), its footers empty."""
+    from docx.enum.section import WD_SECTION
+    from docx.enum.table import WD_ROW_HEIGHT_RULE
+
+    body = doc.sections[-1]
+    section = doc.add_section(WD_SECTION.EVEN_PAGE)
+    for footer in (section.footer, section.even_page_footer, section.first_page_footer):
+        footer.is_linked_to_previous = False
+        for p in footer.paragraphs:
+            p.text = ""
+    type_area_mm = body.page_height.mm - body.top_margin.mm - body.bottom_margin.mm
+    tail_mm = 1.0  # the document's closing paragraph after the table
+    spacer = doc.add_paragraph()
+    # Exact heights: in Word the last line lies within 2 mm of the type area's lower edge and
+    # the closing paragraph still fits (LibreOffice starts the body a little higher: ~7 mm).
+    _exact(spacer, type_area_mm - 2 * RECORD_ROW_MM - tail_mm - 1.0)
+    width = body.page_width.mm - body.left_margin.mm - body.right_margin.mm
+    table = doc.add_table(rows=2, cols=1)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    texts = [
+        "抄送：{{ copy_to|default('" + RECORD_COPY_TO + "') }}。",
+        "{{ issuer|default('" + RECORD_ISSUER + "') }}\t{{ " + date_expression + " }}印发",
+    ]
+    for row, text, (top, bottom) in zip(
+        table.rows, texts, ((THICK, THIN), (THIN, THICK)), strict=True
+    ):
+        row.height = Mm(RECORD_ROW_MM)
+        row.height_rule = WD_ROW_HEIGHT_RULE.EXACTLY
+        tr_pr = row._tr.get_or_add_trPr()
+        tr_pr.append(OxmlElement("w:cantSplit"))
+        cell = row.cells[0]
+        cell.width = Mm(width)
+        p = cell.paragraphs[0]
+        p.paragraph_format.first_line_indent = Pt(0)
+        p.paragraph_format.left_indent = p.paragraph_format.right_indent = Pt(14)
+        p.paragraph_format.tab_stops.add_tab_stop(Mm(width) - Pt(28), WD_TAB_ALIGNMENT.RIGHT)
+        run = p.add_run(text)
+        set_font(run, BODY_FONT, 14)
+        _no_grid(p)
+        _cell_borders(cell, top, bottom)
+    tail = doc.add_paragraph()
+    _exact(tail, tail_mm)
+
+
+def _no_grid(p) -> None:
+    snap = OxmlElement("w:snapToGrid")
+    snap.set(qn("w:val"), "0")
+    p._p.get_or_add_pPr().append(snap)
+
+
+def _exact(p, height_mm: float) -> None:
+    fmt = p.paragraph_format
+    fmt.space_before = fmt.space_after = Pt(0)
+    fmt.first_line_indent = Pt(0)
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    fmt.line_spacing = Mm(height_mm)
+    _no_grid(p)
+
+
+def _cell_borders(cell, top: int, bottom: int) -> None:
+    tc_pr = cell._tc.get_or_add_tcPr()
+    borders = OxmlElement("w:tcBorders")
+    for side, size in (("top", top), ("left", 0), ("bottom", bottom), ("right", 0)):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:val"), "single" if size else "nil")
+        if size:
+            el.set(qn("w:sz"), str(size))
+            el.set(qn("w:space"), "0")
+            el.set(qn("w:color"), "000000")
+        borders.append(el)
+    tc_pr.append(borders)
 
 
 def title_block(

@@ -177,3 +177,47 @@ def test_enforcement_and_lower_reviews_are_proposed_from_ledgers_and_reviews(
     assert reviews.met is True and "接收 1 份、退回修改 1 次" in reviews.reason
     assert proposals.proposals(kf)["1.8"].met is None
     assert proposals.proposals(gy)["1.8"].reason == "该单位没有下辖县（市、区），不适用"
+
+
+def test_complaints_review_outcomes_are_proposed_for_item_1_7(open_campaign, province_staff):
+    """附件3 1.7 工程质量投诉和复议 (b): "所作出的投诉处理决定未被复议机关、审判机关确认违法、
+    撤销或变更" — read from the complaints ledger of the unit's subtree (domain.md §2)."""
+    from datetime import date
+
+    from webapp.core.operations import get_org
+    from webapp.ledger.models import Complaint
+
+    clock.set_now(datetime(2025, 12, 20, 2, tzinfo=UTC))
+
+    def complaint(no, code, outcome):
+        db.session.add(
+            Complaint(
+                org_id=get_org(code).id,
+                complaint_no=no,
+                received_on=date(2025, 5, 1),
+                complainant_type="业主（住户）",
+                project_name="某小区",
+                subject="渗漏",
+                handling_unit="质监站",
+                result="已处理",
+                closed_on=date(2025, 6, 1),
+                review_outcome=outcome,
+            )
+        )
+
+    complaint("ZZ-1", "410102", "维持")
+    complaint("ZZ-2", "410103", "未申请复议或诉讼")
+    complaint("KF-1", "410202", "撤销")
+    db.session.commit()
+    clock.set_now(datetime(2026, 2, 10, 2, tzinfo=UTC))
+    campaign = open_campaign("fujian3", 2025)
+    db.session.commit()
+    zz, kf, ly = (unit_of(campaign, c) for c in ("410100", "410200", "410300"))
+    kept = proposals.proposals(zz)["1.7"]
+    assert kept.met is True and kept.target == "b"
+    assert "办结投诉 2 件，处理决定均未被确认违法、撤销或变更" in kept.reason
+    overturned = proposals.proposals(kf)["1.7"]
+    assert (
+        overturned.met is False and "其中 1 件的处理决定被复议机关、审判机关" in overturned.reason
+    )
+    assert proposals.proposals(ly)["1.7"].met is None  # nothing recorded: nothing proposed

@@ -5,8 +5,11 @@ PDF's characters and their positions:
 - every glyph is set in a Noto CJK face (no DejaVu / Liberation / other fallback), and every face
   the Word file names resolves, through webapp/documents/fonts.conf, to the Simplified Chinese
   face (a probe shows the official names share the SC face's glyphs, not the JP/KR ones);
-- page numbers ``— N —`` on every page, continuous, odd pages right and even pages left;
-- no number (figure, date, registration number) breaks across lines inside a table cell;
+- page numbers ``— N —`` on every page, continuous, odd pages right and even pages left; on the
+  landscape 附表 turned with the sheet, at the left edge (GB/T 9704-2012 §10.1); none on the
+  版记 page of a 通报 (§7.5), whose 版记 (§7.4) closes the document;
+- no number (figure, date, registration number) breaks across lines inside a table cell, and no
+  figure (a number with its unit or percent sign) across lines of the prose;
 - the title breaks only between words, signature lines stay whole, the 草稿 mark only in drafts;
 - a sane page count.
 
@@ -253,7 +256,18 @@ def printed() -> dict[str, dict[str, Any]]:
         with pdfplumber.open(io.BytesIO(pdf)) as doc:
             for page in doc.pages:
                 cells = []
-                for table in page.find_tables():
+                tables = page.find_tables()
+                boxes = [table.bbox for table in tables]
+                prose = [
+                    c
+                    for c in page.chars
+                    if not any(
+                        x0 <= (c["x0"] + c["x1"]) / 2 <= x1
+                        and top <= (c["top"] + c["bottom"]) / 2 <= bottom
+                        for x0, top, x1, bottom in boxes
+                    )
+                ]
+                for table in tables:
                     for bbox in table.cells:
                         x0, top, x1, bottom = bbox
                         inside = [
@@ -271,6 +285,7 @@ def printed() -> dict[str, dict[str, Any]]:
                         "words": page.extract_words(),
                         "lines": page.extract_text().splitlines(),
                         "cells": cells,
+                        "prose": _lines(prose),
                     }
                 )
         out[kind] = {"docx": docx, "pdf": pdf, "pages": pages}
@@ -361,36 +376,144 @@ def test_the_official_face_names_print_with_the_simplified_chinese_glyphs():
 
 
 PAGE_NUMBER = re.compile(r"^—(\d+)—$")
+#: The kinds that close with a 版记 (GB/T 9704-2012 §7.4): the 通报.
+WITH_RECORD = ("notice", "results")
+MM = 72 / 25.4
+
+
+def _foot_number(page: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The characters of the page number at the foot of a portrait page, if there is one."""
+    rows: list[list[dict[str, Any]]] = []
+    bottom = [c for c in page["chars"] if c["top"] > page["height"] - 100 and c["text"].strip()]
+    for ch in sorted(bottom, key=lambda c: (round(c["top"]), c["x0"])):
+        if rows and abs(rows[-1][0]["top"] - ch["top"]) < 2:
+            rows[-1].append(ch)
+        else:
+            rows.append([ch])
+    found = [
+        row
+        for row in rows
+        if PAGE_NUMBER.match("".join(c["text"] for c in sorted(row, key=lambda c: c["x0"])))
+    ]
+    assert len(found) <= 1, _lines(bottom)
+    return found[0] if found else None
+
+
+def _turned_number(page: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The characters of a landscape page's number: in the left margin, read top to bottom."""
+    edge = [c for c in page["chars"] if c["x1"] < 15 * MM and c["text"].strip()]
+    text = "".join(c["text"] for c in sorted(edge, key=lambda c: c["top"]))
+    return edge if edge and PAGE_NUMBER.match(text) else None
 
 
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_page_numbers_on_every_page_odd_right_even_left(printed, kind):
+    """GB/T 9704-2012 §7.5: "一般用4号半角宋体阿拉伯数字，编排在公文版心下边缘之下，数字左右各
+    放一条一字线…单页码居右空一字，双页码居左空一字"; "公文的版记页前有空白页的，空白页和版记页
+    均不编排页码"."""
     pages = printed[kind]["pages"]
     low, high = KINDS[kind][3]
     assert low <= len(pages) <= high, (kind, len(pages))
-    for n, page in enumerate(pages, 1):
-        rows: list[list[dict[str, Any]]] = []
-        bottom = [c for c in page["chars"] if c["top"] > page["height"] - 100 and c["text"].strip()]
-        for ch in sorted(bottom, key=lambda c: (round(c["top"]), c["x0"])):
-            if rows and abs(rows[-1][0]["top"] - ch["top"]) < 2:
-                rows[-1].append(ch)
-            else:
-                rows.append([ch])
-        found = [
-            row
-            for row in rows
-            if PAGE_NUMBER.match("".join(c["text"] for c in sorted(row, key=lambda c: c["x0"])))
-        ]
-        assert len(found) == 1, (kind, n, _lines(bottom))
-        digits = found[0]
-        assert "".join(c["text"] for c in digits if c["text"].isdigit()) == str(n), (kind, n)
-        centre = (min(c["x0"] for c in digits) + max(c["x1"] for c in digits)) / 2
-        if n % 2:
-            assert centre > page["width"] * 0.75, (kind, n, "odd page number not on the right")
+    portrait = pages[0]["width"] < pages[0]["height"]
+    numbered = pages[:-1] if kind in WITH_RECORD else pages
+    for n, page in enumerate(numbered, 1):
+        if portrait and page["width"] > page["height"]:
+            digits = _turned_number(page)  # a 附表 of the document (next test)
         else:
-            assert centre < page["width"] * 0.25, (kind, n, "even page number not on the left")
-        sizes = {round(c["size"]) for c in digits}
-        assert sizes == {14}, (kind, n, sizes)  # 4号
+            digits = _foot_number(page)
+            assert digits is not None, (kind, n)
+            centre = (min(c["x0"] for c in digits) + max(c["x1"] for c in digits)) / 2
+            if n % 2:
+                assert centre > page["width"] * 0.75, (kind, n, "odd page number not on the right")
+            else:
+                assert centre < page["width"] * 0.25, (kind, n, "even page number not on the left")
+        assert digits is not None, (kind, n)
+        assert "".join(c["text"] for c in digits if c["text"].isdigit()) == str(n), (kind, n)
+        if digits[0]["upright"]:  # the turned number's size: the Word file's (next test)
+            sizes = {round(c["size"]) for c in digits}
+            assert sizes == {14}, (kind, n, sizes)  # 4号
+    if kind in WITH_RECORD:
+        assert _foot_number(pages[-1]) is None, (kind, "the 版记 page carries no page number")
+
+
+@pytest.mark.parametrize("kind", ["quarterly", "annual"])
+def test_landscape_forms_number_their_pages_where_a_portrait_page_does(printed, kind):
+    """GB/T 9704-2012 §10.1 横排表格: "A4纸型的表格横排时，页码位置与公文其他页码保持一致，单页码
+    表头在订口一边，双页码表头在切口一边".  The table's head lies on the portrait page's left edge
+    (the binding side of an odd page, the cut side of an even one), so its foot is the landscape
+    page's left edge: the number stands there, turned with the sheet (read top to bottom), near
+    the lower corner on an odd page (the portrait page's right) and the upper on an even one."""
+    pages = printed[kind]["pages"]
+    landscape = [(n, p) for n, p in enumerate(pages, 1) if p["width"] > p["height"]]
+    assert len(landscape) >= 6, kind
+    doc = Document(io.BytesIO(printed[kind]["docx"]))
+    for section in doc.sections[1:]:
+        for footer in (section.footer, section.even_page_footer):
+            boxes = footer._element.findall(".//" + qn("w:txbxContent"))
+            assert len(boxes) == 1, "one turned number a footer"
+            sizes = {el.get(qn("w:val")) for el in boxes[0].iter(qn("w:sz"))}
+            assert sizes == {"28"}, sizes  # 4号 = 14 pt, in half points
+            assert any("PAGE" in (el.text or "") for el in boxes[0].iter(qn("w:instrText")))
+    for n, page in landscape:
+        digits = _turned_number(page)
+        assert digits is not None, (kind, n, "no turned page number in the left margin")
+        assert not any(c["upright"] for c in digits), (kind, n, "the number is not turned")
+        assert not [c for c in page["chars"] if c["top"] > page["height"] - 15 * MM], (
+            kind,
+            n,
+            "nothing at the landscape page's foot",
+        )
+        middle = (min(c["top"] for c in digits) + max(c["bottom"] for c in digits)) / 2
+        if n % 2:
+            assert middle > page["height"] * 0.6, (kind, n, "odd: near the lower corner")
+        else:
+            assert middle < page["height"] * 0.4, (kind, n, "even: near the upper corner")
+
+
+@pytest.mark.parametrize("kind", WITH_RECORD)
+def test_a_notice_closes_with_its_record_on_the_last_page(printed, kind):
+    """GB/T 9704-2012 §7.4 版记: 抄送机关, 印发机关和印发日期 between separator lines as wide as the
+    type area, the first and last thick (0.35 mm) and the middle thin (0.25 mm), at the foot of
+    the last page; §7.5: no page number on the 版记 page."""
+    ctx = KINDS[kind][1]()
+    pdf = printed[kind]["pdf"]
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        last = doc.pages[-1]
+        words = last.extract_words()
+        rules = sorted(
+            (line for line in last.lines if abs(line["top"] - line["bottom"]) < 1),
+            key=lambda line: line["top"],
+        )
+        body_pages = doc.pages[:-1]
+        earlier = [w["text"] for p in body_pages for w in p.extract_words()]
+    text = [w["text"] for w in words]
+    date = ctx.get("issued_date") or ctx["approved_date"]
+    assert text[0].startswith("抄送：") and f"{date}印发".replace(" ", "") in "".join(text)
+    assert "河南省住房和城乡建设厅办公室" in text
+    assert not [t for t in earlier if t.startswith("抄送：")]  # the 版记 is on the last page only
+    type_width = (210 - 28 - 26) * MM
+    assert len(rules) == 3, rules
+    for rule in rules:
+        assert abs((rule["x1"] - rule["x0"]) - type_width) < 3, rule
+    widths = [round(rule["linewidth"], 2) for rule in rules]
+    assert widths[0] == widths[2] > widths[1], widths  # thick, thin, thick
+    lower_edge = (297 - 35) * MM
+    assert lower_edge - 10 * MM < rules[-1]["top"] <= lower_edge + 1, rules[-1]
+    assert all(w["bottom"] <= rules[-1]["top"] for w in words)
+
+
+@pytest.mark.parametrize("kind", WITH_RECORD)
+def test_the_record_starts_an_even_page_without_a_page_number(kind):
+    """The 版记 is on the document's last face (an even page): its section starts on an even page
+    (Word inserts the blank page when needed; neither carries a number, §7.5)."""
+    doc = Document(io.BytesIO(_render(kind)))
+    last = doc.sections[-1]
+    start = last._sectPr.find(qn("w:type"))
+    assert start is not None and start.get(qn("w:val")) == "evenPage"
+    for footer in (last.footer, last.even_page_footer, last.first_page_footer):
+        assert not footer.is_linked_to_previous
+        assert not footer._element.xpath(".//w:fldChar | .//w:instrText")
+        assert not "".join(p.text for p in footer.paragraphs).strip()
 
 
 NUMBER_CHARS = set("0123456789.%-:")
@@ -461,6 +584,8 @@ def test_table_rows_never_split_and_headers_repeat(printed, kind):
     doc = Document(io.BytesIO(printed[kind]["docx"]))
     assert doc.tables
     for table in doc.tables:
+        if table.rows[0].cells[0].text.startswith("抄送："):
+            continue  # the 版记 (its own test)
         rows = table._tbl.tr_lst
         assert all(
             tr.trPr is not None and tr.trPr.find(qn("w:cantSplit")) is not None for tr in rows
@@ -468,16 +593,23 @@ def test_table_rows_never_split_and_headers_repeat(printed, kind):
         assert rows[0].trPr.find(qn("w:tblHeader")) is not None
 
 
-@pytest.mark.parametrize("kind", ["quarterly", "annual"])
-def test_no_number_breaks_across_lines_of_the_narrative(printed, kind):
-    """Figures in the prose stay whole too (the Latin-script language of the documents is
-    en-US, so LibreOffice breaks 100.00% as a word, not between its characters)."""
+@pytest.mark.parametrize("kind", ["quarterly", "annual", "public", "notice"])
+def test_no_figure_breaks_across_lines_of_the_prose(printed, kind):
+    """Figures in the prose stay whole: no break inside a number nor between it and its percent
+    sign ("12345.67", "100.00%"); the Latin-script language of the documents is en-US, so
+    LibreOffice breaks a number as a word, not between its characters.  Tables are left out
+    (checked cell by cell above), and so are the landscape 附表."""
     broken = []
+    figures = 0
     for n, page in enumerate(printed[kind]["pages"], 1):
         if page["width"] > page["height"]:
-            continue  # the landscape 附表 (checked cell by cell above)
-        lines = [line.replace(" ", "") for line in page["lines"]]
+            continue
+        lines = [line.replace(" ", "") for line in page["prose"]]
+        figures += sum(len(re.findall(r"\d[\d.]*[%万㎡元项件人份]", line)) for line in lines)
         for upper, lower in zip(lines, lines[1:], strict=False):
-            if upper and lower and upper[-1] in NUMBER_CHARS and lower[0] in NUMBER_CHARS:
+            if not (upper and lower) or PAGE_NUMBER.match(lower) or PAGE_NUMBER.match(upper):
+                continue
+            if upper[-1] in NUMBER_CHARS and lower[0] in NUMBER_CHARS:
                 broken.append((n, upper, lower))
+    assert figures, f"{kind}: no figure in the prose to check"
     assert not broken, broken[:5]

@@ -11,7 +11,10 @@ An item of the sheet names its source (``evidence_source`` in the sheet file, se
   administrative penalties and bad-behaviour records of the unit's subtree in the year (met
   when any);
 - ``lower_reviews``: 附件3 1.8 层级监督考核, duty a, from the unit's acceptances and returns of its
-  counties' reports in the year (audit records report.accept / report.return).
+  counties' reports in the year (audit records report.accept / report.return);
+- ``complaints``: 附件3 1.7 工程质量投诉和复议, duty b (no handling decision 确认违法、撤销或变更),
+  from the complaints ledger of the unit's subtree: complaints closed in the year, and whether
+  a 复议机关 or 审判机关 overturned any of them.
 
 A source that finds nothing proposes nothing (absence of records is not proof of a failure).
 """
@@ -160,6 +163,30 @@ def _lower_reviews(unit: UnitAssessment, item: Item, target: str) -> Proposal:
     )
 
 
+def _complaints(unit: UnitAssessment, item: Item, target: str) -> Proposal:
+    """投诉和复议: the complaints closed in the year in the unit's subtree (complaints ledger)."""
+    from datetime import date
+
+    from webapp.ledger.figures import review_outcomes
+
+    year = unit.campaign.year
+    closed, overturned = review_outcomes(unit.org, date(year, 1, 1), date(year, 12, 31))
+    met: bool | None
+    if overturned:
+        met = False
+        reason = (
+            f"{year}年度办结投诉 {closed} 件，其中 {overturned} 件的处理决定被复议机关、"
+            "审判机关确认违法、撤销或变更"
+        )
+    elif closed:
+        met, reason = True, f"{year}年度办结投诉 {closed} 件，处理决定均未被确认违法、撤销或变更"
+    else:
+        met, reason = None, f"台账中没有{year}年度办结的投诉，请核实后评分"
+    return Proposal(
+        item.id, target, met, reason, "质量投诉台账", "ledger.records", {"kind_name": "complaints"}
+    )
+
+
 def _year_start(year: int) -> Any:
     from datetime import datetime
 
@@ -172,6 +199,7 @@ SOURCES = {
     "reporting_record": _reporting,
     "enforcement_records": _enforcement,
     "lower_reviews": _lower_reviews,
+    "complaints": _complaints,
 }
 
 

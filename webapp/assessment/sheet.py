@@ -97,6 +97,7 @@ EVIDENCE_SOURCES = {
     "reporting_record": "报送工作记录",
     "enforcement_records": "台账中的行政处罚和不良行为记录",
     "lower_reviews": "对下级报告的审核（接收、退回）记录",
+    "complaints": "台账中的质量投诉记录（复议、诉讼结果）",
 }
 
 

@@ -3,7 +3,9 @@
 The report feature writes, for the unit whose report it is (``org`` = the submitting unit, not
 the actor's unit):
 
-- ``report.submit``: after = {"period", "kind", "due_at", "on_time": bool, "subject"?}
+- ``report.submit``: after = {"period", "kind", "due_at", "on_time": bool, "subject"?,
+  "meeting": bool (第十四条: the quarter's analysis meeting was recorded; absent before it was
+  kept)}
 - ``report.return`` (the upper level returned it): after = {"period", "kind", "return_kind",
   "error": bool}, message = the reasons; ``error`` is true for 数据差错 and 内容失误
 - ``report.accept``: after = {"period", "kind"}
@@ -44,12 +46,14 @@ CORRECTION = "report.correction"
 ACTIONS = (SUBMIT, RETURN, ACCEPT, CORRECTION)
 START = "workflow.start"
 REPORT_PROCESS = "quarterly_report"
+QUARTERLY = "quarterly"
 
 _t = AuditRecord
 _period = _t.after["period"].as_string()
 _kind = _t.after["kind"].as_string()
 _on_time = _t.after["on_time"].as_boolean()
 _error = _t.after["error"].as_boolean()
+_meeting = _t.after["meeting"].as_boolean()
 _process = _t.after["process"].as_string()
 _business_key = _t.after["business_key"].as_string()
 _report_key = _kind + "|" + _period
@@ -97,6 +101,16 @@ class UnitReportingRecord:
         """附件3 "按时报送": every expected report submitted, none first submitted late."""
         return self.expected > 0 and self.missing == 0 and self.late_reports == 0
 
+    #: Quarterly reports submitted, and those of them sent with the quarter's analysis meeting
+    #: recorded (第十四条 "每季度召开一次建设工程质量分析会") at any of their submissions.
+    quarterly_reports: int = 0
+    meetings: int = 0
+
+    @property
+    def meetings_missing(self) -> int:
+        """Quarterly reports submitted without a recorded analysis meeting (第十四条)."""
+        return max(0, self.quarterly_reports - self.meetings)
+
     #: Quality accident reports this unit acknowledged and forwarded (第十七条, 2 hours each),
     #: and how many of them after their two hours (audit action accident.forward).
     accident_steps: int = 0
@@ -119,6 +133,8 @@ class ReportHistory:
     #: Returns classified 数据差错 / 内容失误, and corrections after acceptance.
     error_returns: int = 0
     corrections: int = 0
+    #: 第十四条: a quarterly report's analysis meeting recorded at a submission (None: annual)
+    meeting: bool | None = None
 
 
 def _scope(year: int, org_codes: Any = None) -> list[ColumnElement[bool]]:
@@ -155,6 +171,12 @@ def reporting_record(year: int, org: Org | None = None) -> list[UnitReportingRec
         n(and_(_t.action == RETURN, _error == true())).label("error_returns"),
         n(_t.action == CORRECTION).label("corrections"),
         func.count(distinct(case((_t.action == ACCEPT, _report_key)))).label("accepted"),
+        func.count(distinct(case((and_(is_submit, _kind == QUARTERLY), _report_key)))).label(
+            "quarterly_reports"
+        ),
+        func.count(
+            distinct(case((and_(is_submit, _kind == QUARTERLY, _meeting == true()), _report_key)))
+        ).label("meetings"),
     ).where(*_scope(year, codes))
     by_code = {row.org_code: row for row in db.session.execute(totals.group_by(_t.org_code))}
 
@@ -199,6 +221,8 @@ def reporting_record(year: int, org: Org | None = None) -> list[UnitReportingRec
                 "error_returns": int(row.error_returns),
                 "corrections": int(row.corrections),
                 "accepted": row.accepted,
+                "quarterly_reports": int(row.quarterly_reports),
+                "meetings": int(row.meetings),
             }
             if row is not None
             else {}
@@ -261,6 +285,7 @@ def reporting_details(year: int, org: Org) -> list[ReportHistory]:
             ),
             func.sum(case((_t.action == CORRECTION, 1), else_=0)).label("corrections"),
             func.max(case((_t.action == ACCEPT, _t.created_at))).label("accepted_at"),
+            func.sum(case((and_(is_submit, _meeting == true()), 1), else_=0)).label("meetings"),
         )
         .where(*scope)
         .group_by(_kind, _period)
@@ -289,6 +314,7 @@ def reporting_details(year: int, org: Org) -> list[ReportHistory]:
                 accepted_at=clock.as_utc(row.accepted_at),
                 error_returns=int(row.error_returns or 0),
                 corrections=int(row.corrections or 0),
+                meeting=bool(row.meetings) if row.kind == QUARTERLY else None,
             )
         )
     return out

@@ -149,3 +149,7 @@ class UnitReportingSchema(OrgRowSchema):
     on_time_met = fields.Boolean(required=True)
     accident_steps = fields.Integer(metadata={"description": "质量事故接报并上报次数"})
     accident_late = fields.Integer(metadata={"description": "其中超过2小时的次数"})
+    quarterly_reports = fields.Integer(metadata={"description": "已报送的季度报告数"})
+    meetings_missing = fields.Integer(
+        metadata={"description": "其中报送时未记录本季度质量分析会的报告数（第十四条）"}
+    )

@@ -22,10 +22,13 @@ from webapp.ledger.models import (
     AcceptanceResult,
     AdministrativePenalty,
     BadBehaviourRecord,
+    ComplainantType,
+    Complaint,
     FilingResult,
     GoodBehaviourRecord,
     Project,
     QualityAccident,
+    ReviewOutcome,
     StructureType,
     UnitType,
     UserRating,
@@ -76,6 +79,47 @@ def _case(rng: random.Random, org: Org, record_no: str) -> dict[str, Any]:
 
 def _quarter_start(d: date) -> date:
     return date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
+
+
+COMPLAINT_SUBJECTS = (
+    ("卫生间渗漏", "责令施工单位返修，已修复并经业主确认"),
+    ("外墙空鼓开裂", "组织参建单位现场核查，责令限期整改，已整改"),
+    ("入户门窗密封不严", "责令施工单位更换密封条，已处理"),
+    ("地下室墙面渗水", "委托检测并督促返修，已办结"),
+)
+
+
+def _seed_complaints(rng: random.Random, orgs: Any, first: date, today: date) -> None:
+    """A few complaints (质量投诉) per city and county, from their own random stream so that the
+    other demo rows stay as they were: most closed, some open, one in a while overturned."""
+    for org in orgs:
+        if org.tier == Tier.PROVINCE:
+            continue
+        for i in range(rng.randrange(0, 4)):
+            received = first + timedelta(days=rng.randrange(0, (today - first).days))
+            subject, result = rng.choice(COMPLAINT_SUBJECTS)
+            closed = received + timedelta(days=rng.randrange(5, 60))
+            done = closed < today and rng.random() < 0.85
+            db.session.add(
+                Complaint(
+                    org_id=org.id,
+                    complaint_no=f"TS-{org.code}-{received:%Y%m%d}-{i + 1}",
+                    received_on=received,
+                    complainant_type=rng.choice(
+                        [ComplainantType.OWNER.value] * 6 + [ComplainantType.REFERRED.value]
+                    ),
+                    project_name=f"{org.name}安置房{'一二三'[i % 3]}期",
+                    subject=subject,
+                    handling_unit=f"{org.name}建设工程质量监督站",
+                    result=result if done else "",
+                    closed_on=closed if done else None,
+                    review_outcome=(
+                        rng.choice([ReviewOutcome.UPHELD.value] * 3 + [ReviewOutcome.CHANGED.value])
+                        if done and rng.random() < 0.1
+                        else ReviewOutcome.NONE.value
+                    ),
+                )
+            )
 
 
 def seed_demo_ledger(seed: int = 2026) -> int:
@@ -186,6 +230,7 @@ def seed_demo_ledger(seed: int = 2026) -> int:
                     approver="省质监总站",
                 )
             )
+    _seed_complaints(random.Random(seed + 1), orgs, first, today)
     db.session.flush()
     audit.record(
         "ledger.demo_seed",

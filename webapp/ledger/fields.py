@@ -21,11 +21,14 @@ from webapp.ledger.models import (
     AcceptanceResult,
     AdministrativePenalty,
     BadBehaviourRecord,
+    ComplainantType,
+    Complaint,
     Decimal2,
     FilingResult,
     GoodBehaviourRecord,
     Project,
     QualityAccident,
+    ReviewOutcome,
     StructureType,
     UnitType,
     UserRating,
@@ -235,6 +238,35 @@ def check_bad_record(v: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
     return {}, []
 
 
+#: Personal data a complaint's texts must not carry (domain.md §2: "no personal data published"):
+#: an ID-card number, a mobile or a landline number.
+PERSONAL_DATA_RE = re.compile(r"(?<!\d)(\d{17}[\dXx]|1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?![\dXx])")
+
+
+def check_complaint(v: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
+    """A complaint is closed with a date and a result; a review comes after the closing; its
+    texts carry no ID or telephone number (the complainant is recorded only by type)."""
+    errors: dict[str, str] = {}
+    received, closed = v.get("received_on"), v.get("closed_on")
+    if received and closed and closed < received:
+        errors["办结日期"] = "办结日期不能早于受理日期"
+    if closed and not v.get("result"):
+        errors["处理结果"] = "已办结的投诉须填写处理结果"
+    if v.get("result") and not closed:
+        errors["办结日期"] = "填写了处理结果的投诉须填写办结日期"
+    if v.get("review_outcome") not in (None, ReviewOutcome.NONE.value) and not closed:
+        errors["复议或诉讼结果"] = "未办结的投诉不能有复议或诉讼结果"
+    for name, label in (
+        ("subject", "投诉事项"),
+        ("result", "处理结果"),
+        ("project_name", "工程名称"),
+        ("handling_unit", "处理单位"),
+    ):
+        if PERSONAL_DATA_RE.search(v.get(name) or ""):
+            errors[label] = f"{label}不得包含身份证号、电话号码等个人信息（投诉人只记录类型）"
+    return errors, []
+
+
 S, T = "str", "text"
 PROJECT_FIELDS = (
     Field("registration_no", "监督注册号", required=True, max_len=64, listed=True),
@@ -345,6 +377,40 @@ KINDS: dict[str, Kind] = {
         key=("occurred_on", "project_name"),
         date_field="occurred_on",
         cross_check=check_accident,
+    ),
+    "complaints": Kind(
+        "complaints",
+        "质量投诉",
+        Complaint,
+        (
+            Field("complaint_no", "投诉编号", required=True, max_len=64, listed=True),
+            Field("received_on", "受理日期", "date", True, listed=True),
+            Field(
+                "complainant_type",
+                "投诉人类型",
+                "choice",
+                True,
+                _choices(ComplainantType),
+                listed=True,
+            ),
+            Field("registration_no", "监督注册号", max_len=64),
+            Field("project_name", "工程名称", required=True, listed=True),
+            Field("subject", "投诉事项", T, True),
+            Field("handling_unit", "处理单位", required=True, listed=True),
+            Field("result", "处理结果", T),
+            Field("closed_on", "办结日期", "date", listed=True),
+            Field(
+                "review_outcome",
+                "复议或诉讼结果",
+                "choice",
+                choices=_choices(ReviewOutcome),
+                default=ReviewOutcome.NONE.value,
+                listed=True,
+            ),
+        ),
+        key=("complaint_no",),
+        date_field="received_on",
+        cross_check=check_complaint,
     ),
 }
 

@@ -1,4 +1,4 @@
-"""Ledger models (台账): projects, behaviour records, penalties, quality accidents.
+"""Ledger models (台账): projects, behaviour records, penalties, quality accidents, complaints.
 
 Area is kept in ㎡ and cost/loss in 万元, both as ``Decimal`` with two decimals.  Every row
 belongs to the org that supervises it (``org_id``); subtree queries join ``Org.path``.
@@ -306,6 +306,65 @@ class QualityAccident(LedgerRow, db.Model):
             return "时间不详"
         local = clock.to_local(self.occurred_at)
         return f"{local:%H:%M}" if local else "时间不详"
+
+
+class ComplainantType(enum.StrEnum):
+    """投诉人类型: the ledger keeps the kind of complainant, never who (domain.md §2)."""
+
+    OWNER = "业主（住户）"
+    PUBLIC = "社会公众"
+    ENTERPRISE = "企业"
+    REFERRED = "上级或有关部门转办"
+    OTHER = "其他"
+
+
+class ReviewOutcome(enum.StrEnum):
+    """复议或诉讼结果 of the handling decision (附件3 1.7 工程质量投诉和复议)."""
+
+    NONE = "未申请复议或诉讼"
+    PENDING = "复议或诉讼中"
+    UPHELD = "维持"
+    ILLEGAL = "确认违法"
+    REVOKED = "撤销"
+    CHANGED = "变更"
+
+
+#: Outcomes that fail 附件3 1.7's second duty (决定被确认违法、撤销或变更).
+OVERTURNED = frozenset({ReviewOutcome.ILLEGAL, ReviewOutcome.REVOKED, ReviewOutcome.CHANGED})
+
+
+class Complaint(LedgerRow, db.Model):
+    """工程质量投诉 (domain.md §2 Complaints): read by section (9) of the report and 附件3 1.7.
+
+    No personal data: the complainant is a type, and the texts are checked for ID and phone
+    numbers (``webapp.ledger.fields.check_complaint``)."""
+
+    __tablename__ = "ledger_complaint"
+    __table_args__ = (
+        Index("ix_ledger_complaint_org_received", "org_id", "received_on"),
+        Index("ix_ledger_complaint_org_closed", "org_id", "closed_on"),
+    )
+
+    #: 投诉编号 (unique across the province; re-import updates by it)
+    complaint_no: Mapped[str] = mapped_column(String(64), unique=True)
+    #: 受理日期
+    received_on: Mapped[date] = mapped_column(Date)
+    #: 投诉人类型 (ComplainantType)
+    complainant_type: Mapped[str] = mapped_column(String(20))
+    #: 监督注册号 (optional link to the project ledger)
+    registration_no: Mapped[str] = mapped_column(String(64), default="")
+    #: 工程名称
+    project_name: Mapped[str] = mapped_column(String(200))
+    #: 投诉事项
+    subject: Mapped[str] = mapped_column(Text)
+    #: 处理单位
+    handling_unit: Mapped[str] = mapped_column(String(200))
+    #: 处理结果 (blank while being handled)
+    result: Mapped[str] = mapped_column(Text, default="")
+    #: 办结日期 (None: 办理中)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    #: 复议或诉讼结果 (ReviewOutcome)
+    review_outcome: Mapped[str] = mapped_column(String(20), default=ReviewOutcome.NONE.value)
 
 
 def accident_level(deaths: int, serious_injuries: int, loss_10k_yuan: Decimal) -> AccidentLevel:

@@ -60,6 +60,7 @@ ACTIONS = {
     "report.narrative_restore": "恢复分析报告正文的历史版本",
     "report.explain": "填写校验说明",
     "report.explain_restore": "恢复填报说明的历史版本",
+    "report.meeting_save": "记录季度质量分析会",
     "report.submit": "冻结数据并上报",
     "report.seal_attach": "上传盖章扫描件",
     "report.accept": "上级接收报告",
@@ -104,10 +105,23 @@ def init_app(app: Flask, api: Any) -> None:
     cli.register(app)
     SECTION_ENDPOINTS["reports"] = "reports.index"
     try:
-        from webapp.audit.vocabulary import register_actions, register_object_types
+        from webapp.audit.vocabulary import (
+            register_actions,
+            register_fields,
+            register_object_types,
+        )
     except ImportError:  # pragma: no cover - the audit feature is always installed
         return
     register_actions(ACTIONS)
+    register_fields(
+        {
+            "meeting": "是否记录质量分析会",
+            "held_on": "会议日期",
+            "attendees": "参会人员",
+            "conclusions": "会议结论",
+        },
+        object_type="report",
+    )
     register_object_types(
         {"report": "分析报告", "period": "报告期", "reporting_notice": "报送工作通报"}
     )

@@ -22,6 +22,7 @@ from webapp.reports.pages import report_page, report_row, viewable_report
 from webapp.reports.schemas import (
     DeadlineSchema,
     ExplanationsSchema,
+    MeetingSchema,
     NarrativeSchema,
     OpenPeriodSchema,
     OpenResultSchema,
@@ -70,6 +71,19 @@ def list_reports(args: dict[str, str]) -> Any:
 def get_report(report_id: int) -> Any:
     """A report: state, tables (frozen once submitted), checks, narrative, problems, documents."""
     return report_page(current_user, viewable_report(current_user, report_id))
+
+
+@bp.route("/<int:report_id>/meeting", methods=["PUT"])
+@bp.arguments(MeetingSchema)
+@bp.response(200, MeetingSchema)
+@bp.alt_response(403, schema=ErrorSchema)
+@bp.alt_response(422, schema=ErrorSchema, description="日期不在本季度以来或文字过短、过长")
+def put_meeting(body: dict[str, Any], report_id: int) -> Any:
+    """第十四条: record the quarter's analysis meeting with the report while it is drafted."""
+    report = viewable_report(current_user, report_id)
+    return ops.save_meeting(
+        current_user, report, body["held_on"], body["attendees"], body["conclusions"]
+    )
 
 
 @bp.route("/<int:report_id>/narrative", methods=["PUT"])

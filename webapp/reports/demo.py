@@ -29,6 +29,7 @@ from webapp.reports.operations import (
     open_period,
     reporting_units,
     save_explanations,
+    save_meeting,
     save_narrative,
 )
 from webapp.reports.rollup import build_tables, tables_memo
@@ -88,6 +89,18 @@ def _draft(report: Report, clerk: User) -> None:
         "演示：下级单位报告尚未报送，本级先行汇总。" if missing else None,
     )
     label = "本年度" if report.kind == ReportKind.ANNUAL.value else "本季度"
+    if report.kind == ReportKind.QUARTERLY.value and int(report.org.code) % 7:
+        # 第十四条: most units record the quarter's analysis meeting; every seventh code does
+        # not, so the reporting record shows 未记录分析会 (docs/reports.md).
+        start = parse_period(report.period).start
+        held = max(start, clock.today_local() - timedelta(days=5))
+        save_meeting(
+            clerk,
+            report,
+            held,
+            "局主要负责人、分管负责人，质量监督站站长及各监督科室负责人",
+            f"{label}工程质量总体受控；针对渗漏、空鼓等质量通病部署下阶段专项治理（演示数据）。",
+        )
     save_narrative(
         clerk,
         report,

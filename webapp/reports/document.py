@@ -15,6 +15,7 @@ from webapp.core.permissions import require
 from webapp.documents import render_docx
 from webapp.engine import last_completer
 from webapp.extensions import db
+from webapp.ledger.figures import ComplaintFigures, complaint_figures
 from webapp.reports.models import Report, ReportKind
 from webapp.reports.rollup import LowerUnit, build_tables
 from webapp.reports.sections import numeral, sections
@@ -53,6 +54,51 @@ class ReportSnapshot(TypedDict):
     narrative: dict[str, str]
     clerk: str
     approver: str
+    #: Section (9): the complaints ledger's figures of the period (snapshots before it lack it)
+    complaints: NotRequired[dict[str, int]]
+    #: 第十四条: the quarter's analysis meeting (held_on, attendees, conclusions), or None
+    meeting: NotRequired[dict[str, str] | None]
+
+
+def complaints_of(report: Report, data: Mapping[str, Any]) -> ComplaintFigures:
+    """Section (9)'s complaint figures: frozen with the snapshot, else live from the ledger of
+    the unit's subtree (a roll-up reads the ledger: complaints are not in the lower units'
+    forms)."""
+    if "complaints" in data:
+        return ComplaintFigures.from_json(data["complaints"])
+    period = parse_period(report.period)
+    return complaint_figures(report.org, period.start, period.end)
+
+
+def meeting_of(report: Report, data: Mapping[str, Any]) -> dict[str, str] | None:
+    """The meeting as frozen with the snapshot, else as recorded now."""
+    if "meeting" in data:
+        return data["meeting"]
+    return report.meeting.to_json() if report.meeting is not None else None
+
+
+def accidents_of(report: Report, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Section (9)'s accident figures: the 合计 row of 附表5/7 (count, deaths, loss)."""
+    summary = data["tables"][registry.summary_spec(report.kind).key]
+    return dict(summary["total"]["accidents"])
+
+
+def section9_sentence(accidents: Mapping[str, Any], complaints: ComplaintFigures) -> str:
+    """Accidents and complaints of the period as the report states them in section (9)."""
+    return (
+        f"本期发生工程质量事故 {accidents['count']} 起，死亡 {accidents['deaths']} 人，"
+        f"直接经济损失 {accidents['loss_10k_yuan']} 万元；" + complaints.sentence
+    )
+
+
+def meeting_sentences(meeting: Mapping[str, str]) -> list[str]:
+    """The meeting as paragraphs of section (2) of the Word document."""
+    held = datetime.fromisoformat(meeting["held_on"])
+    return [
+        f"{held.year}年{held.month}月{held.day}日召开本季度建设工程质量分析会"
+        f"（第十四条）。参会人员：{meeting['attendees']}",
+        f"会议结论：{meeting['conclusions']}",
+    ]
 
 
 def freeze(report: Report, approver: User | None) -> ReportSnapshot:
@@ -78,6 +124,8 @@ def freeze(report: Report, approver: User | None) -> ReportSnapshot:
         },
         "clerk": clerk.full_name if clerk else "",
         "approver": approver.full_name if approver else "",
+        "complaints": complaint_figures(report.org, period.start, period.end).to_json(),
+        "meeting": report.meeting.to_json() if report.meeting is not None else None,
     }
 
 
@@ -192,6 +240,14 @@ def document_context(report: Report, snapshot: Mapping[str, Any]) -> ReportConte
     tables = snapshot["tables"]
     local = clock.to_local(clock.now())
     kind_title = "季度" if report.kind == ReportKind.QUARTERLY else "年度"
+    # Paragraphs the system writes at the head of a section: section (9) states the period's
+    # accidents and complaints from the ledgers, section (2) the quarter's meeting (第十四条).
+    generated = {
+        "s09": [section9_sentence(accidents_of(report, snapshot), complaints_of(report, snapshot))]
+    }
+    meeting = meeting_of(report, snapshot)
+    if meeting:
+        generated["s02"] = meeting_sentences(meeting)
     context: ReportContext = {
         "title": f"{snapshot['org_name']}{snapshot['period_label']}工程质量运行态势分析报告",
         "unit": snapshot["org_name"],
@@ -203,9 +259,8 @@ def document_context(report: Report, snapshot: Mapping[str, Any]) -> ReportConte
             {
                 "number": numeral(i),
                 "heading": title,
-                "paragraphs": [
-                    p.strip() for p in snapshot["narrative"].get(k, "").splitlines() if p.strip()
-                ],
+                "paragraphs": generated.get(k, [])
+                + [p.strip() for p in snapshot["narrative"].get(k, "").splitlines() if p.strip()],
             }
             for i, (k, title) in enumerate(sections(report.kind), 1)
         ],

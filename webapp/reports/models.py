@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     ForeignKey,
     Integer,
     String,
@@ -135,6 +136,11 @@ class Report(db.Model):
         viewonly=True,
     )
 
+    #: 第十四条: the quarter's analysis meeting (质量分析会), recorded with the report (optional)
+    meeting: Mapped[ReportMeeting | None] = relationship(
+        back_populates="report", uselist=False, cascade="all, delete-orphan"
+    )
+
     @property
     def kind_enum(self) -> ReportKind:
         return ReportKind(self.kind)
@@ -146,6 +152,36 @@ class Report(db.Model):
 
     def __repr__(self) -> str:
         return f"<Report {self.org_id} {self.period} {self.kind}>"
+
+
+class ReportMeeting(db.Model):
+    """第十四条: "各级住房城乡建设主管部门应每季度召开一次建设工程质量分析会，并形成质量分析报告".
+
+    One a report (optional): recorded by the unit while it drafts, frozen into the snapshot and
+    the Word document; a quarterly report submitted without one shows in the reporting record.
+    """
+
+    __tablename__ = "report_meeting"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), unique=True)
+    #: 会议日期
+    held_on: Mapped[date] = mapped_column(Date)
+    #: 参会人员 (names and posts, as the minutes list them)
+    attendees: Mapped[str] = mapped_column(Text)
+    #: 会议结论
+    conclusions: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+    report: Mapped[Report] = relationship(back_populates="meeting")
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "held_on": self.held_on.isoformat(),
+            "attendees": self.attendees,
+            "conclusions": self.conclusions,
+        }
 
 
 class ReportingNotice(db.Model):

@@ -25,7 +25,7 @@ from webapp.periodic import operations as periodic
 from webapp.reports.deadlines import due_at, open_windows, remind_at
 from webapp.reports.document import archive_document, freeze
 from webapp.reports.drafting import EXPLANATIONS, MISSING, NARRATIVE
-from webapp.reports.models import Report, ReportKind, ReportState
+from webapp.reports.models import Report, ReportKind, ReportMeeting, ReportState
 from webapp.reports.readiness import reviewers_of
 from webapp.reports.sections import sections
 from webapp.reports.state import report_state
@@ -164,6 +164,8 @@ def submit(report: Report, actor: User | None) -> dict[str, Any]:
             "first": first,
             "document": doc.sha256,
             "checks": len(snapshot["checks"]),
+            # 第十四条: the reporting record counts quarterly reports sent without a meeting
+            "meeting": snapshot.get("meeting") is not None,
         },
     )
     return {"submitted_at": now.isoformat(), "document_id": doc.id}
@@ -293,6 +295,59 @@ def save_explanations(
     if missing_explanation is not None:
         texts[MISSING] = missing_explanation
     return drafts.save(EXPLANATIONS, report, actor, texts, base_versions)
+
+
+#: Limits of the meeting record's texts (characters).
+MEETING_MIN_CHARS = 4
+MEETING_MAX_CHARS = 5000
+
+
+def save_meeting(
+    actor: User, report: Report, held_on: date | None, attendees: str, conclusions: str
+) -> ReportMeeting:
+    """第十四条: record (or correct) the quarter's 建设工程质量分析会 with the report, while the
+    unit drafts it.  Optional: a report goes up without one, and the reporting record shows it.
+
+    The meeting analyses the quarter, so it is held from the quarter's first day on, and not in
+    the future; who attended and what it concluded must say something."""
+    _require_draft(actor, report)
+    if report.kind != ReportKind.QUARTERLY:
+        raise Conflict("质量分析会记录随季度分析报告填写（第十四条），年度报告无需填写。")
+    period = parse_period(report.period)
+    today = clock.to_local(clock.now()).date()  # type: ignore[union-attr]
+    errors: dict[str, str] = {}
+    if held_on is None:
+        errors["held_on"] = "请填写会议日期（年-月-日）。"
+    elif held_on < period.start:
+        errors["held_on"] = f"会议日期不能早于本季度开始（{period.start:%Y-%m-%d}）。"
+    elif held_on > today:
+        errors["held_on"] = "会议日期不能晚于今天。"
+    texts = {"attendees": (attendees or "").strip(), "conclusions": (conclusions or "").strip()}
+    labels = {"attendees": "参会人员", "conclusions": "会议结论"}
+    for key, text in texts.items():
+        if len(text) < MEETING_MIN_CHARS:
+            errors[key] = f"请填写{labels[key]}（至少 {MEETING_MIN_CHARS} 个字）。"
+        elif len(text) > MEETING_MAX_CHARS:
+            errors[key] = f"{labels[key]}不能超过 {MEETING_MAX_CHARS} 个字。"
+    if errors:
+        raise InvalidInput("；".join(errors.values()), details=errors)
+    assert held_on is not None
+    meeting = report.meeting
+    before = meeting.to_json() if meeting is not None else None
+    if meeting is None:
+        meeting = ReportMeeting(report=report, held_on=held_on, **texts)
+        db.session.add(meeting)
+    else:
+        meeting.held_on = held_on
+        meeting.attendees = texts["attendees"]
+        meeting.conclusions = texts["conclusions"]
+    after = meeting.to_json()
+    if before != after:
+        meeting.recorded_at = clock.now()
+        meeting.recorded_by_id = actor.id
+        db.session.flush()
+        _audit("report.meeting_save", report, actor, before=before, after=after)
+    return meeting
 
 
 def request_correction(actor: User, report: Report, reason: str) -> Report:

@@ -23,6 +23,7 @@ from webapp.drafts import operations as drafts
 from webapp.extensions import db
 from webapp.reports import operations as ops
 from webapp.reports.board import BoardRow, board_rows
+from webapp.reports.document import accidents_of, complaints_of, meeting_of, section9_sentence
 from webapp.reports.drafting import EXPLANATIONS, NARRATIVE
 from webapp.reports.models import Report, ReportState
 from webapp.reports.readiness import (
@@ -166,6 +167,31 @@ class ReportPage(ReportRow):
     @property
     def frozen(self) -> bool:
         return not self.live
+
+    @property
+    def accidents(self) -> dict[str, Any]:
+        """Section (9): the period's accidents (附表5/7's 合计)."""
+        return accidents_of(self.report, self.data)
+
+    @property
+    def complaints(self) -> dict[str, int]:
+        """Section (9): the period's complaints from the complaints ledger."""
+        return complaints_of(self.report, self.data).to_json()
+
+    @property
+    def section9(self) -> str:
+        """Section (9)'s figures as the Word document states them."""
+        return section9_sentence(self.accidents, complaints_of(self.report, self.data))
+
+    @property
+    def meeting(self) -> dict[str, str] | None:
+        """第十四条: the quarter's analysis meeting as recorded (frozen once submitted)."""
+        return meeting_of(self.report, self.data) if not self.summary_only else None
+
+    @property
+    def takes_meeting(self) -> bool:
+        """Quarterly reports record the quarter's meeting (第十四条)."""
+        return self.report.kind == "quarterly" and not self.summary_only
 
 
 def report_page(user: User, report: Report, *, summary_only: bool = False) -> ReportPage:

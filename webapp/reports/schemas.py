@@ -75,6 +75,21 @@ class ReportDetailSchema(ReportSchema):
     problems = fields.List(fields.String())
     documents = fields.List(fields.Nested(DocumentSchema))
     frozen = fields.Boolean()
+    accidents = fields.Dict(metadata={"description": "第（九）部分：本期质量事故（附表5/7 合计）"})
+    complaints = fields.Dict(
+        metadata={"description": "第（九）部分：本期投诉（受理、办结、期末未办结、被撤销变更）"}
+    )
+    meeting = fields.Dict(
+        allow_none=True, metadata={"description": "第十四条：本季度质量分析会（未记录为 null）"}
+    )
+
+
+class MeetingSchema(Schema):
+    """第十四条: the quarter's 建设工程质量分析会."""
+
+    held_on = fields.Date(required=True, metadata={"description": "会议日期 YYYY-MM-DD"})
+    attendees = fields.String(required=True, metadata={"description": "参会人员"})
+    conclusions = fields.String(required=True, metadata={"description": "会议结论"})
 
 
 class NarrativeSchema(Schema):

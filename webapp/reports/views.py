@@ -148,6 +148,25 @@ def _autosave(report: Report, fields: dict[str, str], save: Any, anchor: str, do
     return redirect(back)
 
 
+@bp.route("/<int:report_id>/meeting", methods=["POST"])
+def save_meeting(report_id: int) -> Any:
+    """第十四条: the quarter's analysis meeting, recorded with the report."""
+    report = _report_or_404(report_id)
+    try:
+        held_on = date.fromisoformat(request.form.get("held_on", ""))
+    except ValueError:
+        held_on = None  # the operation says what is missing, with the other fields' problems
+    ops.save_meeting(
+        current_user,
+        report,
+        held_on,
+        request.form.get("attendees", ""),
+        request.form.get("conclusions", ""),
+    )
+    flash("质量分析会记录已保存。", "success")
+    return redirect(url_for("reports.report_page", report_id=report.id, _anchor="meeting"))
+
+
 @bp.route("/<int:report_id>/reuse", methods=["POST"])
 def reuse(report_id: int) -> Any:
     report = _report_or_404(report_id)

@@ -91,6 +91,22 @@ def _saved_s02(env: Env) -> None:
     db.session.commit()
 
 
+def _late_in_q3(env: Env) -> None:
+    """The meeting of 2026Q3 is recorded on 2026-09-25 (a meeting cannot be in the future)."""
+    from datetime import datetime
+
+    from webapp.core import clock
+
+    clock.set_now(datetime(2026, 9, 28, 2, tzinfo=clock.UTC))
+
+
+MEETING = {
+    "held_on": "2026-09-25",
+    "attendees": "局长、分管副局长、质监站站长",
+    "conclusions": "通病治理",
+}
+
+
 def page(path: str, form: dict[str, Any]) -> Callable[[Env], Any]:
     return lambda env: env.post_form(path.format(**env.data), form, token_from="/reports/")
 
@@ -191,6 +207,51 @@ EXPECTATIONS: dict[str, Route] = {
                 ),
                 no_audit="refused (409) with both texts, nothing saved",
                 status=409,
+            ),
+        )
+    ),
+    "POST reports.save_meeting": Route(
+        cases=(
+            Case(
+                "clerk records the quarter's meeting",
+                setup=as_user("clerk", COUNTY, then=_late_in_q3),
+                exercise=page(REPORT + "/meeting", MEETING),
+                writes=("report.meeting_save",),
+                status=302,
+            ),
+            Case(
+                "a meeting before the quarter",
+                setup=as_user("clerk", COUNTY, then=_late_in_q3),
+                exercise=page(REPORT + "/meeting", {**MEETING, "held_on": "2026-06-30"}),
+                no_audit="refused (422), nothing saved",
+                status=422,
+            ),
+            Case(
+                "another county's clerk",
+                setup=as_user("clerk", "410103", then=_late_in_q3),
+                exercise=page(REPORT + "/meeting", MEETING),
+                writes=("permission.denied",),
+                status=403,
+            ),
+        )
+    ),
+    "PUT api_reports.put_meeting": Route(
+        cases=(
+            Case(
+                "clerk records the quarter's meeting",
+                setup=as_user("clerk", COUNTY, api=True, then=_late_in_q3),
+                exercise=lambda env: env.call("PUT", "/api/v1/reports/{report}/meeting", MEETING),
+                writes=("report.meeting_save",),
+                status=200,
+            ),
+            Case(
+                "no conclusions",
+                setup=as_user("clerk", COUNTY, api=True, then=_late_in_q3),
+                exercise=lambda env: env.call(
+                    "PUT", "/api/v1/reports/{report}/meeting", {**MEETING, "conclusions": "无"}
+                ),
+                no_audit="refused (422), nothing saved",
+                status=422,
             ),
         )
     ),
