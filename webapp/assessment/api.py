@@ -95,7 +95,8 @@ def compute_score(body: dict[str, Any], sheet_id: int) -> Any:
     """Compute item, section and total scores without saving (items not judged: fully met)."""
     require(current_user, "assessment.view")
     sheet = operations.get_sheet(sheet_id).parsed()
-    return score_sheet(sheet, parse_judgments(sheet, body.get("judgments") or {})).to_dict()
+    judgments = parse_judgments(sheet, body.get("judgments") or {})
+    return score_sheet(sheet, judgments, body.get("tier")).to_dict()
 
 
 # Campaigns --------------------------------------------------------------------------------------

@@ -28,7 +28,15 @@ from webapp.assessment.operations import (
     write_scores,
 )
 from webapp.assessment.proposals import departures, with_proposals
-from webapp.assessment.scoring import ZERO, SheetScore, mean, rank, top_and_bottom
+from webapp.assessment.scoring import (
+    ZERO,
+    SheetScore,
+    cents,
+    mean,
+    rank,
+    top_and_bottom,
+    total_up,
+)
 from webapp.core import clock, numbers
 from webapp.core.errors import Conflict, InvalidInput
 from webapp.core.models import User
@@ -152,18 +160,9 @@ def final_items(unit: UnitAssessment) -> dict[str, Decimal] | None:
 
 
 def sheet_score(unit: UnitAssessment, items: Mapping[str, Decimal]) -> SheetScore:
-    """Item scores → section subtotals and total (a missing item counts 0)."""
-    sheet = unit.campaign.sheet.parsed()
-    result = SheetScore()
-    for section in sheet.sections:
-        subtotal = ZERO
-        for item in section.items:
-            value = items.get(item.id, ZERO)
-            result.items[item.id] = value
-            subtotal += value
-        result.sections[section.name] = subtotal
-        result.total += subtotal
-    return result
+    """Item scores → section subtotals and total on 100 (a missing item counts 0; items that do
+    not apply to the unit's tier are left out and the total scaled, see scoring.total_up)."""
+    return total_up(unit.campaign.sheet.parsed(), items, unit.org.tier)
 
 
 def final_scores(unit: UnitAssessment) -> SheetScore | None:
@@ -189,6 +188,8 @@ def override_item_score(
     if not sheet.has_item(item_id):
         raise InvalidInput(f"评分表中没有考核项目“{item_id}”。")
     item = sheet.item(item_id)
+    if not item.applies_to(unit.org.tier):
+        raise InvalidInput(f"“{item.name}”对{unit.org.name}不适用，不评分。")
     try:
         value = numbers.parse_decimal(score, precision=6, scale=2, exact=True)  # models.SCORE
     except numbers.NumberError as err:
@@ -287,18 +288,26 @@ def reopen_scoring(actor: User, campaign_id: int, reason: str) -> AssessmentCamp
 
 
 def ranking(campaign: AssessmentCampaign) -> list[dict[str, Any]]:
-    rows = [
-        {
-            "unit_id": u.id,
-            "org_code": u.org.code,
-            "org_name": u.org.name,
-            "total": str(u.final_score) if u.final_score is not None else None,
-            "rank": u.rank,
-            "result": list(u.result or []),
-        }
-        for u in campaign.units
-        if u.rank is not None
-    ]
+    """The ranked units; a unit whose total was scaled to 100 (items not applicable to it)
+    carries its raw sum, its applicable points and the scaling in words."""
+    rows = []
+    for u in campaign.units:
+        if u.rank is None:
+            continue
+        scores = final_scores(u)
+        rows.append(
+            {
+                "unit_id": u.id,
+                "org_code": u.org.code,
+                "org_name": u.org.name,
+                "total": str(u.final_score) if u.final_score is not None else None,
+                "raw_total": cents(scores.raw_total) if scores else None,
+                "applicable": cents(scores.applicable) if scores else None,
+                "scaling": scores.scaling if scores else "",
+                "rank": u.rank,
+                "result": list(u.result or []),
+            }
+        )
     return sorted(rows, key=lambda r: (r["rank"], r["org_code"]))
 
 

@@ -232,12 +232,12 @@ def write_scores(
     judgments = parse_judgments(sheet, judgments_raw)
     note_map = _texts(notes, sheet.has_item, NOTE_MAX)
     ref_map = _refs(evidence, sheet.has_item)
-    result = score_sheet(sheet, judgments)
+    result = score_sheet(sheet, judgments, unit.org.tier)
     for row in [s for s in unit.scores if s.phase == phase.value and s.scorer_id == scorer.id]:
         unit.scores.remove(row)
     db.session.flush()
     now = clock.now()
-    for item in sheet.items:
+    for item in (i for i in sheet.items if i.id in result.items):
         j = judgments.get(item.id)
         met = None if j is None else j.met
         unit.scores.append(

@@ -193,6 +193,7 @@ def score(unit_id: int) -> Any:
         can_override=can(current_user, "assessment.approve", u.campaign.org),
         today=clock.today_local().isoformat(),
         proposals=proposals.proposals(u, sheet),
+        made_up=sampling.made_up_note(u),
     )
 
 

@@ -142,6 +142,7 @@ def campaign(campaign_id: int) -> Any:
         awards=AWARDS_FUJIAN2,
         proposed=judging.proposed_results(c),
         has_source=sampling.candidate_source() is not None,
+        made_up=sampling.made_up_notes(sample) if sample is not None else {},
     )
 
 
