@@ -118,7 +118,8 @@ def open_campaign(body: dict[str, Any]) -> Any:
     """Open a campaign for every city and directly administered county and start its process
     (year_end_assessment, which starts each unit's self-assessment)."""
     kind, year = body.pop("kind"), body.pop("year")
-    return flow.start_campaign(current_user, kind, year, **body)
+    # a due date already past would mark every unit overdue at once: ask for a new one
+    return flow.start_campaign(current_user, kind, year, ask_new_due=True, **body)
 
 
 @bp.route("/campaigns/<int:campaign_id>")

@@ -10,6 +10,7 @@ Scoring, ranking and results are in :mod:`webapp.assessment.judging`; the site s
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -126,6 +127,80 @@ def default_self_due(kind: str, year: int) -> date:
     return date(year, 11, 30) if kind == "fujian2" else date(year + 1, 1, 31)
 
 
+def check_due_for_opening(kind: str, year: int, self_due: date | None) -> None:
+    """A person opening a campaign (page or API) is refused, and asked for a new due date, when
+    the due date has passed: opening with it would mark every unit overdue at once.  (The system
+    recording past campaigns, e.g. the demo's history, opens without this check.)"""
+    due = self_due or default_self_due(kind, year)
+    today = clock.today_local()
+    if due >= today:
+        return
+    if self_due is None:
+        raise InvalidInput(
+            f"{year}年度{KIND_LABELS.get(kind, kind)}的默认{due_label(kind)} {due.isoformat()} "
+            f"已过：按此日期开启，所有单位将立即被标记逾期。请填写新的截止日（不早于今天 "
+            f"{today.isoformat()}）后再开启。",
+            details={"self_due": "past", "default": due.isoformat()},
+        )
+    raise InvalidInput(
+        f"截止日 {self_due.isoformat()} 早于今天，请填写不早于今天的日期。",
+        details={"self_due": "past"},
+    )
+
+
+def due_label(kind: str) -> str:
+    """附件2: the self-assessment and written summary; 附件3 (no self-assessment in the text):
+    the 工作汇报 and 年度工作计划和总结 (item 1.13)."""
+    return "自评材料报送截止日" if kind == "fujian2" else "工作汇报和年度工作计划、总结报送截止日"
+
+
+@dataclass(frozen=True)
+class Window:
+    """When the province assesses (附件2: in December of the year; 附件3: in the first quarter
+    of the next year)."""
+
+    kind: str
+    year: int
+    start: date
+    end: date
+    label: str
+
+
+def assessment_window(kind: str, year: int) -> Window:
+    if kind == "fujian2":
+        return Window(kind, year, date(year, 12, 1), date(year, 12, 31), f"{year}年12月")
+    return Window(kind, year, date(year + 1, 1, 1), date(year + 1, 3, 31), f"{year + 1}年第一季度")
+
+
+def window_warning(kind: str, year: int, campaign: AssessmentCampaign | None) -> str:
+    """A warning when the assessment window is open and the campaign not opened, or past and
+    the results not approved ('' otherwise)."""
+    w = assessment_window(kind, year)
+    today = clock.today_local()
+    name = f"{year}年度{KIND_LABELS.get(kind, kind)}"
+    if campaign is not None and campaign.state == CampaignState.APPROVED.value:
+        return ""
+    if today > w.end:
+        what = "结果尚未审批" if campaign is not None else "尚未开启"
+        return f"{name}应于{w.label}（{w.start}至{w.end}）完成，已错过，{what}。"
+    if today >= w.start and campaign is None:
+        return f"{name}应于{w.label}（{w.start}至{w.end}）进行，尚未开启。"
+    return ""
+
+
+def due_windows(campaigns: list[AssessmentCampaign]) -> list[str]:
+    """Warnings for the assessments due now or missed: this year's 附件2 (December) and last
+    year's 附件3 (first quarter of this year), opened or not."""
+    today = clock.today_local()
+    by_key = {(c.kind, c.year): c for c in campaigns}
+    out = []
+    for kind, year in (("fujian3", today.year - 1), ("fujian2", today.year)):
+        warning = window_warning(kind, year, by_key.get((kind, year)))
+        if warning:
+            out.append(warning)
+    return out
+
+
 def open_campaign(
     actor: User,
     kind: str,
@@ -136,8 +211,12 @@ def open_campaign(
     sample_city: int = 6,
     sample_city_county: int = 2,
     sample_direct_county: int = 3,
+    ask_new_due: bool = False,
 ) -> AssessmentCampaign:
-    """Open a campaign for every city and directly administered county (state 单位自评)."""
+    """Open a campaign for every city and directly administered county (state 单位自评).
+
+    ``ask_new_due`` (the page and the API): a due date already past is refused with a request
+    for a new one (:func:`check_due_for_opening`)."""
     province = access.province()
     require(actor, "assessment.manage", province)
     if kind not in KIND_LABELS:
@@ -157,6 +236,8 @@ def open_campaign(
     ).first()
     if exists:
         raise Conflict(f"{year}年度的{KIND_LABELS[kind]}已开启。")
+    if ask_new_due:
+        check_due_for_opening(kind, year, self_due)
     sheet = get_sheet(sheet_id) if sheet_id is not None else choose_sheet(kind, year)
     if sheet.kind != kind or not sheet.is_active:
         raise InvalidInput("所选评分表与考核类别不符或未启用。")

@@ -92,6 +92,9 @@ def campaigns() -> Any:
         can_manage=can(current_user, "assessment.manage", province()),
         can_sheets=can(current_user, "assessment.sheets"),
         this_year=clock.today_local().year,
+        warnings=operations.due_windows(campaigns),
+        windows={c.id: operations.assessment_window(c.kind, c.year) for c in campaigns},
+        window_warnings={c.id: operations.window_warning(c.kind, c.year, c) for c in campaigns},
     )
 
 
@@ -111,7 +114,7 @@ def open_campaign() -> Any:
         flash("年度、日期或抽查数量格式不正确。", "danger")
         return redirect(url_for("assessment.campaigns"))
     try:
-        campaign = flow.start_campaign(current_user, kind, year, **kwargs)
+        campaign = flow.start_campaign(current_user, kind, year, ask_new_due=True, **kwargs)
     except DomainError as err:
         _refused(err)
         return redirect(url_for("assessment.campaigns"))
@@ -143,6 +146,8 @@ def campaign(campaign_id: int) -> Any:
         proposed=judging.proposed_results(c),
         has_source=sampling.candidate_source() is not None,
         made_up=sampling.made_up_notes(sample) if sample is not None else {},
+        window=operations.assessment_window(c.kind, c.year),
+        window_warning=operations.window_warning(c.kind, c.year, c),
     )
 
 

@@ -173,6 +173,15 @@ def _uploaded(stage_actor: str, api_: bool = False) -> Callable[[Env], None]:
     return run
 
 
+def _future_due() -> str:
+    """A due date that has not passed (opening with a past one asks for a new date)."""
+    from datetime import timedelta
+
+    from webapp.core import clock
+
+    return (clock.today_local() + timedelta(days=30)).isoformat()
+
+
 def _override(env: Env) -> dict[str, Any]:
     return {"item_id": env.data["item"], "score": "0", "reason": "现场核查发现问题"}
 
@@ -263,7 +272,9 @@ EXPECTATIONS: dict[str, Route] = {
                 "open",
                 setup=at("sheets", "admin"),
                 exercise=page(
-                    "/assessment/campaigns", lambda env: {"kind": "fujian3", "year": "2025"}
+                    "/assessment/campaigns",
+                    # a due date already past is refused (a new one is asked for)
+                    lambda env: {"kind": "fujian3", "year": "2025", "self_due": _future_due()},
                 ),
                 writes=("assessment.campaign_open",),
                 status=302,
@@ -659,7 +670,8 @@ EXPECTATIONS: dict[str, Route] = {
                 exercise=api(
                     "POST",
                     "/api/v1/assessment/campaigns",
-                    lambda env: {"kind": "fujian2", "year": 2026},
+                    # a due date already past is refused (a new one is asked for)
+                    lambda env: {"kind": "fujian2", "year": 2026, "self_due": _future_due()},
                 ),
                 writes=("assessment.campaign_open",),
                 status=201,
