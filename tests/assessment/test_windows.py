@@ -3,8 +3,8 @@
 附件2 三、（一）: "…于11月30日前将全年活动情况书面上报省厅活动领导小组办公室"; （二）: "省厅
 成立考核组，在12月份，对各省辖市、省直管县（市）住房城乡建设主管部门工作情况进行考核"; 附件3:
 "考核时限。次年第一季度对本年度工作情况进行考核". Issue 15: "Opening a campaign after its
-deadline asks for a new deadline instead of marking every unit overdue at once; the December (附件2) and first-quarter (附件3) windows are
-shown and warned about when missed."
+deadline asks for a new deadline instead of marking every unit overdue at once; the December
+(附件2) and first-quarter (附件3) windows are shown and warned about when missed."
 """
 
 from __future__ import annotations
