@@ -11,6 +11,8 @@ from pathlib import Path
 
 from flask import current_app
 
+from webapp.archive import operations as archive
+from webapp.archive.models import JPEG, PDF, PNG
 from webapp.assessment.models import CampaignState, EvidenceFile, Phase, UnitAssessment, UnitState
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, InvalidInput, NotFound, UploadRefused
@@ -23,6 +25,33 @@ EVIDENCE_EXTENSIONS = {
     "pdf", "doc", "docx", "xls", "xlsx", "jpg", "jpeg", "png", "zip", "ofd", "wps", "txt",
 }  # fmt: skip
 MAX_EVIDENCE_FILES = 50
+
+#: What the bytes of a file of each extension must start with (the extension is only a claim):
+#: PDF and images as the archive sniffs them; Office Open XML, OFD and zip are zip containers;
+#: the older Office and WPS formats are OLE compound files.
+_ZIP = b"PK\x03\x04"
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_SNIFFED = {"pdf": PDF, "png": PNG, "jpg": JPEG, "jpeg": JPEG}
+_CONTAINERS = {"docx": _ZIP, "xlsx": _ZIP, "zip": _ZIP, "ofd": _ZIP, "doc": _OLE, "xls": _OLE,
+               "wps": _OLE}  # fmt: skip
+
+
+def content_matches(ext: str, data: bytes) -> bool:
+    """Do the bytes say what the extension says?  (A text file: no NUL byte, UTF-8 or GB18030.)"""
+    if ext in _SNIFFED:
+        return archive.sniff(data) == _SNIFFED[ext]
+    if ext in _CONTAINERS:
+        return data.startswith(_CONTAINERS[ext])
+    if ext == "txt":
+        if b"\x00" in data:
+            return False
+        for encoding in ("utf-8", "gb18030"):
+            try:
+                data.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            return True
+    return False
 
 
 def _unit(unit_id: int) -> UnitAssessment:
@@ -70,6 +99,10 @@ def add_evidence(actor: User, unit_id: int, filename: str, data: bytes) -> Evide
     limit = max_evidence_bytes()
     if len(data) > limit:
         raise UploadRefused(f"文件超过 {limit // (1024 * 1024)} MB 的大小限制。")
+    if not content_matches(ext, data):
+        raise UploadRefused(
+            f"文件内容与扩展名 .{ext} 不符（按文件内容识别），请上传真实的 {ext.upper()} 文件。"
+        )
     count = sum(1 for f in unit.evidence if f.phase == phase.value)
     if count >= MAX_EVIDENCE_FILES:
         raise InvalidInput(f"每个单位最多上传 {MAX_EVIDENCE_FILES} 个文件。")

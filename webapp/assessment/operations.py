@@ -22,6 +22,7 @@ from webapp.assessment.models import (
     AssessmentCampaign,
     CampaignState,
     ItemScore,
+    Observation,
     Phase,
     UnitAssessment,
     UnitState,
@@ -31,7 +32,7 @@ from webapp.assessment.sheet import KIND_LABELS
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from webapp.core.models import Role, User, UserRole
-from webapp.core.permissions import require
+from webapp.core.permissions import can, require
 from webapp.engine import Notification
 from webapp.extensions import db
 
@@ -463,6 +464,78 @@ def record_self_overdue(unit_id: int, instance_id: int) -> int:
         after={"self_due": campaign.self_due.isoformat(), "state": unit.state},
     )
     return notified
+
+
+# 日常考察 (附件3: "采取日常考察与年终检查相结合的方式") -----------------------------------------
+OBSERVATION_MAX = 5000
+
+
+def record_observation(
+    actor: User, org_code: str, *, observed_on: date, observation: str
+) -> Observation:
+    """A province assessor records what was observed of a unit on a day (the year observed is
+    that day's); the unit sees it only after that year's 附件3 results are approved."""
+    org = next((o for o in access.assessed_units() if o.code == org_code), None)
+    if org is None:
+        raise InvalidInput("被考察单位须为省辖市或省直管县（市）。")
+    require(actor, "assessment.score", org)
+    if not access.is_province_user(actor):
+        raise DomainError("日常考察由省厅考核组记录。")
+    if observed_on > clock.today_local():
+        raise InvalidInput("考察日期不能晚于今天。")
+    text = observation.strip()
+    if not text:
+        raise InvalidInput("请填写考察情况。")
+    if len(text) > OBSERVATION_MAX:
+        raise InvalidInput(f"考察情况过长（最多 {OBSERVATION_MAX} 字）。")
+    row = Observation(
+        year=observed_on.year,
+        org_id=org.id,
+        observed_on=observed_on,
+        observation=text,
+        assessor_id=actor.id,
+        recorded_at=clock.now(),
+    )
+    db.session.add(row)
+    db.session.flush()
+    audit.record(
+        "assessment.observation_add",
+        actor=actor,
+        org=access.province(),
+        object_type="assessment_observation",
+        object_id=row.id,
+        after={"org": org.code, "observed_on": observed_on.isoformat(), "observation": text},
+    )
+    return row
+
+
+def observations_visible(viewer: User, org_id: int, year: int) -> bool:
+    """Province staff who may view assessments see the log at any time; a unit's staff only
+    once the 附件3 campaign of that year is approved."""
+    if access.is_province_user(viewer):
+        return True
+    campaign = db.session.execute(
+        select(AssessmentCampaign).where(
+            AssessmentCampaign.kind == "fujian3", AssessmentCampaign.year == year
+        )
+    ).scalar_one_or_none()
+    return campaign is not None and campaign.state == CampaignState.APPROVED.value
+
+
+def observations(viewer: User, year: int, org_id: int | None = None) -> list[Observation]:
+    """The 日常考察 entries of a year the viewer may read (a unit's staff: their own unit's,
+    after the campaign), by unit and date."""
+    stmt = select(Observation).where(Observation.year == year)
+    if not access.is_province_user(viewer):
+        org_id = viewer.org_id
+        if not observations_visible(viewer, org_id, year):
+            return []
+    if org_id is not None:
+        stmt = stmt.where(Observation.org_id == org_id)
+    rows = db.session.execute(
+        stmt.order_by(Observation.org_id, Observation.observed_on, Observation.id)
+    ).scalars()
+    return [r for r in rows if can(viewer, "assessment.view", r.org)]
 
 
 # Notifications ----------------------------------------------------------------------------------

@@ -362,6 +362,52 @@ EXPECTATIONS: dict[str, Route] = {
             ),
         )
     ),
+    "POST assessment.confirm_laggards": Route(
+        cases=(
+            Case(
+                "confirm (completes 确认工作落后地区, 附件2)",
+                setup=at("ranked", "assessor", kind="fujian2"),
+                exercise=page("/assessment/campaigns/{campaign}/laggards"),
+                writes=("assessment.laggards_confirm",),
+                status=302,
+            ),
+            Case(
+                "附件3: the process has no such step",
+                setup=at("ranked", "assessor"),
+                exercise=page("/assessment/campaigns/{campaign}/laggards"),
+                no_audit=_FLASHED,
+                status=302,
+            ),
+        )
+    ),
+    "POST assessment.observations": Route(
+        cases=(
+            Case(
+                "record a 日常考察",
+                setup=at("sheets", "assessor"),
+                exercise=page(
+                    "/assessment/observations",
+                    lambda env: {
+                        "observed_on": "2026-03-02",
+                        "org_code": "410100",
+                        "observation": "抽查资料齐全",
+                    },
+                ),
+                writes=("assessment.observation_add",),
+                status=302,
+            ),
+            Case(
+                "no text",
+                setup=at("sheets", "assessor"),
+                exercise=page(
+                    "/assessment/observations",
+                    lambda env: {"observed_on": "2026-03-02", "org_code": "410100"},
+                ),
+                no_audit=_FLASHED,
+                status=302,
+            ),
+        )
+    ),
     "POST assessment.approve": Route(
         cases=(
             Case(
