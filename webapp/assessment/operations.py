@@ -43,12 +43,15 @@ NOTE_MAX = 2000
 # workflow engine) find every verb of the feature here.
 from webapp.assessment.evidence import (  # noqa: E402,F401
     EVIDENCE_EXTENSIONS,
+    MATERIALS,
     MAX_EVIDENCE_FILES,
     add_evidence,
     evidence_dir,
     evidence_path,
     get_evidence,
+    materials,
     max_evidence_bytes,
+    upload_material,
 )
 from webapp.assessment.sheet_store import (  # noqa: E402,F401
     activate_sheet,

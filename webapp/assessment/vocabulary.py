@@ -34,6 +34,7 @@ ACTIONS = {
     "assessment.approve": "审批考核结果",
     "assessment.laggards_confirm": "确认工作落后地区",
     "assessment.observation_add": "记录日常考察",
+    "assessment.material_upload": "上传工作汇报或年度工作计划和总结",
 }
 
 OBJECT_TYPES = {
@@ -85,6 +86,8 @@ FIELDS = {
     "observed_on": "考察日期",
     "observation": "考察情况",
     "org": "被考察单位",
+    "material": "材料",
+    "late": "逾期报送",
 }
 
 

@@ -362,6 +362,32 @@ EXPECTATIONS: dict[str, Route] = {
             ),
         )
     ),
+    "POST assessment.upload_material": Route(
+        cases=(
+            Case(
+                "upload the 工作汇报 (附件3 1.13)",
+                setup=at("self", "clerk"),
+                exercise=page(
+                    "/assessment/units/{unit}/materials/work_report",
+                    lambda env: {"file": (io.BytesIO(b"%PDF-1.4 report"), "汇报.pdf")},
+                    content_type="multipart/form-data",
+                ),
+                writes=("assessment.material_upload",),
+                status=302,
+            ),
+            Case(
+                "not a PDF or Word file",
+                setup=at("self", "clerk"),
+                exercise=page(
+                    "/assessment/units/{unit}/materials/work_report",
+                    lambda env: {"file": (io.BytesIO(b"MZ"), "汇报.pdf")},
+                    content_type="multipart/form-data",
+                ),
+                writes=("security.upload_refused",),
+                status=302,
+            ),
+        )
+    ),
     "POST assessment.confirm_laggards": Route(
         cases=(
             Case(
