@@ -17,6 +17,7 @@ from webapp.assessment.models import CampaignState, EvidenceFile, Phase, UnitAss
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, InvalidInput, NotFound, UploadRefused
 from webapp.core.models import User
+from webapp.core.operations import get_row
 from webapp.core.permissions import require
 from webapp.extensions import db
 
@@ -55,10 +56,7 @@ def content_matches(ext: str, data: bytes) -> bool:
 
 
 def _unit(unit_id: int) -> UnitAssessment:
-    unit = db.session.get(UnitAssessment, unit_id)
-    if unit is None:
-        raise NotFound("考核单位不存在。")
-    return unit
+    return get_row(UnitAssessment, unit_id, "考核单位不存在。")
 
 
 def evidence_dir() -> Path:
@@ -138,9 +136,7 @@ def add_evidence(actor: User, unit_id: int, filename: str, data: bytes) -> Evide
 
 
 def get_evidence(actor: User, file_id: int) -> EvidenceFile:
-    file = db.session.get(EvidenceFile, file_id)
-    if file is None:
-        raise NotFound("文件不存在。")
+    file = get_row(EvidenceFile, file_id, "文件不存在。")
     require(actor, "assessment.view", file.unit.org)
     return file
 

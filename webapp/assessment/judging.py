@@ -25,6 +25,7 @@ from webapp.assessment.operations import (
     change_state,
     get_campaign,
     get_unit,
+    required_reason,
     write_scores,
 )
 from webapp.assessment.proposals import departures, with_proposals
@@ -258,9 +259,7 @@ def override_item_score(
         raise InvalidInput(f"得分{err}。", details={"score": str(err)}) from err
     if not ZERO <= value <= item.points:
         raise InvalidInput(f"“{item.name}”的得分须在 0 至 {item.points} 分之间。")
-    reason = reason.strip()
-    if not reason:
-        raise InvalidInput("调整得分须填写理由。")
+    reason = required_reason(reason, "调整得分须填写理由。")
     current = final_items(unit)
     if current is None:
         raise Conflict("考核组尚未评分，不能调整。")
@@ -335,9 +334,7 @@ def reopen_scoring(actor: User, campaign_id: int, reason: str) -> AssessmentCamp
     require(actor, "assessment.approve", campaign.org)
     if campaign.state != CampaignState.RANKED.value:
         raise Conflict("考核结果不在待审批状态。")
-    reason = reason.strip()
-    if not reason:
-        raise InvalidInput("退回须填写理由。")
+    reason = required_reason(reason)
     campaign.ranked_at = None
     change_state(
         "assessment.results_return",

@@ -30,8 +30,9 @@ from webapp.assessment.models import (
 from webapp.assessment.scoring import parse_judgments, score_sheet
 from webapp.assessment.sheet import KIND_LABELS
 from webapp.core import audit, clock
-from webapp.core.errors import Conflict, DomainError, InvalidInput, NotFound
+from webapp.core.errors import Conflict, DomainError, InvalidInput
 from webapp.core.models import Role, User, UserRole
+from webapp.core.operations import get_row
 from webapp.core.permissions import can, require
 from webapp.engine import Notification
 from webapp.extensions import db
@@ -88,6 +89,14 @@ def audit_change(
     )
 
 
+def required_reason(reason: str, message: str = "退回须填写理由。") -> str:
+    """A reason that must be given (a return, an override): stripped, at most NOTE_MAX long."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput(message)
+    return reason[:NOTE_MAX]
+
+
 def change_state(
     action: str,
     actor: User | None,
@@ -113,17 +122,11 @@ def change_state(
 
 # Campaigns --------------------------------------------------------------------------------------
 def get_campaign(campaign_id: int) -> AssessmentCampaign:
-    campaign = db.session.get(AssessmentCampaign, campaign_id)
-    if campaign is None:
-        raise NotFound("考核活动不存在。")
-    return campaign
+    return get_row(AssessmentCampaign, campaign_id, "考核活动不存在。")
 
 
 def get_unit(unit_id: int) -> UnitAssessment:
-    unit = db.session.get(UnitAssessment, unit_id)
-    if unit is None:
-        raise NotFound("考核单位不存在。")
-    return unit
+    return get_row(UnitAssessment, unit_id, "考核单位不存在。")
 
 
 def default_self_due(kind: str, year: int) -> date:
@@ -435,10 +438,7 @@ def return_self_assessment(actor: User, unit_id: int, reason: str) -> UnitAssess
     require(actor, "assessment.self_approve", unit.org)
     if unit.state != UnitState.SELF_REVIEW.value:
         raise Conflict("该自评不在待审核状态。")
-    reason = reason.strip()
-    if not reason:
-        raise InvalidInput("退回须填写理由。")
-    unit.return_reason = reason[:NOTE_MAX]
+    unit.return_reason = required_reason(reason)
     change_state(
         "assessment.self_return",
         actor,
