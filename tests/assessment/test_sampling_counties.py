@@ -141,3 +141,40 @@ def test_fujian3_draws_also_from_projects_completed_in_the_assessed_year(
     sites = {s.project_ref: s for s in unit_of(campaign, "410181").sites}
     assert sites["GY-done"].completed_on == date(2025, 6, 30)
     assert sites["GY-built"].completed_on is None
+
+
+def test_the_pages_show_the_made_up_sites_and_the_not_applicable_items(
+    open_campaign, province_staff, logged_in
+):
+    """The sample sheet says so (domain.md §7), and a direct county's sheet shows 1.14 as not
+    applicable with the scaling (domain.md §7, Decision "not applicable")."""
+    from tests.assessment.conftest import fake_candidates
+
+    campaign = open_campaign("fujian2", 2026)
+    sampling.draw_site_sample(
+        province_staff["assessor"], campaign.id, "p", candidates=fake_candidates()
+    )
+    db.session.commit()
+    assessor = logged_in("assessor", "410000", "assessor7_410000")
+    html = assessor.get(f"/assessment/campaigns/{campaign.id}").get_data(as_text=True)
+    assert 'data-made-up="419001"' not in html  # fake_candidates gives every city a 县
+    gy = unit_of(campaign, "410181")
+    page = assessor.get(f"/assessment/units/{gy.id}").get_data(as_text=True)
+    assert 'data-not-applicable="1.14"' in page and "本项对本单位不适用" in page
+    assert "本单位适用项目满分 98 分" in page
+
+
+def test_the_campaign_page_names_the_made_up_county_sites(open_campaign, province_staff, logged_in):
+    def source(org, as_of, since=None):
+        n = 6 if org.tier == "city" else 3
+        return [project(f"{org.code}-{i}", org.code) for i in range(n)]
+
+    campaign = open_campaign("fujian2", 2026)
+    sampling.draw_site_sample(province_staff["assessor"], campaign.id, "q", candidates=source)
+    db.session.commit()
+    html = (
+        logged_in("assessor", "410000", "assessor6_410000")
+        .get(f"/assessment/campaigns/{campaign.id}")
+        .get_data(as_text=True)
+    )
+    assert 'data-made-up="419001"' in html and "其余 2 个从市本级及市辖区抽取" in html
