@@ -33,6 +33,7 @@ db: install
 	$(BIN)/flask reports schedule
 	$(BIN)/flask reports demo-history
 	$(BIN)/flask accidents demo
+	$(BIN)/flask assessment demo
 	$(BIN)/flask publication schedule
 	$(BIN)/flask publication open --last
 	$(BIN)/flask publication demo

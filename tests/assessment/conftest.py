@@ -64,15 +64,17 @@ def unit_of(campaign: Any, code: str) -> Any:
 
 
 def fake_candidates(own: int = 8, county: int = 4, direct: int = 5) -> Callable[..., Any]:
-    """A ledger stand-in: each city has ``own`` projects and ``county`` in its first county."""
+    """A ledger stand-in: each city has ``own`` projects and ``county`` in its first 县 or 县级市
+    (a made-up code of kind 县, ending in 21, for a city without one in the data)."""
 
-    def source(org: Org, as_of: date) -> list[CandidateProject]:
+    def source(org: Org, as_of: date, since: date | None = None) -> list[CandidateProject]:
         if org.tier == "city":
             out = [
                 CandidateProject(f"{org.code}-{n:03d}", f"{org.name}保障房{n}号", org.code)
                 for n in range(own)
             ]
-            child = org.children[0].code if org.children else org.code + "X"
+            counties = [c.code for c in org.children if int(c.code[-2:]) > 20]
+            child = counties[0] if counties else org.code[:4] + "21"
             out += [
                 CandidateProject(f"{child}-{n:03d}", f"县保障房{n}号", child) for n in range(county)
             ]

@@ -84,6 +84,14 @@ def score_every_unit(
         judging.score_unit(staff["assessor"], unit.id, (judgments_of or {}).get(unit.org.code, {}))
     finish_scoring(staff["assessor"], staff["reviewer"], campaign)
     assert campaign.state == "ranked", flow.open_tasks(flow.province_instance(campaign))
+    if campaign.kind == "fujian2":  # the assessors confirm the proposed laggards
+        confirm_laggards(staff["assessor"], campaign)
+
+
+def confirm_laggards(assessor: User, campaign: Any, **data: Any) -> None:
+    """确认工作落后地区 (附件2): ``laggards`` (org codes; default the system's proposal) and
+    ``laggards_note`` (the reason of a departure) → 审批考核结果."""
+    flow.act_on_campaign(assessor, campaign.id, "laggards", None, data)
 
 
 def approve_results(leader: User, campaign: Any, opinion: str = "", **data: Any) -> None:

@@ -141,7 +141,7 @@ def scored_campaign(open_campaign, province_staff, totals_by_code, kind="fujian3
 
 def test_scoring_override_ranking_and_fujian3_results(open_campaign, province_staff):
     totals = {"410100": Decimal(95), "410200": Decimal(95), "410300": Decimal("97.5")}
-    totals |= {"411729": Decimal(90), "411628": Decimal(91), "411525": Decimal(92)}
+    totals |= {"411700": Decimal(90), "411600": Decimal(91), "411500": Decimal(92)}
     campaign = scored_campaign(open_campaign, province_staff, totals)
     assert campaign.state == CampaignState.RANKED  # the process ranked once all were reviewed
     rows = judging.ranking(campaign)
@@ -149,9 +149,9 @@ def test_scoring_override_ranking_and_fujian3_results(open_campaign, province_st
     # 22 units at 100 share rank 1; then 97.5 is 23rd; the two 95s share 24
     assert by_code["410400"]["rank"] == 1 and by_code["410300"]["rank"] == 23
     assert by_code["410100"]["rank"] == by_code["410200"]["rank"] == 24
-    assert by_code["411729"]["rank"] == 28 and by_code["411729"]["total"] == "90.00"
+    assert by_code["411700"]["rank"] == 28 and by_code["411700"]["total"] == "90.00"
 
-    zz = unit_of(campaign, "411729")
+    zz = unit_of(campaign, "411700")
     with pytest.raises(PermissionDenied):
         judging.override_item_score(province_staff["assessor"], zz.id, "2.2", "12", "复核")
     judging.override_item_score(province_staff["leader"], zz.id, "2.2", "12", "复核后补充证据")
@@ -169,17 +169,17 @@ def test_scoring_override_ranking_and_fujian3_results(open_campaign, province_st
     assert len(results["advanced"]) == 23  # every unit tied at the top counts
     assert "410300" not in results["advanced"]
     # 91, 92 and the two tied 95s: fewer than three units scored less than each
-    assert results["interview"] == ["410100", "410200", "411525", "411628"]
+    assert results["interview"] == ["410100", "410200", "411500", "411600"]
 
 
 def test_bottom_three_and_top_five_with_distinct_scores(open_campaign, province_staff):
     codes = ["410100", "410200", "410300", "410400", "410500", "410600", "410700", "410800"]
     totals = {c: Decimal(100) - i for i, c in enumerate(codes)}
-    totals |= {"411729": Decimal(80), "411628": Decimal(81), "411525": Decimal(82)}
+    totals |= {"411700": Decimal(80), "411600": Decimal(81), "411500": Decimal(82)}
     campaign = scored_campaign(open_campaign, province_staff, totals)  # ranked by the process
     step.approve_results(province_staff["leader"], campaign)
-    assert sorted(campaign.results["interview"]) == ["411525", "411628", "411729"]
-    assert unit_of(campaign, "411729").result == ["约谈、通报批评"]
+    assert sorted(campaign.results["interview"]) == ["411500", "411600", "411700"]
+    assert unit_of(campaign, "411700").result == ["约谈、通报批评"]
     # 410100 at 100 ties with the 17 untouched units: all share rank 1 and are 先进单位
     assert "410100" in campaign.results["advanced"] and "410200" not in campaign.results["advanced"]
     (rank_rec,) = audits("assessment.rank")
@@ -250,7 +250,7 @@ def test_a_huge_override_score_is_a_422_not_a_500(open_campaign, province_staff,
     campaign = open_campaign()
     step.close_self(province_staff["assessor"], campaign)
     db.session.commit()
-    zz = unit_of(campaign, "411729")
+    zz = unit_of(campaign, "411700")
     with pytest.raises(InvalidInput, match="得分数值过大"):
         judging.override_item_score(province_staff["leader"], zz.id, "2.2", "1e300", "复核")
     token = client.post(

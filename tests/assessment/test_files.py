@@ -33,6 +33,34 @@ def test_evidence_stored_under_a_server_name_with_limits(app, open_campaign, mak
         operations.add_evidence(make_user("clerk", "410200"), unit.id, "a.pdf", b"x")
 
 
+def test_evidence_content_must_match_its_extension(app, open_campaign, make_user):
+    """The extension is a claim, the content decides (issue 15: "today evidence uploads trust
+    the extension; fix that class"): an executable named .pdf, a zip named .doc, a PDF named
+    .png are refused and nothing is stored; real files of each family are kept."""
+    from webapp.assessment.models import EvidenceFile
+
+    unit = unit_of(open_campaign(), "410100")
+    clerk = make_user("clerk", "410100")
+    for name, data in (
+        ("总结.pdf", b"MZ\x90\x00 not a pdf"),
+        ("说明.doc", b"PK\x03\x04 a zip"),
+        ("照片.png", b"%PDF-1.4"),
+        ("记录.txt", b"text\x00binary"),
+    ):
+        with pytest.raises(InvalidInput, match="文件内容与扩展名"):
+            operations.add_evidence(clerk, unit.id, name, data)
+    assert db.session.query(EvidenceFile).count() == 0
+    for name, data in (
+        ("总结.pdf", b"%PDF-1.7 ..."),
+        ("照片.jpg", b"\xff\xd8\xff\xe0 jpeg"),
+        ("汇报.docx", b"PK\x03\x04 docx"),
+        ("旧表.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 ole"),
+        ("说明.txt", "全年工作说明".encode("gb18030")),
+    ):
+        operations.add_evidence(clerk, unit.id, name, data)
+    assert db.session.query(EvidenceFile).count() == 5
+
+
 def test_admin_uploads_next_years_sheet_validated_then_activated(sheets, make_user):
     admin = make_user("admin", "410000")
     bad = sheet_data("fujian3")

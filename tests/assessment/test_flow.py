@@ -241,6 +241,7 @@ def test_whole_campaign_through_the_engine(client, sheets, workflows, api_token,
 def test_pages_start_the_process_and_link_every_step_to_its_task(
     app, sheets, workflows, logged_in, make_user
 ):
+    clock.set_now(datetime(2026, 11, 2, 2, tzinfo=UTC))  # before the 11-30 due date
     admin = logged_in("admin", "410000")
     token = csrf_token(admin, "/assessment/")
     opened = admin.post(

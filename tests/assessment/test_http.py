@@ -85,7 +85,9 @@ def test_whole_fujian3_campaign_through_the_assessment_api(
             headers=clerk,
         )
         assert saved.status_code == 200, saved.get_json()
-        assert saved.get_json()["self_assessment"]["total"] == f"{100 - 2 * len(lost)}.00"
+        # 巩义 (a directly administered county): 1.8 does not apply, (97 − 4) × 100 ÷ 97
+        expected = "95.88" if code == "410181" else f"{100 - 2 * len(lost)}.00"
+        assert saved.get_json()["self_assessment"]["total"] == expected
         assert saved.get_json()["final"] is None
         assert (
             client.post(
@@ -161,10 +163,15 @@ def test_whole_fujian3_campaign_through_the_assessment_api(
         "org_code": "410200",
         "org_name": "开封市",
         "total": "90.00",
+        "raw_total": "90.00",
+        "applicable": "100.00",
+        "scaling": "",
         "rank": 28,
         "result": [],
     }
     assert rows["410181"]["rank"] == 27 and rows["410100"]["rank"] == 1
+    assert rows["410181"]["total"] == "98.97" and rows["410181"]["raw_total"] == "96.00"
+    assert "96.00 × 100 ÷ 97.00 = 98.97" in rows["410181"]["scaling"]
     # a unit sees neither the ranking nor its final score before approval
     city = api_token("reviewer", "410100")
     assert (

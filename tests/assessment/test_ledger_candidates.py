@@ -42,7 +42,9 @@ def ledger(org):
     add(zz, "ZZ-future", registered="2026-11-16")  # registered after the date
     add(zz, "ZZ-market", affordable=False)  # not affordable housing
     for n in range(3):
-        add(zy, f"ZY-{n}")
+        add(zy, f"ZY-{n}")  # 中原区: a district, drawn with the city body
+    for n in range(2):
+        add(org("410122"), f"ZM-{n}")  # 中牟县: one of 郑州's 县（市）
     for n in range(4):
         add(gy, f"GY-{n}")
     db.session.commit()
@@ -51,7 +53,9 @@ def ledger(org):
 def test_candidates_are_the_subtrees_affordable_housing_in_construction(org):
     ledger(org)
     refs = [c.ref for c in candidate_projects(org("410100"), AS_OF)]
-    assert refs == ["ZY-0", "ZY-1", "ZY-2", "ZZ-0", "ZZ-1", "ZZ-2", "ZZ-failed", "ZZ-later"]
+    assert refs == ["ZM-0", "ZM-1"] + ["ZY-0", "ZY-1", "ZY-2"] + [
+        "ZZ-0", "ZZ-1", "ZZ-2", "ZZ-failed", "ZZ-later",
+    ]  # fmt: skip
     by_org = {c.ref: c.org_code for c in candidate_projects(org("410100"), AS_OF)}
     assert by_org["ZY-0"] == "410102" and by_org["ZZ-0"] == "410100"
     assert [c.ref for c in candidate_projects(org("410181"), AS_OF)] == [
@@ -71,11 +75,13 @@ def test_sampling_draws_from_the_ledger_at_the_sampling_date(org, open_campaign,
     db.session.commit()
     stored = db.session.get(SiteSample, sample.id)
     assert stored.as_of == AS_OF
-    assert [c["ref"] for c in stored.candidates["410100"]][:3] == ["ZY-0", "ZY-1", "ZY-2"]
+    assert [c["ref"] for c in stored.candidates["410100"]][:3] == ["ZM-0", "ZM-1", "ZY-0"]
     zz = next(u for u in campaign.units if u.org.code == "410100")
     gy = next(u for u in campaign.units if u.org.code == "410181")
     picked = [(s.project_ref, s.in_county) for s in zz.sites]
     assert len(picked) == 6 and sum(1 for _, county in picked if county) == 2  # 6, of which 2
+    # the county sites are 中牟县's (a 县), never 中原区's (a district)
+    assert sorted(ref for ref, county in picked if county) == ["ZM-0", "ZM-1"]
     assert len(gy.sites) == 3
     shortfalls = {(s["org_code"], s["part"]) for s in stored.shortfalls}
     assert ("410200", "本级") in shortfalls and ("410100", "本级") not in shortfalls

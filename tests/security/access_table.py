@@ -196,6 +196,7 @@ TABLE: dict[str, Entry] = {
     "GET assessment.campaigns": Entry("/assessment/", ASSESSMENT),
     "GET assessment.campaign": Entry("/assessment/campaigns/{campaign}", ASSESSMENT),
     "GET assessment.sheets": Entry("/assessment/sheets", ASSESSMENT),
+    "GET assessment.observations": Entry("/assessment/observations", ASSESSMENT),
     "GET assessment.sheet": Entry("/assessment/sheets/{sheet}", ASSESSMENT),
     "GET assessment.unit": org_bound("/assessment/units/{unit}", ASSESSMENT, CITIES),
     "GET assessment.sheet_docx": org_bound(

@@ -60,3 +60,13 @@ def _register_archive_reader() -> None:
         lambda i: db.session.get(AssessmentCampaign, i),
         lambda user, c: c.state == "approved" and can(user, "assessment.view"),
     )
+    # 附件3 1.13 materials: the unit's staff and the province (as the unit's assessment pages)
+    from webapp.assessment.evidence import MATERIALS
+    from webapp.assessment.models import UnitAssessment
+
+    for owner_kind, _ in MATERIALS.values():
+        register_object_reader(
+            owner_kind,
+            lambda i: db.session.get(UnitAssessment, i),
+            lambda user, u: can(user, "assessment.view", u.org),
+        )

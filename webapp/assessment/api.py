@@ -95,7 +95,8 @@ def compute_score(body: dict[str, Any], sheet_id: int) -> Any:
     """Compute item, section and total scores without saving (items not judged: fully met)."""
     require(current_user, "assessment.view")
     sheet = operations.get_sheet(sheet_id).parsed()
-    return score_sheet(sheet, parse_judgments(sheet, body.get("judgments") or {})).to_dict()
+    judgments = parse_judgments(sheet, body.get("judgments") or {})
+    return score_sheet(sheet, judgments, body.get("tier")).to_dict()
 
 
 # Campaigns --------------------------------------------------------------------------------------
@@ -117,7 +118,8 @@ def open_campaign(body: dict[str, Any]) -> Any:
     """Open a campaign for every city and directly administered county and start its process
     (year_end_assessment, which starts each unit's self-assessment)."""
     kind, year = body.pop("kind"), body.pop("year")
-    return flow.start_campaign(current_user, kind, year, **body)
+    # a due date already past would mark every unit overdue at once: ask for a new one
+    return flow.start_campaign(current_user, kind, year, ask_new_due=True, **body)
 
 
 @bp.route("/campaigns/<int:campaign_id>")

@@ -1,4 +1,4 @@
-"""``flask assessment``: load the score sheets shipped in the repository."""
+"""``flask assessment``: load the score sheets shipped in the repository; the demo campaigns."""
 
 from __future__ import annotations
 
@@ -19,3 +19,13 @@ def load_sheets() -> None:
         created = install_bundled_sheets(None)
         labels = [f"{s.label}{'（已启用）' if s.is_active else ''}" for s in created]
     click.echo("已载入评分表：" + ("、".join(labels) if labels else "无（均已存在）"))
+
+
+@assessment_cli.command("demo")
+def demo() -> None:
+    """Demo campaigns relative to today: last year's 附件3 approved, this year's 附件2 ranked."""
+    from webapp.assessment.demo import seed_assessments
+
+    with transaction():
+        done = seed_assessments()
+    click.echo("演示考核：" + ("、".join(done) if done else "无需新增"))

@@ -67,6 +67,17 @@ def notice_context(campaign: AssessmentCampaign) -> dict[str, Any]:
         lines.append(f"{award}：{'、'.join(who)}。")
     if results.get("criticised"):
         lines.append("通报批评：" + "、".join(names[c] for c in results["criticised"]) + "。")
+    for measure in ("约谈主要领导", "限制评先评奖"):
+        who = [
+            names[lag["org_code"]]
+            for lag in results.get("laggards", [])
+            if measure in lag["measures"]
+        ]
+        if who:
+            lines.append(f"工作落后地区，{measure}：{'、'.join(who)}。")
+    scaled = [r for r in rows if r.get("scaling")]
+    for r in scaled:
+        lines.append(f"{r['org_name']}（省直管县（市），部分项目不适用）：{r['scaling']}。")
     approved = clock.to_local(campaign.approved_at)
     return {
         "year": campaign.year,

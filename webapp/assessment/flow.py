@@ -34,12 +34,12 @@ from webapp.engine import (
     HumanTask,
     ProcessInstance,
     complete_task,
-    current_tasks,
     find_instance,
     register_subject_viewer,
     start_instance,
     task_data,
 )
+from webapp.engine import open_tasks as engine_open_tasks
 from webapp.extensions import db
 
 PROCESS = "year_end_assessment"
@@ -69,6 +69,7 @@ CAMPAIGN_STEPS = {
     "approve": ("approve_results", "approve", "assessment.approve"),
     "return": ("approve_results", "return", "assessment.approve"),
     "rescore": ("rescore", "done", "assessment.manage"),
+    "laggards": ("confirm_laggards", "confirm", "assessment.manage"),
 }
 
 
@@ -137,10 +138,9 @@ def start_campaign(actor: User, kind: str, year: int, **kwargs: Any) -> Assessme
 
 # Finding the open task of a step ---------------------------------------------------------------
 def open_tasks(instance: ProcessInstance | None, element_id: str | None = None) -> list[HumanTask]:
-    if instance is None:
-        return []
-    tasks = current_tasks(instance)
-    return [t for t in tasks if element_id is None or t.element_id == element_id]
+    """The instance's open tasks (of the step ``element_id``), from the engine; none when the
+    campaign or unit has no instance."""
+    return [] if instance is None else engine_open_tasks(instance.id, element_id)
 
 
 def unit_of_task(tasks: list[HumanTask]) -> dict[int, int]:
@@ -202,6 +202,7 @@ STEP_NAMES = {
     "sample": "抽取现场",
     "approve_results": "审批考核结果",
     "rescore": "按审批意见修改评分",
+    "confirm_laggards": "确认工作落后地区",
 }
 
 
@@ -266,6 +267,7 @@ ERROR_KEYS = {
     "sample": "sample_error",
     "score": "score_error",
     "approve_results": "decision_error",
+    "confirm_laggards": "laggards_error",
 }
 
 

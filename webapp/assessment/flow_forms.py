@@ -14,7 +14,7 @@ from flask import url_for
 
 from webapp.assessment import judging, operations
 from webapp.assessment.flow import step_error, unit_of_task
-from webapp.assessment.judging import AWARDS_FUJIAN2
+from webapp.assessment.judging import AWARDS_FUJIAN2, LAGGARD_MEASURES
 from webapp.assessment.models import SiteSample, UnitAssessment, UnitState
 from webapp.engine import HumanTask, register_form, register_start_form
 from webapp.extensions import db
@@ -118,9 +118,34 @@ register_form(
                 "title": "通报批评（附件2）",
                 "items": {"type": "string", "maxLength": 12},
             },
+            "measures": {
+                "type": "object",
+                "title": "工作落后地区的处理措施（附件2）",
+                "additionalProperties": {
+                    "type": "array",
+                    "items": {"type": "string", "enum": list(LAGGARD_MEASURES)},
+                },
+            },
         },
     },
     label="审批考核结果",
+    template=TEMPLATE,
+)
+register_form(
+    "assessment.confirm_laggards",
+    {
+        "type": "object",
+        "title": "确认工作落后地区",
+        "properties": {
+            "laggards": {
+                "type": "array",
+                "title": "工作落后地区（不填则按系统建议）",
+                "items": {"type": "string", "maxLength": 12},
+            },
+            "laggards_note": {"type": "string", "title": "与建议不同的理由", "maxLength": 2000},
+        },
+    },
+    label="确认工作落后地区",
     template=TEMPLATE,
 )
 register_form(
@@ -167,8 +192,14 @@ def task_view(task: HumanTask) -> dict[str, Any]:
         view["sample"] = (
             db.session.query(SiteSample).filter_by(campaign_id=campaign.id).one_or_none()
         )
-    if task.form_key in ("assessment.approve_results", "assessment.rescore"):
+    if task.form_key in (
+        "assessment.approve_results",
+        "assessment.rescore",
+        "assessment.confirm_laggards",
+    ):
         view["ranking"] = judging.ranking(campaign)
         view["ranking_url"] = url_for("assessment.ranking", campaign_id=campaign.id)
         view["proposed"] = judging.proposed_results(campaign)
+        view["proposed_laggards"] = judging.proposed_laggards(campaign)
+        view["laggards"] = campaign.laggards or {}
     return view

@@ -198,6 +198,23 @@ def compute_ranking(ctx: ServiceContext) -> dict[str, Any]:
     return {"ranked_units": len(rows)}
 
 
+@service_operation("assessment.confirm_laggards")
+def record_laggards(ctx: ServiceContext) -> dict[str, Any]:
+    """After 确认工作落后地区 (附件2): the laggards as confirmed (``laggards`` from the form, the
+    system's proposal when absent; ``laggards_note`` the reason of a departure)."""
+    actor = _actor(ctx)
+    codes = ctx.data.get("laggards")
+    error = _try(
+        lambda: judging.confirm_laggards(
+            actor,
+            int(ctx.subject["campaign_id"]),
+            list(codes) if isinstance(codes, list) else None,
+            str(ctx.data.get("laggards_note") or ctx.data.get("comment") or ""),
+        )
+    )
+    return {"laggards_ok": not error, "laggards_error": error}
+
+
 @service_operation("assessment.decide_results")
 def decide_results(ctx: ServiceContext) -> dict[str, Any]:
     """After 审批考核结果: approve (附件2 awards from the form) or return for correction."""
@@ -210,6 +227,7 @@ def decide_results(ctx: ServiceContext) -> dict[str, Any]:
             campaign_id,
             awards=ctx.data.get("awards") or None,
             criticised=ctx.data.get("criticised") or None,
+            measures=ctx.data.get("measures") or None,
             opinion=comment,
         ),
     )

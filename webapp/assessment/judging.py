@@ -25,10 +25,19 @@ from webapp.assessment.operations import (
     change_state,
     get_campaign,
     get_unit,
+    required_reason,
     write_scores,
 )
 from webapp.assessment.proposals import departures, with_proposals
-from webapp.assessment.scoring import ZERO, SheetScore, mean, rank, top_and_bottom
+from webapp.assessment.scoring import (
+    ZERO,
+    SheetScore,
+    cents,
+    mean,
+    rank,
+    top_and_bottom,
+    total_up,
+)
 from webapp.core import clock, numbers
 from webapp.core.errors import Conflict, InvalidInput
 from webapp.core.models import User
@@ -44,6 +53,68 @@ CRITICISED = "通报批评"
 #: 附件2 三、（三）总结表彰: chosen by the province's leader from the ranking
 AWARDS_FUJIAN2 = ("优秀组织奖", "保障性安居工程质量管理奖", "先进个人奖")
 PERSONAL_AWARD = "先进个人奖"
+#: 附件2: what the leader may approve for a confirmed laggard (工作落后地区)
+LAGGARD_MEASURES = ("通报批评", "约谈主要领导", "限制评先评奖")
+LAGGARD = "工作落后"
+
+
+def laggard_count() -> int:
+    """How many bottom units the system proposes as laggards (setting
+    ``ASSESSMENT_LAGGARD_COUNT``, default 3)."""
+    from flask import current_app
+
+    return max(0, int(current_app.config.get("ASSESSMENT_LAGGARD_COUNT", 3)))
+
+
+def proposed_laggards(campaign: AssessmentCampaign) -> list[str]:
+    """附件2: the bottom ``laggard_count()`` units of the ranking (ties at the boundary all in,
+    but never a unit tied with the best: when everyone scores the same nobody lags), as org
+    codes; [] for 附件3 (its bottom three follow from the ranking itself)."""
+    scores = {u.org.code: u.final_score for u in campaign.units if u.final_score is not None}
+    if campaign.kind != "fujian2" or not scores:
+        return []
+    best = max(scores.values())
+    worst = top_and_bottom(scores, 0, laggard_count())[1]
+    return sorted(code for code in worst if scores[code] < best)
+
+
+def confirm_laggards(
+    actor: User, campaign_id: int, codes: list[str] | None = None, note: str = ""
+) -> AssessmentCampaign:
+    """The assessors confirm the laggards (None: the system's proposal); departing from the
+    proposal needs a note (the reason, audited)."""
+    campaign = get_campaign(campaign_id)
+    require(actor, "assessment.manage", campaign.org)
+    if campaign.kind != "fujian2":
+        raise Conflict("只有附件2考核需要确认工作落后地区。")
+    if campaign.state != CampaignState.RANKED.value:
+        raise Conflict("考核结果尚未排名或已审批。")
+    proposed = proposed_laggards(campaign)
+    chosen = proposed if codes is None else sorted(set(codes))
+    known = {u.org.code for u in campaign.units}
+    unknown = [c for c in chosen if c not in known]
+    if unknown:
+        raise InvalidInput(f"单位“{'、'.join(unknown)}”不是考核对象。")
+    note = note.strip()
+    if chosen != proposed and not note:
+        raise InvalidInput("确认的落后地区与系统建议不同，须写明理由。")
+    before = campaign.laggards
+    campaign.laggards = {
+        "proposed": proposed,
+        "confirmed": chosen,
+        "note": note[:2000],
+        "by": actor.id,
+        "at": clock.now().isoformat(),
+    }
+    audit_change(
+        "assessment.laggards_confirm",
+        actor,
+        campaign,
+        before=before,
+        after={"proposed": proposed, "confirmed": chosen},
+        message=note or None,
+    )
+    return campaign
 
 
 def not_reported(campaign: AssessmentCampaign) -> list[str]:
@@ -152,18 +223,9 @@ def final_items(unit: UnitAssessment) -> dict[str, Decimal] | None:
 
 
 def sheet_score(unit: UnitAssessment, items: Mapping[str, Decimal]) -> SheetScore:
-    """Item scores → section subtotals and total (a missing item counts 0)."""
-    sheet = unit.campaign.sheet.parsed()
-    result = SheetScore()
-    for section in sheet.sections:
-        subtotal = ZERO
-        for item in section.items:
-            value = items.get(item.id, ZERO)
-            result.items[item.id] = value
-            subtotal += value
-        result.sections[section.name] = subtotal
-        result.total += subtotal
-    return result
+    """Item scores → section subtotals and total on 100 (a missing item counts 0; items that do
+    not apply to the unit's tier are left out and the total scaled, see scoring.total_up)."""
+    return total_up(unit.campaign.sheet.parsed(), items, unit.org.tier)
 
 
 def final_scores(unit: UnitAssessment) -> SheetScore | None:
@@ -189,15 +251,15 @@ def override_item_score(
     if not sheet.has_item(item_id):
         raise InvalidInput(f"评分表中没有考核项目“{item_id}”。")
     item = sheet.item(item_id)
+    if not item.applies_to(unit.org.tier):
+        raise InvalidInput(f"“{item.name}”对{unit.org.name}不适用，不评分。")
     try:
         value = numbers.parse_decimal(score, precision=6, scale=2, exact=True)  # models.SCORE
     except numbers.NumberError as err:
         raise InvalidInput(f"得分{err}。", details={"score": str(err)}) from err
     if not ZERO <= value <= item.points:
         raise InvalidInput(f"“{item.name}”的得分须在 0 至 {item.points} 分之间。")
-    reason = reason.strip()
-    if not reason:
-        raise InvalidInput("调整得分须填写理由。")
+    reason = required_reason(reason, "调整得分须填写理由。")
     current = final_items(unit)
     if current is None:
         raise Conflict("考核组尚未评分，不能调整。")
@@ -272,9 +334,7 @@ def reopen_scoring(actor: User, campaign_id: int, reason: str) -> AssessmentCamp
     require(actor, "assessment.approve", campaign.org)
     if campaign.state != CampaignState.RANKED.value:
         raise Conflict("考核结果不在待审批状态。")
-    reason = reason.strip()
-    if not reason:
-        raise InvalidInput("退回须填写理由。")
+    reason = required_reason(reason)
     campaign.ranked_at = None
     change_state(
         "assessment.results_return",
@@ -287,18 +347,26 @@ def reopen_scoring(actor: User, campaign_id: int, reason: str) -> AssessmentCamp
 
 
 def ranking(campaign: AssessmentCampaign) -> list[dict[str, Any]]:
-    rows = [
-        {
-            "unit_id": u.id,
-            "org_code": u.org.code,
-            "org_name": u.org.name,
-            "total": str(u.final_score) if u.final_score is not None else None,
-            "rank": u.rank,
-            "result": list(u.result or []),
-        }
-        for u in campaign.units
-        if u.rank is not None
-    ]
+    """The ranked units; a unit whose total was scaled to 100 (items not applicable to it)
+    carries its raw sum, its applicable points and the scaling in words."""
+    rows = []
+    for u in campaign.units:
+        if u.rank is None:
+            continue
+        scores = final_scores(u)
+        rows.append(
+            {
+                "unit_id": u.id,
+                "org_code": u.org.code,
+                "org_name": u.org.name,
+                "total": str(u.final_score) if u.final_score is not None else None,
+                "raw_total": cents(scores.raw_total) if scores else None,
+                "applicable": cents(scores.applicable) if scores else None,
+                "scaling": scores.scaling if scores else "",
+                "rank": u.rank,
+                "result": list(u.result or []),
+            }
+        )
     return sorted(rows, key=lambda r: (r["rank"], r["org_code"]))
 
 
@@ -317,12 +385,15 @@ def approve_results(
     *,
     awards: list[Mapping[str, str]] | None = None,
     criticised: list[str] | None = None,
+    measures: Mapping[str, list[str]] | None = None,
     opinion: str = "",
 ) -> AssessmentCampaign:
     """The province's leader approves the ranking and results; units then see their scores.
 
     附件3: the results follow from the ranking.  附件2: ``awards`` (``{"award", "org_code",
-    "person"}``, person required for 先进个人奖) and ``criticised`` (org codes) are chosen.
+    "person"}``, person required for 先进个人奖) are chosen; the laggards the assessors
+    confirmed get the ``measures`` the leader approves (``{org code: [measures]}``, each of
+    LAGGARD_MEASURES; default all three); ``criticised`` (org codes) adds 通报批评 for others.
     """
     campaign = get_campaign(campaign_id)
     require(actor, "assessment.approve", campaign.org)
@@ -354,9 +425,26 @@ def approve_results(
             results["awards"].append({"award": award, "org_code": code, "person": person})
             if code in codes:
                 labels[code].append(f"{award}（{person}）" if person else award)
+        confirmed = list((campaign.laggards or {}).get("confirmed") or [])
+        given = dict(measures or {})
+        results["laggards"] = []
+        for code in sorted(set(given) - set(confirmed)):
+            problems.append(f"单位“{code}”不是考核组确认的工作落后地区")
+        for code in confirmed:
+            chosen = given.get(code, list(LAGGARD_MEASURES))
+            bad = [m for m in chosen if m not in LAGGARD_MEASURES]
+            if bad:
+                problems.append(f"处理措施“{'、'.join(bad)}”无效")
+            chosen = [m for m in LAGGARD_MEASURES if m in chosen]
+            results["laggards"].append({"org_code": code, "measures": chosen})
+            labels[code].append(f"{LAGGARD}（{'、'.join(chosen) or '不予处理'}）")
+            if CRITICISED in chosen:
+                results["criticised"].append(code)
         for code in criticised or []:
             if code not in codes:
                 problems.append(f"单位“{code}”不是考核对象")
+            if code in results["criticised"]:
+                continue
             results["criticised"].append(code)
             labels[code].append(CRITICISED)
         if problems:
@@ -379,6 +467,8 @@ def approve_results(
 
 __all__ = [
     "approve_results",
+    "confirm_laggards",
+    "proposed_laggards",
     "close_self_assessment",
     "compute_ranking",
     "final_items",

@@ -132,6 +132,10 @@ class AssessmentCampaign(db.Model):
     #: Results approved by the province's leader: {"advanced": [...], "interview": [...],
     #: "awards": [{"award", "org_code", "person"}], "criticised": [...], "opinion": str}
     results: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: 附件2 laggards (工作落后地区) as the assessors confirmed them from the system's proposal,
+    #: with the measures proposed for each: {"proposed": [codes], "confirmed": [{"org_code",
+    #: "measures": [...]}], "by": user id, "at": iso time, "note": str}
+    laggards: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     #: The province org (permissions are checked against it)
     org_id: Mapped[int] = mapped_column(ForeignKey("org.id"))
 
@@ -301,6 +305,9 @@ class SiteSample(db.Model):
     candidates: Mapped[dict[str, Any]] = mapped_column(JSON)
     #: Units with too few candidates, accepted explicitly: [{"org_code", "need", "have", "part"}]
     shortfalls: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    #: Cities whose 县（市） had fewer candidates than the county quota, the rest drawn from the
+    #: city body and its districts: [{"org_code", "need", "have", "made_up"}]
+    made_up: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, default=list)
     drawn_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     drawn_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
@@ -327,8 +334,31 @@ class SampledSite(db.Model):
     org_code: Mapped[str] = mapped_column(String(12))
     #: Supervised by one of the city's counties (所辖县（市）的工程)
     in_county: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: 附件3: completed (accepted 合格) in the assessed year, on this date; None: in construction
+    completed_on: Mapped[date | None] = mapped_column(Date)
     visit_date: Mapped[date | None] = mapped_column(Date)
     findings: Mapped[str | None] = mapped_column(Text)
     visited_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
 
     unit: Mapped[UnitAssessment] = relationship(back_populates="sites")
+
+
+class Observation(db.Model):
+    """A 日常考察 entry: what a province assessor observed of a unit during the year (附件3
+    "采取日常考察与年终检查相结合的方式"); the unit sees its entries only after that year's 附件3
+    results are approved."""
+
+    __tablename__ = "assessment_observation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The year observed (the 附件3 campaign of that year uses it)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    #: The unit observed (a city or directly administered county)
+    org_id: Mapped[int] = mapped_column(ForeignKey("org.id"), index=True)
+    observed_on: Mapped[date] = mapped_column(Date)
+    observation: Mapped[str] = mapped_column(Text)
+    assessor_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    org: Mapped[Org] = relationship()
+    assessor: Mapped[User] = relationship()

@@ -10,6 +10,7 @@ Scoring, ranking and results are in :mod:`webapp.assessment.judging`; the site s
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -21,6 +22,7 @@ from webapp.assessment.models import (
     AssessmentCampaign,
     CampaignState,
     ItemScore,
+    Observation,
     Phase,
     UnitAssessment,
     UnitState,
@@ -28,9 +30,10 @@ from webapp.assessment.models import (
 from webapp.assessment.scoring import parse_judgments, score_sheet
 from webapp.assessment.sheet import KIND_LABELS
 from webapp.core import audit, clock
-from webapp.core.errors import Conflict, DomainError, InvalidInput, NotFound
+from webapp.core.errors import Conflict, DomainError, InvalidInput
 from webapp.core.models import Role, User, UserRole
-from webapp.core.permissions import require
+from webapp.core.operations import get_row
+from webapp.core.permissions import can, require
 from webapp.engine import Notification
 from webapp.extensions import db
 
@@ -41,12 +44,15 @@ NOTE_MAX = 2000
 # workflow engine) find every verb of the feature here.
 from webapp.assessment.evidence import (  # noqa: E402,F401
     EVIDENCE_EXTENSIONS,
+    MATERIALS,
     MAX_EVIDENCE_FILES,
     add_evidence,
     evidence_dir,
     evidence_path,
     get_evidence,
+    materials,
     max_evidence_bytes,
+    upload_material,
 )
 from webapp.assessment.sheet_store import (  # noqa: E402,F401
     activate_sheet,
@@ -83,6 +89,14 @@ def audit_change(
     )
 
 
+def required_reason(reason: str, message: str = "退回须填写理由。") -> str:
+    """A reason that must be given (a return, an override): stripped, at most NOTE_MAX long."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput(message)
+    return reason[:NOTE_MAX]
+
+
 def change_state(
     action: str,
     actor: User | None,
@@ -108,22 +122,90 @@ def change_state(
 
 # Campaigns --------------------------------------------------------------------------------------
 def get_campaign(campaign_id: int) -> AssessmentCampaign:
-    campaign = db.session.get(AssessmentCampaign, campaign_id)
-    if campaign is None:
-        raise NotFound("考核活动不存在。")
-    return campaign
+    return get_row(AssessmentCampaign, campaign_id, "考核活动不存在。")
 
 
 def get_unit(unit_id: int) -> UnitAssessment:
-    unit = db.session.get(UnitAssessment, unit_id)
-    if unit is None:
-        raise NotFound("考核单位不存在。")
-    return unit
+    return get_row(UnitAssessment, unit_id, "考核单位不存在。")
 
 
 def default_self_due(kind: str, year: int) -> date:
     """附件2: 11-30 of the year; 附件3 (assessed in Q1 of the next year): 01-31 of the next."""
     return date(year, 11, 30) if kind == "fujian2" else date(year + 1, 1, 31)
+
+
+def check_due_for_opening(kind: str, year: int, self_due: date | None) -> None:
+    """A person opening a campaign (page or API) is refused, and asked for a new due date, when
+    the due date has passed: opening with it would mark every unit overdue at once.  (The system
+    recording past campaigns, e.g. the demo's history, opens without this check.)"""
+    due = self_due or default_self_due(kind, year)
+    today = clock.today_local()
+    if due >= today:
+        return
+    if self_due is None:
+        raise InvalidInput(
+            f"{year}年度{KIND_LABELS.get(kind, kind)}的默认{due_label(kind)} {due.isoformat()} "
+            f"已过：按此日期开启，所有单位将立即被标记逾期。请填写新的截止日（不早于今天 "
+            f"{today.isoformat()}）后再开启。",
+            details={"self_due": "past", "default": due.isoformat()},
+        )
+    raise InvalidInput(
+        f"截止日 {self_due.isoformat()} 早于今天，请填写不早于今天的日期。",
+        details={"self_due": "past"},
+    )
+
+
+def due_label(kind: str) -> str:
+    """附件2: the self-assessment and written summary; 附件3 (no self-assessment in the text):
+    the 工作汇报 and 年度工作计划和总结 (item 1.13)."""
+    return "自评材料报送截止日" if kind == "fujian2" else "工作汇报和年度工作计划、总结报送截止日"
+
+
+@dataclass(frozen=True)
+class Window:
+    """When the province assesses (附件2: in December of the year; 附件3: in the first quarter
+    of the next year)."""
+
+    kind: str
+    year: int
+    start: date
+    end: date
+    label: str
+
+
+def assessment_window(kind: str, year: int) -> Window:
+    if kind == "fujian2":
+        return Window(kind, year, date(year, 12, 1), date(year, 12, 31), f"{year}年12月")
+    return Window(kind, year, date(year + 1, 1, 1), date(year + 1, 3, 31), f"{year + 1}年第一季度")
+
+
+def window_warning(kind: str, year: int, campaign: AssessmentCampaign | None) -> str:
+    """A warning when the assessment window is open and the campaign not opened, or past and
+    the results not approved ('' otherwise)."""
+    w = assessment_window(kind, year)
+    today = clock.today_local()
+    name = f"{year}年度{KIND_LABELS.get(kind, kind)}"
+    if campaign is not None and campaign.state == CampaignState.APPROVED.value:
+        return ""
+    if today > w.end:
+        what = "结果尚未审批" if campaign is not None else "尚未开启"
+        return f"{name}应于{w.label}（{w.start}至{w.end}）完成，已错过，{what}。"
+    if today >= w.start and campaign is None:
+        return f"{name}应于{w.label}（{w.start}至{w.end}）进行，尚未开启。"
+    return ""
+
+
+def due_windows(campaigns: list[AssessmentCampaign]) -> list[str]:
+    """Warnings for the assessments due now or missed: this year's 附件2 (December) and last
+    year's 附件3 (first quarter of this year), opened or not."""
+    today = clock.today_local()
+    by_key = {(c.kind, c.year): c for c in campaigns}
+    out = []
+    for kind, year in (("fujian3", today.year - 1), ("fujian2", today.year)):
+        warning = window_warning(kind, year, by_key.get((kind, year)))
+        if warning:
+            out.append(warning)
+    return out
 
 
 def open_campaign(
@@ -136,8 +218,12 @@ def open_campaign(
     sample_city: int = 6,
     sample_city_county: int = 2,
     sample_direct_county: int = 3,
+    ask_new_due: bool = False,
 ) -> AssessmentCampaign:
-    """Open a campaign for every city and directly administered county (state 单位自评)."""
+    """Open a campaign for every city and directly administered county (state 单位自评).
+
+    ``ask_new_due`` (the page and the API): a due date already past is refused with a request
+    for a new one (:func:`check_due_for_opening`)."""
     province = access.province()
     require(actor, "assessment.manage", province)
     if kind not in KIND_LABELS:
@@ -157,6 +243,8 @@ def open_campaign(
     ).first()
     if exists:
         raise Conflict(f"{year}年度的{KIND_LABELS[kind]}已开启。")
+    if ask_new_due:
+        check_due_for_opening(kind, year, self_due)
     sheet = get_sheet(sheet_id) if sheet_id is not None else choose_sheet(kind, year)
     if sheet.kind != kind or not sheet.is_active:
         raise InvalidInput("所选评分表与考核类别不符或未启用。")
@@ -232,12 +320,12 @@ def write_scores(
     judgments = parse_judgments(sheet, judgments_raw)
     note_map = _texts(notes, sheet.has_item, NOTE_MAX)
     ref_map = _refs(evidence, sheet.has_item)
-    result = score_sheet(sheet, judgments)
+    result = score_sheet(sheet, judgments, unit.org.tier)
     for row in [s for s in unit.scores if s.phase == phase.value and s.scorer_id == scorer.id]:
         unit.scores.remove(row)
     db.session.flush()
     now = clock.now()
-    for item in sheet.items:
+    for item in (i for i in sheet.items if i.id in result.items):
         j = judgments.get(item.id)
         met = None if j is None else j.met
         unit.scores.append(
@@ -350,10 +438,7 @@ def return_self_assessment(actor: User, unit_id: int, reason: str) -> UnitAssess
     require(actor, "assessment.self_approve", unit.org)
     if unit.state != UnitState.SELF_REVIEW.value:
         raise Conflict("该自评不在待审核状态。")
-    reason = reason.strip()
-    if not reason:
-        raise InvalidInput("退回须填写理由。")
-    unit.return_reason = reason[:NOTE_MAX]
+    unit.return_reason = required_reason(reason)
     change_state(
         "assessment.self_return",
         actor,
@@ -382,6 +467,78 @@ def record_self_overdue(unit_id: int, instance_id: int) -> int:
         after={"self_due": campaign.self_due.isoformat(), "state": unit.state},
     )
     return notified
+
+
+# 日常考察 (附件3: "采取日常考察与年终检查相结合的方式") -----------------------------------------
+OBSERVATION_MAX = 5000
+
+
+def record_observation(
+    actor: User, org_code: str, *, observed_on: date, observation: str
+) -> Observation:
+    """A province assessor records what was observed of a unit on a day (the year observed is
+    that day's); the unit sees it only after that year's 附件3 results are approved."""
+    org = next((o for o in access.assessed_units() if o.code == org_code), None)
+    if org is None:
+        raise InvalidInput("被考察单位须为省辖市或省直管县（市）。")
+    require(actor, "assessment.score", org)
+    if not access.is_province_user(actor):
+        raise DomainError("日常考察由省厅考核组记录。")
+    if observed_on > clock.today_local():
+        raise InvalidInput("考察日期不能晚于今天。")
+    text = observation.strip()
+    if not text:
+        raise InvalidInput("请填写考察情况。")
+    if len(text) > OBSERVATION_MAX:
+        raise InvalidInput(f"考察情况过长（最多 {OBSERVATION_MAX} 字）。")
+    row = Observation(
+        year=observed_on.year,
+        org_id=org.id,
+        observed_on=observed_on,
+        observation=text,
+        assessor_id=actor.id,
+        recorded_at=clock.now(),
+    )
+    db.session.add(row)
+    db.session.flush()
+    audit.record(
+        "assessment.observation_add",
+        actor=actor,
+        org=access.province(),
+        object_type="assessment_observation",
+        object_id=row.id,
+        after={"org": org.code, "observed_on": observed_on.isoformat(), "observation": text},
+    )
+    return row
+
+
+def observations_visible(viewer: User, org_id: int, year: int) -> bool:
+    """Province staff who may view assessments see the log at any time; a unit's staff only
+    once the 附件3 campaign of that year is approved."""
+    if access.is_province_user(viewer):
+        return True
+    campaign = db.session.execute(
+        select(AssessmentCampaign).where(
+            AssessmentCampaign.kind == "fujian3", AssessmentCampaign.year == year
+        )
+    ).scalar_one_or_none()
+    return campaign is not None and campaign.state == CampaignState.APPROVED.value
+
+
+def observations(viewer: User, year: int, org_id: int | None = None) -> list[Observation]:
+    """The 日常考察 entries of a year the viewer may read (a unit's staff: their own unit's,
+    after the campaign), by unit and date."""
+    stmt = select(Observation).where(Observation.year == year)
+    if not access.is_province_user(viewer):
+        org_id = viewer.org_id
+        if not observations_visible(viewer, org_id, year):
+            return []
+    if org_id is not None:
+        stmt = stmt.where(Observation.org_id == org_id)
+    rows = db.session.execute(
+        stmt.order_by(Observation.org_id, Observation.observed_on, Observation.id)
+    ).scalars()
+    return [r for r in rows if can(viewer, "assessment.view", r.org)]
 
 
 # Notifications ----------------------------------------------------------------------------------

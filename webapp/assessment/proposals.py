@@ -204,10 +204,13 @@ SOURCES = {
 
 
 def proposals(unit: UnitAssessment, sheet: Sheet | None = None) -> dict[str, Proposal]:
-    """The system's proposals for the unit, by item id."""
+    """The system's proposals for the unit, by item id (none for an item that does not apply
+    to the unit)."""
     sheet = sheet or unit.campaign.sheet.parsed()
     out = {}
     for item in sheet.items:
+        if not item.applies_to(unit.org.tier):
+            continue
         source = item.evidence_source
         if source is not None and source.kind in SOURCES:
             out[item.id] = SOURCES[source.kind](unit, item, source.target)

@@ -3,6 +3,14 @@
 附件2: each city 6 in-construction affordable-housing projects, of which 2 supervised by its
 counties; each directly administered county 3.  附件3: the campaign's configured counts.
 
+"所辖县（市）" means the counties and county-level cities under the city, not its districts
+(domain.md §7, Decisions "sampling" and "org kinds and shortfalls"): a county-level unit's kind
+comes from its code's last two digits (01–20 市辖区, 21–80 县, 81–99 县级市, :func:`org_kind`);
+the county sites come from 县/县级市 only, the others from the city body and its districts.  When
+a city has fewer candidates in its 县（市） than its county quota (济源 has no lower units), the
+rest come from the city body and its districts, and the sample records it (``made_up``).
+附件3 draws from the projects in construction at any time in the assessed year or completed in it.
+
 The candidates come from the ledgers.  The draw takes a :data:`CandidateSource` (a function):
 the assessment's ``init_app`` registers the ledger's with :func:`set_candidate_source`, tests
 register fakes.  The draw sorts the candidates by reference, then
@@ -36,7 +44,9 @@ from webapp.ledger.candidates import CandidateProject
 
 #: (unit org, sampling date) → the unit's candidate projects (its own and its counties') that are
 #: in construction on that date.
-CandidateSource = Callable[[Org, date], Sequence[CandidateProject]]
+#: 附件3 calls it with a third argument ``since``: in construction at any time from ``since`` to the
+#: date, so also the projects completed in that time.
+CandidateSource = Callable[..., Sequence[CandidateProject]]
 
 _source: CandidateSource | None = None
 
@@ -49,6 +59,30 @@ def set_candidate_source(source: CandidateSource | None) -> None:
 
 def candidate_source() -> CandidateSource | None:
     return _source
+
+
+#: Kinds of county-level units by the last two digits of their code (domain.md §7).
+DISTRICT, COUNTY, COUNTY_CITY = "市辖区", "县", "县级市"
+
+
+def org_kind(code: str) -> str | None:
+    """市辖区 (01–20), 县 (21–80) or 县级市 (81–99) from a county-level code; None for a code of
+    another form (a city ends in 00)."""
+    if len(code) != 6 or not code.isdigit():
+        return None
+    last = int(code[-2:])
+    if 1 <= last <= 20:
+        return DISTRICT
+    if 21 <= last <= 80:
+        return COUNTY
+    if last >= 81:
+        return COUNTY_CITY
+    return None
+
+
+def in_counties(code: str, unit_code: str) -> bool:
+    """Is a project supervised by one of the unit's 县（市） (not the unit, not a district)?"""
+    return code != unit_code and org_kind(code) in (COUNTY, COUNTY_CITY)
 
 
 @dataclass(frozen=True)
@@ -67,26 +101,60 @@ def quota_for(campaign: AssessmentCampaign, org: Org) -> Quota:
     return Quota(org.code, campaign.sample_direct_county, 0)
 
 
-def draw(
-    seed: str, quota: Quota, candidates: Sequence[CandidateProject]
-) -> tuple[list[tuple[CandidateProject, bool]], list[dict[str, Any]]]:
-    """The reproducible draw for one unit: [(project, in_county)], shortfalls."""
+@dataclass
+class Draw:
+    """One unit's draw: the sites, the shortfalls (to be accepted), the county sites made up
+    from the city body and its districts."""
+
+    #: [(project, drawn as one of the 县（市）'s sites)]
+    picked: list[tuple[CandidateProject, bool]]
+    #: [{"org_code", "part", "need", "have"}]: too few candidates even after making up
+    shortfalls: list[dict[str, Any]]
+    #: {"org_code", "need", "have", "made_up"} when the 县（市） had fewer than the county quota
+    made_up: dict[str, Any] | None = None
+
+
+def draw(seed: str, quota: Quota, candidates: Sequence[CandidateProject]) -> Draw:
+    """The reproducible draw for one unit (same seed and candidates → same sites)."""
     ordered = sorted({c.ref: c for c in candidates}.values(), key=lambda c: c.ref)
-    own = [c for c in ordered if c.org_code == quota.org_code]
-    county = [c for c in ordered if c.org_code != quota.org_code]
+    county = [c for c in ordered if in_counties(c.org_code, quota.org_code)]
+    rest = [c for c in ordered if not in_counties(c.org_code, quota.org_code)]
     rng = random.Random(f"{seed}:{quota.org_code}")
-    picked: list[tuple[CandidateProject, bool]] = []
+    # the county sites the 县（市） cannot give come from the city body and its districts
+    missing = max(0, quota.county - len(county))
+    made_up = None
+    if missing:
+        made_up = {
+            "org_code": quota.org_code, "need": quota.county, "have": len(county),
+            "made_up": missing,
+        }  # fmt: skip
     shortfalls: list[dict[str, Any]] = []
-    for pool, need, in_county, part in (
-        (own, quota.own, False, "本级"),
-        (county, quota.county, True, "所辖县（市）"),
+    picked: list[tuple[CandidateProject, bool]] = []
+    for pool, need, as_county, part in (
+        (rest, quota.own + missing, False, "本级"),
+        (county, quota.county - missing, True, "所辖县（市）"),
     ):
         if len(pool) < need:
             shortfalls.append(
                 {"org_code": quota.org_code, "part": part, "need": need, "have": len(pool)}
             )
-        picked += [(c, in_county) for c in rng.sample(pool, min(need, len(pool)))]
-    return picked, shortfalls
+        picked += [(c, as_county) for c in rng.sample(pool, min(need, len(pool)))]
+    return Draw(picked, shortfalls, made_up)
+
+
+def sampling_window(campaign: AssessmentCampaign, as_of: date) -> tuple[date | None, date]:
+    """(since, until) of the candidates: 附件2 the projects in construction on the sampling
+    date; 附件3 those in construction at any time in the assessed year or completed in it (from
+    01-01 to the sampling date, at most 12-31)."""
+    if campaign.kind == "fujian3":
+        return date(campaign.year, 1, 1), min(as_of, date(campaign.year, 12, 31))
+    return None, as_of
+
+
+def _candidates(
+    source: CandidateSource, org: Org, since: date | None, until: date
+) -> Sequence[CandidateProject]:
+    return source(org, until) if since is None else source(org, until, since)  # type: ignore[call-arg]
 
 
 def draw_site_sample(
@@ -120,22 +188,28 @@ def draw_site_sample(
     as_of = as_of or clock.today_local()
     if as_of > clock.today_local():
         raise InvalidInput("抽样日期不能晚于今天。")
-    offered: dict[str, list[dict[str, str]]] = {}
+    since, until = sampling_window(campaign, as_of)
+    offered: dict[str, list[dict[str, Any]]] = {}
     chosen: dict[int, list[tuple[CandidateProject, bool]]] = {}
     shortfalls: list[dict[str, Any]] = []
+    made_up: list[dict[str, Any]] = []
     for unit in campaign.units:
-        pool = list(source(unit.org, as_of))
+        pool = list(_candidates(source, unit.org, since, until))
         offered[unit.org.code] = [
             {"ref": c.ref, "name": c.name, "org_code": c.org_code}
+            | ({"completed_on": c.completed_on.isoformat()} if c.completed_on else {})
             for c in sorted(pool, key=lambda c: c.ref)
         ]
-        picked, short = draw(seed, quota_for(campaign, unit.org), pool)
-        chosen[unit.id] = picked
-        shortfalls += short
+        result = draw(seed, quota_for(campaign, unit.org), pool)
+        chosen[unit.id] = result.picked
+        shortfalls += result.shortfalls
+        if result.made_up:
+            made_up.append(result.made_up)
     if shortfalls and not accept_shortfall:
-        names = {u.org.code: u.org.name for u in campaign.units}
+        names = {u.org.code: u.org for u in campaign.units}
         lines = [
-            f"{names[s['org_code']]}{s['part']}在建项目仅 {s['have']} 个（需 {s['need']} 个）"
+            f"{names[s['org_code']].name}{part_label(names[s['org_code']], s['part'])}"
+            f"候选项目仅 {s['have']} 个（需 {s['need']} 个）"
             for s in shortfalls
         ]
         raise InvalidInput("候选项目不足：" + "；".join(lines) + "。", details=shortfalls)
@@ -157,6 +231,7 @@ def draw_site_sample(
         as_of=as_of,
         candidates=offered,
         shortfalls=shortfalls,
+        made_up=made_up,
         drawn_by_id=actor.id,
         drawn_at=clock.now(),
     )
@@ -173,6 +248,7 @@ def draw_site_sample(
                     project_name=c.name[:200],
                     org_code=c.org_code,
                     in_county=in_county,
+                    completed_on=c.completed_on,
                 )
             )
     db.session.flush()
@@ -186,9 +262,36 @@ def draw_site_sample(
             "as_of": as_of.isoformat(),
             "sites": _site_refs(sample),
             "shortfalls": shortfalls,
+            "made_up": made_up,
+            "window": [since.isoformat() if since else None, until.isoformat()],
         },
     )
     return sample
+
+
+def part_label(org: Org, part: str) -> str:
+    """How a pool is named: a city's rest is its body and districts."""
+    if part == "本级" and org.tier == Tier.CITY.value:
+        return "市本级及市辖区"
+    return part
+
+
+def made_up_note(unit: UnitAssessment) -> str:
+    """The sentence of :func:`made_up_notes` for one unit ('' when nothing was made up)."""
+    sample = db.session.query(SiteSample).filter_by(campaign_id=unit.campaign_id).one_or_none()
+    return made_up_notes(sample).get(unit.org.code, "") if sample is not None else ""
+
+
+def made_up_notes(sample: SiteSample) -> dict[str, str]:
+    """{org code: the sentence the sample sheet shows} for the units whose county sites were
+    made up from the city body and its districts (domain.md §7)."""
+    return {
+        m["org_code"]: (
+            f"所辖县（市）候选项目仅 {m['have']} 个（应抽 {m['need']} 个），"
+            f"其余 {m['made_up']} 个从市本级及市辖区抽取。"
+        )
+        for m in (sample.made_up or [])
+    }
 
 
 def _site_refs(sample: SiteSample) -> dict[str, list[str]]:

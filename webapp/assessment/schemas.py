@@ -88,12 +88,18 @@ class SheetListSchema(_Strict):
 
 class ScoreRequestSchema(_Strict):
     judgments = Judgments
+    #: the unit's tier: items that do not apply to it are left out and the total scaled
+    tier = fields.String(load_default=None, validate=validate.OneOf(["city", "direct_county"]))
 
 
 class ScoreResultSchema(_Strict):
     items = text_map(required=True)
     sections = text_map(required=True)
     total = fields.String(required=True)
+    raw_total = fields.String()
+    applicable = fields.String()
+    not_applicable = fields.List(fields.String())
+    scaling = fields.String()
 
 
 class OpenCampaignSchema(_Strict):
@@ -157,6 +163,9 @@ class RankingRowSchema(_Strict):
     org_code = fields.String(required=True)
     org_name = fields.String()
     total = fields.String(required=True)
+    raw_total = fields.String(allow_none=True)
+    applicable = fields.String(allow_none=True)
+    scaling = fields.String()
     rank = fields.Integer(required=True)
     result = fields.List(fields.String())
 

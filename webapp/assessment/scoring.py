@@ -4,7 +4,11 @@
   ``min(4, max(0, 5 − unmet))``, the domain.md §7 decision);
 - additive item: ``min(分值, Σ points of the parts met)``;
 - an item not judged counts as fully met (no duty unmet, every part met);
-- section and overall totals are sums of the item scores.
+- section and overall totals are sums of the item scores;
+- an item that does not apply to the unit's tier (``not_applicable`` in the sheet: 附件2 1.14 and
+  附件3 1.8 for a directly administered county) is not scored; the total is then scaled to 100:
+  ``round_half_up(Σ applicable items × 100 / Σ their 分值)`` (domain.md §7, Decision "not
+  applicable"), and the raw sum and the applicable points are kept to show the scaling.
 
 Pure functions: the API's "compute without saving", the scoring page and the stored scores all
 go through :func:`score_sheet`, so there is one computation.
@@ -36,12 +40,38 @@ class Judgment:
     met: frozenset[str] | None = None
 
 
+HUNDRED = Decimal(100)
+
+
 @dataclass
 class SheetScore:
+    #: the applicable items' scores (an item that does not apply is absent)
     items: dict[str, Decimal] = field(default_factory=dict)
     #: keyed by section name (as printed)
     sections: dict[str, Decimal] = field(default_factory=dict)
+    #: the total on 100: the raw sum, scaled when some items do not apply
     total: Decimal = ZERO
+    #: Σ of the applicable items' scores, before scaling
+    raw_total: Decimal = ZERO
+    #: Σ of the applicable items' 分值 (100 when every item applies)
+    applicable: Decimal = HUNDRED
+    #: ids of the items that do not apply to the unit
+    not_applicable: tuple[str, ...] = ()
+
+    @property
+    def scaled(self) -> bool:
+        return self.applicable != HUNDRED
+
+    @property
+    def scaling(self) -> str:
+        """How the total was scaled, in Chinese ('' when it was not)."""
+        if not self.scaled:
+            return ""
+        return (
+            f"适用项目满分 {cents(self.applicable)} 分，得 {cents(self.raw_total)} 分，"
+            f"折算百分制：{cents(self.raw_total)} × 100 ÷ {cents(self.applicable)} = "
+            f"{cents(self.total)} 分"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Scores as decimal strings with two places ("97.50")."""
@@ -49,6 +79,10 @@ class SheetScore:
             "items": {k: cents(v) for k, v in self.items.items()},
             "sections": {k: cents(v) for k, v in self.sections.items()},
             "total": cents(self.total),
+            "raw_total": cents(self.raw_total),
+            "applicable": cents(self.applicable),
+            "not_applicable": list(self.not_applicable),
+            "scaling": self.scaling,
         }
 
 
@@ -71,19 +105,41 @@ def score_item(item: Item, judgment: Judgment | None) -> Decimal:
     return min(item.points, raw)
 
 
-def score_sheet(sheet: Sheet, judgments: Mapping[str, Judgment]) -> SheetScore:
+def score_sheet(
+    sheet: Sheet, judgments: Mapping[str, Judgment], tier: str | None = None
+) -> SheetScore:
+    """Score every item applicable to a unit of ``tier`` from the judgments, then total."""
     unknown = [k for k in judgments if not sheet.has_item(k)]
     if unknown:
         raise InvalidInput(f"评分表中没有考核项目：{'、'.join(unknown)}。", details=unknown)
-    result = SheetScore()
+    return total_up(sheet, {i.id: score_item(i, judgments.get(i.id)) for i in sheet.items}, tier)
+
+
+def total_up(sheet: Sheet, items: Mapping[str, Decimal], tier: str | None = None) -> SheetScore:
+    """Item scores → section subtotals and the total on 100 for a unit of ``tier``.
+
+    An item missing from ``items`` counts 0; an item that does not apply to ``tier`` is left
+    out and the total scaled to 100 (two decimals, half up).
+    """
+    result = SheetScore(applicable=sheet.applicable_points(tier))
+    skipped = []
     for section in sheet.sections:
         subtotal = ZERO
         for item in section.items:
-            value = score_item(item, judgments.get(item.id))
+            if not item.applies_to(tier):
+                skipped.append(item.id)
+                continue
+            value = items.get(item.id, ZERO)
             result.items[item.id] = value
             subtotal += value
         result.sections[section.name] = subtotal
-        result.total += subtotal
+        result.raw_total += subtotal
+    result.not_applicable = tuple(skipped)
+    result.total = (
+        round_half_up(result.raw_total * HUNDRED / result.applicable)
+        if result.scaled and result.applicable
+        else result.raw_total
+    )
     return result
 
 

@@ -52,10 +52,24 @@ EXPECTED_SECTIONS: dict[str, list[tuple[str, Decimal]]] = {
 MAX_SHEET_BYTES = 512 * 1024
 
 
+#: Tiers an item may be declared not applicable to (``not_applicable`` in the sheet file): the
+#: items about a unit's own subordinate counties do not apply to a directly administered county,
+#: which has none (domain.md §7, Decision "not applicable").
+NA_TIERS = {"direct_county": "省直管县（市）"}
+
+
 @dataclass(frozen=True)
 class Duty:
     id: str
     text: str
+    #: The duty as it reads for a directly administered county, without a clause about its
+    #: (non-existent) subordinate counties (附件3 1.11 c); None: the same text.
+    direct_county_text: str | None = None
+
+    def text_for(self, tier: str | None) -> str:
+        if tier == "direct_county" and self.direct_county_text:
+            return self.direct_county_text
+        return self.text
 
 
 @dataclass(frozen=True)
@@ -82,7 +96,11 @@ class Rule:
                 "kind": "deduction",
                 "start": str(self.start),
                 "per_unmet": str(self.per_unmet),
-                "duties": [{"id": d.id, "text": d.text} for d in self.duties],
+                "duties": [
+                    {"id": d.id, "text": d.text}
+                    | ({"direct_county_text": d.direct_county_text} if d.direct_county_text else {})
+                    for d in self.duties
+                ],
             }
         return {
             "kind": "additive",
@@ -125,6 +143,11 @@ class Item:
     decision: str | None = None
     #: Evidence the system proposes for one part/duty of the item (the assessor may override).
     evidence_source: EvidenceSource | None = None
+    #: Tiers (keys of NA_TIERS) to which the item does not apply: not scored, total scaled.
+    not_applicable: frozenset[str] = frozenset()
+
+    def applies_to(self, tier: str | None) -> bool:
+        return tier not in self.not_applicable
 
 
 @dataclass(frozen=True)
@@ -159,6 +182,11 @@ class Sheet:
     def has_item(self, item_id: str) -> bool:
         return item_id in self._index
 
+    def applicable_points(self, tier: str | None) -> Decimal:
+        """The most a unit of ``tier`` can score before scaling (100 less the items that do
+        not apply to it)."""
+        return sum((i.points for i in self.items if i.applies_to(tier)), Decimal(0))
+
     def section_of(self, item_id: str) -> Section:
         return next(s for s in self.sections if any(i.id == item_id for i in s.items))
 
@@ -185,6 +213,7 @@ class Sheet:
                             "evidence_source": i.evidence_source.to_dict()
                             if i.evidence_source
                             else None,
+                            "not_applicable": sorted(i.not_applicable),
                         }
                         for i in s.items
                     ],
@@ -246,10 +275,15 @@ def _parse_rule(raw: Any, item_points: Decimal, where: str, problems: _Problems)
             if not isinstance(d, dict):
                 problems.append(f"{where} 第{n}项要求格式有误")
                 continue
+            variant = d.get("direct_county_text")
+            if variant is not None and (not isinstance(variant, str) or not variant.strip()):
+                problems.append(f"{where} 第{n}项要求：direct_county_text 须为非空文字")
+                variant = None
             duties.append(
                 Duty(
                     _text(d, "id", f"{where} 第{n}项要求", problems),
                     _text(d, "text", f"{where} 第{n}项要求", problems),
+                    variant.strip() if variant else None,
                 )
             )
         if not duties:
@@ -295,6 +329,15 @@ def _parse_source(raw: Any, rule: Rule, where: str, problems: _Problems) -> Evid
         problems.append(f"{where}：evidence_source 指向的得分点或要求“{target}”不存在")
         return None
     return EvidenceSource(str(raw["kind"]), target)
+
+
+def _parse_na(raw: Any, where: str, problems: _Problems) -> frozenset[str]:
+    if raw is None:
+        return frozenset()
+    if not isinstance(raw, list) or any(t not in NA_TIERS for t in raw):
+        problems.append(f"{where}：not_applicable 须为以下单位类别的列表：{'、'.join(NA_TIERS)}")
+        return frozenset()
+    return frozenset(raw)
 
 
 def parse_sheet(data: dict[str, Any] | bytes | str) -> Sheet:
@@ -354,7 +397,7 @@ def parse_sheet(data: dict[str, Any] | bytes | str) -> Sheet:
                     )
             item_id = _text(ri, "id", where, problems)
             item_ids.append(item_id)
-            source = _parse_source(ri.get("evidence_source"), rule, where, problems)
+            evidence_source = _parse_source(ri.get("evidence_source"), rule, where, problems)
             items.append(
                 Item(
                     id=item_id,
@@ -365,7 +408,8 @@ def parse_sheet(data: dict[str, Any] | bytes | str) -> Sheet:
                     decision=(str(ri.get("decision")).strip() or None)
                     if ri.get("decision")
                     else None,
-                    evidence_source=source,
+                    evidence_source=evidence_source,
+                    not_applicable=_parse_na(ri.get("not_applicable"), where, problems),
                 )
             )
         if not items:

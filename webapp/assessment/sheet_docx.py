@@ -14,6 +14,7 @@ from typing import Any
 
 from webapp.assessment.judging import final_scores, overrides, self_scores
 from webapp.assessment.models import ItemScore, Phase, UnitAssessment, UnitState
+from webapp.assessment.sampling import made_up_note
 from webapp.assessment.scoring import SheetScore
 from webapp.assessment.sheet import Item
 from webapp.core import clock
@@ -84,7 +85,9 @@ def sheet_context(unit: UnitAssessment, phase: str) -> dict[str, Any]:
                     "name": item.name,
                     "wording": item.wording,
                     "points": _score(item.points),
-                    "score": _score(scores.items.get(item.id)),
+                    "score": "不适用"
+                    if item.id in scores.not_applicable
+                    else _score(scores.items.get(item.id)),
                     "lines": lines,
                 }
             )
@@ -98,11 +101,17 @@ def sheet_context(unit: UnitAssessment, phase: str) -> dict[str, Any]:
             }
         )
     sites = [
-        f"{s.project_name}（{s.project_ref}{'，所辖县（市）' if s.in_county else ''}）"
+        f"{s.project_name}（{s.project_ref}{'，所辖县（市）' if s.in_county else ''}"
+        f"{f'，{s.completed_on.isoformat()} 竣工' if s.completed_on else ''}）"
         + (f"：{s.visit_date.isoformat()} 检查，{s.findings or '无问题'}" if s.visit_date else "")
         for s in unit.sites
     ]
     notes = []
+    made_up = made_up_note(unit) if phase == "final" else ""
+    if made_up:
+        notes.append(f"现场抽查：{made_up}")
+    if scores.scaled:
+        notes.append(f"本单位不适用的项目不评分，总分折算为百分制：{scores.scaling}。")
     if phase == "self" and unit.self_summary:
         notes.append(f"全年活动情况书面总结：{unit.self_summary}")
     if phase == "final" and unit.rank is not None and campaign.state == "approved":

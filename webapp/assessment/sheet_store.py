@@ -21,17 +21,15 @@ from webapp.assessment.sheet import (
     read_sheet_file,
 )
 from webapp.core import audit, clock
-from webapp.core.errors import Conflict, DomainError, NotFound
+from webapp.core.errors import Conflict, DomainError
 from webapp.core.models import User
+from webapp.core.operations import get_row
 from webapp.core.permissions import require
 from webapp.extensions import db
 
 
 def get_sheet(sheet_id: int) -> ScoreSheet:
-    sheet = db.session.get(ScoreSheet, sheet_id)
-    if sheet is None:
-        raise NotFound("评分表不存在。")
-    return sheet
+    return get_row(ScoreSheet, sheet_id, "评分表不存在。")
 
 
 def _next_version(kind: str, year: int) -> int:

@@ -98,7 +98,29 @@ def unit(unit_id: int) -> Any:
         and u.state == UnitState.SELF_REVIEW.value,
         can_score=can(current_user, "assessment.score", u.org),
         max_mb=operations.max_evidence_bytes() // (1024 * 1024),
+        materials=operations.materials(u) if u.campaign.kind == "fujian3" else {},
+        material_labels={k: label for k, (_, label) in operations.MATERIALS.items()},
+        can_upload_materials=can(current_user, "assessment.self", u.org)
+        and u.campaign.state == CampaignState.SELF_ASSESSMENT.value,
     )
+
+
+@bp.route("/units/<int:unit_id>/materials/<which>", methods=["POST"])
+def upload_material(unit_id: int, which: str) -> Any:
+    """附件3 1.13: the unit uploads its 工作汇报 or 年度工作计划和总结 (archived, versioned)."""
+    require(current_user, "assessment.view", operations.get_unit(unit_id).org)
+    f = request.files.get("file")
+    try:
+        doc = operations.upload_material(
+            current_user, unit_id, which, f.filename if f else "", f.read() if f else b""
+        )
+    except DomainError as err:
+        _refused(err)
+        record_refused_upload(err)
+    else:
+        late = "（已逾期）" if doc.stage == "late" else ""
+        flash(f"已上传{doc.filename}（第 {doc.version} 版）{late}。", "success")
+    return redirect(url_for("assessment.unit", unit_id=unit_id))
 
 
 @bp.route("/units/<int:unit_id>/sheet.docx")
@@ -193,6 +215,7 @@ def score(unit_id: int) -> Any:
         can_override=can(current_user, "assessment.approve", u.campaign.org),
         today=clock.today_local().isoformat(),
         proposals=proposals.proposals(u, sheet),
+        made_up=sampling.made_up_note(u),
     )
 
 

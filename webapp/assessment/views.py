@@ -16,9 +16,9 @@ from sqlalchemy import select
 
 from webapp.archive import operations as archive
 from webapp.archive.views import file_response
-from webapp.assessment import documents, flow, judging, operations, sampling
+from webapp.assessment import access, documents, flow, judging, operations, sampling
 from webapp.assessment.access import is_province_user, province
-from webapp.assessment.judging import AWARDS_FUJIAN2
+from webapp.assessment.judging import AWARDS_FUJIAN2, LAGGARD_MEASURES
 from webapp.assessment.models import AssessmentCampaign, ScoreSheet, SiteSample
 from webapp.assessment.sheet import KIND_LABELS
 from webapp.core import clock
@@ -92,6 +92,9 @@ def campaigns() -> Any:
         can_manage=can(current_user, "assessment.manage", province()),
         can_sheets=can(current_user, "assessment.sheets"),
         this_year=clock.today_local().year,
+        warnings=operations.due_windows(campaigns),
+        windows={c.id: operations.assessment_window(c.kind, c.year) for c in campaigns},
+        window_warnings={c.id: operations.window_warning(c.kind, c.year, c) for c in campaigns},
     )
 
 
@@ -111,7 +114,7 @@ def open_campaign() -> Any:
         flash("年度、日期或抽查数量格式不正确。", "danger")
         return redirect(url_for("assessment.campaigns"))
     try:
-        campaign = flow.start_campaign(current_user, kind, year, **kwargs)
+        campaign = flow.start_campaign(current_user, kind, year, ask_new_due=True, **kwargs)
     except DomainError as err:
         _refused(err)
         return redirect(url_for("assessment.campaigns"))
@@ -142,6 +145,9 @@ def campaign(campaign_id: int) -> Any:
         awards=AWARDS_FUJIAN2,
         proposed=judging.proposed_results(c),
         has_source=sampling.candidate_source() is not None,
+        made_up=sampling.made_up_notes(sample) if sample is not None else {},
+        window=operations.assessment_window(c.kind, c.year),
+        window_warning=operations.window_warning(c.kind, c.year, c),
     )
 
 
@@ -198,8 +204,13 @@ def approve(campaign_id: int) -> Any:
             awards.append({"award": award, "org_code": code, "person": person})
     criticised = request.form.getlist("criticised")
     opinion = request.form.get("opinion", "")
+    campaign = operations.get_campaign(campaign_id)
+    measures = {
+        code: request.form.getlist(f"measure-{code}")
+        for code in (campaign.laggards or {}).get("confirmed") or []
+    }
     try:
-        data = {"awards": awards, "criticised": criticised}
+        data = {"awards": awards, "criticised": criticised, "measures": measures}
         flow.act_on_campaign(current_user, campaign_id, "approve", opinion, data)
     except DomainError as err:
         _refused(err)
@@ -234,6 +245,69 @@ def ranking(campaign_id: int) -> Any:
         can_approve=can(current_user, "assessment.approve", c.org),
         awards=AWARDS_FUJIAN2,
         proposed=judging.proposed_results(c),
+        can_manage=can(current_user, "assessment.manage", c.org),
+        proposed_laggards=judging.proposed_laggards(c),
+        laggard_step=bool(flow.open_tasks(flow.province_instance(c), "confirm_laggards")),
+        measures=LAGGARD_MEASURES,
+        laggard_count=judging.laggard_count(),
+    )
+
+
+@bp.route("/campaigns/<int:campaign_id>/laggards", methods=["POST"])
+def confirm_laggards(campaign_id: int) -> Any:
+    """附件2: the assessors confirm (or change, with a reason) the proposed laggards."""
+    data = {
+        "laggards": request.form.getlist("laggard"),
+        "laggards_note": request.form.get("note", ""),
+    }
+    try:
+        flow.act_on_campaign(current_user, campaign_id, "laggards", None, data)
+    except DomainError as err:
+        _refused(err)
+    else:
+        flash("已确认工作落后地区，报领导审批处理措施。", "success")
+    return redirect(url_for("assessment.ranking", campaign_id=campaign_id))
+
+
+@bp.route("/observations", methods=["GET", "POST"])
+def observations() -> Any:
+    """日常考察 (附件3): the province's assessors record observations of the units through the
+    year; a unit sees its own only after that year's 附件3 results are approved."""
+    require(current_user, "assessment.view")
+    today = clock.today_local()
+    if request.method == "POST":
+        try:
+            observed_on = date.fromisoformat(request.form.get("observed_on", ""))
+        except ValueError:
+            flash("考察日期格式不正确。", "danger")
+            return redirect(url_for("assessment.observations"))
+        try:
+            row = operations.record_observation(
+                current_user,
+                request.form.get("org_code", ""),
+                observed_on=observed_on,
+                observation=request.form.get("observation", ""),
+            )
+            db.session.commit()
+        except DomainError as err:
+            _refused(err)
+            return redirect(url_for("assessment.observations"))
+        flash("已记录日常考察。", "success")
+        return redirect(url_for("assessment.observations", year=row.year))
+    try:
+        year = int(request.args.get("year") or today.year)
+    except ValueError:
+        year = today.year
+    province_view = is_province_user(current_user)
+    return render_template(
+        "assessment/observations.html",
+        year=year,
+        rows=operations.observations(current_user, year),
+        visible=operations.observations_visible(current_user, current_user.org_id, year),
+        province_view=province_view,
+        can_record=province_view and can(current_user, "assessment.score", province()),
+        units=access.assessed_units() if province_view else [],
+        today=today.isoformat(),
     )
 
 

@@ -32,6 +32,9 @@ ACTIONS = {
     "assessment.override": "调整考核得分",
     "assessment.rank": "计算考核排名",
     "assessment.approve": "审批考核结果",
+    "assessment.laggards_confirm": "确认工作落后地区",
+    "assessment.observation_add": "记录日常考察",
+    "assessment.material_upload": "上传工作汇报或年度工作计划和总结",
 }
 
 OBJECT_TYPES = {
@@ -40,6 +43,7 @@ OBJECT_TYPES = {
     "assessment_unit": "单位考核",
     "assessment_evidence": "考核佐证材料",
     "assessment_site": "现场检查项目",
+    "assessment_observation": "日常考察记录",
 }
 
 FIELDS = {
@@ -74,6 +78,16 @@ FIELDS = {
     "results.advanced": "先进单位",
     "results.interview": "约谈单位",
     "results.opinion": "审批意见",
+    "results.laggards": "工作落后地区及处理措施",
+    "made_up": "县（市）项目不足由市本级及市辖区补足",
+    "window": "候选项目时间范围",
+    "proposed": "系统建议",
+    "confirmed": "考核组确认",
+    "observed_on": "考察日期",
+    "observation": "考察情况",
+    "org": "被考察单位",
+    "material": "材料",
+    "late": "逾期报送",
 }
 
 

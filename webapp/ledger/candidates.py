@@ -32,27 +32,52 @@ class CandidateProject:
     name: str
     #: Code of the supervising org (the city itself, one of its counties, or the direct county)
     org_code: str
+    #: 竣工验收合格 date when the project was completed within the window (附件3's sample may
+    #: include projects completed in the assessed year); None: in construction
+    completed_on: date | None = None
 
 
-def in_construction_on(as_of: date) -> ColumnElement[bool]:
-    """SQL condition: the project is in construction on ``as_of`` (written out so that NULL
-    dates and conclusions count as "not accepted" on every database)."""
+def in_construction_on(as_of: date, since: date | None = None) -> ColumnElement[bool]:
+    """SQL condition: the project is in construction on ``as_of`` — or, with ``since``, on some
+    day from ``since`` to ``as_of`` (registered by ``as_of``, not accepted 合格 before
+    ``since``).  Written out so that NULL dates and conclusions count as "not accepted" on every
+    database."""
+    first = as_of if since is None else since
     return and_(
         Project.registered_on <= as_of,
         or_(
             Project.accepted_on.is_(None),
             Project.acceptance_result.is_(None),
             Project.acceptance_result != AcceptanceResult.PASSED.value,
-            Project.accepted_on > as_of,
+            Project.accepted_on > first if since is None else Project.accepted_on >= first,
         ),
     )
 
 
-def candidate_projects(unit: Org, as_of: date) -> Sequence[CandidateProject]:
-    """The unit's and its counties' affordable-housing projects in construction on ``as_of``."""
+def candidate_projects(
+    unit: Org, as_of: date, since: date | None = None
+) -> Sequence[CandidateProject]:
+    """The unit's and its counties' affordable-housing projects in construction on ``as_of``;
+    with ``since``, in construction at any time from ``since`` to ``as_of`` — so also those
+    completed (accepted 合格) in that time, which carry their ``completed_on`` (附件3, domain.md
+    §7: "draws from affordable-housing projects in construction at any time in the assessed year
+    or completed in it")."""
+    window = in_construction_on(as_of) if since is None else in_construction_on(as_of, since)
     rows = db.session.execute(
         in_subtree(Project, unit)
-        .where(Project.is_affordable_housing.is_(True), in_construction_on(as_of))
+        .where(Project.is_affordable_housing.is_(True), window)
         .order_by(Project.registration_no)
     ).scalars()
-    return [CandidateProject(p.registration_no, p.name, p.org.code) for p in rows]
+    return [
+        CandidateProject(
+            p.registration_no,
+            p.name,
+            p.org.code,
+            p.accepted_on
+            if p.acceptance_result == AcceptanceResult.PASSED.value
+            and p.accepted_on is not None
+            and p.accepted_on <= as_of
+            else None,
+        )
+        for p in rows
+    ]

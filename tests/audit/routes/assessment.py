@@ -173,6 +173,15 @@ def _uploaded(stage_actor: str, api_: bool = False) -> Callable[[Env], None]:
     return run
 
 
+def _future_due() -> str:
+    """A due date that has not passed (opening with a past one asks for a new date)."""
+    from datetime import timedelta
+
+    from webapp.core import clock
+
+    return (clock.today_local() + timedelta(days=30)).isoformat()
+
+
 def _override(env: Env) -> dict[str, Any]:
     return {"item_id": env.data["item"], "score": "0", "reason": "现场核查发现问题"}
 
@@ -263,7 +272,9 @@ EXPECTATIONS: dict[str, Route] = {
                 "open",
                 setup=at("sheets", "admin"),
                 exercise=page(
-                    "/assessment/campaigns", lambda env: {"kind": "fujian3", "year": "2025"}
+                    "/assessment/campaigns",
+                    # a due date already past is refused (a new one is asked for)
+                    lambda env: {"kind": "fujian3", "year": "2025", "self_due": _future_due()},
                 ),
                 writes=("assessment.campaign_open",),
                 status=302,
@@ -346,6 +357,78 @@ EXPECTATIONS: dict[str, Route] = {
                 "units not scored yet: the process does not wait at 按审批意见修改评分",
                 setup=at("scoring", "assessor"),
                 exercise=page("/assessment/campaigns/{campaign}/rank"),
+                no_audit=_FLASHED,
+                status=302,
+            ),
+        )
+    ),
+    "POST assessment.upload_material": Route(
+        cases=(
+            Case(
+                "upload the 工作汇报 (附件3 1.13)",
+                setup=at("self", "clerk"),
+                exercise=page(
+                    "/assessment/units/{unit}/materials/work_report",
+                    lambda env: {"file": (io.BytesIO(b"%PDF-1.4 report"), "汇报.pdf")},
+                    content_type="multipart/form-data",
+                ),
+                writes=("assessment.material_upload",),
+                status=302,
+            ),
+            Case(
+                "not a PDF or Word file",
+                setup=at("self", "clerk"),
+                exercise=page(
+                    "/assessment/units/{unit}/materials/work_report",
+                    lambda env: {"file": (io.BytesIO(b"MZ"), "汇报.pdf")},
+                    content_type="multipart/form-data",
+                ),
+                writes=("security.upload_refused",),
+                status=302,
+            ),
+        )
+    ),
+    "POST assessment.confirm_laggards": Route(
+        cases=(
+            Case(
+                "confirm (completes 确认工作落后地区, 附件2)",
+                setup=at("ranked", "assessor", kind="fujian2"),
+                exercise=page("/assessment/campaigns/{campaign}/laggards"),
+                writes=("assessment.laggards_confirm",),
+                status=302,
+            ),
+            Case(
+                "附件3: the process has no such step",
+                setup=at("ranked", "assessor"),
+                exercise=page("/assessment/campaigns/{campaign}/laggards"),
+                no_audit=_FLASHED,
+                status=302,
+            ),
+        )
+    ),
+    "POST assessment.observations": Route(
+        cases=(
+            Case(
+                "record a 日常考察",
+                setup=at("sheets", "assessor"),
+                exercise=page(
+                    "/assessment/observations",
+                    lambda env: {
+                        "observed_on": "2026-03-02",
+                        "org_code": "410100",
+                        "observation": "抽查资料齐全",
+                    },
+                ),
+                writes=("assessment.observation_add",),
+                status=302,
+            ),
+            Case(
+                "no text",
+                setup=at("sheets", "assessor"),
+                exercise=page(
+                    "/assessment/observations",
+                    lambda env: {"observed_on": "2026-03-02", "org_code": "410100"},
+                ),
                 no_audit=_FLASHED,
                 status=302,
             ),
@@ -659,7 +742,8 @@ EXPECTATIONS: dict[str, Route] = {
                 exercise=api(
                     "POST",
                     "/api/v1/assessment/campaigns",
-                    lambda env: {"kind": "fujian2", "year": 2026},
+                    # a due date already past is refused (a new one is asked for)
+                    lambda env: {"kind": "fujian2", "year": 2026, "self_due": _future_due()},
                 ),
                 writes=("assessment.campaign_open",),
                 status=201,

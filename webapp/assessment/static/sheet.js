@@ -5,6 +5,7 @@
   var form = document.querySelector("[data-sheet-form]");
   if (!form) { return; }
   var url = form.getAttribute("data-score-url");
+  var tier = form.getAttribute("data-tier");
   var token = document.querySelector("meta[name=csrf-token]").getAttribute("content");
   var timer = null;
   var seq = 0;
@@ -32,7 +33,7 @@
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": token },
-      body: JSON.stringify({ judgments: judgments() })
+      body: JSON.stringify(tier ? { judgments: judgments(), tier: tier } : { judgments: judgments() })
     }).then(function (resp) {
       if (!resp.ok) { throw new Error(resp.status); }
       return resp.json();
@@ -41,6 +42,8 @@
       Object.keys(data.items).forEach(function (id) { show('[data-item-score="' + CSS.escape(id) + '"]', data.items[id]); });
       Object.keys(data.sections).forEach(function (name) { show('[data-section-score="' + CSS.escape(name) + '"]', data.sections[name]); });
       show("#sheet-total", data.total);
+      var scaling = form.querySelector("#sheet-scaling");
+      if (scaling) { scaling.textContent = data.scaling || ""; }
       form.setAttribute("data-computed", data.total);
     }).catch(function () {
       var total = form.querySelector("#sheet-total");
