@@ -36,7 +36,7 @@ def notify_candidates(ctx: ServiceContext) -> dict[str, Any]:
 
     Parameter ``message`` (optional): the text; default 请尽快办理.  Used by reminder timers.
     """
-    from webapp.engine.operations import candidates, notify
+    from webapp.engine.notices import about, holders, notify
 
     message = str(ctx.params.get("message") or "请尽快办理")
     tasks = db.session.execute(
@@ -46,10 +46,8 @@ def notify_candidates(ctx: ServiceContext) -> dict[str, Any]:
     ).scalars()
     count = 0
     for task in tasks:
-        for user in candidates(task):
-            notify(
-                user, "reminder", f"“{task.name}”（{ctx.instance.business_key}）：{message}", task
-            )
+        for user in holders(task):
+            notify(user, "reminder", f"“{task.name}”（{about(ctx.instance)}）：{message}", task)
             count += 1
     return {"notified": count}
 

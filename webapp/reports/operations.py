@@ -222,7 +222,9 @@ def mark_overdue(report: Report) -> None:
             notify(
                 user,
                 "overdue",
-                f"{report.org.name}{report.period}工程质量分析报告已逾期未报，请督促。",
+                f"{report.org.name}{parse_period(report.period).label}工程质量分析报告"
+                "已逾期未报，请督促。",
+                instance=report.instance_id,
             )
             notified += 1
     _audit("report.overdue", report, None, after={"notified": notified})

@@ -1,0 +1,258 @@
+"""Notifications (站内消息): what a user is told, the unread count, clearing, reading.
+
+Kinds: a new task (``task``), a task back after a return (``return``), 催办 (``remind``), a
+deadline reminder (``reminder``), overdue (``overdue``), 抄送 (``cc``), 转办 (``transfer``), 改派
+(``reassign``) and any kind a feature adds.  Every notice names the period and the unit of what
+it is about (:func:`webapp.engine.registry.subject_title`).
+
+A notice about a task is *cleared* (and so read) when that task is no longer open (done,
+withdrawn, cancelled by a timer); a notice about an instance without a task is cleared at the
+instance's next step once its user holds none of the instance's open tasks (a leader who
+approved no longer sees 自评逾期).  Notices made in the same transaction are never cleared by
+it.  Each notice also queues an e-mail (webapp.mail) in the same transaction when mail is on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import event, func, select, update
+from sqlalchemy.orm import Session
+
+from webapp.core import audit, clock
+from webapp.core.errors import NotFound
+from webapp.core.models import User
+from webapp.core.operations import users_in_role
+from webapp.engine.models import OPEN_STATES, HumanTask, Notification, ProcessInstance
+from webapp.engine.registry import subject_title
+from webapp.extensions import db
+from webapp.mail import operations as mail
+
+KIND_LABELS = {
+    "task": "新待办",
+    "return": "退回",
+    "remind": "催办",
+    "reminder": "期限提醒",
+    "overdue": "逾期",
+    "cc": "抄送",
+    "transfer": "转办",
+    "reassign": "改派",
+    "assessment_notice": "考核通知",
+}
+#: Key of the session's info: the notices made in the current transaction.
+_FRESH = "engine_fresh_notices"
+
+
+def kind_label(kind: str) -> str:
+    return KIND_LABELS.get(kind, "通知")
+
+
+def about(instance: ProcessInstance | None) -> str:
+    """The period and unit an instance is about: 2026年第一季度 · 中原区."""
+    return subject_title(instance) if instance is not None else ""
+
+
+def _fresh() -> set[int]:
+    return db.session.info.setdefault(_FRESH, set())
+
+
+def notify(
+    user: User,
+    kind: str,
+    message: str,
+    task: HumanTask | None = None,
+    *,
+    instance: ProcessInstance | int | None = None,
+) -> Notification:
+    """Tell ``user`` something (in the app, and by e-mail when mail is on), about ``task`` or,
+    without one, about ``instance``."""
+    instance_id = instance.id if isinstance(instance, ProcessInstance) else instance
+    row = Notification(
+        user_id=user.id,
+        kind=kind,
+        message=message,
+        task_id=task.id if task else None,
+        instance_id=task.instance_id if task else instance_id,
+        created_at=clock.now(),
+    )
+    db.session.add(row)
+    db.session.flush([row])
+    _fresh().add(row.id)
+    mail.enqueue(
+        user, f"【{kind_label(kind)}】{message}"[:200], _mail_body(row), notification_id=row.id
+    )
+    return row
+
+
+def _mail_body(row: Notification) -> str:
+    site = (current_app.config.get("MAIL_SITE_URL") or "").rstrip("/")
+    lines = [row.message, ""]
+    if site:
+        lines.append(f"请登录系统查看：{site}/notifications/")
+    lines.append("（本邮件由建设工程质量分析报告系统自动发送，请勿回复。）")
+    return "\n".join(lines)
+
+
+def forget_fresh(session: Any, *_: Any) -> None:
+    """After a commit or rollback: no notice is fresh any more."""
+    session.info.pop(_FRESH, None)
+
+
+event.listen(Session, "after_commit", forget_fresh)
+event.listen(Session, "after_rollback", forget_fresh)
+
+
+# Made by the engine ----------------------------------------------------------------------------
+def holders(task: HumanTask) -> list[User]:
+    """Who holds the task: its assignee, or every enabled candidate while it is unclaimed."""
+    if task.assignee_id is not None:
+        return [task.assignee] if task.assignee is not None else []
+    return users_in_role(task.candidate_org_id, task.candidate_role)
+
+
+def notify_new_tasks(
+    instance: ProcessInstance, created: Iterable[HumanTask], returned_with: str | None
+) -> int:
+    """Tell whoever may take each new task; a task back after a return says why
+    (``returned_with``: the return's opinion; None: no return)."""
+    count = 0
+    where = about(instance)
+    for task in created:
+        if returned_with is not None:
+            text = f"“{task.name}”（{where}）已被退回，请修改后重新办理。"
+            if returned_with.strip():
+                text += f"退回意见：{returned_with.strip()[:200]}"
+            kind = "return"
+        else:
+            text = f"新待办：“{task.name}”（{where}）"
+            if task.due_at is not None:
+                text += f"，办理期限 {clock.to_local(task.due_at):%Y-%m-%d %H:%M}"
+            text += "。"
+            kind = "task"
+        for user in holders(task):
+            notify(user, kind, text, task)
+            count += 1
+    return count
+
+
+def clear_done(instance: ProcessInstance) -> int:
+    """Clear the instance's notices whose task is no longer open, and its notices without a
+    task whose user holds none of its open tasks (not those made in this transaction)."""
+    now = clock.now()
+    fresh = _fresh()
+    keep = ~Notification.id.in_(fresh) if fresh else True
+    closed = select(HumanTask.id).where(
+        HumanTask.instance_id == instance.id, HumanTask.state.not_in(OPEN_STATES)
+    )
+    values = {"cleared_at": now, "read_at": func.coalesce(Notification.read_at, now)}
+    cleared = db.session.execute(
+        update(Notification)
+        .where(
+            Notification.instance_id == instance.id,
+            Notification.cleared_at.is_(None),
+            Notification.task_id.in_(closed),
+            keep,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    pending = db.session.execute(
+        select(Notification.user_id)
+        .where(
+            Notification.instance_id == instance.id,
+            Notification.cleared_at.is_(None),
+            Notification.task_id.is_(None),
+            keep,
+        )
+        .distinct()
+    ).scalars()
+    waiting = set(pending)
+    if waiting:
+        open_tasks = db.session.execute(
+            select(HumanTask).where(
+                HumanTask.instance_id == instance.id, HumanTask.state.in_(OPEN_STATES)
+            )
+        ).scalars()
+        busy = {user.id for task in open_tasks for user in holders(task)}
+        done = waiting - busy
+        if done:
+            cleared += db.session.execute(
+                update(Notification)
+                .where(
+                    Notification.instance_id == instance.id,
+                    Notification.cleared_at.is_(None),
+                    Notification.task_id.is_(None),
+                    Notification.user_id.in_(done),
+                    keep,
+                )
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+    return cleared
+
+
+# Read by pages ---------------------------------------------------------------------------------
+def unread_count(user: User) -> int:
+    """The navbar's badge: one count over the (user_id, read_at) index."""
+    return db.session.execute(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    ).scalar_one()
+
+
+def notifications_for(
+    user: User, *, unread_only: bool = False, page: int = 1, per_page: int = 30
+) -> tuple[list[Notification], int]:
+    """The user's notices, newest first, one page; and how many there are in all."""
+    where = [Notification.user_id == user.id]
+    if unread_only:
+        where.append(Notification.read_at.is_(None))
+    total = db.session.execute(
+        select(func.count()).select_from(Notification).where(*where)
+    ).scalar_one()
+    rows = db.session.execute(
+        select(Notification)
+        .where(*where)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .offset((max(page, 1) - 1) * per_page)
+        .limit(per_page)
+    ).scalars()
+    return list(rows), total
+
+
+def mark_read(user: User, notification_id: int) -> Notification:
+    """Mark one of the user's own notices read (audited); someone else's is not found."""
+    row = db.session.get(Notification, notification_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound("没有这条通知。")
+    if row.read_at is None:
+        row.read_at = clock.now()
+        audit.record(
+            "notification.read",
+            actor=user,
+            object_type="notification",
+            object_id=row.id,
+            after={"kind": row.kind},
+        )
+    return row
+
+
+def mark_all_read(user: User) -> int:
+    """Mark every unread notice of the user read; how many (audited when any)."""
+    count = db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=clock.now())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if count:
+        audit.record(
+            "notification.read_all",
+            actor=user,
+            object_type="notification",
+            after={"count": count},
+        )
+    return count
