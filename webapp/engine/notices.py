@@ -6,10 +6,12 @@ deadline reminder (``reminder``), overdue (``overdue``), 抄送 (``cc``), 转办
 it is about (:func:`webapp.engine.registry.subject_title`).
 
 A notice about a task is *cleared* (and so read) when that task is no longer open (done,
-withdrawn, cancelled by a timer); a notice about an instance without a task is cleared at the
-instance's next step once its user holds none of the instance's open tasks (a leader who
-approved no longer sees 自评逾期).  Notices made in the same transaction are never cleared by
-it.  Each notice also queues an e-mail (webapp.mail) in the same transaction when mail is on.
+withdrawn, cancelled by a timer); a notice about an instance without a task (逾期) is cleared at
+a step of the instance once its user held a step of it that is done and holds none open (a
+leader who approved no longer sees 自评逾期; the upper reviewer told of a late report keeps the
+notice until the report reaches it and is accepted).  Notices made in the same transaction are
+never cleared by it.  Each notice also queues an e-mail (webapp.mail) in the same transaction
+when mail is on.
 """
 
 from __future__ import annotations
@@ -18,12 +20,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import event, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, event, func, or_, select, true, update
+from sqlalchemy.orm import Session, aliased
 
 from webapp.core import audit, clock
 from webapp.core.errors import NotFound
-from webapp.core.models import User
+from webapp.core.models import User, UserRole
 from webapp.core.operations import users_in_role
 from webapp.engine.models import OPEN_STATES, HumanTask, Notification, ProcessInstance
 from webapp.engine.registry import subject_title
@@ -54,8 +56,8 @@ def about(instance: ProcessInstance | None) -> str:
     return subject_title(instance) if instance is not None else ""
 
 
-def _fresh() -> set[int]:
-    return db.session.info.setdefault(_FRESH, set())
+def _fresh() -> list[Notification]:
+    return db.session.info.setdefault(_FRESH, [])
 
 
 def notify(
@@ -78,11 +80,11 @@ def notify(
         created_at=clock.now(),
     )
     db.session.add(row)
-    db.session.flush([row])
-    _fresh().add(row.id)
-    mail.enqueue(
-        user, f"【{kind_label(kind)}】{message}"[:200], _mail_body(row), notification_id=row.id
-    )
+    _fresh().append(row)
+    if mail.enabled() and user.email:
+        db.session.flush([row])  # the mail names its notice
+        subject = f"【{kind_label(kind)}】{message}"[:200]
+        mail.enqueue(user, subject, _mail_body(row), notification_id=row.id)
     return row
 
 
@@ -137,60 +139,63 @@ def notify_new_tasks(
     return count
 
 
+def _holds(instance: ProcessInstance, states: Any) -> Any:
+    """EXISTS a task of the instance in ``states`` (a condition on its state) that the
+    notice's user holds or held: assignee, completer, or candidate (role in the org)."""
+    task = aliased(HumanTask)
+    candidate = (
+        select(UserRole.id)
+        .join(User, User.id == UserRole.user_id)
+        .where(
+            UserRole.user_id == Notification.user_id,
+            User.org_id == task.candidate_org_id,
+            UserRole.role == task.candidate_role,
+        )
+        .correlate_except(UserRole, User)
+    )
+    return (
+        select(task.id)
+        .where(
+            task.instance_id == instance.id,
+            states(task.state),
+            or_(
+                task.assignee_id == Notification.user_id,
+                task.completed_by_id == Notification.user_id,
+                and_(task.assignee_id.is_(None), candidate.exists()),
+            ),
+        )
+        .exists()
+    )
+
+
 def clear_done(instance: ProcessInstance) -> int:
-    """Clear the instance's notices whose task is no longer open, and its notices without a
-    task whose user holds none of its open tasks (not those made in this transaction)."""
+    """Clear, in one statement, the instance's notices whose task is no longer open, and its
+    notices without a task whose user held a step of it that is done and holds none open now
+    (the leader who approved; the upper reviewer once the late report is accepted); never
+    those made in this transaction."""
     now = clock.now()
-    fresh = _fresh()
-    keep = ~Notification.id.in_(fresh) if fresh else True
+    if any(n.id is None for n in _fresh()):
+        db.session.flush()
+    fresh = [n.id for n in _fresh()]
     closed = select(HumanTask.id).where(
         HumanTask.instance_id == instance.id, HumanTask.state.not_in(OPEN_STATES)
     )
-    values = {"cleared_at": now, "read_at": func.coalesce(Notification.read_at, now)}
-    cleared = db.session.execute(
+    acted = and_(
+        Notification.task_id.is_(None),
+        _holds(instance, lambda state: state.not_in(OPEN_STATES)),
+        ~_holds(instance, lambda state: state.in_(OPEN_STATES)),
+    )
+    return db.session.execute(
         update(Notification)
         .where(
             Notification.instance_id == instance.id,
             Notification.cleared_at.is_(None),
-            Notification.task_id.in_(closed),
-            keep,
+            or_(Notification.task_id.in_(closed), acted),
+            ~Notification.id.in_(fresh) if fresh else true(),
         )
-        .values(**values)
+        .values(cleared_at=now, read_at=func.coalesce(Notification.read_at, now))
         .execution_options(synchronize_session=False)
     ).rowcount
-    pending = db.session.execute(
-        select(Notification.user_id)
-        .where(
-            Notification.instance_id == instance.id,
-            Notification.cleared_at.is_(None),
-            Notification.task_id.is_(None),
-            keep,
-        )
-        .distinct()
-    ).scalars()
-    waiting = set(pending)
-    if waiting:
-        open_tasks = db.session.execute(
-            select(HumanTask).where(
-                HumanTask.instance_id == instance.id, HumanTask.state.in_(OPEN_STATES)
-            )
-        ).scalars()
-        busy = {user.id for task in open_tasks for user in holders(task)}
-        done = waiting - busy
-        if done:
-            cleared += db.session.execute(
-                update(Notification)
-                .where(
-                    Notification.instance_id == instance.id,
-                    Notification.cleared_at.is_(None),
-                    Notification.task_id.is_(None),
-                    Notification.user_id.in_(done),
-                    keep,
-                )
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            ).rowcount
-    return cleared
 
 
 # Read by pages ---------------------------------------------------------------------------------

@@ -172,8 +172,15 @@ def remind(ctx: ServiceContext) -> dict[str, Any]:
 
 @service_operation("report.overdue")
 def overdue(ctx: ServiceContext) -> dict[str, Any]:
-    """At the due date: mark the report overdue and tell the upper level's reviewers."""
-    operations.mark_overdue(report_of(ctx.subject))
+    """At the due date: mark the report overdue, tell the upper level's reviewers and whoever
+    holds the unit's open step."""
+    from webapp.engine import notify_candidates
+
+    def tell_holders(message: str) -> dict[str, Any]:
+        ctx.params.update(message=message, kind="overdue")
+        return notify_candidates(ctx)
+
+    operations.mark_overdue(report_of(ctx.subject), tell_holders)
     return {}
 
 

@@ -205,8 +205,11 @@ def remind_due(report: Report, notify: Callable[[str], dict[str, Any]]) -> None:
     _audit("report.remind", report, None, after=result)
 
 
-def mark_overdue(report: Report) -> None:
-    """At the due date: mark the report overdue and tell the upper level's reviewers."""
+def mark_overdue(
+    report: Report, notify_holders: Callable[[str], dict[str, Any]] | None = None
+) -> None:
+    """At the due date: mark the report overdue and tell the upper level's reviewers, and
+    (``notify_holders(message)``) whoever holds the unit's open step."""
     from webapp.engine import notify
 
     if (
@@ -228,6 +231,12 @@ def mark_overdue(report: Report) -> None:
                 instance=report.instance_id,
             )
             notified += 1
+    if notify_holders is not None:
+        local_due = clock.to_local(report.due_at)
+        told = notify_holders(
+            f"已超过报送期限（{local_due:%Y-%m-%d %H:%M}），已标记逾期，请尽快办理。"
+        )
+        notified += int(told.get("notified", 0))
     _audit("report.overdue", report, None, after={"notified": notified})
 
 
