@@ -233,3 +233,28 @@ def test_the_button_asks_before_replacing_text(report, client):
     client.post(url, data={"csrf_token": token, "section": "s06", "overwrite": "1"})
     db.session.expire_all()
     assert report.narrative["s06"] == first
+
+
+def test_the_annual_report_speaks_of_the_year_from_its_table7(workflows, oracle, make_user):
+    """第十一条: the annual report's (2) is 本年度…总体情况, written from 附表7 (its 合计) and
+    compared with last year's."""
+    from webapp.reports.operations import open_period
+
+    clock.set_now(datetime(2026, 12, 15, 10, 0, tzinfo=clock.LOCAL_TZ))
+    open_period(make_user("admin", "410000"), "2026")
+    db.session.commit()
+    report = find_report(get_org("410100"), "2026", "annual")
+    total = figures(report)["tables"]["table7"]["total"]
+    prev = compute_table(7, "410100", "2025")["total"]
+    draft = first_draft(report, "s02")
+    text = draft.text
+    assert "本年度，郑州市共监督工程" in text and "本季度" not in text
+    assert f"本年度新注册{total['registered']['count']}项" in text
+    reg, before = total["registered"]["count"], prev["registered"]["count"]
+    pct = q2(Decimal(reg - before) * 100 / before)
+    assert f"新注册项数较上年度增加{pct}%（上年度{before}项）" in text
+    assert "其中上年度接转" in text
+    assert "附表7" in text.split("\n")[-1]
+    assert all("附表7" in f.source or "附表6" in f.source for f in draft.facts)
+    acc = first_draft(report, "s09").text
+    assert f"本年度发生工程质量事故{total['accidents']['count']}起" in acc

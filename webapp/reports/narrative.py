@@ -77,14 +77,14 @@ class _Words:
 
     this: str
     last: str
-    summary_no: int
+    carried: str
     summary: str
 
     @classmethod
     def of(cls, report: Report) -> _Words:
         if report.kind == "annual":
-            return cls("本年度", "上年度", 7, "附表7")
-        return cls("本季度", "上季度", 5, "附表5")
+            return cls("本年度", "上年度", "上年度接转", "附表7")
+        return cls("本季度", "上季度", "上期接转", "附表5")
 
 
 def _trio(row: Mapping[str, Any], group: str) -> tuple[int, Decimal, Decimal]:
@@ -126,7 +126,7 @@ def _overall(
     comp, filed = _trio(total, "completed"), _trio(total, "filed")
     supervised = w.n(co[0] + reg[0], f"{s}合计 上期接转项数 + 本期新注册项数")
     w.say(
-        f"{words.this}，{report.org.name}共监督工程{supervised}项，其中上期接转"
+        f"{words.this}，{report.org.name}共监督工程{supervised}项，其中{words.carried}"
         f"{w.n(co[0], f'{s}合计 上期接转项数')}项、{words.this}新注册"
         f"{w.n(reg[0], f'{s}合计 本期新注册项数')}项。"
     )
