@@ -1,7 +1,8 @@
 """notifications: unread index, cleared_at, user e-mail, mail queue
 
 The navbar counts a user's unread notices on every page: an index on (user_id, read_at).
-A notice is cleared when the task it is about is done (cleared_at).  Users get an e-mail address
+A notice is cleared when the task it is about is done (cleared_at), which each step looks up
+by instance (index on instance_id, cleared_at).  Users get an e-mail address
 and notices an outgoing mail queue (mail_message), sent after the commit (issue 18).
 
 Revision ID: 6305a621f9cd
@@ -23,7 +24,9 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table("notification", schema=None) as batch_op:
         batch_op.add_column(sa.Column("cleared_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.create_index("ix_notification_cleared_at", ["cleared_at"], unique=False)
+        batch_op.create_index(
+            "ix_notification_instance_uncleared", ["instance_id", "cleared_at"], unique=False
+        )
         batch_op.create_index("ix_notification_user_unread", ["user_id", "read_at"], unique=False)
     with op.batch_alter_table("app_user", schema=None) as batch_op:
         batch_op.add_column(sa.Column("email", sa.String(length=254), nullable=True))
@@ -62,5 +65,5 @@ def downgrade():
         batch_op.drop_column("email")
     with op.batch_alter_table("notification", schema=None) as batch_op:
         batch_op.drop_index("ix_notification_user_unread")
-        batch_op.drop_index("ix_notification_cleared_at")
+        batch_op.drop_index("ix_notification_instance_uncleared")
         batch_op.drop_column("cleared_at")

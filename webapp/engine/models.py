@@ -233,7 +233,11 @@ class Notification(db.Model):
 
     __tablename__ = "notification"
     #: The navbar's unread count on every page: one index-only count.
-    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at"),)
+    #: Clearing at each step reads an instance's uncleared notices.
+    __table_args__ = (
+        Index("ix_notification_user_unread", "user_id", "read_at"),
+        Index("ix_notification_instance_uncleared", "instance_id", "cleared_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
@@ -245,7 +249,7 @@ class Notification(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: When the task (or the instance step) it is about was done: no longer to act on.
-    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class WorkflowMessage(db.Model):
