@@ -179,3 +179,16 @@ def test_admin_sets_a_users_mail_address(logged_in, make_user):
         select(AuditRecord).where(AuditRecord.action == "user.update")
     ).scalar_one()
     assert record.after["email"] == "lisi@example.gov.cn"
+
+
+def test_flask_mail_send(smtp, clerk, app):
+    """``flask mail send`` sends the due queue once (the worker does it after each pass)."""
+    inbox, _, _ = smtp
+    notify(clerk, "reminder", "报送期限为 2026-12-31 23:59，请抓紧办理。")
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["mail", "send"])
+    assert result.exit_code == 0 and "发送 1" in result.output
+    assert len(inbox.messages) == 1
+    app.config["SMTP_HOST"] = None
+    result = app.test_cli_runner().invoke(args=["mail", "send"])
+    assert "未配置邮件服务器" in result.output
