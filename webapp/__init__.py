@@ -110,6 +110,8 @@ FEATURES: list[str] = [
     "workflow_admin",
     "publication",
     "accidents",
+    "mail",
+    "notifications",
 ]
 
 

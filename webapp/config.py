@@ -101,6 +101,23 @@ class Config:
     #: Most repetitions of a cycle timer; an unbounded cycle (R/...) is refused.
     TIMER_MAX_REPETITIONS: int = env_int("TIMER_MAX_REPETITIONS", 100)
 
+    # E-mail of notifications (webapp/mail, docs/notifications.md): off unless a host is set.
+    #: SMTP server; empty: notifications stay in the app only.
+    SMTP_HOST: str | None = env("SMTP_HOST") or None
+    SMTP_PORT: int = env_int("SMTP_PORT", 25)
+    SMTP_USERNAME: str | None = env("SMTP_USERNAME") or None
+    SMTP_PASSWORD: str | None = env("SMTP_PASSWORD") or None
+    #: STARTTLS after connecting (port 587); ``SMTP_SSL`` for implicit TLS (port 465).
+    SMTP_STARTTLS: bool = env_bool("SMTP_STARTTLS", False)
+    SMTP_SSL: bool = env_bool("SMTP_SSL", False)
+    SMTP_TIMEOUT_SECONDS: int = env_int("SMTP_TIMEOUT_SECONDS", 20)
+    MAIL_FROM: str = env("MAIL_FROM", "noreply@localhost") or "noreply@localhost"
+    #: Attempts per message before it is marked failed; the wait doubles after each failure.
+    MAIL_MAX_ATTEMPTS: int = env_int("MAIL_MAX_ATTEMPTS", 6)
+    MAIL_RETRY_SECONDS: int = env_int("MAIL_RETRY_SECONDS", 60)
+    #: The address of the site in mails' links (empty: no link).
+    MAIL_SITE_URL: str = env("MAIL_SITE_URL", "") or ""
+
     TESTING = False
 
 
@@ -109,3 +126,4 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or None
     RATELIMIT_STORAGE_URI = "memory://"
     SESSION_COOKIE_SECURE = False
+    SMTP_HOST = None  # tests that send mail start their own server and set it

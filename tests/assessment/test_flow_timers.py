@@ -87,6 +87,11 @@ def test_reminder_before_and_overdue_mark_at_the_due_date(
     unit = db.session.get(UnitAssessment, zz.id)
     assert unit.state == "self_submitted" and unit.self_overdue
     assert flow.unit_instance(zz).business_status == "submitted"
+    # Issue 18: "a leader still sees 自评逾期 after approving" — no more: cleared once acted on.
+    assert {n.user_id for n in _notes("overdue") if n.cleared_at is not None} == {
+        clerk.id,
+        leader.id,
+    }
 
 
 def test_self_assessment_phase_ends_when_every_unit_has_reported(

@@ -156,12 +156,21 @@ def test_reminder_then_overdue_with_a_frozen_clock(workflows, oracle, api, app, 
     assert len(overdue) == 10
     assert len([n for n in overdue if "中原区" in n.message]) == 1
     assert not [n for n in overdue if "二七区" in n.message]
+    # Issue 18: the unit's own clerk is told too, with the period and the unit named.
+    (late,) = _notes("clerk_410102", "overdue")
+    assert "2026年第三季度 · 中原区" in late.message and "已标记逾期" in late.message
     run_timers()  # a later pass tells nobody twice
     assert len(_notes("reviewer_410100", "overdue")) == 10
+    assert len(_notes("clerk_410102", "overdue")) == 1
     # A late submission is recorded as late.
     draft(clerk, "410102")
     api("reviewer", "410102").complete(api("reviewer", "410102").task("410102"), "approve")
     assert clerk.report("410102")["state"] == "submitted"
+    # Cleared once acted on: the clerk's step is done; the city's reviewer now holds the
+    # acceptance of 中原区, so its 逾期 notice stays until it acts.
+    assert _notes("clerk_410102", "overdue")[0].cleared_at is not None
+    (city_note,) = [n for n in _notes("reviewer_410100", "overdue") if "中原区" in n.message]
+    assert city_note.cleared_at is None
 
 
 def test_backfilled_period_sends_no_reminders(workflows, oracle, api):

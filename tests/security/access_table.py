@@ -157,6 +157,7 @@ TABLE: dict[str, Entry] = {
     ),
     # tasks and instances ----------------------------------------------------------------------
     "GET engine.inbox": Entry("/tasks/", ALL),
+    "GET notifications.index": Entry("/notifications/", ALL),
     "GET engine.errors": Entry("/tasks/admin/errors", ADMIN),
     "GET engine.task_page": org_bound("/tasks/{task}", WORKERS, UNITS, anywhere=ADMIN),
     "GET engine.instance_page": org_bound(

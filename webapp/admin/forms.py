@@ -20,6 +20,11 @@ class MultiCheckbox(SelectMultipleField):
 class UserForm(FlaskForm):
     username = StringField("用户名", validators=[DataRequired("请输入用户名。"), Length(3, 64)])
     full_name = StringField("姓名", validators=[DataRequired("请输入姓名。"), Length(max=64)])
+    email = StringField(
+        "电子邮箱",
+        description="配置邮件服务器后，通知同时发送到此邮箱；可不填。",
+        validators=[Length(max=254)],
+    )
     org_code = SelectField("所属单位", validators=[DataRequired("请选择单位。")])
     roles = MultiCheckbox("角色", choices=ROLE_CHOICES)
     password = PasswordField("初始密码", description=HINT, validators=[Length(max=PASSWORD_MAX)])

@@ -105,6 +105,7 @@ def user_new() -> Any:
             org_code=form.org_code.data or "",
             roles=form.roles.data or [],
             password=form.password.data or "",
+            email=form.email.data,
         ),
         "已创建用户 {}。",
     )
@@ -130,6 +131,7 @@ def user_edit(user_id: int) -> Any:
             full_name=form.full_name.data or "",
             org_code=form.org_code.data or "",
             roles=form.roles.data or [],
+            email=form.email.data,
         ),
         "已保存用户 {}。",
     )

@@ -34,7 +34,7 @@ from webapp.core.errors import Conflict, DomainError, InvalidInput
 from webapp.core.models import Role, User, UserRole
 from webapp.core.operations import get_row
 from webapp.core.permissions import can, require
-from webapp.engine import Notification
+from webapp.engine import notify
 from webapp.extensions import db
 
 SUMMARY_MAX = 20000
@@ -564,15 +564,6 @@ def notify_staff(
 ) -> int:
     """Notify (站内消息) the org's staff in those roles about a process instance; how many."""
     users = unit_staff(org_id, roles)
-    now = clock.now()
     for user in users:
-        db.session.add(
-            Notification(
-                user_id=user.id,
-                kind=kind,
-                message=message,
-                instance_id=instance_id,
-                created_at=now,
-            )
-        )
+        notify(user, kind, message, instance=instance_id)
     return len(users)

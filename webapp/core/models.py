@@ -151,6 +151,8 @@ class User(UserMixin, db.Model):
     username: Mapped[str] = mapped_column(String(64), unique=True, index=True)
     #: 姓名 shown in the UI and on documents (填表人, 批准人)
     full_name: Mapped[str] = mapped_column(String(64))
+    #: Where notifications are e-mailed when SMTP is configured (None: in the app only)
+    email: Mapped[str | None] = mapped_column(String(254))
     password_hash: Mapped[str] = mapped_column(String(256))
     org_id: Mapped[int] = mapped_column(ForeignKey("org.id"), index=True)
     is_enabled: Mapped[bool] = mapped_column(default=True)

@@ -162,6 +162,7 @@ def _user_snapshot(user: User) -> dict:
     return {
         "username": user.username,
         "full_name": user.full_name,
+        "email": user.email,
         "org": user.org.code if user.org else None,
         "roles": sorted(r.role for r in user.role_rows),
         "enabled": user.is_enabled,
@@ -189,6 +190,20 @@ def _check_roles(org: Org, roles: Iterable[Role | str]) -> list[Role]:
     return parsed
 
 
+#: An e-mail address as far as we check it: one @, no spaces, a dot in the domain.
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def clean_email(value: str | None) -> str | None:
+    """The address to mail notifications to (None: none); a malformed one is refused."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if len(value) > 254 or not EMAIL_RE.match(value):
+        raise InvalidInput("电子邮箱格式不正确（例如 zhang@example.gov.cn）。")
+    return value
+
+
 def create_user(
     actor: User | None,
     *,
@@ -198,6 +213,7 @@ def create_user(
     roles: Iterable[Role | str],
     password: str,
     password_hash: str | None = None,
+    email: str | None = None,
 ) -> User:
     if actor is not None:
         require(actor, "user.manage")
@@ -208,7 +224,12 @@ def create_user(
         raise Conflict(f"用户名 {username} 已存在。")
     org = get_org(org_code)
     parsed = _check_roles(org, roles)
-    user = User(username=username, full_name=full_name.strip() or username, org=org)
+    user = User(
+        username=username,
+        full_name=full_name.strip() or username,
+        org=org,
+        email=clean_email(email),
+    )
     if password_hash is not None:  # demo seed: one hash for many users
         user.password_hash = password_hash
         user.password_changed_at = clock.now()
@@ -227,7 +248,13 @@ def get_user(user_id: int) -> User:
 
 
 def update_user(
-    actor: User, user: User, *, full_name: str, org_code: str, roles: Iterable[Role | str]
+    actor: User,
+    user: User,
+    *,
+    full_name: str,
+    org_code: str,
+    roles: Iterable[Role | str],
+    email: str | None = None,
 ) -> User:
     require(actor, "user.manage", user.org)
     before = _user_snapshot(user)
@@ -236,6 +263,7 @@ def update_user(
     if user.id == actor.id and Role.ADMIN not in parsed:
         raise InvalidInput("不能取消自己的系统管理员角色。")
     user.full_name = full_name.strip() or user.username
+    user.email = clean_email(email)
     user.org = org
     current = {r.role: r for r in user.role_rows}
     user.role_rows = [current.get(r.value) or UserRole(role=r.value) for r in parsed]

@@ -13,7 +13,12 @@ Public functions other features call (see docs/engine.md)::
     get_or_start_instance(actor, process_key, org, business_key, data) -> ProcessInstance
     complete_task(actor, task_id, outcome, comment=None, data=None) -> HumanTask
     tasks_for(user, view) -> list[HumanTask]
-    can_work(user, task) -> bool; notify(user, kind, message, task=None) -> Notification
+    can_work(user, task) -> bool
+    notify(user, kind, message, task=None, *, instance=None) -> Notification  # + e-mail if on
+    unread_count(user) -> int; notifications_for(user, unread_only=, page=, per_page=)
+    mark_read(user, notification_id); mark_all_read(user) -> int        # audited
+    register_subject_title(process_key, title(instance) -> str)      # 2026年第一季度 · 中原区
+    subject_title(instance) -> str
     task_data(tasks) -> {task row id: data}; last_completer(instance_id, element_id) -> User | None
     open_tasks(instance_id, element_id=None) -> list[HumanTask]        # ready or claimed
     instance_business_status(instance_id) -> str | None
@@ -68,12 +73,19 @@ from webapp.engine.models import (
     WorkflowEvent,
     WorkflowMessage,
 )
+from webapp.engine.notices import (
+    kind_label,
+    mark_all_read,
+    mark_read,
+    notifications_for,
+    notify,
+    unread_count,
+)
 from webapp.engine.operations import (
     can_work,
     cc,
     claim,
     complete_task,
-    notify,
     reassign,
     remind,
     transfer,
@@ -95,9 +107,11 @@ from webapp.engine.registry import (
     form_choices,
     register_form,
     register_start_form,
+    register_subject_title,
     register_subject_viewer,
     service_operation,
     service_operation_names,
+    subject_title,
 )
 from webapp.engine.timers import run_timers
 from webapp.engine.validation import Problem, validate_bpmn
@@ -176,12 +190,17 @@ __all__ = [
     "latest_definition",
     "migrate_instance",
     "migration_problems",
+    "kind_label",
+    "mark_all_read",
+    "mark_read",
+    "notifications_for",
     "notify",
     "notify_candidates",
     "open_tasks",
     "reassign",
     "register_form",
     "register_start_form",
+    "register_subject_title",
     "register_subject_viewer",
     "remind",
     "retry_instance",
@@ -191,10 +210,12 @@ __all__ = [
     "set_status",
     "specs_for",
     "start_instance",
+    "subject_title",
     "task_data",
     "tasks_for",
     "transfer",
     "unclaim",
+    "unread_count",
     "validate_bpmn",
     "withdraw",
 ]

@@ -35,10 +35,12 @@ def notify_candidates(ctx: ServiceContext) -> dict[str, Any]:
     """Notify whoever holds (or may take) the instance's open tasks.
 
     Parameter ``message`` (optional): the text; default 请尽快办理.  Used by reminder timers.
+    Parameter ``kind`` (optional): ``'reminder'`` (期限提醒, the default) or ``'overdue'`` (逾期).
     """
-    from webapp.engine.operations import candidates, notify
+    from webapp.engine.notices import about, holders, notify
 
     message = str(ctx.params.get("message") or "请尽快办理")
+    kind = "overdue" if ctx.params.get("kind") == "overdue" else "reminder"
     tasks = db.session.execute(
         select(HumanTask).where(
             HumanTask.instance_id == ctx.instance.id, HumanTask.state.in_(OPEN_STATES)
@@ -46,10 +48,8 @@ def notify_candidates(ctx: ServiceContext) -> dict[str, Any]:
     ).scalars()
     count = 0
     for task in tasks:
-        for user in candidates(task):
-            notify(
-                user, "reminder", f"“{task.name}”（{ctx.instance.business_key}）：{message}", task
-            )
+        for user in holders(task):
+            notify(user, kind, f"“{task.name}”（{about(ctx.instance)}）：{message}", task)
             count += 1
     return {"notified": count}
 

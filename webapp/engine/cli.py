@@ -54,7 +54,8 @@ def run_timers_once() -> None:
 @workflow_cli.command("worker")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between passes.")
 def worker(interval: float) -> None:
-    """Run the timer worker until stopped (SIGINT/SIGTERM, or when its parent exits)."""
+    """Run the timer worker until stopped (SIGINT/SIGTERM, or when its parent exits); after
+    each pass it sends the queued e-mail that is due (when SMTP is configured)."""
     from webapp.cli import transaction
     from webapp.engine.timers import run_timers
 
@@ -75,9 +76,25 @@ def worker(interval: float) -> None:
                 click.echo(f"处理实例 {counts['instances']}，投递消息 {counts['messages']}")
         except Exception as exc:  # keep the worker alive; the pass was rolled back
             click.echo(f"本轮出错（已回滚）：{exc}", err=True)
+        _send_mail()
         if os.getppid() != parent:  # orphaned: `make run` is gone
             break
         deadline = time.monotonic() + interval
         while not stopping["now"] and time.monotonic() < deadline:
             time.sleep(0.2)
     click.echo("流程定时器工作进程已停止")
+
+
+def _send_mail() -> None:
+    """The mail queue, after the pass's commit (each message in its own transactions)."""
+    from webapp.extensions import db
+    from webapp.mail.operations import send_due
+
+    try:
+        counts = send_due()
+    except Exception as exc:  # the database went away: the next pass tries again
+        db.session.rollback()
+        click.echo(f"发送邮件出错：{exc}", err=True)
+        return
+    if counts.sent or counts.failed or counts.gave_up:
+        click.echo(f"邮件：发送 {counts.sent}，失败待重试 {counts.failed}，放弃 {counts.gave_up}")

@@ -228,9 +228,16 @@ class TaskCopy(db.Model):
 
 
 class Notification(db.Model):
-    """A message for a user (催办, 抄送, timer reminders)."""
+    """A message for a user: a new task, a return, 催办, 抄送, a deadline reminder or overdue
+    notice (webapp/engine/notices.py).  Cleared (and so read) once the task it is about is done."""
 
     __tablename__ = "notification"
+    #: The navbar's unread count on every page: one index-only count.
+    #: Clearing at each step reads an instance's uncleared notices.
+    __table_args__ = (
+        Index("ix_notification_user_unread", "user_id", "read_at"),
+        Index("ix_notification_instance_uncleared", "instance_id", "cleared_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
@@ -241,6 +248,8 @@ class Notification(db.Model):
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the task (or the instance step) it is about was done: no longer to act on.
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class WorkflowMessage(db.Model):

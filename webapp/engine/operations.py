@@ -25,7 +25,7 @@ from webapp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenie
 from webapp.core.models import Role, User
 from webapp.core.operations import users_in_role
 from webapp.core.permissions import can
-from webapp.engine import jsonschema
+from webapp.engine import jsonschema, notices
 from webapp.engine.models import (
     OPEN_STATES,
     HumanTask,
@@ -35,6 +35,7 @@ from webapp.engine.models import (
     TaskCopy,
     TaskState,
 )
+from webapp.engine.notices import about, notify
 from webapp.engine.registry import (
     FORMS,
     RESERVED_KEYS,
@@ -420,7 +421,12 @@ def transfer(actor: User, task_id: int, to_user_id: int, comment: str | None = N
         )
     _assign(task, OPEN_STATES, target)
     history(task.instance, "transfer", actor, task=task, comment=f"转办给 {target.full_name}")
-    notify(target, "transfer", f"{actor.full_name} 将任务“{task.name}”转办给您。", task)
+    notify(
+        target,
+        "transfer",
+        f"{actor.full_name} 将任务“{task.name}”（{about(task.instance)}）转办给您。",
+        task,
+    )
     _audit("task.transfer", actor, task, after={"to": target.username}, message=comment)
     return task
 
@@ -435,34 +441,24 @@ def reassign(actor: User, task_id: int, to_user_id: int) -> HumanTask:
     before = task.assignee_id
     _assign(task, OPEN_STATES, target)
     history(task.instance, "reassign", actor, task=task, comment=f"改派给 {target.full_name}")
-    notify(target, "reassign", f"系统管理员将任务“{task.name}”指派给您。", task)
+    notify(
+        target,
+        "reassign",
+        f"系统管理员将任务“{task.name}”（{about(task.instance)}）指派给您。",
+        task,
+    )
     _audit("task.reassign", actor, task, before={"assignee": before}, after={"to": target.username})
     return task
 
 
 def candidates(task: HumanTask) -> list[User]:
     """Who holds the task: its assignee, or every candidate while it is unclaimed."""
-    if task.assignee_id is not None:
-        return [task.assignee] if task.assignee is not None else []
-    return colleagues(task)
+    return notices.holders(task)
 
 
 def colleagues(task: HumanTask) -> list[User]:
     """Every enabled user with the candidate role in the candidate org."""
     return users_in_role(task.candidate_org_id, task.candidate_role)
-
-
-def notify(user: User, kind: str, message: str, task: HumanTask | None = None) -> Notification:
-    row = Notification(
-        user_id=user.id,
-        kind=kind,
-        message=message,
-        task_id=task.id if task else None,
-        instance_id=task.instance_id if task else None,
-        created_at=clock.now(),
-    )
-    db.session.add(row)
-    return row
 
 
 def remind(actor: User, task_id: int, message: str | None = None) -> list[Notification]:
@@ -471,7 +467,10 @@ def remind(actor: User, task_id: int, message: str | None = None) -> list[Notifi
     _require_open(task)
     if not can_view(actor, task) or is_candidate(actor, task):
         raise PermissionDenied("您不能催办该任务。")
-    text = f"{actor.full_name}（{actor.org.name}）催办：请尽快办理“{task.name}”。"
+    text = (
+        f"{actor.full_name}（{actor.org.name}）催办：请尽快办理“{task.name}”"
+        f"（{about(task.instance)}）。"
+    )
     if message:
         text += f" {message.strip()[:200]}"
     rows = [notify(user, "remind", text, task) for user in candidates(task)]
@@ -506,7 +505,7 @@ def cc(actor: User, task_id: int, user_id: int, message: str | None = None) -> T
     notify(
         target,
         "cc",
-        f"{actor.full_name} 抄送给您：“{task.name}”（{task.instance.business_key}）",
+        f"{actor.full_name} 抄送给您：“{task.name}”（{about(task.instance)}）",
         task,
     )
     history(task.instance, "cc", actor, task=task, comment=f"抄送给 {target.full_name}")

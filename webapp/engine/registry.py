@@ -80,6 +80,22 @@ def register_subject_viewer(process_key: str, may_view: SubjectViewer) -> None:
     SUBJECT_VIEWERS[process_key] = may_view
 
 
+#: What an instance is about, in words: "2026年第一季度 · 中原区" (notices, task titles).
+SubjectTitle = Callable[["ProcessInstance"], str]
+SUBJECT_TITLES: dict[str, SubjectTitle] = {}
+
+
+def register_subject_title(process_key: str, title: SubjectTitle) -> None:
+    """Declare how an instance of ``process_key`` is named to people (the period and the unit,
+    from its fixed subject); without one, the instance's unit."""
+    SUBJECT_TITLES[process_key] = title
+
+
+def subject_title(instance: ProcessInstance) -> str:
+    rule = SUBJECT_TITLES.get(instance.process_key)
+    return rule(instance) if rule is not None else instance.org.name
+
+
 @dataclass(frozen=True)
 class FormSpec:
     key: str

@@ -35,7 +35,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, DomainError
 from webapp.core.models import Org, User
-from webapp.engine import script_pool, spiff
+from webapp.engine import notices, script_pool, spiff
 from webapp.engine.definitions import specs_for
 from webapp.engine.lanes import LaneError, parse_lane, resolve_org
 from webapp.engine.models import (
@@ -301,7 +301,8 @@ def sync_tasks(instance: ProcessInstance, wf: Any) -> list[HumanTask]:
             row.state = TaskState.CANCELLED.value
             history(instance, "cancel", None, task=row, comment="流程已不在此步骤（如超时或撤回）")
     created = []
-    returned = _last_outcome(instance) in ("return", "reject")
+    last = _last_completed(instance)
+    returned = last is not None and last.outcome in ("return", "reject")
     for spiff_id, task in ready.items():
         if spiff_id in known:
             continue
@@ -309,6 +310,10 @@ def sync_tasks(instance: ProcessInstance, wf: Any) -> list[HumanTask]:
         db.session.add(row)
         created.append(row)
     db.session.flush()
+    notices.clear_done(instance)
+    notices.notify_new_tasks(
+        instance, created, (last.comment or "") if returned and last is not None else None
+    )
     # The business status changes when the flow reaches a new step (a service task may also
     # set it, e.g. 逾期, and that must survive until the next step).
     status = next((r.business_status for r in created if r.business_status), None)
@@ -323,9 +328,9 @@ def sync_tasks(instance: ProcessInstance, wf: Any) -> list[HumanTask]:
     return created
 
 
-def _last_outcome(instance: ProcessInstance) -> str | None:
+def _last_completed(instance: ProcessInstance) -> HumanTask | None:
     return db.session.execute(
-        select(HumanTask.outcome)
+        select(HumanTask)
         .where(HumanTask.instance_id == instance.id, HumanTask.state == TaskState.COMPLETED.value)
         .order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
         .limit(1)

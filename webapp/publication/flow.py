@@ -16,16 +16,18 @@ from webapp.core.models import User
 from webapp.core.permissions import can
 from webapp.core.states import ProcessStatus
 from webapp.engine import (
+    ProcessInstance,
     ServiceContext,
     register_form,
     register_start_form,
+    register_subject_title,
     register_subject_viewer,
     service_operation,
 )
 from webapp.periodic.flow import SubjectLoader, drafted_by, numbered, register_scheduler
 from webapp.publication import operations, publicity
 from webapp.publication.models import Publication
-from webapp.publication.periods import withdrawable_from
+from webapp.publication.periods import parse_half_year, withdrawable_from
 from webapp.publication.readiness import draft_problems, publishing_problems
 from webapp.publication.schedule import next_opening
 
@@ -93,6 +95,16 @@ def validate_withdrawal(task: Any, actor: User, outcome: str, data: dict[str, An
 register_subject_viewer(
     "publication", lambda user, instance: can(user, "publication.view", instance.org)
 )
+
+
+def _title(instance: ProcessInstance) -> str:
+    period = (instance.subject or {}).get("period")
+    half = parse_half_year(period).label if period else ""
+    return " · ".join(p for p in (half, instance.org.name) if p)
+
+
+#: Notices and task titles name the half year and the unit: 2026年上半年 · 郑州市.
+register_subject_title("publication", _title)
 
 EMPTY = {"type": "object", "properties": {}}
 TEMPLATE = "publication/_task_form.html"

@@ -58,6 +58,7 @@ ACTIONS = {
     "report.open_period": "开启报告期",
     "report.narrative_save": "保存分析报告草稿",
     "report.narrative_restore": "恢复分析报告正文的历史版本",
+    "report.first_draft": "生成分析报告初稿",
     "report.explain": "填写校验说明",
     "report.explain_restore": "恢复填报说明的历史版本",
     "report.meeting_save": "记录季度质量分析会",

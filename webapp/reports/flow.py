@@ -14,9 +14,11 @@ from webapp.core import clock
 from webapp.core.models import User
 from webapp.core.permissions import can
 from webapp.engine import (
+    ProcessInstance,
     ServiceContext,
     register_form,
     register_start_form,
+    register_subject_title,
     register_subject_viewer,
     service_operation,
 )
@@ -26,6 +28,7 @@ from webapp.reports.deadlines import next_window
 from webapp.reports.models import Report
 from webapp.reports.operations import RETURN_KINDS
 from webapp.reports.readiness import readiness
+from webapp.stats.compute import parse_period
 
 #: What a report's instance is about (reports.operations._start_data): fixed for its life.
 register_start_form(
@@ -71,6 +74,16 @@ def validate_review(task: Any, actor: User, outcome: str, data: dict[str, Any]) 
 register_subject_viewer(
     "quarterly_report", lambda user, instance: can(user, "report.view", instance.org)
 )
+
+
+#: Notices and task titles name the period and the unit: 2026年第一季度 · 中原区.
+def _title(instance: ProcessInstance) -> str:
+    period = (instance.subject or {}).get("period")
+    label = parse_period(period).label if period else ""
+    return " · ".join(p for p in (label, instance.org.name) if p)
+
+
+register_subject_title("quarterly_report", _title)
 
 EMPTY = {"type": "object", "properties": {}}
 register_form(
@@ -159,8 +172,15 @@ def remind(ctx: ServiceContext) -> dict[str, Any]:
 
 @service_operation("report.overdue")
 def overdue(ctx: ServiceContext) -> dict[str, Any]:
-    """At the due date: mark the report overdue and tell the upper level's reviewers."""
-    operations.mark_overdue(report_of(ctx.subject))
+    """At the due date: mark the report overdue, tell the upper level's reviewers and whoever
+    holds the unit's open step."""
+    from webapp.engine import notify_candidates
+
+    def tell_holders(message: str) -> dict[str, Any]:
+        ctx.params.update(message=message, kind="overdue")
+        return notify_candidates(ctx)
+
+    operations.mark_overdue(report_of(ctx.subject), tell_holders)
     return {}
 
 

@@ -26,6 +26,7 @@ from webapp.reports.deadlines import due_at, open_windows, remind_at
 from webapp.reports.document import archive_document, freeze
 from webapp.reports.drafting import EXPLANATIONS, MISSING, NARRATIVE
 from webapp.reports.models import Report, ReportKind, ReportMeeting, ReportState
+from webapp.reports.narrative import DRAFT_SECTIONS, SectionDraft, first_draft
 from webapp.reports.readiness import reviewers_of
 from webapp.reports.sections import sections
 from webapp.reports.state import report_state
@@ -206,8 +207,11 @@ def remind_due(report: Report, notify: Callable[[str], dict[str, Any]]) -> None:
     _audit("report.remind", report, None, after=result)
 
 
-def mark_overdue(report: Report) -> None:
-    """At the due date: mark the report overdue and tell the upper level's reviewers."""
+def mark_overdue(
+    report: Report, notify_holders: Callable[[str], dict[str, Any]] | None = None
+) -> None:
+    """At the due date: mark the report overdue and tell the upper level's reviewers, and
+    (``notify_holders(message)``) whoever holds the unit's open step."""
     from webapp.engine import notify
 
     if (
@@ -224,9 +228,17 @@ def mark_overdue(report: Report) -> None:
             notify(
                 user,
                 "overdue",
-                f"{report.org.name}{report.period}工程质量分析报告已逾期未报，请督促。",
+                f"{report.org.name}{parse_period(report.period).label}工程质量分析报告"
+                "已逾期未报，请督促。",
+                instance=report.instance_id,
             )
             notified += 1
+    if notify_holders is not None:
+        local_due = clock.to_local(report.due_at)
+        told = notify_holders(
+            f"已超过报送期限（{local_due:%Y-%m-%d %H:%M}），已标记逾期，请尽快办理。"
+        )
+        notified += int(told.get("notified", 0))
     _audit("report.overdue", report, None, after={"notified": notified})
 
 
@@ -275,6 +287,33 @@ def reuse_previous(actor: User, report: Report) -> list[str]:
         if source.get(k) and not (report.narrative or {}).get(k, "").strip()
     }
     return save_narrative(actor, report, empty).changed if empty else []
+
+
+def has_text(report: Report, section: str) -> bool:
+    return bool((report.narrative or {}).get(section, "").strip())
+
+
+def preview_first_draft(actor: User, report: Report, section: str) -> SectionDraft:
+    """The first draft of a section, for one who may draft the report (nothing saved)."""
+    _require_draft(actor, report)
+    if section not in DRAFT_SECTIONS or section not in dict(sections(report.kind)):
+        raise InvalidInput("该部分不能自动生成初稿（仅限依据报表数据的部分）。")
+    return first_draft(report, section)
+
+
+def write_first_draft(
+    actor: User, report: Report, section: str, *, overwrite: bool = False
+) -> drafts.SaveResult:
+    """生成初稿: fill a figure-based section with a draft written from the report's tables
+    (``webapp.reports.narrative``), as a new version of the section (audited
+    ``report.first_draft``).  A section with text is replaced only with ``overwrite`` (the
+    page asks first); the old text stays in its history."""
+    draft = preview_first_draft(actor, report, section)
+    if has_text(report, section) and not overwrite:
+        title = dict(sections(report.kind))[section]
+        raise Conflict(f"“{title}”已有文字：确认覆盖后才会以初稿替换（原文字可在历史版本中找回）。")
+    text = draft.text
+    return drafts.save(NARRATIVE, report, actor, {section: text}, None, action="report.first_draft")
 
 
 def save_explanations(

@@ -10,7 +10,7 @@ from webapp.core.models import Role, User
 from webapp.core.operations import users_in_role
 from webapp.reports.models import Report
 from webapp.reports.rollup import build_checks, build_tables
-from webapp.reports.sections import sections
+from webapp.reports.sections import DRAFT_MARK, sections
 from webapp.reports.state import editable
 from webapp.stats.checks import Check
 
@@ -71,9 +71,17 @@ def narrative_problems(report: Report) -> list[str]:
         for key, title in sections(report.kind)
         if not (report.narrative or {}).get(key, "").strip()
     ]
-    if empty:
-        return [f"分析报告以下部分尚未填写：{'、'.join(empty)}"]
-    return []
+    problems = [f"分析报告以下部分尚未填写：{'、'.join(empty)}"] if empty else []
+    drafts = [
+        title
+        for key, title in sections(report.kind)
+        if DRAFT_MARK in (report.narrative or {}).get(key, "")
+    ]
+    if drafts:
+        problems.append(
+            f"分析报告以下部分仍是系统初稿，请核对改写并删除首行的初稿标记：{'、'.join(drafts)}"
+        )
+    return problems
 
 
 def readiness(report: Report, *, narrative: bool = True) -> list[str]:

@@ -20,6 +20,9 @@ QUARTERLY_SECTIONS: tuple[tuple[str, str], ...] = (
 #: 第十一条: the annual report also reflects mechanisms, policies and activities.
 ANNUAL_EXTRA = (("s12", "质量状况分析工作机制建立、政策制定及活动开展情况"),)
 SECTION_MAX_CHARS = 20000
+#: The first line of a generated first draft (webapp.reports.narrative): the clerk rewrites the
+#: text and deletes this line; a section that still holds it is not ready to submit.
+DRAFT_MARK = "【系统初稿：根据本单位报表数据自动生成，请核对、改写后删除本行】"
 _NUMERALS = "一二三四五六七八九十"
 
 

@@ -23,7 +23,7 @@ from webapp.archive import operations as archive
 from webapp.archive.models import DocumentKind
 from webapp.archive.views import file_response
 from webapp.core import audit, clock
-from webapp.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from webapp.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from webapp.core.models import Org
 from webapp.core.operations import get_org
 from webapp.core.permissions import can, require
@@ -37,6 +37,7 @@ from webapp.reports.board import board_rows
 from webapp.reports.deadlines import current_period_code
 from webapp.reports.drafting import MISSING
 from webapp.reports.models import Report, ReportKind
+from webapp.reports.narrative import DRAFT_SECTIONS
 from webapp.reports.pages import report_list_page, viewable_report
 from webapp.reports.readiness import editable
 from webapp.reports.sections import sections
@@ -117,7 +118,9 @@ def report_page(report_id: int) -> Any:
     page = pages.report_page(
         current_user, report, summary_only=not ops.can_view(current_user, report)
     )
-    return render_template("reports/report.html", page=page, missing_key=MISSING)
+    return render_template(
+        "reports/report.html", page=page, missing_key=MISSING, draft_sections=DRAFT_SECTIONS
+    )
 
 
 @bp.route("/<int:report_id>/narrative", methods=["POST"])
@@ -177,6 +180,35 @@ def reuse(report_id: int) -> Any:
         changed = ops.reuse_previous(current_user, report)
         flash(f"已引用上期内容到 {len(changed)} 个空白章节。", "success")
     return redirect(url_for("reports.report_page", report_id=report.id, _anchor="narrative"))
+
+
+@bp.route("/<int:report_id>/first-draft", methods=["POST"])
+def first_draft(report_id: int) -> Any:
+    """生成初稿 of one section: an empty section is filled; a section with text first shows
+    both texts and asks (``overwrite=1`` then replaces it, the old text kept in its history)."""
+    report = _report_or_404(report_id)
+    section = request.form.get("section", "")
+    overwrite = request.form.get("overwrite") == "1"
+    back = url_for("reports.report_page", report_id=report.id, _anchor=section)
+    try:
+        if ops.has_text(report, section) and not overwrite:
+            draft = ops.preview_first_draft(current_user, report, section)
+            return render_template(
+                "reports/first_draft_confirm.html",
+                report=report,
+                section=section,
+                title=dict(sections(report.kind))[section],
+                current=(report.narrative or {}).get(section, ""),
+                draft=draft,
+                back=back,
+            )
+        ops.write_first_draft(current_user, report, section, overwrite=overwrite)
+    except (Conflict, InvalidInput) as err:
+        db.session.rollback()
+        flash(err.message, "warning")
+    else:
+        flash("已生成初稿：请核对数字、改写文字，并删除首行的初稿标记。", "success")
+    return redirect(back)
 
 
 @bp.route("/<int:report_id>/explanations", methods=["POST"])

@@ -319,6 +319,24 @@ EXPECTATIONS: dict[str, Route] = {
             ),
         )
     ),
+    "POST reports.first_draft": Route(
+        cases=(
+            Case(
+                "fill an empty section",
+                setup=as_user("clerk", COUNTY),
+                exercise=page(REPORT + "/first-draft", {"section": "s02"}),
+                writes=("report.first_draft",),
+                status=302,
+            ),
+            Case(
+                "a section the tables do not write",
+                setup=as_user("clerk", COUNTY),
+                exercise=page(REPORT + "/first-draft", {"section": "s01"}),
+                no_audit="refused (only figure-based sections): nothing changes",
+                status=302,
+            ),
+        )
+    ),
     "POST reports.correction": Route(
         cases=(
             Case(

@@ -1,0 +1,263 @@
+"""Notifications (站内消息): what a user is told, the unread count, clearing, reading.
+
+Kinds: a new task (``task``), a task back after a return (``return``), 催办 (``remind``), a
+deadline reminder (``reminder``), overdue (``overdue``), 抄送 (``cc``), 转办 (``transfer``), 改派
+(``reassign``) and any kind a feature adds.  Every notice names the period and the unit of what
+it is about (:func:`webapp.engine.registry.subject_title`).
+
+A notice about a task is *cleared* (and so read) when that task is no longer open (done,
+withdrawn, cancelled by a timer); a notice about an instance without a task (逾期) is cleared at
+a step of the instance once its user held a step of it that is done and holds none open (a
+leader who approved no longer sees 自评逾期; the upper reviewer told of a late report keeps the
+notice until the report reaches it and is accepted).  Notices made in the same transaction are
+never cleared by it.  Each notice also queues an e-mail (webapp.mail) in the same transaction
+when mail is on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import and_, event, func, or_, select, true, update
+from sqlalchemy.orm import Session, aliased
+
+from webapp.core import audit, clock
+from webapp.core.errors import NotFound
+from webapp.core.models import User, UserRole
+from webapp.core.operations import users_in_role
+from webapp.engine.models import OPEN_STATES, HumanTask, Notification, ProcessInstance
+from webapp.engine.registry import subject_title
+from webapp.extensions import db
+from webapp.mail import operations as mail
+
+KIND_LABELS = {
+    "task": "新待办",
+    "return": "退回",
+    "remind": "催办",
+    "reminder": "期限提醒",
+    "overdue": "逾期",
+    "cc": "抄送",
+    "transfer": "转办",
+    "reassign": "改派",
+    "assessment_notice": "考核通知",
+}
+#: Key of the session's info: the notices made in the current transaction.
+_FRESH = "engine_fresh_notices"
+
+
+def kind_label(kind: str) -> str:
+    return KIND_LABELS.get(kind, "通知")
+
+
+def about(instance: ProcessInstance | None) -> str:
+    """The period and unit an instance is about: 2026年第一季度 · 中原区."""
+    return subject_title(instance) if instance is not None else ""
+
+
+def _fresh() -> list[Notification]:
+    return db.session.info.setdefault(_FRESH, [])
+
+
+def notify(
+    user: User,
+    kind: str,
+    message: str,
+    task: HumanTask | None = None,
+    *,
+    instance: ProcessInstance | int | None = None,
+) -> Notification:
+    """Tell ``user`` something (in the app, and by e-mail when mail is on), about ``task`` or,
+    without one, about ``instance``."""
+    instance_id = instance.id if isinstance(instance, ProcessInstance) else instance
+    row = Notification(
+        user_id=user.id,
+        kind=kind,
+        message=message,
+        task_id=task.id if task else None,
+        instance_id=task.instance_id if task else instance_id,
+        created_at=clock.now(),
+    )
+    db.session.add(row)
+    _fresh().append(row)
+    if mail.enabled() and user.email:
+        db.session.flush([row])  # the mail names its notice
+        subject = f"【{kind_label(kind)}】{message}"[:200]
+        mail.enqueue(user, subject, _mail_body(row), notification_id=row.id)
+    return row
+
+
+def _mail_body(row: Notification) -> str:
+    site = (current_app.config.get("MAIL_SITE_URL") or "").rstrip("/")
+    lines = [row.message, ""]
+    if site:
+        lines.append(f"请登录系统查看：{site}/notifications/")
+    lines.append("（本邮件由建设工程质量分析报告系统自动发送，请勿回复。）")
+    return "\n".join(lines)
+
+
+def forget_fresh(session: Any, *_: Any) -> None:
+    """After a commit or rollback: no notice is fresh any more."""
+    session.info.pop(_FRESH, None)
+
+
+event.listen(Session, "after_commit", forget_fresh)
+event.listen(Session, "after_rollback", forget_fresh)
+
+
+# Made by the engine ----------------------------------------------------------------------------
+def holders(task: HumanTask) -> list[User]:
+    """Who holds the task: its assignee, or every enabled candidate while it is unclaimed."""
+    if task.assignee_id is not None:
+        return [task.assignee] if task.assignee is not None else []
+    return users_in_role(task.candidate_org_id, task.candidate_role)
+
+
+def notify_new_tasks(
+    instance: ProcessInstance, created: Iterable[HumanTask], returned_with: str | None
+) -> int:
+    """Tell whoever may take each new task; a task back after a return says why
+    (``returned_with``: the return's opinion; None: no return)."""
+    count = 0
+    where = about(instance)
+    for task in created:
+        if returned_with is not None:
+            text = f"“{task.name}”（{where}）已被退回，请修改后重新办理。"
+            if returned_with.strip():
+                text += f"退回意见：{returned_with.strip()[:200]}"
+            kind = "return"
+        else:
+            text = f"新待办：“{task.name}”（{where}）"
+            if task.due_at is not None:
+                text += f"，办理期限 {clock.to_local(task.due_at):%Y-%m-%d %H:%M}"
+            text += "。"
+            kind = "task"
+        for user in holders(task):
+            notify(user, kind, text, task)
+            count += 1
+    return count
+
+
+def _holds(instance: ProcessInstance, states: Any) -> Any:
+    """EXISTS a task of the instance in ``states`` (a condition on its state) that the
+    notice's user holds or held: assignee, completer, or candidate (role in the org)."""
+    task = aliased(HumanTask)
+    candidate = (
+        select(UserRole.id)
+        .join(User, User.id == UserRole.user_id)
+        .where(
+            UserRole.user_id == Notification.user_id,
+            User.org_id == task.candidate_org_id,
+            UserRole.role == task.candidate_role,
+        )
+        .correlate_except(UserRole, User)
+    )
+    return (
+        select(task.id)
+        .where(
+            task.instance_id == instance.id,
+            states(task.state),
+            or_(
+                task.assignee_id == Notification.user_id,
+                task.completed_by_id == Notification.user_id,
+                and_(task.assignee_id.is_(None), candidate.exists()),
+            ),
+        )
+        .exists()
+    )
+
+
+def clear_done(instance: ProcessInstance) -> int:
+    """Clear, in one statement, the instance's notices whose task is no longer open, and its
+    notices without a task whose user held a step of it that is done and holds none open now
+    (the leader who approved; the upper reviewer once the late report is accepted); never
+    those made in this transaction."""
+    now = clock.now()
+    if any(n.id is None for n in _fresh()):
+        db.session.flush()
+    fresh = [n.id for n in _fresh()]
+    closed = select(HumanTask.id).where(
+        HumanTask.instance_id == instance.id, HumanTask.state.not_in(OPEN_STATES)
+    )
+    acted = and_(
+        Notification.task_id.is_(None),
+        _holds(instance, lambda state: state.not_in(OPEN_STATES)),
+        ~_holds(instance, lambda state: state.in_(OPEN_STATES)),
+    )
+    return db.session.execute(
+        update(Notification)
+        .where(
+            Notification.instance_id == instance.id,
+            Notification.cleared_at.is_(None),
+            or_(Notification.task_id.in_(closed), acted),
+            ~Notification.id.in_(fresh) if fresh else true(),
+        )
+        .values(cleared_at=now, read_at=func.coalesce(Notification.read_at, now))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+# Read by pages ---------------------------------------------------------------------------------
+def unread_count(user: User) -> int:
+    """The navbar's badge: one count over the (user_id, read_at) index."""
+    return db.session.execute(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    ).scalar_one()
+
+
+def notifications_for(
+    user: User, *, unread_only: bool = False, page: int = 1, per_page: int = 30
+) -> tuple[list[Notification], int]:
+    """The user's notices, newest first, one page; and how many there are in all."""
+    where = [Notification.user_id == user.id]
+    if unread_only:
+        where.append(Notification.read_at.is_(None))
+    total = db.session.execute(
+        select(func.count()).select_from(Notification).where(*where)
+    ).scalar_one()
+    rows = db.session.execute(
+        select(Notification)
+        .where(*where)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .offset((max(page, 1) - 1) * per_page)
+        .limit(per_page)
+    ).scalars()
+    return list(rows), total
+
+
+def mark_read(user: User, notification_id: int) -> Notification:
+    """Mark one of the user's own notices read (audited); someone else's is not found."""
+    row = db.session.get(Notification, notification_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound("没有这条通知。")
+    if row.read_at is None:
+        row.read_at = clock.now()
+        audit.record(
+            "notification.read",
+            actor=user,
+            object_type="notification",
+            object_id=row.id,
+            after={"kind": row.kind},
+        )
+    return row
+
+
+def mark_all_read(user: User) -> int:
+    """Mark every unread notice of the user read; how many (audited when any)."""
+    count = db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=clock.now())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if count:
+        audit.record(
+            "notification.read_all",
+            actor=user,
+            object_type="notification",
+            after={"count": count},
+        )
+    return count
