@@ -1,7 +1,8 @@
 """生成初稿 (issue 18): a first draft of the narrative's figure-based sections "written from the
 unit's own tables and records in plain official Chinese …, deterministic, every number traceable
 to its table, clearly marked as a draft for the clerk to rewrite; never a fact that the tables do
-not hold (complaints only once their ledger exists)"."""
+not hold (complaints only once their ledger exists)"; section (9)'s complaints come from the
+complaints ledger (domain.md §2 "Complaints")."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from webapp.core.errors import Conflict, InvalidInput
 from webapp.core.models import AuditRecord
 from webapp.core.operations import get_org
 from webapp.extensions import db
-from webapp.ledger.models import AdministrativePenalty, BadBehaviourRecord, Project
+from webapp.ledger.models import AdministrativePenalty, BadBehaviourRecord, Complaint, Project
 from webapp.reports.narrative import first_draft
 from webapp.reports.operations import find_report, write_first_draft
 from webapp.reports.readiness import figures, narrative_problems
@@ -69,6 +70,20 @@ def report(workflows, oracle, make_user):
             violation="未按图施工",
         )
     )
+    # Complaints: two received this quarter (one closed, overturned on review), one received in
+    # the previous quarter and still open.
+    for no, received, closed, outcome in (
+        ("TS-1", date(2026, 7, 5), date(2026, 8, 20), "撤销"),
+        ("TS-2", date(2026, 9, 2), None, "未申请复议或诉讼"),
+        ("TS-3", date(2026, 6, 1), None, "未申请复议或诉讼"),
+    ):
+        db.session.add(
+            Complaint(
+                org=org, complaint_no=no, received_on=received, complainant_type="业主（住户）",
+                project_name="工程ZY-1", subject="渗漏", handling_unit="质监站",
+                closed_on=closed, review_outcome=outcome,
+            )
+        )  # fmt: skip
     # One registered last quarter: 3 new this quarter against 1 → 增加200.00%.
     db.session.add(
         Project(
@@ -123,6 +138,15 @@ def expected_numbers(report) -> dict[str, set[str]]:
     s06 |= {str(sum(1 for r in t1 if r["unit_type"] == k)) for k in {r["unit_type"] for r in t1}}
     acc = total["accidents"]
     s09 = {str(acc["count"]), str(acc["deaths"]), acc["loss_10k_yuan"]}
+    complaints = db.session.scalars(select(Complaint)).all()
+    start, end = date(2026, 7, 1), date(2026, 9, 30)
+    closed = [c for c in complaints if c.closed_on and start <= c.closed_on <= end]
+    s09 |= {
+        str(sum(1 for c in complaints if start <= c.received_on <= end)),
+        str(len(closed)),
+        str(sum(1 for c in complaints if c.received_on <= end and not c.closed_on)),
+        str(sum(1 for c in closed if c.review_outcome == "撤销")),
+    }
     t4 = tables["table4"]["rows"]
     s10 = {
         str(len(tables["table3"]["rows"])),
@@ -168,8 +192,9 @@ def test_records_accidents_and_enforcement(report):
     acc = figures(report)["tables"]["table5"]["total"]["accidents"]
     s09 = first_draft(report, "s09").text
     assert f"发生工程质量事故{acc['count']}起" in s09
-    # No complaints ledger: the draft states no complaint figure, it asks the clerk.
-    assert "投诉" in s09 and "请据实填写" in s09
+    assert "受理工程质量投诉2件，办结1件，期末尚未办结2件" in s09
+    assert "其中1件投诉处理决定被复议机关或审判机关确认违法、撤销或变更" in s09
+    assert "投诉台账" in s09.split("\n")[-1]
     s10 = first_draft(report, "s10").text
     assert "行政处罚1起" in s10 and "记录不良行为3条" in s10
 
@@ -184,6 +209,7 @@ def test_no_records_says_none(workflows, make_user):
     report = find_report(get_org(UNIT), PERIOD, "quarterly")
     assert "本季度未记录企业不良行为" in first_draft(report, "s06").text
     assert "本季度未发生工程质量事故" in first_draft(report, "s09").text
+    assert "本季度未受理工程质量投诉" in first_draft(report, "s09").text
 
 
 def test_fill_only_empty_sections_without_confirmation(report):

@@ -3,11 +3,12 @@ tables in plain official Chinese, for the clerk to rewrite.
 
 Sections (第十条 7): (2) 本季度工程质量监督管理总体情况 from 附表5 (附表7 in the annual report) and
 附表6; (6) 企业不良行为记录及行政处罚的情况 from 附表1 and 附表2; (9) 工程质量事故及投诉情况 from
-附表5/7's 事故 columns; (10) 工程质量监督执法情况 from 附表3, 附表4, 附表1 and 附表2.
+附表5/7's 事故 columns and the complaints ledger (``document.complaints_of``: frozen with the
+snapshot, else live); (10) 工程质量监督执法情况 from 附表3, 附表4, 附表1 and 附表2.
 
 Every number written is one of the tables' figures, or a sum or a period-on-period change of
 them, each listed as a :class:`Fact` with where it comes from; nothing the tables do not hold is
-stated (complaints have no ledger yet: the draft asks the clerk to write them).  The text is
+stated.  The text is
 deterministic (same tables → same text), starts with ``sections.DRAFT_MARK`` and ends with its
 sources.  The previous period's figures are those the checks compare with
 (``rollup.rolled_up_summary`` of the previous period).
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from webapp.reports.document import complaints_of
 from webapp.reports.models import Report
 from webapp.reports.readiness import figures
 from webapp.reports.rollup import rolled_up_summary, summary_key
@@ -207,7 +209,8 @@ def _behaviour(report: Report, tables: Mapping[str, Any]) -> SectionDraft:
     return w.done("本单位附表1、附表2")
 
 
-def _accidents(report: Report, tables: Mapping[str, Any]) -> SectionDraft:
+def _accidents(report: Report, data: Mapping[str, Any]) -> SectionDraft:
+    tables = data["tables"]
     words = _Words.of(report)
     w = _Writer("s09")
     s = words.summary
@@ -221,8 +224,22 @@ def _accidents(report: Report, tables: Mapping[str, Any]) -> SectionDraft:
         )
     else:
         w.say(f"{words.this}未发生工程质量事故。")
-    w.say("〔投诉情况：系统尚无投诉台账数据，请据实填写受理、办结情况。〕")
-    return w.done(f"本单位{s}事故栏")
+    c = complaints_of(report, data)
+    if c.received or c.closed or c.open_at_end:
+        w.say(
+            f"{words.this}受理工程质量投诉{w.n(c.received, '投诉台账 本期受理件数')}件，办结"
+            f"{w.n(c.closed, '投诉台账 本期办结件数')}件，期末尚未办结"
+            f"{w.n(c.open_at_end, '投诉台账 期末未办结件数')}件"
+        )
+        if c.overturned:
+            w.say(
+                f"，其中{w.n(c.overturned, '投诉台账 处理决定被确认违法、撤销或变更件数')}件"
+                "投诉处理决定被复议机关或审判机关确认违法、撤销或变更"
+            )
+        w.say("。")
+    else:
+        w.say(f"{words.this}未受理工程质量投诉。")
+    return w.done(f"本单位{s}事故栏、投诉台账")
 
 
 def _enforcement(report: Report, tables: Mapping[str, Any]) -> SectionDraft:
@@ -248,7 +265,8 @@ def _enforcement(report: Report, tables: Mapping[str, Any]) -> SectionDraft:
 def first_draft(report: Report, section: str) -> SectionDraft:
     """The first draft of one of :data:`DRAFT_SECTIONS` from the report's tables (frozen
     once submitted, live while drafting)."""
-    tables = figures(report)["tables"]
+    data = figures(report)
+    tables = data["tables"]
     if section == "s02":
         period = parse_period(report.period)
         previous, _, _ = rolled_up_summary(report.org, period.previous(), report.kind)
@@ -256,7 +274,7 @@ def first_draft(report: Report, section: str) -> SectionDraft:
     if section == "s06":
         return _behaviour(report, tables)
     if section == "s09":
-        return _accidents(report, tables)
+        return _accidents(report, data)
     if section == "s10":
         return _enforcement(report, tables)
     raise KeyError(section)
