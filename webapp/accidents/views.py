@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from webapp.accidents import operations as ops
 from webapp.accidents.pages import accident_list_page, accident_page
@@ -15,15 +15,12 @@ from webapp.core.errors import Conflict, InvalidInput
 from webapp.core.operations import get_org
 from webapp.core.permissions import require
 from webapp.extensions import db
-from webapp.web import role_gate
+from webapp.web import login_gate, role_gate
 
 bp = Blueprint("accidents", __name__, url_prefix="/accidents", template_folder="templates")
 
 
-@bp.before_request
-@login_required
-def _login() -> None:
-    return None
+bp.before_request(login_gate())
 
 
 bp.before_request(role_gate("accident.write", writes_only=True))

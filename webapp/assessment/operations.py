@@ -28,8 +28,9 @@ from webapp.assessment.models import (
 from webapp.assessment.scoring import parse_judgments, score_sheet
 from webapp.assessment.sheet import KIND_LABELS
 from webapp.core import audit, clock
-from webapp.core.errors import Conflict, DomainError, InvalidInput, NotFound
-from webapp.core.models import Role, User, UserRole
+from webapp.core.errors import Conflict, DomainError, InvalidInput
+from webapp.core.models import Role, User
+from webapp.core.operations import get_row, users_in_role
 from webapp.core.permissions import require
 from webapp.engine import Notification
 from webapp.extensions import db
@@ -108,17 +109,11 @@ def change_state(
 
 # Campaigns --------------------------------------------------------------------------------------
 def get_campaign(campaign_id: int) -> AssessmentCampaign:
-    campaign = db.session.get(AssessmentCampaign, campaign_id)
-    if campaign is None:
-        raise NotFound("考核活动不存在。")
-    return campaign
+    return get_row(AssessmentCampaign, campaign_id, "考核活动不存在。")
 
 
 def get_unit(unit_id: int) -> UnitAssessment:
-    unit = db.session.get(UnitAssessment, unit_id)
-    if unit is None:
-        raise NotFound("考核单位不存在。")
-    return unit
+    return get_row(UnitAssessment, unit_id, "考核单位不存在。")
 
 
 def default_self_due(kind: str, year: int) -> date:
@@ -178,12 +173,11 @@ def open_campaign(
     for org in units:
         campaign.units.append(UnitAssessment(org=org, state=UnitState.DRAFT.value))
     db.session.flush()
-    audit.record(
+    audit.record_on(
         "assessment.campaign_open",
-        actor=actor,
+        campaign,
+        actor,
         org=province,
-        object_type="assessment_campaign",
-        object_id=campaign.id,
         after={
             "kind": kind,
             "year": year,
@@ -385,28 +379,11 @@ def record_self_overdue(unit_id: int, instance_id: int) -> int:
 
 
 # Notifications ----------------------------------------------------------------------------------
-def unit_staff(org_id: int, roles: tuple[Role, ...]) -> list[User]:
-    """The enabled users of an org holding one of the roles, by user name."""
-    return list(
-        db.session.execute(
-            select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(
-                User.org_id == org_id,
-                User.is_enabled.is_(True),
-                UserRole.role.in_([r.value for r in roles]),
-            )
-            .distinct()
-            .order_by(User.username)
-        ).scalars()
-    )
-
-
 def notify_staff(
     org_id: int, roles: tuple[Role, ...], kind: str, message: str, instance_id: int
 ) -> int:
     """Notify (站内消息) the org's staff in those roles about a process instance; how many."""
-    users = unit_staff(org_id, roles)
+    users = users_in_role(org_id, *roles)
     now = clock.now()
     for user in users:
         db.session.add(

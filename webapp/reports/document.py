@@ -305,12 +305,10 @@ def attach_seal(actor: User, report: Report, content: bytes) -> ArchivedDocument
         derived_from=doc,
     )
     db.session.expire(report, ["seal_scans"])
-    audit.record(
+    audit.record_on(
         "report.seal_attach",
-        actor=actor,
-        org=report.org,
-        object_type="report",
-        object_id=report.id,
+        report,
+        actor,
         after={
             "document": doc.id,
             "version": doc.version,
