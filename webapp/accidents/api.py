@@ -11,6 +11,7 @@ from typing import Any
 from flask_login import current_user
 
 from webapp.accidents import operations as ops
+from webapp.accidents import queries
 from webapp.accidents.pages import accident_page, accident_row, accident_rows
 from webapp.accidents.schemas import (
     AccidentInputSchema,
@@ -56,7 +57,7 @@ def list_accidents(args: dict[str, Any]) -> Any:
 @bp.response(200, AccidentSchema)
 @refusals(bp, 403, 404)
 def get_accident(accident_id: int) -> Any:
-    return accident_page(current_user, ops.get_accident(current_user, accident_id))
+    return accident_page(current_user, queries.get_accident(current_user, accident_id))
 
 
 @bp.route("/<int:accident_id>/followups", methods=["POST"])
@@ -65,7 +66,7 @@ def get_accident(accident_id: int) -> Any:
 @refusals(bp, 403, 409, 422)
 def followup(body: dict[str, Any], accident_id: int) -> Any:
     """续报/补报: new facts or changed casualties; goes up the same way, kept as a version."""
-    accident = ops.get_accident(current_user, accident_id)
+    accident = queries.get_accident(current_user, accident_id)
     report = ops.add_followup(current_user, accident, body)
     return {
         "id": accident.id,

@@ -22,9 +22,9 @@ from webapp.stats import registry
 from webapp.stats.checks import Check
 from webapp.stats.compute import parse_period
 from webapp.stats.figures import (
-    AccidentsJSON,
     CategoryRow,
     CategoryTable,
+    SummaryGroupsJSON,
     SummaryRow,
     SummaryTable,
     Trio,
@@ -87,18 +87,11 @@ class FilingRateWord(TypedDict):
     area_pct: str
 
 
-class SummaryWordRow(TypedDict):
+class SummaryWordRow(SummaryGroupsJSON):
     """A row of 附表5/7 in the Word context: figures as printed, "—" for an absent rate."""
 
-    org_name: str
-    carried_over: TrioJSON
-    registered: TrioJSON
-    under_construction: TrioJSON
-    completed: TrioJSON
-    filed: TrioJSON
     filing_rate: FilingRateWord
     satisfaction_pct: str
-    accidents: AccidentsJSON
 
 
 class SummaryWord(TypedDict):

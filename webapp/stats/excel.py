@@ -7,14 +7,16 @@ starts like a formula stays text."""
 from __future__ import annotations
 
 import io
-from typing import Any
+from collections.abc import Sequence
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from webapp.core.spreadsheet import set_cell
 from webapp.stats import registry
+from webapp.stats.figures import CategoryTable, Heading, ListTable, SummaryTable
 from webapp.stats.tables import CATEGORIES, GROUP_LABELS, GROUPS, TABLE6_GROUPS
 
 THIN = Side(style="thin")
@@ -29,11 +31,11 @@ TABLE6_LABELS = {
 }
 
 
-def _dash(value: Any) -> Any:
+def _dash(value: object) -> object:
     return "—" if value is None else value
 
 
-def _num(value: Any) -> Any:
+def _num(value: object) -> object:
     if isinstance(value, str):
         try:
             return float(value)
@@ -42,7 +44,9 @@ def _num(value: Any) -> Any:
     return value
 
 
-def _header(sheet: Any, row: int, col: int, text: str, rowspan: int = 1, colspan: int = 1) -> None:
+def _header(
+    sheet: Worksheet, row: int, col: int, text: str, rowspan: int = 1, colspan: int = 1
+) -> None:
     set_cell(sheet, row, col, text)
     if rowspan > 1 or colspan > 1:
         sheet.merge_cells(
@@ -56,32 +60,32 @@ def _header(sheet: Any, row: int, col: int, text: str, rowspan: int = 1, colspan
             cell.font = Font(bold=True)
 
 
-def _title(sheet: Any, table: dict[str, Any], width: int) -> int:
-    title = registry.table(table["table"]).title
+def _title(sheet: Worksheet, heading: Heading, width: int) -> int:
+    title = registry.table(heading.table).title
     set_cell(sheet, 1, 1, title).font = Font(bold=True, size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     sheet.cell(row=1, column=1).alignment = CENTER
-    set_cell(sheet, 2, 1, f"填表单位（盖章）：{table['org_name']}")
-    set_cell(sheet, 2, max(width - 3, 2), table["period_label"])
+    set_cell(sheet, 2, 1, f"填表单位（盖章）：{heading.org_name}")
+    set_cell(sheet, 2, max(width - 3, 2), heading.period_label)
     return 3
 
 
-def _footer(sheet: Any, row: int, table: dict[str, Any]) -> None:
-    who = registry.table(table["table"]).clerk_label
+def _footer(sheet: Worksheet, row: int, heading: Heading) -> None:
+    who = registry.table(heading.table).clerk_label
     set_cell(sheet, row + 1, 1, f"{who}：")
     set_cell(sheet, row + 1, 4, "批准人：")
     set_cell(sheet, row + 1, 8, "报送日期：")
 
 
-def _body_row(sheet: Any, row: int, values: list[Any]) -> None:
+def _body_row(sheet: Worksheet, row: int, values: Sequence[object]) -> None:
     for col, value in enumerate(values, start=1):
         set_cell(sheet, row, col, _num(_dash(value))).border = BOX
 
 
-def _summary(sheet: Any, table: dict[str, Any]) -> None:
-    labels = GROUP_LABELS[not registry.table(table["table"]).quarterly]
+def _summary(sheet: Worksheet, table: SummaryTable) -> None:
+    labels = GROUP_LABELS[not registry.table(table.heading.table).quarterly]
     width = 2 + 3 * len(GROUPS) + 2 + 1 + 3
-    top = _title(sheet, table, width)
+    top = _title(sheet, table.heading, width)
     _header(sheet, top, 1, "序号", 2)
     _header(sheet, top, 2, "市、县（市）", 2)
     col = 3
@@ -98,8 +102,8 @@ def _summary(sheet: Any, table: dict[str, Any]) -> None:
     for i, m in enumerate(("项数", "死亡人数", "经济损失（万元）")):
         _header(sheet, top + 1, col + 3 + i, m)
     row = top + 2
-    for seq, r in enumerate([*table["rows"], table["total"]], start=1):
-        values: list[Any] = [seq if r["org_name"] != "合计" else "", r["org_name"]]
+    for seq, r in enumerate((row.to_json() for row in (*table.rows, table.total)), start=1):
+        values: list[object] = [seq if r["org_name"] != "合计" else "", r["org_name"]]
         for g in GROUPS:
             values += [r[g]["count"], r[g]["area_10k_m2"], r[g]["cost_10k_yuan"]]
         values += [r["filing_rate"]["count_pct"], r["filing_rate"]["area_pct"]]
@@ -111,13 +115,13 @@ def _summary(sheet: Any, table: dict[str, Any]) -> None:
         ]
         _body_row(sheet, row, values)
         row += 1
-    _footer(sheet, row, table)
+    _footer(sheet, row, table.heading)
     sheet.column_dimensions["B"].width = 18
 
 
-def _categories(sheet: Any, table: dict[str, Any]) -> None:
+def _categories(sheet: Worksheet, table: CategoryTable) -> None:
     width = 1 + 3 * 4 + 1
-    top = _title(sheet, table, width)
+    top = _title(sheet, table.heading, width)
     _header(sheet, top, 1, "项目", 2)
     col = 2
     for g in TABLE6_GROUPS:
@@ -130,40 +134,43 @@ def _categories(sheet: Any, table: dict[str, Any]) -> None:
         col += span
     row = top + 2
     labels = dict(CATEGORIES)
-    for r in table["rows"]:
-        values: list[Any] = [labels[r["key"]]]
+    for r in (row.to_json() for row in table.rows):
+        values: list[object] = [labels[r["key"]]]
         for g in TABLE6_GROUPS:
             values += [r[g]["count"], r[g]["area_10k_m2"], r[g]["cost_10k_yuan"]]
             if g == "filed":
                 values.append(r["filing_rate_count_pct"])
         _body_row(sheet, row, values)
         row += 1
-    _footer(sheet, row, table)
+    _footer(sheet, row, table.heading)
     sheet.column_dimensions["A"].width = 30
 
 
-def _list(sheet: Any, table: dict[str, Any]) -> None:
-    columns = table["columns"]
-    top = _title(sheet, table, len(columns) + 1)
+def _list(sheet: Worksheet, table: ListTable) -> None:
+    top = _title(sheet, table.heading, len(table.columns) + 1)
     _header(sheet, top, 1, "序号")
-    for i, c in enumerate(columns, start=2):
-        _header(sheet, top, i, c["label"])
+    for i, (_key, label) in enumerate(table.columns, start=2):
+        _header(sheet, top, i, label)
         sheet.column_dimensions[get_column_letter(i)].width = 16
     row = top + 1
-    for r in table["rows"]:
-        _body_row(sheet, row, [r["seq"], *[r[c["key"]] for c in columns]])
+    for r in table.rows:
+        _body_row(sheet, row, [r["seq"], *[r[key] for key, _label in table.columns]])
         row += 1
-    _footer(sheet, row, table)
+    _footer(sheet, row, table.heading)
 
 
-def table_workbook(table: dict[str, Any]) -> bytes:
+def table_workbook(table: registry.Table) -> bytes:
+    """The form as a workbook of one sheet (附表n), from the typed figures of
+    :func:`webapp.stats.compute.compute`."""
     workbook = Workbook()
-    sheet = workbook.active
-    spec = registry.table(table["table"])
-    sheet.title = f"附表{spec.number}"
-    {registry.SUMMARY: _summary, registry.CATEGORY: _categories, registry.LIST: _list}[spec.shape](
-        sheet, table
-    )
+    sheet: Worksheet = workbook.active
+    sheet.title = f"附表{table.heading.table}"
+    if isinstance(table, SummaryTable):
+        _summary(sheet, table)
+    elif isinstance(table, CategoryTable):
+        _categories(sheet, table)
+    else:
+        _list(sheet, table)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -82,9 +82,8 @@ def table(n: int) -> Any:
 @bp.route("/table<int:n>.xlsx")
 def table_xlsx(n: int) -> Any:
     org, period = _selection()
-    data = compute.compute_table(n, org, period)
     return send_file(
-        io.BytesIO(table_workbook(data)),
+        io.BytesIO(table_workbook(compute.compute(n, org, period))),
         mimetype=XLSX_MIME,
         as_attachment=True,
         download_name=f"附表{n}_{org.code}_{period.code}.xlsx",
