@@ -1,7 +1,8 @@
 """Read, from the source, every action code ``webapp/`` can pass to ``audit.record``.
 
-A code is found where ``audit.record(<code>, ...)`` is called, and where a wrapper that hands
-one of its parameters to ``audit.record`` (``def _audit(action, ...): audit.record(action, ...)``)
+A code is found where ``audit.record(<code>, ...)`` (or ``audit.record_on``) is called, and
+where a wrapper that hands one of its parameters to ``audit.record``
+(``def _audit(action, ...): audit.record(action, ...)``)
 is called with a code.  The code expression is read statically:
 
 - a string literal is one code;
@@ -47,7 +48,7 @@ def _is_audit_record(call: ast.Call) -> bool:
     func = call.func
     return (
         isinstance(func, ast.Attribute)
-        and func.attr == "record"
+        and func.attr in ("record", "record_on")
         and isinstance(func.value, ast.Name)
         and func.value.id == "audit"
     )

@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask_login import current_user
-from flask_smorest import Blueprint
 
 from webapp.accidents import operations as ops
+from webapp.accidents import queries
 from webapp.accidents.pages import accident_page, accident_row, accident_rows
 from webapp.accidents.schemas import (
     AccidentInputSchema,
@@ -21,25 +21,22 @@ from webapp.accidents.schemas import (
     FollowupInputSchema,
     ReportCreatedSchema,
 )
-from webapp.api import require_login
+from webapp.api import feature_api, refusals
 from webapp.core.operations import get_org
-from webapp.core.schemas import ErrorSchema
-from webapp.extensions import csrf
-from webapp.web import role_gate
 
-bp = Blueprint(
-    "api_accidents", __name__, url_prefix="/api/v1/accidents", description="工程质量事故逐级上报"
+bp = feature_api(
+    "api_accidents",
+    __name__,
+    "/api/v1/accidents",
+    "工程质量事故逐级上报",
+    gate="accident.write",
 )
-bp.before_request(require_login)
-bp.before_request(role_gate("accident.write", writes_only=True))
-csrf.exempt(bp)
 
 
 @bp.route("", methods=["POST"])
 @bp.arguments(AccidentInputSchema)
 @bp.response(201, AccidentSchema)
-@bp.alt_response(403, schema=ErrorSchema)
-@bp.alt_response(422, schema=ErrorSchema)
+@refusals(bp, 403, 422)
 def create(body: dict[str, Any]) -> Any:
     """首报: a unit's clerk records an accident; from the 一般 floor up it goes up the chain."""
     org = get_org(body["org"]) if body.get("org") else current_user.org
@@ -58,21 +55,18 @@ def list_accidents(args: dict[str, Any]) -> Any:
 
 @bp.route("/<int:accident_id>")
 @bp.response(200, AccidentSchema)
-@bp.alt_response(403, schema=ErrorSchema)
-@bp.alt_response(404, schema=ErrorSchema)
+@refusals(bp, 403, 404)
 def get_accident(accident_id: int) -> Any:
-    return accident_page(current_user, ops.get_accident(current_user, accident_id))
+    return accident_page(current_user, queries.get_accident(current_user, accident_id))
 
 
 @bp.route("/<int:accident_id>/followups", methods=["POST"])
 @bp.arguments(FollowupInputSchema)
 @bp.response(201, ReportCreatedSchema)
-@bp.alt_response(403, schema=ErrorSchema)
-@bp.alt_response(409, schema=ErrorSchema)
-@bp.alt_response(422, schema=ErrorSchema)
+@refusals(bp, 403, 409, 422)
 def followup(body: dict[str, Any], accident_id: int) -> Any:
     """续报/补报: new facts or changed casualties; goes up the same way, kept as a version."""
-    accident = ops.get_accident(current_user, accident_id)
+    accident = queries.get_accident(current_user, accident_id)
     report = ops.add_followup(current_user, accident, body)
     return {
         "id": accident.id,

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from webapp.accidents import operations as ops
+from webapp.accidents import queries
 from webapp.accidents.models import Accident, AccidentState
 from webapp.core import clock
 from webapp.core.models import Org, User
@@ -46,7 +47,7 @@ def accident_row(accident: Accident) -> AccidentRow:
         org_code=accident.org.code,
         loss_10k_yuan=str(accident.loss_10k_yuan),
         versions=len(accident.reports),
-        chain=ops.chain_view(accident),
+        chain=queries.chain_view(accident),
     )
 
 
@@ -62,7 +63,7 @@ class AccidentListPage:
 
 
 def accident_rows(user: User, org: Org, *, open_only: bool) -> list[AccidentRow]:
-    return [accident_row(a) for a in ops.accidents_under(user, org, open_only=open_only)]
+    return [accident_row(a) for a in queries.accidents_under(user, org, open_only=open_only)]
 
 
 def accident_list_page(user: User, org: Org, *, open_only: bool) -> AccidentListPage:
@@ -71,7 +72,7 @@ def accident_list_page(user: User, org: Org, *, open_only: bool) -> AccidentList
         open_only=open_only,
         items=accident_rows(user, org, open_only=open_only),
         can_report=can(user, "accident.report", user.org),
-        timeliness=ops.timeliness(org, clock.today_local().year),
+        timeliness=queries.timeliness(org, clock.today_local().year),
     )
 
 

@@ -6,24 +6,22 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from webapp.accidents import operations as ops
+from webapp.accidents import queries
 from webapp.accidents.pages import accident_list_page, accident_page
 from webapp.core import clock
 from webapp.core.errors import Conflict, InvalidInput
 from webapp.core.operations import get_org
 from webapp.core.permissions import require
 from webapp.extensions import db
-from webapp.web import role_gate
+from webapp.web import login_gate, role_gate
 
 bp = Blueprint("accidents", __name__, url_prefix="/accidents", template_folder="templates")
 
 
-@bp.before_request
-@login_required
-def _login() -> None:
-    return None
+bp.before_request(login_gate())
 
 
 bp.before_request(role_gate("accident.write", writes_only=True))
@@ -64,13 +62,13 @@ def new() -> Any:
 
 @bp.route("/<int:accident_id>")
 def detail(accident_id: int) -> Any:
-    page = accident_page(current_user, ops.get_accident(current_user, accident_id))
+    page = accident_page(current_user, queries.get_accident(current_user, accident_id))
     return render_template("accidents/detail.html", page=page, to_local=clock.to_local)
 
 
 @bp.route("/<int:accident_id>/followups", methods=["POST"])
 def followup(accident_id: int) -> Any:
-    accident = ops.get_accident(current_user, accident_id)
+    accident = queries.get_accident(current_user, accident_id)
     data = _form_data()
     if "under_control" not in request.form:
         data.pop("under_control")
@@ -91,7 +89,7 @@ def _ids(text: str) -> list[int]:
 
 @bp.route("/<int:accident_id>/conclusion", methods=["POST"])
 def conclude(accident_id: int) -> Any:
-    accident = ops.get_accident(current_user, accident_id)
+    accident = queries.get_accident(current_user, accident_id)
     try:
         ops.record_conclusion(
             current_user,

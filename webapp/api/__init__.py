@@ -6,8 +6,8 @@ session works too; then every unsafe method needs the CSRF token (``X-CSRFToken`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from flask import current_app, g, request
 from flask_login import current_user
@@ -21,7 +21,7 @@ from webapp.core.models import Org
 from webapp.core.permissions import require
 from webapp.core.schemas import ErrorSchema, MeSchema, TokenRequestSchema, TokenSchema
 from webapp.extensions import csrf, db
-from webapp.web import keep_transaction
+from webapp.web import keep_transaction, role_gate
 
 
 class HqrApi(Api):
@@ -49,6 +49,47 @@ def require_login() -> Any:
     if not g.get("token_auth") and request.method not in {"GET", "HEAD", "OPTIONS"}:
         csrf.protect()  # session-authenticated writes need the CSRF token
     return None
+
+
+def feature_api(
+    name: str,
+    import_name: str,
+    url_prefix: str,
+    description: str,
+    *,
+    gate: str | None = None,
+    writes_only: bool = True,
+) -> Blueprint:
+    """A feature's API blueprint.  Every call needs a login (:func:`require_login`: a bearer
+    token, or a session and then the CSRF token for writes, so the blueprint is exempt from the
+    form CSRF check); with ``gate``, the user's roles must allow that action at all (on writes
+    only, or on every call with ``writes_only=False``), checked before a body is parsed or an
+    object loaded (:func:`webapp.web.role_gate`)."""
+    bp = Blueprint(name, import_name, url_prefix=url_prefix, description=description)
+    bp.before_request(require_login)
+    if gate is not None:
+        bp.before_request(role_gate(gate, writes_only=writes_only))
+    csrf.exempt(bp)
+    return bp
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def refusals(
+    bp: Blueprint, *codes: int, described: Mapping[int, str] | None = None
+) -> Callable[[F], F]:
+    """Document the error answers an endpoint may give, each with the :class:`ErrorSchema`
+    body: ``codes`` with the status's standard phrase, ``described`` with a description."""
+    answers: dict[int, str | None] = {code: None for code in codes}
+    answers.update(described or {})
+
+    def decorator(fn: F) -> F:
+        for code, text in reversed(answers.items()):
+            fn = bp.alt_response(code, schema=ErrorSchema, description=text)(fn)
+        return fn
+
+    return decorator
 
 
 def listed(model: Any, args: Mapping[str, Any], permission: str) -> list[Any]:
@@ -110,4 +151,12 @@ def register_api(api: Api) -> None:
         api.register_blueprint(bp)
 
 
-__all__ = ["PermissionDenied", "listed", "register_api", "require_login", "Unauthorized"]
+__all__ = [
+    "PermissionDenied",
+    "feature_api",
+    "listed",
+    "refusals",
+    "register_api",
+    "require_login",
+    "Unauthorized",
+]

@@ -6,21 +6,19 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, Response
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from webapp.archive import access
 from webapp.archive import operations as archive
 from webapp.archive.models import ArchivedDocument, DocumentKind
 from webapp.core import audit
 from webapp.core.errors import NotFound, PermissionDenied
+from webapp.web import login_gate
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
 
 
-@bp.before_request
-@login_required
-def _login() -> None:
-    return None
+bp.before_request(login_gate())
 
 
 def file_response(doc: ArchivedDocument, *, ascii_name: str | None = None) -> Response:

@@ -7,10 +7,9 @@ from typing import Any
 
 from flask import request
 from flask_login import current_user
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from webapp.api import require_login
+from webapp.api import feature_api
 from webapp.assessment import flow, judging, operations
 from webapp.assessment.access import is_province_user, province, scores_visible
 from webapp.assessment.models import AssessmentCampaign, ScoreSheet
@@ -41,20 +40,18 @@ from webapp.assessment.schemas import (
 from webapp.assessment.scoring import parse_judgments, score_sheet
 from webapp.core.errors import PermissionDenied
 from webapp.core.permissions import can, require
-from webapp.extensions import csrf, db
-from webapp.web import role_gate
+from webapp.extensions import db
 
-bp = Blueprint(
-    "api_assessment",
-    __name__,
-    url_prefix="/api/v1/assessment",
-    description="考核：评分表、考核活动、自评、抽查、评分、排名",
-)
-bp.before_request(require_login)
 #: Every assessment permission's roles hold assessment.view: others (auditors) are refused
 #: before a body is parsed or an object loaded.
-bp.before_request(role_gate("assessment.view"))
-csrf.exempt(bp)
+bp = feature_api(
+    "api_assessment",
+    __name__,
+    "/api/v1/assessment",
+    "考核：评分表、考核活动、自评、抽查、评分、排名",
+    gate="assessment.view",
+    writes_only=False,
+)
 
 
 # Sheets -----------------------------------------------------------------------------------------

@@ -23,41 +23,24 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from webapp.assessment.sheet import KIND_LABELS, KIND_SHORT, Sheet, parse_sheet
 from webapp.core import clock
 from webapp.core.models import Org, User, UTCDateTime
+from webapp.core.states import LabelledEnum
 from webapp.extensions import db
 
 SCORE = Numeric(6, 2)
 
 
-class CampaignState(enum.StrEnum):
-    SELF_ASSESSMENT = "self_assessment"  #: 自评阶段
-    SCORING = "scoring"  #: 省厅考核评分
-    RANKED = "ranked"  #: 已排名，待审批
-    APPROVED = "approved"  #: 结果已审批（公布）
-
-    @property
-    def label(self) -> str:
-        return {
-            "self_assessment": "单位自评",
-            "scoring": "省厅考核评分",
-            "ranked": "已排名待审批",
-            "approved": "结果已审批",
-        }[self.value]
+class CampaignState(LabelledEnum):
+    SELF_ASSESSMENT = "self_assessment", "单位自评"
+    SCORING = "scoring", "省厅考核评分"
+    RANKED = "ranked", "已排名待审批"
+    APPROVED = "approved", "结果已审批"  #: (公布)
 
 
-class UnitState(enum.StrEnum):
-    DRAFT = "draft"  #: 自评填报中
-    SELF_REVIEW = "self_review"  #: 待本单位领导审核
-    SELF_SUBMITTED = "self_submitted"  #: 自评已上报
-    SCORED = "scored"  #: 考核组已评分
-
-    @property
-    def label(self) -> str:
-        return {
-            "draft": "自评填报中",
-            "self_review": "待领导审核",
-            "self_submitted": "自评已上报",
-            "scored": "已评分",
-        }[self.value]
+class UnitState(LabelledEnum):
+    DRAFT = "draft", "自评填报中"
+    SELF_REVIEW = "self_review", "待领导审核"  #: 待本单位领导审核
+    SELF_SUBMITTED = "self_submitted", "自评已上报"
+    SCORED = "scored", "已评分"  #: 考核组已评分
 
 
 class Phase(enum.StrEnum):

@@ -31,8 +31,8 @@ from webapp.assessment.scoring import parse_judgments, score_sheet
 from webapp.assessment.sheet import KIND_LABELS
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, DomainError, InvalidInput
-from webapp.core.models import Role, User, UserRole
-from webapp.core.operations import get_row
+from webapp.core.models import Role, User
+from webapp.core.operations import get_row, users_in_role
 from webapp.core.permissions import can, require
 from webapp.engine import notify
 from webapp.extensions import db
@@ -266,12 +266,11 @@ def open_campaign(
     for org in units:
         campaign.units.append(UnitAssessment(org=org, state=UnitState.DRAFT.value))
     db.session.flush()
-    audit.record(
+    audit.record_on(
         "assessment.campaign_open",
-        actor=actor,
+        campaign,
+        actor,
         org=province,
-        object_type="assessment_campaign",
-        object_id=campaign.id,
         after={
             "kind": kind,
             "year": year,
@@ -542,28 +541,11 @@ def observations(viewer: User, year: int, org_id: int | None = None) -> list[Obs
 
 
 # Notifications ----------------------------------------------------------------------------------
-def unit_staff(org_id: int, roles: tuple[Role, ...]) -> list[User]:
-    """The enabled users of an org holding one of the roles, by user name."""
-    return list(
-        db.session.execute(
-            select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(
-                User.org_id == org_id,
-                User.is_enabled.is_(True),
-                UserRole.role.in_([r.value for r in roles]),
-            )
-            .distinct()
-            .order_by(User.username)
-        ).scalars()
-    )
-
-
 def notify_staff(
     org_id: int, roles: tuple[Role, ...], kind: str, message: str, instance_id: int
 ) -> int:
     """Notify (站内消息) the org's staff in those roles about a process instance; how many."""
-    users = unit_staff(org_id, roles)
+    users = users_in_role(org_id, *roles)
     for user in users:
         notify(user, kind, message, instance=instance_id)
     return len(users)

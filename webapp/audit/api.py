@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask_login import current_user
-from flask_smorest import Blueprint
 
-from webapp.api import require_login
+from webapp.api import feature_api
 from webapp.audit import anchor as anchors
 from webapp.audit import reporting, search
 from webapp.audit.schemas import (
@@ -25,13 +24,12 @@ from webapp.core.errors import InvalidInput
 from webapp.core.operations import get_org
 from webapp.core.permissions import require
 
-bp = Blueprint(
+bp = feature_api(
     "api_audit",
     __name__,
-    url_prefix="/api/v1/audit",
-    description="审计日志：查询、校验哈希链、锚点、各单位报送工作记录（审计员、系统管理员）",
+    "/api/v1/audit",
+    "审计日志：查询、校验哈希链、锚点、各单位报送工作记录（审计员、系统管理员）",
 )
-bp.before_request(require_login)
 
 
 @bp.route("")

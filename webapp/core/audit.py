@@ -107,6 +107,22 @@ def record(
     return rec
 
 
+def record_on(
+    action: str, obj: Any, actor: User | None, *, org: Org | str | None = None, **details: Any
+) -> AuditRecord:
+    """The record of ``action`` on the row ``obj``: its table names the object type, its ``id``
+    the object; filed on ``org``, or else on the row's own unit (``obj.org``).  ``details`` are
+    :func:`record`'s ``before``, ``after``, ``message``."""
+    return record(
+        action,
+        actor=actor,
+        org=obj.org if org is None else org,
+        object_type=obj.__tablename__,
+        object_id=obj.id,
+        **details,
+    )
+
+
 @dataclass
 class ChainReport:
     ok: bool

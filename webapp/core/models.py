@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import hashlib
 from datetime import datetime
 from typing import Any
@@ -14,6 +13,7 @@ from sqlalchemy.types import TypeDecorator
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.core import clock
+from webapp.core.states import LabelledEnum
 from webapp.extensions import db
 
 
@@ -42,46 +42,26 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(clock.UTC)
 
 
-class Tier(enum.StrEnum):
-    PROVINCE = "province"  #: 省
-    CITY = "city"  #: 省辖市
-    DIRECT_COUNTY = "direct_county"  #: 省直管县（市）
-    COUNTY = "county"  #: 县（区）
-
-    @property
-    def label(self) -> str:
-        return TIER_LABELS[self]
+class Tier(LabelledEnum):
+    PROVINCE = "province", "省级"
+    CITY = "city", "省辖市"
+    DIRECT_COUNTY = "direct_county", "省直管县（市）"
+    COUNTY = "county", "县（区）"
 
 
-TIER_LABELS = {
-    Tier.PROVINCE: "省级",
-    Tier.CITY: "省辖市",
-    Tier.DIRECT_COUNTY: "省直管县（市）",
-    Tier.COUNTY: "县（区）",
-}
+TIER_LABELS: dict[Tier, str] = {m: m.label for m in Tier}
 
 
-class Role(enum.StrEnum):
-    CLERK = "clerk"  #: 填表人 / 统计员
-    REVIEWER = "reviewer"  #: 科室负责人 / 批准人
-    LEADER = "leader"  #: 主要领导
-    ASSESSOR = "assessor"  #: 考核组成员 (province)
-    ADMIN = "admin"  #: 系统管理员
-    AUDITOR = "auditor"  #: 审计员
-
-    @property
-    def label(self) -> str:
-        return ROLE_LABELS[self]
+class Role(LabelledEnum):
+    CLERK = "clerk", "填表人"  #: 统计员 on the forms
+    REVIEWER = "reviewer", "审核人"  #: 科室负责人 / 批准人
+    LEADER = "leader", "主要领导"
+    ASSESSOR = "assessor", "考核组成员"  #: at the province
+    ADMIN = "admin", "系统管理员"
+    AUDITOR = "auditor", "审计员"
 
 
-ROLE_LABELS = {
-    Role.CLERK: "填表人",
-    Role.REVIEWER: "审核人",
-    Role.LEADER: "主要领导",
-    Role.ASSESSOR: "考核组成员",
-    Role.ADMIN: "系统管理员",
-    Role.AUDITOR: "审计员",
-}
+ROLE_LABELS: dict[Role, str] = {m: m.label for m in Role}
 
 #: Roles that make sense at each tier (the assessment team sits at the province).
 ROLES_BY_TIER: dict[Tier, tuple[Role, ...]] = {

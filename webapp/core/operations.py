@@ -45,8 +45,8 @@ def one_or_not_found(statement: Select[tuple[Row]], missing: str) -> Row:
     return row
 
 
-def users_in_role(org_id: int, role: Role | str) -> list[User]:
-    """The enabled users of an org who hold ``role``, by username."""
+def users_in_role(org_id: int, *roles: Role | str) -> list[User]:
+    """The enabled users of an org who hold one of ``roles``, each once, by username."""
     return list(
         db.session.execute(
             select(User)
@@ -54,8 +54,9 @@ def users_in_role(org_id: int, role: Role | str) -> list[User]:
             .where(
                 User.org_id == org_id,
                 User.is_enabled.is_(True),
-                UserRole.role == (role.value if isinstance(role, Role) else role),
+                UserRole.role.in_([str(r) for r in roles]),
             )
+            .distinct()
             .order_by(User.username)
         ).scalars()
     )

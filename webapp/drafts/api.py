@@ -4,40 +4,53 @@ text, restore.  Saving itself is each feature's endpoint (with ``base_versions``
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from webapp.api import require_login
-from webapp.core.schemas import ErrorSchema
+from webapp.api import feature_api, refusals
 from webapp.drafts import operations as ops
 from webapp.drafts.schemas import (
     DocumentHistorySchema,
+    DraftConflictSchema,
     RestoredSchema,
+    SavedSchema,
     SectionHistorySchema,
     SectionVersionTextSchema,
 )
 from webapp.drafts.views import document_for, known_section, may_restore
-from webapp.extensions import csrf
-from webapp.web import role_gate
 
-bp = Blueprint(
+bp = feature_api(
     "api_drafts",
     __name__,
-    url_prefix="/api/v1/drafts",
-    description="文稿历史版本：分析报告正文（report_narrative）、填报说明（report_explanations）、"
+    "/api/v1/drafts",
+    "文稿历史版本：分析报告正文（report_narrative）、填报说明（report_explanations）、"
     "公开报告草稿（publication_draft）",
+    gate="drafts.restore",
 )
-bp.before_request(require_login)
-bp.before_request(role_gate("drafts.restore", writes_only=True))
-csrf.exempt(bp)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def saves_sections(bp: Blueprint, invalid: str) -> Callable[[F], F]:
+    """The answers of an endpoint saving a drafted document's sections: 200 what was saved
+    (:class:`SavedSchema`), 409 both texts when another save came first, 422 ``invalid``."""
+
+    def decorator(fn: F) -> F:
+        fn = refusals(bp, described={422: invalid})(fn)
+        conflict = "他人已保存较新版本：两份文字"
+        fn = bp.alt_response(409, schema=DraftConflictSchema, description=conflict)(fn)
+        return bp.response(200, SavedSchema)(fn)
+
+    return decorator
 
 
 @bp.route("/<kind_code>/<int:doc_id>")
 @bp.response(200, DocumentHistorySchema)
-@bp.alt_response(403, schema=ErrorSchema)
-@bp.alt_response(404, schema=ErrorSchema)
+@refusals(bp, 403, 404)
 def document_history(kind_code: str, doc_id: int) -> Any:
     """A document's sections with their current version (who, when, length) and how many
     versions each has (whoever may read the document).  ``kind_code``: report_narrative,
@@ -66,8 +79,7 @@ def document_history(kind_code: str, doc_id: int) -> Any:
 
 @bp.route("/<kind_code>/<int:doc_id>/<section>/versions")
 @bp.response(200, SectionHistorySchema)
-@bp.alt_response(403, schema=ErrorSchema)
-@bp.alt_response(404, schema=ErrorSchema)
+@refusals(bp, 403, 404)
 def section_history(kind_code: str, doc_id: int, section: str) -> Any:
     """Every version of one section, newest first: version, who, when, length."""
     kind, document = document_for(kind_code, doc_id, section)
@@ -83,8 +95,7 @@ def section_history(kind_code: str, doc_id: int, section: str) -> Any:
 
 @bp.route("/<kind_code>/<int:doc_id>/<section>/versions/<int:version>")
 @bp.response(200, SectionVersionTextSchema)
-@bp.alt_response(403, schema=ErrorSchema)
-@bp.alt_response(404, schema=ErrorSchema)
+@refusals(bp, 403, 404)
 def get_version(kind_code: str, doc_id: int, section: str, version: int) -> Any:
     """One version with its full text."""
     kind, document = document_for(kind_code, doc_id, section)
@@ -93,9 +104,7 @@ def get_version(kind_code: str, doc_id: int, section: str, version: int) -> Any:
 
 @bp.route("/<kind_code>/<int:doc_id>/<section>/versions/<int:version>/restore", methods=["POST"])
 @bp.response(200, RestoredSchema)
-@bp.alt_response(403, schema=ErrorSchema)
-@bp.alt_response(404, schema=ErrorSchema)
-@bp.alt_response(409, schema=ErrorSchema, description="文稿不可编辑，或该版本与当前文字相同")
+@refusals(bp, 403, 404, described={409: "文稿不可编辑，或该版本与当前文字相同"})
 def restore(kind_code: str, doc_id: int, section: str, version: int) -> Any:
     """Make an old version's text the current one: saved as a new version, audited (whoever
     may draft the document, while it is editable)."""

@@ -3,6 +3,9 @@ and the history of a section.  Features use the save schemas in their own endpoi
 
 from __future__ import annotations
 
+import enum
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from webapp.core.schemas import OrgRowSchema, items_field, version_map
@@ -19,6 +22,11 @@ def base_versions_field() -> fields.Dict:
             "为 0 或省略。已有版本的部分不带版本号、或带过时的版本号保存，将被拒绝（409）。"
         },
     )
+
+
+def state_field(states: type[enum.StrEnum], **kwargs: Any) -> fields.String:
+    """A document's state: one of the feature's codes (``states``, e.g. ``ReportState``)."""
+    return fields.String(validate=validate.OneOf([s.value for s in states]), **kwargs)
 
 
 class DocumentSummarySchema(OrgRowSchema):

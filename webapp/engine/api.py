@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask_login import current_user
-from flask_smorest import Blueprint
 
-from webapp.api import require_login
+from webapp.api import feature_api, refusals
 from webapp.core.errors import PermissionDenied
 from webapp.core.permissions import can
 from webapp.core.states import status_label
@@ -24,27 +23,14 @@ from webapp.engine.schemas import (
     TaskSchema,
     UserTargetSchema,
 )
-from webapp.web import role_gate
 
-tasks_bp = Blueprint("api_tasks", __name__, url_prefix="/api/v1/tasks", description="流程任务")
-instances_bp = Blueprint(
-    "api_instances", __name__, url_prefix="/api/v1/instances", description="流程实例"
+tasks_bp = feature_api("api_tasks", __name__, "/api/v1/tasks", "流程任务", gate="task.work")
+instances_bp = feature_api(
+    "api_instances", __name__, "/api/v1/instances", "流程实例", gate="task.work"
 )
 blueprints = [tasks_bp, instances_bp]
-for _bp in blueprints:
-    _bp.before_request(require_login)
-    _bp.before_request(role_gate("task.work", writes_only=True))
 
 ERRORS = {403: "无权限", 404: "不存在", 409: "任务已被他人处理或状态不允许", 422: "数据有误"}
-
-
-def _alt(bp: Blueprint) -> Any:
-    def decorator(fn: Any) -> Any:
-        for code, text in ERRORS.items():
-            fn = bp.alt_response(code, description=text)(fn)
-        return fn
-
-    return decorator
 
 
 def task_detail(task_id: int) -> dict[str, Any]:
@@ -73,7 +59,7 @@ def list_tasks(args: dict[str, str]) -> Any:
 
 @tasks_bp.route("/<int:task_id>")
 @tasks_bp.response(200, TaskDetailSchema)
-@_alt(tasks_bp)
+@refusals(tasks_bp, described=ERRORS)
 def get_task(task_id: int) -> Any:
     """A task with its form (JSON Schema) and allowed outcomes."""
     return task_detail(task_id)
@@ -81,7 +67,7 @@ def get_task(task_id: int) -> Any:
 
 @tasks_bp.route("/<int:task_id>/claim", methods=["POST"])
 @tasks_bp.response(200, TaskSchema)
-@_alt(tasks_bp)
+@refusals(tasks_bp, described=ERRORS)
 def claim(task_id: int) -> Any:
     """签收."""
     return queries.task_summary(operations.claim(current_user, task_id))
@@ -89,7 +75,7 @@ def claim(task_id: int) -> Any:
 
 @tasks_bp.route("/<int:task_id>/unclaim", methods=["POST"])
 @tasks_bp.response(200, TaskSchema)
-@_alt(tasks_bp)
+@refusals(tasks_bp, described=ERRORS)
 def unclaim(task_id: int) -> Any:
     """取消签收."""
     return queries.task_summary(operations.unclaim(current_user, task_id))
@@ -98,7 +84,7 @@ def unclaim(task_id: int) -> Any:
 @tasks_bp.route("/<int:task_id>/complete", methods=["POST"])
 @tasks_bp.arguments(CompleteSchema)
 @tasks_bp.response(200, TaskSchema)
-@_alt(tasks_bp)
+@refusals(tasks_bp, described=ERRORS)
 def complete(body: dict[str, Any], task_id: int) -> Any:
     """办理: outcome, 审批意见 (required when returning) and the form data."""
     task = operations.complete_task(
@@ -109,7 +95,7 @@ def complete(body: dict[str, Any], task_id: int) -> Any:
 
 @tasks_bp.route("/<int:task_id>/withdraw", methods=["POST"])
 @tasks_bp.response(200, TaskSchema)
-@_alt(tasks_bp)
+@refusals(tasks_bp, described=ERRORS)
 def withdraw(task_id: int) -> Any:
     """撤回 a step one just completed (the reopened task is returned)."""
     return queries.task_summary(operations.withdraw(current_user, task_id))
@@ -118,7 +104,7 @@ def withdraw(task_id: int) -> Any:
 @tasks_bp.route("/<int:task_id>/transfer", methods=["POST"])
 @tasks_bp.arguments(UserTargetSchema)
 @tasks_bp.response(200, TaskSchema)
-@_alt(tasks_bp)
+@refusals(tasks_bp, described=ERRORS)
 def transfer(body: dict[str, Any], task_id: int) -> Any:
     """转办 to a colleague with the same role in the same org."""
     task = operations.transfer(current_user, task_id, body["user_id"], body.get("comment"))
@@ -128,7 +114,7 @@ def transfer(body: dict[str, Any], task_id: int) -> Any:
 @tasks_bp.route("/<int:task_id>/remind", methods=["POST"])
 @tasks_bp.arguments(RemindSchema)
 @tasks_bp.response(200, TaskSchema)
-@_alt(tasks_bp)
+@refusals(tasks_bp, described=ERRORS)
 def remind(body: dict[str, Any], task_id: int) -> Any:
     """催办 the holder or the candidates of an open task."""
     operations.remind(current_user, task_id, body.get("message"))
@@ -138,7 +124,7 @@ def remind(body: dict[str, Any], task_id: int) -> Any:
 @tasks_bp.route("/<int:task_id>/cc", methods=["POST"])
 @tasks_bp.arguments(UserTargetSchema)
 @tasks_bp.response(200, TaskSchema)
-@_alt(tasks_bp)
+@refusals(tasks_bp, described=ERRORS)
 def cc(body: dict[str, Any], task_id: int) -> Any:
     """抄送 a read-only copy to a user."""
     operations.cc(current_user, task_id, body["user_id"], body.get("comment"))
@@ -176,7 +162,7 @@ def require_instance_view(instance: ProcessInstance) -> None:
 
 @instances_bp.route("/<int:instance_id>")
 @instances_bp.response(200, InstanceSchema)
-@_alt(instances_bp)
+@refusals(instances_bp, described=ERRORS)
 def get_instance(instance_id: int) -> Any:
     """State, current tasks and the full history of an instance."""
     instance = instances.get_instance(instance_id)
@@ -186,7 +172,7 @@ def get_instance(instance_id: int) -> Any:
 
 @instances_bp.route("/<int:instance_id>/retry", methods=["POST"])
 @instances_bp.response(200, InstanceSchema)
-@_alt(instances_bp)
+@refusals(instances_bp, described=ERRORS)
 def retry(instance_id: int) -> Any:
     """Resume an instance in error (administrator)."""
     return instance_body(instances.retry_instance(current_user, instance_id))

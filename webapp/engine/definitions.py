@@ -7,7 +7,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from webapp.core import audit, clock
 from webapp.core.errors import InvalidInput, NotFound
@@ -55,13 +55,17 @@ def clear_cache() -> None:
         _cache.clear()
 
 
-def latest_definition(key: str) -> ProcessDefinition:
-    row = db.session.execute(
+def _latest(key: str) -> ProcessDefinition | None:
+    return db.session.execute(
         select(ProcessDefinition)
         .where(ProcessDefinition.key == key)
         .order_by(ProcessDefinition.version.desc())
         .limit(1)
     ).scalar_one_or_none()
+
+
+def latest_definition(key: str) -> ProcessDefinition:
+    row = _latest(key)
     if row is None:
         raise NotFound(f"流程 {key} 尚未部署。")
     return row
@@ -84,24 +88,13 @@ def deploy_bpmn(actor: User | None, key: str | None, content: bytes) -> DeployRe
         )
     key = parsed.process_id
     digest = content_hash(content)
-    latest = db.session.execute(
-        select(ProcessDefinition)
-        .where(ProcessDefinition.key == key)
-        .order_by(ProcessDefinition.version.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+    latest = _latest(key)
     if latest is not None and latest.content_hash == digest:
         return DeployResult(latest, False)
-    number = (
-        db.session.execute(
-            select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == key)
-        ).scalar_one_or_none()
-        or 0
-    ) + 1
     definition = ProcessDefinition(
         key=key,
         name=parsed.name,
-        version=number,
+        version=1 if latest is None else latest.version + 1,
         content_hash=digest,
         content=content,
         deployed_by_id=actor.id if actor is not None else None,
@@ -119,7 +112,7 @@ def deploy_bpmn(actor: User | None, key: str | None, content: bytes) -> DeployRe
         before=(
             {"version": latest.version, "hash": latest.content_hash} if latest is not None else None
         ),
-        after={"key": key, "version": number, "hash": digest},
+        after={"key": key, "version": definition.version, "hash": digest},
     )
     return DeployResult(definition, True)
 

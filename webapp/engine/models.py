@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.core import clock
 from webapp.core.models import Org, User, UTCDateTime
+from webapp.core.states import LabelledEnum
 from webapp.extensions import db
 
 
@@ -48,17 +48,11 @@ class ProcessDefinition(db.Model):
         return f"<ProcessDefinition {self.key} v{self.version}>"
 
 
-class InstanceState(enum.StrEnum):
-    RUNNING = "running"
-    COMPLETED = "completed"
-    ERROR = "error"
-    CANCELLED = "cancelled"
-
-    @property
-    def label(self) -> str:
-        return {"running": "进行中", "completed": "已完成", "error": "异常", "cancelled": "已取消"}[
-            self.value
-        ]
+class InstanceState(LabelledEnum):
+    RUNNING = "running", "进行中"
+    COMPLETED = "completed", "已完成"
+    ERROR = "error", "异常"
+    CANCELLED = "cancelled", "已取消"
 
 
 class ProcessInstance(db.Model):
@@ -112,20 +106,11 @@ class ProcessInstance(db.Model):
         return f"<ProcessInstance {self.id} {self.business_key}>"
 
 
-class TaskState(enum.StrEnum):
-    READY = "ready"
-    CLAIMED = "claimed"
-    COMPLETED = "completed"
-    CANCELLED = "cancelled"
-
-    @property
-    def label(self) -> str:
-        return {
-            "ready": "待签收",
-            "claimed": "已签收",
-            "completed": "已办结",
-            "cancelled": "已取消",
-        }[self.value]
+class TaskState(LabelledEnum):
+    READY = "ready", "待签收"
+    CLAIMED = "claimed", "已签收"
+    COMPLETED = "completed", "已办结"
+    CANCELLED = "cancelled", "已取消"
 
 
 OPEN_STATES = (TaskState.READY.value, TaskState.CLAIMED.value)

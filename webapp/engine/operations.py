@@ -122,14 +122,7 @@ def _require_work(actor: User, task: HumanTask) -> None:
 
 
 def _audit(action: str, actor: User | None, task: HumanTask, **kwargs: Any) -> None:
-    audit.record(
-        action,
-        actor=actor,
-        org=task.instance.org,
-        object_type="human_task",
-        object_id=task.id,
-        **kwargs,
-    )
+    audit.record_on(action, task, actor, org=task.instance.org, **kwargs)
 
 
 def _transition(task: HumanTask, from_states: tuple[str, ...], **values: Any) -> None:

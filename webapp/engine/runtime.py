@@ -87,14 +87,7 @@ def audit_instance(
 ) -> None:
     """The audit record of ``action`` on ``instance`` (in its org); ``details`` as for
     :func:`webapp.core.audit.record` (before, after, message)."""
-    audit.record(
-        action,
-        actor=actor,
-        org=instance.org,
-        object_type="process_instance",
-        object_id=instance.id,
-        **details,
-    )
+    audit.record_on(action, instance, actor, **details)
 
 
 def history(

@@ -7,30 +7,23 @@ from typing import Any
 
 from flask import current_app, request, send_file
 from flask_login import current_user
-from flask_smorest import Blueprint
 from marshmallow import INCLUDE, Schema, fields
 
-from webapp.api import require_login
+from webapp.api import feature_api
 from webapp.core.errors import InvalidInput
 from webapp.core.permissions import require
 from webapp.core.spreadsheet import XLSX_MIME
-from webapp.extensions import begin_write, csrf
+from webapp.extensions import begin_write
 from webapp.ledger import excel, operations
 from webapp.ledger.fields import display
 from webapp.ledger.importing import apply_import, stage_import
 from webapp.ledger.queries import ListQuery, list_records
-from webapp.web import reads_first, role_gate
+from webapp.web import reads_first
 
-bp = Blueprint(
-    "api_ledger",
-    __name__,
-    url_prefix="/api/v1/ledger",
-    description="台账：工程、不良行为、处罚、事故",
-)
-bp.before_request(require_login)
 #: Only clerks keep ledgers: anyone else's write is refused before the body or record is read.
-bp.before_request(role_gate("ledger.edit", writes_only=True))
-csrf.exempt(bp)
+bp = feature_api(
+    "api_ledger", __name__, "/api/v1/ledger", "台账：工程、不良行为、处罚、事故", gate="ledger.edit"
+)
 
 
 class ListArgs(Schema):

@@ -12,14 +12,13 @@ from typing import Any
 from flask import Flask
 
 from webapp.core.models import Role
-from webapp.core.permissions import ANY, DOWNWARD, Relation, register
+from webapp.core.permissions import ANY, Relation, register
+from webapp.periodic import register_rules
 from webapp.publication import drafting, models  # noqa: F401 (tables for Alembic; draft kind)
 
-STAFF = {Role.CLERK, Role.REVIEWER, Role.LEADER, Role.ASSESSOR}
-
-register("publication.view", STAFF, DOWNWARD, label="查看公开报告（含草稿、归档）")
-register("publication.draft", {Role.CLERK}, {Relation.OWN}, label="拟稿公开报告")
-register("publication.open", {Role.ADMIN}, ANY, label="开启半年度公开")
+register_rules(
+    "publication", view="查看公开报告（含草稿、归档）", draft="拟稿公开报告", open="开启半年度公开"
+)
 register(
     "publication.withdraw_request",
     {Role.CLERK, Role.REVIEWER},

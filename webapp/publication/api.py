@@ -15,10 +15,9 @@ from flask import url_for
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from webapp.api import listed, require_login
+from webapp.api import feature_api, listed, refusals
 from webapp.core.permissions import require
-from webapp.core.schemas import ErrorSchema
-from webapp.drafts.schemas import DraftConflictSchema, SavedSchema
+from webapp.drafts.api import saves_sections
 from webapp.extensions import csrf
 from webapp.publication import operations as ops
 from webapp.publication import public
@@ -52,14 +51,12 @@ public_bp = Blueprint(
 csrf.exempt(public_bp)
 NO_AUTH: dict[str, Any] = {"security": []}
 
-staff_bp = Blueprint(
+staff_bp = feature_api(
     "api_publication",
     __name__,
-    url_prefix="/api/v1/publications",
-    description="半年度工程质量总体状况公开报告（内部办理）",
+    "/api/v1/publications",
+    "半年度工程质量总体状况公开报告（内部办理）",
 )
-staff_bp.before_request(require_login)
-csrf.exempt(staff_bp)
 
 blueprints = [public_bp, staff_bp]
 
@@ -86,7 +83,7 @@ def public_reports(args: dict[str, str]) -> Any:
 @public_bp.route("/reports/<int:pub_id>")
 @public_bp.doc(**NO_AUTH)
 @public_bp.response(200, PublicReportDetailSchema)
-@public_bp.alt_response(404, schema=ErrorSchema, description="不存在、未公开或已撤回")
+@refusals(public_bp, described={404: "不存在、未公开或已撤回"})
 def public_report(pub_id: int) -> Any:
     """One published report: full text, half-year figures, quality index with its parts."""
     return _links(public.public_view(public.public_publication(pub_id)))
@@ -137,7 +134,7 @@ def public_index(args: dict[str, str]) -> Any:
 @staff_bp.route("/open", methods=["POST"])
 @staff_bp.arguments(PublicationOpenSchema)
 @staff_bp.response(200, PublicationOpenResultSchema)
-@staff_bp.alt_response(403, schema=ErrorSchema)
+@refusals(staff_bp, 403)
 def open_period(body: dict[str, str]) -> Any:
     """Start the half year's flow for every unit (administrator; idempotent)."""
     require(current_user, "publication.open")
@@ -155,8 +152,7 @@ def list_publications(args: dict[str, str]) -> Any:
 
 @staff_bp.route("/<int:pub_id>")
 @staff_bp.response(200, PublicationDetailSchema)
-@staff_bp.alt_response(403, schema=ErrorSchema)
-@staff_bp.alt_response(404, schema=ErrorSchema)
+@refusals(staff_bp, 403, 404)
 def get_publication(pub_id: int) -> Any:
     """A report with its state, text, problems and content (frozen once submitted)."""
     return publication_page(current_user, viewable_publication(current_user, pub_id))
@@ -164,9 +160,7 @@ def get_publication(pub_id: int) -> Any:
 
 @staff_bp.route("/<int:pub_id>/sections", methods=["PUT"])
 @staff_bp.arguments(PublicationSectionsSchema)
-@staff_bp.response(200, SavedSchema)
-@staff_bp.alt_response(409, schema=DraftConflictSchema, description="他人已保存较新版本：两份文字")
-@staff_bp.alt_response(422, schema=ErrorSchema, description="未知部分或超过字数上限")
+@saves_sections(staff_bp, "未知部分或超过字数上限")
 def put_sections(body: dict[str, Any], pub_id: int) -> Any:
     """Save the draft's text (the drafting unit's clerk, while drafting or returned), each
     section with the version it was based on (``base_versions``, from ``versions``).  A stale
@@ -179,7 +173,7 @@ def put_sections(body: dict[str, Any], pub_id: int) -> Any:
 
 @staff_bp.route("/<int:pub_id>/regenerate", methods=["POST"])
 @staff_bp.response(200, PublicationChangedSchema)
-@staff_bp.alt_response(409, schema=ErrorSchema)
+@refusals(staff_bp, 409)
 def regenerate(pub_id: int) -> Any:
     """Write the draft again from the accepted quarterly figures (replaces the text)."""
     require(current_user, "publication.draft")
@@ -190,7 +184,7 @@ def regenerate(pub_id: int) -> Any:
 @staff_bp.route("/<int:pub_id>/withdrawal", methods=["POST"])
 @staff_bp.arguments(PublicationWithdrawalSchema)
 @staff_bp.response(200, PublicationDetailSchema)
-@staff_bp.alt_response(409, schema=ErrorSchema, description="公开未满一个月或未公开")
+@refusals(staff_bp, described={409: "公开未满一个月或未公开"})
 def request_withdrawal(body: dict[str, str], pub_id: int) -> Any:
     """Ask the principal leader to withdraw a published report (only after one month online)."""
     require(current_user, "publication.withdraw_request")

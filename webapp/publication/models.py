@@ -3,7 +3,6 @@ behaviour records the province publishes with its report (第八条(三))."""
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from typing import Any
 
@@ -12,44 +11,30 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.core import clock
 from webapp.core.models import Org, User, UTCDateTime
-from webapp.core.states import ProcessStatus
+from webapp.core.states import LabelledEnum, ProcessStatus, by_status
 from webapp.extensions import db
 
 
-class PublicationState(enum.StrEnum):
+class PublicationState(LabelledEnum):
     """What staff see; the public sees only ``published``."""
 
-    DRAFTING = "drafting"  #: 拟稿中
-    RETURNED = "returned"  #: 已退回
-    IN_REVIEW = "in_review"  #: 审核中
-    AWAITING_APPROVAL = "awaiting_approval"  #: 待领导审批
-    PUBLISHED = "published"  #: 已公开
-    WITHDRAWAL_REQUESTED = "withdrawal_requested"  #: 撤回审批中
-    WITHDRAWN = "withdrawn"  #: 已撤回（归档）
+    DRAFTING = ProcessStatus.DRAFTING, "拟稿中"
+    RETURNED = ProcessStatus.RETURNED
+    IN_REVIEW = ProcessStatus.IN_REVIEW
+    AWAITING_APPROVAL = ProcessStatus.AWAITING_APPROVAL
+    PUBLISHED = ProcessStatus.PUBLISHED
+    WITHDRAWAL_REQUESTED = ProcessStatus.WITHDRAWAL_REQUESTED
+    WITHDRAWN = ProcessStatus.WITHDRAWN, "已撤回（归档）"
 
-    @property
-    def label(self) -> str:
-        return STATE_LABELS[self]
-
-
-STATE_LABELS = {
-    PublicationState.DRAFTING: "拟稿中",
-    PublicationState.RETURNED: "已退回",
-    PublicationState.IN_REVIEW: "审核中",
-    PublicationState.AWAITING_APPROVAL: "待领导审批",
-    PublicationState.PUBLISHED: "已公开",
-    PublicationState.WITHDRAWAL_REQUESTED: "撤回审批中",
-    PublicationState.WITHDRAWN: "已撤回（归档）",
-}
 
 #: The BPMN's business status code (property ``status``, see webapp.core.states) → state,
 #: before publication (published/withdrawn come from the publication's own dates).
-STATUS_TO_STATE = {
-    ProcessStatus.DRAFTING: PublicationState.DRAFTING,
-    ProcessStatus.RETURNED: PublicationState.RETURNED,
-    ProcessStatus.IN_REVIEW: PublicationState.IN_REVIEW,
-    ProcessStatus.AWAITING_APPROVAL: PublicationState.AWAITING_APPROVAL,
-}
+STATUS_TO_STATE = by_status(
+    PublicationState.DRAFTING,
+    PublicationState.RETURNED,
+    PublicationState.IN_REVIEW,
+    PublicationState.AWAITING_APPROVAL,
+)
 
 
 class Publication(db.Model):
@@ -108,13 +93,9 @@ class Publication(db.Model):
         return f"<Publication {self.org_id} {self.period}>"
 
 
-class RecordKind(enum.StrEnum):
-    BAD = "bad"  #: 不良行为记录
-    GOOD = "good"  #: 良好行为记录
-
-    @property
-    def label(self) -> str:
-        return "不良行为记录" if self is RecordKind.BAD else "良好行为记录"
+class RecordKind(LabelledEnum):
+    BAD = "bad", "不良行为记录"
+    GOOD = "good", "良好行为记录"
 
 
 class PublishedRecord(db.Model):
@@ -164,13 +145,9 @@ class PublishedRecord(db.Model):
     )
 
 
-class ObjectionOutcome(enum.StrEnum):
-    UPHELD = "upheld"  #: 异议成立，撤下记录
-    DISMISSED = "dismissed"  #: 异议不成立，继续公示
-
-    @property
-    def label(self) -> str:
-        return "异议成立，撤下记录" if self is ObjectionOutcome.UPHELD else "异议不成立，继续公示"
+class ObjectionOutcome(LabelledEnum):
+    UPHELD = "upheld", "异议成立，撤下记录"
+    DISMISSED = "dismissed", "异议不成立，继续公示"
 
 
 class RecordObjection(db.Model):

@@ -122,12 +122,10 @@ def regenerate(actor: User, pub: Publication) -> list[str]:
     result = drafts.save(DRAFT, pub, actor, generated, None, action="publication.regenerate")
     if not result.changed:
         # Nothing to write, but the clerk asked: the request itself stays on record.
-        audit.record(
+        audit.record_on(
             "publication.regenerate",
-            actor=actor,
-            org=pub.org,
-            object_type="publication",
-            object_id=pub.id,
+            pub,
+            actor,
             after={"sections": {}, "subject": f"publication:{pub.id}"},
         )
     return result.changed

@@ -16,20 +16,12 @@ from webapp.core.schemas import (
     text_map,
     version_map,
 )
-from webapp.drafts.schemas import DocumentSummarySchema, base_versions_field
+from webapp.drafts.schemas import DocumentSummarySchema, base_versions_field, state_field
+from webapp.publication.models import PublicationState
 
 HALF_YEAR = validate.Regexp(
     r"^\d{4}H[12]$", error="公开期格式应为 2026H1（上半年）或 2026H2（下半年）。"
 )
-STATES = [
-    "drafting",
-    "returned",
-    "in_review",
-    "awaiting_approval",
-    "published",
-    "withdrawal_requested",
-    "withdrawn",
-]
 
 
 class PublicationOpenSchema(Schema):
@@ -47,7 +39,7 @@ class PublicationQuerySchema(Schema):
 
 
 class PublicationSummarySchema(DocumentSummarySchema):
-    state = fields.String(required=True, validate=validate.OneOf(STATES))
+    state = state_field(PublicationState, required=True)
     published_at = fields.DateTime(allow_none=True)
     publication_date = fields.Date(allow_none=True)
     online_until = fields.Date(allow_none=True)

@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from webapp.archive import operations as archive
 from webapp.core import audit, clock
@@ -14,6 +14,7 @@ from webapp.core.errors import DomainError, NotFound
 from webapp.core.permissions import can, require
 from webapp.drafts import views as drafts_views
 from webapp.drafts.operations import DraftConflict
+from webapp.periodic.views import open_period_form
 from webapp.publication import operations as ops
 from webapp.publication import publicity
 from webapp.publication.document import content, document_filename, render_document
@@ -21,15 +22,13 @@ from webapp.publication.draft import SECTIONS
 from webapp.publication.models import ObjectionOutcome, Publication
 from webapp.publication.pages import publication_list_page, publication_page, viewable_publication
 from webapp.publication.periods import last_ended, parse_half_year
+from webapp.web import login_gate
 
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 bp = Blueprint("publication", __name__, url_prefix="/publication", template_folder="templates")
 
 
-@bp.before_request
-@login_required
-def _login() -> None:
-    return None
+bp.before_request(login_gate())
 
 
 @bp.route("/")
@@ -51,13 +50,7 @@ def index() -> Any:
 @bp.route("/open", methods=["POST"])
 def open_period() -> Any:
     require(current_user, "publication.open")
-    period = (request.form.get("period") or "").strip()
-    counts = ops.open_period(current_user, period)
-    flash(
-        f"已开启 {period}：新开启 {counts['opened']} 个单位，原已开启 {counts['existing']} 个。",
-        "success",
-    )
-    return redirect(url_for("publication.index", period=period))
+    return open_period_form(ops.open_period, "publication.index")
 
 
 @bp.route("/<int:pub_id>")
@@ -120,12 +113,10 @@ def document(pub_id: int) -> Any:
         name, stage = document_filename(snap).replace(".docx", "（草稿）.docx"), "draft"
     if not data:
         raise NotFound("文件不存在。")
-    audit.record(
+    audit.record_on(
         "publication.document_download",
-        actor=current_user,
-        org=pub.org,
-        object_type="publication",
-        object_id=pub.id,
+        pub,
+        current_user,
         after={"stage": stage, "subject": f"publication:{pub.id}"},
     )
     return Response(

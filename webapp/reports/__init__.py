@@ -10,14 +10,11 @@ from typing import Any
 from flask import Flask
 
 from webapp.core.models import Role
-from webapp.core.permissions import ANY, DOWNWARD, Relation, register
+from webapp.core.permissions import ANY, Relation, register
+from webapp.periodic import register_rules
 from webapp.reports import drafting, models  # noqa: F401 (tables for Alembic; draft kinds)
 
-STAFF = {Role.CLERK, Role.REVIEWER, Role.LEADER, Role.ASSESSOR}
-
-register("report.view", STAFF, DOWNWARD, label="查看分析报告")
-register("report.draft", {Role.CLERK}, {Relation.OWN}, label="编制分析报告")
-register("report.open", {Role.ADMIN}, ANY, label="开启报告期")
+register_rules("report", view="查看分析报告", draft="编制分析报告", open="开启报告期")
 register(
     "report.remind",
     {Role.CLERK, Role.REVIEWER, Role.LEADER},
@@ -26,10 +23,7 @@ register(
 )
 
 register(
-    "report.extend",
-    {Role.REVIEWER, Role.LEADER},
-    {Relation.DESCENDANT},
-    label="为下级单位延期",
+    "report.extend", {Role.REVIEWER, Role.LEADER}, {Relation.DESCENDANT}, label="为下级单位延期"
 )
 
 #: The roles that may change anything of a report at all (checked before the body is read).
@@ -40,12 +34,7 @@ register(
     label="编制或处理分析报告",
 )
 
-register(
-    "report.seal",
-    {Role.CLERK, Role.REVIEWER},
-    {Relation.OWN},
-    label="上传盖章扫描件",
-)
+register("report.seal", {Role.CLERK, Role.REVIEWER}, {Relation.OWN}, label="上传盖章扫描件")
 
 register(
     "report.notice",

@@ -9,13 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask_login import current_user
-from flask_smorest import Blueprint
 
-from webapp.api import listed, require_login
+from webapp.api import feature_api, listed, refusals
 from webapp.core.permissions import require
-from webapp.core.schemas import ErrorSchema
-from webapp.drafts.schemas import DraftConflictSchema, SavedSchema
-from webapp.extensions import csrf
+from webapp.drafts.api import saves_sections
 from webapp.reports import operations as ops
 from webapp.reports.models import Report
 from webapp.reports.pages import report_page, report_row, viewable_report
@@ -31,20 +28,16 @@ from webapp.reports.schemas import (
     ReportQuerySchema,
     ReportSchema,
 )
-from webapp.web import role_gate
 
-bp = Blueprint(
-    "api_reports", __name__, url_prefix="/api/v1/reports", description="季度/年度工程质量分析报告"
+bp = feature_api(
+    "api_reports", __name__, "/api/v1/reports", "季度/年度工程质量分析报告", gate="report.write"
 )
-bp.before_request(require_login)
-bp.before_request(role_gate("report.write", writes_only=True))
-csrf.exempt(bp)
 
 
 @bp.route("/open", methods=["POST"])
 @bp.arguments(OpenPeriodSchema)
 @bp.response(200, OpenResultSchema)
-@bp.alt_response(403, schema=ErrorSchema)
+@refusals(bp, 403)
 def open_period(body: dict[str, str]) -> Any:
     """Open a period for every reporting unit (administrator; idempotent; "2026" = annual)."""
     require(current_user, "report.open")
@@ -66,8 +59,7 @@ def list_reports(args: dict[str, str]) -> Any:
 
 @bp.route("/<int:report_id>")
 @bp.response(200, ReportDetailSchema)
-@bp.alt_response(403, schema=ErrorSchema)
-@bp.alt_response(404, schema=ErrorSchema)
+@refusals(bp, 403, 404)
 def get_report(report_id: int) -> Any:
     """A report: state, tables (frozen once submitted), checks, narrative, problems, documents."""
     return report_page(current_user, viewable_report(current_user, report_id))
@@ -76,8 +68,7 @@ def get_report(report_id: int) -> Any:
 @bp.route("/<int:report_id>/meeting", methods=["PUT"])
 @bp.arguments(MeetingSchema)
 @bp.response(200, MeetingSchema)
-@bp.alt_response(403, schema=ErrorSchema)
-@bp.alt_response(422, schema=ErrorSchema, description="日期不在本季度以来或文字过短、过长")
+@refusals(bp, 403, described={422: "日期不在本季度以来或文字过短、过长"})
 def put_meeting(body: dict[str, Any], report_id: int) -> Any:
     """第十四条: record the quarter's analysis meeting with the report while it is drafted."""
     report = viewable_report(current_user, report_id)
@@ -88,9 +79,7 @@ def put_meeting(body: dict[str, Any], report_id: int) -> Any:
 
 @bp.route("/<int:report_id>/narrative", methods=["PUT"])
 @bp.arguments(NarrativeSchema)
-@bp.response(200, SavedSchema)
-@bp.alt_response(409, schema=DraftConflictSchema, description="他人已保存较新版本：两份文字")
-@bp.alt_response(422, schema=ErrorSchema, description="未知章节或超过字数上限")
+@saves_sections(bp, "未知章节或超过字数上限")
 def put_narrative(body: dict[str, Any], report_id: int) -> Any:
     """Save narrative sections (keys s01…s11, s12 for the annual report), each with the version
     it was based on (``base_versions``, from ``narrative_versions``).  A stale save is refused
@@ -102,9 +91,7 @@ def put_narrative(body: dict[str, Any], report_id: int) -> Any:
 
 @bp.route("/<int:report_id>/explanations", methods=["PUT"])
 @bp.arguments(ExplanationsSchema)
-@bp.response(200, SavedSchema)
-@bp.alt_response(409, schema=DraftConflictSchema, description="他人已保存较新版本：两份文字")
-@bp.alt_response(422, schema=ErrorSchema, description="未知预警、超过字数上限或少于最少字数")
+@saves_sections(bp, "未知预警、超过字数上限或少于最少字数")
 def put_explanations(body: dict[str, Any], report_id: int) -> Any:
     """Explanations of warnings (check id → text) and of missing lower units, with their base
     versions (``explanation_versions``); unknown check ids, texts over 2000 characters and
@@ -125,7 +112,7 @@ def put_explanations(body: dict[str, Any], report_id: int) -> Any:
 @bp.response(
     200, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 )
-@bp.alt_response(403, schema=ErrorSchema)
+@refusals(bp, 403)
 def document(report_id: int) -> Any:
     """The Word file: archived once submitted, a draft rendered from live figures before."""
     from webapp.reports.views import document_response
@@ -136,8 +123,7 @@ def document(report_id: int) -> Any:
 @bp.route("/<int:report_id>/deadline", methods=["POST"])
 @bp.arguments(DeadlineSchema)
 @bp.response(200, ReportSchema)
-@bp.alt_response(403, schema=ErrorSchema)
-@bp.alt_response(409, schema=ErrorSchema)
+@refusals(bp, 403, 409)
 def extend_deadline(body: dict[str, Any], report_id: int) -> Any:
     """延期: a new due date, by the upper level's reviewer or leader or an administrator."""
     report = ops.get_report(report_id)

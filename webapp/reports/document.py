@@ -23,9 +23,9 @@ from webapp.stats import registry
 from webapp.stats.checks import Check
 from webapp.stats.compute import parse_period
 from webapp.stats.figures import (
-    AccidentsJSON,
     CategoryRow,
     CategoryTable,
+    SummaryGroupsJSON,
     SummaryRow,
     SummaryTable,
     Trio,
@@ -135,18 +135,11 @@ class FilingRateWord(TypedDict):
     area_pct: str
 
 
-class SummaryWordRow(TypedDict):
+class SummaryWordRow(SummaryGroupsJSON):
     """A row of 附表5/7 in the Word context: figures as printed, "—" for an absent rate."""
 
-    org_name: str
-    carried_over: TrioJSON
-    registered: TrioJSON
-    under_construction: TrioJSON
-    completed: TrioJSON
-    filed: TrioJSON
     filing_rate: FilingRateWord
     satisfaction_pct: str
-    accidents: AccidentsJSON
 
 
 class SummaryWord(TypedDict):
@@ -360,12 +353,10 @@ def attach_seal(actor: User, report: Report, content: bytes) -> ArchivedDocument
         derived_from=doc,
     )
     db.session.expire(report, ["seal_scans"])
-    audit.record(
+    audit.record_on(
         "report.seal_attach",
-        actor=actor,
-        org=report.org,
-        object_type="report",
-        object_id=report.id,
+        report,
+        actor,
         after={
             "document": doc.id,
             "version": doc.version,

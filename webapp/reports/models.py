@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from typing import Any
 
@@ -21,17 +20,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from webapp.archive.models import ArchivedDocument
 from webapp.core import clock
 from webapp.core.models import Org, Tier, User, UTCDateTime
-from webapp.core.states import ProcessStatus
+from webapp.core.states import LabelledEnum, ProcessStatus, by_status
 from webapp.extensions import db
 
 
-class ReportKind(enum.StrEnum):
-    QUARTERLY = "quarterly"  #: 季度分析报告
-    ANNUAL = "annual"  #: 年度分析报告
-
-    @property
-    def label(self) -> str:
-        return "季度分析报告" if self is ReportKind.QUARTERLY else "年度分析报告"
+class ReportKind(LabelledEnum):
+    QUARTERLY = "quarterly", "季度分析报告"
+    ANNUAL = "annual", "年度分析报告"
 
     def made_by(self, org: Org) -> bool:
         """Every unit reports quarterly; the annual report (第十一条, 第八条(二)) is made by the
@@ -40,40 +35,27 @@ class ReportKind(enum.StrEnum):
         return self is ReportKind.QUARTERLY or org.tier != Tier.COUNTY.value
 
 
-class ReportState(enum.StrEnum):
+class ReportState(LabelledEnum):
     """The state an API client and the status board (催报) see."""
 
-    NOT_STARTED = "not_started"  #: 未开始
-    DRAFTING = "drafting"  #: 填报中
-    IN_REVIEW = "in_review"  #: 审核中
-    SUBMITTED = "submitted"  #: 已上报
-    RETURNED = "returned"  #: 已退回
-    ACCEPTED = "accepted"  #: 已接收
-    OVERDUE = "overdue"  #: 逾期
-
-    @property
-    def label(self) -> str:
-        return STATE_LABELS[self]
+    NOT_STARTED = "not_started", "未开始"
+    DRAFTING = ProcessStatus.DRAFTING
+    IN_REVIEW = ProcessStatus.IN_REVIEW
+    SUBMITTED = ProcessStatus.SUBMITTED
+    RETURNED = ProcessStatus.RETURNED
+    ACCEPTED = ProcessStatus.ACCEPTED
+    OVERDUE = ProcessStatus.OVERDUE
 
 
-STATE_LABELS = {
-    ReportState.NOT_STARTED: "未开始",
-    ReportState.DRAFTING: "填报中",
-    ReportState.IN_REVIEW: "审核中",
-    ReportState.SUBMITTED: "已上报",
-    ReportState.RETURNED: "已退回",
-    ReportState.ACCEPTED: "已接收",
-    ReportState.OVERDUE: "逾期",
-}
-
-#: The BPMN's business status code (property ``status``, see webapp.core.states) → state.
-STATUS_TO_STATE = {
-    ProcessStatus.DRAFTING: ReportState.DRAFTING,
-    ProcessStatus.IN_REVIEW: ReportState.IN_REVIEW,
-    ProcessStatus.SUBMITTED: ReportState.SUBMITTED,
-    ProcessStatus.RETURNED: ReportState.RETURNED,
-    ProcessStatus.ACCEPTED: ReportState.ACCEPTED,
-}
+#: The BPMN's business status code (property ``status``, see webapp.core.states) → state
+#: (``overdue`` is derived from the due time).
+STATUS_TO_STATE = by_status(
+    ReportState.DRAFTING,
+    ReportState.IN_REVIEW,
+    ReportState.SUBMITTED,
+    ReportState.RETURNED,
+    ReportState.ACCEPTED,
+)
 
 
 class Report(db.Model):

@@ -25,6 +25,7 @@ from webapp.audit.reporting import reporting_people, reporting_record
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from webapp.core.models import Org, User
+from webapp.core.operations import get_row
 from webapp.core.permissions import require
 from webapp.documents import render_docx
 from webapp.engine import (
@@ -150,10 +151,7 @@ def find_notice(year: int) -> ReportingNotice | None:
 
 
 def get_notice(notice_id: int) -> ReportingNotice:
-    notice = db.session.get(ReportingNotice, notice_id)
-    if notice is None:
-        raise NotFound("通报不存在。")
-    return notice
+    return get_row(ReportingNotice, notice_id, "通报不存在。")
 
 
 def require_view(actor: User) -> Org:
@@ -183,12 +181,11 @@ def start_notice(actor: User, year: int) -> ReportingNotice:
         {"notice_id": notice.id, "year": year},
     )
     notice.instance_id = instance.id
-    audit.record(
+    audit.record_on(
         "notice.start",
-        actor=actor,
+        notice,
+        actor,
         org=root,
-        object_type="reporting_notice",
-        object_id=notice.id,
         after={"year": year, **{k: len(v) for k, v in lists.items()}},
     )
     return notice
@@ -232,12 +229,11 @@ def edit_list(
         entry = _entry(name, target, reason)
         after = [*current, entry]
     setattr(notice, name, after)
-    audit.record(
+    audit.record_on(
         "notice.edit",
-        actor=actor,
+        notice,
+        actor,
         org=root,
-        object_type="reporting_notice",
-        object_id=notice.id,
         before={"list": name, "count": len(current)},
         after={"list": name, "op": op, "entry": entry, "count": len(after), "year": notice.year},
         message=reason,
@@ -313,12 +309,11 @@ def issue(ctx: ServiceContext) -> dict[str, Any]:
         actor=ctx.actor,
     )
     notice.document_sha256 = doc.sha256
-    audit.record(
+    audit.record_on(
         "notice.issue",
-        actor=ctx.actor,
+        notice,
+        ctx.actor,
         org=province(),
-        object_type="reporting_notice",
-        object_id=notice.id,
         after={
             "year": notice.year,
             "document": notice.document_sha256,

@@ -422,12 +422,10 @@ def remind_unit(actor: User, report: Report, message: str | None = None) -> int:
     for task in open_tasks(report.instance_id):
         if task.candidate_org_id == report.org.id:
             count += len(remind(actor, task.id, message))
-    audit.record(
+    audit.record_on(
         "report.remind_unit",
-        actor=actor,
-        org=report.org,
-        object_type="report",
-        object_id=report.id,
+        report,
+        actor,
         after={"notified": count, "subject": f"report:{report.id}"},
     )
     return count
@@ -490,12 +488,10 @@ def extend_deadline(actor: User, report: Report, new_due: date, reason: str) -> 
         {"due_at": due.isoformat(), "remind_at": report.remind_at.isoformat()},
         reason=reason,
     )
-    audit.record(
+    audit.record_on(
         "report.extend",
-        actor=actor,
-        org=report.org,
-        object_type="report",
-        object_id=report.id,
+        report,
+        actor,
         before={"due_at": before.isoformat()},
         after={"due_at": due.isoformat(), "subject": f"report:{report.id}"},
         message=reason,

@@ -12,9 +12,8 @@ from webapp.core.schemas import (
     text_map,
     version_map,
 )
-from webapp.drafts.schemas import DocumentSummarySchema, base_versions_field
-
-STATES = ["not_started", "drafting", "in_review", "submitted", "returned", "accepted", "overdue"]
+from webapp.drafts.schemas import DocumentSummarySchema, base_versions_field, state_field
+from webapp.reports.models import ReportState
 
 
 class OpenPeriodSchema(Schema):
@@ -30,11 +29,11 @@ class ReportQuerySchema(Schema):
     org = org_code_arg()
     under = org_code_arg()
     period = fields.String(validate=validate.Length(max=8))
-    state = fields.String(validate=validate.OneOf(STATES))
+    state = state_field(ReportState)
 
 
 class ReportSchema(DocumentSummarySchema):
-    state = fields.String(required=True, validate=validate.OneOf(STATES))
+    state = state_field(ReportState, required=True)
     kind = fields.String(required=True)
     round = fields.Integer(required=True)
     due_at = fields.DateTime(allow_none=True)

@@ -16,7 +16,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import select
 
 from webapp.archive import operations as archive
@@ -31,6 +31,7 @@ from webapp.core.urls import safe_next
 from webapp.drafts import views as drafts_views
 from webapp.drafts.operations import DraftConflict
 from webapp.extensions import db
+from webapp.periodic.views import open_period_form
 from webapp.reports import operations as ops
 from webapp.reports import pages
 from webapp.reports.board import board_rows
@@ -42,16 +43,13 @@ from webapp.reports.pages import report_list_page, viewable_report
 from webapp.reports.readiness import editable
 from webapp.reports.sections import sections
 from webapp.stats.compute import parse_period
-from webapp.web import role_gate
+from webapp.web import login_gate, role_gate
 
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates")
 
 
-@bp.before_request
-@login_required
-def _login() -> None:
-    return None
+bp.before_request(login_gate())
 
 
 bp.before_request(role_gate("report.write", writes_only=True))
@@ -103,13 +101,7 @@ def board() -> Any:
 
 @bp.route("/open", methods=["POST"])
 def open_period() -> Any:
-    period = (request.form.get("period") or "").strip()
-    counts = ops.open_period(current_user, period)
-    flash(
-        f"已开启 {period}：新开启 {counts['opened']} 个单位，原已开启 {counts['existing']} 个。",
-        "success",
-    )
-    return redirect(url_for("reports.index", period=period))
+    return open_period_form(ops.open_period, "reports.index")
 
 
 @bp.route("/<int:report_id>")
@@ -258,6 +250,12 @@ def remind(report_id: int) -> Any:
     return redirect(safe_next(request.form.get("next"), default))
 
 
+def _record_download(report: Report, **what: Any) -> None:
+    """The audit record of a download of the report's document (``what``: stage, format…)."""
+    after = {**what, "subject": f"report:{report.id}"}
+    audit.record_on("report.document_download", report, current_user, after=after)
+
+
 def document_response(report: Report, fmt: str = "docx") -> Response:
     """The archived file once submitted (its PDF rendered once, then kept in the archive); a
     preview rendered from live figures before."""
@@ -290,14 +288,7 @@ def document_response(report: Report, fmt: str = "docx") -> Response:
                 f"filename*=UTF-8''{quote(name)}"
             },
         )
-    audit.record(
-        "report.document_download",
-        actor=current_user,
-        org=report.org,
-        object_type="report",
-        object_id=report.id,
-        after={"stage": stage, "format": fmt, "subject": f"report:{report.id}"},
-    )
+    _record_download(report, stage=stage, format=fmt)
     return response
 
 
@@ -318,14 +309,7 @@ def archived_document(doc_id: int) -> Any:
     if not ops.can_view(current_user, report):
         raise PermissionDenied("您无权下载该报告。")
     response = file_response(doc, ascii_name="report.docx")
-    audit.record(
-        "report.document_download",
-        actor=current_user,
-        org=report.org,
-        object_type="report",
-        object_id=report.id,
-        after={"stage": doc.stage, "version": doc.version, "subject": f"report:{report.id}"},
-    )
+    _record_download(report, stage=doc.stage, version=doc.version)
     return response
 
 
@@ -426,12 +410,7 @@ def notice_document(year: int) -> Any:
     if notice is None or doc is None:
         raise NotFound("通报尚未印发。")
     response = file_response(doc, ascii_name="notice.docx")
-    audit.record(
-        "notice.document_download",
-        actor=current_user,
-        org=root,
-        object_type="reporting_notice",
-        object_id=notice.id,
-        after={"year": year},
+    audit.record_on(
+        "notice.document_download", notice, current_user, org=root, after={"year": year}
     )
     return response

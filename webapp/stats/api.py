@@ -5,27 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 from flask_login import current_user
-from flask_smorest import Blueprint
 from marshmallow import INCLUDE, Schema, fields
 
-from webapp.api import require_login
+from webapp.api import feature_api
 from webapp.core.errors import InvalidInput
 from webapp.core.permissions import require
-from webapp.extensions import csrf
 from webapp.ledger.operations import resolve_org
 from webapp.stats import compute
-from webapp.web import role_gate
 
-bp = Blueprint(
-    "api_stats", __name__, url_prefix="/api/v1/stats", description="统计：附表1–7、校验、快照比对"
-)
-bp.before_request(require_login)
 #: The statistics are the ledgers' figures: readers of the ledgers only (as the pages).
-bp.before_request(role_gate("ledger.view"))
+bp = feature_api(
+    "api_stats",
+    __name__,
+    "/api/v1/stats",
+    "统计：附表1–7、校验、快照比对",
+    gate="ledger.view",
+    writes_only=False,
+)
 BAD_SHAPE = "附表数据格式不正确：应与 GET /api/v1/stats/table<n> 返回的结构一致。"
 #: What reading figures of the wrong shape raises (a number where a row was expected…).
 _BAD_SHAPE_ERRORS = (TypeError, AttributeError, ValueError, KeyError, ArithmeticError)
-csrf.exempt(bp)
 
 
 def _answer(description: str, schema: type[Schema]) -> dict[str, Any]:

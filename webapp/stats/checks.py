@@ -8,7 +8,7 @@ Each result: ``{"id", "severity", "rows", "message"}``; severity ``error`` block
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar, NotRequired, TypedDict
@@ -283,7 +283,11 @@ def _rollup(table: dict[str, Any], children: dict[str, dict[str, Any]]) -> list[
     return out
 
 
-def _rates(rows: list[dict[str, Any]], rate_of: Any) -> list[Check]:
+#: The rates of a row to check: (check id, label, the given rate, numerator, denominator) each.
+RatesOf = Callable[[dict[str, Any]], list[tuple[str, str, Any, Decimal, Decimal]]]
+
+
+def _rates(rows: list[dict[str, Any]], rate_of: RatesOf) -> list[Check]:
     out = []
     for row in rows:
         for cid, label, given, num, den in rate_of(row):

@@ -49,18 +49,23 @@ class FilingRateJSON(TypedDict):
     area_pct: str | None
 
 
-class SummaryRowJSON(TypedDict):
-    org_code: str
+class SummaryGroupsJSON(TypedDict):
+    """The project groups of a 附表5/7 row (its JSON and its Word context alike)."""
+
     org_name: str
     carried_over: TrioJSON
     registered: TrioJSON
     under_construction: TrioJSON
     completed: TrioJSON
     filed: TrioJSON
+    accidents: AccidentsJSON
+
+
+class SummaryRowJSON(SummaryGroupsJSON):
+    org_code: str
     filing_rate: FilingRateJSON
     satisfaction_pct: str | None
     satisfied_count: NotRequired[int]
-    accidents: AccidentsJSON
     #: A rolled-up row: 本级, 已接收, 未报, 台账数据
     status: NotRequired[str]
     #: A half-year row: 本期监督 (接转 + 新注册)
@@ -162,10 +167,7 @@ class Trio:
 
     @staticmethod
     def total(trios: Iterable[Trio]) -> Trio:
-        out = Trio()
-        for t in trios:
-            out = out + t
-        return out
+        return sum(trios, Trio())
 
 
 @dataclass(frozen=True)
@@ -194,10 +196,7 @@ class Accidents:
 
     @staticmethod
     def total(items: Iterable[Accidents]) -> Accidents:
-        out = Accidents()
-        for a in items:
-            out = out + a
-        return out
+        return sum(items, Accidents())
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,16 @@ from webapp.stats.figures import Heading, ListTable
 from webapp.stats.periods import Period
 from webapp.stats.tables import group_conditions
 
+#: The project columns 附表3 and 附表4 open with.
+PROJECT_COLUMNS = (
+    "registration_no",
+    "name",
+    "structure_type",
+    "area_m2",
+    "cost_10k_yuan",
+    "contractor",
+    "supervisor",
+)
 #: Columns of each list, in the order of the printed form (field names of the ledger).
 COLUMNS: dict[int, tuple[str, ...]] = {
     1: (
@@ -52,25 +62,9 @@ COLUMNS: dict[int, tuple[str, ...]] = {
         "penalty_status",
         "handling_status",
     ),
-    3: (
-        "registration_no",
-        "name",
-        "structure_type",
-        "area_m2",
-        "cost_10k_yuan",
-        "contractor",
-        "supervisor",
-        "progress",
-        "remarks",
-    ),
+    3: (*PROJECT_COLUMNS, "progress", "remarks"),
     4: (
-        "registration_no",
-        "name",
-        "structure_type",
-        "area_m2",
-        "cost_10k_yuan",
-        "contractor",
-        "supervisor",
+        *PROJECT_COLUMNS,
         "accepted_on",
         "acceptance_result",
         "filed_on",

@@ -9,8 +9,7 @@ from flask import Response, current_app
 from flask_login import current_user
 from flask_smorest import Blueprint
 
-from webapp.api import require_login
-from webapp.core.permissions import require
+from webapp.api import feature_api, refusals
 from webapp.engine import compare_versions
 from webapp.workflow_admin import operations
 from webapp.workflow_admin.schemas import (
@@ -26,40 +25,35 @@ from webapp.workflow_admin.schemas import (
     version_json,
 )
 
-workflows_bp = Blueprint(
-    "api_workflows", __name__, url_prefix="/api/v1/workflows", description="流程定义管理"
+# Before the body is parsed or anything is loaded: a non-administrator learns nothing.
+workflows_bp = feature_api(
+    "api_workflows",
+    __name__,
+    "/api/v1/workflows",
+    "流程定义管理",
+    gate="workflow.admin",
+    writes_only=False,
 )
-migration_bp = Blueprint(
-    "api_instance_migration", __name__, url_prefix="/api/v1/instances", description="流程实例迁移"
+migration_bp = feature_api(
+    "api_instance_migration",
+    __name__,
+    "/api/v1/instances",
+    "流程实例迁移",
+    gate="workflow.admin",
+    writes_only=False,
 )
 blueprints = [workflows_bp, migration_bp]
-
-
-def _admin_only() -> Any:
-    require_login()
-    # Before the body is parsed or anything is loaded: a non-administrator learns nothing.
-    require(current_user, "workflow.admin")
-    return None
-
-
-for _bp in blueprints:
-    _bp.before_request(_admin_only)
 
 ERRORS = {403: "无权限", 404: "不存在", 409: "与当前状态冲突", 422: "数据有误（逐项列出）"}
 
 
-def _alt(bp: Blueprint, codes: tuple[int, ...] = (403, 404, 409, 422)) -> Any:
-    def decorator(fn: Any) -> Any:
-        for code in codes:
-            fn = bp.alt_response(code, description=ERRORS[code])(fn)
-        return fn
-
-    return decorator
+def _refusals(bp: Blueprint, *codes: int) -> Any:
+    return refusals(bp, described={code: ERRORS[code] for code in codes})
 
 
 @workflows_bp.route("")
 @workflows_bp.response(200, DefinitionListSchema)
-@_alt(workflows_bp, (403,))
+@_refusals(workflows_bp, 403)
 def list_definitions() -> Any:
     """Every process definition with its versions (newest first) and running instance counts."""
     return {"items": [definition_json(s) for s in operations.definitions_overview()]}
@@ -67,7 +61,7 @@ def list_definitions() -> Any:
 
 @workflows_bp.route("/<key>/versions/<int:version>.bpmn")
 @workflows_bp.response(200, content_type="application/xml")
-@_alt(workflows_bp, (403, 404))
+@_refusals(workflows_bp, 403, 404)
 def download(key: str, version: int) -> Any:
     """The BPMN file of one version."""
     definition = operations.get_version(key, version)
@@ -81,7 +75,7 @@ def download(key: str, version: int) -> Any:
 @workflows_bp.route("/<key>/versions", methods=["POST"])
 @workflows_bp.arguments(UploadSchema, location="files")
 @workflows_bp.response(201, VersionSchema)
-@_alt(workflows_bp, (403, 409, 422))
+@_refusals(workflows_bp, 403, 409, 422)
 def upload(files: dict[str, Any], key: str) -> Any:
     """Deploy a .bpmn file (multipart field ``file``) as the newest version of ``key``.
 
@@ -100,7 +94,7 @@ def upload(files: dict[str, Any], key: str) -> Any:
 @workflows_bp.route("/<key>/rollback", methods=["POST"])
 @workflows_bp.arguments(RollbackSchema)
 @workflows_bp.response(201, VersionSchema)
-@_alt(workflows_bp)
+@_refusals(workflows_bp, *ERRORS)
 def rollback(body: dict[str, int], key: str) -> Any:
     """Deploy an earlier version's content again as the newest version."""
     definition = operations.rollback(current_user, key, body["version"])
@@ -110,7 +104,7 @@ def rollback(body: dict[str, int], key: str) -> Any:
 @workflows_bp.route("/<key>/compare")
 @workflows_bp.arguments(CompareQuerySchema, location="query")
 @workflows_bp.response(200, CompareSchema)
-@_alt(workflows_bp, (403, 404, 422))
+@_refusals(workflows_bp, 403, 404, 422)
 def compare(args: dict[str, int], key: str) -> Any:
     """Elements added, removed and changed from version ``old`` to version ``new``."""
     diff = compare_versions(
@@ -127,7 +121,7 @@ def compare(args: dict[str, int], key: str) -> Any:
 
 @migration_bp.route("/<int:instance_id>/migrate", methods=["POST"])
 @migration_bp.response(200, MigrationSchema)
-@_alt(migration_bp, (403, 404, 409))
+@_refusals(migration_bp, 403, 404, 409)
 def migrate(instance_id: int) -> Any:
     """Move a running instance to the newest version of its process.
 

@@ -1,0 +1,23 @@
+"""What the pages of a periodic document (reports, public reports) share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import flash, redirect, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from webapp.core.models import User
+
+
+def open_period_form(open_period: Callable[[User, str], dict[str, int]], index: str) -> Response:
+    """The administrator's 开启 form: open the posted period for every unit, say how many were
+    opened and how many had been, and go back to the ``index`` page of that period."""
+    period = (request.form.get("period") or "").strip()
+    counts = open_period(current_user, period)
+    flash(
+        f"已开启 {period}：新开启 {counts['opened']} 个单位，原已开启 {counts['existing']} 个。",
+        "success",
+    )
+    return redirect(url_for(index, period=period))
