@@ -28,6 +28,7 @@ from webapp.audit.vocabulary import (
     action_filter_label,
     action_groups,
     action_label,
+    actor_label,
     object_type_label,
 )
 from webapp.core import clock
@@ -48,6 +49,11 @@ bp.before_request(login_gate())
 @bp.app_template_filter("action_label")
 def _action_label(code: str | None) -> str:
     return action_label(code)
+
+
+@bp.app_template_filter("actor_label")
+def _actor_label(name: str | None) -> str:
+    return actor_label(name)
 
 
 @bp.app_template_filter("object_type_label")

@@ -49,7 +49,7 @@ ACTION_LABELS: dict[str, str] = {
     "org.update": "修改组织机构",
     # the request edge (webapp/web.py)
     "permission.denied": "越权操作被拒绝",
-    "security.csrf_refused": "缺少或伪造安全令牌（CSRF），请求被拒绝",
+    "security.csrf_refused": "缺少或伪造表单安全令牌，请求被拒绝",
     "security.upload_refused": "上传的文件被拒绝（过大、无效或含危险内容）",
     # the audit trail itself (webapp/audit)
     "audit.export": "导出审计日志",
@@ -169,6 +169,15 @@ def action_label(code: str | None) -> str:
         return ACTION_LABELS[code]
     family = FAMILY_LABELS.get(code.split(".", 1)[0])
     return f"{family}：{code}" if family else code
+
+
+#: Who acts when nobody does: timers, the worker, commands (``webapp.core.audit``).
+SYSTEM_ACTOR = "system"
+
+
+def actor_label(name: str | None) -> str:
+    """An audit record's actor as people read it: the user name, or 系统 for the system."""
+    return "系统" if name in (None, "", SYSTEM_ACTOR) else name
 
 
 def object_type_label(code: str | None) -> str:

@@ -18,6 +18,7 @@ from webapp.engine import instances, operations, queries
 from webapp.engine.lanes import lane_display, lane_words
 from webapp.engine.models import Notification, ProcessInstance
 from webapp.engine.registry import FORMS, form_schema
+from webapp.engine.vocabulary import instance_about
 from webapp.extensions import db
 from webapp.web import SAFE_METHODS
 
@@ -58,6 +59,11 @@ def _engine_globals() -> dict[str, Any]:
         "now": clock.now,
         "bpmn_lane_words": lane_words,
     }
+
+
+@bp.app_template_filter("instance_about")
+def _instance_about(instance: ProcessInstance) -> str:
+    return instance_about(instance)
 
 
 @bp.app_template_filter("lane_label")

@@ -27,7 +27,6 @@ from webapp.engine import (
     service_operation_names,
 )
 from webapp.extensions import db
-from webapp.stats.periods import subject_period_label
 from webapp.web import record_refused_upload
 from webapp.workflow_admin import operations
 
@@ -49,13 +48,6 @@ RELATIONS = [
 ]
 #: Instances whose migration is pre-checked on the page (each check loads the workflow).
 PRECHECK_LIMIT = 100
-
-
-@bp.app_template_filter("instance_period")
-def _instance_period(instance: Any) -> str:
-    """What a running instance is about, for the migration table: its period (2026年第一季度),
-    never its business key."""
-    return subject_period_label(instance.subject) or instance.definition.name
 
 
 @bp.before_request
