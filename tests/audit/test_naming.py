@@ -53,7 +53,8 @@ def test_ledger_engine_and_assessment_objects_have_names(make_user, org):
     for r in records:
         by_action.setdefault(r.action, names.get((r.object_type, r.object_id)))
     assert by_action["ledger.projects.create"] == "ZY-9"
-    assert by_action["workflow.start"] == "demo:2026Q2"
-    assert by_action["task.claim"] == "县级审核（demo:2026Q2）"
+    # issue 18: an instance is named by its process, unit and period, never its business key
+    assert by_action["workflow.start"] == "两级审批演示 · 中原区"
+    assert by_action["task.claim"] == "县级审核（中原区）"
     assert by_action["workflow.deploy"].endswith("第1版")
     assert "2025" in by_action["assessment.campaign_open"]

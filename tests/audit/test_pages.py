@@ -180,3 +180,45 @@ def test_objects_show_by_name_not_by_bare_id(logged_in, make_user):
     assert '<span class="object-name">zhang_san</span>' in detail
     timeline = client.get(f"/audit/timeline?object_type=user&object_id={target.id}")
     assert "对象时间线：用户 zhang_san" in timeline.get_data(as_text=True)
+
+
+def test_an_untouched_search_form_raises_no_date_errors(logged_in):
+    """Issue 18 (item 6): the search form sends every box, empty ones included; an empty date
+    box means "no limit", never "日期格式应为 YYYY-MM-DD" (the two false errors of every search)."""
+    client = logged_in("auditor", "410000")
+    login = write("auth.login", datetime(2026, 4, 1, 1, tzinfo=UTC), actor_name="clerk_410302")
+    query = "date_from=&date_to=&actor=&org=&subtree=1&subtree=0&action=&object_type=&object_id=&q="
+    html = client.get(f"/audit/?{query}").get_data(as_text=True)
+    assert "audit-filter-error" not in html and "有误" not in html
+    everything = ids(client)
+    assert login.id in everything and ids(client, query) == everything
+    assert client.get("/api/v1/audit?date_from=&action=").status_code == 200
+
+
+def test_action_picker_offers_chinese_labels_and_families(logged_in):
+    """Issue 18 (item 6): the 操作 filter is a picker of the audit vocabulary's Chinese labels,
+    no "如 user. 或 auth.login" to type; a family (用户管理（全部）) filters by its prefix."""
+    client = logged_in("auditor", "410000")
+    user = write("user.update", datetime(2026, 4, 1, 1, tzinfo=UTC), actor_name="admin")
+    write("auth.login", datetime(2026, 4, 1, 2, tzinfo=UTC), actor_name="clerk_410302")
+    html = client.get("/audit/").get_data(as_text=True)
+    picker = html[html.index('<select class="form-select form-select-sm" id="action"') :]
+    picker = picker[: picker.index("</select>")]
+    assert '<option value="user.">用户管理（全部）</option>' in picker
+    assert '<option value="auth.login">登录</option>' in picker
+    assert "如 user." not in html
+    assert user.id in ids(client, "action=user.")
+    assert not {r for r in ids(client, "action=user.") if r != user.id} & set(
+        ids(client, "action=auth.")
+    )
+    selected = client.get("/audit/?action=user.update").get_data(as_text=True)
+    assert '<option value="user.update" selected>修改用户</option>' in selected
+
+
+def test_bad_filters_are_named_in_chinese(logged_in):
+    """House rule (DEVELOPERS.md): bad input gets a clear Chinese message; the filter is named
+    as the form labels it, never by its parameter name."""
+    client = logged_in("auditor", "410000")
+    html = client.get("/audit/?date_from=2026-05-01&date_to=2026-04-01").get_data(as_text=True)
+    assert "筛选条件“截止日期”有误：起始日期不能晚于截止日期。" in html
+    assert "date_to" not in html.split('id="audit-filter"')[1].split("</form>")[1]

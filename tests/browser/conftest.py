@@ -5,13 +5,28 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("HQR_CHROMIUM", "/usr/bin/chromium")
+#: The docs' screenshots are refreshed on request (``HQR_SCREENSHOTS=1``, ``make screenshots``),
+#: so that a test run never leaves the checkout changed; otherwise they go to a temporary folder.
+SHOTS = (
+    Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    if os.environ.get("HQR_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / "hqr-screenshots"
+)
+
+
+def screenshot(page, name: str) -> None:
+    """The whole page, as ``name`` in :data:`SHOTS`."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / name), full_page=True)
 
 
 @pytest.fixture(scope="session")

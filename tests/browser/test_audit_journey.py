@@ -33,7 +33,7 @@ def test_auditor_filters_and_opens_a_record(page, make_user):
     page.fill("#date_from", "2026-10-09")
     page.fill("#date_to", "2026-10-09")
     page.select_option("#org", "410100")  # 郑州市 and its districts
-    page.fill("#action", "user.")
+    page.select_option("#action", label="用户管理（全部）")
     page.click("#audit-search")
     page.wait_for_selector("#audit-total")
     assert "符合条件 1 条" in page.inner_text("#audit-total")

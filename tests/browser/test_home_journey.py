@@ -5,17 +5,14 @@ sees their tasks with the period and deadline.  Screenshots go to docs/screensho
 
 from __future__ import annotations
 
-import os
 import random
-import tempfile
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import insert, select
 
-from tests.browser.conftest import browser_login
+from tests.browser.conftest import browser_login, screenshot
 from tests.conftest import ROOT, TEST_PASSWORD
 from webapp.core import clock
 from webapp.core.models import Org
@@ -29,13 +26,6 @@ from webapp.stats.periods import parse_period
 from webapp.stats.tables import summary_table
 
 pytestmark = pytest.mark.browser
-#: The docs' screenshots are refreshed on request (``HQR_SCREENSHOTS=1``), so that a test run
-#: never leaves the checkout changed; otherwise they go to a temporary folder.
-SHOTS = (
-    ROOT / "docs" / "screenshots"
-    if os.environ.get("HQR_SCREENSHOTS") == "1"
-    else Path(tempfile.gettempdir()) / "hqr-screenshots"
-)
 #: After 2026Q3's due time; 2026Q4 not yet opened: the board shows 2026Q3's late units.
 NOW = datetime(2026, 10, 8, 10, 0, tzinfo=clock.LOCAL_TZ)
 
@@ -106,11 +96,6 @@ def _errors(page) -> list[str]:
     return errors
 
 
-def _shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(Path(SHOTS) / name), full_page=True)
-
-
 def test_leader_and_clerk_homes(page, make_user):
     _world()
     make_user("leader", "410000", full_name="省厅主要领导")
@@ -132,7 +117,7 @@ def test_leader_and_clerk_homes(page, make_user):
     assert page.locator("#trend-groups .active").inner_text() == "项数"
     page.click("#trend-groups [data-group=rates]")
     page.wait_for_timeout(300)  # the chart's animation
-    _shot(page, "home_leader.png")
+    screenshot(page, "home_leader.png")
     page.click("text=退出")
     page.wait_for_selector("text=您已安全退出")
 
@@ -143,7 +128,7 @@ def test_leader_and_clerk_homes(page, make_user):
     assert page.locator("#home-board").count() == 0
     page.wait_for_selector("#trend-chart[data-rendered='1'] canvas")
     page.wait_for_timeout(300)
-    _shot(page, "home_clerk.png")
+    screenshot(page, "home_clerk.png")
     page.click("#clerk-tasks a")
     page.wait_for_url("**/tasks/*")
     assert not errors, errors

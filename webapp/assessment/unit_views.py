@@ -175,7 +175,7 @@ def upload_evidence(unit_id: int) -> Any:
             _refused(err)
             record_refused_upload(err)
             break
-        flash(f"已上传 {saved.original_name}（编号 file:{saved.id}）。", "success")
+        flash(f"已上传 {saved.original_name}。", "success")
     target = request.form.get("back") == "score"
     return redirect(url_for("assessment.score" if target else "assessment.unit", unit_id=unit_id))
 

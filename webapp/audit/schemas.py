@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    pre_load,
+    validate,
+    validates,
+    validates_schema,
+)
 from sqlalchemy import select
 
 from webapp.audit.vocabulary import action_label
@@ -35,7 +43,9 @@ class AuditFilterSchema(Schema):
     action = fields.String(
         load_default=None,
         validate=validate.Length(max=64),
-        metadata={"description": "操作代码前缀，如 report. 或 auth.login"},
+        metadata={
+            "description": "操作代码或其前缀（页面上按中文名称选择），如 report. 或 auth.login"
+        },
     )
     object_type = fields.String(load_default=None, validate=validate.Length(max=64))
     object_id = fields.String(load_default=None, validate=validate.Length(max=64))
@@ -44,6 +54,14 @@ class AuditFilterSchema(Schema):
         validate=validate.Length(max=100),
         metadata={"description": "说明、操作人或对象编号中包含的文字"},
     )
+
+    @pre_load
+    def _blank_is_unset(self, data: Any, **_: Any) -> Any:
+        """An empty box of the search form means "no filter", never a bad value (a form sends
+        ``date_from=`` for an untouched date box)."""
+        if not hasattr(data, "items"):
+            return data
+        return {k: v for k, v in data.items() if not (isinstance(v, str) and not v.strip())}
 
     @validates("org")
     def _org_exists(self, value: str | None, **_: Any) -> None:
@@ -56,6 +74,23 @@ class AuditFilterSchema(Schema):
     def _range(self, data: dict[str, Any], **_: Any) -> None:
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             raise ValidationError("起始日期不能晚于截止日期。", "date_to")
+
+
+#: The filters' names as the search form shows them (for its error messages).
+FILTER_LABELS = {
+    "date_from": "起始日期",
+    "date_to": "截止日期",
+    "actor": "操作人",
+    "org": "单位",
+    "subtree": "含下级",
+    "action": "操作",
+    "object_type": "对象类型",
+    "object_id": "对象编号",
+    "q": "关键词",
+    "before": "翻页位置",
+    "after": "翻页位置",
+    "limit": "每页条数",
+}
 
 
 class AuditPageArgsSchema(AuditFilterSchema):

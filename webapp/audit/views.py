@@ -21,11 +21,14 @@ from sqlalchemy import select
 from webapp.audit import anchor as anchors
 from webapp.audit import diff, export, naming, operations, reporting, search
 from webapp.audit.record_parts import record_parts
-from webapp.audit.schemas import AuditPageArgsSchema, ReportingArgsSchema
+from webapp.audit.schemas import FILTER_LABELS, AuditPageArgsSchema, ReportingArgsSchema
 from webapp.audit.vocabulary import (
+    OBJECT_TYPE_LABELS,
     VALUE_LABELS,
-    action_choices,
+    action_filter_label,
+    action_groups,
     action_label,
+    actor_label,
     object_type_label,
 )
 from webapp.core import clock
@@ -48,6 +51,11 @@ def _action_label(code: str | None) -> str:
     return action_label(code)
 
 
+@bp.app_template_filter("actor_label")
+def _actor_label(name: str | None) -> str:
+    return actor_label(name)
+
+
 @bp.app_template_filter("object_type_label")
 def _object_type_label(code: str | None) -> str:
     return object_type_label(code)
@@ -68,8 +76,11 @@ def _parse_filter() -> tuple[search.AuditFilter, dict[str, Any], dict[str, list[
         data = schema.load(request.args, unknown="exclude")
         errors: dict[str, list[str]] = {}
     except ValidationError as err:
-        errors = {k: list(v) if isinstance(v, list) else [str(v)] for k, v in _flat(err)}
-        bad = set(errors)
+        errors = {
+            FILTER_LABELS.get(k, k): list(v) if isinstance(v, list) else [str(v)]
+            for k, v in _flat(err)
+        }
+        bad = {k for k, _ in _flat(err)}
         data = schema.load({k: v for k, v in request.args.items() if k not in bad}, partial=True)
     return search.AuditFilter.from_mapping(data), data, errors
 
@@ -103,7 +114,9 @@ def records() -> Any:
         org_names=_org_names(),
         object_names=naming.object_names(result.items),
         orgs=_orgs(),
-        actions=action_choices(),
+        action_groups=action_groups(),
+        action_shown=action_filter_label(flt.action),
+        object_types=sorted(OBJECT_TYPE_LABELS.items(), key=lambda item: item[1]),
     )
 
 

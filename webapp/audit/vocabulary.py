@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from webapp.core.models import ROLE_LABELS, TIER_LABELS
@@ -48,7 +49,7 @@ ACTION_LABELS: dict[str, str] = {
     "org.update": "修改组织机构",
     # the request edge (webapp/web.py)
     "permission.denied": "越权操作被拒绝",
-    "security.csrf_refused": "缺少或伪造安全令牌（CSRF），请求被拒绝",
+    "security.csrf_refused": "缺少或伪造表单安全令牌，请求被拒绝",
     "security.upload_refused": "上传的文件被拒绝（过大、无效或含危险内容）",
     # the audit trail itself (webapp/audit)
     "audit.export": "导出审计日志",
@@ -170,6 +171,15 @@ def action_label(code: str | None) -> str:
     return f"{family}：{code}" if family else code
 
 
+#: Who acts when nobody does: timers, the worker, commands (``webapp.core.audit``).
+SYSTEM_ACTOR = "system"
+
+
+def actor_label(name: str | None) -> str:
+    """An audit record's actor as people read it: the user name, or 系统 for the system."""
+    return "系统" if name in (None, "", SYSTEM_ACTOR) else name
+
+
 def object_type_label(code: str | None) -> str:
     if not code:
         return ""
@@ -203,6 +213,34 @@ def format_value(path: str, value: Any) -> str:
     return names.get(text, text)
 
 
-def action_choices() -> list[tuple[str, str]]:
-    """Known action codes and their labels, sorted by code (the filter's suggestions)."""
-    return sorted(ACTION_LABELS.items())
+@dataclass(frozen=True)
+class ActionGroup:
+    """One family of the search form's 操作 picker: its prefix (``report.``), label and actions."""
+
+    prefix: str
+    label: str
+    actions: list[tuple[str, str]]
+
+
+def action_groups() -> list[ActionGroup]:
+    """The 操作 picker: every known action under its family's Chinese label, families in the
+    order of :data:`FAMILY_LABELS` (unlisted families last, by code)."""
+    by_family: dict[str, list[tuple[str, str]]] = {}
+    for code, label in sorted(ACTION_LABELS.items(), key=lambda item: item[0]):
+        by_family.setdefault(code.split(".", 1)[0], []).append((code, label))
+    order = {family: i for i, family in enumerate(FAMILY_LABELS)}
+    families = sorted(by_family, key=lambda f: (order.get(f, len(order)), f))
+    return [
+        ActionGroup(f"{family}.", FAMILY_LABELS.get(family, "其他"), by_family[family])
+        for family in families
+    ]
+
+
+def action_filter_label(value: str | None) -> str:
+    """What the picker shows for a filter value: a family prefix, a code, or the text given."""
+    if not value:
+        return ""
+    family = value[:-1] if value.endswith(".") else None
+    if family is not None and family in FAMILY_LABELS:
+        return f"{FAMILY_LABELS[family]}（全部）"
+    return action_label(value)

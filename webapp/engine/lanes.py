@@ -19,10 +19,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from webapp.core.models import Org, Role
+from webapp.core.models import ROLE_LABELS, Org, Role
 
 LANE_RE = re.compile(r"(?P<role>[a-z_]+)@(?P<rel>self|parent|grandparent|province)\s*$")
 RELATIONS = ("self", "parent", "grandparent", "province")
+#: How a lane without a display name is read: 本级填表人, 上级审核人 (relation word + role label).
+RELATION_WORDS = {"self": "本级", "parent": "上级", "grandparent": "上上级", "province": "省级"}
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,28 @@ def parse_lane(name: str | None) -> LaneSpec:
         raise LaneError(f"泳道“{text}”：审计员只能查阅，不能办理流程任务")
     label = text[: match.start()].strip() or f"{role.label}"
     return LaneSpec(text, role, match.group("rel"), label)
+
+
+def lane_display(name: str | None) -> str:
+    """A lane's name as people read it: its display name, else the words of its code
+    (``reviewer@parent`` → 上级审核人); never the code itself."""
+    text = (name or "").strip()
+    match = LANE_RE.search(text)
+    if not match:
+        return text
+    label = text[: match.start()].strip()
+    if label:
+        return label
+    role = ROLE_LABELS.get(Role(match.group("role"))) if match.group("role") in set(Role) else ""
+    return f"{RELATION_WORDS[match.group('rel')]}{role or ''}"
+
+
+def lane_words() -> dict[str, dict[str, str]]:
+    """The words diagrams show for a lane's ``role@whose`` code (static/js/bpmn_zh.js)."""
+    return {
+        "roles": {role.value: label for role, label in ROLE_LABELS.items()},
+        "relations": dict(RELATION_WORDS),
+    }
 
 
 def resolve_org(instance_org: Org, relation: str) -> Org | None:

@@ -15,8 +15,10 @@ from webapp.core.models import User
 from webapp.core.permissions import can, require
 from webapp.core.urls import safe_next
 from webapp.engine import instances, operations, queries
+from webapp.engine.lanes import lane_display, lane_words
 from webapp.engine.models import Notification, ProcessInstance
 from webapp.engine.registry import FORMS, form_schema
+from webapp.engine.vocabulary import instance_about
 from webapp.extensions import db
 from webapp.web import SAFE_METHODS
 
@@ -51,7 +53,22 @@ def _staff_only() -> None:
 
 @bp.app_context_processor
 def _engine_globals() -> dict[str, Any]:
-    return {"engine_action_labels": ACTION_LABELS, "can": can, "now": clock.now}
+    return {
+        "engine_action_labels": ACTION_LABELS,
+        "can": can,
+        "now": clock.now,
+        "bpmn_lane_words": lane_words,
+    }
+
+
+@bp.app_template_filter("instance_about")
+def _instance_about(instance: ProcessInstance) -> str:
+    return instance_about(instance)
+
+
+@bp.app_template_filter("lane_label")
+def _lane_label(name: str | None) -> str:
+    return lane_display(name)
 
 
 @bp.route("/")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from webapp.audit.naming import int_ids, register_object_namer
 from webapp.audit.vocabulary import (
@@ -13,6 +14,7 @@ from webapp.audit.vocabulary import (
 )
 from webapp.engine.models import HumanTask, InstanceState, ProcessDefinition, ProcessInstance
 from webapp.extensions import db
+from webapp.stats.periods import subject_period_label
 
 ACTIONS = {
     "workflow.deploy": "部署流程定义",
@@ -60,22 +62,37 @@ FIELDS = {
 STATES = {state.value: state.label for state in InstanceState}
 
 
-def _instances(ids: list[str]) -> dict[str, str]:
+def instance_about(instance: ProcessInstance) -> str:
+    """What an instance is about, as people say it: its unit and period (中原区 · 2026年第三季度),
+    never its business key (``report:410102:2026Q3``)."""
+    period = subject_period_label(instance.subject)
+    return f"{instance.org.name} · {period}" if period else instance.org.name
+
+
+def _instance_rows(ids: list[str]) -> dict[int, ProcessInstance]:
     rows = db.session.execute(
-        select(ProcessInstance.id, ProcessInstance.business_key).where(
-            ProcessInstance.id.in_(int_ids(ids))
-        )
-    )
-    return {str(i): key for i, key in rows}
+        select(ProcessInstance)
+        .options(joinedload(ProcessInstance.org), joinedload(ProcessInstance.definition))
+        .where(ProcessInstance.id.in_(int_ids(ids)))
+    ).scalars()
+    return {row.id: row for row in rows}
+
+
+def _instances(ids: list[str]) -> dict[str, str]:
+    return {
+        str(i): f"{row.definition.name} · {instance_about(row)}"
+        for i, row in _instance_rows(ids).items()
+    }
 
 
 def _tasks(ids: list[str]) -> dict[str, str]:
     rows = db.session.execute(
-        select(HumanTask.id, HumanTask.name, ProcessInstance.business_key)
-        .join(ProcessInstance, HumanTask.instance_id == ProcessInstance.id)
-        .where(HumanTask.id.in_(int_ids(ids)))
-    )
-    return {str(i): f"{name}（{key}）" for i, name, key in rows}
+        select(HumanTask.id, HumanTask.name, HumanTask.instance_id).where(
+            HumanTask.id.in_(int_ids(ids))
+        )
+    ).all()
+    instances = _instance_rows([str(r.instance_id) for r in rows])
+    return {str(i): f"{name}（{instance_about(instances[iid])}）" for i, name, iid in rows}
 
 
 def _definitions(ids: list[str]) -> dict[str, str]:

@@ -17,7 +17,6 @@ every block holds only what that user may see:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -25,7 +24,6 @@ from typing import Any
 from sqlalchemy import select
 
 from webapp.core import clock
-from webapp.core.errors import DomainError
 from webapp.core.models import Org, Role, User
 from webapp.core.permissions import can
 from webapp.extensions import db
@@ -34,6 +32,7 @@ from webapp.reports.deadlines import current_period_code
 from webapp.reports.models import Report, ReportKind
 from webapp.stats.key_figures import key_figures
 from webapp.stats.periods import Period, parse_period
+from webapp.stats.periods import subject_period_label as period_label
 
 #: How many tasks a block lists (the inbox has them all).
 TASK_LINES = 8
@@ -79,25 +78,6 @@ class LeaderHome:
 
     approvals: list[TaskLine]
     total: int
-
-
-_HALF = re.compile(r"^(\d{4})H([12])$")
-
-
-def period_label(subject: dict[str, Any] | None) -> str:
-    """The period a process instance is about, from its fixed subject."""
-    subject = subject or {}
-    code = subject.get("period")
-    if isinstance(code, str) and code:
-        half = _HALF.match(code)
-        if half:
-            return f"{half.group(1)}年{'上' if half.group(2) == '1' else '下'}半年"
-        try:
-            return parse_period(code).label
-        except DomainError:
-            return code
-    year = subject.get("year")
-    return f"{year}年度" if isinstance(year, int) else ""
 
 
 def _due(task: Any) -> datetime | None:

@@ -235,7 +235,7 @@ def worked_example(index: QualityIndex) -> list[str]:
             count = i["accidents"] if p["key"] == "accidents" else i["deaths"]
             how = (
                 f"{count} × 100 ÷ {i['area_10k_m2']}万㎡ = {p['indicator']}{p['unit']}，"
-                f"得分 max(0, 100 − {p['factor']} × {p['indicator']}) = {p['score']}"
+                f"得分 100 − {p['factor']} × {p['indicator']}（最低为0）= {p['score']}"
             )
         lines.append(f"{p['label']}（权重 {p['weight']}）：{how}。")
     used = [p for p in index["parts"] if p["applicable"]]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
-from webapp.core.errors import InvalidInput
+from webapp.core.errors import DomainError, InvalidInput
 
 PERIOD_RE = re.compile(r"^(\d{4})(?:[Qq]([1-4]))?$")
 QUARTER_NAMES = {1: "一", 2: "二", 3: "三", 4: "四"}
@@ -66,3 +67,22 @@ def parse_period(text: str | Period) -> Period:
 
 def current_quarter(today: date) -> Period:
     return Period(today.year, (today.month - 1) // 3 + 1)
+
+
+HALF_RE = re.compile(r"^(\d{4})H([12])$")
+
+
+def subject_period_label(subject: dict[str, Any] | None) -> str:
+    """The period a process instance is about, from its fixed subject."""
+    subject = subject or {}
+    code = subject.get("period")
+    if isinstance(code, str) and code:
+        half = HALF_RE.match(code)
+        if half:
+            return f"{half.group(1)}年{'上' if half.group(2) == '1' else '下'}半年"
+        try:
+            return parse_period(code).label
+        except DomainError:
+            return code
+    year = subject.get("year")
+    return f"{year}年度" if isinstance(year, int) else ""

@@ -9,40 +9,33 @@
   const statusBox = document.getElementById('status');
   const problemList = document.getElementById('problems');
 
-  // Chinese tooltips for the palette and context pad.
-  const WORDS = {
-    'Activate hand tool': '抓手工具', 'Activate lasso tool': '框选工具',
-    'Activate create/remove space tool': '插入/删除空间', 'Activate global connect tool': '连线工具',
-    'Create start event': '开始事件', 'Create end event': '结束事件', 'Create task': '任务',
-    'Create gateway': '网关', 'Create intermediate/boundary event': '中间/边界事件',
-    'Create pool/participant': '池', 'Create expanded sub-process': '子流程',
-    'Create data object reference': '数据对象', 'Create data store reference': '数据存储',
-    'Create group': '分组', 'Append task': '追加任务', 'Append end event': '追加结束事件',
-    'Append gateway': '追加网关', 'Append intermediate/boundary event': '追加事件',
-    'Append text annotation': '追加注释', 'Change element': '更改类型', 'Change type': '更改类型',
-    'Delete': '删除', 'Connect using sequence/message flow or association': '连线',
-    'Connect to other element': '连线', 'Add lane above': '在上方添加泳道',
-    'Add lane below': '在下方添加泳道', 'Divide into two lanes': '拆分为两条泳道',
-    'Divide into three lanes': '拆分为三条泳道', 'User task': '用户任务', 'Service task': '服务任务',
-    'Script task': '脚本任务', 'Exclusive gateway': '排他网关', 'Parallel gateway': '并行网关',
-    'Inclusive gateway': '包容网关', 'Timer boundary event': '定时边界事件',
-    'Timer boundary event (non-interrupting)': '定时边界事件（不中断）',
-    'Timer intermediate catch event': '定时中间事件', 'Task': '任务', 'Search in diagram': '在图中搜索',
-  };
-  const translate = (template, replacements) => {
-    const text = WORDS[template] || template;
-    return text.replace(/{([^}]+)}/g, (_, key) => (replacements && replacements[key]) || '{' + key + '}');
-  };
-
-  const modeler = new BpmnJS({
-    container: canvasBox,
-    additionalModules: [{ translate: ['value', translate] }],
-  });
+  // In Chinese through bpmn-js's translation hook; lanes drawn by their Chinese label
+  // (static/js/bpmn_zh.js).
+  const modeler = hqrBpmn.create(BpmnJS, { container: canvasBox });
   const canvas = modeler.get('canvas');
   const registry = modeler.get('elementRegistry');
   const overlays = modeler.get('overlays');
   const selection = modeler.get('selection');
   const panel = HqrPanel(modeler, document.getElementById('panel'), cfg.palette);
+
+  // Fit the diagram beside the palette (which floats over the canvas's left edge), so that it
+  // never covers the pool's and lanes' labels.
+  function clearOfPalette() {
+    canvas.zoom('fit-viewport');
+    const palette = canvasBox.querySelector('.djs-palette');
+    if (!palette) return;
+    const room = palette.getBoundingClientRect().right - canvasBox.getBoundingClientRect().left + 12;
+    const inner = canvas.viewbox().inner;
+    const width = canvasBox.clientWidth;
+    const height = canvasBox.clientHeight;
+    const scale = Math.min(1, (width - room - 12) / inner.width, (height - 24) / inner.height);
+    canvas.viewbox({
+      x: inner.x - room / scale,
+      y: inner.y - (height / scale - inner.height) / 2,
+      width: width / scale,
+      height: height / scale,
+    });
+  }
 
   let dirty = false;
   let marked = [];
@@ -57,7 +50,7 @@
   try {
     const response = await fetch(cfg.xmlUrl, { credentials: 'same-origin' });
     const result = await modeler.importXML(await response.text());
-    canvas.zoom('fit-viewport');
+    clearOfPalette();
     if (result.warnings && result.warnings.length) status(`导入时有 ${result.warnings.length} 条提示`, 'text-warning');
   } catch (err) {
     status('流程图加载失败：' + err.message, 'text-danger');
@@ -77,7 +70,7 @@
 
   function label(id) {
     const el = id && registry.get(id);
-    return el ? (el.businessObject.name || id) : (id || '');
+    return el ? hqrBpmn.elementLabel(el) : '';
   }
 
   function showProblems(list) {

@@ -281,7 +281,7 @@
       const bo = element.businessObject;
       const flows = (element.outgoing || []).map((c) => ({
         value: c.id,
-        label: (c.businessObject.name || c.id) + ' → ' + ((c.target && c.target.businessObject.name) || (c.target && c.target.id) || ''),
+        label: (c.businessObject.name || '连线') + ' → ' + (c.target ? hqrBpmn.elementLabel(c.target) : ''),
       }));
       return [
         h('h2', {}, '网关'),
@@ -305,11 +305,11 @@
       }
       const bo = element.businessObject;
       const type = bo.$type;
-      box.append(h('div', { class: 'small text-muted mb-1' }, type.replace('bpmn:', ''), ' · ', h('code', { id: 'p-id' }, element.id)));
+      box.append(h('div', { class: 'small text-muted mb-1', id: 'p-type', title: element.id }, hqrBpmn.typeLabel(type), ' · ', hqrBpmn.elementLabel(element)));
       const mine = problems[element.id] || [];
       if (mine.length) box.append(h('div', { class: 'element-problems', id: 'p-problems' }, mine.map((m) => h('div', {}, m))));
       if (type === 'bpmn:Process' || type === 'bpmn:Collaboration') {
-        box.append(h('p', {}, '流程：', h('code', {}, (bo.processRef || bo).id || '')));
+        box.append(h('p', {}, '流程：', (bo.processRef || bo).name || '（未命名）'));
         return;
       }
       if (type === 'bpmn:Lane') { add(laneSection(element)); return; }
