@@ -26,6 +26,10 @@ Public functions other features call (see docs/engine.md)::
     @service_operation(name), register_start_form(process_key, json_schema, label=...)
     @service_operation(name), register_form(key, json_schema, label=..., template=None)
     register_subject_viewer(process_key, may_view(user, instance))   # who may be copied (抄送)
+    register_subject_label(process_key, label(instance))  # "2026年第一季度": titles, no keys
+    register_task_page(process_key, url(task))            # where a task is worked on
+    task_title(task), instance_title(instance)            # "填报数据 · 2026年第一季度 · 中原区"
+    current_return(instance_id) -> ReturnNote | None      # why the work came back (退回原因)
     form_choices() -> list[(key, label)]; service_operation_names() -> list[str]
     compare_versions(old, new) -> VersionDiff                          # added/removed/changed
     migration_problems(instance_id) -> list[str]                       # empty: can migrate
@@ -47,6 +51,7 @@ from webapp.engine.definitions import (
     latest_definition,
     specs_for,
 )
+from webapp.engine.inbox import ReturnNote, current_return
 from webapp.engine.instances import (
     cancel_instance,
     change_subject,
@@ -68,6 +73,7 @@ from webapp.engine.models import (
     WorkflowEvent,
     WorkflowMessage,
 )
+from webapp.engine.naming import instance_title, task_title
 from webapp.engine.operations import (
     can_work,
     cc,
@@ -95,7 +101,9 @@ from webapp.engine.registry import (
     form_choices,
     register_form,
     register_start_form,
+    register_subject_label,
     register_subject_viewer,
+    register_task_page,
     service_operation,
     service_operation_names,
 )
@@ -148,6 +156,7 @@ __all__ = [
     "Problem",
     "ProcessDefinition",
     "ProcessInstance",
+    "ReturnNote",
     "ServiceContext",
     "TaskCopy",
     "TaskState",
@@ -161,6 +170,7 @@ __all__ = [
     "claim",
     "compare_versions",
     "complete_task",
+    "current_return",
     "current_tasks",
     "deliver_messages",
     "deploy_bpmn",
@@ -170,6 +180,7 @@ __all__ = [
     "form_choices",
     "get_instance",
     "get_or_start_instance",
+    "instance_title",
     "business_statuses",
     "instance_business_status",
     "last_completer",
@@ -182,7 +193,9 @@ __all__ = [
     "reassign",
     "register_form",
     "register_start_form",
+    "register_subject_label",
     "register_subject_viewer",
+    "register_task_page",
     "remind",
     "retry_instance",
     "run_timers",
@@ -192,6 +205,7 @@ __all__ = [
     "specs_for",
     "start_instance",
     "task_data",
+    "task_title",
     "tasks_for",
     "transfer",
     "unclaim",

@@ -19,13 +19,14 @@ from webapp.engine import (
     ServiceContext,
     register_form,
     register_start_form,
+    register_subject_label,
     register_subject_viewer,
     service_operation,
 )
 from webapp.periodic.flow import SubjectLoader, drafted_by, numbered, register_scheduler
 from webapp.publication import operations
 from webapp.publication.models import Publication
-from webapp.publication.periods import withdrawable_from
+from webapp.publication.periods import parse_half_year, withdrawable_from
 from webapp.publication.readiness import draft_problems
 from webapp.publication.schedule import next_opening
 
@@ -40,6 +41,10 @@ register_start_form(
         },
     },
     label="向社会公开",
+)
+register_subject_label(
+    "publication",
+    lambda instance: parse_half_year(str((instance.subject or {}).get("period", ""))).label,
 )
 register_start_form("publication_schedule", {"type": "object", "properties": {}}, label="公开调度")
 

@@ -17,6 +17,7 @@ from webapp.engine import (
     ServiceContext,
     register_form,
     register_start_form,
+    register_subject_label,
     register_subject_viewer,
     service_operation,
 )
@@ -26,6 +27,7 @@ from webapp.reports.deadlines import next_window
 from webapp.reports.models import Report
 from webapp.reports.operations import RETURN_KINDS
 from webapp.reports.readiness import readiness
+from webapp.stats.periods import parse_period
 
 #: What a report's instance is about (reports.operations._start_data): fixed for its life.
 register_start_form(
@@ -42,6 +44,11 @@ register_start_form(
         },
     },
     label="季度/年度分析报告",
+)
+#: Its tasks read "填报数据 · 2026年第一季度 · 中原区" (the period in words, never the key).
+register_subject_label(
+    "quarterly_report",
+    lambda instance: parse_period(str((instance.subject or {}).get("period", ""))).label,
 )
 register_start_form("report_schedule", {"type": "object", "properties": {}}, label="报告期调度")
 
@@ -72,6 +79,18 @@ register_subject_viewer(
     "quarterly_report", lambda user, instance: can(user, "report.view", instance.org)
 )
 
+
+def review_context(task: Any, user: User) -> dict[str, Any]:
+    """What a reviewer's task page shows beside the buttons: the report's summary (its key
+    figures, warnings with the clerk's explanations, links to the tables and the Word draft)."""
+    from webapp.reports.pages import report_page
+
+    report = report_of.of_task(task)
+    if not operations.can_view(user, report):
+        return {}
+    return {"report_page": report_page(user, report)}
+
+
 EMPTY = {"type": "object", "properties": {}}
 register_form(
     "report.prepare",
@@ -93,6 +112,7 @@ register_form(
     label="本级审核",
     template="reports/_task_form.html",
     validate=validate_review,
+    context=review_context,
 )
 ACCEPT_FORM = {
     "type": "object",
@@ -120,6 +140,7 @@ register_form(
     label="上级接收",
     template="reports/_task_form.html",
     validate=validate_accept,
+    context=review_context,
 )
 
 

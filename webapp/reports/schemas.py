@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from webapp.core.schemas import OpenResultSchema as OpenResultSchema  # the answer of POST /open
 from webapp.core.schemas import (
+    ReturnNoteSchema,
     list_schema,
     org_code_arg,
     reason_field,
@@ -70,6 +71,11 @@ class ReportDetailSchema(ReportSchema):
         metadata={"description": "各预警说明及 missing_explanation 的当前版本号"}
     )
     problems = fields.List(fields.String())
+    returned = fields.Nested(
+        ReturnNoteSchema,
+        allow_none=True,
+        metadata={"description": "退回原因：仍在按退回意见修改时给出，否则为空"},
+    )
     documents = fields.List(fields.Nested(DocumentSchema))
     frozen = fields.Boolean()
 
