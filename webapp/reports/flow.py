@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from webapp.core import clock
+from webapp.core.errors import DomainError
 from webapp.core.models import User
 from webapp.core.permissions import can
 from webapp.engine import (
@@ -45,11 +46,18 @@ register_start_form(
     },
     label="季度/年度分析报告",
 )
+
+
 #: Its tasks read "填报数据 · 2026年第一季度 · 中原区" (the period in words, never the key).
-register_subject_label(
-    "quarterly_report",
-    lambda instance: parse_period(str((instance.subject or {}).get("period", ""))).label,
-)
+def _period_label(instance: Any) -> str:
+    """ "2026年第一季度" from the subject's period ('' for an instance without a valid one)."""
+    try:
+        return parse_period(str((instance.subject or {}).get("period", ""))).label
+    except (ValueError, DomainError):
+        return ""
+
+
+register_subject_label("quarterly_report", _period_label)
 register_start_form("report_schedule", {"type": "object", "properties": {}}, label="报告期调度")
 
 
