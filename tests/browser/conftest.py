@@ -76,10 +76,37 @@ document.addEventListener('securitypolicyviolation', function (e) {
 """
 
 
+class Dialogs:
+    """The confirmations a page asked (static/js/app.js, data-confirm) and how they are
+    answered: accepted, as a user who meant to click, unless a test queued ``dismiss()``."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+        self._dismiss = 0
+
+    def dismiss(self, times: int = 1) -> None:
+        self._dismiss += times
+
+    def answer(self, dialog) -> None:
+        self.asked.append(dialog.message)
+        if self._dismiss:
+            self._dismiss -= 1
+            dialog.dismiss()
+        else:
+            dialog.accept()
+
+
+@pytest.fixture
+def dialogs(page) -> Dialogs:
+    """The page's confirmations: ``dialogs.asked`` (messages), ``dialogs.dismiss()``."""
+    return page.hqr_dialogs
+
+
 @pytest.fixture
 def page(browser, live_server) -> Iterator[object]:
     """A fresh browser page; every journey fails if the Content-Security-Policy blocked
-    anything on any page it visited (an inline script, a handler, a foreign resource)."""
+    anything on any page it visited (an inline script, a handler, a foreign resource).
+    Confirmations (确定…吗？) are accepted unless the test asks otherwise (``dialogs``)."""
     context = browser.new_context(
         base_url=live_server, viewport={"width": 1366, "height": 768}, locale="zh-CN"
     )
@@ -92,6 +119,9 @@ def page(browser, live_server) -> Iterator[object]:
 
     pg = context.new_page()
     pg.on("console", watch)
+    answers = Dialogs()
+    pg.on("dialog", answers.answer)
+    pg.hqr_dialogs = answers  # type: ignore[attr-defined]
     yield pg
     context.close()
     assert not violations, violations

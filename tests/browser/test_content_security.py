@@ -23,7 +23,7 @@ def test_api_docs_start_from_a_static_script(page):
     assert "河南省建设工程质量分析报告系统" in page.inner_text(".swagger-ui .info .title")
 
 
-def test_deleting_a_record_asks_first(page, make_user, org):
+def test_deleting_a_record_asks_first(page, dialogs, make_user, org):
     clerk = make_user("clerk", "410102")
     saved = operations.save_record(
         clerk,
@@ -41,13 +41,11 @@ def test_deleting_a_record_asks_first(page, make_user, org):
     db.session.commit()
     browser_login(page, "clerk_410102", TEST_PASSWORD)
     page.goto(f"/ledger/projects/{saved.record.id}")
-    asked: list[str] = []
-    page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    dialogs.dismiss()
     page.click("text=删除")
-    assert asked == ["确定删除该记录？"]
+    assert dialogs.asked == ["确定删除该记录？"]
     assert page.url.endswith(f"/ledger/projects/{saved.record.id}")
-    page.once("dialog", lambda d: d.accept())
-    page.click("text=删除")
+    page.click("text=删除")  # accepted
     page.wait_for_selector("#ledger-table")
     db.session.rollback()
     assert db.session.execute(select(Project)).first() is None

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# The real report workflow, the oracle ledger and per-user API clients, for the inbox tests
+# (test_inbox.py) that walk quarterly reports.
+from tests.reports.conftest import api, oracle, workflows  # noqa: F401
 from webapp.engine import deploy_bpmn, start_instance
 from webapp.engine.models import HumanTask, ProcessInstance
 from webapp.engine.queries import current_tasks

@@ -27,7 +27,8 @@ def test_list_and_detail_show_versions_diagram_and_instances(logged_in, report):
     assert page.status_code == 200
     assert "季度工程质量分析报告" in html and "流程定义" in html and "文书模板" in html
     detail = client.get(f"{BASE}/quarterly_report").get_data(as_text=True)
-    assert 'data-version="1"' in detail and instance.business_key in detail
+    assert 'data-version="1"' in detail and instance.org.name in detail
+    assert instance.business_key not in detail  # instances named in words (issue 18)
     assert "已是最新版本" in detail
     xml = client.get(f"{BASE}/quarterly_report/versions/1.bpmn?download=1")
     assert xml.data == quarterly() and "attachment" in xml.headers["Content-Disposition"]

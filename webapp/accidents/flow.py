@@ -22,6 +22,7 @@ from webapp.engine import (
     ServiceContext,
     register_form,
     register_start_form,
+    register_subject_label,
     register_subject_viewer,
     service_operation,
 )
@@ -31,6 +32,15 @@ from webapp.extensions import db
 register_subject_viewer(
     "accident_report", lambda user, instance: can(user, "accident.view", instance.org)
 )
+
+
+def _accident_label(instance: Any) -> str:
+    """The accident's project, as its tasks name it (质量事故逐级上报 · XX项目 · 郑州市)."""
+    report = db.session.get(AccidentReport, (instance.subject or {}).get("report_id") or 0)
+    return report.accident.project_name[:40] if report is not None else ""
+
+
+register_subject_label("accident_report", _accident_label)
 
 register_start_form(
     "accident_report",

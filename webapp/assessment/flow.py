@@ -35,6 +35,7 @@ from webapp.engine import (
     ProcessInstance,
     complete_task,
     find_instance,
+    register_subject_label,
     register_subject_viewer,
     start_instance,
     task_data,
@@ -54,6 +55,19 @@ def _may_view_assessment(user: User, instance: ProcessInstance) -> bool:
 #: A copy (抄送) of an assessment task goes only to those who may read that assessment.
 register_subject_viewer(PROCESS, _may_view_assessment)
 register_subject_viewer(UNIT_PROCESS, _may_view_assessment)
+
+
+def _campaign_year(instance: ProcessInstance) -> str:
+    """ "2026年度": the campaign's year (a unit's instance names only its campaign)."""
+    subject = instance.subject or {}
+    if subject.get("year"):
+        return f"{subject['year']}年度"
+    campaign = db.session.get(AssessmentCampaign, subject.get("campaign_id") or 0)
+    return f"{campaign.year}年度" if campaign is not None else ""
+
+
+register_subject_label(PROCESS, _campaign_year)
+register_subject_label(UNIT_PROCESS, _campaign_year)
 
 #: Page/API actions → (BPMN user task, outcome, the permission its operation checks).  The
 #: permission is checked first (at the unit's or the province's org), so that someone who may not

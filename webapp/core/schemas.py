@@ -68,6 +68,17 @@ class OpenResultSchema(Schema):
     existing = fields.Integer()
 
 
+class ReturnNoteSchema(Schema):
+    """Why the work came back (退回): the step, who, when, the reason and its kind."""
+
+    step = fields.String(metadata={"description": "退回的步骤，如 上级接收"})
+    by = fields.String(metadata={"description": "退回人"})
+    by_org = fields.String(metadata={"description": "退回人所在单位"})
+    at = fields.DateTime()
+    reason = fields.String(metadata={"description": "退回意见"})
+    kind = fields.String(metadata={"description": "退回类别，如 数据差错（步骤不要求时为空）"})
+
+
 class PageArgsSchema(Schema):
     """Page arguments of a paged list: page (from 1) and rows per page (at most 100)."""
 

@@ -17,8 +17,6 @@ Public functions other features call (see docs/engine.md)::
     notify(user, kind, message, task=None, *, instance=None) -> Notification  # + e-mail if on
     unread_count(user) -> int; notifications_for(user, unread_only=, page=, per_page=)
     mark_read(user, notification_id); mark_all_read(user) -> int        # audited
-    register_subject_title(process_key, title(instance) -> str)      # 2026年第一季度 · 中原区
-    subject_title(instance) -> str
     task_data(tasks) -> {task row id: data}; last_completer(instance_id, element_id) -> User | None
     open_tasks(instance_id, element_id=None) -> list[HumanTask]        # ready or claimed
     instance_business_status(instance_id) -> str | None
@@ -31,6 +29,11 @@ Public functions other features call (see docs/engine.md)::
     @service_operation(name), register_start_form(process_key, json_schema, label=...)
     @service_operation(name), register_form(key, json_schema, label=..., template=None)
     register_subject_viewer(process_key, may_view(user, instance))   # who may be copied (抄送)
+    register_subject_label(process_key, label(instance))  # "2026年第一季度": titles, no keys
+    register_task_page(process_key, url(task))            # where a task is worked on
+    task_title(task), instance_title(instance)            # "填报数据 · 2026年第一季度 · 中原区"
+    subject_title(instance)                               # "2026年第一季度 · 中原区" (notices)
+    current_return(instance_id) -> ReturnNote | None      # why the work came back (退回原因)
     form_choices() -> list[(key, label)]; service_operation_names() -> list[str]
     compare_versions(old, new) -> VersionDiff                          # added/removed/changed
     migration_problems(instance_id) -> list[str]                       # empty: can migrate
@@ -52,6 +55,7 @@ from webapp.engine.definitions import (
     latest_definition,
     specs_for,
 )
+from webapp.engine.inbox import ReturnNote, current_return
 from webapp.engine.instances import (
     cancel_instance,
     change_subject,
@@ -73,6 +77,7 @@ from webapp.engine.models import (
     WorkflowEvent,
     WorkflowMessage,
 )
+from webapp.engine.naming import instance_title, subject_title, task_title
 from webapp.engine.notices import (
     kind_label,
     mark_all_read,
@@ -107,11 +112,11 @@ from webapp.engine.registry import (
     form_choices,
     register_form,
     register_start_form,
-    register_subject_title,
+    register_subject_label,
     register_subject_viewer,
+    register_task_page,
     service_operation,
     service_operation_names,
-    subject_title,
 )
 from webapp.engine.timers import run_timers
 from webapp.engine.validation import Problem, validate_bpmn
@@ -162,6 +167,7 @@ __all__ = [
     "Problem",
     "ProcessDefinition",
     "ProcessInstance",
+    "ReturnNote",
     "ServiceContext",
     "TaskCopy",
     "TaskState",
@@ -175,6 +181,7 @@ __all__ = [
     "claim",
     "compare_versions",
     "complete_task",
+    "current_return",
     "current_tasks",
     "deliver_messages",
     "deploy_bpmn",
@@ -184,6 +191,7 @@ __all__ = [
     "form_choices",
     "get_instance",
     "get_or_start_instance",
+    "instance_title",
     "business_statuses",
     "instance_business_status",
     "last_completer",
@@ -200,8 +208,9 @@ __all__ = [
     "reassign",
     "register_form",
     "register_start_form",
-    "register_subject_title",
+    "register_subject_label",
     "register_subject_viewer",
+    "register_task_page",
     "remind",
     "retry_instance",
     "run_timers",
@@ -212,6 +221,7 @@ __all__ = [
     "start_instance",
     "subject_title",
     "task_data",
+    "task_title",
     "tasks_for",
     "transfer",
     "unclaim",

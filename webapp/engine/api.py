@@ -10,7 +10,7 @@ from webapp.api import feature_api, refusals
 from webapp.core.errors import PermissionDenied
 from webapp.core.permissions import can
 from webapp.core.states import status_label
-from webapp.engine import instances, operations, queries
+from webapp.engine import inbox, instances, operations, queries
 from webapp.engine.models import ProcessInstance
 from webapp.engine.registry import form_schema
 from webapp.engine.schemas import (
@@ -52,9 +52,26 @@ def task_detail(task_id: int) -> dict[str, Any]:
 @tasks_bp.arguments(TaskQuerySchema, location="query")
 @tasks_bp.response(200, TaskListSchema)
 def list_tasks(args: dict[str, str]) -> Any:
-    """The current user's tasks: todo 待办, done 已办, started 我发起的, cc 抄送我的."""
-    tasks = queries.tasks_for(current_user, args["view"])
-    return {"items": [queries.task_summary(t) for t in tasks]}
+    """The current user's tasks: todo 待办, done 已办, started 我发起的, cc 抄送我的; filtered,
+    sorted and paged as the 待办 page does."""
+    page = inbox.inbox_page(current_user, inbox.InboxQuery.from_args(args, per_page=100))
+    items = [
+        {
+            **queries.task_summary(row.task),
+            "title": row.title,
+            "state_label": row.state_label,
+            "needs_claim": row.needs_claim,
+            "overdue": row.overdue,
+            "returned": row.returned,
+        }
+        for row in page.rows
+    ]
+    return {
+        "items": items,
+        "total": page.total,
+        "page": page.query.page,
+        "per_page": page.query.per_page,
+    }
 
 
 @tasks_bp.route("/<int:task_id>")

@@ -3,7 +3,7 @@
 Kinds: a new task (``task``), a task back after a return (``return``), 催办 (``remind``), a
 deadline reminder (``reminder``), overdue (``overdue``), 抄送 (``cc``), 转办 (``transfer``), 改派
 (``reassign``) and any kind a feature adds.  Every notice names the period and the unit of what
-it is about (:func:`webapp.engine.registry.subject_title`).
+it is about (:func:`webapp.engine.naming.subject_title`).
 
 A notice about a task is *cleared* (and so read) when that task is no longer open (done,
 withdrawn, cancelled by a timer); a notice about an instance without a task (逾期) is cleared at
@@ -28,7 +28,7 @@ from webapp.core.errors import NotFound
 from webapp.core.models import User, UserRole
 from webapp.core.operations import users_in_role
 from webapp.engine.models import OPEN_STATES, HumanTask, Notification, ProcessInstance
-from webapp.engine.registry import subject_title
+from webapp.engine.naming import subject_title
 from webapp.extensions import db
 from webapp.mail import operations as mail
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 
 from webapp.core.models import User
 from webapp.core.states import status_label
@@ -17,20 +17,21 @@ from webapp.engine.models import (
     TaskState,
     WorkflowEvent,
 )
+from webapp.engine.naming import task_title
 from webapp.extensions import db
 
 VIEWS = ("todo", "done", "started", "cc")
 VIEW_LABELS = {"todo": "待办", "done": "已办", "started": "我发起的", "cc": "抄送我的"}
 
 
-def tasks_for(user: User, view: str = "todo", limit: int = 200) -> list[HumanTask]:
-    """The user's inbox: todo (open tasks of their roles in their org, or assigned to them),
-    done (completed by them), started (the current or last task of instances they started),
-    cc (tasks copied to them)."""
+def view_statement(user: User, view: str) -> Select[tuple[HumanTask]]:
+    """The tasks of one inbox view, unordered: todo (open tasks of the user's roles in their
+    org, or assigned to them), done (completed by them), started (the current or last task of
+    instances they started), cc (tasks copied to them)."""
     stmt = select(HumanTask).join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
     if view == "todo":
         roles = [r.value for r in user.roles]
-        stmt = stmt.where(
+        return stmt.where(
             ProcessInstance.state == InstanceState.RUNNING.value,
             or_(
                 and_(HumanTask.state == TaskState.CLAIMED.value, HumanTask.assignee_id == user.id),
@@ -41,27 +42,37 @@ def tasks_for(user: User, view: str = "todo", limit: int = 200) -> list[HumanTas
                 ),
                 and_(HumanTask.state == TaskState.READY.value, HumanTask.assignee_id == user.id),
             ),
-        ).order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id)
-    elif view == "done":
-        stmt = stmt.where(
+        )
+    if view == "done":
+        return stmt.where(
             HumanTask.completed_by_id == user.id, HumanTask.state == TaskState.COMPLETED.value
-        ).order_by(HumanTask.completed_at.desc())
-    elif view == "started":
+        )
+    if view == "started":
         latest = (
             select(func.max(HumanTask.id))
             .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
             .where(ProcessInstance.started_by_id == user.id)
             .group_by(HumanTask.instance_id)
         )
-        stmt = stmt.where(HumanTask.id.in_(latest)).order_by(HumanTask.id.desc())
-    elif view == "cc":
-        stmt = (
-            stmt.join(TaskCopy, TaskCopy.task_id == HumanTask.id)
-            .where(TaskCopy.user_id == user.id)
-            .order_by(TaskCopy.created_at.desc())
+        return stmt.where(HumanTask.id.in_(latest))
+    if view == "cc":
+        return stmt.where(
+            HumanTask.id.in_(select(TaskCopy.task_id).where(TaskCopy.user_id == user.id))
         )
-    else:
-        raise ValueError(view)
+    raise ValueError(view)
+
+
+_DEFAULT_ORDER = {
+    "todo": (HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id),
+    "done": (HumanTask.completed_at.desc(),),
+    "started": (HumanTask.id.desc(),),
+    "cc": (HumanTask.id.desc(),),
+}
+
+
+def tasks_for(user: User, view: str = "todo", limit: int = 200) -> list[HumanTask]:
+    """The user's inbox view (see :func:`view_statement`), in its default order."""
+    stmt = view_statement(user, view).order_by(*_DEFAULT_ORDER[view])
     return list(db.session.execute(stmt.limit(limit)).scalars())
 
 
@@ -199,6 +210,7 @@ def task_summary(task: HumanTask) -> dict[str, Any]:
     return {
         "id": task.id,
         "name": task.name,
+        "title": task_title(task),
         "element_id": task.element_id,
         "instance_id": task.instance_id,
         "process_key": instance.process_key,

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from webapp.core.models import Org, User
-    from webapp.engine.models import ProcessInstance
+    from webapp.engine.models import HumanTask, ProcessInstance
 
 
 @dataclass
@@ -80,20 +80,28 @@ def register_subject_viewer(process_key: str, may_view: SubjectViewer) -> None:
     SUBJECT_VIEWERS[process_key] = may_view
 
 
-#: What an instance is about, in words: "2026年第一季度 · 中原区" (notices, task titles).
-SubjectTitle = Callable[["ProcessInstance"], str]
-SUBJECT_TITLES: dict[str, SubjectTitle] = {}
+#: process key → what an instance is about in words, e.g. "2026年第一季度" (its period).
+SubjectLabel = Callable[["ProcessInstance"], str]
+SUBJECT_LABELS: dict[str, SubjectLabel] = {}
 
 
-def register_subject_title(process_key: str, title: SubjectTitle) -> None:
-    """Declare how an instance of ``process_key`` is named to people (the period and the unit,
-    from its fixed subject); without one, the instance's unit."""
-    SUBJECT_TITLES[process_key] = title
+def register_subject_label(process_key: str, label: SubjectLabel) -> None:
+    """Declare how an instance of ``process_key`` is named on screen beside its unit, e.g.
+    its period ("2026年第一季度"), so that tasks read "填报数据 · 2026年第一季度 · 中原区" and never
+    show a business key.  ``label(instance)`` reads the instance's fixed subject."""
+    SUBJECT_LABELS[process_key] = label
 
 
-def subject_title(instance: ProcessInstance) -> str:
-    rule = SUBJECT_TITLES.get(instance.process_key)
-    return rule(instance) if rule is not None else instance.org.name
+#: process key → the page where a task of it is worked on (the report's workspace…).
+TaskPage = Callable[["HumanTask"], "str | None"]
+TASK_PAGES: dict[str, TaskPage] = {}
+
+
+def register_task_page(process_key: str, page: TaskPage) -> None:
+    """Declare the feature page where a task of ``process_key`` is done (its URL; None: the
+    engine's task page).  The inbox links there and, after an action, the user lands there
+    when the instance's next step is theirs."""
+    TASK_PAGES[process_key] = page
 
 
 @dataclass(frozen=True)
@@ -108,6 +116,9 @@ class FormSpec:
     #: Lets a feature refuse a step whose business data is not ready (e.g. a report whose
     #: checks still show errors), for pages and API alike.
     validate: Callable[..., dict[str, str]] | None = None
+    #: Optional read model the task page shows beside the form (the reviewer's summary of the
+    #: report): ``context(task, user) -> dict`` passed to ``template`` (empty: nothing more).
+    context: Callable[..., dict[str, Any]] | None = None
 
 
 FORMS: dict[str, FormSpec] = {}
@@ -131,6 +142,7 @@ def register_form(
     label: str = "",
     template: str | None = None,
     validate: Callable[..., dict[str, str]] | None = None,
+    context: Callable[..., dict[str, Any]] | None = None,
 ) -> FormSpec:
     """Register the JSON Schema of a user-task form (``formKey`` property in the BPMN).
 
@@ -143,7 +155,7 @@ def register_form(
     if json_schema.get("additionalProperties", False) is not False:
         raise ValueError(f"form {key}: a task accepts only the fields its form declares")
     _check_field_names(json_schema.get("properties", {}), f"form {key}")
-    spec = FormSpec(key, copy.deepcopy(json_schema), label or key, template, validate)
+    spec = FormSpec(key, copy.deepcopy(json_schema), label or key, template, validate, context)
     FORMS[key] = spec
     return spec
 

@@ -4,12 +4,38 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from webapp.core.schemas import list_schema, optional_text
+from webapp.core.schemas import PageSchema, ReturnNoteSchema, items_field, optional_text
+from webapp.engine.inbox import SORTS
 from webapp.engine.queries import VIEWS
 
 
 class TaskQuerySchema(Schema):
-    view = fields.String(load_default="todo", validate=validate.OneOf(VIEWS))
+    """The inbox's filters, order and page: the same as the 待办 page's."""
+
+    view = fields.String(
+        load_default="todo",
+        validate=validate.OneOf(VIEWS),
+        metadata={"description": "todo 待办, done 已办, started 我发起的, cc 抄送我的"},
+    )
+    q = fields.String(
+        load_default="",
+        validate=validate.Length(max=50),
+        metadata={"description": "任务、单位或流程名称中的文字"},
+    )
+    process = fields.String(
+        load_default="", metadata={"description": "流程标识，如 quarterly_report"}
+    )
+    period = fields.String(
+        load_default="", metadata={"description": "期间，如 2026Q1、2026H1、2026"}
+    )
+    org = fields.String(load_default="", metadata={"description": "事项所属单位代码"})
+    sort = fields.String(
+        load_default=None,
+        validate=validate.OneOf(SORTS),
+        metadata={"description": "due 按期限（待办默认）, received 按到达时间"},
+    )
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=200))
 
 
 class _RunSchema(Schema):
@@ -27,6 +53,9 @@ class _RunSchema(Schema):
 class TaskSchema(_RunSchema):
     id = fields.Integer()
     name = fields.String()
+    title = fields.String(
+        metadata={"description": "步骤 · 期间 · 单位，如 填报数据 · 2026年第一季度 · 中原区"}
+    )
     element_id = fields.String()
     instance_id = fields.Integer()
     org_code = fields.String(metadata={"description": "The instance's org (reporting unit)"})
@@ -43,7 +72,17 @@ class TaskSchema(_RunSchema):
     completed_at = fields.DateTime(allow_none=True)
 
 
-TaskListSchema = list_schema("TaskListSchema", TaskSchema, required=False)
+class TaskListItemSchema(TaskSchema):
+    state_label = fields.String(metadata={"description": "待办理, 待签收（多人可办）, 已签收…"})
+    needs_claim = fields.Boolean(metadata={"description": "须先签收：未签收且有多名候选人"})
+    overdue = fields.Boolean()
+    returned = fields.Nested(
+        ReturnNoteSchema, allow_none=True, metadata={"description": "退回原因"}
+    )
+
+
+class TaskListSchema(PageSchema):
+    items = items_field(TaskListItemSchema, required=False)
 
 
 class OutcomeSchema(Schema):

@@ -14,9 +14,11 @@ from webapp.core.errors import DomainError, InvalidInput, PermissionDenied
 from webapp.core.models import User
 from webapp.core.permissions import can, require
 from webapp.core.urls import safe_next
+from webapp.engine import inbox as inbox_model
 from webapp.engine import instances, operations, queries
 from webapp.engine.lanes import lane_display, lane_words
-from webapp.engine.models import Notification, ProcessInstance
+from webapp.engine.models import HumanTask, Notification, ProcessInstance
+from webapp.engine.naming import instance_title, subject_label, task_title
 from webapp.engine.registry import FORMS, form_schema
 from webapp.engine.vocabulary import instance_about
 from webapp.extensions import db
@@ -51,6 +53,12 @@ def _staff_only() -> None:
         require(current_user, "task.work")
 
 
+def task_url(task: HumanTask) -> str:
+    """Where the task is worked on: its feature's page (the report's workspace…), else the
+    engine's task page."""
+    return inbox_model.task_page_url(task) or url_for("engine.task_page", task_id=task.id)
+
+
 @bp.app_context_processor
 def _engine_globals() -> dict[str, Any]:
     return {
@@ -58,6 +66,10 @@ def _engine_globals() -> dict[str, Any]:
         "can": can,
         "now": clock.now,
         "bpmn_lane_words": lane_words,
+        "task_url": task_url,
+        "task_title": task_title,
+        "instance_title": instance_title,
+        "subject_label": subject_label,
     }
 
 
@@ -73,10 +85,8 @@ def _lane_label(name: str | None) -> str:
 
 @bp.route("/")
 def inbox() -> Any:
-    view = request.args.get("view", "todo")
-    if view not in queries.VIEWS:
-        view = "todo"
-    tasks = queries.tasks_for(current_user, view)
+    query = inbox_model.InboxQuery.from_args(request.args)
+    page = inbox_model.inbox_page(current_user, query)
     notes = db.session.execute(
         select(Notification)
         .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
@@ -84,7 +94,12 @@ def inbox() -> Any:
         .limit(10)
     ).scalars()
     return render_template(
-        "engine/inbox.html", tasks=tasks, view=view, labels=queries.VIEW_LABELS, notes=list(notes)
+        "engine/inbox.html",
+        page=page,
+        query=query,
+        labels=queries.VIEW_LABELS,
+        sorts=inbox_model.SORTS,
+        notes=list(notes),
     )
 
 
@@ -119,6 +134,10 @@ def _task_page(task_id: int, *, errors: dict[str, str] | None = None, status: in
     schema = form_schema(task.form_key)
     spec = FORMS.get(task.form_key or "")
     values = task.data or (request.form and operations.form_values(schema, request.form)) or {}
+    candidates = inbox_model.candidate_counts([task]).get(
+        (task.candidate_org_id, task.candidate_role), 0
+    )
+    extra = spec.context(task, current_user) if spec is not None and spec.context else {}
     return render_template(
         "engine/task.html",
         task=task,
@@ -128,6 +147,13 @@ def _task_page(task_id: int, *, errors: dict[str, str] | None = None, status: in
         errors=errors or {},
         can_work=task.is_open and operations.can_work(current_user, task),
         is_candidate=operations.is_candidate(current_user, task),
+        needs_claim=task.is_open and inbox_model.needs_claim(task, candidates),
+        state_label=inbox_model.state_label(task, candidates),
+        title=task_title(task),
+        returned=inbox_model.current_return(task.instance_id),
+        work_url=inbox_model.task_page_url(task),
+        cc_people=inbox_model.cc_candidates(current_user, task),
+        extra=extra,
         colleagues=_colleagues(task) if task.is_open else [],
         comment=request.form.get("comment", ""),
     ), status
@@ -158,8 +184,13 @@ def complete(task_id: int) -> Any:
         return _task_page(task_id, errors=details, status=422)
     if task.instance.state == "error":
         flash("已办理，但后续自动步骤出错，已通知系统管理员处理。", "warning")
-    else:
-        flash(f"已办理：{task.name}（{task.outcome_label()}）", "success")
+        return redirect(url_for("engine.inbox"))
+    done = f"已办理：{task_title(task)}（{task.outcome_label()}）"
+    following = inbox_model.next_step(current_user, task)
+    if following is not None:
+        flash(f"{done}。下一步：{inbox_model.step_name(following)}", "success")
+        return redirect(task_url(following))
+    flash(f"{done}。返回待办。", "success")
     return redirect(url_for("engine.inbox"))
 
 
@@ -209,10 +240,18 @@ def remind(task_id: int) -> Any:
 @flash_errors
 def cc(task_id: int) -> Any:
     operations.get_task(task_id, current_user)  # 403 first for those who may not see it
+    user_id = request.form.get("user_id", type=int)
     username = (request.form.get("username") or "").strip()
-    user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user_id:
+        user = db.session.get(User, user_id)
+    elif username:
+        user = db.session.execute(
+            select(User).where(User.username == username)
+        ).scalar_one_or_none()
+    else:
+        raise InvalidInput("请选择抄送对象。")
     if user is None:
-        raise InvalidInput(f"用户 {username} 不存在。")
+        raise InvalidInput("抄送对象不存在。")
     return _simple(task_id, operations.cc, f"已抄送给 {user.full_name}。", user.id)
 
 

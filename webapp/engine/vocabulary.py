@@ -13,8 +13,8 @@ from webapp.audit.vocabulary import (
     register_values,
 )
 from webapp.engine.models import HumanTask, InstanceState, ProcessDefinition, ProcessInstance
+from webapp.engine.naming import subject_title
 from webapp.extensions import db
-from webapp.stats.periods import subject_period_label
 
 ACTIONS = {
     "workflow.deploy": "部署流程定义",
@@ -63,10 +63,10 @@ STATES = {state.value: state.label for state in InstanceState}
 
 
 def instance_about(instance: ProcessInstance) -> str:
-    """What an instance is about, as people say it: its unit and period (中原区 · 2026年第三季度),
-    never its business key (``report:410102:2026Q3``)."""
-    period = subject_period_label(instance.subject)
-    return f"{instance.org.name} · {period}" if period else instance.org.name
+    """What an instance is about, as people say it: its period and unit (2026年第三季度 · 中原区,
+    as its feature names it: ``naming.subject_title``), never its business key
+    (``report:410102:2026Q3``)."""
+    return subject_title(instance)
 
 
 def _instance_rows(ids: list[str]) -> dict[int, ProcessInstance]:

@@ -16,11 +16,10 @@ from webapp.core.models import User
 from webapp.core.permissions import can
 from webapp.core.states import ProcessStatus
 from webapp.engine import (
-    ProcessInstance,
     ServiceContext,
     register_form,
     register_start_form,
-    register_subject_title,
+    register_subject_label,
     register_subject_viewer,
     service_operation,
 )
@@ -42,6 +41,10 @@ register_start_form(
         },
     },
     label="向社会公开",
+)
+register_subject_label(
+    "publication",
+    lambda instance: parse_half_year(str((instance.subject or {}).get("period", ""))).label,
 )
 register_start_form("publication_schedule", {"type": "object", "properties": {}}, label="公开调度")
 
@@ -96,15 +99,6 @@ register_subject_viewer(
     "publication", lambda user, instance: can(user, "publication.view", instance.org)
 )
 
-
-def _title(instance: ProcessInstance) -> str:
-    period = (instance.subject or {}).get("period")
-    half = parse_half_year(period).label if period else ""
-    return " · ".join(p for p in (half, instance.org.name) if p)
-
-
-#: Notices and task titles name the half year and the unit: 2026年上半年 · 郑州市.
-register_subject_title("publication", _title)
 
 EMPTY = {"type": "object", "properties": {}}
 TEMPLATE = "publication/_task_form.html"

@@ -11,14 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from webapp.core import clock
+from webapp.core.errors import DomainError
 from webapp.core.models import User
 from webapp.core.permissions import can
 from webapp.engine import (
-    ProcessInstance,
     ServiceContext,
     register_form,
     register_start_form,
-    register_subject_title,
+    register_subject_label,
     register_subject_viewer,
     service_operation,
 )
@@ -28,7 +28,7 @@ from webapp.reports.deadlines import next_window
 from webapp.reports.models import Report
 from webapp.reports.operations import RETURN_KINDS
 from webapp.reports.readiness import readiness
-from webapp.stats.compute import parse_period
+from webapp.stats.periods import parse_period
 
 #: What a report's instance is about (reports.operations._start_data): fixed for its life.
 register_start_form(
@@ -46,6 +46,18 @@ register_start_form(
     },
     label="季度/年度分析报告",
 )
+
+
+#: Its tasks read "填报数据 · 2026年第一季度 · 中原区" (the period in words, never the key).
+def _period_label(instance: Any) -> str:
+    """ "2026年第一季度" from the subject's period ('' for an instance without a valid one)."""
+    try:
+        return parse_period(str((instance.subject or {}).get("period", ""))).label
+    except (ValueError, DomainError):
+        return ""
+
+
+register_subject_label("quarterly_report", _period_label)
 register_start_form("report_schedule", {"type": "object", "properties": {}}, label="报告期调度")
 
 
@@ -76,14 +88,16 @@ register_subject_viewer(
 )
 
 
-#: Notices and task titles name the period and the unit: 2026年第一季度 · 中原区.
-def _title(instance: ProcessInstance) -> str:
-    period = (instance.subject or {}).get("period")
-    label = parse_period(period).label if period else ""
-    return " · ".join(p for p in (label, instance.org.name) if p)
+def review_context(task: Any, user: User) -> dict[str, Any]:
+    """What a reviewer's task page shows beside the buttons: the report's summary (its key
+    figures, warnings with the clerk's explanations, links to the tables and the Word draft)."""
+    from webapp.reports.pages import report_page
 
+    report = report_of.of_task(task)
+    if not operations.can_view(user, report):
+        return {}
+    return {"report_page": report_page(user, report)}
 
-register_subject_title("quarterly_report", _title)
 
 EMPTY = {"type": "object", "properties": {}}
 register_form(
@@ -106,6 +120,7 @@ register_form(
     label="本级审核",
     template="reports/_task_form.html",
     validate=validate_review,
+    context=review_context,
 )
 ACCEPT_FORM = {
     "type": "object",
@@ -133,6 +148,7 @@ register_form(
     label="上级接收",
     template="reports/_task_form.html",
     validate=validate_accept,
+    context=review_context,
 )
 
 

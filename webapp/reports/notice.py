@@ -34,6 +34,7 @@ from webapp.engine import (
     open_tasks,
     register_form,
     register_start_form,
+    register_subject_label,
     service_operation,
     start_instance,
 )
@@ -61,6 +62,9 @@ register_start_form(
         },
     },
     label="报送工作通报",
+)
+register_subject_label(
+    PROCESS_KEY, lambda instance: f"{(instance.subject or {}).get('year', '')}年度"
 )
 _EMPTY = {"type": "object", "properties": {}}
 for _key, _label in (

@@ -126,6 +126,8 @@ class ReportPage(ReportRow):
     sections: list[dict[str, str]]
     #: the open tasks the user may work on
     tasks: list[Any]
+    #: why the report came back, while it is being answered (engine ``ReturnNote``; None: not)
+    returned: Any
     can_edit: bool
     can_correct: bool
     can_extend: bool
@@ -196,7 +198,7 @@ class ReportPage(ReportRow):
 
 def report_page(user: User, report: Report, *, summary_only: bool = False) -> ReportPage:
     """The report as ``user`` sees it (the caller has checked that they may)."""
-    from webapp.engine import can_work, open_tasks
+    from webapp.engine import can_work, current_return, open_tasks
 
     data = figures(report)
     live = editable(report)
@@ -214,6 +216,7 @@ def report_page(user: User, report: Report, *, summary_only: bool = False) -> Re
         explanation_versions=drafts.current_versions(EXPLANATIONS, report) if full else {},
         sections=[{"key": k, "title": t} for k, t in sections(report.kind)],
         tasks=[t for t in tasks if can_work(user, t)],
+        returned=current_return(report.instance_id) if full else None,
         can_edit=can_edit,
         can_correct=report.locked and can(user, "report.draft", report.org),
         can_extend=ops.may_extend(user, report),

@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from webapp.core.schemas import OpenResultSchema as OpenResultSchema  # the answer of POST /open
 from webapp.core.schemas import (
+    ReturnNoteSchema,
     list_schema,
     org_code_arg,
     reason_field,
@@ -72,6 +73,11 @@ class ReportDetailSchema(ReportSchema):
         metadata={"description": "填报说明（预警说明、未报说明）至少的字数，保存时即校验"}
     )
     problems = fields.List(fields.String())
+    returned = fields.Nested(
+        ReturnNoteSchema,
+        allow_none=True,
+        metadata={"description": "退回原因：仍在按退回意见修改时给出，否则为空"},
+    )
     documents = fields.List(fields.Nested(DocumentSchema))
     frozen = fields.Boolean()
     accidents = fields.Dict(metadata={"description": "第（九）部分：本期质量事故（附表5/7 合计）"})

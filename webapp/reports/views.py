@@ -30,6 +30,7 @@ from webapp.core.permissions import can, require
 from webapp.core.urls import safe_next
 from webapp.drafts import views as drafts_views
 from webapp.drafts.operations import DraftConflict
+from webapp.engine import register_task_page
 from webapp.extensions import db
 from webapp.periodic.views import open_period_form
 from webapp.reports import operations as ops
@@ -47,6 +48,24 @@ from webapp.web import login_gate, role_gate
 
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates")
+
+
+def _task_page(task: Any) -> str | None:
+    """A report's steps are done on the report's page (the narrative step on its tab)."""
+    report_id = (task.instance.subject or {}).get("report_id")
+    if report_id is None:
+        return None
+    anchor = "tab-narrative" if task.element_id == "narrative" else None
+    return url_for("reports.report_page", report_id=report_id, _anchor=anchor)
+
+
+def _notice_task_page(task: Any) -> str | None:
+    year = (task.instance.subject or {}).get("year")
+    return url_for("reports.notice_page", year=year) if year else None
+
+
+register_task_page("quarterly_report", _task_page)
+register_task_page("reporting_notice", _notice_task_page)
 
 
 bp.before_request(login_gate())

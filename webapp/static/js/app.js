@@ -1,13 +1,54 @@
-// Behaviour every page may use, without inline handlers (the Content-Security-Policy allows no
-// inline script): a form with data-confirm asks before it is sent; a form with
-// data-path-from="field" puts that field's value in place of its action's last path segment
-// (/reports/notice/2026 → /reports/notice/2025); a link with data-back goes back in the history
-// when there is one (its href is the fallback).
+// Behaviour every page may use, driven by data- attributes (the Content-Security-Policy allows no
+// inline script):
+// - data-confirm="…" on a form or on one of its submit buttons (or on a plain button that runs a
+//   script, e.g. 部署为新版本) asks before anything is sent or run;
+// - every form that is sent shows it is waiting: its submit button is disabled with a spinner and
+//   处理中… (data-busy="文字" for another text), until the next page arrives; data-busy="off" on a
+//   form or button leaves it alone (a form whose own script sends it and stays on the page);
+//   a plain button with data-busy is put in the busy state by its script (window.hqrBusy);
+// - data-path-from="field" on a form puts that field's value in place of its action's last path
+//   segment (/reports/notice/2026 → /reports/notice/2025);
+// - data-back on a link goes back in the history when there is one (its href is the fallback);
+// - data-filter-options="#select" on a search box hides the select's options that do not
+//   contain what is typed (the person picker of 抄送 and 转办);
+// - a page opened at #tab-x shows the Bootstrap tab whose link points at #tab-x.
 (function () {
+  "use strict";
+
+  function confirmed(element) {
+    const text = element && element.dataset ? element.dataset.confirm : "";
+    return !text || window.confirm(text);
+  }
+
+  function setBusy(button, text) {
+    if (!button || button.dataset.busyOn) return;
+    button.dataset.busyOn = "1";
+    button.dataset.busyHtml = button.innerHTML;
+    button.disabled = true;
+    button.setAttribute("aria-busy", "true");
+    const spinner = document.createElement("span");
+    spinner.className = "spinner-border spinner-border-sm me-1";
+    spinner.setAttribute("aria-hidden", "true");
+    button.textContent = " " + (text || "处理中…");
+    button.prepend(spinner);
+  }
+
+  function clearBusy(button) {
+    if (!button || !button.dataset.busyOn) return;
+    button.innerHTML = button.dataset.busyHtml || button.innerHTML;
+    button.disabled = false;
+    button.removeAttribute("aria-busy");
+    delete button.dataset.busyOn;
+    delete button.dataset.busyHtml;
+  }
+
+  window.hqrBusy = { set: setBusy, clear: clearBusy };
+
+  // Asking first: capture phase, before any page script sees the event.
   document.addEventListener("submit", function (event) {
     const form = event.target;
     if (!(form instanceof HTMLFormElement)) return;
-    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+    if (!confirmed(form) || !confirmed(event.submitter)) {
       event.preventDefault();
       event.stopImmediatePropagation();
       return;
@@ -17,11 +58,79 @@
       form.action = form.action.replace(/\/[^/]*$/, "/" + encodeURIComponent(field.value));
     }
   }, true);
+
+  // Waiting: bubble phase, after page scripts (an autosave that sends the form itself prevents
+  // the default and keeps its button).
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || event.defaultPrevented) return;
+    if (form.dataset.busy === "off") return;
+    const button = event.submitter || form.querySelector("[type=submit]");
+    if (!button || button.dataset.busy === "off") return;
+    // Disabled only after this event: the browser has then already taken the button's
+    // name/value (the outcome) into what it sends.
+    const text = button.dataset.busy || form.dataset.busy;
+    window.setTimeout(function () {
+      setBusy(button, text);
+      form.querySelectorAll("[type=submit]").forEach(function (other) {
+        if (other !== button && !other.disabled) {
+          other.disabled = true;
+          other.dataset.busyOther = "1";
+        }
+      });
+    }, 0);
+  });
+
+  // Back from the next page (the browser's page cache): the buttons work again.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("[data-busy-on]").forEach(clearBusy);
+    document.querySelectorAll("[data-busy-other]").forEach(function (button) {
+      button.disabled = false;
+      delete button.dataset.busyOther;
+    });
+  });
+
   document.addEventListener("click", function (event) {
-    const link = event.target instanceof Element ? event.target.closest("a[data-back]") : null;
+    const target = event.target instanceof Element ? event.target : null;
+    if (!target) return;
+    const plain = target.closest("button[data-confirm]:not([type=submit])");
+    if (plain && !confirmed(plain)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      return;
+    }
+    const link = target.closest("a[data-back]");
     if (link && window.history.length > 1) {
       event.preventDefault();
       window.history.back();
     }
+  }, true);
+
+  document.addEventListener("input", function (event) {
+    const box = event.target;
+    if (!(box instanceof HTMLInputElement) || !box.dataset.filterOptions) return;
+    const select = document.querySelector(box.dataset.filterOptions);
+    if (!select) return;
+    const words = box.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    let first = null;
+    Array.from(select.options).forEach(function (option) {
+      const text = option.textContent.toLowerCase();
+      const shown = words.every(function (w) { return text.includes(w); });
+      option.hidden = !shown;
+      if (shown && !first) first = option;
+    });
+    if (select.selectedOptions.length && select.selectedOptions[0].hidden) select.value = "";
+    if (!select.value && first) first.selected = true;
   });
+
+  function showTabFromHash() {
+    if (!window.location.hash || !window.bootstrap || !window.bootstrap.Tab) return;
+    const link = document.querySelector('[data-bs-toggle="tab"][href="' + window.location.hash + '"]');
+    if (link) window.bootstrap.Tab.getOrCreateInstance(link).show();
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", showTabFromHash);
+  } else {
+    showTabFromHash();
+  }
 })();

@@ -126,6 +126,8 @@
   async function deploy() {
     if (busy) return;
     busy = true;
+    const button = document.getElementById('btn-deploy');
+    if (window.hqrBusy) window.hqrBusy.set(button, '部署中…');
     status('正在校验并部署…');
     try {
       const r = await post(cfg.deployUrl);
@@ -142,6 +144,7 @@
       status('部署请求失败：' + err.message, 'text-danger');
     } finally {
       busy = false;
+      if (window.hqrBusy) window.hqrBusy.clear(button);
     }
   }
 
