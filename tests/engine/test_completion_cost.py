@@ -18,8 +18,10 @@ from webapp.extensions import db
 
 #: Measured on SQLite: 17 statements before issue 14 item 7 (the task row read twice: loaded,
 #: then refreshed after its conditional UPDATE), 16 after; 18 since issue 18's notifications
-#: (one UPDATE clears the done step's notices, one SELECT finds the next step's holders).
-MAX_STATEMENTS = 18
+#: (one UPDATE clears the done step's notices, one SELECT finds the next step's holders); 19
+#: since the inbox's "go to the next step" (one SELECT of the instance's open tasks after the
+#: step, to send the user there).  Issue 19 aims lower: sync_tasks already holds those rows.
+MAX_STATEMENTS = 19
 
 
 def _post_counted(client: Any, path: str, data: dict[str, str], monkeypatch: Any) -> Any:
