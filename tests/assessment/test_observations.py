@@ -33,7 +33,7 @@ def test_assessors_log_units_see_theirs_only_after_the_results(
     db.session.commit()
     assert row.year == 2025 and row.assessor_id == assessor.id
     rec = db.session.query(AuditRecord).filter_by(action="assessment.observation_add").first()
-    assert rec.after["org"] == "410100" and rec.after["observed_on"] == "2025-06-18"
+    assert rec.after["observed_org"] == "410100" and rec.after["observed_on"] == "2025-06-18"
     with pytest.raises(InvalidInput, match="晚于今天"):
         operations.record_observation(
             assessor, "410100", observed_on=date(2025, 6, 21), observation="x"

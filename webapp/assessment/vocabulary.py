@@ -85,7 +85,7 @@ FIELDS = {
     "confirmed": "考核组确认",
     "observed_on": "考察日期",
     "observation": "考察情况",
-    "org": "被考察单位",
+    "observed_org": "被考察单位",
     "material": "材料",
     "late": "逾期报送",
 }
