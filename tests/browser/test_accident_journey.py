@@ -19,7 +19,7 @@ def _logout(page) -> None:
 
 def _acknowledge(page, task_name: str) -> None:
     page.goto("/tasks/")
-    page.click(f"text={task_name}")
+    page.click(f"a.task-title:has-text('{task_name}')")
     assert "2小时内确认并上报" in page.inner_text("#accident-task-hint")
     page.fill("#f_government_report", "电话报告本级人民政府")
     page.fill("#f_police_notice", "通报公安、监察机关")
@@ -63,7 +63,7 @@ def test_county_reports_and_the_province_records_the_ministry_report(page, make_
     browser_login(page, "reviewer_410000", TEST_PASSWORD)
     _acknowledge(page, "省级接报")
     page.goto("/tasks/")
-    page.click("text=记录报住房和城乡建设部")
+    page.click("a.task-title:has-text('记录报住房和城乡建设部')")
     page.fill("#f_ministry_reported_at", "2026-05-01 16:40")
     page.select_option("#f_ministry_channel", "网络直报")
     page.fill("#f_ministry_ref", "豫建质〔2026〕8号")

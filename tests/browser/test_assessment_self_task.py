@@ -32,7 +32,7 @@ def test_clerk_fills_and_submits_from_the_inbox_then_the_leader_approves(
     browser_login(page, "clerk_410100", TEST_PASSWORD)
     page.wait_for_selector("#main-nav")
     page.goto("/tasks/")
-    page.click("text=填报自评")
+    page.click("a.task-title:has-text('填报自评')")
     page.wait_for_selector("#assessment-task")
     assert "郑州市" in page.inner_text("#task-unit")
     page.click("#open-sheet")  # the score sheet page of the unit
@@ -53,10 +53,11 @@ def test_clerk_fills_and_submits_from_the_inbox_then_the_leader_approves(
     leader = browser.new_context(
         base_url=live_server, viewport={"width": 1366, "height": 768}, locale="zh-CN"
     ).new_page()
+    leader.on("dialog", lambda dialog: dialog.accept())  # 确定…吗？ confirmations
     browser_login(leader, "leader_410100", TEST_PASSWORD)
     leader.wait_for_selector("#main-nav")
     leader.goto("/tasks/")
-    leader.click("text=领导审核自评")
+    leader.click("a.task-title:has-text('领导审核自评')")
     leader.wait_for_selector("#assessment-task")
     leader.fill("#comment", "同意上报")
     leader.click("button[value=approve]")

@@ -58,8 +58,7 @@ def test_clerk_drafts_and_reviewer_approves(page, make_user):
 
     browser_login(page, "reviewer_410102", TEST_PASSWORD)
     page.goto("/tasks/")
-    page.click("text=本级审核")
-    page.click("#report-task-hint a")  # the report workspace
+    page.click("a.task-title:has-text('本级审核')")  # the inbox opens the report workspace
     assert page.inner_text("h1").count("审核中")
     page.fill("input[name=comment]", "同意上报。")
     page.click("button[value=approve]")
