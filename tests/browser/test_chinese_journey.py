@@ -119,8 +119,12 @@ def test_every_role_sees_chinese_only(page, browser, live_server, make_user):
         if role == "clerk":
             page.goto("/tasks/")
             _visit(page, found, "clerk_inbox")
-            page.click("#task-table tbody a >> nth=0")
-            page.wait_for_url("**/tasks/*")
+            page.click("a.task-title >> nth=0")  # a report's task opens the report workspace
+            page.wait_for_load_state()
+            _visit(page, found, "clerk_work_page")
+            page.goto("/tasks/")
+            task_id = page.get_attribute("#task-table tbody tr[data-task] >> nth=0", "data-task")
+            page.goto(f"/tasks/{task_id}")  # the engine's own task page
             _visit(page, found, "clerk_task")
             page.click("text=流程图与办理记录")
             page.wait_for_selector("#diagram[data-ready=true]")

@@ -506,7 +506,11 @@ def record_observation(
         org=access.province(),
         object_type="assessment_observation",
         object_id=row.id,
-        after={"observed_org": org.code, "observed_on": observed_on.isoformat(), "observation": text},
+        after={
+            "observed_org": org.code,
+            "observed_on": observed_on.isoformat(),
+            "observation": text,
+        },
     )
     return row
 
