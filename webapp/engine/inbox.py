@@ -321,22 +321,24 @@ def _ordered(stmt: Select[Any], query: InboxQuery) -> Select[Any]:
 def _choices(user: User, view: str) -> tuple[list[Choice], list[Choice], list[Choice]]:
     """The processes, periods and units of the user's view (one query), for the filters."""
     base = view_statement(user, view).subquery()
-    rows = db.session.execute(
+    # The period is a JSON field: grouped through a subquery's column, because PostgreSQL sees the
+    # same JSON expression in SELECT and GROUP BY as two (each with its own bound key).
+    inner = (
         select(
-            ProcessInstance.process_key,
-            ProcessInstance.subject["period"].as_string(),
-            ProcessInstance.org_id,
-            ProcessDefinition.name,
-            func.min(ProcessInstance.id),
+            ProcessInstance.process_key.label("key"),
+            ProcessInstance.subject["period"].as_string().label("period"),
+            ProcessInstance.org_id.label("org_id"),
+            ProcessDefinition.name.label("name"),
+            ProcessInstance.id.label("id"),
         )
         .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
         .where(ProcessInstance.id.in_(select(base.c.instance_id)))
-        .group_by(
-            ProcessInstance.process_key,
-            ProcessInstance.subject["period"].as_string(),
-            ProcessInstance.org_id,
-            ProcessDefinition.name,
-        )
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(
+            inner.c.key, inner.c.period, inner.c.org_id, inner.c.name, func.min(inner.c.id)
+        ).group_by(inner.c.key, inner.c.period, inner.c.org_id, inner.c.name)
     ).all()
     processes = {key: name for key, _, _, name, _ in rows}
     sample = {period: instance for _, period, _, _, instance in rows if period}
