@@ -1,5 +1,9 @@
 """Browser journeys: Playwright drives Debian's Chromium (/usr/bin/chromium) against the app
-served by a real WSGI server in a thread.  No browser is ever downloaded."""
+served in a thread by waitress, the WSGI server `make run` uses.  No browser is ever downloaded.
+
+Not werkzeug's development server: when Chromium resets a connection while that server drains
+the request (the ``finally`` of its ``run_wsgi``), it skips closing the response, and the open
+static file surfaces later as a ResourceWarning in whatever test is running (CI, 2026-12-06)."""
 
 from __future__ import annotations
 
@@ -11,7 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
+from waitress import wasyncore
+from waitress.server import create_server
 
 CHROMIUM = os.environ.get("HQR_CHROMIUM", "/usr/bin/chromium")
 #: The docs' screenshots are refreshed on request (``HQR_SCREENSHOTS=1``, ``make screenshots``),
@@ -31,12 +36,14 @@ def screenshot(page, name: str) -> None:
 
 @pytest.fixture(scope="session")
 def live_server(app) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    # Close every socket from the server's own loop thread; its loop ends with an empty map.
+    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
     thread.join(timeout=5)
+    server.task_dispatcher.shutdown()
 
 
 @pytest.fixture(scope="session")
