@@ -78,11 +78,14 @@ test: install vendor system-deps lint
 	  TEST_DATABASE_URL="$$url" $(MAKE) test-postgres; \
 	else echo "no PostgreSQL on 127.0.0.1:5432 and TEST_DATABASE_URL unset: PostgreSQL run skipped"; fi
 
+# The suite runs on every core (pytest-xdist); each worker has its own SQLite file and, on
+# PostgreSQL, its own database (tests/conftest.py).  TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= auto
 test-sqlite:
-	env -u TEST_DATABASE_URL $(BIN)/pytest -q
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q -n $(TEST_WORKERS)
 
 test-postgres:
-	$(BIN)/pytest -q -m "not browser"
+	$(BIN)/pytest -q -n $(TEST_WORKERS) -m "not browser"
 
 # Refresh the screenshots the docs show (docs/screenshots/): the browser journeys that take them
 # write there only when asked, so that `make test` never leaves the checkout changed.

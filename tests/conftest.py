@@ -9,6 +9,11 @@ machine, no example database, so a failure in CI is a failure on a laptop.  ``ma
 selects the ``random`` profile (``HYPOTHESIS_PROFILE=random``) with more examples for fresh
 randomness; each input it finds to fail becomes an explicit ``@example`` or regression case.
 Both take their number of examples from ``HQR_FUZZ_EXAMPLES`` (default 25).
+
+The suite runs in parallel with pytest-xdist (``make test`` uses one worker per core): each
+worker is its own process with its own SQLite file, and on PostgreSQL its own database
+(``<TEST_DATABASE_URL's database>_gw0``, ``_gw1``…, created on first use), so workers never
+empty each other's tables.
 """
 
 from __future__ import annotations
@@ -47,6 +52,31 @@ TEST_PASSWORD = "Test@pass1"
 _TEST_HASH = generate_password_hash(TEST_PASSWORD, method="pbkdf2:sha256:1000")
 #: Tables kept between tests (reference data loaded once per run).
 KEEP_TABLES = {"org", "alembic_version"}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Point an xdist worker at its own PostgreSQL database (created when missing)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    url = os.environ.get("TEST_DATABASE_URL")
+    if worker and url:
+        os.environ["TEST_DATABASE_URL"] = _worker_database(url, worker)
+
+
+def _worker_database(url: str, worker: str) -> str:
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from webapp import _normalise_db_url
+
+    base = make_url(_normalise_db_url(url))
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        found = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if found.scalar() is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 def _reset_postgres_schema(url: str) -> None:
@@ -125,15 +155,57 @@ def _ctx(app: Flask) -> Iterator[None]:
 
 
 def _empty_tables() -> None:
+    """Delete every row but the reference data, in foreign-key order, and restart the ids.
+
+    On PostgreSQL, DELETE of the (mostly empty) tables and a ``setval`` of their sequences cost
+    a few milliseconds where ``TRUNCATE … RESTART IDENTITY`` of forty tables cost 80-90 ms (two
+    and a half minutes of a run); only the tables whose triggers refuse DELETE (the append-only
+    audit trail) are truncated.
+    """
     tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEEP_TABLES]
     engine = db.engine
     with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
+        if engine.dialect.name != "postgresql":
             for t in tables:
                 conn.execute(t.delete())
+            return
+        truncate, restart = _postgres_reset_sql(conn)
+        for t in tables:
+            if t.name not in truncate:
+                conn.execute(t.delete())
+        if truncate:
+            names = ", ".join(f'"{name}"' for name in sorted(truncate))
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        conn.execute(text(restart))
+
+
+_RESET_SQL: dict[str, tuple[set[str], str]] = {}
+
+
+def _postgres_reset_sql(conn: Any) -> tuple[set[str], str]:
+    """The tables with triggers of their own, and one ``SELECT setval(…)`` restarting the
+    sequences of every other emptied table at 1 (read from the catalog once per database)."""
+    key = str(conn.engine.url)
+    if key not in _RESET_SQL:
+        triggered = conn.execute(
+            text("SELECT DISTINCT tgrelid::regclass::text FROM pg_trigger WHERE NOT tgisinternal")
+        )
+        truncate = {name.strip('"') for (name,) in triggered}
+        rows = conn.execute(
+            text(
+                "SELECT seq.relname FROM pg_class seq"
+                " JOIN pg_depend dep ON dep.objid = seq.oid"
+                " AND dep.classid = 'pg_class'::regclass AND dep.refclassid = 'pg_class'::regclass"
+                " JOIN pg_class tab ON tab.oid = dep.refobjid"
+                " JOIN pg_namespace ns ON ns.oid = seq.relnamespace"
+                " WHERE seq.relkind = 'S' AND ns.nspname = current_schema()"
+                " AND NOT (tab.relname = ANY(:keep))"
+            ),
+            {"keep": sorted(KEEP_TABLES | truncate)},
+        )
+        calls = [f"setval('\"{name}\"', 1, false)" for (name,) in rows]
+        _RESET_SQL[key] = (truncate, "SELECT " + (", ".join(calls) or "1"))
+    return _RESET_SQL[key]
 
 
 @pytest.fixture
