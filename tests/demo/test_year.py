@@ -1,24 +1,18 @@
-"""The demo make db loads is a province's real year, built relative to today (issue 15):
+"""The demo ``make db`` loads is a province's real year, built relative to today (issue 15):
 last year complete, this year's past quarters accepted (two returned first, one unit late),
 the current quarter open, the annual report open in December."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import func, select
 
-from tests.conftest import ROOT
+from tests.demo.conftest import TODAY
 from webapp.audit.reporting import reporting_record
 from webapp.core import clock
-from webapp.core.demo import seed_demo
 from webapp.core.operations import get_org
-from webapp.engine import deploy_bpmn, get_or_start_instance
 from webapp.extensions import db
-from webapp.ledger.demo import seed_demo_ledger
 from webapp.reports.demo import history_periods, seed_history
 from webapp.reports.models import Report
-from webapp.reports.operations import open_period
 from webapp.reports.state import report_state
 
 
@@ -27,32 +21,22 @@ def _count(**where) -> int:
     return db.session.execute(stmt).scalar_one()
 
 
-def test_demo_is_a_real_year_relative_to_today():
+def test_demo_is_a_real_year_relative_to_today(demo):
     """domain.md §3 (periods: quarterly due at quarter end, annual due 12-20) and §5 ("A window
     already open when the system starts (for example the annual window that opens 12-01) is
     opened at once"); §7 Decision (reporting record): "expected = every report the unit had to
     make …; late = first submitted after its due time; errors = returns that the upper level
     classifies as 数据差错 or 内容失误 …"."""
-    today = datetime(2026, 12, 6, 9, 0, tzinfo=clock.LOCAL_TZ)
-    clock.set_now(today)
-    seed_demo("Demo@2026")
-    assert seed_demo_ledger() > 600
-    for name in ("quarterly_report.bpmn", "report_schedule.bpmn"):
-        deploy_bpmn(None, None, (ROOT / "workflows" / name).read_bytes())
-    db.session.commit()
-    # what make db does before the history: the current quarter, then the scheduler's windows
-    open_period(None, "2026Q4")
-    get_or_start_instance(None, "report_schedule", get_org("410000"), "report-schedule", {})
-    db.session.commit()
-
-    assert history_periods(today.date()) == [
+    assert history_periods(TODAY.date()) == [
         "2025Q1", "2025Q2", "2025Q3", "2025Q4", "2025", "2026Q1", "2026Q2", "2026Q3",
     ]  # fmt: skip
-    done = seed_history()
-    db.session.commit()
-    assert clock.now() == today.astimezone(clock.UTC)  # the clock is restored
     # 62 units × 7 quarters + the 29 annual reports of last year, through the flow
-    assert (done.accepted, done.returned, done.late) == (62 * 7 + 29, 2, 1)
+    assert (
+        demo["reports demo-history"]
+        .strip()
+        .endswith(f"接收 {62 * 7 + 29} 份报告（其中上级退回后重报 2 份，逾期报送 1 份）。")
+    )
+    assert clock.now() == TODAY.astimezone(clock.UTC)  # the clock is restored
 
     # last year complete: every unit's four quarters and the 29 annual reports accepted
     for q in (1, 2, 3, 4):
