@@ -162,6 +162,9 @@ def test_a_draft_download_shows_progress_until_the_file_arrives(page, make_user)
     browser_login(page, "clerk_410102", TEST_PASSWORD)
     page.goto("/reports/?period=2026Q3")
     page.click("#open-my-report")
+    # The link is on the page before download.js (at the end of the body) takes its clicks over:
+    # clicked earlier, the browser itself would navigate to the held response (CI, 2026-12-06).
+    page.wait_for_load_state("domcontentloaded")
     held = []
     page.route("**/document.docx", lambda route: held.append(route))
     page.click("#download-docx")
