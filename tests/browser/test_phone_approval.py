@@ -6,48 +6,55 @@ once the answer is there.  Screenshots go to SHOTS (``make screenshots``)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.browser.conftest import browser_login, screenshot
-from tests.conftest import ROOT, TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD
+from tests.publication.conftest import h2_data, workflows  # noqa: F401 (fixtures)
 from webapp.core import clock
-from webapp.engine import complete_task, deploy_bpmn
+from webapp.engine import complete_task
 from webapp.extensions import db
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
-#: The task card's buttons: outcome, disabled, aria-busy, text.
-BUTTONS = """() => Array.from(document.querySelectorAll('.task-form button')).map(
-    b => [b.value, b.disabled, b.getAttribute('aria-busy'), b.textContent.trim()])"""
+#: Logs the form's buttons (outcome, disabled, text) when one of them turns busy.
+REPORT_BUSY = """
+document.addEventListener('DOMContentLoaded', function () {
+  new MutationObserver(function (changes) {
+    changes.forEach(function (change) {
+      var button = change.target;
+      if (button.getAttribute('aria-busy') !== 'true' || !button.form) return;
+      console.log('busy ' + JSON.stringify(Array.from(button.form.querySelectorAll('button'))
+        .map(function (b) { return [b.value, b.disabled, b.textContent.trim()]; })));
+    });
+  }).observe(document.body, {attributes: true, subtree: true, attributeFilter: ['aria-busy']});
+});
+"""
 TASK = "主要领导审批公开"
 
 
-def _waiting_approval(make_user):
+@pytest.fixture
+def waiting_approval(workflows, h2_data, make_user):  # noqa: F811 (fixtures)
     """郑州市's 2026H2 public report drafted and reviewed: its leader's approval waits."""
-    from tests.publication.conftest import FILLED, accept_quarter, at, load_records, open_task
-    from tests.stats.oracle import load_oracle
+    from tests.publication.conftest import FILLED, at, open_task
+    from webapp.core.operations import get_org
     from webapp.publication.operations import find_publication, open_period, save_sections
 
     clock.set_now(at("2027-01-05"))
-    for name in ("publication.bpmn", "publication_schedule.bpmn"):
-        deploy_bpmn(None, None, (ROOT / "workflows" / name).read_bytes())
-    load_oracle()
-    load_records()
-    for period in ("2026Q1", "2026Q2", "2026Q3", "2026Q4"):
-        accept_quarter("410100", period)
     open_period(None, "2026H2")
     db.session.commit()
     clerk, reviewer = make_user("clerk", "410100"), make_user("reviewer", "410100")
     make_user("leader", "410100", full_name="郑州市主要领导")
-    from webapp.core.operations import get_org
-
     pub = find_publication(get_org("410100"), "2026H2")
     save_sections(clerk, pub, FILLED | {"trends": "与上期基本持平。"})
     db.session.commit()
     complete_task(clerk, open_task(pub, "draft").id, "submit")
     complete_task(reviewer, open_task(pub, "review").id, "approve", comment="数据核对无误。")
     db.session.commit()
-    return pub
+    yield pub
+    clock.set_now(None)
 
 
 def no_sideways_scroll(page) -> None:
@@ -68,8 +75,8 @@ def in_view(page, selector: str) -> None:
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 1, (selector, box)
 
 
-def test_leader_approves_on_a_phone(page, dialogs, make_user):
-    pub = _waiting_approval(make_user)
+def test_leader_approves_on_a_phone(page, dialogs, waiting_approval):
+    pub = waiting_approval
     page.set_viewport_size(PHONE)
     browser_login(page, "leader_410100", TEST_PASSWORD)
 
@@ -115,10 +122,11 @@ def test_leader_approves_on_a_phone(page, dialogs, make_user):
     assert pub.is_public
 
 
-def test_buttons_that_wait_on_the_server_show_it(page, make_user):
+def test_buttons_that_wait_on_the_server_show_it(page, waiting_approval):
     """Issue 18: "a busy state on every button that waits on the server".  The requests are
     held by route interception until the test has seen the busy state, then let through."""
-    pub = _waiting_approval(make_user)
+    pub = waiting_approval
+    page.add_init_script(REPORT_BUSY)
     browser_login(page, "leader_410100", TEST_PASSWORD)
     page.goto(f"/publication/{pub.id}")
     page.wait_for_selector(".task-form")
@@ -146,16 +154,16 @@ def test_buttons_that_wait_on_the_server_show_it(page, make_user):
     page.route("**/tasks/*/complete", hold)
     page.fill(".task-form input[name=comment]", "同意公开。")
     approve = page.locator(".task-form button[value=approve]")
-    approve.click(no_wait_after=True)
-    # The old page stays while the request is held (locators would wait for the navigation,
-    # and the CSP forbids wait_for_function's eval): read its buttons by script until busy.
-    state = []
-    for _ in range(200):
-        state = page.evaluate(BUTTONS)
-        if state and state[0][1]:
+    # While the request is held the old page stays, and a navigation is pending (locators and
+    # evaluate would wait for it): the page itself reports its buttons when one turns busy.
+    with page.expect_console_message(lambda m: m.text.startswith("busy ")) as message:
+        approve.click(no_wait_after=True)
+    state = json.loads(message.value.text[len("busy ") :])
+    assert state == [["approve", True, "处理中…"], ["return", True, "退回"]]
+    for _ in range(400):  # the held request reaches the test's handler
+        if held:
             break
         page.wait_for_timeout(25)
-    assert state == [["approve", True, "true", "处理中…"], ["return", True, None, "退回"]]
     assert len(held) == 1
     assert held[0].request.post_data and "outcome=approve" in held[0].request.post_data
     held.pop().continue_()
