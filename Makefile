@@ -90,7 +90,7 @@ test-postgres:
 # Refresh the screenshots the docs show (docs/screenshots/): the browser journeys that take them
 # write there only when asked, so that `make test` never leaves the checkout changed.
 screenshots: install vendor system-deps
-	env -u TEST_DATABASE_URL HQR_SCREENSHOTS=1 $(BIN)/pytest -q tests/browser/test_home_journey.py tests/browser/test_chinese_journey.py
+	env -u TEST_DATABASE_URL HQR_SCREENSHOTS=1 $(BIN)/pytest -q tests/browser/test_home_journey.py tests/browser/test_chinese_journey.py tests/browser/test_phone_approval.py
 
 # The Hypothesis tests with fresh randomness (the suite runs them derandomized) and more examples,
 # on SQLite, then on PostgreSQL like `make test`.  Put each input it finds into an @example or the

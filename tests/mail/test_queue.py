@@ -192,3 +192,53 @@ def test_flask_mail_send(smtp, clerk, app):
     app.config["SMTP_HOST"] = None
     result = app.test_cli_runner().invoke(args=["mail", "send"])
     assert "未配置邮件服务器" in result.output
+
+
+def test_never_mails_a_user_without_an_address(smtp, clerk, make_user):
+    """Issue 18 item 5: a user without an address gets the notice in the app and no mail row;
+    a queued mail whose user lost the address (or was disabled) is given up without a word to
+    the server, audited."""
+    inbox, _, _ = smtp
+    nobody = make_user("reviewer", "410102")
+    assert not nobody.email
+    notify(nobody, "remind", "请尽快办理。")
+    notify(clerk, "remind", "请尽快办理。")
+    db.session.commit()
+    (row,) = rows()
+    assert row.to_address == "clerk@example.org"
+    clerk.email = None  # the administrator removed it after the mail was queued
+    db.session.commit()
+    counts = send_due()
+    assert (counts.sent, counts.failed, counts.gave_up) == (0, 0, 1)
+    assert inbox.messages == []
+    (row,) = rows()
+    assert row.status == FAILED and "没有电子邮箱" in row.last_error
+    assert actions().count("mail.gave_up") == 1
+
+
+def test_a_mail_goes_to_the_users_current_address(smtp, clerk):
+    inbox, _, _ = smtp
+    notify(clerk, "remind", "请尽快办理。")
+    db.session.commit()
+    clerk.email = "new.clerk@example.org"
+    db.session.commit()
+    assert send_due().sent == 1
+    (_, recipients, _) = inbox.messages[0]
+    assert recipients == ["new.clerk@example.org"]
+    assert rows()[0].to_address == "new.clerk@example.org"
+
+
+def test_demo_users_have_plausible_addresses():
+    """Issue 18 item 5: the demo builder gives every user an example.org address (reserved
+    for examples: no demo mail reaches anyone), so the notification mails can be shown."""
+    from webapp.core.demo import seed_demo
+    from webapp.core.models import User
+    from webapp.core.operations import clean_email
+
+    seed_demo("Demo@2026")
+    db.session.commit()
+    users = list(db.session.execute(select(User)).scalars())
+    assert len(users) > 100
+    for user in users:
+        assert user.email == f"{user.username}@example.org"
+        assert clean_email(user.email) == user.email  # the admin page's own check

@@ -11,9 +11,9 @@ from sqlalchemy import event, select
 from tests.conftest import csrf_token, login
 from tests.engine.conftest import open_task
 from webapp.core import clock
-from webapp.core.models import AuditRecord
+from webapp.core.models import AuditRecord, Org
 from webapp.engine import complete_task, notify, remind, unread_count
-from webapp.engine.models import Notification
+from webapp.engine.models import HumanTask, Notification
 from webapp.extensions import db
 
 
@@ -165,3 +165,63 @@ def test_navbar_count_is_one_query_and_the_list_marks_read(client, demo):
     assert actions.count("notification.read") == 1
     assert actions.count("notification.read_all") == 1
     assert 'id="unread-count"' not in client.get("/reports/").get_data(as_text=True)
+
+
+def test_a_cancelled_instance_clears_its_notices(demo, make_user):
+    """Issue 18 item 4's class: the administrator's 取消流程 closes the open tasks; their
+    notices, and those about the instance, must clear like those of a done task."""
+    from webapp.engine import cancel_instance
+
+    instance, u = demo
+    notify(u["city"], "overdue", "中原区已逾期未报", instance=instance)
+    db.session.commit()
+    assert unread_count(u["clerk"]) == 1 and unread_count(u["city"]) == 1
+    admin = make_user("admin", "410000")
+    cancel_instance(admin, instance.id, "重复发起")
+    db.session.commit()
+    assert all(n.cleared_at is not None for n in notices(u["clerk"]) + notices(u["city"]))
+    assert unread_count(u["clerk"]) == 0 and unread_count(u["city"]) == 0
+
+
+def test_a_finished_instance_clears_a_copy_to_someone_without_a_step(demo, make_user):
+    """A notice about the instance for a user who never holds a step of it (an information
+    copy) clears once the instance is finished, not before."""
+    instance, u = demo
+    province = make_user("leader", "410000")
+    notify(province, "cc", "请知悉", instance=instance)
+    db.session.commit()
+    complete_task(u["clerk"], open_task(instance).id, "submit", data={"title": "t"})
+    db.session.commit()
+    assert notices(province)[0].cleared_at is None  # the instance still runs
+    complete_task(u["reviewer"], open_task(instance).id, "approve", comment="同意")
+    complete_task(u["city"], open_task(instance).id, "accept", comment="接收")
+    db.session.commit()
+    db.session.refresh(instance)
+    assert instance.state == "completed"
+    assert notices(province)[0].cleared_at is not None
+
+
+def test_cc_notice_names_the_subject_in_chinese_not_its_key(workflows, make_user):
+    """Issue 18 item 6: the 抄送 notice named the business key (report:410102:2026Q1); it
+    names the step, the period and the unit (engine.naming.subject_title)."""
+    from webapp.engine import cc
+    from webapp.reports.operations import open_period
+
+    clock.set_now(datetime(2026, 9, 20, 9, 0, tzinfo=clock.LOCAL_TZ))
+    clerk = make_user("clerk", "410102")
+    leader = make_user("leader", "410102")
+    admin = make_user("admin", "410000")
+    open_period(admin, "2026Q3")
+    db.session.commit()
+    task = db.session.execute(
+        select(HumanTask)
+        .where(HumanTask.state.in_(("ready", "claimed")), HumanTask.candidate_role == "clerk")
+        .join(HumanTask.candidate_org)
+        .where(Org.code == "410102")
+    ).scalar_one()
+    cc(clerk, task.id, leader.id)
+    db.session.commit()
+    (note,) = notices(leader, "cc")
+    assert note.message.startswith(f"{clerk.full_name} 抄送给您：")
+    assert "2026年第三季度 · 中原区" in note.message
+    assert "report:" not in note.message and task.instance.business_key not in note.message

@@ -158,6 +158,8 @@ TABLE: dict[str, Entry] = {
     # tasks and instances ----------------------------------------------------------------------
     "GET engine.inbox": Entry("/tasks/", ALL),
     "GET notifications.index": Entry("/notifications/", ALL),
+    "GET api_notifications.list_notifications": Entry("/api/v1/notifications", ALL),
+    "GET api_notifications.count_unread": Entry("/api/v1/notifications/unread-count", ALL),
     "GET engine.errors": Entry("/tasks/admin/errors", ADMIN),
     "GET engine.task_page": org_bound("/tasks/{task}", WORKERS, UNITS, anywhere=ADMIN),
     "GET engine.instance_page": org_bound(

@@ -93,6 +93,8 @@ def test_compare_page_rollback_and_migrate_forms(logged_in, report, deployed):
         follow_redirects=True,
     )
     assert "已迁移到第 2 版" in r.get_data(as_text=True)
+    # The outcome names the instance in words, never its business key (issue 18).
+    assert instance.business_key not in r.get_data(as_text=True)
     deployed(without_step("prepare", with_leader_step()))
     r = client.post(
         f"{BASE}/quarterly_report/migrate",
@@ -100,6 +102,7 @@ def test_compare_page_rollback_and_migrate_forms(logged_in, report, deployed):
         follow_redirects=True,
     )
     assert "“填报季度报告”在第 3 版中不存在" in r.get_data(as_text=True)
+    assert old_gone.business_key not in r.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(ProcessInstance, old_gone.id).definition.version == 1
     r = client.post(

@@ -132,7 +132,7 @@ def _level(ctx: ServiceContext) -> str:
 def route(ctx: ServiceContext) -> dict[str, Any]:
     """Lay out the chain for this report: the middle unit (a county's city) receives it now, or
     is skipped when the reporting unit sends straight to the province (越级上报)."""
-    return operations.route(_report(ctx.subject), ctx.actor)
+    return operations.route(_report(ctx.subject), ctx.actor, ctx.instance)
 
 
 @service_operation("accident.forwarded")
@@ -164,12 +164,12 @@ def ministry(ctx: ServiceContext) -> dict[str, Any]:
 @service_operation("accident.remind")
 def remind(ctx: ServiceContext) -> dict[str, Any]:
     """Half an hour before a level's two hours end: remind its reviewers."""
-    operations.remind_step(_report(ctx.subject), _level(ctx))
+    operations.remind_step(_report(ctx.subject), _level(ctx), ctx.instance)
     return {}
 
 
 @service_operation("accident.late")
 def late(ctx: ServiceContext) -> dict[str, Any]:
     """Two hours after receipt and not forwarded: mark the level late and tell its leader."""
-    operations.mark_step_late(_report(ctx.subject), _level(ctx))
+    operations.mark_step_late(_report(ctx.subject), _level(ctx), ctx.instance)
     return {}

@@ -11,7 +11,7 @@ forward, the Ministry's record, reminders, lateness) are made here too, called b
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -45,6 +45,9 @@ from webapp.ledger.models import (
     Project,
     QualityAccident,
 )
+
+if TYPE_CHECKING:
+    from webapp.engine import HumanTask, ProcessInstance
 
 PROCESS_KEY = "accident_report"
 
@@ -379,10 +382,14 @@ def ministry_time(text: str) -> datetime:
     return when
 
 
-def route(report: AccidentReport, actor: User | None) -> dict[str, Any]:
+def route(
+    report: AccidentReport, actor: User | None, instance: ProcessInstance | None = None
+) -> dict[str, Any]:
     """Lay out the chain for this report: the middle unit (a county's city) receives it now, or
     is skipped when the reporting unit sends straight to the province (越级上报).  Returns the
-    route (``city``, ``province`` or ``none``) and whether the province reports to the Ministry."""
+    route (``city``, ``province`` or ``none``) and whether the province reports to the Ministry.
+    The skipped level's information copy is about ``instance`` (the report's chain): it clears
+    once the chain is finished."""
     from webapp.engine import notify
 
     accident: Accident = report.accident
@@ -408,6 +415,7 @@ def route(report: AccidentReport, actor: User | None) -> dict[str, Any]:
                 "cc",
                 f"【越级上报抄送】{accident.org.name}已将{accident.project_name}"
                 f"{accident.level}事故（{report.kind_label}）直接报省，请知悉。",
+                instance=instance,
             )
         _audit_step("accident.skip", report, actor, city.org, skipped=city.org.code)
     first = steps[1] if len(steps) == 3 and not report.direct else steps[-1]
@@ -467,20 +475,45 @@ def record_ministry_report(
     )
 
 
-def remind_step(report: AccidentReport, level: str) -> None:
-    """Half an hour before a level's two hours end: remind its reviewers."""
+def _step_task(instance: ProcessInstance | None, step: AccidentStep) -> HumanTask | None:
+    """The level's open task in the chain (its 接报并上报): what its notices are about, so
+    they clear when the level has forwarded, like every task's notices."""
+    from webapp.engine import open_tasks
+
+    if instance is None:
+        return None
+    return next((t for t in open_tasks(instance.id) if t.candidate_org_id == step.org_id), None)
+
+
+def remind_step(
+    report: AccidentReport, level: str, instance: ProcessInstance | None = None
+) -> None:
+    """Half an hour before a level's two hours end: remind its reviewers (about the level's
+    open task in ``instance``: the reminder clears once they have forwarded)."""
     from webapp.engine import notify
 
     step = _step(report, level)
     if step.forwarded_at is not None or step.due_at is None:
         return
     due = clock.to_local(step.due_at)
+    task = _step_task(instance, step)
+    accident = report.accident
     for user in users_in_role(step.org_id, Role.REVIEWER):
-        notify(user, "remind", f"质量事故须在 {due:%H:%M} 前确认并上报（2小时时限）。")
+        notify(
+            user,
+            "remind",
+            f"{accident.org.name}{accident.project_name}质量事故须在 {due:%H:%M} 前"
+            "确认并上报（2小时时限）。",
+            task,
+            instance=instance,
+        )
 
 
-def mark_step_late(report: AccidentReport, level: str) -> None:
-    """Two hours after receipt and not forwarded: mark the level late and tell its leader."""
+def mark_step_late(
+    report: AccidentReport, level: str, instance: ProcessInstance | None = None
+) -> None:
+    """Two hours after receipt and not forwarded: mark the level late and tell its leader
+    (about the level's open task: the notice clears once the level has forwarded)."""
     from webapp.engine import notify
 
     step = _step(report, level)
@@ -495,5 +528,7 @@ def mark_step_late(report: AccidentReport, level: str) -> None:
             "overdue",
             f"【事故上报超时】{accident.org.name}{accident.project_name}{accident.level}事故"
             f"已超过2小时未由本单位确认上报，请督办。",
+            _step_task(instance, step),
+            instance=instance,
         )
     _audit_step("accident.late", report, None, step.org, level=step.org.code, notified=len(leaders))

@@ -2,6 +2,8 @@
 
 Usernames are ``{role}_{orgcode}`` (``clerk_410102``, ``reviewer_410100``, ``leader_410000``),
 plus ``admin`` and ``auditor`` at the province.  All share one password (``DEMO_PASSWORD``).
+Each has an address of the reserved demo domain (``clerk_410102@example.org``, RFC 2606: no
+mail ever reaches anyone), so the notification mails can be shown with a local SMTP server.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from webapp.extensions import db
 
 ORGS_CSV = Path(__file__).resolve().parent.parent / "data" / "orgs.csv"
 DEFAULT_DEMO_PASSWORD = "Demo@2026"  # noqa: S105 - documented demo password, printed by make run
+#: The demo users' mail domain: reserved for examples (RFC 2606), never delivered.
+DEMO_MAIL_DOMAIN = "example.org"
 
 #: Per-tier roles that get a demo user named after the role (admin/auditor are single users).
 DEMO_ROLES = (Role.CLERK, Role.REVIEWER, Role.LEADER, Role.ASSESSOR)
@@ -27,6 +31,11 @@ ROLE_NAME = {
     Role.LEADER: "主要领导",
     Role.ASSESSOR: "考核组成员",
 }
+
+
+def demo_email(username: str) -> str:
+    """A demo user's plausible address: ``clerk_410102@example.org``."""
+    return f"{username}@{DEMO_MAIL_DOMAIN}"
 
 
 def seed_demo(password: str) -> dict[str, int]:
@@ -59,6 +68,7 @@ def seed_demo(password: str) -> dict[str, int]:
             roles=[role],
             password="",
             password_hash=shared_hash,
+            email=demo_email(username),
         )
         created += 1
     return {"orgs_created": counts["created"], "users_created": created}

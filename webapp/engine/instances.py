@@ -13,7 +13,7 @@ from webapp.core.models import Org, User
 from webapp.core.operations import get_row
 from webapp.core.permissions import can
 from webapp.core.states import ProcessStatus
-from webapp.engine import jsonschema, spiff
+from webapp.engine import jsonschema, notices, spiff
 from webapp.engine.definitions import latest_definition, specs_for
 from webapp.engine.models import OPEN_STATES, HumanTask, InstanceState, ProcessInstance, TaskState
 from webapp.engine.registry import ENGINE_SUBJECT, START_FORMS, fixed_names
@@ -180,6 +180,7 @@ def cancel_instance(actor: User, instance_id: int, reason: str) -> ProcessInstan
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(instance)
+    notices.clear_done(instance)  # nothing left to act on: its notices clear
     history(instance, "cancel", actor, comment=reason)
     audit_instance("workflow.cancel", instance, actor, message=reason)
     return instance

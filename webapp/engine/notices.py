@@ -9,9 +9,11 @@ A notice about a task is *cleared* (and so read) when that task is no longer ope
 withdrawn, cancelled by a timer); a notice about an instance without a task (逾期) is cleared at
 a step of the instance once its user held a step of it that is done and holds none open (a
 leader who approved no longer sees 自评逾期; the upper reviewer told of a late report keeps the
-notice until the report reaches it and is accepted).  Notices made in the same transaction are
-never cleared by it.  Each notice also queues an e-mail (webapp.mail) in the same transaction
-when mail is on.
+notice until the report reaches it and is accepted); every notice about an instance is cleared
+once the instance is finished (completed, or cancelled by the administrator).  A notice about
+neither a task nor an instance never clears: every notice of a process names one of them.
+Notices made in the same transaction are never cleared by it.  Each notice also queues an
+e-mail (webapp.mail) in the same transaction when mail is on.
 """
 
 from __future__ import annotations
@@ -27,7 +29,13 @@ from webapp.core import audit, clock
 from webapp.core.errors import NotFound
 from webapp.core.models import User, UserRole
 from webapp.core.operations import users_in_role
-from webapp.engine.models import OPEN_STATES, HumanTask, Notification, ProcessInstance
+from webapp.engine.models import (
+    OPEN_STATES,
+    HumanTask,
+    InstanceState,
+    Notification,
+    ProcessInstance,
+)
 from webapp.engine.naming import subject_title
 from webapp.extensions import db
 from webapp.mail import operations as mail
@@ -43,6 +51,8 @@ KIND_LABELS = {
     "reassign": "改派",
     "assessment_notice": "考核通知",
 }
+#: An instance in these states has no step left to act on.
+FINISHED_STATES = (InstanceState.COMPLETED.value, InstanceState.CANCELLED.value)
 #: Key of the session's info: the notices made in the current transaction.
 _FRESH = "engine_fresh_notices"
 
@@ -171,8 +181,9 @@ def _holds(instance: ProcessInstance, states: Any) -> Any:
 def clear_done(instance: ProcessInstance) -> int:
     """Clear, in one statement, the instance's notices whose task is no longer open, and its
     notices without a task whose user held a step of it that is done and holds none open now
-    (the leader who approved; the upper reviewer once the late report is accepted); never
-    those made in this transaction."""
+    (the leader who approved; the upper reviewer once the late report is accepted); all of
+    them once the instance is finished (completed or cancelled); never those made in this
+    transaction."""
     now = clock.now()
     if any(n.id is None for n in _fresh()):
         db.session.flush()
@@ -185,12 +196,15 @@ def clear_done(instance: ProcessInstance) -> int:
         _holds(instance, lambda state: state.not_in(OPEN_STATES)),
         ~_holds(instance, lambda state: state.in_(OPEN_STATES)),
     )
+    # A finished instance leaves nothing to act on: every notice about it clears, also those
+    # of users who never hold a step of it (an information copy, a leader told to 督办).
+    done = instance.state in FINISHED_STATES
     return db.session.execute(
         update(Notification)
         .where(
             Notification.instance_id == instance.id,
             Notification.cleared_at.is_(None),
-            or_(Notification.task_id.in_(closed), acted),
+            true() if done else or_(Notification.task_id.in_(closed), acted),
             ~Notification.id.in_(fresh) if fresh else true(),
         )
         .values(cleared_at=now, read_at=func.coalesce(Notification.read_at, now))

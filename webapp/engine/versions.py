@@ -25,6 +25,7 @@ from webapp.engine import spiff
 from webapp.engine.definitions import latest_definition, specs_for
 from webapp.engine.instances import get_instance
 from webapp.engine.models import OPEN_STATES, HumanTask, InstanceState, ProcessDefinition
+from webapp.engine.naming import instance_title
 from webapp.engine.parsing import BPMN_NS, parse_xml
 from webapp.engine.runtime import advance, audit_instance, history
 from webapp.engine.validation import task_properties
@@ -305,7 +306,7 @@ def migrate_instance(actor: User, instance_id: int) -> Any:
     reasons, wf, plan = _plan(instance, target)
     if reasons:
         raise Conflict(
-            f"流程实例 {instance.business_key} 不能迁移到第 {target.version} 版："
+            f"流程实例“{instance_title(instance)}”不能迁移到第 {target.version} 版："
             + "；".join(reasons),
             details=reasons,
         )
@@ -329,7 +330,7 @@ def migrate_instance(actor: User, instance_id: int) -> Any:
     except Exception as exc:  # StepFailed from a state SpiffWorkflow cannot migrate
         message = getattr(exc, "message", None) or str(exc)
         raise Conflict(
-            f"流程实例 {instance.business_key} 不能迁移：{message}", details=[message]
+            f"流程实例“{instance_title(instance)}”不能迁移：{message}", details=[message]
         ) from exc
     db.session.expire(instance, ["definition"])
     if result is not None:

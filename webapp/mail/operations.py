@@ -4,7 +4,8 @@ A message is *claimed* before it is sent (its attempt counted and its next attem
 after the backoff, committed), then sent outside any transaction, then marked sent or failed
 (committed): two workers never send one message twice at once, and a worker that dies while
 sending retries the message after the backoff.  Each send, each failure and each message given
-up is audited.
+up is audited.  A message goes to its user's current address; one whose user has no address
+(removed after it was queued, or the user disabled) is given up without contacting the server.
 """
 
 from __future__ import annotations
@@ -91,6 +92,15 @@ def _claim(now: datetime) -> MailMessage | None:
     return None
 
 
+def _address(row: MailMessage) -> str:
+    """Where the message goes now: its user's current address ('' when the user has none any
+    more, or the row has none), else the row's own."""
+    if row.user_id is not None:
+        user = db.session.get(User, row.user_id)
+        return ((user.email or "") if user is not None and user.is_enabled else "").strip()
+    return (row.to_address or "").strip()
+
+
 def _message(row: MailMessage) -> EmailMessage:
     config = current_app.config
     msg = EmailMessage()
@@ -142,6 +152,16 @@ def send_due(now: datetime | None = None, limit: int = 100) -> SendCounts:
         row = _claim(now)
         if row is None:
             break
+        address = _address(row)
+        if not address:
+            # Never hand the server a message without a recipient: give it up at once.
+            row.status = FAILED
+            row.last_error = "收件人没有电子邮箱地址（或已停用），不发送。"
+            _audit("mail.gave_up", row, row.last_error)
+            db.session.commit()
+            counts.gave_up += 1
+            continue
+        row.to_address = address
         try:
             _send(row)
         except (OSError, smtplib.SMTPException) as exc:

@@ -28,7 +28,8 @@ def navbar_count() -> dict[str, Any]:
     return {"unread_notices": unread_notices}
 
 
-def _target(note: Any) -> str | None:
+def target_url(note: Any) -> str | None:
+    """The page of what a notice is about: its task, else its process (None: neither)."""
     if note.task_id is not None:
         return url_for("engine.task_page", task_id=note.task_id)
     if note.instance_id is not None:
@@ -45,7 +46,7 @@ def index() -> Any:
     )
     return render_template(
         "notifications/index.html",
-        notes=[(n, kind_label(n.kind), _target(n)) for n in notes],
+        notes=[(n, kind_label(n.kind), target_url(n)) for n in notes],
         total=total,
         page=page,
         pages=(total + PER_PAGE - 1) // PER_PAGE,
@@ -57,7 +58,7 @@ def index() -> Any:
 def read(notification_id: int) -> Any:
     """Mark one notice read; ``open=1`` then goes to what it is about."""
     note = mark_read(current_user, notification_id)
-    target = _target(note) if request.form.get("open") else None
+    target = target_url(note) if request.form.get("open") else None
     return redirect(target or url_for("notifications.index", show=request.form.get("show")))
 
 

@@ -24,6 +24,7 @@ from webapp.engine import (
     ProcessInstance,
     deploy_bpmn,
     hostile_bpmn,
+    instance_title,
     latest_definition,
     migrate_instance,
     validate_bpmn,
@@ -184,6 +185,8 @@ def migrate_instances(actor: User, instance_ids: list[int]) -> list[MigrationRes
     for instance_id in instance_ids:
         instance = db.session.get(ProcessInstance, instance_id)
         bkey = instance.business_key if instance is not None else str(instance_id)
+        # What the administrator reads names the instance (unit, period), never its key.
+        title = instance_title(instance) if instance is not None else f"流程实例 {instance_id}"
         savepoint = db.session.begin_nested()
         try:
             migrated = migrate_instance(actor, instance_id)
@@ -198,7 +201,7 @@ def migrate_instances(actor: User, instance_ids: list[int]) -> list[MigrationRes
                 instance_id,
                 bkey,
                 True,
-                f"{bkey} 已迁移到第 {migrated.definition.version} 版",
+                f"{title} 已迁移到第 {migrated.definition.version} 版",
             )
         )
     return results
