@@ -19,6 +19,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, g, request, request_finished, request_started
+from sqlalchemy import inspect
+
+from webapp.core.models import User
 
 log = logging.getLogger("webapp.request")
 
@@ -75,7 +78,19 @@ def _started(sender: Flask, **_extra: Any) -> None:
     request_id_var.set(g.request_id)
 
 
-def _add_header(response: Any) -> Any:
+def _user_id() -> int | None:
+    """The id of the user the request loaded, if it did, read from the ORM identity: no query,
+    even after the commit expired the object (a refresh would open a new transaction)."""
+    user = g.get("_login_user")
+    if user is None or not isinstance(user, User):
+        return None
+    identity = inspect(user).identity
+    return identity[0] if identity else None
+
+
+def _before_commit(response: Any) -> Any:
+    """An after_request hook registered after the edge's commit, so run before it."""
+    g.request_user_id = _user_id()
     request_id = g.get("request_id")
     if request_id:
         response.headers[HEADER] = request_id
@@ -86,8 +101,7 @@ def _finished(sender: Flask, response: Any, **_extra: Any) -> None:
     """After every after_request hook (the commit included): the status is the one sent."""
     started = g.get("request_started_at")
     duration = (time.perf_counter() - started) * 1000 if started is not None else None
-    user = g.get("_login_user")  # loaded by the request, if it was: no query here
-    user_id = getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None
+    user_id = g.get("request_user_id") if "request_user_id" in g else _user_id()
     fields = {
         "method": request.method,
         "path": request.path,
@@ -106,6 +120,6 @@ def init_app(app: Flask) -> None:
     # weak=False: blinker keeps only a weak reference by default.
     request_started.connect(_started, app, weak=False)
     request_finished.connect(_finished, app, weak=False)
-    app.after_request(_add_header)
+    app.after_request(_before_commit)
     if app.config.get("LOG_FORMAT") == "json":
         configure_json_logging()
