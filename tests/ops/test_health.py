@@ -90,3 +90,18 @@ def test_healthz_takes_no_session_and_sets_no_cookie(client):
     response = client.get("/healthz")
     assert "Set-Cookie" not in response.headers
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_a_database_never_migrated_is_unhealthy(client):
+    clock.set_now(T0)
+    beat("host-a:1")
+    db.session.commit()
+    db.session.execute(text("ALTER TABLE alembic_version RENAME TO alembic_version_away"))
+    db.session.commit()
+    try:
+        status, body = _health(client)
+        assert (status, body["checks"]["migrations"]) == (503, "outdated")
+    finally:
+        db.session.execute(text("ALTER TABLE alembic_version_away RENAME TO alembic_version"))
+        db.session.commit()
+    assert _health(client)[0] == 200
