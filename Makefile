@@ -9,7 +9,7 @@ export DEMO_PASSWORD ?= Demo@2026
 STAMP := $(VENV)/.installed
 VENDOR_STAMP := node_modules/.vendored
 
-.PHONY: install vendor db run worker templates test test-sqlite test-postgres fuzz system-deps lint format bench bench-load clean screenshots
+.PHONY: install vendor db run run-prod worker templates test test-sqlite test-postgres fuzz system-deps lint format bench bench-load clean screenshots
 
 install: $(STAMP)
 $(STAMP): pyproject.toml requirements.lock
@@ -44,6 +44,35 @@ run: install vendor db
 	@$(BIN)/flask workflow worker & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/waitress-serve --listen=127.0.0.1:$(PORT) --threads=8 wsgi:app
+
+# Production mode (docs/deploy.md): PostgreSQL from HQR_DATABASE_URL (refused without it), the
+# login limits in Redis (HQR_REDIS_URL), migrations applied, HQR_TIMER_WORKERS timer workers and
+# gunicorn with HQR_WEB_PROCESSES processes on HOST:PORT, JSON logs on stderr.  It serves what
+# the database holds: `HQR_DATABASE_URL=... make db run-prod` loads the demo first.
+HOST ?= 127.0.0.1
+HQR_WEB_PROCESSES ?= 2
+HQR_TIMER_WORKERS ?= 1
+run-prod: install vendor
+	@case "$$HQR_DATABASE_URL" in \
+	  postgres://*|postgresql://*|postgresql+psycopg://*) ;; \
+	  "") echo "make run-prod needs HQR_DATABASE_URL, a PostgreSQL URL, e.g." \
+	        "HQR_DATABASE_URL=postgresql://hqr@127.0.0.1:5432/hqr make run-prod" \
+	        "(make run serves SQLite for one machine)" >&2; exit 2;; \
+	  *) echo "make run-prod needs PostgreSQL; HQR_DATABASE_URL is not a postgresql:// URL" >&2; exit 2;; \
+	esac
+	@export HQR_REDIS_URL="$${HQR_REDIS_URL:-redis://127.0.0.1:6379/0}"; \
+	  $(BIN)/python -c 'import os, redis; redis.Redis.from_url(os.environ["HQR_REDIS_URL"]).ping()' \
+	  2>/dev/null || { echo "Redis does not answer at $$HQR_REDIS_URL (set HQR_REDIS_URL):" \
+	  "the login limits must be shared by every web process" >&2; exit 2; }
+	$(BIN)/flask db upgrade
+	@export HQR_REDIS_URL="$${HQR_REDIS_URL:-redis://127.0.0.1:6379/0}" HQR_LOG_FORMAT=json; \
+	  echo "Serving on http://$(HOST):$(PORT)/ with $(HQR_WEB_PROCESSES) web processes and" \
+	    "$(HQR_TIMER_WORKERS) timer worker(s) (Ctrl+C stops)"; \
+	  workers=""; for i in $$(seq $(HQR_TIMER_WORKERS)); do \
+	    $(BIN)/flask workflow worker & workers="$$workers $$!"; done; \
+	  trap 'kill $$workers 2>/dev/null; wait $$workers 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/gunicorn --workers $(HQR_WEB_PROCESSES) --bind $(HOST):$(PORT) \
+	    --error-logfile - --graceful-timeout 30 --timeout 120 wsgi:app
 
 # The timer worker alone (make run already starts one).
 worker: install

@@ -112,6 +112,7 @@ FEATURES: list[str] = [
     "accidents",
     "mail",
     "notifications",
+    "ops",
 ]
 
 

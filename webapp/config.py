@@ -118,6 +118,17 @@ class Config:
     #: The address of the site in mails' links (empty: no link).
     MAIL_SITE_URL: str = env("MAIL_SITE_URL", "") or ""
 
+    # Production mode (docs/deploy.md).
+    #: ``json``: every log record one JSON line on stderr, one line per request (method, path,
+    #: status, duration, user id, request id); ``text``: Python's default logging.
+    LOG_FORMAT: str = env("LOG_FORMAT", "text") or "text"
+    #: Proxies (load balancer, nginx) in front of the web processes: their X-Forwarded-For /
+    #: -Proto / -Host are trusted this many hops deep (0: none; the client address the login
+    #: limits and the audit trail record is then the proxy's).
+    PROXY_HOPS: int = env_int("PROXY_HOPS", 0)
+    #: ``/healthz`` says unhealthy when no timer worker finished a pass for this long.
+    WORKER_HEARTBEAT_SECONDS: int = env_int("WORKER_HEARTBEAT_SECONDS", 60)
+
     TESTING = False
 
 

@@ -64,7 +64,7 @@ def test_unexpected_error_shows_incident_id_not_trace(app, client, caplog, monke
     def boom():
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setitem(app.view_functions, "main.healthz", boom)
+    monkeypatch.setitem(app.view_functions, "ops.healthz", boom)
     response = client.get("/healthz")
     text = response.get_data(as_text=True)
     assert response.status_code == 500

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from webapp.api import feature_api, refusals
 from webapp.core.errors import PermissionDenied
+from webapp.core.operations import get_org
 from webapp.core.permissions import can
 from webapp.core.states import status_label
 from webapp.engine import inbox, instances, operations, queries
@@ -17,6 +18,7 @@ from webapp.engine.schemas import (
     CompleteSchema,
     InstanceSchema,
     RemindSchema,
+    StartInstanceSchema,
     TaskDetailSchema,
     TaskListSchema,
     TaskQuerySchema,
@@ -175,6 +177,24 @@ def require_instance_view(instance: ProcessInstance) -> None:
     if any(operations.can_view(user, t) for t in tasks):
         return
     raise PermissionDenied("您无权查看该流程。")
+
+
+@instances_bp.route("", methods=["POST"])
+@instances_bp.arguments(StartInstanceSchema)
+@instances_bp.response(201, InstanceSchema)
+@refusals(instances_bp, described=ERRORS)
+def start(body: dict[str, Any]) -> Any:
+    """Start the latest deployed version of a process for a unit, as every BPMN engine's API
+    does: only a process with a registered start form whose feature lets it be started here
+    (the demo process ``demo_two_tier``; a report, publication or accident process is started
+    by its feature's own operation).  ``data`` is checked against the start form and becomes
+    the instance's fixed subject; the business object it names is checked for the user; the
+    start is audited (``workflow.start``).  409 when the business key is already used."""
+    org = get_org(body["org_code"])
+    instance = instances.start_requested(
+        current_user, body["process_key"], org, body["business_key"], body["data"]
+    )
+    return instance_body(instance)
 
 
 @instances_bp.route("/<int:instance_id>")

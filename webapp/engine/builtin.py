@@ -10,7 +10,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 from webapp.core.errors import InvalidInput
 from webapp.core.states import ProcessStatus, allowed_codes
 from webapp.engine.models import OPEN_STATES, HumanTask, ProcessInstance
-from webapp.engine.registry import ServiceContext, register_form, service_operation
+from webapp.engine.registry import (
+    ServiceContext,
+    register_form,
+    register_start_admission,
+    register_start_form,
+    service_operation,
+)
 from webapp.extensions import db
 
 #: The demo process's submission form (workflows/demo_two_tier.bpmn).
@@ -28,6 +34,23 @@ register_form(
     },
     label="演示填报表",
 )
+#: What a demo instance is about: its unit (the engine's own subject) and an optional purpose.
+register_start_form(
+    "demo_two_tier",
+    {
+        "type": "object",
+        "properties": {"purpose": {"type": "string", "title": "事由", "maxLength": 200}},
+    },
+    label="两级审批演示",
+)
+
+
+def _admit_demo(user: Any, org: Any, data: dict[str, Any]) -> None:
+    """The demo's business object is its unit: ``workflow.start`` there, which
+    ``start_instance`` checks for every start."""
+
+
+register_start_admission("demo_two_tier", _admit_demo)
 
 
 @service_operation("engine.notify_candidates")

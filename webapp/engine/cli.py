@@ -55,9 +55,12 @@ def run_timers_once() -> None:
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between passes.")
 def worker(interval: float) -> None:
     """Run the timer worker until stopped (SIGINT/SIGTERM, or when its parent exits); after
-    each pass it sends the queued e-mail that is due (when SMTP is configured)."""
+    each pass it sends the queued e-mail that is due (when SMTP is configured).  Several may
+    run at once on PostgreSQL (each due instance and pending message is claimed with
+    ``FOR UPDATE SKIP LOCKED``); each writes a heartbeat that ``/healthz`` reads."""
     from webapp.cli import transaction
     from webapp.engine.timers import run_timers
+    from webapp.ops.heartbeat import beat
 
     stopping = {"now": False}
 
@@ -72,6 +75,7 @@ def worker(interval: float) -> None:
         try:
             with transaction():
                 counts = run_timers()
+                beat()  # /healthz: this worker is alive (only when its pass committed)
             if counts["instances"] or counts["messages"]:
                 click.echo(f"处理实例 {counts['instances']}，投递消息 {counts['messages']}")
         except Exception as exc:  # keep the worker alive; the pass was rolled back

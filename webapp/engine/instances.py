@@ -16,7 +16,7 @@ from webapp.core.states import ProcessStatus
 from webapp.engine import jsonschema, notices, spiff
 from webapp.engine.definitions import latest_definition, specs_for
 from webapp.engine.models import OPEN_STATES, HumanTask, InstanceState, ProcessInstance, TaskState
-from webapp.engine.registry import ENGINE_SUBJECT, START_FORMS, fixed_names
+from webapp.engine.registry import ENGINE_SUBJECT, START_ADMISSIONS, START_FORMS, fixed_names
 from webapp.engine.runtime import (
     advance,
     audit_instance,
@@ -48,6 +48,46 @@ def _check_start(actor: User | None, org: Org) -> None:
         raise PermissionDenied("您不能为该单位发起流程。")
 
 
+def _check_start_data(process_key: str, data: dict[str, Any]) -> None:
+    start_form = START_FORMS.get(process_key)
+    if start_form is None:
+        return
+    problems = jsonschema.validate(start_form.schema, data)
+    if problems:
+        raise InvalidInput(
+            f"流程 {process_key} 的启动数据有误：" + "；".join(problems.values()),
+            details=problems,
+        )
+
+
+def start_requested(
+    actor: User, process_key: str, org: Org, business_key: str, data: dict[str, Any]
+) -> ProcessInstance:
+    """A start asked for through ``POST /api/v1/instances``: only a process with a registered
+    start form and start admission (the check of the business object its data names), by a
+    user who may start processes for ``org``, with data its start form accepts."""
+    if process_key not in START_FORMS:
+        raise InvalidInput(
+            f"流程“{process_key}”没有登记启动表单，不能通过接口发起。",
+            details={"process_key": "没有登记启动表单"},
+        )
+    admit = START_ADMISSIONS.get(process_key)
+    if admit is None:
+        raise PermissionDenied(f"流程“{process_key}”由系统按业务自动发起，不能通过接口发起。")
+    _check_start(actor, org)
+    latest_definition(process_key)
+    _check_start_data(process_key, data)
+    admit(actor, org, data)
+    savepoint = db.session.begin_nested()
+    try:
+        instance = start_instance(actor, process_key, org, business_key, data)
+        savepoint.commit()
+    except IntegrityError as err:  # a concurrent start of the same business key won
+        savepoint.rollback()
+        raise Conflict(f"业务编号 {business_key} 的流程已存在。") from err
+    return instance
+
+
 def start_instance(
     actor: User | None,
     process_key: str,
@@ -70,14 +110,7 @@ def start_instance(
         raise Conflict(f"业务编号 {business_key} 的流程已存在。")
     definition = latest_definition(process_key)
     initial = dict(data or {})
-    start_form = START_FORMS.get(process_key)
-    if start_form is not None:
-        problems = jsonschema.validate(start_form.schema, initial)
-        if problems:
-            raise InvalidInput(
-                f"流程 {process_key} 的启动数据有误：" + "；".join(problems.values()),
-                details=problems,
-            )
+    _check_start_data(process_key, initial)
     parsed = specs_for(definition)
     wf = spiff.new_workflow(parsed.spec, parsed.subprocess_specs, script_engine())
     initial.update(org_code=org.code, business_key=business_key, process_key=process_key)

@@ -79,7 +79,12 @@ def _deliver(business_keys: set[str] | None) -> int:
     stmt = select(WorkflowMessage).where(WorkflowMessage.delivered_at.is_(None))
     if business_keys is not None:
         stmt = stmt.where(WorkflowMessage.target_business_key.in_(business_keys))
-    pending = db.session.execute(stmt.order_by(WorkflowMessage.id)).scalars().all()
+    stmt = stmt.order_by(WorkflowMessage.id)
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Claimed: a second timer worker (or a request) skips what another is delivering, and
+        # once that one commits the message is no longer pending (READ COMMITTED rechecks it).
+        stmt = stmt.with_for_update(skip_locked=True)
+    pending = db.session.execute(stmt).scalars().all()
     delivered = 0
     for message in pending:
         receivers = db.session.execute(

@@ -188,6 +188,22 @@ def register_start_form(process_key: str, json_schema: dict[str, Any], *, label:
     START_FORMS[process_key] = StartForm(process_key, schema, label)
 
 
+#: process key → the check that a user may start it through ``POST /api/v1/instances`` for the
+#: business object its start data names: ``admit(user, org, data)`` raises a DomainError
+#: (PermissionDenied, NotFound, Conflict...) or returns.  A process without one is started only
+#: by its feature (a report period, an accident record): the API refuses it.
+StartAdmission = Callable[["User", "Org", dict[str, Any]], None]
+START_ADMISSIONS: dict[str, StartAdmission] = {}
+
+
+def register_start_admission(process_key: str, admit: StartAdmission) -> None:
+    """Let ``process_key`` (which has a start form) be started through the API; ``admit``
+    checks the user's right to the business object the (already validated) start data names."""
+    if process_key not in START_FORMS:
+        raise ValueError(f"{process_key}: register its start form first")
+    START_ADMISSIONS[process_key] = admit
+
+
 def fixed_names(process_key: str) -> frozenset[str]:
     """The names no task or script of ``process_key`` may assign."""
     start = START_FORMS.get(process_key)

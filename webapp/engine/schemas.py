@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from webapp.core.schemas import PageSchema, ReturnNoteSchema, items_field, optional_text
+from webapp.core.schemas import (
+    PageSchema,
+    ReturnNoteSchema,
+    items_field,
+    optional_text,
+    org_code_arg,
+)
 from webapp.engine.inbox import SORTS
 from webapp.engine.queries import VIEWS
 
@@ -134,3 +140,32 @@ class InstanceSchema(_RunSchema):
     completed_at = fields.DateTime(allow_none=True)
     current_tasks = fields.List(fields.Nested(TaskSchema))
     history = fields.List(fields.Nested(HistorySchema))
+
+
+class StartInstanceSchema(Schema):
+    """Start a deployed process: its key, the unit it is for, a business key unique within the
+    process, and the start data its registered start form declares."""
+
+    process_key = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=100, error="流程标识须为 1–100 个字符。"),
+        error_messages={"required": "请填写流程标识 process_key。"},
+        metadata={"description": "流程标识，如 demo_two_tier"},
+    )
+    org_code = org_code_arg(
+        required=True,
+        error_messages={"required": "请填写单位代码 org_code。"},
+        metadata={"description": "流程所属单位代码"},
+    )
+    business_key = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200, error="业务编号须为 1–200 个字符。"),
+        error_messages={"required": "请填写业务编号 business_key。"},
+        metadata={"description": "业务编号，同一流程内唯一"},
+    )
+    data = fields.Dict(
+        keys=fields.String(),
+        load_default=dict,
+        error_messages={"invalid": "启动数据 data 须为对象。"},
+        metadata={"description": "启动数据，按该流程登记的启动表单校验"},
+    )

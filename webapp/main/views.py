@@ -125,11 +125,6 @@ def section(name: str) -> Any:
     return render_template("main/coming.html", section=entry)
 
 
-@bp.route("/healthz")
-def healthz() -> Any:
-    return {"status": "ok"}
-
-
 #: Section → endpoint of its real page, once a feature provides one (others show "coming").
 SECTION_ENDPOINTS: dict[str, str] = {"admin": "admin.users"}
 #: Section → further blueprints whose pages belong to it (the blueprint of the section's own

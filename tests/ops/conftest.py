@@ -1,0 +1,3 @@
+"""The engine's fixtures (deploy a BPMN fixture, start an instance) for the timer-worker tests."""
+
+from tests.engine.conftest import deploy, start  # noqa: F401
