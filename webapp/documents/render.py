@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from webapp.core.errors import DomainError
+from webapp.documents.figures import keep_figures_together
 
 #: Default limits; callers may pass their own.
 RENDER_TIMEOUT_SECONDS = 20.0
@@ -352,7 +353,7 @@ def to_pdf(docx: bytes, *, timeout: float = PDF_TIMEOUT_SECONDS) -> bytes | None
         return None
     with tempfile.TemporaryDirectory(prefix="hqr-pdf-") as tmp:
         src = Path(tmp) / "document.docx"
-        src.write_bytes(docx)
+        src.write_bytes(keep_figures_together(docx))
         profile = Path(tmp) / "profile"
         try:
             subprocess.run(  # noqa: S603 - fixed binary and arguments, no shell
