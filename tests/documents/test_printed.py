@@ -655,34 +655,104 @@ def test_no_number_breaks_inside_a_table_cell(printed, kind):
     assert not broken, f"{kind}: numbers split across lines in cells: {broken[:10]}"
 
 
-@pytest.mark.parametrize("kind", ["quarterly", "annual", "public"])
-def test_title_breaks_between_words_and_signatures_stay_whole(printed, kind):
-    pages = printed[kind]["pages"]
+def _checklist(kind: str) -> dict[str, Any]:
+    """What the "done when" list of issue 17 asks of ``kind``, as the PDF must print it: the title
+    (as ``title_lines`` breaks it, at the template's characters a line), the 成文日期, where the
+    seal goes (填表单位（公章）, 发布单位, or a 通报's 署名 over its 成文日期) and the signature
+    lines (填表人 / 批准人, the 考核组组长's line); each an exact line of the PDF."""
     ctx = KINDS[kind][1]()
-    first = [line.replace(" ", "") for line in pages[0]["lines"]]
-    expected = title_lines(ctx["title"], 20)
-    assert len(expected) == 2
-    offset = 1 if KINDS[kind][2] else 0  # the 草稿 header line comes first
-    assert first[offset : offset + len(expected)] == expected
-    text = [line.replace(" ", "") for page in pages for line in page["lines"]]
+    if kind in ("quarterly", "annual"):
+        return {
+            "title": title_lines(ctx["title"], 20),
+            "date": ctx["report_date"],
+            "seal": [f"填表单位（公章）：{ctx['unit']}"],
+            "signatures": [f"填表人：{ctx['clerk']}", f"批准人：{ctx['approver']}"],
+        }
     if kind == "public":
-        wanted = [f"发布单位：{ctx['unit']}", f"发布日期：{ctx['publication_date']}"]
-    else:
-        wanted = [
-            f"填表单位（公章）：{ctx['unit']}",
-            f"填表人：{ctx['clerk']}",
-            f"批准人：{ctx['approver']}",
-        ]
-        assert any(ctx["report_date"] in line for line in text)  # 成文日期
-    for line in wanted:
+        return {
+            "title": title_lines(ctx["title"], 20),
+            "date": ctx["publication_date"],
+            "seal": [f"发布单位：{ctx['unit']}", f"发布日期：{ctx['publication_date']}"],
+            "signatures": [],
+        }
+    if kind in WITH_RECORD:  # a 通报: signed by the department, no 填表人 / 批准人
+        title = (
+            f"关于{ctx['year']}年度工程质量分析报告报送工作的通报"
+            if kind == "notice"
+            else f"关于{ctx['year']}年度{ctx['title']}结果的通报"
+        )
+        date = ctx.get("issued_date") or ctx["approved_date"]
+        return {
+            "title": title_lines(title, 20),
+            "date": date,
+            "seal": ["河南省住房和城乡建设厅", date],
+            "signatures": [],
+        }
+    return {  # the 考核评分表
+        "title": [ctx["sheet_name"]],
+        "date": ctx["date"],
+        "seal": [f"考核单位：{ctx['unit']}"],
+        "signatures": [f"{ctx['sign_label']}：____________日期：{ctx['date']}"],
+    }
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_every_kind_prints_its_title_date_seal_place_and_signatures(printed, kind):
+    """The checklist's items read from the PDF: the title first (after the 草稿 mark of a draft),
+    broken only between words; the 成文日期; the seal's place, where a 通报's 署名 and 成文日期
+    stand together on a page with the body's text (GB/T 9704-2012 §7.3.5, never alone); the
+    signature lines whole; the 版记 in the two 通报 only."""
+    pages = printed[kind]["pages"]
+    items = _checklist(kind)
+    first = [line.replace(" ", "") for line in pages[0]["lines"]]
+    offset = 1 if KINDS[kind][2] else 0  # the 草稿 header line comes first
+    assert first[offset : offset + len(items["title"])] == items["title"], (kind, first[:4])
+    lines = [[line.replace(" ", "") for line in page["lines"]] for page in pages]
+    text = [line for page in lines for line in page]
+    assert any(items["date"].replace(" ", "") in line for line in text), (kind, "成文日期")
+    for line in items["signatures"]:
         assert line in text, (kind, line)
+    seal = [line.replace(" ", "") for line in items["seal"]]
+    for page_lines in lines:
+        at = [
+            i
+            for i in range(len(page_lines) - len(seal) + 1)
+            if all(page_lines[i + k].startswith(part) for k, part in enumerate(seal))
+        ]
+        if at:
+            assert kind not in WITH_RECORD or at[0] > 0, (  # the body's text above them
+                kind,
+                "the 署名 and 成文日期 stand alone on their page",
+            )
+            break
+    else:
+        raise AssertionError((kind, "no seal place", seal))
+    records = [n for n, page in enumerate(pages, 1) if _record_top(page) is not None]
+    assert records == ([len(pages)] if kind in WITH_RECORD else []), (kind, records)
 
 
-def test_the_draft_mark_is_on_every_page_of_a_draft_only(printed):
+@pytest.fixture(scope="module")
+def flipped() -> dict[str, list[list[str]]]:
+    """Every kind printed in its other state (a final document as a draft, a draft as final):
+    the text lines of each page."""
+
+    def lines(kind: str) -> list[list[str]]:
+        pdf = to_pdf(_render(kind, draft=not KINDS[kind][2]), timeout=180)
+        assert pdf is not None
+        with pdfplumber.open(io.BytesIO(pdf)) as doc:
+            return [page.extract_text().splitlines() for page in doc.pages]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip(KINDS, pool.map(lines, KINDS), strict=True))
+
+
+def test_the_draft_mark_is_on_every_page_of_a_draft_only(printed, flipped):
+    """草稿 on every page until the document is frozen, on none after: every kind both ways."""
     for kind, (_template, _factory, draft, _pages) in KINDS.items():
         for page in printed[kind]["pages"]:
-            marked = any("草稿" in line for line in page["lines"])
-            assert marked == draft, (kind, draft)
+            assert any("草稿" in line for line in page["lines"]) == draft, (kind, draft)
+        for page_lines in flipped[kind]:
+            assert any("草稿" in line for line in page_lines) != draft, (kind, not draft)
 
 
 @pytest.mark.parametrize("kind", list(KINDS))
