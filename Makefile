@@ -121,6 +121,12 @@ test-postgres:
 screenshots: install vendor system-deps
 	env -u TEST_DATABASE_URL HQR_SCREENSHOTS=1 $(BIN)/pytest -q tests/browser/test_home_journey.py tests/browser/test_chinese_journey.py tests/browser/test_phone_approval.py
 
+# The pages of every official document kind shown in docs/documents.md (docs/img/documents/):
+# rendered as the printed test renders them, converted by LibreOffice, drawn at 80 dpi.
+.PHONY: document-screenshots
+document-screenshots: install
+	$(BIN)/python scripts/document_screenshots.py
+
 # The Hypothesis tests with fresh randomness (the suite runs them derandomized) and more examples,
 # on SQLite, then on PostgreSQL like `make test`.  Put each input it finds into an @example or the
 # regression list of tests/security/test_api_fuzz.py, so that every later run replays it.

@@ -170,11 +170,15 @@ def make_results() -> None:
     _repeat_header(table.rows[0])
     _rows_whole(table)
     doc.add_paragraph("{%p for line in result_lines %}")
-    doc.add_paragraph("    {{ line }}")
+    # GB/T 9704-2012 §7.3.5: the 署名 and 成文日期 (where the seal goes) never stand on a page
+    # without the body's text: the closing paragraphs keep with them.
+    doc.add_paragraph("    {{ line }}").paragraph_format.keep_with_next = True
     doc.add_paragraph("{%p endfor %}")
-    doc.add_paragraph("{% if opinion %}    审批意见：{{ opinion }}{% endif %}")
+    opinion = doc.add_paragraph("{% if opinion %}    审批意见：{{ opinion }}{% endif %}")
+    opinion.paragraph_format.keep_with_next = True
     sign = doc.add_paragraph("河南省住房和城乡建设厅")
     sign.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    sign.paragraph_format.keep_with_next = True
     day = doc.add_paragraph("{{ approved_date }}")
     day.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     official_record(doc, "approved_date")

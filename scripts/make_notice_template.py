@@ -58,12 +58,16 @@ def main() -> None:
     doc.add_paragraph("{%p for u in criticise_units %}")
     doc.add_paragraph("    {{ u.name }}：{{ u.reason }}。")
     doc.add_paragraph("{%p endfor %}")
-    doc.add_paragraph(
+    closing = doc.add_paragraph(
         "    希望受到表扬的单位和个人再接再厉；受到批评的单位要认真查找原因，及时整改，"
         "按时、准确报送工程质量分析报告。"
     )
+    # GB/T 9704-2012 §7.3.5: the 署名 and 成文日期 (where the seal goes) never stand on a page
+    # without the body's text: the last paragraph keeps with them.
+    closing.paragraph_format.keep_with_next = True
     sign = doc.add_paragraph("河南省住房和城乡建设厅")
     sign.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    sign.paragraph_format.keep_with_next = True
     date = doc.add_paragraph("{{ issued_date }}")
     date.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     official_record(doc, "issued_date")

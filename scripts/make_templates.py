@@ -284,6 +284,8 @@ def official_print(doc) -> None:
         rpr.append(lang)
     lang.set(qn("w:val"), "en-US")  # figures (Latin script) break as words, never inside
     lang.set(qn("w:eastAsia"), "zh-CN")
+    if doc.element.body.find(".//" + qn("w:txbxContent") + "/" + qn("w:tbl")) is not None:
+        _record_switch(doc)  # the document closes with its 版记 (official_record)
 
 
 def para(
@@ -717,33 +719,38 @@ TITLE_CHARS = 20
 
 #: 版记 (GB/T 9704-2012 §7.4): 抄送机关, 印发机关 and 印发日期 between separator lines as wide as
 #: the type area, the first and last thick (0.35 mm), those between thin (0.25 mm), the last line
-#: on the lower edge of the type area of the document's last page, an even page (封四).  §7.5: the
-#: 版记 page, and a blank page before it, carry no page number.  Defaults stand in for the
-#: context's ``copy_to``, ``issuer`` when a document's context does not give them.
+#: on the lower edge of the type area of the document's last page, an even page (封四).  §7.5: a
+#: page holding the 版记 alone, and a blank page before it, carry no page number.  Defaults stand
+#: in for the context's ``copy_to``, ``issuer`` when a document's context does not give them.
 RECORD_COPY_TO = "住房和城乡建设部工程质量安全监管司"
 RECORD_ISSUER = "河南省住房和城乡建设厅办公室"
 RECORD_ROW_MM = 10.0
 THICK, THIN = 8, 6  # eighths of a point: 1 pt ≈ 0.35 mm, 0.75 pt ≈ 0.25 mm
+#: The context flag that puts the 版记 on a page of its own (a section starting on an even
+#: page, footers empty); false puts it at the foot of the body's last page.  ``render_docx``
+#: decides it from LibreOffice's layout (webapp/documents/record.py); without it, true.
+RECORD_FLAG = "record_alone|default(true)"
 
 
 def official_record(doc, date_expression: str) -> None:
-    """The 版记 on its own last page: a new section starting on an even page (Word and
-    LibreOffice insert the blank page when the text ends on an even one), its footers empty."""
+    """The 版记: a table in a text box at the foot of the type area (VML, anchored to the
+    margin's bottom: Word and LibreOffice put it there wherever its paragraph falls; a floating
+    table LibreOffice turns inline, and a paragraph frame loses its borders), either on the
+    body's last page or, when ``record_alone``, on a page of its own: a section starting on an
+    even page whose footers are empty (its break paragraph kept by a docxtpl condition; the last
+    section's footer references and start type switched by ``_record_switch``)."""
     from docx.enum.section import WD_SECTION
     from docx.enum.table import WD_ROW_HEIGHT_RULE
+    from docx.oxml import parse_xml
 
     body = doc.sections[-1]
+    para(doc, "{%p if " + RECORD_FLAG + " %}")
     section = doc.add_section(WD_SECTION.EVEN_PAGE)
-    for footer in (section.footer, section.even_page_footer, section.first_page_footer):
+    para(doc, "{%p endif %}")
+    for footer in (section.footer, section.even_page_footer):
         footer.is_linked_to_previous = False
         for p in footer.paragraphs:
             p.text = ""
-    type_area_mm = body.page_height.mm - body.top_margin.mm - body.bottom_margin.mm
-    tail_mm = 1.0  # the document's closing paragraph after the table
-    spacer = doc.add_paragraph()
-    # Exact heights: in Word the last line lies within 2 mm of the type area's lower edge and
-    # the closing paragraph still fits (LibreOffice starts the body a little higher: ~7 mm).
-    _exact(spacer, type_area_mm - 2 * RECORD_ROW_MM - tail_mm - 1.0)
     width = body.page_width.mm - body.left_margin.mm - body.right_margin.mm
     table = doc.add_table(rows=2, cols=1)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -768,23 +775,35 @@ def official_record(doc, date_expression: str) -> None:
         set_font(run, BODY_FONT, 14)
         _no_grid(p)
         _cell_borders(cell, top, bottom)
-    tail = doc.add_paragraph()
-    _exact(tail, tail_mm)
-
-
-def _no_grid(p) -> None:
-    snap = OxmlElement("w:snapToGrid")
-    snap.set(qn("w:val"), "0")
-    p._p.get_or_add_pPr().append(snap)
-
-
-def _exact(p, height_mm: float) -> None:
-    fmt = p.paragraph_format
-    fmt.space_before = fmt.space_after = Pt(0)
-    fmt.first_line_indent = Pt(0)
-    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    fmt.line_spacing = Mm(height_mm)
-    _no_grid(p)
+    tbl = table._tbl
+    tbl.getparent().remove(tbl)
+    holder = doc.add_paragraph()
+    _exact(holder, 1.0)
+    pt = 72 / 25.4
+    # Placed from the page's top edge: the type area's lower edge is the same on every page,
+    # where LibreOffice's "margin" moves with the height of the page's footer.
+    top = body.page_height.mm - body.bottom_margin.mm - 2 * RECORD_ROW_MM
+    style = (
+        f"position:absolute;margin-left:0;margin-top:{top * pt:.1f}pt;width:{width * pt:.1f}pt;"
+        f"height:{2 * RECORD_ROW_MM * pt:.1f}pt;z-index:1;"
+        "mso-position-horizontal:center;mso-position-horizontal-relative:margin;"
+        "mso-position-vertical-relative:page"
+    )
+    ns = (
+        'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+        'xmlns:v="urn:schemas-microsoft-com:vml" '
+        'xmlns:o="urn:schemas-microsoft-com:office:office" '
+        'xmlns:w10="urn:schemas-microsoft-com:office:word"'
+    )
+    box = parse_xml(
+        f'<w:r {ns}><w:pict><v:shape id="Record" o:spid="_x0000_s8001" type="#_x0000_t202" '
+        f'style="{style}" filled="f" stroked="f"><v:textbox inset="0,0,0,0"><w:txbxContent/>'
+        '</v:textbox><w10:wrap type="topAndBottom"/></v:shape></w:pict></w:r>'
+    )
+    content = box.find(".//" + qn("w:txbxContent"))
+    content.append(tbl)
+    content.append(OxmlElement("w:p"))
+    holder._p.append(box)
 
 
 def _cell_borders(cell, top: int, bottom: int) -> None:
@@ -799,6 +818,61 @@ def _cell_borders(cell, top: int, bottom: int) -> None:
             el.set(qn("w:color"), "000000")
         borders.append(el)
     tc_pr.append(borders)
+
+
+#: The children of w:pPr in the schema's order (CT_PPrBase), for inserting one in its place.
+PPR_ORDER = (
+    "pStyle keepNext keepLines pageBreakBefore framePr widowControl numPr suppressLineNumbers "
+    "pBdr shd tabs suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE "
+    "autoSpaceDN bidi adjustRightInd snapToGrid spacing ind contextualSpacing mirrorIndents "
+    "suppressOverlap jc textDirection textAlignment textboxTightWrap outlineLvl divId cnfStyle "
+    "rPr sectPr pPrChange"
+).split()
+
+
+def _ppr_insert(p, element) -> None:
+    ppr = p._p.get_or_add_pPr()
+    later = PPR_ORDER[PPR_ORDER.index(element.tag.split("}")[1]) + 1 :]
+    ppr.insert_element_before(element, *(f"w:{tag}" for tag in later))
+
+
+def _record_switch(doc) -> None:
+    """The last section of a document with a 版记: with ``record_alone`` it starts on an even page
+    with empty footers, otherwise it is the body's own (its footers, no break): docxtpl renders the
+    attribute values (``r:id``, ``w:type``) like any other text of the part."""
+    sections = doc.sections
+    body, last = sections[-2]._sectPr, sections[-1]._sectPr
+    refs = {}
+    for ref in body.findall(qn("w:footerReference")) + body.findall(qn("w:headerReference")):
+        refs[(ref.tag, ref.get(qn("w:type")))] = ref.get(qn("r:id"))
+    for ref in last.findall(qn("w:footerReference")):
+        key = (ref.tag, ref.get(qn("w:type")))
+        ref.set(
+            qn("r:id"), f"{{{{ '{ref.get(qn('r:id'))}' if {RECORD_FLAG} else '{refs[key]}' }}}}"
+        )
+    for (tag, kind), rid in refs.items():  # the draft header on every page, as the body's
+        if tag == qn("w:headerReference"):
+            ref = OxmlElement("w:headerReference")
+            ref.set(qn("w:type"), kind)
+            ref.set(qn("r:id"), rid)
+            last.insert(0, ref)
+    start = last.find(qn("w:type"))
+    start.set(qn("w:val"), "{{ 'evenPage' if " + RECORD_FLAG + " else 'nextPage' }}")
+
+
+def _no_grid(p) -> None:
+    snap = OxmlElement("w:snapToGrid")
+    snap.set(qn("w:val"), "0")
+    _ppr_insert(p, snap)
+
+
+def _exact(p, height_mm: float) -> None:
+    fmt = p.paragraph_format
+    fmt.space_before = fmt.space_after = Pt(0)
+    fmt.first_line_indent = Pt(0)
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    fmt.line_spacing = Mm(height_mm)
+    _no_grid(p)
 
 
 def title_block(

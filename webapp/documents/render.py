@@ -14,9 +14,11 @@ from __future__ import annotations
 import io
 import multiprocessing
 import os
+import re
 import shutil
 import subprocess
 import tempfile
+import zipfile
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -24,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from webapp.core.errors import DomainError
+from webapp.documents.figures import keep_figures_together
 
 #: Default limits; callers may pass their own.
 RENDER_TIMEOUT_SECONDS = 20.0
@@ -296,12 +299,47 @@ def render_docx(
     """Render a docxtpl template with ``context`` (made plain) and return the .docx bytes.
 
     ``draft`` is given to the template as ``draft``: a document rendered before it is frozen
-    shows the 草稿 mark in its header.  Bounded in time (``timeout``) and size (``max_bytes``,
-    default the configured ``HQR_DOCUMENT_MAX_MB``): past either, DocumentError with a Chinese
-    message."""
+    shows the 草稿 mark in its header.  A template closing with a 版记 is laid out once by
+    LibreOffice when it is installed, to put the 版记 on the body's last page when that page is
+    even (``record_alone``; a caller may set it in ``context``).  Bounded in time (``timeout``)
+    and size (``max_bytes``, default the configured ``HQR_DOCUMENT_MAX_MB``): past either,
+    DocumentError with a Chinese message."""
     data = template.read_bytes() if isinstance(template, Path) else template
     plain = plain_context({**context, "draft": bool(draft)})
     limit = max_bytes if max_bytes is not None else max_document_bytes()
+    if RECORD_FLAG in context or not _closes_with_record(data) or libreoffice() is None:
+        return _render(data, plain, timeout, limit)
+    # The 版记 at the foot of the body's last page when that page is even (one LibreOffice
+    # layout tells), else on a page of its own starting on an even page.
+    shared = _render(data, {**plain, RECORD_FLAG: False}, timeout, limit)
+    try:
+        pdf = to_pdf(shared)
+    except DocumentError:
+        pdf = None
+    if pdf is not None and pdf_pages(pdf) % 2 == 0:
+        return shared
+    return _render(data, {**plain, RECORD_FLAG: True}, timeout, limit)
+
+
+#: The context flag of a template closing with a 版记 (scripts/make_templates.py::official_record):
+#: true puts the 版记 on a page of its own, false at the foot of the body's last page.
+RECORD_FLAG = "record_alone"
+
+
+def _closes_with_record(template: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(template)) as docx:
+            return RECORD_FLAG.encode() in docx.read("word/document.xml")
+    except (zipfile.BadZipFile, KeyError):
+        return False
+
+
+def pdf_pages(pdf: bytes) -> int:
+    """Pages of a PDF as LibreOffice writes it (one ``/Type /Page`` object each)."""
+    return len(re.findall(rb"/Type\s*/Page(?![A-Za-z])", pdf))
+
+
+def _render(data: bytes, plain: dict[str, Any], timeout: float, limit: int) -> bytes:
     mp = multiprocessing.get_context("fork")
     parent_conn, child_conn = mp.Pipe(duplex=False)
     proc = mp.Process(target=_render_in_child, args=(data, plain, child_conn, limit), daemon=True)
@@ -345,6 +383,10 @@ def libreoffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+#: Blank pages are exported: a section that starts on an even page (the 版记's) must print there.
+PDF_FILTER = 'pdf:writer_pdf_Export:{"IsSkipEmptyPages":{"type":"boolean","value":"false"}}'
+
+
 def to_pdf(docx: bytes, *, timeout: float = PDF_TIMEOUT_SECONDS) -> bytes | None:
     """Convert with LibreOffice when it is installed; ``None`` when it is not."""
     binary = libreoffice()
@@ -352,7 +394,7 @@ def to_pdf(docx: bytes, *, timeout: float = PDF_TIMEOUT_SECONDS) -> bytes | None
         return None
     with tempfile.TemporaryDirectory(prefix="hqr-pdf-") as tmp:
         src = Path(tmp) / "document.docx"
-        src.write_bytes(docx)
+        src.write_bytes(keep_figures_together(docx))
         profile = Path(tmp) / "profile"
         try:
             subprocess.run(  # noqa: S603 - fixed binary and arguments, no shell
@@ -361,7 +403,7 @@ def to_pdf(docx: bytes, *, timeout: float = PDF_TIMEOUT_SECONDS) -> bytes | None
                     f"-env:UserInstallation=file://{profile}",
                     "--headless",
                     "--convert-to",
-                    "pdf",
+                    PDF_FILTER,
                     "--outdir",
                     tmp,
                     str(src),
