@@ -13,14 +13,9 @@ from tests.reports.conftest import PERIOD
 PRINTED_GROUPS = ["本季/年新注册项目", "本季/年竣工工程", "本季/年质量备案工程", "本季/年在建工程"]
 TRIO = ["项数", "面积（万㎡）", "造价（万元）"]
 PRINTED_COLUMNS = TRIO * 3 + ["备案率（项%）"] + TRIO
-PRINTED_ROWS = [
-    "住宅工程",
-    "保障性安居工程",
-    "公共建筑工程",
-    "大型公共建筑工程（2万平方米以上）",
-    "钢结构工程",
-    "县（区）工程",
-]
+PRINTED_ROWS = (
+    "住宅工程 保障性安居工程 公共建筑工程 大型公共建筑工程（2万平方米以上） 钢结构工程 县（区）工程"
+).split()
 
 
 def _table(page: str, table_id: str) -> str:
