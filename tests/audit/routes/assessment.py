@@ -55,7 +55,7 @@ def _prepare(env: Env, stage: str, kind: str) -> None:
     from webapp.engine import complete_task, deploy_bpmn
 
     # Opening a campaign on the page or by API starts its process: deploy both workflows.
-    for name in ("year_end_assessment", "year_end_self_assessment"):
+    for name in ("year_end_assessment", "year_end_self_assessment", "year_end_materials"):
         deploy_bpmn(None, None, (ROOT / "workflows" / f"{name}.bpmn").read_bytes())
     from tests.assessment import flow_helpers as step
     from webapp.assessment import flow, judging, operations
