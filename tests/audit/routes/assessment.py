@@ -12,12 +12,14 @@ import io
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from tests.assessment.conftest import fake_candidates, sheet_data
 from tests.audit.routes import Case, Env, Route
+from webapp.core import clock
 from webapp.core.models import User
 from webapp.extensions import db
 
@@ -83,8 +85,9 @@ def _prepare(env: Env, stage: str, kind: str) -> None:
             operations.save_self_assessment(
                 made["clerk"], units[CITY], judgments={}, summary="全年工作总结"
             )
-        else:
-            step.send_materials(made["clerk"], units[CITY])
+        else:  # on time (before 01-31 of the next year): 1.13a is then proposed met
+            with clock.moved_to(datetime(2026, 1, 20, 10, tzinfo=clock.LOCAL_TZ)):
+                step.send_materials(made["clerk"], units[CITY])
         step.submit_self(made["clerk"], units[CITY])
     if "submitted" in reached:
         step.approve_self(made["unit_leader"], units[CITY], "同意上报")
