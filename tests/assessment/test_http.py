@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from datetime import datetime
 
 from docx import Document
 
@@ -11,6 +12,7 @@ from tests.assessment import flow_helpers as step
 from tests.assessment.flow_helpers import score_every_unit
 from tests.conftest import csrf_token
 from webapp.assessment import flow
+from webapp.core import clock
 from webapp.core.models import User
 from webapp.engine import HumanTask
 from webapp.extensions import db
@@ -60,7 +62,7 @@ def todo(client, headers, element):
 
 
 def test_whole_fujian3_campaign_through_the_assessment_api(
-    client, open_campaign, api_token, ledger_stub
+    client, open_campaign, api_token, ledger_stub, make_user
 ):
     """The assessment API's buttons complete the process's tasks (the scoring tasks, which have
     no button there, through the task API).  The whole campaign with returns and the task API
@@ -88,9 +90,10 @@ def test_whole_fujian3_campaign_through_the_assessment_api(
             headers=clerk,
         )
         assert no_self.status_code == 409, no_self.get_json()
-        step.send_materials(
-            db.session.query(User).filter_by(username=f"clerk_{code}").one(), units[code]
-        )
+        with clock.moved_to(datetime(2026, 1, 20, 10, tzinfo=clock.LOCAL_TZ)):  # on time
+            step.send_materials(
+                db.session.query(User).filter_by(username=f"clerk_{code}").one(), units[code]
+            )
         db.session.commit()
         assert (
             client.post(
@@ -111,6 +114,13 @@ def test_whole_fujian3_campaign_through_the_assessment_api(
         )
         assert again.status_code == 409 and "领导审核" in again.get_json()["message"]
     other = api_token("clerk", "410300")
+    # the other units' materials were sent on time too (uploaded; 1.13a is then met for all)
+    for code, unit_id in units.items():
+        if code not in ("410100", "410200", "410181"):
+            clerk_user = db.session.query(User).filter_by(username=f"clerk_{code}").one_or_none()
+            with clock.moved_to(datetime(2026, 1, 20, 10, tzinfo=clock.LOCAL_TZ)):
+                step.send_materials(clerk_user or make_user("clerk", code), unit_id)
+    db.session.commit()
     refused = client.put(
         f"/api/v1/assessment/units/{units['410100']}/self-assessment",
         json={"judgments": {}},
