@@ -37,6 +37,7 @@ db: install
 	$(BIN)/flask publication schedule
 	$(BIN)/flask publication open --last
 	$(BIN)/flask publication demo
+	$(BIN)/flask publication expire-records
 
 run: install vendor db
 	@$(BIN)/flask demo accounts

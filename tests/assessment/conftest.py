@@ -93,7 +93,7 @@ def workflows() -> None:
     from tests.conftest import ROOT
     from webapp.engine import deploy_bpmn
 
-    for name in ("year_end_self_assessment", "year_end_assessment"):
+    for name in ("year_end_self_assessment", "year_end_materials", "year_end_assessment"):
         deploy_bpmn(None, name, (ROOT / "workflows" / f"{name}.bpmn").read_bytes())
     db.session.commit()
 

@@ -18,7 +18,7 @@ from webapp.extensions import db
 
 # A unit's self-assessment ----------------------------------------------------------------------
 def submit_self(clerk: User, unit_id: int) -> None:
-    """填报自评 → the unit's leader."""
+    """填报自评 or 报送材料 (提交领导审核) → the unit's leader."""
     flow.act_on_unit(clerk, unit_id, "submit")
 
 
@@ -43,6 +43,28 @@ def self_assess(
     operations.save_self_assessment(
         clerk, unit_id, judgments=judgments or {}, summary=summary, notes={"1.1": "见附件"}
     )
+    submit_self(clerk, unit_id)
+    approve_self(leader, unit_id, "同意上报")
+    db.session.commit()
+
+
+#: A minimal PDF (the archive sniffs the content, never the name).
+PDF = b"%PDF-1.4\n% materials\n%%EOF\n"
+
+
+def send_materials(clerk: User, unit_id: int) -> None:
+    """附件3: the unit's 工作汇报 and 年度工作计划和总结 uploaded by its clerk."""
+    for which in operations.MATERIALS:
+        operations.upload_material(clerk, unit_id, which, f"{which}.pdf", PDF)
+
+
+def report(unit_id: int, clerk: User, leader: User) -> None:
+    """The unit reports to the province through its process: 附件3 its materials (报送材料),
+    附件2 its self-assessment (填报自评), then its leader approves."""
+    if flow.has_self_assessment(operations.get_unit(unit_id)):
+        self_assess(unit_id, clerk, leader)
+        return
+    send_materials(clerk, unit_id)
     submit_self(clerk, unit_id)
     approve_self(leader, unit_id, "同意上报")
     db.session.commit()

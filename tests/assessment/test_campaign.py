@@ -50,15 +50,15 @@ def test_fujian2_sample_sizes_are_fixed(open_campaign):
 
 
 def test_self_assessment_clerk_fills_leader_approves(open_campaign, make_user):
-    campaign = open_campaign("fujian3", 2025)
+    campaign = open_campaign("fujian2", 2026)  # 附件2 has the self-assessment (附件3 has none)
     unit = unit_of(campaign, "410100")
     clerk, leader = make_user("clerk", "410100"), make_user("leader", "410100")
     operations.save_self_assessment(
-        clerk, unit.id, judgments={"2.3": {"unmet": ["a"]}}, summary="总结"
+        clerk, unit.id, judgments={"2.4": {"unmet": ["a", "b"]}}, summary="总结"
     )
-    assert unit.self_total == Decimal("98.5")
+    assert unit.self_total == Decimal("99")  # 带班制度: 5 − 2 = 3 of 4
     rows = [s for s in unit.scores if s.phase == "self"]
-    assert len(rows) == 20 and {r.scorer_id for r in rows} == {clerk.id}
+    assert len(rows) == 26 and {r.scorer_id for r in rows} == {clerk.id}
     with pytest.raises(Conflict, match="领导审核"):  # nothing to approve before submitting
         step.approve_self(leader, unit.id)
     with pytest.raises(PermissionDenied):  # the operation: a clerk does not approve
@@ -78,11 +78,11 @@ def test_self_assessment_clerk_fills_leader_approves(open_campaign, make_user):
     assert flow.unit_instance(unit).business_status == "submitted"
     assert [a.action for a in audits("assessment.self_return")] == ["assessment.self_return"]
     assert len(audits("assessment.self_submit")) == 2
-    assert audits("assessment.self_save")[0].after["self_total"] == "98.50"
+    assert audits("assessment.self_save")[0].after["self_total"] == "99.00"
 
 
 def test_self_assessment_needs_summary_and_other_units_are_refused(open_campaign, make_user):
-    campaign = open_campaign()
+    campaign = open_campaign("fujian2", 2026)
     unit = unit_of(campaign, "410100")
     clerk = make_user("clerk", "410100")
     with pytest.raises(InvalidInput, match="尚未填写自评评分表；尚未填写全年活动情况书面总结"):
@@ -94,7 +94,7 @@ def test_self_assessment_needs_summary_and_other_units_are_refused(open_campaign
 
 
 def test_submitter_cannot_approve_own_self_assessment(open_campaign, make_user):
-    unit = unit_of(open_campaign(), "410181")
+    unit = unit_of(open_campaign("fujian2", 2026), "410181")
     both = make_user(["clerk", "leader"], "410181")
     operations.save_self_assessment(both, unit.id, judgments={}, summary="总结")
     step.submit_self(both, unit.id)

@@ -1,4 +1,5 @@
-"""The whole campaign through the engine, over HTTP: open → self-assessment (one return) →
+"""The whole 附件3 campaign through the engine, over HTTP: open → the units send their materials
+(附件3 has no self-assessment; one return) →
 sampling → parallel scoring by two assessors with a review → ranking → the leader returns once,
 then approves → the notice is published."""
 
@@ -8,6 +9,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from tests.assessment import flow_helpers as step
 from tests.conftest import csrf_token, login
 from webapp.assessment import flow
 from webapp.assessment.models import AssessmentCampaign, UnitAssessment
@@ -20,6 +22,13 @@ from webapp.extensions import db
 def todo(client, headers, element=None):
     items = client.get("/api/v1/tasks?view=todo", headers=headers).get_json()["items"]
     return [t for t in items if element is None or t["element_id"] == element]
+
+
+def send_materials(unit_id: int, username: str) -> None:
+    """The unit's 工作汇报 and 年度工作计划和总结 (PDF), uploaded by its clerk."""
+    clerk = db.session.execute(select(User).where(User.username == username)).scalar_one()
+    step.send_materials(clerk, unit_id)
+    db.session.commit()
 
 
 def complete(client, headers, task_id, outcome, comment=None, data=None):
@@ -43,22 +52,24 @@ def test_whole_campaign_through_the_engine(client, sheets, workflows, api_token,
     units = {u["org_code"]: u["id"] for u in detail["units"]}
     assert [t["element_id"] for t in detail["tasks"]] == ["close_self"]
 
-    # 郑州市: the clerk fills in, the leader returns once, then approves (engine task API)
+    # 郑州市: the clerk sends the materials, the leader returns once, then approves (task API)
     clerk, boss = api_token("clerk", "410100"), api_token("leader", "410100")
-    [fill] = todo(client, clerk, "fill")
+    [fill] = todo(client, clerk, "materials")
+    assert not todo(client, clerk, "fill")  # 附件3: no self-assessment step
     assert fill["business_key"] == f"assessment:{cid}:410100" and fill["org_code"] == "410100"
     assert fill["due_at"].startswith("2026-01-31T16:00")  # 02-01 00:00 Beijing time
     assert not todo(client, boss)
     refused = client.post(
         f"/api/v1/assessment/units/{units['410100']}/self-assessment/submit", headers=clerk
     )
-    assert refused.status_code == 422 and "尚未填写" in refused.get_json()["message"]
-    saved = client.put(
+    assert refused.status_code == 422 and "尚未上传" in refused.get_json()["message"]
+    no_self = client.put(
         f"/api/v1/assessment/units/{units['410100']}/self-assessment",
         json={"judgments": {"1.5": {"unmet": ["a"]}}, "summary": "郑州市全年总结"},
         headers=clerk,
     )
-    assert saved.status_code == 200
+    assert no_self.status_code == 409 and "不设单位自评" in no_self.get_json()["message"]
+    send_materials(units["410100"], "clerk_410100")
     complete(client, clerk, fill["id"], "submit")
     [review] = todo(client, boss, "approve")
     no_reason = client.post(
@@ -68,7 +79,7 @@ def test_whole_campaign_through_the_engine(client, sheets, workflows, api_token,
     complete(client, boss, review["id"], "return", "佐证材料不全")
     unit = db.session.get(UnitAssessment, units["410100"])
     assert unit.state == "draft" and unit.return_reason == "佐证材料不全"
-    [again] = todo(client, clerk, "fill")
+    [again] = todo(client, clerk, "materials")
     assert again["business_status"] == "returned"
     complete(client, clerk, again["id"], "submit")
     complete(client, boss, todo(client, boss, "approve")[0]["id"], "approve", "同意上报")
@@ -81,11 +92,7 @@ def test_whole_campaign_through_the_engine(client, sheets, workflows, api_token,
 
     # 开封市 through the assessment API (the buttons of the pages complete the same tasks)
     clerk2, boss2 = api_token("clerk", "410200"), api_token("leader", "410200")
-    client.put(
-        f"/api/v1/assessment/units/{units['410200']}/self-assessment",
-        json={"judgments": {}, "summary": "开封市全年总结"},
-        headers=clerk2,
-    )
+    send_materials(units["410200"], "clerk_410200")
     sub = client.post(
         f"/api/v1/assessment/units/{units['410200']}/self-assessment/submit", headers=clerk2
     )
@@ -115,7 +122,7 @@ def test_whole_campaign_through_the_engine(client, sheets, workflows, api_token,
     assert campaign.state == "scoring"
     closed = db.session.execute(
         select(ProcessInstance).where(
-            ProcessInstance.process_key == "year_end_self_assessment",
+            ProcessInstance.process_key == "year_end_materials",
             ProcessInstance.business_status == "self_closed",
         )
     ).scalars()

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import io
 import zipfile
+from datetime import datetime
 
 from docx import Document
 
+from tests.assessment import flow_helpers as step
 from tests.assessment.flow_helpers import score_every_unit
 from tests.conftest import csrf_token
 from webapp.assessment import flow
+from webapp.core import clock
+from webapp.core.models import User
 from webapp.engine import HumanTask
 from webapp.extensions import db
 
@@ -58,7 +62,7 @@ def todo(client, headers, element):
 
 
 def test_whole_fujian3_campaign_through_the_assessment_api(
-    client, open_campaign, api_token, ledger_stub
+    client, open_campaign, api_token, ledger_stub, make_user
 ):
     """The assessment API's buttons complete the process's tasks (the scoring tasks, which have
     no button there, through the task API).  The whole campaign with returns and the task API
@@ -75,20 +79,22 @@ def test_whole_fujian3_campaign_through_the_assessment_api(
         ]
     }
     assert len(units) == 28
-    # three units self-assess: clerk fills and submits, the leader approves
-    for code, lost in (("410100", []), ("410200", ["a"]), ("410181", ["a", "b"])):
+    # three units send their materials (附件3 has no self-assessment): the clerk submits, the
+    # leader approves
+    for code in ("410100", "410200", "410181"):
         clerk = api_token("clerk", code)
         boss = api_token("leader", code)
-        saved = client.put(
+        no_self = client.put(
             f"/api/v1/assessment/units/{units[code]}/self-assessment",
-            json={"judgments": {"1.5": {"unmet": lost}}, "summary": f"{code}全年总结"},
+            json={"judgments": {"1.5": {"unmet": ["a"]}}, "summary": f"{code}全年总结"},
             headers=clerk,
         )
-        assert saved.status_code == 200, saved.get_json()
-        # 巩义 (a directly administered county): 1.8 does not apply, (97 − 4) × 100 ÷ 97
-        expected = "95.88" if code == "410181" else f"{100 - 2 * len(lost)}.00"
-        assert saved.get_json()["self_assessment"]["total"] == expected
-        assert saved.get_json()["final"] is None
+        assert no_self.status_code == 409, no_self.get_json()
+        with clock.moved_to(datetime(2026, 1, 20, 10, tzinfo=clock.LOCAL_TZ)):  # on time
+            step.send_materials(
+                db.session.query(User).filter_by(username=f"clerk_{code}").one(), units[code]
+            )
+        db.session.commit()
         assert (
             client.post(
                 f"/api/v1/assessment/units/{units[code]}/self-assessment/submit", headers=clerk
@@ -108,6 +114,13 @@ def test_whole_fujian3_campaign_through_the_assessment_api(
         )
         assert again.status_code == 409 and "领导审核" in again.get_json()["message"]
     other = api_token("clerk", "410300")
+    # the other units' materials were sent on time too (uploaded; 1.13a is then met for all)
+    for code, unit_id in units.items():
+        if code not in ("410100", "410200", "410181"):
+            clerk_user = db.session.query(User).filter_by(username=f"clerk_{code}").one_or_none()
+            with clock.moved_to(datetime(2026, 1, 20, 10, tzinfo=clock.LOCAL_TZ)):
+                step.send_materials(clerk_user or make_user("clerk", code), unit_id)
+    db.session.commit()
     refused = client.put(
         f"/api/v1/assessment/units/{units['410100']}/self-assessment",
         json={"judgments": {}},
@@ -202,7 +215,7 @@ def test_pages_self_assessment_form_and_evidence(client, open_campaign, logged_i
     page = clerk.get(f"/assessment/units/{unit.id}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "带班制度" in html and "记5分，每项不满足扣1分" in html
-    assert 'name="unmet-2.4"' in html and "min(4, max(0, 5 − 不满足项数))" in html
+    assert 'name="unmet-2.4"' in html and "最高4分、最低0分" in html
     token = csrf_token(clerk, f"/assessment/units/{unit.id}")
     form = {"csrf_token": token, "summary": "本年度总结", "unmet-2.4": ["a", "b"]}
     form |= {"note-2.4": "项目部检查记录不全"}

@@ -43,7 +43,7 @@ def test_ledger_engine_and_assessment_objects_have_names(make_user, org):
     complete_task(clerk, current_tasks(instance)[0].id, "submit", data={"title": "t"})
     claim(reviewer, current_tasks(instance)[0].id)
     install_bundled_sheets(None)
-    for name in ("year_end_self_assessment", "year_end_assessment"):
+    for name in ("year_end_self_assessment", "year_end_materials", "year_end_assessment"):
         deploy_bpmn(None, name, (ROOT / "workflows" / f"{name}.bpmn").read_bytes())
     start_campaign(admin, "fujian3", 2025)
     db.session.commit()

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 
 def test_assessor_scores_a_unit_with_live_totals(page, make_user):
     install_bundled_sheets(None)
-    for name in ("year_end_self_assessment", "year_end_assessment"):
+    for name in ("year_end_self_assessment", "year_end_materials", "year_end_assessment"):
         deploy_bpmn(None, name, (ROOT / "workflows" / f"{name}.bpmn").read_bytes())
     admin = make_user("admin", "410000")
     assessor = make_user("assessor", "410000")

@@ -20,7 +20,7 @@ def test_clerk_fills_and_submits_from_the_inbox_then_the_leader_approves(
     browser, live_server, page, make_user
 ):
     install_bundled_sheets(None)
-    for name in ("year_end_self_assessment", "year_end_assessment"):
+    for name in ("year_end_self_assessment", "year_end_materials", "year_end_assessment"):
         deploy_bpmn(None, name, (ROOT / "workflows" / f"{name}.bpmn").read_bytes())
     admin = make_user("admin", "410000")
     make_user("clerk", "410100")

@@ -147,7 +147,7 @@ def assessment(world: World) -> None:
     from webapp.core.models import User
     from webapp.engine import deploy_bpmn
 
-    for name in ("year_end_assessment", "year_end_self_assessment"):
+    for name in ("year_end_assessment", "year_end_self_assessment", "year_end_materials"):
         deploy_bpmn(None, None, (ROOT / "workflows" / f"{name}.bpmn").read_bytes())
     admin = db.session.execute(select(User).filter_by(username=f"admin_{PROVINCE}")).scalar_one()
     operations.install_bundled_sheets(None)

@@ -1,6 +1,7 @@
 """Year-end assessments (考核): 附件2 质量管理年 and 附件3 质量监督工作 score sheets, campaigns,
 self-assessment, site sampling, scoring, ranking and the results notice, driven by the BPMN
-processes workflows/year_end_assessment.bpmn and year_end_self_assessment.bpmn."""
+processes workflows/year_end_assessment.bpmn, year_end_self_assessment.bpmn (附件2) and
+year_end_materials.bpmn (附件3)."""
 
 from __future__ import annotations
 

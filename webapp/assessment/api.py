@@ -266,8 +266,9 @@ def get_unit(unit_id: int) -> Any:
 @bp.arguments(SelfAssessmentSchema)
 @bp.response(200, UnitScoresSchema)
 def save_self(body: dict[str, Any], unit_id: int) -> Any:
-    """Save the unit's self-assessment (judgments, notes, evidence references, summary)."""
-    operations.save_self_assessment(
+    """Save the unit's self-assessment (judgments, notes, evidence references, summary); 409
+    when the unit's process has no self-assessment step."""
+    flow.save_self_assessment(
         current_user,
         unit_id,
         judgments=body.get("judgments") or {},

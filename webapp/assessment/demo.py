@@ -1,10 +1,12 @@
 """Demo assessments relative to today (``flask assessment demo``, run by ``make db``).
 
 * 附件3 of last year, done as the text says in the first quarter of this year: the province's
-  日常考察 log through last year, the campaign opened in January, the units' 工作汇报 and
-  年度工作计划和总结 (two late), the sample drawn from last year's affordable housing (those
-  completed in it included), every unit scored (directly administered counties scaled to 100),
-  ranked and approved by the leader in March: the units now see their results and the log.
+  日常考察 log through last year, the campaign opened in January, the units send their 工作汇报
+  and 年度工作计划和总结 through their materials process (two late; 附件3 has no
+  self-assessment), their leaders approve, the sample drawn from last year's affordable
+  housing (those completed in it included), every unit scored (directly administered
+  counties scaled to 100), ranked and approved by the leader in March: the units now see
+  their results and the log.
 * 附件2 of this year, from November: opened on 11-02 (due 11-30), two units report their
   self-assessment, the province closes the phase on 12-01, draws the sites (济源 has no
   县（市）: its county sites are made up from the city body), scores every unit and ranks them;
@@ -86,7 +88,7 @@ def seed_fujian3(staff: dict[str, User], year: int) -> AssessmentCampaign:
     with clock.moved_to(_at(date(year + 1, 1, 6))):
         campaign = flow.start_campaign(staff["admin"], "fujian3", year)
     for n, unit in enumerate(campaign.units):
-        clerk = _user(f"clerk_{unit.org.code}")
+        clerk, leader = _user(f"clerk_{unit.org.code}"), _user(f"leader_{unit.org.code}")
         if clerk is None:
             continue
         day = date(year + 1, 1, 20 + n % 10) if n < 26 else date(year + 1, 2, 3)  # two late
@@ -95,8 +97,13 @@ def seed_fujian3(staff: dict[str, User], year: int) -> AssessmentCampaign:
                 operations.upload_material(
                     clerk, unit.id, which, f"{which}.pdf", _minimal_pdf(f"{unit.org.name}{which}")
                 )
+            # 报送材料 → 领导审核材料 → reported (附件3 has no self-assessment)
+            flow.act_on_unit(clerk, unit.id, "submit")
+            if leader is not None:
+                flow.act_on_unit(leader, unit.id, "approve", "同意上报")
     with clock.moved_to(_at(date(year + 1, 2, 6))):
-        flow.act_on_campaign(staff["assessor"], campaign.id, "close")
+        if flow.open_tasks(flow.province_instance(campaign), "close_self"):
+            flow.act_on_campaign(staff["assessor"], campaign.id, "close")
         flow.draw_sample(staff["assessor"], campaign.id, f"demo-{year}", accept_shortfall=True)
     with clock.moved_to(_at(date(year + 1, 3, 10))):
         _score_and_rank(staff, campaign, FUJIAN3_LOSSES)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from typing import Any
 
 from webapp.assessment import operations, sampling
@@ -32,6 +33,7 @@ from webapp.core.models import User
 from webapp.core.permissions import can, require
 from webapp.engine import (
     HumanTask,
+    ProcessDefinition,
     ProcessInstance,
     complete_task,
     find_instance,
@@ -45,6 +47,14 @@ from webapp.extensions import db
 
 PROCESS = "year_end_assessment"
 UNIT_PROCESS = "year_end_self_assessment"
+#: 附件3's unit process: materials only (its text has no self-assessment).
+MATERIALS_PROCESS = "year_end_materials"
+#: The processes a unit's instance may run (the province's BPMN chooses, parameter
+#: ``unit_process`` of 启动各单位报送).
+UNIT_PROCESSES = (UNIT_PROCESS, MATERIALS_PROCESS)
+#: The form of the self-assessment step (填报自评): a unit process has that step when its BPMN
+#: has it (an administrator may add it to year_end_materials.bpmn).
+SELF_FILL_FORM = b'value="assessment.self_fill"'
 
 
 def _may_view_assessment(user: User, instance: ProcessInstance) -> bool:
@@ -53,8 +63,8 @@ def _may_view_assessment(user: User, instance: ProcessInstance) -> bool:
 
 
 #: A copy (抄送) of an assessment task goes only to those who may read that assessment.
-register_subject_viewer(PROCESS, _may_view_assessment)
-register_subject_viewer(UNIT_PROCESS, _may_view_assessment)
+for _process in (PROCESS, *UNIT_PROCESSES):
+    register_subject_viewer(_process, _may_view_assessment)
 
 
 def _campaign_year(instance: ProcessInstance) -> str:
@@ -66,13 +76,14 @@ def _campaign_year(instance: ProcessInstance) -> str:
     return f"{campaign.year}年度" if campaign is not None else ""
 
 
-register_subject_label(PROCESS, _campaign_year)
-register_subject_label(UNIT_PROCESS, _campaign_year)
+for _process in (PROCESS, *UNIT_PROCESSES):
+    register_subject_label(_process, _campaign_year)
 
 #: Page/API actions → (BPMN user task, outcome, the permission its operation checks).  The
 #: permission is checked first (at the unit's or the province's org), so that someone who may not
 #: act learns nothing about the step; the task's lane then decides who works on it.
 UNIT_STEPS = {
+    # 提交领导审核: the self-assessment (填报自评) or the materials (报送材料), whichever is open
     "submit": ("fill", "submit", "assessment.self"),
     "approve": ("approve", "approve", "assessment.self_approve"),
     "return": ("approve", "return", "assessment.self_approve"),
@@ -103,7 +114,31 @@ def province_instance(campaign: AssessmentCampaign) -> ProcessInstance | None:
 
 
 def unit_instance(unit: UnitAssessment) -> ProcessInstance | None:
-    return find_instance(UNIT_PROCESS, unit_key(unit.campaign_id, unit.org.code))
+    key = unit_key(unit.campaign_id, unit.org.code)
+    for process in UNIT_PROCESSES:
+        instance = find_instance(process, key)
+        if instance is not None:
+            return instance
+    return None
+
+
+def has_self_assessment(unit: UnitAssessment) -> bool:
+    """Does the unit's process have a self-assessment step (填报自评)?  The BPMN decides: 附件2's
+    process has it, 附件3's (materials only) has it only when an administrator added it."""
+    instance = unit_instance(unit)
+    if instance is None:
+        return False
+    return SELF_FILL_FORM in db.session.get(ProcessDefinition, instance.definition_id).content
+
+
+def save_self_assessment(actor: User, unit_id: int, **kwargs: Any) -> UnitAssessment:
+    """Save a unit's self-assessment (:func:`operations.save_self_assessment`), refused when the
+    unit's process has no self-assessment step (附件3 by default: materials only)."""
+    unit = operations.get_unit(unit_id)
+    require(actor, "assessment.self", unit.org)
+    if not has_self_assessment(unit):
+        raise Conflict("本次考核不设单位自评：请上传工作汇报和年度工作计划和总结后提交领导审核。")
+    return operations.save_self_assessment(actor, unit_id, **kwargs)
 
 
 def draw_sample(
@@ -211,6 +246,7 @@ def campaign_tasks(campaign: AssessmentCampaign) -> list[HumanTask]:
 #: The user tasks a page/API button completes → their name in a refusal.
 STEP_NAMES = {
     "fill": "填报自评",
+    "materials": "报送材料",
     "approve": "领导审核",
     "close_self": "结束自评",
     "sample": "抽取现场",
@@ -254,9 +290,14 @@ def act_on_unit(
     unit = operations.get_unit(unit_id)
     element, outcome, permission = UNIT_STEPS[action]
     require(actor, permission, unit.org)
+    instance = unit_instance(unit)
     # Submitting: refuse here with every problem rather than loop back through the process.
-    check = (lambda: operations.check_submittable(unit)) if action == "submit" else None
-    return _complete_step(actor, unit_instance(unit), element, outcome, comment, check=check)
+    check = None
+    if action == "submit" and open_tasks(instance, "materials"):
+        element, check = "materials", partial(operations.check_materials, unit)
+    elif action == "submit":
+        check = partial(operations.check_submittable, unit)
+    return _complete_step(actor, instance, element, outcome, comment, check=check)
 
 
 def act_on_campaign(
@@ -277,6 +318,7 @@ def act_on_campaign(
 #: (the process then comes back to the same task, which shows it).
 ERROR_KEYS = {
     "fill": "submit_error",
+    "materials": "materials_error",
     "approve": "decision_error",
     "sample": "sample_error",
     "score": "score_error",

@@ -35,32 +35,36 @@ register_start_form(
     },
     label="年度考核",
 )
-register_start_form(
-    "year_end_self_assessment",
-    {
-        "type": "object",
-        "properties": {
-            "campaign_id": {"type": "integer", "title": "考核活动"},
-            "unit_id": {"type": "integer", "title": "被考核单位"},
-            "province_key": {"type": "string"},
-            "self_due": {"type": "string", "format": "date", "title": "自评截止日"},
+#: A unit's instance (flow_steps.start_unit_processes): 附件2's self-assessment, 附件3's materials.
+for _process, _due, _label in (
+    ("year_end_self_assessment", "自评截止日", "单位自评"),
+    ("year_end_materials", "材料报送截止日", "单位报送考核材料"),
+):
+    register_start_form(
+        _process,
+        {
+            "type": "object",
+            "properties": {
+                "campaign_id": {"type": "integer", "title": "考核活动"},
+                "unit_id": {"type": "integer", "title": "被考核单位"},
+                "province_key": {"type": "string"},
+                "self_due": {"type": "string", "format": "date", "title": _due},
+            },
         },
-    },
-    label="单位自评",
-)
-
-register_form(
-    "assessment.self_fill", {**_EMPTY, "title": "填报自评"}, label="考核自评填报", template=TEMPLATE
-)
-register_form(
-    "assessment.self_approve",
-    {**_EMPTY, "title": "审核自评"},
-    label="考核自评审核",
-    template=TEMPLATE,
-)
-register_form(
-    "assessment.close_self", {**_EMPTY, "title": "结束自评"}, label="结束自评", template=TEMPLATE
-)
+        label=_label,
+    )
+#: The steps whose work is done on the feature's pages: the form only shows where things stand.
+for _key, _title, _label in (
+    ("assessment.materials", "报送材料", "考核材料报送"),
+    ("assessment.materials_approve", "审核材料", "考核材料审核"),
+    ("assessment.self_fill", "填报自评", "考核自评填报"),
+    ("assessment.self_approve", "审核自评", "考核自评审核"),
+    ("assessment.close_self", "结束自评", "结束自评"),
+    ("assessment.score", "考核评分", "考核评分"),
+    ("assessment.review_score", "复核评分表", "复核评分表"),
+    ("assessment.rescore", "修改评分", "按审批意见修改评分"),
+):
+    register_form(_key, {**_EMPTY, "title": _title}, label=_label, template=TEMPLATE)
 register_form(
     "assessment.sample",
     {
@@ -83,15 +87,6 @@ register_form(
         },
     },
     label="抽取现场检查项目",
-    template=TEMPLATE,
-)
-register_form(
-    "assessment.score", {**_EMPTY, "title": "考核评分"}, label="考核评分", template=TEMPLATE
-)
-register_form(
-    "assessment.review_score",
-    {**_EMPTY, "title": "复核评分表"},
-    label="复核评分表",
     template=TEMPLATE,
 )
 register_form(
@@ -148,12 +143,6 @@ register_form(
     label="确认工作落后地区",
     template=TEMPLATE,
 )
-register_form(
-    "assessment.rescore",
-    {**_EMPTY, "title": "修改评分"},
-    label="按审批意见修改评分",
-    template=TEMPLATE,
-)
 
 
 def _unit_for(task: HumanTask) -> UnitAssessment | None:
@@ -181,6 +170,9 @@ def task_view(task: HumanTask) -> dict[str, Any]:
     }
     if unit is not None:
         view["unit_url"] = url_for("assessment.unit", unit_id=unit.id)
+        if campaign.kind == "fujian3":
+            view["materials"] = operations.materials(unit)
+            view["material_labels"] = {k: label for k, (_, label) in operations.MATERIALS.items()}
         view["score_url"] = url_for("assessment.score", unit_id=unit.id)
         view["self_scores"] = judging.self_scores(unit)
         view["final"] = judging.final_scores(unit)

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 
 from webapp.assessment import documents, judging, operations, sampling
-from webapp.assessment.flow import UNIT_PROCESS, campaign_key, unit_key
+from webapp.assessment.flow import UNIT_PROCESS, UNIT_PROCESSES, campaign_key, unit_key
 from webapp.assessment.models import CampaignState, SiteSample, UnitState
 from webapp.core import clock
 from webapp.core.errors import DomainError
@@ -71,6 +71,15 @@ def submit_self(ctx: ServiceContext) -> dict[str, Any]:
     return {"submit_ok": not error, "submit_error": error}
 
 
+@service_operation("assessment.submit_materials")
+def submit_materials(ctx: ServiceContext) -> dict[str, Any]:
+    """After 报送材料 (附件3): the unit's 工作汇报 and 年度工作计划和总结 go to its leader."""
+    unit_id = int(ctx.subject["unit_id"])
+    actor = _actor(ctx)
+    error = _try(lambda: operations.submit_materials(actor, unit_id))
+    return {"materials_ok": not error, "materials_error": error}
+
+
 def _decide(
     ctx: ServiceContext,
     on_return: Callable[[User, str], Any],
@@ -111,13 +120,17 @@ def self_overdue_notice(ctx: ServiceContext) -> dict[str, Any]:
 # The province's instance -----------------------------------------------------------------------
 @service_operation("assessment.start_unit_processes")
 def start_unit_processes(ctx: ServiceContext) -> dict[str, Any]:
-    """Start one self-assessment instance per assessed unit (org = the unit)."""
+    """Start one instance per assessed unit (org = the unit) of the process the BPMN names
+    (parameter ``unit_process``: 附件2's self-assessment, 附件3's materials)."""
     campaign = operations.get_campaign(int(ctx.subject["campaign_id"]))
+    process = str(ctx.params.get("unit_process") or UNIT_PROCESS)
+    if process not in UNIT_PROCESSES:
+        raise DomainError(f"单位流程 {process} 不是考核单位的流程（{'、'.join(UNIT_PROCESSES)}）。")
     units = []
     for unit in campaign.units:
         start_instance(
             None,
-            UNIT_PROCESS,
+            process,
             unit.org,
             unit_key(campaign.id, unit.org.code),
             {

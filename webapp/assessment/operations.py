@@ -397,17 +397,48 @@ def submit_self_assessment(actor: User, unit_id: int) -> UnitAssessment:
     if unit.state != UnitState.DRAFT.value:
         raise Conflict("自评已提交。")
     check_submittable(unit)
+    return _to_leader("assessment.self_submit", actor, unit, {"self_total": str(unit.self_total)})
+
+
+def _to_leader(action: str, actor: User, unit: UnitAssessment, after: dict) -> UnitAssessment:
+    """The clerk's submission: the unit's leader reviews it next (segregation: not the clerk)."""
     unit.self_submitted_by_id = actor.id
     unit.self_submitted_at = clock.now()
     unit.return_reason = None
-    change_state(
-        "assessment.self_submit",
-        actor,
-        unit,
-        UnitState.SELF_REVIEW.value,
-        after={"self_total": str(unit.self_total)},
-    )
+    change_state(action, actor, unit, UnitState.SELF_REVIEW.value, after=after)
     return unit
+
+
+def check_materials(unit: UnitAssessment) -> None:
+    """Refuse (InvalidInput naming them) to send a 附件3 unit's materials while one is missing."""
+    missing = [label for which, (_, label) in MATERIALS.items() if materials(unit)[which] is None]
+    if missing:
+        raise InvalidInput("不能提交：尚未上传" + "、".join(missing) + "。", details=missing)
+
+
+def submit_materials(actor: User, unit_id: int) -> UnitAssessment:
+    """报送材料 (附件3, no self-assessment): the clerk hands the unit's 工作汇报 and 年度工作计划和
+    总结 to its leader, who reports them to the province (:func:`approve_self_assessment`).
+
+    When the unit's process had a self-assessment step before (an administrator added one), the
+    self-assessment was submitted already: the materials go with it (audited, no state change).
+    """
+    unit = get_unit(unit_id)
+    require(actor, "assessment.self", unit.org)
+    if unit.campaign.state != CampaignState.SELF_ASSESSMENT.value:
+        raise Conflict("材料报送阶段已结束。")
+    if unit.state not in (UnitState.DRAFT.value, UnitState.SELF_REVIEW.value):
+        raise Conflict("材料已上报。")
+    check_materials(unit)
+    sent = {
+        MATERIALS[which][1]: doc.version
+        for which, doc in materials(unit).items()
+        if doc is not None
+    }
+    if unit.state == UnitState.SELF_REVIEW.value:
+        audit_change("assessment.materials_submit", actor, unit, after={"materials": sent})
+        return unit
+    return _to_leader("assessment.materials_submit", actor, unit, {"materials": sent})
 
 
 def approve_self_assessment(actor: User, unit_id: int, opinion: str = "") -> UnitAssessment:

@@ -14,7 +14,11 @@ An item of the sheet names its source (``evidence_source`` in the sheet file, se
   counties' reports in the year (audit records report.accept / report.return);
 - ``complaints``: 附件3 1.7 工程质量投诉和复议, duty b (no handling decision 确认违法、撤销或变更),
   from the complaints ledger of the unit's subtree: complaints closed in the year, and whether
-  a 复议机关 or 审判机关 overturned any of them.
+  a 复议机关 or 审判机关 overturned any of them;
+- ``materials``: 附件3 1.13 完成工作任务的时效和质量, duty a 按时报送年度工作计划和总结, from the
+  archive: the first upload of the 年度工作计划和总结 on or before the campaign's due date is met,
+  a later one or none after the due date is not (the text deducts 1 point) — unless no unit of
+  the campaign uploaded anything (materials not collected through the system: nothing proposed).
 
 A source that finds nothing proposes nothing (absence of records is not proof of a failure).
 """
@@ -187,6 +191,59 @@ def _complaints(unit: UnitAssessment, item: Item, target: str) -> Proposal:
     )
 
 
+def _materials(unit: UnitAssessment, item: Item, target: str) -> Proposal:
+    """完成工作任务的时效和质量, duty a 按时报送年度工作计划和总结: the first upload of the unit's
+    年度工作计划和总结 in the archive versus the campaign's due date (the 工作汇报 is shown)."""
+    from webapp.archive import operations as archive
+    from webapp.assessment.evidence import MATERIALS
+    from webapp.core import clock
+
+    due = unit.campaign.self_due
+    first = {}
+    for which, (owner_kind, label) in MATERIALS.items():
+        versions = archive.documents(owner_kind, unit.id)
+        first[which] = (label, clock.to_local(versions[0].created_at).date() if versions else None)
+    label, sent = first["plan_summary"]
+    met: bool | None
+    if sent is None and clock.today_local() <= due:
+        met, reason = None, f"尚未上传{label}，截止日 {due} 未到"
+    elif sent is None and not _campaign_has_materials(unit):
+        # no unit sent anything through the system: its absence is no proof of a failure
+        met, reason = None, f"本次考核没有单位在系统中上传材料，请核实{label}的报送情况后评分"
+    elif sent is None:
+        met, reason = False, f"截止日 {due} 已过，未上传{label}"
+    elif sent > due:
+        met, reason = False, f"{label}于 {sent} 首次上传，晚于截止日 {due}"
+    else:
+        met, reason = True, f"{label}于 {sent} 上传，在截止日 {due} 之前"
+    report_label, report_sent = first["work_report"]
+    reason += f"；{report_label}" + (f"于 {report_sent} 上传" if report_sent else "未上传")
+    return Proposal(
+        item.id, target, met, reason, "考核单位页面", "assessment.unit", {"unit_id": unit.id}
+    )
+
+
+def _campaign_has_materials(unit: UnitAssessment) -> bool:
+    from sqlalchemy import select
+
+    from webapp.archive.models import ArchivedDocument
+    from webapp.assessment.evidence import MATERIALS
+    from webapp.extensions import db
+
+    unit_ids = [u.id for u in unit.campaign.units]
+    return (
+        db.session.execute(
+            select(ArchivedDocument.id)
+            .where(
+                ArchivedDocument.owner_kind.in_([kind for kind, _ in MATERIALS.values()]),
+                ArchivedDocument.owner_id.in_(unit_ids),
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
+
+
 def _year_start(year: int) -> Any:
     from datetime import datetime
 
@@ -200,6 +257,7 @@ SOURCES = {
     "enforcement_records": _enforcement,
     "lower_reviews": _lower_reviews,
     "complaints": _complaints,
+    "materials": _materials,
 }
 
 

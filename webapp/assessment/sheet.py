@@ -116,6 +116,7 @@ EVIDENCE_SOURCES = {
     "enforcement_records": "台账中的行政处罚和不良行为记录",
     "lower_reviews": "对下级报告的审核（接收、退回）记录",
     "complaints": "台账中的质量投诉记录（复议、诉讼结果）",
+    "materials": "报送的年度工作计划和总结（档案中的上传日期）",
 }
 
 

@@ -63,7 +63,7 @@ def unit(unit_id: int) -> Any:
     if request.method == "POST":
         judgments, notes, refs = form_judgments(sheet, request.form)
         try:
-            operations.save_self_assessment(
+            flow.save_self_assessment(
                 current_user,
                 u.id,
                 judgments=judgments,
@@ -76,11 +76,15 @@ def unit(unit_id: int) -> Any:
         else:
             flash(f"自评已保存，自评总分 {format_score(u.self_total)} 分。", "success")
         return redirect(url_for("assessment.unit", unit_id=unit_id))
-    editable = (
+    # the self-assessment exists when the unit's process has that step (附件3's has none unless
+    # an administrator added it to the BPMN)
+    has_self = flow.has_self_assessment(u)
+    drafting = (
         can(current_user, "assessment.self", u.org)
         and u.state == UnitState.DRAFT.value
         and u.campaign.state == CampaignState.SELF_ASSESSMENT.value
     )
+    editable = drafting and has_self
     visible = scores_visible(current_user, u.campaign.state, u.org)
     step = flow.tasks_by_unit_one(u)
     return render_template(
@@ -93,7 +97,8 @@ def unit(unit_id: int) -> Any:
         self_scores=judging.self_scores(u),
         final=judging.final_scores(u) if visible else None,
         editable=editable,
-        can_submit=editable,
+        has_self=has_self,
+        can_submit=drafting and step is not None and step.element_id in ("fill", "materials"),
         can_review=can(current_user, "assessment.self_approve", u.org)
         and u.state == UnitState.SELF_REVIEW.value,
         can_score=can(current_user, "assessment.score", u.org),

@@ -35,6 +35,7 @@ ACTIONS = {
     "assessment.laggards_confirm": "确认工作落后地区",
     "assessment.observation_add": "记录日常考察",
     "assessment.material_upload": "上传工作汇报或年度工作计划和总结",
+    "assessment.materials_submit": "提交考核材料待领导审核",
 }
 
 OBJECT_TYPES = {

@@ -59,5 +59,19 @@ def demo_cmd() -> None:
     )
 
 
+@publication_cli.command("expire-records")
+def expire_records_cmd() -> None:
+    """Withdraw the records whose publicity has ended on reports whose process has no records
+    timer (started before the rule existed); the others are withdrawn by their BPMN timers."""
+    import click
+
+    from webapp.cli import transaction
+    from webapp.publication.publicity import expire_untimed
+
+    with transaction():
+        done = expire_untimed(None)
+    click.echo(f"公示期满撤下：{done['reports']} 份报告，撤下记录 {done['withdrawn']} 条。")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(publication_cli)

@@ -29,6 +29,7 @@ from webapp.core import audit, clock
 from webapp.core.errors import Conflict, InvalidInput, NotFound
 from webapp.core.models import Org, User
 from webapp.core.permissions import require
+from webapp.engine import InstanceState, ProcessDefinition, ProcessInstance
 from webapp.extensions import db
 from webapp.ledger.models import GoodBehaviourRecord
 from webapp.periodic.operations import get_document
@@ -267,8 +268,11 @@ def public_records(
 
 
 # Automatic withdrawal (publication.bpmn's timers) -------------------------------------------
-def expire(pub: Publication, actor: User | None = None) -> int:
-    """Withdraw the report's records whose publicity has ended (audited, one record each)."""
+def expire(pub: Publication, actor: User | None = None, *, untimed: bool = False) -> int:
+    """Withdraw the report's records whose publicity has ended (audited, one record each).
+
+    ``untimed``: withdrawn by :func:`expire_untimed` for a report whose process has no records
+    timer (said in the audit record)."""
     today = clock.today_local()
     now = clock.now()
     count = 0
@@ -276,9 +280,65 @@ def expire(pub: Publication, actor: User | None = None) -> int:
         if rec.withdrawn_at is None and rec.public_until is not None and rec.public_until < today:
             rec.withdrawn_at = now
             rec.withdrawal_reason = EXPIRED
-            _audit("publication.record_expire", rec, actor, {"public_until": str(rec.public_until)})
+            after: dict[str, Any] = {"public_until": str(rec.public_until)}
+            _audit(
+                "publication.record_expire",
+                rec,
+                actor,
+                after | {"untimed": True} if untimed else after,
+                UNTIMED if untimed else None,
+            )
             count += 1
     return count
+
+
+#: The records timer's service operation: an instance whose BPMN version has it withdraws its
+#: records itself.
+TIMED_BY = b'serviceTaskOperator id="publication.records_expire"'
+UNTIMED = "公示期满，自动撤下（该报告的流程启动于公示期满自动撤下规则之前，由定期检查补办）"
+
+
+def _timed(instance: ProcessInstance | None) -> bool:
+    """The report's process runs a version with the records timers (it will withdraw them)."""
+    return (
+        instance is not None
+        and instance.state == InstanceState.RUNNING.value
+        and TIMED_BY in db.session.get(ProcessDefinition, instance.definition_id).content
+    )
+
+
+def expire_untimed(actor: User | None = None) -> dict[str, int]:
+    """Bring the reports published before the records timers existed under the rule.
+
+    A report whose process was started on an older publication.bpmn (or has no process, or
+    whose process has ended) has no timer to withdraw its records: every record of it whose
+    publicity has ended is withdrawn now, audited like the timer's withdrawal (plus
+    ``untimed``).  Reports whose process has the timers are left to it.  Idempotent; run by
+    ``flask publication expire-records`` (``make db`` and daily)."""
+    today = clock.today_local()
+    overdue = (
+        select(PublishedRecord.publication_id)
+        .where(
+            PublishedRecord.withdrawn_at.is_(None),
+            PublishedRecord.public_until.is_not(None),
+            PublishedRecord.public_until < today,
+        )
+        .distinct()
+    )
+    pubs = db.session.execute(
+        select(Publication)
+        .where(Publication.id.in_(overdue), Publication.published_at.is_not(None))
+        .order_by(Publication.id)
+    ).scalars()
+    counts = {"reports": 0, "withdrawn": 0}
+    for pub in pubs:
+        instance = db.session.get(ProcessInstance, pub.instance_id) if pub.instance_id else None
+        if _timed(instance):
+            continue
+        counts["reports"] += 1
+        counts["withdrawn"] += expire(pub, actor, untimed=True)
+    db.session.flush()
+    return counts
 
 
 def _audit(

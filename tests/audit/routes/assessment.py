@@ -12,12 +12,14 @@ import io
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from tests.assessment.conftest import fake_candidates, sheet_data
 from tests.audit.routes import Case, Env, Route
+from webapp.core import clock
 from webapp.core.models import User
 from webapp.extensions import db
 
@@ -55,7 +57,7 @@ def _prepare(env: Env, stage: str, kind: str) -> None:
     from webapp.engine import complete_task, deploy_bpmn
 
     # Opening a campaign on the page or by API starts its process: deploy both workflows.
-    for name in ("year_end_assessment", "year_end_self_assessment"):
+    for name in ("year_end_assessment", "year_end_self_assessment", "year_end_materials"):
         deploy_bpmn(None, None, (ROOT / "workflows" / f"{name}.bpmn").read_bytes())
     from tests.assessment import flow_helpers as step
     from webapp.assessment import flow, judging, operations
@@ -78,10 +80,14 @@ def _prepare(env: Env, stage: str, kind: str) -> None:
         item=item.id,
         points=str(item.points),
     )
-    if "review" in reached:
-        operations.save_self_assessment(
-            made["clerk"], units[CITY], judgments={}, summary="全年工作总结"
-        )
+    if "review" in reached:  # 附件2 the self-assessment, 附件3 the materials (no self-assessment)
+        if kind == "fujian2":
+            operations.save_self_assessment(
+                made["clerk"], units[CITY], judgments={}, summary="全年工作总结"
+            )
+        else:  # on time (before 01-31 of the next year): 1.13a is then proposed met
+            with clock.moved_to(datetime(2026, 1, 20, 10, tzinfo=clock.LOCAL_TZ)):
+                step.send_materials(made["clerk"], units[CITY])
         step.submit_self(made["clerk"], units[CITY])
     if "submitted" in reached:
         step.approve_self(made["unit_leader"], units[CITY], "同意上报")
@@ -103,6 +109,15 @@ def _prepare(env: Env, stage: str, kind: str) -> None:
         step.finish_scoring(made["assessor"], made["reviewer"], campaign)
     if "returned" in reached:  # returned for correction: 按审批意见修改评分 waits
         step.return_results(made["leader"], campaign, "请复核")
+    db.session.commit()
+
+
+def _materials_sent(env: Env) -> None:
+    """附件3: the city's clerk uploaded its 工作汇报 and 年度工作计划和总结."""
+    from tests.assessment import flow_helpers as step
+
+    clerk = db.session.execute(select(User).filter_by(username=_name("clerk"))).scalar_one()
+    step.send_materials(clerk, env.data["unit"])
     db.session.commit()
 
 
@@ -466,14 +481,21 @@ EXPECTATIONS: dict[str, Route] = {
         cases=(
             Case(
                 "save the self-assessment",
-                setup=at("self", "clerk"),
+                setup=at("self", "clerk", kind="fujian2"),
                 exercise=page("/assessment/units/{unit}", lambda env: _SCORE_FORM),
                 writes=("assessment.self_save",),
                 status=302,
             ),
             Case(
+                "附件3 has no self-assessment",
+                setup=at("self", "clerk"),
+                exercise=page("/assessment/units/{unit}", lambda env: _SCORE_FORM),
+                no_audit=_FLASHED,
+                status=302,
+            ),
+            Case(
                 "already submitted",
-                setup=at("review", "clerk"),
+                setup=at("review", "clerk", kind="fujian2"),
                 exercise=page("/assessment/units/{unit}", lambda env: _SCORE_FORM),
                 no_audit=_FLASHED,
                 status=302,
@@ -492,7 +514,7 @@ EXPECTATIONS: dict[str, Route] = {
             Case(
                 "submit to the leader",
                 setup=lambda env: (
-                    at("self", "clerk")(env),
+                    at("self", "clerk", kind="fujian2")(env),
                     page("/assessment/units/{unit}", lambda e: _SCORE_FORM)(env),
                 ),
                 exercise=page("/assessment/units/{unit}/self/submit"),
@@ -855,7 +877,7 @@ EXPECTATIONS: dict[str, Route] = {
         cases=(
             Case(
                 "save",
-                setup=at("self", "clerk", api=True),
+                setup=at("self", "clerk", api=True, kind="fujian2"),
                 exercise=api(
                     "PUT",
                     "/api/v1/assessment/units/{unit}/self-assessment",
@@ -882,7 +904,7 @@ EXPECTATIONS: dict[str, Route] = {
             Case(
                 "submit",
                 setup=lambda env: (
-                    at("self", "clerk", api=True)(env),
+                    at("self", "clerk", api=True, kind="fujian2")(env),
                     api(
                         "PUT",
                         "/api/v1/assessment/units/{unit}/self-assessment",
@@ -899,6 +921,16 @@ EXPECTATIONS: dict[str, Route] = {
                 exercise=api("POST", "/api/v1/assessment/units/{unit}/self-assessment/submit"),
                 no_audit=_REFUSED,
                 status=422,
+            ),
+            Case(
+                "附件3 materials",
+                setup=lambda env: (
+                    at("self", "clerk", api=True)(env),
+                    _materials_sent(env),
+                ),
+                exercise=api("POST", "/api/v1/assessment/units/{unit}/self-assessment/submit"),
+                writes=("assessment.materials_submit",),
+                status=200,
             ),
         )
     ),

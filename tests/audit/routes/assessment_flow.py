@@ -14,7 +14,7 @@ def _ranked(env: Env) -> None:
     from webapp.engine import deploy_bpmn
 
     install_bundled_sheets(None)
-    for name in ("year_end_self_assessment", "year_end_assessment"):
+    for name in ("year_end_self_assessment", "year_end_materials", "year_end_assessment"):
         deploy_bpmn(None, name, (ROOT / "workflows" / f"{name}.bpmn").read_bytes())
     staff = {r: env.make_user(r, "410000") for r in ("admin", "assessor", "reviewer")}
     campaign = run_to_ranking(staff["admin"], staff["assessor"], staff["reviewer"])
