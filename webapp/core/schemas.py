@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
+
+from webapp.core.errors import InvalidInput
+from webapp.core.periods import Kind, parse_key
 
 #: ``Org.code`` is at most 12 characters.
 ORG_CODE_MAX = 12
@@ -19,6 +22,22 @@ ORG_CODE_MAX = 12
 def org_code_arg(**kwargs: Any) -> fields.String:
     """An org code given as a filter or an argument (``org``, ``under``…)."""
     return fields.String(validate=validate.Length(max=ORG_CODE_MAX), **kwargs)
+
+
+class PeriodKeyField(fields.String):
+    """A period key checked by the one parser (webapp.core.periods) and loaded as its code:
+    ``2026q3`` → ``2026Q3``, ``2026Y`` → ``2026``; a wrong key is told in the parser's words."""
+
+    def __init__(self, kinds: tuple[Kind, ...], noun: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.kinds, self.noun = kinds, noun
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return parse_key(text, self.kinds, self.noun).code
+        except InvalidInput as exc:
+            raise ValidationError(exc.message) from exc
 
 
 def items_field(item: type[Schema], **kwargs: Any) -> fields.List:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from webapp.core.schemas import (
@@ -9,6 +11,7 @@ from webapp.core.schemas import (
     OrgRowSchema,
     PageArgsSchema,
     PageSchema,
+    PeriodKeyField,
     items_field,
     list_schema,
     org_code_arg,
@@ -19,13 +22,14 @@ from webapp.core.schemas import (
 from webapp.drafts.schemas import DocumentSummarySchema, base_versions_field, state_field
 from webapp.publication.models import PublicationState
 
-HALF_YEAR = validate.Regexp(
-    r"^\d{4}H[12]$", error="公开期格式应为 2026H1（上半年）或 2026H2（下半年）。"
-)
+
+def half_year_field(**kwargs: Any) -> PeriodKeyField:
+    """A half year (2026H1), checked and normalised by the one period parser."""
+    return PeriodKeyField(("half",), "公开期", **kwargs)
 
 
 class PublicationOpenSchema(Schema):
-    period = fields.String(required=True, validate=HALF_YEAR)
+    period = half_year_field(required=True)
 
 
 class PublicationOpenResultSchema(OpenResultSchema):
@@ -35,7 +39,7 @@ class PublicationOpenResultSchema(OpenResultSchema):
 class PublicationQuerySchema(Schema):
     org = org_code_arg()
     under = org_code_arg()
-    period = fields.String(validate=HALF_YEAR)
+    period = half_year_field()
 
 
 class PublicationSummarySchema(DocumentSummarySchema):
@@ -82,7 +86,7 @@ class PublicationWithdrawalSchema(Schema):
 # Public -------------------------------------------------------------------------------------------
 class PublicQuerySchema(Schema):
     org = org_code_arg(metadata={"description": "单位代码"})
-    period = fields.String(validate=HALF_YEAR, metadata={"description": "半年度，如 2026H1"})
+    period = half_year_field(metadata={"description": "半年度，如 2026H1"})
 
 
 class PublicReportSchema(OrgRowSchema):
@@ -123,7 +127,7 @@ class PublicReportDetailSchema(PublicReportSchema):
 class PublicRecordQuerySchema(PageArgsSchema):
     kind = fields.String(validate=validate.OneOf(["bad", "good"]))
     enterprise = fields.String(validate=validate.Length(max=100))
-    period = fields.String(validate=HALF_YEAR)
+    period = half_year_field()
     under = org_code_arg()
 
 
@@ -152,7 +156,7 @@ class PublicRecordListSchema(PageSchema):
 
 class PublicIndexQuerySchema(Schema):
     org = org_code_arg()
-    period = fields.String(validate=HALF_YEAR)
+    period = half_year_field()
 
 
 class PublicIndexPointSchema(Schema):
