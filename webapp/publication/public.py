@@ -259,17 +259,6 @@ def example(series: list[dict[str, Any]]) -> dict[str, Any]:
 
 def current_weights() -> list[dict[str, Any]]:
     """The parts of the index with the weights and factors now in force (the formula box)."""
-    from webapp.publication.index import PARTS, current_settings
+    from webapp.publication.index import current_settings, weighted_parts
 
-    weights, factors = current_settings()
-    return [
-        {
-            "key": key,
-            "label": label,
-            "indicator_label": indicator_label,
-            "unit": unit,
-            "weight": str(weights[key]),
-            "factor": str(factors[key]) if key in factors else None,
-        }
-        for key, label, indicator_label, unit in PARTS
-    ]
+    return [dict(part) for part in weighted_parts(*current_settings())]
