@@ -49,18 +49,17 @@ register_start_form(
     label="单位自评",
 )
 
-register_form(
-    "assessment.self_fill", {**_EMPTY, "title": "填报自评"}, label="考核自评填报", template=TEMPLATE
-)
-register_form(
-    "assessment.self_approve",
-    {**_EMPTY, "title": "审核自评"},
-    label="考核自评审核",
-    template=TEMPLATE,
-)
-register_form(
-    "assessment.close_self", {**_EMPTY, "title": "结束自评"}, label="结束自评", template=TEMPLATE
-)
+#: The forms that carry only the outcome buttons and the opinion: key → (title, label).
+_PLAIN_FORMS = {
+    "assessment.self_fill": ("填报自评", "考核自评填报"),
+    "assessment.self_approve": ("审核自评", "考核自评审核"),
+    "assessment.close_self": ("结束自评", "结束自评"),
+    "assessment.score": ("考核评分", "考核评分"),
+    "assessment.review_score": ("复核评分表", "复核评分表"),
+    "assessment.rescore": ("修改评分", "按审批意见修改评分"),
+}
+for _key, (_title, _label) in _PLAIN_FORMS.items():
+    register_form(_key, {**_EMPTY, "title": _title}, label=_label, template=TEMPLATE)
 register_form(
     "assessment.sample",
     {
@@ -83,15 +82,6 @@ register_form(
         },
     },
     label="抽取现场检查项目",
-    template=TEMPLATE,
-)
-register_form(
-    "assessment.score", {**_EMPTY, "title": "考核评分"}, label="考核评分", template=TEMPLATE
-)
-register_form(
-    "assessment.review_score",
-    {**_EMPTY, "title": "复核评分表"},
-    label="复核评分表",
     template=TEMPLATE,
 )
 register_form(
@@ -146,12 +136,6 @@ register_form(
         },
     },
     label="确认工作落后地区",
-    template=TEMPLATE,
-)
-register_form(
-    "assessment.rescore",
-    {**_EMPTY, "title": "修改评分"},
-    label="按审批意见修改评分",
     template=TEMPLATE,
 )
 

@@ -16,7 +16,7 @@ from webapp.assessment import sheet_docx as sheet_docx_module
 from webapp.assessment.access import scores_visible
 from webapp.assessment.models import CampaignState, ItemScore, Phase, SampledSite, UnitState
 from webapp.assessment.sheet import Sheet
-from webapp.assessment.views import _refused, bp, format_score
+from webapp.assessment.views import _attempt, _refused, bp, format_score
 from webapp.core import clock
 from webapp.core.errors import DomainError, NotFound, PermissionDenied
 from webapp.core.permissions import can, require
@@ -221,18 +221,17 @@ def score(unit_id: int) -> Any:
 
 @bp.route("/units/<int:unit_id>/override", methods=["POST"])
 def override(unit_id: int) -> Any:
-    try:
-        judging.override_item_score(
+    form = request.form
+    _attempt(
+        lambda: judging.override_item_score(
             current_user,
             unit_id,
-            request.form.get("item_id", ""),
-            request.form.get("score", ""),
-            request.form.get("reason", ""),
-        )
-    except DomainError as err:
-        _refused(err)
-    else:
-        flash("已调整得分（已记录调整前后分值及理由）。", "success")
+            form.get("item_id", ""),
+            form.get("score", ""),
+            form.get("reason", ""),
+        ),
+        "已调整得分（已记录调整前后分值及理由）。",
+    )
     return redirect(url_for("assessment.score", unit_id=unit_id))
 
 
