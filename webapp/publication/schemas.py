@@ -16,11 +16,13 @@ from webapp.core.schemas import (
     list_schema,
     org_code_arg,
     reason_field,
+    schema_of,
     text_map,
     version_map,
 )
 from webapp.drafts.schemas import DocumentSummarySchema, base_versions_field, state_field
 from webapp.publication.models import PublicationState
+from webapp.publication.publicity import PublicRecordFields
 
 
 def half_year_field(**kwargs: Any) -> PeriodKeyField:
@@ -131,23 +133,22 @@ class PublicRecordQuerySchema(PageArgsSchema):
     under = org_code_arg()
 
 
-class PublicRecordSchema(Schema):
-    id = fields.Integer(required=True)
-    kind = fields.String(required=True)
-    kind_label = fields.String(required=True)
-    record_no = fields.String(required=True)
-    enterprise = fields.String(required=True)
-    unit_type = fields.String(required=True)
-    person_name = fields.String(required=True)
-    person_title = fields.String(required=True)
-    project_name = fields.String(required=True)
-    fact = fields.String(required=True)
-    clause = fields.String(required=True)
-    recorded_on = fields.Date(required=True)
-    authority = fields.String(required=True)
-    public_until = fields.Date(allow_none=True)
-    period = fields.String(required=True)
-    report_id = fields.Integer(required=True)
+#: A published record on the portal: the public fields (publicity.PublicRecordFields, texts but
+#: the date) between its id and kind and where and until when it is published.
+PublicRecordSchema = schema_of(
+    "PublicRecordSchema",
+    __name__,
+    {
+        "id": fields.Integer(required=True),
+        "kind": fields.String(required=True),
+        "kind_label": fields.String(required=True),
+        **{key: fields.String(required=True) for key in PublicRecordFields.__annotations__},
+        "recorded_on": fields.Date(required=True),
+        "public_until": fields.Date(allow_none=True),
+        "period": fields.String(required=True),
+        "report_id": fields.Integer(required=True),
+    },
+)
 
 
 class PublicRecordListSchema(PageSchema):
