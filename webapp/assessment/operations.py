@@ -503,12 +503,11 @@ def record_observation(
     )
     db.session.add(row)
     db.session.flush()
-    audit.record(
+    audit.record_on(
         "assessment.observation_add",
-        actor=actor,
+        row,
+        actor,
         org=access.province(),
-        object_type="assessment_observation",
-        object_id=row.id,
         after={
             "observed_org": org.code,
             "observed_on": observed_on.isoformat(),
