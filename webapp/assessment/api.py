@@ -240,8 +240,7 @@ def _summary(unit: Any) -> dict[str, Any]:
 
 
 def _unit_scores(unit_id: int) -> dict[str, Any]:
-    unit = operations.get_unit(unit_id)
-    require(current_user, "assessment.view", unit.org)
+    unit = operations.unit_for(current_user, unit_id, "assessment.view")
     own = judging.self_scores(unit)
     final = (
         judging.final_scores(unit)

@@ -119,12 +119,11 @@ def add_evidence(actor: User, unit_id: int, filename: str, data: bytes) -> Evide
     # Written before the commit: a rolled-back upload leaves an unreferenced file, never a
     # reference to a missing one.
     evidence_path(file).write_bytes(data)
-    audit.record(
+    audit.record_on(
         "assessment.evidence_add",
-        actor=actor,
+        file,
+        actor,
         org=unit.org,
-        object_type="assessment_evidence",
-        object_id=file.id,
         after={
             "unit": unit.id,
             "name": file.original_name,

@@ -53,17 +53,19 @@ for _process, _due, _label in (
         },
         label=_label,
     )
-#: The steps whose work is done on the feature's pages: the form only shows where things stand.
-for _key, _title, _label in (
-    ("assessment.materials", "报送材料", "考核材料报送"),
-    ("assessment.materials_approve", "审核材料", "考核材料审核"),
-    ("assessment.self_fill", "填报自评", "考核自评填报"),
-    ("assessment.self_approve", "审核自评", "考核自评审核"),
-    ("assessment.close_self", "结束自评", "结束自评"),
-    ("assessment.score", "考核评分", "考核评分"),
-    ("assessment.review_score", "复核评分表", "复核评分表"),
-    ("assessment.rescore", "修改评分", "按审批意见修改评分"),
-):
+
+#: The forms that carry only the outcome buttons and the opinion: key → (title, label).
+_PLAIN_FORMS = {
+    "assessment.materials": ("报送材料", "考核材料报送"),
+    "assessment.materials_approve": ("审核材料", "考核材料审核"),
+    "assessment.self_fill": ("填报自评", "考核自评填报"),
+    "assessment.self_approve": ("审核自评", "考核自评审核"),
+    "assessment.close_self": ("结束自评", "结束自评"),
+    "assessment.score": ("考核评分", "考核评分"),
+    "assessment.review_score": ("复核评分表", "复核评分表"),
+    "assessment.rescore": ("修改评分", "按审批意见修改评分"),
+}
+for _key, (_title, _label) in _PLAIN_FORMS.items():
     register_form(_key, {**_EMPTY, "title": _title}, label=_label, template=TEMPLATE)
 register_form(
     "assessment.sample",

@@ -26,6 +26,7 @@ from webapp.assessment.operations import (
     get_campaign,
     get_unit,
     required_reason,
+    unit_for,
     write_scores,
 )
 from webapp.assessment.proposals import departures, with_proposals
@@ -159,8 +160,7 @@ def score_unit(
     Several assessors may score the same unit; each keeps their own rows (the final item score
     is their average, see :func:`final_items`).
     """
-    unit = get_unit(unit_id)
-    require(actor, "assessment.score", unit.org)
+    unit = unit_for(actor, unit_id, "assessment.score")
     if unit.campaign.state != CampaignState.SCORING.value:
         raise Conflict("考核活动不在评分阶段。")
     previous = [s for s in unit.scores if s.phase == Phase.ASSESSOR and s.scorer_id == actor.id]

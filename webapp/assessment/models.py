@@ -29,6 +29,12 @@ from webapp.extensions import db
 SCORE = Numeric(6, 2)
 
 
+def _belongs_to(table: str, *, unique: bool = False) -> Mapped[int]:
+    """The row this one belongs to (and is deleted with): indexed, or unique when one per row."""
+    key = ForeignKey(f"{table}.id", ondelete="CASCADE")
+    return mapped_column(key, unique=True) if unique else mapped_column(key, index=True)
+
+
 class CampaignState(LabelledEnum):
     SELF_ASSESSMENT = "self_assessment", "单位自评"
     SCORING = "scoring", "省厅考核评分"
@@ -152,9 +158,7 @@ class UnitAssessment(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(
-        ForeignKey("assessment_campaign.id", ondelete="CASCADE"), index=True
-    )
+    campaign_id: Mapped[int] = _belongs_to("assessment_campaign")
     org_id: Mapped[int] = mapped_column(ForeignKey("org.id"), index=True)
     state: Mapped[str] = mapped_column(String(20), default=UnitState.DRAFT.value)
     #: 自评总分
@@ -209,9 +213,7 @@ class ItemScore(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    unit_id: Mapped[int] = mapped_column(
-        ForeignKey("assessment_unit.id", ondelete="CASCADE"), index=True
-    )
+    unit_id: Mapped[int] = _belongs_to("assessment_unit")
     phase: Mapped[str] = mapped_column(String(16))
     #: The assessor (assessor phase) or the clerk who saved the self-assessment
     scorer_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
@@ -236,9 +238,7 @@ class ScoreOverride(db.Model):
     __tablename__ = "assessment_override"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    unit_id: Mapped[int] = mapped_column(
-        ForeignKey("assessment_unit.id", ondelete="CASCADE"), index=True
-    )
+    unit_id: Mapped[int] = _belongs_to("assessment_unit")
     item_id: Mapped[str] = mapped_column(String(16))
     before: Mapped[Decimal] = mapped_column(SCORE)
     after: Mapped[Decimal] = mapped_column(SCORE)
@@ -255,9 +255,7 @@ class EvidenceFile(db.Model):
     __tablename__ = "assessment_evidence"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    unit_id: Mapped[int] = mapped_column(
-        ForeignKey("assessment_unit.id", ondelete="CASCADE"), index=True
-    )
+    unit_id: Mapped[int] = _belongs_to("assessment_unit")
     phase: Mapped[str] = mapped_column(String(16))
     #: Random hex name + checked extension; the only name used on disk
     stored_name: Mapped[str] = mapped_column(String(64), unique=True)
@@ -278,9 +276,7 @@ class SiteSample(db.Model):
     __tablename__ = "assessment_site_sample"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(
-        ForeignKey("assessment_campaign.id", ondelete="CASCADE"), unique=True
-    )
+    campaign_id: Mapped[int] = _belongs_to("assessment_campaign", unique=True)
     seed: Mapped[str] = mapped_column(String(64))
     #: The sampling date: candidates are the projects in construction on that day
     as_of: Mapped[date | None] = mapped_column(Date)
@@ -303,12 +299,8 @@ class SampledSite(db.Model):
     __tablename__ = "assessment_site"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    sample_id: Mapped[int] = mapped_column(
-        ForeignKey("assessment_site_sample.id", ondelete="CASCADE"), index=True
-    )
-    unit_id: Mapped[int] = mapped_column(
-        ForeignKey("assessment_unit.id", ondelete="CASCADE"), index=True
-    )
+    sample_id: Mapped[int] = _belongs_to("assessment_site_sample")
+    unit_id: Mapped[int] = _belongs_to("assessment_unit")
     position: Mapped[int] = mapped_column(Integer)
     #: 监督注册号 of the ledger project
     project_ref: Mapped[str] = mapped_column(String(64))

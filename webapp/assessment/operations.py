@@ -129,6 +129,13 @@ def get_unit(unit_id: int) -> UnitAssessment:
     return get_row(UnitAssessment, unit_id, "考核单位不存在。")
 
 
+def unit_for(actor: User, unit_id: int, permission: str) -> UnitAssessment:
+    """The unit's assessment, when ``actor`` holds ``permission`` for that unit."""
+    unit = get_unit(unit_id)
+    require(actor, permission, unit.org)
+    return unit
+
+
 def default_self_due(kind: str, year: int) -> date:
     """附件2: 11-30 of the year; 附件3 (assessed in Q1 of the next year): 01-31 of the next."""
     return date(year, 11, 30) if kind == "fujian2" else date(year + 1, 1, 31)
@@ -354,8 +361,7 @@ def save_self_assessment(
     evidence: Mapping[str, Any] | None = None,
 ) -> UnitAssessment:
     """The unit's clerk fills (or refills) its self-assessment and written summary."""
-    unit = get_unit(unit_id)
-    require(actor, "assessment.self", unit.org)
+    unit = unit_for(actor, unit_id, "assessment.self")
     if unit.campaign.state != CampaignState.SELF_ASSESSMENT.value:
         raise Conflict("自评阶段已结束，不能再修改自评。")
     if unit.state != UnitState.DRAFT.value:
@@ -390,8 +396,7 @@ def check_submittable(unit: UnitAssessment) -> None:
 
 def submit_self_assessment(actor: User, unit_id: int) -> UnitAssessment:
     """The clerk hands the self-assessment to the unit's leader for approval."""
-    unit = get_unit(unit_id)
-    require(actor, "assessment.self", unit.org)
+    unit = unit_for(actor, unit_id, "assessment.self")
     if unit.campaign.state != CampaignState.SELF_ASSESSMENT.value:
         raise Conflict("自评阶段已结束。")
     if unit.state != UnitState.DRAFT.value:
@@ -443,8 +448,7 @@ def submit_materials(actor: User, unit_id: int) -> UnitAssessment:
 
 def approve_self_assessment(actor: User, unit_id: int, opinion: str = "") -> UnitAssessment:
     """The unit's leader approves the self-assessment: it is reported to the province."""
-    unit = get_unit(unit_id)
-    require(actor, "assessment.self_approve", unit.org)
+    unit = unit_for(actor, unit_id, "assessment.self_approve")
     if unit.state != UnitState.SELF_REVIEW.value:
         raise Conflict("该自评不在待审核状态。")
     if unit.self_submitted_by_id == actor.id:
@@ -464,8 +468,7 @@ def approve_self_assessment(actor: User, unit_id: int, opinion: str = "") -> Uni
 
 def return_self_assessment(actor: User, unit_id: int, reason: str) -> UnitAssessment:
     """The unit's leader returns the self-assessment to the clerk, with a reason."""
-    unit = get_unit(unit_id)
-    require(actor, "assessment.self_approve", unit.org)
+    unit = unit_for(actor, unit_id, "assessment.self_approve")
     if unit.state != UnitState.SELF_REVIEW.value:
         raise Conflict("该自评不在待审核状态。")
     unit.return_reason = required_reason(reason)
@@ -531,12 +534,11 @@ def record_observation(
     )
     db.session.add(row)
     db.session.flush()
-    audit.record(
+    audit.record_on(
         "assessment.observation_add",
-        actor=actor,
+        row,
+        actor,
         org=access.province(),
-        object_type="assessment_observation",
-        object_id=row.id,
         after={
             "observed_org": org.code,
             "observed_on": observed_on.isoformat(),

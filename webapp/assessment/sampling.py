@@ -327,12 +327,11 @@ def record_site_visit(actor: User, site_id: int, *, visit_date: date, findings: 
     site.visit_date = visit_date
     site.findings = findings.strip()[:5000]
     site.visited_by_id = actor.id
-    audit.record(
+    audit.record_on(
         "assessment.site_visit",
-        actor=actor,
+        site,
+        actor,
         org=site.unit.org,
-        object_type="assessment_site",
-        object_id=site.id,
         before=before,
         after={"visit_date": visit_date.isoformat(), "findings": site.findings},
     )

@@ -16,10 +16,10 @@ from webapp.assessment import sheet_docx as sheet_docx_module
 from webapp.assessment.access import scores_visible
 from webapp.assessment.models import CampaignState, ItemScore, Phase, SampledSite, UnitState
 from webapp.assessment.sheet import Sheet
-from webapp.assessment.views import _refused, bp, format_score
+from webapp.assessment.views import _attempt, _refused, bp, format_score
 from webapp.core import clock
 from webapp.core.errors import DomainError, NotFound, PermissionDenied
-from webapp.core.permissions import can, require
+from webapp.core.permissions import can
 from webapp.extensions import db
 from webapp.web import record_refused_upload
 
@@ -57,8 +57,7 @@ def _rows(unit: Any, phase: Phase, scorer_id: int | None = None) -> dict[str, It
 
 @bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
 def unit(unit_id: int) -> Any:
-    u = operations.get_unit(unit_id)
-    require(current_user, "assessment.view", u.org)
+    u = operations.unit_for(current_user, unit_id, "assessment.view")
     sheet = u.campaign.sheet.parsed()
     if request.method == "POST":
         judgments, notes, refs = form_judgments(sheet, request.form)
@@ -113,7 +112,7 @@ def unit(unit_id: int) -> Any:
 @bp.route("/units/<int:unit_id>/materials/<which>", methods=["POST"])
 def upload_material(unit_id: int, which: str) -> Any:
     """附件3 1.13: the unit uploads its 工作汇报 or 年度工作计划和总结 (archived, versioned)."""
-    require(current_user, "assessment.view", operations.get_unit(unit_id).org)
+    operations.unit_for(current_user, unit_id, "assessment.view")
     f = request.files.get("file")
     try:
         doc = operations.upload_material(
@@ -132,8 +131,7 @@ def upload_material(unit_id: int, which: str) -> Any:
 def sheet_docx(unit_id: int) -> Any:
     """The unit's filled score sheet as Word: ``?phase=self`` (自评) or ``final`` (考核组评分,
     which a unit sees only after the results are approved)."""
-    u = operations.get_unit(unit_id)
-    require(current_user, "assessment.view", u.org)
+    u = operations.unit_for(current_user, unit_id, "assessment.view")
     phase = "final" if request.args.get("phase") == "final" else "self"
     if phase == "final" and not scores_visible(current_user, u.campaign.state, u.org):
         raise PermissionDenied("考核结果审批后方可查看考核组评分表。")
@@ -169,7 +167,7 @@ def self_action(unit_id: int, action: str) -> Any:
 @bp.route("/units/<int:unit_id>/evidence", methods=["POST"])
 def upload_evidence(unit_id: int) -> Any:
     # Another unit's user is refused (403, audited) before anything about the upload is said.
-    require(current_user, "assessment.view", operations.get_unit(unit_id).org)
+    operations.unit_for(current_user, unit_id, "assessment.view")
     files = [f for f in request.files.getlist("files") if f and f.filename]
     if not files:
         flash("请选择要上传的文件。", "danger")
@@ -193,8 +191,7 @@ def evidence(file_id: int) -> Any:
 
 @bp.route("/units/<int:unit_id>/score", methods=["GET", "POST"])
 def score(unit_id: int) -> Any:
-    u = operations.get_unit(unit_id)
-    require(current_user, "assessment.score", u.org)
+    u = operations.unit_for(current_user, unit_id, "assessment.score")
     sheet = u.campaign.sheet.parsed()
     if request.method == "POST":
         judgments, notes, refs = form_judgments(sheet, request.form)
@@ -226,18 +223,17 @@ def score(unit_id: int) -> Any:
 
 @bp.route("/units/<int:unit_id>/override", methods=["POST"])
 def override(unit_id: int) -> Any:
-    try:
-        judging.override_item_score(
+    form = request.form
+    _attempt(
+        lambda: judging.override_item_score(
             current_user,
             unit_id,
-            request.form.get("item_id", ""),
-            request.form.get("score", ""),
-            request.form.get("reason", ""),
-        )
-    except DomainError as err:
-        _refused(err)
-    else:
-        flash("已调整得分（已记录调整前后分值及理由）。", "success")
+            form.get("item_id", ""),
+            form.get("score", ""),
+            form.get("reason", ""),
+        ),
+        "已调整得分（已记录调整前后分值及理由）。",
+    )
     return redirect(url_for("assessment.score", unit_id=unit_id))
 
 

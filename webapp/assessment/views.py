@@ -6,6 +6,7 @@ scoring) are in :mod:`webapp.assessment.unit_views`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -67,6 +68,17 @@ def _refused(err: DomainError) -> None:
     if isinstance(err, PermissionDenied):
         raise err
     _flash_error(err)
+
+
+def _attempt(action: Callable[[], object], done: str) -> bool:
+    """Run ``action``: flash ``done`` when it went through, else the refusal (``_refused``)."""
+    try:
+        action()
+    except DomainError as err:
+        _refused(err)
+        return False
+    flash(done, "success")
+    return True
 
 
 # Campaigns --------------------------------------------------------------------------------------
@@ -209,13 +221,11 @@ def approve(campaign_id: int) -> Any:
         code: request.form.getlist(f"measure-{code}")
         for code in (campaign.laggards or {}).get("confirmed") or []
     }
-    try:
-        data = {"awards": awards, "criticised": criticised, "measures": measures}
-        flow.act_on_campaign(current_user, campaign_id, "approve", opinion, data)
-    except DomainError as err:
-        _refused(err)
-    else:
-        flash("考核结果已审批，各单位可查看本单位得分。", "success")
+    data = {"awards": awards, "criticised": criticised, "measures": measures}
+    _attempt(
+        lambda: flow.act_on_campaign(current_user, campaign_id, "approve", opinion, data),
+        "考核结果已审批，各单位可查看本单位得分。",
+    )
     return redirect(url_for("assessment.ranking", campaign_id=campaign_id))
 
 
@@ -223,12 +233,11 @@ def approve(campaign_id: int) -> Any:
 def return_results(campaign_id: int) -> Any:
     """The province's leader returns the ranked results for correction."""
     require(current_user, "assessment.approve", province())
-    try:
-        flow.act_on_campaign(current_user, campaign_id, "return", request.form.get("reason", ""))
-    except DomainError as err:
-        _refused(err)
-    else:
-        flash("已退回考核组按审批意见修改评分。", "success")
+    reason = request.form.get("reason", "")
+    _attempt(
+        lambda: flow.act_on_campaign(current_user, campaign_id, "return", reason),
+        "已退回考核组按审批意见修改评分。",
+    )
     return redirect(url_for("assessment.ranking", campaign_id=campaign_id))
 
 
@@ -260,12 +269,10 @@ def confirm_laggards(campaign_id: int) -> Any:
         "laggards": request.form.getlist("laggard"),
         "laggards_note": request.form.get("note", ""),
     }
-    try:
-        flow.act_on_campaign(current_user, campaign_id, "laggards", None, data)
-    except DomainError as err:
-        _refused(err)
-    else:
-        flash("已确认工作落后地区，报领导审批处理措施。", "success")
+    _attempt(
+        lambda: flow.act_on_campaign(current_user, campaign_id, "laggards", None, data),
+        "已确认工作落后地区，报领导审批处理措施。",
+    )
     return redirect(url_for("assessment.ranking", campaign_id=campaign_id))
 
 

@@ -16,8 +16,8 @@ from marshmallow import (
 from sqlalchemy import select
 
 from webapp.audit.vocabulary import action_label
-from webapp.core.models import Org
-from webapp.core.schemas import OrgRowSchema, items_field, org_code_arg
+from webapp.core.models import AuditRecord, Org
+from webapp.core.schemas import OrgRowSchema, items_field, org_code_arg, row_fields, schema_of
 from webapp.extensions import db
 
 _DATE = {"invalid": "日期格式应为 YYYY-MM-DD。"}
@@ -105,22 +105,24 @@ class AuditPageArgsSchema(AuditFilterSchema):
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200), error_messages=_INT)
 
 
-class AuditRecordSchema(Schema):
-    id = fields.Integer(required=True)
-    created_at = fields.DateTime(required=True, metadata={"description": "UTC"})
-    actor_id = fields.Integer(allow_none=True)
-    actor_name = fields.String(required=True)
-    org_code = fields.String(allow_none=True)
-    action = fields.String(required=True)
-    action_label = fields.Function(lambda r: action_label(r.action))
-    object_type = fields.String(allow_none=True)
-    object_id = fields.String(allow_none=True)
-    before = fields.Raw(allow_none=True)
-    after = fields.Raw(allow_none=True)
-    message = fields.String(allow_none=True)
-    client_addr = fields.String(allow_none=True)
-    prev_hash = fields.String(required=True)
-    hash = fields.String(required=True)
+#: An audit record as stored (core.models.AuditRecord), with its action's label.
+AuditRecordSchema = schema_of(
+    "AuditRecordSchema",
+    __name__,
+    {
+        **row_fields(
+            AuditRecord,
+            *("id", "created_at", "actor_id", "actor_name", "org_code", "action"),
+            created_at=fields.DateTime(required=True, metadata={"description": "UTC"}),
+        ),
+        "action_label": fields.Function(lambda r: action_label(r.action)),
+        **row_fields(
+            AuditRecord,
+            *("object_type", "object_id", "before", "after", "message", "client_addr"),
+            *("prev_hash", "hash"),
+        ),
+    },
+)
 
 
 class AuditPageSchema(Schema):

@@ -8,9 +8,13 @@ and every endpoint that uses them changes with them.
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
+
+from webapp.core.errors import InvalidInput
+from webapp.core.periods import Kind, parse_key
 
 #: ``Org.code`` is at most 12 characters.
 ORG_CODE_MAX = 12
@@ -21,6 +25,55 @@ def org_code_arg(**kwargs: Any) -> fields.String:
     return fields.String(validate=validate.Length(max=ORG_CODE_MAX), **kwargs)
 
 
+class PeriodKeyField(fields.String):
+    """A period key checked by the one parser (webapp.core.periods) and loaded as its code:
+    ``2026q3`` → ``2026Q3``, ``2026Y`` → ``2026``; a wrong key is told in the parser's words."""
+
+    def __init__(self, kinds: tuple[Kind, ...], noun: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.kinds, self.noun = kinds, noun
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return parse_key(text, self.kinds, self.noun).code
+        except InvalidInput as exc:
+            raise ValidationError(exc.message) from exc
+
+
+#: A column's Python type → the API field that carries it (anything else: as stored).
+_FIELD_OF_TYPE: dict[type, type[fields.Field]] = {
+    bool: fields.Boolean,
+    int: fields.Integer,
+    str: fields.String,
+    datetime: fields.DateTime,
+    date: fields.Date,
+}
+
+
+def row_fields(model: Any, *names: str, **overrides: fields.Field) -> dict[str, fields.Field]:
+    """The API fields of a table row, read from the model's columns (``names``, in that order):
+    a nullable column may be null, any other is required; ``overrides`` replace or add fields."""
+    out: dict[str, fields.Field] = {}
+    for name in names:
+        column = model.__table__.c[name]
+        try:
+            field_class = _FIELD_OF_TYPE.get(column.type.python_type, fields.Raw)
+        except NotImplementedError:  # JSON: as stored
+            field_class = fields.Raw
+        out[name] = field_class(allow_none=True) if column.nullable else field_class(required=True)
+    return {**out, **overrides}
+
+
+def schema_of(
+    name: str, module: str, field_map: dict[str, fields.Field], base: type[Schema] = Schema
+) -> type[Schema]:
+    """A schema class ``name`` of ``module`` (as the API document names it) with these fields."""
+    schema = base.from_dict(field_map, name=name)
+    schema.__module__ = module
+    return schema
+
+
 def items_field(item: type[Schema], **kwargs: Any) -> fields.List:
     """The ``items`` of a list answer: ``item`` rows."""
     return fields.List(fields.Nested(item), **kwargs)
@@ -28,9 +81,7 @@ def items_field(item: type[Schema], **kwargs: Any) -> fields.List:
 
 def list_schema(name: str, item: type[Schema], *, required: bool = True) -> type[Schema]:
     """A list answer ``{"items": [item…]}``, named ``name`` in the API document."""
-    schema = Schema.from_dict({"items": items_field(item, required=required)}, name=name)
-    schema.__module__ = item.__module__
-    return schema
+    return schema_of(name, item.__module__, {"items": items_field(item, required=required)})
 
 
 def text_map(**kwargs: Any) -> fields.Dict:

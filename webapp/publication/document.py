@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict, cast
 
 from webapp.core import clock
 from webapp.documents import render_docx
@@ -14,7 +14,7 @@ from webapp.publication.figures import HalfYearJSON, half_year_figures
 from webapp.publication.index import worked_example
 from webapp.publication.models import Publication
 from webapp.publication.periods import parse_half_year
-from webapp.publication.publicity import RecordsJSON, records_to_publish
+from webapp.publication.publicity import PublicRecordFields, RecordsJSON, records_to_publish
 from webapp.publication.state import editable
 from webapp.stats.figures import SummaryRow, Trio, dash
 
@@ -140,18 +140,8 @@ class UnitWord(TypedDict):
     accidents: str
 
 
-class RecordWord(TypedDict, total=False):
+class RecordWord(PublicRecordFields):
     seq: str
-    record_no: str
-    enterprise: str
-    unit_type: str
-    person_name: str
-    person_title: str
-    project_name: str
-    fact: str
-    clause: str
-    recorded_on: str
-    authority: str
 
 
 class PublicContext(TypedDict):
@@ -277,19 +267,8 @@ def document_context(snapshot: Mapping[str, Any], published_on: date | None) -> 
 
 def _record_word(seq: int, r: Mapping[str, Any]) -> RecordWord:
     """A frozen record as the Word file prints it (the public fields only, whitelisted)."""
-    return {
-        "seq": str(seq),
-        "record_no": str(r.get("record_no") or ""),
-        "enterprise": str(r.get("enterprise") or ""),
-        "unit_type": str(r.get("unit_type") or ""),
-        "person_name": str(r.get("person_name") or ""),
-        "person_title": str(r.get("person_title") or ""),
-        "project_name": str(r.get("project_name") or ""),
-        "fact": str(r.get("fact") or ""),
-        "clause": str(r.get("clause") or ""),
-        "recorded_on": str(r.get("recorded_on") or ""),
-        "authority": str(r.get("authority") or ""),
-    }
+    fields = {key: str(r.get(key) or "") for key in PublicRecordFields.__annotations__}
+    return cast(RecordWord, {"seq": str(seq), **fields})
 
 
 def active_template(name: str = TEMPLATE_NAME) -> bytes:

@@ -105,13 +105,18 @@ class Outcomes:
         )
 
 
-class IndexPart(TypedDict):
+class WeightedPart(TypedDict):
+    """A part of the index with the weight and factor it is computed with (the formula box)."""
+
     key: str
     label: str
     indicator_label: str
     unit: str
     weight: str
     factor: str | None
+
+
+class IndexPart(WeightedPart):
     indicator: str | None
     score: str | None
     applicable: bool
@@ -136,6 +141,21 @@ class QualityIndex(TypedDict):
     parts: list[IndexPart]
     inputs: IndexInputs
     formula: str
+
+
+def weighted_parts(weights: dict[str, Decimal], factors: dict[str, Decimal]) -> list[WeightedPart]:
+    """The parts of the index (``PARTS``) with these weights and factors."""
+    return [
+        {
+            "key": key,
+            "label": label,
+            "indicator_label": indicator_label,
+            "unit": unit,
+            "weight": str(weights[key]),
+            "factor": str(factors[key]) if key in factors else None,
+        }
+        for key, label, indicator_label, unit in PARTS
+    ]
 
 
 def quality_index(
@@ -170,15 +190,11 @@ def quality_index(
     parts = []
     weighted = Decimal(0)
     weight_sum = Decimal(0)
-    for key, label, indicator_label, unit in PARTS:
+    for head in weighted_parts(weights, factors):
+        key = head["key"]
         raw, why_not = bases[key]
         part: IndexPart = {
-            "key": key,
-            "label": label,
-            "indicator_label": indicator_label,
-            "unit": unit,
-            "weight": str(weights[key]),
-            "factor": str(factors[key]) if key in factors else None,
+            **head,
             "indicator": None,
             "score": None,
             "applicable": raw is not None,

@@ -8,13 +8,10 @@ accepted, never a live recomputation.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from webapp.core.errors import InvalidInput
-
-HALF_RE = re.compile(r"^(\d{4})[Hh]([12])$")
+from webapp.core.periods import PeriodKey, parse_key
 
 
 @dataclass(frozen=True, order=True)
@@ -29,7 +26,7 @@ class HalfYear:
 
     @property
     def label(self) -> str:
-        return f"{self.year}年{'上' if self.half == 1 else '下'}半年"
+        return PeriodKey(self.year, "half", self.half).label
 
     @property
     def quarters(self) -> tuple[str, str]:
@@ -55,13 +52,11 @@ class HalfYear:
 
 
 def parse_half_year(text: str | HalfYear) -> HalfYear:
-    """``"2026H1"`` → the first half of 2026."""
+    """``"2026H1"`` → the first half of 2026 (webapp.core.periods)."""
     if isinstance(text, HalfYear):
         return text
-    match = HALF_RE.match((text or "").strip())
-    if not match or not 1990 <= int(match.group(1)) <= 2200:
-        raise InvalidInput(f"公开期“{text}”格式不正确，应为 2026H1（上半年）或 2026H2（下半年）。")
-    return HalfYear(int(match.group(1)), int(match.group(2)))
+    key = parse_key(text, ("half",), "公开期")
+    return HalfYear(key.year, key.number)
 
 
 def last_ended(today: date) -> HalfYear:

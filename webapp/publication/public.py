@@ -20,7 +20,7 @@ from webapp.publication.draft import numbered
 from webapp.publication.index import is_current, worked_example
 from webapp.publication.models import Publication, PublishedRecord, RecordKind
 from webapp.publication.periods import parse_half_year
-from webapp.publication.publicity import public_records
+from webapp.publication.publicity import PublicRecordFields, public_records
 
 #: Shown where a report was published with the index formula that counted enforcement records.
 RETIRED_INDEX = (
@@ -186,16 +186,7 @@ def record_view(rec: PublishedRecord) -> dict[str, Any]:
         "id": rec.id,
         "kind": rec.kind,
         "kind_label": RecordKind(rec.kind).label,
-        "record_no": rec.record_no,
-        "enterprise": rec.enterprise,
-        "unit_type": rec.unit_type,
-        "person_name": rec.person_name,
-        "person_title": rec.person_title,
-        "project_name": rec.project_name,
-        "fact": rec.fact,
-        "clause": rec.clause,
-        "recorded_on": rec.recorded_on,
-        "authority": rec.authority,
+        **{key: getattr(rec, key) for key in PublicRecordFields.__annotations__},
         "public_until": rec.public_until,
         "period": rec.publication.period,
         "report_id": rec.publication_id,
@@ -259,17 +250,6 @@ def example(series: list[dict[str, Any]]) -> dict[str, Any]:
 
 def current_weights() -> list[dict[str, Any]]:
     """The parts of the index with the weights and factors now in force (the formula box)."""
-    from webapp.publication.index import PARTS, current_settings
+    from webapp.publication.index import current_settings, weighted_parts
 
-    weights, factors = current_settings()
-    return [
-        {
-            "key": key,
-            "label": label,
-            "indicator_label": indicator_label,
-            "unit": unit,
-            "weight": str(weights[key]),
-            "factor": str(factors[key]) if key in factors else None,
-        }
-        for key, label, indicator_label, unit in PARTS
-    ]
+    return [dict(part) for part in weighted_parts(*current_settings())]

@@ -103,8 +103,8 @@ def scrub(text: Any) -> str:
     return _PERSONAL.sub(HIDDEN, str(text or ""))
 
 
-class PublishedRecordJSON(TypedDict):
-    """A behaviour record as a snapshot freezes it: the public fields only."""
+class PublicRecordFields(TypedDict):
+    """What the public reads of a behaviour record, on the portal and in the Word file."""
 
     record_no: str
     enterprise: str
@@ -115,8 +115,13 @@ class PublishedRecordJSON(TypedDict):
     fact: str
     clause: str
     recorded_on: str
-    approved_on: str
     authority: str
+
+
+class PublishedRecordJSON(PublicRecordFields):
+    """A behaviour record as a snapshot freezes it: the public fields only."""
+
+    approved_on: str
     authority_code: str
 
 

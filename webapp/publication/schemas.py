@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from webapp.core.schemas import (
@@ -9,23 +11,27 @@ from webapp.core.schemas import (
     OrgRowSchema,
     PageArgsSchema,
     PageSchema,
+    PeriodKeyField,
     items_field,
     list_schema,
     org_code_arg,
     reason_field,
+    schema_of,
     text_map,
     version_map,
 )
 from webapp.drafts.schemas import DocumentSummarySchema, base_versions_field, state_field
 from webapp.publication.models import PublicationState
+from webapp.publication.publicity import PublicRecordFields
 
-HALF_YEAR = validate.Regexp(
-    r"^\d{4}H[12]$", error="公开期格式应为 2026H1（上半年）或 2026H2（下半年）。"
-)
+
+def half_year_field(**kwargs: Any) -> PeriodKeyField:
+    """A half year (2026H1), checked and normalised by the one period parser."""
+    return PeriodKeyField(("half",), "公开期", **kwargs)
 
 
 class PublicationOpenSchema(Schema):
-    period = fields.String(required=True, validate=HALF_YEAR)
+    period = half_year_field(required=True)
 
 
 class PublicationOpenResultSchema(OpenResultSchema):
@@ -35,7 +41,7 @@ class PublicationOpenResultSchema(OpenResultSchema):
 class PublicationQuerySchema(Schema):
     org = org_code_arg()
     under = org_code_arg()
-    period = fields.String(validate=HALF_YEAR)
+    period = half_year_field()
 
 
 class PublicationSummarySchema(DocumentSummarySchema):
@@ -82,7 +88,7 @@ class PublicationWithdrawalSchema(Schema):
 # Public -------------------------------------------------------------------------------------------
 class PublicQuerySchema(Schema):
     org = org_code_arg(metadata={"description": "单位代码"})
-    period = fields.String(validate=HALF_YEAR, metadata={"description": "半年度，如 2026H1"})
+    period = half_year_field(metadata={"description": "半年度，如 2026H1"})
 
 
 class PublicReportSchema(OrgRowSchema):
@@ -123,27 +129,26 @@ class PublicReportDetailSchema(PublicReportSchema):
 class PublicRecordQuerySchema(PageArgsSchema):
     kind = fields.String(validate=validate.OneOf(["bad", "good"]))
     enterprise = fields.String(validate=validate.Length(max=100))
-    period = fields.String(validate=HALF_YEAR)
+    period = half_year_field()
     under = org_code_arg()
 
 
-class PublicRecordSchema(Schema):
-    id = fields.Integer(required=True)
-    kind = fields.String(required=True)
-    kind_label = fields.String(required=True)
-    record_no = fields.String(required=True)
-    enterprise = fields.String(required=True)
-    unit_type = fields.String(required=True)
-    person_name = fields.String(required=True)
-    person_title = fields.String(required=True)
-    project_name = fields.String(required=True)
-    fact = fields.String(required=True)
-    clause = fields.String(required=True)
-    recorded_on = fields.Date(required=True)
-    authority = fields.String(required=True)
-    public_until = fields.Date(allow_none=True)
-    period = fields.String(required=True)
-    report_id = fields.Integer(required=True)
+#: A published record on the portal: the public fields (publicity.PublicRecordFields, texts but
+#: the date) between its id and kind and where and until when it is published.
+PublicRecordSchema = schema_of(
+    "PublicRecordSchema",
+    __name__,
+    {
+        "id": fields.Integer(required=True),
+        "kind": fields.String(required=True),
+        "kind_label": fields.String(required=True),
+        **{key: fields.String(required=True) for key in PublicRecordFields.__annotations__},
+        "recorded_on": fields.Date(required=True),
+        "public_until": fields.Date(allow_none=True),
+        "period": fields.String(required=True),
+        "report_id": fields.Integer(required=True),
+    },
+)
 
 
 class PublicRecordListSchema(PageSchema):
@@ -152,7 +157,7 @@ class PublicRecordListSchema(PageSchema):
 
 class PublicIndexQuerySchema(Schema):
     org = org_code_arg()
-    period = fields.String(validate=HALF_YEAR)
+    period = half_year_field()
 
 
 class PublicIndexPointSchema(Schema):

@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from webapp.core.schemas import OpenResultSchema as OpenResultSchema  # the answer of POST /open
 from webapp.core.schemas import (
+    PeriodKeyField,
     ReturnNoteSchema,
     list_schema,
     org_code_arg,
@@ -18,12 +19,7 @@ from webapp.reports.models import ReportState
 
 
 class OpenPeriodSchema(Schema):
-    period = fields.String(
-        required=True,
-        validate=validate.Regexp(
-            r"^\d{4}(Q[1-4])?$", error="报告期格式应为 2026Q4（季度）或 2026（年度）。"
-        ),
-    )
+    period = PeriodKeyField(("quarter", "year"), "报告期", required=True)
 
 
 class ReportQuerySchema(Schema):

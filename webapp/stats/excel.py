@@ -3,11 +3,15 @@ printed notes, 统计员/批准人/报送日期 or 填表人/批准人/填表日
 printed: no 造价 under 本年度备案工程).
 
 Every cell is written through ``webapp.core.spreadsheet.set_cell``: a project or unit name that
-starts like a formula stays text."""
+starts like a formula stays text.  Figures are numbers a clerk can sum in Excel: counts as
+integers (format ``0``), areas, costs and rates as decimals with the places the table prints
+(``0.00``); a dash, a date or a code with a leading zero stays text."""
 
 from __future__ import annotations
 
 import io
+import re
+from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
@@ -41,13 +45,26 @@ def _dash(value: Any) -> Any:
     return "—" if value is None else value
 
 
-def _num(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return value
-    return value
+#: A figure as the tables serialize it: "12", "-3", "1234.56" (no leading zero but "0" / "0.x",
+#: at most 15 digits: longer digit strings are identifiers, not amounts).
+_FIGURE = re.compile(r"^-?(?:0|[1-9]\d{0,14})(?:\.(\d{1,6}))?$")
+
+
+def _typed(value: Any) -> tuple[Any, str | None]:
+    """``value`` as Excel should hold it, and its number format (None: leave the cell's)."""
+    if isinstance(value, bool):
+        return value, None
+    if isinstance(value, int):
+        return value, "0"
+    if isinstance(value, Decimal):
+        places = max(0, -int(value.as_tuple().exponent))
+        return value, "0." + "0" * places if places else "0"
+    if isinstance(value, str) and (match := _FIGURE.match(value.strip())):
+        places = len(match.group(1) or "")
+        if places:
+            return Decimal(value.strip()), "0." + "0" * places
+        return int(value), "0"
+    return value, None
 
 
 def _header(sheet: Any, row: int, col: int, text: str, rowspan: int = 1, colspan: int = 1) -> None:
@@ -89,7 +106,11 @@ def _footer(sheet: Any, row: int, table: dict[str, Any]) -> None:
 
 def _body_row(sheet: Any, row: int, values: list[Any]) -> None:
     for col, value in enumerate(values, start=1):
-        set_cell(sheet, row, col, _num(_dash(value))).border = BOX
+        typed, number_format = _typed(_dash(value))
+        cell = set_cell(sheet, row, col, typed)
+        cell.border = BOX
+        if number_format:
+            cell.number_format = number_format
 
 
 def _summary(sheet: Any, table: dict[str, Any]) -> None:

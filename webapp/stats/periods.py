@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from webapp.core.errors import DomainError, InvalidInput
-
-PERIOD_RE = re.compile(r"^(\d{4})(?:[Qq]([1-4]))?$")
-QUARTER_NAMES = {1: "一", 2: "二", 3: "三", 4: "四"}
+from webapp.core.errors import DomainError
+from webapp.core.periods import PeriodKey, parse_key
 
 
 @dataclass(frozen=True, order=True)
@@ -40,8 +37,8 @@ class Period:
     @property
     def label(self) -> str:
         if self.quarter is None:
-            return f"{self.year}年度"
-        return f"{self.year}年第{QUARTER_NAMES[self.quarter]}季度"
+            return PeriodKey(self.year, "year").label
+        return PeriodKey(self.year, "quarter", self.quarter).label
 
     def previous(self) -> Period:
         if self.quarter is None:
@@ -55,21 +52,15 @@ class Period:
 
 
 def parse_period(text: str | Period) -> Period:
-    """``"2026Q3"`` → the third quarter of 2026; ``"2026"`` → the year 2026."""
+    """``"2026Q3"`` → the third quarter of 2026; ``"2026"`` → the year 2026 (core.periods)."""
     if isinstance(text, Period):
         return text
-    match = PERIOD_RE.match((text or "").strip())
-    if not match or not 1990 <= int(match.group(1)) <= 2200:
-        raise InvalidInput(f"统计期“{text}”格式不正确，应为 2026Q3（季度）或 2026（年度）。")
-    quarter = match.group(2)
-    return Period(int(match.group(1)), int(quarter) if quarter else None)
+    key = parse_key(text, ("quarter", "year"), "统计期")
+    return Period(key.year, key.number or None)
 
 
 def current_quarter(today: date) -> Period:
     return Period(today.year, (today.month - 1) // 3 + 1)
-
-
-HALF_RE = re.compile(r"^(\d{4})H([12])$")
 
 
 def subject_period_label(subject: dict[str, Any] | None) -> str:
@@ -77,11 +68,8 @@ def subject_period_label(subject: dict[str, Any] | None) -> str:
     subject = subject or {}
     code = subject.get("period")
     if isinstance(code, str) and code:
-        half = HALF_RE.match(code)
-        if half:
-            return f"{half.group(1)}年{'上' if half.group(2) == '1' else '下'}半年"
         try:
-            return parse_period(code).label
+            return parse_key(code).label
         except DomainError:
             return code
     year = subject.get("year")

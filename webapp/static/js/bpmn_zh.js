@@ -30,7 +30,33 @@ window.hqrBpmn = (function () {
     'bpmn:DataStoreReference': '数据存储', 'label': '标签',
   };
 
+  // Event names are a kind × a place: one table of kinds and one row per place, rather than
+  // sixty spelled-out pairs (the few irregular translations stay in WORDS below).
+  const EVENT_KINDS = {
+    Message: '消息', Timer: '定时', Conditional: '条件', Signal: '信号', Escalation: '升级',
+    Error: '错误', Compensation: '补偿', Cancel: '取消', Link: '链接', Terminate: '终止',
+  };
+  const EVENT_PLACES = [
+    // [English with {kind} or {lower}, Chinese with {kind}, the kinds that exist there]
+    ['{kind} start event', '{kind}开始事件', 'Message Timer Conditional Signal Error Escalation Compensation'],
+    ['{kind} start event (non-interrupting)', '{kind}开始事件（不中断）', 'Message Timer Conditional Signal Escalation'],
+    ['{kind} intermediate catch event', '{kind}中间捕获事件', 'Message Link Signal'],
+    ['{kind} intermediate throw event', '{kind}中间抛出事件', 'Message Escalation Link Compensation Signal'],
+    ['{kind} end event', '{kind}结束事件', 'Message Escalation Error Cancel Compensation Signal Terminate'],
+    ['{kind} boundary event', '{kind}边界事件', 'Message Timer Escalation Conditional Error Cancel Signal Compensation'],
+    ['{kind} boundary event (non-interrupting)', '{kind}边界事件（不中断）', 'Message Timer Escalation Conditional Signal'],
+    ['Append {lower} intermediate catch event', '追加{kind}中间事件', 'Message Timer Conditional Signal'],
+  ];
+  const EVENT_WORDS = {};
+  for (const [english, chinese, kinds] of EVENT_PLACES) {
+    for (const kind of kinds.split(' ')) {
+      const key = english.replace('{kind}', kind).replace('{lower}', kind.toLowerCase());
+      EVENT_WORDS[key] = chinese.replace('{kind}', EVENT_KINDS[kind]);
+    }
+  }
+
   const WORDS = {
+    ...EVENT_WORDS,
     // palette
     'Activate hand tool': '抓手工具（拖动画布）', 'Activate lasso tool': '框选工具',
     'Activate create/remove space tool': '插入/删除空白', 'Activate global connect tool': '连线工具',
@@ -43,10 +69,6 @@ window.hqrBpmn = (function () {
     'Append task': '追加任务', 'Append end event': '追加结束事件', 'Append gateway': '追加网关',
     'Append intermediate/boundary event': '追加中间/边界事件', 'Append text annotation': '追加注释',
     'Add text annotation': '添加注释', 'Append receive task': '追加接收任务',
-    'Append message intermediate catch event': '追加消息中间事件',
-    'Append timer intermediate catch event': '追加定时中间事件',
-    'Append conditional intermediate catch event': '追加条件中间事件',
-    'Append signal intermediate catch event': '追加信号中间事件',
     'Append compensation activity': '追加补偿活动',
     'Change element': '更改类型', 'Change type': '更改类型', 'Delete': '删除',
     'Connect using sequence/message flow or association': '连线', 'Connect to other element': '连线',
@@ -71,32 +93,8 @@ window.hqrBpmn = (function () {
     'Complex gateway': '复杂网关', 'Event-based gateway': '事件网关',
     'Event based instantiating Gateway': '事件网关（启动实例）',
     'Parallel Event based instantiating Gateway': '并行事件网关（启动实例）',
-    'Message start event': '消息开始事件', 'Timer start event': '定时开始事件',
-    'Conditional start event': '条件开始事件', 'Signal start event': '信号开始事件',
-    'Error start event': '错误开始事件', 'Escalation start event': '升级开始事件',
-    'Compensation start event': '补偿开始事件',
-    'Message start event (non-interrupting)': '消息开始事件（不中断）',
-    'Timer start event (non-interrupting)': '定时开始事件（不中断）',
-    'Conditional start event (non-interrupting)': '条件开始事件（不中断）',
-    'Signal start event (non-interrupting)': '信号开始事件（不中断）',
-    'Escalation start event (non-interrupting)': '升级开始事件（不中断）',
-    'Message intermediate catch event': '消息中间捕获事件', 'Message intermediate throw event': '消息中间抛出事件',
-    'Timer intermediate catch event': '定时中间事件', 'Escalation intermediate throw event': '升级中间抛出事件',
-    'Conditional intermediate catch event': '条件中间事件', 'Link intermediate catch event': '链接中间捕获事件',
-    'Link intermediate throw event': '链接中间抛出事件', 'Compensation intermediate throw event': '补偿中间抛出事件',
-    'Signal intermediate catch event': '信号中间捕获事件', 'Signal intermediate throw event': '信号中间抛出事件',
-    'Message end event': '消息结束事件', 'Escalation end event': '升级结束事件', 'Error end event': '错误结束事件',
-    'Cancel end event': '取消结束事件', 'Compensation end event': '补偿结束事件', 'Signal end event': '信号结束事件',
-    'Terminate end event': '终止结束事件',
-    'Message boundary event': '消息边界事件', 'Timer boundary event': '定时边界事件',
-    'Escalation boundary event': '升级边界事件', 'Conditional boundary event': '条件边界事件',
-    'Error boundary event': '错误边界事件', 'Cancel boundary event': '取消边界事件',
-    'Signal boundary event': '信号边界事件', 'Compensation boundary event': '补偿边界事件',
-    'Message boundary event (non-interrupting)': '消息边界事件（不中断）',
-    'Timer boundary event (non-interrupting)': '定时边界事件（不中断）',
-    'Escalation boundary event (non-interrupting)': '升级边界事件（不中断）',
-    'Conditional boundary event (non-interrupting)': '条件边界事件（不中断）',
-    'Signal boundary event (non-interrupting)': '信号边界事件（不中断）',
+    'Timer intermediate catch event': '定时中间事件',
+    'Conditional intermediate catch event': '条件中间事件',
     'Sequence flow': '顺序流', 'Default flow': '默认流向', 'Conditional flow': '条件流向',
     'Data object reference': '数据对象', 'Data store reference': '数据存储',
     'Expanded pool/participant': '池（展开）', 'Empty pool/participant': '池（空）',
