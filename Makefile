@@ -112,10 +112,10 @@ test: install vendor system-deps lint
 # PostgreSQL, its own database (tests/conftest.py).  TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= auto
 test-sqlite:
-	env -u TEST_DATABASE_URL $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 test-postgres:
-	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup -m "not browser"
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile -m "not browser"
 
 # Refresh the screenshots the docs show (docs/screenshots/): the browser journeys that take them
 # write there only when asked, so that `make test` never leaves the checkout changed.

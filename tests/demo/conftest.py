@@ -3,8 +3,9 @@
 Building a province's year through the flow takes minutes (about 470 reports, each rendered to
 Word when it is submitted), so the tests here share one build: this folder overrides the
 autouse ``_ctx`` of tests/conftest.py, which empties the tables after every test, and empties
-them once, after the last test of the folder.  The tests only read.  With pytest-xdist they
-run on one worker (``xdist_group``), so the build is made once per run.
+them once, after the last test of the folder.  The tests only read.  They are one module, which
+pytest-xdist's ``--dist loadfile`` (make test) gives to one worker: the build is made once per
+run.
 """
 
 from __future__ import annotations
@@ -32,12 +33,6 @@ def make_db_commands() -> list[list[str]]:
     assert recipe, "the Makefile has no db target"
     commands = [line.split("/flask ", 1)[1].split() for line in recipe.group(1).splitlines()]
     return [args for args in commands if args[:2] != ["db", "upgrade"]]
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if item.path.is_relative_to(ROOT / "tests" / "demo"):
-            item.add_marker(pytest.mark.xdist_group("demo"))
 
 
 @pytest.fixture(scope="package")
