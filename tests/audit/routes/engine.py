@@ -431,4 +431,33 @@ EXPECTATIONS: dict[str, Route] = {
             ),
         )
     ),
+    "POST api_instances.start": Route(
+        cases=(
+            Case(
+                "start the demo for the county",
+                setup=setup("prepare", api=True),
+                exercise=api("/api/v1/instances", lambda env: _start("api:demo")),
+                writes=("workflow.start",),
+                status=201,
+            ),
+            Case(
+                "start data the start form refuses",
+                setup=setup("prepare", api=True),
+                exercise=api(
+                    "/api/v1/instances", lambda env: _start("api:demo", purpose="事" * 201)
+                ),
+                no_audit="refused (422): nothing is saved",
+                status=422,
+            ),
+        )
+    ),
 }
+
+
+def _start(business_key: str, purpose: str = "两级审批演示") -> dict[str, Any]:
+    return {
+        "process_key": "demo_two_tier",
+        "org_code": COUNTY,
+        "business_key": business_key,
+        "data": {"purpose": purpose},
+    }

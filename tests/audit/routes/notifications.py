@@ -1,4 +1,4 @@
-"""Expectations for the 通知 page's buttons: mark one notice read, mark all read."""
+"""Expectations for the 通知 page's buttons and their API: mark one notice read, mark all read."""
 
 from __future__ import annotations
 
@@ -19,6 +19,16 @@ def _noticed(env: Env) -> None:
 def _nothing_unread(env: Env) -> None:
     env.make_user("clerk", "410102", "clerk_quiet")
     env.sign_in("clerk_quiet")
+
+
+def _noticed_api(env: Env) -> None:
+    _noticed(env)
+    env.sign_in("clerk_notices", api=True)
+
+
+def _nothing_unread_api(env: Env) -> None:
+    _nothing_unread(env)
+    env.sign_in("clerk_quiet", api=True)
 
 
 EXPECTATIONS = {
@@ -54,6 +64,35 @@ EXPECTATIONS = {
                 ),
                 no_audit="no unread notice: nothing changes",
                 status=302,
+            ),
+        ),
+    ),
+    "POST api_notifications.read": Route(
+        cases=(
+            Case(
+                "mark one read",
+                setup=_noticed_api,
+                exercise=lambda env: env.call("POST", "/api/v1/notifications/{note}/read"),
+                writes=("notification.read",),
+                status=200,
+            ),
+        ),
+    ),
+    "POST api_notifications.read_all": Route(
+        cases=(
+            Case(
+                "mark all read",
+                setup=_noticed_api,
+                exercise=lambda env: env.call("POST", "/api/v1/notifications/read-all"),
+                writes=("notification.read_all",),
+                status=200,
+            ),
+            Case(
+                "nothing unread",
+                setup=_nothing_unread_api,
+                exercise=lambda env: env.call("POST", "/api/v1/notifications/read-all"),
+                no_audit="no unread notice: nothing changes",
+                status=200,
             ),
         ),
     ),
