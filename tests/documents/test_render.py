@@ -73,7 +73,12 @@ def test_unknown_field_and_bad_syntax_have_chinese_messages():
 
 
 def test_runaway_template_is_stopped_by_the_time_limit():
-    loop = "{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}"
+    # 10^12 iterations: no machine finishes this inside the limit (10^8 did on CI's faster
+    # cores, and the test then passed or failed by CPU speed).
+    loop = (
+        "{% for i in range(10000) %}{% for j in range(10000) %}{% for k in range(10000) %}"
+        "{% endfor %}{% endfor %}{% endfor %}"
+    )
     tpl = _template(loop)
     started = time.monotonic()
     with pytest.raises(DocumentError, match="超时"):
