@@ -150,60 +150,50 @@ SUMMARY_NOTE = (
     "工程；5、接转工程：上一季（年）度在建工程。"
 )
 
+
+def _list_table(
+    number: int, title: str, short: str, word_fields: dict[str, str], **printed: Any
+) -> TableSpec:
+    """附表1–4: a ledger list, in the quarterly and the annual report, under 填表单位（公章）."""
+    return TableSpec(
+        number,
+        title,
+        short,
+        LIST,
+        _list(number),
+        quarterly=True,
+        annual=True,
+        seal="公章",
+        word_fields=word_fields,
+        **printed,
+    )
+
+
+#: 附表1–2 are signed by 填表人 on 填表日期 (the others by 统计员 on 报送日期).
+_FILLED_BY = {"clerk_label": "填表人", "date_label": "填表日期"}
+
 TABLES: dict[int, TableSpec] = {
     spec.number: spec
     for spec in (
-        TableSpec(
+        _list_table(
             1,
             "河南省建设工程有关责任主体及相关责任人员不良行为记录统计表",
             "不良行为记录统计表",
-            LIST,
-            _list(1),
-            quarterly=True,
-            annual=True,
-            clerk_label="填表人",
-            date_label="填表日期",
-            seal="公章",
+            _T1_WORD,
+            **_FILLED_BY,
             signed_above=True,
             note=T1_NOTE,
-            word_fields=_T1_WORD,
         ),
-        TableSpec(
+        _list_table(
             2,
             "河南省建设工程质量责任主体行政处罚记录表",
             "行政处罚记录表",
-            LIST,
-            _list(2),
-            quarterly=True,
-            annual=True,
-            clerk_label="填表人",
-            date_label="填表日期",
-            seal="公章",
+            _T2_WORD,
+            **_FILLED_BY,
             note=T2_NOTE,
-            word_fields=_T2_WORD,
         ),
-        TableSpec(
-            3,
-            "河南省建设工程质量监督在建工程明细表",
-            "在建工程明细表",
-            LIST,
-            _list(3),
-            quarterly=True,
-            annual=True,
-            seal="公章",
-            word_fields=_T3_WORD,
-        ),
-        TableSpec(
-            4,
-            "河南省建设工程质量监督竣工工程明细表",
-            "竣工工程明细表",
-            LIST,
-            _list(4),
-            quarterly=True,
-            annual=True,
-            seal="公章",
-            word_fields=_T4_WORD,
-        ),
+        _list_table(3, "河南省建设工程质量监督在建工程明细表", "在建工程明细表", _T3_WORD),
+        _list_table(4, "河南省建设工程质量监督竣工工程明细表", "竣工工程明细表", _T4_WORD),
         TableSpec(
             5,
             "河南省建设工程质量监督季度统计表",
