@@ -69,11 +69,10 @@ def _store_sheet(
     db.session.flush()
     if active:
         _activate(row)
-    audit.record(
+    audit.record_on(
         "assessment.sheet_load",
-        actor=actor,
-        object_type="assessment_sheet",
-        object_id=row.id,
+        row,
+        actor,
         after={
             "kind": row.kind,
             "year": row.year,
@@ -145,11 +144,10 @@ def activate_sheet(actor: User, sheet_id: int) -> ScoreSheet:
         ).scalars()
     ]
     _activate(row)
-    audit.record(
+    audit.record_on(
         "assessment.sheet_activate",
-        actor=actor,
-        object_type="assessment_sheet",
-        object_id=row.id,
+        row,
+        actor,
         before={"active": before},
         after={"active": [row.id]},
     )

@@ -111,12 +111,13 @@ def record_on(
     action: str, obj: Any, actor: User | None, *, org: Org | str | None = None, **details: Any
 ) -> AuditRecord:
     """The record of ``action`` on the row ``obj``: its table names the object type, its ``id``
-    the object; filed on ``org``, or else on the row's own unit (``obj.org``).  ``details`` are
-    :func:`record`'s ``before``, ``after``, ``message``."""
+    the object; filed on ``org``, or else on the row's own unit (``obj.org``; a row of no unit,
+    such as a province-wide score sheet, is filed on none).  ``details`` are :func:`record`'s
+    ``before``, ``after``, ``message``."""
     return record(
         action,
         actor=actor,
-        org=obj.org if org is None else org,
+        org=getattr(obj, "org", None) if org is None else org,
         object_type=obj.__tablename__,
         object_id=obj.id,
         **details,
