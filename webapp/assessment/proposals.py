@@ -90,6 +90,12 @@ def _reporting(unit: UnitAssessment, item: Item, target: str) -> Proposal:
     )
 
 
+def _met_if_recorded(records: int, shown: str, unrecorded: str) -> tuple[bool | None, str]:
+    """Met when the system holds ``records`` of the work (``shown`` says what); with none, no
+    proposal (``unrecorded``): work done outside the system is no failure, the assessor checks."""
+    return (True, shown) if records else (None, unrecorded)
+
+
 def _enforcement(unit: UnitAssessment, item: Item, target: str) -> Proposal:
     """监督执法: penalties and bad-behaviour records of the unit's subtree in the year."""
     from datetime import date
@@ -114,12 +120,11 @@ def _enforcement(unit: UnitAssessment, item: Item, target: str) -> Proposal:
 
     penalties = count(AdministrativePenalty, AdministrativePenalty.decided_on)
     records = count(BadBehaviourRecord, BadBehaviourRecord.recorded_on)
-    met: bool | None
-    if penalties or records:
-        met = True
-        reason = f"{year}年度台账记录行政处罚 {penalties} 起、不良行为记录 {records} 条"
-    else:
-        met, reason = None, f"台账中没有{year}年度的行政处罚和不良行为记录，请核实后评分"
+    met, reason = _met_if_recorded(
+        penalties + records,
+        f"{year}年度台账记录行政处罚 {penalties} 起、不良行为记录 {records} 条",
+        f"台账中没有{year}年度的行政处罚和不良行为记录，请核实后评分",
+    )
     return Proposal(item.id, target, met, reason, "台账", "ledger.index", {})
 
 
@@ -156,12 +161,11 @@ def _lower_reviews(unit: UnitAssessment, item: Item, target: str) -> Proposal:
         ).all()
     )
     accepted, returned = rows.get("report.accept", 0), rows.get("report.return", 0)
-    met: bool | None
-    if accepted or returned:
-        met = True
-        reason = f"{year}年度审核下级单位报告：接收 {accepted} 份、退回修改 {returned} 次"
-    else:
-        met, reason = None, f"{year}年度没有审核下级单位报告的记录，请核实后评分"
+    met, reason = _met_if_recorded(
+        accepted + returned,
+        f"{year}年度审核下级单位报告：接收 {accepted} 份、退回修改 {returned} 次",
+        f"{year}年度没有审核下级单位报告的记录，请核实后评分",
+    )
     return Proposal(
         item.id, target, met, reason, "报送工作记录", "audit.reporting_record", {"year": year}
     )

@@ -255,6 +255,20 @@ def _text(obj: dict[str, Any], key: str, where: str, problems: _Problems) -> str
     return value.strip()
 
 
+def _named_part(
+    raw: Any, label: str, parent: str, number: int, problems: _Problems
+) -> tuple[str, str, Decimal] | None:
+    """A section's or an item's name, its place in the problems (``parent``'s place, then its
+    name or else its ``number``) and its points; None when ``raw`` is no object.  ``label``
+    names it by position (第2部分, “…”第3项) until its name is known."""
+    if not isinstance(raw, dict):
+        problems.append(f"{label}格式有误")
+        return None
+    name = _text(raw, "name", label, problems)
+    where = f"{parent}“{name or number}”"
+    return name, where, _decimal(raw.get("points"), where, problems)
+
+
 def _ids_unique(ids: list[str], where: str, problems: _Problems) -> None:
     seen: set[str] = set()
     for i in ids:
@@ -376,20 +390,16 @@ def parse_sheet(data: dict[str, Any] | bytes | str) -> Sheet:
         raw_sections = []
     item_ids: list[str] = []
     for sn, rs in enumerate(raw_sections, 1):
-        if not isinstance(rs, dict):
-            problems.append(f"第{sn}部分格式有误")
+        part = _named_part(rs, f"第{sn}部分", "", sn, problems)
+        if part is None:
             continue
-        s_name = _text(rs, "name", f"第{sn}部分", problems)
-        s_where = f"“{s_name or sn}”"
-        s_points = _decimal(rs.get("points"), s_where, problems)
+        s_name, s_where, s_points = part
         items: list[Item] = []
         for n, ri in enumerate(rs.get("items") or [], 1):
-            if not isinstance(ri, dict):
-                problems.append(f"{s_where}第{n}项格式有误")
+            part = _named_part(ri, f"{s_where}第{n}项", s_where, n, problems)
+            if part is None:
                 continue
-            i_name = _text(ri, "name", f"{s_where}第{n}项", problems)
-            where = f"{s_where}“{i_name or n}”"
-            points = _decimal(ri.get("points"), where, problems)
+            i_name, where, points = part
             rule = _parse_rule(ri.get("rule"), points, where, problems)
             if rule.kind == "deduction" and rule.start and rule.start > points:
                 if not str(ri.get("decision") or "").strip():
