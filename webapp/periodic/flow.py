@@ -2,7 +2,9 @@
 
 - :class:`SubjectLoader`: the feature's row from the instance's fixed subject (never task data);
 - :func:`numbered` and :func:`drafted_by`: a form check's problems, and separation of duties;
-- :func:`register_scheduler`: the scheduler's service operations (report_schedule.bpmn,
+- :func:`register_document_process`: what the engine knows of the document's process (its fixed
+  subject, the period its tasks read, who may read a copy of them);
+- :func:`register_scheduler`: the scheduler's process and service operations (report_schedule.bpmn,
   publication_schedule.bpmn).  Each feature registers them under its own prefix with its own
   calendar: the scheduler asks ``<prefix>.next_window`` which period opens next, and when, waits
   on a timer until then, and calls ``<prefix>.open_scheduled`` to open it for every unit.
@@ -18,7 +20,15 @@ from typing import Any, Generic, TypeVar
 from webapp.core import clock
 from webapp.core.errors import NotFound
 from webapp.core.models import User
-from webapp.engine import ServiceContext, last_completer, service_operation
+from webapp.core.permissions import can
+from webapp.engine import (
+    ServiceContext,
+    last_completer,
+    register_start_form,
+    register_subject_label,
+    register_subject_viewer,
+    service_operation,
+)
 from webapp.extensions import db
 
 D = TypeVar("D")
@@ -54,14 +64,40 @@ def drafted_by(instance_id: int | None, element_id: str, actor: User) -> bool:
     return drafter is not None and drafter.id == actor.id
 
 
+def register_document_process(
+    process: str,
+    subject: dict[str, Any],
+    *,
+    label: str,
+    period_label: Callable[[Any], str],
+    view_action: str,
+) -> None:
+    """Register the process ``process`` of a periodic document: the fixed subject of its
+    instances (``subject``: the start form's properties), the period its tasks read
+    (``period_label(instance)``, never the key) and who may read a copy (抄送) of its tasks: only
+    those allowed ``view_action`` in the instance's unit."""
+    register_start_form(process, {"type": "object", "properties": subject}, label=label)
+    register_subject_label(process, period_label)
+    register_subject_viewer(process, lambda user, instance: can(user, view_action, instance.org))
+
+
 #: ``next_opening(after)`` → the next (period code, aware opening time) strictly after ``after``.
 NextOpening = Callable[[datetime], tuple[str, datetime]]
 #: ``open_period(actor, period_code)`` → the counts (``opened``, ``existing``…).
 OpenPeriod = Callable[[User | None, str], dict[str, int]]
 
 
-def register_scheduler(prefix: str, next_opening: NextOpening, open_period: OpenPeriod) -> None:
-    """Register ``<prefix>.next_window`` and ``<prefix>.open_scheduled``."""
+def register_scheduler(
+    prefix: str,
+    next_opening: NextOpening,
+    open_period: OpenPeriod,
+    *,
+    process: str,
+    label: str,
+) -> None:
+    """Register the scheduler's process ``process`` (it starts with no data) and its service
+    operations ``<prefix>.next_window`` and ``<prefix>.open_scheduled``."""
+    register_start_form(process, {"type": "object", "properties": {}}, label=label)
 
     def next_window(ctx: ServiceContext) -> dict[str, Any]:
         """Which period opens next, and when (aware ISO)."""

@@ -13,40 +13,35 @@ from typing import Any
 
 from webapp.core import clock
 from webapp.core.models import User
-from webapp.core.permissions import can
 from webapp.core.states import ProcessStatus
-from webapp.engine import (
-    ServiceContext,
-    register_form,
-    register_start_form,
-    register_subject_label,
-    register_subject_viewer,
-    service_operation,
+from webapp.engine import ServiceContext, register_form, service_operation
+from webapp.periodic.flow import (
+    SubjectLoader,
+    drafted_by,
+    numbered,
+    register_document_process,
+    register_scheduler,
 )
-from webapp.periodic.flow import SubjectLoader, drafted_by, numbered, register_scheduler
 from webapp.publication import operations, publicity
 from webapp.publication.models import Publication
 from webapp.publication.periods import parse_half_year, withdrawable_from
 from webapp.publication.readiness import draft_problems, publishing_problems
 from webapp.publication.schedule import next_opening
 
-#: What a publication instance is about (publication.operations.open_period): fixed.
-register_start_form(
+#: What a publication instance is about (publication.operations.open_period): fixed; a copy
+#: (抄送) of its task goes only to those who may read its drafts.
+register_document_process(
     "publication",
     {
-        "type": "object",
-        "properties": {
-            "publication_id": {"type": "integer", "title": "公开报告"},
-            "period": {"type": "string", "pattern": r"^\d{4}H[12]$"},
-        },
+        "publication_id": {"type": "integer", "title": "公开报告"},
+        "period": {"type": "string", "pattern": r"^\d{4}H[12]$"},
     },
     label="向社会公开",
+    period_label=lambda instance: (
+        parse_half_year(str((instance.subject or {}).get("period", ""))).label
+    ),
+    view_action="publication.view",
 )
-register_subject_label(
-    "publication",
-    lambda instance: parse_half_year(str((instance.subject or {}).get("period", ""))).label,
-)
-register_start_form("publication_schedule", {"type": "object", "properties": {}}, label="公开调度")
 
 
 #: The public report an instance is about, from its fixed subject (never task data).
@@ -92,12 +87,6 @@ def validate_withdrawal(task: Any, actor: User, outcome: str, data: dict[str, An
         if clock.today_local() < first:
             return {"window": f"公开未满一个月，{first.isoformat()} 起方可撤回。"}
     return {}
-
-
-#: A copy (抄送) of a publication's task goes only to those who may read its drafts.
-register_subject_viewer(
-    "publication", lambda user, instance: can(user, "publication.view", instance.org)
-)
 
 
 EMPTY = {"type": "object", "properties": {}}
@@ -171,4 +160,10 @@ def withdraw_refused(ctx: ServiceContext) -> dict[str, Any]:
 
 
 #: publication_schedule.bpmn: ``publication.next_window`` and ``publication.open_scheduled``.
-register_scheduler("publication", next_opening, operations.open_period)
+register_scheduler(
+    "publication",
+    next_opening,
+    operations.open_period,
+    process="publication_schedule",
+    label="公开调度",
+)

@@ -13,39 +13,20 @@ from typing import Any
 from webapp.core import clock
 from webapp.core.errors import DomainError
 from webapp.core.models import User
-from webapp.core.permissions import can
-from webapp.engine import (
-    ServiceContext,
-    register_form,
-    register_start_form,
-    register_subject_label,
-    register_subject_viewer,
-    service_operation,
+from webapp.engine import ServiceContext, register_form, service_operation
+from webapp.periodic.flow import (
+    SubjectLoader,
+    drafted_by,
+    numbered,
+    register_document_process,
+    register_scheduler,
 )
-from webapp.periodic.flow import SubjectLoader, drafted_by, numbered, register_scheduler
 from webapp.reports import operations
 from webapp.reports.deadlines import next_window
 from webapp.reports.models import Report
 from webapp.reports.operations import RETURN_KINDS
 from webapp.reports.readiness import readiness
 from webapp.stats.periods import parse_period
-
-#: What a report's instance is about (reports.operations._start_data): fixed for its life.
-register_start_form(
-    "quarterly_report",
-    {
-        "type": "object",
-        "properties": {
-            "report_id": {"type": "integer", "title": "报告"},
-            "kind": {"type": "string", "enum": ["quarterly", "annual"]},
-            "period": {"type": "string", "pattern": r"^\d{4}(Q[1-4])?$"},
-            "has_parent": {"type": "boolean", "title": "有上级单位"},
-            "due_at": {"type": "string", "title": "截止时间"},
-            "remind_at": {"type": "string", "title": "提醒时间"},
-        },
-    },
-    label="季度/年度分析报告",
-)
 
 
 #: Its tasks read "填报数据 · 2026年第一季度 · 中原区" (the period in words, never the key).
@@ -57,8 +38,22 @@ def _period_label(instance: Any) -> str:
         return ""
 
 
-register_subject_label("quarterly_report", _period_label)
-register_start_form("report_schedule", {"type": "object", "properties": {}}, label="报告期调度")
+#: What a report's instance is about (reports.operations._start_data): fixed for its life; a
+#: copy (抄送) of its task goes only to those who may read the report.
+register_document_process(
+    "quarterly_report",
+    {
+        "report_id": {"type": "integer", "title": "报告"},
+        "kind": {"type": "string", "enum": ["quarterly", "annual"]},
+        "period": {"type": "string", "pattern": r"^\d{4}(Q[1-4])?$"},
+        "has_parent": {"type": "boolean", "title": "有上级单位"},
+        "due_at": {"type": "string", "title": "截止时间"},
+        "remind_at": {"type": "string", "title": "提醒时间"},
+    },
+    label="季度/年度分析报告",
+    period_label=_period_label,
+    view_action="report.view",
+)
 
 
 #: The report an instance is about, from its fixed subject (never from task data).
@@ -80,12 +75,6 @@ def validate_review(task: Any, actor: User, outcome: str, data: dict[str, Any]) 
     if drafted_by(report.instance_id, "narrative", actor):
         return {"reviewer": "起草人不能审核本人起草的报告（职责分离），请由本单位其他审核人办理。"}
     return numbered("report", readiness(report))
-
-
-#: A copy (抄送) of a report's task goes only to those who may read the report.
-register_subject_viewer(
-    "quarterly_report", lambda user, instance: can(user, "report.view", instance.org)
-)
 
 
 def review_context(task: Any, user: User) -> dict[str, Any]:
@@ -202,7 +191,9 @@ def overdue(ctx: ServiceContext) -> dict[str, Any]:
 
 #: report_schedule.bpmn: ``reports.next_window`` and ``reports.open_scheduled`` (the latter kept
 #: for instances of versions before ``reports.open_windows``).
-register_scheduler("reports", next_window, operations.open_period)
+register_scheduler(
+    "reports", next_window, operations.open_period, process="report_schedule", label="报告期调度"
+)
 
 
 @service_operation("reports.open_windows")
