@@ -59,6 +59,20 @@ class DraftKind:
         return dict(self.titles(document)).get(section, section)
 
 
+def json_column_cache(column: str) -> dict[str, Any]:
+    """``read_cache`` and ``write_cache`` of texts kept in one JSON column of the document
+    (``column``: key → text): a save merges its texts into it and stamps ``<column>_saved_at``."""
+
+    def read(document: Any) -> dict[str, str]:
+        return dict(getattr(document, column) or {})
+
+    def write(document: Any, texts: dict[str, str], at: datetime) -> None:
+        setattr(document, column, {**(getattr(document, column) or {}), **texts})
+        setattr(document, f"{column}_saved_at", at)
+
+    return {"read_cache": read, "write_cache": write}
+
+
 _KINDS: dict[str, DraftKind] = {}
 
 #: Labels of the fields the store writes into its audit records (``before``/``after``).

@@ -6,9 +6,7 @@ store writes it in the same transaction as each new version.
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from webapp.drafts.kinds import DraftKind, register_kind
+from webapp.drafts.kinds import DraftKind, json_column_cache, register_kind
 from webapp.periodic.operations import get_document
 from webapp.publication.draft import SECTION_MAX_CHARS, SECTIONS
 from webapp.publication.models import Publication
@@ -26,11 +24,6 @@ def _describe(pub: Publication) -> str:
     return f"{pub.org.name} · {parse_half_year(pub.period).label} · 工程质量总体状况公开报告"
 
 
-def _write(pub: Publication, texts: dict[str, str], at: datetime) -> None:
-    pub.sections = {**(pub.sections or {}), **texts}
-    pub.sections_saved_at = at
-
-
 DRAFT = register_kind(
     DraftKind(
         code="publication_draft",
@@ -45,8 +38,7 @@ DRAFT = register_kind(
         titles=lambda pub: dict(SECTIONS),
         editable=editable,
         locked_message=LOCKED,
-        read_cache=lambda pub: dict(pub.sections or {}),
-        write_cache=_write,
+        **json_column_cache("sections"),
         describe=_describe,
         page_endpoint="publication.workspace",
         page_arg="pub_id",

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from webapp.core.errors import InvalidInput
-from webapp.drafts.kinds import DraftKind, register_kind
+from webapp.drafts.kinds import DraftKind, json_column_cache, register_kind
 from webapp.periodic.operations import get_document
 from webapp.reports.models import Report
 from webapp.reports.readiness import current_checks, min_explanation
@@ -34,11 +34,6 @@ def _load(report_id: int) -> Report:
 
 def _describe(report: Report) -> str:
     return f"{report.org.name} · {parse_period(report.period).label} · {report.kind_enum.label}"
-
-
-def _write_narrative(report: Report, texts: dict[str, str], at: datetime) -> None:
-    report.narrative = {**(report.narrative or {}), **texts}
-    report.narrative_saved_at = at
 
 
 def explanation_title(key: str) -> str:
@@ -109,8 +104,7 @@ NARRATIVE = register_kind(
         restore_action="report.narrative_restore",
         max_chars=SECTION_MAX_CHARS,
         titles=lambda report: dict(sections(report.kind)),
-        read_cache=lambda report: dict(report.narrative or {}),
-        write_cache=_write_narrative,
+        **json_column_cache("narrative"),
         page_anchor="narrative",
         **_common(),
     )
