@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from webapp.core.schemas import list_schema, org_code_arg
+from webapp.accidents.models import Accident
+from webapp.core.schemas import OrgRowSchema, list_schema, org_code_arg, row_fields, schema_of
 
 
 class _AccidentFactsSchema(Schema):
@@ -57,9 +58,9 @@ class AccidentQuerySchema(Schema):
     open = fields.Integer(validate=validate.OneOf([0, 1]), load_default=0)
 
 
-class ChainEntrySchema(Schema):
-    org_code = fields.String(required=True)
-    org_name = fields.String()
+class ChainEntrySchema(OrgRowSchema):
+    """One level of the chain (accidents.queries.chain_view): its unit, times and outcome."""
+
     received_at = fields.DateTime(allow_none=True)
     forwarded_at = fields.DateTime(allow_none=True)
     due_at = fields.DateTime(allow_none=True)
@@ -67,19 +68,24 @@ class ChainEntrySchema(Schema):
     outcome = fields.String(metadata={"description": "pending / forwarded / skipped（越级）"})
 
 
-class AccidentSchema(Schema):
-    id = fields.Integer(required=True)
-    org_code = fields.String(required=True)
-    level = fields.String(required=True)
-    state = fields.String(required=True)
-    occurred_at = fields.DateTime(required=True)
-    project_name = fields.String()
-    deaths = fields.Integer()
-    serious_injuries = fields.Integer()
-    missing = fields.Integer()
-    loss_10k_yuan = fields.String()
-    versions = fields.Integer()
-    chain = fields.List(fields.Nested(ChainEntrySchema))
+#: An accident as listed (accidents.pages.AccidentRow): its columns, its unit, the number of its
+#: reports (首报, 续报…) and the chain of its last report.
+AccidentSchema = schema_of(
+    "AccidentSchema",
+    __name__,
+    {
+        **row_fields(Accident, "id"),
+        "org_code": fields.String(required=True),
+        **row_fields(
+            Accident,
+            *("level", "state", "occurred_at", "project_name"),
+            *("deaths", "serious_injuries", "missing"),
+        ),
+        "loss_10k_yuan": fields.String(),
+        "versions": fields.Integer(),
+        "chain": fields.List(fields.Nested(ChainEntrySchema)),
+    },
+)
 
 
 AccidentListSchema = list_schema("AccidentListSchema", AccidentSchema, required=False)

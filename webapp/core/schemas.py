@@ -57,8 +57,10 @@ def row_fields(model: Any, *names: str, **overrides: fields.Field) -> dict[str, 
     out: dict[str, fields.Field] = {}
     for name in names:
         column = model.__table__.c[name]
+        # a TypeDecorator (UTCDateTime…) carries the type of what it stores
+        column_type = getattr(column.type, "impl_instance", column.type)
         try:
-            field_class = _FIELD_OF_TYPE.get(column.type.python_type, fields.Raw)
+            field_class = _FIELD_OF_TYPE.get(column_type.python_type, fields.Raw)
         except NotImplementedError:  # JSON: as stored
             field_class = fields.Raw
         out[name] = field_class(allow_none=True) if column.nullable else field_class(required=True)
