@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import (
+    Blueprint,
     Flask,
     flash,
     g,
@@ -138,6 +139,20 @@ def role_gate(action: str, *, writes_only: bool = False) -> Callable[[], None]:
         require(current_user, action)
 
     return check
+
+
+def page_blueprint(
+    name: str, import_name: str, *, view: str | None = None, writes: str | None = None
+) -> Blueprint:
+    """A feature's blueprint of pages, at ``/<name>`` with the feature's ``templates`` folder.
+    Every page needs a login and, with ``view``, that right in the user's own org
+    (:func:`login_gate`); with ``writes``, a POST (any unsafe method) needs roles that allow that
+    action at all (:func:`role_gate`).  The views still check the object and its org."""
+    bp = Blueprint(name, import_name, url_prefix=f"/{name}", template_folder="templates")
+    bp.before_request(login_gate(view))
+    if writes is not None:
+        bp.before_request(role_gate(writes, writes_only=True))
+    return bp
 
 
 def begin_unit_of_work(_sender: Flask, **_extra: Any) -> None:

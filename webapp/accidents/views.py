@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from webapp.accidents import operations as ops
@@ -16,15 +16,9 @@ from webapp.core.errors import Conflict, InvalidInput
 from webapp.core.operations import get_org
 from webapp.core.permissions import require
 from webapp.extensions import db
-from webapp.web import login_gate, role_gate
+from webapp.web import page_blueprint
 
-bp = Blueprint("accidents", __name__, url_prefix="/accidents", template_folder="templates")
-
-
-bp.before_request(login_gate())
-
-
-bp.before_request(role_gate("accident.write", writes_only=True))
+bp = page_blueprint("accidents", __name__, writes="accident.write")
 
 
 def _form_data() -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, Response
+from flask import Response
 from flask_login import current_user
 
 from webapp.archive import access
@@ -13,12 +13,9 @@ from webapp.archive import operations as archive
 from webapp.archive.models import ArchivedDocument, DocumentKind
 from webapp.core import audit
 from webapp.core.errors import NotFound, PermissionDenied
-from webapp.web import login_gate
+from webapp.web import page_blueprint
 
-bp = Blueprint("archive", __name__, url_prefix="/archive")
-
-
-bp.before_request(login_gate())
+bp = page_blueprint("archive", __name__)
 
 
 def file_response(doc: ArchivedDocument, *, ascii_name: str | None = None) -> Response:

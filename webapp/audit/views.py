@@ -8,7 +8,6 @@ from types import SimpleNamespace
 from typing import Any
 
 from flask import (
-    Blueprint,
     Response,
     current_app,
     render_template,
@@ -38,12 +37,9 @@ from webapp.core.models import AuditRecord, Org
 from webapp.core.operations import get_org
 from webapp.core.permissions import can, require
 from webapp.extensions import db, write_intent
-from webapp.web import login_gate
+from webapp.web import page_blueprint
 
-bp = Blueprint("audit", __name__, url_prefix="/audit", template_folder="templates")
-
-
-bp.before_request(login_gate())
+bp = page_blueprint("audit", __name__)
 
 
 @bp.app_template_filter("action_label")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from webapp.core import clock
@@ -17,16 +17,12 @@ from webapp.drafts import operations as ops
 from webapp.drafts import textdiff
 from webapp.drafts.kinds import DraftKind, get_kind
 from webapp.drafts.operations import DraftConflict, SaveResult
-from webapp.web import login_gate, role_gate, wants_json
+from webapp.web import page_blueprint, wants_json
 
-bp = Blueprint("drafts", __name__, url_prefix="/drafts", template_folder="templates")
+bp = page_blueprint("drafts", __name__, writes="drafts.restore")
 #: A form field ``base__<field>`` carries the version the text of ``<field>`` was based on.
 BASE_PREFIX = "base__"
 MAX_SECTION_KEY = 200
-
-
-bp.before_request(login_gate())
-bp.before_request(role_gate("drafts.restore", writes_only=True))
 
 
 def document_for(kind_code: str, doc_id: int, section: str | None = None) -> tuple[DraftKind, Any]:

@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any
 
 from flask import (
-    Blueprint,
     current_app,
     flash,
     jsonify,
@@ -31,14 +30,11 @@ from webapp.ledger.fields import KINDS, Kind, display
 from webapp.ledger.forms import EmptyForm, ImportForm, form_values, record_form
 from webapp.ledger.importing import ImportResult, apply_import, stage_import
 from webapp.ledger.queries import STATUSES, ListQuery, list_records, visible_units
-from webapp.web import login_gate, reads_first, record_refused_upload
+from webapp.web import page_blueprint, reads_first, record_refused_upload
 
-bp = Blueprint("ledger", __name__, url_prefix="/ledger", template_folder="templates")
+bp = page_blueprint("ledger", __name__, view="ledger.view")
 #: Rows in one export (the whole subtree of a province fits).
 EXPORT_LIMIT = 200_000
-
-
-bp.before_request(login_gate("ledger.view"))
 
 
 def _unit_choices() -> list[SelectChoice]:

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from webapp.engine import kind_label, mark_all_read, mark_read, notifications_for, unread_count
-from webapp.web import login_gate, role_gate
+from webapp.web import page_blueprint
 
-bp = Blueprint("notifications", __name__, url_prefix="/notifications", template_folder="templates")
-bp.before_request(login_gate())
 #: Auditors only read (docs/audit.md): they see their notices but mark nothing.
-bp.before_request(role_gate("task.work", writes_only=True))
+bp = page_blueprint("notifications", __name__, writes="task.work")
 PER_PAGE = 30
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from webapp.archive import operations as archive
@@ -22,13 +22,10 @@ from webapp.publication.draft import SECTIONS
 from webapp.publication.models import ObjectionOutcome, Publication
 from webapp.publication.pages import publication_list_page, publication_page, viewable_publication
 from webapp.publication.periods import last_ended, parse_half_year
-from webapp.web import login_gate
+from webapp.web import page_blueprint
 
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-bp = Blueprint("publication", __name__, url_prefix="/publication", template_folder="templates")
-
-
-bp.before_request(login_gate())
+bp = page_blueprint("publication", __name__)
 
 
 @bp.route("/")

@@ -7,7 +7,6 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import (
-    Blueprint,
     Response,
     current_app,
     flash,
@@ -44,10 +43,10 @@ from webapp.reports.pages import report_list_page, viewable_report
 from webapp.reports.readiness import editable
 from webapp.reports.sections import sections
 from webapp.stats.compute import parse_period
-from webapp.web import login_gate, role_gate
+from webapp.web import page_blueprint
 
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates")
+bp = page_blueprint("reports", __name__, writes="report.write")
 
 
 def _task_page(task: Any) -> str | None:
@@ -66,12 +65,6 @@ def _notice_task_page(task: Any) -> str | None:
 
 register_task_page("quarterly_report", _task_page)
 register_task_page("reporting_notice", _notice_task_page)
-
-
-bp.before_request(login_gate())
-
-
-bp.before_request(role_gate("report.write", writes_only=True))
 
 
 def _report_or_404(report_id: int) -> Report:

@@ -6,7 +6,7 @@ import io
 import json
 from typing import Any
 
-from flask import Blueprint, render_template, request, send_file
+from flask import render_template, request, send_file
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -31,13 +31,10 @@ from webapp.stats.tables import (
     drill_conditions,
     summary_layout,
 )
-from webapp.web import login_gate
+from webapp.web import page_blueprint
 
-bp = Blueprint("stats", __name__, url_prefix="/stats", template_folder="templates")
+bp = page_blueprint("stats", __name__, view="ledger.view")
 DRILL_LIMIT = 500
-
-
-bp.before_request(login_gate("ledger.view"))
 
 
 def _selection() -> tuple[Org, Any]:
