@@ -114,10 +114,12 @@ def _rate(w: _Writer, value: Any, source: str) -> str | None:
 
 
 def _overall(
-    report: Report, tables: Mapping[str, Any], previous: Mapping[str, Any]
-) -> SectionDraft:
-    words = _Words.of(report)
-    w = _Writer("s02")
+    w: _Writer,
+    words: _Words,
+    report: Report,
+    tables: Mapping[str, Any],
+    previous: Mapping[str, Any],
+) -> str:
     s = words.summary
     total = tables[summary_key(report.kind)]["total"]
     co, reg, uc = (
@@ -176,12 +178,10 @@ def _overall(
             parts.append(f"{label}{w.n(count, f'附表6 {label} 新注册项数')}项")
     if parts:
         w.say(f"按工程类别分，新注册工程中{'、'.join(parts)}（类别之间有交叉）。")
-    return w.done(f"本单位{s}、附表6；{words.last}数据为{words.last}{s}")
+    return f"本单位{s}、附表6；{words.last}数据为{words.last}{s}"
 
 
-def _behaviour(report: Report, tables: Mapping[str, Any]) -> SectionDraft:
-    words = _Words.of(report)
-    w = _Writer("s06")
+def _behaviour(w: _Writer, words: _Words, tables: Mapping[str, Any]) -> str:
     records = tables["table1"]["rows"]
     if records:
         by_type = Counter(str(r.get("unit_type") or "其他") for r in records)
@@ -206,13 +206,11 @@ def _behaviour(report: Report, tables: Mapping[str, Any]) -> SectionDraft:
         )
     else:
         w.say(f"{words.this}未对质量责任主体实施行政处罚。")
-    return w.done("本单位附表1、附表2")
+    return "本单位附表1、附表2"
 
 
-def _accidents(report: Report, data: Mapping[str, Any]) -> SectionDraft:
+def _accidents(w: _Writer, words: _Words, report: Report, data: Mapping[str, Any]) -> str:
     tables = data["tables"]
-    words = _Words.of(report)
-    w = _Writer("s09")
     s = words.summary
     acc = tables[summary_key(report.kind)]["total"].get("accidents") or {}
     count = int(acc.get("count") or 0)
@@ -239,12 +237,10 @@ def _accidents(report: Report, data: Mapping[str, Any]) -> SectionDraft:
         w.say("。")
     else:
         w.say(f"{words.this}未受理工程质量投诉。")
-    return w.done(f"本单位{s}事故栏、投诉台账")
+    return f"本单位{s}事故栏、投诉台账"
 
 
-def _enforcement(report: Report, tables: Mapping[str, Any]) -> SectionDraft:
-    words = _Words.of(report)
-    w = _Writer("s10")
+def _enforcement(w: _Writer, words: _Words, tables: Mapping[str, Any]) -> str:
     in_progress = tables["table3"]["rows"]
     completed = tables["table4"]["rows"]
     failed = sum(1 for r in completed if r.get("acceptance_result") == "不合格")
@@ -259,22 +255,26 @@ def _enforcement(report: Report, tables: Mapping[str, Any]) -> SectionDraft:
         f"对质量责任主体实施行政处罚{w.n(len(tables['table2']['rows']), '附表2 记录条数')}起，"
         f"记录不良行为{w.n(len(tables['table1']['rows']), '附表1 记录条数')}条。"
     )
-    return w.done("本单位附表1至附表4")
+    return "本单位附表1至附表4"
 
 
 def first_draft(report: Report, section: str) -> SectionDraft:
     """The first draft of one of :data:`DRAFT_SECTIONS` from the report's tables (frozen
     once submitted, live while drafting)."""
+    if section not in DRAFT_SECTIONS:
+        raise KeyError(section)
     data = figures(report)
     tables = data["tables"]
+    # each section writes its sentences into ``w`` and answers where its figures come from
+    w, words = _Writer(section), _Words.of(report)
     if section == "s02":
         period = parse_period(report.period)
         previous, _, _ = rolled_up_summary(report.org, period.previous(), report.kind)
-        return _overall(report, tables, table_json(previous)["total"])
-    if section == "s06":
-        return _behaviour(report, tables)
-    if section == "s09":
-        return _accidents(report, data)
-    if section == "s10":
-        return _enforcement(report, tables)
-    raise KeyError(section)
+        sources = _overall(w, words, report, tables, table_json(previous)["total"])
+    elif section == "s06":
+        sources = _behaviour(w, words, tables)
+    elif section == "s09":
+        sources = _accidents(w, words, report, data)
+    else:
+        sources = _enforcement(w, words, tables)
+    return w.done(sources)
