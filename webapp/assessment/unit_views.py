@@ -61,19 +61,17 @@ def unit(unit_id: int) -> Any:
     sheet = u.campaign.sheet.parsed()
     if request.method == "POST":
         judgments, notes, refs = form_judgments(sheet, request.form)
-        try:
-            flow.save_self_assessment(
+        _attempt(
+            lambda: flow.save_self_assessment(
                 current_user,
                 u.id,
                 judgments=judgments,
                 summary=request.form.get("summary", ""),
                 notes=notes,
                 evidence=refs,
-            )
-        except DomainError as err:
-            _refused(err)
-        else:
-            flash(f"自评已保存，自评总分 {format_score(u.self_total)} 分。", "success")
+            ),
+            lambda _: f"自评已保存，自评总分 {format_score(u.self_total)} 分。",
+        )
         return redirect(url_for("assessment.unit", unit_id=unit_id))
     # the self-assessment exists when the unit's process has that step (附件3's has none unless
     # an administrator added it to the BPMN)
@@ -156,11 +154,7 @@ def self_action(unit_id: int, action: str) -> Any:
     if action not in messages:
         return redirect(url_for("assessment.unit", unit_id=unit_id))
     text = request.form.get("reason" if action == "return" else "opinion", "")
-    try:
-        flow.act_on_unit(current_user, unit_id, action, text)
-        flash(messages[action], "success")
-    except DomainError as err:
-        _refused(err)
+    _attempt(lambda: flow.act_on_unit(current_user, unit_id, action, text), messages[action])
     return redirect(url_for("assessment.unit", unit_id=unit_id))
 
 
@@ -195,12 +189,10 @@ def score(unit_id: int) -> Any:
     sheet = u.campaign.sheet.parsed()
     if request.method == "POST":
         judgments, notes, refs = form_judgments(sheet, request.form)
-        try:
-            totals = judging.score_unit(current_user, u.id, judgments, notes=notes, evidence=refs)
-        except DomainError as err:
-            _refused(err)
-        else:
-            flash(f"已保存评分：{u.org.name} 得分 {format_score(totals['total'])} 分。", "success")
+        _attempt(
+            lambda: judging.score_unit(current_user, u.id, judgments, notes=notes, evidence=refs),
+            lambda totals: f"已保存评分：{u.org.name} 得分 {format_score(totals['total'])} 分。",
+        )
         return redirect(url_for("assessment.score", unit_id=unit_id))
     step = flow.tasks_by_unit_one(u)
     return render_template(
@@ -248,12 +240,10 @@ def site_visit(site_id: int) -> Any:
     except ValueError:
         flash("检查日期格式不正确。", "danger")
         return back
-    try:
-        sampling.record_site_visit(
+    _attempt(
+        lambda: sampling.record_site_visit(
             current_user, site_id, visit_date=visit_date, findings=request.form.get("findings", "")
-        )
-    except DomainError as err:
-        _refused(err)
-    else:
-        flash("已记录现场检查情况。", "success")
+        ),
+        "已记录现场检查情况。",
+    )
     return back

@@ -70,14 +70,15 @@ def _refused(err: DomainError) -> None:
     _flash_error(err)
 
 
-def _attempt(action: Callable[[], object], done: str) -> bool:
-    """Run ``action``: flash ``done`` when it went through, else the refusal (``_refused``)."""
+def _attempt(action: Callable[[], Any], done: str | Callable[[Any], str]) -> bool:
+    """Run ``action``: flash ``done`` (or ``done(its result)``) when it went through, else the
+    refusal (``_refused``)."""
     try:
-        action()
+        result = action()
     except DomainError as err:
         _refused(err)
         return False
-    flash(done, "success")
+    flash(done if isinstance(done, str) else done(result), "success")
     return True
 
 
@@ -198,12 +199,11 @@ def draw_sample(campaign_id: int) -> Any:
 
 @bp.route("/campaigns/<int:campaign_id>/rank", methods=["POST"])
 def rank(campaign_id: int) -> Any:
-    try:
-        flow.act_on_campaign(current_user, campaign_id, "rescore")
-    except DomainError as err:
-        _refused(err)
+    if not _attempt(
+        lambda: flow.act_on_campaign(current_user, campaign_id, "rescore"),
+        "已计算总分和排名，请主要领导审批。",
+    ):
         return _back(campaign_id)
-    flash("已计算总分和排名，请主要领导审批。", "success")
     return redirect(url_for("assessment.ranking", campaign_id=campaign_id))
 
 
