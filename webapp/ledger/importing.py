@@ -14,7 +14,7 @@ The caller ends the reading transaction between the two steps (``webapp.extensio
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import Table, UniqueConstraint, bindparam, insert, select, tuple_, update
@@ -45,12 +45,8 @@ class ImportResult:
     warnings: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "warnings": self.warnings,
-        }
+        """The counts and warnings, as the API answers them and the audit record keeps them."""
+        return asdict(self)
 
 
 @dataclass
