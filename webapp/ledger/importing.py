@@ -59,17 +59,14 @@ class Batch:
     expect: int | None = None
 
 
-@dataclass
-class StagedImport:
-    """What an import will write, ready to be executed."""
+@dataclass(kw_only=True)
+class StagedImport(ImportResult):
+    """What an import will write, ready to be executed: the counts and warnings its result
+    will report (:class:`ImportResult`'s), the keys and changes it audits, its statements."""
 
     kind: Kind
     org_id: int
     rows: int
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    warnings: list[dict[str, Any]] = field(default_factory=list)
     created_keys: list[str] = field(default_factory=list)
     changes: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     #: Keys staged as new: checked again under the write lock.
