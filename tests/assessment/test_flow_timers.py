@@ -98,7 +98,7 @@ def test_self_assessment_phase_ends_when_every_unit_has_reported(
     clock.set_now(datetime(2026, 1, 5, 2, tzinfo=UTC))
     campaign = _open(province_staff["admin"], "fujian3", 2025)
     province = flow.province_instance(campaign)
-    [close] = flow.open_tasks(province, "close_self")
+    [close] = flow.open_tasks(province, "close_materials")
     for unit in campaign.units[:-1]:
         _report(unit, make_user("clerk", unit.org.code), make_user("leader", unit.org.code))
     db.session.expire_all()
