@@ -202,8 +202,9 @@ class UnitAssessment(db.Model):
 
     campaign: Mapped[AssessmentCampaign] = relationship(back_populates="units")
     org: Mapped[Org] = relationship()
+    #: In the order they were first saved: the Word score sheet lists each assessor's lines so
     scores: Mapped[list[ItemScore]] = relationship(
-        back_populates="unit", cascade="all, delete-orphan"
+        back_populates="unit", cascade="all, delete-orphan", order_by="ItemScore.id"
     )
     evidence: Mapped[list[EvidenceFile]] = relationship(
         back_populates="unit", cascade="all, delete-orphan", order_by="EvidenceFile.id"
