@@ -37,7 +37,7 @@ db: install
 	$(BIN)/flask publication schedule
 	$(BIN)/flask publication open --last
 	$(BIN)/flask publication demo
-	$(BIN)/flask publication expire-records  # at once; the timer worker also runs it daily
+	$(BIN)/flask publication expire-records
 
 run: install vendor db
 	@$(BIN)/flask demo accounts
