@@ -40,6 +40,7 @@ from werkzeug.exceptions import HTTPException
 from webapp.core import audit, clock
 from webapp.core.errors import DomainError, InvalidInput, PermissionDenied, UploadRefused
 from webapp.core.models import Role, User
+from webapp.core.periods import period_label
 from webapp.core.permissions import require
 from webapp.core.states import status_label
 from webapp.core.text import (
@@ -275,6 +276,7 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters["localtime"] = _format_local
     app.jinja_env.filters["status_label"] = status_label
+    app.jinja_env.filters["period_label"] = period_label  # 2026H2 → 2026年下半年
     app.jinja_env.globals["Role"] = Role
 
 

@@ -50,7 +50,7 @@ def test_whole_campaign_through_the_engine(client, sheets, workflows, api_token,
     assert detail["instance_id"] and len(detail["units"]) == 28
     assert all(u["instance_id"] and u["task_id"] for u in detail["units"])
     units = {u["org_code"]: u["id"] for u in detail["units"]}
-    assert [t["element_id"] for t in detail["tasks"]] == ["close_self"]
+    assert [t["element_id"] for t in detail["tasks"]] == ["close_materials"]
 
     # 郑州市: the clerk sends the materials, the leader returns once, then approves (task API)
     clerk, boss = api_token("clerk", "410100"), api_token("leader", "410100")
@@ -115,15 +115,15 @@ def test_whole_campaign_through_the_engine(client, sheets, workflows, api_token,
         api_token("assessor", "410000"),
         api_token("assessor", "410000", "assessor2_410000"),
     )
-    [close] = todo(client, assessor, "close_self")
-    complete(client, assessor, close["id"], "close", "按期结束自评")
+    [close] = todo(client, assessor, "close_materials")  # 附件3: no 自评, materials only
+    complete(client, assessor, close["id"], "close", "按期结束材料报送")
     db.session.expire_all()
     campaign = db.session.get(AssessmentCampaign, cid)
     assert campaign.state == "scoring"
     closed = db.session.execute(
         select(ProcessInstance).where(
             ProcessInstance.process_key == "year_end_materials",
-            ProcessInstance.business_status == "self_closed",
+            ProcessInstance.business_status == "materials_closed",
         )
     ).scalars()
     assert len(list(closed)) == 26

@@ -98,7 +98,7 @@ def test_self_assessment_phase_ends_when_every_unit_has_reported(
     clock.set_now(datetime(2026, 1, 5, 2, tzinfo=UTC))
     campaign = _open(province_staff["admin"], "fujian3", 2025)
     province = flow.province_instance(campaign)
-    [close] = flow.open_tasks(province, "close_self")
+    [close] = flow.open_tasks(province, "close_materials")
     for unit in campaign.units[:-1]:
         _report(unit, make_user("clerk", unit.org.code), make_user("leader", unit.org.code))
     db.session.expire_all()
@@ -117,3 +117,24 @@ def test_self_assessment_phase_ends_when_every_unit_has_reported(
         select(ProcessInstance).where(ProcessInstance.state == "running")
     ).scalars()
     assert [i.business_key for i in running] == [f"assessment:{campaign.id}"]
+
+
+def test_a_unit_reported_in_the_run_where_its_reminder_fires_shows_reported(
+    sheets, workflows, province_staff, make_user
+):
+    """Engine: an instance that ends shows its end event's status (已上报), even when a timer
+    fired in the same run.  No worker ran since the reminder fell due (01-28); the leader's
+    approval on 01-29 runs the engine, which fires the reminder (its branch ends at a plain end
+    event, completed last) and finishes the process: the instance kept 待领导审批 before."""
+    clock.set_now(datetime(2026, 1, 5, 2, tzinfo=UTC))
+    campaign = _open(province_staff["admin"], "fujian3", 2025)
+    unit = _unit(campaign, "410100")
+    clerk, leader = make_user("clerk", "410100"), make_user("leader", "410100")
+    clock.set_now(datetime(2026, 1, 29, 2, tzinfo=UTC))  # reminder due 01-28, not yet fired
+    step.send_materials(clerk, unit.id)
+    step.submit_self(clerk, unit.id)
+    step.approve_self(leader, unit.id, "同意上报")
+    db.session.commit()
+    db.session.expire_all()
+    instance = flow.unit_instance(db.session.get(UnitAssessment, unit.id))
+    assert instance.state == "completed" and instance.business_status == "submitted"

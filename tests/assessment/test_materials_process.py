@@ -97,8 +97,8 @@ def test_fujian3_units_send_materials_without_a_self_assessment(open_campaign, c
     db.session.commit()
     assert unit.state == UnitState.SELF_SUBMITTED and unit.self_total is None
     assert flow.unit_instance(unit).business_status == "submitted"
-    # the province's 结束自评 still waits for the 27 other units
-    assert [t.element_id for t in flow.campaign_tasks(campaign)] == ["close_self"]
+    # the province's 结束材料报送 (附件3 has no 自评) still waits for the 27 other units
+    assert [t.element_id for t in flow.campaign_tasks(campaign)] == ["close_materials"]
 
 
 def test_a_self_assessment_step_added_to_the_bpmn_comes_back_without_code(

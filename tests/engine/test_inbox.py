@@ -293,7 +293,7 @@ def test_irreversible_actions_ask_first():
         "workflow_admin/templates/workflow_admin/editor.html": "部署为新版本",
         "workflow_admin/templates/workflow_admin/definition.html": "回滚到此版",
         "workflow_admin/templates/workflow_admin/definitions.html": "校验并部署为新版本",
-        "assessment/templates/assessment/campaign.html": "结束自评",
+        "assessment/templates/assessment/campaign.html": "进入考核评分",  # 结束自评/材料报送
         "assessment/templates/assessment/ranking.html": "审批通过考核结果",
         "ledger/templates/ledger/form.html": "删除",
         "reports/templates/reports/report.html": "发起更正",

@@ -88,6 +88,7 @@ def test_every_process_of_the_product_has_a_start_form():
         "report_schedule",
         "publication",
         "publication_schedule",
+        "publication_records_sweep",
         "year_end_assessment",
         "year_end_self_assessment",
     ):

@@ -29,7 +29,7 @@ def at(day: str, hour: int = 10) -> datetime:
 
 @pytest.fixture
 def workflows() -> None:
-    for name in ("publication.bpmn", "publication_schedule.bpmn"):
+    for name in ("publication.bpmn", "publication_schedule.bpmn", "publication_records_sweep.bpmn"):
         deploy_bpmn(None, None, (ROOT / "workflows" / name).read_bytes())
     db.session.commit()
 

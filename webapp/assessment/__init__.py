@@ -16,6 +16,7 @@ from webapp.assessment import access, flow_forms, flow_steps, models  # noqa: F4
 ACTION_LABELS = {
     "assessment.results_return": "考核结果退回修改",
     "assessment.self_overdue": "考核自评逾期",
+    "assessment.materials_overdue": "考核材料报送逾期",  #: 附件3 (no self-assessment)
     "assessment.notice_publish": "发布考核结果通报",
     "assessment.evidence_override": "改变系统建议的考核评分",
 }

@@ -98,6 +98,10 @@ CAMPAIGN_STEPS = {
 }
 
 
+#: The province's step that ends the units' phase: 附件2's 结束自评, 附件3's 结束材料报送 (its
+#: units send materials only); the BPMN chooses by the unit process it started.
+CLOSE_STEPS = ("close_self", "close_materials")
+
 NO_INSTANCE = "该考核没有运行中的考核流程，不能办理此步骤。"
 
 
@@ -209,7 +213,8 @@ def tasks_by_unit(campaign: AssessmentCampaign) -> dict[int, HumanTask]:
         mine = open_tasks(unit_instance(unit))
         if mine:
             out[unit.id] = mine[0]
-    scoring = [t for t in open_tasks(province_instance(campaign)) if t.element_id != "close_self"]
+    province_tasks = open_tasks(province_instance(campaign))
+    scoring = [t for t in province_tasks if t.element_id not in CLOSE_STEPS]
     per_unit = unit_of_task([t for t in scoring if t.element_id in ("score", "review_score")])
     for task in scoring:
         unit_id = per_unit.get(task.id)
@@ -249,6 +254,7 @@ STEP_NAMES = {
     "materials": "报送材料",
     "approve": "领导审核",
     "close_self": "结束自评",
+    "close_materials": "结束材料报送",
     "sample": "抽取现场",
     "approve_results": "审批考核结果",
     "rescore": "按审批意见修改评分",
@@ -311,7 +317,10 @@ def act_on_campaign(
     campaign = operations.get_campaign(campaign_id)
     element, outcome, permission = CAMPAIGN_STEPS[action]
     require(actor, permission, campaign.org)
-    return _complete_step(actor, province_instance(campaign), element, outcome, comment, data)
+    instance = province_instance(campaign)
+    if action == "close" and open_tasks(instance, "close_materials"):
+        element = "close_materials"
+    return _complete_step(actor, instance, element, outcome, comment, data)
 
 
 #: The task-data key where the service step after a user task stores why it refused the step

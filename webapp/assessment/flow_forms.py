@@ -61,6 +61,7 @@ _PLAIN_FORMS = {
     "assessment.self_fill": ("填报自评", "考核自评填报"),
     "assessment.self_approve": ("审核自评", "考核自评审核"),
     "assessment.close_self": ("结束自评", "结束自评"),
+    "assessment.close_materials": ("结束材料报送", "结束材料报送"),
     "assessment.score": ("考核评分", "考核评分"),
     "assessment.review_score": ("复核评分表", "复核评分表"),
     "assessment.rescore": ("修改评分", "按审批意见修改评分"),
@@ -179,7 +180,7 @@ def task_view(task: HumanTask) -> dict[str, Any]:
         view["self_scores"] = judging.self_scores(unit)
         view["final"] = judging.final_scores(unit)
         view["sections"] = campaign.sheet.parsed().sections
-    if task.form_key == "assessment.close_self":
+    if task.form_key in ("assessment.close_self", "assessment.close_materials"):
         view["reported"] = [u for u in campaign.units if u.state == UnitState.SELF_SUBMITTED]
         view["open_units"] = [u for u in campaign.units if u.state != UnitState.SELF_SUBMITTED]
     if task.form_key == "assessment.sample":

@@ -141,7 +141,8 @@ def start_unit_processes(ctx: ServiceContext) -> dict[str, Any]:
             },
         )
         units.append({"unit_id": unit.id, "org_code": unit.org.code, "org_name": unit.org.name})
-    return {"units": units, "unit_count": len(units)}
+    # the province's steps name the phase after it (结束自评 or 结束材料报送)
+    return {"units": units, "unit_count": len(units), "unit_process": process}
 
 
 @service_operation("assessment.count_self_reports")

@@ -132,7 +132,7 @@ def close_self_assessment(actor: User | None, campaign_id: int) -> list[str]:
     if actor is not None:
         require(actor, "assessment.manage", campaign.org)
     if campaign.state != CampaignState.SELF_ASSESSMENT.value:
-        raise Conflict("考核活动不在自评阶段。")
+        raise Conflict(f"考核活动不在{campaign.phase_name}阶段。")
     missing = not_reported(campaign)
     change_state(
         "assessment.self_close",

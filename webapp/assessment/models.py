@@ -49,6 +49,14 @@ class UnitState(LabelledEnum):
     SCORED = "scored", "已评分"  #: 考核组已评分
 
 
+#: 附件3 has no self-assessment (its units send materials): the labels its campaign shows.
+MATERIALS_CAMPAIGN_STATES = {CampaignState.SELF_ASSESSMENT.value: "单位报送材料"}
+MATERIALS_UNIT_STATES = {
+    UnitState.DRAFT.value: "材料报送中",
+    UnitState.SELF_SUBMITTED.value: "材料已上报",
+}
+
+
 class Phase(enum.StrEnum):
     SELF = "self"  #: 单位自评
     ASSESSOR = "assessor"  #: 考核组评分
@@ -145,7 +153,21 @@ class AssessmentCampaign(db.Model):
         return f"{self.year}年度{KIND_LABELS.get(self.kind, self.kind)[4:]}"
 
     @property
+    def has_self_assessment(self) -> bool:
+        """Does the text give this kind a self-assessment (附件2) or only materials (附件3)?  The
+        words its pages, notices and status labels use (自评 or 材料报送) follow it; the units'
+        steps follow their BPMN (``flow.has_self_assessment``)."""
+        return self.kind == "fujian2"
+
+    @property
+    def phase_name(self) -> str:
+        """自评 (附件2) or 材料报送 (附件3), as in 结束自评阶段 / 结束材料报送阶段."""
+        return "自评" if self.has_self_assessment else "材料报送"
+
+    @property
     def state_label(self) -> str:
+        if not self.has_self_assessment and self.state in MATERIALS_CAMPAIGN_STATES:
+            return MATERIALS_CAMPAIGN_STATES[self.state]
         return CampaignState(self.state).label
 
 
@@ -180,8 +202,9 @@ class UnitAssessment(db.Model):
 
     campaign: Mapped[AssessmentCampaign] = relationship(back_populates="units")
     org: Mapped[Org] = relationship()
+    #: In the order they were first saved: the Word score sheet lists each assessor's lines so
     scores: Mapped[list[ItemScore]] = relationship(
-        back_populates="unit", cascade="all, delete-orphan"
+        back_populates="unit", cascade="all, delete-orphan", order_by="ItemScore.id"
     )
     evidence: Mapped[list[EvidenceFile]] = relationship(
         back_populates="unit", cascade="all, delete-orphan", order_by="EvidenceFile.id"
@@ -192,6 +215,8 @@ class UnitAssessment(db.Model):
 
     @property
     def state_label(self) -> str:
+        if not self.campaign.has_self_assessment and self.state in MATERIALS_UNIT_STATES:
+            return MATERIALS_UNIT_STATES[self.state]
         return UnitState(self.state).label
 
     @property

@@ -449,10 +449,11 @@ def submit_materials(actor: User, unit_id: int) -> UnitAssessment:
 def approve_self_assessment(actor: User, unit_id: int, opinion: str = "") -> UnitAssessment:
     """The unit's leader approves the self-assessment: it is reported to the province."""
     unit = unit_for(actor, unit_id, "assessment.self_approve")
+    what = "自评" if unit.campaign.has_self_assessment else "报送材料"
     if unit.state != UnitState.SELF_REVIEW.value:
-        raise Conflict("该自评不在待审核状态。")
+        raise Conflict(f"该{what}不在待审核状态。")
     if unit.self_submitted_by_id == actor.id:
-        raise DomainError("提交人不能审核自己提交的自评。")
+        raise DomainError(f"提交人不能审核自己提交的{what}。")
     unit.self_approved_by_id = actor.id
     unit.self_approved_at = clock.now()
     change_state(
@@ -470,7 +471,8 @@ def return_self_assessment(actor: User, unit_id: int, reason: str) -> UnitAssess
     """The unit's leader returns the self-assessment to the clerk, with a reason."""
     unit = unit_for(actor, unit_id, "assessment.self_approve")
     if unit.state != UnitState.SELF_REVIEW.value:
-        raise Conflict("该自评不在待审核状态。")
+        what = "自评" if unit.campaign.has_self_assessment else "报送材料"
+        raise Conflict(f"该{what}不在待审核状态。")
     unit.return_reason = required_reason(reason)
     change_state(
         "assessment.self_return",
@@ -488,13 +490,15 @@ def record_self_overdue(unit_id: int, instance_id: int) -> int:
     Returns how many were told."""
     unit = get_unit(unit_id)
     campaign = unit.campaign
+    self_assessed = campaign.has_self_assessment
+    what = "自评材料" if self_assessed else "工作汇报和年度工作计划、总结"
     text = (
-        f"{campaign.title}：本单位自评材料已超过报送截止日（{campaign.self_due.isoformat()}），"
-        "已标记逾期，请尽快填报并上报。"
+        f"{campaign.title}：本单位{what}已超过报送截止日（{campaign.self_due.isoformat()}），"
+        f"已标记{campaign.phase_name}逾期，请尽快{'填报' if self_assessed else '上传'}并上报。"
     )
     notified = notify_staff(unit.org_id, (Role.CLERK, Role.LEADER), "overdue", text, instance_id)
     audit_change(
-        "assessment.self_overdue",
+        "assessment.self_overdue" if self_assessed else "assessment.materials_overdue",
         None,
         unit,
         after={"self_due": campaign.self_due.isoformat(), "state": unit.state},

@@ -136,11 +136,13 @@ def activate_sheet(actor: User, sheet_id: int) -> ScoreSheet:
     before = [
         s.id
         for s in db.session.execute(
-            select(ScoreSheet).where(
+            select(ScoreSheet)
+            .where(
                 ScoreSheet.kind == row.kind,
                 ScoreSheet.year == row.year,
                 ScoreSheet.is_active.is_(True),
             )
+            .order_by(ScoreSheet.id)  # written into the audit record
         ).scalars()
     ]
     _activate(row)

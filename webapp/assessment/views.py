@@ -172,8 +172,10 @@ def close_self(campaign_id: int) -> Any:
     except DomainError as err:
         _refused(err)
     else:
-        note = f"（{len(missing)} 个单位未上报自评）" if missing else ""
-        flash(f"自评阶段已结束，进入考核评分{note}。", "success")
+        phase = operations.get_campaign(campaign_id).phase_name
+        what = "自评" if phase == "自评" else "材料"
+        note = f"（{len(missing)} 个单位未上报{what}）" if missing else ""
+        flash(f"{phase}阶段已结束，进入考核评分{note}。", "success")
     return _back(campaign_id)
 
 

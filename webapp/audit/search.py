@@ -225,7 +225,9 @@ def timeline(object_type: str, object_id: str) -> tuple[list[AuditRecord], bool]
     key = subject_key(object_type, object_id)
     direct = and_(t.object_type == object_type, t.object_id == object_id)
     subjects = {key}
-    for after in db.session.execute(select(t.after).where(direct).limit(TIMELINE_MAX)).scalars():
+    # the first TIMELINE_MAX records about it, the same ones each time (ids are the order)
+    first = select(t.after).where(direct).order_by(t.id).limit(TIMELINE_MAX)
+    for after in db.session.execute(first).scalars():
         if isinstance(after, dict):
             subjects.update(
                 v for k in SUBJECT_KEYS if isinstance(v := after.get(k), str) and ":" in v

@@ -69,3 +69,13 @@ def parse_key(
         if kind in kinds and (kind == "year" or 1 <= number <= _HIGHEST[kind]):
             return PeriodKey(int(match.group(1)), kind, number)
     raise InvalidInput(key_error(text, kinds, noun))
+
+
+def period_label(text: object) -> str:
+    """A period key as people read it (``2026H2`` → 2026年下半年, ``2026Q3`` → 2026年第三季度,
+    ``2026`` → 2026年度); anything that is not a key is returned as it is.  The ``period_label``
+    template filter: a key never reaches the screen raw."""
+    try:
+        return parse_key(str(text or "")).label
+    except InvalidInput:
+        return "" if text is None else str(text)

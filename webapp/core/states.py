@@ -52,6 +52,8 @@ class ProcessStatus(LabelledEnum):
     CANCELLED = "cancelled", "已取消"
     SELF_ASSESSMENT = "self_assessment", "单位自评中"
     SELF_CLOSED = "self_closed", "自评已截止（未上报）"
+    MATERIALS = "materials", "单位报送材料中"  #: 附件3 (no self-assessment)
+    MATERIALS_CLOSED = "materials_closed", "材料报送已截止（未上报）"
     SAMPLING = "sampling", "现场抽查"
     SCORING = "scoring", "考核评分中"
     SCORE_REVIEW = "score_review", "评分复核中"

@@ -31,6 +31,7 @@ Public functions other features call (see docs/engine.md)::
     register_subject_viewer(process_key, may_view(user, instance))   # who may be copied (抄送)
     register_subject_label(process_key, label(instance))  # "2026年第一季度": titles, no keys
     register_task_page(process_key, url(task))            # where a task is worked on
+    task_page_url(task) -> str | None                     # that page's URL (None: /tasks/<id>)
     task_title(task), instance_title(instance)            # "填报数据 · 2026年第一季度 · 中原区"
     subject_title(instance)                               # "2026年第一季度 · 中原区" (notices)
     current_return(instance_id) -> ReturnNote | None      # why the work came back (退回原因)
@@ -55,7 +56,7 @@ from webapp.engine.definitions import (
     latest_definition,
     specs_for,
 )
-from webapp.engine.inbox import ReturnNote, current_return
+from webapp.engine.inbox import ReturnNote, current_return, task_page_url
 from webapp.engine.instances import (
     cancel_instance,
     change_subject,
@@ -159,6 +160,7 @@ def init_app(app: Any, api: Any) -> None:
 
 
 __all__ = [
+    "task_page_url",
     "MAX_BPMN_BYTES",
     "DeployResult",
     "ElementChange",

@@ -26,6 +26,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimeDateEventDefinition,
     TimerEventDefinition,
 )
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.util.task import TaskState as SpiffState
@@ -244,6 +245,19 @@ def _plain(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _end_status(wf: Any) -> str | None:
+    """The status of the end event the process finished at.
+
+    Not ``wf.last_task``'s: a timer that fired in the same run (a due reminder, whose branch
+    ends at a plain end event) may have completed last, and the instance kept the status of
+    the step before.  The latest completed end event that names a status wins.
+    """
+    ended = [
+        t
+        for t in wf.get_tasks(state=SpiffState.COMPLETED)
+        if isinstance(t.task_spec, EndEvent) and task_properties(t.task_spec).get("status")
+    ]
+    if ended:
+        return task_properties(max(ended, key=lambda t: t.last_state_change).task_spec)["status"]
     last = wf.last_task
     while last is not None:
         props = task_properties(last.task_spec)

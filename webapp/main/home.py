@@ -26,6 +26,7 @@ from sqlalchemy import select
 from webapp.core import clock
 from webapp.core.models import Org, Role, User
 from webapp.core.permissions import can
+from webapp.engine import task_page_url
 from webapp.extensions import db
 from webapp.reports.board import REMINDABLE, BoardRow, board_rows
 from webapp.reports.deadlines import current_period_code
@@ -54,6 +55,9 @@ class TaskLine:
     overdue: bool
     #: The step came back from a return (已退回)
     returned: bool
+    #: The feature page where the task is done (the report's, the public report's workspace…);
+    #: None: the engine's task page.  One tap from the home page to the work.
+    url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,7 @@ def _line(task: Any, now: datetime) -> TaskLine:
         due_at=due,
         overdue=due is not None and due < now,
         returned=(task.business_status or instance.business_status) == "returned",
+        url=task_page_url(task),
     )
 
 

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import click
 from flask.cli import AppGroup
@@ -33,6 +33,9 @@ class PeriodCommands:
     schedule_help: str
     #: Echoed after the scheduler ran, with ``{period}`` the period it waits for
     schedule_done: str
+    #: Other long-running processes of the feature that ``schedule`` starts (once each):
+    #: (process key, business key), e.g. a daily sweep the timer worker runs
+    also_start: tuple[tuple[str, str], ...] = field(default=())
 
 
 def add_period_commands(group: AppGroup, spec: PeriodCommands) -> None:
@@ -59,4 +62,6 @@ def add_period_commands(group: AppGroup, spec: PeriodCommands) -> None:
 
         with transaction():
             waiting = start_scheduler(spec.schedule_process, spec.schedule_key)
+            for process, key in spec.also_start:
+                start_scheduler(process, key)
         click.echo(spec.schedule_done.format(period=waiting))

@@ -9,6 +9,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from webapp.core.models import User
+from webapp.core.periods import period_label
 
 
 def open_period_form(open_period: Callable[[User, str], dict[str, int]], index: str) -> Response:
@@ -16,8 +17,9 @@ def open_period_form(open_period: Callable[[User, str], dict[str, int]], index: 
     opened and how many had been, and go back to the ``index`` page of that period."""
     period = (request.form.get("period") or "").strip()
     counts = open_period(current_user, period)
+    opened, existing = counts["opened"], counts["existing"]
     flash(
-        f"已开启 {period}：新开启 {counts['opened']} 个单位，原已开启 {counts['existing']} 个。",
+        f"已开启 {period_label(period)}：新开启 {opened} 个单位，原已开启 {existing} 个。",
         "success",
     )
     return redirect(url_for(index, period=period))

@@ -54,7 +54,7 @@ ACTIONS = {
 def init_app(app: Flask, api: Any) -> None:
     from webapp.main.views import SECTION_ENDPOINTS
     from webapp.publication import api as publication_api
-    from webapp.publication import cli, flow, portal, views  # noqa: F401 (flow registers)
+    from webapp.publication import cli, flow, portal, sweep, views  # noqa: F401 (registers)
     from webapp.publication.index import settings_from_env
     from webapp.publication.publicity import settings_from_env as publicity_settings
     from webapp.publication.schedule import schedule_settings

@@ -37,7 +37,10 @@ add_period_commands(
         schedule_key="publication-schedule",
         schedule_help="Start the scheduler process (publication_schedule.bpmn) that opens each "
         "half year.",
-        schedule_done="半年度公开调度已运行：下一个开启的半年度 {period}。",
+        schedule_done="半年度公开调度已运行：下一个开启的半年度 {period}；"
+        "公示期满记录每日自动撤下。",
+        # publication_records_sweep.bpmn: the timer worker withdraws expired records daily
+        also_start=(("publication_records_sweep", "publication-records-sweep"),),
     ),
 )
 
@@ -62,7 +65,9 @@ def demo_cmd() -> None:
 @publication_cli.command("expire-records")
 def expire_records_cmd() -> None:
     """Withdraw the records whose publicity has ended on reports whose process has no records
-    timer (started before the rule existed); the others are withdrawn by their BPMN timers."""
+    timer (started before the rule existed); the others are withdrawn by their BPMN timers.
+    The timer worker runs the same sweep daily (publication_records_sweep.bpmn, started by
+    ``flask publication schedule``): this command is only for running it at once."""
     import click
 
     from webapp.cli import transaction

@@ -14,6 +14,7 @@ from webapp.core.errors import DomainError, NotFound
 from webapp.core.permissions import can, require
 from webapp.drafts import views as drafts_views
 from webapp.drafts.operations import DraftConflict
+from webapp.engine import register_task_page
 from webapp.periodic.views import open_period_form
 from webapp.publication import operations as ops
 from webapp.publication import publicity
@@ -26,6 +27,17 @@ from webapp.web import page_blueprint
 
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 bp = page_blueprint("publication", __name__)
+
+
+def _task_page(task: Any) -> str | None:
+    """A public report's steps (拟稿, 审核, 主要领导审批, 撤回审批) are done on its workspace,
+    which shows the summary beside the opinion and the buttons: the inbox and the home page
+    link there, so the leader on a phone approves in one tap from the list."""
+    pub_id = (task.instance.subject or {}).get("publication_id")
+    return url_for("publication.workspace", pub_id=pub_id) if pub_id else None
+
+
+register_task_page("publication", _task_page)
 
 
 @bp.route("/")

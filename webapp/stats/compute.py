@@ -141,6 +141,7 @@ def ledger_checks(org: Org, period: Period) -> list[Check]:
             QualityAccident.occurred_on.between(period.start, period.end),
             QualityAccident.level.in_([lvl.value for lvl in FAST_REPORT_LEVELS]),
         )
+        .order_by(QualityAccident.occurred_on, QualityAccident.id)  # named in this order
     ).all()
     if fast:
         names = "、".join(f"{name}（{level}）" for name, level in fast)
