@@ -18,11 +18,12 @@ e-mail (webapp.mail) in the same transaction when mail is on.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, event, func, or_, select, true, update
+from sqlalchemy import and_, bindparam, event, func, or_, select, true, update
 from sqlalchemy.orm import Session, aliased
 
 from webapp.core import audit, clock
@@ -121,7 +122,7 @@ def holders(task: HumanTask) -> list[User]:
     """Who holds the task: its assignee, or every enabled candidate while it is unclaimed."""
     if task.assignee_id is not None:
         return [task.assignee] if task.assignee is not None else []
-    return users_in_role(task.candidate_org_id, task.candidate_role)
+    return users_in_role(task.candidate_org_id, task.candidate_role, with_roles=False)
 
 
 def notify_new_tasks(
@@ -149,9 +150,10 @@ def notify_new_tasks(
     return count
 
 
-def _holds(instance: ProcessInstance, states: Any) -> Any:
-    """EXISTS a task of the instance in ``states`` (a condition on its state) that the
-    notice's user holds or held: assignee, completer, or candidate (role in the org)."""
+def _holds(states: Any) -> Any:
+    """EXISTS a task of the instance (``:b_instance``) in ``states`` (a condition on its
+    state) that the notice's user holds or held: assignee, completer, or candidate (role in
+    the org)."""
     task = aliased(HumanTask)
     candidate = (
         select(UserRole.id)
@@ -166,7 +168,7 @@ def _holds(instance: ProcessInstance, states: Any) -> Any:
     return (
         select(task.id)
         .where(
-            task.instance_id == instance.id,
+            task.instance_id == bindparam("b_instance"),
             states(task.state),
             or_(
                 task.assignee_id == Notification.user_id,
@@ -178,38 +180,48 @@ def _holds(instance: ProcessInstance, states: Any) -> Any:
     )
 
 
+@functools.cache
+def _clear_statement(done: bool, with_fresh: bool) -> Any:
+    """The UPDATE of :func:`clear_done`, built once per shape (building it, with its aliases,
+    cost more than running it); the instance, the time and the fresh ids are parameters."""
+    closed = select(HumanTask.id).where(
+        HumanTask.instance_id == bindparam("b_instance"), HumanTask.state.not_in(OPEN_STATES)
+    )
+    acted = and_(
+        Notification.task_id.is_(None),
+        _holds(lambda state: state.not_in(OPEN_STATES)),
+        ~_holds(lambda state: state.in_(OPEN_STATES)),
+    )
+    now = bindparam("b_now", type_=Notification.cleared_at.type)
+    return (
+        update(Notification.__table__)  # a Core UPDATE: no ORM bookkeeping per call
+        .where(
+            Notification.instance_id == bindparam("b_instance"),
+            Notification.cleared_at.is_(None),
+            true() if done else or_(Notification.task_id.in_(closed), acted),
+            ~Notification.id.in_(bindparam("b_fresh", expanding=True)) if with_fresh else true(),
+        )
+        .values(cleared_at=now, read_at=func.coalesce(Notification.read_at, now))
+        .execution_options(synchronize_session=False)
+    )
+
+
 def clear_done(instance: ProcessInstance) -> int:
     """Clear, in one statement, the instance's notices whose task is no longer open, and its
     notices without a task whose user held a step of it that is done and holds none open now
     (the leader who approved; the upper reviewer once the late report is accepted); all of
     them once the instance is finished (completed or cancelled); never those made in this
     transaction."""
-    now = clock.now()
     if any(n.id is None for n in _fresh()):
         db.session.flush()
     fresh = [n.id for n in _fresh()]
-    closed = select(HumanTask.id).where(
-        HumanTask.instance_id == instance.id, HumanTask.state.not_in(OPEN_STATES)
-    )
-    acted = and_(
-        Notification.task_id.is_(None),
-        _holds(instance, lambda state: state.not_in(OPEN_STATES)),
-        ~_holds(instance, lambda state: state.in_(OPEN_STATES)),
-    )
     # A finished instance leaves nothing to act on: every notice about it clears, also those
     # of users who never hold a step of it (an information copy, a leader told to 督办).
     done = instance.state in FINISHED_STATES
-    return db.session.execute(
-        update(Notification)
-        .where(
-            Notification.instance_id == instance.id,
-            Notification.cleared_at.is_(None),
-            true() if done else or_(Notification.task_id.in_(closed), acted),
-            ~Notification.id.in_(fresh) if fresh else true(),
-        )
-        .values(cleared_at=now, read_at=func.coalesce(Notification.read_at, now))
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    params: dict[str, Any] = {"b_instance": instance.id, "b_now": clock.now()}
+    if fresh:
+        params["b_fresh"] = fresh
+    return db.session.execute(_clear_statement(done, bool(fresh)), params).rowcount
 
 
 # Read by pages ---------------------------------------------------------------------------------
