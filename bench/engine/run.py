@@ -1,5 +1,7 @@
 """Engine benchmark: one task completion (load, step, save, commit) against the floor of one
-bare SQL UPDATE writing the same serialized state; and the state's size after 20 return loops.
+bare SQL UPDATE writing the same serialized state; the state's size after 20 return loops and
+the cost of a step in the last loops against the first (issue 19: at most 1.5×); then
+``bench/engine/api.py``, a completion through the API against an authenticated no-op.
 
 Three completions are timed: 填报 of the demo process (no expression, no script), its 县级审核
 (one gateway condition evaluated) and 填报 of ``bench/engine/scripted.bpmn`` (one script task
