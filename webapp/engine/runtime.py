@@ -185,7 +185,7 @@ def advance(
         audit_instance("workflow.instance_error", instance, message=message)
         return None
     plan = plan_tasks(instance, wf)
-    if plan.status and plan.status != instance.business_status:
+    if plan.status:  # saved with the state, over any other value (as a second UPDATE did)
         extra = {**(extra or {}), "business_status": plan.status}
     _save_state(instance, expected, spiff.serialize(wf), wf=wf, extra=extra)
     apply_tasks(instance, plan)
