@@ -59,6 +59,9 @@ def configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None  # let us emit BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        # Durable commits: in WAL mode NORMAL may lose the last commits on a power cut, and a
+        # lost approval is a public error.  FULL is SQLite's default; said here so it stays.
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()

@@ -1,5 +1,7 @@
 """Engine benchmark: one task completion (load, step, save, commit) against the floor of one
-bare SQL UPDATE writing the same serialized state; and the state's size after 20 return loops.
+bare SQL UPDATE writing the same serialized state; the state's size after 20 return loops and
+the cost of a step in the last loops against the first (issue 19: at most 1.5×); then
+``bench/engine/api.py``, a completion through the API against an authenticated no-op.
 
 Three completions are timed: 填报 of the demo process (no expression, no script), its 县级审核
 (one gateway condition evaluated) and 填报 of ``bench/engine/scripted.bpmn`` (one script task
@@ -21,6 +23,7 @@ from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parents[2]
 N = 60
+LOOPS = 20
 
 
 def _app(url: str):
@@ -171,11 +174,21 @@ def bench(url: str, label: str) -> dict[str, str]:
         inst = start_instance(None, "demo_two_tier", get_org("410102"), "bench:loops")
         db.session.commit()
         start_size = len(inst.state_json)
-        for _ in range(20):
+        loop_steps = []  # per loop: the mean of its two completions, each committed
+        for _ in range(LOOPS):
+            t0 = time.perf_counter()
             complete_task(clerk, current_tasks(inst)[0].id, "submit", data={"title": "t"})
+            db.session.commit()
             complete_task(reviewer, current_tasks(inst)[0].id, "return", "改")
             db.session.commit()
+            loop_steps.append((time.perf_counter() - t0) / 2)
         db.session.expire_all()
+        # The first loops against the last ones (three of each, for a steadier median).
+        first, last = statistics.median(loop_steps[:3]), statistics.median(loop_steps[-3:])
+        out["loops"] = (
+            f"per step in loops 1-3 {first * 1000:.2f} ms, in loops {LOOPS - 2}-{LOOPS}"
+            f" {last * 1000:.2f} ms: {last / first:.2f}x"
+        )
         inst = db.session.get(ProcessInstance, inst.id)
         end_kb = len(inst.state_json) / 1024
         out["size"] = f"{start_size / 1024:.1f} KB at start, {end_kb:.1f} KB after 20 loops"
@@ -199,6 +212,7 @@ def bench(url: str, label: str) -> dict[str, str]:
         f" in this process (no limits) {out['here']}"
     )
     print(f"[{label}] state size {out['size']}; {out['load_20_loops']}")
+    print(f"[{label}] return-for-correction loops: {out['loops']}")
     return out
 
 
@@ -224,6 +238,9 @@ def main() -> None:
             bench(pg, "PostgreSQL")
         else:
             print("[PostgreSQL] skipped: set BENCH_DATABASE_URL to a scratch database")
+    from bench.engine import api
+
+    api.main()  # the completion through the API against an authenticated no-op
 
 
 if __name__ == "__main__":

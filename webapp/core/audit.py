@@ -67,6 +67,10 @@ def _lock_chain() -> None:
     # SQLite: every transaction starts with BEGIN IMMEDIATE, so appends are already serial.
 
 
+#: The chain's last hash (built once: the statement is the same for every record).
+_LAST_HASH = select(AuditRecord.hash).order_by(AuditRecord.id.desc()).limit(1)
+
+
 def record(
     action: str,
     *,
@@ -81,9 +85,7 @@ def record(
 ) -> AuditRecord:
     """Append one record to the chain in the current transaction (flushes, never commits)."""
     _lock_chain()
-    last = db.session.execute(
-        select(AuditRecord.hash).order_by(AuditRecord.id.desc()).limit(1)
-    ).scalar_one_or_none()
+    last = db.session.execute(_LAST_HASH).scalar_one_or_none()
     org_code = org if isinstance(org, str) or org is None else org.code
     if org_code is None and actor is not None:
         org_code = actor.org.code

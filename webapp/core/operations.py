@@ -8,14 +8,17 @@ and flushes but never commits (the request or command commits at the edge).
 from __future__ import annotations
 
 import csv
+import functools
 import re
 import secrets
 from collections.abc import Iterable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import joinedload, lazyload
 
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, InvalidInput, NotFound
@@ -45,21 +48,31 @@ def one_or_not_found(statement: Select[tuple[Row]], missing: str) -> Row:
     return row
 
 
-def users_in_role(org_id: int, *roles: Role | str) -> list[User]:
-    """The enabled users of an org who hold one of ``roles``, each once, by username."""
+def users_in_role(org_id: int, *roles: Role | str, with_roles: bool = True) -> list[User]:
+    """The enabled users of an org who hold one of ``roles``, each once, by username
+    (``with_roles=False``: their role rows are not loaded with them, for who only notifies)."""
     return list(
         db.session.execute(
-            select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(
-                User.org_id == org_id,
-                User.is_enabled.is_(True),
-                UserRole.role.in_([str(r) for r in roles]),
-            )
-            .distinct()
-            .order_by(User.username)
+            _users_in_role_statement(with_roles),
+            {"org_id": org_id, "roles": [str(r) for r in roles]},
         ).scalars()
     )
+
+
+@functools.cache
+def _users_in_role_statement(with_roles: bool) -> Select[tuple[User]]:
+    statement = (
+        select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(
+            User.org_id == bindparam("org_id"),
+            User.is_enabled.is_(True),
+            UserRole.role.in_(bindparam("roles", expanding=True)),
+        )
+        .distinct()
+        .order_by(User.username)
+    )
+    return statement if with_roles else statement.options(lazyload(User.role_rows))
 
 
 # Organisations --------------------------------------------------------------------------------
@@ -359,25 +372,77 @@ def record_login(user: User, via: str) -> None:
 
 def issue_token(user: User, hours: int) -> str:
     token = secrets.token_urlsafe(32)
-    db.session.add(
-        ApiToken(
-            user=user,
-            token_hash=ApiToken.hash(token),
-            session_version=user.session_version,
-            expires_at=clock.now() + timedelta(hours=hours),
-        )
+    row = ApiToken(
+        user=user,
+        token_hash=ApiToken.hash(token),
+        session_version=user.session_version,
+        expires_at=clock.now() + timedelta(hours=hours),
     )
+    db.session.add(row)
     audit.record("auth.token_issued", actor=user, object_type="user", object_id=user.id)
+    # This process knows the row it wrote (a token of a request that fails is never handed out).
+    _remember_token(row.token_hash, user.id, row.session_version, row.expires_at, clock.now())
     return token
 
 
-def user_for_token(token: str) -> User | None:
+#: How long a process trusts what it read of a token row (its user, session version, expiry)
+#: before reading it again: a token row deleted is refused within this time.  Disabling the
+#: user, a logout or a password change (the session version) is seen at once: the user row is
+#: read with every request anyway.
+TOKEN_RECHECK = timedelta(seconds=60)
+_TOKEN_CACHE_MAX = 10_000
+
+
+@dataclass(frozen=True)
+class _TokenRow:
+    user_id: int
+    session_version: int
+    expires_at: datetime
+    read_at: datetime
+
+
+#: Token hash → what its row said when read (per process; see TOKEN_RECHECK).
+_token_rows: dict[str, _TokenRow] = {}
+
+
+def _token_row(token_hash: str, now: datetime) -> _TokenRow | None:
+    cached = _token_rows.get(token_hash)
+    if cached is not None and timedelta(0) <= now - cached.read_at < TOKEN_RECHECK:
+        return cached
     row = db.session.execute(
-        select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(token))
-    ).scalar_one_or_none()
-    if row is None or row.expires_at <= clock.now():
+        select(ApiToken.user_id, ApiToken.session_version, ApiToken.expires_at).where(
+            ApiToken.token_hash == token_hash
+        )
+    ).one_or_none()
+    if row is None:
+        _token_rows.pop(token_hash, None)
         return None
-    user = row.user
-    if not user.is_enabled or row.session_version != user.session_version:
+    return _remember_token(token_hash, row.user_id, row.session_version, row.expires_at, now)
+
+
+def _remember_token(
+    token_hash: str, user_id: int, session_version: int, expires_at: datetime, now: datetime
+) -> _TokenRow:
+    if len(_token_rows) >= _TOKEN_CACHE_MAX:
+        _token_rows.clear()
+    row = _TokenRow(user_id, session_version, expires_at, now)
+    _token_rows[token_hash] = row
+    return row
+
+
+def user_for_token(token: str) -> User | None:
+    """The user a bearer token authenticates, or None (unknown, expired, revoked, disabled).
+
+    The token row is read at most once per :data:`TOKEN_RECHECK` per process; the user (with
+    their org and roles, in one statement) with every request, so a disabled user or a bumped
+    session version is refused at once."""
+    now = clock.now()
+    row = _token_row(ApiToken.hash(token), now)
+    if row is None or row.expires_at <= now:
+        return None
+    user = db.session.get(
+        User, row.user_id, options=[joinedload(User.org), joinedload(User.role_rows)]
+    )
+    if user is None or not user.is_enabled or row.session_version != user.session_version:
         return None
     return user

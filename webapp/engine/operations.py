@@ -17,12 +17,13 @@ from SpiffWorkflow.bpmn.specs.mixins.events.event_types import ThrowingEvent
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.spiff.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.util.task import TaskState as SpiffState
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from webapp.core.models import Role, User
+from webapp.core.models import Org, Role, User
 from webapp.core.operations import users_in_role
 from webapp.core.permissions import can
 from webapp.engine import jsonschema, notices
@@ -31,6 +32,7 @@ from webapp.engine.models import (
     HumanTask,
     InstanceState,
     Notification,
+    ProcessDefinition,
     ProcessInstance,
     TaskCopy,
     TaskState,
@@ -50,10 +52,22 @@ from webapp.extensions import db
 RETURN_OUTCOMES = frozenset({"return", "reject"})
 
 
+#: What every task operation reads besides the task, loaded with it in one statement: its
+#: instance (state, subject), the instance's org and the two above it (the audit record's org,
+#: the next step's lane resolved to a parent unit), and the definition (the spec cache's key;
+#: the BPMN bytes only if the cache has to parse them).
+TASK_LOAD = (
+    joinedload(HumanTask.instance).options(
+        joinedload(ProcessInstance.org).joinedload(Org.parent).joinedload(Org.parent),
+        joinedload(ProcessInstance.definition).defer(ProcessDefinition.content),
+    ),
+)
+
+
 def get_task(task_id: int, actor: User | None = None) -> HumanTask:
     """The task; with ``actor``, only if they may see it (checked before anything about its
     state is told: another org's user learns nothing of a task but a 403)."""
-    task = db.session.get(HumanTask, task_id)
+    task = db.session.get(HumanTask, task_id, options=TASK_LOAD)
     if task is None:
         raise NotFound("任务不存在。")
     if actor is not None and not can_view(actor, task):
@@ -125,14 +139,20 @@ def _audit(action: str, actor: User | None, task: HumanTask, **kwargs: Any) -> N
     audit.record_on(action, task, actor, org=task.instance.org, **kwargs)
 
 
+#: The conditional UPDATE of a task row, built once: the SET clause is the values given.
+_TRANSITION = (
+    update(HumanTask.__table__)
+    .where(
+        HumanTask.__table__.c.id == bindparam("b_id"),
+        HumanTask.__table__.c.state.in_(bindparam("b_from", expanding=True)),
+    )
+    .execution_options(synchronize_session=False)
+)
+
+
 def _transition(task: HumanTask, from_states: tuple[str, ...], **values: Any) -> None:
     """Conditional UPDATE: only one of two concurrent requests changes the row."""
-    result = db.session.execute(
-        update(HumanTask)
-        .where(HumanTask.id == task.id, HumanTask.state.in_(from_states))
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
+    result = db.session.execute(_TRANSITION, {"b_id": task.id, "b_from": from_states, **values})
     if result.rowcount != 1:
         raise Conflict(CONFLICT_MESSAGE)
     # Mirror the saved values on the object (no reload); the people it points to are read

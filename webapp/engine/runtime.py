@@ -16,8 +16,10 @@ Every change to an instance goes through :func:`advance`:
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -30,7 +32,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.util.task import TaskState as SpiffState
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.core import audit, clock
@@ -154,7 +156,10 @@ def advance(
         except Exception as exc:
             log.info("engine step refused for instance %s: %s", instance.id, exc)
             raise StepFailed(f"流程无法继续：{_error_text(exc)}") from exc
-        checkpoint = spiff.serialize(wf)
+        # The state after ``mutate`` is what an error saves.  A workflow this function loaded
+        # can be loaded and mutated again, so that state is only serialized if the steps fail
+        # (once per step, not twice); one handed in by the caller is taken now.
+        checkpoint = spiff.serialize(wf) if workflow is not None else None
         failure: BaseException | None = None
         savepoint = db.session.begin_nested()
         try:
@@ -169,6 +174,8 @@ def advance(
         except Exception as exc:
             savepoint.rollback()
             failure = exc
+        if failure is not None and checkpoint is None:
+            checkpoint = _replay(instance, mutate)
     finally:
         spiff.current_run.reset(token)
     if failure is not None:
@@ -178,8 +185,11 @@ def advance(
         history(instance, "error", None, comment=message)
         audit_instance("workflow.instance_error", instance, message=message)
         return None
+    plan = plan_tasks(instance, wf)
+    if plan.status:  # saved with the state, over any other value (as a second UPDATE did)
+        extra = {**(extra or {}), "business_status": plan.status}
     _save_state(instance, expected, spiff.serialize(wf), wf=wf, extra=extra)
-    sync_tasks(instance, wf)
+    apply_tasks(instance, plan)
     from webapp.engine.messages import deliver_to, route_events
 
     if events:
@@ -189,8 +199,31 @@ def advance(
     return wf
 
 
+def _replay(instance: ProcessInstance, mutate: Callable[[Any], None]) -> str:
+    """The state after ``mutate`` again, from the saved state (not yet overwritten): what
+    :func:`advance` saves when the steps after it failed."""
+    try:
+        wf = load(instance)
+        mutate(wf)
+    except Exception as exc:  # pragma: no cover - it ran once already
+        log.exception("instance %s: replaying the step for its error state failed", instance.id)
+        raise StepFailed(f"流程无法继续：{_error_text(exc)}") from exc
+    return spiff.serialize(wf)
+
+
 def _do_engine_steps(wf: Any) -> None:
     wf.do_engine_steps()
+
+
+#: The state's UPDATE with the version check, built once: the SET clause is the values given.
+_SAVE_STATE = (
+    update(ProcessInstance.__table__)
+    .where(
+        ProcessInstance.__table__.c.id == bindparam("b_id"),
+        ProcessInstance.__table__.c.version == bindparam("b_expected"),
+    )
+    .execution_options(synchronize_session=False)
+)
 
 
 def _save_state(
@@ -225,10 +258,7 @@ def _save_state(
             values["business_status"] = _end_status(wf) or instance.business_status
     values.update(extra or {})
     result = db.session.execute(
-        update(ProcessInstance)
-        .where(ProcessInstance.id == instance.id, ProcessInstance.version == expected)
-        .values(**values)
-        .execution_options(synchronize_session=False)
+        _SAVE_STATE, {"b_id": instance.id, "b_expected": expected, **values}
     )
     if result.rowcount != 1:
         db.session.expire(instance)
@@ -292,56 +322,88 @@ def ready_user_tasks(wf: Any) -> list[Any]:
     return [t for t in wf.get_tasks(state=SpiffState.READY) if isinstance(t.task_spec, UserTask)]
 
 
-def sync_tasks(instance: ProcessInstance, wf: Any) -> list[HumanTask]:
-    """Make the open task rows match the ready user tasks; returns the new rows."""
-    ready = {str(t.id): t for t in ready_user_tasks(wf)}
-    open_rows = db.session.execute(
-        select(HumanTask).where(
-            HumanTask.instance_id == instance.id, HumanTask.state.in_(OPEN_STATES)
+@dataclass
+class TaskPlan:
+    """How the task rows follow the ready user tasks: rows to cancel, rows to add, and the
+    business status the first new step sets (None: unchanged)."""
+
+    cancel: list[HumanTask]
+    create: list[HumanTask]
+    status: str | None
+    returned_with: str | None
+
+
+@functools.cache
+def _rows_statement() -> Any:
+    """The instance's open task rows and its last completed one, in one statement."""
+    last_done = (
+        select(HumanTask.id)
+        .where(
+            HumanTask.instance_id == bindparam("instance_id"),
+            HumanTask.state == TaskState.COMPLETED.value,
         )
-    ).scalars()
+        .order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return select(HumanTask).where(
+        HumanTask.instance_id == bindparam("instance_id"),
+        or_(HumanTask.state.in_(OPEN_STATES), HumanTask.id == last_done),
+    )
+
+
+def plan_tasks(instance: ProcessInstance, wf: Any) -> TaskPlan:
+    """Compare the open task rows with the ready user tasks (one read, nothing written)."""
+    ready = {str(t.id): t for t in ready_user_tasks(wf)}
+    rows = db.session.execute(_rows_statement(), {"instance_id": instance.id}).scalars().all()
+    last = next((r for r in rows if r.state == TaskState.COMPLETED.value), None)
     known = set()
-    for row in open_rows:
+    cancel = []
+    for row in rows:
+        if row.state not in OPEN_STATES:
+            continue
         if row.spiff_task_id in ready:
             known.add(row.spiff_task_id)
         else:
-            row.state = TaskState.CANCELLED.value
-            history(instance, "cancel", None, task=row, comment="流程已不在此步骤（如超时或撤回）")
-    created = []
-    last = _last_completed(instance)
+            cancel.append(row)
     returned = last is not None and last.outcome in ("return", "reject")
-    for spiff_id, task in ready.items():
-        if spiff_id in known:
-            continue
-        row = _new_task_row(instance, task, returned)
-        db.session.add(row)
-        created.append(row)
-    db.session.flush()
-    notices.clear_done(instance)
-    notices.notify_new_tasks(
-        instance, created, (last.comment or "") if returned and last is not None else None
-    )
+    create = [
+        _new_task_row(instance, task, returned)
+        for spiff_id, task in ready.items()
+        if spiff_id not in known
+    ]
     # The business status changes when the flow reaches a new step (a service task may also
     # set it, e.g. 逾期, and that must survive until the next step).
-    status = next((r.business_status for r in created if r.business_status), None)
-    if status and status != instance.business_status:
+    status = next((r.business_status for r in create if r.business_status), None)
+    returned_with = (last.comment or "") if returned and last is not None else None
+    return TaskPlan(cancel, create, status, returned_with)
+
+
+def apply_tasks(instance: ProcessInstance, plan: TaskPlan) -> list[HumanTask]:
+    """Write what :func:`plan_tasks` found; tell the holders of the new steps."""
+    for row in plan.cancel:
+        row.state = TaskState.CANCELLED.value
+        history(instance, "cancel", None, task=row, comment="流程已不在此步骤（如超时或撤回）")
+    db.session.add_all(plan.create)
+    db.session.flush()
+    notices.clear_done(instance)
+    notices.notify_new_tasks(instance, plan.create, plan.returned_with)
+    return plan.create
+
+
+def sync_tasks(instance: ProcessInstance, wf: Any) -> list[HumanTask]:
+    """Make the open task rows match the ready user tasks; returns the new rows."""
+    plan = plan_tasks(instance, wf)
+    created = apply_tasks(instance, plan)
+    if plan.status and plan.status != instance.business_status:
         db.session.execute(
             update(ProcessInstance)
             .where(ProcessInstance.id == instance.id)
-            .values(business_status=status)
+            .values(business_status=plan.status)
             .execution_options(synchronize_session=False)
         )
-        set_committed_value(instance, "business_status", status)
+        set_committed_value(instance, "business_status", plan.status)
     return created
-
-
-def _last_completed(instance: ProcessInstance) -> HumanTask | None:
-    return db.session.execute(
-        select(HumanTask)
-        .where(HumanTask.instance_id == instance.id, HumanTask.state == TaskState.COMPLETED.value)
-        .order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
 
 
 def _new_task_row(instance: ProcessInstance, task: Any, returned: bool) -> HumanTask:
