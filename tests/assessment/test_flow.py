@@ -229,8 +229,9 @@ def test_whole_campaign_through_the_engine(client, sheets, workflows, api_token,
     assert set(notified) >= {"clerk_410100", "leader_410200"}
     actions = set(db.session.execute(select(AuditRecord.action)).scalars())
     assert {
-        "assessment.self_return",
-        "assessment.self_close",
+        # 附件3 (fujian3): the units' phase is the materials' report, audited as such
+        "assessment.materials_return",
+        "assessment.materials_close",
         "assessment.sample_draw",
         "assessment.rank",
         "assessment.results_return",

@@ -110,7 +110,7 @@ def test_self_assessment_phase_ends_when_every_unit_has_reported(
     assert db.session.get(AssessmentCampaign, campaign.id).state == "scoring"
     assert [t.element_id for t in flow.campaign_tasks(campaign)] == ["sample"]
     closed = db.session.execute(
-        select(AuditRecord).where(AuditRecord.action == "assessment.self_close")
+        select(AuditRecord).where(AuditRecord.action == "assessment.materials_close")
     ).scalar_one()
     assert closed.actor_name == "system" and closed.after["not_reported"] == []
     running = db.session.execute(

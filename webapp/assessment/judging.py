@@ -135,7 +135,7 @@ def close_self_assessment(actor: User | None, campaign_id: int) -> list[str]:
         raise Conflict(f"考核活动不在{campaign.phase_name}阶段。")
     missing = not_reported(campaign)
     change_state(
-        "assessment.self_close",
+        "assessment.self_close" if campaign.has_self_assessment else "assessment.materials_close",
         actor,
         campaign,
         CampaignState.SCORING.value,

@@ -457,7 +457,9 @@ def approve_self_assessment(actor: User, unit_id: int, opinion: str = "") -> Uni
     unit.self_approved_by_id = actor.id
     unit.self_approved_at = clock.now()
     change_state(
-        "assessment.self_approve",
+        "assessment.self_approve"
+        if unit.campaign.has_self_assessment
+        else "assessment.materials_approve",
         actor,
         unit,
         UnitState.SELF_SUBMITTED.value,
@@ -475,7 +477,9 @@ def return_self_assessment(actor: User, unit_id: int, reason: str) -> UnitAssess
         raise Conflict(f"该{what}不在待审核状态。")
     unit.return_reason = required_reason(reason)
     change_state(
-        "assessment.self_return",
+        "assessment.self_return"
+        if unit.campaign.has_self_assessment
+        else "assessment.materials_return",
         actor,
         unit,
         UnitState.DRAFT.value,

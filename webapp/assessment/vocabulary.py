@@ -36,6 +36,10 @@ ACTIONS = {
     "assessment.observation_add": "记录日常考察",
     "assessment.material_upload": "上传工作汇报或年度工作计划和总结",
     "assessment.materials_submit": "提交考核材料待领导审核",
+    # 附件3 has no self-assessment (issue 15): its unit phase is the materials' report
+    "assessment.materials_approve": "审核上报考核材料",
+    "assessment.materials_return": "退回考核材料",
+    "assessment.materials_close": "结束考核材料报送阶段",
 }
 
 OBJECT_TYPES = {

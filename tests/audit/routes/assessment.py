@@ -320,7 +320,7 @@ EXPECTATIONS: dict[str, Route] = {
                 "close the self-assessment (completes 结束自评)",
                 setup=at("submitted", "assessor"),
                 exercise=page("/assessment/campaigns/{campaign}/close"),
-                writes=("assessment.self_close",),
+                writes=("assessment.materials_close",),
                 status=302,
             ),
             Case(
@@ -527,7 +527,7 @@ EXPECTATIONS: dict[str, Route] = {
                 exercise=page(
                     "/assessment/units/{unit}/self/approve", lambda env: {"opinion": "同意"}
                 ),
-                writes=("assessment.self_approve",),
+                writes=("assessment.materials_approve",),
                 status=302,
             ),
             Case(
@@ -536,7 +536,7 @@ EXPECTATIONS: dict[str, Route] = {
                 exercise=page(
                     "/assessment/units/{unit}/self/return", lambda env: {"reason": "补充材料"}
                 ),
-                writes=("assessment.self_return",),
+                writes=("assessment.materials_return",),
                 status=302,
             ),
             Case(
@@ -791,7 +791,7 @@ EXPECTATIONS: dict[str, Route] = {
                 exercise=api(
                     "POST", "/api/v1/assessment/campaigns/{campaign}/close-self-assessment"
                 ),
-                writes=("assessment.self_close",),
+                writes=("assessment.materials_close",),
                 status=200,
             ),
             Case(
@@ -944,7 +944,7 @@ EXPECTATIONS: dict[str, Route] = {
                     "/api/v1/assessment/units/{unit}/self-assessment/approve",
                     lambda env: {"opinion": "同意"},
                 ),
-                writes=("assessment.self_approve",),
+                writes=("assessment.materials_approve",),
                 status=200,
             ),
             Case(
@@ -966,7 +966,7 @@ EXPECTATIONS: dict[str, Route] = {
                     "/api/v1/assessment/units/{unit}/self-assessment/return",
                     lambda env: {"reason": "补充材料"},
                 ),
-                writes=("assessment.self_return",),
+                writes=("assessment.materials_return",),
                 status=200,
             ),
             Case(
