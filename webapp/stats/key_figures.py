@@ -14,20 +14,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, literal_column, or_, select
+from sqlalchemy import or_
 
 from webapp.core.models import Org
-from webapp.extensions import db
-from webapp.ledger.models import Project, UserRating
+from webapp.ledger.models import Project
 from webapp.stats.periods import Period
 from webapp.stats.tables import (
     _accident_sums,
-    _metric_columns,
-    _sum_if,
+    _project_sums,
     _summary_row,
     _zero_raw,
     direct_children,
-    group_conditions,
     own_row_name,
     unit_key,
 )
@@ -48,34 +45,17 @@ def key_figures(org: Org, period: Period) -> dict[str, Any]:
     """``{"rows": [own row, one per direct child…], "total": row}`` for ``period``; each row
     ``{"org_code", "org_name", "registered"/"completed"/"filed": {"count", "area_10k_m2",
     "cost_10k_yuan"}, "filing_rate": {"count_pct", "area_pct"}, "satisfaction_pct",
-    "accidents": {"count", "deaths", "loss_10k_yuan"}}``.  Two queries: projects, accidents."""
-    conds = group_conditions(period)
-    key = unit_key(org)
-    cols: list[Any] = []
-    for g in KEY_GROUPS:
-        cols += _metric_columns(g, conds[g])
-    cols.append(
-        _sum_if(and_(conds["filed"], Project.user_rating == UserRating.SATISFIED.value)).label(
-            "satisfied"
-        )
-    )
+    "accidents": {"count", "deaths", "loss_10k_yuan"}}``.  Two queries: projects (附表5's own
+    bucketed sums, over the projects dated in the period only), accidents."""
     in_period = or_(
         Project.registered_on.between(period.start, period.end),
         Project.accepted_on.between(period.start, period.end),
         Project.filed_on.between(period.start, period.end),
     )
-    stmt = (
-        select(key.label("unit"), *cols)
-        .select_from(Project)
-        .join(Org, Project.org_id == Org.id)
-        .where(Org.path.like(org.path + "%"), in_period)
-        .group_by(literal_column("unit"))
-    )
-    raws: dict[str, dict[str, int]] = {}
-    for found in (db.session.execute(stmt).mappings(), _accident_sums(org, period, key)):
-        for r in found:
-            target = raws.setdefault(r["unit"], _zero_raw())
-            target.update({k: int(v) for k, v in r.items() if k != "unit"})
+    raws = _project_sums(org, period, where=in_period)
+    for r in _accident_sums(org, period, unit_key(org)):
+        target = raws.setdefault(r["unit"], _zero_raw())
+        target.update({k: int(v) for k, v in r.items() if k != "unit"})
     units = [(org.code, own_row_name(org))] + [(c.code, c.name) for c in direct_children(org)]
     grand = _zero_raw()
     for raw in raws.values():
