@@ -22,8 +22,9 @@ from webapp.ledger.models import Project, UserRating
 from webapp.stats.periods import Period, parse_period
 from webapp.stats.tables import (
     _accident_sums,
-    _cents,
+    _dialect,
     _in_orgs,
+    _sum_cents,
     _summary_row,
     _zero_raw,
     direct_children,
@@ -46,7 +47,9 @@ def _row(code: str, name: str, raw: dict[str, int]) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=256)
-def _dated_statement(period_code: str, org_ids: tuple[int, ...] | None) -> CompoundSelect:
+def _dated_statement(
+    period_code: str, org_ids: tuple[int, ...] | None, dialect: str
+) -> CompoundSelect:
     """The statement of :func:`dated_sums` (built once per period and subtree: building it
     costs more than running it on the live quarter)."""
     period = parse_period(period_code)
@@ -59,15 +62,15 @@ def _dated_statement(period_code: str, org_ids: tuple[int, ...] | None) -> Compo
             # Implies the registration index's predicate: without it SQLite will not use it.
             where.append(Project.registered_on.is_not(None))
         if org_ids is not None:
-            where.append(_in_orgs(list(org_ids)))
+            where.append(_in_orgs(list(org_ids), dialect))
         parts.append(
             select(
                 literal(tag).label("g"),
                 Project.org_id.label("org_id"),
                 (satisfied if group == "filed" else literal(0)).label("sat"),
                 func.count().label("n"),
-                func.coalesce(func.sum(_cents(Project.area_m2)), 0).label("a"),
-                func.coalesce(func.sum(_cents(Project.cost_10k_yuan)), 0).label("c"),
+                _sum_cents(Project.area_m2, dialect).label("a"),
+                _sum_cents(Project.cost_10k_yuan, dialect).label("c"),
             )
             .where(*where)
             .group_by(Project.org_id, literal_column("sat"))
@@ -82,7 +85,8 @@ def dated_sums(org: Org, period: Period) -> dict[str, dict[str, int]]:
     its partial covering index (``ix_ledger_project_*_cover``: the date, the org and the figures
     of the projects registered / accepted 合格 / granted 备案) without touching the table."""
     units, everything = subtree_units(org)
-    stmt = _dated_statement(period.code, None if everything else tuple(sorted(units)))
+    ids = None if everything else tuple(sorted(units))
+    stmt = _dated_statement(period.code, ids, _dialect())
     raws: dict[str, dict[str, int]] = {}
     for tag, org_id, sat, n, a, c in db.session.execute(stmt).tuples():
         unit = units[org_id]

@@ -285,18 +285,31 @@ def subtree_units(org: Org) -> tuple[dict[int, str], bool]:
     return units, len(units) == len(found)
 
 
-def _in_orgs(ids: list[int]) -> ColumnElement[bool]:
+def _in_orgs(ids: list[int], dialect: str) -> ColumnElement[bool]:
     """``project.org_id IN ids``.  On SQLite, for more than one org, written ``org_id + 0`` so
     that the planner scans the table instead of looking up every project of the subtree through
     the org_id index (a row lookup each, and a sort for the GROUP BY anyway: 3× slower for a
     province); PostgreSQL's planner chooses well either way."""
-    if len(ids) > 1 and db.session.get_bind().dialect.name == "sqlite":
+    if len(ids) > 1 and dialect == "sqlite":
         return (Project.org_id + 0).in_(ids)
     return Project.org_id.in_(ids)
 
 
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def _sum_cents(column: Any, dialect: str) -> ColumnElement[int]:
+    """SUM of a two-decimal column in hundredths, exactly: on PostgreSQL the NUMERIC(14, 2)
+    values add up exactly and the sum is scaled once; on SQLite (stored as REAL) each value is
+    first rounded to its hundredths (an integer), as :func:`_cents` does."""
+    if dialect == "postgresql":
+        return cast(func.coalesce(func.sum(column), 0) * literal_column("100"), BigInteger)
+    return func.coalesce(func.sum(_cents(column)), 0)
+
+
 @functools.lru_cache(maxsize=64)
-def _bucket_sums(period_code: str) -> Select[Any]:
+def _bucket_sums(period_code: str, dialect: str) -> Select[Any]:
     """``SELECT org_id × 27 + bucket AS k, COUNT, SUM(area hundredths), SUM(cost hundredths)
     FROM ledger_project GROUP BY k`` for a period (built once per period: building the CASE
     expressions costs more than reading the ~2,000 rows the query returns)."""
@@ -305,8 +318,8 @@ def _bucket_sums(period_code: str) -> Select[Any]:
     return select(
         key,
         func.count().label("n"),
-        func.coalesce(func.sum(_cents(Project.area_m2)), 0).label("a"),
-        func.coalesce(func.sum(_cents(Project.cost_10k_yuan)), 0).label("c"),
+        _sum_cents(Project.area_m2, dialect).label("a"),
+        _sum_cents(Project.cost_10k_yuan, dialect).label("c"),
     ).group_by(literal_column("k"))
 
 
@@ -318,9 +331,9 @@ def _project_sums(
     the subtree (and ``where``), then each group's count and hundredths added, in Python, to
     the columns its bucket counts in.  Exact integers, the same as a ``SUM(CASE …)`` per column."""
     units, everything = subtree_units(org)
-    stmt = _bucket_sums(period.code)
+    stmt = _bucket_sums(period.code, _dialect())
     if not everything:
-        stmt = stmt.where(_in_orgs(list(units)))
+        stmt = stmt.where(_in_orgs(list(units), _dialect()))
     if where is not None:
         stmt = stmt.where(where)
     raws: dict[str, dict[str, int]] = {}
