@@ -68,6 +68,11 @@ def scratch_database(name: str) -> Iterator[str]:
             drop_database(name)
 
 
+def stop_on_sigterm() -> None:
+    """SIGTERM ends the run like Ctrl+C: the servers stopped, the scratch databases dropped."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -136,7 +141,12 @@ class Server:
 
 @contextlib.contextmanager
 def production_server(
-    url: str, processes: int, log: Path, timer_workers: int = 0, env: dict[str, str] | None = None
+    url: str,
+    processes: int,
+    log: Path,
+    timer_workers: int = 0,
+    env: dict[str, str] | None = None,
+    app: str = "wsgi:app",
 ) -> Iterator[Server]:
     """gunicorn ``--workers processes`` (sync workers, as ``make run-prod``) on ``url``, plus
     ``timer_workers`` ``flask workflow worker`` processes; stopped (SIGTERM, then SIGKILL of
@@ -168,7 +178,7 @@ def production_server(
             "120",
             "--graceful-timeout",
             "10",
-            "wsgi:app",
+            app,
         ],
         cwd=ROOT,
         env=full_env,

@@ -92,6 +92,7 @@ def _round(counties: list, processes: int, label: str, tmp: Path) -> dict[str, f
 
 
 def main() -> None:
+    prod.stop_on_sigterm()
     with tempfile.TemporaryDirectory(prefix="bench-procs-") as tmp:
         os.environ["HQR_INSTANCE_PATH"] = tmp
         t0 = time.monotonic()

@@ -87,6 +87,7 @@ def _stats(path: Path) -> list[dict[str, str]]:
 
 
 def main() -> None:
+    prod.stop_on_sigterm()
     with tempfile.TemporaryDirectory(prefix="bench-qe-") as tmp:
         os.environ["HQR_INSTANCE_PATH"] = tmp
         t0 = time.monotonic()
