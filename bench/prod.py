@@ -28,12 +28,14 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 PG_SERVER = os.environ.get("BENCH_PG_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
 PREFIX = "hqr_scale_"
+#: Appended to every scratch database's name (the smoke tests: one per test process).
+SUFFIX = os.environ.get("BENCH_DB_SUFFIX", "")
 
 
 def database_url(name: str) -> str:
     """The URL of scratch database ``hqr_scale_<name>`` on the bench's PostgreSQL server."""
     parts = urlsplit(PG_SERVER)
-    return urlunsplit(parts._replace(path=f"/{PREFIX}{name}"))
+    return urlunsplit(parts._replace(path=f"/{PREFIX}{name}{SUFFIX}"))
 
 
 def _admin_exec(sql: str) -> None:
@@ -45,15 +47,15 @@ def _admin_exec(sql: str) -> None:
 
 def drop_database(name: str) -> None:
     assert name.replace("_", "").isalnum(), name
-    _admin_exec(f'DROP DATABASE IF EXISTS "{PREFIX}{name}" WITH (FORCE)')
+    _admin_exec(f'DROP DATABASE IF EXISTS "{PREFIX}{name}{SUFFIX}" WITH (FORCE)')
 
 
 def create_database(name: str, template: str | None = None) -> str:
     """A new empty ``hqr_scale_<name>`` (dropped first if a crashed run left it), or a copy of
     scratch database ``template`` (PostgreSQL copies the files: seconds, not a re-seed)."""
     drop_database(name)
-    copy = f' TEMPLATE "{PREFIX}{template}"' if template else ""
-    _admin_exec(f'CREATE DATABASE "{PREFIX}{name}"{copy}')
+    copy = f' TEMPLATE "{PREFIX}{template}{SUFFIX}"' if template else ""
+    _admin_exec(f'CREATE DATABASE "{PREFIX}{name}{SUFFIX}"{copy}')
     return database_url(name)
 
 
@@ -104,6 +106,7 @@ def server_env(url: str) -> dict[str, str]:
         "HQR_DATABASE_URL": url,
         "HQR_SECRET_KEY": _SECRET,
         "HQR_INSTANCE_PATH": instance,
+        # An empty BENCH_REDIS_URL keeps the login limits in each process's memory.
         "HQR_REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
         "HQR_RATELIMIT_KEY_PREFIX": f"bench-{os.getpid()}",
         "HQR_LOG_FORMAT": "json",
