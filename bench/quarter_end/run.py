@@ -146,7 +146,7 @@ def main() -> None:
             for r in rows:
                 print(
                     f"{r['Name']:<14}{r['Request Count']:>9}{r['Failure Count']:>6}"
-                    f"{r['Median Response Time']:>8}{r['95%']:>7}{r['99%']:>7}"
+                    f"{float(r['Median Response Time']):>8.0f}{r['95%']:>7}{r['99%']:>7}"
                 )
             for f in failures[:10]:
                 print(f"failure: {f['Method']} {f['Name']} ×{f['Occurrences']}: {f['Error']}")
