@@ -9,7 +9,7 @@ export DEMO_PASSWORD ?= Demo@2026
 STAMP := $(VENV)/.installed
 VENDOR_STAMP := node_modules/.vendored
 
-.PHONY: install vendor db run run-prod worker templates test test-sqlite test-postgres fuzz system-deps lint format bench bench-load clean screenshots
+.PHONY: install vendor db run run-prod worker templates test test-sqlite test-postgres fuzz system-deps lint format bench bench-load bench-processes bench-quarter-end simulate-year clean screenshots
 
 install: $(STAMP)
 $(STAMP): pyproject.toml requirements.lock
@@ -162,6 +162,24 @@ bench: install
 # a scratch database whose schema is dropped) PostgreSQL; fails on any 5xx.  Not part of test.
 bench-load: install
 	$(BIN)/python -m bench load
+
+# Production mode (issue 19 goals 4–6), each on a scratch PostgreSQL database it creates and drops
+# (hqr_scale_*, on BENCH_PG_URL, default postgresql://postgres@127.0.0.1:5432/postgres) with
+# Redis at BENCH_REDIS_URL (default redis://127.0.0.1:6379/0).  Not part of test; see
+# docs/benchmarks.md.  One and then two gunicorn processes under the same API load:
+bench-processes: install
+	$(BIN)/python -m bench processes
+
+# 200 clerks and reviewers for DURATION (default 10m) with locust (the `bench` extra:
+# pip install -e '.[bench]'); fails on any error.
+DURATION ?= 10m
+bench-quarter-end: install
+	@$(BIN)/python -c 'import locust' 2>/dev/null || $(BIN)/pip install --quiet -c requirements.lock -e '.[bench]'
+	DURATION=$(DURATION) $(BIN)/python -m bench quarter_end
+
+# A province's year (2027) driven over HTTP by its users on gunicorn with HQR_WEB_PROCESSES.
+simulate-year: install
+	$(BIN)/python -m bench simulate
 
 clean:
 	rm -rf $(VENV) node_modules webapp/static/vendor
