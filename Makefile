@@ -170,11 +170,10 @@ bench-load: install
 bench-processes: install
 	$(BIN)/python -m bench processes
 
-# 200 clerks and reviewers for DURATION (default 10m) with locust (the `bench` extra:
-# pip install -e '.[bench]'); fails on any error.
+# 200 clerks and reviewers for DURATION (default 10m) with locust (pinned in the `test`
+# extra, which `install` installs); fails on any error.
 DURATION ?= 10m
 bench-quarter-end: install
-	@$(BIN)/python -c 'import locust' 2>/dev/null || $(BIN)/pip install --quiet -c requirements.lock -e '.[bench]'
 	DURATION=$(DURATION) $(BIN)/python -m bench quarter_end
 
 # A province's year (2027) driven over HTTP by its users on gunicorn with HQR_WEB_PROCESSES.

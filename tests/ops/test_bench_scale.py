@@ -9,7 +9,6 @@ PostgreSQL only (``TEST_DATABASE_URL``: the scratch databases go to the same ser
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -62,7 +61,6 @@ def test_two_processes_against_one() -> None:
     assert "ratio" in out
 
 
-@pytest.mark.skipif(importlib.util.find_spec("locust") is None, reason="pip install -e '.[bench]'")
 def test_quarter_end_load() -> None:
     out = _run("quarter_end", DURATION="8s", BENCH_QE_USERS="4", BENCH_QE_INSTANCES="1")
     assert "no-op" in out
