@@ -49,9 +49,9 @@ LATE = ("410103", f"{YEAR}Q3")
 #: BENCH_SIM_UNITS limits the units driven (the smoke test: a few); 0 = all.
 UNITS = int(os.environ.get("BENCH_SIM_UNITS") or 0)
 QUARTERS = int(os.environ.get("BENCH_SIM_QUARTERS") or 4)
-#: BENCH_SIM_EXACT_AREAS=1 records areas in whole 100 ㎡ (0.01 万㎡), so no figure is rounded:
-#: with odd areas (the default, as real ledgers have) the province's annual report is refused
-#: by the check 附表6 ≤ 附表7 合计, whose 合计 adds up rounded unit rows (docs/benchmarks.md).
+#: BENCH_SIM_EXACT_AREAS=1 records areas in whole 100 ㎡ (0.01 万㎡), so no figure is rounded.
+#: The default (odd areas, as real ledgers have) once found the check 附表6 ≤ 附表7 合计 refusing
+#: the province's annual report over rounding (docs/benchmarks.md; fixed).
 EXACT_AREAS = bool(os.environ.get("BENCH_SIM_EXACT_AREAS"))
 
 
