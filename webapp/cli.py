@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from flask import Flask
@@ -34,6 +34,28 @@ def transaction() -> Iterator[None]:
         raise
 
 
+T = TypeVar("T")
+
+
+def run_and_report(operation: Callable[[], T], report: Callable[[T], str]) -> T:
+    """The shape of most commands: ``operation`` in one :func:`transaction`, then the line
+    ``report`` makes of its result, printed once it is committed."""
+    with transaction():
+        result = operation()
+    click.echo(report(result))
+    return result
+
+
+def file_option(*decls: str, help: str, exists: bool = False, writable: bool = False) -> Any:
+    """An optional option naming a file (not a directory): a Path, or None when not given."""
+    return click.option(
+        *decls,
+        type=click.Path(exists=exists, dir_okay=False, writable=writable, path_type=Path),
+        default=None,
+        help=help,
+    )
+
+
 org_cli = AppGroup("org", help="组织机构 / organisations")
 demo_cli = AppGroup("demo", help="演示数据 / demo province")
 audit_cli = AppGroup("audit", help="审计日志 / audit trail")
@@ -45,9 +67,12 @@ def org_load(csv_path: Path) -> None:
     """Load or update organisations from a CSV (code,name,tier,parent_code)."""
     from webapp.core.operations import load_orgs_csv
 
-    with transaction():
-        counts = load_orgs_csv(csv_path)
-    click.echo(f"新增 {counts['created']}，更新 {counts['updated']}，未变 {counts['unchanged']}")
+    run_and_report(
+        lambda: load_orgs_csv(csv_path),
+        lambda counts: (
+            f"新增 {counts['created']}，更新 {counts['updated']}，未变 {counts['unchanged']}"
+        ),
+    )
 
 
 @demo_cli.command("seed")
@@ -62,9 +87,12 @@ def demo_seed(password: str | None) -> None:
     from webapp.core.demo import DEFAULT_DEMO_PASSWORD, seed_demo
 
     password = password or DEFAULT_DEMO_PASSWORD
-    with transaction():
-        counts = seed_demo(password)
-    click.echo(f"演示数据：新增单位 {counts['orgs_created']}，新增用户 {counts['users_created']}")
+    run_and_report(
+        lambda: seed_demo(password),
+        lambda counts: (
+            f"演示数据：新增单位 {counts['orgs_created']}，新增用户 {counts['users_created']}"
+        ),
+    )
     try:
         from webapp.ledger.demo import seed_demo_ledger
     except ImportError:  # pragma: no cover - the ledger feature is always installed
@@ -102,11 +130,10 @@ def demo_accounts() -> None:
 
 @audit_cli.command("verify")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.option(
+@file_option(
     "--anchor",
     "anchor_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
+    exists=True,
     help="An anchor saved earlier (flask audit anchor): also prove nothing after it was cut off.",
 )
 def audit_verify(as_json: bool, anchor_path: Path | None) -> None:

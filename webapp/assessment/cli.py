@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from webapp.cli import transaction
+from webapp.cli import run_and_report, transaction
 
 assessment_cli = AppGroup("assessment", help="考核 / year-end assessments")
 
@@ -26,6 +26,6 @@ def demo() -> None:
     """Demo campaigns relative to today: last year's 附件3 approved, this year's 附件2 ranked."""
     from webapp.assessment.demo import seed_assessments
 
-    with transaction():
-        done = seed_assessments()
-    click.echo("演示考核：" + ("、".join(done) if done else "无需新增"))
+    run_and_report(
+        seed_assessments, lambda done: "演示考核：" + ("、".join(done) if done else "无需新增")
+    )

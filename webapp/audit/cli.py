@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from webapp.cli import file_option
+
 
 @click.command("anchor")
 @click.option(
@@ -19,12 +21,8 @@ import click
     show_default=True,
     help="JSON, or key=value lines.",
 )
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    default=None,
-    help="Write the anchor to this file instead of printing it.",
+@file_option(
+    "--output", "-o", writable=True, help="Write the anchor to this file instead of printing it."
 )
 def anchor_command(fmt: str, output: Path | None) -> None:
     """Print the head of the audit chain (id, hash, time, records): keep it outside the system."""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask_login import current_user
+from marshmallow import Schema
 
 from webapp.api import feature_api, refusals
 from webapp.core.errors import PermissionDenied
@@ -32,7 +34,23 @@ instances_bp = feature_api(
 )
 blueprints = [tasks_bp, instances_bp]
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 ERRORS = {403: "无权限", 404: "不存在", 409: "任务已被他人处理或状态不允许", 422: "数据有误"}
+
+
+def task_action(rule: str, body: type[Schema] | None = None) -> Callable[[F], F]:
+    """A POST on one task, ``/<task_id>/<rule>`` (with a ``body`` when given), answering with
+    the task's summary (TaskSchema) or one of the ERRORS."""
+
+    def decorator(fn: F) -> F:
+        fn = refusals(tasks_bp, described=ERRORS)(fn)
+        fn = tasks_bp.response(200, TaskSchema)(fn)
+        if body is not None:
+            fn = tasks_bp.arguments(body)(fn)
+        return tasks_bp.route(f"/<int:task_id>/{rule}", methods=["POST"])(fn)
+
+    return decorator
 
 
 def task_detail(task_id: int) -> dict[str, Any]:
@@ -84,26 +102,19 @@ def get_task(task_id: int) -> Any:
     return task_detail(task_id)
 
 
-@tasks_bp.route("/<int:task_id>/claim", methods=["POST"])
-@tasks_bp.response(200, TaskSchema)
-@refusals(tasks_bp, described=ERRORS)
+@task_action("claim")
 def claim(task_id: int) -> Any:
     """签收."""
     return queries.task_summary(operations.claim(current_user, task_id))
 
 
-@tasks_bp.route("/<int:task_id>/unclaim", methods=["POST"])
-@tasks_bp.response(200, TaskSchema)
-@refusals(tasks_bp, described=ERRORS)
+@task_action("unclaim")
 def unclaim(task_id: int) -> Any:
     """取消签收."""
     return queries.task_summary(operations.unclaim(current_user, task_id))
 
 
-@tasks_bp.route("/<int:task_id>/complete", methods=["POST"])
-@tasks_bp.arguments(CompleteSchema)
-@tasks_bp.response(200, TaskSchema)
-@refusals(tasks_bp, described=ERRORS)
+@task_action("complete", CompleteSchema)
 def complete(body: dict[str, Any], task_id: int) -> Any:
     """办理: outcome, 审批意见 (required when returning) and the form data."""
     task = operations.complete_task(
@@ -112,38 +123,27 @@ def complete(body: dict[str, Any], task_id: int) -> Any:
     return queries.task_summary(task)
 
 
-@tasks_bp.route("/<int:task_id>/withdraw", methods=["POST"])
-@tasks_bp.response(200, TaskSchema)
-@refusals(tasks_bp, described=ERRORS)
+@task_action("withdraw")
 def withdraw(task_id: int) -> Any:
     """撤回 a step one just completed (the reopened task is returned)."""
     return queries.task_summary(operations.withdraw(current_user, task_id))
 
 
-@tasks_bp.route("/<int:task_id>/transfer", methods=["POST"])
-@tasks_bp.arguments(UserTargetSchema)
-@tasks_bp.response(200, TaskSchema)
-@refusals(tasks_bp, described=ERRORS)
+@task_action("transfer", UserTargetSchema)
 def transfer(body: dict[str, Any], task_id: int) -> Any:
     """转办 to a colleague with the same role in the same org."""
     task = operations.transfer(current_user, task_id, body["user_id"], body.get("comment"))
     return queries.task_summary(task)
 
 
-@tasks_bp.route("/<int:task_id>/remind", methods=["POST"])
-@tasks_bp.arguments(RemindSchema)
-@tasks_bp.response(200, TaskSchema)
-@refusals(tasks_bp, described=ERRORS)
+@task_action("remind", RemindSchema)
 def remind(body: dict[str, Any], task_id: int) -> Any:
     """催办 the holder or the candidates of an open task."""
     operations.remind(current_user, task_id, body.get("message"))
     return queries.task_summary(operations.get_task(task_id))
 
 
-@tasks_bp.route("/<int:task_id>/cc", methods=["POST"])
-@tasks_bp.arguments(UserTargetSchema)
-@tasks_bp.response(200, TaskSchema)
-@refusals(tasks_bp, described=ERRORS)
+@task_action("cc", UserTargetSchema)
 def cc(body: dict[str, Any], task_id: int) -> Any:
     """抄送 a read-only copy to a user."""
     operations.cc(current_user, task_id, body["user_id"], body.get("comment"))

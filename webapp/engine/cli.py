@@ -40,14 +40,15 @@ def deploy(directory: Path) -> None:
 @workflow_cli.command("run-timers")
 def run_timers_once() -> None:
     """One pass of the timer worker (fire due timers, deliver pending messages)."""
-    from webapp.cli import transaction
+    from webapp.cli import run_and_report
     from webapp.engine.timers import run_timers
 
-    with transaction():
-        counts = run_timers()
-    click.echo(
-        f"定时器：处理实例 {counts['instances']}，出错 {counts['errors']}，"
-        f"投递消息 {counts['messages']}"
+    run_and_report(
+        run_timers,
+        lambda counts: (
+            f"定时器：处理实例 {counts['instances']}，出错 {counts['errors']}，"
+            f"投递消息 {counts['messages']}"
+        ),
     )
 
 

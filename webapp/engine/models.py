@@ -23,6 +23,25 @@ from webapp.core.states import LabelledEnum
 from webapp.extensions import db
 
 
+# The states of an instance and of a task (their ``state`` columns) ----------------------------
+class InstanceState(LabelledEnum):
+    RUNNING = "running", "进行中"
+    COMPLETED = "completed", "已完成"
+    ERROR = "error", "异常"
+    CANCELLED = "cancelled", "已取消"
+
+
+class TaskState(LabelledEnum):
+    READY = "ready", "待签收"
+    CLAIMED = "claimed", "已签收"
+    COMPLETED = "completed", "已办结"
+    CANCELLED = "cancelled", "已取消"
+
+
+OPEN_STATES = (TaskState.READY.value, TaskState.CLAIMED.value)
+
+
+# Tables -----------------------------------------------------------------------------------------
 class ProcessDefinition(db.Model):
     """One deployed version of a BPMN process (an unchanged file is not a new version)."""
 
@@ -46,13 +65,6 @@ class ProcessDefinition(db.Model):
 
     def __repr__(self) -> str:
         return f"<ProcessDefinition {self.key} v{self.version}>"
-
-
-class InstanceState(LabelledEnum):
-    RUNNING = "running", "进行中"
-    COMPLETED = "completed", "已完成"
-    ERROR = "error", "异常"
-    CANCELLED = "cancelled", "已取消"
 
 
 class ProcessInstance(db.Model):
@@ -104,16 +116,6 @@ class ProcessInstance(db.Model):
 
     def __repr__(self) -> str:
         return f"<ProcessInstance {self.id} {self.business_key}>"
-
-
-class TaskState(LabelledEnum):
-    READY = "ready", "待签收"
-    CLAIMED = "claimed", "已签收"
-    COMPLETED = "completed", "已办结"
-    CANCELLED = "cancelled", "已取消"
-
-
-OPEN_STATES = (TaskState.READY.value, TaskState.CLAIMED.value)
 
 
 class HumanTask(db.Model):

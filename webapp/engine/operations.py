@@ -422,6 +422,16 @@ def _colleague(user_id: int, task: HumanTask) -> User:
     return user
 
 
+def _hand_over(
+    actor: User, task: HumanTask, target: User, action: str, comment: str, message: str
+) -> None:
+    """Give an open task to ``target`` (转办/改派): the history line ``action`` with
+    ``comment``, and ``message`` to the new assignee."""
+    _assign(task, OPEN_STATES, target)
+    history(task.instance, action, actor, task=task, comment=comment)
+    notify(target, action, message, task)
+
+
 def transfer(actor: User, task_id: int, to_user_id: int, comment: str | None = None) -> HumanTask:
     """转办 to a colleague with the same role in the same org."""
     task = get_task(task_id, actor)
@@ -432,13 +442,13 @@ def transfer(actor: User, task_id: int, to_user_id: int, comment: str | None = N
         raise InvalidInput(
             "只能转办给本单位具有相同角色的其他同事。", details={"user_id": "不符合转办条件"}
         )
-    _assign(task, OPEN_STATES, target)
-    history(task.instance, "transfer", actor, task=task, comment=f"转办给 {target.full_name}")
-    notify(
+    _hand_over(
+        actor,
+        task,
         target,
         "transfer",
+        f"转办给 {target.full_name}",
         f"{actor.full_name} 将任务“{task.name}”（{about(task.instance)}）转办给您。",
-        task,
     )
     _audit("task.transfer", actor, task, after={"to": target.username}, message=comment)
     return task
@@ -452,13 +462,13 @@ def reassign(actor: User, task_id: int, to_user_id: int) -> HumanTask:
     _require_open(task)
     target = _colleague(to_user_id, task)
     before = task.assignee_id
-    _assign(task, OPEN_STATES, target)
-    history(task.instance, "reassign", actor, task=task, comment=f"改派给 {target.full_name}")
-    notify(
+    _hand_over(
+        actor,
+        task,
         target,
         "reassign",
+        f"改派给 {target.full_name}",
         f"系统管理员将任务“{task.name}”（{about(task.instance)}）指派给您。",
-        task,
     )
     _audit("task.reassign", actor, task, before={"assignee": before}, after={"to": target.username})
     return task

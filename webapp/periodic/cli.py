@@ -45,15 +45,18 @@ def add_period_commands(group: AppGroup, spec: PeriodCommands) -> None:
     @click.argument("period", required=False)
     @click.option(spec.flag, "by_clock", is_flag=True, help=spec.flag_help)
     def open_cmd(period: str | None, by_clock: bool) -> None:
-        from webapp.cli import transaction
+        from webapp.cli import run_and_report
 
         if by_clock:
             period = spec.flag_period()
         if not period:
             raise click.UsageError(spec.missing_period)
-        with transaction():
-            counts = spec.open_period(None, period)
-        click.echo(f"{period}：新开启 {counts['opened']} 个单位，已开启 {counts['existing']} 个。")
+        run_and_report(
+            lambda: spec.open_period(None, period),
+            lambda counts: (
+                f"{period}：新开启 {counts['opened']} 个单位，已开启 {counts['existing']} 个。"
+            ),
+        )
 
     @group.command("schedule", help=spec.schedule_help)
     def schedule_cmd() -> None:

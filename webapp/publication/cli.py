@@ -49,16 +49,15 @@ add_period_commands(
 def demo_cmd() -> None:
     """Demo: the last half year published by the province and units with records of their own,
     records in publicity, one withdrawn after an objection, one objection waiting."""
-    import click
-
-    from webapp.cli import transaction
+    from webapp.cli import run_and_report
     from webapp.publication.demo import seed_publication
 
-    with transaction():
-        done = seed_publication()
-    click.echo(
-        f"演示公开：{done['period']} 已发布 {len(done['published'])} 份报告"
-        f"（{'、'.join(done['published'])}），信用记录异议 {done['objections']} 件。"
+    run_and_report(
+        seed_publication,
+        lambda done: (
+            f"演示公开：{done['period']} 已发布 {len(done['published'])} 份报告"
+            f"（{'、'.join(done['published'])}），信用记录异议 {done['objections']} 件。"
+        ),
     )
 
 
@@ -68,14 +67,13 @@ def expire_records_cmd() -> None:
     timer (started before the rule existed); the others are withdrawn by their BPMN timers.
     The timer worker runs the same sweep daily (publication_records_sweep.bpmn, started by
     ``flask publication schedule``): this command is only for running it at once."""
-    import click
-
-    from webapp.cli import transaction
+    from webapp.cli import run_and_report
     from webapp.publication.publicity import expire_untimed
 
-    with transaction():
-        done = expire_untimed(None)
-    click.echo(f"公示期满撤下：{done['reports']} 份报告，撤下记录 {done['withdrawn']} 条。")
+    run_and_report(
+        lambda: expire_untimed(None),
+        lambda done: f"公示期满撤下：{done['reports']} 份报告，撤下记录 {done['withdrawn']} 条。",
+    )
 
 
 def register(app: Flask) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import click
 from flask import Flask
 from flask.cli import AppGroup
 
@@ -45,14 +44,15 @@ add_period_commands(
 @reports_cli.command("demo-history")
 def demo_history_cmd() -> None:
     """Demo: last year complete and this year's past quarters accepted, through the flow."""
-    from webapp.cli import transaction
+    from webapp.cli import run_and_report
     from webapp.reports.demo import seed_history
 
-    with transaction():
-        done = seed_history()
-    click.echo(
-        f"演示历史：{'、'.join(done.periods)} 已办理，接收 {done.accepted} 份报告"
-        f"（其中上级退回后重报 {done.returned} 份，逾期报送 {done.late} 份）。"
+    run_and_report(
+        seed_history,
+        lambda done: (
+            f"演示历史：{'、'.join(done.periods)} 已办理，接收 {done.accepted} 份报告"
+            f"（其中上级退回后重报 {done.returned} 份，逾期报送 {done.late} 份）。"
+        ),
     )
 
 

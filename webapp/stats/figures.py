@@ -15,7 +15,7 @@ boundary, and ``from_json(x).to_json() == x`` for every row the product ever sto
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any, NotRequired, TypedDict
 
@@ -385,13 +385,7 @@ class Heading:
     period_label: str
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "table": self.table,
-            "org": self.org,
-            "org_name": self.org_name,
-            "period": self.period,
-            "period_label": self.period_label,
-        }
+        return asdict(self)  # the fields, in their order
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Heading:

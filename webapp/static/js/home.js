@@ -4,10 +4,10 @@
 // (not yet reviewed): drawn hollow and labelled.
 (function () {
   "use strict";
-  var source = document.getElementById("home-chart-data");
-  var trendHolder = document.getElementById("trend-chart");
-  if (!source || !trendHolder || typeof echarts === "undefined") { return; }
-  var data = JSON.parse(source.textContent);
+  var found = window.hqrCharts.source("trend-chart", "home-chart-data");
+  if (!found) { return; }
+  var trendHolder = found.holder;
+  var data = found.data;
   var GROUPS = {
     rates: ["filing_rate", "satisfaction"],
     counts: ["registered_n", "completed_n", "filed_n"],

@@ -1,11 +1,10 @@
 // The public portal's quality-index trend chart (ECharts, served locally).
 (function () {
   "use strict";
-  var holder = document.getElementById("index-chart");
-  var data = document.getElementById("index-series");
-  if (!holder || !data || typeof echarts === "undefined") { return; }
-  var series = JSON.parse(data.textContent);
-  var chart = echarts.init(holder, null, { renderer: "svg" });
+  var found = window.hqrCharts.source("index-chart", "index-series");
+  if (!found) { return; }
+  var series = found.data;
+  var chart = echarts.init(found.holder, null, { renderer: "svg" });
   var parts = series.length ? series[series.length - 1].parts : [];
   var lines = [{
     name: "质量指数", type: "line", data: series.map(function (s) { return s.value === null ? null : Number(s.value); }),
@@ -25,6 +24,6 @@
     yAxis: { type: "value", min: 0, max: 100 },
     series: lines
   });
-  holder.setAttribute("data-rendered", "1");
+  found.holder.setAttribute("data-rendered", "1");
   window.addEventListener("resize", function () { chart.resize(); });
 })();
