@@ -129,6 +129,8 @@ def test_leader_and_clerk_homes(page, make_user):
     page.wait_for_selector("#trend-chart[data-rendered='1'] canvas")
     page.wait_for_timeout(300)
     screenshot(page, "home_clerk.png")
+    # the task opens where it is worked on: the report's workspace (issue 18, one tap)
     page.click("#clerk-tasks a")
-    page.wait_for_url("**/tasks/*")
+    page.wait_for_url("**/reports/*")
+    assert "2026年第三季度" in page.inner_text("main")
     assert not errors, errors
