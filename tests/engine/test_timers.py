@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import update
+
 from tests.engine.conftest import open_task
 from webapp.core import clock
 from webapp.core.models import AuditRecord
@@ -132,3 +134,25 @@ def test_timer_start_event_and_intermediate_timer(org):
     run_timers()
     db.session.commit()
     assert open_task(instance).element_id == "fill"
+
+
+def test_instances_due_at_the_same_second_are_taken_oldest_first(start):
+    """At a quarter's deadline every unit's timer falls due at the same second and a pass takes
+    at most ``limit``: the pass takes the oldest instances, on either database.  (Ordered by due
+    time alone, PostgreSQL returned ties in the rows' physical order, which every state update
+    changes, and a city's reviewer missed a county's overdue notice in the first pass.)"""
+    from webapp.engine.timers import due_instances
+
+    clock.set_now(T0)
+    instances = [start("timers", "410102", business_key=f"tie:{i}") for i in range(6)]
+    db.session.commit()
+    # touch the older rows so that their physical order is no longer their age
+    older = [i.id for i in instances[:3]]
+    db.session.execute(
+        update(ProcessInstance)
+        .where(ProcessInstance.id.in_(older))
+        .values(next_timer_at=T0 + timedelta(days=1))
+    )
+    db.session.commit()
+    taken = due_instances(T0 + timedelta(days=2), limit=3)
+    assert [i.id for i in taken] == sorted(i.id for i in instances)[:3]
