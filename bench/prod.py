@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import signal
 import socket
@@ -26,7 +27,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-PG_SERVER = os.environ.get("BENCH_PG_URL") or "postgresql://postgres@127.0.0.1:5432/postgres"
+#: A libpq URL: a SQLAlchemy one (``postgresql+psycopg://``, as the test suite's per-worker
+#: databases are named) is accepted and its driver dropped, which psycopg.connect refuses.
+PG_SERVER = re.sub(
+    r"^postgresql\+\w+://",
+    "postgresql://",
+    os.environ.get("BENCH_PG_URL") or "postgresql://postgres@127.0.0.1:5432/postgres",
+)
 PREFIX = "hqr_scale_"
 #: Appended to every scratch database's name (the smoke tests: one per test process).
 SUFFIX = os.environ.get("BENCH_DB_SUFFIX", "")
