@@ -65,9 +65,9 @@ def notify_candidates(ctx: ServiceContext) -> dict[str, Any]:
     message = str(ctx.params.get("message") or "请尽快办理")
     kind = "overdue" if ctx.params.get("kind") == "overdue" else "reminder"
     tasks = db.session.execute(
-        select(HumanTask).where(
-            HumanTask.instance_id == ctx.instance.id, HumanTask.state.in_(OPEN_STATES)
-        )
+        select(HumanTask)
+        .where(HumanTask.instance_id == ctx.instance.id, HumanTask.state.in_(OPEN_STATES))
+        .order_by(HumanTask.id)  # notices in the tasks' order on either database
     ).scalars()
     count = 0
     for task in tasks:

@@ -346,9 +346,15 @@ def _rows_statement() -> Any:
         .limit(1)
         .scalar_subquery()
     )
-    return select(HumanTask).where(
-        HumanTask.instance_id == bindparam("instance_id"),
-        or_(HumanTask.state.in_(OPEN_STATES), HumanTask.id == last_done),
+    # in id order: what is written from the plan (closed rows, their history and audit lines)
+    # comes out in the same order on either database
+    return (
+        select(HumanTask)
+        .where(
+            HumanTask.instance_id == bindparam("instance_id"),
+            or_(HumanTask.state.in_(OPEN_STATES), HumanTask.id == last_done),
+        )
+        .order_by(HumanTask.id)
     )
 
 
