@@ -14,7 +14,6 @@ from tests.browser.conftest import browser_login, screenshot
 from tests.conftest import TEST_PASSWORD
 from tests.publication.conftest import h2_data, workflows  # noqa: F401 (fixtures)
 from webapp.core import clock
-from webapp.engine import complete_task
 from webapp.extensions import db
 
 pytestmark = pytest.mark.browser
@@ -38,21 +37,9 @@ TASK = "主要领导审批公开"
 @pytest.fixture
 def waiting_approval(workflows, h2_data, make_user):  # noqa: F811 (fixtures)
     """郑州市's 2026H2 public report drafted and reviewed: its leader's approval waits."""
-    from tests.publication.conftest import FILLED, at, open_task
-    from webapp.core.operations import get_org
-    from webapp.publication.operations import find_publication, open_period, save_sections
+    from tests.publication.conftest import awaiting_leader
 
-    clock.set_now(at("2027-01-05"))
-    open_period(None, "2026H2")
-    db.session.commit()
-    clerk, reviewer = make_user("clerk", "410100"), make_user("reviewer", "410100")
-    make_user("leader", "410100", full_name="郑州市主要领导")
-    pub = find_publication(get_org("410100"), "2026H2")
-    save_sections(clerk, pub, FILLED | {"trends": "与上期基本持平。"})
-    db.session.commit()
-    complete_task(clerk, open_task(pub, "draft").id, "submit")
-    complete_task(reviewer, open_task(pub, "review").id, "approve", comment="数据核对无误。")
-    db.session.commit()
+    pub = awaiting_leader(make_user, full_name="郑州市主要领导")
     yield pub
     clock.set_now(None)
 

@@ -18,7 +18,7 @@ from webapp.engine import deploy_bpmn
 from webapp.extensions import db
 from webapp.ledger.models import AdministrativePenalty, BadBehaviourRecord, GoodBehaviourRecord
 
-__all__ = ["Api", "accept_quarter", "at", "load_records"]
+__all__ = ["Api", "accept_quarter", "at", "awaiting_leader", "load_records"]
 
 
 def at(day: str, hour: int = 10) -> datetime:
@@ -161,6 +161,27 @@ def open_task(pub: Any, element_id: str) -> Any:
         )
         .one()
     )
+
+
+def awaiting_leader(make_user: Any, **leader: Any) -> Any:
+    """郑州市's 2026H2 public report drafted by its clerk and approved by its reviewer on
+    2027-01-05 (the clock is left there): the leader's approval waits.  ``leader`` goes to
+    ``make_user`` for the leader (a ``username`` or ``full_name``)."""
+    from webapp.engine import complete_task
+    from webapp.publication.operations import find_publication, open_period, save_sections
+
+    clock.set_now(at("2027-01-05"))
+    open_period(None, "2026H2")
+    db.session.commit()
+    clerk, reviewer = make_user("clerk", "410100"), make_user("reviewer", "410100")
+    make_user("leader", "410100", **leader)
+    pub = find_publication(get_org("410100"), "2026H2")
+    save_sections(clerk, pub, FILLED | {"trends": "与上期基本持平。"})
+    db.session.commit()
+    complete_task(clerk, open_task(pub, "draft").id, "submit")
+    complete_task(reviewer, open_task(pub, "review").id, "approve", comment="数据核对无误。")
+    db.session.commit()
+    return pub
 
 
 def run_to_publication(org_code: str, period: str = "2026H2", make_user: Any = None) -> Any:

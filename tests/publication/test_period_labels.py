@@ -14,13 +14,10 @@ import re
 from sqlalchemy import select
 
 from tests.conftest import login
-from tests.publication.conftest import FILLED, at, open_task
-from webapp.core import clock
+from tests.publication.conftest import awaiting_leader, open_task
 from webapp.core.operations import get_org
 from webapp.core.periods import period_label
-from webapp.engine import complete_task
 from webapp.extensions import db
-from webapp.publication.operations import find_publication, open_period, save_sections
 from webapp.reports.models import Report
 
 RAW_KEY = re.compile(r"(?<![\w/])\d{4}[QH]\d(?!\w)")
@@ -34,17 +31,7 @@ def test_period_label_reads_every_key_and_leaves_other_text():
 
 
 def test_the_leaders_pages_show_no_raw_period_key(workflows, h2_data, make_user, client):
-    clock.set_now(at("2027-01-05"))
-    open_period(None, "2026H2")
-    db.session.commit()
-    clerk, reviewer = make_user("clerk", "410100"), make_user("reviewer", "410100")
-    make_user("leader", "410100", username="zz_leader")
-    pub = find_publication(get_org("410100"), "2026H2")
-    save_sections(clerk, pub, FILLED | {"trends": "与上期基本持平。"})
-    db.session.commit()
-    complete_task(clerk, open_task(pub, "draft").id, "submit")
-    complete_task(reviewer, open_task(pub, "review").id, "approve", comment="数据核对无误。")
-    db.session.commit()
+    pub = awaiting_leader(make_user, username="zz_leader")
     approval = open_task(pub, "approve")
     report = db.session.execute(
         select(Report).where(Report.org_id == get_org("410100").id, Report.period == "2026Q3")

@@ -11,12 +11,7 @@ from __future__ import annotations
 import re
 
 from tests.conftest import login
-from tests.publication.conftest import FILLED, at, open_task
-from webapp.core import clock
-from webapp.core.operations import get_org
-from webapp.engine import complete_task
-from webapp.extensions import db
-from webapp.publication.operations import find_publication, open_period, save_sections
+from tests.publication.conftest import awaiting_leader
 
 TASK = "主要领导审批公开"
 
@@ -29,17 +24,7 @@ def _links_to(html: str, title: str) -> list[str]:
 def test_the_home_page_and_the_inbox_open_the_approval_itself(
     workflows, h2_data, make_user, client
 ):
-    clock.set_now(at("2027-01-05"))
-    open_period(None, "2026H2")
-    db.session.commit()
-    clerk, reviewer = make_user("clerk", "410100"), make_user("reviewer", "410100")
-    make_user("leader", "410100", username="zz_leader")
-    pub = find_publication(get_org("410100"), "2026H2")
-    save_sections(clerk, pub, FILLED | {"trends": "与上期基本持平。"})
-    db.session.commit()
-    complete_task(clerk, open_task(pub, "draft").id, "submit")
-    complete_task(reviewer, open_task(pub, "review").id, "approve", comment="数据核对无误。")
-    db.session.commit()
+    pub = awaiting_leader(make_user, username="zz_leader")
 
     login(client, "zz_leader")
     workspace = f"/publication/{pub.id}"
