@@ -40,17 +40,28 @@ def fresh_app(url: str, prefix: str, **settings: Any) -> Any:
     return create_app(config)
 
 
-def write_section(heading: str, section: str) -> None:
-    """Put ``section`` in place of docs/benchmarks.md's ``## heading`` (or append it)."""
-    DOC.parent.mkdir(parents=True, exist_ok=True)
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n\n"
-    start = text.find(f"## {heading}")
-    if start >= 0:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + (text[end + 1 :] if end >= 0 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOC.write_text(text, encoding="utf-8")
+#: Ends the figures a benchmark writes into its section; what follows it in the section (the
+#: hand-written reading of the figures) is kept when the benchmark runs again.
+KEEP_BELOW = "<!-- written by the benchmark above this line; kept below it -->"
+
+
+def write_section(heading: str, section: str, doc: Path = DOC) -> None:
+    """Put ``section`` in place of ``doc``'s ``## heading`` (or append it).
+
+    The text between the section's :data:`KEEP_BELOW` line and the next heading is kept."""
+    doc.parent.mkdir(parents=True, exist_ok=True)
+    text = doc.read_text(encoding="utf-8") if doc.exists() else "# Benchmarks\n\n"
+    written = section.rstrip("\n") + "\n\n" + KEEP_BELOW + "\n"
+    start = text.find(f"## {heading}\n")
+    if start < 0:
+        doc.write_text(text.rstrip("\n") + "\n\n" + written, encoding="utf-8")
+        return
+    end = text.find("\n## ", start + 1)
+    end = len(text) if end < 0 else end + 1
+    old = text[start:end]
+    kept = old.split(KEEP_BELOW, 1)[1].lstrip("\n") if KEEP_BELOW in old else ""
+    written += ("\n" + kept.rstrip("\n") + "\n\n") if kept.strip() else "\n"
+    doc.write_text(text[:start] + written + text[end:], encoding="utf-8")
 
 
 def run_on_databases(
