@@ -11,8 +11,12 @@ from typing import Any
 from flask import Flask, g
 
 from webapp.config import Config
+from webapp.core import messages
 from webapp.extensions import csrf, db, limiter, login_manager, migrate
 
+# Before any schema module is imported: marshmallow reads its default messages when a schema
+# class is defined.
+messages.install()
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"

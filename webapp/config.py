@@ -38,6 +38,9 @@ class Config:
     MAX_CONTENT_LENGTH: int = env_int("MAX_UPLOAD_MB", 20) * 1024 * 1024
     #: Time zone in which dates are shown and naive inputs are read.
     TIMEZONE: str = env("TIMEZONE", "Asia/Shanghai") or "Asia/Shanghai"
+    #: WTForms' messages come from its own Chinese catalogue (webapp.core.messages.Form), not
+    #: through Flask-Babel, which this product does not use.
+    WTF_I18N_ENABLED: bool = False
 
     # Sessions: HttpOnly, SameSite=Lax; Secure when served over HTTPS.
     SESSION_COOKIE_HTTPONLY = True

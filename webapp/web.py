@@ -257,7 +257,7 @@ def init_app(app: Flask) -> None:
             status, err.description or "请求无法处理。"
         )
         if wants_json():
-            body: dict[str, Any] = {"code": str(status), "message": message}
+            body: dict[str, Any] = {"code": HTTP_CODES.get(status, str(status)), "message": message}
             extra = getattr(err, "data", None)
             if isinstance(extra, dict) and extra.get("messages"):
                 body["errors"] = extra["messages"]
@@ -280,6 +280,19 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["Role"] = Role
 
 
+#: The ``code`` of an HTTP refusal's JSON body: the same words the domain's refusals use
+#: (webapp.core.errors), so a client tells a missing object from a refused input one way only.
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "invalid",
+    429: "too_many_requests",
+}
 HTTP_MESSAGES = {
     400: "请求格式不正确。",
     401: "未登录或登录已失效。",

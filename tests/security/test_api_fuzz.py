@@ -1,5 +1,6 @@
 """Schemathesis against /api/v1/openapi.json: generated requests, authenticated as a user with
-every staff role at a county, find no 500 and no response that breaks the documented schema.
+every staff role at a county, find no 500, no response that breaks the documented schema and no
+refusal that is not in Chinese (tests/security/test_chinese_refusals.py).
 
 The run is deterministic (the Hypothesis profile of tests/conftest.py: derandomized, no example
 database) and bounded by HQR_FUZZ_EXAMPLES (default 25 per operation) so that the suite stays
@@ -21,6 +22,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.conftest import TEST_PASSWORD
+from tests.security.test_chinese_refusals import CODES, english
 
 
 def test_the_suite_runs_hypothesis_derandomized():
@@ -72,6 +74,9 @@ def test_api_never_errors_and_keeps_its_schema(app, fuzz_headers):
             response = case.call(headers=fuzz_headers)
             assert response.status_code < 500, f"{operation.label}: {response.text[:300]}"
             case.validate_response(response, checks=CHECKS)
+            if 400 <= response.status_code < 500:  # a refusal says why, in Chinese
+                body = response.json()
+                assert body["code"] in CODES and not english(body), f"{operation.label}: {body}"
 
         try:
             fuzz()

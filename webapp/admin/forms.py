@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.auth.forms import new_password_field
+from webapp.core.messages import Form
 from webapp.core.models import ROLE_LABELS
 from webapp.core.passwords import HINT, PASSWORD_MAX
 
@@ -17,7 +17,7 @@ class MultiCheckbox(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     username = StringField("用户名", validators=[DataRequired("请输入用户名。"), Length(3, 64)])
     full_name = StringField("姓名", validators=[DataRequired("请输入姓名。"), Length(max=64)])
     email = StringField(
@@ -30,9 +30,9 @@ class UserForm(FlaskForm):
     password = PasswordField("初始密码", description=HINT, validators=[Length(max=PASSWORD_MAX)])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     new_password = new_password_field()
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """An empty form: carries only the CSRF token for POST buttons."""

@@ -7,21 +7,37 @@ session works too; then every unsafe method needs the CSRF token (``X-CSRFToken`
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
+import flask_smorest
 from flask import current_app, g, request
 from flask_login import current_user
-from flask_smorest import Api, Blueprint
+from flask_smorest import Api
 from sqlalchemy import select
+from webargs.flaskparser import FlaskParser, abort
 
 from webapp.auth.throttle import throttled
-from webapp.core import operations
+from webapp.core import messages, operations
 from webapp.core.errors import DomainError, PermissionDenied
 from webapp.core.models import Org
 from webapp.core.permissions import require
 from webapp.core.schemas import ErrorSchema, MeSchema, TokenRequestSchema, TokenSchema
 from webapp.extensions import csrf, db
 from webapp.web import keep_transaction, role_gate
+
+
+class RequestParser(FlaskParser):
+    """flask-smorest's request parser, refusing a body that is not JSON in Chinese (its other
+    messages are marshmallow's, made Chinese by :mod:`webapp.core.messages`)."""
+
+    def _handle_invalid_json_error(self, error: Exception, req: Any, *a: Any, **k: Any) -> NoReturn:
+        abort(400, exc=error, messages={"json": [messages.INVALID_JSON]})
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """Every API blueprint (ruff bans ``flask_smorest.Blueprint`` elsewhere)."""
+
+    ARGUMENTS_PARSER = RequestParser()
 
 
 class HqrApi(Api):

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from webapp.core.messages import Form
 from webapp.core.passwords import HINT, PASSWORD_MAX, PASSWORD_MIN
 
 
@@ -21,13 +21,13 @@ def new_password_field() -> PasswordField:
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = StringField("用户名", validators=[DataRequired("请输入用户名。"), Length(max=64)])
     password = PasswordField("密码", validators=[DataRequired("请输入密码。"), Length(max=256)])
     remember = BooleanField("记住我（12小时）")
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     old_password = PasswordField("原密码", validators=[DataRequired("请输入原密码。")])
     new_password = new_password_field()
     confirm = PasswordField(

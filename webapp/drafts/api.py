@@ -8,9 +8,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask_login import current_user
-from flask_smorest import Blueprint
 
-from webapp.api import feature_api, refusals
+from webapp.api import Blueprint, feature_api, refusals
 from webapp.drafts import operations as ops
 from webapp.drafts.schemas import (
     DocumentHistorySchema,

@@ -8,23 +8,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 
+from webapp.core.messages import Form
 from webapp.ledger.fields import Kind, display
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField("Excel 文件（.xlsx）")
     org_code = SelectField("导入到单位")
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(Form):
     """Only the CSRF token (delete buttons)."""
 
 
-def record_form(kind: Kind, record: Any = None, **kwargs: Any) -> FlaskForm:
+def record_form(kind: Kind, record: Any = None, **kwargs: Any) -> Form:
     attrs: dict[str, Any] = {}
     for f in kind.fields:
         if f.kind == "bool":
@@ -39,7 +39,7 @@ def record_form(kind: Kind, record: Any = None, **kwargs: Any) -> FlaskForm:
             render = {"type": "date"} if f.kind == "date" else {}
             attrs[f.name] = StringField(f.label, render_kw=render)
     attrs["org_code"] = SelectField("监督机构")
-    form_class = type(f"{kind.name.title()}Form", (FlaskForm,), attrs)
+    form_class = type(f"{kind.name.title()}Form", (Form,), attrs)
     form = form_class(**kwargs)
     if record is not None and not form.is_submitted():
         for f in kind.fields:
@@ -48,5 +48,5 @@ def record_form(kind: Kind, record: Any = None, **kwargs: Any) -> FlaskForm:
     return form
 
 
-def form_values(kind: Kind, form: FlaskForm) -> dict[str, Any]:
+def form_values(kind: Kind, form: Form) -> dict[str, Any]:
     return {f.name: getattr(form, f.name).data for f in kind.fields}

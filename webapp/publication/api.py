@@ -13,9 +13,8 @@ from typing import Any
 
 from flask import url_for
 from flask_login import current_user
-from flask_smorest import Blueprint
 
-from webapp.api import feature_api, listed, refusals
+from webapp.api import Blueprint, feature_api, listed, refusals
 from webapp.core.permissions import require
 from webapp.drafts.api import saves_sections
 from webapp.extensions import csrf

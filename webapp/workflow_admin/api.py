@@ -7,9 +7,8 @@ from typing import Any
 
 from flask import Response, current_app
 from flask_login import current_user
-from flask_smorest import Blueprint
 
-from webapp.api import feature_api, refusals
+from webapp.api import Blueprint, feature_api, refusals
 from webapp.engine import compare_versions
 from webapp.workflow_admin import operations
 from webapp.workflow_admin.schemas import (
