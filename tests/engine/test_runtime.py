@@ -4,7 +4,7 @@ import pytest
 
 from tests.engine.conftest import open_task
 from webapp.core.errors import Conflict, InvalidInput, PermissionDenied
-from webapp.engine import complete_task, get_or_start_instance
+from webapp.engine import complete_task, instances, start_instance
 from webapp.engine.models import InstanceState, ProcessInstance, WorkflowEvent
 from webapp.extensions import db
 
@@ -91,12 +91,41 @@ def test_directly_administered_county_goes_to_the_province(start, make_user):
     assert open_task(instance).candidate_org.code == "410000"
 
 
-def test_get_or_start_is_idempotent(deploy, org):
+def test_start_existing_ok_is_idempotent(deploy, org):
     deploy("demo_two_tier")
-    first = get_or_start_instance(None, "demo_two_tier", org("410102"), "k1")
-    second = get_or_start_instance(None, "demo_two_tier", org("410102"), "k1")
+    first = start_instance(None, "demo_two_tier", org("410102"), "k1", existing_ok=True)
+    second = start_instance(None, "demo_two_tier", org("410102"), "k1", existing_ok=True)
     assert first.id == second.id
     assert db.session.query(ProcessInstance).count() == 1
+
+
+@pytest.mark.parametrize("existing_ok", [False, True])
+def test_a_start_that_loses_the_race_for_its_key(deploy, org, monkeypatch, existing_ok):
+    """Another transaction started the same business key and committed between this start's
+    look-ups and its insert (on PostgreSQL its row is invisible until then): the unique
+    constraint refuses the insert, nothing of this start is kept, and the caller gets Conflict,
+    or with ``existing_ok`` the winner; the session stays usable."""
+    deploy("demo_two_tier")
+    winner = start_instance(None, "demo_two_tier", org("410102"), "k1")
+    db.session.commit()
+    real_find = instances.find_instance
+    blind = [None] * (2 if existing_ok else 1)  # the look-ups before the insert see nothing
+
+    def find(process_key: str, business_key: str) -> ProcessInstance | None:
+        return blind.pop() if blind else real_find(process_key, business_key)
+
+    monkeypatch.setattr(instances, "find_instance", find)
+    if existing_ok:
+        again = start_instance(None, "demo_two_tier", org("410102"), "k1", existing_ok=True)
+        assert again.id == winner.id
+    else:
+        with pytest.raises(Conflict, match="业务编号 k1 的流程已存在"):
+            start_instance(None, "demo_two_tier", org("410102"), "k1")
+    assert not blind
+    db.session.commit()
+    assert db.session.query(ProcessInstance).count() == 1
+    starts = db.session.query(WorkflowEvent).filter_by(action="start").count()
+    assert starts == 1
 
 
 def test_return_loops_are_capped(app, start, make_user):

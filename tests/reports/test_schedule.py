@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import ROOT
 from webapp.core import clock
-from webapp.engine import deploy_bpmn, get_or_start_instance, run_timers
+from webapp.engine import deploy_bpmn, run_timers, start_instance
 from webapp.engine.models import ProcessInstance
 from webapp.extensions import db
 from webapp.reports.models import Report
@@ -31,7 +31,9 @@ def test_windows_open_in_turn(org):
     for name in ("quarterly_report", "report_schedule"):
         deploy_bpmn(None, None, (ROOT / "workflows" / f"{name}.bpmn").read_bytes())
     clock.set_now(datetime(2026, 9, 10, 12, 0, tzinfo=clock.LOCAL_TZ))
-    instance = get_or_start_instance(None, "report_schedule", org("410000"), "report-schedule")
+    instance = start_instance(
+        None, "report_schedule", org("410000"), "report-schedule", existing_ok=True
+    )
     db.session.commit()
     assert instance.data["next_period"] == "2026Q3"  # opens 15 days before 09-30
     assert instance.data["next_open_at"] == "2026-09-14T16:00:00+00:00"
@@ -56,7 +58,9 @@ def _start_schedule(org, when: datetime) -> ProcessInstance:
     for name in ("quarterly_report", "report_schedule"):
         deploy_bpmn(None, None, (ROOT / "workflows" / f"{name}.bpmn").read_bytes())
     clock.set_now(when)
-    instance = get_or_start_instance(None, "report_schedule", org("410000"), "report-schedule")
+    instance = start_instance(
+        None, "report_schedule", org("410000"), "report-schedule", existing_ok=True
+    )
     db.session.commit()
     return instance
 

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -256,18 +255,3 @@ def sniff(content: bytes) -> str | None:
         if content.startswith(signature):
             return media_type
     return None
-
-
-def describe(doc: ArchivedDocument) -> dict[str, Any]:
-    """The metadata a page or the API shows of a file (never its bytes)."""
-    return {
-        "id": doc.id,
-        "kind": doc.kind,
-        "version": doc.version,
-        "stage": doc.stage,
-        "filename": doc.filename,
-        "media_type": doc.media_type,
-        "size": doc.size,
-        "sha256": doc.sha256,
-        "created_at": doc.created_at,
-    }

@@ -9,8 +9,7 @@ Public functions other features call (see docs/engine.md)::
     deploy_definitions(actor, directory) -> list[DeployResult]
     deploy_bpmn(actor, key, content: bytes) -> DeployResult          # InvalidInput lists problems
     validate_bpmn(content: bytes) -> list[Problem]
-    start_instance(actor, process_key, org, business_key, data) -> ProcessInstance
-    get_or_start_instance(actor, process_key, org, business_key, data) -> ProcessInstance
+    start_instance(actor, process_key, org, business_key, data, existing_ok=) -> ProcessInstance
     complete_task(actor, task_id, outcome, comment=None, data=None) -> HumanTask
     tasks_for(user, view) -> list[HumanTask]
     can_work(user, task) -> bool
@@ -62,7 +61,6 @@ from webapp.engine.instances import (
     change_subject,
     find_instance,
     get_instance,
-    get_or_start_instance,
     retry_instance,
     start_instance,
 )
@@ -193,7 +191,6 @@ __all__ = [
     "find_instance",
     "form_choices",
     "get_instance",
-    "get_or_start_instance",
     "instance_title",
     "business_statuses",
     "instance_business_status",

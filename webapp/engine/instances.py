@@ -78,14 +78,7 @@ def start_requested(
     latest_definition(process_key)
     _check_start_data(process_key, data)
     admit(actor, org, data)
-    savepoint = db.session.begin_nested()
-    try:
-        instance = start_instance(actor, process_key, org, business_key, data)
-        savepoint.commit()
-    except IntegrityError as err:  # a concurrent start of the same business key won
-        savepoint.rollback()
-        raise Conflict(f"业务编号 {business_key} 的流程已存在。") from err
-    return instance
+    return start_instance(actor, process_key, org, business_key, data)
 
 
 def start_instance(
@@ -94,15 +87,25 @@ def start_instance(
     org: Org,
     business_key: str,
     data: dict[str, Any] | None = None,
+    *,
+    existing_ok: bool = False,
 ) -> ProcessInstance:
     """Start the latest version of ``process_key`` for ``org``; runs to the first wait state.
 
     ``data`` (plain JSON) becomes the initial task data; the engine adds ``org_code``,
     ``business_key`` and ``process_key``.  Where the process has a registered start form, the
     data is validated against it and its fields, with the three above, become the instance's
-    fixed ``subject``.  A business key already used for this process
-    raises Conflict.  ``actor`` None means the system (a timer, another feature's job).
+    fixed ``subject``.  ``actor`` None means the system (a timer, another feature's job).
+
+    A business key already used for this process raises Conflict, also when a concurrent start
+    of the same key wins (the unique constraint; nothing of this start is kept).  With
+    ``existing_ok`` the instance with that key is returned instead, started first if there is
+    none: idempotent, also under concurrency (the periods' opening, the schedulers).
     """
+    if existing_ok:
+        existing = find_instance(process_key, business_key)
+        if existing is not None:
+            return existing
     _check_start(actor, org)
     if not business_key or len(business_key) > 200:
         raise InvalidInput("业务编号不能为空且不超过200个字符。")
@@ -131,8 +134,19 @@ def start_instance(
         started_at=now,
         updated_at=now,
     )
-    db.session.add(instance)
-    db.session.flush()
+    savepoint = db.session.begin_nested()
+    try:
+        db.session.add(instance)
+        db.session.flush()
+    except IntegrityError as err:  # a concurrent start of the same business key won
+        savepoint.rollback()
+        winner = find_instance(process_key, business_key)
+        if winner is None:  # pragma: no cover - the winner rolled back
+            raise Conflict("流程启动冲突，请重试。") from err
+        if not existing_ok:
+            raise Conflict(f"业务编号 {business_key} 的流程已存在。") from err
+        return winner
+    savepoint.commit()
     history(instance, "start", actor, comment=f"{definition.name}（第 {definition.version} 版）")
     audit_instance(
         "workflow.start",
@@ -142,31 +156,6 @@ def start_instance(
     )
     advance(instance, actor, lambda w: None, workflow=wf)
     return instance
-
-
-def get_or_start_instance(
-    actor: User | None,
-    process_key: str,
-    org: Org,
-    business_key: str,
-    data: dict[str, Any] | None = None,
-) -> ProcessInstance:
-    """The instance with this business key, started first if there is none (idempotent, also
-    under concurrency: a concurrent start of the same key loses the unique constraint)."""
-    existing = find_instance(process_key, business_key)
-    if existing is not None:
-        return existing
-    savepoint = db.session.begin_nested()
-    try:
-        instance = start_instance(actor, process_key, org, business_key, data)
-        savepoint.commit()
-        return instance
-    except IntegrityError:
-        savepoint.rollback()
-    found = find_instance(process_key, business_key)
-    if found is None:  # pragma: no cover - the winner rolled back
-        raise Conflict("流程启动冲突，请重试。")
-    return found
 
 
 def retry_instance(actor: User, instance_id: int) -> ProcessInstance:

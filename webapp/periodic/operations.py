@@ -16,7 +16,7 @@ from webapp.core.errors import NotFound
 from webapp.core.models import Org, User
 from webapp.core.numbers import INT_MAX
 from webapp.core.operations import get_row
-from webapp.engine import get_or_start_instance
+from webapp.engine import start_instance
 from webapp.extensions import db
 
 
@@ -101,8 +101,8 @@ def open_units(
             continue
         if document is None:
             document = create(org)
-        instance = get_or_start_instance(
-            actor, process_key, org, document.business_key, start_data(document)
+        instance = start_instance(
+            actor, process_key, org, document.business_key, start_data(document), existing_ok=True
         )
         document.instance_id = instance.id
         counts["opened"] += 1
@@ -123,5 +123,5 @@ def start_scheduler(process_key: str, business_key: str) -> str | None:
     root = db.session.execute(select(Org).where(Org.parent_id.is_(None))).scalars().first()
     if root is None:
         raise NotFound("请先加载组织机构。")
-    instance = get_or_start_instance(None, process_key, root, business_key, {})
+    instance = start_instance(None, process_key, root, business_key, {}, existing_ok=True)
     return (instance.data or {}).get("next_period")

@@ -19,9 +19,9 @@ from typing import Any
 from webapp.core import clock
 from webapp.engine import (
     ServiceContext,
-    get_or_start_instance,
     register_start_form,
     service_operation,
+    start_instance,
 )
 from webapp.publication import publicity
 
@@ -71,5 +71,5 @@ def sweep_records(ctx: ServiceContext) -> dict[str, Any]:
 def sweep_successor(ctx: ServiceContext) -> dict[str, Any]:
     """Hand the daily sweep to a fresh instance (started once per day: idempotent)."""
     key = f"{BUSINESS_KEY}:{clock.today_local().isoformat()}"
-    successor = get_or_start_instance(None, PROCESS, ctx.instance.org, key, {})
+    successor = start_instance(None, PROCESS, ctx.instance.org, key, {}, existing_ok=True)
     return {"successor_key": successor.business_key}
