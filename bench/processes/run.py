@@ -124,6 +124,8 @@ def _round(counties: list, processes: int, label: str, tmp: Path) -> dict[str, f
         f"{result['busy_cores']:.2f}, other jobs {result['others_cores']:.2f}",
         flush=True,
     )
+    counts = {op: sum(c[k] for k in ("2xx", "4xx", "5xx")) for op, c in tally.by_op.items()}
+    print(f"[{label}]   requests by operation (warm-up included): {counts}", flush=True)
     return result
 
 
