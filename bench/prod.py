@@ -226,6 +226,113 @@ def _wait_ready(server: Server) -> None:
             time.sleep(0.3)
 
 
+def _ticks(fields: list[str]) -> int:
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+#: The PostgreSQL cluster's auxiliary processes: they serve every database of the cluster.
+PG_AUXILIARY = (
+    "checkpointer",
+    "background writer",
+    "walwriter",
+    "autovacuum launcher",
+    "logical replication launcher",
+    "archiver",
+    "stats collector",
+    "startup",
+)
+
+
+@dataclass
+class CpuSample:
+    """The CPU ticks of every consumer a request crosses, at one moment (see
+    :func:`cpu_sample`); ``after - before`` gives a round's CPU seconds per consumer."""
+
+    #: pid: (consumer, utime + stime ticks); a process that started during the round counts
+    #: from zero, one that ended during it is lost (its last ticks are unknown).
+    per_pid: dict[int, tuple[str, int]]
+    client: float
+    machine_busy: float
+
+    def __sub__(self, before: CpuSample) -> dict[str, float]:
+        tick = os.sysconf("SC_CLK_TCK")
+        out = dict.fromkeys(CONSUMERS, 0.0)
+        for pid, (kind, ticks) in self.per_pid.items():
+            old = before.per_pid.get(pid)
+            out[kind] += (ticks - (old[1] if old and old[0] == kind else 0)) / tick
+        out["client"] = self.client - before.client
+        out["machine_busy"] = self.machine_busy - before.machine_busy
+        return out
+
+
+#: What :func:`cpu_sample` tells apart.
+CONSUMERS = ("web", "pg", "pg_shared", "redis")
+
+
+def _machine_busy_seconds() -> float:
+    """CPU seconds all cores spent not idle since boot (/proc/stat: every state but idle and
+    iowait)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(values[:8]) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def _pg_kind(pid: int, database: str) -> tuple[str, str]:
+    """("pg", "") for a backend on ``database``, ("pg_shared", "") for the postmaster and the
+    auxiliary processes, ("parallel", leader pid) for a parallel worker, ("", "") otherwise."""
+    title = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    title = title.strip()
+    if not title.startswith("postgres: "):
+        return "pg_shared", ""  # the postmaster (its own command line)
+    rest = title.split(": ", 2)[-1]
+    if rest.startswith(PG_AUXILIARY):
+        return "pg_shared", ""
+    if rest.startswith("parallel worker for PID "):
+        return "parallel", rest.split()[4]
+    if f" {database} " in f" {rest} ":  # "user database host(port) state", autovacuum worker
+        return "pg", ""
+    return "", ""  # another database's backend: another job's work
+
+
+def cpu_sample(server: Server, database: str) -> CpuSample:
+    """Every CPU consumer of one request, from /proc: gunicorn's processes ("web"); the
+    PostgreSQL backends connected to ``database``, with their parallel workers ("pg"); the
+    cluster's postmaster and auxiliary processes (WAL writer, checkpointer, ...: shared with
+    every other database on the server, so an upper bound of ours: "pg_shared"); redis-server
+    (shared likewise, "redis"); this process, the benchmark's clients ("client",
+    ``getrusage``); and the machine's busy time, from which what other jobs used follows."""
+    import resource
+
+    web_pids = set(server.pids())
+    per_pid: dict[int, tuple[str, int]] = {}
+    ours: set[int] = set()
+    parallel: dict[int, tuple[str, int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        pid = int(stat.parent.name)
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            raw = stat.read_text()
+            comm = raw.split("(", 1)[1].rsplit(")", 1)[0]
+            if pid in web_pids:
+                kind, leader = "web", ""
+            elif comm == "redis-server":
+                kind, leader = "redis", ""
+            elif comm == "postgres":
+                kind, leader = _pg_kind(pid, database)
+            else:
+                continue
+            ticks = _ticks(raw.rsplit(")", 1)[1].split())
+            if kind == "parallel":
+                parallel[pid] = (leader, ticks)
+            elif kind:
+                per_pid[pid] = (kind, ticks)
+                if kind == "pg":
+                    ours.add(pid)
+    for pid, (leader, ticks) in parallel.items():
+        if leader.isdigit() and int(leader) in ours:
+            per_pid[pid] = ("pg", ticks)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return CpuSample(per_pid, usage.ru_utime + usage.ru_stime, _machine_busy_seconds())
+
+
 def pct(samples: list[float], q: float) -> float:
     """The q-quantile of ``samples`` (seconds) in milliseconds (nearest rank)."""
     ordered = sorted(samples)

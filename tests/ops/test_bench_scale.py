@@ -57,8 +57,17 @@ def _run(name: str, **env: str) -> str:
 
 
 def test_two_processes_against_one() -> None:
-    out = _run("processes", BENCH_PROC_SECONDS="3", BENCH_PROC_ROUNDS="1", BENCH_PROC_CLIENTS="4")
+    out = _run(
+        "processes",
+        BENCH_PROC_SECONDS="3",
+        BENCH_PROC_WARMUP="1",
+        BENCH_PROC_ROUNDS="1",
+        BENCH_PROC_CLIENTS="4",
+    )
     assert "ratio" in out
+    # The accounting of every CPU consumer and the ceiling it implies.
+    assert out.count("CPU ms/request: web") == 2
+    assert "best possible on" in out
 
 
 def test_quarter_end_load() -> None:
