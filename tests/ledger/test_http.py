@@ -215,3 +215,29 @@ def test_a_huge_number_is_refused_everywhere_with_a_chinese_422(client, logged_i
     page = web.post("/ledger/projects/new", data=form)
     assert page.status_code == 422 and "建筑面积（平方米）数值过大" in page.get_data(as_text=True)
     assert db.session.execute(select(Project)).first() is None
+
+
+def test_api_list_refuses_a_filter_it_does_not_know(client, api_token):
+    """Found from outside: the API list silently ignored an unknown sort or status, clamped
+    per_page=-1 and page=10^20, and answered ``unit=<a unit outside the subtree>`` with the whole
+    subtree, so a client counted rows it had not asked for.  Each is now a Chinese 422."""
+    headers = api_token("clerk", "410100")
+    url = "/api/v1/ledger/projects"
+
+    def refusal(query: str) -> str:
+        answer = client.get(f"{url}?{query}", headers=headers)
+        assert answer.status_code == 422, (query, answer.get_json())
+        body = answer.get_json()
+        return body["message"] + str(body.get("errors", ""))
+
+    assert "排序字段“id;drop”不存在" in refusal("sort=id;drop")
+    assert "状态“built”不存在，可选：under_construction" in refusal("status=built")
+    penalties = client.get("/api/v1/ledger/penalties?status=filed", headers=headers)
+    assert "该台账没有状态筛选" in penalties.get_json()["message"]
+    assert "筛选单位“410200”不在郑州市的范围内" in refusal("unit=410200")
+    assert "筛选单位“999999”不在郑州市的范围内" in refusal("unit=999999")
+    assert "应大于或等于 1且小于或等于 200" in refusal("per_page=-1")
+    assert "应大于或等于 1且小于或等于 200" in refusal("per_page=201")
+    assert "应大于或等于 1且小于或等于 100000" in refusal("page=0")
+    for query in ("sort=name", "status=filed", "unit=410102", "unit=410100", "per_page=200"):
+        assert client.get(f"{url}?{query}", headers=headers).status_code == 200, query

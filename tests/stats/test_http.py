@@ -208,4 +208,5 @@ def test_malformed_figures_get_422_not_500(client, api_token):
     )
     assert bad.status_code == 422
     deep = client.get("/api/v1/ledger/projects?page=99999999999999999999", headers=headers)
-    assert deep.status_code == 200
+    assert deep.status_code == 422  # past the deepest page: refused with the range, not clamped
+    assert deep.get_json()["errors"] == {"query": {"page": ["应大于或等于 1且小于或等于 100000。"]}}

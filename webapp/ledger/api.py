@@ -7,17 +7,18 @@ from typing import Any
 
 from flask import current_app, request, send_file
 from flask_login import current_user
-from marshmallow import INCLUDE, Schema, fields
+from marshmallow import INCLUDE, Schema, fields, validate
 
 from webapp.api import feature_api
 from webapp.core.errors import InvalidInput
 from webapp.core.permissions import require
+from webapp.core.schemas import PageArgsSchema
 from webapp.core.spreadsheet import XLSX_MIME
 from webapp.extensions import begin_write
 from webapp.ledger import excel, operations
 from webapp.ledger.fields import display
 from webapp.ledger.importing import apply_import, stage_import
-from webapp.ledger.queries import ListQuery, list_records
+from webapp.ledger.queries import MAX_PER_PAGE, ListQuery, list_records, refuse_unknown_filters
 from webapp.web import reads_first
 
 #: Only clerks keep ledgers: anyone else's write is refused before the body or record is read.
@@ -26,14 +27,13 @@ bp = feature_api(
 )
 
 
-class ListArgs(Schema):
+class ListArgs(PageArgsSchema):
     org = fields.String(load_default=None, metadata={"description": "单位代码（默认本单位）"})
     q = fields.String(load_default="")
-    status = fields.String(load_default="")
-    unit = fields.String(load_default="")
-    sort = fields.String(load_default="")
-    page = fields.Integer(load_default=1)
-    per_page = fields.Integer(load_default=50)
+    status = fields.String(load_default="", metadata={"description": "工程状态（仅 projects）"})
+    unit = fields.String(load_default="", metadata={"description": "下级单位代码（含其下级）"})
+    sort = fields.String(load_default="", metadata={"description": "排序字段（列表中的字段）"})
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
 
 
 class OrgArgs(Schema):
@@ -66,7 +66,9 @@ def list_view(args: dict[str, Any], kind_name: str) -> Any:
     """A page of a ledger within the org's subtree (``has_more`` instead of a total)."""
     kind = operations.get_kind(kind_name)
     org = operations.resolve_org(current_user, args.pop("org"))
-    page = list_records(current_user, kind, org, ListQuery(**args))
+    query = ListQuery(**args)
+    refuse_unknown_filters(kind, org, query)
+    page = list_records(current_user, kind, org, query)
     return {
         "items": [as_json(kind, r) for r in page.items],
         "page": page.page,

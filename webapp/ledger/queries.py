@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
+from webapp.core.errors import InvalidInput
 from webapp.core.models import Org, User
 from webapp.extensions import db
 from webapp.ledger.fields import Kind
@@ -52,6 +53,22 @@ class Page:
     per_page: int
     has_more: bool
     total: int | None = None
+
+
+def refuse_unknown_filters(kind: Kind, org: Org, query: ListQuery) -> None:
+    """For the API: a sort, status or unit the list does not know is refused (422), where the
+    page, whose menus offer only known values, ignores it.  A client that asked for one unit
+    and silently got its whole subtree would count the wrong rows."""
+    sortable = [f.name for f in kind.fields if f.listed]
+    if query.sort and query.sort not in sortable:
+        raise InvalidInput(f"排序字段“{query.sort}”不存在，可选：{'、'.join(sortable)}。")
+    if query.status and (kind.model is not Project or query.status not in STATUSES):
+        allowed = "、".join(STATUSES) if kind.model is Project else "（该台账没有状态筛选）"
+        raise InvalidInput(f"状态“{query.status}”不存在，可选：{allowed}。")
+    if query.unit and query.unit != org.code:
+        unit = db.session.execute(select(Org).where(Org.code == query.unit)).scalar_one_or_none()
+        if unit is None or not unit.path.startswith(org.path):
+            raise InvalidInput(f"筛选单位“{query.unit}”不在{org.name}的范围内。")
 
 
 def _searchable(kind: Kind) -> list[Any]:
