@@ -242,3 +242,15 @@ def test_carry_over_check_compares_figures_built_the_same_way(workflows, api):
     total = report["tables"]["table5"]["total"]
     assert total["carried_over"]["area_10k_m2"] == "0.88"
     assert not [c for c in report["checks"] if c["id"].startswith("identity.carried_over")]
+
+
+def test_the_report_list_refuses_a_period_that_cannot_exist(workflows, oracle, api):
+    """Found from outside: ``/api/v1/reports?period=2026Q9`` answered an empty list, as if the
+    unit had no report, where the public reports' list refuses its bad period.  The period is read
+    by the one parser (PeriodKeyField), so ``2026q3`` means 2026Q3 and 2026Q9 is a 422."""
+    _open(api, "2026Q3")
+    clerk = api("clerk", "410102")
+    assert clerk.get("/api/v1/reports?org=410102&period=2026q3")["items"][0]["period"] == "2026Q3"
+    for bad in ("2026Q9", "zzz"):
+        refused = clerk.get(f"/api/v1/reports?org=410102&period={bad}", status=422)
+        assert "报告期" in str(refused["errors"]["query"]["period"])

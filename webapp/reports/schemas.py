@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from webapp.core.schemas import OpenResultSchema as OpenResultSchema  # the answer of POST /open
 from webapp.core.schemas import (
@@ -25,7 +25,7 @@ class OpenPeriodSchema(Schema):
 class ReportQuerySchema(Schema):
     org = org_code_arg()
     under = org_code_arg()
-    period = fields.String(validate=validate.Length(max=8))
+    period = PeriodKeyField(("quarter", "year"), "报告期")
     state = state_field(ReportState)
 
 
