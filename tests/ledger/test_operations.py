@@ -102,7 +102,7 @@ def test_saving_unchanged_leaves_the_record_alone(make_user, org):
         ),
         ({"accepted_on": "2026-08-01"}, "竣工验收结论", "须同时填写"),
         ({"structure_type": "木结构"}, "结构类型", "应为砖混"),
-        ({"registered_on": "2026/07/01"}, "监督注册日期", "YYYY-MM-DD"),
+        ({"registered_on": "07/01/2026"}, "监督注册日期", "格式应为 2026-10-01"),
         ({"name": ""}, "工程名称", "不能为空"),
         ({"area_m2": "很大"}, "建筑面积（平方米）", "应为数字"),
         # Past 28 digits rounding to cents raised InvalidOperation (found by the import fuzz).

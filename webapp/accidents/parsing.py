@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from webapp.core import clock, numbers
+from webapp.core import clock, dates, numbers
 from webapp.core.errors import InvalidInput
 
 #: Fields a report holds (beside occurred_at/received_at), with their labels.
@@ -38,15 +38,12 @@ def parse_time(value: Any, label: str) -> datetime:
         text = str(value or "").strip()
         if not text:
             raise InvalidInput(f"请填写{label}。", details={label: "必填"})
-        if ":" not in text:
-            raise InvalidInput(f"{label}须包含时刻（时:分），如“2026-05-01T14:30+08:00”。")
+        if ":" not in dates.normalise(text):
+            raise InvalidInput(f"{label}须包含时刻（时:分），如“2026-05-01 14:30”。")
         try:
-            parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
-        except ValueError as exc:
-            raise InvalidInput(
-                f"{label}格式不正确，应为“2026-05-01T14:30+08:00”（含时刻）。",
-                details={label: text},
-            ) from exc
+            parsed = dates.parse_datetime_text(text)
+        except dates.DateTextError as exc:
+            raise InvalidInput(f"{label}{exc}。", details={label: text}) from exc
     if parsed.tzinfo is None:
         # A page's datetime-local field: the time in Henan.
         parsed = parsed.replace(tzinfo=clock.to_local(clock.now()).tzinfo)

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from webapp.core import numbers
+from webapp.core import dates, numbers
 from webapp.core.text import bidi_problem
 from webapp.ledger.models import (
     AcceptanceResult,
@@ -40,7 +40,6 @@ UNIT_COST_RANGE = (Decimal(500), Decimal(50000))
 PRECISION, SCALE = numbers.column_bounds(Decimal2)
 EXCEL_EPOCH = date(1899, 12, 30)
 YES, NO = "是", "否"
-DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class FieldError(ValueError):
@@ -103,13 +102,13 @@ def parse_date(raw: Any) -> date:
         # An Excel serial number in a cell not formatted as a date.
         if 1 <= raw < 2958466:
             return EXCEL_EPOCH + timedelta(days=int(raw))
-        raise FieldError("不是有效的日期")
-    if isinstance(raw, str) and DATE_RE.fullmatch(raw.strip()):
+        raise FieldError(dates.NO_SUCH_DAY)
+    if isinstance(raw, str):
         try:
-            return date.fromisoformat(raw.strip())
-        except ValueError as exc:
-            raise FieldError("不是有效的日期") from exc
-    raise FieldError("日期格式应为 YYYY-MM-DD")
+            return dates.parse_date_text(raw)
+        except dates.DateTextError as exc:
+            raise FieldError(str(exc)) from exc
+    raise FieldError(dates.DATE_HINT)
 
 
 def parse_decimal(raw: Any) -> Decimal:
