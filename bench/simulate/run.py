@@ -25,7 +25,8 @@ app whose clock each request sets from ``X-Simulated-Now`` — and the script dr
 - the audit chain verified (``GET /api/v1/audit/verify`` as the auditor).
 
 Printed: wall time, requests, per-step latency median / p95 / max, and the checks; exits
-non-zero on any 5xx or unexpected 4xx, a 附表7 mismatch or a broken chain.
+non-zero on any 5xx or unexpected 4xx, a 附表7 mismatch, an assessment ranking, laggard or
+sampling shortfall other than the script's own computation, or a broken chain.
 """
 
 from __future__ import annotations
