@@ -18,16 +18,21 @@ app whose clock each request sets from ``X-Simulated-Now`` — and the script dr
   moment the province freezes it, and compared with the frozen table at the end;
 - both half-years' public reports (``POST /api/v1/publications/open``): every unit's 填表人
   submits the generated draft, its 审核人 and 领导 approve;
+- the year's assessment (附件2) after the third quarter, in November and early December
+  (:mod:`bench.simulate.assessment`: sheet, campaign, every unit's self-assessment with its
+  evidence, sampling and site visits, scoring and its review, the ranking checked against the
+  script's own computation, the laggards, the leader's approval);
 - the audit chain verified (``GET /api/v1/audit/verify`` as the auditor).
 
 Printed: wall time, requests, per-step latency median / p95 / max, and the checks; exits
-non-zero on any 5xx or unexpected 4xx, a 附表7 mismatch or a broken chain.
-The year's assessment (year_end_* flows) is not driven yet: see docs/benchmarks.md.
+non-zero on any 5xx or unexpected 4xx, a 附表7 mismatch, an assessment ranking, laggard or
+sampling shortfall other than the script's own computation, or a broken chain.
 """
 
 from __future__ import annotations
 
 import collections
+import json
 import os
 import tempfile
 import time
@@ -53,6 +58,9 @@ QUARTERS = int(os.environ.get("BENCH_SIM_QUARTERS") or 4)
 #: The default (odd areas, as real ledgers have) once found the check 附表6 ≤ 附表7 合计 refusing
 #: the province's annual report over rounding (docs/benchmarks.md; fixed).
 EXACT_AREAS = bool(os.environ.get("BENCH_SIM_EXACT_AREAS"))
+#: The year's assessment (附件2, bench/simulate/assessment.py) after the third quarter (or the
+#: last one driven); BENCH_SIM_ASSESS=0 leaves it out. On by default with all four quarters.
+ASSESS = (os.environ.get("BENCH_SIM_ASSESS") or ("1" if QUARTERS == 4 else "0")) != "0"
 
 
 class Failure(Exception):
@@ -90,6 +98,35 @@ class Sim:
         if status >= 300:
             raise Failure(f"{who} {method} {path} → {status}: {str(answer)[:400]}")
         return answer
+
+    def call_raw(
+        self, who: str, kind: str, method: str, path: str, data: bytes, content_type: str
+    ) -> Any:
+        """A request with a body that is not JSON (a multipart upload)."""
+        import urllib.error
+        import urllib.request
+
+        u = self.user(who)
+        headers = {
+            **u.headers,
+            "X-Simulated-Now": self.now.isoformat(),
+            "Accept": "application/json",
+            "Content-Type": content_type,
+        }
+        request = urllib.request.Request(
+            self.base + path, data=data, headers=headers, method=method
+        )
+        t0 = time.perf_counter()
+        try:
+            with u.opener.open(request, timeout=120) as response:
+                status, raw = response.status, response.read()
+        except urllib.error.HTTPError as err:
+            status, raw = err.code, err.read()
+        self.latency[kind].append(time.perf_counter() - t0)
+        self.statuses[status] += 1
+        if status >= 300:
+            raise Failure(f"{who} {method} {path} → {status}: {raw[:400]!r}")
+        return json.loads(raw)
 
     def step(
         self,
@@ -136,6 +173,8 @@ def _ledger(sim: Sim, org: str, q: int, n: int) -> None:
             "cost_10k_yuan": 300 + n + i,
             "registered_on": str(start + timedelta(days=4)),
             "is_public": bool(i),
+            # the year's assessment samples its sites among these (in construction)
+            "is_affordable_housing": bool(i),
         }
         if i == 0:
             record |= {
@@ -300,16 +339,21 @@ def _compare_table7(frozen: dict[str, Any], sql: dict[str, tuple[int, str, str]]
     return diffs
 
 
-def _org_tree(url: str) -> tuple[dict[str, str], dict[str, int], list[str]]:
+def _org_tree(url: str) -> tuple[dict[str, str], dict[str, int], list[str], dict[str, str]]:
     import psycopg
 
     with psycopg.connect(url) as conn:
         rows = conn.execute(
-            "SELECT o.code, p.code, o.depth FROM org o LEFT JOIN org p ON p.id = o.parent_id "
-            "ORDER BY o.path"
+            "SELECT o.code, p.code, o.depth, o.tier FROM org o "
+            "LEFT JOIN org p ON p.id = o.parent_id ORDER BY o.path"
         ).fetchall()
-    parents = {c: p for c, p, _ in rows if p}
-    return parents, {c: d for c, _, d in rows}, [c for c, _, _ in rows]
+    parents = {c: p for c, p, _, _ in rows if p}
+    return (
+        parents,
+        {c: d for c, _, d, _ in rows},
+        [c for c, _, _, _ in rows],
+        {c: t for c, _, _, t in rows},
+    )
 
 
 def simulate(url: str, tmp: Path) -> dict[str, Any]:
@@ -331,7 +375,7 @@ def simulate(url: str, tmp: Path) -> dict[str, Any]:
         db.session.remove()
         for engine in db.engines.values():
             engine.dispose()
-    parents, depth, codes = _org_tree(url)
+    parents, depth, codes, tiers = _org_tree(url)
     units = set(
         codes
         if not UNITS
@@ -378,6 +422,16 @@ def simulate(url: str, tmp: Path) -> dict[str, Any]:
                     f"{period} done at {time.monotonic() - t0:.0f} s: {out['periods'][period]}",
                     flush=True,
                 )
+                if ASSESS and q == min(3, QUARTERS):  # November and early December
+                    from bench.simulate import assessment
+
+                    out["assessment"] = assessment.run(
+                        sim, units, tiers, parents, q, smoke=bool(UNITS)
+                    )
+                    print(
+                        f"assessment done at {time.monotonic() - t0:.0f} s: {out['assessment']}",
+                        flush=True,
+                    )
                 if q in (2, 4):
                     half = f"{YEAR}H{q // 2}"
                     sim.now += timedelta(days=2)
@@ -461,6 +515,7 @@ def main() -> None:
         )
     print("audit:", out.get("audit"))
     print("table7:", out.get("table7"))
+    print("assessment:", out.get("assessment"))
     if out.get("failure"):
         raise SystemExit(f"failed: {out['failure']}")
 

@@ -75,6 +75,9 @@ def test_quarter_end_load() -> None:
     assert "no-op" in out
 
 
-def test_a_year_of_two_units_for_one_quarter() -> None:
-    out = _run("simulate", BENCH_SIM_UNITS="2", BENCH_SIM_QUARTERS="1")
+def test_a_year_of_two_units_for_one_quarter_and_the_assessment() -> None:
+    """One quarter of two units, then the year's assessment (its 28 units scored; one unit
+    self-assesses, the others are closed unreported, the sites short and accepted)."""
+    out = _run("simulate", BENCH_SIM_UNITS="2", BENCH_SIM_QUARTERS="1", BENCH_SIM_ASSESS="1")
     assert "'ok': True" in out
+    assert "'ranking_matches': True" in out and "'closed_by_hand': True" in out

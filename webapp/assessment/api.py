@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from webapp.api import feature_api
-from webapp.assessment import flow, judging, operations
+from webapp.assessment import flow, judging, operations, sampling
 from webapp.assessment.access import is_province_user, province, scores_visible
 from webapp.assessment.models import AssessmentCampaign, ScoreSheet
 from webapp.assessment.schemas import (
@@ -18,6 +18,7 @@ from webapp.assessment.schemas import (
     CampaignDetailSchema,
     CampaignListSchema,
     CampaignSchema,
+    EvidenceSchema,
     OpenCampaignSchema,
     OpinionSchema,
     OverrideSchema,
@@ -31,6 +32,8 @@ from webapp.assessment.schemas import (
     SelfAssessmentSchema,
     SheetListSchema,
     SheetSchema,
+    SiteSchema,
+    SiteVisitSchema,
     UnitScoresSchema,
     UnitSummarySchema,
     campaign_detail,
@@ -38,7 +41,7 @@ from webapp.assessment.schemas import (
     unit_summary,
 )
 from webapp.assessment.scoring import parse_judgments, score_sheet
-from webapp.core.errors import PermissionDenied
+from webapp.core.errors import InvalidInput, PermissionDenied
 from webapp.core.permissions import can, require
 from webapp.extensions import db
 
@@ -251,6 +254,7 @@ def _unit_scores(unit_id: int) -> dict[str, Any]:
         "unit": unit_summary(unit, final is not None),
         "self_assessment": own.to_dict() if own else None,
         "final": final.to_dict() if final else None,
+        "sites": sorted(unit.sites, key=lambda s: s.position),
     }
 
 
@@ -331,3 +335,48 @@ def override(body: dict[str, Any], unit_id: int) -> Any:
         current_user, unit_id, body["item_id"], body["score"], body["reason"]
     )
     return _unit_scores(unit_id)
+
+
+@bp.route("/units/<int:unit_id>/evidence", methods=["POST"])
+@bp.response(201, EvidenceSchema)
+@bp.doc(
+    requestBody={
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        }
+    }
+)
+def upload_evidence(unit_id: int) -> Any:
+    """Upload one evidence file (multipart field ``file``): the unit's clerk or leader during
+    the self-assessment, an assessor during the scoring; cite it as its ``reference``. The type
+    is checked against the content (a refused file is audited)."""
+    operations.unit_for(current_user, unit_id, "assessment.view")
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise InvalidInput("请在 file 字段上传证明材料文件。")
+    saved = operations.add_evidence(current_user, unit_id, upload.filename, upload.read())
+    return {
+        "id": saved.id,
+        "reference": f"file:{saved.id}",
+        "original_name": saved.original_name,
+        "size": saved.size,
+        "sha256": saved.sha256,
+        "phase": saved.phase,
+    }
+
+
+@bp.route("/sites/<int:site_id>/visit", methods=["POST"])
+@bp.arguments(SiteVisitSchema)
+@bp.response(200, SiteSchema)
+def site_visit(body: dict[str, Any], site_id: int) -> Any:
+    """An assessor records the visit of a sampled site (date, findings); the sites and their
+    ids are listed by ``GET /units/<id>``."""
+    require(current_user, "assessment.view")
+    return sampling.record_site_visit(
+        current_user, site_id, visit_date=body["visit_date"], findings=body["findings"]
+    )

@@ -226,7 +226,39 @@ class ApproveSchema(_Strict):
     opinion = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
+class SiteSchema(_Strict):
+    """A sampled site of a unit and its visit record."""
+
+    id = fields.Integer(required=True)
+    project_ref = fields.String(required=True, metadata={"description": "监督注册号"})
+    project_name = fields.String(required=True)
+    org_code = fields.String(required=True, metadata={"description": "supervising org"})
+    in_county = fields.Boolean(metadata={"description": "supervised by one of the city's 县（市）"})
+    completed_on = fields.Date(allow_none=True)
+    visit_date = fields.Date(allow_none=True)
+    findings = fields.String(allow_none=True)
+
+
+class SiteVisitSchema(_Strict):
+    visit_date = fields.Date(required=True, metadata={"description": "not after today"})
+    findings = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class EvidenceSchema(_Strict):
+    id = fields.Integer(required=True)
+    reference = fields.String(
+        required=True, metadata={"description": "file:<id>, to cite in judgments' evidence"}
+    )
+    name = fields.String(required=True, attribute="original_name")
+    size = fields.Integer(required=True)
+    sha256 = fields.String(required=True)
+    phase = fields.String(required=True, metadata={"description": "self / assessor"})
+
+
 class UnitScoresSchema(_Strict):
     unit = fields.Nested(UnitSummarySchema)
     self_assessment = fields.Nested(ScoreResultSchema, allow_none=True)
     final = fields.Nested(ScoreResultSchema, allow_none=True)
+    sites = fields.List(
+        fields.Nested(SiteSchema), metadata={"description": "the sampled sites, in draw order"}
+    )

@@ -17,6 +17,7 @@ from typing import Any
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer_module
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.spiff.parser.process import VALIDATOR as SPIFF_VALIDATOR  # noqa: F401
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
@@ -102,6 +103,24 @@ def executable_process_ids(root: Any) -> list[str]:
     return ids
 
 
+def connect_loop_merges(spec: Any) -> None:
+    """Connect each loop or multi-instance task to the completion of its instances, as
+    SpiffWorkflow's spec deserializer does.
+
+    SpiffWorkflow merges a finished instance into its multi-instance parent (output collection,
+    "all done") through the ``completed_event`` signal of the instance's spec, which it connects
+    only when it creates the instances or deserializes a spec.  The engine keeps parsed specs per
+    server process and serializes states without them: without this, a process that did not
+    create the instances (another web process, the server after a restart) completed them
+    without merging, and the multi-instance never ended (the year's assessment stalled at
+    考核评分 with no open task)."""
+    for task_spec in list(spec.task_specs.values()):
+        if isinstance(task_spec, LoopTask):
+            child = spec.task_specs.get(task_spec.task_spec)
+            if child is not None and not child.completed_event.is_connected(task_spec.merge_child):
+                child.completed_event.connect(task_spec.merge_child)
+
+
 def build_specs(root: Any, filename: str = "<bpmn>", process_id: str | None = None) -> ParsedBpmn:
     """Run SpiffWorkflow's parser over an already safely parsed tree."""
     parser = SpiffBpmnParser()
@@ -113,6 +132,8 @@ def build_specs(root: Any, filename: str = "<bpmn>", process_id: str | None = No
         process_id = ids[0]
     spec = parser.get_spec(process_id)
     subprocess_specs = parser.get_subprocess_specs(process_id)
+    for each in (spec, *subprocess_specs.values()):
+        connect_loop_merges(each)
     proc = root.find(f"{{{BPMN_NS}}}process[@id='{process_id}']")
     name = (proc.get("name") if proc is not None else None) or process_id
     return ParsedBpmn(process_id, name, spec, subprocess_specs, root)

@@ -829,6 +829,83 @@ EXPECTATIONS: dict[str, Route] = {
             ),
         )
     ),
+    "POST api_assessment.upload_evidence": Route(
+        cases=(
+            Case(
+                "upload",
+                setup=at("self", "clerk", api=True),
+                exercise=lambda env: env.client.post(
+                    "/api/v1/assessment/units/{unit}/evidence".format(**env.data),
+                    data={"file": (io.BytesIO(b"%PDF-1.4 evidence"), "总结.pdf")},
+                    content_type="multipart/form-data",
+                    headers=env.data["headers"],
+                ),
+                writes=("assessment.evidence_add",),
+                status=201,
+            ),
+            Case(
+                "content not what the name claims",
+                setup=at("self", "clerk", api=True),
+                exercise=lambda env: env.client.post(
+                    "/api/v1/assessment/units/{unit}/evidence".format(**env.data),
+                    data={"file": (io.BytesIO(b"MZ"), "总结.pdf")},
+                    content_type="multipart/form-data",
+                    headers=env.data["headers"],
+                ),
+                writes=("security.upload_refused",),
+                status=422,
+            ),
+            Case(
+                "another city's clerk",
+                setup=at("self", "other_clerk", api=True),
+                exercise=lambda env: env.client.post(
+                    "/api/v1/assessment/units/{unit}/evidence".format(**env.data),
+                    data={"file": (io.BytesIO(b"%PDF-1.4"), "x.pdf")},
+                    content_type="multipart/form-data",
+                    headers=env.data["headers"],
+                ),
+                writes=("permission.denied",),
+                status=403,
+            ),
+        )
+    ),
+    "POST api_assessment.site_visit": Route(
+        cases=(
+            Case(
+                "record the visit",
+                setup=at("sampled", "assessor", api=True),
+                exercise=api(
+                    "POST",
+                    "/api/v1/assessment/sites/{site}/visit",
+                    lambda env: {"visit_date": "2026-01-05", "findings": "资料齐全"},
+                ),
+                writes=("assessment.site_visit",),
+                status=200,
+            ),
+            Case(
+                "a bad date",
+                setup=at("sampled", "assessor", api=True),
+                exercise=api(
+                    "POST",
+                    "/api/v1/assessment/sites/{site}/visit",
+                    lambda env: {"visit_date": "x", "findings": "资料齐全"},
+                ),
+                no_audit=_REFUSED,
+                status=422,
+            ),
+            Case(
+                "a unit's clerk",
+                setup=at("sampled", "clerk", api=True),
+                exercise=api(
+                    "POST",
+                    "/api/v1/assessment/sites/{site}/visit",
+                    lambda env: {"visit_date": "2026-01-05", "findings": "x"},
+                ),
+                writes=("permission.denied",),
+                status=403,
+            ),
+        )
+    ),
     "POST api_assessment.rank": Route(
         cases=(
             Case(
