@@ -315,15 +315,20 @@ _PLACES = {
     "json": "字段“{}”",
 }
 UNFIT_REASON = "包含不允许的控制字符（如 NUL）"
+#: A multipart body part without a name: no form reads it, and the edge rules name fields by it.
+UNNAMED_PART = "请求中有未命名的表单字段或文件，请检查后重试。"
 
 
 def refuse_unfit_input() -> None:
     """Refuse (422, nothing read or written) a request whose path, query string, form fields,
     uploaded file names or JSON keys and strings hold a character our text cannot store
-    (NUL and the other C0 controls but tab/LF/CR, U+FFFE/U+FFFF, lone surrogates), or whose
-    JSON body nests deeper than ``MAX_JSON_DEPTH``.  Uploaded file contents are the importers'
+    (NUL and the other C0 controls but tab/LF/CR, U+FFFE/U+FFFF, lone surrogates), whose
+    multipart body has a part without a name (a 500 found by the fuzz), or whose JSON body nests
+    deeper than ``MAX_JSON_DEPTH``.  Uploaded file contents are the importers'
     business."""
     refuse_deep_json()
+    if None in request.form or None in request.files:  # a multipart part with no name
+        raise InvalidInput(UNNAMED_PART)
     found = _unfit_fields()
     if not found:
         return

@@ -283,3 +283,32 @@ def test_json_nested_within_the_limit_reaches_the_field_rules(env: Env):
     assert response.status_code == 422, response.get_json()
     assert "嵌套层数" not in response.get_json()["message"]
     assert "应为文字" in str(response.get_json()["errors"])
+
+
+@pytest.mark.parametrize(
+    "part",
+    [
+        b"Content-Disposition: form-data\r\n\r\nvalue",
+        b'Content-Disposition: form-data; filename="a.pdf"\r\n'
+        b"Content-Type: application/pdf\r\n\r\n%PDF-1.4",
+    ],
+)
+def test_a_multipart_part_without_a_name_is_refused_not_a_500(env: Env, part: bytes):
+    """Found by the fuzz on the evidence upload: a multipart part with no name reached the edge
+    rule as a ``None`` key (TypeError, 500).  It is a 422 on every route, before any SQL."""
+    body = (
+        b"--B\r\n"
+        + part
+        + b'\r\n--B\r\nContent-Disposition: form-data; name="x"\r\n\r\n1\r\n--B--\r\n'
+    )
+    before = _row_counts()
+    db.session.commit()
+    for url in ("/api/v1/assessment/units/1/evidence", "/api/v1/ledger/projects/import"):
+        with statements() as sent:
+            response = env.api.post(
+                url, data=body, content_type="multipart/form-data; boundary=B", headers=env.headers
+            )
+        assert response.status_code == 422, (url, response.get_data(as_text=True)[:300])
+        assert response.get_json()["message"] == "请求中有未命名的表单字段或文件，请检查后重试。"
+        assert sent == []
+    assert _row_counts() == before
