@@ -95,6 +95,9 @@ def record(
     """Append one record to the chain in the current transaction (written at once, never
     committed).  The record returned is in the session as a loaded row."""
     _lock_chain()
+    # What the caller changed is written before its record, as before (nothing to do, and
+    # cheap, when the session holds no pending change, as on the completion path).
+    db.session.flush()
     last = db.session.execute(_LAST_HASH).scalar_one_or_none()
     org_code = org if isinstance(org, str) or org is None else org.code
     if org_code is None and actor is not None:
