@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from contextvars import ContextVar
+from typing import Any
 
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -10,8 +12,10 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, insert
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 # Deterministic constraint names so that Alembic migrations are stable on SQLite and PostgreSQL.
 naming_convention = {
@@ -69,3 +73,42 @@ def configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
+
+
+def insert_row(obj: Any) -> Any:
+    """Write a new ORM object with one plain INSERT and put it in the session as a loaded row.
+
+    What the session's flush would do for this one object, without the unit of work (about a
+    third of the CPU for a row on the completion path): the columns set on the object, and
+    the Python defaults of the others, are inserted at once; columns with neither stay NULL
+    (as the ORM leaves them).  The object must have no primary key yet and refer only to rows
+    already written.  Returns ``obj``.
+    """
+    table = obj.__table__
+    state = obj.__dict__
+    values: dict[str, Any] = {}
+    unset = []
+    for column in table.columns:
+        if column.key in state:
+            values[column.key] = state[column.key]
+        elif column.default is not None and column.default.is_scalar:
+            values[column.key] = column.default.arg
+        elif column.default is not None and column.default.is_callable:
+            values[column.key] = column.default.arg({})
+        elif not column.primary_key:
+            unset.append(column.key)
+    result = db.session.execute(_insert_statement(table), values)
+    for column, key in zip(table.primary_key.columns, result.inserted_primary_key, strict=True):
+        values[column.key] = key
+    for key in unset:
+        values[key] = None
+    for key, value in values.items():
+        set_committed_value(obj, key, value)
+    make_transient_to_detached(obj)
+    db.session.add(obj)
+    return obj
+
+
+@functools.cache
+def _insert_statement(table: Any) -> Any:
+    return insert(table)

@@ -30,6 +30,9 @@ from webapp.extensions import db
 #: Issue 19 measured 19 (SQLite) before: the token row, the user's roles apart, the instance,
 #: its org and its definition each lazy-loaded, the last completed row apart, a second UPDATE
 #: for the business status.  On PostgreSQL one more: the audit chain's advisory lock.
+#: The second pass (branch ``completion``) made the four INSERTs plain statements instead of
+#: ORM flushes (history, audit record, new task, notice) and the task read a prebuilt
+#: statement: less CPU, the same count (every statement left carries data or a check).
 MAX_STATEMENTS = {"sqlite": 13, "postgresql": 14}
 
 

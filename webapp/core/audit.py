@@ -14,7 +14,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
+from sqlalchemy.orm import make_transient_to_detached
 
 from webapp.core import clock
 from webapp.core.models import AuditRecord
@@ -38,26 +39,31 @@ def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, ensure_ascii=False, default=str, sort_keys=True))
 
 
-def _content(rec: Any) -> str:
-    created = rec.created_at.astimezone(clock.UTC).isoformat(timespec="microseconds")
-    payload = {
-        "created_at": created,
-        "actor_id": rec.actor_id,
-        "actor_name": rec.actor_name,
-        "org_code": rec.org_code,
-        "action": rec.action,
-        "object_type": rec.object_type,
-        "object_id": rec.object_id,
-        "before": rec.before,
-        "after": rec.after,
-        "message": rec.message,
-        "client_addr": rec.client_addr,
-    }
-    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+#: The fields a record's hash covers (with the previous record's hash).
+_HASHED = (
+    "actor_id",
+    "actor_name",
+    "org_code",
+    "action",
+    "object_type",
+    "object_id",
+    "before",
+    "after",
+    "message",
+    "client_addr",
+)
+
+
+def _hash(prev_hash: str, values: dict[str, Any]) -> str:
+    """The hash of a record given as its column values."""
+    created = values["created_at"].astimezone(clock.UTC).isoformat(timespec="microseconds")
+    payload = {"created_at": created, **{name: values[name] for name in _HASHED}}
+    content = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256((prev_hash + content).encode("utf-8")).hexdigest()
 
 
 def compute_hash(prev_hash: str, rec: Any) -> str:
-    return hashlib.sha256((prev_hash + _content(rec)).encode("utf-8")).hexdigest()
+    return _hash(prev_hash, {"created_at": rec.created_at, **{n: getattr(rec, n) for n in _HASHED}})
 
 
 def _lock_chain() -> None:
@@ -67,8 +73,11 @@ def _lock_chain() -> None:
     # SQLite: every transaction starts with BEGIN IMMEDIATE, so appends are already serial.
 
 
-#: The chain's last hash (built once: the statement is the same for every record).
-_LAST_HASH = select(AuditRecord.hash).order_by(AuditRecord.id.desc()).limit(1)
+#: The chain's last hash and the record's INSERT, built once: plain statements on the table, so
+#: neither flushes the session's pending objects nor makes an ORM object to flush.
+_TABLE = AuditRecord.__table__
+_LAST_HASH = select(_TABLE.c.hash).order_by(_TABLE.c.id.desc()).limit(1)
+_INSERT = insert(_TABLE)
 
 
 def record(
@@ -83,29 +92,35 @@ def record(
     after: Any = None,
     message: str | None = None,
 ) -> AuditRecord:
-    """Append one record to the chain in the current transaction (flushes, never commits)."""
+    """Append one record to the chain in the current transaction (written at once, never
+    committed).  The record returned is in the session as a loaded row."""
     _lock_chain()
+    # What the caller changed is written before its record, as before (nothing to do, and
+    # cheap, when the session holds no pending change, as on the completion path).
+    db.session.flush()
     last = db.session.execute(_LAST_HASH).scalar_one_or_none()
     org_code = org if isinstance(org, str) or org is None else org.code
     if org_code is None and actor is not None:
         org_code = actor.org.code
-    rec = AuditRecord(
-        created_at=clock.now(),
-        actor_id=actor.id if actor is not None else None,
-        actor_name=actor.username if actor is not None else (actor_name or "system"),
-        org_code=org_code,
-        action=action,
-        object_type=object_type,
-        object_id=None if object_id is None else str(object_id),
-        before=_jsonable(before),
-        after=_jsonable(after),
-        message=message,
-        client_addr=client_addr_var.get(),
-        prev_hash=last or GENESIS,
-    )
-    rec.hash = compute_hash(rec.prev_hash, rec)
+    values = {
+        "created_at": clock.now(),
+        "actor_id": actor.id if actor is not None else None,
+        "actor_name": actor.username if actor is not None else (actor_name or "system"),
+        "org_code": org_code,
+        "action": action,
+        "object_type": object_type,
+        "object_id": None if object_id is None else str(object_id),
+        "before": _jsonable(before),
+        "after": _jsonable(after),
+        "message": message,
+        "client_addr": client_addr_var.get(),
+        "prev_hash": last or GENESIS,
+    }
+    values["hash"] = _hash(values["prev_hash"], values)
+    result = db.session.execute(_INSERT, values)
+    rec = AuditRecord(id=result.inserted_primary_key[0], **values)
+    make_transient_to_detached(rec)  # the row is written: the session takes it as it is
     db.session.add(rec)
-    db.session.flush()
     return rec
 
 

@@ -38,7 +38,7 @@ from webapp.engine.models import (
     ProcessInstance,
 )
 from webapp.engine.naming import subject_title
-from webapp.extensions import db
+from webapp.extensions import db, insert_row
 from webapp.mail import operations as mail
 
 KIND_LABELS = {
@@ -90,10 +90,9 @@ def notify(
         instance_id=task.instance_id if task else instance_id,
         created_at=clock.now(),
     )
-    db.session.add(row)
+    insert_row(row)  # written at once: the mail names its notice, clear_done skips it by id
     _fresh().append(row)
     if mail.enabled() and user.email:
-        db.session.flush([row])  # the mail names its notice
         subject = f"【{kind_label(kind)}】{message}"[:200]
         mail.enqueue(user, subject, _mail_body(row), notification_id=row.id)
     return row

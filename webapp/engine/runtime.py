@@ -32,7 +32,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.util.task import TaskState as SpiffState
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.core import audit, clock
@@ -52,7 +52,7 @@ from webapp.engine.models import (
 from webapp.engine.parsing import TimerRules
 from webapp.engine.script_pool import ScriptLimits
 from webapp.engine.validation import parse_outcomes, task_properties
-from webapp.extensions import db
+from webapp.extensions import db, insert_row
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +93,10 @@ def audit_instance(
     audit.record_on(action, instance, actor, **details)
 
 
+#: The history row's INSERT, built once (a plain statement: no ORM object, nothing to flush).
+_HISTORY = insert(WorkflowEvent.__table__)
+
+
 def history(
     instance: ProcessInstance,
     action: str,
@@ -102,21 +106,26 @@ def history(
     outcome: str | None = None,
     comment: str | None = None,
     element_id: str | None = None,
-) -> WorkflowEvent:
-    event = WorkflowEvent(
-        instance_id=instance.id,
-        task_id=task.id if task is not None else None,
-        element_id=element_id or (task.element_id if task is not None else None),
-        action=action,
-        actor_id=actor.id if actor is not None else None,
-        actor_name=actor.full_name if actor is not None else "系统",
-        outcome=outcome,
-        outcome_label=task.outcome_label(outcome) if task is not None and outcome else outcome,
-        comment=comment,
-        at=clock.now(),
+) -> None:
+    """One history line of ``instance``, inserted at once (the instance and the task are rows
+    already)."""
+    db.session.execute(
+        _HISTORY,
+        {
+            "instance_id": instance.id,
+            "task_id": task.id if task is not None else None,
+            "element_id": element_id or (task.element_id if task is not None else None),
+            "action": action,
+            "actor_id": actor.id if actor is not None else None,
+            "actor_name": actor.full_name if actor is not None else "系统",
+            "outcome": outcome,
+            "outcome_label": (
+                task.outcome_label(outcome) if task is not None and outcome else outcome
+            ),
+            "comment": comment,
+            "at": clock.now(),
+        },
     )
-    db.session.add(event)
-    return event
 
 
 def _error_text(exc: BaseException) -> str:
@@ -335,43 +344,47 @@ class TaskPlan:
 
 @functools.cache
 def _rows_statement() -> Any:
-    """The instance's open task rows and its last completed one, in one statement."""
+    """The instance's open task rows and its last completed one, in one statement: the few
+    columns the plan compares (plain rows, no ORM objects to build)."""
+    table = HumanTask.__table__
     last_done = (
-        select(HumanTask.id)
+        select(table.c.id)
         .where(
-            HumanTask.instance_id == bindparam("instance_id"),
-            HumanTask.state == TaskState.COMPLETED.value,
+            table.c.instance_id == bindparam("instance_id"),
+            table.c.state == TaskState.COMPLETED.value,
         )
-        .order_by(HumanTask.completed_at.desc(), HumanTask.id.desc())
+        .order_by(table.c.completed_at.desc(), table.c.id.desc())
         .limit(1)
         .scalar_subquery()
     )
     # in id order: what is written from the plan (closed rows, their history and audit lines)
     # comes out in the same order on either database
     return (
-        select(HumanTask)
+        select(table.c.id, table.c.state, table.c.spiff_task_id, table.c.outcome, table.c.comment)
         .where(
-            HumanTask.instance_id == bindparam("instance_id"),
-            or_(HumanTask.state.in_(OPEN_STATES), HumanTask.id == last_done),
+            table.c.instance_id == bindparam("instance_id"),
+            or_(table.c.state.in_(OPEN_STATES), table.c.id == last_done),
         )
-        .order_by(HumanTask.id)
+        .order_by(table.c.id)
     )
 
 
 def plan_tasks(instance: ProcessInstance, wf: Any) -> TaskPlan:
     """Compare the open task rows with the ready user tasks (one read, nothing written)."""
     ready = {str(t.id): t for t in ready_user_tasks(wf)}
-    rows = db.session.execute(_rows_statement(), {"instance_id": instance.id}).scalars().all()
+    rows = db.session.execute(_rows_statement(), {"instance_id": instance.id}).all()
     last = next((r for r in rows if r.state == TaskState.COMPLETED.value), None)
     known = set()
-    cancel = []
+    stale = []
     for row in rows:
         if row.state not in OPEN_STATES:
             continue
         if row.spiff_task_id in ready:
             known.add(row.spiff_task_id)
         else:
-            cancel.append(row)
+            stale.append(row.id)
+    # The rows to cancel as objects (rare: a timer or a withdrawal moved the flow on).
+    cancel = [db.session.get(HumanTask, row_id) for row_id in stale]
     returned = last is not None and last.outcome in ("return", "reject")
     create = [
         _new_task_row(instance, task, returned)
@@ -390,8 +403,9 @@ def apply_tasks(instance: ProcessInstance, plan: TaskPlan) -> list[HumanTask]:
     for row in plan.cancel:
         row.state = TaskState.CANCELLED.value
         history(instance, "cancel", None, task=row, comment="流程已不在此步骤（如超时或撤回）")
-    db.session.add_all(plan.create)
-    db.session.flush()
+    for row in plan.create:
+        insert_row(row)  # one INSERT each, the row in the session as loaded (no flush)
+    db.session.flush()  # the cancelled rows' state, and whatever the steps left pending
     notices.clear_done(instance)
     notices.notify_new_tasks(instance, plan.create, plan.returned_with)
     return plan.create
