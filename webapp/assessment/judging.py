@@ -12,6 +12,11 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+
 from webapp.assessment.models import (
     AssessmentCampaign,
     CampaignState,
@@ -41,7 +46,7 @@ from webapp.assessment.scoring import (
 )
 from webapp.core import clock, numbers
 from webapp.core.errors import Conflict, InvalidInput
-from webapp.core.models import User
+from webapp.core.models import Org, User
 from webapp.core.permissions import require
 from webapp.extensions import db
 
@@ -204,8 +209,39 @@ def overrides(unit: UnitAssessment) -> dict[str, ScoreOverride]:
     return {o.item_id: o for o in rows}
 
 
-def final_items(unit: UnitAssessment) -> dict[str, Decimal] | None:
-    """Final item scores: the assessors' average (0.01, half up), then the province's overrides.
+def _preload(campaign: AssessmentCampaign) -> dict[int, dict[str, ScoreOverride]]:
+    """Every unit of the campaign with its org and scores, and the latest override per item of
+    each unit, in three queries (not three per unit): for the ranking of all of them."""
+    of_campaign = UnitAssessment.campaign_id == campaign.id
+    db.session.execute(
+        select(UnitAssessment).where(of_campaign).options(selectinload(UnitAssessment.scores))
+    ).all()
+    # Each unit's org set as loaded (a joined load would not fill the relationship of units
+    # the session already holds, and the identity map keeps no org nothing refers to).
+    orgs = db.session.execute(
+        select(Org).where(Org.id.in_(select(UnitAssessment.org_id).where(of_campaign)))
+    ).scalars()
+    by_id = {org.id: org for org in orgs}
+    for unit in campaign.units:
+        if "org" not in sa_inspect(unit).dict:
+            set_committed_value(unit, "org", by_id[unit.org_id])
+    changed: dict[int, dict[str, ScoreOverride]] = {u.id: {} for u in campaign.units}
+    rows = db.session.execute(
+        select(ScoreOverride)
+        .join(UnitAssessment, UnitAssessment.id == ScoreOverride.unit_id)
+        .where(UnitAssessment.campaign_id == campaign.id)
+        .order_by(ScoreOverride.id)
+    ).scalars()
+    for o in rows:
+        changed.setdefault(o.unit_id, {})[o.item_id] = o
+    return changed
+
+
+def final_items(
+    unit: UnitAssessment, changed: Mapping[str, ScoreOverride] | None = None
+) -> dict[str, Decimal] | None:
+    """Final item scores: the assessors' average (0.01, half up), then the province's overrides
+    (``changed``: the unit's, when the caller loaded them already; else read here).
 
     None while no assessor has scored the unit.
     """
@@ -217,7 +253,7 @@ def final_items(unit: UnitAssessment) -> dict[str, Decimal] | None:
         item.id: mean([scores[item.id] for scores in by_assessor.values() if item.id in scores])
         for item in sheet.items
     }
-    for item_id, o in overrides(unit).items():
+    for item_id, o in (overrides(unit) if changed is None else changed).items():
         items[item_id] = o.after
     return items
 
@@ -228,8 +264,10 @@ def sheet_score(unit: UnitAssessment, items: Mapping[str, Decimal]) -> SheetScor
     return total_up(unit.campaign.sheet.parsed(), items, unit.org.tier)
 
 
-def final_scores(unit: UnitAssessment) -> SheetScore | None:
-    items = final_items(unit)
+def final_scores(
+    unit: UnitAssessment, changed: Mapping[str, ScoreOverride] | None = None
+) -> SheetScore | None:
+    items = final_items(unit, changed)
     return None if items is None else sheet_score(unit, items)
 
 
@@ -292,8 +330,9 @@ def override_item_score(
 def _rank(campaign: AssessmentCampaign) -> list[dict[str, Any]]:
     missing = []
     totals: dict[int, Decimal] = {}
+    changed = _preload(campaign)
     for unit in campaign.units:
-        result = final_scores(unit)
+        result = final_scores(unit, changed[unit.id])
         if result is None:
             missing.append(unit.org.name)
         else:
@@ -350,10 +389,11 @@ def ranking(campaign: AssessmentCampaign) -> list[dict[str, Any]]:
     """The ranked units; a unit whose total was scaled to 100 (items not applicable to it)
     carries its raw sum, its applicable points and the scaling in words."""
     rows = []
+    changed = _preload(campaign)
     for u in campaign.units:
         if u.rank is None:
             continue
-        scores = final_scores(u)
+        scores = final_scores(u, changed[u.id])
         rows.append(
             {
                 "unit_id": u.id,
@@ -399,6 +439,7 @@ def approve_results(
     require(actor, "assessment.approve", campaign.org)
     if campaign.state != CampaignState.RANKED.value:
         raise Conflict("考核结果尚未排名或已审批。")
+    _preload(campaign)  # the units' orgs in one query, not one per unit
     codes = {u.org.code: u for u in campaign.units}
     results: dict[str, Any] = {"awards": [], "criticised": [], "opinion": opinion.strip()}
     labels: dict[str, list[str]] = defaultdict(list)
