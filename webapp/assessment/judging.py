@@ -14,12 +14,12 @@ from typing import Any
 
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.assessment.models import (
     AssessmentCampaign,
     CampaignState,
+    ItemScore,
     Phase,
     ScoreOverride,
     UnitAssessment,
@@ -30,6 +30,7 @@ from webapp.assessment.operations import (
     change_state,
     get_campaign,
     get_unit,
+    load_orgs,
     required_reason,
     unit_for,
     write_scores,
@@ -46,7 +47,7 @@ from webapp.assessment.scoring import (
 )
 from webapp.core import clock, numbers
 from webapp.core.errors import Conflict, InvalidInput
-from webapp.core.models import Org, User
+from webapp.core.models import User
 from webapp.core.permissions import require
 from webapp.extensions import db
 
@@ -211,28 +212,33 @@ def overrides(unit: UnitAssessment) -> dict[str, ScoreOverride]:
 
 def _preload(campaign: AssessmentCampaign) -> dict[int, dict[str, ScoreOverride]]:
     """Every unit of the campaign with its org and scores, and the latest override per item of
-    each unit, in three queries (not three per unit): for the ranking of all of them."""
+    each unit, in four queries (not three per unit): for the ranking of all of them.
+
+    The org and the scores are set on each unit as loaded when the session had not loaded them
+    yet (an eager load does not fill the relationships of units the session already holds, and
+    the identity map keeps no row nothing refers to); loaded ones are left as they are."""
+    units = load_orgs(campaign.units)
     of_campaign = UnitAssessment.campaign_id == campaign.id
-    db.session.execute(
-        select(UnitAssessment).where(of_campaign).options(selectinload(UnitAssessment.scores))
-    ).all()
-    # Each unit's org set as loaded (a joined load would not fill the relationship of units
-    # the session already holds, and the identity map keeps no org nothing refers to).
-    orgs = db.session.execute(
-        select(Org).where(Org.id.in_(select(UnitAssessment.org_id).where(of_campaign)))
-    ).scalars()
-    by_id = {org.id: org for org in orgs}
-    for unit in campaign.units:
-        if "org" not in sa_inspect(unit).dict:
-            set_committed_value(unit, "org", by_id[unit.org_id])
-    changed: dict[int, dict[str, ScoreOverride]] = {u.id: {} for u in campaign.units}
+    scores: dict[int, list[ItemScore]] = {u.id: [] for u in units}
     rows = db.session.execute(
+        select(ItemScore)
+        .join(UnitAssessment, UnitAssessment.id == ItemScore.unit_id)
+        .where(of_campaign)
+        .order_by(ItemScore.id)
+    ).scalars()
+    for score in rows:
+        scores.setdefault(score.unit_id, []).append(score)
+    for unit in units:
+        if "scores" not in sa_inspect(unit).dict:
+            set_committed_value(unit, "scores", scores[unit.id])
+    changed: dict[int, dict[str, ScoreOverride]] = {u.id: {} for u in units}
+    overrides_of = db.session.execute(
         select(ScoreOverride)
         .join(UnitAssessment, UnitAssessment.id == ScoreOverride.unit_id)
-        .where(UnitAssessment.campaign_id == campaign.id)
+        .where(of_campaign)
         .order_by(ScoreOverride.id)
     ).scalars()
-    for o in rows:
+    for o in overrides_of:
         changed.setdefault(o.unit_id, {})[o.item_id] = o
     return changed
 
