@@ -14,7 +14,7 @@ from urllib.parse import quote
 from webapp.archive import operations as archive
 from webapp.assessment.judging import ranking
 from webapp.assessment.models import AssessmentCampaign, CampaignState
-from webapp.assessment.operations import audit_change, get_campaign, notify_staff
+from webapp.assessment.operations import audit_change, get_campaign, notify_staff_of
 from webapp.core import clock
 from webapp.core.errors import Conflict
 from webapp.core.models import Role, User
@@ -128,14 +128,15 @@ def publish_results_notice(
         actor=actor,
     )
     digest = archived.sha256
-    notified = 0
-    for unit in campaign.units:
-        text = (
+    messages = {
+        unit.org_id: (
             f"{campaign.title}结果已通报：本单位得分 {unit.final_score}，名次 {unit.rank}。"
             "可在“考核”中查看得分并下载结果通报。"
         )
-        roles = (Role.CLERK, Role.REVIEWER, Role.LEADER)
-        notified += notify_staff(unit.org_id, roles, "assessment_notice", text, instance_id)
+        for unit in campaign.units
+    }
+    roles = (Role.CLERK, Role.REVIEWER, Role.LEADER)
+    notified = notify_staff_of(messages, roles, "assessment_notice", instance_id)
     audit_change(
         "assessment.notice_publish",
         actor,

@@ -12,9 +12,14 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import select
+from sqlalchemy.orm.attributes import set_committed_value
+
 from webapp.assessment.models import (
     AssessmentCampaign,
     CampaignState,
+    ItemScore,
     Phase,
     ScoreOverride,
     UnitAssessment,
@@ -25,6 +30,7 @@ from webapp.assessment.operations import (
     change_state,
     get_campaign,
     get_unit,
+    load_orgs,
     required_reason,
     unit_for,
     write_scores,
@@ -204,8 +210,44 @@ def overrides(unit: UnitAssessment) -> dict[str, ScoreOverride]:
     return {o.item_id: o for o in rows}
 
 
-def final_items(unit: UnitAssessment) -> dict[str, Decimal] | None:
-    """Final item scores: the assessors' average (0.01, half up), then the province's overrides.
+def _preload(campaign: AssessmentCampaign) -> dict[int, dict[str, ScoreOverride]]:
+    """Every unit of the campaign with its org and scores, and the latest override per item of
+    each unit, in four queries (not three per unit): for the ranking of all of them.
+
+    The org and the scores are set on each unit as loaded when the session had not loaded them
+    yet (an eager load does not fill the relationships of units the session already holds, and
+    the identity map keeps no row nothing refers to); loaded ones are left as they are."""
+    units = load_orgs(campaign.units)
+    of_campaign = UnitAssessment.campaign_id == campaign.id
+    scores: dict[int, list[ItemScore]] = {u.id: [] for u in units}
+    rows = db.session.execute(
+        select(ItemScore)
+        .join(UnitAssessment, UnitAssessment.id == ItemScore.unit_id)
+        .where(of_campaign)
+        .order_by(ItemScore.id)
+    ).scalars()
+    for score in rows:
+        scores.setdefault(score.unit_id, []).append(score)
+    for unit in units:
+        if "scores" not in sa_inspect(unit).dict:
+            set_committed_value(unit, "scores", scores[unit.id])
+    changed: dict[int, dict[str, ScoreOverride]] = {u.id: {} for u in units}
+    overrides_of = db.session.execute(
+        select(ScoreOverride)
+        .join(UnitAssessment, UnitAssessment.id == ScoreOverride.unit_id)
+        .where(of_campaign)
+        .order_by(ScoreOverride.id)
+    ).scalars()
+    for o in overrides_of:
+        changed.setdefault(o.unit_id, {})[o.item_id] = o
+    return changed
+
+
+def final_items(
+    unit: UnitAssessment, changed: Mapping[str, ScoreOverride] | None = None
+) -> dict[str, Decimal] | None:
+    """Final item scores: the assessors' average (0.01, half up), then the province's overrides
+    (``changed``: the unit's, when the caller loaded them already; else read here).
 
     None while no assessor has scored the unit.
     """
@@ -217,7 +259,7 @@ def final_items(unit: UnitAssessment) -> dict[str, Decimal] | None:
         item.id: mean([scores[item.id] for scores in by_assessor.values() if item.id in scores])
         for item in sheet.items
     }
-    for item_id, o in overrides(unit).items():
+    for item_id, o in (overrides(unit) if changed is None else changed).items():
         items[item_id] = o.after
     return items
 
@@ -228,8 +270,10 @@ def sheet_score(unit: UnitAssessment, items: Mapping[str, Decimal]) -> SheetScor
     return total_up(unit.campaign.sheet.parsed(), items, unit.org.tier)
 
 
-def final_scores(unit: UnitAssessment) -> SheetScore | None:
-    items = final_items(unit)
+def final_scores(
+    unit: UnitAssessment, changed: Mapping[str, ScoreOverride] | None = None
+) -> SheetScore | None:
+    items = final_items(unit, changed)
     return None if items is None else sheet_score(unit, items)
 
 
@@ -292,8 +336,9 @@ def override_item_score(
 def _rank(campaign: AssessmentCampaign) -> list[dict[str, Any]]:
     missing = []
     totals: dict[int, Decimal] = {}
+    changed = _preload(campaign)
     for unit in campaign.units:
-        result = final_scores(unit)
+        result = final_scores(unit, changed[unit.id])
         if result is None:
             missing.append(unit.org.name)
         else:
@@ -350,10 +395,11 @@ def ranking(campaign: AssessmentCampaign) -> list[dict[str, Any]]:
     """The ranked units; a unit whose total was scaled to 100 (items not applicable to it)
     carries its raw sum, its applicable points and the scaling in words."""
     rows = []
+    changed = _preload(campaign)
     for u in campaign.units:
         if u.rank is None:
             continue
-        scores = final_scores(u)
+        scores = final_scores(u, changed[u.id])
         rows.append(
             {
                 "unit_id": u.id,
@@ -399,6 +445,7 @@ def approve_results(
     require(actor, "assessment.approve", campaign.org)
     if campaign.state != CampaignState.RANKED.value:
         raise Conflict("考核结果尚未排名或已审批。")
+    _preload(campaign)  # the units' orgs in one query, not one per unit
     codes = {u.org.code: u for u in campaign.units}
     results: dict[str, Any] = {"awards": [], "criticised": [], "opinion": opinion.strip()}
     labels: dict[str, list[str]] = defaultdict(list)

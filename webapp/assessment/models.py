@@ -92,7 +92,14 @@ class ScoreSheet(db.Model):
     loaded_by: Mapped[User | None] = relationship()
 
     def parsed(self) -> Sheet:
-        return parse_sheet(self.content)
+        """The parsed sheet, parsed once per loaded content (a ranking reads it per unit)."""
+        content = self.content
+        cached = self.__dict__.get("_parsed")
+        if cached is not None and cached[0] is content:
+            return cached[1]
+        sheet = parse_sheet(content)
+        self.__dict__["_parsed"] = (content, sheet)
+        return sheet
 
     @property
     def kind_label(self) -> str:

@@ -15,7 +15,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.assessment import access
 from webapp.assessment.models import (
@@ -31,10 +33,10 @@ from webapp.assessment.scoring import parse_judgments, score_sheet
 from webapp.assessment.sheet import KIND_LABELS
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, DomainError, InvalidInput
-from webapp.core.models import Role, User
-from webapp.core.operations import get_row, users_in_role
+from webapp.core.models import Org, Role, User
+from webapp.core.operations import get_row, users_in_role, users_in_roles_of
 from webapp.core.permissions import can, require
-from webapp.engine import notify
+from webapp.engine import Notice, notify, notify_many
 from webapp.extensions import db
 
 SUMMARY_MAX = 20000
@@ -586,6 +588,20 @@ def observations(viewer: User, year: int, org_id: int | None = None) -> list[Obs
 
 
 # Notifications ----------------------------------------------------------------------------------
+def load_orgs(units: list[UnitAssessment]) -> list[UnitAssessment]:
+    """Set each unit's org from one query, where the session has not loaded it yet (an eager
+    load does not fill the relationship of units the session already holds): a loop over a
+    campaign's 28 units then reads no org row by row."""
+    missing = [u for u in units if "org" not in sa_inspect(u).dict]
+    if missing:
+        wanted = {u.org_id for u in missing}
+        orgs = db.session.execute(select(Org).where(Org.id.in_(wanted))).scalars()
+        by_id = {org.id: org for org in orgs}
+        for unit in missing:
+            set_committed_value(unit, "org", by_id[unit.org_id])
+    return units
+
+
 def notify_staff(
     org_id: int, roles: tuple[Role, ...], kind: str, message: str, instance_id: int
 ) -> int:
@@ -594,3 +610,13 @@ def notify_staff(
     for user in users:
         notify(user, kind, message, instance=instance_id)
     return len(users)
+
+
+def notify_staff_of(
+    messages: dict[int, str], roles: tuple[Role, ...], kind: str, instance_id: int
+) -> int:
+    """:func:`notify_staff` for many orgs (``messages``: each org id's message): one query for
+    their staff, one INSERT of the notices, whatever the number of orgs; how many."""
+    staff = users_in_roles_of(messages, *roles)
+    notices = [Notice(user, messages[org_id]) for org_id, users in staff.items() for user in users]
+    return notify_many(kind, notices, instance=instance_id)

@@ -34,7 +34,7 @@ from webapp.assessment.models import (
     SiteSample,
     UnitAssessment,
 )
-from webapp.assessment.operations import audit_change, get_campaign
+from webapp.assessment.operations import audit_change, get_campaign, load_orgs
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from webapp.core.models import Org, Tier, User
@@ -193,7 +193,7 @@ def draw_site_sample(
     chosen: dict[int, list[tuple[CandidateProject, bool]]] = {}
     shortfalls: list[dict[str, Any]] = []
     made_up: list[dict[str, Any]] = []
-    for unit in campaign.units:
+    for unit in load_orgs(campaign.units):
         pool = list(_candidates(source, unit.org, since, until))
         offered[unit.org.code] = [
             {"ref": c.ref, "name": c.name, "org_code": c.org_code}

@@ -14,6 +14,7 @@ Public functions other features call (see docs/engine.md)::
     tasks_for(user, view) -> list[HumanTask]
     can_work(user, task) -> bool
     notify(user, kind, message, task=None, *, instance=None) -> Notification  # + e-mail if on
+    notify_many(kind, [Notice(user, message), …], instance=) -> int  # one INSERT, same rows
     unread_count(user) -> int; notifications_for(user, unread_only=, page=, per_page=)
     mark_read(user, notification_id); mark_all_read(user) -> int        # audited
     task_data(tasks) -> {task row id: data}; last_completer(instance_id, element_id) -> User | None
@@ -78,11 +79,13 @@ from webapp.engine.models import (
 )
 from webapp.engine.naming import instance_title, subject_title, task_title
 from webapp.engine.notices import (
+    Notice,
     kind_label,
     mark_all_read,
     mark_read,
     notifications_for,
     notify,
+    notify_many,
     unread_count,
 )
 from webapp.engine.operations import (
@@ -203,6 +206,8 @@ __all__ = [
     "mark_read",
     "notifications_for",
     "notify",
+    "notify_many",
+    "Notice",
     "notify_candidates",
     "open_tasks",
     "reassign",

@@ -155,6 +155,7 @@ def advance(
     ``do_engine_steps`` (the timer worker fires timers in due order there).
     """
     expected = instance.version
+    notices.begin_step()
     wf = workflow if workflow is not None else load(instance)
     token = spiff.current_run.set(spiff.RunContext(instance, instance.org, actor))
     try:
