@@ -218,27 +218,24 @@ def _preload(campaign: AssessmentCampaign) -> dict[int, dict[str, ScoreOverride]
     yet (an eager load does not fill the relationships of units the session already holds, and
     the identity map keeps no row nothing refers to); loaded ones are left as they are."""
     units = load_orgs(campaign.units)
-    of_campaign = UnitAssessment.campaign_id == campaign.id
+
+    def of_campaign(model: Any) -> Any:
+        """The campaign's rows of a per-unit table, in id order (oldest first)."""
+        return db.session.execute(
+            select(model)
+            .join(UnitAssessment, UnitAssessment.id == model.unit_id)
+            .where(UnitAssessment.campaign_id == campaign.id)
+            .order_by(model.id)
+        ).scalars()
+
     scores: dict[int, list[ItemScore]] = {u.id: [] for u in units}
-    rows = db.session.execute(
-        select(ItemScore)
-        .join(UnitAssessment, UnitAssessment.id == ItemScore.unit_id)
-        .where(of_campaign)
-        .order_by(ItemScore.id)
-    ).scalars()
-    for score in rows:
+    for score in of_campaign(ItemScore):
         scores.setdefault(score.unit_id, []).append(score)
     for unit in units:
         if "scores" not in sa_inspect(unit).dict:
             set_committed_value(unit, "scores", scores[unit.id])
     changed: dict[int, dict[str, ScoreOverride]] = {u.id: {} for u in units}
-    overrides_of = db.session.execute(
-        select(ScoreOverride)
-        .join(UnitAssessment, UnitAssessment.id == ScoreOverride.unit_id)
-        .where(of_campaign)
-        .order_by(ScoreOverride.id)
-    ).scalars()
-    for o in overrides_of:
+    for o in of_campaign(ScoreOverride):
         changed.setdefault(o.unit_id, {})[o.item_id] = o
     return changed
 
