@@ -42,6 +42,13 @@ PDF = b"%PDF-1.4\n% simulated evidence\n%%EOF\n"
 CENT = Decimal("0.01")
 
 
+def _save_and_submit(sim: Any, clerk: str, uid: int, body: dict[str, Any]) -> None:
+    """The unit's clerk saves its self-assessment and submits it."""
+    url = f"/api/v1/assessment/units/{uid}/self-assessment"
+    sim.call(clerk, "assess self save", "PUT", url, body)
+    sim.call(clerk, "assess self submit", "POST", f"{url}/submit")
+
+
 def _at(month: int, day: int, hour: int = 9) -> datetime:
     return datetime(YEAR, month, day, hour, tzinfo=TZ)
 
@@ -215,19 +222,7 @@ def run(
             "summary": f"{YEAR}年度保障性安居工程质量管理年工作总结（模拟数据）。",
             "evidence": evidence,
         }
-        sim.call(
-            clerk,
-            "assess self save",
-            "PUT",
-            f"/api/v1/assessment/units/{uid}/self-assessment",
-            body,
-        )
-        sim.call(
-            clerk,
-            "assess self submit",
-            "POST",
-            f"/api/v1/assessment/units/{uid}/self-assessment/submit",
-        )
+        _save_and_submit(sim, clerk, uid, body)
         sim.now += timedelta(hours=3)
         if org == RETURNED_SELF:
             sim.call(
@@ -239,19 +234,7 @@ def run(
             )
             sim.now += timedelta(hours=2)
             body["summary"] += "已补充宣传工作材料。"
-            sim.call(
-                clerk,
-                "assess self save",
-                "PUT",
-                f"/api/v1/assessment/units/{uid}/self-assessment",
-                body,
-            )
-            sim.call(
-                clerk,
-                "assess self submit",
-                "POST",
-                f"/api/v1/assessment/units/{uid}/self-assessment/submit",
-            )
+            _save_and_submit(sim, clerk, uid, body)
             sim.now += timedelta(hours=2)
         done = sim.call(
             leader,

@@ -30,7 +30,10 @@ def test_a_round_counts_new_processes_from_zero_and_ended_ones_not_at_all() -> N
     assert cpu["redis"] == 0
 
 
-@pytest.mark.skipif(not URL.startswith("postgresql"), reason="a PostgreSQL backend to find")
+@pytest.mark.skipif(
+    not URL.startswith("postgresql"),
+    reason="counts a PostgreSQL server process: runs in make test's PostgreSQL leg",
+)
 def test_the_backends_of_the_rounds_database_are_counted_and_no_other() -> None:
     import psycopg
 
