@@ -16,12 +16,9 @@ SQLite only (a temporary file, WAL, synchronous FULL as shipped).  Only 127.0.0.
 
 from __future__ import annotations
 
-import http.client
-import json
 import os
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,6 +26,8 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from bench.client import JsonClient, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "Api#Bench-2026"  # noqa: S105 - the bench's own throwaway user
@@ -83,12 +82,6 @@ def _prepare(url: str, count: int) -> list[int]:
     return task_ids
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class Server:
     label: str
@@ -96,15 +89,14 @@ class Server:
     db_file: Path
     process: subprocess.Popen[bytes] | None = None
     port: int = 0
-    conn: http.client.HTTPConnection | None = None
-    headers: dict[str, str] = field(default_factory=dict)
+    client: JsonClient | None = None
     noop: list[float] = field(default_factory=list)
     complete: list[float] = field(default_factory=list)
     noop_cpu: list[float] = field(default_factory=list)
     complete_cpu: list[float] = field(default_factory=list)
 
     def start(self, instance: Path, log: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         env = {
             **os.environ,
             "PYTHONPATH": str(self.root),
@@ -125,30 +117,15 @@ class Server:
         deadline = time.monotonic() + 60
         while True:
             try:
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-                status, body = self.send("POST", "/api/v1/auth/tokens", _login())
+                self.client = JsonClient(self.port, timeout=60).login("clerk_api", PASSWORD)
                 break
             except (ConnectionError, OSError):
                 if self.process.poll() is not None or time.monotonic() > deadline:
                     self.process.kill()
                     raise RuntimeError(f"the server did not start: see {log}") from None
                 time.sleep(0.2)
-        assert status == 201, (status, body)
-        self.headers = {"Authorization": f"Bearer {body['token']}"}
         for _ in range(5):  # warm up: imports, the spec cache, the script pool
-            self.send("GET", "/api/v1/me")
-
-    def send(self, method: str, path: str, body: object = None) -> tuple[int, object]:
-        assert self.conn is not None
-        headers = {**self.headers, "Accept": "application/json"}
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        self.conn.request(method, path, body=data, headers=headers)
-        response = self.conn.getresponse()
-        raw = response.read()
-        return response.status, json.loads(raw) if raw else None
+            self.client.send("GET", "/api/v1/me")
 
     def cpu(self) -> float:
         assert self.process is not None
@@ -156,29 +133,27 @@ class Server:
         return (int(fields[11]) + int(fields[12])) / TICK
 
     def stop(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
+        if self.client is not None:
+            self.client.close()
         if self.process is not None:
             self.process.terminate()
             self.process.wait(30)
 
 
-def _login() -> dict[str, str]:
-    return {"username": "clerk_api", "password": PASSWORD}
-
-
 def _block(server: Server, task_ids: list[int]) -> None:
     """One block of no-ops, then one block of completions (each timed, CPU read around)."""
+    client = server.client
+    assert client is not None
     cpu0 = server.cpu()
     for _ in task_ids:
         t0 = time.perf_counter()
-        status, body = server.send("GET", "/api/v1/me")
+        status, body = client.send("GET", "/api/v1/me")
         server.noop.append(time.perf_counter() - t0)
         assert status == 200, (status, body)
     cpu1 = server.cpu()
     for task_id in task_ids:
         t0 = time.perf_counter()
-        status, body = server.send(
+        status, body = client.send(
             "POST",
             f"/api/v1/tasks/{task_id}/complete",
             {"outcome": "submit", "data": {"title": "一季度"}},

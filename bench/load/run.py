@@ -18,25 +18,22 @@ Only 127.0.0.1 is contacted; every loop is bounded by the deadline.
 from __future__ import annotations
 
 import collections
-import http.client
-import json
 import os
 import random
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import urllib.error
-import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import text
 
+from bench.client import JsonClient, decoded, free_port
 from tests.reliability.http import HttpUser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -139,14 +136,8 @@ def _prepare(url: str) -> list[County]:
     return counties
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _serve(url: str, instance: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "HQR_DATABASE_URL": url,
@@ -176,58 +167,26 @@ def _serve(url: str, instance: str, log: Path) -> tuple[subprocess.Popen[bytes],
             time.sleep(0.2)
 
 
-class LeanUser:
-    """An API client as cheap in CPU as the standard library allows, for the runs where the
-    clients share the server's cores (bench/processes): ``http.client`` on one connection per
-    client, kept open when the server allows it (waitress does; gunicorn's sync workers close
-    it after every answer, and the next request opens a new one), no urllib opener (handler
-    chain, cookie jar, ``Request`` object), and the body returned as bytes: the client decodes
-    only what it reads (the inbox's task ids).  The requests are the same as :class:`HttpUser`'s."""
-
-    def __init__(self, user: HttpUser) -> None:
-        parts = urllib.parse.urlsplit(user.base)
-        self.username = user.username
-        self.headers = {**user.headers, "Accept": "application/json"}
-        self.conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
-
-    def send(self, method: str, path: str, body: object = None) -> tuple[int, bytes]:
-        headers = self.headers
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers = {**headers, "Content-Type": "application/json"}
-        reused = self.conn.sock is not None
-        try:
-            self.conn.request(method, path, data, headers)
-            response = self.conn.getresponse()
-        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-            if not reused:
-                raise
-            # The server closed an idle kept-alive connection before reading the request:
-            # send it again on a new one.
-            self.conn.close()
-            self.conn.request(method, path, data, headers)
-            response = self.conn.getresponse()
-        raw = response.read()
-        if response.will_close:
-            self.conn.close()
-        return response.status, raw
+def lean_user(base: str, username: str) -> JsonClient:
+    """An API client as cheap in CPU as the standard library allows (:class:`JsonClient`), for
+    the runs where the clients share the server's cores (bench/processes); its requests go
+    through :meth:`JsonClient.request`, whose body the client decodes only where it reads it
+    (the inbox's task ids).  The requests are the same as :class:`HttpUser`'s."""
+    return JsonClient(base, retry_stale=True).login(username, PASSWORD)
 
 
 def _decoded(body: object) -> object:
-    """``body`` as JSON if it came as bytes (from :class:`LeanUser`)."""
-    if isinstance(body, bytes):
-        try:
-            return json.loads(body)
-        except ValueError:
-            return body.decode(errors="replace")
-    return body
+    """``body`` as JSON if it came as bytes (from a :class:`JsonClient`)."""
+    return decoded(body) if isinstance(body, bytes) else body
 
 
 def _client(
-    user: HttpUser | LeanUser, county: County, seed: int, deadline: float, tally: Tally
+    user: HttpUser | JsonClient, county: County, seed: int, deadline: float, tally: Tally
 ) -> None:
     rnd = random.Random(seed)
+    # A JsonClient's bodies stay undecoded unless read (its CPU is counted in bench/processes).
+    send = user.request if isinstance(user, JsonClient) else user.send
+    username = user.username
     ops = [op for op, weight in MIX for _ in range(weight)]
     todo: list[int] = []
     n = 0
@@ -238,7 +197,7 @@ def _client(
             op = "inbox"  # refill the list first, as a person looks before acting
         t0 = time.perf_counter()
         if op == "inbox":
-            status, body = user.send("GET", "/api/v1/tasks?view=todo")
+            status, body = send("GET", "/api/v1/tasks?view=todo")
             if status == 200:
                 body = _decoded(body)
                 todo = [
@@ -247,31 +206,31 @@ def _client(
                     if t["business_key"].startswith("load:") and t["element_id"] == "prepare"
                 ][:5]
         elif op == "report":
-            status, body = user.send("GET", f"/api/v1/reports/{county.report_id}")
+            status, body = send("GET", f"/api/v1/reports/{county.report_id}")
         elif op == "ledger":
-            status, body = user.send("GET", "/api/v1/ledger/projects")
+            status, body = send("GET", "/api/v1/ledger/projects")
         elif op == "me":
-            status, body = user.send("GET", "/api/v1/me")
+            status, body = send("GET", "/api/v1/me")
         elif op == "complete":
             task_id = todo.pop(0)
-            status, body = user.send(
+            status, body = send(
                 "POST",
                 f"/api/v1/tasks/{task_id}/complete",
-                {"outcome": "submit", "data": {"title": f"{user.username} 第{n}次"}},
+                {"outcome": "submit", "data": {"title": f"{username} 第{n}次"}},
             )
         elif op == "narrative":
             key = f"s{rnd.randint(1, 11):02d}"
-            status, body = user.send(
+            status, body = send(
                 "PUT",
                 f"/api/v1/reports/{county.report_id}/narrative",
-                {"sections": {key: f"{user.username} 第{n}次保存：本季度情况平稳。"}},
+                {"sections": {key: f"{username} 第{n}次保存：本季度情况平稳。"}},
             )
         else:
-            status, body = user.send(
+            status, body = send(
                 "POST",
                 "/api/v1/ledger/projects",
                 {
-                    "registration_no": f"{user.username}-{n}",
+                    "registration_no": f"{username}-{n}",
                     "name": f"压测工程{n}",
                     "structure_type": "框架",
                     "area_m2": 1000,

@@ -6,7 +6,7 @@ The production server as ``make run-prod`` starts it (gunicorn sync workers, pro
 ``bench/load``'s: ``BENCH_PROC_CLIENTS`` (default 20) API clients with bearer tokens, two clerks
 per 郑州 county, looping without think time over inbox reads, report reads, ledger lists,
 ``/me``, task completions, narrative saves and new ledger projects.  The clients are
-:class:`bench.load.run.LeanUser` (``http.client``, bodies decoded only where read) unless
+:class:`bench.client.JsonClient` (``http.client``, bodies decoded only where read) unless
 ``BENCH_PROC_HTTP=urllib``.  Every round starts from the same database (a ``CREATE DATABASE …
 TEMPLATE`` copy of one prepared database), so the processes count is the only difference.
 Rounds alternate 1, 2, 1, 2 (``BENCH_PROC_ROUNDS`` pairs, default 2); each runs the workload
@@ -39,7 +39,7 @@ CLIENTS = int(os.environ.get("BENCH_PROC_CLIENTS") or 20)
 SECONDS = int(os.environ.get("BENCH_PROC_SECONDS") or 60)
 ROUNDS = int(os.environ.get("BENCH_PROC_ROUNDS") or 2)
 PROCESSES = (1, 2)
-#: The clients' HTTP library: "lean" (:class:`bench.load.run.LeanUser`, http.client) or
+#: The clients' HTTP library: "lean" (:class:`bench.client.JsonClient`, http.client) or
 #: "urllib" (:class:`tests.reliability.http.HttpUser`, as bench/load drives waitress).
 HTTP = os.environ.get("BENCH_PROC_HTTP") or "lean"
 CORES = os.cpu_count() or 1
@@ -69,8 +69,13 @@ def _round(counties: list, processes: int, label: str, tmp: Path) -> dict[str, f
         with prod.production_server(url, processes, tmp / f"server-{label}.log") as server:
             users = []
             for i in range(CLIENTS):
-                user = HttpUser(server.base, counties[i // 2].usernames[i % 2]).login(load.PASSWORD)
-                users.append((load.LeanUser(user) if HTTP == "lean" else user, counties[i // 2]))
+                name = counties[i // 2].usernames[i % 2]
+                user = (
+                    load.lean_user(server.base, name)
+                    if HTTP == "lean"
+                    else HttpUser(server.base, name).login(load.PASSWORD)
+                )
+                users.append((user, counties[i // 2]))
             tally = load.Tally()
             # Every web process serves requests before the measurement starts (its lazy
             # imports, caches and first connection are not what the goal is about).

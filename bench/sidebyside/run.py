@@ -21,7 +21,8 @@ One round of a side:
 
 ``compare(sides)`` runs rounds of several sides interleaved (A, B, B, A …) so that the machine's
 load weighs on all alike; a side is anything with ``label``, ``pids()`` and ``client(n)`` (a new
-keep-alive client for client number ``n``, see ``Client``).  ``main()`` runs this product alone.
+keep-alive client for client number ``n``, see ``Client``; :class:`bench.client.JsonClient` is the
+HTTP of ours).  ``main()`` runs this product alone.
 
 SQLite only (a temporary folder).  Only 127.0.0.1 is contacted.
 """
@@ -29,11 +30,9 @@ SQLite only (a temporary folder).  Only 127.0.0.1 is contacted.
 from __future__ import annotations
 
 import http.client
-import json
 import multiprocessing
 import os
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,6 +41,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
+
+from bench.client import Failed, JsonClient, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 BPMN = Path(__file__).resolve().parent / "five_tasks.bpmn"
@@ -55,42 +56,6 @@ NOOP = int(os.environ.get("BENCH_FIVE_NOOPS") or 50)
 CLIENTS = int(os.environ.get("BENCH_FIVE_CLIENTS") or 4)
 PER_CLIENT = int(os.environ.get("BENCH_FIVE_PER_CLIENT") or 5)
 TICK = os.sysconf("SC_CLK_TCK")
-
-
-class Failed(Exception):
-    """A request answered with an error status."""
-
-
-class Http:
-    """One keep-alive connection to 127.0.0.1 with JSON bodies."""
-
-    def __init__(self, port: int, headers: dict[str, str] | None = None) -> None:
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        self.headers = dict(headers or {})
-
-    def send(self, method: str, path: str, body: object = None) -> tuple[int, Any, Any]:
-        headers = {**self.headers, "Accept": "application/json"}
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        self.conn.request(method, path, body=data, headers=headers)
-        response = self.conn.getresponse()
-        raw = response.read()
-        try:
-            parsed = json.loads(raw) if raw else None
-        except ValueError:
-            parsed = raw[:200]
-        return response.status, parsed, response
-
-    def ok(self, method: str, path: str, body: object = None) -> Any:
-        status, parsed, _ = self.send(method, path, body)
-        if status >= 300:
-            raise Failed(f"{method} {path}: {status} {str(parsed)[:200]}")
-        return parsed
-
-    def close(self) -> None:
-        self.conn.close()
 
 
 class Client(Protocol):
@@ -332,15 +297,9 @@ def _prepare(url: str) -> None:
             engine.dispose()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class OurClient:
     def __init__(self, port: int, token: str, org: str, prefix: str) -> None:
-        self.http = Http(port, {"Authorization": f"Bearer {token}"})
+        self.http = JsonClient(port, token)
         self.org = org
         self.prefix = prefix
 
@@ -388,7 +347,7 @@ class OurSide:
         instance.mkdir(exist_ok=True)
         os.environ["HQR_INSTANCE_PATH"] = str(instance)
         _prepare(f"sqlite:///{db_file}")
-        self.port = _free_port()
+        self.port = free_port()
         env = {
             **os.environ,
             "PYTHONPATH": str(self.root),
@@ -414,15 +373,18 @@ class OurSide:
         deadline = time.monotonic() + 60
         for org in ORGS:
             while True:
+                client = JsonClient(self.port)
                 try:
-                    login = {"username": f"clerk_five_{org}", "password": PASSWORD}
-                    answer = Http(self.port).ok("POST", "/api/v1/auth/tokens", login)
+                    client.login(f"clerk_five_{org}", PASSWORD)
                     break
                 except OSError:
                     if self.process.poll() is not None or time.monotonic() > deadline:
                         raise RuntimeError(f"the server did not start: {log.name}") from None
                     time.sleep(0.2)
-            self.tokens[org] = answer["token"]
+                finally:
+                    client.close()
+            assert client.token is not None
+            self.tokens[org] = client.token
 
     def pids(self) -> list[int]:
         assert self.process is not None
