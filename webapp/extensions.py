@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import weakref
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from flask_limiter import Limiter
@@ -14,7 +16,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event, insert
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import Session, SessionTransaction, make_transient, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 # Deterministic constraint names so that Alembic migrations are stable on SQLite and PostgreSQL.
@@ -75,40 +77,191 @@ def configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
 
 
+class PlainInsertError(TypeError):
+    """:func:`insert_row` was asked for what one plain INSERT cannot write (a programming
+    error of its caller, never the user's input)."""
+
+
 def insert_row(obj: Any) -> Any:
     """Write a new ORM object with one plain INSERT and put it in the session as a loaded row.
 
     What the session's flush would do for this one object, without the unit of work (about a
     third of the CPU for a row on the completion path): the columns set on the object, and
-    the Python defaults of the others, are inserted at once; columns with neither stay NULL
-    (as the ORM leaves them).  The object must have no primary key yet and refer only to rows
+    the Python defaults of the others, are inserted at once; nullable columns with neither are
+    NULL (as the ORM leaves them).  Columns the database fills in (a ``server_default``, a SQL
+    expression default) are read back in the same statement (RETURNING; only tables that have
+    such columns pay for it).  The object must have no primary key yet and refer only to rows
     already written.  Returns ``obj``.
+
+    Refused before any SQL runs (:class:`PlainInsertError`): a relationship set without its
+    foreign-key column (``row.org = org`` instead of ``row.org_id = org.id``: a flush would
+    copy the key across, a plain INSERT would write NULL), a collection holding rows (they
+    would never be written), a NOT NULL column with no value and no default.
+
+    If the transaction or SAVEPOINT the row was written in rolls back, the session forgets the
+    object (it becomes transient again), as it does for a row its flush wrote; without that it
+    would stay in the session as a row that does not exist.
     """
-    table = obj.__table__
+    plan = _insert_plan(type(obj))
     state = obj.__dict__
+    for key, local in plan.relationships:
+        value = state.get(key)
+        if value is None:
+            continue
+        if local is None:
+            if value:  # an empty collection is what reading the attribute leaves behind
+                raise PlainInsertError(
+                    f"insert_row({plan.name}): {key!r} holds rows a plain INSERT cannot write"
+                )
+            continue
+        missing = [c for c in local if state.get(c) is None]
+        if missing:
+            raise PlainInsertError(
+                f"insert_row({plan.name}): relationship {key!r} is set but its column "
+                f"{', '.join(map(repr, missing))} is not: set the column (the related "
+                "row's id) instead"
+            )
     values: dict[str, Any] = {}
     unset = []
-    for column in table.columns:
-        if column.key in state:
-            values[column.key] = state[column.key]
-        elif column.default is not None and column.default.is_scalar:
-            values[column.key] = column.default.arg
-        elif column.default is not None and column.default.is_callable:
-            values[column.key] = column.default.arg({})
-        elif not column.primary_key:
-            unset.append(column.key)
-    result = db.session.execute(_insert_statement(table), values)
-    for column, key in zip(table.primary_key.columns, result.inserted_primary_key, strict=True):
-        values[column.key] = key
+    for key, kind, arg, not_null in plan.columns:
+        if key in state:
+            if state[key] is None and not_null:
+                if kind is _GENERATED:
+                    continue  # an id left None: the database assigns it
+                raise PlainInsertError(f"insert_row({plan.name}): NOT NULL column {key!r} is None")
+            values[key] = state[key]
+        elif kind is _SCALAR:
+            values[key] = arg
+        elif kind is _CALLABLE:
+            values[key] = arg({})
+        elif kind is _NULL:
+            unset.append(key)
+        elif kind is _REQUIRED:
+            raise PlainInsertError(
+                f"insert_row({plan.name}): NOT NULL column {key!r} has no value and no default"
+            )
+    session = db.session()
+    result = session.execute(plan.statement, values)
+    for key, value in zip(plan.primary_key, result.inserted_primary_key, strict=True):
+        values[key] = value
+    if plan.fetched:
+        returned = result.returned_defaults
+        assert returned is not None
+        for key, column in plan.fetched:
+            if key not in values:  # a value given is not returned: it is the one written
+                values[key] = returned._mapping[column]
     for key in unset:
         values[key] = None
     for key, value in values.items():
         set_committed_value(obj, key, value)
     make_transient_to_detached(obj)
-    db.session.add(obj)
+    session.add(obj)
+    _remember_insert(session, obj)
     return obj
 
 
+# How insert_row fills a column it was not given.
+_SCALAR, _CALLABLE, _NULL, _REQUIRED, _GENERATED = "scalar", "callable", "null", "required", "gen"
+
+
+@dataclass(frozen=True)
+class _InsertPlan:
+    """What insert_row needs to know of a mapped class, worked out once per class."""
+
+    name: str
+    statement: Any
+    #: (key, how it is filled when not given, the default's argument, NOT NULL)
+    columns: tuple[tuple[str, str, Any, bool], ...]
+    primary_key: tuple[str, ...]
+    #: (key, column) the database fills in and the INSERT returns
+    fetched: tuple[tuple[str, Any], ...]
+    #: (relationship key, its local foreign-key column keys; None for one it cannot write)
+    relationships: tuple[tuple[str, tuple[str, ...] | None], ...]
+
+
 @functools.cache
-def _insert_statement(table: Any) -> Any:
-    return insert(table)
+def _insert_plan(cls: type) -> _InsertPlan:
+    from sqlalchemy import inspect
+    from sqlalchemy.orm import MANYTOONE
+
+    mapper = inspect(cls)
+    if mapper.inherits is not None or mapper.polymorphic_on is not None:
+        raise PlainInsertError(f"insert_row({cls.__name__}): one table per class only")
+    table = mapper.local_table
+    auto = table.autoincrement_column
+    columns = []
+    fetched = []
+    for column in table.columns:
+        default = column.default
+        if column is auto or (column.primary_key and column.server_default is not None):
+            kind, arg = _GENERATED, None
+        elif column.server_default is not None or (
+            default is not None and (default.is_clause_element or default.is_sequence)
+        ):
+            kind, arg = _GENERATED, None
+            fetched.append((column.key, column))
+        elif default is not None and default.is_scalar:
+            kind, arg = _SCALAR, default.arg
+        elif default is not None and default.is_callable:
+            kind, arg = _CALLABLE, default.arg
+        elif column.nullable:
+            kind, arg = _NULL, None
+        else:
+            kind, arg = _REQUIRED, None
+        columns.append((column.key, kind, arg, not column.nullable))
+    relationships = []
+    for rel in mapper.relationships:
+        if rel.viewonly:
+            continue
+        if rel.direction is MANYTOONE:
+            local = tuple(mapper.get_property_by_column(c).key for c in rel.local_columns)
+            relationships.append((rel.key, local))
+        else:
+            relationships.append((rel.key, None))
+    statement = insert(table)
+    if fetched:
+        statement = statement.return_defaults(*(column for _, column in fetched))
+    return _InsertPlan(
+        name=cls.__name__,
+        statement=statement,
+        columns=tuple(columns),
+        primary_key=tuple(c.key for c in table.primary_key.columns),
+        fetched=tuple(fetched),
+        relationships=tuple(relationships),
+    )
+
+
+#: session.info key: (the root transaction, [(weak reference to a row, the innermost
+#: transaction it was written in)]) of the rows insert_row wrote.
+_INSERTED = "webapp.extensions.insert_row"
+
+
+def _remember_insert(session: Session, obj: Any) -> None:
+    root = session.get_transaction()
+    rows = session.info.get(_INSERTED)
+    if rows is None or rows[0] is not root:
+        rows = session.info[_INSERTED] = (root, [])
+    rows[1].append((weakref.ref(obj), session.get_nested_transaction() or root))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back_rows(session: Session, previous_transaction: SessionTransaction) -> None:
+    """The rows insert_row wrote in ``previous_transaction`` (or in a SAVEPOINT inside it, since
+    released) are gone: out of the session, transient again, as a flush's new rows would be."""
+    rows = session.info.get(_INSERTED)
+    if not rows or not rows[1]:
+        return
+    kept = []
+    for ref, written_in in rows[1]:
+        obj = ref()
+        if obj is None:
+            continue
+        transaction: SessionTransaction | None = written_in
+        while transaction is not None and transaction is not previous_transaction:
+            transaction = transaction.parent
+        if transaction is None:
+            kept.append((ref, written_in))
+        elif obj in session:
+            session.expunge(obj)
+            make_transient(obj)
+    rows[1][:] = kept
