@@ -1,5 +1,5 @@
 """The benchmarks' HTTP client: one keep-alive connection to a local server, JSON bodies, a
-bearer token.
+bearer token; and that local server (:func:`waitress`).
 
 Every bench that drives a real server over the API (``bench/engine/api.py``,
 ``bench/sidebyside``, ``bench/load`` and ``bench/processes``) talks through :class:`JsonClient`.
@@ -18,7 +18,13 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
+import secrets
 import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -134,3 +140,44 @@ class JsonClient:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def waitress(
+    root: Path, database_url: str, instance: Path | str, log: Path, *, threads: int, app: str
+) -> tuple[subprocess.Popen[bytes], int]:
+    """The app of the checkout ``root`` under ``waitress-serve --threads=<threads> <app>`` on a
+    free port of 127.0.0.1, production settings on ``database_url`` (a fresh secret key, no
+    Redis: the login limits in memory), its output in ``log``.  Returns the process and the
+    port once the server answers ``GET /login``."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(root),
+        "HQR_DATABASE_URL": database_url,
+        "HQR_INSTANCE_PATH": str(instance),
+        "HQR_SECRET_KEY": secrets.token_hex(32),
+        "HQR_REDIS_URL": "",
+    }
+    serve = Path(sys.executable).with_name("waitress-serve")
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [str(serve), f"--listen=127.0.0.1:{port}", f"--threads={threads}", app],
+            cwd=root,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 60
+    while True:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            conn.request("GET", "/login")
+            conn.getresponse().read()
+            return process, port
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"the server did not start: see {log}") from None
+            time.sleep(0.2)
+        finally:
+            conn.close()

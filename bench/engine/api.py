@@ -17,17 +17,15 @@ SQLite only (a temporary file, WAL, synchronous FULL as shipped).  Only 127.0.0.
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.client import JsonClient, free_port
+from bench.client import JsonClient, waitress
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "Api#Bench-2026"  # noqa: S105 - the bench's own throwaway user
@@ -96,34 +94,9 @@ class Server:
     complete_cpu: list[float] = field(default_factory=list)
 
     def start(self, instance: Path, log: Path) -> None:
-        self.port = free_port()
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(self.root),
-            "HQR_DATABASE_URL": f"sqlite:///{self.db_file}",
-            "HQR_INSTANCE_PATH": str(instance),
-            "HQR_SECRET_KEY": secrets.token_hex(32),
-            "HQR_REDIS_URL": "",
-        }
-        waitress = Path(sys.executable).with_name("waitress-serve")
-        with log.open("w") as out:
-            self.process = subprocess.Popen(
-                [str(waitress), f"--listen=127.0.0.1:{self.port}", "--threads=1", "wsgi:app"],
-                cwd=self.root,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                self.client = JsonClient(self.port, timeout=60).login("clerk_api", PASSWORD)
-                break
-            except (ConnectionError, OSError):
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    self.process.kill()
-                    raise RuntimeError(f"the server did not start: see {log}") from None
-                time.sleep(0.2)
+        url = f"sqlite:///{self.db_file}"
+        self.process, self.port = waitress(self.root, url, instance, log, threads=1, app="wsgi:app")
+        self.client = JsonClient(self.port, timeout=60).login("clerk_api", PASSWORD)
         for _ in range(5):  # warm up: imports, the spec cache, the script pool
             self.client.send("GET", "/api/v1/me")
 

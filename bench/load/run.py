@@ -20,20 +20,15 @@ from __future__ import annotations
 import collections
 import os
 import random
-import secrets
-import subprocess
-import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import text
 
-from bench.client import JsonClient, decoded, free_port
+from bench.client import JsonClient, decoded, waitress
 from tests.reliability.http import HttpUser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -136,37 +131,6 @@ def _prepare(url: str) -> list[County]:
     return counties
 
 
-def _serve(url: str, instance: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "HQR_DATABASE_URL": url,
-        "HQR_INSTANCE_PATH": instance,
-        "HQR_SECRET_KEY": secrets.token_hex(32),
-        "HQR_REDIS_URL": "",
-    }
-    waitress = Path(sys.executable).with_name("waitress-serve")
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [str(waitress), f"--listen=127.0.0.1:{port}", "--threads=8", "wsgi:app"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/login", timeout=5):
-                return process, base
-        except (urllib.error.URLError, ConnectionError):
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError(f"the server did not start: see {log}") from None
-            time.sleep(0.2)
-
-
 def lean_user(base: str, username: str) -> JsonClient:
     """An API client as cheap in CPU as the standard library allows (:class:`JsonClient`), for
     the runs where the clients share the server's cores (bench/processes); its requests go
@@ -254,7 +218,8 @@ def bench(url: str, label: str) -> dict[str, object]:
         counties = _prepare(url)
         print(f"[{label}] prepared in {time.monotonic() - t0:.0f} s", flush=True)
         log = Path(instance) / "server.log"
-        process, base = _serve(url, instance, log)
+        process, port = waitress(ROOT, url, instance, log, threads=8, app="wsgi:app")
+        base = f"http://127.0.0.1:{port}"
         try:
             users = []
             for i in range(CLIENTS):

@@ -32,17 +32,15 @@ from __future__ import annotations
 import http.client
 import multiprocessing
 import os
-import secrets
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from bench.client import Failed, JsonClient, free_port
+from bench.client import Failed, JsonClient, waitress
 
 ROOT = Path(__file__).resolve().parents[2]
 BPMN = Path(__file__).resolve().parent / "five_tasks.bpmn"
@@ -347,44 +345,20 @@ class OurSide:
         instance.mkdir(exist_ok=True)
         os.environ["HQR_INSTANCE_PATH"] = str(instance)
         _prepare(f"sqlite:///{db_file}")
-        self.port = free_port()
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(self.root),
-            "HQR_DATABASE_URL": f"sqlite:///{db_file}",
-            "HQR_INSTANCE_PATH": str(instance),
-            "HQR_SECRET_KEY": secrets.token_hex(32),
-            "HQR_REDIS_URL": "",
-        }
-        waitress = Path(sys.executable).with_name("waitress-serve")
-        log = (self.folder / "server.log").open("w")
-        self.process = subprocess.Popen(
-            [
-                str(waitress),
-                f"--listen=127.0.0.1:{self.port}",
-                f"--threads={self.threads}",
-                "bench.sidebyside.wsgi:app",
-            ],
-            cwd=self.root,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+        self.process, self.port = waitress(
+            self.root,
+            f"sqlite:///{db_file}",
+            instance,
+            self.folder / "server.log",
+            threads=self.threads,
+            app="bench.sidebyside.wsgi:app",
         )
-        deadline = time.monotonic() + 60
         for org in ORGS:
-            while True:
-                client = JsonClient(self.port)
-                try:
-                    client.login(f"clerk_five_{org}", PASSWORD)
-                    break
-                except OSError:
-                    if self.process.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError(f"the server did not start: {log.name}") from None
-                    time.sleep(0.2)
-                finally:
-                    client.close()
-            assert client.token is not None
-            self.tokens[org] = client.token
+            client = JsonClient(self.port)
+            try:
+                self.tokens[org] = client.login(f"clerk_five_{org}", PASSWORD).token or ""
+            finally:
+                client.close()
 
     def pids(self) -> list[int]:
         assert self.process is not None
