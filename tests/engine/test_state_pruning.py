@@ -238,3 +238,28 @@ def test_withdrawing_after_many_loops_restores_the_data_of_its_step(app, start, 
     assert task.data["title"] == "第九稿" and task.data["outcome"] == "submit"
     assert db.session.get(ProcessInstance, instance.id).return_count == 8
     assert filled.id < again.id
+
+
+def test_a_pruned_instance_moves_to_a_new_version_and_finishes(app, start, people, make_user):
+    from tests.engine.conftest import bpmn_bytes
+    from webapp.engine import deploy_bpmn, migrate_instance, migration_problems
+
+    instance = _demo_loops(start, people, "demo:migrate", 10)
+    assert _state_size(instance) < 6_000
+    edited = bpmn_bytes("demo_two_tier").replace(
+        'name="县级审核"'.encode(), 'name="县级审核（新版）"'.encode()
+    )
+    deploy_bpmn(None, None, edited)
+    db.session.commit()
+    _do(people["clerk"], instance, "prepare", "submit", data={"title": "迁移前"})
+    assert migration_problems(instance.id) == []
+    migrate_instance(make_user("admin", "410000"), instance.id)
+    db.session.commit()
+    (task,) = _open(instance, "review")
+    assert task.name == "县级审核（新版）"
+    _do(people["reviewer"], instance, "review", "return", "迁移后退回")
+    _demo_finish(people, instance)
+    seen = _seen(instance)
+    assert seen["instance"][:3] == ("completed", "accepted", 11)
+    assert db.session.get(ProcessInstance, instance.id).definition.version == 2
+    assert [h[0] for h in seen["history"]].count("migrate") == 1
