@@ -151,6 +151,7 @@ def instance_history(instance: ProcessInstance) -> list[WorkflowEvent]:
 
 def diagram_marks(instance: ProcessInstance) -> dict[str, list[str]]:
     """BPMN element ids to highlight: completed ones and the current (open) ones."""
+    from webapp.engine.pruning import pruned_elements
     from webapp.engine.runtime import load
 
     wf = load(instance)
@@ -166,6 +167,8 @@ def diagram_marks(instance: ProcessInstance) -> dict[str, list[str]]:
             completed.add(element)
         elif task.state in (SpiffState.READY, SpiffState.WAITING, SpiffState.STARTED):
             current.add(element)
+    # steps of earlier return loops, cut from the saved tree (webapp.engine.pruning)
+    completed |= pruned_elements(wf)
     if instance.state == InstanceState.ERROR.value:
         current |= {t.element_id for t in current_tasks(instance)}
     return {"completed": sorted(completed - current), "current": sorted(current)}

@@ -24,7 +24,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from webapp.engine import sandbox, script_pool
+from webapp.engine import pruning, sandbox, script_pool
 from webapp.engine.parsing import TimerRules, check_timer_value
 from webapp.engine.registry import SERVICE_OPERATIONS, ServiceContext
 from webapp.engine.script_pool import ScriptLimits
@@ -170,6 +170,9 @@ class SpeclessWorkflowConverter(BpmnWorkflowConverter):
         dct = WorkflowConverter.to_dict(self, workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        pruned = pruning.pruned_elements(workflow)
+        if pruned:
+            dct[PRUNED_KEY] = sorted(pruned)
         return dct
 
     def from_dict(self, dct: dict[str, Any]) -> Any:
@@ -183,8 +186,13 @@ class SpeclessWorkflowConverter(BpmnWorkflowConverter):
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        setattr(workflow, pruning.PRUNED_ATTR, set(dct.pop(PRUNED_KEY, ())))
         return workflow
 
+
+#: our key in a serialized state: the elements whose completed tasks pruning removed (a state
+#: without it, saved before pruning existed, restores as it always did)
+PRUNED_KEY = "hqr_pruned"
 
 _config = dict(SPIFF_CONFIG)
 _config[BpmnWorkflow] = SpeclessWorkflowConverter
@@ -192,6 +200,9 @@ SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
 
 
 def serialize(workflow: Any) -> str:
+    """The state to save.  Earlier iterations of return loops are pruned from the workflow
+    first (in place: :mod:`webapp.engine.pruning`), so the state does not grow with them."""
+    pruning.prune(workflow)
     SERIALIZER.registry._encoder_mode = True
     try:
         dct = SERIALIZER.to_dict(workflow)
