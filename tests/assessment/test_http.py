@@ -7,13 +7,14 @@ import zipfile
 from datetime import datetime
 
 from docx import Document
+from sqlalchemy import select
 
 from tests.assessment import flow_helpers as step
 from tests.assessment.flow_helpers import score_every_unit
 from tests.conftest import csrf_token
 from webapp.assessment import flow
 from webapp.core import clock
-from webapp.core.models import User
+from webapp.core.models import AuditRecord, User
 from webapp.engine import HumanTask
 from webapp.extensions import db
 
@@ -269,6 +270,10 @@ def test_results_notice_downloads_as_word(client, open_campaign, province_staff,
     assert flow.province_instance(campaign).business_status == "results_published"
     doc = leader.get(f"/assessment/campaigns/{campaign.id}/notice.docx")
     assert doc.status_code == 200 and doc.mimetype.endswith("wordprocessingml.document")
+    taken = db.session.execute(
+        select(AuditRecord).where(AuditRecord.action == "assessment.notice_download")
+    ).scalar_one()
+    assert (taken.actor_name, taken.object_id) == ("leader2_410000", str(campaign.id))
     xml = zipfile.ZipFile(io.BytesIO(doc.data)).read("word/document.xml").decode()
     # The title breaks between words (title_lines), one paragraph a line.
     paragraphs = [p.text for p in Document(io.BytesIO(doc.data)).paragraphs]

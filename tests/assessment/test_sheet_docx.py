@@ -7,12 +7,14 @@ import zipfile
 from datetime import UTC, datetime
 
 from docx import Document
+from sqlalchemy import select
 
 from tests.assessment import flow_helpers as step
 from tests.assessment.conftest import unit_of
 from tests.conftest import login
 from webapp.assessment import judging, operations
 from webapp.core import clock
+from webapp.core.models import AuditRecord
 from webapp.extensions import db
 
 
@@ -87,3 +89,12 @@ def test_filled_sheets_add_up_and_say_why(app, open_campaign, province_staff, ma
         "省厅调整：6分 → 4分；理由：制度执行不到位" in {r[2]: r for r in rows[1:-1]}["工作部署"][3]
     )
     assert rows[-1][5] == "96.5"
+    # each sheet taken out is recorded: who, which unit's sheet, which one (docs/audit.md)
+    db.session.expire_all()
+    taken = db.session.execute(
+        select(AuditRecord).where(AuditRecord.action == "assessment.sheet_download")
+    ).scalars()
+    assert [(r.actor_name, r.org_code, r.object_id, r.after["phase"]) for r in taken] == [
+        ("clerk2_410100", "410100", str(unit.id), "self"),
+        ("leader_410000", "410100", str(unit.id), "final"),
+    ]

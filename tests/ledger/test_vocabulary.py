@@ -14,14 +14,16 @@ def test_every_computed_ledger_code_is_labelled_for_every_kind():
     assert sorted(patterns) == [
         "ledger.*.create",
         "ledger.*.delete",
+        "ledger.*.export",
         "ledger.*.import",
         "ledger.*.update",
     ]
     codes = {p.replace(WILDCARD, kind) for p in patterns for kind in KINDS}
-    assert len(codes) == 4 * len(KINDS) == 24  # six ledgers, complaints included
+    assert len(codes) == 5 * len(KINDS) == 30  # six ledgers, complaints included
     assert not codes - set(ACTION_LABELS), sorted(codes - set(ACTION_LABELS))
     assert ACTION_LABELS["ledger.projects.update"] == "修改工程项目"
     assert ACTION_LABELS["ledger.accidents.import"] == "导入质量事故"
+    assert ACTION_LABELS["ledger.penalties.export"].startswith("导出")
     for kind in KINDS.values():
         assert object_type_label(kind.model.__tablename__) == kind.label
 

@@ -177,10 +177,8 @@ def test_an_objection_from_the_portal_answered_by_the_approving_tier(app, client
     visitor = app.test_client()
     # A named unit or person and a reason are required; nothing is saved without them.
     refused = _object(visitor, rec.id, objector="", objector_kind="unit", reason="短")
-    assert refused.status_code == 302
-    assert "请填写提出异议的单位名称或本人姓名" in visitor.get("/public/records").get_data(
-        as_text=True
-    )
+    assert refused.status_code == 422
+    assert "请填写提出异议的单位名称或本人姓名" in refused.get_data(as_text=True)
     assert db.session.query(RecordObjection).count() == 0
     done = _object(
         visitor,
@@ -241,3 +239,30 @@ def test_objections_are_rate_limited(app, client, make_user):
     statuses = [_object(visitor, rec.id, **form).status_code for _ in range(6)]
     assert statuses == [302] * 5 + [429]
     assert db.session.query(RecordObjection).count() == 5
+
+
+def test_a_refused_objection_keeps_what_was_typed_and_costs_no_attempt(app, make_user):
+    """Found from outside: a refusal redirected to the list and the visitor's text was gone,
+    and each refusal used one of the five objections an hour."""
+    clock.set_now(at("2027-01-06"))
+    run_to_publication("410100", make_user=make_user)
+    rec = db.session.query(PublishedRecord).filter_by(record_no="ZZ-BAD-1").one()
+    visitor = app.test_client()
+    typed = {
+        "objector": "郑州某某<建筑>公司",
+        "objector_kind": "person",
+        "reason": "太短了",
+        "contact": "0371-7654321",
+    }
+    for _ in range(6):  # more refusals than the hour allows objections
+        refused = _object(visitor, rec.id, **typed)
+        assert refused.status_code == 422
+        page = refused.get_data(as_text=True)
+        form = page[page.index(f'id="record-{rec.id}"') :]
+        form = form[: form.index("</form>")]
+        assert "<details open>" in form and "请说明异议的事实和理由" in form
+        assert 'value="郑州某某&lt;建筑&gt;公司"' in form and ">太短了</textarea>" in form
+        assert 'value="person" selected' in form and 'value="0371-7654321"' in form
+    assert db.session.query(RecordObjection).count() == 0
+    filed = _object(visitor, rec.id, **{**typed, "reason": "我不是该工程的项目经理，请核实。"})
+    assert filed.status_code == 302 and db.session.query(RecordObjection).count() == 1

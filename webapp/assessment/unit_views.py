@@ -17,7 +17,7 @@ from webapp.assessment.access import scores_visible
 from webapp.assessment.models import CampaignState, ItemScore, Phase, SampledSite, UnitState
 from webapp.assessment.sheet import Sheet
 from webapp.assessment.views import _attempt, _refused, bp, format_score
-from webapp.core import clock
+from webapp.core import audit, clock
 from webapp.core.errors import DomainError, NotFound, PermissionDenied
 from webapp.core.permissions import can
 from webapp.extensions import db
@@ -135,6 +135,13 @@ def sheet_docx(unit_id: int) -> Any:
         raise PermissionDenied("考核结果审批后方可查看考核组评分表。")
     draft = sheet_docx_module.is_draft(u, phase)
     data = sheet_docx_module.render_unit_sheet(u, phase, draft=draft)
+    audit.record_on(
+        "assessment.sheet_download",
+        u,
+        current_user,
+        org=u.org,
+        after={"campaign": u.campaign.id, "phase": phase, "draft": draft},
+    )
     label = "自评表" if phase == "self" else "考核评分表"
     name = f"{u.campaign.year}年度{u.org.name}{label}.docx"
     return Response(
@@ -180,6 +187,13 @@ def upload_evidence(unit_id: int) -> Any:
 @bp.route("/evidence/<int:file_id>")
 def evidence(file_id: int) -> Any:
     f = operations.get_evidence(current_user, file_id)
+    audit.record_on(
+        "assessment.evidence_download",
+        f,
+        current_user,
+        org=f.unit.org,
+        after={"unit": f.unit.id, "name": f.original_name, "sha256": f.sha256},
+    )
     return send_file(operations.evidence_path(f), as_attachment=True, download_name=f.original_name)
 
 

@@ -22,7 +22,7 @@ from webapp.assessment.access import is_province_user, province
 from webapp.assessment.judging import AWARDS_FUJIAN2, LAGGARD_MEASURES
 from webapp.assessment.models import AssessmentCampaign, ScoreSheet, SiteSample
 from webapp.assessment.sheet import KIND_LABELS
-from webapp.core import clock
+from webapp.core import audit, clock
 from webapp.core.errors import DomainError, PermissionDenied
 from webapp.core.permissions import can, require
 from webapp.extensions import db
@@ -325,6 +325,7 @@ def notice(campaign_id: int) -> Any:
     c = operations.get_campaign(campaign_id)
     if c.state != "approved":
         raise PermissionDenied("考核结果审批后方可下载通报。")
+    audit.record_on("assessment.notice_download", c, current_user, org=c.org)
     archived = archive.latest("assessment_campaign", c.id)
     if archived is not None:  # the notice as published (archived by the publish step)
         return file_response(archived, ascii_name="notice.docx")

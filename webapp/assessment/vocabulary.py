@@ -25,6 +25,9 @@ ACTIONS = {
     "assessment.self_approve": "审核上报考核自评",
     "assessment.self_return": "退回考核自评",
     "assessment.evidence_add": "上传考核佐证材料",
+    "assessment.evidence_download": "下载考核佐证材料",
+    "assessment.sheet_download": "下载考核评分表（Word）",
+    "assessment.notice_download": "下载考核结果通报",
     "assessment.self_close": "结束考核自评阶段",
     "assessment.sample_draw": "抽取现场检查项目",
     "assessment.site_visit": "记录现场检查情况",
@@ -93,6 +96,9 @@ FIELDS = {
     "observed_org": "被考察单位",
     "material": "材料",
     "late": "逾期报送",
+    "campaign": "考核（内部编号）",
+    "phase": "评分表",
+    "draft": "草稿（未定稿）",
 }
 
 
@@ -120,6 +126,7 @@ def register() -> None:
     register_fields({"kind": "考核类别"}, object_type="assessment_sheet")
     register_fields({"kind": "考核类别"}, object_type="assessment_campaign")
     register_values("kind", KIND_LABELS)
+    register_values("phase", {"self": "自评表", "final": "考核组评分表"})
     register_values("state", {s.value: s.label for s in (*CampaignState, *UnitState)})
     register_object_namer("assessment_campaign", _campaigns)
     register_object_namer("assessment_unit", _units)

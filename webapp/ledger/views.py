@@ -19,7 +19,7 @@ from flask import (
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from webapp.core import progress
+from webapp.core import audit, progress
 from webapp.core.errors import DomainError, InvalidInput
 from webapp.core.models import Org
 from webapp.core.permissions import can, require
@@ -234,6 +234,16 @@ def export(kind_name: str) -> Any:
     query.page, query.per_page = 1, EXPORT_LIMIT
     found = list_records(current_user, kind, current_user.org, query, max_per_page=EXPORT_LIMIT)
     data = excel.export_records(kind, found.items)
+    # What left the product and under which filters (docs/audit.md: exports are recorded).
+    filters = {k: v for k, v in request.args.items() if v and k not in ("page", "per_page")}
+    audit.record(
+        f"ledger.{kind.name}.export",
+        actor=current_user,
+        org=current_user.org,
+        object_type="org",
+        object_id=current_user.org.id,
+        after={"rows": len(found.items), "filters": filters},
+    )
     return send_file(
         io.BytesIO(data),
         mimetype=XLSX_MIME,

@@ -16,8 +16,15 @@ from webapp.audit.vocabulary import (
 from webapp.extensions import db
 from webapp.ledger.fields import KINDS, ORG_LABEL, Kind, display
 
-#: Verbs of ``webapp.ledger.operations`` (save_record, delete_record, import_records).
-VERBS = {"create": "新增", "update": "修改", "delete": "删除", "import": "导入"}
+#: Verbs of ``webapp.ledger.operations`` (save_record, delete_record, import_records) and of
+#: the list's Excel export (``webapp.ledger.views.export``).
+VERBS = {
+    "create": "新增",
+    "update": "修改",
+    "delete": "删除",
+    "import": "导入",
+    "export": "导出",
+}
 
 #: Fields of the records besides the ledger's own (snapshot and import summary).
 COMMON_FIELDS = {

@@ -19,6 +19,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from webapp.core import audit
 from webapp.core.errors import PermissionDenied
 from webapp.core.operations import get_org
 from webapp.core.permissions import require
@@ -75,6 +76,14 @@ def board_export() -> Any:
     the shared spreadsheet rule."""
     board = _board_or_403(request.args.get("org"))
     content = board_workbook(board.org, board.period.label, board.rows)
+    audit.record(
+        "report.board_export",
+        actor=current_user,
+        org=board.org,
+        object_type="org",
+        object_id=board.org.id,
+        after={"period": board.period.code, "rows": len(board.rows)},
+    )
     return send_file(
         io.BytesIO(content),
         mimetype=XLSX,

@@ -74,6 +74,12 @@ def document(pub_id: int, fmt: str) -> Any:
 
 @bp.route("/records")
 def records() -> Any:
+    return _records_page()
+
+
+def _records_page(objection: dict[str, Any] | None = None) -> str:
+    """The records in publicity for the query string's search; ``objection`` (the record id,
+    what was typed and the refusal) shows a refused objection's form open and filled again."""
     kind = request.args.get("kind") or None
     if kind not in (None, *[k.value for k in RecordKind]):
         kind = None
@@ -101,31 +107,36 @@ def records() -> Any:
         kinds=list(RecordKind),
         objector_kinds=publicity.OBJECTOR_KINDS,
         min_objection=publicity.MIN_OBJECTION,
+        search_args=request.args.to_dict(),
+        objection=objection,
     )
 
 
+#: What an objection's form sends (each kept and shown again when the objection is refused).
+OBJECTION_FIELDS = ("objector", "objector_kind", "reason", "contact")
+
+
 @bp.route("/records/<int:record_id>/objection", methods=["POST"])
-@limiter.limit("5 per hour")
+# Only objections filed count: a visitor who mistypes five times is not shut out for an hour.
+@limiter.limit("5 per hour", deduct_when=lambda response: response.status_code < 400)
 def objection(record_id: int) -> Any:
     """异议: a named unit or person objects to a record in publicity (no login, rate-limited);
-    the tier that approved the record answers it.  An auditor signed in only reads."""
+    the tier that approved the record answers it.  An auditor signed in only reads.  A refusal
+    answers the same page (the query string is the search's) with the form open and filled."""
     if current_user.is_authenticated and Role.AUDITOR in current_user.roles:
         raise PermissionDenied(details={"action": "public.objection"})
+    typed = {name: request.form.get(name, "") for name in OBJECTION_FIELDS}
     try:
-        publicity.raise_objection(
-            record_id,
-            request.form.get("objector", ""),
-            request.form.get("objector_kind", ""),
-            request.form.get("reason", ""),
-            request.form.get("contact", ""),
-        )
+        publicity.raise_objection(record_id, **typed)
     except NotFound:
         raise
     except DomainError as err:  # validated before anything is written
+        details = err.details if isinstance(err.details, dict) else {}
+        refused = {"record_id": record_id, "typed": typed, "errors": details}
         flash(err.message, "danger")
-    else:
-        flash("异议已提交，将由批准该记录的主管部门核实答复。", "success")
-    return redirect(url_for("public.records", enterprise=request.args.get("enterprise")))
+        return _records_page(refused), err.status_code
+    flash("异议已提交，将由批准该记录的主管部门核实答复。", "success")
+    return redirect(url_for("public.records", **request.args.to_dict()))
 
 
 @bp.route("/index")

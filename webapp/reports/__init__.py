@@ -61,6 +61,7 @@ ACTIONS = {
     "report.extend": "报告延期",
     "report.remind_unit": "催报下级单位",
     "report.document_download": "下载报告文书",
+    "report.board_export": "导出下级单位报送情况",
     "notice.start": "拟定报送工作通报",
     "notice.edit": "修改通报名单",
     "notice.issue": "印发报送工作通报",

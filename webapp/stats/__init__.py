@@ -10,6 +10,7 @@ from flask import Flask
 def init_app(app: Flask, api: Any) -> None:
     import os
 
+    from webapp.audit.vocabulary import register_actions, register_fields
     from webapp.main.views import SECTION_BLUEPRINTS, SECTION_ENDPOINTS
     from webapp.stats import api as stats_api
     from webapp.stats import cli, views
@@ -20,6 +21,9 @@ def init_app(app: Flask, api: Any) -> None:
     for key, (_attr, default) in JumpRule.SETTINGS.items():
         app.config.setdefault(key, os.environ.get(f"HQR_{key}", default))
     app.add_template_filter(rule_name, "rule_name")  # a check's rule in Chinese, never its id
+    # The statistics change nothing; taking a 附表 out as Excel is recorded (a read of units' data).
+    register_actions({"stats.table_export": "导出统计附表"})
+    register_fields({"table": "附表"}, object_type="org")
     app.register_blueprint(views.bp)
     api.register_blueprint(stats_api.bp)
     cli.register(app)

@@ -10,7 +10,7 @@ from flask import render_template, request, send_file
 from flask_login import current_user
 from sqlalchemy import select
 
-from webapp.core import clock
+from webapp.core import audit, clock
 from webapp.core.errors import InvalidInput, NotFound
 from webapp.core.models import Org
 from webapp.core.operations import get_org
@@ -89,8 +89,17 @@ def table(n: int) -> Any:
 def table_xlsx(n: int) -> Any:
     org, period = _selection()
     data = compute.compute_table(n, org, period)
+    content = table_workbook(data)
+    audit.record(
+        "stats.table_export",
+        actor=current_user,
+        org=org,
+        object_type="org",
+        object_id=org.id,
+        after={"table": n, "period": period.code},
+    )
     return send_file(
-        io.BytesIO(table_workbook(data)),
+        io.BytesIO(content),
         mimetype=XLSX_MIME,
         as_attachment=True,
         download_name=f"附表{n}_{org.code}_{period.code}.xlsx",
