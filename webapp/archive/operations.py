@@ -5,7 +5,9 @@
   otherwise it raises :class:`DocumentTampered` (the archive's error handler audits it and
   answers with a Chinese error page: a changed file is never served).
 * ``pdf_of`` renders a source's PDF once, on the first request for it, and keeps it as a row of
-  its own (kind ``pdf``, ``derived_from_id`` = the source, the source's version).  The unique
+  its own (kind ``pdf``, ``derived_from_id`` = the source, the source's version).  A source
+  whose rendering already made its PDF (the 版记's layout: ``store(..., pdf=)``) has that row
+  from the start, and its first request renders nothing.  The unique
   constraint on (owner, kind, version) is the lock: the first request claims the row before it
   renders; a concurrent one waits for that transaction (PostgreSQL's unique index, SQLite's
   write lock) and then serves the row the first one committed, so LibreOffice runs once per file.
@@ -62,8 +64,45 @@ def store(
     media_type: str = DOCX,
     kind: DocumentKind = DocumentKind.SOURCE,
     derived_from: ArchivedDocument | None = None,
+    pdf: bytes | None = None,
 ) -> ArchivedDocument:
-    """Archive ``content`` as the next version of the owner's files of ``kind`` (flushed)."""
+    """Archive ``content`` as the next version of the owner's files of ``kind`` (flushed).
+
+    ``pdf``: the PDF LibreOffice made of exactly these Word bytes while rendering them
+    (:class:`webapp.documents.Rendered`), kept as the source's PDF (and audited as
+    :func:`pdf_of` audits a render) so that its first download does not render it again."""
+    doc = _store(
+        owner_kind,
+        owner_id,
+        content,
+        filename=filename,
+        stage=stage,
+        actor=actor,
+        media_type=media_type,
+        kind=kind,
+        derived_from=derived_from,
+    )
+    if pdf is not None and kind == DocumentKind.SOURCE and media_type == DOCX:
+        row = _pdf_claim(doc, actor)
+        row.content, row.size, row.sha256 = pdf, len(pdf), digest(pdf)
+        db.session.add(row)
+        db.session.flush()
+        _audit_pdf(doc, row, actor)
+    return doc
+
+
+def _store(
+    owner_kind: str,
+    owner_id: int,
+    content: bytes,
+    *,
+    filename: str,
+    stage: str,
+    actor: User | None,
+    media_type: str,
+    kind: DocumentKind,
+    derived_from: ArchivedDocument | None,
+) -> ArchivedDocument:
     for attempt in range(_STORE_ATTEMPTS):
         doc = ArchivedDocument(
             owner_kind=owner_kind,
@@ -194,21 +233,7 @@ def pdf_of(doc: ArchivedDocument, actor: User | None = None) -> ArchivedDocument
         if found is not None:
             return found
         doc = db.session.get(ArchivedDocument, source_id)  # type: ignore[assignment]
-    claim = ArchivedDocument(
-        owner_kind=doc.owner_kind,
-        owner_id=doc.owner_id,
-        kind=DocumentKind.PDF.value,
-        version=doc.version,
-        stage=doc.stage,
-        filename=doc.filename.rsplit(".", 1)[0] + ".pdf",
-        media_type=PDF,
-        content=b"",
-        size=0,
-        sha256="",
-        created_at=clock.now(),
-        created_by_id=actor.id if actor else None,
-        derived_from_id=source_id,
-    )
+    claim = _pdf_claim(doc, actor)
     try:
         with db.session.begin_nested():
             db.session.add(claim)  # waits here for a concurrent claim to commit or roll back
@@ -224,20 +249,43 @@ def pdf_of(doc: ArchivedDocument, actor: User | None = None) -> ArchivedDocument
         raise NotFound("服务器未安装 LibreOffice，请下载 Word 文件。")
     claim.content, claim.size, claim.sha256 = pdf, len(pdf), digest(pdf)
     db.session.flush()
+    _audit_pdf(doc, claim, actor)
+    return claim
+
+
+def _pdf_claim(source: ArchivedDocument, actor: User | None) -> ArchivedDocument:
+    """The PDF row of ``source`` (same owner and version), empty until its bytes are set."""
+    return ArchivedDocument(
+        owner_kind=source.owner_kind,
+        owner_id=source.owner_id,
+        kind=DocumentKind.PDF.value,
+        version=source.version,
+        stage=source.stage,
+        filename=source.filename.rsplit(".", 1)[0] + ".pdf",
+        media_type=PDF,
+        content=b"",
+        size=0,
+        sha256="",
+        created_at=clock.now(),
+        created_by_id=actor.id if actor else None,
+        derived_from_id=source.id,
+    )
+
+
+def _audit_pdf(source: ArchivedDocument, row: ArchivedDocument, actor: User | None) -> None:
     audit.record(
         "archive.render_pdf",
         actor=actor,
         actor_name=None if actor else "system",
-        object_type=doc.owner_kind,
-        object_id=doc.owner_id,
+        object_type=source.owner_kind,
+        object_id=source.owner_id,
         after={
-            "document": source_id,
-            "pdf": claim.id,
-            "version": doc.version,
-            "sha256": claim.sha256,
+            "document": source.id,
+            "pdf": row.id,
+            "version": source.version,
+            "sha256": row.sha256,
         },
     )
-    return claim
 
 
 # Uploaded scans ---------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from webapp.assessment.operations import audit_change, get_campaign, notify_staf
 from webapp.core import clock
 from webapp.core.errors import Conflict
 from webapp.core.models import Role, User
-from webapp.documents import render_docx
+from webapp.documents import Rendered, render_laid_out
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "docs_templates"
 RESULTS_TEMPLATE = TEMPLATES / "assessment_results.docx"
@@ -100,9 +100,14 @@ def notice_context(campaign: AssessmentCampaign) -> dict[str, Any]:
 
 
 def render_results_notice(campaign: AssessmentCampaign, *, draft: bool = False) -> bytes:
+    return results_notice(campaign, draft=draft).docx
+
+
+def results_notice(campaign: AssessmentCampaign, *, draft: bool = False) -> Rendered:
+    """The notice's Word file, with the PDF of its 版记 layout when LibreOffice made one."""
     # The shared renderer: sandboxed, autoescaped, strict, time-limited, plain-data context.
     # Rendered once the results are approved (final): no 草稿 mark unless asked.
-    return render_docx(RESULTS_TEMPLATE, notice_context(campaign), draft=draft)
+    return render_laid_out(RESULTS_TEMPLATE, notice_context(campaign), draft=draft)
 
 
 def attachment(filename: str) -> str:
@@ -118,7 +123,8 @@ def publish_results_notice(
     campaign = get_campaign(campaign_id)
     if campaign.state != CampaignState.APPROVED.value:
         raise Conflict("考核结果尚未审批，不能通报。")
-    data = render_results_notice(campaign)
+    rendered = results_notice(campaign)
+    data = rendered.docx
     archived = archive.store(
         "assessment_campaign",
         campaign.id,
@@ -126,6 +132,7 @@ def publish_results_notice(
         filename=notice_filename(campaign),
         stage="published",
         actor=actor,
+        pdf=rendered.pdf,  # its first PDF download then renders nothing
     )
     digest = archived.sha256
     messages = {

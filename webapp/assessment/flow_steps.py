@@ -24,7 +24,7 @@ from webapp.assessment.models import CampaignState, SiteSample, UnitState
 from webapp.core import clock
 from webapp.core.errors import DomainError
 from webapp.core.models import User
-from webapp.engine import ServiceContext, service_operation, start_instance
+from webapp.engine import ServiceContext, Start, service_operation, start_instances
 from webapp.extensions import db
 
 
@@ -126,21 +126,28 @@ def start_unit_processes(ctx: ServiceContext) -> dict[str, Any]:
     process = str(ctx.params.get("unit_process") or UNIT_PROCESS)
     if process not in UNIT_PROCESSES:
         raise DomainError(f"单位流程 {process} 不是考核单位的流程（{'、'.join(UNIT_PROCESSES)}）。")
-    units = []
-    for unit in campaign.units:
-        start_instance(
-            None,
-            process,
-            unit.org,
-            unit_key(campaign.id, unit.org.code),
-            {
-                "campaign_id": campaign.id,
-                "unit_id": unit.id,
-                "province_key": campaign_key(campaign.id),
-                "self_due": campaign.self_due.isoformat(),
-            },
-        )
-        units.append({"unit_id": unit.id, "org_code": unit.org.code, "org_name": unit.org.name})
+    assessed = operations.load_orgs(list(campaign.units))
+    start_instances(
+        None,
+        process,
+        [
+            Start(
+                unit.org,
+                unit_key(campaign.id, unit.org.code),
+                {
+                    "campaign_id": campaign.id,
+                    "unit_id": unit.id,
+                    "province_key": campaign_key(campaign.id),
+                    "self_due": campaign.self_due.isoformat(),
+                },
+            )
+            for unit in assessed
+        ],
+    )
+    units = [
+        {"unit_id": unit.id, "org_code": unit.org.code, "org_name": unit.org.name}
+        for unit in assessed
+    ]
     # the province's steps name the phase after it (结束自评 or 结束材料报送)
     return {"units": units, "unit_count": len(units), "unit_process": process}
 

@@ -7,10 +7,20 @@ neither reach Python internals nor hang the server.  See :mod:`webapp.documents.
 
 from webapp.documents.render import (
     DocumentError,
+    Rendered,
     plain_context,
     render_docx,
+    render_laid_out,
     to_pdf,
     validate_template,
 )
 
-__all__ = ["DocumentError", "plain_context", "render_docx", "to_pdf", "validate_template"]
+__all__ = [
+    "DocumentError",
+    "Rendered",
+    "plain_context",
+    "render_docx",
+    "render_laid_out",
+    "to_pdf",
+    "validate_template",
+]

@@ -20,6 +20,7 @@ import subprocess
 import tempfile
 import zipfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -303,12 +304,36 @@ def render_docx(
     LibreOffice when it is installed, to put the 版记 on the body's last page when that page is
     even (``record_alone``; a caller may set it in ``context``).  Bounded in time (``timeout``)
     and size (``max_bytes``, default the configured ``HQR_DOCUMENT_MAX_MB``): past either,
-    DocumentError with a Chinese message."""
+    DocumentError with a Chinese message.  :func:`render_laid_out` also gives the PDF of
+    that layout."""
+    return render_laid_out(
+        template, context, draft=draft, timeout=timeout, max_bytes=max_bytes
+    ).docx
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered Word file and, when LibreOffice laid out exactly these bytes (the 版记's
+    page), the PDF it made of them (None otherwise): worth keeping, it costs a LibreOffice run."""
+
+    docx: bytes
+    pdf: bytes | None = None
+
+
+def render_laid_out(
+    template: bytes | Path,
+    context: Mapping[str, Any],
+    *,
+    draft: bool = False,
+    timeout: float = RENDER_TIMEOUT_SECONDS,
+    max_bytes: int | None = None,
+) -> Rendered:
+    """:func:`render_docx`, with the layout's PDF when it is the PDF of the file returned."""
     data = template.read_bytes() if isinstance(template, Path) else template
     plain = plain_context({**context, "draft": bool(draft)})
     limit = max_bytes if max_bytes is not None else max_document_bytes()
     if RECORD_FLAG in context or not _closes_with_record(data) or libreoffice() is None:
-        return _render(data, plain, timeout, limit)
+        return Rendered(_render(data, plain, timeout, limit))
     # The 版记 at the foot of the body's last page when that page is even (one LibreOffice
     # layout tells), else on a page of its own starting on an even page.
     shared = _render(data, {**plain, RECORD_FLAG: False}, timeout, limit)
@@ -317,8 +342,9 @@ def render_docx(
     except DocumentError:
         pdf = None
     if pdf is not None and pdf_pages(pdf) % 2 == 0:
-        return shared
-    return _render(data, {**plain, RECORD_FLAG: True}, timeout, limit)
+        return Rendered(shared, pdf)
+    # Another file than the one laid out: its PDF, if asked for, is rendered then (pdf_of).
+    return Rendered(_render(data, {**plain, RECORD_FLAG: True}, timeout, limit))
 
 
 #: The context flag of a template closing with a 版记 (scripts/make_templates.py::official_record):

@@ -10,6 +10,8 @@ Public functions other features call (see docs/engine.md)::
     deploy_bpmn(actor, key, content: bytes) -> DeployResult          # InvalidInput lists problems
     validate_bpmn(content: bytes) -> list[Problem]
     start_instance(actor, process_key, org, business_key, data, existing_ok=) -> ProcessInstance
+    start_instances(actor, process_key, [Start(org, business_key, data), …], existing_ok=)
+        -> list[ProcessInstance]      # the same, many at once: shared reads, one notice INSERT
     complete_task(actor, task_id, outcome, comment=None, data=None) -> HumanTask
     tasks_for(user, view) -> list[HumanTask]
     can_work(user, task) -> bool
@@ -58,12 +60,14 @@ from webapp.engine.definitions import (
 )
 from webapp.engine.inbox import ReturnNote, current_return, task_page_url
 from webapp.engine.instances import (
+    Start,
     cancel_instance,
     change_subject,
     find_instance,
     get_instance,
     retry_instance,
     start_instance,
+    start_instances,
 )
 from webapp.engine.messages import deliver_messages
 from webapp.engine.models import (
@@ -225,6 +229,8 @@ __all__ = [
     "set_status",
     "specs_for",
     "start_instance",
+    "start_instances",
+    "Start",
     "subject_title",
     "task_data",
     "task_title",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -15,12 +16,22 @@ from webapp.core.permissions import can
 from webapp.core.states import ProcessStatus
 from webapp.engine import jsonschema, notices, spiff
 from webapp.engine.definitions import latest_definition, specs_for
-from webapp.engine.models import OPEN_STATES, HumanTask, InstanceState, ProcessInstance, TaskState
+from webapp.engine.messages import deliver_messages
+from webapp.engine.models import (
+    OPEN_STATES,
+    HumanTask,
+    InstanceState,
+    ProcessDefinition,
+    ProcessInstance,
+    TaskState,
+    WorkflowMessage,
+)
 from webapp.engine.registry import ENGINE_SUBJECT, START_ADMISSIONS, START_FORMS, fixed_names
 from webapp.engine.runtime import (
     advance,
     audit_instance,
     history,
+    history_many,
     rearm_for_subject,
     refresh_due_times,
     script_engine,
@@ -81,6 +92,15 @@ def start_requested(
     return start_instance(actor, process_key, org, business_key, data)
 
 
+class Start(NamedTuple):
+    """One instance of :func:`start_instances`: for ``org``, under ``business_key``, with
+    ``data`` (plain JSON, as for :func:`start_instance`)."""
+
+    org: Org
+    business_key: str
+    data: dict[str, Any] | None = None
+
+
 def start_instance(
     actor: User | None,
     process_key: str,
@@ -107,33 +127,11 @@ def start_instance(
         if existing is not None:
             return existing
     _check_start(actor, org)
-    if not business_key or len(business_key) > 200:
-        raise InvalidInput("业务编号不能为空且不超过200个字符。")
+    _check_key(business_key)
     if find_instance(process_key, business_key) is not None:
         raise Conflict(f"业务编号 {business_key} 的流程已存在。")
     definition = latest_definition(process_key)
-    initial = dict(data or {})
-    _check_start_data(process_key, initial)
-    parsed = specs_for(definition)
-    wf = spiff.new_workflow(parsed.spec, parsed.subprocess_specs, script_engine())
-    initial.update(org_code=org.code, business_key=business_key, process_key=process_key)
-    wf.task_tree.data.update(initial)
-    now = clock.now()
-    instance = ProcessInstance(
-        definition_id=definition.id,
-        process_key=process_key,
-        org_id=org.id,
-        business_key=business_key,
-        data=initial,
-        subject={k: v for k, v in initial.items() if k in fixed_names(process_key)},
-        state_json=spiff.serialize(wf),
-        state=InstanceState.RUNNING.value,
-        version=1,
-        return_count=0,
-        started_by_id=actor.id if actor is not None else None,
-        started_at=now,
-        updated_at=now,
-    )
+    instance, wf = _new_instance(actor, definition, Start(org, business_key, data))
     savepoint = db.session.begin_nested()
     try:
         db.session.add(instance)
@@ -147,15 +145,157 @@ def start_instance(
             raise Conflict(f"业务编号 {business_key} 的流程已存在。") from err
         return winner
     savepoint.commit()
-    history(instance, "start", actor, comment=f"{definition.name}（第 {definition.version} 版）")
-    audit_instance(
-        "workflow.start",
-        instance,
-        actor,
-        after={"process": process_key, "version": definition.version, "business_key": business_key},
-    )
-    advance(instance, actor, lambda w: None, workflow=wf)
+    _record_starts(actor, definition, [instance])
+    deliver_waiting([(instance, advance(instance, actor, lambda w: None, workflow=wf, new=True))])
     return instance
+
+
+def start_instances(
+    actor: User | None,
+    process_key: str,
+    starts: Sequence[Start],
+    *,
+    existing_ok: bool = False,
+) -> list[ProcessInstance]:
+    """:func:`start_instance` for each of ``starts`` (in their order; the same checks, rows,
+    history, audit records, tasks and notices), in one batch: the definition and the existing
+    instances of the keys read once, the new instances inserted together, their history in one
+    statement, and the holders of all their first tasks told with one query and one INSERT.
+    Opening a period starts 62 units' instances so; only what each instance must have (its
+    steps saved, its task rows, its audit record) remains per unit.
+
+    Without ``existing_ok`` a key already used raises Conflict before anything is started.  A
+    concurrent start of one of the keys that wins between the look-up and the insert: nothing
+    of the batch insert is kept and the starts are made one by one, as :func:`start_instance`
+    makes them (Conflict, or with ``existing_ok`` the winner).
+    """
+    keys = [s.business_key for s in starts]
+    for key in keys:
+        _check_key(key)
+    if len(set(keys)) != len(keys):
+        raise InvalidInput("同一批发起的流程业务编号重复。")
+    existing = _existing(process_key, keys)
+    if existing and not existing_ok:
+        raise Conflict(f"业务编号 {next(iter(existing))} 的流程已存在。")
+    todo = [s for s in starts if s.business_key not in existing]
+    for start in todo:
+        _check_start(actor, start.org)
+    if not todo:
+        return [existing[key] for key in keys]
+    definition = latest_definition(process_key)
+    made = [_new_instance(actor, definition, start) for start in todo]
+    savepoint = db.session.begin_nested()
+    try:
+        db.session.add_all([instance for instance, _ in made])
+        db.session.flush()
+    except IntegrityError:  # a concurrent start of one of the keys won: one by one
+        savepoint.rollback()
+        return [
+            start_instance(
+                actor, process_key, s.org, s.business_key, s.data, existing_ok=existing_ok
+            )
+            for s in starts
+        ]
+    savepoint.commit()
+    _record_starts(actor, definition, [instance for instance, _ in made])
+    with notices.told_together():
+        stepped = [
+            (instance, advance(instance, actor, lambda w: None, workflow=wf, new=True))
+            for instance, wf in made
+        ]
+    deliver_waiting(stepped)
+    started = {instance.business_key: instance for instance, _ in made}
+    return [existing.get(key) or started[key] for key in keys]
+
+
+def deliver_waiting(started: list[tuple[ProcessInstance, Any]]) -> int:
+    """Deliver the messages sent to new instances' business keys before they existed, now that
+    they wait for them (``started``: each instance with its workflow after its first steps,
+    None when they failed): one look-up for all of them.  How many were delivered."""
+    keys = [i.business_key for i, wf in started if wf is not None and wf.event_manager.tasks]
+    if not keys:
+        return 0
+    waiting = set(
+        db.session.execute(
+            select(WorkflowMessage.target_business_key)
+            .where(
+                WorkflowMessage.delivered_at.is_(None),
+                WorkflowMessage.target_business_key.in_(keys),
+            )
+            .distinct()
+        ).scalars()
+    )
+    return deliver_messages(waiting) if waiting else 0
+
+
+def _check_key(business_key: str) -> None:
+    if not business_key or len(business_key) > 200:
+        raise InvalidInput("业务编号不能为空且不超过200个字符。")
+
+
+def _existing(process_key: str, business_keys: list[str]) -> dict[str, ProcessInstance]:
+    """The instances of ``process_key`` with these business keys, in one query."""
+    found: dict[str, ProcessInstance] = {}
+    for chunk in range(0, len(business_keys), 500):  # well under any bound-parameter limit
+        rows = db.session.execute(
+            select(ProcessInstance).where(
+                ProcessInstance.process_key == process_key,
+                ProcessInstance.business_key.in_(business_keys[chunk : chunk + 500]),
+            )
+        ).scalars()
+        found.update((row.business_key, row) for row in rows)
+    return found
+
+
+def _new_instance(
+    actor: User | None, definition: ProcessDefinition, start: Start
+) -> tuple[ProcessInstance, Any]:
+    """The instance row of ``start`` (not yet added) and its new workflow, data checked."""
+    process_key = definition.key
+    initial = dict(start.data or {})
+    _check_start_data(process_key, initial)
+    parsed = specs_for(definition)
+    wf = spiff.new_workflow(parsed.spec, parsed.subprocess_specs, script_engine())
+    initial.update(
+        org_code=start.org.code, business_key=start.business_key, process_key=process_key
+    )
+    wf.task_tree.data.update(initial)
+    now = clock.now()
+    instance = ProcessInstance(
+        definition_id=definition.id,
+        process_key=process_key,
+        org_id=start.org.id,
+        business_key=start.business_key,
+        data=initial,
+        subject={k: v for k, v in initial.items() if k in fixed_names(process_key)},
+        state_json=spiff.serialize(wf),
+        state=InstanceState.RUNNING.value,
+        version=1,
+        return_count=0,
+        started_by_id=actor.id if actor is not None else None,
+        started_at=now,
+        updated_at=now,
+    )
+    return instance, wf
+
+
+def _record_starts(
+    actor: User | None, definition: ProcessDefinition, started: list[ProcessInstance]
+) -> None:
+    """The history lines of the started instances (one statement) and an audit record each."""
+    comment = f"{definition.name}（第 {definition.version} 版）"
+    history_many([(instance, "start", actor, comment) for instance in started])
+    for instance in started:
+        audit_instance(
+            "workflow.start",
+            instance,
+            actor,
+            after={
+                "process": definition.key,
+                "version": definition.version,
+                "business_key": instance.business_key,
+            },
+        )
 
 
 def retry_instance(actor: User, instance_id: int) -> ProcessInstance:

@@ -21,7 +21,8 @@ one INSERT.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 from flask import current_app
@@ -60,6 +61,8 @@ FINISHED_STATES = (InstanceState.COMPLETED.value, InstanceState.CANCELLED.value)
 #: one, ids of those inserted together).
 _FRESH = "engine_fresh_notices"
 _FRESH_IDS = "engine_fresh_notice_ids"
+#: Key of the session's info: the new tasks' notices collected by :func:`told_together`.
+_TOLD_TOGETHER = "engine_told_together"
 
 
 def kind_label(kind: str) -> str:
@@ -222,14 +225,11 @@ def notify_new_tasks(
 ) -> int:
     """Tell whoever may take each new task; a task back after a return says why
     (``returned_with``: the return's opinion; None: no return).  One query for who holds them
-    and one INSERT of the notices, however many tasks the step opened."""
+    and one INSERT of the notices, however many tasks the step opened; inside
+    :func:`told_together`, those of all its steps together.  How many tasks were told of."""
     where = about(instance)
-    tasks = list(created)
-    if not tasks:
-        return 0
-    held = holders_of(tasks)
-    notices: list[Notice] = []
-    for task in tasks:
+    told: list[tuple[str, HumanTask, str]] = []
+    for task in created:
         if returned_with is not None:
             text = f"“{task.name}”（{where}）已被退回，请修改后重新办理。"
             if returned_with.strip():
@@ -239,8 +239,44 @@ def notify_new_tasks(
             if task.due_at is not None:
                 text += f"，办理期限 {clock.to_local(task.due_at):%Y-%m-%d %H:%M}"
             text += "。"
-        notices += [Notice(user, text, task) for user in held[task.id]]
-    return notify_many("return" if returned_with is not None else "task", notices)
+        told.append(("return" if returned_with is not None else "task", task, text))
+    pending = db.session.info.get(_TOLD_TOGETHER)
+    if pending is not None:
+        pending.extend(told)
+    else:
+        _tell(told)
+    return len(told)
+
+
+def _tell(told: list[tuple[str, HumanTask, str]]) -> None:
+    """The notices of new tasks (kind, task, text): their holders in one query, one INSERT per
+    kind."""
+    if not told:
+        return
+    held = holders_of([task for _, task, _ in told])
+    for kind in dict.fromkeys(kind for kind, _, _ in told):
+        notify_many(
+            kind,
+            [Notice(u, text, task) for k, task, text in told if k == kind for u in held[task.id]],
+        )
+
+
+@contextmanager
+def told_together() -> Iterator[None]:
+    """Within: the new tasks' notices of every engine step are collected and, at the end,
+    told with one query for their holders and one INSERT (a batch start: the first tasks of a
+    period's 62 units).  Nested, the outermost tells; on an error nothing is told (the
+    transaction is rolled back)."""
+    if _TOLD_TOGETHER in db.session.info:
+        yield
+        return
+    pending: list[tuple[str, HumanTask, str]] = []
+    db.session.info[_TOLD_TOGETHER] = pending
+    try:
+        yield
+    finally:
+        db.session.info.pop(_TOLD_TOGETHER, None)
+    _tell(pending)
 
 
 def _holds(alias: str, negate: str) -> str:

@@ -110,22 +110,43 @@ def history(
     """One history line of ``instance``, inserted at once (the instance and the task are rows
     already)."""
     db.session.execute(
-        _HISTORY,
-        {
-            "instance_id": instance.id,
-            "task_id": task.id if task is not None else None,
-            "element_id": element_id or (task.element_id if task is not None else None),
-            "action": action,
-            "actor_id": actor.id if actor is not None else None,
-            "actor_name": actor.full_name if actor is not None else "系统",
-            "outcome": outcome,
-            "outcome_label": (
-                task.outcome_label(outcome) if task is not None and outcome else outcome
-            ),
-            "comment": comment,
-            "at": clock.now(),
-        },
+        _HISTORY, _history_values(instance, action, actor, task, outcome, comment, element_id)
     )
+
+
+def history_many(lines: list[tuple[ProcessInstance, str, User | None, str | None]]) -> None:
+    """Many history lines without a task (instance, action, actor, comment), one statement."""
+    if lines:
+        db.session.execute(
+            _HISTORY,
+            [
+                _history_values(i, action, actor, None, None, comment)
+                for i, action, actor, comment in lines
+            ],
+        )
+
+
+def _history_values(
+    instance: ProcessInstance,
+    action: str,
+    actor: User | None,
+    task: HumanTask | None,
+    outcome: str | None,
+    comment: str | None,
+    element_id: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "instance_id": instance.id,
+        "task_id": task.id if task is not None else None,
+        "element_id": element_id or (task.element_id if task is not None else None),
+        "action": action,
+        "actor_id": actor.id if actor is not None else None,
+        "actor_name": actor.full_name if actor is not None else "系统",
+        "outcome": outcome,
+        "outcome_label": (task.outcome_label(outcome) if task is not None and outcome else outcome),
+        "comment": comment,
+        "at": clock.now(),
+    }
 
 
 def _error_text(exc: BaseException) -> str:
@@ -147,12 +168,16 @@ def advance(
     workflow: Any = None,
     extra: dict[str, Any] | None = None,
     steps: Callable[[Any], Any] | None = None,
+    new: bool = False,
 ) -> Any:
     """Apply ``mutate`` to the instance's workflow, run the automatic steps, save.
 
     Returns the workflow after the steps, or None when the steps failed and the instance was
     put in error.  ``extra`` are column values saved with the state; ``steps`` replaces
-    ``do_engine_steps`` (the timer worker fires timers in due order there).
+    ``do_engine_steps`` (the timer worker fires timers in due order there).  ``new``: the
+    instance was inserted in this transaction (its start), so it has no task row and no notice
+    of an earlier step to read or clear; the messages sent to it before it existed are the
+    starter's to deliver (:func:`webapp.engine.instances.deliver_waiting`, for many at once).
     """
     expected = instance.version
     notices.begin_step()
@@ -195,16 +220,16 @@ def advance(
         history(instance, "error", None, comment=message)
         audit_instance("workflow.instance_error", instance, message=message)
         return None
-    plan = plan_tasks(instance, wf)
+    plan = plan_tasks(instance, wf, new=new)
     if plan.status:  # saved with the state, over any other value (as a second UPDATE did)
         extra = {**(extra or {}), "business_status": plan.status}
     _save_state(instance, expected, spiff.serialize(wf), wf=wf, extra=extra)
-    apply_tasks(instance, plan)
+    apply_tasks(instance, plan, new=new)
     from webapp.engine.messages import deliver_to, route_events
 
     if events:
         route_events(instance, events)
-    if wf.event_manager.tasks:
+    if wf.event_manager.tasks and not new:  # a new one's: its starter (deliver_waiting)
         deliver_to(instance)
     return wf
 
@@ -370,10 +395,11 @@ def _rows_statement() -> Any:
     )
 
 
-def plan_tasks(instance: ProcessInstance, wf: Any) -> TaskPlan:
-    """Compare the open task rows with the ready user tasks (one read, nothing written)."""
+def plan_tasks(instance: ProcessInstance, wf: Any, *, new: bool = False) -> TaskPlan:
+    """Compare the open task rows with the ready user tasks (one read, nothing written; none
+    for a ``new`` instance: it has no rows yet)."""
     ready = {str(t.id): t for t in ready_user_tasks(wf)}
-    rows = db.session.execute(_rows_statement(), {"instance_id": instance.id}).all()
+    rows = [] if new else db.session.execute(_rows_statement(), {"instance_id": instance.id}).all()
     last = next((r for r in rows if r.state == TaskState.COMPLETED.value), None)
     known = set()
     stale = []
@@ -399,15 +425,17 @@ def plan_tasks(instance: ProcessInstance, wf: Any) -> TaskPlan:
     return TaskPlan(cancel, create, status, returned_with)
 
 
-def apply_tasks(instance: ProcessInstance, plan: TaskPlan) -> list[HumanTask]:
-    """Write what :func:`plan_tasks` found; tell the holders of the new steps."""
+def apply_tasks(instance: ProcessInstance, plan: TaskPlan, *, new: bool = False) -> list[HumanTask]:
+    """Write what :func:`plan_tasks` found; tell the holders of the new steps.  A ``new``
+    instance has no notice to clear (those of this step are never cleared by it)."""
     for row in plan.cancel:
         row.state = TaskState.CANCELLED.value
         history(instance, "cancel", None, task=row, comment="流程已不在此步骤（如超时或撤回）")
     for row in plan.create:
         insert_row(row)  # one INSERT each, the row in the session as loaded (no flush)
     db.session.flush()  # the cancelled rows' state, and whatever the steps left pending
-    notices.clear_done(instance)
+    if not new:
+        notices.clear_done(instance)
     notices.notify_new_tasks(instance, plan.create, plan.returned_with)
     return plan.create
 

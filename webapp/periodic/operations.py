@@ -16,7 +16,7 @@ from webapp.core.errors import NotFound
 from webapp.core.models import Org, User
 from webapp.core.numbers import INT_MAX
 from webapp.core.operations import get_row
-from webapp.engine import start_instance
+from webapp.engine import Start, start_instance, start_instances
 from webapp.extensions import db
 
 
@@ -25,6 +25,7 @@ class PeriodicDocument(Protocol):
 
     id: int
     instance_id: int | None
+    org_id: int
     org: Org
 
     @property
@@ -73,7 +74,7 @@ def open_units(
     process_key: str,
     period_code: str,
     units: Iterable[Org],
-    find: Callable[[Org], D | None],
+    find_all: Callable[[], Iterable[D]],
     create: Callable[[Org], D],
     start_data: Callable[[D], dict[str, Any]],
     audit_action: str,
@@ -82,30 +83,38 @@ def open_units(
 ) -> dict[str, int]:
     """Start the period's process for every unit that has none yet, and record it.
 
-    A unit whose document already has an instance counts as ``existing``; with ``past_due``, a
-    unit for which it says True is left alone (counted as ``past_due``); otherwise its row is
-    found or created (``create`` adds and flushes it) and its instance started (or found: the
-    business key is the row's) with the row's fixed start data.  The counts are returned and
-    audited as ``audit_action`` on the period (``audit_after`` first, then the counts).
+    ``find_all`` gives the period's documents (one query).  A unit whose document already has
+    an instance counts as ``existing``; with ``past_due``, a unit for which it says True is left
+    alone (counted as ``past_due``); otherwise its row is found or created (``create`` adds it,
+    and may flush it) and its instance started (or found: the business key is the row's) with
+    the row's fixed start data, all units' instances in one batch
+    (:func:`webapp.engine.start_instances`).  The counts are returned and audited as
+    ``audit_action`` on the period (``audit_after`` first, then the counts).
     """
     counts = {"opened": 0, "existing": 0}
     if past_due is not None:
         counts["past_due"] = 0
+    documents = {document.org_id: document for document in find_all()}
+    opening: list[D] = []
     for org in units:
-        document = find(org)
+        document = documents.get(org.id)
         if document is not None and document.instance_id is not None:
             counts["existing"] += 1
             continue
         if past_due is not None and past_due(org):
             counts["past_due"] += 1
             continue
-        if document is None:
-            document = create(org)
-        instance = start_instance(
-            actor, process_key, org, document.business_key, start_data(document), existing_ok=True
-        )
+        opening.append(document if document is not None else create(org))
+    db.session.flush()  # the new rows' ids, for their business keys (one INSERT)
+    instances = start_instances(
+        actor,
+        process_key,
+        [Start(d.org, d.business_key, start_data(d)) for d in opening],
+        existing_ok=True,
+    )
+    for document, instance in zip(opening, instances, strict=True):
         document.instance_id = instance.id
-        counts["opened"] += 1
+    counts["opened"] = len(opening)
     audit.record(
         audit_action,
         actor=actor,

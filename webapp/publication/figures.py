@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any, TypedDict
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from webapp.core.models import Org
 from webapp.extensions import db
@@ -78,6 +78,22 @@ def accepted_reports(org: Org, half: HalfYear) -> dict[str, Report | None]:
         ).scalars()
     }
     return {q: found.get(q) for q in half.quarters}
+
+
+def units_with_both_quarters(half: HalfYear) -> set[int]:
+    """The units (org ids) that have a quarterly report for each quarter of ``half``, in one
+    query: only they can have complete figures (:func:`half_year_figures`)."""
+    return set(
+        db.session.execute(
+            select(Report.org_id)
+            .where(
+                Report.kind == ReportKind.QUARTERLY.value,
+                Report.period.in_(half.quarters),
+            )
+            .group_by(Report.org_id)
+            .having(func.count(func.distinct(Report.period)) == len(half.quarters))
+        ).scalars()
+    )
 
 
 def half_year_figures(org: Org, half: HalfYear | str) -> HalfYearJSON:

@@ -32,6 +32,7 @@ from webapp.publication.document import (
 )
 from webapp.publication.draft import generate
 from webapp.publication.drafting import DRAFT
+from webapp.publication.figures import units_with_both_quarters
 from webapp.publication.models import Publication, PublicationState
 from webapp.publication.periods import HalfYear, online_until, parse_half_year, withdrawable_from
 from webapp.publication.readiness import draft_problems, publishing_problems
@@ -53,6 +54,13 @@ def find_publication(org: Org, period: str) -> Publication | None:
     ).scalar_one_or_none()
 
 
+def period_publications(period: str) -> list[Publication]:
+    """Every unit's publication of the half year ``period`` (one query)."""
+    return list(
+        db.session.execute(select(Publication).where(Publication.period == period)).scalars()
+    )
+
+
 def publishing_units() -> list[Org]:
     """第五条: the province, every city, directly administered county and county publishes."""
     return list(db.session.execute(select(Org).order_by(Org.path)).scalars())
@@ -65,7 +73,11 @@ def _generated(pub: Publication) -> dict[str, str]:
     return generate(fig, previous_figures(pub))
 
 
-def _new_publication(actor: User | None, org: Org, half: HalfYear) -> Publication:
+def _new_publication(
+    actor: User | None, org: Org, half: HalfYear, *, may_generate: bool = True
+) -> Publication:
+    """The unit's publication of ``half``, its draft written from the figures when they are
+    complete (``may_generate`` False: they cannot be, the unit lacks a quarter's report)."""
     pub = Publication(
         org=org,
         period=half.code,
@@ -73,7 +85,9 @@ def _new_publication(actor: User | None, org: Org, half: HalfYear) -> Publicatio
         opened_by_id=actor.id if actor else None,
         sections={},
     )
-    db.session.add(pub)
+    db.session.add(pub)  # flushed with the period's other new publications (one INSERT)
+    if not may_generate:
+        return pub
     db.session.flush()
     generated = _generated(pub)
     if generated:
@@ -89,13 +103,14 @@ def open_period(actor: User | None, period_code: str) -> dict[str, int]:
     if actor is not None:
         require(actor, "publication.open")
     half = parse_half_year(period_code)
+    reported = units_with_both_quarters(half)
     return periodic.open_units(
         actor,
         process_key=PROCESS_KEY,
         period_code=half.code,
         units=publishing_units(),
-        find=lambda org: find_publication(org, half.code),
-        create=lambda org: _new_publication(actor, org, half),
+        find_all=lambda: period_publications(half.code),
+        create=lambda org: _new_publication(actor, org, half, may_generate=org.id in reported),
         start_data=lambda pub: {"publication_id": pub.id, "period": half.code},
         audit_action="publication.open_period",
     )

@@ -27,7 +27,7 @@ from webapp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenie
 from webapp.core.models import Org, User
 from webapp.core.operations import get_row
 from webapp.core.permissions import require
-from webapp.documents import render_docx
+from webapp.documents import Rendered, render_laid_out
 from webapp.engine import (
     HumanTask,
     ServiceContext,
@@ -284,8 +284,9 @@ def document_context(notice: ReportingNotice) -> dict[str, Any]:
     }
 
 
-def render_notice(notice: ReportingNotice) -> bytes:
-    return render_docx(active_template(TEMPLATE), document_context(notice))
+def render_notice(notice: ReportingNotice) -> Rendered:
+    """The notice's Word file, with the PDF of its 版记 layout when LibreOffice made one."""
+    return render_laid_out(active_template(TEMPLATE), document_context(notice))
 
 
 def filename(notice: ReportingNotice) -> str:
@@ -304,13 +305,15 @@ def issue(ctx: ServiceContext) -> dict[str, Any]:
         raise PermissionDenied("通报须由主要领导审批。")
     notice.issued_at = clock.now()
     notice.approved_by_id = ctx.actor.id
+    rendered = render_notice(notice)
     doc = archive.store(
         "reporting_notice",
         notice.id,
-        render_notice(notice),
+        rendered.docx,
         filename=filename(notice),
         stage="issued",
         actor=ctx.actor,
+        pdf=rendered.pdf,  # its first PDF download then renders nothing
     )
     notice.document_sha256 = doc.sha256
     audit.record_on(

@@ -48,6 +48,15 @@ def find_report(org: Org, period: str, kind: str) -> Report | None:
     ).scalar_one_or_none()
 
 
+def period_reports(period: str, kind: str) -> list[Report]:
+    """Every unit's report of ``kind`` for ``period`` (one query)."""
+    return list(
+        db.session.execute(
+            select(Report).where(Report.period == period, Report.kind == kind)
+        ).scalars()
+    )
+
+
 def reporting_units(kind: ReportKind) -> list[Org]:
     """The units that make a report of ``kind`` (see :meth:`ReportKind.made_by`)."""
     orgs = db.session.execute(select(Org).order_by(Org.path)).scalars()
@@ -78,8 +87,7 @@ def _new_report(actor: User | None, org: Org, period: Period, kind: ReportKind) 
         narrative={},
         explanations={},
     )
-    db.session.add(report)
-    db.session.flush()
+    db.session.add(report)  # flushed with the period's other new reports (one INSERT)
     return report
 
 
@@ -101,7 +109,7 @@ def open_period(
         process_key=PROCESS_KEY,
         period_code=period.code,
         units=reporting_units(kind),
-        find=lambda org: find_report(org, period.code, kind.value),
+        find_all=lambda: period_reports(period.code, kind.value),
         create=lambda org: _new_report(actor, org, period, kind),
         start_data=_start_data,
         audit_action="report.open_period",
