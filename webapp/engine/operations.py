@@ -46,6 +46,7 @@ from webapp.engine.registry import (
     declared_fields,
     registered_schema,
 )
+from webapp.engine.resets import reset_to
 from webapp.engine.runtime import CONFLICT_MESSAGE, advance, history, load
 from webapp.extensions import db
 
@@ -366,8 +367,9 @@ def withdraw(actor: User, task_id: int) -> HumanTask:
 
     Refused once anything irreversible happened after it: the next step was claimed or
     completed, a service task ran or a message was sent, or the flow ended.  The workflow is
-    reset to the completed user task (SpiffWorkflow ``reset_from_task_id``), which is ready
-    again; the next steps' rows are cancelled.
+    reset to the completed user task (:func:`resets.reset_to`, which also drops the waiting
+    timers and messages of the steps it removes), which is ready again; the next steps' rows
+    are cancelled.
     """
     task = get_task(task_id)
     instance = task.instance
@@ -400,7 +402,7 @@ def withdraw(actor: User, task_id: int) -> HumanTask:
             raise Conflict("后续已执行自动处理（如服务任务或消息），不能撤回。")
 
     def mutate(w: Any) -> None:
-        w.reset_from_task_id(spiff_task.id)
+        reset_to(w, spiff_task.id)  # not ``reset_from_task_id``: it leaves the timers behind
 
     extra = None
     if task.outcome in RETURN_OUTCOMES:

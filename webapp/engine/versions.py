@@ -27,6 +27,7 @@ from webapp.engine.instances import get_instance
 from webapp.engine.models import OPEN_STATES, HumanTask, InstanceState, ProcessDefinition
 from webapp.engine.naming import instance_title
 from webapp.engine.parsing import BPMN_NS, parse_xml
+from webapp.engine.resets import drop_stale_events
 from webapp.engine.runtime import advance, audit_instance, history
 from webapp.engine.validation import task_properties
 from webapp.extensions import db
@@ -319,6 +320,7 @@ def migrate_instance(actor: User, instance_id: int) -> Any:
             sub = w.subprocesses[sp_id]
             migrate_workflow(sp_diff, sub, parsed.subprocess_specs[sub.spec.name])
         w.subprocess_specs = parsed.subprocess_specs
+        drop_stale_events(w)  # migrate_workflow resets branches as reset_from_task_id does
         _restore_timers(w, timers)
         # The saved state must restore with the new spec: check before anything is written.
         spiff.restore(spiff.serialize(w), parsed.spec, parsed.subprocess_specs, w.script_engine)
