@@ -235,25 +235,85 @@ def notify_new_tasks(
 ) -> int:
     """Tell whoever may take each new task; a task back after a return says why
     (``returned_with``: the return's opinion; None: no return).  One query for who holds them
-    and one INSERT of the notices, however many tasks the step opened."""
+    and one INSERT of the notices, however many tasks the step opened; for one new unclaimed
+    step without mail (most steps), one INSERT that reads its candidates itself."""
     where = about(instance)
     tasks = list(created)
     if not tasks:
         return 0
+    kind = "return" if returned_with is not None else "task"
+    if len(tasks) == 1 and tasks[0].assignee_id is None and not mail.enabled():
+        return _notify_candidates(kind, tasks[0], _new_task_text(tasks[0], where, returned_with))
     held = holders_of(tasks)
     notices: list[Notice] = []
     for task in tasks:
-        if returned_with is not None:
-            text = f"“{task.name}”（{where}）已被退回，请修改后重新办理。"
-            if returned_with.strip():
-                text += f"退回意见：{returned_with.strip()[:200]}"
-        else:
-            text = f"新待办：“{task.name}”（{where}）"
-            if task.due_at is not None:
-                text += f"，办理期限 {clock.to_local(task.due_at):%Y-%m-%d %H:%M}"
-            text += "。"
+        text = _new_task_text(task, where, returned_with)
         notices += [Notice(user, text, task) for user in held[task.id]]
-    return notify_many("return" if returned_with is not None else "task", notices)
+    return notify_many(kind, notices)
+
+
+def _new_task_text(task: HumanTask, where: str, returned_with: str | None) -> str:
+    if returned_with is not None:
+        text = f"“{task.name}”（{where}）已被退回，请修改后重新办理。"
+        if returned_with.strip():
+            text += f"退回意见：{returned_with.strip()[:200]}"
+        return text
+    text = f"新待办：“{task.name}”（{where}）"
+    if task.due_at is not None:
+        text += f"，办理期限 {clock.to_local(task.due_at):%Y-%m-%d %H:%M}"
+    return text + "。"
+
+
+@functools.cache
+def _candidates_notice_statement() -> Any:
+    """INSERT one notice for each candidate of a task (enabled, the task's role in its org, by
+    username: the rows :func:`holders_of` and :func:`notify_many` would write), the candidates
+    read by the same statement.  Built once."""
+    user, role, notice = User.__table__, UserRole.__table__, Notification.__table__
+    candidates = (
+        select(
+            user.c.id,
+            bindparam("b_kind", type_=notice.c.kind.type),
+            bindparam("b_message", type_=notice.c.message.type),
+            bindparam("b_task", type_=notice.c.task_id.type),
+            bindparam("b_instance", type_=notice.c.instance_id.type),
+            bindparam("b_now", type_=notice.c.created_at.type),
+        )
+        .join(role, role.c.user_id == user.c.id)
+        .where(
+            user.c.org_id == bindparam("b_org"),
+            user.c.is_enabled.is_(True),
+            role.c.role == bindparam("b_role"),
+        )
+        .order_by(user.c.username)
+    )
+    columns = ["user_id", "kind", "message", "task_id", "instance_id", "created_at"]
+    return insert(notice).from_select(columns, candidates).returning(notice.c.id)
+
+
+def _notify_candidates(kind: str, task: HumanTask, message: str) -> int:
+    """Tell every candidate of the unclaimed ``task`` ``message``, in one statement (no mail:
+    a mail needs the user's address, and :func:`notify_many` reads the users for it)."""
+    if task.candidate_org_id is None or task.candidate_role is None:
+        return 0
+    ids = (
+        db.session.execute(
+            _candidates_notice_statement(),
+            {
+                "b_kind": kind,
+                "b_message": message,
+                "b_task": task.id,
+                "b_instance": task.instance_id,
+                "b_now": clock.now(),
+                "b_org": task.candidate_org_id,
+                "b_role": task.candidate_role,
+            },
+        )
+        .scalars()
+        .all()
+    )
+    _fresh_ids().extend(ids)
+    return len(ids)
 
 
 def _holds(alias: str, negate: str) -> str:
