@@ -225,3 +225,38 @@ def test_cc_notice_names_the_subject_in_chinese_not_its_key(workflows, make_user
     assert note.message.startswith(f"{clerk.full_name} 抄送给您：")
     assert "2026年第三季度 · 中原区" in note.message
     assert "report:" not in note.message and task.instance.business_key not in note.message
+
+
+@pytest.mark.parametrize("mail_on", [False, True])
+def test_a_new_step_tells_exactly_its_enabled_candidates_by_name(
+    app, start, make_user, mail_on, monkeypatch
+):
+    """A single new unclaimed step without mail is told by one INSERT that reads its
+    candidates itself; with mail, by the read of the users and the INSERT of notify_many.  Both
+    write the same rows: every enabled user with the step's role in its org, in username order,
+    nobody else (a disabled colleague, another role, the same role in the parent unit)."""
+    clerk = make_user("clerk", "410102")
+    zed = make_user("reviewer", "410102", "zed_reviewer")
+    amy = make_user("reviewer", "410102", "amy_reviewer")
+    off = make_user("reviewer", "410102", "off_reviewer")
+    off.is_enabled = False
+    others = [make_user("leader", "410102"), make_user("reviewer", "410100")]
+    db.session.commit()
+    if mail_on:
+        monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")  # queued only, never sent
+    instance = start("demo_two_tier", "410102", actor=clerk)
+    complete_task(clerk, open_task(instance).id, "submit", data={"title": "t"})
+    review = open_task(instance)
+    db.session.commit()
+    rows = list(
+        db.session.execute(
+            select(Notification).where(Notification.task_id == review.id).order_by(Notification.id)
+        ).scalars()
+    )
+    assert [r.user_id for r in rows] == [amy.id, zed.id]
+    assert {(r.kind, r.instance_id, r.read_at, r.cleared_at) for r in rows} == {
+        ("task", instance.id, None, None)
+    }
+    assert rows[0].message == rows[1].message and rows[0].message.startswith("新待办：“县级审核”")
+    assert all(r.created_at is not None for r in rows)
+    assert not [n for u in [off, *others] for n in notices(u, "task")]

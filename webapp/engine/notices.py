@@ -192,6 +192,23 @@ def holders(task: HumanTask) -> list[User]:
     return users_in_role(task.candidate_org_id, task.candidate_role, with_roles=False)
 
 
+@functools.cache
+def _holders_statement() -> Any:
+    """The candidates' read of :func:`holders_of`, built once: built per call, keying it (its
+    loader option above all) for SQLAlchemy's statement cache cost more than running it."""
+    return (
+        select(User, UserRole.role)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(
+            User.org_id.in_(bindparam("orgs", expanding=True)),
+            User.is_enabled.is_(True),
+            UserRole.role.in_(bindparam("roles", expanding=True)),
+        )
+        .order_by(User.username)
+        .options(lazyload(User.role_rows))
+    )
+
+
 def holders_of(tasks: Sequence[HumanTask]) -> dict[int, list[User]]:
     """:func:`holders` of many tasks (by task id), the candidates of all of them in one query:
     a multi-instance step that opens 28 units' tasks reads their staff once."""
@@ -199,15 +216,11 @@ def holders_of(tasks: Sequence[HumanTask]) -> dict[int, list[User]]:
     found: dict[tuple[int | None, str | None], list[User]] = {key: [] for key in wanted}
     if wanted:
         rows = db.session.execute(
-            select(User, UserRole.role)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(
-                User.org_id.in_({org for org, _ in wanted}),
-                User.is_enabled.is_(True),
-                UserRole.role.in_({role for _, role in wanted}),
-            )
-            .order_by(User.username)
-            .options(lazyload(User.role_rows))
+            _holders_statement(),
+            {
+                "orgs": sorted({org for org, _ in wanted if org is not None}),
+                "roles": sorted({role for _, role in wanted if role is not None}),
+            },
         )
         for user, role in rows:
             if (user.org_id, role) in found and user not in found[(user.org_id, role)]:
@@ -226,20 +239,12 @@ def notify_new_tasks(
     """Tell whoever may take each new task; a task back after a return says why
     (``returned_with``: the return's opinion; None: no return).  One query for who holds them
     and one INSERT of the notices, however many tasks the step opened; inside
-    :func:`told_together`, those of all its steps together.  How many tasks were told of."""
+    :func:`told_together`, those of all its steps together; for one new unclaimed step without
+    mail (most steps), one INSERT that reads its candidates itself.  How many tasks were told
+    of."""
     where = about(instance)
-    told: list[tuple[str, HumanTask, str]] = []
-    for task in created:
-        if returned_with is not None:
-            text = f"“{task.name}”（{where}）已被退回，请修改后重新办理。"
-            if returned_with.strip():
-                text += f"退回意见：{returned_with.strip()[:200]}"
-        else:
-            text = f"新待办：“{task.name}”（{where}）"
-            if task.due_at is not None:
-                text += f"，办理期限 {clock.to_local(task.due_at):%Y-%m-%d %H:%M}"
-            text += "。"
-        told.append(("return" if returned_with is not None else "task", task, text))
+    kind = "return" if returned_with is not None else "task"
+    told = [(kind, task, _new_task_text(task, where, returned_with)) for task in created]
     pending = db.session.info.get(_TOLD_TOGETHER)
     if pending is not None:
         pending.extend(told)
@@ -250,8 +255,11 @@ def notify_new_tasks(
 
 def _tell(told: list[tuple[str, HumanTask, str]]) -> None:
     """The notices of new tasks (kind, task, text): their holders in one query, one INSERT per
-    kind."""
+    kind; one unclaimed task without mail, one INSERT that reads its candidates."""
     if not told:
+        return
+    if len(told) == 1 and told[0][1].assignee_id is None and not mail.enabled():
+        _notify_candidates(*told[0])
         return
     held = holders_of([task for _, task, _ in told])
     for kind in dict.fromkeys(kind for kind, _, _ in told):
@@ -277,6 +285,70 @@ def told_together() -> Iterator[None]:
     finally:
         db.session.info.pop(_TOLD_TOGETHER, None)
     _tell(pending)
+
+
+def _new_task_text(task: HumanTask, where: str, returned_with: str | None) -> str:
+    if returned_with is not None:
+        text = f"“{task.name}”（{where}）已被退回，请修改后重新办理。"
+        if returned_with.strip():
+            text += f"退回意见：{returned_with.strip()[:200]}"
+        return text
+    text = f"新待办：“{task.name}”（{where}）"
+    if task.due_at is not None:
+        text += f"，办理期限 {clock.to_local(task.due_at):%Y-%m-%d %H:%M}"
+    return text + "。"
+
+
+@functools.cache
+def _candidates_notice_statement() -> Any:
+    """INSERT one notice for each candidate of a task (enabled, the task's role in its org, by
+    username: the rows :func:`holders_of` and :func:`notify_many` would write), the candidates
+    read by the same statement.  Built once."""
+    user, role, notice = User.__table__, UserRole.__table__, Notification.__table__
+    candidates = (
+        select(
+            user.c.id,
+            bindparam("b_kind", type_=notice.c.kind.type),
+            bindparam("b_message", type_=notice.c.message.type),
+            bindparam("b_task", type_=notice.c.task_id.type),
+            bindparam("b_instance", type_=notice.c.instance_id.type),
+            bindparam("b_now", type_=notice.c.created_at.type),
+        )
+        .join(role, role.c.user_id == user.c.id)
+        .where(
+            user.c.org_id == bindparam("b_org"),
+            user.c.is_enabled.is_(True),
+            role.c.role == bindparam("b_role"),
+        )
+        .order_by(user.c.username)
+    )
+    columns = ["user_id", "kind", "message", "task_id", "instance_id", "created_at"]
+    return insert(notice).from_select(columns, candidates).returning(notice.c.id)
+
+
+def _notify_candidates(kind: str, task: HumanTask, message: str) -> int:
+    """Tell every candidate of the unclaimed ``task`` ``message``, in one statement (no mail:
+    a mail needs the user's address, and :func:`notify_many` reads the users for it)."""
+    if task.candidate_org_id is None or task.candidate_role is None:
+        return 0
+    ids = (
+        db.session.execute(
+            _candidates_notice_statement(),
+            {
+                "b_kind": kind,
+                "b_message": message,
+                "b_task": task.id,
+                "b_instance": task.instance_id,
+                "b_now": clock.now(),
+                "b_org": task.candidate_org_id,
+                "b_role": task.candidate_role,
+            },
+        )
+        .scalars()
+        .all()
+    )
+    _fresh_ids().extend(ids)
+    return len(ids)
 
 
 def _holds(alias: str, negate: str) -> str:
