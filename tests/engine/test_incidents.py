@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import csrf_token, login
 from tests.engine.conftest import open_task
 from webapp.core.errors import DomainError
 from webapp.engine import (
@@ -53,6 +54,31 @@ def test_crash_in_a_service_task_writes_nothing_and_is_retryable(start, make_use
     assert open_task(instance).element_id == "after"
     assert resumed.data["written"] == {"ok": True} and resumed.data["ok"] is True
     assert db.session.query(Notification).filter_by(kind="test").count() == 1
+
+
+def test_the_actor_is_told_when_the_steps_after_the_action_failed(client, start, api_token):
+    """The action is saved and the instance is in error: the API's answer says so
+    (``instance_state``) and the page warns instead of a plain success."""
+    BEHAVIOUR["fail"] = True
+    headers = api_token("clerk", "410102")
+    first = start("service_crash", "410102")
+    answer = client.post(
+        f"/api/v1/tasks/{open_task(first).id}/complete", json={"outcome": "submit"}, headers=headers
+    )
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()["instance_state"] == "error"
+    assert _reload(first).state == "error"
+
+    second = start("service_crash", "410102", business_key="service_crash:2")
+    login(client, "clerk_410102")
+    task = open_task(second)
+    page = client.post(
+        f"/tasks/{task.id}/complete",
+        data={"csrf_token": csrf_token(client, f"/tasks/{task.id}"), "outcome": "submit"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "已办理，但后续自动步骤出错，已通知系统管理员处理。" in page
+    assert "已办理：" not in page  # no success message beside it
 
 
 def script_process(script: str, pid: str = "scripted") -> bytes:

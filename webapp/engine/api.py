@@ -62,7 +62,6 @@ def task_detail(task_id: int) -> dict[str, Any]:
         form_schema=form_schema(task.form_key),
         outcomes=task.outcomes or [],
         data=task.data,
-        instance_state=task.instance.state,
         can_work=task.is_open and operations.can_work(current_user, task),
     )
     return body

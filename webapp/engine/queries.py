@@ -221,6 +221,7 @@ def task_summary(task: HumanTask) -> dict[str, Any]:
         "business_key": instance.business_key,
         "business_status": instance.business_status,
         "business_status_label": status_label(instance.business_status),
+        "instance_state": instance.state,
         "org_code": instance.org.code,
         "org_name": instance.org.name,
         "candidate_org_code": task.candidate_org.code,

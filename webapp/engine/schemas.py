@@ -64,6 +64,12 @@ class TaskSchema(_RunSchema):
     )
     element_id = fields.String()
     instance_id = fields.Integer()
+    instance_state = fields.String(
+        metadata={
+            "description": "running, completed, error…; error after an action: it was done, the "
+            "automatic steps after it failed and the administrators see the incident"
+        }
+    )
     org_code = fields.String(metadata={"description": "The instance's org (reporting unit)"})
     org_name = fields.String()
     candidate_org_code = fields.String(metadata={"description": "The org whose staff may do it"})
@@ -100,7 +106,6 @@ class TaskDetailSchema(TaskSchema):
     form_schema = fields.Dict(metadata={"description": "The form as a JSON Schema"})
     outcomes = fields.List(fields.Nested(OutcomeSchema))
     data = fields.Dict(allow_none=True, metadata={"description": "Data submitted on completion"})
-    instance_state = fields.String()
     can_work = fields.Boolean()
 
 

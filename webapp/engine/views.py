@@ -182,8 +182,7 @@ def complete(task_id: int) -> Any:
         flash(err.message, "danger")
         details = err.details if isinstance(err.details, dict) else {}
         return _task_page(task_id, errors=details, status=422)
-    if task.instance.state == "error":
-        flash("已办理，但后续自动步骤出错，已通知系统管理员处理。", "warning")
+    if _failed_after("已办理", task):
         return redirect(url_for("engine.inbox"))
     done = f"已办理：{task_title(task)}（{task.outcome_label()}）"
     following = inbox_model.next_step(current_user, task)
@@ -192,6 +191,15 @@ def complete(task_id: int) -> Any:
         return redirect(task_url(following))
     flash(f"{done}。返回待办。", "success")
     return redirect(url_for("engine.inbox"))
+
+
+def _failed_after(done: str, task: Any) -> bool:
+    """After an action that ran the engine: when its automatic steps failed (the instance is in
+    error; the action itself was saved), say so instead of a plain success."""
+    if task.instance.state != "error":
+        return False
+    flash(f"{done}，但后续自动步骤出错，已通知系统管理员处理。", "warning")
+    return True
 
 
 def _simple(task_id: int, fn: Any, message: str, *args: Any) -> Any:
@@ -217,7 +225,8 @@ def unclaim(task_id: int) -> Any:
 @flash_errors
 def withdraw(task_id: int) -> Any:
     reopened = operations.withdraw(current_user, task_id)
-    flash("已撤回，可重新办理。", "success")
+    if not _failed_after("已撤回", reopened):
+        flash("已撤回，可重新办理。", "success")
     return redirect(url_for("engine.task_page", task_id=reopened.id))
 
 
