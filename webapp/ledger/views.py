@@ -115,6 +115,8 @@ def _form_page(kind_name: str, record: Any = None) -> Any:
             for warning in saved.warnings:
                 flash(f"提示：{warning}", "warning")
             return redirect(url_for("ledger.records", kind_name=kind.name))
+    elif form.is_submitted():
+        status = 422  # refused by the form itself: its field errors are shown (as on admin pages)
     label_of = {f.name: f.label for f in kind.fields}
     return render_template(
         "ledger/form.html",
@@ -181,6 +183,8 @@ def import_page(kind_name: str) -> Any:
             status = err.status_code
         finally:
             progress_of("done", 0, 0)
+    elif form.is_submitted():
+        status = 422
     return render_template(
         "ledger/import.html",
         kind=kind,
