@@ -8,15 +8,13 @@ their order and commit with its change, or neither does.
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from webapp.core import audit
 from webapp.core.models import AuditRecord, User
-from webapp.extensions import db, write_intent
+from webapp.extensions import db
 
 
 def _actions() -> list[str]:
@@ -53,48 +51,6 @@ def test_a_record_takes_no_lock_until_commit_so_another_writer_does_not_wait(app
     db.session.commit()  # A
     assert _actions() == ["user.create", "test.b", "test.a"]
     assert audit.verify_chain().ok
-
-
-def test_writers_that_record_and_then_work_do_not_wait_for_each_other(app):
-    """Each writer records two things, then waits until every writer has recorded (the long work
-    of a request); only then do they commit.  With the lock taken at the first record, the first
-    writer's lock (PostgreSQL) would keep the others from ever reaching the barrier."""
-    writers = 6
-    barrier = threading.Barrier(writers, timeout=60)
-    errors: list[BaseException] = []
-
-    def writer(i: int) -> None:
-        with app.app_context():
-            write_intent.set(True)
-            try:
-                audit.record("test.first", actor_name=f"w{i}", object_type="w", object_id=i)
-                with db.session.begin_nested():
-                    audit.record("test.second", actor_name=f"w{i}", object_type="w", object_id=i)
-                barrier.wait()
-                db.session.commit()
-            except BaseException as exc:  # noqa: BLE001 - collected and asserted below
-                errors.append(exc)
-                db.session.rollback()
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=writer, args=(i,)) for i in range(writers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert errors == []
-    db.session.commit()
-    rows = db.session.execute(
-        select(AuditRecord.object_id, AuditRecord.action).order_by(AuditRecord.id)
-    ).all()
-    assert len(rows) == 2 * writers
-    # A transaction's records are adjacent in the chain and in the order they were made.
-    for first, second in zip(rows[::2], rows[1::2], strict=True):
-        assert (first.action, second.action) == ("test.first", "test.second")
-        assert first.object_id == second.object_id
-    report = audit.verify_chain()
-    assert report.ok and report.records == 2 * writers
 
 
 def test_a_record_in_a_savepoint_rolled_back_is_gone():
