@@ -46,16 +46,47 @@ def _timed(fn: Callable[[], Any], repeat: int = REPEAT) -> tuple[float, Any]:
     return statistics.median(times), result
 
 
-def _interleaved(fns: dict[str, Callable[[], Any]], repeat: int) -> dict[str, float]:
-    """The median time of each function, run in turns (a, b, a, b …) so that a shared machine's
-    changing load weighs on each alike: the ratio of two of them is what it means."""
+def _interleaved(
+    fns: dict[str, Callable[[], Any]], repeat: int, backend_pid: int | None = None
+) -> dict[str, float]:
+    """The median wall time of each function, run in turns (a, b, a, b …) so that a shared
+    machine's changing load weighs on each alike: the ratio of two of them is what it means.
+
+    Also each function's CPU seconds over all its turns (``<name>_cpu``): this process's
+    (SQLite runs in it) plus, with ``backend_pid``, the PostgreSQL backend's that served the
+    queries (from /proc, in clock ticks: summed over the turns, not per run).  CPU time is what
+    other jobs on the machine disturb least: a loaded machine stretches the wall time of both
+    sides by different amounts, but not the work each does."""
     times: dict[str, list[float]] = {name: [] for name in fns}
+    cpu: dict[str, float] = dict.fromkeys(fns, 0.0)
     for _ in range(repeat):
         for name, fn in fns.items():
+            c0, b0 = time.process_time(), _backend_cpu(backend_pid)
             t0 = time.perf_counter()
             fn()
             times[name].append(time.perf_counter() - t0)
-    return {name: statistics.median(values) for name, values in times.items()}
+            cpu[name] += time.process_time() - c0 + _backend_cpu(backend_pid) - b0
+    return {name: statistics.median(values) for name, values in times.items()} | {
+        f"{name}_cpu": seconds / repeat for name, seconds in cpu.items()
+    }
+
+
+def _backend_cpu(pid: int | None) -> float:
+    """CPU seconds (user + system) the process ``pid`` has used; 0 without one."""
+    if pid is None:
+        return 0.0
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _local_backend(db: Any) -> int | None:
+    """The PostgreSQL backend serving this session, when it runs on this machine."""
+    from sqlalchemy import text
+
+    if db.engine.dialect.name != "postgresql":
+        return None
+    pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    return pid if os.path.exists(f"/proc/{pid}/stat") else None
 
 
 def _rows(org_ids: list[int], n: int, seed: int = 7) -> list[dict[str, Any]]:
@@ -186,8 +217,23 @@ def run_one(url: str, label: str) -> dict[str, Any]:
                 "floor_s": lambda: db.session.execute(floor_sql).all(),
             },
             repeat=ROLLUP_REPEAT,
+            backend_pid=_local_backend(db),
         )
         figures |= medians
+        if db.engine.dialect.name == "postgresql":
+            # A parallel worker's CPU is lost when it exits before /proc is read again: the CPU
+            # reading is taken again with the backend working alone (the same plans otherwise).
+            db.session.execute(text("SET max_parallel_workers_per_gather = 0"))
+            serial = _interleaved(
+                {
+                    "table5_s": lambda: compute_table(5, province, "2026Q3"),
+                    "floor_s": lambda: db.session.execute(floor_sql).all(),
+                },
+                repeat=ROLLUP_REPEAT,
+                backend_pid=_local_backend(db),
+            )
+            db.session.execute(text("RESET max_parallel_workers_per_gather"))
+            figures |= {k: v for k, v in serial.items() if k.endswith("_cpu")}
         figures["load_avg"] = os.getloadavg()[0]
         figures["table5_checks_s"], _ = _timed(
             lambda: table_with_checks(5, province, "2026Q3"), repeat=3
@@ -196,6 +242,7 @@ def run_one(url: str, label: str) -> dict[str, Any]:
         figures["table7_s"], _ = _timed(lambda: compute_table(7, province, "2026"))
         figures["rows_in_table5"] = len(table["rows"])
         figures["ratio"] = figures["table5_s"] / figures["floor_s"]
+        figures["cpu_ratio"] = figures["table5_s_cpu"] / figures["floor_s_cpu"]
 
         clerk = create_user(
             None,
@@ -248,6 +295,9 @@ def _section(results: list[dict[str, Any]]) -> str:
         ("province 附表5 roll-up, `compute_table(5, '410000', '2026Q3')` (ms)", "table5_s", "ms"),
         ("floor: one raw `GROUP BY` over the same rows (ms)", "floor_s", "ms"),
         ("roll-up ÷ floor", "ratio", "{:.2f}×"),
+        ("roll-up, CPU per run (this process + the PostgreSQL backend) (ms)", "table5_s_cpu", "ms"),
+        ("floor, CPU per run (ms)", "floor_s_cpu", "ms"),
+        ("roll-up ÷ floor in CPU time", "cpu_ratio", "{:.2f}×"),
         ("load average (1 min) after the roll-up's turns", "load_avg", "{:.1f}"),
         ("附表5 with checks (previous period, ledger rules) (ms)", "table5_checks_s", "ms"),
         ("province 附表6 (ms)", "table6_s", "ms"),
@@ -269,7 +319,10 @@ def _section(results: list[dict[str, Any]]) -> str:
         "every column of 附表5 it counts in; the ~2,000 (org, bucket) sums are then added to the",
         "units' columns in Python (exact integers), plus one query over accidents. The floor",
         "computes two sums grouped by the direct child unit, joined to `org`; the ratio is the",
-        "price of classifying each project.",
+        "price of classifying each project. The CPU rows count this process (SQLite runs in",
+        "it) and, on PostgreSQL, the backend serving it (from /proc), summed over the turns and",
+        "taken in a second pass without parallel workers (whose CPU /proc loses when they",
+        "exit): other jobs on the machine stretch wall times unevenly, the work done far less.",
         "The import time includes parsing the workbook (openpyxl, read-only) and validating",
         "every row; nothing is written unless every row is valid.",
         "",
