@@ -11,12 +11,14 @@ from tests.assessment.conftest import unit_of
 from tests.conftest import TEST_PASSWORD
 from webapp.assessment import flow, judging, operations
 from webapp.assessment.models import CampaignState, ItemScore, ScoreOverride, UnitState
+from webapp.core import audit
 from webapp.core.errors import Conflict, DomainError, InvalidInput, PermissionDenied
 from webapp.core.models import AuditRecord
 from webapp.extensions import db
 
 
 def audits(action: str) -> list[AuditRecord]:
+    audit.write_pending()  # the records this test's transaction made are linked at commit
     return list(
         db.session.execute(select(AuditRecord).where(AuditRecord.action == action)).scalars()
     )

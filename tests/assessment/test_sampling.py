@@ -6,6 +6,7 @@ from sqlalchemy import select
 from tests.assessment.conftest import fake_candidates, unit_of
 from webapp.assessment import sampling
 from webapp.assessment.models import SampledSite, SiteSample
+from webapp.core import audit
 from webapp.core.errors import DomainError, InvalidInput, PermissionDenied
 from webapp.core.models import AuditRecord
 from webapp.extensions import db
@@ -37,6 +38,7 @@ def test_per_city_six_with_two_in_counties_per_direct_county_three(open_campaign
             assert len(sites) == 3 and not any(c for _, c in sites)
     # the candidate list offered is stored with the seed
     assert len(sample.candidates["410100"]) == 12
+    audit.write_pending()  # the draw's record is linked at commit; this transaction reads it
     rec = db.session.execute(
         select(AuditRecord).where(AuditRecord.action == "assessment.sample_draw")
     ).scalar_one()

@@ -11,7 +11,8 @@ from webapp.extensions import db
 
 
 def write(action: str, when: datetime | None = None, **kw: Any) -> AuditRecord:
-    """One committed record, written at ``when`` (the clock is restored afterwards)."""
+    """One committed record, written at ``when`` (the clock is restored afterwards), as the
+    session loads it back (``audit.record`` returns it transient; the commit links it)."""
     if when is not None:
         clock.set_now(when)
     try:
@@ -21,7 +22,8 @@ def write(action: str, when: datetime | None = None, **kw: Any) -> AuditRecord:
     finally:
         if when is not None:
             clock.set_now(None)
-    return rec
+    assert rec.id is not None  # the commit wrote and linked it
+    return db.session.get(AuditRecord, rec.id)
 
 
 def listed_ids(client: Any, query: str = "") -> list[int]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from tests.engine.conftest import open_task
+from webapp.core import audit
 from webapp.core.errors import Conflict, InvalidInput, PermissionDenied
 from webapp.core.models import AuditRecord
 from webapp.engine import (
@@ -52,6 +53,7 @@ def test_claim_unclaim_and_inbox(demo):
     assert [t.id for t in tasks_for(u["reviewer2"], "todo")] == [review.id]
     assert [t.element_id for t in tasks_for(u["clerk"], "done")] == ["prepare"]
     assert [t.id for t in tasks_for(u["clerk"], "started")] == [review.id]
+    audit.write_pending()  # the records are linked at commit; this transaction reads them
     actions = {a for (a,) in db.session.query(AuditRecord.action)}
     assert {"task.claim", "task.unclaim", "task.complete"} <= actions
 

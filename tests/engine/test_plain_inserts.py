@@ -4,6 +4,7 @@ nothing left for a flush, nothing lazy-loaded afterwards (issue 19)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -46,20 +47,34 @@ def test_an_inserted_row_is_written_and_loaded_without_a_flush(make_user):
     assert db.session.get(Notification, row.id).message == "新待办"
 
 
-def test_an_audit_record_is_in_the_session_and_flushes_pending_changes_first(make_user):
+def test_an_audit_record_is_written_at_commit_after_the_pending_changes(make_user):
+    """``audit.record`` sends nothing (no lock, no read of the chain, no INSERT, no flush); the
+    commit writes the caller's change, then the record with one plain INSERT, linked."""
     user = make_user("clerk", "410102")
-    user.full_name = "改名"  # a pending change of the caller, written before its record
-    rec = audit.record("test.event", actor=user, object_type="user", object_id=user.id)
-    assert rec in db.session and rec.id is not None and not db.session.dirty
-    assert (
-        db.session.execute(
-            text("SELECT full_name FROM app_user WHERE id = :i"), {"i": user.id}
-        ).scalar_one()
-        == "改名"
-    )
     db.session.commit()
+    assert user.org.code == "410102"  # what the record reads of its actor, loaded before
+    user.full_name = "改名"  # a pending change of the caller, written before its record
+    sent: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        write = re.match(r"\s*(INSERT INTO|UPDATE)\s+\"?(\w+)", statement, re.IGNORECASE)
+        sent.append(f"{write[1].split()[0].upper()} {write[2]}" if write else statement[:40])
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        rec = audit.record("test.event", actor=user, object_type="user", object_id=user.id)
+        assert sent == [] and rec not in db.session and rec.id is None
+        assert db.session.dirty  # not flushed by the record
+        db.session.commit()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    writes = [s for s in sent if s in ("UPDATE app_user", "INSERT audit_record")]
+    assert writes == ["UPDATE app_user", "INSERT audit_record"]
     stored = db.session.execute(select(AuditRecord).where(AuditRecord.id == rec.id)).scalar_one()
     assert stored.hash == rec.hash == audit.compute_hash(stored.prev_hash, stored)
+    before = db.session.execute(select(AuditRecord).where(AuditRecord.id < rec.id)).scalars()
+    assert stored.prev_hash == max(before, key=lambda r: r.id).hash  # the user's creation
+    assert db.session.get(type(user), user.id).full_name == "改名"
     assert audit.verify_chain().ok
 
 

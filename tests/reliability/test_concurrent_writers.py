@@ -4,8 +4,9 @@ SQLite: write transactions start with BEGIN IMMEDIATE (WAL, busy timeout), so wr
 instead of failing when they upgrade a read lock.  That holds only if the request's write intent
 is known before its first statement, the one that authenticates it included (a bearer token's
 lookup, a session's user loader): a transaction that read first begins DEFERRED and its write
-fails at once when another writer committed in between.  PostgreSQL: appends to the audit chain
-take an advisory lock, so two transactions never link to the same previous record.
+fails at once when another writer committed in between.  PostgreSQL: the audit chain is linked at
+commit under an advisory lock, so two transactions never link to the same previous record (and
+the lock is not held over a request's work: tests/audit/test_chain_at_commit.py).
 
 The HTTP writers run against a real server process (waitress) with bearer tokens and with
 browser sessions, on whichever database the run uses (SQLite file or ``TEST_DATABASE_URL``).
@@ -71,6 +72,48 @@ def test_twenty_concurrent_writers_in_process(app):
     assert db.session.execute(select(func.count(User.id))).scalar_one() == WRITERS
     report = audit.verify_chain()
     assert report.ok and report.records == WRITERS
+
+
+def test_writers_that_record_and_then_work_do_not_wait_for_each_other(app):
+    """Each writer records two things, then waits until every writer has recorded (the long work
+    of a request); only then do they commit.  With the lock taken at the first record, the first
+    writer's lock (PostgreSQL) would keep the others from ever reaching the barrier."""
+    writers = 6
+    barrier = threading.Barrier(writers, timeout=60)
+    errors: list[BaseException] = []
+
+    def writer(i: int) -> None:
+        with app.app_context():
+            write_intent.set(True)
+            try:
+                audit.record("test.first", actor_name=f"w{i}", object_type="w", object_id=i)
+                with db.session.begin_nested():
+                    audit.record("test.second", actor_name=f"w{i}", object_type="w", object_id=i)
+                barrier.wait()
+                db.session.commit()
+            except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(exc)
+                db.session.rollback()
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(writers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    db.session.commit()
+    rows = db.session.execute(
+        select(AuditRecord.object_id, AuditRecord.action).order_by(AuditRecord.id)
+    ).all()
+    assert len(rows) == 2 * writers
+    # A transaction's records are adjacent in the chain and in the order they were made.
+    for first, second in zip(rows[::2], rows[1::2], strict=True):
+        assert (first.action, second.action) == ("test.first", "test.second")
+        assert first.object_id == second.object_id
+    report = audit.verify_chain()
+    assert report.ok and report.records == 2 * writers
 
 
 def _login_over_http(base: str, username: str, results: list[int]) -> None:

@@ -1,21 +1,42 @@
-"""The audit trail: append-only, hash-chained, written in the caller's transaction.
+"""The audit trail: append-only, hash-chained, linked when the caller's transaction commits.
 
 Every state change calls :func:`record` before the transaction commits, so the change and its
 record commit together or not at all.  Each record's hash covers the previous record's hash and
 its own canonical content; :func:`verify_chain` recomputes the chain and names the first record
 that does not match (edited, deleted before it, or inserted).
+
+Linking at commit.  :func:`record` only *buffers* the record's values in the session
+(``session.info``), tagged with the transaction it was made in; it takes no lock and sends no
+statement.  Just before the outermost transaction commits (the session's ``before_commit``),
+:func:`_link_pending` flushes the caller's changes, then, in one short critical section, takes
+the chain's lock (``pg_advisory_xact_lock`` on PostgreSQL; SQLite's writers are already serial,
+every writing transaction begins IMMEDIATE), reads the chain's last hash, links the records in
+the order they were made and INSERTs them in one statement.  The lock is released by the COMMIT
+that follows, so it is held for the commit, not for the work of the request: a step that records
+first and then lays out a Word document with LibreOffice no longer makes every other audited
+write in the province wait.  Ids are allocated under the lock, so id order is chain order (what
+:func:`verify_chain` walks).  ``created_at`` stays the time of the action, so two concurrent
+transactions' records may be in id order and not in time order.
+
+Savepoints: a record made inside a SAVEPOINT that is rolled back vanishes with it, as its INSERT
+did (``after_soft_rollback``); the end of the outermost transaction (rollback, close) drops what
+is left.  A commit that finds records it did not write is a programming error and is loud
+(:class:`UnwrittenAuditRecords`): an audit record silently lost is the worst outcome.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select, text
-from sqlalchemy.orm import make_transient_to_detached
+from flask import current_app, has_app_context
+from sqlalchemy import Connection, event, insert, select, text
+from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.core import clock
 from webapp.core.models import AuditRecord
@@ -24,12 +45,24 @@ from webapp.extensions import db
 if TYPE_CHECKING:
     from webapp.core.models import Org, User
 
+log = logging.getLogger(__name__)
+
 GENESIS = "0" * 64
-#: Advisory lock key that serialises appends to the chain on PostgreSQL.
+#: Advisory lock key that serialises appends to the chain on PostgreSQL (taken at commit).
 _CHAIN_LOCK_KEY = 0x41554449  # "AUDI"
+_LOCK_CHAIN = text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=_CHAIN_LOCK_KEY)
 
 #: Client address of the current request, set by the web layer (domain code never sees Flask).
 client_addr_var: ContextVar[str | None] = ContextVar("client_addr", default=None)
+
+#: Key in ``session.info`` of the records made and not yet written (:class:`_Pending`).
+_PENDING = "audit_pending"
+
+
+class UnwrittenAuditRecords(RuntimeError):
+    """A programming error: a transaction committed while audit records were still pending
+    (its commit bypassed the ``before_commit`` hook, e.g. a root transaction committed with a
+    SAVEPOINT still open).  The records would be lost; the error says so."""
 
 
 def _jsonable(value: Any) -> Any:
@@ -66,18 +99,24 @@ def compute_hash(prev_hash: str, rec: Any) -> str:
     return _hash(prev_hash, {"created_at": rec.created_at, **{n: getattr(rec, n) for n in _HASHED}})
 
 
-def _lock_chain() -> None:
-    bind = db.session.get_bind()
-    if bind.dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_KEY})
-    # SQLite: every transaction starts with BEGIN IMMEDIATE, so appends are already serial.
-
-
-#: The chain's last hash and the record's INSERT, built once: plain statements on the table, so
+#: The chain's last hash and the records' INSERT, built once: plain statements on the table, so
 #: neither flushes the session's pending objects nor makes an ORM object to flush.
 _TABLE = AuditRecord.__table__
 _LAST_HASH = select(_TABLE.c.hash).order_by(_TABLE.c.id.desc()).limit(1)
 _INSERT = insert(_TABLE)
+#: Rows per multi-row INSERT of one transaction's records (13 parameters a row: well under
+#: SQLite's and PostgreSQL's limits on parameters per statement).
+_ROWS_PER_INSERT = 500
+
+
+@dataclass
+class _Pending:
+    """A record made and not yet written: its values and the transaction it was made in."""
+
+    owner: SessionTransaction
+    values: dict[str, Any]
+    #: What :func:`record` returned; its id and hashes are set when it is written.
+    record: AuditRecord
 
 
 def record(
@@ -92,13 +131,13 @@ def record(
     after: Any = None,
     message: str | None = None,
 ) -> AuditRecord:
-    """Append one record to the chain in the current transaction (written at once, never
-    committed).  The record returned is in the session as a loaded row."""
-    _lock_chain()
-    # What the caller changed is written before its record, as before (nothing to do, and
-    # cheap, when the session holds no pending change, as on the completion path).
-    db.session.flush()
-    last = db.session.execute(_LAST_HASH).scalar_one_or_none()
+    """Add one record to the chain in the current transaction: written and linked when the
+    transaction commits, gone if it (or the SAVEPOINT it was made in) rolls back.
+
+    Returns the record as a transient object (in no session): its ``id``, ``prev_hash`` and
+    ``hash`` are None until the commit writes it, then set."""
+    session = db.session()
+    owner = session.get_nested_transaction() or session.get_transaction() or session.begin()
     org_code = org if isinstance(org, str) or org is None else org.code
     if org_code is None and actor is not None:
         org_code = actor.org.code
@@ -114,13 +153,9 @@ def record(
         "after": _jsonable(after),
         "message": message,
         "client_addr": client_addr_var.get(),
-        "prev_hash": last or GENESIS,
     }
-    values["hash"] = _hash(values["prev_hash"], values)
-    result = db.session.execute(_INSERT, values)
-    rec = AuditRecord(id=result.inserted_primary_key[0], **values)
-    make_transient_to_detached(rec)  # the row is written: the session takes it as it is
-    db.session.add(rec)
+    rec = AuditRecord(**values)
+    session.info.setdefault(_PENDING, []).append(_Pending(owner, values, rec))
     return rec
 
 
@@ -139,6 +174,126 @@ def record_on(
         object_id=obj.id,
         **details,
     )
+
+
+def pending_count() -> int:
+    """Records made in the session's transaction and not yet written (for tests and checks)."""
+    return len(db.session.info.get(_PENDING) or ())
+
+
+def write_pending() -> None:
+    """Write and link the records made so far, now instead of at commit.
+
+    For the rare reader of the trail inside the transaction that wrote it.  It takes the chain's
+    lock, which is then held until this transaction ends: call it only just before committing.
+    """
+    _link_pending(db.session())
+
+
+def _link_pending(session: Session) -> None:
+    """Flush the caller's changes, then write the pending records (the critical section)."""
+    pending: list[_Pending] | None = session.info.get(_PENDING)
+    if not pending:
+        return
+    # The caller's changes are written before the lock is taken (and before their records).
+    session.flush()
+    _write_linked(session, session.get_bind().dialect.name, pending)
+    pending.clear()
+
+
+def _write_linked(conn: Session | Connection, dialect: str, items: list[_Pending]) -> None:
+    """Lock the chain, link ``items`` in order after its last hash and INSERT them: three
+    statements on PostgreSQL, two on SQLite, however many records."""
+    if dialect == "postgresql":
+        conn.execute(_LOCK_CHAIN)
+    prev = conn.execute(_LAST_HASH).scalar_one_or_none() or GENESIS
+    rows = []
+    for item in items:
+        values = item.values
+        values["prev_hash"] = prev
+        values["hash"] = prev = _hash(prev, values)
+        rows.append(values)
+    if len(rows) == 1:
+        ids = [conn.execute(_INSERT, rows[0]).inserted_primary_key[0]]
+    else:
+        # One multi-row VALUES statement (an executemany with ordered RETURNING is row by row on
+        # SQLite); RETURNING's order is not promised, the hash (unique) names each row's id.
+        id_of: dict[str, int] = {}
+        for start in range(0, len(rows), _ROWS_PER_INSERT):
+            chunk = rows[start : start + _ROWS_PER_INSERT]
+            statement = insert(_TABLE).values(chunk).returning(_TABLE.c.id, _TABLE.c.hash)
+            id_of.update((row.hash, row.id) for row in conn.execute(statement))
+        ids = [id_of[values["hash"]] for values in rows]
+        # The chain is walked in id order: the database numbered the rows in VALUES order (both
+        # do); were it ever not so, fail the commit rather than write a broken chain.
+        if ids != sorted(ids):
+            raise RuntimeError(f"audit records numbered out of chain order: {ids}")
+    for item, id_ in zip(items, ids, strict=True):
+        rec = item.record
+        set_committed_value(rec, "id", id_)
+        set_committed_value(rec, "prev_hash", item.values["prev_hash"])
+        set_committed_value(rec, "hash", item.values["hash"])
+
+
+def _before_commit(session: Session) -> None:
+    # Fired for a SAVEPOINT's commit too: only the outermost commit writes (session.commit()
+    # commits the open SAVEPOINTs first, so the root's hook sees none open).
+    if session.info.get(_PENDING) and session.get_nested_transaction() is None:
+        _link_pending(session)
+
+
+def _after_commit(session: Session) -> None:
+    """The outermost transaction committed with records it did not write (its commit bypassed
+    ``before_commit``'s write: a root committed with a SAVEPOINT still open).  Loud: they are
+    written at once in a transaction of their own (after the change, not with it), the error is
+    logged, and under test it is raised."""
+    pending = session.info.get(_PENDING)
+    if not pending or session.get_nested_transaction() is not None:
+        return
+    items = list(pending)
+    pending.clear()
+    actions = [item.values["action"] for item in items]
+    log.error("audit records left unwritten by a commit, written after it: %s", actions)
+    bind = session.get_bind()
+    with bind.engine.begin() as conn:
+        _write_linked(conn, bind.dialect.name, items)
+    if has_app_context() and current_app.testing:
+        raise UnwrittenAuditRecords(f"audit records not written by their commit: {actions}")
+
+
+def _after_soft_rollback(session: Session, previous: SessionTransaction) -> None:
+    """A rolled-back SAVEPOINT takes its records (and those of SAVEPOINTs inside it) along."""
+    pending = session.info.get(_PENDING)
+    if not pending:
+        return
+    if previous.parent is None:
+        pending.clear()
+        return
+    kept = []
+    for item in pending:
+        owner: SessionTransaction | None = item.owner
+        while owner is not None and owner is not previous:
+            owner = owner.parent
+        if owner is None:
+            kept.append(item)
+    pending[:] = kept
+
+
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    # The outermost transaction is over (committed, rolled back or closed): nothing stays
+    # pending for the next one.  A commit has written them all or raised in _after_commit.
+    if transaction.parent is None and session.info.get(_PENDING):
+        session.info[_PENDING].clear()
+
+
+for _name, _hook in (
+    ("before_commit", _before_commit),
+    ("after_commit", _after_commit),
+    ("after_soft_rollback", _after_soft_rollback),
+    ("after_transaction_end", _after_transaction_end),
+):
+    if not event.contains(Session, _name, _hook):
+        event.listen(Session, _name, _hook)
 
 
 @dataclass
