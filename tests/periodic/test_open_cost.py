@@ -55,7 +55,7 @@ def counted(action: Callable[[], Any]) -> tuple[Any, list[str], list[str]]:
     event.listen(db.engine, "before_cursor_execute", count)
     try:
         result = action()
-        db.session.flush()
+        db.session.commit()  # the audit chain is linked and written at commit
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     return result, statements, chain
