@@ -71,38 +71,6 @@ def store(
     ``pdf``: the PDF LibreOffice made of exactly these Word bytes while rendering them
     (:class:`webapp.documents.Rendered`), kept as the source's PDF (and audited as
     :func:`pdf_of` audits a render) so that its first download does not render it again."""
-    doc = _store(
-        owner_kind,
-        owner_id,
-        content,
-        filename=filename,
-        stage=stage,
-        actor=actor,
-        media_type=media_type,
-        kind=kind,
-        derived_from=derived_from,
-    )
-    if pdf is not None and kind == DocumentKind.SOURCE and media_type == DOCX:
-        row = _pdf_claim(doc, actor)
-        row.content, row.size, row.sha256 = pdf, len(pdf), digest(pdf)
-        db.session.add(row)
-        db.session.flush()
-        _audit_pdf(doc, row, actor)
-    return doc
-
-
-def _store(
-    owner_kind: str,
-    owner_id: int,
-    content: bytes,
-    *,
-    filename: str,
-    stage: str,
-    actor: User | None,
-    media_type: str,
-    kind: DocumentKind,
-    derived_from: ArchivedDocument | None,
-) -> ArchivedDocument:
     for attempt in range(_STORE_ATTEMPTS):
         doc = ArchivedDocument(
             owner_kind=owner_kind,
@@ -126,8 +94,14 @@ def _store(
             if attempt + 1 == _STORE_ATTEMPTS:
                 raise Conflict("存档文件编号冲突，请重试。") from None
             continue
-        return doc
-    raise AssertionError("unreachable")  # pragma: no cover
+        break
+    if pdf is not None and kind == DocumentKind.SOURCE and media_type == DOCX:
+        row = _pdf_claim(doc, actor)
+        row.content, row.size, row.sha256 = pdf, len(pdf), digest(pdf)
+        db.session.add(row)
+        db.session.flush()
+        _audit_pdf(doc, row, actor)
+    return doc
 
 
 def documents(
