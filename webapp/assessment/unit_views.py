@@ -131,7 +131,8 @@ def unit(unit_id: int) -> Any:
             )
         except DomainError as err:
             refused = _sheet_refused(err, sheet) | {"typed_summary": summary}
-            if len(summary) > operations.SUMMARY_MAX:
+            if len(summary) > operations.SUMMARY_MAX:  # the operation's refusal: at its field
+                refused["errors"].pop("_", None)
                 refused["errors"]["summary"] = f"书面总结过长（最多 {operations.SUMMARY_MAX} 字）。"
         else:
             flash(f"自评已保存，自评总分 {format_score(u.self_total)} 分。", "success")
