@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import wraps
 from typing import Any
@@ -47,6 +47,7 @@ from webapp.core.errors import (
     InvalidInput,
     PermissionDenied,
     UploadRefused,
+    field_refusal,
 )
 from webapp.core.models import Role, User
 from webapp.core.periods import period_label
@@ -288,8 +289,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["period_label"] = period_label  # 2026H2 → 2026年下半年
     app.jinja_env.globals["Role"] = Role
     app.jinja_env.globals["kept"] = kept
-    app.jinja_env.globals["refused_field"] = refused_field
-    app.jinja_env.globals["refused_form"] = refused_form
+    app.jinja_env.globals["refusal"] = refusal
 
 
 #: The ``code`` of an HTTP refusal's JSON body: the same words the domain's refusals use
@@ -452,14 +452,19 @@ def _enforce_session_timeouts(app: Flask) -> Any:
     return None
 
 
-def refused_on(endpoint: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def refused_on(
+    endpoint: str, fields: Mapping[str, str] | None = None
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """A page form's refusal answers the page the form is on, not an error page or a redirect.
 
     For a POST handler whose form sits on the page ``endpoint`` (same URL arguments, or a
     subset): a refusal of the input or of the object's state (:class:`InvalidInput` 422,
-    :class:`Conflict` 409) rolls back, shows the message at the top and renders that page again
-    with the refusal's status, where :func:`kept` gives each field what the user typed.  A
-    redirect or the bare error page lost it: a meeting's conclusions, an accident's
+    :class:`Conflict` 409) rolls back and renders that page again with the refusal's status.
+    There :func:`refusal` gives the form its errors (``_form_errors.html``'s ``errors_summary``
+    at the top of the form, ``error_under`` below the field the refusal's ``details`` name) and
+    :func:`kept` gives each field what the user typed.  ``fields`` maps a ``details`` key to the
+    form's field when the operation names it otherwise (a form field's own name needs no entry).
+    A redirect or the bare error page lost the input: a meeting's conclusions, an accident's
     investigation conclusion, a reason for an objection's answer.  403 and 404 still go to the
     edge (which audits a 403).
     """
@@ -471,36 +476,38 @@ def refused_on(endpoint: str) -> Callable[[Callable[..., Any]], Callable[..., An
                 return view(*args, **kwargs)
             except (InvalidInput, Conflict) as err:
                 db.session.rollback()
-                flash(err.message, "danger")
-                g.refused = err.details if isinstance(err.details, dict) else {}
+                names = {name: name for name in request.form} | dict(fields or {})
+                g.refused = field_refusal(err, names)
                 rule = next(current_app.url_map.iter_rules(endpoint))
                 page_args = {k: v for k, v in kwargs.items() if k in rule.arguments}
                 response = make_response(current_app.view_functions[endpoint](**page_args))
                 response.status_code = err.status_code
                 return response
 
+        wrapper.refused_on = endpoint  # type: ignore[attr-defined]  # the sweep's guard reads it
         return wrapper
 
     return decorate
 
 
-def refused_form(endpoint: str) -> bool:
-    """Whether this page was rendered again by :func:`refused_on` for its form that posts to
-    ``endpoint`` (a collapsed form then opens, showing what was kept)."""
-    return "refused" in g and request.endpoint == endpoint
+def refusal(endpoint: str, *, here: bool = True) -> dict[str, Any]:
+    """The errors of the form posting to ``endpoint`` when this page answers its refusal (field
+    name → reason, ``_`` for the whole form; for ``errors_summary``/``error_under``/``invalid_if``;
+    ``here`` False: another instance of the form on the page, e.g. another objection's answer);
+    empty otherwise, so ``{{ ' show' if refusal(...) }}`` opens a collapsed form refused."""
+    if here and "refused" in g and request.endpoint == endpoint:
+        return g.refused
+    return {}
 
 
 def kept(endpoint: str, name: str, default: Any = "", *, here: bool = True) -> Any:
     """What the user typed into field ``name`` of the form posting to ``endpoint``, when this
-    page answers that form's refusal (``here`` False: another instance of the form on the page,
-    e.g. another objection's answer); otherwise ``default``, the value the page shows."""
-    if here and refused_form(endpoint) and name in request.form:
-        return request.form[name]
+    page answers that form's refusal (``here`` False: another instance of the form on the page);
+    otherwise ``default``, the value the page shows.  A list ``default`` (ticked boxes, a
+    multiple select) gives every value posted under ``name``."""
+    if here and refusal(endpoint):
+        if isinstance(default, list | tuple | set):
+            return request.form.getlist(name)
+        if name in request.form:
+            return request.form[name]
     return default
-
-
-def refused_field(endpoint: str, name: str, *, here: bool = True) -> str | None:
-    """The refusal's message for field ``name`` of that form (its ``details``), if any."""
-    if not (here and refused_form(endpoint)):
-        return None
-    return g.refused.get(name)

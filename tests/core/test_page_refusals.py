@@ -21,13 +21,16 @@ import html
 import importlib
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+import webapp
 from tests.accidents.conftest import at, body, users, workflow  # noqa: F401 (fixtures)
 from tests.assessment.conftest import (  # noqa: F401 (fixtures)
     open_campaign,
@@ -36,6 +39,11 @@ from tests.assessment.conftest import (  # noqa: F401 (fixtures)
     unit_of,
     workflows,
 )
+from tests.audit.routes import Env
+from tests.audit.routes import accidents as accident_routes
+from tests.audit.routes import engine as engine_routes
+from tests.audit.routes import publication as publication_routes
+from tests.audit.routes import reports as report_routes
 from tests.conftest import csrf_token
 from webapp.accidents.models import Accident, AccidentReport
 from webapp.assessment.models import ItemScore, Observation
@@ -427,9 +435,149 @@ def test_an_observation_refused_says_why_and_keeps_the_input(
     clock.set_now(None)
 
 
+# The hand-written page forms (``webapp.web.refused_on``) -------------------------------------
+LONG = "会议认为：本季度在建工程质量总体受控，主体结构抽检合格率稳定；" * 8
+
+
+@dataclass(frozen=True)
+class Refusal:
+    #: Prepares the world and signs the user in (the completeness walk's setups).
+    setup: Callable[[Env], Any]
+    #: The page the form is on and the form's URL (``{name}`` filled from ``env.data``).
+    page: str
+    action: str
+    #: What the user typed; each value must come back on the refused page.
+    form: dict[str, str]
+    status: int
+    message: str
+    #: The field the refusal names: marked invalid, with the reason under it.
+    field: str | None = None
+
+
+CASES: dict[str, Refusal] = {
+    "reports.save_meeting": Refusal(
+        report_routes.as_user("clerk", report_routes.COUNTY),
+        "/reports/{report}",
+        "/reports/{report}/meeting",
+        {"held_on": "", "attendees": "局长、质监站站长、各科室负责人", "conclusions": LONG},
+        422,
+        "请填写会议日期",
+        "held_on",
+    ),
+    "reports.correction": Refusal(
+        report_routes.as_user("clerk", report_routes.COUNTY, then=report_routes._accepted),
+        "/reports/{report}",
+        "/reports/{report}/correction",
+        {"reason": "更正"},
+        422,
+        "请填写更正原因",
+        "reason",
+    ),
+    "reports.extend": Refusal(
+        report_routes.as_user("reviewer", "410100"),
+        "/reports/{report}",
+        "/reports/{report}/deadline",
+        {"due_date": "2026-11-30", "reason": "受疫情影响，统计工作延后。"},
+        422,
+        "新的截止日期须晚于",
+        "due_date",
+    ),
+    "accidents.followup": Refusal(
+        accident_routes._page_as("clerk", "410102"),
+        "/accidents/{accident}",
+        "/accidents/{accident}/followups",
+        {"deaths": "1", "serious_injuries": "2", "missing": "0", "loss_10k_yuan": "812.5"},
+        422,
+        "死亡人数少于前次报告",
+    ),
+    "accidents.conclude": Refusal(
+        accident_routes._page_as("reviewer", "410100"),
+        "/accidents/{accident}",
+        "/accidents/{accident}/conclusion",
+        {"conclusion": LONG, "behaviour_ids": "999999", "penalty_ids": ""},
+        422,
+        "不存在或不属于本单位及下级",
+    ),
+    "publication.request_withdrawal": Refusal(
+        publication_routes._published_as("clerk", "2027-02-06"),
+        "/publication/{pub}",
+        "/publication/{pub}/withdrawal",
+        {"reason": "有误"},
+        422,
+        "请填写撤回理由",
+        "reason",
+    ),
+    "publication.answer_objection": Refusal(
+        publication_routes._objection_raised("reviewer"),
+        "/publication/objections",
+        "/publication/objections/{objection}/answer",
+        {"outcome": "dismissed", "answer": "属实"},
+        422,
+        "至少",
+        "answer",
+    ),
+    "engine.transfer": Refusal(
+        engine_routes.setup("claimed", engine_routes.REVIEWER),
+        "/tasks/{review}",
+        "/tasks/{review}/transfer",
+        {"user_id": "{reviewer2}", "comment": "请代为审核，本人出差。" * 50},
+        422,
+        "转办说明不能超过 500 字",
+        "comment",
+    ),
+}
+
+
+def marked_invalid(page: str, name: str) -> bool:
+    """The field ``name`` is marked invalid and a reason stands under a field."""
+    tags = re.findall(rf'<(?:input|textarea|select)\b[^>]*\bname="{re.escape(name)}"[^>]*>', page)
+    return any("is-invalid" in tag for tag in tags) and 'class="invalid-feedback d-block"' in page
+
+
+@pytest.fixture
+def env(app, client, make_user, logged_in, api_token, org) -> Env:
+    return Env(app, client, make_user, logged_in, api_token, org)
+
+
+@pytest.mark.parametrize("endpoint", sorted(CASES))
+def test_a_refused_form_answers_its_page_with_what_was_typed(env: Env, endpoint: str):
+    case = CASES[endpoint]
+    case.setup(env)
+    before = db.session.execute(select(AuditRecord.id)).scalars().all()
+    page = case.page.format(**env.data)
+    typed = {name: value.format(**env.data) for name, value in case.form.items()}
+    response = env.post_form(case.action.format(**env.data), typed, token_from=page)
+    raw = response.get_data(as_text=True)
+    body = html.unescape(raw)
+    assert response.status_code == case.status, body[:2000]
+    said = summary(raw)
+    assert case.message in said and not ENGLISH.search(said), said
+    if case.field:
+        assert marked_invalid(raw, case.field), case.field
+    for name, value in typed.items():
+        if value:
+            assert value in body, (name, value)
+    if endpoint == "engine.transfer":
+        assert f'<option value="{typed["user_id"]}" selected>' in raw
+    if endpoint == "publication.answer_objection":
+        assert f'<option value="{case.form["outcome"]}" selected>' in body
+    db.session.rollback()
+    after = db.session.execute(select(AuditRecord.id)).scalars().all()
+    assert after == before, "a refusal audits nothing and saves nothing"
+
+
+def test_the_page_itself_shows_no_kept_text(env: Env):
+    """Only the refused request's page carries the typed text: the page read again is clean."""
+    case = CASES["reports.save_meeting"]
+    case.setup(env)
+    page = case.page.format(**env.data)
+    env.post_form(case.action.format(**env.data), case.form, token_from=page)
+    assert LONG not in env.client.get(page).get_data(as_text=True)
+
+
 # The guard ---------------------------------------------------------------------------------
-#: HTML POSTs swept above (endpoint → the test).
-SWEPT = {
+#: HTML POSTs swept above (endpoint → the test); every ``refused_on`` form is swept by CASES.
+SWEPT: dict[str, Callable[..., Any]] = {
     "engine.complete": test_a_task_form_refused_says_why_and_keeps_the_input,
     "accidents.new": test_the_accident_form_refused_says_why_and_keeps_the_input,
     "accidents.followup": test_a_followup_refused_says_why_and_keeps_the_input,
@@ -437,6 +585,10 @@ SWEPT = {
     "assessment.score": test_a_score_sheet_refused_keeps_every_box_and_note,
     "assessment.unit": test_a_self_assessment_refused_keeps_the_summary,
     "assessment.observations": test_an_observation_refused_says_why_and_keeps_the_input,
+} | {endpoint: test_a_refused_form_answers_its_page_with_what_was_typed for endpoint in CASES}
+SWEPT_ELSEWHERE = {
+    "public.objection": "the public's objection: 422 on the same page, what was typed kept "
+    "(tests/publication/test_publicity.py)",
 }
 #: WTForms pages: tests/core/test_form_errors.py.
 WTFORMS = {
@@ -449,8 +601,15 @@ WTFORMS = {
     "ledger.edit",
     "ledger.import_page",
 }
-#: A button, or a button with at most a reason or an uploaded file: nothing typed to lose
-#: beyond that (a file input cannot be kept by any page).
+#: The drafts' autosave (drafts.js posts JSON; a refusal answers JSON that drafts.js shows next
+#: to the text, which stays in the page): tests/drafts.
+AUTOSAVE = {
+    "reports.save_narrative",
+    "reports.save_explanations",
+    "publication.save_sections",
+}
+#: A button, or a button with at most an uploaded file or a choice from a list: nothing typed to
+#: lose (a file input cannot be kept by any page).  Never a form posting free text (the scan).
 BUTTONS = {
     "auth.logout",
     "admin.user_set_enabled",
@@ -461,7 +620,6 @@ BUTTONS = {
     "engine.withdraw",
     "engine.retry",
     "engine.remind",
-    "engine.transfer",
     "engine.cc",
     "ledger.delete",
     "drafts.restore",
@@ -479,8 +637,6 @@ BUTTONS = {
     "assessment.upload_material",
     "assessment.close_self",
     "assessment.rank",
-    "assessment.self_action",
-    "assessment.return_results",
     "doc_templates.templates_restore",
     "doc_templates.templates_upload",
     "workflow_admin.workflows_upload",
@@ -489,48 +645,78 @@ BUTTONS = {
     "workflow_admin.workflows_rollback",
     "workflow_admin.workflows_migrate",
 }
-#: The page comes back with what was typed and the message at the top (``webapp.web.refused_on``,
-#: tests/security/test_refusals_keep_input.py), not yet under the field.
-KEPT_ELSEWHERE = {
-    "reports.extend",
-    "reports.correction",
-    "reports.save_meeting",
-    "publication.request_withdrawal",
-    "publication.answer_objection",
-}
-#: Typed input not swept yet: a refusal there is still a flashed message after a redirect (or
-#: the autosave's JSON answer).  Move each into SWEPT when its page keeps the input.
-NOT_YET = {
+#: Typed input whose refusal is not swept yet (a flash after a redirect): empty, and to stay so.
+NOT_YET: dict[str, str] = {
     "assessment.open_campaign": "year, dates and sample sizes",
     "assessment.draw_sample": "seed and sampling date",
     "assessment.approve": "awards, criticised units, measures",
     "assessment.confirm_laggards": "laggard units and note",
     "assessment.override": "item, score and reason",
+    "assessment.return_results": "the reason",
+    "assessment.self_action": "the opinion",
     "assessment.site_visit": "visit date and findings (one row per sampled site)",
     "reports.open_period": "period key",
-    "reports.save_explanations": "warning explanations (autosave, JSON answer)",
-    "reports.save_narrative": "narrative sections (autosave, JSON answer)",
     "reports.notice_edit": "notice lists and reasons",
     "publication.open_period": "period key",
-    "publication.save_sections": "sections (autosave, JSON answer)",
-    "public.objection": "the public's objection",
     "stats.compare": "comparison choices (a query, nothing written)",
 }
 
+FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S | re.I)
+ACTION = re.compile(r"""action="\{\{\s*url_for\(\s*['"]([\w.]+)['"]""")
+FIELD = re.compile(r"<(textarea|input)\b([^>]*)>", re.I)
+NOT_TEXT = {"hidden", "file", "checkbox", "radio", "submit", "button"}
 
-def test_every_html_post_is_swept(app: Any) -> None:
-    """A new HTML POST must be classified: swept here, a WTForms page, a button, kept by
-    ``refused_on``, or (for now) NOT_YET.  The API (``/api/``) answers JSON refusals and is not
-    an HTML page."""
-    posts = {
+
+def free_text_forms() -> set[str]:
+    """Endpoints that a template's POST form sends typed text to."""
+    found: set[str] = set()
+    for path in Path(webapp.__file__).parent.rglob("*.html"):
+        for attrs, inner in FORM.findall(path.read_text(encoding="utf-8")):
+            action = ACTION.search(attrs)
+            if 'method="post"' not in attrs.lower() or action is None:
+                continue
+            for tag, field_attrs in FIELD.findall(inner):
+                kind = re.search(r'\btype="([^"]+)"', field_attrs)
+                named = re.search(r'\bname="', field_attrs)
+                if named and (tag.lower() == "textarea" or not kind or kind[1] not in NOT_TEXT):
+                    found.add(action[1])
+    return found
+
+
+def html_posts(app: Any) -> set[str]:
+    """Every POST endpoint of the pages (the API, ``/api/``, answers JSON refusals)."""
+    return {
         rule.endpoint
         for rule in app.url_map.iter_rules()
         if "POST" in (rule.methods or ()) and not rule.rule.startswith("/api/")
     }
-    classified = set(SWEPT) | WTFORMS | BUTTONS | KEPT_ELSEWHERE | set(NOT_YET)
+
+
+def test_every_html_post_says_how_its_refusal_is_covered(app: Any) -> None:
+    """The one list: each HTML POST is swept here (its own test or a ``refused_on`` case), a
+    WTForms page, the autosave, a button, or (never for long) NOT_YET; exactly one of them.  A
+    new page form fails here: put ``@refused_on(its page)`` on its POST and add its case."""
+    groups = [set(SWEPT), set(SWEPT_ELSEWHERE), WTFORMS, AUTOSAVE, BUTTONS, set(NOT_YET)]
+    classified = set().union(*groups)
+    posts = html_posts(app)
     assert posts - classified == set(), "classify these HTML POSTs"
-    assert classified <= posts
-    assert not (set(SWEPT) & (WTFORMS | BUTTONS | KEPT_ELSEWHERE | set(NOT_YET)))
+    assert classified - posts == set(), "no longer an HTML POST: remove it here"
+    assert sum(len(group) for group in groups) == len(classified), "classified twice"
+    text_forms = free_text_forms()
+    assert len(text_forms) > 15, text_forms  # the scan reads the templates
+    assert text_forms & BUTTONS == set(), "a form posting typed text is not a button"
+    assert text_forms <= posts
+
+
+def test_every_refused_on_view_has_its_case(app: Any) -> None:
+    """A view that answers its refusal on its page (``refused_on``) is swept with a refusal."""
+    marked = {
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if getattr(view, "refused_on", None)
+    }
+    assert marked, "refused_on marks its views"
+    assert marked - set(CASES) == set(), "add a refusal case for these refused_on views"
 
 
 def test_every_task_form_field_kind_is_tried() -> None:

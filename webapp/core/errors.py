@@ -51,13 +51,16 @@ class UploadRefused(InvalidInput):
     code = "upload_refused"
 
 
-def field_refusal(err: DomainError, fields: dict[str, str]) -> dict[str, str]:
+def field_refusal(err: DomainError, fields: dict[str, str]) -> dict[str, Any]:
     """An operation's refusal as a page shows it (``_form_errors.html``'s ``errors_summary``):
-    next to the one field its ``details`` name (``fields``: details key → the page's field
-    name), else for the whole form (key ``_``)."""
+    next to the field its ``details`` name (``fields``: details key → the page's field name;
+    several fields when ``details`` gives each its own reason), else for the whole form (key
+    ``_``)."""
     details = err.details
-    if isinstance(details, dict) and len(details) == 1:
-        (key,) = details
-        if key in fields:
+    if isinstance(details, dict) and details and all(key in fields for key in details):
+        if len(details) == 1:
+            (key,) = details
             return {fields[key]: err.message}
+        if all(isinstance(reason, str) for reason in details.values()):
+            return {fields[key]: reason for key, reason in details.items()}
     return {"_": err.message}

@@ -466,6 +466,10 @@ def _hand_over(
     notify(target, action, message, task)
 
 
+#: The 转办 comment's length (the page's box says so too).
+MAX_TRANSFER_COMMENT = 500
+
+
 def transfer(actor: User, task_id: int, to_user_id: int, comment: str | None = None) -> HumanTask:
     """转办 to a colleague with the same role in the same org."""
     task = get_task(task_id, actor)
@@ -475,6 +479,10 @@ def transfer(actor: User, task_id: int, to_user_id: int, comment: str | None = N
     if not is_candidate(target, task) or target.id == actor.id:
         raise InvalidInput(
             "只能转办给本单位具有相同角色的其他同事。", details={"user_id": "不符合转办条件"}
+        )
+    if len(comment or "") > MAX_TRANSFER_COMMENT:
+        raise InvalidInput(
+            f"转办说明不能超过 {MAX_TRANSFER_COMMENT} 字。", details={"comment": "过长"}
         )
     _hand_over(
         actor,

@@ -23,7 +23,7 @@ from webapp.engine.naming import instance_title, subject_label, task_title
 from webapp.engine.registry import FORMS, form_schema
 from webapp.engine.vocabulary import instance_about
 from webapp.extensions import db
-from webapp.web import SAFE_METHODS
+from webapp.web import SAFE_METHODS, refused_on
 
 bp = Blueprint("engine", __name__, url_prefix="/tasks", template_folder="templates")
 
@@ -250,8 +250,9 @@ def withdraw(task_id: int) -> Any:
 
 
 @bp.route("/<int:task_id>/transfer", methods=["POST"])
-@flash_errors
+@refused_on("engine.task_page")
 def transfer(task_id: int) -> Any:
+    """转办: a refusal answers the task page with the chosen colleague and the comment kept."""
     target = request.form.get("user_id", type=int) or 0
     operations.transfer(current_user, task_id, target, request.form.get("comment"))
     flash("已转办。", "success")

@@ -404,7 +404,7 @@ def request_correction(actor: User, report: Report, reason: str) -> Report:
     if not report.locked:
         raise Conflict("只有已接收的报告才能发起更正。")
     if len((reason or "").strip()) < 4:
-        raise InvalidInput("请填写更正原因。")
+        raise InvalidInput("请填写更正原因（至少 4 个字）。", details={"reason": "必填"})
     report.round += 1
     report.locked = False
     report.snapshot = None

@@ -207,8 +207,8 @@ EXPECTATIONS: dict[str, Route] = {
                 exercise=page(
                     "/tasks/{review}/transfer", lambda env: {"user_id": env.data["clerk"]}
                 ),
-                no_audit=_FLASHED,
-                status=302,
+                no_audit="refused on the task page (422): nothing is saved",
+                status=422,
             ),
         )
     ),
