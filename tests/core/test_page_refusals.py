@@ -516,6 +516,33 @@ CASES: dict[str, Refusal] = {
         "至少",
         "answer",
     ),
+    "reports.open_period": Refusal(
+        report_routes.as_user("admin", "410000"),
+        "/reports/",
+        "/reports/open",
+        {"period": "2026Q5"},
+        422,
+        "格式不正确",
+        "period",
+    ),
+    "publication.open_period": Refusal(
+        lambda env: env.logged_in("admin", "410000"),
+        "/publication/",
+        "/publication/open",
+        {"period": "2026下半年"},
+        422,
+        "格式不正确",
+        "period",
+    ),
+    "reports.notice_edit": Refusal(
+        report_routes._notice_clerk(True),
+        "/reports/notice/2025",
+        "/reports/notice/2025/edit",
+        {"list": "criticise_units", "op": "add", "target": "410200", "reason": "迟报"},
+        422,
+        "请填写理由",
+        "reason",
+    ),
     "engine.transfer": Refusal(
         engine_routes.setup("claimed", engine_routes.REVIEWER),
         "/tasks/{review}",
@@ -555,12 +582,8 @@ def test_a_refused_form_answers_its_page_with_what_was_typed(env: Env, endpoint:
     if case.field:
         assert marked_invalid(raw, case.field), case.field
     for name, value in typed.items():
-        if value:
-            assert value in body, (name, value)
-    if endpoint == "engine.transfer":
-        assert f'<option value="{typed["user_id"]}" selected>' in raw
-    if endpoint == "publication.answer_objection":
-        assert f'<option value="{case.form["outcome"]}" selected>' in body
+        chosen = f'<option value="{html.escape(value)}" selected>' in raw
+        assert not value or kept(raw, value) or chosen, (name, value)
     db.session.rollback()
     after = db.session.execute(select(AuditRecord.id)).scalars().all()
     assert after == before, "a refusal audits nothing and saves nothing"
@@ -655,9 +678,6 @@ NOT_YET: dict[str, str] = {
     "assessment.return_results": "the reason",
     "assessment.self_action": "the opinion",
     "assessment.site_visit": "visit date and findings (one row per sampled site)",
-    "reports.open_period": "period key",
-    "reports.notice_edit": "notice lists and reasons",
-    "publication.open_period": "period key",
     "stats.compare": "comparison choices (a query, nothing written)",
 }
 

@@ -8,15 +8,20 @@ from flask import flash, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from webapp.core.errors import InvalidInput
 from webapp.core.models import User
 from webapp.core.periods import period_label
 
 
 def open_period_form(open_period: Callable[[User, str], dict[str, int]], index: str) -> Response:
     """The administrator's 开启 form: open the posted period for every unit, say how many were
-    opened and how many had been, and go back to the ``index`` page of that period."""
+    opened and how many had been, and go back to the ``index`` page of that period.  The view
+    is ``refused_on(index)``: a period refused comes back under its box, as typed."""
     period = (request.form.get("period") or "").strip()
-    counts = open_period(current_user, period)
+    try:
+        counts = open_period(current_user, period)
+    except InvalidInput as err:  # the form's one field: the reason stands under it
+        raise InvalidInput(err.message, details=err.details or {"period": err.message}) from None
     opened, existing = counts["opened"], counts["existing"]
     flash(
         f"已开启 {period_label(period)}：新开启 {opened} 个单位，原已开启 {existing} 个。",

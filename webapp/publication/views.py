@@ -57,6 +57,7 @@ def index() -> Any:
 
 
 @bp.route("/open", methods=["POST"])
+@refused_on("publication.index")
 def open_period() -> Any:
     require(current_user, "publication.open")
     return open_period_form(ops.open_period, "publication.index")

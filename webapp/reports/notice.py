@@ -229,7 +229,7 @@ def edit_list(
         entry = present[0]
     else:
         if present:
-            raise Conflict("名单中已有该项。")
+            raise Conflict("名单中已有该项。", details={"target": "已在名单中"})
         entry = _entry(name, target, reason)
         after = [*current, entry]
     setattr(notice, name, after)

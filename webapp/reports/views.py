@@ -112,6 +112,7 @@ def board() -> Any:
 
 
 @bp.route("/open", methods=["POST"])
+@refused_on("reports.index")
 def open_period() -> Any:
     return open_period_form(ops.open_period, "reports.index")
 
@@ -395,6 +396,7 @@ def notice_start(year: int) -> Any:
 
 
 @bp.route("/notice/<int:year>/edit", methods=["POST"])
+@refused_on("reports.notice_page")
 def notice_edit(year: int) -> Any:
     from webapp.reports import notice as nt
 
