@@ -145,11 +145,14 @@ def drill() -> Any:
     )
 
 
+NOT_A_SNAPSHOT = "快照内容不是有效的 JSON 快照（需包含 org、period、kind、tables）。"
+
+
 @bp.route("/compare", methods=["GET", "POST"])
 def compare() -> Any:
     """Paste or upload a frozen snapshot (JSON) and see how it differs from the live figures."""
     diffs = snapshot = None
-    error = None
+    errors: dict[str, str] = {}
     if request.method == "POST":
         from flask_wtf.csrf import validate_csrf
 
@@ -164,5 +167,11 @@ def compare() -> Any:
             require(current_user, "ledger.view", org)
             diffs = compute.compare_snapshot(snapshot)
         except (ValueError, KeyError, TypeError):
-            error = "快照内容不是有效的 JSON 快照（需包含 org、period、kind、tables）。"
-    return render_template("stats/compare.html", diffs=diffs, snapshot=snapshot, error=error)
+            errors["snapshot"] = NOT_A_SNAPSHOT
+    return render_template(
+        "stats/compare.html",
+        diffs=diffs,
+        snapshot=snapshot,
+        errors=errors,
+        typed=request.form.get("snapshot", "") if errors else "",
+    ), (422 if errors else 200)

@@ -61,7 +61,7 @@ EXPECTATIONS: dict[str, Route] = {
                 setup=clerk(),
                 exercise=compare_page(lambda env: "{not json"),
                 no_audit=_COMPUTES,
-                status=200,
+                status=422,
             ),
             Case(
                 "another county's snapshot",
