@@ -453,7 +453,9 @@ def _enforce_session_timeouts(app: Flask) -> Any:
 
 
 def refused_on(
-    endpoint: str, fields: Mapping[str, str] | None = None
+    endpoint: str,
+    fields: Mapping[str, str] | None = None,
+    page_args: Callable[..., dict[str, Any]] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """A page form's refusal answers the page the form is on, not an error page or a redirect.
 
@@ -463,7 +465,10 @@ def refused_on(
     There :func:`refusal` gives the form its errors (``_form_errors.html``'s ``errors_summary``
     at the top of the form, ``error_under`` below the field the refusal's ``details`` name) and
     :func:`kept` gives each field what the user typed.  ``fields`` maps a ``details`` key to the
-    form's field when the operation names it otherwise (a form field's own name needs no entry).
+    form's field when the operation names it otherwise (a form field's own name needs no entry;
+    ``"_"``: the field a refusal naming none stands under).  ``page_args``: the page's URL
+    arguments from the POST's, when the page is not addressed by a subset of them (a sampled
+    site's visit is on its unit's score page).
     A redirect or the bare error page lost the input: a meeting's conclusions, an accident's
     investigation conclusion, a reason for an objection's answer.  403 and 404 still go to the
     edge (which audits a 403).
@@ -479,8 +484,12 @@ def refused_on(
                 names = {name: name for name in request.form} | dict(fields or {})
                 g.refused = field_refusal(err, names)
                 rule = next(current_app.url_map.iter_rules(endpoint))
-                page_args = {k: v for k, v in kwargs.items() if k in rule.arguments}
-                response = make_response(current_app.view_functions[endpoint](**page_args))
+                args = (
+                    page_args(**kwargs)
+                    if page_args
+                    else {k: v for k, v in kwargs.items() if k in rule.arguments}
+                )
+                response = make_response(current_app.view_functions[endpoint](**args))
                 response.status_code = err.status_code
                 return response
 
@@ -488,6 +497,12 @@ def refused_on(
         return wrapper
 
     return decorate
+
+
+def posted_here() -> bool:
+    """Whether a GET-and-POST page's view is to read its own form: not when it renders the page
+    again for another form's refusal (:func:`refused_on`, still in that form's POST)."""
+    return request.method == "POST" and "refused" not in g
 
 
 def refusal(endpoint: str, *, here: bool = True) -> dict[str, Any]:

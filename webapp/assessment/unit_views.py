@@ -17,12 +17,12 @@ from webapp.assessment import sheet_docx as sheet_docx_module
 from webapp.assessment.access import scores_visible
 from webapp.assessment.models import CampaignState, ItemScore, Phase, SampledSite, UnitState
 from webapp.assessment.sheet import Sheet
-from webapp.assessment.views import _attempt, _refused, bp, format_score
+from webapp.assessment.views import _refused, bp, format_score
 from webapp.core import audit, clock
-from webapp.core.errors import DomainError, NotFound, PermissionDenied
+from webapp.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from webapp.core.permissions import can
 from webapp.extensions import db
-from webapp.web import record_refused_upload
+from webapp.web import posted_here, record_refused_upload, refused_on
 
 _REF_SPLIT = re.compile(r"[,，;；\n]+")
 
@@ -122,7 +122,7 @@ def unit(unit_id: int) -> Any:
     u = operations.unit_for(current_user, unit_id, "assessment.view")
     sheet = u.campaign.sheet.parsed()
     refused: dict[str, Any] = {}
-    if request.method == "POST":
+    if posted_here():
         judgments, notes, refs = form_judgments(sheet, request.form)
         summary = request.form.get("summary", "")
         try:
@@ -219,6 +219,7 @@ def sheet_docx(unit_id: int) -> Any:
 
 
 @bp.route("/units/<int:unit_id>/self/<action>", methods=["POST"])
+@refused_on("assessment.unit", {"comment": "reason"})  # a return's reason (an opinion: optional)
 def self_action(unit_id: int, action: str) -> Any:
     messages = {
         "submit": "已提交本单位领导审核。",
@@ -228,7 +229,8 @@ def self_action(unit_id: int, action: str) -> Any:
     if action not in messages:
         return redirect(url_for("assessment.unit", unit_id=unit_id))
     text = request.form.get("reason" if action == "return" else "opinion", "")
-    _attempt(lambda: flow.act_on_unit(current_user, unit_id, action, text), messages[action])
+    flow.act_on_unit(current_user, unit_id, action, text)
+    flash(messages[action], "success")
     return redirect(url_for("assessment.unit", unit_id=unit_id))
 
 
@@ -269,7 +271,7 @@ def score(unit_id: int) -> Any:
     u = operations.unit_for(current_user, unit_id, "assessment.score")
     sheet = u.campaign.sheet.parsed()
     refused: dict[str, Any] = {}
-    if request.method == "POST":
+    if posted_here():
         judgments, notes, refs = form_judgments(sheet, request.form)
         try:
             totals = judging.score_unit(current_user, u.id, judgments, notes=notes, evidence=refs)
@@ -300,36 +302,34 @@ def score(unit_id: int) -> Any:
 
 
 @bp.route("/units/<int:unit_id>/override", methods=["POST"])
+@refused_on("assessment.score", {"item_id": "item_id", "_": "reason"})
 def override(unit_id: int) -> Any:
     form = request.form
-    _attempt(
-        lambda: judging.override_item_score(
-            current_user,
-            unit_id,
-            form.get("item_id", ""),
-            form.get("score", ""),
-            form.get("reason", ""),
-        ),
-        "已调整得分（已记录调整前后分值及理由）。",
-    )
+    item, score = form.get("item_id", ""), form.get("score", "")
+    judging.override_item_score(current_user, unit_id, item, score, form.get("reason", ""))
+    flash("已调整得分（已记录调整前后分值及理由）。", "success")
     return redirect(url_for("assessment.score", unit_id=unit_id))
 
 
-@bp.route("/sites/<int:site_id>/visit", methods=["POST"])
-def site_visit(site_id: int) -> Any:
+def _site(site_id: int) -> SampledSite:
     site = db.session.get(SampledSite, site_id)
     if site is None:
         raise NotFound("抽查项目不存在。")
-    back = redirect(url_for("assessment.score", unit_id=site.unit_id))
+    return site
+
+
+@bp.route("/sites/<int:site_id>/visit", methods=["POST"])
+@refused_on("assessment.score", page_args=lambda site_id: {"unit_id": _site(site_id).unit_id})
+def site_visit(site_id: int) -> Any:
+    """现场检查 of one sampled site: a refusal answers the unit's score page, under its row."""
+    site = _site(site_id)
     try:
         visit_date = date.fromisoformat(request.form.get("visit_date", ""))
     except ValueError:
-        flash("检查日期格式不正确。", "danger")
-        return back
-    _attempt(
-        lambda: sampling.record_site_visit(
-            current_user, site_id, visit_date=visit_date, findings=request.form.get("findings", "")
-        ),
-        "已记录现场检查情况。",
+        reason = "检查日期应为日期，如 2026-12-05。"
+        raise InvalidInput(reason, details={"visit_date": reason}) from None
+    sampling.record_site_visit(
+        current_user, site_id, visit_date=visit_date, findings=request.form.get("findings", "")
     )
-    return back
+    flash("已记录现场检查情况。", "success")
+    return redirect(url_for("assessment.score", unit_id=site.unit_id))

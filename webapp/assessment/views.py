@@ -23,9 +23,10 @@ from webapp.assessment.judging import AWARDS_FUJIAN2, LAGGARD_MEASURES
 from webapp.assessment.models import AssessmentCampaign, ScoreSheet, SiteSample
 from webapp.assessment.sheet import KIND_LABELS
 from webapp.core import audit, clock
-from webapp.core.errors import DomainError, PermissionDenied, field_refusal
+from webapp.core.errors import DomainError, InvalidInput, PermissionDenied, field_refusal
 from webapp.core.permissions import can, require
 from webapp.extensions import db
+from webapp.web import refused_on
 
 bp = Blueprint(
     "assessment",
@@ -111,26 +112,43 @@ def campaigns() -> Any:
     )
 
 
+def read_form(parsers: dict[str, tuple[Callable[[str], Any], str]]) -> dict[str, Any]:
+    """The posted fields ``parsers`` names, each read by its parser (an empty field is left
+    out); every one that cannot be read is refused at once, its reason under it."""
+    values: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    for name, (parse, reason) in parsers.items():
+        text = request.form.get(name, "").strip()
+        if text:
+            try:
+                values[name] = parse(text)
+            except ValueError:
+                problems[name] = reason
+    if problems:
+        raise InvalidInput("；".join(problems.values()), details=problems)
+    return values
+
+
+_COUNT = (int, "抽查数量应为整数。")
+#: 附件3's sample sizes (市/其中县/直管县) on the 开启 form.
+SAMPLE_SIZES = ("sample_city", "sample_city_county", "sample_direct_county")
+
+
 @bp.route("/campaigns", methods=["POST"])
+@refused_on("assessment.campaigns")
 def open_campaign() -> Any:
     kind = request.form.get("kind", "")
-    try:
-        year = int(request.form.get("year", ""))
-        kwargs: dict[str, Any] = {}
-        if request.form.get("self_due"):
-            kwargs["self_due"] = date.fromisoformat(request.form["self_due"])
-        if kind == "fujian3":
-            for key in ("sample_city", "sample_city_county", "sample_direct_county"):
-                if request.form.get(key):
-                    kwargs[key] = int(request.form[key])
-    except ValueError:
-        flash("年度、日期或抽查数量格式不正确。", "danger")
-        return redirect(url_for("assessment.campaigns"))
-    try:
-        campaign = flow.start_campaign(current_user, kind, year, ask_new_due=True, **kwargs)
-    except DomainError as err:
-        _refused(err)
-        return redirect(url_for("assessment.campaigns"))
+    kwargs = read_form(
+        {
+            "year": (int, "考核年度应为整数，如 2026。"),
+            "self_due": (date.fromisoformat, "截止日应为日期，如 2026-11-30。"),
+            **({key: _COUNT for key in SAMPLE_SIZES} if kind == "fujian3" else {}),
+        }
+    )
+    year = kwargs.pop("year", None)
+    if year is None:
+        raise InvalidInput("请填写考核年度。", details={"year": "请填写考核年度。"})
+    campaign = flow.start_campaign(current_user, kind, year, ask_new_due=True, **kwargs)
     flash(f"已开启{campaign.title}，共 {len(campaign.units)} 个考核单位。", "success")
     return _back(campaign.id)
 
@@ -180,22 +198,18 @@ def close_self(campaign_id: int) -> Any:
 
 
 @bp.route("/campaigns/<int:campaign_id>/sample", methods=["POST"])
+@refused_on("assessment.campaign")
 def draw_sample(campaign_id: int) -> Any:
-    try:
-        as_of = request.form.get("as_of")
-        sample = flow.draw_sample(
-            current_user,
-            campaign_id,
-            request.form.get("seed") or None,
-            accept_shortfall=request.form.get("accept_shortfall") == "1",
-            as_of=date.fromisoformat(as_of) if as_of else None,
-        )
-    except ValueError:
-        flash("抽样日期格式不正确。", "danger")
-    except DomainError as err:
-        _refused(err)
-    else:
-        flash(f"已抽取现场检查项目（随机种子 {sample.seed}）。", "success")
+    """抽取现场: a refusal (a date not read, too few candidates) answers the campaign's page."""
+    read = read_form({"as_of": (date.fromisoformat, "抽样日期应为日期，如 2026-12-01。")})
+    sample = flow.draw_sample(
+        current_user,
+        campaign_id,
+        request.form.get("seed") or None,
+        accept_shortfall=request.form.get("accept_shortfall") == "1",
+        as_of=read.get("as_of"),
+    )
+    flash(f"已抽取现场检查项目（随机种子 {sample.seed}）。", "success")
     return _back(campaign_id)
 
 
@@ -210,6 +224,7 @@ def rank(campaign_id: int) -> Any:
 
 
 @bp.route("/campaigns/<int:campaign_id>/approve", methods=["POST"])
+@refused_on("assessment.ranking")
 def approve(campaign_id: int) -> Any:
     awards = []
     for award in AWARDS_FUJIAN2:
@@ -224,22 +239,18 @@ def approve(campaign_id: int) -> Any:
         for code in (campaign.laggards or {}).get("confirmed") or []
     }
     data = {"awards": awards, "criticised": criticised, "measures": measures}
-    _attempt(
-        lambda: flow.act_on_campaign(current_user, campaign_id, "approve", opinion, data),
-        "考核结果已审批，各单位可查看本单位得分。",
-    )
+    flow.act_on_campaign(current_user, campaign_id, "approve", opinion, data)
+    flash("考核结果已审批，各单位可查看本单位得分。", "success")
     return redirect(url_for("assessment.ranking", campaign_id=campaign_id))
 
 
 @bp.route("/campaigns/<int:campaign_id>/return", methods=["POST"])
+@refused_on("assessment.ranking", {"comment": "reason", "_": "reason"})
 def return_results(campaign_id: int) -> Any:
     """The province's leader returns the ranked results for correction."""
     require(current_user, "assessment.approve", province())
-    reason = request.form.get("reason", "")
-    _attempt(
-        lambda: flow.act_on_campaign(current_user, campaign_id, "return", reason),
-        "已退回考核组按审批意见修改评分。",
-    )
+    flow.act_on_campaign(current_user, campaign_id, "return", request.form.get("reason", ""))
+    flash("已退回考核组按审批意见修改评分。", "success")
     return redirect(url_for("assessment.ranking", campaign_id=campaign_id))
 
 
@@ -265,16 +276,15 @@ def ranking(campaign_id: int) -> Any:
 
 
 @bp.route("/campaigns/<int:campaign_id>/laggards", methods=["POST"])
+@refused_on("assessment.ranking", {"laggards": "laggard", "laggards_note": "note", "_": "note"})
 def confirm_laggards(campaign_id: int) -> Any:
     """附件2: the assessors confirm (or change, with a reason) the proposed laggards."""
     data = {
         "laggards": request.form.getlist("laggard"),
         "laggards_note": request.form.get("note", ""),
     }
-    _attempt(
-        lambda: flow.act_on_campaign(current_user, campaign_id, "laggards", None, data),
-        "已确认工作落后地区，报领导审批处理措施。",
-    )
+    flow.act_on_campaign(current_user, campaign_id, "laggards", None, data)
+    flash("已确认工作落后地区，报领导审批处理措施。", "success")
     return redirect(url_for("assessment.ranking", campaign_id=campaign_id))
 
 

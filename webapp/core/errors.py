@@ -55,7 +55,7 @@ def field_refusal(err: DomainError, fields: dict[str, str]) -> dict[str, Any]:
     """An operation's refusal as a page shows it (``_form_errors.html``'s ``errors_summary``):
     next to the field its ``details`` name (``fields``: details key → the page's field name;
     several fields when ``details`` gives each its own reason), else for the whole form (key
-    ``_``)."""
+    ``_``, or the field ``fields["_"]`` names: a form whose refusals all concern one field)."""
     details = err.details
     if isinstance(details, dict) and details and all(key in fields for key in details):
         if len(details) == 1:
@@ -63,4 +63,4 @@ def field_refusal(err: DomainError, fields: dict[str, str]) -> dict[str, Any]:
             return {fields[key]: err.message}
         if all(isinstance(reason, str) for reason in details.values()):
             return {fields[key]: reason for key, reason in details.items()}
-    return {"_": err.message}
+    return {fields.get("_", "_"): err.message}

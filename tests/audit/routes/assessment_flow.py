@@ -67,7 +67,7 @@ EXPECTATIONS: dict[str, Route] = {
                 setup=_page_leader,
                 exercise=_page_return(""),
                 no_audit="refused (the opinion is required): nothing changes",
-                status=302,
+                status=422,
             ),
         )
     ),
