@@ -630,6 +630,15 @@ CASES: dict[str, Refusal] = {
         "检查日期应为日期",
         "visit_date",
     ),
+    "public.objection": Refusal(  # the public portal: no login
+        publication_routes._with_record,
+        "/public/records",
+        "/public/records/{record}/objection",
+        {"objector": "郑州某某<建筑>公司", "objector_kind": "person", "reason": "太短了"},
+        422,
+        "请说明异议的事实和理由",
+        "reason",
+    ),
     "engine.transfer": Refusal(
         engine_routes.setup("claimed", engine_routes.REVIEWER),
         "/tasks/{review}",
@@ -703,10 +712,6 @@ SWEPT: dict[str, Callable[..., Any]] = {
     "assessment.unit": test_a_self_assessment_refused_keeps_the_summary,
     "assessment.observations": test_an_observation_refused_says_why_and_keeps_the_input,
 } | {endpoint: test_a_refused_form_answers_its_page_with_what_was_typed for endpoint in CASES}
-SWEPT_ELSEWHERE = {
-    "public.objection": "the public's objection: 422 on the same page, what was typed kept "
-    "(tests/publication/test_publicity.py)",
-}
 #: WTForms pages: tests/core/test_form_errors.py.
 WTFORMS = {
     "auth.login",
@@ -800,7 +805,7 @@ def test_every_html_post_says_how_its_refusal_is_covered(app: Any) -> None:
     """The one list: each HTML POST is swept here (its own test or a ``refused_on`` case), a
     WTForms page, the autosave, a button, or (never for long) NOT_YET; exactly one of them.  A
     new page form fails here: put ``@refused_on(its page)`` on its POST and add its case."""
-    groups = [set(SWEPT), set(SWEPT_ELSEWHERE), WTFORMS, AUTOSAVE, BUTTONS, set(NOT_YET)]
+    groups = [set(SWEPT), WTFORMS, AUTOSAVE, BUTTONS, set(NOT_YET)]
     classified = set().union(*groups)
     posts = html_posts(app)
     assert posts - classified == set(), "classify these HTML POSTs"

@@ -22,6 +22,7 @@ from webapp.extensions import limiter
 from webapp.publication import public, publicity
 from webapp.publication.models import RecordKind
 from webapp.publication.periods import parse_half_year
+from webapp.web import refused_on
 
 bp = Blueprint("public", __name__, url_prefix="/public", template_folder="templates")
 
@@ -74,12 +75,8 @@ def document(pub_id: int, fmt: str) -> Any:
 
 @bp.route("/records")
 def records() -> Any:
-    return _records_page()
-
-
-def _records_page(objection: dict[str, Any] | None = None) -> str:
-    """The records in publicity for the query string's search; ``objection`` (the record id,
-    what was typed and the refusal) shows a refused objection's form open and filled again."""
+    """The records in publicity for the query string's search (a refused objection's form shows
+    again open and filled: ``refused_on``)."""
     kind = request.args.get("kind") or None
     if kind not in (None, *[k.value for k in RecordKind]):
         kind = None
@@ -108,7 +105,6 @@ def _records_page(objection: dict[str, Any] | None = None) -> str:
         objector_kinds=publicity.OBJECTOR_KINDS,
         min_objection=publicity.MIN_OBJECTION,
         search_args=request.args.to_dict(),
-        objection=objection,
     )
 
 
@@ -119,6 +115,7 @@ OBJECTION_FIELDS = ("objector", "objector_kind", "reason", "contact")
 @bp.route("/records/<int:record_id>/objection", methods=["POST"])
 # Only objections filed count: a visitor who mistypes five times is not shut out for an hour.
 @limiter.limit("5 per hour", deduct_when=lambda response: response.status_code < 400)
+@refused_on("public.records")
 def objection(record_id: int) -> Any:
     """异议: a named unit or person objects to a record in publicity (no login, rate-limited);
     the tier that approved the record answers it.  An auditor signed in only reads.  A refusal
@@ -126,15 +123,7 @@ def objection(record_id: int) -> Any:
     if current_user.is_authenticated and Role.AUDITOR in current_user.roles:
         raise PermissionDenied(details={"action": "public.objection"})
     typed = {name: request.form.get(name, "") for name in OBJECTION_FIELDS}
-    try:
-        publicity.raise_objection(record_id, **typed)
-    except NotFound:
-        raise
-    except DomainError as err:  # validated before anything is written
-        details = err.details if isinstance(err.details, dict) else {}
-        refused = {"record_id": record_id, "typed": typed, "errors": details}
-        flash(err.message, "danger")
-        return _records_page(refused), err.status_code
+    publicity.raise_objection(record_id, **typed)  # validated before anything is written
     flash("异议已提交，将由批准该记录的主管部门核实答复。", "success")
     return redirect(url_for("public.records", **request.args.to_dict()))
 
