@@ -480,6 +480,8 @@ def refused_on(
             try:
                 return view(*args, **kwargs)
             except (InvalidInput, Conflict) as err:
+                if wants_json():  # a script posting the form reads the edge's JSON refusal
+                    raise
                 db.session.rollback()
                 names = {name: name for name in request.form} | dict(fields or {})
                 g.refused = field_refusal(err, names)

@@ -692,6 +692,21 @@ def test_a_refused_form_answers_its_page_with_what_was_typed(env: Env, endpoint:
     assert after == before, "a refusal audits nothing and saves nothing"
 
 
+def test_a_script_posting_a_page_form_reads_a_json_refusal(env: Env):
+    """``refused_on`` renders the page for a browser only: asked for JSON, the edge answers."""
+    case = CASES["reports.extend"]
+    case.setup(env)
+    token = env.csrf(case.page.format(**env.data))
+    response = env.client.post(
+        case.action.format(**env.data),
+        data=case.form,
+        headers={"Accept": "application/json", "X-CSRFToken": token},
+    )
+    assert response.status_code == 422
+    assert response.get_json()["code"] == "invalid"
+    assert case.message in response.get_json()["message"]
+
+
 def test_the_page_itself_shows_no_kept_text(env: Env):
     """Only the refused request's page carries the typed text: the page read again is clean."""
     case = CASES["reports.save_meeting"]
