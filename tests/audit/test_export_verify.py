@@ -213,10 +213,28 @@ def test_the_script_knows_the_export_and_the_hash_as_the_product_writes_them():
     assert clock.LOCAL_TZ.utcoffset(datetime(2025, 1, 1)) == timedelta(hours=8)
 
 
-def test_the_audit_page_points_to_the_verification(logged_in):
-    page = logged_in("auditor", "410000").get("/audit/").get_data(as_text=True)
-    note = page[page.index("导出 CSV") :][:600]
-    assert "verify_audit_export.py" in note and "docs/audit.md" in note
+def test_the_documented_example_is_the_hash_the_product_computes():
+    """docs/audit.md's worked example, recomputed by the product's own _hash."""
+    doc = (SCRIPT.resolve().parents[2] / "docs" / "audit.md").read_text(encoding="utf-8")
+    lines = {
+        line.split(maxsplit=1)[0]: line.split(maxsplit=1)[1]
+        for line in doc.splitlines()
+        if line.startswith(("上一条哈希 ", "哈希内容 ", "哈希 "))
+    }
+    values = json.loads(lines["哈希内容"])
+    values["created_at"] = datetime.fromisoformat(values["created_at"])
+    assert audit._content(values) == lines["哈希内容"]
+    assert audit._hash(lines["上一条哈希"], values) == lines["哈希"]
+
+
+def test_the_audit_page_points_to_the_verification_and_serves_the_script(logged_in):
+    client = logged_in("auditor", "410000")
+    page = client.get("/audit/").get_data(as_text=True)
+    note = page[page.index("导出 CSV") :][:800]
+    assert 'href="/audit/verify_audit_export.py"' in note and "docs/audit.md" in note
+    script = client.get("/audit/verify_audit_export.py")
+    assert script.status_code == 200 and "attachment" in script.headers["Content-Disposition"]
+    assert script.get_data() == SCRIPT.read_bytes()
 
 
 # -- the hashed content column is what the chain hashes -------------------------------------

@@ -4,6 +4,7 @@ only exports and anchor downloads write a record (data leaving the system)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -247,6 +248,21 @@ def anchor_download(fmt: str) -> Any:
         body,
         mimetype=mimetype,
         headers={"Content-Disposition": f'attachment; filename="audit-anchor-{stamp}.{fmt}"'},
+    )
+
+
+#: The auditor's verifier of exports (standard library only; docs/audit.md, 校验导出文件).
+VERIFY_SCRIPT = Path(__file__).resolve().parent.parent / "data" / "verify_audit_export.py"
+
+
+@bp.route("/verify_audit_export.py")
+def verify_script() -> Any:
+    """The verification script, for auditors to check an export away from the system."""
+    require(current_user, "audit.view")
+    return Response(
+        VERIFY_SCRIPT.read_bytes(),
+        mimetype="text/x-python; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="verify_audit_export.py"'},
     )
 
 
