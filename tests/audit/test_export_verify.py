@@ -149,6 +149,11 @@ def test_a_deleted_middle_row_or_a_cut_end_is_detected(chain, tmp_path):
     summary[6] = str(len(rows) - 4)
     code, out = _verify(_save([*rows[:-3], summary], tmp_path / "forged.csv"))
     assert code == 1 and "不是导出摘要写明的链头" in out, out
+    # a full export relabelled as filtered still has to link (it states no filter)
+    summary = [*rows[-1]]
+    summary[6], summary[8] = str(len(rows) - 3), export.FILTERED
+    code, out = _verify(_save([*gone[:-1], summary], tmp_path / "relabelled.csv"))
+    assert code == 1 and f"（编号 {rows[6][0]}）：与上一条记录不衔接" in out, out
 
 
 def test_a_filtered_export_verifies_row_by_row(chain, tmp_path):
@@ -206,6 +211,7 @@ def test_an_excel_export_verifies_and_a_tampered_cell_is_named(chain, tmp_path):
 def test_the_script_knows_the_export_and_the_hash_as_the_product_writes_them():
     assert verifier.GENESIS == audit.GENESIS
     assert verifier.SUMMARY_MARK == export.SUMMARY_MARK
+    assert (verifier.FULL, verifier.FILTERED) == (export.FULL, export.FILTERED)
     assert verifier.FORMULA_START == spreadsheet.FORMULA_START
     assert verifier.CONTENT_KEYS == {"created_at", *audit._HASHED}
     named = {verifier.ID, verifier.HASH, verifier.PREV, verifier.CONTENT, verifier.TIME}

@@ -47,6 +47,8 @@ HEADERS = [
 
 #: First cell of the summary row that ends every export (the verifier looks for it).
 SUMMARY_MARK = "#导出摘要 export summary"
+#: The summary's scope cell: the whole chain up to the head, or the rows of a filter.
+FULL, FILTERED = "完整链 full chain", "筛选 filtered"
 
 
 def row_of(rec: AuditRecord) -> list[Any]:
@@ -82,7 +84,7 @@ def summary_row(upto_id: int, upto_hash: str, rows: int, filters: dict[str, str]
         "记录数 rows",
         rows,
         "范围 scope",
-        "筛选 filtered" if filters else "完整链 full chain",
+        FILTERED if filters else FULL,
         "筛选条件 filters",
         json.dumps(filters, ensure_ascii=False, sort_keys=True),
     ]

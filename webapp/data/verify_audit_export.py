@@ -41,6 +41,7 @@ from xml.etree import ElementTree
 
 GENESIS = "0" * 64
 SUMMARY_MARK = "#导出摘要 export summary"
+FULL, FILTERED = "完整链 full chain", "筛选 filtered"
 #: The keys of the hashed content: the time and the record's fields.
 CONTENT_KEYS = frozenset(
     {
@@ -187,18 +188,21 @@ def check_rows(rows: list[list[str]]) -> dict:
     at = {name: i for i, name in enumerate(header)}
     records: list[tuple[int, list[str]]] = []
     summary: list[str] | None = None
+    at_summary = len(rows) + 1  # where a missing summary row should have been
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
         if summary is not None:
             raise Broken(number, None, "导出摘要行之后还有内容", "rows after the summary row")
         if row and row[0] == SUMMARY_MARK:
-            summary = row
+            summary, at_summary = row + [""] * 11, number
         else:
             records.append((number, row + [""] * (len(header) - len(row))))
     prev_id: int | None = None
     prev_hash: str | None = None
-    full = summary is not None and len(summary) > 8 and summary[8] == "完整链 full chain"
+    # The whole chain when the summary says so or states no filter (so that relabelling a
+    # full export as filtered cannot switch the link checks off).
+    full = summary is not None and (summary[8] == FULL or summary[10].strip() == "{}")
     for number, row in records:
         rid = row[at[ID]]
         _check_record(number, rid, row, at)
@@ -216,22 +220,25 @@ def check_rows(rows: list[list[str]]) -> dict:
                 "changed in between)",
             )
         prev_id, prev_hash = this_id, row[at[HASH]]
-    end = len(rows) + 1
     if summary is None:
         raise Broken(
-            end,
+            at_summary,
             None,
             "缺少末尾的导出摘要行：文件可能被截断",
             "the summary row at the end is missing: the file may have been cut short",
         )
-    head_id = _as_int(summary[2]) if len(summary) > 10 else None
-    stated = _as_int(summary[6]) if len(summary) > 10 else None
-    head_hash = summary[4] if len(summary) > 10 else ""
-    if head_id is None or stated is None or not HEX64.fullmatch(head_hash):
-        raise Broken(end - 1, None, "导出摘要行格式不对", "the summary row is malformed")
+    head_id, stated, head_hash = _as_int(summary[2]), _as_int(summary[6]), summary[4]
+    scope = (summary[8], summary[10].strip() == "{}")
+    if (
+        head_id is None
+        or stated is None
+        or not HEX64.fullmatch(head_hash)
+        or scope not in ((FULL, True), (FILTERED, False))
+    ):
+        raise Broken(at_summary, None, "导出摘要行格式不对", "the summary row is malformed")
     if stated != len(records):
         raise Broken(
-            end - 1,
+            at_summary,
             None,
             f"导出摘要写明 {stated} 条记录，文件中有 {len(records)} 条",
             f"the summary states {stated} records, the file has {len(records)}",
@@ -242,7 +249,7 @@ def check_rows(rows: list[list[str]]) -> dict:
             raise Broken(number, rid, "与导出摘要的链头不符", "does not agree with the stated head")
     if full and (prev_hash or GENESIS) != head_hash:
         raise Broken(
-            end - 1,
+            at_summary,
             None,
             "完整链导出的最后一条记录不是导出摘要写明的链头：文件末尾可能被截断",
             "the last record of a full-chain export is not the stated head: the end may be cut",
