@@ -255,12 +255,13 @@ _SCALARS = st.one_of(
     st.floats(allow_nan=False, allow_infinity=False),
     _FIELD,
 )
-_JSON = st.recursive(
+#: JSON two levels deep, written out: st.recursive with this extend raised a
+#: HypothesisDeprecationWarning ("doesn't use its argument", an error under the suite's
+#: filterwarnings) in a PostgreSQL run of tests/audit with xdist.
+_JSON = st.one_of(
     _SCALARS,
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=3), st.dictionaries(_FIELD, inner, max_size=3)
-    ),
-    max_leaves=8,
+    st.lists(_SCALARS, max_size=3),
+    st.dictionaries(_FIELD, st.one_of(_SCALARS, st.lists(_SCALARS, max_size=2)), max_size=3),
 )
 _ZONES = st.sampled_from(
     [
