@@ -281,14 +281,15 @@ def _save_state(
             state=InstanceState.ERROR.value, error=error, error_at=now, next_timer_at=None
         )
     elif wf is not None:
+        completed = wf.is_completed()  # a walk of the task tree: once
         values.update(
-            state=(InstanceState.COMPLETED if wf.is_completed() else InstanceState.RUNNING).value,
+            state=(InstanceState.COMPLETED if completed else InstanceState.RUNNING).value,
             error=None,
             error_at=None,
             next_timer_at=next_timer(wf),
             data=_plain(wf.last_task.data if wf.last_task is not None else wf.task_tree.data),
         )
-        if wf.is_completed():
+        if completed:
             values["completed_at"] = now
             values["business_status"] = _end_status(wf) or instance.business_status
     values.update(extra or {})
