@@ -78,6 +78,11 @@ def configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write_intent.get() else "BEGIN")
 
 
+class AuditTrailIsAppendOnly(RuntimeError):
+    """A programming error: something tried to change or delete an audit record (raised by
+    :mod:`webapp.audit.guard`'s ORM hooks and by :func:`execute_plain`)."""
+
+
 def execute_plain(statement: Executable, parameters: Any = None) -> CursorResult[Any]:
     """Run a Core statement (on a ``Table`` or ``text``, never on a mapped class) on the
     session's connection, inside its transaction and SAVEPOINTs.
@@ -86,10 +91,12 @@ def execute_plain(statement: Executable, parameters: Any = None) -> CursorResult
     every call (the statement coerced, an ``ORMExecuteState`` built for the ``do_orm_execute``
     hooks, the bind looked up again): about a third of the CPU of a short statement on the
     completion path.  Neither flushes pending objects (``session.execute`` does not either for
-    a Core statement).  Only for the tables whose rows the ORM hooks do not guard: the audit
-    trail's append-only check (:mod:`webapp.audit.guard`) listens there, so an UPDATE or DELETE
-    of ``audit_record`` never goes through here (its INSERT may: the guard allows inserts).
+    a Core statement).  The one ``do_orm_execute`` hook, the audit trail's append-only guard
+    (:mod:`webapp.audit.guard`), is repeated here: an UPDATE or DELETE of ``audit_record`` is
+    refused (its INSERT is how the chain is written).
     """
+    if (statement.is_update or statement.is_delete) and statement.table.name == "audit_record":
+        raise AuditTrailIsAppendOnly("audit records cannot be updated or deleted")
     return db.session().connection().execute(statement, parameters)
 
 
