@@ -16,7 +16,7 @@ from webapp.core.errors import Conflict, InvalidInput
 from webapp.core.operations import get_org
 from webapp.core.permissions import require
 from webapp.extensions import db
-from webapp.web import page_blueprint
+from webapp.web import page_blueprint, refused_on
 
 bp = page_blueprint("accidents", __name__, writes="accident.write")
 
@@ -61,18 +61,13 @@ def detail(accident_id: int) -> Any:
 
 
 @bp.route("/<int:accident_id>/followups", methods=["POST"])
+@refused_on("accidents.detail")  # nothing half-saved, and what was typed kept
 def followup(accident_id: int) -> Any:
     accident = queries.get_accident(current_user, accident_id)
     data = _form_data()
     if "under_control" not in request.form:
         data.pop("under_control")
-    try:
-        report = ops.add_followup(current_user, accident, data)
-    except (InvalidInput, Conflict) as err:
-        # Nothing half-saved: the refusal is shown on the accident's page.
-        db.session.rollback()
-        flash(err.message, "danger")
-        return redirect(url_for("accidents.detail", accident_id=accident_id)), 303
+    report = ops.add_followup(current_user, accident, data)
     flash(f"已续报（{report.kind_label}），事故等级：{accident.level}。", "success")
     return redirect(url_for("accidents.detail", accident_id=accident_id))
 
@@ -82,20 +77,15 @@ def _ids(text: str) -> list[int]:
 
 
 @bp.route("/<int:accident_id>/conclusion", methods=["POST"])
+@refused_on("accidents.detail")
 def conclude(accident_id: int) -> Any:
     accident = queries.get_accident(current_user, accident_id)
-    try:
-        ops.record_conclusion(
-            current_user,
-            accident,
-            request.form.get("conclusion", ""),
-            _ids(request.form.get("behaviour_ids", "")),
-            _ids(request.form.get("penalty_ids", "")),
-        )
-    except (InvalidInput, Conflict) as err:
-        # Nothing half-saved: the refusal is shown on the accident's page.
-        db.session.rollback()
-        flash(err.message, "danger")
-        return redirect(url_for("accidents.detail", accident_id=accident_id)), 303
+    ops.record_conclusion(
+        current_user,
+        accident,
+        request.form.get("conclusion", ""),
+        _ids(request.form.get("behaviour_ids", "")),
+        _ids(request.form.get("penalty_ids", "")),
+    )
     flash("调查结论已录入，事故已结案。", "success")
     return redirect(url_for("accidents.detail", accident_id=accident_id))
