@@ -9,6 +9,7 @@ history and the audit record, flushes and never commits.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
@@ -50,7 +51,7 @@ from webapp.engine.registry import (
 )
 from webapp.engine.resets import reset_to
 from webapp.engine.runtime import CONFLICT_MESSAGE, advance, history, load
-from webapp.extensions import db
+from webapp.extensions import db, execute_plain
 
 #: Outcome values that send the work back (comment required, loop counted).
 RETURN_OUTCOMES = frozenset({"return", "reject"})
@@ -164,7 +165,7 @@ _TRANSITION = (
 
 def _transition(task: HumanTask, from_states: tuple[str, ...], **values: Any) -> None:
     """Conditional UPDATE: only one of two concurrent requests changes the row."""
-    result = db.session.execute(_TRANSITION, {"b_id": task.id, "b_from": from_states, **values})
+    result = execute_plain(_TRANSITION, {"b_id": task.id, "b_from": from_states, **values})
     if result.rowcount != 1:
         raise Conflict(CONFLICT_MESSAGE)
     # Mirror the saved values on the object (no reload); the people it points to are read
@@ -241,6 +242,9 @@ def complete_task_form(
     return _complete(actor, task, outcome, comment, form_values(schema, fields), schema)
 
 
+_LIST_SPLIT = re.compile(r"[,，、;；\s]+")
+
+
 def form_values(schema: dict[str, Any], fields: Mapping[str, str]) -> dict[str, Any]:
     """The posted ``f_<name>`` fields named by the schema, typed as the schema says (a value
     of the wrong type is kept as posted: the validator reports it)."""
@@ -255,9 +259,11 @@ def form_values(schema: dict[str, Any], fields: Mapping[str, str]) -> dict[str, 
             continue
         if kind in ("integer", "number"):
             try:
-                data[name] = int(raw) if kind == "integer" else float(raw)
+                data[name] = int(raw) if kind == "integer" or raw.isdigit() else float(raw)
             except ValueError:
                 data[name] = raw
+        elif kind == "array":  # one text box: the entries separated by commas or new lines
+            data[name] = [part for part in _LIST_SPLIT.split(raw) if part]
         else:
             data[name] = raw
     return data
