@@ -133,7 +133,8 @@ def _task_page(task_id: int, *, errors: dict[str, str] | None = None, status: in
         raise PermissionDenied("您无权查看该任务。")
     schema = form_schema(task.form_key)
     spec = FORMS.get(task.form_key or "")
-    values = task.data or (request.form and operations.form_values(schema, request.form)) or {}
+    # A refused POST shows what was posted; otherwise what the task saved.
+    values = (request.form and operations.form_values(schema, request.form)) or task.data or {}
     candidates = inbox_model.candidate_counts([task]).get(
         (task.candidate_org_id, task.candidate_role), 0
     )
