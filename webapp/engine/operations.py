@@ -288,7 +288,9 @@ def _complete(
     errors.update(form_data_problems(task, data))
     errors.update(jsonschema.validate(schema, data))
     spec = FORMS.get(task.form_key or "")
-    if not errors and spec is not None and spec.validate is not None:
+    # The feature's check reads valid form data; a missing opinion alone does not stop it, so a
+    # 退回 without opinion and without its kind is told both at once, not one after the other.
+    if not (errors.keys() - {"comment"}) and spec is not None and spec.validate is not None:
         errors.update(spec.validate(task, actor, outcome, data))
     if errors:
         raise InvalidInput("提交的数据有误：" + "；".join(errors.values()), details=errors)
