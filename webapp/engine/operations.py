@@ -9,6 +9,7 @@ history and the audit record, flushes and never commits.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
@@ -241,6 +242,9 @@ def complete_task_form(
     return _complete(actor, task, outcome, comment, form_values(schema, fields), schema)
 
 
+_LIST_SPLIT = re.compile(r"[,，、;；\s]+")
+
+
 def form_values(schema: dict[str, Any], fields: Mapping[str, str]) -> dict[str, Any]:
     """The posted ``f_<name>`` fields named by the schema, typed as the schema says (a value
     of the wrong type is kept as posted: the validator reports it)."""
@@ -255,9 +259,11 @@ def form_values(schema: dict[str, Any], fields: Mapping[str, str]) -> dict[str, 
             continue
         if kind in ("integer", "number"):
             try:
-                data[name] = int(raw) if kind == "integer" else float(raw)
+                data[name] = int(raw) if kind == "integer" or raw.isdigit() else float(raw)
             except ValueError:
                 data[name] = raw
+        elif kind == "array":  # one text box: the entries separated by commas or new lines
+            data[name] = [part for part in _LIST_SPLIT.split(raw) if part]
         else:
             data[name] = raw
     return data
