@@ -1,5 +1,6 @@
 """Refusals name nobody the actor may not see (found from outside: 抄送 refused with
-"不能抄送给 <full name>（<org>）", so trying ``user_id`` 1, 2, 3… listed every user's name and unit).
+"不能抄送给 <full name>（<org>）", so trying ``user_id`` 1, 2, 3… listed every user's name and
+unit).
 
 The sweep finds every route that takes a person — a page view reading ``user_id``/``username``
 from its form, an API operation whose body has such a property — and sends each one, as the
@@ -33,7 +34,7 @@ NOT_SWEPT = {
 }
 #: Administrators manage every user: their pages may name anyone.
 ADMIN_BLUEPRINTS = ("admin.",)
-FORM_READ = re.compile(r"request\.form\.get\(\s*\"(%s)\"" % "|".join(PERSON_FIELDS))
+FORM_READ = re.compile(r"request\.form\.get\(\s*\"(" + "|".join(PERSON_FIELDS) + r")\"")
 ALERT = re.compile(r'<div class="alert alert-danger[^"]*"[^>]*>(.*?)</div>', re.S)
 
 
@@ -96,7 +97,9 @@ def world(app, start, make_user):  # noqa: F811
     assert login(web, reviewer.username).status_code == 302
     token = (
         app.test_client()
-        .post("/api/v1/auth/tokens", json={"username": reviewer.username, "password": TEST_PASSWORD})
+        .post(
+            "/api/v1/auth/tokens", json={"username": reviewer.username, "password": TEST_PASSWORD}
+        )
         .get_json()["token"]
     )
     targets = {
