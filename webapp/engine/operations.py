@@ -51,7 +51,7 @@ from webapp.engine.registry import (
 )
 from webapp.engine.resets import reset_to
 from webapp.engine.runtime import CONFLICT_MESSAGE, advance, history, load
-from webapp.extensions import db
+from webapp.extensions import db, execute_plain
 
 #: Outcome values that send the work back (comment required, loop counted).
 RETURN_OUTCOMES = frozenset({"return", "reject"})
@@ -165,7 +165,7 @@ _TRANSITION = (
 
 def _transition(task: HumanTask, from_states: tuple[str, ...], **values: Any) -> None:
     """Conditional UPDATE: only one of two concurrent requests changes the row."""
-    result = db.session.execute(_TRANSITION, {"b_id": task.id, "b_from": from_states, **values})
+    result = execute_plain(_TRANSITION, {"b_id": task.id, "b_from": from_states, **values})
     if result.rowcount != 1:
         raise Conflict(CONFLICT_MESSAGE)
     # Mirror the saved values on the object (no reload); the people it points to are read
