@@ -197,11 +197,11 @@ def _link_pending(session: Session) -> None:
         return
     # The caller's changes are written before the lock is taken (and before their records).
     session.flush()
-    _write_linked(session, session.get_bind().dialect.name, pending)
+    _write_linked(session.connection(), session.get_bind().dialect.name, pending)
     pending.clear()
 
 
-def _write_linked(conn: Session | Connection, dialect: str, items: list[_Pending]) -> None:
+def _write_linked(conn: Connection, dialect: str, items: list[_Pending]) -> None:
     """Lock the chain, link ``items`` in order after its last hash and INSERT them: three
     statements on PostgreSQL, two on SQLite, however many records."""
     if dialect == "postgresql":

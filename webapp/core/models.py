@@ -104,6 +104,13 @@ class Org(db.Model):
     def tier_label(self) -> str:
         return Tier(self.tier).label
 
+    @property
+    def parent_code(self) -> str | None:
+        """The code of the unit above, read from :attr:`path` (written with ``parent_id``):
+        no query for the parent's row."""
+        codes = self.path.rstrip("/").split("/")
+        return codes[-2] if len(codes) > 1 else None
+
     def is_in_subtree_of(self, other: Org) -> bool:
         """True when ``self`` is ``other`` or lies below it."""
         return self.path.startswith(other.path)
