@@ -203,6 +203,7 @@ def _override(env: Env) -> dict[str, Any]:
 
 _FLASHED = "refused with a message on the page (flash): nothing is saved"
 _REFUSED = "refused: nothing is saved"
+_REFUSED_ON_PAGE = "refused on its own page (422, what was typed kept): nothing is saved"
 _COMPUTES = "it only computes scores for display: nothing is stored"
 _SCORE_FORM = {"summary": "全年工作总结"}
 
@@ -444,8 +445,8 @@ EXPECTATIONS: dict[str, Route] = {
                     "/assessment/observations",
                     lambda env: {"observed_on": "2026-03-02", "org_code": "410100"},
                 ),
-                no_audit=_FLASHED,
-                status=302,
+                no_audit=_REFUSED_ON_PAGE,
+                status=422,
             ),
         )
     ),
@@ -490,15 +491,15 @@ EXPECTATIONS: dict[str, Route] = {
                 "附件3 has no self-assessment",
                 setup=at("self", "clerk"),
                 exercise=page("/assessment/units/{unit}", lambda env: _SCORE_FORM),
-                no_audit=_FLASHED,
-                status=302,
+                no_audit=_REFUSED_ON_PAGE,
+                status=422,
             ),
             Case(
                 "already submitted",
                 setup=at("review", "clerk", kind="fujian2"),
                 exercise=page("/assessment/units/{unit}", lambda env: _SCORE_FORM),
-                no_audit=_FLASHED,
-                status=302,
+                no_audit=_REFUSED_ON_PAGE,
+                status=422,
             ),
             Case(
                 "another city's clerk",
@@ -612,8 +613,8 @@ EXPECTATIONS: dict[str, Route] = {
                 "not in the scoring phase",
                 setup=at("self", "assessor"),
                 exercise=page("/assessment/units/{unit}/score", lambda env: {}),
-                no_audit=_FLASHED,
-                status=302,
+                no_audit=_REFUSED_ON_PAGE,
+                status=422,
             ),
             Case(
                 "a unit's leader",
