@@ -2,7 +2,7 @@
 
 Back-and-resubmit, a reload that re-posts, a network retry: the same request again, with the
 same token, must not report a second accident.  The sweep over every audited form is in
-``tests/audit/test_replay.py``; the browser journey in ``tests/browser/test_resubmit_journey.py``.
+``tests/audit/test_replay.py``.
 """
 
 from __future__ import annotations
