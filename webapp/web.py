@@ -18,14 +18,17 @@ import logging
 import uuid
 from collections.abc import Callable
 from datetime import datetime
+from functools import wraps
 from typing import Any
 
 from flask import (
     Blueprint,
     Flask,
+    current_app,
     flash,
     g,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -38,7 +41,13 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from webapp.core import audit, clock
-from webapp.core.errors import DomainError, InvalidInput, PermissionDenied, UploadRefused
+from webapp.core.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    PermissionDenied,
+    UploadRefused,
+)
 from webapp.core.models import Role, User
 from webapp.core.periods import period_label
 from webapp.core.permissions import require
@@ -282,6 +291,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["status_label"] = status_label
     app.jinja_env.filters["period_label"] = period_label  # 2026H2 → 2026年下半年
     app.jinja_env.globals["Role"] = Role
+    app.jinja_env.globals["kept"] = kept
+    app.jinja_env.globals["refused_field"] = refused_field
+    app.jinja_env.globals["refused_form"] = refused_form
 
 
 #: The ``code`` of an HTTP refusal's JSON body: the same words the domain's refusals use
@@ -442,3 +454,57 @@ def _enforce_session_timeouts(app: Flask) -> Any:
         return redirect(url_for("auth.login"))
     session["seen_at"] = now
     return None
+
+
+def refused_on(endpoint: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A page form's refusal answers the page the form is on, not an error page or a redirect.
+
+    For a POST handler whose form sits on the page ``endpoint`` (same URL arguments, or a
+    subset): a refusal of the input or of the object's state (:class:`InvalidInput` 422,
+    :class:`Conflict` 409) rolls back, shows the message at the top and renders that page again
+    with the refusal's status, where :func:`kept` gives each field what the user typed.  A
+    redirect or the bare error page lost it: a meeting's conclusions, an accident's
+    investigation conclusion, a reason for an objection's answer.  403 and 404 still go to the
+    edge (which audits a 403).
+    """
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return view(*args, **kwargs)
+            except (InvalidInput, Conflict) as err:
+                db.session.rollback()
+                flash(err.message, "danger")
+                g.refused = err.details if isinstance(err.details, dict) else {}
+                rule = next(current_app.url_map.iter_rules(endpoint))
+                page_args = {k: v for k, v in kwargs.items() if k in rule.arguments}
+                response = make_response(current_app.view_functions[endpoint](**page_args))
+                response.status_code = err.status_code
+                return response
+
+        return wrapper
+
+    return decorate
+
+
+def refused_form(endpoint: str) -> bool:
+    """Whether this page was rendered again by :func:`refused_on` for its form that posts to
+    ``endpoint`` (a collapsed form then opens, showing what was kept)."""
+    return "refused" in g and request.endpoint == endpoint
+
+
+def kept(endpoint: str, name: str, default: Any = "", *, here: bool = True) -> Any:
+    """What the user typed into field ``name`` of the form posting to ``endpoint``, when this
+    page answers that form's refusal (``here`` False: another instance of the form on the page,
+    e.g. another objection's answer); otherwise ``default``, the value the page shows."""
+    if here and refused_form(endpoint) and name in request.form:
+        return request.form[name]
+    return default
+
+
+def refused_field(endpoint: str, name: str, *, here: bool = True) -> str | None:
+    """The refusal's message for field ``name`` of that form (its ``details``), if any."""
+    if not (here and refused_form(endpoint)):
+        return None
+    return g.refused.get(name)

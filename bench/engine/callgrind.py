@@ -43,16 +43,13 @@ def _child(url: str, kind: str, count: int) -> None:
 
     from werkzeug.test import EnvironBuilder
 
-    from bench.engine.api import PASSWORD
+    from bench.engine.api import COMPLETE_BODY, signed_in_headers
     from wsgi import app
 
     task_ids = json.loads(os.environ["BENCH_CALLGRIND_TASKS"])
     client = app.test_client()
-    token = client.post(
-        "/api/v1/auth/tokens", json={"username": "clerk_api", "password": PASSWORD}
-    ).get_json()["token"]
-    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-    body = {"outcome": "submit", "data": {"title": "一季度"}}
+    headers = signed_in_headers(client)
+    body = COMPLETE_BODY
 
     def environ(task_id: int | None) -> dict:
         if task_id is None:

@@ -24,7 +24,7 @@ BLOCK = 20
 
 
 def main() -> None:
-    from bench.engine.api import PASSWORD, _prepare
+    from bench.engine.api import COMPLETE_BODY, _prepare, signed_in_headers
     from bench.engine.run import _app
 
     with tempfile.TemporaryDirectory() as tmp_name:
@@ -34,11 +34,8 @@ def main() -> None:
         task_ids = _prepare(url, COUNT + 5)
         app = _app(url)
         client = app.test_client()
-        token = client.post(
-            "/api/v1/auth/tokens", json={"username": "clerk_api", "password": PASSWORD}
-        ).get_json()["token"]
-        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-        body = {"outcome": "submit", "data": {"title": "一季度"}}
+        headers = signed_in_headers(client)
+        body = COMPLETE_BODY
 
         def me() -> None:
             response = client.get("/api/v1/me", headers=headers)

@@ -18,7 +18,7 @@ import re
 import threading
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.cookiejar import CookieJar
 
 import pytest
@@ -38,36 +38,46 @@ from webapp.ledger.models import Project
 WRITERS = 20
 
 
-def test_twenty_concurrent_writers_in_process(app):
+def _run_writers(app, n: int, body: Callable[[int], None]) -> list[BaseException]:
+    """Run ``body(i)`` for i in range(n), each in its own thread, app context and write
+    transaction; return what the threads raised (their sessions rolled back and removed)."""
     errors: list[BaseException] = []
-    barrier = threading.Barrier(WRITERS)
 
     def writer(i: int) -> None:
         with app.app_context():
             write_intent.set(True)
             try:
-                barrier.wait()
-                create_user(
-                    None,
-                    username=f"writer_{i:02d}",
-                    full_name=f"并发{i}",
-                    org_code="410102",
-                    roles=["clerk"],
-                    password="Writer#2026x",
-                )
-                db.session.commit()
-            except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+                body(i)
+            except BaseException as exc:  # noqa: BLE001 - collected and returned
                 errors.append(exc)
                 db.session.rollback()
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=writer, args=(i,)) for i in range(WRITERS)]
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(n)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=120)
-    assert errors == []
+    return errors
+
+
+def test_twenty_concurrent_writers_in_process(app):
+    barrier = threading.Barrier(WRITERS)
+
+    def writer(i: int) -> None:
+        barrier.wait()
+        create_user(
+            None,
+            username=f"writer_{i:02d}",
+            full_name=f"并发{i}",
+            org_code="410102",
+            roles=["clerk"],
+            password="Writer#2026x",
+        )
+        db.session.commit()
+
+    assert _run_writers(app, WRITERS, writer) == []
     db.session.commit()
     assert db.session.execute(select(func.count(User.id))).scalar_one() == WRITERS
     report = audit.verify_chain()
@@ -80,29 +90,15 @@ def test_writers_that_record_and_then_work_do_not_wait_for_each_other(app):
     writer's lock (PostgreSQL) would keep the others from ever reaching the barrier."""
     writers = 6
     barrier = threading.Barrier(writers, timeout=60)
-    errors: list[BaseException] = []
 
     def writer(i: int) -> None:
-        with app.app_context():
-            write_intent.set(True)
-            try:
-                audit.record("test.first", actor_name=f"w{i}", object_type="w", object_id=i)
-                with db.session.begin_nested():
-                    audit.record("test.second", actor_name=f"w{i}", object_type="w", object_id=i)
-                barrier.wait()
-                db.session.commit()
-            except BaseException as exc:  # noqa: BLE001 - collected and asserted below
-                errors.append(exc)
-                db.session.rollback()
-            finally:
-                db.session.remove()
+        audit.record("test.first", actor_name=f"w{i}", object_type="w", object_id=i)
+        with db.session.begin_nested():
+            audit.record("test.second", actor_name=f"w{i}", object_type="w", object_id=i)
+        barrier.wait()
+        db.session.commit()
 
-    threads = [threading.Thread(target=writer, args=(i,)) for i in range(writers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert errors == []
+    assert _run_writers(app, writers, writer) == []
     db.session.commit()
     rows = db.session.execute(
         select(AuditRecord.object_id, AuditRecord.action).order_by(AuditRecord.id)

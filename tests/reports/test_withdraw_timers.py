@@ -110,3 +110,45 @@ def test_withdrawn_steps_keep_the_report_running_to_its_end(
     instance = _instance(instance_id)
     assert (instance.state, instance.business_status) == ("completed", "accepted")
     assert clerk.report(CODE)["state"] == "accepted"
+
+
+def test_a_step_done_after_the_reminder_date_can_still_be_withdrawn(
+    workflows, oracle, api, app, monkeypatch
+):
+    """After remind_at every step the report enters fires its reminder at once (a service task,
+    report.remind).  A reminder stays true when the step before it is taken back, so it does
+    not block 撤回 (``withdrawable`` operations); the freeze-and-submit after the reviewer's
+    approval does.  The reopened step is a new activity: its own reminder fires again, as a
+    BPMN engine re-enters a boundary timer (the clerk is told the date once more)."""
+    monkeypatch.setitem(app.config, "API_TOKEN_HOURS", 24 * 365)  # the clock jumps 9 days
+    clock.set_now(datetime(2026, 9, 20, 9, 0, tzinfo=clock.LOCAL_TZ))
+    api("admin", "410000").send("POST", "/api/v1/reports/open", {"period": PERIOD})
+    clerk, reviewer = api("clerk", CODE), api("reviewer", CODE)
+    report = clerk.report(CODE)
+    instance_id = report["instance_id"]
+    db.session.commit()
+    clock.set_now(datetime(2026, 9, 29, 9, 0, tzinfo=clock.LOCAL_TZ))  # past remind_at
+    assert run_timers()["errors"] == 0
+    draft(clerk, CODE)  # 填报 and 撰写: the reminders of 撰写 and 本级审核 fire as they open
+    assert run_timers()["errors"] == 0
+    db.session.commit()
+    reminded = _audited("report.remind", report["id"])
+    assert reminded == 3
+    review_row = reviewer.task(CODE)
+
+    narrative = _done(instance_id, "narrative")
+    reopened = clerk.send("POST", f"/api/v1/tasks/{narrative.id}/withdraw")
+    assert (reopened["element_id"], reopened["state"]) == ("narrative", "ready")
+    assert db.session.get(HumanTask, review_row["id"]).state == "cancelled"
+    _running(instance_id)
+    assert _audited("report.remind", report["id"]) == reminded + 1
+
+    # Resubmitted and approved: the freeze ran, so the reviewer can no longer take it back.
+    clerk.complete(clerk.task(CODE, PERIOD, "撰写分析报告"), "submit")
+    reviewer.complete(reviewer.task(CODE), "approve", "同意上报。")
+    db.session.commit()
+    approved = _done(instance_id, "review")
+    refused = reviewer.send("POST", f"/api/v1/tasks/{approved.id}/withdraw", status=409)
+    assert "不能撤回" in refused["message"]
+    assert clerk.report(CODE)["state"] == "submitted"
+    _running(instance_id)

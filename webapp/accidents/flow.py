@@ -161,14 +161,14 @@ def ministry(ctx: ServiceContext) -> dict[str, Any]:
     return {}
 
 
-@service_operation("accident.remind")
+@service_operation("accident.remind", withdrawable=True)
 def remind(ctx: ServiceContext) -> dict[str, Any]:
     """Half an hour before a level's two hours end: remind its reviewers."""
     operations.remind_step(_report(ctx.subject), _level(ctx), ctx.instance)
     return {}
 
 
-@service_operation("accident.late")
+@service_operation("accident.late", withdrawable=True)
 def late(ctx: ServiceContext) -> dict[str, Any]:
     """Two hours after receipt and not forwarded: mark the level late and tell its leader."""
     operations.mark_step_late(_report(ctx.subject), _level(ctx), ctx.instance)

@@ -330,7 +330,10 @@ def record_conclusion(
         for record_id in ids:
             row = db.session.get(model, record_id)
             if row is None or not row.org.path.startswith(org.path):
-                raise InvalidInput(f"{label}（编号{record_id}）不存在或不属于本单位及下级。")
+                raise InvalidInput(
+                    f"{label}（编号{record_id}）不存在或不属于本单位及下级。",
+                    details={f"{label}编号": str(record_id)},
+                )
     accident.conclusion = text[:8000]
     accident.conclusion_records = {"behaviour": list(behaviour_ids), "penalty": list(penalty_ids)}
     accident.concluded_at = clock.now()

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from webapp.core import clock, dates, numbers
-from webapp.core.errors import InvalidInput
+from webapp.core.errors import InvalidInput, field_refusal
 
 #: Fields a report holds (beside occurred_at/received_at), with their labels.
 TEXT_FIELDS = {
@@ -101,3 +101,49 @@ def text_field(raw: dict[str, Any], name: str, *, required: bool | None = None) 
     if len(value) > max_len:
         raise InvalidInput(f"{label}不能超过{max_len}字。", details={label: "过长"})
     return value
+
+
+#: A page field → its label (the summary of a refused form names the field).
+LABELS = {
+    "occurred_at": "事故发生时间",
+    "received_at": "接报时间",
+    **{name: label for name, (label, _, _) in TEXT_FIELDS.items()},
+    **COUNT_FIELDS,
+    "loss_10k_yuan": "直接经济损失（万元）",
+    "units": "参建单位",
+    "conclusion": "调查结论",
+    "behaviour_ids": "不良行为记录编号",
+    "penalty_ids": "行政处罚记录编号",
+}
+_NAME_OF_LABEL = {label: name for name, label in LABELS.items()}
+
+
+def field_problems(raw: dict[str, Any], *, partial: bool = False) -> dict[str, str]:
+    """Every field of a report form that cannot be read, by field name, each with its Chinese
+    reason (the operations stop at the first; a page shows them all at once).  ``partial``: a
+    续报, where a field left empty means "unchanged"."""
+    checks: dict[str, Any] = {
+        "occurred_at": lambda v: parse_time(v, LABELS["occurred_at"]),
+        "received_at": lambda v: parse_time(v, LABELS["received_at"]) if v else None,
+        **{
+            name: (lambda v, label=label: parse_count(v, label))
+            for name, label in COUNT_FIELDS.items()
+        },
+        "loss_10k_yuan": parse_loss,
+        "units": parse_units,
+        **{name: (lambda v, name=name: text_field({name: v}, name)) for name in TEXT_FIELDS},
+    }
+    problems: dict[str, str] = {}
+    for name, check in checks.items():
+        if partial and (name not in raw or raw[name] in (None, "")):
+            continue
+        try:
+            check(raw.get(name))
+        except InvalidInput as err:
+            problems[name] = err.message
+    return problems
+
+
+def refusal(err: Any) -> dict[str, str]:
+    """An operation's refusal for the page (its ``details`` are keyed by label)."""
+    return field_refusal(err, _NAME_OF_LABEL)

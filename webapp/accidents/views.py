@@ -12,6 +12,7 @@ from webapp import idempotency
 from webapp.accidents import operations as ops
 from webapp.accidents import queries
 from webapp.accidents.pages import accident_list_page, accident_page
+from webapp.accidents.parsing import LABELS, field_problems, refusal
 from webapp.core import clock
 from webapp.core.errors import Conflict, InvalidInput
 from webapp.core.operations import get_org
@@ -45,12 +46,17 @@ def new() -> Any:
     data: dict[str, Any] = {"reporting_unit": current_user.org.name}
     if request.method == "POST":
         data = _form_data()
-        try:
-            accident = ops.record_accident(current_user, current_user.org, data)
-        except (InvalidInput, Conflict) as err:
+        errors = field_problems(data)
+        if not errors:
+            try:
+                accident = ops.record_accident(current_user, current_user.org, data)
+            except (InvalidInput, Conflict) as err:
+                errors = refusal(err)
+        if errors:  # nothing half-saved; every reason next to its field, what was typed kept
             db.session.rollback()
-            flash(err.message, "danger")
-            return render_template("accidents/new.html", data=data), err.status_code
+            return render_template(
+                "accidents/new.html", data=data, errors=errors, labels=LABELS
+            ), 422
         flash(f"已报告，事故等级：{accident.level}。", "success")
         return redirect(url_for("accidents.detail", accident_id=accident.id))
     return render_template("accidents/new.html", data=data)
@@ -68,36 +74,74 @@ def followup(accident_id: int) -> Any:
     data = _form_data()
     if "under_control" not in request.form:
         data.pop("under_control")
-    try:
-        report = ops.add_followup(current_user, accident, data)
-    except (InvalidInput, Conflict) as err:
-        # Nothing half-saved: the refusal is shown on the accident's page.
-        db.session.rollback()
-        flash(err.message, "danger")
-        return redirect(url_for("accidents.detail", accident_id=accident_id)), 303
+    errors = field_problems(data, partial=True)
+    if errors and not accident_page(current_user, accident).can_followup:
+        errors = {}  # the operation refuses who may not 续报 (403) before reading the input
+    if not errors:
+        try:
+            report = ops.add_followup(current_user, accident, data)
+        except (InvalidInput, Conflict) as err:
+            errors = refusal(err)
+    if errors:
+        return _refused(accident_id, "followup", errors)
     flash(f"已续报（{report.kind_label}），事故等级：{accident.level}。", "success")
     return redirect(url_for("accidents.detail", accident_id=accident_id))
 
 
+def _refused(accident_id: int, form: str, errors: dict[str, str]) -> Any:
+    """A refused 续报 or conclusion: nothing half-saved, the accident's page again (422) with the
+    reasons next to the fields and what was typed."""
+    db.session.rollback()
+    page = accident_page(current_user, queries.get_accident(current_user, accident_id))
+    typed = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    return render_template(
+        "accidents/detail.html",
+        page=page,
+        to_local=clock.to_local,
+        refused=form,
+        typed=typed,
+        errors=errors,
+        labels=LABELS,
+    ), 422
+
+
+#: The conclusion's record-number fields.
+ID_LABELS = {name: LABELS[name] for name in ("behaviour_ids", "penalty_ids")}
+
+
 def _ids(text: str) -> list[int]:
-    return [int(x) for x in text.replace("，", ",").split(",") if x.strip().isdigit()]
+    """Record numbers separated by commas; anything else is refused (never silently dropped)."""
+    parts = [x.strip() for x in text.replace("，", ",").split(",") if x.strip()]
+    if any(not x.isascii() or not x.isdigit() or len(x) > 12 for x in parts):
+        raise ValueError(text)
+    return [int(x) for x in parts]
 
 
 @bp.route("/<int:accident_id>/conclusion", methods=["POST"])
 def conclude(accident_id: int) -> Any:
     accident = queries.get_accident(current_user, accident_id)
-    try:
-        ops.record_conclusion(
-            current_user,
-            accident,
-            request.form.get("conclusion", ""),
-            _ids(request.form.get("behaviour_ids", "")),
-            _ids(request.form.get("penalty_ids", "")),
-        )
-    except (InvalidInput, Conflict) as err:
-        # Nothing half-saved: the refusal is shown on the accident's page.
-        db.session.rollback()
-        flash(err.message, "danger")
-        return redirect(url_for("accidents.detail", accident_id=accident_id)), 303
+    ids: dict[str, list[int]] = {}
+    errors: dict[str, str] = {}
+    for name, label in ID_LABELS.items():
+        try:
+            ids[name] = _ids(request.form.get(name, ""))
+        except ValueError:
+            errors[name] = f"{label}须为数字，多个以逗号分隔。"
+    if errors and not accident_page(current_user, accident).can_conclude:
+        errors = {}  # the operation refuses who may not conclude (403) before reading the input
+        ids = {name: [] for name in ID_LABELS}
+    if not errors:
+        try:
+            ops.record_conclusion(
+                current_user,
+                accident,
+                request.form.get("conclusion", ""),
+                ids["behaviour_ids"],
+                ids["penalty_ids"],
+            )
+        except (InvalidInput, Conflict) as err:
+            errors = refusal(err)
+    if errors:
+        return _refused(accident_id, "conclusion", errors)
     flash("调查结论已录入，事故已结案。", "success")
     return redirect(url_for("accidents.detail", accident_id=accident_id))

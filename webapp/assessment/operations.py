@@ -523,17 +523,21 @@ def record_observation(
     that day's); the unit sees it only after that year's 附件3 results are approved."""
     org = next((o for o in access.assessed_units() if o.code == org_code), None)
     if org is None:
-        raise InvalidInput("被考察单位须为省辖市或省直管县（市）。")
+        raise InvalidInput(
+            "被考察单位须为省辖市或省直管县（市）。", details={"org_code": "不是考核对象"}
+        )
     require(actor, "assessment.score", org)
     if not access.is_province_user(actor):
         raise DomainError("日常考察由省厅考核组记录。")
     if observed_on > clock.today_local():
-        raise InvalidInput("考察日期不能晚于今天。")
+        raise InvalidInput("考察日期不能晚于今天。", details={"observed_on": "晚于今天"})
     text = observation.strip()
     if not text:
-        raise InvalidInput("请填写考察情况。")
+        raise InvalidInput("请填写考察情况。", details={"observation": "必填"})
     if len(text) > OBSERVATION_MAX:
-        raise InvalidInput(f"考察情况过长（最多 {OBSERVATION_MAX} 字）。")
+        raise InvalidInput(
+            f"考察情况过长（最多 {OBSERVATION_MAX} 字）。", details={"observation": "过长"}
+        )
     row = Observation(
         year=observed_on.year,
         org_id=org.id,

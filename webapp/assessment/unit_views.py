@@ -4,6 +4,7 @@ evidence files and site visits.  The score sheet is laid out like the printed �
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -55,24 +56,87 @@ def _rows(unit: Any, phase: Phase, scorer_id: int | None = None) -> dict[str, It
     }
 
 
+@dataclass(frozen=True)
+class TypedRow:
+    """One item of a refused score sheet as the user left it (in place of its ItemScore)."""
+
+    unmet: list[str]
+    met: list[str]
+    note: str
+    evidence: list[str]
+
+
+def typed_rows(sheet: Sheet, form: MultiDict[str, str]) -> dict[str, TypedRow]:
+    """Every item's boxes, note and evidence as posted: a refused sheet comes back as typed."""
+    return {
+        item.id: TypedRow(
+            unmet=form.getlist(f"unmet-{item.id}"),
+            met=form.getlist(f"met-{item.id}"),
+            note=form.get(f"note-{item.id}", ""),
+            evidence=[
+                p.strip()
+                for p in _REF_SPLIT.split(form.get(f"evidence-{item.id}", ""))
+                if p.strip()
+            ],
+        )
+        for item in sheet.items
+    }
+
+
+def sheet_errors(sheet: Sheet, form: MultiDict[str, str], err: DomainError) -> dict[str, str]:
+    """A refused sheet's reasons next to the items they concern (``note-<item>``: a note too
+    long, a departure from the system's proposal without a reason), else for the whole form."""
+    errors: dict[str, str] = {}
+    by_name = {item.name: item.id for item in sheet.items}
+    for item in sheet.items:
+        if len(form.get(f"note-{item.id}", "").strip()) > operations.NOTE_MAX:
+            errors[f"note-{item.id}"] = f"说明过长（最多 {operations.NOTE_MAX} 字）。"
+    if isinstance(err.details, list):
+        for name in err.details:
+            if name in by_name:
+                errors[f"note-{by_name[name]}"] = "评分与系统建议不同，请在说明中写明理由。"
+    return errors or {"_": err.message}
+
+
+def sheet_labels(sheet: Sheet) -> dict[str, str]:
+    """What a refused sheet's summary calls its fields."""
+    return {f"note-{item.id}": f"{item.name} · 说明" for item in sheet.items} | {
+        "summary": "全年活动情况书面总结"
+    }
+
+
+def _sheet_refused(err: DomainError, sheet: Sheet) -> dict[str, Any]:
+    """A refused save of a score sheet: nothing of it kept, the page again with what was typed."""
+    if isinstance(err, PermissionDenied):
+        raise err
+    db.session.rollback()
+    return {
+        "rows": typed_rows(sheet, request.form),
+        "errors": sheet_errors(sheet, request.form, err),
+        "labels": sheet_labels(sheet),
+    }
+
+
 @bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
 def unit(unit_id: int) -> Any:
     u = operations.unit_for(current_user, unit_id, "assessment.view")
     sheet = u.campaign.sheet.parsed()
+    refused: dict[str, Any] = {}
     if request.method == "POST":
         judgments, notes, refs = form_judgments(sheet, request.form)
-        _attempt(
-            lambda: flow.save_self_assessment(
-                current_user,
-                u.id,
-                judgments=judgments,
-                summary=request.form.get("summary", ""),
-                notes=notes,
-                evidence=refs,
-            ),
-            lambda _: f"自评已保存，自评总分 {format_score(u.self_total)} 分。",
-        )
-        return redirect(url_for("assessment.unit", unit_id=unit_id))
+        summary = request.form.get("summary", "")
+        try:
+            flow.save_self_assessment(
+                current_user, u.id, judgments=judgments, summary=summary, notes=notes, evidence=refs
+            )
+        except DomainError as err:
+            refused = _sheet_refused(err, sheet) | {"typed_summary": summary}
+            if len(summary) > operations.SUMMARY_MAX:  # the operation's refusal: at its field
+                refused["errors"].pop("_", None)
+                refused["errors"]["summary"] = f"书面总结过长（最多 {operations.SUMMARY_MAX} 字）。"
+        else:
+            flash(f"自评已保存，自评总分 {format_score(u.self_total)} 分。", "success")
+            return redirect(url_for("assessment.unit", unit_id=unit_id))
     # the self-assessment exists when the unit's process has that step (附件3's has none unless
     # an administrator added it to the BPMN)
     has_self = flow.has_self_assessment(u)
@@ -90,7 +154,10 @@ def unit(unit_id: int) -> Any:
         u=u,
         c=u.campaign,
         sheet=sheet,
-        rows=_rows(u, Phase.SELF),
+        rows=refused.get("rows") or _rows(u, Phase.SELF),
+        errors=refused.get("errors", {}),
+        labels=refused.get("labels", {}),
+        typed_summary=refused.get("typed_summary"),
         self_scores=judging.self_scores(u),
         final=judging.final_scores(u) if visible else None,
         editable=editable,
@@ -104,7 +171,7 @@ def unit(unit_id: int) -> Any:
         material_labels={k: label for k, (_, label) in operations.MATERIALS.items()},
         can_upload_materials=can(current_user, "assessment.self", u.org)
         and u.campaign.state == CampaignState.SELF_ASSESSMENT.value,
-    )
+    ), (422 if refused else 200)
 
 
 @bp.route("/units/<int:unit_id>/materials/<which>", methods=["POST"])
@@ -201,13 +268,16 @@ def evidence(file_id: int) -> Any:
 def score(unit_id: int) -> Any:
     u = operations.unit_for(current_user, unit_id, "assessment.score")
     sheet = u.campaign.sheet.parsed()
+    refused: dict[str, Any] = {}
     if request.method == "POST":
         judgments, notes, refs = form_judgments(sheet, request.form)
-        _attempt(
-            lambda: judging.score_unit(current_user, u.id, judgments, notes=notes, evidence=refs),
-            lambda totals: f"已保存评分：{u.org.name} 得分 {format_score(totals['total'])} 分。",
-        )
-        return redirect(url_for("assessment.score", unit_id=unit_id))
+        try:
+            totals = judging.score_unit(current_user, u.id, judgments, notes=notes, evidence=refs)
+        except DomainError as err:
+            refused = _sheet_refused(err, sheet)
+        else:
+            flash(f"已保存评分：{u.org.name} 得分 {format_score(totals['total'])} 分。", "success")
+            return redirect(url_for("assessment.score", unit_id=unit_id))
     step = flow.tasks_by_unit_one(u)
     return render_template(
         "assessment/score.html",
@@ -215,7 +285,9 @@ def score(unit_id: int) -> Any:
         u=u,
         c=u.campaign,
         sheet=sheet,
-        rows=_rows(u, Phase.ASSESSOR, current_user.id),
+        rows=refused.get("rows") or _rows(u, Phase.ASSESSOR, current_user.id),
+        errors=refused.get("errors", {}),
+        labels=refused.get("labels", {}),
         self_rows=_rows(u, Phase.SELF),
         final=judging.final_scores(u),
         overrides=judging.overrides(u),
@@ -224,7 +296,7 @@ def score(unit_id: int) -> Any:
         today=clock.today_local().isoformat(),
         proposals=proposals.proposals(u, sheet),
         made_up=sampling.made_up_note(u),
-    )
+    ), (422 if refused else 200)
 
 
 @bp.route("/units/<int:unit_id>/override", methods=["POST"])

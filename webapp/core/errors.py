@@ -49,3 +49,15 @@ class UploadRefused(InvalidInput):
     back."""
 
     code = "upload_refused"
+
+
+def field_refusal(err: DomainError, fields: dict[str, str]) -> dict[str, str]:
+    """An operation's refusal as a page shows it (``_form_errors.html``'s ``errors_summary``):
+    next to the one field its ``details`` name (``fields``: details key → the page's field
+    name), else for the whole form (key ``_``)."""
+    details = err.details
+    if isinstance(details, dict) and len(details) == 1:
+        (key,) = details
+        if key in fields:
+            return {fields[key]: err.message}
+    return {"_": err.message}

@@ -9,11 +9,13 @@ history and the audit record, flushes and never commits.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
 from flask import current_app
+from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import ThrowingEvent
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.spiff.specs.mixins.service_task import ServiceTask
@@ -43,6 +45,7 @@ from webapp.engine.registry import (
     FORMS,
     RESERVED_KEYS,
     SUBJECT_VIEWERS,
+    WITHDRAWABLE_OPERATIONS,
     declared_fields,
     registered_schema,
 )
@@ -239,6 +242,9 @@ def complete_task_form(
     return _complete(actor, task, outcome, comment, form_values(schema, fields), schema)
 
 
+_LIST_SPLIT = re.compile(r"[,，、;；\s]+")
+
+
 def form_values(schema: dict[str, Any], fields: Mapping[str, str]) -> dict[str, Any]:
     """The posted ``f_<name>`` fields named by the schema, typed as the schema says (a value
     of the wrong type is kept as posted: the validator reports it)."""
@@ -253,9 +259,11 @@ def form_values(schema: dict[str, Any], fields: Mapping[str, str]) -> dict[str, 
             continue
         if kind in ("integer", "number"):
             try:
-                data[name] = int(raw) if kind == "integer" else float(raw)
+                data[name] = int(raw) if kind == "integer" or raw.isdigit() else float(raw)
             except ValueError:
                 data[name] = raw
+        elif kind == "array":  # one text box: the entries separated by commas or new lines
+            data[name] = [part for part in _LIST_SPLIT.split(raw) if part]
         else:
             data[name] = raw
     return data
@@ -395,11 +403,8 @@ def withdraw(actor: User, task_id: int) -> HumanTask:
         spiff_task = None
     if spiff_task is None or spiff_task.state != SpiffState.COMPLETED:
         raise Conflict("流程已不在该步骤之后，不能撤回。")
-    for follower in _descendants(spiff_task):
-        if follower.state == SpiffState.COMPLETED and isinstance(
-            follower.task_spec, ServiceTask | ThrowingEvent | UserTask
-        ):
-            raise Conflict("后续已执行自动处理（如服务任务或消息），不能撤回。")
+    if any(_irreversible(follower) for follower in _descendants(spiff_task)):
+        raise Conflict("后续已执行自动处理（如服务任务或消息），不能撤回。")
 
     def mutate(w: Any) -> None:
         reset_to(w, spiff_task.id)  # not ``reset_from_task_id``: it leaves the timers behind
@@ -416,6 +421,23 @@ def withdraw(actor: User, task_id: int) -> HumanTask:
         .order_by(HumanTask.id.desc())
         .limit(1)
     ).scalar_one()
+
+
+def _irreversible(follower: Any) -> bool:
+    """A completed step after the withdrawn one that a withdrawal cannot take back: a user's
+    action, a service task whose operation is not declared ``withdrawable`` (a reminder, a
+    deadline passed: :func:`registry.service_operation`), an event that threw something (a
+    message, a signal, a terminate...).  A plain end event throws nothing."""
+    if follower.state != SpiffState.COMPLETED:
+        return False
+    spec = follower.task_spec
+    if isinstance(spec, UserTask):
+        return True
+    if isinstance(spec, ServiceTask):
+        return spec.operation_name not in WITHDRAWABLE_OPERATIONS
+    if isinstance(spec, ThrowingEvent):
+        return not isinstance(spec.event_definition, NoneEventDefinition)
+    return False
 
 
 def _descendants(spiff_task: Any) -> list[Any]:

@@ -54,13 +54,28 @@ class ServiceContext:
 ServiceOperation = Callable[[ServiceContext], dict[str, Any] | None]
 
 SERVICE_OPERATIONS: dict[str, ServiceOperation] = {}
+#: The operations a 撤回 (withdrawal) of the step before them need not undo (see
+#: :func:`service_operation`).
+WITHDRAWABLE_OPERATIONS: set[str] = set()
 
 
-def service_operation(name: str) -> Callable[[ServiceOperation], ServiceOperation]:
-    """Register ``fn`` as the operation a BPMN service task names with ``name``."""
+def service_operation(
+    name: str, *, withdrawable: bool = False
+) -> Callable[[ServiceOperation], ServiceOperation]:
+    """Register ``fn`` as the operation a BPMN service task names with ``name``.
+
+    ``withdrawable``: what the operation did stays true when the step before it is taken back
+    (a reminder of a date, a deadline that passed).  A withdrawal is refused once any other
+    service task ran after the step, because its effect (a submission frozen, a message sent
+    up) cannot be taken back with it.
+    """
 
     def decorator(fn: ServiceOperation) -> ServiceOperation:
         SERVICE_OPERATIONS[name] = fn
+        if withdrawable:
+            WITHDRAWABLE_OPERATIONS.add(name)
+        else:
+            WITHDRAWABLE_OPERATIONS.discard(name)
         return fn
 
     return decorator

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import wraps
 from typing import Any
 
@@ -127,13 +128,31 @@ def flash_errors(view: Any) -> Any:
     return wrapper
 
 
+def by_field(details: dict[str, str]) -> dict[str, str]:
+    """A refusal's problems by the page's field: ``laggards[0]`` and ``measures.410100`` are
+    shown at ``laggards`` and ``measures`` (one text box each)."""
+    out: dict[str, str] = {}
+    for path, message in details.items():
+        name = re.split(r"[.\[]", path, maxsplit=1)[0] or "_"
+        out[name] = f"{out[name]}；{message}" if name in out else message
+    return out
+
+
+def error_labels(schema: dict[str, Any]) -> dict[str, str]:
+    """The names a refused 办理's summary gives its fields: the form's titles, then the engine's."""
+    titles = {n: p.get("title", n) for n, p in (schema.get("properties") or {}).items()}
+    return {**titles, "comment": "审批意见", "outcome": "办理结果"}
+
+
 def _task_page(task_id: int, *, errors: dict[str, str] | None = None, status: int = 200) -> Any:
     task = operations.get_task(task_id)
     if not operations.can_view(current_user, task):
         raise PermissionDenied("您无权查看该任务。")
     schema = form_schema(task.form_key)
     spec = FORMS.get(task.form_key or "")
-    values = task.data or (request.form and operations.form_values(schema, request.form)) or {}
+    # a refused 办理 shows what was typed, never the task's earlier data
+    posted = request.method == "POST" and errors is not None
+    values = operations.form_values(schema, request.form) if posted else task.data or {}
     candidates = inbox_model.candidate_counts([task]).get(
         (task.candidate_org_id, task.candidate_role), 0
     )
@@ -145,6 +164,7 @@ def _task_page(task_id: int, *, errors: dict[str, str] | None = None, status: in
         form_template=spec.template if spec else None,
         values=values,
         errors=errors or {},
+        error_labels=error_labels(schema),
         can_work=task.is_open and operations.can_work(current_user, task),
         is_candidate=operations.is_candidate(current_user, task),
         needs_claim=task.is_open and inbox_model.needs_claim(task, candidates),
@@ -179,9 +199,8 @@ def complete(task_id: int) -> Any:
         )
     except InvalidInput as err:
         db.session.rollback()
-        flash(err.message, "danger")
-        details = err.details if isinstance(err.details, dict) else {}
-        return _task_page(task_id, errors=details, status=422)
+        details = err.details if isinstance(err.details, dict) and err.details else {}
+        return _task_page(task_id, errors=by_field(details) or {"_": err.message}, status=422)
     if _failed_after("已办理", task):
         return redirect(url_for("engine.inbox"))
     done = f"已办理：{task_title(task)}（{task.outcome_label()}）"

@@ -11,7 +11,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, text
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -322,9 +333,9 @@ class QualityAccident(LedgerRow, db.Model):
     #: 事故发生时间 with the time of day (None: rows entered before accident reports, 时间不详)
     occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     #: 下落不明人数
-    missing: Mapped[int] = mapped_column(Integer, default=0)
+    missing: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     #: Kept by an accident report (webapp.accidents): changed by 续报 only, never edited here
-    managed: Mapped[bool] = mapped_column(Boolean, default=False)
+    managed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     @property
     def needs_fast_report(self) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.core import clock
@@ -130,13 +130,15 @@ class PublishedRecord(db.Model):
     #: The tier that approved the record (it publishes it and answers objections)
     org_id: Mapped[int | None] = mapped_column(ForeignKey("org.id"), index=True)
     #: 责任人 姓名 and 职务 (附件3 item 5 "公示相关责任单位和责任人")
-    person_name: Mapped[str] = mapped_column(String(64), default="")
-    person_title: Mapped[str] = mapped_column(String(64), default="")
+    person_name: Mapped[str] = mapped_column(String(64), default="", server_default=text("''"))
+    person_title: Mapped[str] = mapped_column(String(64), default="", server_default=text("''"))
     approved_on: Mapped[date | None] = mapped_column(Date)
     #: Last day of publicity (inclusive); withdrawn automatically afterwards
     public_until: Mapped[date | None] = mapped_column(Date, index=True)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    withdrawal_reason: Mapped[str] = mapped_column(String(200), default="")
+    withdrawal_reason: Mapped[str] = mapped_column(
+        String(200), default="", server_default=text("''")
+    )
 
     publication: Mapped[Publication] = relationship(back_populates="records")
     org: Mapped[Org | None] = relationship()

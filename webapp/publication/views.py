@@ -23,7 +23,7 @@ from webapp.publication.draft import SECTIONS
 from webapp.publication.models import ObjectionOutcome, Publication
 from webapp.publication.pages import publication_list_page, publication_page, viewable_publication
 from webapp.publication.periods import last_ended, parse_half_year
-from webapp.web import page_blueprint
+from webapp.web import page_blueprint, refused_on
 
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 bp = page_blueprint("publication", __name__)
@@ -102,6 +102,7 @@ def regenerate(pub_id: int) -> Any:
 
 
 @bp.route("/<int:pub_id>/withdrawal", methods=["POST"])
+@refused_on("publication.workspace")
 def request_withdrawal(pub_id: int) -> Any:
     pub = _acting_on(pub_id, "publication.withdraw_request")
     ops.request_withdrawal(current_user, pub, request.form.get("reason", ""))
@@ -153,6 +154,7 @@ def objections() -> Any:
 
 
 @bp.route("/objections/<int:objection_id>/answer", methods=["POST"])
+@refused_on("publication.objections")
 def answer_objection(objection_id: int) -> Any:
     # Who may answer at all first (auditors only read); then the objection's own tier.
     require(current_user, "publication.objection_answer", current_user.org)

@@ -162,7 +162,7 @@ def returned(ctx: ServiceContext) -> dict[str, Any]:
     return {}
 
 
-@service_operation("report.remind")
+@service_operation("report.remind", withdrawable=True)
 def remind(ctx: ServiceContext) -> dict[str, Any]:
     """Reminder before the due date to whoever holds the open step (not for backfilled periods)."""
     from webapp.engine import notify_candidates
@@ -175,7 +175,7 @@ def remind(ctx: ServiceContext) -> dict[str, Any]:
     return {}
 
 
-@service_operation("report.overdue")
+@service_operation("report.overdue", withdrawable=True)
 def overdue(ctx: ServiceContext) -> dict[str, Any]:
     """At the due date: mark the report overdue, tell the upper level's reviewers and whoever
     holds the unit's open step."""

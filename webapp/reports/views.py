@@ -43,7 +43,7 @@ from webapp.reports.pages import report_list_page, viewable_report
 from webapp.reports.readiness import editable
 from webapp.reports.sections import sections
 from webapp.stats.compute import parse_period
-from webapp.web import page_blueprint
+from webapp.web import page_blueprint, refused_on
 
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 bp = page_blueprint("reports", __name__, writes="report.write")
@@ -156,6 +156,7 @@ def _autosave(report: Report, fields: dict[str, str], save: Any, anchor: str, do
 
 
 @bp.route("/<int:report_id>/meeting", methods=["POST"])
+@refused_on("reports.report_page")
 def save_meeting(report_id: int) -> Any:
     """第十四条: the quarter's analysis meeting, recorded with the report."""
     report = _report_or_404(report_id)
@@ -233,6 +234,7 @@ def save_explanations(report_id: int) -> Any:
 
 
 @bp.route("/<int:report_id>/correction", methods=["POST"])
+@refused_on("reports.report_page")
 def correction(report_id: int) -> Any:
     report = _report_or_404(report_id)
     ops.request_correction(current_user, report, request.form.get("reason", ""))
@@ -241,6 +243,7 @@ def correction(report_id: int) -> Any:
 
 
 @bp.route("/<int:report_id>/deadline", methods=["POST"])
+@refused_on("reports.report_page")
 def extend(report_id: int) -> Any:
     """延期 (the upper level or an administrator): a new due date with its reason."""
     report = ops.get_report(report_id)
