@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import weakref
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +42,11 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
 
 
+#: Called by :func:`begin_write` once the writer's transaction may begin (the web edge claims
+#: a request's one-time submission key there for a ``@reads_first`` view).
+on_begin_write: list[Callable[[], None]] = []
+
+
 def begin_write() -> None:
     """End the unit of work's reading transaction; its next statement begins a writer's one.
 
@@ -50,6 +56,8 @@ def begin_write() -> None:
     """
     db.session.rollback()
     write_intent.set(True)
+    for hook in on_begin_write:
+        hook()
 
 
 def configure_sqlite(engine: Engine) -> None:

@@ -57,6 +57,8 @@ client_addr_var: ContextVar[str | None] = ContextVar("client_addr", default=None
 
 #: Key in ``session.info`` of the records made and not yet written (:class:`_Pending`).
 _PENDING = "audit_pending"
+#: Key in ``session.info`` of how many records the session has made, committed or not.
+_MADE = "audit_made"
 
 
 class UnwrittenAuditRecords(RuntimeError):
@@ -174,6 +176,7 @@ def record(
     }
     rec = AuditRecord(**values)
     session.info.setdefault(_PENDING, []).append(_Pending(owner, values, rec))
+    session.info[_MADE] = session.info.get(_MADE, 0) + 1
     return rec
 
 
@@ -192,6 +195,13 @@ def record_on(
         object_id=obj.id,
         **details,
     )
+
+
+def records_made() -> int:
+    """How many records this session has made so far (a counter that only grows, across its
+    commits and rollbacks): the web edge compares it before and after a request acts, to tell
+    a request that changed something (it made a record) from one that only read."""
+    return int(db.session.info.get(_MADE, 0))
 
 
 def pending_count() -> int:
