@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 #: The form field of the one-time token, and the API's header.
 FIELD = "form_token"
 HEADER = "Idempotency-Key"
-DUPLICATE = "该表单已提交，未重复办理。"
+DUPLICATE = "该表单已提交，未重复办理。如需另行提交，请重新打开表单填写。"
 DUPLICATE_API = "该请求已办理（同一 Idempotency-Key），未重复办理。"
 RUNNING = "该提交正在办理中，请稍后刷新页面查看结果。"
 OTHER_REQUEST = "该 Idempotency-Key 已用于另一请求，请换用新的键。"
