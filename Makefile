@@ -110,12 +110,16 @@ test: install vendor system-deps lint
 
 # The suite runs on every core (pytest-xdist); each worker has its own SQLite file and, on
 # PostgreSQL, its own database (tests/conftest.py).  TEST_WORKERS=0 runs it in one process.
+# PostgreSQL runs what can tell the engines apart: not the browser journeys, not the tests
+# tests/pg_scope.py lists as db_agnostic (each with its reason; a guard test keeps the list
+# honest).  PYTHONDONTWRITEBYTECODE is dropped for the tests: with it, every worker re-does
+# pytest's assertion rewriting of all ~460 test modules (about 8 s of CPU per worker and leg).
 TEST_WORKERS ?= auto
 test-sqlite:
-	env -u TEST_DATABASE_URL $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
+	env -u TEST_DATABASE_URL -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 test-postgres:
-	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile -m "not browser"
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile -m "not browser and not db_agnostic"
 
 # Refresh the screenshots the docs show (docs/screenshots/): the browser journeys that take them
 # write there only when asked, so that `make test` never leaves the checkout changed.

@@ -54,6 +54,16 @@ _TEST_HASH = generate_password_hash(TEST_PASSWORD, method="pbkdf2:sha256:1000")
 KEEP_TABLES = {"org", "alembic_version"}
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark ``db_agnostic`` the tests tests/pg_scope.py lists (the PostgreSQL leg skips them)."""
+    from tests.pg_scope import is_agnostic
+
+    tests = Path(__file__).resolve().parent
+    for item in items:
+        if is_agnostic(item.path.resolve().relative_to(tests).as_posix()):
+            item.add_marker(pytest.mark.db_agnostic)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Point an xdist worker at its own PostgreSQL database (created when missing)."""
     worker = os.environ.get("PYTEST_XDIST_WORKER")

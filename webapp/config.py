@@ -80,6 +80,17 @@ class Config:
     OPENAPI_JSON_PATH = "openapi.json"
     OPENAPI_SWAGGER_UI_PATH = "docs"
     OPENAPI_SWAGGER_UI_URL = "/static/vendor/swagger-ui/"
+    API_SPEC_OPTIONS = {  # noqa: RUF012 (read once by flask-smorest)
+        "info": {
+            "description": (
+                "认证：先 `POST /api/v1/auth/tokens` 取得令牌，再以 `Authorization: Bearer <令牌>` "
+                "调用。\n\n防重复提交：写操作可带 `Idempotency-Key` 请求头（1 至 128 个可见 ASCII "
+                "字符，如 UUID，按用户区分，保留 24 小时）。超时后用同一个键重试不会重复办理："
+                "返回第一次的状态码和 JSON 内容，并带 `Idempotency-Replayed: true`；同一个键用于"
+                "另一请求时返回 422；第一次被拒绝（4xx）时键不被占用，可改正后重试。"
+            )
+        }
+    }
 
     #: Size bound of one rendered Word document (and of the render of an uploaded template).
     DOCUMENT_MAX_MB: int = env_int("DOCUMENT_MAX_MB", 20)

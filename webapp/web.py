@@ -284,6 +284,10 @@ def init_app(app: Flask) -> None:
             return jsonify(code="internal", message=message, incident=incident), 500
         return render_template("errors/error.html", status=500, message=message), 500
 
+    from webapp import idempotency
+
+    idempotency.init_app(app)  # after the hooks above: see its init_app
+
     app.jinja_env.filters["localtime"] = _format_local
     app.jinja_env.filters["status_label"] = status_label
     app.jinja_env.filters["period_label"] = period_label  # 2026H2 → 2026年下半年

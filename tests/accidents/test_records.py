@@ -93,7 +93,13 @@ def test_project_of_another_unit_is_refused(workflow, users):
     refused = users["county"].send(
         "POST", "/api/v1/accidents", json=body(registration_no="ZZ-2026-0001"), status=422
     )
-    assert "不属于本单位" in refused["message"]
+    assert "不在本单位及下级单位的工程台账中" in refused["message"]
+    # Neither the project nor its supervising unit is named, and an unknown number reads the same.
+    assert "二七区" not in refused["message"]
+    unknown = users["county"].send(
+        "POST", "/api/v1/accidents", json=body(registration_no="ZZ-2026-9999"), status=422
+    )
+    assert unknown["message"] == refused["message"].replace("0001", "9999")
     assert _counts() == before
 
 

@@ -25,6 +25,7 @@ EXEMPT = {
     "GET api_workflows.download": "a process definition, no unit's data",
     "GET engine.diagram": "a process definition's diagram, no unit's data",
     "GET doc_templates.templates_download": "a Word template, no unit's data",
+    "GET audit.verify_script": "the auditor's verification script, no unit's data",
 }
 
 

@@ -13,7 +13,7 @@ from tests.conftest import ROOT, csrf_token, login
 from webapp.audit.guard import AuditTrailIsAppendOnly
 from webapp.core import audit
 from webapp.core.models import AuditRecord
-from webapp.extensions import db
+from webapp.extensions import db, execute_plain
 
 #: Ways code could remove or rewrite audit records.
 FORBIDDEN = [
@@ -59,6 +59,9 @@ def test_orm_refuses_to_delete_or_change_a_record():
     ):
         with pytest.raises(AuditTrailIsAppendOnly):
             db.session.execute(stmt)
+        db.session.rollback()
+        with pytest.raises(AuditTrailIsAppendOnly):  # past the ORM session's hooks too
+            execute_plain(stmt)
         db.session.rollback()
     assert db.session.get(AuditRecord, rec.id).message == "original"
     assert audit.verify_chain().ok

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from tests.conftest import TEST_PASSWORD
 from webapp.core import clock
-from webapp.core.models import ApiToken
+from webapp.core.models import ApiToken, Org
 from webapp.extensions import db
 
 
@@ -67,3 +67,11 @@ def test_bearer_token_wins_over_an_anonymous_session_cookie(client, api_token):
     assert client.get_cookie("session") is not None
     me = client.get("/api/v1/me", headers=headers)
     assert me.status_code == 200 and me.get_json()["username"] == "clerk_410102"
+
+
+def test_every_org_s_parent_code_from_its_path_is_its_parent_s_code():
+    """/api/v1/me names the parent from the org's path (no query): the same as the row's."""
+    orgs = db.session.execute(select(Org)).scalars().all()
+    assert any(o.parent_id is None for o in orgs) and any(o.depth == 2 for o in orgs)
+    for org in orgs:
+        assert org.parent_code == (org.parent.code if org.parent else None), org.code

@@ -144,6 +144,18 @@ def _open(instance_id: int) -> HumanTask:
     return open_task(db.session.get(ProcessInstance, instance_id))
 
 
+def test_the_no_op_loads_nothing_lazily(client, api_token):
+    """``GET /api/v1/me``, the no-op the completion is measured against: the user with org and
+    roles in one statement, the org's parent named without reading its row."""
+    headers = api_token("clerk", "410102")
+    assert _me(client, headers) == 200  # the token row read and remembered
+    response, statements, lazy = _counted(client, "GET", "/api/v1/me", headers=headers)
+    assert response.status_code == 200
+    assert response.get_json()["org"]["parent_code"] == "410100"
+    assert lazy == []
+    assert len([s for s in statements if s.lstrip().startswith("SELECT")]) == 1
+
+
 # The token check -------------------------------------------------------------------------------
 def _me(client: Any, headers: dict[str, str]) -> int:
     return client.get("/api/v1/me", headers=headers).status_code

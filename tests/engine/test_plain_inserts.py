@@ -9,13 +9,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import ForeignKey, Integer, MetaData, String, event, inspect, select, text
+from sqlalchemy import ForeignKey, Integer, MetaData, String, event, insert, inspect, select, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from webapp.core import audit, clock
 from webapp.core.models import AuditRecord
 from webapp.engine.models import HumanTask, Notification, ProcessInstance
-from webapp.extensions import PlainInsertError, db, insert_row
+from webapp.extensions import PlainInsertError, db, execute_plain, insert_row
 
 
 def test_an_inserted_row_is_written_and_loaded_without_a_flush(make_user):
@@ -274,3 +274,24 @@ def test_rows_of_a_released_savepoint_go_with_the_transaction_around_it(make_use
     assert done in db.session and inspect(done).persistent
     db.session.commit()
     assert _messages() == ["已提交"]
+
+
+def test_a_plain_statement_runs_in_the_session_s_transaction_and_savepoints(make_user):
+    """``execute_plain`` skips the ORM's per-statement work, not its transaction: what it writes
+    goes with the SAVEPOINT and the transaction it ran in, and the ORM reads it back."""
+    user_id = make_user("clerk", "410102").id
+    db.session.commit()
+    table = Notification.__table__
+    values = {"user_id": user_id, "kind": "task", "created_at": clock.now()}
+
+    def messages() -> list[str]:
+        return list(db.session.execute(select(Notification.message)).scalars())
+
+    execute_plain(insert(table), {**values, "message": "留下"})
+    savepoint = db.session.begin_nested()
+    execute_plain(insert(table), {**values, "message": "撤销"})
+    assert sorted(messages()) == ["撤销", "留下"]
+    savepoint.rollback()
+    assert messages() == ["留下"]
+    db.session.rollback()
+    assert messages() == []

@@ -146,6 +146,19 @@ def test_upper_level_chooses_the_kind_of_a_return(workflows, oracle, api, app, m
         data={"csrf_token": token, "outcome": "return", "comment": "格式不规范"},
     )
     assert refused.status_code == 422 and "退回类别" in refused.get_data(as_text=True)
+    bare = web.post(
+        f"/tasks/{task['id']}/complete", data={"csrf_token": token, "outcome": "return"}
+    )  # neither opinion nor kind: both told at once
+    assert bare.status_code == 422
+    assert "必须填写审批意见" in bare.get_data(as_text=True)
+    assert "必须选择退回类别" in bare.get_data(as_text=True)
+    # Found from outside: the kind chosen before a refused 退回 (no opinion) came back blank.
+    no_opinion = web.post(
+        f"/tasks/{task['id']}/complete",
+        data={"csrf_token": token, "outcome": "return", "f_return_kind": "data_error"},
+    )
+    assert no_opinion.status_code == 422
+    assert '<option value="data_error" selected>' in no_opinion.get_data(as_text=True)
     done = web.post(
         f"/tasks/{task['id']}/complete",
         data={

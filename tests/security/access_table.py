@@ -228,6 +228,7 @@ TABLE: dict[str, Entry] = {
     "GET audit.detail": Entry("/audit/{record}", AUDIT),
     "GET audit.timeline": Entry("/audit/timeline?object_type=user&object_id={user}", AUDIT),
     "GET audit.export_records": Entry("/audit/export.csv", AUDIT),
+    "GET audit.verify_script": Entry("/audit/verify_audit_export.py", AUDIT),
     "GET audit.verify": Entry("/audit/verify", AUDIT),
     "GET audit.anchor_page": Entry("/audit/anchor", AUDIT),
     "GET audit.anchor_download": Entry("/audit/anchor.json", AUDIT),

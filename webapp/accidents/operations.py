@@ -58,11 +58,12 @@ def _project(org: Org, registration_no: str) -> Project | None:
     project = db.session.execute(
         select(Project).where(Project.registration_no == registration_no)
     ).scalar_one_or_none()
-    if project is None:
-        raise InvalidInput(f"监督注册号“{registration_no}”在工程台账中不存在；新工程请留空注册号。")
-    if not project.org.path.startswith(org.path):
+    # One refusal whether the number is unknown or another unit's: naming the project and its
+    # supervising unit would open other units' ledgers to anyone trying numbers.
+    if project is None or not project.org.path.startswith(org.path):
         raise InvalidInput(
-            f"工程“{project.name}”由{project.org.name}监督，不属于本单位，不能由本单位报告。"
+            f"监督注册号“{registration_no}”不在本单位及下级单位的工程台账中；"
+            "新工程请留空注册号，其他单位监督的工程由该单位报告。"
         )
     return project
 

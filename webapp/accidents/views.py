@@ -8,6 +8,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from webapp import idempotency
 from webapp.accidents import operations as ops
 from webapp.accidents import queries
 from webapp.accidents.pages import accident_list_page, accident_page
@@ -23,7 +24,8 @@ bp = page_blueprint("accidents", __name__, writes="accident.write")
 
 
 def _form_data() -> dict[str, Any]:
-    data: dict[str, Any] = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    edge = {"csrf_token", idempotency.FIELD}  # the request edge's fields, not the record's
+    data: dict[str, Any] = {k: v for k, v in request.form.items() if k not in edge}
     data["under_control"] = request.form.get("under_control") == "1"
     data["direct"] = request.form.get("direct") == "1"
     return data

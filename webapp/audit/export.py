@@ -4,6 +4,12 @@ CSV is UTF-8 with a byte-order mark so that Excel opens the Chinese correctly.  
 spreadsheet would read as a formula are neutralised by the rule every export shares
 (``webapp.core.spreadsheet``): a login name typed by an attacker must not become a formula on
 the auditor's machine.
+
+Every row also carries the previous record's hash and the exact canonical JSON that, prefixed
+by it, was hashed (``audit.hashed_content``), and the file ends with a summary row stating the
+chain head at export time: ``scripts/verify_audit_export.py`` checks a file with Python's
+standard library alone (docs/audit.md, 校验导出文件).  None of the columns a verifier relies on
+can be neutralised: ids are numbers, hashes hex, the content starts with ``{``.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from typing import Any
 from openpyxl import Workbook
 
 from webapp.audit.vocabulary import action_label, object_type_label
-from webapp.core import clock
+from webapp.core import audit, clock
 from webapp.core.models import AuditRecord
 from webapp.core.spreadsheet import append_row, csv_safe
 
@@ -35,7 +41,14 @@ HEADERS = [
     "变更前",
     "变更后",
     "哈希",
+    "上一条哈希",
+    "哈希内容（JSON）",
 ]
+
+#: First cell of the summary row that ends every export (the verifier looks for it).
+SUMMARY_MARK = "#导出摘要 export summary"
+#: The summary's scope cell: the whole chain up to the head, or the rows of a filter.
+FULL, FILTERED = "完整链 full chain", "筛选 filtered"
 
 
 def row_of(rec: AuditRecord) -> list[Any]:
@@ -54,6 +67,26 @@ def row_of(rec: AuditRecord) -> list[Any]:
         _json(rec.before),
         _json(rec.after),
         rec.hash,
+        rec.prev_hash,
+        audit.hashed_content(rec),
+    ]
+
+
+def summary_row(upto_id: int, upto_hash: str, rows: int, filters: dict[str, str]) -> list[Any]:
+    """The last row of an export: the chain head when it was taken, how many rows it has, and
+    whether it is the whole chain up to that head or a filtered part (and the filter)."""
+    return [
+        SUMMARY_MARK,
+        "链头编号 head id",
+        upto_id,
+        "链头哈希 head hash",
+        upto_hash,
+        "记录数 rows",
+        rows,
+        "范围 scope",
+        FILTERED if filters else FULL,
+        "筛选条件 filters",
+        json.dumps(filters, ensure_ascii=False, sort_keys=True),
     ]
 
 
@@ -76,19 +109,22 @@ def csv_rows_text(rows: Iterable[list[Any]]) -> str:
     return buf.getvalue()
 
 
-def xlsx_bytes(records: Iterable[AuditRecord]) -> bytes:
+def xlsx_bytes(records: Iterable[AuditRecord], summary: list[Any]) -> bytes:
     """An Excel workbook (write-only mode keeps memory flat) with every value a plain string
     or number, never a formula."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("审计日志")
     ws.freeze_panes = "A2"
     for col, width in zip(
-        "ABCDEFGHIJKLM", (8, 20, 16, 10, 22, 18, 12, 16, 30, 16, 40, 40, 20), strict=True
+        "ABCDEFGHIJKLMNO",
+        (8, 20, 16, 10, 22, 18, 12, 16, 30, 16, 40, 40, 20, 20, 60),
+        strict=True,
     ):
         ws.column_dimensions[col].width = width
     ws.append(HEADERS)
     for rec in records:
         append_row(ws, row_of(rec))
+    append_row(ws, summary)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -13,10 +13,9 @@ from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from webapp.core.models import AuditRecord
+from webapp.extensions import AuditTrailIsAppendOnly
 
-
-class AuditTrailIsAppendOnly(RuntimeError):
-    """A programming error: something tried to change or delete an audit record."""
+__all__ = ["AuditTrailIsAppendOnly", "install"]
 
 
 def _refuse_changes(session: Session, _flush_context: Any, _instances: Any) -> None:

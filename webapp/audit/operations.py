@@ -7,8 +7,9 @@ the trail on screen is not recorded (it would drown the trail in its own reading
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from webapp.audit import search
+from webapp.audit import export, search
 from webapp.audit.anchor import Anchor, chain_head
 from webapp.core import audit
 from webapp.core.errors import InvalidInput
@@ -27,7 +28,13 @@ class ExportPlan:
     filter: search.AuditFilter
     fmt: str
     upto: int
+    #: The hash of record ``upto``: the chain head the export states in its summary row.
+    upto_hash: str
     rows: int
+
+    def summary(self) -> list[Any]:
+        """The export's last row (``export.summary_row``)."""
+        return export.summary_row(self.upto, self.upto_hash, self.rows, self.filter.describe())
 
 
 def plan_export(actor: User, flt: search.AuditFilter, fmt: str) -> ExportPlan:
@@ -39,7 +46,7 @@ def plan_export(actor: User, flt: search.AuditFilter, fmt: str) -> ExportPlan:
     require(actor, "audit.view")
     if fmt not in FORMATS:
         raise InvalidInput("导出格式只能是 CSV 或 Excel。")
-    upto = search.head_id()
+    upto, upto_hash = search.head()
     rows, more = search.count(flt, cap=EXPORT_MAX_ROWS, upto=upto)
     if more:
         raise InvalidInput(
@@ -49,10 +56,16 @@ def plan_export(actor: User, flt: search.AuditFilter, fmt: str) -> ExportPlan:
         "audit.export",
         actor=actor,
         object_type="audit_record",
-        after={"format": fmt, "filters": flt.describe(), "rows": rows, "upto_id": upto},
+        after={
+            "format": fmt,
+            "filters": flt.describe(),
+            "rows": rows,
+            "upto_id": upto,
+            "upto_hash": upto_hash,
+        },
         message=f"导出审计日志 {rows} 条（{fmt.upper()}）",
     )
-    return ExportPlan(filter=flt, fmt=fmt, upto=upto, rows=rows)
+    return ExportPlan(filter=flt, fmt=fmt, upto=upto, upto_hash=upto_hash, rows=rows)
 
 
 def take_anchor(actor: User | None) -> Anchor:

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 
-from webapp.core import clock
+from webapp.core import audit, clock
 from webapp.core.models import AuditRecord, Org
 from webapp.core.operations import get_org, get_row
 from webapp.extensions import db
@@ -167,9 +167,12 @@ def count(flt: AuditFilter, cap: int = COUNT_CAP, *, upto: int | None = None) ->
     return min(n, cap), n > cap
 
 
-def head_id() -> int:
-    """Id of the newest record (0 for an empty trail)."""
-    return db.session.execute(select(func.max(AuditRecord.id))).scalar_one_or_none() or 0
+def head() -> tuple[int, str]:
+    """Id and hash of the newest record (0 and the genesis hash for an empty trail)."""
+    row = db.session.execute(
+        select(AuditRecord.id, AuditRecord.hash).order_by(AuditRecord.id.desc()).limit(1)
+    ).first()
+    return (row.id, row.hash) if row is not None else (0, audit.GENESIS)
 
 
 def batch(

@@ -4,6 +4,7 @@ only exports and anchor downloads write a record (data leaving the system)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -180,7 +181,7 @@ def export_records(fmt: str) -> Any:
     filename = f"audit-{stamp}.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if fmt == "xlsx":
-        body = export.xlsx_bytes(search.iter_records(plan.filter, upto=plan.upto))
+        body = export.xlsx_bytes(search.iter_records(plan.filter, upto=plan.upto), plan.summary())
         return Response(
             body,
             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -201,6 +202,8 @@ def export_records(fmt: str) -> Any:
                 rows = search.batch(plan.filter, after_id=last, upto=plan.upto, limit=1_000)
                 chunk = export.csv_rows(rows)
             if not rows:
+                # The summary row: a file cut short loses it (the verifier says so).
+                yield export.csv_rows_text([plan.summary()])
                 return
             last = rows[-1].id
             yield chunk
@@ -245,6 +248,21 @@ def anchor_download(fmt: str) -> Any:
         body,
         mimetype=mimetype,
         headers={"Content-Disposition": f'attachment; filename="audit-anchor-{stamp}.{fmt}"'},
+    )
+
+
+#: The auditor's verifier of exports (standard library only; docs/audit.md, 校验导出文件).
+VERIFY_SCRIPT = Path(__file__).resolve().parent.parent / "data" / "verify_audit_export.py"
+
+
+@bp.route("/verify_audit_export.py")
+def verify_script() -> Any:
+    """The verification script, for auditors to check an export away from the system."""
+    require(current_user, "audit.view")
+    return Response(
+        VERIFY_SCRIPT.read_bytes(),
+        mimetype="text/x-python; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="verify_audit_export.py"'},
     )
 
 

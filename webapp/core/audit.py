@@ -57,6 +57,8 @@ client_addr_var: ContextVar[str | None] = ContextVar("client_addr", default=None
 
 #: Key in ``session.info`` of the records made and not yet written (:class:`_Pending`).
 _PENDING = "audit_pending"
+#: Key in ``session.info`` of how many records the session has made, committed or not.
+_MADE = "audit_made"
 
 
 class UnwrittenAuditRecords(RuntimeError):
@@ -87,16 +89,34 @@ _HASHED = (
 )
 
 
-def _hash(prev_hash: str, values: dict[str, Any]) -> str:
-    """The hash of a record given as its column values."""
+def _content(values: dict[str, Any]) -> str:
+    """The canonical JSON a record's hash covers (after the previous hash), given its column
+    values: ``created_at`` in UTC with microseconds (``2025-05-01T03:00:00.000000+00:00``) and
+    the :data:`_HASHED` fields, keys sorted, no spaces, non-ASCII as is.  docs/audit.md
+    (校验导出文件) spells it out for auditors; the exports carry it verbatim."""
     created = values["created_at"].astimezone(clock.UTC).isoformat(timespec="microseconds")
     payload = {"created_at": created, **{name: values[name] for name in _HASHED}}
-    content = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256((prev_hash + content).encode("utf-8")).hexdigest()
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _hash(prev_hash: str, values: dict[str, Any]) -> str:
+    """The hash of a record given as its column values: SHA-256 of the UTF-8 bytes of the
+    previous hash (64 hex digits) followed by the record's canonical content."""
+    return hashlib.sha256((prev_hash + _content(values)).encode("utf-8")).hexdigest()
+
+
+def _values(rec: Any) -> dict[str, Any]:
+    return {"created_at": rec.created_at, **{n: getattr(rec, n) for n in _HASHED}}
+
+
+def hashed_content(rec: Any) -> str:
+    """The exact text that, prefixed by ``rec.prev_hash``, gives ``rec.hash`` (the exports'
+    哈希内容（JSON） column)."""
+    return _content(_values(rec))
 
 
 def compute_hash(prev_hash: str, rec: Any) -> str:
-    return _hash(prev_hash, {"created_at": rec.created_at, **{n: getattr(rec, n) for n in _HASHED}})
+    return _hash(prev_hash, _values(rec))
 
 
 #: The chain's last hash and the records' INSERT, built once: plain statements on the table, so
@@ -156,6 +176,7 @@ def record(
     }
     rec = AuditRecord(**values)
     session.info.setdefault(_PENDING, []).append(_Pending(owner, values, rec))
+    session.info[_MADE] = session.info.get(_MADE, 0) + 1
     return rec
 
 
@@ -174,6 +195,13 @@ def record_on(
         object_id=obj.id,
         **details,
     )
+
+
+def records_made() -> int:
+    """How many records this session has made so far (a counter that only grows, across its
+    commits and rollbacks): the web edge compares it before and after a request acts, to tell
+    a request that changed something (it made a record) from one that only read."""
+    return int(db.session.info.get(_MADE, 0))
 
 
 def pending_count() -> int:
@@ -197,11 +225,11 @@ def _link_pending(session: Session) -> None:
         return
     # The caller's changes are written before the lock is taken (and before their records).
     session.flush()
-    _write_linked(session, session.get_bind().dialect.name, pending)
+    _write_linked(session.connection(), session.get_bind().dialect.name, pending)
     pending.clear()
 
 
-def _write_linked(conn: Session | Connection, dialect: str, items: list[_Pending]) -> None:
+def _write_linked(conn: Connection, dialect: str, items: list[_Pending]) -> None:
     """Lock the chain, link ``items`` in order after its last hash and INSERT them: three
     statements on PostgreSQL, two on SQLite, however many records."""
     if dialect == "postgresql":

@@ -104,6 +104,13 @@ class Org(db.Model):
     def tier_label(self) -> str:
         return Tier(self.tier).label
 
+    @property
+    def parent_code(self) -> str | None:
+        """The code of the unit above, read from :attr:`path` (written with ``parent_id``):
+        no query for the parent's row."""
+        codes = self.path.rstrip("/").split("/")
+        return codes[-2] if len(codes) > 1 else None
+
     def is_in_subtree_of(self, other: Org) -> bool:
         """True when ``self`` is ``other`` or lies below it."""
         return self.path.startswith(other.path)
@@ -225,3 +232,24 @@ class AuditRecord(db.Model):
     prev_hash: Mapped[str] = mapped_column(String(64))
     #: SHA-256 over prev_hash and this record's canonical content.
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class SubmissionClaim(db.Model):
+    """A form's one-time token or an API client's ``Idempotency-Key``, claimed by the request
+    that acted on it, with that request's answer: a replay finds it and gets the same answer
+    instead of acting twice (``webapp/core/claims.py``, ``webapp/idempotency.py``)."""
+
+    __tablename__ = "submission_claim"
+    __table_args__ = (UniqueConstraint("owner", "key", name="uq_submission_claim_owner_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Whose key it is: ``user:<id>``, or ``anonymous`` (the public portal's forms).
+    owner: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(128))
+    #: ``METHOD /path`` of the request that claimed it.
+    request_line: Mapped[str] = mapped_column(String(600))
+    #: The first answer: its status, ``Location`` and JSON body (None while it runs).
+    status: Mapped[int | None] = mapped_column(Integer)
+    location: Mapped[str | None] = mapped_column(String(2000))
+    body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

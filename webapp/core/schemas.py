@@ -164,7 +164,7 @@ class OrgSchema(Schema):
     name = fields.String(required=True)
     tier = fields.String(required=True)
     tier_label = fields.String(required=True)
-    parent_code = fields.Function(lambda o: o.parent.code if o.parent else None, allow_none=True)
+    parent_code = fields.String(allow_none=True)  # from the org's path: its parent is not read
 
 
 class MeSchema(Schema):

@@ -61,10 +61,6 @@ def worker(interval: float) -> None:
     each pass it sends the queued e-mail that is due (when SMTP is configured).  Several may
     run at once on PostgreSQL (each due instance and pending message is claimed with
     ``FOR UPDATE SKIP LOCKED``); each writes a heartbeat that ``/healthz`` reads."""
-    from webapp.cli import transaction
-    from webapp.engine.timers import run_timers
-    from webapp.ops.heartbeat import beat
-
     stopping = {"now": False}
 
     def stop(*_: Any) -> None:
@@ -77,9 +73,7 @@ def worker(interval: float) -> None:
     while not stopping["now"]:
         counts = {"instances": 0, "messages": 0}
         try:
-            with transaction():
-                counts = run_timers(limit=TIMER_BATCH)
-                beat()  # /healthz: this worker is alive (only when its pass committed)
+            counts = worker_pass()
             if counts["instances"] or counts["messages"]:
                 click.echo(f"处理实例 {counts['instances']}，投递消息 {counts['messages']}")
         except Exception as exc:  # keep the worker alive; the pass was rolled back
@@ -93,6 +87,21 @@ def worker(interval: float) -> None:
         while not stopping["now"] and time.monotonic() < deadline:
             time.sleep(0.2)
     click.echo("流程定时器工作进程已停止")
+
+
+def worker_pass() -> dict[str, int]:
+    """One pass of the timer worker, in one transaction: the due timers and messages, the
+    pruning of expired one-time submission keys, the heartbeat."""
+    from webapp.cli import transaction
+    from webapp.core.claims import prune
+    from webapp.engine.timers import run_timers
+    from webapp.ops.heartbeat import beat
+
+    with transaction():
+        counts = run_timers(limit=TIMER_BATCH)
+        prune()  # submission keys older than a day (an indexed DELETE, usually of nothing)
+        beat()  # /healthz: this worker is alive (only when its pass committed)
+    return counts
 
 
 def _send_mail() -> None:

@@ -41,7 +41,7 @@ from webapp.engine.models import (
     ProcessInstance,
 )
 from webapp.engine.naming import subject_title
-from webapp.extensions import db, insert_row
+from webapp.extensions import db, execute_plain, insert_row
 from webapp.mail import operations as mail
 
 KIND_LABELS = {
@@ -332,7 +332,7 @@ def _notify_candidates(kind: str, task: HumanTask, message: str) -> int:
     if task.candidate_org_id is None or task.candidate_role is None:
         return 0
     ids = (
-        db.session.execute(
+        execute_plain(
             _candidates_notice_statement(),
             {
                 "b_kind": kind,
@@ -410,7 +410,7 @@ def clear_done(instance: ProcessInstance) -> int:
         params["b_open"] = list(OPEN_STATES)
     if fresh:
         params["b_fresh"] = fresh
-    return db.session.execute(_clear_statement(done, bool(fresh)), params).rowcount
+    return execute_plain(_clear_statement(done, bool(fresh)), params).rowcount
 
 
 # Read by pages ---------------------------------------------------------------------------------

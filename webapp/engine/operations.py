@@ -51,7 +51,7 @@ from webapp.engine.registry import (
 )
 from webapp.engine.resets import reset_to
 from webapp.engine.runtime import CONFLICT_MESSAGE, advance, history, load
-from webapp.extensions import db
+from webapp.extensions import db, execute_plain
 
 #: Outcome values that send the work back (comment required, loop counted).
 RETURN_OUTCOMES = frozenset({"return", "reject"})
@@ -165,7 +165,7 @@ _TRANSITION = (
 
 def _transition(task: HumanTask, from_states: tuple[str, ...], **values: Any) -> None:
     """Conditional UPDATE: only one of two concurrent requests changes the row."""
-    result = db.session.execute(_TRANSITION, {"b_id": task.id, "b_from": from_states, **values})
+    result = execute_plain(_TRANSITION, {"b_id": task.id, "b_from": from_states, **values})
     if result.rowcount != 1:
         raise Conflict(CONFLICT_MESSAGE)
     # Mirror the saved values on the object (no reload); the people it points to are read
@@ -294,7 +294,9 @@ def _complete(
     errors.update(form_data_problems(task, data))
     errors.update(jsonschema.validate(schema, data))
     spec = FORMS.get(task.form_key or "")
-    if not errors and spec is not None and spec.validate is not None:
+    # The feature's check reads valid form data; a missing opinion alone does not stop it, so a
+    # 退回 without opinion and without its kind is told both at once, not one after the other.
+    if not (errors.keys() - {"comment"}) and spec is not None and spec.validate is not None:
         errors.update(spec.validate(task, actor, outcome, data))
     if errors:
         raise InvalidInput("提交的数据有误：" + "；".join(errors.values()), details=errors)
@@ -449,9 +451,15 @@ def _descendants(spiff_task: Any) -> list[Any]:
     return out
 
 
+def _enabled_user(user_id: int) -> User | None:
+    user = db.session.get(User, user_id) if user_id else None
+    return user if user is not None and user.is_enabled else None
+
+
 def _colleague(user_id: int, task: HumanTask) -> User:
-    user = db.session.get(User, user_id)
-    if user is None or not user.is_enabled:
+    """改派's target: any enabled user (only an administrator reassigns, and sees every user)."""
+    user = _enabled_user(user_id)
+    if user is None:
         raise InvalidInput("指定的用户不存在或已停用。", details={"user_id": "用户不存在"})
     return user
 
@@ -475,8 +483,10 @@ def transfer(actor: User, task_id: int, to_user_id: int, comment: str | None = N
     task = get_task(task_id, actor)
     _require_open(task)
     _require_work(actor, task)
-    target = _colleague(to_user_id, task)
-    if not is_candidate(target, task) or target.id == actor.id:
+    # One refusal whether the user is missing, disabled or elsewhere: it names nobody and does
+    # not tell which ids exist (docs/security.md, "refusals naming people").
+    target = _enabled_user(to_user_id)
+    if target is None or not is_candidate(target, task) or target.id == actor.id:
         raise InvalidInput(
             "只能转办给本单位具有相同角色的其他同事。", details={"user_id": "不符合转办条件"}
         )
@@ -553,12 +563,14 @@ def cc(actor: User, task_id: int, user_id: int, message: str | None = None) -> T
     task = get_task(task_id, actor)
     if not can_view(actor, task):
         raise PermissionDenied("您不能抄送该任务。")
-    target = _colleague(user_id, task)
-    if not may_view_subject(target, task.instance):
+    # One refusal whether the user is missing, disabled or may not see the instance: naming
+    # them would let anyone list every user's name and unit by trying ids.
+    target = _enabled_user(user_id)
+    if target is None or not may_view_subject(target, task.instance):
         raise InvalidInput(
-            f"不能抄送给 {target.full_name}（{target.org.name}）：抄送只能发给有权查看该事项的人员"
+            "不能抄送给所选人员：抄送只能发给有权查看该事项的人员"
             "（事项所属单位及其上级单位的相关人员）。",
-            details={"user_id": "该用户无权查看该事项"},
+            details={"user_id": "所选人员无权查看该事项"},
         )
     existing = db.session.execute(
         select(TaskCopy).where(TaskCopy.task_id == task.id, TaskCopy.user_id == target.id)

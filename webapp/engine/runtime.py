@@ -52,7 +52,7 @@ from webapp.engine.models import (
 from webapp.engine.parsing import TimerRules
 from webapp.engine.script_pool import ScriptLimits
 from webapp.engine.validation import parse_outcomes, task_properties
-from webapp.extensions import db, insert_row
+from webapp.extensions import db, execute_plain, insert_row
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ def history(
 ) -> None:
     """One history line of ``instance``, inserted at once (the instance and the task are rows
     already)."""
-    db.session.execute(
+    execute_plain(
         _HISTORY, _history_values(instance, action, actor, task, outcome, comment, element_id)
     )
 
@@ -117,7 +117,7 @@ def history(
 def history_many(lines: list[tuple[ProcessInstance, str, User | None, str | None]]) -> None:
     """Many history lines without a task (instance, action, actor, comment), one statement."""
     if lines:
-        db.session.execute(
+        execute_plain(
             _HISTORY,
             [
                 _history_values(i, action, actor, None, None, comment)
@@ -281,20 +281,19 @@ def _save_state(
             state=InstanceState.ERROR.value, error=error, error_at=now, next_timer_at=None
         )
     elif wf is not None:
+        completed = wf.is_completed()  # a walk of the task tree: once
         values.update(
-            state=(InstanceState.COMPLETED if wf.is_completed() else InstanceState.RUNNING).value,
+            state=(InstanceState.COMPLETED if completed else InstanceState.RUNNING).value,
             error=None,
             error_at=None,
             next_timer_at=next_timer(wf),
             data=_plain(wf.last_task.data if wf.last_task is not None else wf.task_tree.data),
         )
-        if wf.is_completed():
+        if completed:
             values["completed_at"] = now
             values["business_status"] = _end_status(wf) or instance.business_status
     values.update(extra or {})
-    result = db.session.execute(
-        _SAVE_STATE, {"b_id": instance.id, "b_expected": expected, **values}
-    )
+    result = execute_plain(_SAVE_STATE, {"b_id": instance.id, "b_expected": expected, **values})
     if result.rowcount != 1:
         db.session.expire(instance)
         raise Conflict(CONFLICT_MESSAGE)
@@ -399,7 +398,7 @@ def plan_tasks(instance: ProcessInstance, wf: Any, *, new: bool = False) -> Task
     """Compare the open task rows with the ready user tasks (one read, nothing written; none
     for a ``new`` instance: it has no rows yet)."""
     ready = {str(t.id): t for t in ready_user_tasks(wf)}
-    rows = [] if new else db.session.execute(_rows_statement(), {"instance_id": instance.id}).all()
+    rows = [] if new else execute_plain(_rows_statement(), {"instance_id": instance.id}).all()
     last = next((r for r in rows if r.state == TaskState.COMPLETED.value), None)
     known = set()
     stale = []

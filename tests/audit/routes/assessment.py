@@ -210,8 +210,8 @@ def _override(env: Env) -> dict[str, Any]:
 
 
 _FLASHED = "refused with a message on the page (flash): nothing is saved"
-_ON_PAGE = "refused on the form's page (422/409), what was typed kept: nothing is saved"
 _REFUSED = "refused: nothing is saved"
+_REFUSED_ON_PAGE = "refused on its own page (422/409, what was typed kept): nothing is saved"
 _COMPUTES = "it only computes scores for display: nothing is stored"
 _SCORE_FORM = {"summary": "全年工作总结"}
 
@@ -309,7 +309,7 @@ EXPECTATIONS: dict[str, Route] = {
                 exercise=page(
                     "/assessment/campaigns", lambda env: {"kind": "fujian3", "year": "2025"}
                 ),
-                no_audit=_ON_PAGE,
+                no_audit=_REFUSED_ON_PAGE,
                 status=409,
             ),
             Case(
@@ -363,7 +363,7 @@ EXPECTATIONS: dict[str, Route] = {
                 "too few candidates in the ledger, not accepted",
                 setup=at("scoring", "assessor"),
                 exercise=page("/assessment/campaigns/{campaign}/sample"),
-                no_audit=_ON_PAGE,
+                no_audit=_REFUSED_ON_PAGE,
                 status=422,
             ),
         )
@@ -425,7 +425,7 @@ EXPECTATIONS: dict[str, Route] = {
                 "附件3: the process has no such step",
                 setup=at("ranked", "assessor"),
                 exercise=page("/assessment/campaigns/{campaign}/laggards"),
-                no_audit=_ON_PAGE,
+                no_audit=_REFUSED_ON_PAGE,
                 status=409,
             ),
         )
@@ -453,7 +453,7 @@ EXPECTATIONS: dict[str, Route] = {
                     "/assessment/observations",
                     lambda env: {"observed_on": "2026-03-02", "org_code": "410100"},
                 ),
-                no_audit=_ON_PAGE,
+                no_audit=_REFUSED_ON_PAGE,
                 status=422,
             ),
         )
@@ -473,7 +473,7 @@ EXPECTATIONS: dict[str, Route] = {
                 "not ranked yet",
                 setup=at("scored", "leader"),
                 exercise=page("/assessment/campaigns/{campaign}/approve"),
-                no_audit=_ON_PAGE,
+                no_audit=_REFUSED_ON_PAGE,
                 status=409,
             ),
             Case(
@@ -499,14 +499,14 @@ EXPECTATIONS: dict[str, Route] = {
                 "附件3 has no self-assessment",
                 setup=at("self", "clerk"),
                 exercise=page("/assessment/units/{unit}", lambda env: _SCORE_FORM),
-                no_audit=_ON_PAGE,
+                no_audit=_REFUSED_ON_PAGE,
                 status=422,
             ),
             Case(
                 "already submitted",
                 setup=at("review", "clerk", kind="fujian2"),
                 exercise=page("/assessment/units/{unit}", lambda env: _SCORE_FORM),
-                no_audit=_ON_PAGE,
+                no_audit=_REFUSED_ON_PAGE,
                 status=422,
             ),
             Case(
@@ -552,7 +552,7 @@ EXPECTATIONS: dict[str, Route] = {
                 "submit without a self-assessment",
                 setup=at("self", "clerk"),
                 exercise=page("/assessment/units/{unit}/self/submit"),
-                no_audit=_ON_PAGE,
+                no_audit=_REFUSED_ON_PAGE,
                 status=422,
             ),
             Case(
@@ -621,7 +621,7 @@ EXPECTATIONS: dict[str, Route] = {
                 "not in the scoring phase",
                 setup=at("self", "assessor"),
                 exercise=page("/assessment/units/{unit}/score", lambda env: {}),
-                no_audit=_ON_PAGE,
+                no_audit=_REFUSED_ON_PAGE,
                 status=422,
             ),
             Case(
@@ -649,7 +649,7 @@ EXPECTATIONS: dict[str, Route] = {
                     "/assessment/units/{unit}/override",
                     lambda env: {**_override(env), "reason": ""},
                 ),
-                no_audit=_ON_PAGE,
+                no_audit=_REFUSED_ON_PAGE,
                 status=422,
             ),
             Case(
@@ -677,7 +677,7 @@ EXPECTATIONS: dict[str, Route] = {
                 "a bad date",
                 setup=at("sampled", "assessor"),
                 exercise=page("/assessment/sites/{site}/visit", lambda env: {"visit_date": "x"}),
-                no_audit=_ON_PAGE,
+                no_audit=_REFUSED_ON_PAGE,
                 status=422,
             ),
             Case(

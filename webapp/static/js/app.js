@@ -11,7 +11,12 @@
 // - data-back on a link goes back in the history when there is one (its href is the fallback);
 // - data-filter-options="#select" on a search box hides the select's options that do not
 //   contain what is typed (the person picker of 抄送 and 转办);
-// - a page opened at #tab-x shows the Bootstrap tab whose link points at #tab-x.
+// - a page opened at #tab-x shows the Bootstrap tab whose link points at #tab-x;
+// - a form sent and then come back to with the browser's back button sends its one-time token
+//   (form_token, webapp/idempotency.py) again, not the one of the page fetched anew: pages are
+//   not cached (no-store), so back re-fetches the page, and the browser puts what was typed
+//   back into the fields but gives the hidden token the new page's value, and a resubmission
+//   would act twice.  The tokens sent are kept for the tab's session (sessionStorage).
 (function () {
   "use strict";
 
@@ -80,6 +85,50 @@
       });
     }, 0);
   });
+
+  // One-time tokens of the forms sent from this page, for a return by the back button.
+  function tokenKey(form) {
+    const forms = Array.prototype.filter.call(document.forms, function (other) {
+      return other.action === form.action;
+    });
+    return "hqr-sent|" + location.pathname + location.search + "|" + form.action + "|" +
+      forms.indexOf(form);
+  }
+
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || event.defaultPrevented) return;
+    const token = form.querySelector("input[name=form_token]");
+    if (!token) return;
+    try {
+      window.sessionStorage.setItem(tokenKey(form), token.value);
+    } catch (err) { /* storage refused (private mode): the server still refuses replays it sees */ }
+  });
+
+  function backForward() {
+    const entries = window.performance && performance.getEntriesByType
+      ? performance.getEntriesByType("navigation") : [];
+    return entries.length > 0 && entries[0].type === "back_forward";
+  }
+
+  function restoreSentTokens() {
+    if (!backForward()) return;
+    Array.prototype.forEach.call(document.forms, function (form) {
+      const token = form.querySelector("input[name=form_token]");
+      if (!token) return;
+      let sent = null;
+      try {
+        sent = window.sessionStorage.getItem(tokenKey(form));
+      } catch (err) { return; }
+      if (sent) token.value = sent;
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", restoreSentTokens);
+  } else {
+    restoreSentTokens();
+  }
 
   // Back from the next page (the browser's page cache): the buttons work again.
   window.addEventListener("pageshow", function () {

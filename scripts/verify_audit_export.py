@@ -1,0 +1,1 @@
+../webapp/data/verify_audit_export.py
