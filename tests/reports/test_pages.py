@@ -140,6 +140,10 @@ def test_upper_level_chooses_the_kind_of_a_return(workflows, oracle, api, app, m
     task = api("reviewer", "410000").task("410181")
     task_page = web.get(f"/tasks/{task['id']}").get_data(as_text=True)
     assert 'name="f_return_kind"' in task_page and "数据差错" in task_page
+    # Found from outside: 办理人 said nothing (or only （未签收）) and 期限 was blank on the
+    # acceptance, which has no deadline: now who may take it, and 无.
+    assert '<td id="task-holder">河南省 审核人（未签收）</td>' in task_page
+    assert '<td id="task-due">无</td>' in task_page
     token = csrf_token(web, "/reports/")
     refused = web.post(
         f"/tasks/{task['id']}/complete",
@@ -170,6 +174,9 @@ def test_upper_level_chooses_the_kind_of_a_return(workflows, oracle, api, app, m
     )
     assert done.status_code == 302
     db.session.commit()
+    # The history says which kind of return it was, beside its result (found from outside).
+    history = web.get(f"/tasks/instances/{task['instance_id']}").get_data(as_text=True)
+    assert '退回<span class="text-muted">（退回类别：其他（格式、补充说明等））</span>' in history
     from webapp.audit.reporting import reporting_record
 
     gy = {r.org_code: r for r in reporting_record(2026)}["410181"]

@@ -121,7 +121,7 @@ class ReturnNote:
         return self.kinds[0].split("：", 1)[-1] if self.kinds else ""
 
 
-def _choice_labels(task: HumanTask) -> list[str]:
+def choice_labels(task: HumanTask) -> list[str]:
     """The form's enumerated fields of the return, as "title：label" (退回类别：数据差错)."""
     out = []
     props = form_schema(task.form_key).get("properties") or {}
@@ -142,7 +142,7 @@ def _note(task: HumanTask) -> ReturnNote:
         by_org=task.candidate_org.name,
         at=task.completed_at or task.created_at,
         reason=task.comment or "",
-        kinds=_choice_labels(task),
+        kinds=choice_labels(task),
     )
 
 

@@ -50,7 +50,9 @@ def validate(schema: dict[str, Any], value: Any, path: str = "") -> dict[str, st
         problems[path or "_"] = f"{label}{'应为数字' if math.isnan(value) else '数值过大'}"
         return problems
     if "enum" in schema and value not in schema["enum"]:
-        allowed = "、".join(str(v) for v in schema["enum"])
+        names = schema.get("enumNames") or []
+        shown = names if len(names) == len(schema["enum"]) else schema["enum"]
+        allowed = "、".join(str(v) for v in shown)
         problems[path or "_"] = f"{label}的取值须为：{allowed}"
         return problems
     if isinstance(value, str):

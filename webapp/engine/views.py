@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from webapp.core import clock
 from webapp.core.errors import DomainError, InvalidInput, PermissionDenied
-from webapp.core.models import User
+from webapp.core.models import Role, User
 from webapp.core.permissions import can, require
 from webapp.core.urls import safe_next
 from webapp.engine import inbox as inbox_model
@@ -77,6 +77,12 @@ def _engine_globals() -> dict[str, Any]:
 @bp.app_template_filter("instance_about")
 def _instance_about(instance: ProcessInstance) -> str:
     return instance_about(instance)
+
+
+@bp.app_template_filter("role_label")
+def _role_label(value: str | None) -> str:
+    """A role's code as people read it (reviewer → 审核人); an unknown code as it is."""
+    return next((role.label for role in Role if role.value == value), value or "")
 
 
 @bp.app_template_filter("lane_label")
@@ -297,10 +303,13 @@ def _instance_or_403(instance_id: int) -> ProcessInstance:
 @bp.route("/instances/<int:instance_id>")
 def instance_page(instance_id: int) -> Any:
     instance = _instance_or_403(instance_id)
+    tasks = queries.instance_tasks(instance)
     return render_template(
         "engine/instance.html",
         instance=instance,
-        tasks=queries.instance_tasks(instance),
+        tasks=tasks,
+        # what a step chose beside its outcome (退回类别：数据差错), shown with its result
+        choices={t.id: inbox_model.choice_labels(t) for t in tasks if t.data},
         history=queries.instance_history(instance),
         marks=queries.diagram_marks(instance),
     )
