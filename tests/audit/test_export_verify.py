@@ -236,8 +236,8 @@ def test_the_documented_example_is_the_hash_the_product_computes():
 def test_the_audit_page_points_to_the_verification_and_serves_the_script(logged_in):
     client = logged_in("auditor", "410000")
     page = client.get("/audit/").get_data(as_text=True)
-    note = page[page.index("导出 CSV") :][:800]
-    assert 'href="/audit/verify_audit_export.py"' in note and "docs/audit.md" in note
+    note = page[page.index("导出 CSV") :][:900]
+    assert 'href="/audit/verify_audit_export.py"' in note and "“校验导出文件”一节" in note
     script = client.get("/audit/verify_audit_export.py")
     assert script.status_code == 200 and "attachment" in script.headers["Content-Disposition"]
     assert script.get_data() == SCRIPT.read_bytes()

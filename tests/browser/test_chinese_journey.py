@@ -34,7 +34,8 @@ pytestmark = pytest.mark.browser
 NOW = datetime(2026, 10, 8, 10, 0, tzinfo=clock.LOCAL_TZ)
 
 LATIN = re.compile(r"[A-Za-z_]{3,}")
-ALLOWED_WORDS = {"PDF", "Excel", "Word", "CSV", "ZIP", "API", "BPMN"}
+#: Names of formats, products and standards that have no Chinese name users would know.
+ALLOWED_WORDS = {"PDF", "Excel", "Word", "CSV", "ZIP", "API", "BPMN", "Python", "SHA"}
 #: What is not a word of the interface: user names, file names, hashes (see the docstring).
 NOT_WORDS = re.compile(
     r"\b(?:[a-z]+_\d{6}|admin|auditor)\b"
