@@ -89,7 +89,11 @@ def test_two_tier_demo_end_to_end_through_the_api(client, api_token):
         headers=clerk,
         json={"outcome": "submit", "data": {"title": "一季度"}},
     )
-    assert again.status_code == 409 and again.get_json()["message"] == "该任务已被他人处理，请刷新"
+    # The same user again (another tab): told it was their own action, not "someone else's".
+    assert again.status_code == 409
+    assert (
+        again.get_json()["message"] == "您已办理过该步骤（可能在另一窗口），无需重复办理，请刷新。"
+    )
 
     [review] = _todo(client, reviewer)
     no_comment = client.post(

@@ -18,6 +18,7 @@ from webapp.engine import (
     withdraw,
 )
 from webapp.engine.models import HumanTask, Notification, TaskState
+from webapp.engine.operations import DONE_BY_YOU
 from webapp.extensions import db
 
 
@@ -176,3 +177,19 @@ def test_each_feature_limits_copies_to_readers_of_its_object(make_user, org):
         }, key
     campaign = ProcessInstance(process_key="year_end_assessment", org=org("410000"))
     assert not may_view_subject(city, campaign)  # a unit never sees the province's campaign
+
+
+def test_acting_on_a_done_step_says_whose_action_it_was(demo):
+    """Found from outside: a leader who approved in one tab and then in another was told
+    "该任务已被他人处理" — someone else's action; it was their own."""
+    instance, u = demo
+    complete_task(u["clerk"], open_task(instance).id, "submit", data={"title": "t"})
+    review = open_task(instance)
+    complete_task(u["reviewer"], review.id, "approve")
+    db.session.commit()
+    with pytest.raises(Conflict) as mine:
+        complete_task(u["reviewer"], review.id, "approve")
+    assert mine.value.message == DONE_BY_YOU
+    with pytest.raises((Conflict, PermissionDenied)) as theirs:
+        complete_task(u["reviewer2"], review.id, "approve")
+    assert theirs.value.message != DONE_BY_YOU

@@ -134,8 +134,14 @@ def _instance_task_ids(task: HumanTask) -> Any:
     return select(HumanTask.id).where(HumanTask.instance_id == task.instance_id)
 
 
-def _require_open(task: HumanTask) -> None:
+#: The actor's own earlier action, from another window or tab (not "someone else").
+DONE_BY_YOU = "您已办理过该步骤（可能在另一窗口），无需重复办理，请刷新。"
+
+
+def _require_open(task: HumanTask, actor: User) -> None:
     if task.state not in OPEN_STATES:
+        if task.state == TaskState.COMPLETED.value and task.completed_by_id == actor.id:
+            raise Conflict(DONE_BY_YOU)
         raise Conflict(CONFLICT_MESSAGE)
     if task.instance.state != InstanceState.RUNNING.value:
         raise Conflict(f"流程当前状态为“{task.instance.state_label}”，不能办理。")
@@ -188,7 +194,7 @@ def _assign(task: HumanTask, from_states: tuple[str, ...], user: User) -> None:
 
 def claim(actor: User, task_id: int) -> HumanTask:
     task = get_task(task_id, actor)
-    _require_open(task)
+    _require_open(task, actor)
     if task.state == TaskState.CLAIMED.value:
         if task.assignee_id == actor.id:
             return task
@@ -202,7 +208,7 @@ def claim(actor: User, task_id: int) -> HumanTask:
 
 def unclaim(actor: User, task_id: int) -> HumanTask:
     task = get_task(task_id, actor)
-    _require_open(task)
+    _require_open(task, actor)
     if task.state != TaskState.CLAIMED.value:
         raise Conflict("该任务尚未签收。")
     if task.assignee_id != actor.id and not can(actor, "workflow.admin"):
@@ -277,7 +283,7 @@ def _complete(
     data: dict[str, Any],
     schema: dict[str, Any],
 ) -> HumanTask:
-    _require_open(task)
+    _require_open(task, actor)
     _require_work(actor, task)
     instance = task.instance
     comment = (comment or "").strip() or None
@@ -481,7 +487,7 @@ MAX_TRANSFER_COMMENT = 500
 def transfer(actor: User, task_id: int, to_user_id: int, comment: str | None = None) -> HumanTask:
     """转办 to a colleague with the same role in the same org."""
     task = get_task(task_id, actor)
-    _require_open(task)
+    _require_open(task, actor)
     _require_work(actor, task)
     # One refusal whether the user is missing, disabled or elsewhere: it names nobody and does
     # not tell which ids exist (docs/security.md, "refusals naming people").
@@ -511,7 +517,7 @@ def reassign(actor: User, task_id: int, to_user_id: int) -> HumanTask:
     if not can(actor, "workflow.admin"):
         raise PermissionDenied("只有系统管理员可以改派任务。")
     task = get_task(task_id)
-    _require_open(task)
+    _require_open(task, actor)
     target = _colleague(to_user_id, task)
     before = task.assignee_id
     _hand_over(
@@ -539,7 +545,7 @@ def colleagues(task: HumanTask) -> list[User]:
 def remind(actor: User, task_id: int, message: str | None = None) -> list[Notification]:
     """催办: notify the holder (or every candidate) of an open task."""
     task = get_task(task_id, actor)
-    _require_open(task)
+    _require_open(task, actor)
     if not can_view(actor, task) or is_candidate(actor, task):
         raise PermissionDenied("您不能催办该任务。")
     text = (
