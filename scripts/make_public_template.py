@@ -106,6 +106,9 @@ def build() -> Document:
         width_mm=156,
     )
     para(doc, "{%p endif %}")
+    para(doc, "{%p if filing_note %}")
+    para(doc, "{{ filing_note }}", font=TABLE_FONT, size=9, space_after=6)
+    para(doc, "{%p endif %}")
 
     heading(doc, "附表三　工程质量指数（{{ index_value }}）")
     table(

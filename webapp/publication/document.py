@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, NotRequired, TypedDict, cast
 
@@ -130,6 +131,28 @@ class UnitIndexWord(TypedDict):
     value: str
 
 
+#: Printed under a figure or table where a filing rate exceeds 100 %: filings lag completions,
+#: so a period may file projects completed in earlier periods (domain.md, 附表5's 备案率 — a
+#: warning to the clerk, who explains it; the public reads the reason instead of a bare 200 %).
+FILING_LAG_NOTE = (
+    "注：备案率超过100%，系本期质量备案的工程中含以前各期竣工的工程（备案滞后于竣工）。"
+)
+
+
+def over_100(value: Any) -> bool:
+    """Whether a printed rate (``"200.00"``, a Decimal, None or ``"—"``) exceeds 100."""
+    try:
+        return value is not None and Decimal(str(value)) > 100
+    except InvalidOperation:
+        return False
+
+
+def filing_note(rows: Iterable[SummaryRow]) -> str:
+    """:data:`FILING_LAG_NOTE` when a row's filing rate (projects or area) exceeds 100."""
+    lagging = any(over_100(r.filing_count_pct) or over_100(r.filing_area_pct) for r in rows)
+    return FILING_LAG_NOTE if lagging else ""
+
+
 class UnitWord(TypedDict):
     name: str
     registered: str
@@ -155,6 +178,8 @@ class PublicContext(TypedDict):
     groups: list[GroupWord]
     filing_rate: str
     filing_rate_area: str
+    #: :data:`FILING_LAG_NOTE` when the total's or a unit's filing rate exceeds 100, else ''
+    filing_note: str
     satisfaction: str
     accidents: AccidentsWord
     bad_records: str
@@ -231,6 +256,7 @@ def document_context(snapshot: Mapping[str, Any], published_on: date | None) -> 
         ],
         "filing_rate": dash(total.filing_count_pct),
         "filing_rate_area": dash(total.filing_area_pct),
+        "filing_note": filing_note([total, *units]),
         "satisfaction": dash(total.satisfaction_pct),
         "accidents": {
             "count": str(accidents["count"]),
@@ -291,6 +317,7 @@ def sample_context() -> PublicContext:
         "groups": [{"label": label, **trio} for _key, label in GROUP_LABELS],
         "filing_rate": "95.00",
         "filing_rate_area": "96.10",
+        "filing_note": "",
         "satisfaction": "90.00",
         "accidents": {"count": "1", "deaths": "0", "loss_10k_yuan": "12.00"},
         "bad_records": "2",

@@ -24,7 +24,7 @@ from webapp.publication import operations as ops
 from webapp.publication.document import content
 from webapp.publication.draft import SECTIONS
 from webapp.publication.drafting import DRAFT
-from webapp.publication.flow import draft_problems
+from webapp.publication.flow import draft_problems, publishing_problems
 from webapp.publication.models import Publication, PublicationState
 from webapp.publication.periods import withdrawable_from
 from webapp.publication.state import editable, publication_state
@@ -114,6 +114,8 @@ class PublicationPage(PublicationRow):
     headings: list[tuple[str, str]]
     versions: dict[str, int]
     problems: list[str]
+    #: why the submitted report may not be approved now (stale figures, drafting instructions)
+    approval_problems: list[str]
     editable: bool
     #: the frozen snapshot, or the live draft's data
     content: dict[str, Any]
@@ -141,6 +143,9 @@ def publication_page(user: User, pub: Publication) -> PublicationPage:
         headings=list(SECTIONS),
         versions=drafts.current_versions(DRAFT, pub),
         problems=draft_problems(pub) if live else [],
+        approval_problems=(
+            publishing_problems(pub) if not live and pub.published_at is None else []
+        ),
         editable=live,
         content=content(pub),
         withdrawal_reason=pub.withdrawal_reason,

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from typing import Any
+
 from webapp.publication.document import live_figures
 from webapp.publication.draft import drafting_problems
 from webapp.publication.models import Publication
@@ -20,6 +24,41 @@ def draft_problems(pub: Publication) -> list[str]:
 
 
 def publishing_problems(pub: Publication) -> list[str]:
-    """Why the frozen text may not be approved for publishing or published (empty when it may):
-    第十五条 publishes the report, never the template's drafting instructions."""
-    return drafting_problems((pub.snapshot or {}).get("sections") or {})
+    """Why the frozen report may not be approved for publishing or published (empty when it
+    may): 第十五条 publishes the report, never the template's drafting instructions, and never
+    figures that are no longer the accepted ones."""
+    return stale_figures(pub) + drafting_problems((pub.snapshot or {}).get("sections") or {})
+
+
+def _comparable(figures: Mapping[str, Any]) -> str:
+    """The figures as JSON without the acceptance times (a quarter accepted again with the same
+    figures changes nothing that is published)."""
+    plain = json.loads(json.dumps(figures, default=str))
+    for quarter in plain.get("quarters") or []:
+        quarter.pop("accepted_at", None)
+    return json.dumps(plain, sort_keys=True, ensure_ascii=False)
+
+
+def stale_figures(pub: Publication) -> list[str]:
+    """Why the figures frozen at submission are no longer those to publish (empty when they
+    are): a quarter's correction was accepted again, or a quarter's acceptance re-opened, after
+    the draft was submitted.  The reviewer and the leader approve what they read; publishing the
+    frozen figures would publish superseded statistics, publishing the new ones would publish
+    what nobody approved.  So approval waits for the drafting unit to submit again."""
+    frozen = (pub.snapshot or {}).get("figures")
+    if frozen is None or pub.published_at is not None:
+        return []
+    live = live_figures(pub)
+    if _comparable(frozen) == _comparable(live):
+        return []
+    before = {q["period"]: q for q in frozen.get("quarters") or []}
+    changed = [
+        q["period"]
+        for q in live["quarters"]
+        if not q["accepted"] or before.get(q["period"], {}).get("accepted_at") != q["accepted_at"]
+    ]
+    which = f"{'、'.join(changed)} 季度报告" if changed else "据以公开的季度统计数据"
+    return [
+        f"送审后，{which}已更正或重新接收，本公开报告中的统计数据（送审时冻结）已不是最新："
+        "请退回起草单位，刷新数据后重新提交审核。"
+    ]

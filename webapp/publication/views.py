@@ -18,7 +18,13 @@ from webapp.engine import register_task_page
 from webapp.periodic.views import open_period_form
 from webapp.publication import operations as ops
 from webapp.publication import publicity
-from webapp.publication.document import content, document_filename, render_document
+from webapp.publication.document import (
+    FILING_LAG_NOTE,
+    content,
+    document_filename,
+    over_100,
+    render_document,
+)
 from webapp.publication.draft import SECTIONS
 from webapp.publication.models import ObjectionOutcome, Publication
 from webapp.publication.pages import publication_list_page, publication_page, viewable_publication
@@ -27,6 +33,10 @@ from webapp.web import page_blueprint, refused_on
 
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 bp = page_blueprint("publication", __name__)
+# the figures' macros (publication/_content.html, staff workspace and public portal alike)
+bp.add_app_template_test(over_100, "over_100")
+bp.add_app_template_global(over_100, "over_100")
+bp.add_app_template_global(FILING_LAG_NOTE, "FILING_LAG_NOTE")
 
 
 def _task_page(task: Any) -> str | None:
