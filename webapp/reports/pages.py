@@ -27,11 +27,13 @@ from webapp.reports.document import accidents_of, complaints_of, meeting_of, sec
 from webapp.reports.drafting import EXPLANATIONS, NARRATIVE
 from webapp.reports.models import Report, ReportState
 from webapp.reports.readiness import (
+    SupersededUnit,
     data_problems,
     editable,
     figures,
     min_explanation,
     narrative_problems,
+    superseded_lower_units,
 )
 from webapp.reports.sections import sections
 from webapp.reports.state import report_state
@@ -126,6 +128,8 @@ class ReportPage(ReportRow):
     sections: list[dict[str, str]]
     #: the open tasks the user may work on
     tasks: list[Any]
+    #: lower units whose accepted figures changed after this frozen report took its rows
+    superseded: list[SupersededUnit]
     #: why the report came back, while it is being answered (engine ``ReturnNote``; None: not)
     returned: Any
     can_edit: bool
@@ -216,6 +220,7 @@ def report_page(user: User, report: Report, *, summary_only: bool = False) -> Re
         explanation_versions=drafts.current_versions(EXPLANATIONS, report) if full else {},
         sections=[{"key": k, "title": t} for k, t in sections(report.kind)],
         tasks=[t for t in tasks if can_work(user, t)],
+        superseded=superseded_lower_units(report, data) if full and not live else [],
         returned=current_return(report.instance_id) if full else None,
         can_edit=can_edit,
         can_correct=report.locked and can(user, "report.draft", report.org),

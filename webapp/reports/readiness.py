@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypedDict
 
 from flask import current_app, has_app_context
 
 from webapp.core.models import Role, User
 from webapp.core.operations import users_in_role
 from webapp.reports.models import Report
-from webapp.reports.rollup import build_checks, build_tables
+from webapp.reports.rollup import build_checks, build_tables, lower_reports
 from webapp.reports.sections import DRAFT_MARK, sections
 from webapp.reports.state import editable
+from webapp.stats import registry
 from webapp.stats.checks import Check
+from webapp.stats.figures import SummaryRow
 
 #: Default of the setting ``REPORT_MIN_EXPLANATION`` (env ``HQR_REPORT_MIN_EXPLANATION``):
 #: characters a warning's or a missing unit's explanation needs, so that it says something.
@@ -95,3 +98,54 @@ def readiness(report: Report, *, narrative: bool = True) -> list[str]:
 def reviewers_of(org_id: int) -> list[User]:
     """The enabled reviewers of a unit (who is told that a lower report arrived)."""
     return users_in_role(org_id, Role.REVIEWER)
+
+
+class SupersededUnit(TypedDict):
+    """A lower unit whose accepted figures changed after a report froze its row."""
+
+    org_code: str
+    org_name: str
+    report_id: int
+    #: the row's status when the report froze (已接收: corrected since; 未报: accepted since)
+    frozen_status: str
+
+
+def superseded_lower_units(report: Report, data: Mapping[str, Any]) -> list[SupersededUnit]:
+    """The lower units whose accepted figures now differ from the row this frozen report holds
+    (empty for a live report: it rolls up what is accepted now).
+
+    A frozen report keeps the figures it was submitted with (domain.md §5); a county corrected
+    and accepted again afterwards, or accepted after its city froze it as 未报, leaves the
+    city's submitted or accepted 附表5/7 and every roll-up above it on the older figures until
+    the city submits again or corrects.  Nothing changes by itself: the page says so, to the
+    unit and to the upper level that accepts it, instead of letting a superseded total travel
+    up unnoticed."""
+    if report.snapshot is None or editable(report):
+        return []
+    spec = registry.summary_spec(report.kind)
+    table = (data.get("tables") or {}).get(spec.key) or {}
+    frozen = {r["org_code"]: r for r in table.get("rows") or [] if r.get("status") in WATCHED}
+    if not frozen:
+        return []
+    out: list[SupersededUnit] = []
+    for code, lower in sorted(lower_reports(report.org, report.period, report.kind).items()):
+        row = frozen.get(code)
+        accepted = lower.accepted_snapshot
+        if row is None or accepted is None:
+            continue
+        was = SummaryRow.from_json(row)
+        now = was.with_figures_of(SummaryRow.from_json(accepted["tables"][spec.key]["total"]))
+        if now.to_json() != was.to_json():
+            out.append(
+                {
+                    "org_code": code,
+                    "org_name": row.get("org_name") or lower.org.name,
+                    "report_id": lower.id,
+                    "frozen_status": str(row.get("status")),
+                }
+            )
+    return out
+
+
+#: the statuses of a frozen row that a lower unit's later acceptance can supersede
+WATCHED = ("已接收", "未报")
