@@ -254,3 +254,55 @@ def test_the_report_list_refuses_a_period_that_cannot_exist(workflows, oracle, a
     for bad in ("2026Q9", "zzz"):
         refused = clerk.get(f"/api/v1/reports?org=410102&period={bad}", status=422)
         assert "报告期" in str(refused["errors"]["query"]["period"])
+
+
+def test_carry_over_is_checked_against_the_units_own_accepted_report(workflows, api):
+    """Found from outside: a county clerk corrected the area of a project in construction after
+    the city had accepted 2026Q3.  The county's 2026Q4 compared its 接转 with the ledger as it is
+    now (always equal) and went up clean; the city, which reads the accepted 2026Q3, then met
+    接转 ≠ 上期在建 as an error it cannot fix.  The unit's own row is now checked against its own
+    accepted report, the message says what to do, and names the period and table in Chinese."""
+    from datetime import date
+    from decimal import Decimal
+
+    from webapp.core.operations import get_org
+    from webapp.ledger.models import Project
+
+    project = Project(
+        org_id=get_org("410102").id,
+        registration_no="R-carry",
+        name="在建工程",
+        structure_type="框架",
+        area_m2=Decimal("38550"),
+        cost_10k_yuan=Decimal("30000"),
+        registered_on=date(2026, 4, 6),
+    )
+    db.session.add(project)
+    db.session.commit()
+    _open(api)
+    clerk, reviewer = api("clerk", "410102"), api("reviewer", "410102")
+    draft(clerk, "410102")
+    reviewer.complete(reviewer.task("410102"), "approve")
+    api("reviewer", "410100").complete(api("reviewer", "410100").task("410102"), "accept")
+    assert clerk.report("410102")["state"] == "accepted"
+
+    project.area_m2 = Decimal("38850")  # 3.86 → 3.89 万㎡, a closed period's figure changed
+    db.session.commit()
+    _open(api, "2026Q4")
+    report = clerk.report("410102", "2026Q4")
+    own = [
+        c
+        for c in report["checks"]
+        if c["id"] == "identity.carried_over.area_10k_m2" and c["rows"] == ["410102"]
+    ]
+    assert len(own) == 1 and own[0]["severity"] == "error", report["checks"]
+    assert "（3.89）≠ 上期（2026年第三季度）在建面积（3.86）" in own[0]["message"]
+    assert "对上期报告提出更正" in own[0]["message"]
+    assert any(p.startswith("校验错误（附表5 季度统计表）") for p in report["problems"])
+    assert not any("table5" in p or "2026Q3" in p for p in report["problems"])
+
+    # Unchanged since the acceptance: nothing to say.
+    project.area_m2 = Decimal("38550")
+    db.session.commit()
+    report = clerk.report("410102", "2026Q4")
+    assert not [c for c in report["checks"] if c["id"].startswith("identity.carried_over")]

@@ -13,6 +13,7 @@ from webapp.reports.rollup import build_checks, build_tables
 from webapp.reports.sections import DRAFT_MARK, sections
 from webapp.reports.state import editable
 from webapp.stats.checks import Check
+from webapp.stats.registry import table_name
 
 #: Default of the setting ``REPORT_MIN_EXPLANATION`` (env ``HQR_REPORT_MIN_EXPLANATION``):
 #: characters a warning's or a missing unit's explanation needs, so that it says something.
@@ -48,7 +49,7 @@ def data_problems(report: Report, built: dict[str, Any]) -> list[str]:
     least = min_explanation()
     for check in built["checks"]:
         if check["severity"] == "error":
-            problems.append(f"校验错误（{check['table']}）：{check['message']}")
+            problems.append(f"校验错误（{table_name(check['table'])}）：{check['message']}")
         elif check["severity"] == "warning":
             text = (report.explanations or {}).get(check["id"], "").strip()
             if not text:

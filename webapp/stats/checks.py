@@ -16,6 +16,7 @@ from typing import Any, ClassVar, NotRequired, TypedDict
 from flask import current_app, has_app_context
 
 from webapp.core.numbers import round_half_up
+from webapp.core.periods import period_label
 from webapp.stats import figures
 from webapp.stats.tables import GROUP_LABELS, GROUPS, TABLE6_GROUPS
 
@@ -228,7 +229,7 @@ def _carry(table: dict[str, Any], previous: dict[str, Any], labels: dict[str, st
                         WARNING if mixed else ERROR,
                         [_row_id(row)],
                         f"{_row_name(row)}：{labels['carried_over']}{mlabel}（{now}）"
-                        f"≠ 上期（{previous.get('period')}）在建{mlabel}（{then}）"
+                        f"≠ 上期（{period_label(previous.get('period'))}）在建{mlabel}（{then}）"
                         + ("（上期与本期汇总口径不同，差额来自取整）" if mixed else ""),
                     )
                 )
