@@ -260,8 +260,10 @@ def test_carry_over_is_checked_against_the_units_own_accepted_report(workflows, 
     """Found from outside: a county clerk corrected the area of a project in construction after
     the city had accepted 2026Q3.  The county's 2026Q4 compared its 接转 with the ledger as it is
     now (always equal) and went up clean; the city, which reads the accepted 2026Q3, then met
-    接转 ≠ 上期在建 as an error it cannot fix.  The unit's own row is now checked against its own
-    accepted report, the message says what to do, and names the period and table in Chinese."""
+    接转 ≠ 上期在建 as an error it cannot fix (a dead end).  The unit's own row is now checked
+    against its own accepted report, as a warning that says where the difference comes from and
+    what to do (a closed period changes only through 更正), and the city, reading two accepted
+    reports of its county, sees the same warning with the county's explanation, not an error."""
     from datetime import date
     from decimal import Decimal
 
@@ -281,28 +283,46 @@ def test_carry_over_is_checked_against_the_units_own_accepted_report(workflows, 
     db.session.commit()
     _open(api)
     clerk, reviewer = api("clerk", "410102"), api("reviewer", "410102")
+    city = api("reviewer", "410100")
     draft(clerk, "410102")
     reviewer.complete(reviewer.task("410102"), "approve")
-    api("reviewer", "410100").complete(api("reviewer", "410100").task("410102"), "accept")
+    city.complete(city.task("410102"), "accept")
     assert clerk.report("410102")["state"] == "accepted"
 
     project.area_m2 = Decimal("38850")  # 3.86 → 3.89 万㎡, a closed period's figure changed
     db.session.commit()
     _open(api, "2026Q4")
     report = clerk.report("410102", "2026Q4")
-    own = [
-        c
-        for c in report["checks"]
-        if c["id"] == "identity.carried_over.area_10k_m2" and c["rows"] == ["410102"]
+    carried = [c for c in report["checks"] if c["id"].startswith("identity.carried_over")]
+    assert [(c["id"], c["rows"], c["severity"]) for c in carried] == [
+        ("identity.carried_over.area_10k_m2", ["410102", "total"], "warning")  # one: 即合计
     ]
-    assert len(own) == 1 and own[0]["severity"] == "error", report["checks"]
-    assert "（3.89）≠ 上期（2026年第三季度）在建面积（3.86）" in own[0]["message"]
-    assert "对上期报告提出更正" in own[0]["message"]
-    assert any(p.startswith("校验错误（附表5 季度统计表）") for p in report["problems"])
-    assert not any("table5" in p or "2026Q3" in p for p in report["problems"])
+    assert "（3.89）≠ 上期（2026年第三季度）在建面积（3.86）" in carried[0]["message"]
+    assert all("对上期报告提出更正" in c["message"] for c in carried)
+    assert not any("取整" in c["message"] for c in carried)
 
-    # Unchanged since the acceptance: nothing to say.
-    project.area_m2 = Decimal("38550")
-    db.session.commit()
-    report = clerk.report("410102", "2026Q4")
-    assert not [c for c in report["checks"] if c["id"].startswith("identity.carried_over")]
+    draft(clerk, "410102", "2026Q4")  # explains the warning
+    reviewer.complete(reviewer.task("410102", "2026Q4"), "approve")
+    city.complete(city.task("410102", "2026Q4"), "accept")
+    upper = api("clerk", "410100").report("410100", "2026Q4")
+    row = [
+        c
+        for c in upper["checks"]
+        if c["id"].startswith("identity.carried_over") and "410102" in c["rows"]
+    ]
+    assert [c["severity"] for c in row] == ["warning"], upper["checks"]
+    assert not [
+        c
+        for c in upper["checks"]
+        if c["id"].startswith("identity.carried_over") and c["severity"] == "error"
+    ]
+
+
+def test_a_blocking_check_names_its_table_in_chinese():
+    """Found from outside: the problems list read 校验错误（table5）：…, the JSON key."""
+    from webapp.reports.models import Report
+    from webapp.reports.readiness import data_problems
+
+    check = {"id": "identity.total", "severity": "error", "rows": [], "message": "合计不符"}
+    built = {"checks": [{**check, "table": "table5"}], "lower_units": []}
+    assert data_problems(Report(), built) == ["校验错误（附表5 季度统计表）：合计不符"]

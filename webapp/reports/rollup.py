@@ -23,7 +23,7 @@ from webapp.core.models import Org
 from webapp.extensions import db
 from webapp.reports.models import Report, ReportKind
 from webapp.stats import registry
-from webapp.stats.checks import Check
+from webapp.stats.checks import ACCEPTED_ROW, OWN_ROW, Check
 from webapp.stats.compute import Period, compute, parse_period, run_checks, table_json
 from webapp.stats.compute import ledger_checks as stats_ledger_checks
 from webapp.stats.figures import CategoryRow, CategoryTable, SummaryRow, SummaryTable
@@ -90,7 +90,7 @@ def rolled_up_summary(
     for row in summary.rows:
         code = row.org_code
         if code == org.code:
-            rows.append(replace(row, status="本级"))
+            rows.append(replace(row, status=OWN_ROW))
             continue
         if code not in expected:
             # Counties make no annual report: their rows are the ledger as of the moment the
@@ -102,7 +102,7 @@ def rolled_up_summary(
         if accepted is not None:
             child = accepted["tables"][spec.key]
             accepted_total = SummaryRow.from_json(child["total"])
-            rows.append(replace(row.with_figures_of(accepted_total), status="已接收"))
+            rows.append(replace(row.with_figures_of(accepted_total), status=ACCEPTED_ROW))
             children[code] = child
         else:
             rows.append(replace(row, status="未报"))
@@ -191,7 +191,7 @@ def _build_tables(org: Org, period: Period, kind: str, *, lists: bool = True) ->
     # The tables leave the figures here, once, in their JSON shape; the checks read that shape.
     tables = {name: table_json(table) for name, table in typed.items()}
     previous, _, _ = rolled_up_summary(org, period.previous(), kind)
-    previous, own_accepted = _own_row_as_accepted(previous, org, period.previous(), kind)
+    previous = _own_row_as_accepted(previous, org, period.previous(), kind)
     ledger = stats_ledger_checks(org, period)
     tables[key]["checks"] = run_checks(
         tables[key],
@@ -199,8 +199,6 @@ def _build_tables(org: Org, period: Period, kind: str, *, lists: bool = True) ->
         related={"children": children} if children else None,
         ledger_checks=ledger,
     )
-    if own_accepted:
-        tables[key]["checks"] = [_point_to_correction(c, org) for c in tables[key]["checks"]]
     tables["table6"]["checks"] = run_checks(tables["table6"], related={key: tables[key]})
     checks: list[Check] = [
         {**c, "table": name} for name in (key, "table6") for c in tables[name].get("checks", [])
@@ -210,14 +208,14 @@ def _build_tables(org: Org, period: Period, kind: str, *, lists: bool = True) ->
 
 def _own_row_as_accepted(
     previous: SummaryTable, org: Org, period: Period, kind: str
-) -> tuple[SummaryTable, bool]:
+) -> SummaryTable:
     """The previous period's table with the unit's own row as its upper level accepted it.
 
     接转 = 上期在建 compares this period with what the unit reported last period, not with
     the ledger as it is now: a project of the previous period edited since (a corrected area, a
     completion date moved) changes the live figures of a closed period, and the upper level,
     which reads the accepted report, would otherwise meet the difference first, as an error it
-    cannot fix.  Returns whether the own row was replaced."""
+    cannot fix.  The row is marked 已接收, so the check says where the difference comes from."""
     report = db.session.execute(
         select(Report).where(
             Report.org_id == org.id, Report.period == period.code, Report.kind == kind
@@ -225,7 +223,7 @@ def _own_row_as_accepted(
     ).scalar_one_or_none()
     accepted = report.accepted_snapshot if report is not None else None
     if not accepted:
-        return previous, False
+        return previous
     spec = registry.summary_spec(kind)
     frozen = [
         SummaryRow.from_json(row)
@@ -233,23 +231,14 @@ def _own_row_as_accepted(
         if row.get("org_code") == org.code
     ]
     if not frozen:
-        return previous, False
+        return previous
     rows = tuple(
-        row.with_figures_of(frozen[0]) if row.org_code == org.code else row for row in previous.rows
+        replace(row.with_figures_of(frozen[0]), status=ACCEPTED_ROW)
+        if row.org_code == org.code
+        else row
+        for row in previous.rows
     )
-    return replace(previous, rows=rows, total=SummaryRow.total(rows, org.code)), True
-
-
-def _point_to_correction(check: Check, org: Org) -> Check:
-    """The 接转 check of the unit's own row says what to do: the previous period is closed, so
-    the ledger change reaches it only through a correction (更正) of that report."""
-    if not check["id"].startswith("identity.carried_over.") or check["rows"] != [org.code]:
-        return check
-    return {
-        **check,
-        "message": check["message"] + "；上期在建取自上级已接收的上期报告，台账中上期的工程"
-        "已被修改：请核对台账，或对上期报告提出更正",
-    }
+    return replace(previous, rows=rows, total=SummaryRow.total(rows, org.code))
 
 
 def _correct_table6(
