@@ -254,3 +254,75 @@ def test_the_report_list_refuses_a_period_that_cannot_exist(workflows, oracle, a
     for bad in ("2026Q9", "zzz"):
         refused = clerk.get(f"/api/v1/reports?org=410102&period={bad}", status=422)
         assert "报告期" in str(refused["errors"]["query"]["period"])
+
+
+def test_carry_over_is_checked_against_the_units_own_accepted_report(workflows, api):
+    """Found from outside: a county clerk corrected the area of a project in construction after
+    the city had accepted 2026Q3.  The county's 2026Q4 compared its 接转 with the ledger as it is
+    now (always equal) and went up clean; the city, which reads the accepted 2026Q3, then met
+    接转 ≠ 上期在建 as an error it cannot fix (a dead end).  The unit's own row is now checked
+    against its own accepted report, as a warning that says where the difference comes from and
+    what to do (a closed period changes only through 更正), and the city, reading two accepted
+    reports of its county, sees the same warning with the county's explanation, not an error."""
+    from datetime import date
+    from decimal import Decimal
+
+    from webapp.core.operations import get_org
+    from webapp.ledger.models import Project
+
+    project = Project(
+        org_id=get_org("410102").id,
+        registration_no="R-carry",
+        name="在建工程",
+        structure_type="框架",
+        area_m2=Decimal("38550"),
+        cost_10k_yuan=Decimal("30000"),
+        registered_on=date(2026, 4, 6),
+    )
+    db.session.add(project)
+    db.session.commit()
+    _open(api)
+    clerk, reviewer = api("clerk", "410102"), api("reviewer", "410102")
+    city = api("reviewer", "410100")
+    draft(clerk, "410102")
+    reviewer.complete(reviewer.task("410102"), "approve")
+    city.complete(city.task("410102"), "accept")
+    assert clerk.report("410102")["state"] == "accepted"
+
+    project.area_m2 = Decimal("38850")  # 3.86 → 3.89 万㎡, a closed period's figure changed
+    db.session.commit()
+    _open(api, "2026Q4")
+    report = clerk.report("410102", "2026Q4")
+    carried = [c for c in report["checks"] if c["id"].startswith("identity.carried_over")]
+    assert [(c["id"], c["rows"], c["severity"]) for c in carried] == [
+        ("identity.carried_over.area_10k_m2", ["410102", "total"], "warning")  # one: 即合计
+    ]
+    assert "（3.89）≠ 上期（2026年第三季度）在建面积（3.86）" in carried[0]["message"]
+    assert all("对上期报告提出更正" in c["message"] for c in carried)
+    assert not any("取整" in c["message"] for c in carried)
+
+    draft(clerk, "410102", "2026Q4")  # explains the warning
+    reviewer.complete(reviewer.task("410102", "2026Q4"), "approve")
+    city.complete(city.task("410102", "2026Q4"), "accept")
+    upper = api("clerk", "410100").report("410100", "2026Q4")
+    row = [
+        c
+        for c in upper["checks"]
+        if c["id"].startswith("identity.carried_over") and "410102" in c["rows"]
+    ]
+    assert [c["severity"] for c in row] == ["warning"], upper["checks"]
+    assert not [
+        c
+        for c in upper["checks"]
+        if c["id"].startswith("identity.carried_over") and c["severity"] == "error"
+    ]
+
+
+def test_a_blocking_check_names_its_table_in_chinese():
+    """Found from outside: the problems list read 校验错误（table5）：…, the JSON key."""
+    from webapp.reports.models import Report
+    from webapp.reports.readiness import data_problems
+
+    check = {"id": "identity.total", "severity": "error", "rows": [], "message": "合计不符"}
+    built = {"checks": [{**check, "table": "table5"}], "lower_units": []}
+    assert data_problems(Report(), built) == ["校验错误（附表5 季度统计表）：合计不符"]

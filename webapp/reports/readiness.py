@@ -16,6 +16,7 @@ from webapp.reports.state import editable
 from webapp.stats import registry
 from webapp.stats.checks import Check
 from webapp.stats.figures import SummaryRow
+from webapp.stats.registry import table_name
 
 #: Default of the setting ``REPORT_MIN_EXPLANATION`` (env ``HQR_REPORT_MIN_EXPLANATION``):
 #: characters a warning's or a missing unit's explanation needs, so that it says something.
@@ -51,7 +52,7 @@ def data_problems(report: Report, built: dict[str, Any]) -> list[str]:
     least = min_explanation()
     for check in built["checks"]:
         if check["severity"] == "error":
-            problems.append(f"校验错误（{check['table']}）：{check['message']}")
+            problems.append(f"校验错误（{table_name(check['table'])}）：{check['message']}")
         elif check["severity"] == "warning":
             text = (report.explanations or {}).get(check["id"], "").strip()
             if not text:

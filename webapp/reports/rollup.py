@@ -23,7 +23,7 @@ from webapp.core.models import Org
 from webapp.extensions import db
 from webapp.reports.models import Report, ReportKind
 from webapp.stats import registry
-from webapp.stats.checks import Check
+from webapp.stats.checks import ACCEPTED_ROW, OWN_ROW, Check
 from webapp.stats.compute import Period, compute, parse_period, run_checks, table_json
 from webapp.stats.compute import ledger_checks as stats_ledger_checks
 from webapp.stats.figures import CategoryRow, CategoryTable, SummaryRow, SummaryTable
@@ -90,7 +90,7 @@ def rolled_up_summary(
     for row in summary.rows:
         code = row.org_code
         if code == org.code:
-            rows.append(replace(row, status="本级"))
+            rows.append(replace(row, status=OWN_ROW))
             continue
         if code not in expected:
             # Counties make no annual report: their rows are the ledger as of the moment the
@@ -102,7 +102,7 @@ def rolled_up_summary(
         if accepted is not None:
             child = accepted["tables"][spec.key]
             accepted_total = SummaryRow.from_json(child["total"])
-            rows.append(replace(row.with_figures_of(accepted_total), status="已接收"))
+            rows.append(replace(row.with_figures_of(accepted_total), status=ACCEPTED_ROW))
             children[code] = child
         else:
             rows.append(replace(row, status="未报"))
@@ -191,6 +191,7 @@ def _build_tables(org: Org, period: Period, kind: str, *, lists: bool = True) ->
     # The tables leave the figures here, once, in their JSON shape; the checks read that shape.
     tables = {name: table_json(table) for name, table in typed.items()}
     previous, _, _ = rolled_up_summary(org, period.previous(), kind)
+    previous = _own_row_as_accepted(previous, org, period.previous(), kind)
     ledger = stats_ledger_checks(org, period)
     tables[key]["checks"] = run_checks(
         tables[key],
@@ -203,6 +204,41 @@ def _build_tables(org: Org, period: Period, kind: str, *, lists: bool = True) ->
         {**c, "table": name} for name in (key, "table6") for c in tables[name].get("checks", [])
     ]
     return {"tables": tables, "checks": checks, "lower_units": units}
+
+
+def _own_row_as_accepted(
+    previous: SummaryTable, org: Org, period: Period, kind: str
+) -> SummaryTable:
+    """The previous period's table with the unit's own row as its upper level accepted it.
+
+    接转 = 上期在建 compares this period with what the unit reported last period, not with
+    the ledger as it is now: a project of the previous period edited since (a corrected area, a
+    completion date moved) changes the live figures of a closed period, and the upper level,
+    which reads the accepted report, would otherwise meet the difference first, as an error it
+    cannot fix.  The row is marked 已接收, so the check says where the difference comes from."""
+    report = db.session.execute(
+        select(Report).where(
+            Report.org_id == org.id, Report.period == period.code, Report.kind == kind
+        )
+    ).scalar_one_or_none()
+    accepted = report.accepted_snapshot if report is not None else None
+    if not accepted:
+        return previous
+    spec = registry.summary_spec(kind)
+    frozen = [
+        SummaryRow.from_json(row)
+        for row in accepted["tables"][spec.key].get("rows", [])
+        if row.get("org_code") == org.code
+    ]
+    if not frozen:
+        return previous
+    rows = tuple(
+        replace(row.with_figures_of(frozen[0]), status=ACCEPTED_ROW)
+        if row.org_code == org.code
+        else row
+        for row in previous.rows
+    )
+    return replace(previous, rows=rows, total=SummaryRow.total(rows, org.code))
 
 
 def _correct_table6(

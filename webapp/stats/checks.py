@@ -16,6 +16,7 @@ from typing import Any, ClassVar, NotRequired, TypedDict
 from flask import current_app, has_app_context
 
 from webapp.core.numbers import round_half_up
+from webapp.core.periods import period_label
 from webapp.stats import figures
 from webapp.stats.tables import GROUP_LABELS, GROUPS, TABLE6_GROUPS
 
@@ -197,6 +198,12 @@ def _identity(table: dict[str, Any], labels: dict[str, str]) -> list[Check]:
     return out
 
 
+#: A row's status when its figures are a report as the upper level accepted it (frozen).
+ACCEPTED_ROW = "已接收"
+#: A unit's own row (its own projects, from the ledger).
+OWN_ROW = "本级"
+
+
 def _carry(table: dict[str, Any], previous: dict[str, Any], labels: dict[str, str]) -> list[Check]:
     prev_rows = {_row_id(r): r for r in _rows_of(previous)}
     out = []
@@ -205,6 +212,7 @@ def _carry(table: dict[str, Any], previous: dict[str, Any], labels: dict[str, st
         _row_id(r) in prev_rows and prev_rows[_row_id(r)].get("status") != r.get("status")
         for r in _rows_of(table)
     )
+    warned: set[str] = set()  # metrics a unit's row differs in for a reason no one here can fix
     for row in _rows_of(table):
         before = prev_rows.get(_row_id(row))
         if before is None:
@@ -212,26 +220,43 @@ def _carry(table: dict[str, Any], previous: dict[str, Any], labels: dict[str, st
         for metric, mlabel in METRICS:
             now = _figure(row, "carried_over", metric)
             then = _figure(before, "under_construction", metric)
-            if now != then:
-                # A row built another way last period (the unit's accepted report now, the
-                # ledger then because it did not report) may differ by rounding alone: the
-                # accepted total sums rounded rows.  Then it is a warning to explain, not an
-                # error that no one can fix (the previous period is closed).
-                mixed = (
-                    before.get("status") != row.get("status")
-                    if row.get("status") is not None or before.get("status") is not None
-                    else any_mixed
+            if now == then:
+                continue
+            # Last period's figures are the unit's report as accepted: the difference is a
+            # change of the ledger since (a closed period's project corrected).  The closed
+            # period changes only through a correction (更正) of that report, perhaps of several
+            # before it, so it is a warning to explain, not an error blocking this period.
+            statuses = (before.get("status"), row.get("status"))
+            edited = (
+                statuses[0] == ACCEPTED_ROW and statuses[1] in (ACCEPTED_ROW, OWN_ROW)
+                if statuses != (None, None)
+                else metric in warned  # the 合计 differs by what its rows do
+            )
+            # A row built another way last period (the unit's accepted report now, the
+            # ledger then because it did not report) may differ by rounding alone: the
+            # accepted total sums rounded rows.  Then it is a warning to explain, not an
+            # error that no one can fix (the previous period is closed).
+            mixed = not edited and (
+                statuses[0] != statuses[1] if statuses != (None, None) else any_mixed
+            )
+            if edited:
+                warned.add(metric)
+            out.append(
+                _check(
+                    f"identity.carried_over.{metric}",
+                    WARNING if mixed or edited else ERROR,
+                    [_row_id(row)],
+                    f"{_row_name(row)}：{labels['carried_over']}{mlabel}（{now}）"
+                    f"≠ 上期（{period_label(previous.get('period'))}）在建{mlabel}（{then}）"
+                    + ("（上期与本期汇总口径不同，差额来自取整）" if mixed else "")
+                    + (
+                        "（上期为上级已接收报告的数据，此后台账中上期的工程有改动：请说明原因；"
+                        "上期数据须改正的，由该单位对上期报告提出更正）"
+                        if edited
+                        else ""
+                    ),
                 )
-                out.append(
-                    _check(
-                        f"identity.carried_over.{metric}",
-                        WARNING if mixed else ERROR,
-                        [_row_id(row)],
-                        f"{_row_name(row)}：{labels['carried_over']}{mlabel}（{now}）"
-                        f"≠ 上期（{previous.get('period')}）在建{mlabel}（{then}）"
-                        + ("（上期与本期汇总口径不同，差额来自取整）" if mixed else ""),
-                    )
-                )
+            )
     return out
 
 

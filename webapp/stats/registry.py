@@ -230,6 +230,15 @@ TABLES: dict[int, TableSpec] = {
 _KINDS = {"quarterly": "quarterly", "annual": "annual"}
 
 
+def table_name(key: str) -> str:
+    """How people name the table of JSON key ``key`` (``table5`` → 附表5 季度统计表): a check or a
+    problem never shows the key itself; a key no table has is returned as it is."""
+    for spec in TABLES.values():
+        if spec.key == key:
+            return spec.label
+    return key
+
+
 def table(number: int) -> TableSpec:
     """The spec of 附表``number`` (InvalidInput for an unknown number)."""
     try:
