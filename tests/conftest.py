@@ -2,7 +2,9 @@
 
 The database is real: an SQLite file per run by default, PostgreSQL when ``TEST_DATABASE_URL``
 is set.  The schema is built once per run by the Alembic migrations (so they are tested too);
-organisations are loaded once; every other table is emptied after each test.
+organisations are loaded once; every other table is emptied after each test.  A state that
+takes long to build (a campaign ranked through its processes) is built once per process and
+copied back for the next test asking for it (tests/snapshots.py).
 
 Hypothesis runs derandomized by default (profile ``ci``): the same examples on every run and
 machine, no example database, so a failure in CI is a failure on a laptop.  ``make fuzz``
