@@ -2,7 +2,9 @@
 
 The database is real: an SQLite file per run by default, PostgreSQL when ``TEST_DATABASE_URL``
 is set.  The schema is built once per run by the Alembic migrations (so they are tested too);
-organisations are loaded once; every other table is emptied after each test.
+organisations are loaded once; every other table is emptied after each test.  A state that
+takes long to build (a campaign ranked through its processes) is built once per process and
+copied back for the next test asking for it (tests/snapshots.py).
 
 Hypothesis runs derandomized by default (profile ``ci``): the same examples on every run and
 machine, no example database, so a failure in CI is a failure on a laptop.  ``make fuzz``
@@ -92,10 +94,12 @@ def _worker_database(url: str, worker: str) -> str:
 def _reset_postgres_schema(url: str) -> None:
     from sqlalchemy import create_engine
 
+    from tests.snapshots import drop_postgres_schemas
     from webapp import _normalise_db_url
 
     engine = create_engine(_normalise_db_url(url))
     with engine.begin() as conn:
+        drop_postgres_schemas(conn)
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
@@ -173,15 +177,15 @@ def _empty_tables() -> None:
     whose space later inserts reuse, and a query without ORDER BY then returns rows out of
     their insertion order, differently from run to run.
     """
-    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEEP_TABLES]
+    tables = data_tables()
     engine = db.engine
     with engine.begin() as conn:
         if engine.dialect.name != "postgresql":
-            for t in tables:
-                conn.execute(t.delete())
+            for name in tables:
+                conn.exec_driver_sql(f'DELETE FROM "{name}"')
             return
         probe = " UNION ALL ".join(
-            f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")" for t in tables
+            f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in tables
         )
         filled = conn.execute(text(probe)).scalars().all()
         if filled:
@@ -190,14 +194,18 @@ def _empty_tables() -> None:
         conn.execute(text(_restart_sequences_sql(conn)))
 
 
-_RESTART_SQL: dict[str, str] = {}
+def data_tables() -> list[str]:
+    """The tables a test may fill (all but :data:`KEEP_TABLES`), children first."""
+    return [t.name for t in reversed(db.metadata.sorted_tables) if t.name not in KEEP_TABLES]
 
 
-def _restart_sequences_sql(conn: Any) -> str:
-    """One ``SELECT setval(…)`` restarting the sequence of every emptied table at 1 (a row
-    inserted and deleted within a test leaves its table empty and its sequence advanced)."""
+_SEQUENCES: dict[str, list[str]] = {}
+
+
+def sequence_names(conn: Any) -> list[str]:
+    """The sequences of the tables a test may fill (PostgreSQL), looked up once per database."""
     key = str(conn.engine.url)
-    if key not in _RESTART_SQL:
+    if key not in _SEQUENCES:
         rows = conn.execute(
             text(
                 "SELECT seq.relname FROM pg_class seq"
@@ -207,12 +215,19 @@ def _restart_sequences_sql(conn: Any) -> str:
                 " JOIN pg_namespace ns ON ns.oid = seq.relnamespace"
                 " WHERE seq.relkind = 'S' AND ns.nspname = current_schema()"
                 " AND NOT (tab.relname = ANY(:keep))"
+                " ORDER BY seq.relname"
             ),
             {"keep": sorted(KEEP_TABLES)},
         )
-        calls = [f"setval('\"{name}\"', 1, false)" for (name,) in rows]
-        _RESTART_SQL[key] = "SELECT " + (", ".join(calls) or "1")
-    return _RESTART_SQL[key]
+        _SEQUENCES[key] = [name for (name,) in rows]
+    return _SEQUENCES[key]
+
+
+def _restart_sequences_sql(conn: Any) -> str:
+    """One ``SELECT setval(…)`` restarting the sequence of every emptied table at 1 (a row
+    inserted and deleted within a test leaves its table empty and its sequence advanced)."""
+    calls = [f"setval('\"{name}\"', 1, false)" for name in sequence_names(conn)]
+    return "SELECT " + (", ".join(calls) or "1")
 
 
 @pytest.fixture

@@ -53,6 +53,14 @@ def _name(key: str) -> str:
 
 
 def _prepare(env: Env, stage: str, kind: str) -> None:
+    """The campaign of ``kind`` advanced to ``stage`` (built once per process, then copied:
+    tests/snapshots.py); its ids in ``env.data``."""
+    from tests.snapshots import built
+
+    env.data.update(built(("assessment", stage, kind), lambda: _build(env, stage, kind)))
+
+
+def _build(env: Env, stage: str, kind: str) -> dict[str, Any]:
     from tests.conftest import ROOT
     from webapp.engine import complete_task, deploy_bpmn
 
@@ -66,13 +74,14 @@ def _prepare(env: Env, stage: str, kind: str) -> None:
     operations.install_bundled_sheets(None)
     db.session.commit()
     reached = STAGES[: STAGES.index(stage) + 1]
+    data: dict[str, Any] = {}
     if "self" not in reached:
-        return
+        return data
     campaign = flow.start_campaign(made["admin"], kind, 2025)
     db.session.commit()
     units = {u.org.code: u.id for u in campaign.units}
     item = campaign.sheet.parsed().items[0]
-    env.data.update(
+    data.update(
         campaign=campaign.id,
         unit=units[CITY],
         other_unit=units[OTHER_CITY],
@@ -97,8 +106,8 @@ def _prepare(env: Env, stage: str, kind: str) -> None:
         with _ledger_stub():
             sample = flow.draw_sample(made["assessor"], campaign.id, "seed-1")
         db.session.flush()
-        env.data["site"] = next(s.id for u in campaign.units for s in u.sites)
-        env.data["sample"] = sample.id
+        data["site"] = next(s.id for u in campaign.units for s in u.sites)
+        data["sample"] = sample.id
     if "scored" in reached:  # every 考核评分 done: the process waits at 复核评分表
         for unit_id in units.values():
             judging.score_unit(made["assessor"], unit_id, {})
@@ -110,6 +119,7 @@ def _prepare(env: Env, stage: str, kind: str) -> None:
     if "returned" in reached:  # returned for correction: 按审批意见修改评分 waits
         step.return_results(made["leader"], campaign, "请复核")
     db.session.commit()
+    return data
 
 
 def _materials_sent(env: Env) -> None:

@@ -9,6 +9,14 @@ from webapp.extensions import db
 
 
 def _ranked(env: Env) -> None:
+    """A 附件3 campaign run to its ranking (built once per process, then copied:
+    tests/snapshots.py); its id in ``env.data["cid"]``."""
+    from tests.snapshots import built
+
+    env.data.update(built("assessment ranked", lambda: _build_ranked(env)))
+
+
+def _build_ranked(env: Env) -> dict[str, int]:
     from tests.conftest import ROOT
     from webapp.assessment.operations import install_bundled_sheets
     from webapp.engine import deploy_bpmn
@@ -19,7 +27,7 @@ def _ranked(env: Env) -> None:
     staff = {r: env.make_user(r, "410000") for r in ("admin", "assessor", "reviewer")}
     campaign = run_to_ranking(staff["admin"], staff["assessor"], staff["reviewer"])
     db.session.commit()
-    env.data["cid"] = campaign.id
+    return {"cid": campaign.id}
 
 
 def _page_leader(env: Env) -> None:

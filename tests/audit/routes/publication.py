@@ -25,13 +25,23 @@ def _deploy() -> None:
     db.session.commit()
 
 
-def _opened(env: Env, with_figures: bool = True) -> None:
-    """2026H2 opened for every unit; 郑州市's two quarters accepted (when with_figures)."""
-    from tests.publication.conftest import accept_quarter, at, load_records
+def _opened(env: Env, with_figures: bool = True, published: bool = False) -> None:
+    """2026H2 opened for every unit; 郑州市's two quarters accepted (when with_figures), its
+    publication run to the end (when published).  Built once per process, then copied
+    (tests/snapshots.py)."""
+    from tests.publication.conftest import at
+    from tests.snapshots import built
+
+    clock.set_now(at("2027-01-05"))
+    key = ("publication", with_figures, published)
+    env.data.update(built(key, lambda: _build_opened(env, with_figures, published)))
+
+
+def _build_opened(env: Env, with_figures: bool, published: bool) -> dict[str, Any]:
+    from tests.publication.conftest import accept_quarter, load_records, run_to_publication
     from tests.stats.oracle import load_oracle
     from webapp.publication.operations import find_publication, open_period
 
-    clock.set_now(at("2027-01-05"))
     _deploy()
     if with_figures:
         load_oracle()
@@ -40,7 +50,11 @@ def _opened(env: Env, with_figures: bool = True) -> None:
         accept_quarter("410100", "2026Q4")
     open_period(None, "2026H2")
     db.session.commit()
-    env.data["pub"] = find_publication(env.org("410100"), "2026H2").id
+    data = {"pub": find_publication(env.org("410100"), "2026H2").id}
+    if published:
+        run_to_publication("410100", make_user=env.make_user)
+        db.session.commit()
+    return data
 
 
 def _as(role: str, with_figures: bool = True) -> Any:
@@ -53,10 +67,9 @@ def _as(role: str, with_figures: bool = True) -> Any:
 
 def _published_as(role: str, day: str) -> Any:
     def setup(env: Env) -> None:
-        from tests.publication.conftest import at, run_to_publication
+        from tests.publication.conftest import at
 
-        _opened(env)
-        run_to_publication("410100", make_user=env.make_user)
+        _opened(env, published=True)
         clock.set_now(at(day))
         env.logged_in(role, "410100", username=f"{role}_web_410100")
 
