@@ -59,6 +59,7 @@ from webapp.core.text import (
     bidi_json_paths,
     bidi_problem,
     is_unfit,
+    is_unfit_name,
     json_depth,
     shown,
     unfit_json_paths,
@@ -338,7 +339,8 @@ UNNAMED_PART = "请求中有未命名的表单字段或文件，请检查后重�
 def refuse_unfit_input() -> None:
     """Refuse (422, nothing read or written) a request whose path, query string, form fields,
     uploaded file names or JSON keys and strings hold a character our text cannot store
-    (NUL and the other C0 controls but tab/LF/CR, U+FFFE/U+FFFF, lone surrogates), whose
+    (NUL and the other C0 controls but tab/LF/CR, U+FFFE/U+FFFF, lone surrogates; in a file
+    name line breaks too: a name is one line, its download's header holds it), whose
     multipart body has a part without a name (a 500 found by the fuzz), or whose JSON body nests
     deeper than ``MAX_JSON_DEPTH``.  Uploaded file contents are the importers'
     business."""
@@ -378,7 +380,7 @@ def _unfit_fields() -> list[tuple[str, str]]:
             if is_unfit(key) or is_unfit(value):
                 found.append((location, key))
     for key, upload in request.files.items(multi=True):
-        if is_unfit(key) or is_unfit(upload.filename or ""):
+        if is_unfit(key) or is_unfit_name(upload.filename or ""):
             found.append(("files", key))
     if request.is_json:
         body = request.get_json(silent=True)  # malformed JSON is the schema's to refuse

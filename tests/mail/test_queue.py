@@ -16,10 +16,11 @@ from sqlalchemy import select
 
 from webapp.core import clock
 from webapp.core.models import AuditRecord
+from webapp.core.text import one_line
 from webapp.engine import notify
 from webapp.extensions import db
 from webapp.mail.models import FAILED, QUEUED, SENT, MailMessage
-from webapp.mail.operations import _message, header_text, send_due
+from webapp.mail.operations import _message, send_due
 
 T0 = datetime(2026, 10, 8, 9, 0, tzinfo=clock.LOCAL_TZ)
 
@@ -315,7 +316,7 @@ def test_any_subject_text_builds_a_one_line_header(app, text):
     row = MailMessage(id=1, to_address="clerk@example.org", subject=text, body=text)
     app.config.setdefault("MAIL_FROM", "hqr@example.org")
     message = _message(row)
-    assert str(message["Subject"]) == header_text(text)
+    assert str(message["Subject"]) == one_line(text)
     parsed = message_from_string(message.as_string(), policy=policy.default)
     assert set(parsed.keys()) == HEADERS  # nothing the text could add
-    assert parsed["Subject"] == header_text(text)
+    assert parsed["Subject"] == one_line(text)

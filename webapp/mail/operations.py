@@ -10,7 +10,7 @@ up is audited.  A message goes to its user's current address; one whose user has
 A subject carries user text (a 催办's note, a reason), which may hold line breaks: a mail
 header is one line (a line break in it would start a header of the sender's choosing, and the
 email library refuses it with ValueError), so every run of white space in a subject becomes
-one space (:func:`header_text`).  A message that still cannot be built is given up at once,
+one space (``core.text.one_line``).  A message that still cannot be built is given up at once,
 audited, and the queue goes on to the next one: retrying could not help it.
 """
 
@@ -27,17 +27,12 @@ from sqlalchemy import select, update
 
 from webapp.core import audit, clock
 from webapp.core.models import User
+from webapp.core.text import one_line
 from webapp.extensions import db
 from webapp.mail.models import FAILED, QUEUED, SENT, MailMessage
 
 #: The longest wait between two attempts, whatever the backoff says.
 MAX_WAIT = timedelta(hours=6)
-
-
-def header_text(value: str) -> str:
-    """``value`` as one header line: every run of white space, line breaks included (CR, LF,
-    VT, FF, NEL, U+2028/U+2029…), becomes one space."""
-    return " ".join(value.split())
 
 
 def enabled() -> bool:
@@ -55,7 +50,7 @@ def enqueue(
     row = MailMessage(
         user_id=user.id,
         to_address=user.email.strip(),
-        subject=header_text(subject)[:200],
+        subject=one_line(subject)[:200],
         body=body,
         notification_id=notification_id,
         status=QUEUED,
@@ -118,7 +113,7 @@ def _message(row: MailMessage) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = formataddr(("建设工程质量分析报告系统", config["MAIL_FROM"]))
     msg["To"] = row.to_address
-    msg["Subject"] = header_text(row.subject)  # rows queued before the rule, too
+    msg["Subject"] = one_line(row.subject)  # rows queued before the rule, too
     msg["Message-ID"] = make_msgid(idstring=f"hqr-mail-{row.id}")
     msg.set_content(row.body)
     return msg
