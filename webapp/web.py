@@ -52,6 +52,7 @@ from webapp.core.errors import (
 from webapp.core.models import Role, User
 from webapp.core.periods import period_label
 from webapp.core.permissions import require
+from webapp.core.schemas import MAX_PAGE
 from webapp.core.states import status_label
 from webapp.core.text import (
     MAX_JSON_DEPTH,
@@ -69,6 +70,24 @@ from webapp.extensions import db, login_manager, write_intent
 log = logging.getLogger("webapp")
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def page_arg(name: str = "page") -> int:
+    """A list page's page number from the query string, forgiving: missing, not a number or
+    below 1 is 1, past ``MAX_PAGE`` is ``MAX_PAGE`` (``?page=10**25`` was a 500: the OFFSET
+    overflowed SQLite's integer).  The list shows its last page or none past its end."""
+    return min(max(request.args.get(name, 1, type=int) or 1, 1), MAX_PAGE)
+
+
+#: The years a page's ``?year=`` may ask for (the assessment's and the audit's own bound).
+YEARS = range(2000, 2101)
+
+
+def year_arg(name: str = "year") -> int:
+    """A page's year from the query string, forgiving: missing, not a number or outside
+    ``YEARS`` is this year (``?year=10**25`` on the 日常考察 page was a 500)."""
+    year = request.args.get(name, type=int)
+    return year if year in YEARS else clock.today_local().year
 
 
 def wants_json() -> bool:
