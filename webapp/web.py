@@ -90,6 +90,23 @@ def year_arg(name: str = "year") -> int:
     return year if year in YEARS else clock.today_local().year
 
 
+#: Query keys ``url_for`` reads itself (its endpoint argument and its build options):
+#: ``?endpoint=x`` made a page carrying its query string into its links a 500, ``?_external=1
+#: &_scheme=javascript`` made them absolute with a scheme of the visitor's choosing.
+URL_FOR_OWN = frozenset({"endpoint", "values"})
+
+
+def link_args(*drop: str) -> dict[str, str]:
+    """The request's query string to carry into a page's links and redirects
+    (``url_for(endpoint, …, **link_args("page"))``): without ``drop`` (the link's own path
+    parameters and what the link sets itself), ``url_for``'s own keys and any ``_`` option."""
+    return {
+        k: v
+        for k, v in request.args.items()
+        if k not in drop and k not in URL_FOR_OWN and not k.startswith("_")
+    }
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
