@@ -52,6 +52,7 @@ from webapp.core.errors import (
 from webapp.core.models import Role, User
 from webapp.core.periods import period_label
 from webapp.core.permissions import require
+from webapp.core.schemas import MAX_PAGE
 from webapp.core.states import status_label
 from webapp.core.text import (
     MAX_JSON_DEPTH,
@@ -59,6 +60,7 @@ from webapp.core.text import (
     bidi_json_paths,
     bidi_problem,
     is_unfit,
+    is_unfit_name,
     json_depth,
     shown,
     unfit_json_paths,
@@ -68,6 +70,41 @@ from webapp.extensions import db, login_manager, write_intent
 log = logging.getLogger("webapp")
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def page_arg(name: str = "page") -> int:
+    """A list page's page number from the query string, forgiving: missing, not a number or
+    below 1 is 1, past ``MAX_PAGE`` is ``MAX_PAGE`` (``?page=10**25`` was a 500: the OFFSET
+    overflowed SQLite's integer).  The list shows its last page or none past its end."""
+    return min(max(request.args.get(name, 1, type=int) or 1, 1), MAX_PAGE)
+
+
+#: The years a page's ``?year=`` may ask for (the assessment's and the audit's own bound).
+YEARS = range(2000, 2101)
+
+
+def year_arg(name: str = "year") -> int:
+    """A page's year from the query string, forgiving: missing, not a number or outside
+    ``YEARS`` is this year (``?year=10**25`` on the 日常考察 page was a 500)."""
+    year = request.args.get(name, type=int)
+    return year if year in YEARS else clock.today_local().year
+
+
+#: Query keys ``url_for`` reads itself (its endpoint argument and its build options):
+#: ``?endpoint=x`` made a page carrying its query string into its links a 500, ``?_external=1
+#: &_scheme=javascript`` made them absolute with a scheme of the visitor's choosing.
+URL_FOR_OWN = frozenset({"endpoint", "values"})
+
+
+def link_args(*drop: str) -> dict[str, str]:
+    """The request's query string to carry into a page's links and redirects
+    (``url_for(endpoint, …, **link_args("page"))``): without ``drop`` (the link's own path
+    parameters and what the link sets itself), ``url_for``'s own keys and any ``_`` option."""
+    return {
+        k: v
+        for k, v in request.args.items()
+        if k not in drop and k not in URL_FOR_OWN and not k.startswith("_")
+    }
 
 
 def wants_json() -> bool:
@@ -338,7 +375,8 @@ UNNAMED_PART = "请求中有未命名的表单字段或文件，请检查后重�
 def refuse_unfit_input() -> None:
     """Refuse (422, nothing read or written) a request whose path, query string, form fields,
     uploaded file names or JSON keys and strings hold a character our text cannot store
-    (NUL and the other C0 controls but tab/LF/CR, U+FFFE/U+FFFF, lone surrogates), whose
+    (NUL and the other C0 controls but tab/LF/CR, U+FFFE/U+FFFF, lone surrogates; in a file
+    name line breaks too: a name is one line, its download's header holds it), whose
     multipart body has a part without a name (a 500 found by the fuzz), or whose JSON body nests
     deeper than ``MAX_JSON_DEPTH``.  Uploaded file contents are the importers'
     business."""
@@ -378,7 +416,7 @@ def _unfit_fields() -> list[tuple[str, str]]:
             if is_unfit(key) or is_unfit(value):
                 found.append((location, key))
     for key, upload in request.files.items(multi=True):
-        if is_unfit(key) or is_unfit(upload.filename or ""):
+        if is_unfit(key) or is_unfit_name(upload.filename or ""):
             found.append(("files", key))
     if request.is_json:
         body = request.get_json(silent=True)  # malformed JSON is the schema's to refuse

@@ -205,3 +205,23 @@ def test_ledger_import_cannot_overwrite_a_managed_accident(workflow, users):
         import_records(clerk, KINDS["accidents"], get_org(COUNTY), [(2, row)])
     assert "续报" in str(refused.value.details)
     assert db.session.scalar(select(QualityAccident.deaths)) == 3
+
+
+def test_an_accident_with_a_misspelt_field_is_refused_and_nothing_recorded(workflow, users):
+    """A field the API does not know is refused, never dropped: ``"death": 3`` instead of
+    ``deaths`` was answered 201 and recorded a 质量问题 without casualties that went up no
+    chain (tests/security/test_unknown_fields.py holds every schema to the rule)."""
+    county = users["county"]
+    sent = body(serious_injury=12, death=3)
+    del sent["deaths"], sent["serious_injuries"]
+    refused = county.send("POST", "/api/v1/accidents", json=sent, status=422)
+    assert set(refused["errors"]["json"]) == {"death", "serious_injury"}
+    assert "不允许的字段" in str(refused["errors"]["json"]["death"])
+    assert db.session.execute(select(func.count()).select_from(Accident)).scalar_one() == 0
+    created = county.send("POST", "/api/v1/accidents", json=body(), status=201)
+    assert created["level"] == "较大" and created["deaths"] == 3
+    followup = {"death": 4, "reason": "续报"}
+    path = f"/api/v1/accidents/{created['id']}/followups"
+    refused = county.send("POST", path, json=followup, status=422)
+    assert set(refused["errors"]["json"]) == {"death"}
+    assert county.get(f"/api/v1/accidents/{created['id']}")["versions"] == 1

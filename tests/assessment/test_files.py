@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 
 import pytest
 
@@ -130,3 +131,66 @@ def test_a_sheet_nested_past_the_decoders_recursion_is_refused(sheets, make_user
     admin = make_user("admin", "410000")
     with pytest.raises(InvalidInput, match="嵌套层数超过 32 层"):
         operations.upload_sheet(admin, b"[" * 100_000 + b"]" * 100_000, "deep.json")
+
+
+BOUNDARY = "hqr-boundary"
+
+
+def _multipart(field: str, filename: str, **fields: str) -> bytes:
+    """A multipart body whose file name comes as RFC 5987 ``filename*`` (percent-encoded UTF-8):
+    the one way a line break reaches a file name (Werkzeug decodes it; a raw one breaks the
+    part's header, and browsers send %0A)."""
+    parts = [
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+        for k, v in fields.items()
+    ]
+    parts.append(
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{field}"; '
+        f"filename*=UTF-8''{quote(filename)}\r\nContent-Type: application/pdf\r\n\r\n".encode()
+        + b"%PDF-1.4\r\n"
+    )
+    return b"".join(parts) + f"--{BOUNDARY}--\r\n".encode()
+
+
+def test_a_file_name_with_a_line_break_is_refused_and_an_old_one_still_downloads(
+    open_campaign, make_user, logged_in, client, api_token
+):
+    """A file's name goes into its download's Content-Disposition header, which holds no line
+    break: evidence uploaded as "总结\\n.pdf" was stored, then every download of it was a 500
+    (the assessors could never read it).  The edge now refuses such a name on the page and the
+    API alike (422, nothing stored); a name stored before downloads on one line."""
+    from tests.conftest import csrf_token
+    from webapp.assessment.models import EvidenceFile
+
+    unit = unit_of(open_campaign(), "410100")
+    headers = api_token("clerk", "410100", username="api_clerk_410100")
+    page = logged_in("clerk", "410100")
+    token = csrf_token(page, f"/assessment/units/{unit.id}")
+    for name in ("总结\n.pdf", "总结\r\n附件.pdf", "总结\u2028.pdf", "a\x85b.pdf"):
+        refused = [
+            page.post(
+                f"/assessment/units/{unit.id}/evidence",
+                data=_multipart("files", name, csrf_token=token),
+                content_type=f"multipart/form-data; boundary={BOUNDARY}",
+            ),
+            client.post(
+                f"/api/v1/assessment/units/{unit.id}/evidence",
+                data=_multipart("file", name),
+                content_type=f"multipart/form-data; boundary={BOUNDARY}",
+                headers=headers,
+            ),
+        ]
+        for response in refused:
+            assert response.status_code == 422, (name, response.status_code)
+            said = response.get_json()["message"] if response.is_json else response.get_data(True)
+            assert "的文件名包含不允许的控制字符" in said
+    assert db.session.query(EvidenceFile).count() == 0
+    old = operations.add_evidence(
+        make_user("clerk", "410100", "old_clerk"), unit.id, "旧\r\n总结.pdf", b"%PDF-1.4 data"
+    )
+    db.session.commit()
+    response = page.get(f"/assessment/evidence/{old.id}")
+    assert response.status_code == 200 and response.data == b"%PDF-1.4 data"
+    response.close()
+    disposition = response.headers["Content-Disposition"]
+    assert "\n" not in disposition and "%E6%97%A7%20%E6%80%BB%E7%BB%93.pdf" in disposition

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from webapp.core.text import is_unfit, shown, unfit_json_paths
+import pytest
+
+from webapp.core.text import is_unfit, is_unfit_name, one_line, shown, unfit_json_paths
 
 
 def test_the_rule_is_xml_1_0s_characters():
@@ -36,3 +38,15 @@ def test_a_deep_document_does_not_exhaust_the_stack():
 def test_names_are_shown_escaped_and_short():
     assert shown("or\x00g") == "or\\u0000g"
     assert shown("x" * 100) == "x" * 59 + "…"
+
+
+@pytest.mark.parametrize("name", ["a\nb.pdf", "a\rb.pdf", "a\x85b.pdf", "a\u2028b", "a\u2029b"])
+def test_a_file_name_is_one_line(name):
+    """A file name goes into a download's header: a line break made its file undownloadable."""
+    assert is_unfit_name(name) and not is_unfit(name)
+    assert one_line(f" {name}\t x ") == " ".join(name.split() + ["x"])
+
+
+@pytest.mark.parametrize("name", ["总结.pdf", "a b.pdf", "a\tb.pdf", "会议纪要（2026）.docx"])
+def test_ordinary_file_names_pass(name):
+    assert not is_unfit_name(name)

@@ -6,17 +6,21 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from email import message_from_string, policy
 
 import pytest
 from aiosmtpd.controller import Controller
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from webapp.core import clock
 from webapp.core.models import AuditRecord
+from webapp.core.text import one_line
 from webapp.engine import notify
 from webapp.extensions import db
 from webapp.mail.models import FAILED, QUEUED, SENT, MailMessage
-from webapp.mail.operations import send_due
+from webapp.mail.operations import _message, send_due
 
 T0 = datetime(2026, 10, 8, 9, 0, tzinfo=clock.LOCAL_TZ)
 
@@ -242,3 +246,77 @@ def test_demo_users_have_plausible_addresses():
     for user in users:
         assert user.email == f"{user.username}@example.org"
         assert clean_email(user.email) == user.email  # the admin page's own check
+
+
+# A mail header is one line (found from outside: a 催办 note with a line break) -------------
+#: A note as a user may type it into 催办 or a reason box: line breaks of every kind, and a
+#: line that would be a header of the sender's choosing if the subject were not one line.
+FORGED = "请尽快办理。\r\nBcc: spy@evil.example\n第二行\x0b第三行\u2028第四行\x85完"
+
+
+def test_a_subject_with_line_breaks_is_sent_on_one_line_to_its_one_recipient(smtp, clerk):
+    """Before: ``msg["Subject"]`` raised ValueError for the line break, outside the send's
+    ``except``: the message was never sent nor given up (retried for ever, each pass stopped
+    at it, the messages queued behind it waited, no audit record said why)."""
+    inbox, _, _ = smtp
+    notify(clerk, "remind", f"张三（中原区）催办：请尽快办理“填报”。 {FORGED}")
+    db.session.commit()
+    counts = send_due()
+    assert (counts.sent, counts.failed, counts.gave_up) == (1, 0, 0)
+    (_, recipients, content) = inbox.messages[0]
+    assert recipients == ["clerk@example.org"]  # no Bcc: taken from the text
+    headers = content.split("\n\n", 1)[0]
+    assert "Bcc" not in headers and "spy@" not in headers
+    (row,) = rows()
+    assert row.status == SENT
+    assert not any(c in row.subject for c in "\r\n\x0b\x85\u2028")
+    assert "第二行 第三行 第四行 完" in row.subject
+    assert "Bcc: spy@evil.example" in row.body  # the note itself is kept, in the body
+
+
+def test_a_message_that_cannot_be_built_is_given_up_and_the_queue_goes_on(smtp, clerk):
+    """A queued row the mail library refuses (a header with a line break, here an address
+    written before today's checks) is given up at once and audited; the next message goes."""
+    inbox, _, _ = smtp
+    db.session.add(
+        MailMessage(
+            user_id=None,
+            to_address="old@example.org\r\nBcc: spy@evil.example",
+            subject="旧消息",
+            body="旧消息",
+            status=QUEUED,
+            attempts=0,
+            next_attempt_at=clock.now(),
+            created_at=clock.now(),
+        )
+    )
+    db.session.commit()
+    notify(clerk, "task", "新待办：“填报”（2026年第三季度 · 中原区）。")
+    db.session.commit()
+    counts = send_due()
+    assert (counts.sent, counts.failed, counts.gave_up) == (1, 0, 1)
+    assert [to for (_, to, _) in inbox.messages] == [["clerk@example.org"]]
+    old, new = rows()
+    assert old.status == FAILED and "邮件无法生成" in old.last_error
+    assert new.status == SENT
+    assert actions().count("mail.gave_up") == 1
+    assert send_due().gave_up == 0  # given up once, never tried again
+
+
+#: The headers of every notification mail.
+HEADERS = {"From", "To", "Subject", "Message-ID", "Content-Type", "Content-Transfer-Encoding",
+           "MIME-Version"}  # fmt: skip
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300))
+@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_subject_text_builds_a_one_line_header(app, text):
+    """The rule for every subject: whatever the user typed, the message builds and its
+    subject is one line."""
+    row = MailMessage(id=1, to_address="clerk@example.org", subject=text, body=text)
+    app.config.setdefault("MAIL_FROM", "hqr@example.org")
+    message = _message(row)
+    assert str(message["Subject"]) == one_line(text)
+    parsed = message_from_string(message.as_string(), policy=policy.default)
+    assert set(parsed.keys()) == HEADERS  # nothing the text could add
+    assert parsed["Subject"] == one_line(text)

@@ -266,3 +266,34 @@ def test_a_refused_objection_keeps_what_was_typed_and_costs_no_attempt(app, make
     assert db.session.query(RecordObjection).count() == 0
     filed = _object(visitor, rec.id, **{**typed, "reason": "我不是该工程的项目经理，请核实。"})
     assert filed.status_code == 302 and db.session.query(RecordObjection).count() == 1
+
+
+def test_the_portals_query_string_cannot_steer_its_links(app, make_user):
+    """Found from outside: the records page carries its query string into each objection
+    form's action and the objection's redirect, through url_for: ``?endpoint=x`` or
+    ``?record_id=5`` was a 500 for any visitor, ``?_external=1&_scheme=javascript`` put a
+    ``javascript:`` URL into the form (``webapp.web.link_args``;
+    tests/security/test_query_strings.py sweeps every page)."""
+    clock.set_now(at("2027-01-06"))
+    run_to_publication("410100", make_user=make_user)
+    rec = db.session.query(PublishedRecord).filter_by(record_no="ZZ-BAD-1").one()
+    visitor = app.test_client()
+    steer = "endpoint=x&record_id=5&values=1&_external=1&_scheme=javascript&_anchor=x"
+    page = visitor.get(f"/public/records?period=2026H2&{steer}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert f'action="/public/records/{rec.id}/objection?period=2026H2"' in html
+    assert "javascript:" not in html
+    token = csrf_token(visitor, "/public/records")
+    form = {
+        "objector": "郑州某某建筑公司",
+        "objector_kind": "unit",
+        "reason": "该记录事实有误，请核实。",
+    }
+    sent = visitor.post(
+        f"/public/records/{rec.id}/objection?period=2026H2&{steer}",
+        data={"csrf_token": token, "contact": "", **form},
+    )
+    assert sent.status_code == 302, sent.get_data(as_text=True)[:300]
+    location = sent.headers["Location"]
+    assert location.startswith("/public/records?period=2026H2") and ":" not in location

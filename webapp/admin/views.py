@@ -16,6 +16,7 @@ from webapp.core.errors import DomainError
 from webapp.core.models import Org, User
 from webapp.core.permissions import require
 from webapp.extensions import db
+from webapp.web import page_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -45,7 +46,7 @@ def _admin_tabs() -> dict[str, Any]:
 @bp.route("/users")
 def users() -> Any:
     q = (request.args.get("q") or "").strip()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_arg()
     stmt = select(User).join(User.org)
     if q:
         like = f"%{q}%"

@@ -21,6 +21,7 @@ from webapp.assessment.views import _refused, bp, format_score
 from webapp.core import audit, clock
 from webapp.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from webapp.core.permissions import can
+from webapp.core.text import one_line
 from webapp.extensions import db
 from webapp.web import posted_here, record_refused_upload, refused_on
 
@@ -263,7 +264,9 @@ def evidence(file_id: int) -> Any:
         org=f.unit.org,
         after={"unit": f.unit.id, "name": f.original_name, "sha256": f.sha256},
     )
-    return send_file(operations.evidence_path(f), as_attachment=True, download_name=f.original_name)
+    # one_line: a name stored before the edge refused line breaks in file names still downloads
+    name = one_line(f.original_name)
+    return send_file(operations.evidence_path(f), as_attachment=True, download_name=name)
 
 
 @bp.route("/units/<int:unit_id>/score", methods=["GET", "POST"])

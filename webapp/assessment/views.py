@@ -26,7 +26,7 @@ from webapp.core import audit, clock
 from webapp.core.errors import DomainError, InvalidInput, PermissionDenied, field_refusal
 from webapp.core.permissions import can, require
 from webapp.extensions import db
-from webapp.web import refused_on
+from webapp.web import refused_on, year_arg
 
 bp = Blueprint(
     "assessment",
@@ -320,10 +320,7 @@ def observations() -> Any:
         if not errors:
             flash("已记录日常考察。", "success")
             return redirect(url_for("assessment.observations", year=row.year))
-    try:
-        year = int(request.args.get("year") or today.year)
-    except ValueError:
-        year = today.year
+    year = year_arg()
     province_view = is_province_user(current_user)
     return render_template(
         "assessment/observations.html",

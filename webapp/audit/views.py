@@ -38,7 +38,7 @@ from webapp.core.models import AuditRecord, Org
 from webapp.core.operations import get_org
 from webapp.core.permissions import can, require
 from webapp.extensions import db, write_intent
-from webapp.web import page_blueprint
+from webapp.web import page_blueprint, year_arg
 
 bp = page_blueprint("audit", __name__)
 
@@ -78,7 +78,8 @@ def _parse_filter() -> tuple[search.AuditFilter, dict[str, Any], dict[str, list[
             for k, v in _flat(err)
         }
         bad = {k for k, _ in _flat(err)}
-        data = schema.load({k: v for k, v in request.args.items() if k not in bad}, partial=True)
+        kept = {k: v for k, v in request.args.items() if k not in bad}
+        data = schema.load(kept, partial=True, unknown="exclude")
     return search.AuditFilter.from_mapping(data), data, errors
 
 
@@ -299,7 +300,7 @@ def reporting_record() -> Any:
 
 @bp.route("/reporting/<code>")
 def reporting_unit(code: str) -> Any:
-    year = request.args.get("year", type=int) or clock.today_local().year
+    year = year_arg()
     org = get_org(code)
     require(current_user, "audit.reporting", org)
     return render_template(

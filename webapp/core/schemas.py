@@ -132,10 +132,15 @@ class ReturnNoteSchema(Schema):
     kind = fields.String(metadata={"description": "退回类别，如 数据差错（步骤不要求时为空）"})
 
 
+#: The last page number a list asks for (pages and API): past it an OFFSET overflows SQLite's
+#: integer (a 500), and no list of ours has 100,000 pages.
+MAX_PAGE = 100_000
+
+
 class PageArgsSchema(Schema):
     """Page arguments of a paged list: page (from 1) and rows per page (at most 100)."""
 
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 

@@ -31,6 +31,23 @@ def is_unfit(value: str) -> bool:
     return UNFIT.search(value) is not None
 
 
+#: Line breaks: CR, LF and the ones Unicode adds (NEL, U+2028, U+2029; VT and FF are UNFIT).
+LINE_BREAK = re.compile("[\r\n\x85\u2028\u2029]")
+
+
+def is_unfit_name(value: str) -> bool:
+    """True for an uploaded file name our text cannot store or that is not one line.  A file's
+    name goes into its download's ``Content-Disposition`` header, which cannot hold a line
+    break: an evidence file uploaded as ``"a\\nb.pdf"`` could never be downloaded (a 500)."""
+    return is_unfit(value) or LINE_BREAK.search(value) is not None
+
+
+def one_line(value: str) -> str:
+    """``value`` fit for a header line (a mail's subject, a download's file name): every run of
+    white space, line breaks included, becomes one space."""
+    return " ".join(value.split())
+
+
 def shown(value: str, limit: int = 60) -> str:
     """``value`` fit to show in a message: unfit characters as ``\\u0000`` escapes, shortened."""
     escaped = UNFIT.sub(lambda m: f"\\u{ord(m.group()):04x}", value)

@@ -49,6 +49,24 @@ class RecordBody(Schema):
     org = fields.String(load_default=None)
 
 
+#: What ``as_json`` adds to a record's fields: read back, they are ignored (a client may send a
+#: record as it got it), never written.
+READ_ONLY = frozenset({"id", "org_code", "level", "needs_fast_report"})
+
+
+def refuse_unknown_fields(kind: Any, body: dict[str, Any]) -> None:
+    """A key that is neither a field of the ledger nor one the API returns is refused (422):
+    dropped, a misspelt ``is_residental`` or ``cost_10k_yaun`` saved the record without it,
+    and the forms counted it wrong (the same rule as the list's filters)."""
+    known = {f.name for f in kind.fields} | READ_ONLY
+    unknown = sorted(k for k in body if k not in known)
+    if unknown:
+        raise InvalidInput(
+            f"不允许的字段：{'、'.join(unknown)}（字段名见导入模板）。",
+            details={k: "不允许的字段。" for k in unknown},
+        )
+
+
 def as_json(kind: Any, record: Any) -> dict[str, Any]:
     data: dict[str, Any] = {"id": record.id, "org_code": record.org.code}
     for f in kind.fields:
@@ -82,6 +100,7 @@ def list_view(args: dict[str, Any], kind_name: str) -> Any:
 def create(body: dict[str, Any], kind_name: str) -> Any:
     kind = operations.get_kind(kind_name)
     org = operations.resolve_org(current_user, body.pop("org", None))
+    refuse_unknown_fields(kind, body)
     saved = operations.save_record(current_user, kind, org, body)
     return {"item": as_json(kind, saved.record), "warnings": saved.warnings}, 201
 
@@ -98,6 +117,7 @@ def update(body: dict[str, Any], kind_name: str, record_id: int) -> Any:
     kind = operations.get_kind(kind_name)
     record = operations.get_record(current_user, kind, record_id, action="ledger.edit")
     org = operations.resolve_org(current_user, body.pop("org", None) or record.org.code)
+    refuse_unknown_fields(kind, body)
     saved = operations.save_record(current_user, kind, org, body, record)
     return {"item": as_json(kind, saved.record), "warnings": saved.warnings}
 

@@ -30,7 +30,7 @@ from webapp.ledger.fields import KINDS, Kind, display
 from webapp.ledger.forms import EmptyForm, ImportForm, form_values, record_form
 from webapp.ledger.importing import ImportResult, apply_import, stage_import
 from webapp.ledger.queries import STATUSES, ListQuery, list_records, visible_units
-from webapp.web import page_blueprint, reads_first, record_refused_upload
+from webapp.web import link_args, page_blueprint, reads_first, record_refused_upload
 
 bp = page_blueprint("ledger", __name__, view="ledger.view")
 #: Rows in one export (the whole subtree of a province fits).
@@ -76,7 +76,7 @@ def records(kind_name: str) -> Any:
     kind = operations.get_kind(kind_name)
     query = _list_query(kind_name)
     page = list_records(current_user, kind, current_user.org, query)
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    args = link_args("page", "kind_name")
     return render_template(
         "ledger/list.html",
         kind=kind,

@@ -6,6 +6,12 @@ after the backoff, committed), then sent outside any transaction, then marked se
 sending retries the message after the backoff.  Each send, each failure and each message given
 up is audited.  A message goes to its user's current address; one whose user has no address
 (removed after it was queued, or the user disabled) is given up without contacting the server.
+
+A subject carries user text (a 催办's note, a reason), which may hold line breaks: a mail
+header is one line (a line break in it would start a header of the sender's choosing, and the
+email library refuses it with ValueError), so every run of white space in a subject becomes
+one space (``core.text.one_line``).  A message that still cannot be built is given up at once,
+audited, and the queue goes on to the next one: retrying could not help it.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from sqlalchemy import select, update
 
 from webapp.core import audit, clock
 from webapp.core.models import User
+from webapp.core.text import one_line
 from webapp.extensions import db
 from webapp.mail.models import FAILED, QUEUED, SENT, MailMessage
 
@@ -43,7 +50,7 @@ def enqueue(
     row = MailMessage(
         user_id=user.id,
         to_address=user.email.strip(),
-        subject=subject[:200],
+        subject=one_line(subject)[:200],
         body=body,
         notification_id=notification_id,
         status=QUEUED,
@@ -106,13 +113,13 @@ def _message(row: MailMessage) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = formataddr(("建设工程质量分析报告系统", config["MAIL_FROM"]))
     msg["To"] = row.to_address
-    msg["Subject"] = row.subject
+    msg["Subject"] = one_line(row.subject)  # rows queued before the rule, too
     msg["Message-ID"] = make_msgid(idstring=f"hqr-mail-{row.id}")
     msg.set_content(row.body)
     return msg
 
 
-def _send(row: MailMessage) -> None:
+def _send(message: EmailMessage) -> None:
     config = current_app.config
     host, port = config["SMTP_HOST"], config["SMTP_PORT"]
     timeout = config["SMTP_TIMEOUT_SECONDS"]
@@ -122,7 +129,7 @@ def _send(row: MailMessage) -> None:
             smtp.starttls()
         if config.get("SMTP_USERNAME"):
             smtp.login(config["SMTP_USERNAME"], config.get("SMTP_PASSWORD") or "")
-        smtp.send_message(_message(row))
+        smtp.send_message(message)
 
 
 def _audit(action: str, row: MailMessage, message: str | None = None) -> None:
@@ -163,7 +170,16 @@ def send_due(now: datetime | None = None, limit: int = 100) -> SendCounts:
             continue
         row.to_address = address
         try:
-            _send(row)
+            message = _message(row)
+        except ValueError as exc:  # a header the library refuses: no retry would build it
+            row.status = FAILED
+            row.last_error = f"邮件无法生成：{exc}"[:1000]
+            _audit("mail.gave_up", row, row.last_error)
+            db.session.commit()
+            counts.gave_up += 1
+            continue
+        try:
+            _send(message)
         except (OSError, smtplib.SMTPException) as exc:
             row.last_error = f"{type(exc).__name__}: {exc}"[:1000]
             if row.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:

@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from webapp.engine import kind_label, mark_all_read, mark_read, notifications_for, unread_count
-from webapp.web import page_blueprint
+from webapp.web import page_arg, page_blueprint
 
 #: Auditors only read (docs/audit.md): they see their notices but mark nothing.
 bp = page_blueprint("notifications", __name__, writes="task.work")
@@ -38,7 +38,7 @@ def target_url(note: Any) -> str | None:
 @bp.route("/")
 def index() -> Any:
     unread_only = request.args.get("show") == "unread"
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_arg()
     notes, total = notifications_for(
         current_user, unread_only=unread_only, page=page, per_page=PER_PAGE
     )

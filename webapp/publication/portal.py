@@ -22,7 +22,7 @@ from webapp.extensions import limiter
 from webapp.publication import public, publicity
 from webapp.publication.models import RecordKind
 from webapp.publication.periods import parse_half_year
-from webapp.web import refused_on
+from webapp.web import link_args, refused_on
 
 bp = Blueprint("public", __name__, url_prefix="/public", template_folder="templates")
 
@@ -104,7 +104,7 @@ def records() -> Any:
         kinds=list(RecordKind),
         objector_kinds=publicity.OBJECTOR_KINDS,
         min_objection=publicity.MIN_OBJECTION,
-        search_args=request.args.to_dict(),
+        search_args=link_args("record_id"),
     )
 
 
@@ -125,7 +125,7 @@ def objection(record_id: int) -> Any:
     typed = {name: request.form.get(name, "") for name in OBJECTION_FIELDS}
     publicity.raise_objection(record_id, **typed)  # validated before anything is written
     flash("异议已提交，将由批准该记录的主管部门核实答复。", "success")
-    return redirect(url_for("public.records", **request.args.to_dict()))
+    return redirect(url_for("public.records", **link_args()))
 
 
 @bp.route("/index")
