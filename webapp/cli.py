@@ -161,7 +161,10 @@ def audit_verify(as_json: bool, anchor_path: Path | None) -> None:
         if report.ok:
             click.echo(f"审计链完整：共 {report.records} 条记录。")
         else:
-            click.echo(f"审计链被破坏：第一条异常记录 id={report.first_broken}。")
+            click.echo(
+                f"审计链被破坏：第一条异常记录 id={report.first_broken}（{report.reason}），"
+                f"之前的 {report.records - 1} 条记录完好。"
+            )
         if result.anchor is not None:
             click.echo(
                 ("锚点核对通过：" if result.anchor.ok else "锚点核对失败：") + result.anchor.message

@@ -140,3 +140,34 @@ def test_page_verify_and_anchor_download(logged_in):
     assert "审计链被破坏" in broken and f"id={records[1].id}" in broken
     bad = client.get("/audit/verify", query_string={"run": "1", "anchor": "nonsense"})
     assert "锚点格式不正确" in bad.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("tamper", "broken_at", "reason"),
+    [
+        ("UPDATE audit_record SET message = 'x' WHERE id = :b", 1, "被改动过"),
+        ("DELETE FROM audit_record WHERE id = :b", 2, "被删除、插入或调换"),
+        # reorder: two records swap places (their contents keep their own hashes)
+        (
+            "UPDATE audit_record SET id = -id WHERE id IN (:b, :c);"
+            "UPDATE audit_record SET id = :c WHERE id = -:b;"
+            "UPDATE audit_record SET id = :b WHERE id = -:c",
+            1,
+            "被删除、插入或调换",
+        ),
+    ],
+    ids=["edit", "delete", "reorder"],
+)
+def test_verify_says_why_the_first_broken_record_is_broken(app, tamper, broken_at, reason):
+    """A DBA's tampering is named: which record, and whether it was edited or unlinked (the
+    command and the page said only 第一条异常记录 id=…, found from outside)."""
+    records = _chain(4)
+    ids = {"b": records[1].id, "c": records[2].id}
+    for statement in tamper.split(";"):
+        _raw(statement, **{k: v for k, v in ids.items() if f":{k}" in statement})
+    expected = records[broken_at].id
+    report = audit.verify_chain()
+    assert report.first_broken == expected and reason in (report.reason or "")
+    out = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert out.exit_code == 1
+    assert f"id={expected}（" in out.output and reason in out.output

@@ -14,6 +14,7 @@ from flask import Flask, request_started, url_for
 from sqlalchemy import event, select
 from werkzeug.routing import IntegerConverter, Rule
 
+from tests.audit.helpers import misfiled
 from tests.audit.routes import Case, Env, Route, load
 from webapp.audit.vocabulary import ACTION_LABELS
 from webapp.core import audit
@@ -54,6 +55,11 @@ def changed_tables(before: dict, after: dict) -> set[str]:
 def head() -> int:
     db.session.commit()
     return db.session.execute(select(AuditRecord.id).order_by(AuditRecord.id.desc())).scalar() or 0
+
+
+def misfiled_since(mark: int) -> list[str]:
+    db.session.expire_all()
+    return misfiled(db.session.execute(select(AuditRecord).where(AuditRecord.id > mark)).scalars())
 
 
 def actions_since(mark: int) -> list[str]:
@@ -135,6 +141,7 @@ def check_case(key: str, case: Case, env: Env, hits: list[str]) -> list[str]:
         problems.append(f"claims to write nothing ({case.no_audit}) but changed {sorted(changed)}")
     if changed and not written:
         problems.append(f"changed {sorted(changed)} without writing any audit record")
+    problems += misfiled_since(mark)
     if not audit.verify_chain().ok:
         problems.append("the audit chain no longer verifies")
     return problems

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from tests.audit.helpers import misfiled
 from tests.security.access_table import TABLE, Entry
 from tests.security.access_world import build
 from webapp.core.models import AuditRecord
@@ -76,5 +77,6 @@ def test_every_file_taken_out_is_audited(app, make_user):
             record = mine[-1]
             if record.actor_id is None or not record.org_code:
                 problems.append(f"{key}: {path}: the record {record.action} names no user or unit")
+            problems += [f"{key}: {path}: {wrong}" for wrong in misfiled(mine)]
     assert files >= 15, f"only {files} files were taken: the sweep is vacuous"
     assert not problems, f"{len(problems)} downloads without a trace:\n" + "\n".join(problems)

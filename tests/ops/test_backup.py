@@ -86,3 +86,42 @@ def test_restore_asks_first(app, make_user, tmp_path):
     answer = runner.invoke(args=["backup", "restore", str(target)], input="n\n")
     assert answer.exit_code != 0
     assert _rows() == rows
+
+
+def test_restoring_an_old_backup_says_which_audit_records_it_dropped(app, make_user, tmp_path):
+    """The records written after the backup go with the restore; the chain it brings back still
+    verifies, so the restore's own record must say what the trail lost (found from outside)."""
+    _some_work(make_user, "kept")
+    target = tmp_path / "old.bak"
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["backup", "create", str(target)]).exit_code == 0
+    _some_work(make_user, "dropped")  # audited work the old backup does not hold
+    head = db.session.execute(select(AuditRecord).order_by(AuditRecord.id.desc())).scalars().first()
+    replaced = {"head_id": head.id, "head_hash": head.hash, "records": _count()}
+
+    done = runner.invoke(args=["backup", "restore", str(target), "--yes"])
+    assert done.exit_code == 0, done.output
+    assert "随恢复被丢弃" in done.output
+    last = db.session.execute(select(AuditRecord).order_by(AuditRecord.id.desc())).scalars().first()
+    assert last.action == "backup.restore"
+    assert last.before == replaced
+    assert last.after["records_lost"] is True
+    assert last.after["records"] == _count() - 1  # the restored chain, before this record
+    dropped = replaced["records"] - last.after["records"]
+    assert dropped > 0
+    assert f"最后一条 id={replaced['head_id']}" in last.message
+    assert f"至少 {dropped} 条" in last.message
+    assert audit.verify_chain().ok
+
+    # Restoring a backup that holds the whole current trail drops nothing and says so.
+    fresh = tmp_path / "fresh.bak"
+    assert runner.invoke(args=["backup", "create", str(fresh)]).exit_code == 0
+    again = runner.invoke(args=["backup", "restore", str(fresh), "--yes"])
+    assert again.exit_code == 0 and "丢弃" not in again.output
+    last = db.session.execute(select(AuditRecord).order_by(AuditRecord.id.desc())).scalars().first()
+    assert last.after["records_lost"] is False and last.message is None
+
+
+def _count() -> int:
+    db.session.commit()
+    return len(db.session.execute(select(AuditRecord.id)).all())

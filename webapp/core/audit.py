@@ -329,6 +329,14 @@ class ChainReport:
     ok: bool
     records: int
     first_broken: int | None
+    #: Why the first broken record is broken, in words (None when the chain holds).
+    reason: str | None = None
+
+
+#: The reasons :func:`verify_chain` gives: the record's content no longer gives its hash (it was
+#: edited), or it does not link to the record before it (one was deleted, inserted or moved).
+EDITED = "内容与其哈希不符：该记录被改动过"
+UNLINKED = "与前一条记录的哈希不衔接：其前有记录被删除、插入或调换"
 
 
 def verify_chain(batch: int = 5000) -> ChainReport:
@@ -345,7 +353,9 @@ def verify_chain(batch: int = 5000) -> ChainReport:
             return ChainReport(ok=True, records=count, first_broken=None)
         for rec in rows:
             count += 1
-            if rec.prev_hash != prev or compute_hash(rec.prev_hash, rec) != rec.hash:
-                return ChainReport(ok=False, records=count, first_broken=rec.id)
+            if compute_hash(rec.prev_hash, rec) != rec.hash:
+                return ChainReport(False, count, rec.id, EDITED)
+            if rec.prev_hash != prev:
+                return ChainReport(False, count, rec.id, UNLINKED)
             prev = rec.hash
             last_id = rec.id

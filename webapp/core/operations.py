@@ -368,6 +368,8 @@ def authenticate(username: str, password: str) -> User:
         audit.record(
             "auth.login_failed",
             actor_name=username[:64] or "anonymous",
+            # an existing account's failures belong to its unit (the auditor's org filter)
+            org=user.org if user else None,
             object_type="user",
             object_id=user.id if user else None,
             message="用户名或密码错误",

@@ -245,7 +245,7 @@ def export(kind_name: str) -> Any:
         actor=current_user,
         org=current_user.org,
         object_type="org",
-        object_id=current_user.org.id,
+        object_id=current_user.org.code,
         after={"rows": len(found.items), "filters": filters},
     )
     return send_file(

@@ -81,7 +81,7 @@ def board_export() -> Any:
         actor=current_user,
         org=board.org,
         object_type="org",
-        object_id=board.org.id,
+        object_id=board.org.code,
         after={"period": board.period.code, "rows": len(board.rows)},
     )
     return send_file(

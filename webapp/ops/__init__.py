@@ -14,9 +14,21 @@ ACTION_LABELS = {
     "backup.restore": "从备份恢复数据库",
 }
 
+#: The fields of a backup's records (before: the trail a restore replaced; after: the restored).
+BACKUP_FIELDS = {
+    "file": "备份文件",
+    "database": "数据库类型",
+    "sha256": "文件哈希（SHA-256）",
+    "chain_ok": "审计链校验通过",
+    "records": "审计记录数",
+    "head_id": "审计链最后一条记录编号",
+    "head_hash": "审计链最后一条记录哈希",
+    "records_lost": "恢复丢弃了审计记录",
+}
+
 
 def init_app(app: Flask, api: Any) -> None:
-    from webapp.audit.vocabulary import register_actions, register_object_types
+    from webapp.audit.vocabulary import register_actions, register_fields, register_object_types
     from webapp.ops import request_log
     from webapp.ops.cli import backup_cli
     from webapp.ops.views import bp
@@ -33,3 +45,4 @@ def init_app(app: Flask, api: Any) -> None:
     app.cli.add_command(backup_cli)
     register_actions(ACTION_LABELS)
     register_object_types({"backup": "数据库备份"})
+    register_fields(BACKUP_FIELDS, object_type="backup")

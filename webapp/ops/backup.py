@@ -16,10 +16,12 @@ import subprocess  # noqa: S404 - pg_dump / pg_restore, arguments never from a s
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import func, select
 from sqlalchemy.engine import URL, make_url
 
 from webapp.core import audit
 from webapp.core.errors import DomainError, InvalidInput
+from webapp.core.models import AuditRecord
 from webapp.extensions import db, write_intent
 
 
@@ -33,6 +35,43 @@ class Restored:
     records: int
     chain_ok: bool
     first_broken: int | None
+    #: The audit records of the replaced database that the restored one does not hold: the
+    #: replaced chain's head is not in the restored chain (None: nothing of the trail was lost).
+    lost: str | None = None
+
+
+def _chain_head() -> dict[str, object]:
+    """The audit chain's last record (id, hash) and its number of records."""
+    last = db.session.execute(
+        select(AuditRecord.id, AuditRecord.hash).order_by(AuditRecord.id.desc()).limit(1)
+    ).first()
+    count = db.session.execute(select(func.count()).select_from(AuditRecord)).scalar_one()
+    return {
+        "head_id": last.id if last else None,
+        "head_hash": last.hash if last else None,
+        "records": count,
+    }
+
+
+def _lost(replaced: dict[str, object], restored: dict[str, object]) -> str | None:
+    """What a restore dropped from the trail, in words: the records written after the backup
+    (the replaced chain's head is no longer in the chain), or None when none was dropped."""
+    if replaced["head_id"] is None:
+        return None
+    kept = db.session.execute(
+        select(AuditRecord.id).where(
+            AuditRecord.id == replaced["head_id"], AuditRecord.hash == replaced["head_hash"]
+        )
+    ).first()
+    if kept is not None:
+        return None
+    dropped = int(replaced["records"]) - int(restored["records"])  # type: ignore[call-overload]
+    at_least = f"至少 {dropped} 条" if dropped > 0 else "若干条"
+    return (
+        f"恢复前的审计链共 {replaced['records']} 条记录（最后一条 id={replaced['head_id']}），"
+        f"恢复后共 {restored['records']} 条；恢复前的最后一条记录已不在审计链中："
+        f"备份之后写入的审计记录（{at_least}）随恢复被丢弃。"
+    )
 
 
 def suffix() -> str:
@@ -77,11 +116,24 @@ def _sqlite_path(url: URL) -> Path:
     return Path(url.database)
 
 
-def _audit(action: str, path: Path, after: dict[str, object]) -> None:
+def _audit(
+    action: str,
+    path: Path,
+    after: dict[str, object],
+    *,
+    before: dict[str, object] | None = None,
+    message: str | None = None,
+) -> None:
     """Audited and committed at once (a backup's record is inside the file it makes)."""
     write_intent.set(True)
     audit.record(
-        action, actor_name="system", object_type="backup", object_id=path.name, after=after
+        action,
+        actor_name="system",
+        object_type="backup",
+        object_id=path.name,
+        before=before,
+        after=after,
+        message=message,
     )
     db.session.commit()
 
@@ -137,6 +189,10 @@ def restore(source: Path) -> Restored:
     url = _url()
     postgres = url.get_backend_name() == "postgresql"
     _check_file(source, postgres)
+    # The trail being replaced, so that the restore's record says what of it was dropped (an
+    # old backup silently takes the records written since with it; only an anchor would tell).
+    replaced = _chain_head()
+    db.session.rollback()
     # Every pooled connection goes: pg_restore's DROPs would wait for their locks, and SQLite's
     # backup into the live file needs no other connection in it.
     db.session.remove()
@@ -159,6 +215,14 @@ def restore(source: Path) -> Restored:
     else:
         _sqlite_copy(f"file:{source}?mode=ro", _sqlite_path(url))
     report = audit.verify_chain()
+    restored = _chain_head()
+    lost = _lost(replaced, restored)
     after = {"file": source.name, "sha256": _sha256(source), "chain_ok": report.ok}
-    _audit("backup.restore", source, {**after, "records": report.records})
-    return Restored(report.records, report.ok, report.first_broken)
+    _audit(
+        "backup.restore",
+        source,
+        {**after, **restored, "records_lost": lost is not None},
+        before=replaced,
+        message=lost,
+    )
+    return Restored(report.records, report.ok, report.first_broken, lost)

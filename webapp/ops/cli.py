@@ -44,6 +44,8 @@ def restore(path: Path, yes: bool) -> None:
         result = backup.restore(path)
     except DomainError as err:
         raise click.ClickException(err.message) from err
+    if result.lost:
+        click.echo(f"注意：{result.lost}", err=True)
     if not result.chain_ok:
         raise click.ClickException(
             f"已恢复，但审计链校验失败：第一条不符的记录 {result.first_broken}"

@@ -95,7 +95,7 @@ def table_xlsx(n: int) -> Any:
         actor=current_user,
         org=org,
         object_type="org",
-        object_id=org.id,
+        object_id=org.code,
         after={"table": n, "period": period.code},
     )
     return send_file(
