@@ -124,10 +124,23 @@ def load_orgs(rows: Iterable[dict[str, str]], *, actor: User | None = None) -> d
         parent = (r.get("parent_code") or "").strip()
         if parent and parent not in by_code and not _org_exists(parent):
             errors.append(f"{code}: 上级代码 {parent} 不存在")
+    existing = {o.code: o for o in db.session.execute(select(Org)).scalars()}
+    # The parent of every unit after the load (the file's, else the stored one's): a unit
+    # must not end up above itself, however many rows (or stored units) the loop runs through.
+    code_of = {o.id: code for code, o in existing.items()}
+    parent_after = {code: code_of.get(o.parent_id, "") for code, o in existing.items()}
+    parent_after |= {code: (r.get("parent_code") or "").strip() for code, r in by_code.items()}
+    for code in by_code:
+        seen, current = {code}, parent_after.get(code, "")
+        while current:
+            if current in seen:
+                errors.append(f"{code}: 上级关系形成循环（{code} 不能成为自己的下级）")
+                break
+            seen.add(current)
+            current = parent_after.get(current, "")
     if errors:
         raise InvalidInput("组织机构数据有误：" + "；".join(errors), details=errors)
 
-    existing = {o.code: o for o in db.session.execute(select(Org)).scalars()}
     counts = {"created": 0, "updated": 0, "unchanged": 0}
 
     def depth_of(code: str) -> int:
@@ -173,8 +186,40 @@ def load_orgs(rows: Iterable[dict[str, str]], *, actor: User | None = None) -> d
                 before=before,
                 after=values,
             )
+    counts["updated"] += _rederive_paths(existing, actor)
     db.session.flush()
     return counts
+
+
+def _rederive_paths(orgs: dict[str, Org], actor: User | None) -> int:
+    """Give every unit below a moved one its new path and depth (a unit moved to another
+    parent carries its whole subtree; the file need not list the units below it).  The path
+    is what every subtree permission and query reads, so a stale one would leave a county
+    visible to its former city and invisible to its new one.  Returns the units updated."""
+    children: dict[int | None, list[Org]] = {}
+    for org in orgs.values():
+        children.setdefault(org.parent_id, []).append(org)
+    updated = 0
+    stack = [(org, "") for org in children.get(None, [])]
+    while stack:
+        org, above = stack.pop()
+        path = above + org.code + "/"
+        if org.path != path:
+            before = {"path": org.path, "depth": org.depth}
+            org.path, org.depth = path, path.count("/") - 1
+            updated += 1
+            audit.record(
+                "org.update",
+                actor=actor,
+                org=org.code,
+                object_type="org",
+                object_id=org.code,
+                before=before,
+                after={"path": org.path, "depth": org.depth},
+                message="上级单位调整，随之更新",
+            )
+        stack.extend((child, path) for child in children.get(org.id, []))
+    return updated
 
 
 def _org_exists(code: str) -> bool:

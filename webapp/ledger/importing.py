@@ -305,8 +305,8 @@ def _defaults(table: Table, given: set[str]) -> dict[str, Any]:
     ``managed``): the rows are written without SQLAlchemy's per-row default handling."""
     found: dict[str, Any] = {}
     for column in table.columns:
-        if column.key in given or column.primary_key:
-            continue
+        if column.key in given or column.primary_key or column.computed is not None:
+            continue  # a generated column (the database keeps it) is never written
         default = column.default
         if default is None:
             found[column.key] = None

@@ -12,7 +12,9 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
+    Computed,
     Date,
     ForeignKey,
     Index,
@@ -23,7 +25,9 @@ from sqlalchemy import (
     false,
     text,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
 from webapp.core import clock
@@ -152,6 +156,51 @@ class LedgerRow:
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
+class StoredExpression(ColumnElement[Any]):
+    """The expression of a stored generated column, written for each database (SQLite's and
+    PostgreSQL's functions differ); kept equal to migration 5e0b3c9d1a47's."""
+
+    inherit_cache = False
+
+    def __init__(self, sqlite: str, postgresql: str) -> None:
+        self.sqlite, self.postgresql = sqlite, postgresql
+
+
+@compiles(StoredExpression)
+def _stored_sqlite(element: StoredExpression, compiler: Any, **kw: Any) -> str:
+    return element.sqlite
+
+
+@compiles(StoredExpression, "postgresql")
+def _stored_postgresql(element: StoredExpression, compiler: Any, **kw: Any) -> str:
+    return element.postgresql
+
+
+def _hundredths(column: str) -> Computed:
+    """A two-decimal column in exact integer hundredths."""
+    return Computed(
+        StoredExpression(f"CAST(round({column} * 100) AS INTEGER)", f"({column} * 100)::bigint"),
+        persisted=True,
+    )
+
+
+def _day(column: str, *, when: str | None = None) -> Computed:
+    """A date as the integer yyyymmdd (NULL without one); with ``when``, NULL unless it holds."""
+    lite = f"CAST(replace({column}, '-', '') AS INTEGER)"
+    pg = (
+        f"(EXTRACT(year FROM {column}) * 10000 + EXTRACT(month FROM {column}) * 100"
+        f" + EXTRACT(day FROM {column}))::integer"
+    )
+    if when is not None:
+        lite, pg = (f"CASE WHEN {when} THEN {e} ELSE NULL END" for e in (lite, pg))
+    return Computed(StoredExpression(lite, pg), persisted=True)
+
+
+def day_number(d: date) -> int:
+    """``d`` as the integer yyyymmdd the ``*_day`` columns hold (the same order as dates)."""
+    return d.year * 10000 + d.month * 100 + d.day
+
+
 #: Partial covering indexes of the projects dated by one date (registered / accepted 合格 /
 #: granted 备案): name, columns, predicate (kept equal to migration 3b8e5f0c7d21's).
 COVER_INDEXES = (
@@ -233,6 +282,24 @@ class Project(LedgerRow, db.Model):
     is_public: Mapped[bool] = mapped_column(default=False)
     #: 备注
     remarks: Mapped[str] = mapped_column(Text, default="")
+
+    # Kept by the database (stored generated columns) for the 附表5/7 roll-up over the whole
+    # ledger (webapp.stats.tables): integers, so that SQLite compares and sums them without a
+    # text comparison of dates or a rounding per row.  Never written by the application.
+    #: 建筑面积 in hundredths of ㎡ (exact)
+    area_cents: Mapped[int] = mapped_column(BigInteger, _hundredths("area_m2"))
+    #: 工程造价 in hundredths of 万元 (exact)
+    cost_cents: Mapped[int] = mapped_column(BigInteger, _hundredths("cost_10k_yuan"))
+    #: 监督注册日期 as yyyymmdd
+    registered_day: Mapped[int] = mapped_column(Integer, _day("registered_on"))
+    #: 竣工验收日期 as yyyymmdd when the conclusion is 合格, else NULL
+    passed_day: Mapped[int | None] = mapped_column(
+        Integer, _day("accepted_on", when="acceptance_result = '合格'")
+    )
+    #: 备案日期 as yyyymmdd when the conclusion is 准予备案, else NULL
+    granted_day: Mapped[int | None] = mapped_column(
+        Integer, _day("filed_on", when="filing_result = '准予备案'")
+    )
 
 
 class CaseRecord(LedgerRow):

@@ -42,6 +42,7 @@ from webapp.ledger.models import (
     QualityAccident,
     StructureType,
     UserRating,
+    day_number,
 )
 from webapp.stats import figures
 from webapp.stats.figures import (
@@ -219,32 +220,31 @@ _BUCKETS = 27
 
 
 def _position(column: Any, period: Period) -> ColumnElement[int]:
-    return case((column < period.start, BEFORE), (column <= period.end, IN), else_=AFTER)
+    """Where a ``*_day`` column (yyyymmdd, NULL: no such date) lies against ``period``."""
+    start, end = day_number(period.start), day_number(period.end)
+    return case((column < start, BEFORE), (column <= end, IN), else_=AFTER)
 
 
 def _bucket(period: Period) -> ColumnElement[int]:
     """A project's bucket for ``period``: where its registration and its 合格 acceptance lie
     against the period, and whether it was granted 备案 in the period (and rated 满意).  Every
     column of 附表5/7 is a set of buckets (:func:`_groups_of`), so the ledger is read once and
-    grouped by (unit, bucket) with three plain sums instead of 16 conditional sums per row."""
-    accepted = case(
-        (
-            Project.acceptance_result == AcceptanceResult.PASSED.value,
-            _position(Project.accepted_on, period),
-        ),
-        else_=AFTER,
-    )
+    grouped by (unit, bucket) with three plain sums instead of 16 conditional sums per row.
+
+    It reads the integer columns the database keeps (``registered_day``; ``passed_day``, NULL
+    unless 合格; ``granted_day``, NULL unless 准予备案): no text comparison per row."""
     filed = case(
         (
-            and_(
-                Project.filing_result == FilingResult.GRANTED.value,
-                Project.filed_on.between(period.start, period.end),
-            ),
+            Project.granted_day.between(day_number(period.start), day_number(period.end)),
             case((Project.user_rating == UserRating.SATISFIED.value, FILED_SATISFIED), else_=FILED),
         ),
         else_=NOT_FILED,
     )
-    return _position(Project.registered_on, period) * 9 + accepted * 3 + filed
+    return (
+        _position(Project.registered_day, period) * 9
+        + _position(Project.passed_day, period) * 3
+        + filed
+    )
 
 
 @functools.cache
@@ -309,17 +309,18 @@ def _sum_cents(column: Any, dialect: str) -> ColumnElement[int]:
 
 
 @functools.lru_cache(maxsize=64)
-def _bucket_sums(period_code: str, dialect: str) -> Select[Any]:
-    """``SELECT org_id × 27 + bucket AS k, COUNT, SUM(area hundredths), SUM(cost hundredths)
-    FROM ledger_project GROUP BY k`` for a period (built once per period: building the CASE
-    expressions costs more than reading the ~2,000 rows the query returns)."""
+def _bucket_sums(period_code: str) -> Select[Any]:
+    """``SELECT org_id × 27 + bucket AS k, COUNT, SUM(area_cents), SUM(cost_cents) FROM
+    ledger_project GROUP BY k`` for a period (built once per period: building the CASE
+    expressions costs more than reading the ~2,000 rows the query returns).  The sums add
+    the exact integer hundredths the database keeps, on every database alike."""
     period = parse_period(period_code)
     key = (Project.org_id * _BUCKETS + _bucket(period)).label("k")
     return select(
         key,
         func.count().label("n"),
-        _sum_cents(Project.area_m2, dialect).label("a"),
-        _sum_cents(Project.cost_10k_yuan, dialect).label("c"),
+        func.sum(Project.area_cents).label("a"),
+        func.sum(Project.cost_cents).label("c"),
     ).group_by(literal_column("k"))
 
 
@@ -331,7 +332,7 @@ def _project_sums(
     the subtree (and ``where``), then each group's count and hundredths added, in Python, to
     the columns its bucket counts in.  Exact integers, the same as a ``SUM(CASE …)`` per column."""
     units, everything = subtree_units(org)
-    stmt = _bucket_sums(period.code, _dialect())
+    stmt = _bucket_sums(period.code)
     if not everything:
         stmt = stmt.where(_in_orgs(list(units), _dialect()))
     if where is not None:
