@@ -97,6 +97,15 @@ def _filled(connection: Any, tables: list[str]) -> list[str]:
     return [name for i, name in enumerate(tables) if i in found]
 
 
+def _columns(name: str) -> str:
+    """The table's columns a row is written with, quoted: not the ones the database computes
+    (stored generated columns refuse a value on either database)."""
+    from webapp.extensions import db
+
+    table = db.metadata.tables[name]
+    return ", ".join(f'"{c.name}"' for c in table.columns if c.computed is None)
+
+
 def _take(connection: Any, data: dict[str, Any], number: int) -> Snapshot:
     from tests.conftest import data_tables, sequence_names
 
@@ -104,7 +113,7 @@ def _take(connection: Any, data: dict[str, Any], number: int) -> Snapshot:
     snapshot = Snapshot(copy.deepcopy(data), tables)
     if connection.dialect.name != "postgresql":
         for name in tables:
-            rows = connection.exec_driver_sql(f'SELECT * FROM "{name}"')
+            rows = connection.exec_driver_sql(f'SELECT {_columns(name)} FROM "{name}"')
             snapshot.rows[name] = [tuple(row) for row in rows]
         return snapshot
     snapshot.schema = f"{SCHEMA_PREFIX}{number}"
@@ -112,7 +121,10 @@ def _take(connection: Any, data: dict[str, Any], number: int) -> Snapshot:
     connection.execute(text(f'CREATE SCHEMA "{snapshot.schema}"'))
     for name in tables:
         connection.execute(
-            text(f'CREATE TABLE "{snapshot.schema}"."{name}" AS SELECT * FROM "{name}"')
+            text(
+                f'CREATE TABLE "{snapshot.schema}"."{name}" AS '
+                f'SELECT {_columns(name)} FROM "{name}"'
+            )
         )
     names = sequence_names(connection)
     if names:
@@ -133,10 +145,18 @@ def _restore(connection: Any, snapshot: Snapshot) -> None:
         for name in snapshot.tables:
             rows = snapshot.rows[name]
             marks = ", ".join("?" * len(rows[0]))
-            connection.exec_driver_sql(f'INSERT INTO "{name}" VALUES ({marks})', rows)
+            connection.exec_driver_sql(
+                f'INSERT INTO "{name}" ({_columns(name)}) VALUES ({marks})', rows
+            )
         return
     for name in snapshot.tables:
-        connection.execute(text(f'INSERT INTO "{name}" SELECT * FROM "{snapshot.schema}"."{name}"'))
+        columns = _columns(name)
+        connection.execute(
+            text(
+                f'INSERT INTO "{name}" ({columns}) '
+                f'SELECT {columns} FROM "{snapshot.schema}"."{name}"'
+            )
+        )
     if snapshot.sequences:
         connection.execute(text(snapshot.sequences))
 
