@@ -639,6 +639,34 @@ CASES: dict[str, Refusal] = {
         "请说明异议的事实和理由",
         "reason",
     ),
+    # The autosaved texts posted as a form (no script, or the 保存 button): nothing saved.
+    "reports.save_narrative": Refusal(
+        report_routes.as_user("clerk", report_routes.COUNTY),
+        "/reports/{report}",
+        "/reports/{report}/narrative",
+        {"s01": "本季度全区在建工程质量总体受控。", "s02": "长" * 20001},
+        422,
+        "超过 20000 字的上限",
+        "s02",
+    ),
+    "reports.save_explanations": Refusal(  # the city's report: its counties' are not in yet
+        report_routes.as_user("clerk", report_routes.CITY, then=report_routes.city_report),
+        "/reports/{report}",
+        "/reports/{report}/explanations",
+        {"missing_explanation": "未报"},
+        422,
+        "填报说明至少 4 个字",
+        "missing_explanation",
+    ),
+    "publication.save_sections": Refusal(
+        publication_routes._as("clerk", with_figures=False),
+        "/publication/{pub}",
+        "/publication/{pub}/sections",
+        {"problems": "部分工程备案滞后。", "measures": "长" * 6001},
+        422,
+        "超过 6000 字的上限",
+        "measures",
+    ),
     "engine.transfer": Refusal(
         engine_routes.setup("claimed", engine_routes.REVIEWER),
         "/tasks/{review}",
@@ -738,13 +766,9 @@ WTFORMS = {
     "ledger.edit",
     "ledger.import_page",
 }
-#: The drafts' autosave (drafts.js posts JSON; a refusal answers JSON that drafts.js shows next
-#: to the text, which stays in the page): tests/drafts.
-AUTOSAVE = {
-    "reports.save_narrative",
-    "reports.save_explanations",
-    "publication.save_sections",
-}
+#: Posts that answer JSON only.  (The drafts' autosave posts JSON too, but its forms are also
+#: sent as forms, without script or by their 保存 button: they are refused_on cases above.)
+AUTOSAVE: set[str] = set()
 #: A button, or a button with at most an uploaded file or a choice from a list: nothing typed to
 #: lose (a file input cannot be kept by any page).  Never a form posting free text (the scan).
 BUTTONS = {
