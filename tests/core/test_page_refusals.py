@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import importlib
+import inspect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -857,14 +858,78 @@ def test_every_html_post_says_how_its_refusal_is_covered(app: Any) -> None:
 
 
 def test_every_refused_on_view_has_its_case(app: Any) -> None:
-    """A view that answers its refusal on its page (``refused_on``) is swept with a refusal."""
+    """A view that answers its refusal on its page (``refused_on``) is swept with a refusal
+    (a case of CASES, or its own sweep above)."""
     marked = {
         endpoint
         for endpoint, view in app.view_functions.items()
         if getattr(view, "refused_on", None)
     }
     assert marked, "refused_on marks its views"
-    assert marked - set(CASES) == set(), "add a refusal case for these refused_on views"
+    assert marked - set(SWEPT) == set(), "add a refusal case for these refused_on views"
+
+
+#: Pages that build their errors themselves: not a write's refusal (endpoint → why).
+OWN_ERRORS = {
+    "stats.compare": "a query: a pasted snapshot compared, nothing written",
+    "workflow_admin.workflows_deploy": "the BPMN editor's script posts JSON, answered as JSON",
+}
+#: A view answering a refusal itself: a 422/409 status, an errors dict, field_refusal.
+BUILDS_ERRORS = re.compile(
+    r"\b(?:422|409)\b|\bfield_refusal\(|\berrors\s*(?::[^=\n]*)?=\s*(?:\{|[a-z_]+\()"
+)
+CALLED = re.compile(r"\b([a-z_]\w*)\(")
+
+
+def own_code(function: Any) -> str:
+    """A function's code: not its decorators (refused_on's ``errors=``), docstrings, comments."""
+    source = inspect.getsource(function)
+    source = source[source.index("def ") :]
+    return re.sub(r'"""[\s\S]*?"""|#[^\n]*', "", source)
+
+
+def view_source(view: Any) -> str:
+    """A view's own code and that of its module's helpers it calls (not other views)."""
+    function = inspect.unwrap(view)
+    source = own_code(function)
+    module = inspect.getmodule(function)
+    helpers = {
+        helper
+        for name in CALLED.findall(source)
+        if inspect.isfunction(helper := getattr(module, name, None))
+        and helper.__module__ == function.__module__
+        and not hasattr(helper, "__wrapped__")
+        and helper is not function
+    }
+    return "\n".join([source, *(own_code(helper) for helper in helpers)])
+
+
+def test_no_page_form_answers_its_refusal_itself(app: Any) -> None:
+    """One mechanism: an HTML POST's refusal is answered by ``refused_on`` (its page again with
+    ``refusal()``/``kept()``), never by the view's own errors dict and status (the accident
+    forms, 办理 and the score sheets each had one, with the same display copied).  WTForms pages
+    show their form's errors; OWN_ERRORS says why a page may."""
+    views = app.view_functions
+    flagged = {
+        endpoint: found.group(0)
+        for endpoint in html_posts(app) - WTFORMS - set(OWN_ERRORS)
+        if (found := BUILDS_ERRORS.search(view_source(views[endpoint])))
+    }
+    assert flagged == {}, "answer these refusals with @refused_on (webapp/web.py)"
+    assert set(OWN_ERRORS) <= html_posts(app)
+
+
+def test_the_guard_sees_a_view_building_its_errors() -> None:
+    for planted in (
+        'return render_template("a.html", errors=errors), 422',
+        "errors: dict[str, str] = {}",
+        "errors = field_problems(data)",
+        "errors = field_refusal(err, names)",
+        "), (422 if refused else 200)",
+    ):
+        assert BUILDS_ERRORS.search(planted), planted
+    for fine in ("refused = refusal('a.b')", "raise InvalidInput(msg, details=problems)"):
+        assert not BUILDS_ERRORS.search(fine), fine
 
 
 def test_every_task_form_field_kind_is_tried() -> None:
