@@ -736,6 +736,21 @@ def test_a_script_posting_a_page_form_reads_a_json_refusal(env: Env):
     assert case.message in response.get_json()["message"]
 
 
+def test_a_refused_transfer_keeps_its_comment_out_of_the_opinion(env: Env):
+    """转办's comment and 办理's 审批意见 are both ``comment``: the refused 转办 keeps its own and
+    leaves the 审批意见 box of the task form as it was (it showed the 转办 comment)."""
+    case = CASES["engine.transfer"]
+    case.setup(env)
+    typed = {name: filled(value, env.data) for name, value in case.form.items()}
+    page = case.page.format(**env.data)
+    raw = env.post_form(case.action.format(**env.data), typed, token_from=page).get_data(
+        as_text=True
+    )
+    opinion = re.search(r'<textarea[^>]*\bid="comment"[^>]*>(.*?)</textarea>', raw, re.S)
+    assert opinion is not None and opinion.group(1).strip() == ""
+    assert kept(raw, typed["comment"])
+
+
 def test_the_page_itself_shows_no_kept_text(env: Env):
     """Only the refused request's page carries the typed text: the page read again is clean."""
     case = CASES["reports.save_meeting"]
