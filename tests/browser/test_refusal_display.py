@@ -79,8 +79,7 @@ def test_a_refused_form_shows_why_where_the_user_looks(page, browser, live_serve
     form.locator("input[name=year]").fill("")
     form.locator("input[name=self_due]").fill("2026-12-20")
     form.locator("button[type=submit]").click()
-    page.wait_for_selector("#form-errors")
-    assert page.evaluate(SUMMARY_SEEN)
+    page.wait_for_function(SUMMARY_SEEN)  # autofocus is applied once the page is rendered
     seen_refused(page, "#open-campaign input[name=year]", "请填写考核年度")
     assert form.locator("input[name=self_due]").input_value() == "2026-12-20"
 
@@ -88,8 +87,7 @@ def test_a_refused_form_shows_why_where_the_user_looks(page, browser, live_serve
     page.goto("/reports/")
     page.fill("#open-period-form input[name=period]", "2026Q5")
     page.click("#open-period-form button[type=submit]")
-    page.wait_for_selector("#form-errors")
-    assert page.evaluate(SUMMARY_SEEN)
+    page.wait_for_function(SUMMARY_SEEN)  # autofocus is applied once the page is rendered
     seen_refused(page, "#open-period-form input[name=period]", "格式不正确")
     assert page.input_value("#open-period-form input[name=period]") == "2026Q5"
     page.click("text=退出")
@@ -105,8 +103,7 @@ def test_a_refused_form_shows_why_where_the_user_looks(page, browser, live_serve
     db.session.execute(update(User).where(User.id == world["colleague"]).values(is_enabled=False))
     db.session.commit()
     page.click("#transfer-form button[type=submit]")  # its confirmation is accepted
-    page.wait_for_selector("#form-errors")
-    assert page.evaluate(SUMMARY_SEEN)
+    page.wait_for_function(SUMMARY_SEEN)  # autofocus is applied once the page is rendered
     seen_refused(page, "#transfer-user", "只能转办给本单位具有相同角色的其他同事")
     assert page.input_value("#transfer-form input[name=comment]") == "本人出差，请代为填报。"
 
@@ -123,6 +120,7 @@ def test_a_refused_form_shows_why_where_the_user_looks(page, browser, live_serve
         bare.fill("#missing_explanation", "  未报  ")
         bare.click("#explanations-form button[type=submit]")
         bare.wait_for_selector("#form-errors")
+        bare.wait_for_load_state("load")
         summary = bare.locator("#explanations-form #form-errors")
         assert summary.is_visible() and "至少 4 个字" in summary.inner_text()
         focused = bare.locator("#form-errors").evaluate(
