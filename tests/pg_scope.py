@@ -24,7 +24,6 @@ DB_AGNOSTIC: dict[str, str] = {
     "security/test_headers.py": "response headers and the CSP of pages: the same on any engine",
     "security/test_safe_next.py": "the login redirect's target check: request handling only",
     "security/test_docs.py": "the security document's claims against the source: no database",
-    "security/test_chinese_refusals.py": "refusal messages' wording and the form kept: templates",
     "security/test_export_formulas.py": "spreadsheet formula escaping of exports: openpyxl output",
     "security/test_access_walk.py": (
         "who may read which page: the permission rules (can(), relation()) over ORM reads; "
@@ -36,7 +35,6 @@ DB_AGNOSTIC: dict[str, str] = {
     "core/test_text.py": "text helpers: pure functions",
     "core/test_navigation.py": "the navigation menu per role: templates",
     "core/test_permissions.py": "the permission rules (can()): Python over ORM objects",
-    "core/test_form_errors.py": "form error display (422, input kept): templates",
     "workflow_admin/": (
         "BPMN editing, validation, version compare and Word template versions: XML and "
         "documents kept as ORM rows; the engine's own tests run on PostgreSQL"
@@ -68,6 +66,11 @@ ALWAYS_POSTGRES = (
     "mail/",
     "notifications/",
 )
+
+#: The refusal sweeps (file names with these parts) always run on PostgreSQL: a refused write is
+#: rolled back at the edge while the record of the refusal (a failed login, a refused upload) and
+#: the form's one-time token claim are kept or released in their own transactions.
+REFUSAL_SWEEPS = ("refusal", "form_errors")
 
 #: What makes a test file database-sensitive: SQL beyond the ORM's basics.
 SQL_BEYOND_ORM = re.compile(

@@ -498,6 +498,9 @@ def refused_on(
     endpoint: str,
     fields: Mapping[str, str] | None = None,
     page_args: Callable[..., dict[str, Any]] | None = None,
+    *,
+    errors: Callable[..., Mapping[str, Any]] | None = None,
+    refuses: tuple[type[DomainError], ...] = (InvalidInput, Conflict),
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """A page form's refusal answers the page the form is on, not an error page or a redirect.
 
@@ -510,7 +513,10 @@ def refused_on(
     form's field when the operation names it otherwise (a form field's own name needs no entry;
     ``"_"``: the field a refusal naming none stands under).  ``page_args``: the page's URL
     arguments from the POST's, when the page is not addressed by a subset of them (a sampled
-    site's visit is on its unit's score page).
+    site's visit is on its unit's score page).  ``errors``: the page's field → reason from the
+    refusal and the view's URL arguments, when its ``details`` name what only the page can place
+    (a task form's paths ``laggards[0]``, a score sheet's items); called after the rollback.
+    ``refuses``: the refusals answered on the page (办理 leaves a conflict to its flash).
     A redirect or the bare error page lost the input: a meeting's conclusions, an accident's
     investigation conclusion, a reason for an objection's answer.  403 and 404 still go to the
     edge (which audits a 403).
@@ -521,12 +527,14 @@ def refused_on(
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             try:
                 return view(*args, **kwargs)
-            except (InvalidInput, Conflict) as err:
-                if wants_json():  # a script posting the form reads the edge's JSON refusal
+            except refuses as err:
+                if wants_json() or isinstance(err, PermissionDenied) or "refused" in g:
+                    # A script reads the edge's JSON refusal; the edge audits a 403; the page
+                    # itself refused while answering (its own form's view): the error page.
                     raise
                 db.session.rollback()
                 names = {name: name for name in request.form} | dict(fields or {})
-                g.refused = field_refusal(err, names)
+                g.refused = dict(errors(err, **kwargs)) if errors else field_refusal(err, names)
                 rule = next(current_app.url_map.iter_rules(endpoint))
                 args = (
                     page_args(**kwargs)

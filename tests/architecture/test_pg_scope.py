@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.pg_scope import ALWAYS_POSTGRES, DB_AGNOSTIC, database_sensitive, is_agnostic
+from tests.pg_scope import (
+    ALWAYS_POSTGRES,
+    DB_AGNOSTIC,
+    REFUSAL_SWEEPS,
+    database_sensitive,
+    is_agnostic,
+)
 
 TESTS = Path(__file__).resolve().parents[1]
 
@@ -31,6 +37,18 @@ def test_no_entry_in_a_folder_that_always_runs_on_postgres() -> None:
         assert not entry.startswith(ALWAYS_POSTGRES), entry
         assert not any(folder.startswith(entry) for folder in ALWAYS_POSTGRES), entry
         assert "migration" not in entry, entry
+
+
+def test_the_refusal_sweeps_run_on_postgres() -> None:
+    """Every refused write they try is rolled back on PostgreSQL too, and what a refusal keeps
+    (its audit record, a released form token) is written there too."""
+    sweeps = [
+        p.relative_to(TESTS).as_posix()
+        for p in TESTS.rglob("test_*.py")
+        if any(part in p.name for part in REFUSAL_SWEEPS)
+    ]
+    assert "core/test_page_refusals.py" in sweeps and "core/test_form_errors.py" in sweeps
+    assert [f for f in sweeps if is_agnostic(f)] == []
 
 
 @pytest.mark.parametrize("relative", _agnostic_files())

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import importlib
+import inspect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -639,6 +640,34 @@ CASES: dict[str, Refusal] = {
         "请说明异议的事实和理由",
         "reason",
     ),
+    # The autosaved texts posted as a form (no script, or the 保存 button): nothing saved.
+    "reports.save_narrative": Refusal(
+        report_routes.as_user("clerk", report_routes.COUNTY),
+        "/reports/{report}",
+        "/reports/{report}/narrative",
+        {"s01": "本季度全区在建工程质量总体受控。", "s02": "长" * 20001},
+        422,
+        "超过 20000 字的上限",
+        "s02",
+    ),
+    "reports.save_explanations": Refusal(  # the city's report: its counties' are not in yet
+        report_routes.as_user("clerk", report_routes.CITY, then=report_routes.city_report),
+        "/reports/{report}",
+        "/reports/{report}/explanations",
+        {"missing_explanation": "未报"},
+        422,
+        "填报说明至少 4 个字",
+        "missing_explanation",
+    ),
+    "publication.save_sections": Refusal(
+        publication_routes._as("clerk", with_figures=False),
+        "/publication/{pub}",
+        "/publication/{pub}/sections",
+        {"problems": "部分工程备案滞后。", "measures": "长" * 6001},
+        422,
+        "超过 6000 字的上限",
+        "measures",
+    ),
     "engine.transfer": Refusal(
         engine_routes.setup("claimed", engine_routes.REVIEWER),
         "/tasks/{review}",
@@ -707,6 +736,21 @@ def test_a_script_posting_a_page_form_reads_a_json_refusal(env: Env):
     assert case.message in response.get_json()["message"]
 
 
+def test_a_refused_transfer_keeps_its_comment_out_of_the_opinion(env: Env):
+    """转办's comment and 办理's 审批意见 are both ``comment``: the refused 转办 keeps its own and
+    leaves the 审批意见 box of the task form as it was (it showed the 转办 comment)."""
+    case = CASES["engine.transfer"]
+    case.setup(env)
+    typed = {name: filled(value, env.data) for name, value in case.form.items()}
+    page = case.page.format(**env.data)
+    raw = env.post_form(case.action.format(**env.data), typed, token_from=page).get_data(
+        as_text=True
+    )
+    opinion = re.search(r'<textarea[^>]*\bid="comment"[^>]*>(.*?)</textarea>', raw, re.S)
+    assert opinion is not None and opinion.group(1).strip() == ""
+    assert kept(raw, typed["comment"])
+
+
 def test_the_page_itself_shows_no_kept_text(env: Env):
     """Only the refused request's page carries the typed text: the page read again is clean."""
     case = CASES["reports.save_meeting"]
@@ -738,13 +782,9 @@ WTFORMS = {
     "ledger.edit",
     "ledger.import_page",
 }
-#: The drafts' autosave (drafts.js posts JSON; a refusal answers JSON that drafts.js shows next
-#: to the text, which stays in the page): tests/drafts.
-AUTOSAVE = {
-    "reports.save_narrative",
-    "reports.save_explanations",
-    "publication.save_sections",
-}
+#: Posts that answer JSON only.  (The drafts' autosave posts JSON too, but its forms are also
+#: sent as forms, without script or by their 保存 button: they are refused_on cases above.)
+AUTOSAVE: set[str] = set()
 #: A button, or a button with at most an uploaded file or a choice from a list: nothing typed to
 #: lose (a file input cannot be kept by any page).  Never a form posting free text (the scan).
 BUTTONS = {
@@ -833,14 +873,78 @@ def test_every_html_post_says_how_its_refusal_is_covered(app: Any) -> None:
 
 
 def test_every_refused_on_view_has_its_case(app: Any) -> None:
-    """A view that answers its refusal on its page (``refused_on``) is swept with a refusal."""
+    """A view that answers its refusal on its page (``refused_on``) is swept with a refusal
+    (a case of CASES, or its own sweep above)."""
     marked = {
         endpoint
         for endpoint, view in app.view_functions.items()
         if getattr(view, "refused_on", None)
     }
     assert marked, "refused_on marks its views"
-    assert marked - set(CASES) == set(), "add a refusal case for these refused_on views"
+    assert marked - set(SWEPT) == set(), "add a refusal case for these refused_on views"
+
+
+#: Pages that build their errors themselves: not a write's refusal (endpoint → why).
+OWN_ERRORS = {
+    "stats.compare": "a query: a pasted snapshot compared, nothing written",
+    "workflow_admin.workflows_deploy": "the BPMN editor's script posts JSON, answered as JSON",
+}
+#: A view answering a refusal itself: a 422/409 status, an errors dict, field_refusal.
+BUILDS_ERRORS = re.compile(
+    r"\b(?:422|409)\b|\bfield_refusal\(|\berrors\s*(?::[^=\n]*)?=\s*(?:\{|[a-z_]+\()"
+)
+CALLED = re.compile(r"\b([a-z_]\w*)\(")
+
+
+def own_code(function: Any) -> str:
+    """A function's code: not its decorators (refused_on's ``errors=``), docstrings, comments."""
+    source = inspect.getsource(function)
+    source = source[source.index("def ") :]
+    return re.sub(r'"""[\s\S]*?"""|#[^\n]*', "", source)
+
+
+def view_source(view: Any) -> str:
+    """A view's own code and that of its module's helpers it calls (not other views)."""
+    function = inspect.unwrap(view)
+    source = own_code(function)
+    module = inspect.getmodule(function)
+    helpers = {
+        helper
+        for name in CALLED.findall(source)
+        if inspect.isfunction(helper := getattr(module, name, None))
+        and helper.__module__ == function.__module__
+        and not hasattr(helper, "__wrapped__")
+        and helper is not function
+    }
+    return "\n".join([source, *(own_code(helper) for helper in helpers)])
+
+
+def test_no_page_form_answers_its_refusal_itself(app: Any) -> None:
+    """One mechanism: an HTML POST's refusal is answered by ``refused_on`` (its page again with
+    ``refusal()``/``kept()``), never by the view's own errors dict and status (the accident
+    forms, 办理 and the score sheets each had one, with the same display copied).  WTForms pages
+    show their form's errors; OWN_ERRORS says why a page may."""
+    views = app.view_functions
+    flagged = {
+        endpoint: found.group(0)
+        for endpoint in html_posts(app) - WTFORMS - set(OWN_ERRORS)
+        if (found := BUILDS_ERRORS.search(view_source(views[endpoint])))
+    }
+    assert flagged == {}, "answer these refusals with @refused_on (webapp/web.py)"
+    assert set(OWN_ERRORS) <= html_posts(app)
+
+
+def test_the_guard_sees_a_view_building_its_errors() -> None:
+    for planted in (
+        'return render_template("a.html", errors=errors), 422',
+        "errors: dict[str, str] = {}",
+        "errors = field_problems(data)",
+        "errors = field_refusal(err, names)",
+        "), (422 if refused else 200)",
+    ):
+        assert BUILDS_ERRORS.search(planted), planted
+    for fine in ("refused = refusal('a.b')", "raise InvalidInput(msg, details=problems)"):
+        assert not BUILDS_ERRORS.search(fine), fine
 
 
 def test_every_task_form_field_kind_is_tried() -> None:

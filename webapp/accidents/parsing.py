@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from webapp.core import clock, dates, numbers
-from webapp.core.errors import InvalidInput, field_refusal
+from webapp.core.errors import InvalidInput
 
 #: Fields a report holds (beside occurred_at/received_at), with their labels.
 TEXT_FIELDS = {
@@ -144,6 +144,12 @@ def field_problems(raw: dict[str, Any], *, partial: bool = False) -> dict[str, s
     return problems
 
 
-def refusal(err: Any) -> dict[str, str]:
-    """An operation's refusal for the page (its ``details`` are keyed by label)."""
-    return field_refusal(err, _NAME_OF_LABEL)
+#: The form's field by the name a refusal's ``details`` give it: a field's own (the problems
+#: :func:`field_problems` finds) or its label (the operations'), for ``refused_on``.
+FIELD_NAMES = {name: name for name in LABELS} | _NAME_OF_LABEL
+
+
+def refuse_problems(problems: dict[str, str]) -> None:
+    """Refuse the form with every problem found (field name → reason), each under its field."""
+    if problems:
+        raise InvalidInput("；".join(problems.values()), details=problems)

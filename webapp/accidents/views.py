@@ -12,13 +12,11 @@ from webapp import idempotency
 from webapp.accidents import operations as ops
 from webapp.accidents import queries
 from webapp.accidents.pages import accident_list_page, accident_page
-from webapp.accidents.parsing import LABELS, field_problems, refusal
+from webapp.accidents.parsing import FIELD_NAMES, LABELS, field_problems, refuse_problems
 from webapp.core import clock
-from webapp.core.errors import Conflict, InvalidInput
 from webapp.core.operations import get_org
 from webapp.core.permissions import require
-from webapp.extensions import db
-from webapp.web import page_blueprint
+from webapp.web import page_blueprint, posted_here, refused_on
 
 bp = page_blueprint("accidents", __name__, writes="accident.write")
 
@@ -41,68 +39,43 @@ def index() -> Any:
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@refused_on("accidents.new", FIELD_NAMES)
 def new() -> Any:
+    """The report form (首报): a refusal comes back here (422), every problem at once, each
+    under its field, what was typed kept (refused_on, the page being its own form's)."""
     require(current_user, "accident.report", current_user.org)
-    data: dict[str, Any] = {"reporting_unit": current_user.org.name}
-    if request.method == "POST":
+    if posted_here():
         data = _form_data()
-        errors = field_problems(data)
-        if not errors:
-            try:
-                accident = ops.record_accident(current_user, current_user.org, data)
-            except (InvalidInput, Conflict) as err:
-                errors = refusal(err)
-        if errors:  # nothing half-saved; every reason next to its field, what was typed kept
-            db.session.rollback()
-            return render_template(
-                "accidents/new.html", data=data, errors=errors, labels=LABELS
-            ), 422
+        refuse_problems(field_problems(data))
+        accident = ops.record_accident(current_user, current_user.org, data)
         flash(f"已报告，事故等级：{accident.level}。", "success")
         return redirect(url_for("accidents.detail", accident_id=accident.id))
-    return render_template("accidents/new.html", data=data)
+    data = {"reporting_unit": current_user.org.name}
+    return render_template("accidents/new.html", data=data, labels=LABELS)
 
 
 @bp.route("/<int:accident_id>")
 def detail(accident_id: int) -> Any:
     page = accident_page(current_user, queries.get_accident(current_user, accident_id))
-    return render_template("accidents/detail.html", page=page, to_local=clock.to_local)
+    return render_template(
+        "accidents/detail.html", page=page, to_local=clock.to_local, labels=LABELS
+    )
 
 
 @bp.route("/<int:accident_id>/followups", methods=["POST"])
+@refused_on("accidents.detail", FIELD_NAMES)
 def followup(accident_id: int) -> Any:
     accident = queries.get_accident(current_user, accident_id)
     data = _form_data()
     if "under_control" not in request.form:
         data.pop("under_control")
-    errors = field_problems(data, partial=True)
-    if errors and not accident_page(current_user, accident).can_followup:
-        errors = {}  # the operation refuses who may not 续报 (403) before reading the input
-    if not errors:
-        try:
-            report = ops.add_followup(current_user, accident, data)
-        except (InvalidInput, Conflict) as err:
-            errors = refusal(err)
-    if errors:
-        return _refused(accident_id, "followup", errors)
+    problems = field_problems(data, partial=True)
+    if problems and accident_page(current_user, accident).can_followup:
+        # (who may not 续报 is refused by the operation, 403, before it reads the input)
+        refuse_problems(problems)
+    report = ops.add_followup(current_user, accident, data)
     flash(f"已续报（{report.kind_label}），事故等级：{accident.level}。", "success")
     return redirect(url_for("accidents.detail", accident_id=accident_id))
-
-
-def _refused(accident_id: int, form: str, errors: dict[str, str]) -> Any:
-    """A refused 续报 or conclusion: nothing half-saved, the accident's page again (422) with the
-    reasons next to the fields and what was typed."""
-    db.session.rollback()
-    page = accident_page(current_user, queries.get_accident(current_user, accident_id))
-    typed = {k: v for k, v in request.form.items() if k != "csrf_token"}
-    return render_template(
-        "accidents/detail.html",
-        page=page,
-        to_local=clock.to_local,
-        refused=form,
-        typed=typed,
-        errors=errors,
-        labels=LABELS,
-    ), 422
 
 
 #: The conclusion's record-number fields.
@@ -118,30 +91,25 @@ def _ids(text: str) -> list[int]:
 
 
 @bp.route("/<int:accident_id>/conclusion", methods=["POST"])
+@refused_on("accidents.detail", FIELD_NAMES)
 def conclude(accident_id: int) -> Any:
     accident = queries.get_accident(current_user, accident_id)
-    ids: dict[str, list[int]] = {}
-    errors: dict[str, str] = {}
+    ids: dict[str, list[int]] = {name: [] for name in ID_LABELS}
+    problems: dict[str, str] = {}
     for name, label in ID_LABELS.items():
         try:
             ids[name] = _ids(request.form.get(name, ""))
         except ValueError:
-            errors[name] = f"{label}须为数字，多个以逗号分隔。"
-    if errors and not accident_page(current_user, accident).can_conclude:
-        errors = {}  # the operation refuses who may not conclude (403) before reading the input
-        ids = {name: [] for name in ID_LABELS}
-    if not errors:
-        try:
-            ops.record_conclusion(
-                current_user,
-                accident,
-                request.form.get("conclusion", ""),
-                ids["behaviour_ids"],
-                ids["penalty_ids"],
-            )
-        except (InvalidInput, Conflict) as err:
-            errors = refusal(err)
-    if errors:
-        return _refused(accident_id, "conclusion", errors)
+            problems[name] = f"{label}须为数字，多个以逗号分隔。"
+    if problems and accident_page(current_user, accident).can_conclude:
+        # (who may not conclude is refused by the operation, 403, before it reads the input)
+        refuse_problems(problems)
+    ops.record_conclusion(
+        current_user,
+        accident,
+        request.form.get("conclusion", ""),
+        ids["behaviour_ids"],
+        ids["penalty_ids"],
+    )
     flash("调查结论已录入，事故已结案。", "success")
     return redirect(url_for("accidents.detail", accident_id=accident_id))

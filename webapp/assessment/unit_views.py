@@ -23,7 +23,7 @@ from webapp.core.errors import DomainError, InvalidInput, NotFound, PermissionDe
 from webapp.core.permissions import can
 from webapp.core.text import one_line
 from webapp.extensions import db
-from webapp.web import posted_here, record_refused_upload, refused_on
+from webapp.web import kept, posted_here, record_refused_upload, refusal, refused_on
 
 _REF_SPLIT = re.compile(r"[,，;；\n]+")
 
@@ -106,38 +106,45 @@ def sheet_labels(sheet: Sheet) -> dict[str, str]:
     }
 
 
-def _sheet_refused(err: DomainError, sheet: Sheet) -> dict[str, Any]:
-    """A refused save of a score sheet: nothing of it kept, the page again with what was typed."""
-    if isinstance(err, PermissionDenied):
-        raise err
-    db.session.rollback()
-    return {
-        "rows": typed_rows(sheet, request.form),
-        "errors": sheet_errors(sheet, request.form, err),
-        "labels": sheet_labels(sheet),
-    }
+def _sheet_of(unit_id: int) -> Sheet:
+    return operations.unit_for(current_user, unit_id, "assessment.view").campaign.sheet.parsed()
+
+
+def _self_errors(err: DomainError, unit_id: int) -> dict[str, str]:
+    """A refused self-assessment (``refused_on``): each item's reason at its note, the summary's
+    at the summary."""
+    errors = sheet_errors(_sheet_of(unit_id), request.form, err)
+    if len(request.form.get("summary", "")) > operations.SUMMARY_MAX:  # at its field
+        errors.pop("_", None)
+        errors["summary"] = f"书面总结过长（最多 {operations.SUMMARY_MAX} 字）。"
+    return errors
+
+
+def _score_errors(err: DomainError, unit_id: int) -> dict[str, str]:
+    """A refused score sheet (``refused_on``): each item's reason at its note."""
+    return sheet_errors(_sheet_of(unit_id), request.form, err)
 
 
 @bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
+@refused_on("assessment.unit", errors=_self_errors)
 def unit(unit_id: int) -> Any:
+    """The self-assessment: a refused save comes back here (422) with every box and note as
+    ticked and typed (refused_on; the page is its own form's)."""
     u = operations.unit_for(current_user, unit_id, "assessment.view")
     sheet = u.campaign.sheet.parsed()
-    refused: dict[str, Any] = {}
     if posted_here():
         judgments, notes, refs = form_judgments(sheet, request.form)
-        summary = request.form.get("summary", "")
-        try:
-            flow.save_self_assessment(
-                current_user, u.id, judgments=judgments, summary=summary, notes=notes, evidence=refs
-            )
-        except DomainError as err:
-            refused = _sheet_refused(err, sheet) | {"typed_summary": summary}
-            if len(summary) > operations.SUMMARY_MAX:  # the operation's refusal: at its field
-                refused["errors"].pop("_", None)
-                refused["errors"]["summary"] = f"书面总结过长（最多 {operations.SUMMARY_MAX} 字）。"
-        else:
-            flash(f"自评已保存，自评总分 {format_score(u.self_total)} 分。", "success")
-            return redirect(url_for("assessment.unit", unit_id=unit_id))
+        flow.save_self_assessment(
+            current_user,
+            u.id,
+            judgments=judgments,
+            summary=request.form.get("summary", ""),
+            notes=notes,
+            evidence=refs,
+        )
+        flash(f"自评已保存，自评总分 {format_score(u.self_total)} 分。", "success")
+        return redirect(url_for("assessment.unit", unit_id=unit_id))
+    refused = refusal("assessment.unit")
     # the self-assessment exists when the unit's process has that step (附件3's has none unless
     # an administrator added it to the BPMN)
     has_self = flow.has_self_assessment(u)
@@ -155,10 +162,10 @@ def unit(unit_id: int) -> Any:
         u=u,
         c=u.campaign,
         sheet=sheet,
-        rows=refused.get("rows") or _rows(u, Phase.SELF),
-        errors=refused.get("errors", {}),
-        labels=refused.get("labels", {}),
-        typed_summary=refused.get("typed_summary"),
+        rows=typed_rows(sheet, request.form) if refused else _rows(u, Phase.SELF),
+        errors=refused,
+        labels=sheet_labels(sheet),
+        typed_summary=kept("assessment.unit", "summary", None),
         self_scores=judging.self_scores(u),
         final=judging.final_scores(u) if visible else None,
         editable=editable,
@@ -172,7 +179,7 @@ def unit(unit_id: int) -> Any:
         material_labels={k: label for k, (_, label) in operations.MATERIALS.items()},
         can_upload_materials=can(current_user, "assessment.self", u.org)
         and u.campaign.state == CampaignState.SELF_ASSESSMENT.value,
-    ), (422 if refused else 200)
+    )
 
 
 @bp.route("/units/<int:unit_id>/materials/<which>", methods=["POST"])
@@ -270,19 +277,18 @@ def evidence(file_id: int) -> Any:
 
 
 @bp.route("/units/<int:unit_id>/score", methods=["GET", "POST"])
+@refused_on("assessment.score", errors=_score_errors)
 def score(unit_id: int) -> Any:
+    """The assessor's score sheet: a refused save comes back here (422) with every box and note
+    as ticked and typed (refused_on; the page is its own form's)."""
     u = operations.unit_for(current_user, unit_id, "assessment.score")
     sheet = u.campaign.sheet.parsed()
-    refused: dict[str, Any] = {}
     if posted_here():
         judgments, notes, refs = form_judgments(sheet, request.form)
-        try:
-            totals = judging.score_unit(current_user, u.id, judgments, notes=notes, evidence=refs)
-        except DomainError as err:
-            refused = _sheet_refused(err, sheet)
-        else:
-            flash(f"已保存评分：{u.org.name} 得分 {format_score(totals['total'])} 分。", "success")
-            return redirect(url_for("assessment.score", unit_id=unit_id))
+        totals = judging.score_unit(current_user, u.id, judgments, notes=notes, evidence=refs)
+        flash(f"已保存评分：{u.org.name} 得分 {format_score(totals['total'])} 分。", "success")
+        return redirect(url_for("assessment.score", unit_id=unit_id))
+    refused = refusal("assessment.score")
     step = flow.tasks_by_unit_one(u)
     return render_template(
         "assessment/score.html",
@@ -290,9 +296,11 @@ def score(unit_id: int) -> Any:
         u=u,
         c=u.campaign,
         sheet=sheet,
-        rows=refused.get("rows") or _rows(u, Phase.ASSESSOR, current_user.id),
-        errors=refused.get("errors", {}),
-        labels=refused.get("labels", {}),
+        rows=typed_rows(sheet, request.form)
+        if refused
+        else _rows(u, Phase.ASSESSOR, current_user.id),
+        errors=refused,
+        labels=sheet_labels(sheet),
         self_rows=_rows(u, Phase.SELF),
         final=judging.final_scores(u),
         overrides=judging.overrides(u),
@@ -301,7 +309,7 @@ def score(unit_id: int) -> Any:
         today=clock.today_local().isoformat(),
         proposals=proposals.proposals(u, sheet),
         made_up=sampling.made_up_note(u),
-    ), (422 if refused else 200)
+    )
 
 
 @bp.route("/units/<int:unit_id>/override", methods=["POST"])

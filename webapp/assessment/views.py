@@ -23,10 +23,10 @@ from webapp.assessment.judging import AWARDS_FUJIAN2, LAGGARD_MEASURES
 from webapp.assessment.models import AssessmentCampaign, ScoreSheet, SiteSample
 from webapp.assessment.sheet import KIND_LABELS
 from webapp.core import audit, clock
-from webapp.core.errors import DomainError, InvalidInput, PermissionDenied, field_refusal
+from webapp.core.errors import DomainError, InvalidInput, PermissionDenied
 from webapp.core.permissions import can, require
 from webapp.extensions import db
-from webapp.web import refused_on, year_arg
+from webapp.web import posted_here, refused_on, year_arg
 
 bp = Blueprint(
     "assessment",
@@ -292,34 +292,29 @@ OBSERVATION_LABELS = {"observed_on": "考察日期", "org_code": "单位", "obse
 
 
 @bp.route("/observations", methods=["GET", "POST"])
+@refused_on("assessment.observations")
 def observations() -> Any:
     """日常考察 (附件3): the province's assessors record observations of the units through the
-    year; a unit sees its own only after that year's 附件3 results are approved."""
+    year; a unit sees its own only after that year's 附件3 results are approved.  A refused
+    record comes back here (422, refused_on; the page is its own form's) with what was typed."""
     require(current_user, "assessment.view")
     today = clock.today_local()
-    errors: dict[str, str] = {}
-    if request.method == "POST":
+    if posted_here():
         try:
             observed_on = date.fromisoformat(request.form.get("observed_on", ""))
         except ValueError:
-            errors = {"observed_on": "考察日期格式不正确，应为 2026-09-30 这样的日期。"}
-        if not errors:
-            try:
-                row = operations.record_observation(
-                    current_user,
-                    request.form.get("org_code", ""),
-                    observed_on=observed_on,
-                    observation=request.form.get("observation", ""),
-                )
-                db.session.commit()
-            except DomainError as err:
-                if isinstance(err, PermissionDenied):
-                    raise
-                db.session.rollback()
-                errors = field_refusal(err, {name: name for name in OBSERVATION_LABELS})
-        if not errors:
-            flash("已记录日常考察。", "success")
-            return redirect(url_for("assessment.observations", year=row.year))
+            raise InvalidInput(
+                "考察日期格式不正确，应为 2026-09-30 这样的日期。",
+                details={"observed_on": "考察日期格式不正确"},
+            ) from None
+        row = operations.record_observation(
+            current_user,
+            request.form.get("org_code", ""),
+            observed_on=observed_on,
+            observation=request.form.get("observation", ""),
+        )
+        flash("已记录日常考察。", "success")
+        return redirect(url_for("assessment.observations", year=row.year))
     year = year_arg()
     province_view = is_province_user(current_user)
     return render_template(
@@ -331,10 +326,8 @@ def observations() -> Any:
         can_record=province_view and can(current_user, "assessment.score", province()),
         units=access.assessed_units() if province_view else [],
         today=today.isoformat(),
-        typed=request.form if errors else {},
-        errors=errors,
         labels=OBSERVATION_LABELS,
-    ), (422 if errors else 200)
+    )
 
 
 @bp.route("/campaigns/<int:campaign_id>/notice.docx")

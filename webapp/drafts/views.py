@@ -4,14 +4,14 @@ forms without script) and to show a stale save's two texts side by side."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from webapp.core import clock
-from webapp.core.errors import InvalidInput, NotFound, PermissionDenied
+from webapp.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from webapp.core.permissions import can
 from webapp.drafts import operations as ops
 from webapp.drafts import textdiff
@@ -175,3 +175,50 @@ def conflict_response(err: DraftConflict, fields: Mapping[str, str], back: str) 
         back=back,
         base_prefix=BASE_PREFIX,
     ), 409
+
+
+def section_errors(
+    err: DomainError, fields: Mapping[str, str], titles: Mapping[str, str]
+) -> dict[str, str]:
+    """A refused save of sections as its page shows it (``refused_on``): the reason under each
+    section the store named (too long, too short, unknown, a bad version; ``fields``: form field
+    → section key), the whole form's when it named none (the document is no longer editable)."""
+    details = err.details if isinstance(err.details, dict) else {}
+    field_of = {key: name for name, key in fields.items()}
+    found: dict[str, str] = {}
+
+    def under(key: str, reason: str) -> None:
+        name = field_of.get(key, "_")
+        found[name] = f"{found[name]}；{reason}" if name in found else reason
+
+    for key, count in (details.get("too_long") or {}).items():
+        under(
+            key,
+            f"“{titles.get(key, key)}”{count} 字，超过 {details.get('max_chars')} 字的上限，"
+            "请精简后再保存（未保存，文字未被截断）。",
+        )
+    for key, count in (details.get("too_short") or {}).items():
+        under(
+            key,
+            f"“{titles.get(key, key)}”仅 {count} 个字：填报说明至少 {details.get('min_chars')} "
+            "个字，请写明原因后再保存（未保存）。",
+        )
+    for key in details.get("unknown") or []:
+        under(str(key), f"未知的部分“{key}”（未保存）。")
+    if isinstance(details.get("base_versions"), str):
+        under(details["base_versions"], err.message)
+    return found or {"_": err.message}
+
+
+def refused_sections(
+    kind: DraftKind, fields: Callable[[Any], Mapping[str, str]]
+) -> Callable[..., dict[str, str]]:
+    """``refused_on``'s ``errors`` for a page form of ``kind``'s sections posted without script
+    (the autosave's JSON gets the edge's JSON refusal): ``fields`` gives the form field →
+    section key of the document."""
+
+    def errors(err: DomainError, **view_args: Any) -> dict[str, str]:
+        document = kind.load(view_args[kind.page_arg])
+        return section_errors(err, fields(document), kind.titles(document))
+
+    return errors

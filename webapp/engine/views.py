@@ -23,7 +23,7 @@ from webapp.engine.naming import instance_title, subject_label, task_title
 from webapp.engine.registry import FORMS, form_schema
 from webapp.engine.vocabulary import instance_about
 from webapp.extensions import db
-from webapp.web import SAFE_METHODS, refused_on
+from webapp.web import SAFE_METHODS, kept, refusal, refused_on
 
 bp = Blueprint("engine", __name__, url_prefix="/tasks", template_folder="templates")
 
@@ -150,15 +150,22 @@ def error_labels(schema: dict[str, Any]) -> dict[str, str]:
     return {**titles, "comment": "审批意见", "outcome": "办理结果"}
 
 
-def _task_page(task_id: int, *, errors: dict[str, str] | None = None, status: int = 200) -> Any:
+def _form_errors(err: DomainError, **_view_args: Any) -> dict[str, str]:
+    """A refused 办理 on the task page: each problem under its field (``by_field``)."""
+    details = err.details if isinstance(err.details, dict) and err.details else {}
+    return by_field(details) or {"_": err.message}
+
+
+@bp.route("/<int:task_id>")
+def task_page(task_id: int) -> Any:
     task = operations.get_task(task_id)
     if not operations.can_view(current_user, task):
         raise PermissionDenied("您无权查看该任务。")
     schema = form_schema(task.form_key)
     spec = FORMS.get(task.form_key or "")
     # a refused 办理 shows what was typed, never the task's earlier data
-    posted = request.method == "POST" and errors is not None
-    values = operations.form_values(schema, request.form) if posted else task.data or {}
+    errors = refusal("engine.complete")
+    values = operations.form_values(schema, request.form) if errors else task.data or {}
     candidates = inbox_model.candidate_counts([task]).get(
         (task.candidate_org_id, task.candidate_role), 0
     )
@@ -169,7 +176,7 @@ def _task_page(task_id: int, *, errors: dict[str, str] | None = None, status: in
         schema=schema,
         form_template=spec.template if spec else None,
         values=values,
-        errors=errors or {},
+        errors=errors,
         error_labels=error_labels(schema),
         can_work=task.is_open and operations.can_work(current_user, task),
         is_candidate=operations.is_candidate(current_user, task),
@@ -181,32 +188,24 @@ def _task_page(task_id: int, *, errors: dict[str, str] | None = None, status: in
         cc_people=inbox_model.cc_candidates(current_user, task),
         extra=extra,
         colleagues=_colleagues(task) if task.is_open else [],
-        comment=request.form.get("comment", ""),
-    ), status
-
-
-@bp.route("/<int:task_id>")
-def task_page(task_id: int) -> Any:
-    return _task_page(task_id)
+        comment=kept("engine.complete", "comment"),
+    )
 
 
 @bp.route("/<int:task_id>/complete", methods=["POST"])
-@flash_errors
+@flash_errors  # a conflict (done meanwhile, in another tab): said on the page one came from
+@refused_on("engine.task_page", errors=_form_errors, refuses=(InvalidInput,))
 def complete(task_id: int) -> Any:
     """办理 from the page: one operation call, which loads the task once and types the posted
-    form once; the completed task it returns (with its instance as saved) says what to show."""
-    try:
-        task = operations.complete_task_form(
-            current_user,
-            task_id,
-            request.form.get("outcome", ""),
-            request.form.get("comment"),
-            request.form,
-        )
-    except InvalidInput as err:
-        db.session.rollback()
-        details = err.details if isinstance(err.details, dict) and err.details else {}
-        return _task_page(task_id, errors=by_field(details) or {"_": err.message}, status=422)
+    form once; the completed task it returns (with its instance as saved) says what to show.
+    Refused input answers the task page (422) with every problem under its field."""
+    task = operations.complete_task_form(
+        current_user,
+        task_id,
+        request.form.get("outcome", ""),
+        request.form.get("comment"),
+        request.form,
+    )
     if _failed_after("已办理", task):
         return redirect(url_for("engine.inbox"))
     done = f"已办理：{task_title(task)}（{task.outcome_label()}）"

@@ -14,6 +14,7 @@ from webapp.core.errors import DomainError, NotFound
 from webapp.core.permissions import can, require
 from webapp.drafts import views as drafts_views
 from webapp.drafts.operations import DraftConflict
+from webapp.drafts.views import refused_sections
 from webapp.engine import register_task_page
 from webapp.periodic.views import open_period_form
 from webapp.publication import operations as ops
@@ -26,6 +27,7 @@ from webapp.publication.document import (
     render_document,
 )
 from webapp.publication.draft import SECTIONS
+from webapp.publication.drafting import DRAFT
 from webapp.publication.models import ObjectionOutcome, Publication
 from webapp.publication.pages import publication_list_page, publication_page, viewable_publication
 from webapp.publication.periods import last_ended, parse_half_year
@@ -88,10 +90,17 @@ def _acting_on(pub_id: int, permission: str) -> Publication:
     return pub
 
 
+def _section_fields(_pub: Publication) -> dict[str, str]:
+    return {key: key for key, _ in SECTIONS}
+
+
 @bp.route("/<int:pub_id>/sections", methods=["POST"])
+@refused_on("publication.workspace", errors=refused_sections(DRAFT, _section_fields))
 def save_sections(pub_id: int) -> Any:
+    """The draft's form (保存草稿, or without script) or the autosave's JSON: a refusal (too
+    long, the report no longer editable) answers the workspace with every text kept."""
     pub = _acting_on(pub_id, "publication.draft")
-    fields = {key: key for key, _ in SECTIONS}
+    fields = _section_fields(pub)
     texts, bases = drafts_views.submission(fields)
     try:
         result = ops.save_sections(current_user, pub, texts, bases)

@@ -29,6 +29,7 @@ from webapp.core.permissions import can, require
 from webapp.core.urls import safe_next
 from webapp.drafts import views as drafts_views
 from webapp.drafts.operations import DraftConflict
+from webapp.drafts.views import refused_sections
 from webapp.engine import register_task_page
 from webapp.extensions import db
 from webapp.periodic.views import open_period_form
@@ -36,7 +37,7 @@ from webapp.reports import operations as ops
 from webapp.reports import pages
 from webapp.reports.board import board_rows
 from webapp.reports.deadlines import current_period_code
-from webapp.reports.drafting import MISSING
+from webapp.reports.drafting import EXPLANATIONS, MISSING, NARRATIVE
 from webapp.reports.models import Report, ReportKind
 from webapp.reports.narrative import DRAFT_SECTIONS
 from webapp.reports.pages import report_list_page, viewable_report
@@ -128,10 +129,25 @@ def report_page(report_id: int) -> Any:
     )
 
 
+def _narrative_fields(report: Report) -> dict[str, str]:
+    return {key: key for key, _ in sections(report.kind)}
+
+
+def _explanation_fields(_report: Report) -> dict[str, str]:
+    """``exp_<check id>`` and ``missing_explanation`` fields of the form → section keys."""
+    fields = {name: name[len("exp_") :] for name in request.form if name.startswith("exp_")}
+    if MISSING in request.form:
+        fields[MISSING] = MISSING
+    return fields
+
+
 @bp.route("/<int:report_id>/narrative", methods=["POST"])
+@refused_on("reports.report_page", errors=refused_sections(NARRATIVE, _narrative_fields))
 def save_narrative(report_id: int) -> Any:
+    """The narrative's form (its 保存 button, or without script) or the autosave's JSON: a
+    refusal (too long, the report no longer editable) answers the page with every text kept."""
     report = _report_or_404(report_id)
-    fields = {key: key for key, _ in sections(report.kind)}
+    fields = _narrative_fields(report)
     return _autosave(
         report,
         fields,
@@ -218,13 +234,13 @@ def first_draft(report_id: int) -> Any:
 
 
 @bp.route("/<int:report_id>/explanations", methods=["POST"])
+@refused_on("reports.report_page", errors=refused_sections(EXPLANATIONS, _explanation_fields))
 def save_explanations(report_id: int) -> Any:
     """Explanations: ``exp_<check id>`` and ``missing_explanation`` fields of the form, or the
-    autosave's JSON (check ids and ``missing_explanation`` as section keys)."""
+    autosave's JSON (check ids and ``missing_explanation`` as section keys); a refusal of the
+    form (too short, too long) answers the page with every text kept."""
     report = _report_or_404(report_id)
-    fields = {name: name[len("exp_") :] for name in request.form if name.startswith("exp_")}
-    if MISSING in request.form:
-        fields[MISSING] = MISSING
+    fields = _explanation_fields(report)
     return _autosave(
         report,
         fields,

@@ -510,14 +510,14 @@ EXPECTATIONS: dict[str, Route] = {
                 setup=at("self", "clerk"),
                 exercise=page("/assessment/units/{unit}", lambda env: _SCORE_FORM),
                 no_audit=_REFUSED_ON_PAGE,
-                status=422,
+                status=409,  # the sheet's state, not its input: 409 like the API's refusal
             ),
             Case(
                 "already submitted",
                 setup=at("review", "clerk", kind="fujian2"),
                 exercise=page("/assessment/units/{unit}", lambda env: _SCORE_FORM),
                 no_audit=_REFUSED_ON_PAGE,
-                status=422,
+                status=409,  # the sheet's state, not its input: 409 like the API's refusal
             ),
             Case(
                 "another city's clerk",
@@ -632,7 +632,7 @@ EXPECTATIONS: dict[str, Route] = {
                 setup=at("self", "assessor"),
                 exercise=page("/assessment/units/{unit}/score", lambda env: {}),
                 no_audit=_REFUSED_ON_PAGE,
-                status=422,
+                status=409,  # the sheet's state, not its input: 409 like the API's refusal
             ),
             Case(
                 "a unit's leader",

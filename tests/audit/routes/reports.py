@@ -83,6 +83,13 @@ def as_user(
     return run
 
 
+def city_report(env: Env) -> None:
+    """The page's report is the city's (its lower units' reports not yet accepted)."""
+    from webapp.reports.operations import find_report
+
+    env.data["report"] = find_report(env.org(CITY), PERIOD, "quarterly").id
+
+
 def _with_previous_narrative(env: Env) -> None:
     from webapp.reports.operations import find_report, save_narrative
 
