@@ -288,6 +288,10 @@ def test_the_leader_reaches_the_score_adjustment_from_the_ranking(
     assert page.status_code == 200 and 'id="override-form"' in html
     assert 'id="save-score"' not in html and 'id="scores-read-only"' in html
     assert "assessment/sites/" not in html  # no 现场检查 form for the leader
+    # a county, to which some items do not apply: the adjustment's list says — for them (it
+    # was a 500, found by the demo link sweep)
+    county = next(u for u in campaign.units if u.org.tier != "city")
+    assert web.get(f"/assessment/units/{county.id}/score").status_code == 200
     done = web.post(
         f"/assessment/units/{zz.id}/override",
         data={"csrf_token": csrf_token(web, f"/assessment/units/{zz.id}/score"),
