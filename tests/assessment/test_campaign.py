@@ -265,3 +265,46 @@ def test_a_huge_override_score_is_a_422_not_a_500(open_campaign, province_staff,
     )
     assert response.status_code == 422
     assert response.get_json()["errors"]["json"]["score"] == ["数值过大"]
+
+
+def test_the_leader_reaches_the_score_adjustment_from_the_ranking(
+    open_campaign, province_staff, app, make_user
+):
+    """Found from outside: the province's leader (who approves the results and adjusts a score,
+    assessment.approve) was not an assessor and got 403 on the score page where 调整得分 is.
+    Now the ranking links each unit's score page; the leader reads it (no sheet to save, no
+    site-visit forms) and adjusts there; saving scores stays the assessors'."""
+    from tests.conftest import csrf_token, login
+
+    totals = {"411700": Decimal(90)}
+    campaign = scored_campaign(open_campaign, province_staff, totals)
+    zz = unit_of(campaign, "411700")
+    web = app.test_client()
+    login(web, province_staff["leader"].username)
+    ranking = web.get(f"/assessment/campaigns/{campaign.id}/ranking").get_data(as_text=True)
+    assert f'href="/assessment/units/{zz.id}/score">查看评分、调整得分' in ranking
+    page = web.get(f"/assessment/units/{zz.id}/score")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'id="override-form"' in html
+    assert 'id="save-score"' not in html and 'id="scores-read-only"' in html
+    assert "assessment/sites/" not in html  # no 现场检查 form for the leader
+    # a county, to which some items do not apply: the adjustment's list says — for them (it
+    # was a 500, found by the demo link sweep)
+    county = next(u for u in campaign.units if u.org.tier != "city")
+    assert web.get(f"/assessment/units/{county.id}/score").status_code == 200
+    done = web.post(
+        f"/assessment/units/{zz.id}/override",
+        data={"csrf_token": csrf_token(web, f"/assessment/units/{zz.id}/score"),
+              "item_id": "2.2", "score": "12", "reason": "复核后补充证据"},
+    )  # fmt: skip
+    assert done.status_code == 302 and db.session.query(ScoreOverride).count() == 1
+    saved = web.post(
+        f"/assessment/units/{zz.id}/score",
+        data={"csrf_token": csrf_token(web, f"/assessment/units/{zz.id}/score")},
+    )
+    assert saved.status_code == 403  # scoring stays the assessors'
+    # a city's leader (no assessment.approve at the province) is still refused
+    city_leader = make_user("leader", "410100", "leader_zz_city")
+    other = app.test_client()
+    login(other, city_leader.username)
+    assert other.get(f"/assessment/units/{zz.id}/score").status_code == 403

@@ -327,3 +327,33 @@ def test_approve_buttons_confirm_and_drafting_buttons_do_not(
     assert re.search(r'value="approve" data-confirm="确定“同意并上报”吗？', page)
     assert re.search(r'value="return"\s*>退回', page)
     assert len(db.session.query(TaskCopy).all()) == 0
+
+
+def test_a_second_return_shows_its_own_reason_not_the_first(workflows, oracle, api, app, make_user):
+    """Reported from outside: after a report was returned twice, the pages were said to show the
+    first return's reason.  The banner (task page, report page), the inbox row and the API give
+    the latest return only; the history keeps both, each with who and when.  (A guard: main
+    already reads the last return, webapp/engine/inbox.py current_returns.)"""
+    _open(api)
+    clerk, reviewer = api("clerk", "410102"), api("reviewer", "410102")
+    city = api("reviewer", "410100")
+    for reason, kind, text in (
+        ("第一次退回：附表5 有误。", "data_error", "改一"),
+        ("第二次退回：正文缺第四部分。", "other", "改二"),
+    ):
+        draft(clerk, "410102", text=text)
+        reviewer.complete(reviewer.task("410102"), "approve")
+        city.complete(city.task("410102"), "return", reason, data={"return_kind": kind})
+    web = _web(app, make_user, "clerk", "410102")
+    report = clerk.report("410102")
+    task = clerk.task("410102", name=PREPARE)
+    pages = {
+        "report": web.get(f"/reports/{report['id']}").get_data(as_text=True),
+        "task": web.get(f"/tasks/{task['id']}").get_data(as_text=True),
+        "inbox": _inbox(web),
+    }
+    for name, page in pages.items():
+        assert "第二次退回" in page and "第一次退回" not in page, name
+    assert report["returned"]["reason"] == "第二次退回：正文缺第四部分。"
+    history = web.get(f"/tasks/instances/{task['instance_id']}").get_data(as_text=True)
+    assert history.index("第一次退回") < history.index("第二次退回")

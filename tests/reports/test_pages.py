@@ -181,3 +181,15 @@ def test_upper_level_chooses_the_kind_of_a_return(workflows, oracle, api, app, m
 
     gy = {r.org_code: r for r in reporting_record(2026)}["410181"]
     assert gy.returns == 1 and gy.errors == 0  # 其他 does not count as an error
+
+
+def test_the_reports_page_links_the_statistics_only_to_their_readers(app, make_user):
+    """Found by the demo link sweep: administrators and auditors (who open periods here) were
+    shown 统计报表（实时）, a page of the ledger's readers: a link to a 403."""
+    for role, shown in (("admin", False), ("auditor", False), ("reviewer", True)):
+        web = app.test_client()
+        make_user(role, "410000", username=f"stats_{role}")
+        login(web, f"stats_{role}")
+        page = web.get("/reports/").get_data(as_text=True)
+        assert ('href="/stats/"' in page) is shown, role
+        assert (web.get("/stats/").status_code == 200) is shown, role

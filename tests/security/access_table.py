@@ -42,6 +42,9 @@ class Entry:
     at: tuple[str | None, ...] = (None,)
     #: Roles allowed whatever the relation.
     anywhere: frozenset[str] = frozenset()
+    #: (role, user's org) pairs also allowed whatever the relation (the province's leader on a
+    #: unit's score page: 调整得分 is the approving leader's, not a unit relation's).
+    also: frozenset[tuple[str, str]] = frozenset()
     public: bool = False
     #: The markers shown in the answer are checked (see access_world.marker).
     lists: bool = False
@@ -216,7 +219,10 @@ TABLE: dict[str, Entry] = {
     ),
     "GET assessment.notice": Entry("/assessment/campaigns/{campaign}/notice.docx", frozenset()),
     "GET assessment.score": org_bound(
-        "/assessment/units/{unit}/score", frozenset({"assessor"}), CITIES
+        "/assessment/units/{unit}/score",
+        frozenset({"assessor"}),
+        CITIES,
+        also=frozenset({("leader", PROVINCE)}),
     ),
     "GET assessment.evidence": org_bound("/assessment/evidence/{evidence}", ASSESSMENT, CITIES),
     "GET api_assessment.list_campaigns": Entry("/api/v1/assessment/campaigns", ASSESSMENT),

@@ -38,7 +38,7 @@ MARKER = re.compile(r"访问标记(\d{6})")
 def may(entry: Entry, role: str, user_org: str | None, target: str | None) -> bool:
     if role == "anonymous":
         return entry.public
-    if entry.public or role in entry.anywhere:
+    if entry.public or role in entry.anywhere or (role, user_org) in entry.also:
         return True
     if role not in entry.roles:
         return False

@@ -20,7 +20,7 @@ from webapp.assessment.sheet import Sheet
 from webapp.assessment.views import _refused, bp, format_score
 from webapp.core import audit, clock
 from webapp.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
-from webapp.core.permissions import can
+from webapp.core.permissions import can, require
 from webapp.core.text import one_line
 from webapp.extensions import db
 from webapp.web import kept, posted_here, record_refused_upload, refusal, refused_on
@@ -279,9 +279,16 @@ def evidence(file_id: int) -> Any:
 @bp.route("/units/<int:unit_id>/score", methods=["GET", "POST"])
 @refused_on("assessment.score", errors=_score_errors)
 def score(unit_id: int) -> Any:
-    """The assessor's score sheet: a refused save comes back here (422) with every box and note
-    as ticked and typed (refused_on; the page is its own form's)."""
-    u = operations.unit_for(current_user, unit_id, "assessment.score")
+    """The unit's score page: an assessor scores on it; the province's leader, who approves the
+    results and adjusts an item's score (调整得分), reads it and adjusts there (the sheet read
+    only, the site visits without their forms).  A refused save comes back here (422) with
+    every box and note as ticked and typed (refused_on; the page is its own form's)."""
+    u = operations.get_unit(unit_id)
+    may_score = can(current_user, "assessment.score", u.org)
+    may_adjust = can(current_user, "assessment.approve", u.campaign.org)
+    if not may_adjust or posted_here():
+        # an audited refusal, as before; saving scores is the assessors' alone
+        require(current_user, "assessment.score", u.org)
     sheet = u.campaign.sheet.parsed()
     if posted_here():
         judgments, notes, refs = form_judgments(sheet, request.form)
@@ -304,8 +311,9 @@ def score(unit_id: int) -> Any:
         self_rows=_rows(u, Phase.SELF),
         final=judging.final_scores(u),
         overrides=judging.overrides(u),
-        editable=u.campaign.state == CampaignState.SCORING.value,
-        can_override=can(current_user, "assessment.approve", u.campaign.org),
+        editable=may_score and u.campaign.state == CampaignState.SCORING.value,
+        may_score=may_score,
+        can_override=may_adjust,
         today=clock.today_local().isoformat(),
         proposals=proposals.proposals(u, sheet),
         made_up=sampling.made_up_note(u),

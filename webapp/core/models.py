@@ -8,6 +8,8 @@ from typing import Any
 
 from flask_login import UserMixin
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -207,6 +209,24 @@ class ApiToken(db.Model):
         return hashlib.sha256(token.encode()).hexdigest()
 
 
+class _SQLiteTextJSON(sqlite.JSON):
+    """SQLite's JSON declared as TEXT.  A column declared ``JSON`` has NUMERIC affinity there,
+    so a document that is a bare number is stored as a number, not as its text: ``1.0`` comes
+    back as ``1``, ``-0.0`` as ``0``, an integer beyond 64 bits as a float.  TEXT affinity keeps
+    the text as written; reading still parses it, and ``column["key"]`` is still json_extract."""
+
+
+@compiles(_SQLiteTextJSON, "sqlite")
+def _compile_sqlite_text_json(type_: Any, compiler: Any, **kw: Any) -> str:
+    return "TEXT"
+
+
+#: A JSON document that reads back exactly as it was written, on PostgreSQL (JSON keeps the
+#: text) and on SQLite (TEXT affinity): the audit trail's ``before``/``after``, whose hash
+#: covers their JSON text.
+ExactJSON = JSON().with_variant(_SQLiteTextJSON(), "sqlite")
+
+
 class AuditRecord(db.Model):
     """One entry of the append-only, hash-chained audit trail."""
 
@@ -224,8 +244,8 @@ class AuditRecord(db.Model):
     action: Mapped[str] = mapped_column(String(64), index=True)
     object_type: Mapped[str | None] = mapped_column(String(64), index=True)
     object_id: Mapped[str | None] = mapped_column(String(64), index=True)
-    before: Mapped[Any | None] = mapped_column(JSON)
-    after: Mapped[Any | None] = mapped_column(JSON)
+    before: Mapped[Any | None] = mapped_column(ExactJSON)
+    after: Mapped[Any | None] = mapped_column(ExactJSON)
     #: Free text (opinion, reason) shown to auditors.
     message: Mapped[str | None] = mapped_column(Text)
     client_addr: Mapped[str | None] = mapped_column(String(64))

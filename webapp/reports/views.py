@@ -86,6 +86,9 @@ def index() -> Any:
         period=parsed,
         page=report_list_page(current_user, parsed.code, kind.value),
         can_open=can(current_user, "report.open"),
+        # the statistics are the ledger's readers' (administrators and auditors open periods
+        # and read the trail here, and were shown a link to a 403)
+        can_stats=can(current_user, "ledger.view"),
     )
 
 
