@@ -6,7 +6,7 @@ chain's check.  TEXT affinity keeps the JSON text.  PostgreSQL's JSON keeps the 
 nothing to do there.  No hash changes (the hash covers the values as recorded).
 
 Revision ID: 5e2b8c1d4a07
-Revises: a7c1e5d2f903
+Revises: 5e0b3c9d1a47
 Create Date: 2026-12-07 06:30:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "5e2b8c1d4a07"
-down_revision = "a7c1e5d2f903"
+down_revision = "5e0b3c9d1a47"
 branch_labels = None
 depends_on = None
 

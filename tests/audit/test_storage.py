@@ -76,7 +76,7 @@ def old_app(tmp_path):
     """An app on a database of its own, migrated up to just before before/after became TEXT."""
     from tests.migration_db import app_at
 
-    yield from app_at("a7c1e5d2f903", "h1_audit_text_migration", tmp_path)
+    yield from app_at("5e0b3c9d1a47", "h1_audit_text_migration", tmp_path)
 
 
 def test_the_migration_keeps_the_records_and_their_chain(old_app):
