@@ -131,3 +131,22 @@ def run_to_ranking(admin: User, assessor: User, reviewer: User, year: int = 2025
     campaign = flow.start_campaign(admin, "fujian3", year)
     score_every_unit({"assessor": assessor, "reviewer": reviewer}, campaign)
     return campaign
+
+
+def in_scoring(open_campaign: Any, province_staff: Mapping[str, User], code: str = "410100") -> Any:
+    """A 附件2 campaign of 2026 opened on 2026-01-10, its site sample drawn (seed "x") and its
+    self-assessment closed: scoring is open.  Returns ``code``'s unit assessment."""
+    from datetime import UTC, datetime
+
+    from tests.assessment.conftest import fake_candidates, unit_of
+    from webapp.assessment import sampling
+    from webapp.core import clock
+
+    clock.set_now(datetime(2026, 1, 10, 9, tzinfo=UTC))
+    campaign = open_campaign("fujian2", 2026)
+    sampling.draw_site_sample(
+        province_staff["assessor"], campaign.id, "x", candidates=fake_candidates()
+    )
+    close_self(province_staff["assessor"], campaign)
+    db.session.commit()
+    return unit_of(campaign, code)

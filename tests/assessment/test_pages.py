@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 from sqlalchemy import select
 
 from tests.assessment import flow_helpers as step
-from tests.assessment.conftest import fake_candidates, unit_of
+from tests.assessment.conftest import unit_of
 from tests.conftest import csrf_token
-from webapp.assessment import judging, sampling
-from webapp.core import clock
+from webapp.assessment import judging
 from webapp.core.models import AuditRecord
 from webapp.extensions import db
 
 
 def test_province_pages_render(open_campaign, province_staff, logged_in):
-    clock.set_now(datetime(2026, 1, 10, 9, tzinfo=UTC))
-    campaign = open_campaign("fujian2", 2026)
-    sampling.draw_site_sample(
-        province_staff["assessor"], campaign.id, "x", candidates=fake_candidates()
-    )
-    step.close_self(province_staff["assessor"], campaign)
-    db.session.commit()
-    unit = unit_of(campaign, "410100")
+    unit = step.in_scoring(open_campaign, province_staff)
+    campaign = unit.campaign
     client = logged_in("assessor", "410000", "assessor9_410000")
     listing = client.get("/assessment/").get_data(as_text=True)
     assert "考核" in listing and "开启考核" in listing  # an assessor may open campaigns

@@ -355,18 +355,9 @@ def test_a_score_sheet_refused_keeps_every_box_and_note(
     province_staff: Any,  # noqa: F811
     logged_in: Callable[..., FlaskClient],
 ) -> None:
-    from tests.assessment import flow_helpers as step
-    from tests.assessment.conftest import fake_candidates
-    from webapp.assessment import sampling
+    from tests.assessment.flow_helpers import in_scoring
 
-    clock.set_now(datetime(2026, 1, 10, 9, tzinfo=UTC))
-    campaign = open_campaign("fujian2", 2026)
-    sampling.draw_site_sample(
-        province_staff["assessor"], campaign.id, "x", candidates=fake_candidates()
-    )
-    step.close_self(province_staff["assessor"], campaign)
-    db.session.commit()
-    unit = unit_of(campaign, "410100")
+    unit = in_scoring(open_campaign, province_staff)
     client = logged_in("assessor", "410000", "assessor9_410000")
     url = f"/assessment/units/{unit.id}/score"
     form = {
