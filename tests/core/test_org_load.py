@@ -17,6 +17,22 @@ from webapp.core.operations import get_org, load_orgs
 from webapp.extensions import db
 
 
+@pytest.fixture(autouse=True)
+def _orgs_put_back():
+    """The units are kept between tests (tests/conftest.py KEEP_TABLES): a test that moves one
+    puts every unit back as it found it, or the next test's 郑州市 would report to 开封市."""
+    saved = {
+        o.id: (o.parent_id, o.path, o.depth, o.name, o.tier)
+        for o in db.session.execute(select(Org)).scalars()
+    }
+    yield
+    db.session.rollback()
+    for org in db.session.execute(select(Org)).scalars():
+        org.parent_id, org.path, org.depth, org.name, org.tier = saved[org.id]
+    db.session.commit()
+    assert _paths_follow_parents() == []
+
+
 def _row(code: str, name: str, tier: str, parent: str) -> dict[str, str]:
     return {"code": code, "name": name, "tier": tier, "parent_code": parent}
 
