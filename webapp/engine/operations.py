@@ -26,7 +26,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from webapp.core.models import Org, Role, User
+from webapp.core.models import Role, User
 from webapp.core.operations import users_in_role
 from webapp.core.permissions import can
 from webapp.engine import jsonschema, notices
@@ -58,12 +58,13 @@ RETURN_OUTCOMES = frozenset({"return", "reject"})
 
 
 #: What every task operation reads besides the task, loaded with it in one statement: its
-#: instance (state, subject), the instance's org and the two above it (the audit record's org,
-#: the next step's lane resolved to a parent unit), and the definition (the spec cache's key;
-#: the BPMN bytes only if the cache has to parse them).
+#: instance (state, subject), the instance's org (the audit record's org; the next step's lane
+#: ``@self`` or ``@parent`` resolved by its id and ``parent_id``: the units above are not read,
+#: a lane ``@grandparent`` or ``@province`` reads them when it is reached), and the definition
+#: (the spec cache's key; the BPMN bytes only if the cache has to parse them).
 TASK_LOAD = (
     joinedload(HumanTask.instance).options(
-        joinedload(ProcessInstance.org).joinedload(Org.parent).joinedload(Org.parent),
+        joinedload(ProcessInstance.org),
         joinedload(ProcessInstance.definition).defer(ProcessDefinition.content),
     ),
 )

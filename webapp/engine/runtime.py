@@ -37,10 +37,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, DomainError
-from webapp.core.models import Org, User
+from webapp.core.models import User
 from webapp.engine import notices, script_pool, spiff
 from webapp.engine.definitions import specs_for
-from webapp.engine.lanes import LaneError, parse_lane, resolve_org
+from webapp.engine.lanes import LaneError, parse_lane, resolve_org_id
 from webapp.engine.models import (
     OPEN_STATES,
     HumanTask,
@@ -461,8 +461,8 @@ def _new_task_row(instance: ProcessInstance, task: Any, returned: bool) -> Human
         lane = parse_lane(spec.lane)
     except LaneError as exc:
         raise StepFailed(str(exc)) from exc
-    org: Org | None = resolve_org(instance.org, lane.relation)
-    if org is None:
+    org_id = resolve_org_id(instance.org, lane.relation)
+    if org_id is None:
         raise StepFailed(f"泳道“{spec.lane}”：单位 {instance.org.name} 没有上级单位")
     status = props.get("status")
     if returned and props.get("returnedStatus"):
@@ -479,7 +479,7 @@ def _new_task_row(instance: ProcessInstance, task: Any, returned: bool) -> Human
         name=name,
         lane=spec.lane,
         candidate_role=lane.role.value,
-        candidate_org_id=org.id,
+        candidate_org_id=org_id,
         form_key=props.get("formKey"),
         outcomes=parse_outcomes(props.get("outcomes")),
         business_status=status,
