@@ -20,7 +20,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.event_types import ThrowingEvent
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.spiff.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.util.task import TaskState as SpiffState
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, literal, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -159,20 +159,25 @@ def _audit(action: str, actor: User | None, task: HumanTask, **kwargs: Any) -> N
     audit.record_on(action, task, actor, org=task.instance.org, **kwargs)
 
 
-#: The conditional UPDATE of a task row, built once: the SET clause is the values given.
-_TRANSITION = (
-    update(HumanTask.__table__)
-    .where(
-        HumanTask.__table__.c.id == bindparam("b_id"),
-        HumanTask.__table__.c.state.in_(bindparam("b_from", expanding=True)),
+@functools.cache
+def _transition_statement(from_states: tuple[str, ...]) -> Any:
+    """The conditional UPDATE of a task row from ``from_states``, built once per tuple of
+    states (the SET clause is the values given).  The states are bound one by one: a bound
+    list would be expanded by SQLAlchemy on every execution."""
+    table = HumanTask.__table__
+    return (
+        update(table)
+        .where(
+            table.c.id == bindparam("b_id"),
+            table.c.state.in_([literal(state) for state in from_states]),
+        )
+        .execution_options(synchronize_session=False)
     )
-    .execution_options(synchronize_session=False)
-)
 
 
 def _transition(task: HumanTask, from_states: tuple[str, ...], **values: Any) -> None:
     """Conditional UPDATE: only one of two concurrent requests changes the row."""
-    result = execute_plain(_TRANSITION, {"b_id": task.id, "b_from": from_states, **values})
+    result = execute_plain(_transition_statement(from_states), {"b_id": task.id, **values})
     if result.rowcount != 1:
         raise Conflict(CONFLICT_MESSAGE)
     # Mirror the saved values on the object (no reload); the people it points to are read

@@ -58,11 +58,22 @@ class SubjectChanged(Exception):
         self.message = message
 
 
-def subject_changes(subject: dict[str, Any], wf: Any) -> list[str]:
-    """Fixed names whose value differs in the data of the workflow's live tasks."""
+#: The states of a live task: what a step can still change.
+LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+
+
+def live_tasks(wf: Any) -> list[Any]:
+    """The workflow's live tasks (:data:`LIVE`), in SpiffWorkflow's order (one walk of the
+    tree; the ready ones among them are what ``get_tasks(state=READY)`` gives, in its order)."""
+    return wf.get_tasks(state=LIVE)
+
+
+def subject_changes(subject: dict[str, Any], wf: Any, live: list[Any] | None = None) -> list[str]:
+    """Fixed names whose value differs in the data of the workflow's live tasks (``live``:
+    :func:`live_tasks`, when the caller has them)."""
     if not subject:
         return []
-    tasks = list(wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED))
+    tasks = list(live_tasks(wf) if live is None else live)
     if wf.last_task is not None:
         tasks.append(wf.last_task)
     return sorted({k for t in tasks for k, v in subject.items() if k in t.data and t.data[k] != v})
