@@ -19,6 +19,7 @@ from webapp.core.models import ApiToken, User
 from webapp.core.operations import TOKEN_RECHECK
 from webapp.engine import spiff
 from webapp.engine.models import HumanTask, Notification, ProcessInstance
+from webapp.engine.schemas import CompleteSchema
 from webapp.extensions import db
 
 #: Statements of one completion of the demo's 填报 through the API, BEGIN included (COMMIT is
@@ -102,6 +103,10 @@ def test_a_completion_through_the_api_is_a_bounded_number_of_statements(
     assert not [s for s in statements if "FROM api_token" in s]  # the token was checked lately
     assert len(serialized) == 1  # the state serialized once per step
     assert len(statements) <= _max(), "\n".join(statements)
+    # The task read joins the instance's org once: not the two units above it (a lane
+    # ``@parent`` is resolved by the org's ``parent_id``).
+    task_read = next(s for s in statements if "FROM human_task" in s)
+    assert task_read.count("JOIN org ") == 1, task_read
     # What the statements did, all of it.
     db.session.expire_all()
     done = db.session.get(HumanTask, task_id)
@@ -138,6 +143,27 @@ def test_the_later_steps_load_nothing_lazily(client, start, api_token):
     assert again.element_id == element
     notice = db.session.query(Notification).filter_by(task_id=again.id).one()
     assert notice.kind == "return" and "请补充" in notice.message
+
+
+def test_the_completion_body_s_schema_is_built_once(client, start, api_token, monkeypatch):
+    """webargs builds a schema per request when given its class (marshmallow binds every field
+    again); the completion's is one instance, built when the route was declared."""
+    headers = api_token("clerk", "410102")
+    built: list[int] = []
+    real_init = CompleteSchema.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        built.append(1)
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(CompleteSchema, "__init__", init)
+    task_id = open_task(start("demo_two_tier", "410102")).id
+    response = _complete(client, headers, task_id, "submit", data={"title": "t"})[0]
+    assert response.status_code == 200, response.get_json()
+    # and a refused body is still refused by that instance
+    response = _complete(client, headers, task_id, 7)[0]
+    assert response.status_code == 422
+    assert built == []
 
 
 def _open(instance_id: int) -> HumanTask:

@@ -143,3 +143,17 @@ def test_return_loops_are_capped(app, start, make_user):
         assert "上限" in err.value.message
     finally:
         app.config["MAX_RETURN_LOOPS"] = 30
+
+
+def test_a_lane_s_org_id_is_the_lane_s_org_for_every_unit_and_relation(app):
+    """The next step's org by id (``@self``/``@parent`` from the instance's org row alone, so
+    the task read need not load the units above it) names the same unit as the rows do."""
+    from webapp.core.models import Org
+    from webapp.engine.lanes import resolve_org, resolve_org_id
+
+    orgs = db.session.query(Org).order_by(Org.code).all()
+    assert len({o.depth for o in orgs}) >= 3  # province, cities, counties
+    for org in orgs:
+        for relation in ("self", "parent", "grandparent", "province"):
+            expected = resolve_org(org, relation)
+            assert resolve_org_id(org, relation) == (expected.id if expected else None)

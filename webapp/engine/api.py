@@ -47,7 +47,10 @@ def task_action(rule: str, body: type[Schema] | None = None) -> Callable[[F], F]
         fn = refusals(tasks_bp, described=ERRORS)(fn)
         fn = tasks_bp.response(200, TaskSchema)(fn)
         if body is not None:
-            fn = tasks_bp.arguments(body)(fn)
+            # an instance, built once: given the class, webargs builds a schema per request
+            # (marshmallow's ``Schema.__init__`` binds every field again), and loading is
+            # stateless, so one instance serves every request
+            fn = tasks_bp.arguments(body())(fn)
         return tasks_bp.route(f"/<int:task_id>/{rule}", methods=["POST"])(fn)
 
     return decorator

@@ -79,6 +79,18 @@ def lane_words() -> dict[str, dict[str, str]]:
     }
 
 
+def resolve_org_id(instance_org: Org, relation: str) -> int | None:
+    """The id of :func:`resolve_org`'s org.  ``self`` and ``parent`` (every lane but one of
+    the shipped processes) come from the instance's org row itself, so the task read need not
+    load the units above it; the others read them."""
+    if relation == "self":
+        return instance_org.id
+    if relation == "parent":
+        return instance_org.parent_id
+    org = resolve_org(instance_org, relation)
+    return org.id if org is not None else None
+
+
 def resolve_org(instance_org: Org, relation: str) -> Org | None:
     """The candidate org for ``relation`` seen from the instance's org (None past the root)."""
     org: Org | None = instance_org

@@ -351,12 +351,18 @@ def _notify_candidates(kind: str, task: HumanTask, message: str) -> int:
     return len(ids)
 
 
+#: The open states as SQL, written into the statements below: a constant list, where a bound
+#: list is expanded by SQLAlchemy on every execution (its post-compile step).
+assert all(state.isalpha() for state in OPEN_STATES)
+_OPEN_SQL = "(" + ", ".join(f"'{state}'" for state in OPEN_STATES) + ")"
+
+
 def _holds(alias: str, negate: str) -> str:
     """EXISTS a task of the instance (``:b_instance``), open or (``negate``: NOT) not, that the
     notice's user holds or held: assignee, completer, or candidate (role in the org)."""
     # Only this module's literals are put together here: no value reaches the SQL text.
     return f"""EXISTS (SELECT 1 FROM human_task AS {alias}
-        WHERE {alias}.instance_id = :b_instance AND {alias}.state {negate} IN :b_open
+        WHERE {alias}.instance_id = :b_instance AND {alias}.state {negate} IN {_OPEN_SQL}
         AND ({alias}.assignee_id = notification.user_id
              OR {alias}.completed_by_id = notification.user_id
              OR ({alias}.assignee_id IS NULL AND EXISTS (
@@ -374,7 +380,7 @@ def _clear_statement(done: bool, with_fresh: bool) -> Any:
     done_held, open_held = _holds("done_task", "NOT"), _holds("open_task", "")
     acted = (
         "notification.task_id IN (SELECT id FROM human_task"  # noqa: S608
-        " WHERE instance_id = :b_instance AND state NOT IN :b_open)"
+        f" WHERE instance_id = :b_instance AND state NOT IN {_OPEN_SQL})"
         f" OR (notification.task_id IS NULL AND {done_held} AND NOT {open_held})"
     )
     where = "instance_id = :b_instance AND cleared_at IS NULL"
@@ -386,8 +392,6 @@ def _clear_statement(done: bool, with_fresh: bool) -> Any:
         bindparam("b_now", type_=Notification.cleared_at.type),
         bindparam("b_instance"),
     ]
-    if not done:
-        params.append(bindparam("b_open", expanding=True))
     if with_fresh:
         params.append(bindparam("b_fresh", expanding=True))
     return text(sql).bindparams(*params)
@@ -406,8 +410,6 @@ def clear_done(instance: ProcessInstance) -> int:
     # of users who never hold a step of it (an information copy, a leader told to 督办).
     done = instance.state in FINISHED_STATES
     params: dict[str, Any] = {"b_instance": instance.id, "b_now": clock.now()}
-    if not done:
-        params["b_open"] = list(OPEN_STATES)
     if fresh:
         params["b_fresh"] = fresh
     return execute_plain(_clear_statement(done, bool(fresh)), params).rowcount

@@ -20,13 +20,13 @@ from SpiffWorkflow.bpmn.specs.mixins.events.event_types import ThrowingEvent
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.spiff.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.util.task import TaskState as SpiffState
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, literal, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from webapp.core.models import Org, Role, User
+from webapp.core.models import Role, User
 from webapp.core.operations import users_in_role
 from webapp.core.permissions import can
 from webapp.engine import jsonschema, notices
@@ -58,12 +58,13 @@ RETURN_OUTCOMES = frozenset({"return", "reject"})
 
 
 #: What every task operation reads besides the task, loaded with it in one statement: its
-#: instance (state, subject), the instance's org and the two above it (the audit record's org,
-#: the next step's lane resolved to a parent unit), and the definition (the spec cache's key;
-#: the BPMN bytes only if the cache has to parse them).
+#: instance (state, subject), the instance's org (the audit record's org; the next step's lane
+#: ``@self`` or ``@parent`` resolved by its id and ``parent_id``: the units above are not read,
+#: a lane ``@grandparent`` or ``@province`` reads them when it is reached), and the definition
+#: (the spec cache's key; the BPMN bytes only if the cache has to parse them).
 TASK_LOAD = (
     joinedload(HumanTask.instance).options(
-        joinedload(ProcessInstance.org).joinedload(Org.parent).joinedload(Org.parent),
+        joinedload(ProcessInstance.org),
         joinedload(ProcessInstance.definition).defer(ProcessDefinition.content),
     ),
 )
@@ -101,7 +102,7 @@ def can_work(user: User, task: HumanTask) -> bool:
 
 def can_view(user: User, task: HumanTask) -> bool:
     """Candidates, assignee, completer, people copied, the instance's org and those above it."""
-    if can(user, "workflow.admin") or is_candidate(user, task):
+    if is_candidate(user, task) or can(user, "workflow.admin"):  # the cheaper test first
         return True
     if user.id in (task.assignee_id, task.completed_by_id, task.instance.started_by_id):
         return True
@@ -158,20 +159,25 @@ def _audit(action: str, actor: User | None, task: HumanTask, **kwargs: Any) -> N
     audit.record_on(action, task, actor, org=task.instance.org, **kwargs)
 
 
-#: The conditional UPDATE of a task row, built once: the SET clause is the values given.
-_TRANSITION = (
-    update(HumanTask.__table__)
-    .where(
-        HumanTask.__table__.c.id == bindparam("b_id"),
-        HumanTask.__table__.c.state.in_(bindparam("b_from", expanding=True)),
+@functools.cache
+def _transition_statement(from_states: tuple[str, ...]) -> Any:
+    """The conditional UPDATE of a task row from ``from_states``, built once per tuple of
+    states (the SET clause is the values given).  The states are bound one by one: a bound
+    list would be expanded by SQLAlchemy on every execution."""
+    table = HumanTask.__table__
+    return (
+        update(table)
+        .where(
+            table.c.id == bindparam("b_id"),
+            table.c.state.in_([literal(state) for state in from_states]),
+        )
+        .execution_options(synchronize_session=False)
     )
-    .execution_options(synchronize_session=False)
-)
 
 
 def _transition(task: HumanTask, from_states: tuple[str, ...], **values: Any) -> None:
     """Conditional UPDATE: only one of two concurrent requests changes the row."""
-    result = execute_plain(_TRANSITION, {"b_id": task.id, "b_from": from_states, **values})
+    result = execute_plain(_transition_statement(from_states), {"b_id": task.id, **values})
     if result.rowcount != 1:
         raise Conflict(CONFLICT_MESSAGE)
     # Mirror the saved values on the object (no reload); the people it points to are read

@@ -32,15 +32,15 @@ from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.util.task import TaskState as SpiffState
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import bindparam, insert, literal, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, DomainError
-from webapp.core.models import Org, User
+from webapp.core.models import User
 from webapp.engine import notices, script_pool, spiff
 from webapp.engine.definitions import specs_for
-from webapp.engine.lanes import LaneError, parse_lane, resolve_org
+from webapp.engine.lanes import LaneError, parse_lane, resolve_org_id
 from webapp.engine.models import (
     OPEN_STATES,
     HumanTask,
@@ -199,7 +199,8 @@ def advance(
         savepoint = db.session.begin_nested()
         try:
             (steps or _do_engine_steps)(wf)
-            changed = spiff.subject_changes(instance.subject or {}, wf)
+            live = spiff.live_tasks(wf)  # one walk: the subject's check, the plan, the end
+            changed = spiff.subject_changes(instance.subject or {}, wf, live)
             if changed:
                 raise spiff.SubjectChanged(
                     "流程的固定数据被脚本修改：" + "、".join(changed) + "（已拒绝，未保存）"
@@ -220,10 +221,10 @@ def advance(
         history(instance, "error", None, comment=message)
         audit_instance("workflow.instance_error", instance, message=message)
         return None
-    plan = plan_tasks(instance, wf, new=new)
+    plan = plan_tasks(instance, wf, new=new, live=live)
     if plan.status:  # saved with the state, over any other value (as a second UPDATE did)
         extra = {**(extra or {}), "business_status": plan.status}
-    _save_state(instance, expected, spiff.serialize(wf), wf=wf, extra=extra)
+    _save_state(instance, expected, spiff.serialize(wf), wf=wf, extra=extra, live=live)
     apply_tasks(instance, plan, new=new)
     from webapp.engine.messages import deliver_to, route_events
 
@@ -269,7 +270,10 @@ def _save_state(
     wf: Any,
     extra: dict[str, Any] | None = None,
     error: str | None = None,
+    live: list[Any] | None = None,
 ) -> None:
+    """``live``: the workflow's live tasks when the caller has them (:func:`spiff.live_tasks`,
+    after the steps): one of them means the workflow is not completed, without a walk."""
     now = clock.now()
     values: dict[str, Any] = {
         "state_json": state_json,
@@ -281,7 +285,7 @@ def _save_state(
             state=InstanceState.ERROR.value, error=error, error_at=now, next_timer_at=None
         )
     elif wf is not None:
-        completed = wf.is_completed()  # a walk of the task tree: once
+        completed = False if live else wf.is_completed()  # a walk of the task tree: once
         values.update(
             state=(InstanceState.COMPLETED if completed else InstanceState.RUNNING).value,
             error=None,
@@ -352,8 +356,13 @@ def timer_due(task: Any) -> datetime | None:
 
 
 # Human tasks ----------------------------------------------------------------------------------
-def ready_user_tasks(wf: Any) -> list[Any]:
-    return [t for t in wf.get_tasks(state=SpiffState.READY) if isinstance(t.task_spec, UserTask)]
+def ready_user_tasks(wf: Any, live: list[Any] | None = None) -> list[Any]:
+    """The ready user tasks, from ``live`` (:func:`spiff.live_tasks`) when given."""
+    if live is None:
+        return [
+            t for t in wf.get_tasks(state=SpiffState.READY) if isinstance(t.task_spec, UserTask)
+        ]
+    return [t for t in live if t._state == SpiffState.READY and isinstance(t.task_spec, UserTask)]
 
 
 @dataclass
@@ -388,16 +397,20 @@ def _rows_statement() -> Any:
         select(table.c.id, table.c.state, table.c.spiff_task_id, table.c.outcome, table.c.comment)
         .where(
             table.c.instance_id == bindparam("instance_id"),
-            or_(table.c.state.in_(OPEN_STATES), table.c.id == last_done),
+            # the open states one by one: a list bound as one is expanded on every execution
+            or_(table.c.state.in_([literal(s) for s in OPEN_STATES]), table.c.id == last_done),
         )
         .order_by(table.c.id)
     )
 
 
-def plan_tasks(instance: ProcessInstance, wf: Any, *, new: bool = False) -> TaskPlan:
+def plan_tasks(
+    instance: ProcessInstance, wf: Any, *, new: bool = False, live: list[Any] | None = None
+) -> TaskPlan:
     """Compare the open task rows with the ready user tasks (one read, nothing written; none
-    for a ``new`` instance: it has no rows yet)."""
-    ready = {str(t.id): t for t in ready_user_tasks(wf)}
+    for a ``new`` instance: it has no rows yet).  ``live``: :func:`spiff.live_tasks` of
+    ``wf`` as it is now, when the caller has them."""
+    ready = {str(t.id): t for t in ready_user_tasks(wf, live)}
     rows = [] if new else execute_plain(_rows_statement(), {"instance_id": instance.id}).all()
     last = next((r for r in rows if r.state == TaskState.COMPLETED.value), None)
     known = set()
@@ -461,8 +474,8 @@ def _new_task_row(instance: ProcessInstance, task: Any, returned: bool) -> Human
         lane = parse_lane(spec.lane)
     except LaneError as exc:
         raise StepFailed(str(exc)) from exc
-    org: Org | None = resolve_org(instance.org, lane.relation)
-    if org is None:
+    org_id = resolve_org_id(instance.org, lane.relation)
+    if org_id is None:
         raise StepFailed(f"泳道“{spec.lane}”：单位 {instance.org.name} 没有上级单位")
     status = props.get("status")
     if returned and props.get("returnedStatus"):
@@ -479,7 +492,7 @@ def _new_task_row(instance: ProcessInstance, task: Any, returned: bool) -> Human
         name=name,
         lane=spec.lane,
         candidate_role=lane.role.value,
-        candidate_org_id=org.id,
+        candidate_org_id=org_id,
         form_key=props.get("formKey"),
         outcomes=parse_outcomes(props.get("outcomes")),
         business_status=status,

@@ -8,8 +8,10 @@ per request; the instance still keeps its own version because it references it.
 
 from __future__ import annotations
 
+import functools
 import json
 from contextvars import ContextVar
+from copy import copy
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -18,10 +20,19 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnSubWorkflowConverter,
+    BpmnWorkflowConverter,
+    TaskConverter,
+    WorkflowConverter,
+)
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
+from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from webapp.engine import pruning, sandbox, script_pool
@@ -47,11 +58,22 @@ class SubjectChanged(Exception):
         self.message = message
 
 
-def subject_changes(subject: dict[str, Any], wf: Any) -> list[str]:
-    """Fixed names whose value differs in the data of the workflow's live tasks."""
+#: The states of a live task: what a step can still change.
+LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+
+
+def live_tasks(wf: Any) -> list[Any]:
+    """The workflow's live tasks (:data:`LIVE`), in SpiffWorkflow's order (one walk of the
+    tree; the ready ones among them are what ``get_tasks(state=READY)`` gives, in its order)."""
+    return wf.get_tasks(state=LIVE)
+
+
+def subject_changes(subject: dict[str, Any], wf: Any, live: list[Any] | None = None) -> list[str]:
+    """Fixed names whose value differs in the data of the workflow's live tasks (``live``:
+    :func:`live_tasks`, when the caller has them)."""
     if not subject:
         return []
-    tasks = list(wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED))
+    tasks = list(live_tasks(wf) if live is None else live)
     if wf.last_task is not None:
         tasks.append(wf.last_task)
     return sorted({k for t in tasks for k, v in subject.items() if k in t.data and t.data[k] != v})
@@ -163,8 +185,230 @@ class SandboxScriptEngine(PythonScriptEngine):
 _specs: ContextVar[tuple[Any, dict[str, Any]] | None] = ContextVar("engine_specs", default=None)
 
 
-class SpeclessWorkflowConverter(BpmnWorkflowConverter):
+#: A task id from its text, shared: every id of a state is read three times (the task's own,
+#: its parent's list of children, its children's parent) and again at the next step; a UUID
+#: is immutable, and ``UUID()`` parses in Python.
+_uuid = functools.lru_cache(maxsize=16384)(UUID)
+
+#: the typename SpiffWorkflow's registry writes for a task (checked below, at import)
+TASK_TYPENAME = "Task"
+
+
+def _task_to_dict(registry: Any, task: Any) -> dict[str, Any]:
+    """SpiffWorkflow's ``TaskConverter.to_dict`` with the typename its registry adds: the same
+    dictionary, key for key (tests/engine/test_state_format.py), in fewer calls (the parent
+    looked up once, the delta's comprehensions inline, no dispatch through the registry)."""
+    parent = task.workflow.tasks.get(task._parent)  # ``task.parent``
+    if parent is None:
+        data, delta = task.data, {}
+    else:
+        before, after = parent.data, task.data
+        data = {}
+        delta = {
+            "updates": {k: v for k, v in after.items() if k not in before or v != before[k]},
+            "deletions": [k for k in before if k not in after],
+        }
+    return {
+        "id": str(task.id),
+        "parent": str(task._parent) if parent is not None else None,
+        "children": [str(child) for child in task._children],
+        "last_state_change": task.last_state_change,
+        "state": task._state,
+        "task_spec": task.task_spec.name,
+        "triggered": task.triggered,
+        "internal_data": registry.convert(task.internal_data),
+        "data": data,
+        "delta": delta,
+        "typename": TASK_TYPENAME,
+    }
+
+
+def _task_from_dict(registry: Any, dct: dict[str, Any], workflow: Any) -> Any:
+    """SpiffWorkflow's ``TaskConverter.from_dict``, the ids shared (:data:`_uuid`) and the
+    parent's data copied as ``DeepMerge.merge({}, ...)`` does (each mutable value shallowly)."""
+    task_spec = workflow.spec.task_specs.get(dct["task_spec"])
+    task = Task(workflow, task_spec, state=dct["state"], id=_uuid(dct["id"]))
+    parent_id = dct["parent"]
+    task._parent = _uuid(parent_id) if parent_id is not None else None
+    task._children = [_uuid(child) for child in dct["children"]]
+    task.last_state_change = dct["last_state_change"]
+    task.triggered = dct["triggered"]
+    task.internal_data = registry.restore(dct["internal_data"])
+    if isinstance(task_spec, CatchingEvent) and task._state & TaskState.WAITING:
+        workflow.top_workflow.event_manager.add_task(task)
+    delta = dct.get("delta")
+    parent = workflow.tasks.get(task._parent) if delta else None
+    if parent is not None:
+        data = {
+            k: copy(v) if isinstance(v, dict | list | set) else v for k, v in parent.data.items()
+        }
+        data.update(registry.restore(delta.get("updates", {})))
+        for key in delta.get("deletions", {}):
+            if key in data:
+                del data[key]
+    else:
+        data = registry.restore(dct["data"])
+    task.data = data
+    return task
+
+
+class FastTaskConverter(TaskConverter):
+    """The task converter (subprocesses' tasks and anything else going through the registry)."""
+
+    def to_dict(self, task: Any) -> dict[str, Any]:
+        dct = _task_to_dict(self.registry, task)
+        del dct["typename"]  # the registry adds it
+        return dct
+
+    def from_dict(self, dct: dict[str, Any], workflow: Any) -> Any:
+        return _task_from_dict(self.registry, dct, workflow)
+
+
+class _FastTasks:
+    """A workflow's tasks to and from their dictionaries without the registry's dispatch per
+    task (three calls each way), and its subprocesses found by id instead of ``str(task.id)``
+    per task."""
+
+    registry: Any
+
+    def tasks_to_dict(self, workflow: Any) -> dict[str, Any]:
+        registry = self.registry
+        return {str(k): _task_to_dict(registry, v) for k, v in workflow.tasks.items()}
+
+    def tasks_from_dict(self, tasks: dict[str, Any], workflow: Any) -> dict[Any, Any]:
+        registry = self.registry
+        restored = {}
+        for key, value in tasks.items():
+            if value.get("typename") == TASK_TYPENAME:
+                restored[_uuid(key)] = _task_from_dict(registry, value, workflow)
+            else:  # pragma: no cover - SpiffWorkflow writes only tasks here
+                restored[_uuid(key)] = registry.restore(value, workflow=workflow)
+        return restored
+
+    def workflow_to_dict(self, workflow: Any) -> dict[str, Any]:
+        """``WorkflowConverter.to_dict``, its tasks by :meth:`tasks_to_dict`."""
+        registry = self.registry
+        return {
+            "data": registry.convert(registry.clean(workflow.data)),
+            "correlations": workflow.correlations,
+            "last_task": str(workflow.last_task.id) if workflow.last_task is not None else None,
+            "success": workflow.success,
+            "completed": workflow.completed,
+            "tasks": self.tasks_to_dict(workflow),
+            "root": str(workflow.task_tree.id),
+        }
+
+    def subprocesses_from_dict(
+        self, dct: dict[str, Any], workflow: Any, top_workflow: Any = None
+    ) -> None:
+        """``BpmnWorkflowConverter.subprocesses_from_dict``, the ids compared as ids."""
+        top_workflow = top_workflow or workflow
+        if not dct:
+            return
+        wanted = {_uuid(key): key for key in dct}
+        for task in list(workflow.tasks.values()):
+            key = wanted.get(task.id)
+            if key is not None and key in dct and isinstance(task.task_spec, SubWorkflowTask):
+                sp = self.registry.restore(dct.pop(key), task=task, top_workflow=top_workflow)
+                top_workflow.subprocesses[task.id] = sp
+                sp.completed_event.connect(task.task_spec._on_subworkflow_completed, task)
+                self.subprocesses_from_dict(dct, sp, top_workflow)
+
+
+class FastSubWorkflowConverter(_FastTasks, BpmnSubWorkflowConverter):
+    def to_dict(self, workflow: Any) -> dict[str, Any]:
+        dct = self.workflow_to_dict(workflow)
+        dct["parent_task_id"] = str(workflow.parent_task_id)
+        dct["spec"] = workflow.spec.name
+        return dct
+
+    def from_dict(self, dct: dict[str, Any], task: Any, top_workflow: Any) -> Any:
+        spec = top_workflow.subprocess_specs.get(task.task_spec.spec)
+        subprocess = self.target_class(spec, task.id, top_workflow, deserializing=True)
+        subprocess.tasks = self.tasks_from_dict(dct["tasks"], subprocess)
+        subprocess.task_tree = subprocess.tasks.get(_uuid(dct["root"]))
+        self.set_default_attributes(subprocess, dct)
+        return subprocess
+
+
+class SpeclessWorkflowConverter(_FastTasks, BpmnWorkflowConverter):
     """Top-level workflow converter that leaves the spec out (it is restored from the cache)."""
+
+    def to_dict(self, workflow: Any) -> dict[str, Any]:
+        dct = self.workflow_to_dict(workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        pruned = pruning.pruned_elements(workflow)
+        if pruned:
+            dct[PRUNED_KEY] = sorted(pruned)
+        return dct
+
+    def from_dict(self, dct: dict[str, Any]) -> Any:
+        specs = _specs.get()
+        if specs is None:
+            raise RuntimeError("restore_workflow() must provide the specs")
+        spec, subprocess_specs = specs
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.tasks_from_dict(dct["tasks"], workflow)
+        workflow.task_tree = workflow.tasks.get(_uuid(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        setattr(workflow, pruning.PRUNED_ATTR, set(dct.pop(PRUNED_KEY, ())))
+        return workflow
+
+
+#: our key in a serialized state: the elements whose completed tasks pruning removed (a state
+#: without it, saved before pruning existed, restores as it always did)
+PRUNED_KEY = "hqr_pruned"
+
+_config = dict(SPIFF_CONFIG)
+_config[BpmnWorkflow] = SpeclessWorkflowConverter
+_config[BpmnSubWorkflow] = FastSubWorkflowConverter
+_config[Task] = FastTaskConverter
+SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
+assert SERIALIZER.registry.typenames[Task] == TASK_TYPENAME
+
+
+def serialize(workflow: Any) -> str:
+    """The state to save.  Earlier iterations of return loops are pruned from the workflow
+    first (in place: :mod:`webapp.engine.pruning`), so the state does not grow with them."""
+    pruning.prune(workflow)
+    return dump(SERIALIZER, workflow)
+
+
+def restore(state: str, spec: Any, subprocess_specs: dict[str, Any], engine: Any) -> Any:
+    workflow = read(SERIALIZER, state, spec, subprocess_specs)
+    workflow.script_engine = engine
+    return workflow
+
+
+def dump(serializer: Any, workflow: Any) -> str:
+    """``workflow`` as JSON by ``serializer`` (no pruning)."""
+    serializer.registry._encoder_mode = True
+    try:
+        dct = serializer.to_dict(workflow)
+        dct[serializer.VERSION_KEY] = serializer.VERSION
+        return json.dumps(dct, cls=serializer._encoder_cls, separators=(",", ":"))
+    finally:
+        serializer.registry._encoder_mode = False
+
+
+def read(serializer: Any, state: str, spec: Any, subprocess_specs: dict[str, Any]) -> Any:
+    """The workflow in ``state`` read by ``serializer``, with the specs given (no engine)."""
+    dct = json.loads(state, cls=serializer.json_decoder_cls)
+    serializer.migrate(dct)
+    token = _specs.set((spec, subprocess_specs))
+    try:
+        return serializer.from_dict(dct)
+    finally:
+        _specs.reset(token)
+
+
+class StockSpeclessWorkflowConverter(BpmnWorkflowConverter):
+    """:class:`SpeclessWorkflowConverter` on SpiffWorkflow's own code for the tasks and
+    subprocesses (the registry's dispatch per task): what our states were written with
+    before, the reference the format is checked against (tests/engine/test_state_format.py)."""
 
     def to_dict(self, workflow: Any) -> dict[str, Any]:
         dct = WorkflowConverter.to_dict(self, workflow)
@@ -190,38 +434,13 @@ class SpeclessWorkflowConverter(BpmnWorkflowConverter):
         return workflow
 
 
-#: our key in a serialized state: the elements whose completed tasks pruning removed (a state
-#: without it, saved before pruning existed, restores as it always did)
-PRUNED_KEY = "hqr_pruned"
-
-_config = dict(SPIFF_CONFIG)
-_config[BpmnWorkflow] = SpeclessWorkflowConverter
-SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
-
-
-def serialize(workflow: Any) -> str:
-    """The state to save.  Earlier iterations of return loops are pruned from the workflow
-    first (in place: :mod:`webapp.engine.pruning`), so the state does not grow with them."""
-    pruning.prune(workflow)
-    SERIALIZER.registry._encoder_mode = True
-    try:
-        dct = SERIALIZER.to_dict(workflow)
-        dct[SERIALIZER.VERSION_KEY] = SERIALIZER.VERSION
-        return json.dumps(dct, cls=SERIALIZER._encoder_cls, separators=(",", ":"))
-    finally:
-        SERIALIZER.registry._encoder_mode = False
-
-
-def restore(state: str, spec: Any, subprocess_specs: dict[str, Any], engine: Any) -> Any:
-    dct = json.loads(state, cls=SERIALIZER.json_decoder_cls)
-    SERIALIZER.migrate(dct)
-    token = _specs.set((spec, subprocess_specs))
-    try:
-        workflow = SERIALIZER.from_dict(dct)
-    finally:
-        _specs.reset(token)
-    workflow.script_engine = engine
-    return workflow
+@functools.cache
+def stock_serializer() -> Any:
+    """A serializer with SpiffWorkflow's own task and subprocess converters (see
+    :class:`StockSpeclessWorkflowConverter`), for :func:`dump` and :func:`read`."""
+    config = dict(SPIFF_CONFIG)
+    config[BpmnWorkflow] = StockSpeclessWorkflowConverter
+    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
 
 
 def new_workflow(spec: Any, subprocess_specs: dict[str, Any], engine: Any) -> Any:
