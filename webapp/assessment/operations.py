@@ -149,8 +149,8 @@ def check_due_for_opening(kind: str, year: int, self_due: date | None) -> None:
     recording past campaigns, e.g. the demo's history, opens without this check.)"""
     due = self_due or default_self_due(kind, year)
     today = clock.today_local()
-    # 附件3 is due in Q1 of the next year: a due date past that year is a slip (2099 for 2026)
-    latest = date(year + 1, 12, 31)
+    # a due date moves within the year, as a report's deadline does: 2999 is a slip
+    latest = dates.one_year_after(today)
     if self_due is not None and (problem := dates.bound_problem(self_due, latest=latest)):
         raise InvalidInput(f"截止日{problem}。", details={"self_due": problem})
     if due >= today:
