@@ -56,12 +56,14 @@ from webapp.core.schemas import MAX_PAGE
 from webapp.core.states import status_label
 from webapp.core.text import (
     MAX_JSON_DEPTH,
+    MAX_JSON_TEXT,
     TOO_DEEP,
     bidi_json_paths,
     bidi_problem,
     is_unfit,
     is_unfit_name,
     json_depth,
+    long_json_paths,
     shown,
     unfit_json_paths,
 )
@@ -396,7 +398,8 @@ def refuse_unfit_input() -> None:
 
 def refuse_deep_json() -> None:
     """A JSON body nested past what any form of ours needs is refused before anyone reads it:
-    the decoder and JSON Schema validation recurse, and 100,000 levels were a 500."""
+    the decoder and JSON Schema validation recurse, and 100,000 levels were a 500.  A string
+    past MAX_JSON_TEXT anywhere in it is refused too (a 100,000-character unit name was kept)."""
     if not request.is_json:
         return
     try:
@@ -405,6 +408,13 @@ def refuse_deep_json() -> None:
         too_deep = True
     if too_deep:
         raise InvalidInput(TOO_DEEP)
+    too_long = list(long_json_paths(request.get_json(silent=True)))
+    if too_long:  # every schema bounds its strings; this bounds those of free-form objects
+        reason = f"长度不能超过 {MAX_JSON_TEXT} 字。"
+        raise InvalidInput(
+            f"请求内容中“{shown(too_long[0])}”{reason[:-1]}，请删减后重试。",
+            details={"json": {shown(path): [reason] for path in too_long}},
+        )
 
 
 def _unfit_fields() -> list[tuple[str, str]]:

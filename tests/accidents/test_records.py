@@ -58,7 +58,8 @@ def _counts() -> tuple[int, int, int]:
         ({"deaths": -1}, "死亡人数不能为负数"),
         ({"loss_10k_yuan": "很多"}, "直接经济损失"),
         ({"loss_10k_yuan": "1e300"}, "直接经济损失（万元）数值过大"),
-        ({"deaths": "1e300"}, "死亡人数数值过大"),
+        ({"deaths": "1e300"}, "死亡人数须为整数"),
+        ({"deaths": "1e3"}, "死亡人数须为整数"),
         ({"units": []}, "参建单位"),
         ({"phone": ""}, "联系电话"),
     ],
@@ -68,6 +69,25 @@ def test_bad_first_reports_are_refused_whole(workflow, users, changes, message):
     refused = users["county"].send("POST", "/api/v1/accidents", json=body(**changes), status=422)
     assert message in refused["message"]
     assert _counts() == before
+
+
+def test_an_accident_first_reported_in_1900_is_refused_on_the_api(workflow, users):
+    refused = users["county"].send(
+        "POST", "/api/v1/accidents", json=body(occurred_at="1900-01-01T10:00:00+08:00"), status=422
+    )
+    assert "事故发生时间不能早于 2000-01-01" in refused["message"]
+
+
+def test_a_long_unit_name_in_an_accident_s_list_is_refused(workflow, users):
+    for units in (["甲" * 100_000], ["甲" * 201]):
+        refused = users["county"].send(
+            "POST", "/api/v1/accidents", json=body(units=units), status=422
+        )
+        assert "units" in str(refused) or "参建单位" in refused["message"]
+    kept = users["county"].send(
+        "POST", "/api/v1/accidents", json=body(units=["甲" * 200]), status=201
+    )
+    assert kept["id"]
 
 
 def test_project_of_another_unit_is_refused(workflow, users):

@@ -50,8 +50,11 @@ def test_what_the_column_holds_is_accepted_and_rounded():
 def test_whole_numbers_fit_an_integer_column():
     assert parse_int("2147483647") == 2**31 - 1
     assert parse_int(12) == 12
-    for raw in ("2147483648", 3e9, "1e300", 10**30):
+    assert parse_int("１２") == 12 and parse_int("1,000") == 1000 and parse_int(3.0) == 3
+    for raw in ("2147483648", 3e9, 10**30, "9" * 40):
         with pytest.raises(NumberError, match="数值过大"):
             parse_int(raw)
-    with pytest.raises(NumberError, match="应为整数"):
-        parse_int("1.5")
+    # a count is written as digits: an exponent, a decimal point or a fraction is refused
+    for raw in ("1e3", "1E3", "1e300", "2.0", "1.5", "3/2", "½", 1.5, Decimal("2.5"), "三"):
+        with pytest.raises(NumberError, match="须为整数"):
+            parse_int(raw)

@@ -259,7 +259,7 @@ NEW_ACCIDENT_CASES = [
     pytest.param("occurred_at", "2026-05-41T14:10", "事故发生时间", id="time-bad-date"),
     pytest.param("occurred_at", "2026-05-01", "须包含时刻", id="time-without-hour"),
     pytest.param("occurred_at", "2026-06-01T10:00", "不能晚于当前时间", id="time-future"),
-    pytest.param("deaths", "三", "死亡人数应为整数", id="count-not-a-number"),
+    pytest.param("deaths", "三", "死亡人数须为整数", id="count-not-a-number"),
     pytest.param("serious_injuries", "-1", "重伤人数不能为负数", id="count-negative"),
     pytest.param("missing", "1000000", "下落不明人数数值过大", id="count-too-large"),
     pytest.param("loss_10k_yuan", "很多", "请填写直接经济损失", id="loss-not-a-number"),
@@ -299,7 +299,7 @@ def reported(workflow: Any, users: Any) -> int:  # noqa: F811
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
-        pytest.param({"deaths": "两"}, "死亡人数应为整数", id="count-not-a-number"),
+        pytest.param({"deaths": "两"}, "死亡人数须为整数", id="count-not-a-number"),
         pytest.param({"missing": "-2"}, "下落不明人数不能为负数", id="count-negative"),
         pytest.param({"loss_10k_yuan": "1e999"}, "直接经济损失", id="loss-too-large"),
         pytest.param(

@@ -76,6 +76,9 @@ def test_a_bad_extension_changes_nothing(opened, api):
     city = api("reviewer", "410100")
     _extend(city, opened["id"], "2026-10-15", reason="", status=422)
     _extend(city, opened["id"], "2026-09-25", status=422)  # earlier than the current due date
+    # a deadline moves within the year (today is 2026-09-20): 2999 was accepted
+    late = _extend(city, opened["id"], "2999-01-01", status=422)
+    assert late["message"] == "新的截止日期不能晚于 2027-09-20（一年以内）。"
     clock.set_now(datetime(2026, 10, 20, 9, 0, tzinfo=clock.LOCAL_TZ))
     _extend(city, opened["id"], "2026-10-10", status=422)  # already past
     db.session.commit()

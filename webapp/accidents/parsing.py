@@ -28,6 +28,9 @@ TEXT_FIELDS = {
     "police_notice": ("通报公安、监察机关情况", False, 200),
     "reason": ("续报说明", False, 2000),
 }
+#: 参建单位: each name at most UNIT_NAME_MAX characters, at most MAX_UNITS of them.
+UNIT_NAME_MAX = 200
+MAX_UNITS = 100
 COUNT_FIELDS = {"deaths": "死亡人数", "serious_injuries": "重伤人数", "missing": "下落不明人数"}
 
 
@@ -50,6 +53,9 @@ def parse_time(value: Any, label: str) -> datetime:
     parsed = parsed.astimezone(clock.now().tzinfo)
     if parsed > clock.now():
         raise InvalidInput(f"{label}不能晚于当前时间。", details={label: "晚于当前时间"})
+    problem = dates.bound_problem(parsed.astimezone(clock.LOCAL_TZ).date())  # 1900-01-01: a slip
+    if problem:
+        raise InvalidInput(f"{label}{problem}。", details={label: problem})
     return parsed
 
 
@@ -59,7 +65,7 @@ def parse_count(value: Any, label: str) -> int:
     try:  # the shared rule: a count past 100,000 is 数值过大, not an integer overflow
         number = numbers.parse_int(value, maximum=100_000)
     except numbers.NumberError as err:
-        reason = str(err) if str(err) == numbers.TOO_LARGE else "应为整数"
+        reason = str(err) if str(err) == numbers.TOO_LARGE else numbers.NOT_WHOLE
         raise InvalidInput(f"{label}{reason}。", details={label: str(value)[:60]}) from err
     if number < 0:
         raise InvalidInput(f"{label}不能为负数。", details={label: str(value)})
@@ -83,9 +89,18 @@ def parse_units(value: Any) -> list[str]:
         value = value.replace("，", "\n").replace(",", "\n").splitlines()
     if not isinstance(value, list):
         raise InvalidInput("参建单位应为单位名称列表。")
-    units = [str(u).strip()[:200] for u in value if str(u).strip()]
+    if not all(isinstance(u, str) for u in value):
+        raise InvalidInput("参建单位应为单位名称列表。")
+    units = [u.strip() for u in value if u.strip()]
     if not units:
         raise InvalidInput("请填写参建单位（每行一个）。", details={"参建单位": "必填"})
+    # a name past the bound was cut to 200 characters and kept: refused, as every text is
+    if any(len(u) > UNIT_NAME_MAX for u in units):
+        reason = f"每个单位名称不能超过{UNIT_NAME_MAX}字"
+        raise InvalidInput(f"参建单位{reason}。", details={"参建单位": reason})
+    if len(units) > MAX_UNITS:
+        reason = f"不能超过{MAX_UNITS}个"
+        raise InvalidInput(f"参建单位{reason}。", details={"参建单位": reason})
     return units
 
 

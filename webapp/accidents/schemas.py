@@ -8,48 +8,69 @@ instead of ``deaths`` was recorded as a 质量问题 without casualties and went
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from webapp.accidents.models import Accident
-from webapp.core.schemas import OrgRowSchema, list_schema, org_code_arg, row_fields, schema_of
+from webapp.accidents.parsing import MAX_UNITS, TEXT_FIELDS, UNIT_NAME_MAX
+from webapp.core.schemas import (
+    OrgRowSchema,
+    bounded_text,
+    list_schema,
+    org_code_arg,
+    row_fields,
+    schema_of,
+)
+
+
+def _text(name: str, **kwargs: Any) -> fields.String:
+    """A report's text field, bounded as the operations bound it (parsing.TEXT_FIELDS)."""
+    return bounded_text(TEXT_FIELDS[name][2], **kwargs)
 
 
 class _AccidentFactsSchema(Schema):
     """What a first report and a follow-up (续报) both tell: casualties, loss, what happened."""
 
-    units = fields.List(fields.String(), metadata={"description": "参建单位名称"})
+    units = fields.List(
+        bounded_text(UNIT_NAME_MAX),
+        validate=validate.Length(max=MAX_UNITS),
+        metadata={"description": "参建单位名称"},
+    )
     deaths = fields.Raw(metadata={"description": "死亡人数"})
     serious_injuries = fields.Raw(metadata={"description": "重伤人数"})
     missing = fields.Raw(metadata={"description": "下落不明人数"})
     loss_10k_yuan = fields.Raw(metadata={"description": "直接经济损失初步估计（万元）"})
-    description = fields.String(metadata={"description": "事故简要经过"})
-    cause = fields.String(metadata={"description": "事故原因初步判断"})
-    measures = fields.String(metadata={"description": "已采取的措施"})
+    description = _text("description", metadata={"description": "事故简要经过"})
+    cause = _text("cause", metadata={"description": "事故原因初步判断"})
+    measures = _text("measures", metadata={"description": "已采取的措施"})
     under_control = fields.Boolean(metadata={"description": "事故是否得到控制"})
-    government_report = fields.String(metadata={"description": "向本级人民政府报告情况"})
-    police_notice = fields.String(metadata={"description": "通报公安、监察机关情况"})
+    government_report = _text(
+        "government_report", metadata={"description": "向本级人民政府报告情况"}
+    )
+    police_notice = _text("police_notice", metadata={"description": "通报公安、监察机关情况"})
     direct = fields.Boolean(metadata={"description": "越级上报：直接报省"})
 
 
 class AccidentInputSchema(_AccidentFactsSchema):
     #: with the time of day and the zone: 2026-05-01T14:30:00+08:00
-    occurred_at = fields.String(
-        required=True, metadata={"description": "事故发生时间（含时刻和时区）"}
+    occurred_at = bounded_text(
+        40, required=True, metadata={"description": "事故发生时间（含时刻和时区）"}
     )
-    received_at = fields.String(metadata={"description": "本级接报时间（默认为现在）"})
-    place = fields.String(metadata={"description": "事故发生地点"})
-    registration_no = fields.String(
-        metadata={"description": "监督注册号（台账中的工程；新工程留空）"}
+    received_at = bounded_text(40, metadata={"description": "本级接报时间（默认为现在）"})
+    place = _text("place", metadata={"description": "事故发生地点"})
+    registration_no = _text(
+        "registration_no", metadata={"description": "监督注册号（台账中的工程；新工程留空）"}
     )
-    project_name = fields.String(metadata={"description": "工程名称"})
-    reporting_unit = fields.String(metadata={"description": "事故报告单位"})
-    contact = fields.String(metadata={"description": "联系人"})
-    phone = fields.String(metadata={"description": "联系电话"})
+    project_name = _text("project_name", metadata={"description": "工程名称"})
+    reporting_unit = _text("reporting_unit", metadata={"description": "事故报告单位"})
+    contact = _text("contact", metadata={"description": "联系人"})
+    phone = _text("phone", metadata={"description": "联系电话"})
     org = org_code_arg(metadata={"description": "报告单位代码（默认本单位）"})
 
 
 class FollowupInputSchema(_AccidentFactsSchema):
-    reason = fields.String(metadata={"description": "续报说明（死亡人数减少或等级降低时必填）"})
+    reason = _text("reason", metadata={"description": "续报说明（死亡人数减少或等级降低时必填）"})
 
 
 class AccidentQuerySchema(Schema):

@@ -31,7 +31,7 @@ from webapp.assessment.models import (
 )
 from webapp.assessment.scoring import parse_judgments, score_sheet
 from webapp.assessment.sheet import KIND_LABELS
-from webapp.core import audit, clock
+from webapp.core import audit, clock, dates
 from webapp.core.errors import Conflict, DomainError, InvalidInput
 from webapp.core.models import Org, Role, User
 from webapp.core.operations import get_row, users_in_role, users_in_roles_of
@@ -149,6 +149,10 @@ def check_due_for_opening(kind: str, year: int, self_due: date | None) -> None:
     recording past campaigns, e.g. the demo's history, opens without this check.)"""
     due = self_due or default_self_due(kind, year)
     today = clock.today_local()
+    # a due date moves within the year, as a report's deadline does: 2999 is a slip
+    latest = dates.one_year_after(today)
+    if self_due is not None and (problem := dates.bound_problem(self_due, latest=latest)):
+        raise InvalidInput(f"截止日{problem}。", details={"self_due": problem})
     if due >= today:
         return
     if self_due is None:
@@ -531,6 +535,8 @@ def record_observation(
         raise DomainError("日常考察由省厅考核组记录。")
     if observed_on > clock.today_local():
         raise InvalidInput("考察日期不能晚于今天。", details={"observed_on": "晚于今天"})
+    if problem := dates.bound_problem(observed_on):
+        raise InvalidInput(f"考察日期{problem}。", details={"observed_on": problem})
     text = observation.strip()
     if not text:
         raise InvalidInput("请填写考察情况。", details={"observation": "必填"})

@@ -35,7 +35,7 @@ from webapp.assessment.models import (
     UnitAssessment,
 )
 from webapp.assessment.operations import audit_change, get_campaign, load_orgs
-from webapp.core import audit, clock
+from webapp.core import audit, clock, dates
 from webapp.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from webapp.core.models import Org, Tier, User
 from webapp.core.permissions import require
@@ -188,6 +188,8 @@ def draw_site_sample(
     as_of = as_of or clock.today_local()
     if as_of > clock.today_local():
         raise InvalidInput("抽样日期不能晚于今天。")
+    if problem := dates.bound_problem(as_of):
+        raise InvalidInput(f"抽样日期{problem}。", details={"as_of": problem})
     since, until = sampling_window(campaign, as_of)
     offered: dict[str, list[dict[str, Any]]] = {}
     chosen: dict[int, list[tuple[CandidateProject, bool]]] = {}
@@ -320,6 +322,9 @@ def record_site_visit(actor: User, site_id: int, *, visit_date: date, findings: 
         raise Conflict("考核评分已结束。")
     if visit_date > clock.today_local():
         raise InvalidInput("检查日期不能晚于今天。")
+    # the sites are of the assessed year's projects: a visit before that year is a slip
+    if problem := dates.bound_problem(visit_date, earliest=date(site.unit.campaign.year, 1, 1)):
+        raise InvalidInput(f"检查日期{problem}。", details={"visit_date": problem})
     before = {
         "visit_date": site.visit_date.isoformat() if site.visit_date else None,
         "findings": site.findings,

@@ -7,8 +7,8 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from webapp.assessment.models import ScoreSheet
-from webapp.core.numbers import BoundedDecimal
-from webapp.core.schemas import reason_field, text_map
+from webapp.core.numbers import BoundedDecimal, Count
+from webapp.core.schemas import KEY_MAX, bounded_text, org_code_arg, reason_field, text_map
 
 
 class _Strict(Schema):
@@ -21,7 +21,7 @@ Judgments = fields.Dict(
     keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Raw())
 )
 ItemTexts = text_map()
-ItemRefs = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+ItemRefs = fields.Dict(keys=bounded_text(KEY_MAX), values=fields.List(bounded_text(200)))
 
 
 def sheet_to_api(row: ScoreSheet) -> dict[str, Any]:
@@ -107,9 +107,9 @@ class OpenCampaignSchema(_Strict):
     year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
     sheet_id = fields.Integer(load_default=None)
     self_due = fields.Date(load_default=None)
-    sample_city = fields.Integer(load_default=6)
-    sample_city_county = fields.Integer(load_default=2)
-    sample_direct_county = fields.Integer(load_default=3)
+    sample_city = Count(maximum=1000, load_default=6)
+    sample_city_county = Count(maximum=1000, load_default=2)
+    sample_direct_county = Count(maximum=1000, load_default=3)
 
 
 class UnitSummarySchema(_Strict):
@@ -192,7 +192,7 @@ class ReasonSchema(_Strict):
 
 
 class OverrideSchema(_Strict):
-    item_id = fields.String(required=True)
+    item_id = bounded_text(KEY_MAX, required=True)
     #: NUMERIC(6, 2), like every score (``models.SCORE``)
     score = BoundedDecimal(precision=6, scale=2, required=True, as_string=True)
     reason = reason_field()
@@ -215,14 +215,14 @@ class SampleSchema(_Strict):
 
 
 class AwardSchema(_Strict):
-    award = fields.String(required=True)
-    org_code = fields.String(required=True)
-    person = fields.String(load_default="")
+    award = bounded_text(100, required=True)
+    org_code = org_code_arg(required=True)
+    person = bounded_text(64, load_default="")
 
 
 class ApproveSchema(_Strict):
     awards = fields.List(fields.Nested(AwardSchema), load_default=list)
-    criticised = fields.List(fields.String(), load_default=list)
+    criticised = fields.List(org_code_arg(), load_default=list)
     opinion = fields.String(load_default="", validate=validate.Length(max=2000))
 
 

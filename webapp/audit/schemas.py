@@ -138,7 +138,10 @@ class AuditPageSchema(Schema):
 
 class VerifyArgsSchema(Schema):
     anchor_id = fields.Integer(load_default=None, error_messages=_INT)
-    anchor_hash = fields.String(load_default=None, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    anchor_hash = fields.String(
+        load_default=None,
+        validate=[validate.Length(max=64), validate.Regexp(r"^[0-9a-f]{64}$")],
+    )
     anchor_records = fields.Integer(load_default=None, error_messages=_INT)
 
 

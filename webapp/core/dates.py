@@ -64,3 +64,31 @@ def parse_datetime_text(text: str) -> datetime:
         )
     except ValueError as exc:
         raise DateTextError("不是有效的时刻") from exc
+
+
+#: Decision (no date in the spec bounds them): the earliest date a ledger row or an accident
+#: report may carry.  The ledgers hold projects under supervision now and the records of recent
+#: years (the demo spans two); 建质〔2010〕111号 postdates it.  1900-01-01 was accepted and
+#: counted nowhere, or as 上年度接转 for ever.
+EARLIEST = date(2000, 1, 1)
+
+
+def bound_problem(
+    day: date, *, earliest: date = EARLIEST, latest: date | None = None, today: bool = False
+) -> str | None:
+    """Why ``day`` is implausible (the reason after the field's label, naming the bound), or
+    None: before ``earliest``, or after ``latest`` (``today``: the day it is, for an event that
+    must have happened; a year ahead for a deadline)."""
+    if day < earliest:
+        return f"不能早于 {earliest}"
+    if latest is not None and day > latest:
+        return f"不能晚于今天（{latest}）" if today else f"不能晚于 {latest}"
+    return None
+
+
+def one_year_after(day: date) -> date:
+    """The same calendar day a year later (29 February: the 28th)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)

@@ -18,6 +18,18 @@ from webapp.core.periods import Kind, parse_key
 
 #: ``Org.code`` is at most 12 characters.
 ORG_CODE_MAX = 12
+#: A period key: 2026Q3, 2026H1, 2026.
+PERIOD_KEY_MAX = 16
+#: The longest text a user writes (a report's narrative section): every string the API reads
+#: has a bound, nested ones too (tests/core/test_input_classes.py sweeps the API document).
+TEXT_MAX = 20000
+#: A key of a text map (a section key, a warning id, an item id).
+KEY_MAX = 100
+
+
+def bounded_text(max_length: int, **kwargs: Any) -> fields.String:
+    """A string of at most ``max_length`` characters (a name, a code, a filter)."""
+    return fields.String(validate=validate.Length(max=max_length), **kwargs)
 
 
 def org_code_arg(**kwargs: Any) -> fields.String:
@@ -30,6 +42,7 @@ class PeriodKeyField(fields.String):
     ``2026q3`` → ``2026Q3``, ``2026Y`` → ``2026``; a wrong key is told in the parser's words."""
 
     def __init__(self, kinds: tuple[Kind, ...], noun: str, **kwargs: Any) -> None:
+        kwargs.setdefault("validate", validate.Length(max=PERIOD_KEY_MAX))
         super().__init__(**kwargs)
         self.kinds, self.noun = kinds, noun
 
@@ -86,14 +99,15 @@ def list_schema(name: str, item: type[Schema], *, required: bool = True) -> type
     return schema_of(name, item.__module__, {"items": items_field(item, required=required)})
 
 
-def text_map(**kwargs: Any) -> fields.Dict:
-    """Texts by key: section key → text, warning id → explanation…"""
-    return fields.Dict(keys=fields.String(), values=fields.String(), **kwargs)
+def text_map(max_length: int = TEXT_MAX, **kwargs: Any) -> fields.Dict:
+    """Texts by key: section key → text, warning id → explanation… (each at most
+    ``max_length`` characters)."""
+    return fields.Dict(keys=bounded_text(KEY_MAX), values=bounded_text(max_length), **kwargs)
 
 
 def version_map(**kwargs: Any) -> fields.Dict:
     """Version numbers by section key (sent back as ``base_versions`` when saving)."""
-    return fields.Dict(keys=fields.String(), values=fields.Integer(), **kwargs)
+    return fields.Dict(keys=bounded_text(KEY_MAX), values=fields.Integer(), **kwargs)
 
 
 def reason_field(max_length: int = 2000, **kwargs: Any) -> fields.String:
@@ -101,9 +115,11 @@ def reason_field(max_length: int = 2000, **kwargs: Any) -> fields.String:
     return fields.String(required=True, validate=validate.Length(min=1, max=max_length), **kwargs)
 
 
-def optional_text(**kwargs: Any) -> fields.String:
+def optional_text(max_length: int = 2000, **kwargs: Any) -> fields.String:
     """A text the user may leave out or send as null (a comment, a reminder's message)."""
-    return fields.String(load_default=None, allow_none=True, **kwargs)
+    return fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=max_length), **kwargs
+    )
 
 
 class OrgRowSchema(Schema):

@@ -98,6 +98,35 @@ def json_depth(value: Any) -> int:
     return deepest
 
 
+#: The longest string a JSON body may carry anywhere (a report's narrative section, the longest
+#: text a user writes, is 20,000 characters): the backstop behind each schema's own bound, for
+#: the strings of free-form objects (a task's data, a ledger row's fields).
+MAX_JSON_TEXT = 20000
+
+
+def long_json_paths(value: Any, limit: int = MAX_JSON_TEXT) -> Iterator[str]:
+    """Dotted paths of every key or string of a decoded JSON document longer than ``limit``
+    characters.  Iterative, as :func:`unfit_json_paths`."""
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, str):
+            if len(node) > limit:
+                yield path
+            continue
+        children: list[tuple[str, Any]] = []
+        if isinstance(node, dict):
+            for key, child in node.items():
+                child_path = f"{path}.{key}" if path else str(key)
+                if isinstance(key, str) and len(key) > limit:
+                    yield child_path
+                else:
+                    children.append((child_path, child))
+        elif isinstance(node, list):
+            children = [(f"{path}.{i}" if path else str(i), c) for i, c in enumerate(node)]
+        stack.extend(reversed(children))
+
+
 def file_json_problem(value: Any) -> str | None:
     """Why a JSON document read from an uploaded file (not a request body, which the request
     edge checks) cannot be kept: nested too deep, or a key or string holding a character our

@@ -5,8 +5,10 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from webapp.core.schemas import (
+    PERIOD_KEY_MAX,
     PageSchema,
     ReturnNoteSchema,
+    bounded_text,
     items_field,
     optional_text,
     org_code_arg,
@@ -28,13 +30,13 @@ class TaskQuerySchema(Schema):
         validate=validate.Length(max=50),
         metadata={"description": "任务、单位或流程名称中的文字"},
     )
-    process = fields.String(
-        load_default="", metadata={"description": "流程标识，如 quarterly_report"}
+    process = bounded_text(
+        64, load_default="", metadata={"description": "流程标识，如 quarterly_report"}
     )
-    period = fields.String(
-        load_default="", metadata={"description": "期间，如 2026Q1、2026H1、2026"}
+    period = bounded_text(
+        PERIOD_KEY_MAX, load_default="", metadata={"description": "期间，如 2026Q1、2026H1、2026"}
     )
-    org = fields.String(load_default="", metadata={"description": "事项所属单位代码"})
+    org = org_code_arg(load_default="", metadata={"description": "事项所属单位代码"})
     sort = fields.String(
         load_default=None,
         validate=validate.OneOf(SORTS),
@@ -110,7 +112,7 @@ class TaskDetailSchema(TaskSchema):
 
 
 class CompleteSchema(Schema):
-    outcome = fields.String(required=True)
+    outcome = bounded_text(64, required=True)
     comment = optional_text()
     data = fields.Dict(load_default=dict)
 

@@ -12,7 +12,7 @@ from marshmallow import INCLUDE, Schema, fields, validate
 from webapp.api import feature_api
 from webapp.core.errors import InvalidInput
 from webapp.core.permissions import require
-from webapp.core.schemas import PageArgsSchema
+from webapp.core.schemas import PageArgsSchema, bounded_text, org_code_arg
 from webapp.core.spreadsheet import XLSX_MIME
 from webapp.extensions import begin_write
 from webapp.ledger import excel, operations
@@ -28,16 +28,16 @@ bp = feature_api(
 
 
 class ListArgs(PageArgsSchema):
-    org = fields.String(load_default=None, metadata={"description": "单位代码（默认本单位）"})
-    q = fields.String(load_default="")
-    status = fields.String(load_default="", metadata={"description": "工程状态（仅 projects）"})
-    unit = fields.String(load_default="", metadata={"description": "下级单位代码（含其下级）"})
-    sort = fields.String(load_default="", metadata={"description": "排序字段（列表中的字段）"})
+    org = org_code_arg(load_default=None, metadata={"description": "单位代码（默认本单位）"})
+    q = bounded_text(50, load_default="")
+    status = bounded_text(20, load_default="", metadata={"description": "工程状态（仅 projects）"})
+    unit = org_code_arg(load_default="", metadata={"description": "下级单位代码（含其下级）"})
+    sort = bounded_text(64, load_default="", metadata={"description": "排序字段（列表中的字段）"})
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
 
 
 class OrgArgs(Schema):
-    org = fields.String(load_default=None)
+    org = org_code_arg(load_default=None)
 
 
 class RecordBody(Schema):
@@ -46,7 +46,7 @@ class RecordBody(Schema):
     class Meta:
         unknown = INCLUDE
 
-    org = fields.String(load_default=None)
+    org = org_code_arg(load_default=None)
 
 
 #: What ``as_json`` adds to a record's fields: read back, they are ignored (a client may send a

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from webapp.core import dates, numbers
+from webapp.core import clock, dates, numbers
 from webapp.core.text import bidi_problem
 from webapp.ledger.models import (
     AcceptanceResult,
@@ -124,9 +124,9 @@ def parse_int(raw: Any) -> int:
     try:
         value = numbers.parse_int(raw)
     except numbers.NumberError as err:
-        raise FieldError(str(err) if str(err) == numbers.TOO_LARGE else "应为非负整数") from err
+        raise FieldError(str(err)) from err  # 数值过大, or 须为整数 ("1e3", "2.5")
     if value < 0:
-        raise FieldError("应为非负整数")
+        raise FieldError("不能为负数")
     return value
 
 
@@ -151,8 +151,12 @@ def parse_value(f: Field, raw: Any) -> Any:
         if f.kind in ("str", "text"):
             return f.default if f.default is not None else ""
         return f.default
-    if f.kind == "date":
-        return parse_date(raw)
+    if f.kind == "date":  # every ledger date is of something that has happened
+        day = parse_date(raw)
+        problem = dates.bound_problem(day, latest=clock.today_local(), today=True)
+        if problem:
+            raise FieldError(problem)
+        return day
     if f.kind == "decimal":
         return parse_decimal(raw)
     if f.kind == "int":

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from webapp.archive import operations as archive
-from webapp.core import audit, clock
+from webapp.core import audit, clock, dates
 from webapp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from webapp.core.models import Org, User
 from webapp.core.permissions import can, require
@@ -486,6 +486,10 @@ def extend_deadline(actor: User, report: Report, new_due: date, reason: str) -> 
         raise InvalidInput(
             "延期后的截止日期须晚于原截止日期。", details={"due_date": "须晚于原截止日期"}
         )
+    # a deadline moves within the year: a report a year late is no longer this period's
+    latest = dates.one_year_after(clock.today_local())
+    if problem := dates.bound_problem(new_due, latest=latest):
+        raise InvalidInput(f"新的截止日期{problem}（一年以内）。", details={"due_date": problem})
     before = report.due_at
     report.due_at = due
     report.remind_at = remind_at(due)

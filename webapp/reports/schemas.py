@@ -8,6 +8,7 @@ from webapp.core.schemas import OpenResultSchema as OpenResultSchema  # the answ
 from webapp.core.schemas import (
     PeriodKeyField,
     ReturnNoteSchema,
+    bounded_text,
     list_schema,
     org_code_arg,
     reason_field,
@@ -89,8 +90,9 @@ class MeetingSchema(Schema):
     """第十四条: the quarter's 建设工程质量分析会."""
 
     held_on = fields.Date(required=True, metadata={"description": "会议日期 YYYY-MM-DD"})
-    attendees = fields.String(required=True, metadata={"description": "参会人员"})
-    conclusions = fields.String(required=True, metadata={"description": "会议结论"})
+    #: at most MEETING_MAX_CHARS (reports.operations), which says so in Chinese
+    attendees = bounded_text(5000, required=True, metadata={"description": "参会人员"})
+    conclusions = bounded_text(5000, required=True, metadata={"description": "会议结论"})
 
 
 class NarrativeSchema(Schema):
@@ -106,8 +108,10 @@ class ExplanationsSchema(Schema):
         load_default=dict,
         metadata={"description": "预警（校验结果 id）→ 说明，每条不超过 2000 字"},
     )
-    missing_explanation = fields.String(
-        allow_none=True, metadata={"description": "未报单位说明；版本号的键为 missing_explanation"}
+    missing_explanation = bounded_text(
+        2000,
+        allow_none=True,
+        metadata={"description": "未报单位说明；版本号的键为 missing_explanation"},
     )
     base_versions = base_versions_field()
 

@@ -10,6 +10,7 @@ from marshmallow import INCLUDE, Schema, fields
 from webapp.api import feature_api
 from webapp.core.errors import InvalidInput
 from webapp.core.permissions import require
+from webapp.core.schemas import PERIOD_KEY_MAX, bounded_text, org_code_arg
 from webapp.ledger.operations import resolve_org
 from webapp.stats import compute
 
@@ -34,8 +35,8 @@ def _answer(description: str, schema: type[Schema]) -> dict[str, Any]:
 
 
 class TableArgs(Schema):
-    org = fields.String(load_default=None, metadata={"description": "单位代码（默认本单位）"})
-    period = fields.String(required=True, metadata={"description": "2026Q3 或 2026"})
+    org = org_code_arg(load_default=None, metadata={"description": "单位代码（默认本单位）"})
+    period = bounded_text(PERIOD_KEY_MAX, required=True, metadata={"description": "2026Q3 或 2026"})
 
 
 class _Open(Schema):

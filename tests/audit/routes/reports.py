@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.audit.routes import Case, Env, Route
@@ -13,6 +14,9 @@ from webapp.extensions import db
 
 COUNTY, CITY = "410102", "410100"
 PERIOD = "2026Q3"
+#: A new due date for 延期: after today (these cases run on the real clock) and within the year
+#: a deadline may move (reports.operations.extend_deadline); 2099 is now refused.
+LATER = (datetime.now(UTC) + timedelta(days=60)).date().isoformat()
 
 
 def _opened(env: Env, *periods: str) -> None:
@@ -423,18 +427,14 @@ EXPECTATIONS: dict[str, Route] = {
             Case(
                 "the city gives a county more time",
                 setup=as_user("reviewer", CITY),
-                exercise=page(
-                    REPORT + "/deadline", {"due_date": "2099-01-31", "reason": "数据核查"}
-                ),
+                exercise=page(REPORT + "/deadline", {"due_date": LATER, "reason": "数据核查"}),
                 writes=("report.extend", "workflow.subject_change"),
                 status=302,
             ),
             Case(
                 "the county may not extend its own deadline",
                 setup=as_user("reviewer", COUNTY),
-                exercise=page(
-                    REPORT + "/deadline", {"due_date": "2099-01-31", "reason": "数据核查"}
-                ),
+                exercise=page(REPORT + "/deadline", {"due_date": LATER, "reason": "数据核查"}),
                 writes=("permission.denied",),
                 status=403,
             ),
@@ -448,7 +448,7 @@ EXPECTATIONS: dict[str, Route] = {
                 exercise=lambda env: env.call(
                     "POST",
                     "/api/v1/reports/{report}/deadline",
-                    {"due_date": "2099-01-31", "reason": "系统故障顺延"},
+                    {"due_date": LATER, "reason": "系统故障顺延"},
                 ),
                 writes=("report.extend", "workflow.subject_change"),
                 status=200,
@@ -457,7 +457,7 @@ EXPECTATIONS: dict[str, Route] = {
                 "no reason",
                 setup=as_user("admin", "410000", api=True),
                 exercise=lambda env: env.call(
-                    "POST", "/api/v1/reports/{report}/deadline", {"due_date": "2099-01-31"}
+                    "POST", "/api/v1/reports/{report}/deadline", {"due_date": LATER}
                 ),
                 no_audit="refused before anything is done",
                 status=422,
