@@ -169,6 +169,7 @@ def test_a_returned_clerk_sees_why_on_the_first_screen(workflows, oracle, api, a
     banner = page.split('id="return-banner"')[1].split("</div>\n</div>")[0]
     assert "附表5 竣工面积与台账不符" in banner and "退回类别：数据差错" in banner
     assert "郑州市" in banner and "上级接收" in banner
+    assert re.search(r"(\S+) \1", banner.split(" 于 ")[0].split(">")[-1]) is None  # unit once
     report = clerk.report("410102")
     html = web.get(f"/reports/{report['id']}").get_data(as_text=True)
     assert 'id="return-banner"' in html and "附表5 竣工面积与台账不符" in html
@@ -327,3 +328,16 @@ def test_approve_buttons_confirm_and_drafting_buttons_do_not(
     assert re.search(r'value="approve" data-confirm="确定“同意并上报”吗？', page)
     assert re.search(r'value="return"\s*>退回', page)
     assert len(db.session.query(TaskCopy).all()) == 0
+
+
+def test_a_return_names_its_unit_once():
+    """Found from outside: "中原区 中原区审核人 于…" — the unit said twice when the person's name
+    already begins with it (role accounts); a person's own name keeps the unit before it."""
+    from datetime import UTC, datetime
+
+    from webapp.engine.inbox import ReturnNote
+
+    at = datetime(2026, 3, 20, tzinfo=UTC)
+    assert ReturnNote("上级接收", "中原区审核人", "中原区", at, "").who == "中原区审核人"
+    assert ReturnNote("上级接收", "张三", "中原区", at, "").who == "中原区 张三"
+    assert ReturnNote("上级接收", "", "中原区", at, "").who == "中原区"
