@@ -341,3 +341,29 @@ def test_a_return_names_its_unit_once():
     assert ReturnNote("上级接收", "中原区审核人", "中原区", at, "").who == "中原区审核人"
     assert ReturnNote("上级接收", "张三", "中原区", at, "").who == "中原区 张三"
     assert ReturnNote("上级接收", "", "中原区", at, "").who == "中原区"
+
+
+def test_every_unread_notice_after_an_accept_says_something(workflows, oracle, api, app, make_user):
+    """Found from outside: after the city accepted a county's report its users' inbox showed a
+    notice line with only a date.  Every notice line of every user of both units, after the
+    whole county → city journey, carries its kind and a Chinese sentence."""
+    _open(api)
+    clerk, reviewer = api("clerk", "410102"), api("reviewer", "410102")
+    city = api("reviewer", "410100")
+    draft(clerk, "410102")
+    reviewer.complete(reviewer.task("410102"), "approve")
+    city.complete(city.task("410102"), "accept")
+    for role, org in (
+        ("reviewer", "410100"),
+        ("clerk", "410100"),
+        ("leader", "410100"),
+        ("clerk", "410102"),
+        ("reviewer", "410102"),
+    ):
+        html = _inbox(_web(app, make_user, role, org))
+        if 'id="notifications"' not in html:
+            continue
+        box = html.split('id="notifications"', 1)[1].split("</div>\n</div>", 1)[0]
+        for line in re.findall(r"<div>(.*?)</div>", box):
+            text = re.sub(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}", "", line).strip()
+            assert re.search(r"[\u4e00-\u9fff]{2,}", text), (role, org, line)
