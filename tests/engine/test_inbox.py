@@ -169,6 +169,7 @@ def test_a_returned_clerk_sees_why_on_the_first_screen(workflows, oracle, api, a
     banner = page.split('id="return-banner"')[1].split("</div>\n</div>")[0]
     assert "附表5 竣工面积与台账不符" in banner and "退回类别：数据差错" in banner
     assert "郑州市" in banner and "上级接收" in banner
+    assert re.search(r"(\S+) \1", banner.split(" 于 ")[0].split(">")[-1]) is None  # unit once
     report = clerk.report("410102")
     html = web.get(f"/reports/{report['id']}").get_data(as_text=True)
     assert 'id="return-banner"' in html and "附表5 竣工面积与台账不符" in html
@@ -357,3 +358,42 @@ def test_a_second_return_shows_its_own_reason_not_the_first(workflows, oracle, a
     assert report["returned"]["reason"] == "第二次退回：正文缺第四部分。"
     history = web.get(f"/tasks/instances/{task['instance_id']}").get_data(as_text=True)
     assert history.index("第一次退回") < history.index("第二次退回")
+
+
+def test_a_return_names_its_unit_once():
+    """Found from outside: "中原区 中原区审核人 于…" — the unit said twice when the person's name
+    already begins with it (role accounts); a person's own name keeps the unit before it."""
+    from datetime import UTC, datetime
+
+    from webapp.engine.inbox import ReturnNote
+
+    at = datetime(2026, 3, 20, tzinfo=UTC)
+    assert ReturnNote("上级接收", "中原区审核人", "中原区", at, "").who == "中原区审核人"
+    assert ReturnNote("上级接收", "张三", "中原区", at, "").who == "中原区 张三"
+    assert ReturnNote("上级接收", "", "中原区", at, "").who == "中原区"
+
+
+def test_every_unread_notice_after_an_accept_says_something(workflows, oracle, api, app, make_user):
+    """Found from outside: after the city accepted a county's report its users' inbox showed a
+    notice line with only a date.  Every notice line of every user of both units, after the
+    whole county → city journey, carries its kind and a Chinese sentence."""
+    _open(api)
+    clerk, reviewer = api("clerk", "410102"), api("reviewer", "410102")
+    city = api("reviewer", "410100")
+    draft(clerk, "410102")
+    reviewer.complete(reviewer.task("410102"), "approve")
+    city.complete(city.task("410102"), "accept")
+    for role, org in (
+        ("reviewer", "410100"),
+        ("clerk", "410100"),
+        ("leader", "410100"),
+        ("clerk", "410102"),
+        ("reviewer", "410102"),
+    ):
+        html = _inbox(_web(app, make_user, role, org))
+        if 'id="notifications"' not in html:
+            continue
+        box = html.split('id="notifications"', 1)[1].split("</div>\n</div>", 1)[0]
+        for line in re.findall(r"<div>(.*?)</div>", box):
+            text = re.sub(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}", "", line).strip()
+            assert re.search(r"[\u4e00-\u9fff]{2,}", text), (role, org, line)

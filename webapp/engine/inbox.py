@@ -116,6 +116,14 @@ class ReturnNote:
     kinds: list[str] = field(default_factory=list)
 
     @property
+    def who(self) -> str:
+        """The unit and the person, the unit once: 中原区 张三, but 中原区审核人 (a demo or
+        role account already named after its unit), not 中原区 中原区审核人."""
+        if not self.by or self.by.startswith(self.by_org):
+            return self.by or self.by_org
+        return f"{self.by_org} {self.by}"
+
+    @property
     def kind(self) -> str:
         """The kind alone ("数据差错"), '' when the step asks none."""
         return self.kinds[0].split("：", 1)[-1] if self.kinds else ""

@@ -258,3 +258,108 @@ def compare_snapshot(
                     }
                 )
     return diffs
+
+
+# The differences in words ---------------------------------------------------------------------
+_METRIC_WORDS = {
+    "count": "项数",
+    "area_10k_m2": "面积（万㎡）",
+    "cost_10k_yuan": "造价（万元）",
+    "count_pct": "项数",
+    "area_pct": "面积",
+    "deaths": "死亡人数",
+    "loss_10k_yuan": "经济损失（万元）",
+}
+_TABLE6_WORDS = {
+    "registered": "新注册项目",
+    "completed": "竣工工程",
+    "filed": "质量备案工程",
+    "under_construction": "在建工程",
+    "filing_rate_count_pct": "质量备案率（%）",
+}
+
+
+class LabelledDifference(Difference):
+    table_label: str
+    row_label: str
+    field_label: str
+
+
+def _summary_field(field: str, yearly: bool) -> str:
+    from webapp.stats.tables import ACCIDENT_LABELS, GROUP_LABELS, RATE_LABELS
+
+    head, _, metric = field.partition(".")
+    words = {
+        **GROUP_LABELS[yearly],
+        "supervised": "本期监督工程",
+        "filing_rate": RATE_LABELS[yearly],
+        "accidents": ACCIDENT_LABELS[yearly],
+        "satisfaction_pct": "用户满意率（%）",
+        "satisfied_count": "用户满意项数",
+        "org_name": "单位",
+        "org_code": "单位",
+        "status": "状态",
+    }
+    return " · ".join(filter(None, (words.get(head, "其他数据"), _METRIC_WORDS.get(metric, ""))))
+
+
+def _field_words(
+    spec: registry.TableSpec, field: str, yearly: bool, columns: dict[str, str]
+) -> str:
+    if spec.shape == registry.SUMMARY:
+        return _summary_field(field, yearly)
+    if spec.shape == registry.CATEGORY:
+        head, _, metric = field.partition(".")
+        words = {**_TABLE6_WORDS, "label": "类别", "key": "类别"}
+        return " · ".join(
+            filter(None, (words.get(head, "其他数据"), _METRIC_WORDS.get(metric, "")))
+        )
+    return columns.get(field) or {"org_code": "单位", "org_name": "单位"}.get(field, "其他数据")
+
+
+def label_differences(
+    diffs: list[Difference], snapshot: Mapping[str, Any], live: Mapping[str, Any] | None = None
+) -> list[LabelledDifference]:
+    """``diffs`` (:func:`compare_snapshot`) with the words a user reads: the table's name
+    (附表5 季度统计表), the row's unit, category or number, the column's printed heading —
+    never a key of the snapshot's JSON (table5, carried_over.count)."""
+    yearly = parse_period(str(snapshot["period"])).is_year
+    # The live names first (the snapshot's are as they were); a row gone since, by its own.
+    sides = [(live or {}).get("tables") or {}, snapshot.get("tables") or {}]
+    out: list[LabelledDifference] = []
+    for d in diffs:
+        number = d["table"].removeprefix("table")
+        try:
+            spec: registry.TableSpec | None = registry.table(int(number))
+        except (InvalidInput, ValueError):
+            spec = None
+        tables = [side.get(d["table"]) or {} for side in sides]
+        rows = {"total": "合计"}
+        columns: dict[str, str] = {}
+        for t in tables:
+            for c in t.get("columns") or []:
+                columns.setdefault(str(c.get("key")), str(c.get("label")))
+            for r in t.get("rows") or []:
+                if spec is not None and spec.shape == registry.SUMMARY:
+                    rid, name = str(r.get("org_code") or ""), str(r.get("org_name") or "")
+                elif spec is not None and spec.shape == registry.CATEGORY:
+                    rid, name = str(r.get("key") or ""), str(r.get("label") or "")
+                else:  # a list: its number (监督注册号, 记录编号) and the project's name
+                    rid = _row_id(r)
+                    name = " ".join(filter(None, (rid, r.get("name") or r.get("project_name"))))
+                if name and rid:
+                    rows.setdefault(rid, name)
+        if spec is None:
+            table_label, field_label = "其他附表", "其他数据"
+        else:
+            table_label = spec.label
+            field_label = _field_words(spec, d["field"], yearly, columns)
+        out.append(
+            {
+                **d,
+                "table_label": table_label,
+                "row_label": rows.get(d["row"], d["row"]),
+                "field_label": field_label,
+            }
+        )
+    return out

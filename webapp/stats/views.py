@@ -165,7 +165,10 @@ def compare() -> Any:
             snapshot = json.loads(raw)
             org = get_org(str(snapshot["org"]))
             require(current_user, "ledger.view", org)
-            diffs = compute.compare_snapshot(snapshot)
+            live = compute.freeze_tables(org, snapshot["period"], snapshot.get("kind", "quarterly"))
+            diffs = compute.label_differences(
+                compute.compare_snapshot(snapshot, live), snapshot, live
+            )
         except (ValueError, KeyError, TypeError):
             errors["snapshot"] = NOT_A_SNAPSHOT
     return render_template(
