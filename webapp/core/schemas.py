@@ -15,14 +15,18 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from webapp.core.errors import InvalidInput
 from webapp.core.periods import Kind, parse_key
+from webapp.core.text import MAX_JSON_TEXT
 
 #: ``Org.code`` is at most 12 characters.
 ORG_CODE_MAX = 12
 #: A period key: 2026Q3, 2026H1, 2026.
 PERIOD_KEY_MAX = 16
-#: The longest text a user writes (a report's narrative section): every string the API reads
-#: has a bound, nested ones too (tests/core/test_input_classes.py sweeps the API document).
-TEXT_MAX = 20000
+#: The bound of a text whose operation bounds it itself, in Chinese and with its own words (a
+#: report's narrative section, 20,000 characters, "未被截断"; an explanation, 2,000): every string
+#: the API reads has a bound, nested ones too (tests/core/test_input_classes.py sweeps the API
+#: document), and for these texts the schema's is the backstop above the operation's, so that
+#: the operation's refusal is the one the user reads.
+TEXT_MAX = MAX_JSON_TEXT
 #: A key of a text map (a section key, a warning id, an item id).
 KEY_MAX = 100
 

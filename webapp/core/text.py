@@ -98,10 +98,11 @@ def json_depth(value: Any) -> int:
     return deepest
 
 
-#: The longest string a JSON body may carry anywhere (a report's narrative section, the longest
-#: text a user writes, is 20,000 characters): the backstop behind each schema's own bound, for
-#: the strings of free-form objects (a task's data, a ledger row's fields).
-MAX_JSON_TEXT = 20000
+#: The longest string a JSON body may carry anywhere: the backstop behind each schema's own
+#: bound, for the strings of free-form objects (a task's data, a ledger row's fields).  Above
+#: every field's own bound (the longest, a report's narrative section, is 20,000 characters), so
+#: that a field's own refusal answers first, with its own words (the drafts' "未被截断").
+MAX_JSON_TEXT = 50000
 
 
 def long_json_paths(value: Any, limit: int = MAX_JSON_TEXT) -> Iterator[str]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from webapp.core.schemas import OpenResultSchema as OpenResultSchema  # the answer of POST /open
 from webapp.core.schemas import (
+    TEXT_MAX,
     PeriodKeyField,
     ReturnNoteSchema,
     bounded_text,
@@ -15,6 +15,7 @@ from webapp.core.schemas import (
     text_map,
     version_map,
 )
+from webapp.core.schemas import OpenResultSchema as OpenResultSchema  # the answer of POST /open
 from webapp.drafts.schemas import DocumentSummarySchema, base_versions_field, state_field
 from webapp.reports.models import ReportState
 
@@ -90,9 +91,10 @@ class MeetingSchema(Schema):
     """第十四条: the quarter's 建设工程质量分析会."""
 
     held_on = fields.Date(required=True, metadata={"description": "会议日期 YYYY-MM-DD"})
-    #: at most MEETING_MAX_CHARS (reports.operations), which says so in Chinese
-    attendees = bounded_text(5000, required=True, metadata={"description": "参会人员"})
-    conclusions = bounded_text(5000, required=True, metadata={"description": "会议结论"})
+    #: at most MEETING_MAX_CHARS (reports.operations), which says so in Chinese (the schema's
+    #: bound is the backstop above it)
+    attendees = bounded_text(TEXT_MAX, required=True, metadata={"description": "参会人员"})
+    conclusions = bounded_text(TEXT_MAX, required=True, metadata={"description": "会议结论"})
 
 
 class NarrativeSchema(Schema):
@@ -109,7 +111,7 @@ class ExplanationsSchema(Schema):
         metadata={"description": "预警（校验结果 id）→ 说明，每条不超过 2000 字"},
     )
     missing_explanation = bounded_text(
-        2000,
+        TEXT_MAX,  # the store refuses past 2000 characters, naming the text (未报单位说明)
         allow_none=True,
         metadata={"description": "未报单位说明；版本号的键为 missing_explanation"},
     )
