@@ -19,7 +19,7 @@ edge (pages and API alike), and every text cell of an Excel import.  One rule,
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 #: C0 controls except tab (09), LF (0A) and CR (0D); surrogates; U+FFFE and U+FFFF.
@@ -54,28 +54,33 @@ def shown(value: str, limit: int = 60) -> str:
     return escaped if len(escaped) <= limit else escaped[: limit - 1] + "…"
 
 
-def unfit_json_paths(value: Any) -> Iterator[str]:
-    """Dotted paths (``items.0.name``) of every key or string in a decoded JSON document
-    that holds an unfit character; a key is named by its own path.  Iterative, so that a
-    deeply nested document cannot exhaust the stack."""
+def json_paths_where(value: Any, bad: Callable[[str], bool]) -> Iterator[str]:
+    """Dotted paths (``items.0.name``) of every key or string in a decoded JSON document for
+    which ``bad`` holds; a key is named by its own path (and its value is not walked).
+    Iterative, so that a deeply nested document cannot exhaust the stack."""
     stack: list[tuple[str, Any]] = [("", value)]
     while stack:
         path, node = stack.pop()
         if isinstance(node, str):
-            if is_unfit(node):
+            if bad(node):
                 yield path
             continue
         children: list[tuple[str, Any]] = []
         if isinstance(node, dict):
             for key, child in node.items():
                 child_path = f"{path}.{key}" if path else str(key)
-                if isinstance(key, str) and is_unfit(key):
+                if isinstance(key, str) and bad(key):
                     yield child_path
                 else:
                     children.append((child_path, child))
         elif isinstance(node, list):
             children = [(f"{path}.{i}" if path else str(i), c) for i, c in enumerate(node)]
         stack.extend(reversed(children))  # depth first, in document order
+
+
+def unfit_json_paths(value: Any) -> Iterator[str]:
+    """Paths of every key or string of a decoded JSON document holding an unfit character."""
+    return json_paths_where(value, is_unfit)
 
 
 #: How deep a JSON document may nest: our forms go three or four levels down; deeper input only
@@ -106,26 +111,8 @@ MAX_JSON_TEXT = 50000
 
 
 def long_json_paths(value: Any, limit: int = MAX_JSON_TEXT) -> Iterator[str]:
-    """Dotted paths of every key or string of a decoded JSON document longer than ``limit``
-    characters.  Iterative, as :func:`unfit_json_paths`."""
-    stack: list[tuple[str, Any]] = [("", value)]
-    while stack:
-        path, node = stack.pop()
-        if isinstance(node, str):
-            if len(node) > limit:
-                yield path
-            continue
-        children: list[tuple[str, Any]] = []
-        if isinstance(node, dict):
-            for key, child in node.items():
-                child_path = f"{path}.{key}" if path else str(key)
-                if isinstance(key, str) and len(key) > limit:
-                    yield child_path
-                else:
-                    children.append((child_path, child))
-        elif isinstance(node, list):
-            children = [(f"{path}.{i}" if path else str(i), c) for i, c in enumerate(node)]
-        stack.extend(reversed(children))
+    """Paths of every key or string of a decoded JSON document longer than ``limit``."""
+    return json_paths_where(value, lambda text: len(text) > limit)
 
 
 def file_json_problem(value: Any) -> str | None:
