@@ -30,6 +30,19 @@ def _county_corrected(code: str) -> None:
     db.session.commit()
 
 
+def _zhongyuan_accepted(api):
+    """The quarter opened, 中原区's report drafted, approved and accepted by 郑州市: the city's
+    reviewer and clerk (API clients)."""
+    clock.set_now(datetime(2026, 9, 20, 9, 0, tzinfo=clock.LOCAL_TZ))
+    api("admin", "410000").send("POST", "/api/v1/reports/open", {"period": PERIOD})
+    city = api("reviewer", "410100")
+    clerk, reviewer = api("clerk", "410102"), api("reviewer", "410102")
+    draft(clerk, "410102")
+    reviewer.complete(reviewer.task("410102"), "approve")
+    city.complete(city.task("410102"), "accept")
+    return city, api("clerk", "410100")
+
+
 def _page_as(client, username: str, path: str) -> str:
     """``path`` as ``username`` sees it (a client of their own: one login each)."""
     own = client.application.test_client()
@@ -40,14 +53,7 @@ def _page_as(client, username: str, path: str) -> str:
 def test_the_city_and_the_province_are_told_of_a_county_corrected_after_the_freeze(
     workflows, oracle, api, client
 ):
-    clock.set_now(datetime(2026, 9, 20, 9, 0, tzinfo=clock.LOCAL_TZ))
-    api("admin", "410000").send("POST", "/api/v1/reports/open", {"period": PERIOD})
-    city = api("reviewer", "410100")
-    clerk, reviewer = api("clerk", "410102"), api("reviewer", "410102")
-    draft(clerk, "410102")
-    reviewer.complete(reviewer.task("410102"), "approve")
-    city.complete(city.task("410102"), "accept")
-    zz_clerk = api("clerk", "410100")
+    city, zz_clerk = _zhongyuan_accepted(api)
     draft(zz_clerk, "410100")
     city.complete(city.task("410100"), "approve")
     zz_id = zz_clerk.report("410100")["id"]
@@ -69,14 +75,7 @@ def test_the_city_and_the_province_are_told_of_a_county_corrected_after_the_free
 
 def test_a_live_report_rolls_up_what_is_accepted_now(workflows, oracle, api, client):
     """While the city drafts, its table is live: no alert, the corrected figures are in it."""
-    clock.set_now(datetime(2026, 9, 20, 9, 0, tzinfo=clock.LOCAL_TZ))
-    api("admin", "410000").send("POST", "/api/v1/reports/open", {"period": PERIOD})
-    city = api("reviewer", "410100")
-    clerk, reviewer = api("clerk", "410102"), api("reviewer", "410102")
-    draft(clerk, "410102")
-    reviewer.complete(reviewer.task("410102"), "approve")
-    city.complete(city.task("410102"), "accept")
-    zz_clerk = api("clerk", "410100")
+    city, zz_clerk = _zhongyuan_accepted(api)
     before = zz_clerk.report("410100")
     _county_corrected("410102")
     after = zz_clerk.report("410100")
