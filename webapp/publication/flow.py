@@ -89,13 +89,27 @@ def validate_withdrawal(task: Any, actor: User, outcome: str, data: dict[str, An
     return {}
 
 
+def approval_context(task: Any, user: User) -> dict[str, Any]:
+    """What the reviewer's and the leader's task page shows above the buttons: why approving
+    is refused now (the workspace shows it too), before they press it."""
+    pub = _for_task(task)
+    if not task.is_open or pub.published_at is not None:
+        return {}
+    return {"approval_problems": publishing_problems(pub)}
+
+
 EMPTY = {"type": "object", "properties": {}}
 TEMPLATE = "publication/_task_form.html"
 register_form(
     "publication.draft", EMPTY, label="拟稿公开报告", template=TEMPLATE, validate=validate_draft
 )
 register_form(
-    "publication.review", EMPTY, label="本级审核", template=TEMPLATE, validate=validate_review
+    "publication.review",
+    EMPTY,
+    label="本级审核",
+    template=TEMPLATE,
+    validate=validate_review,
+    context=approval_context,
 )
 register_form(
     "publication.approve",
@@ -103,6 +117,7 @@ register_form(
     label="主要领导审批公开",
     template=TEMPLATE,
     validate=validate_approve,
+    context=approval_context,
 )
 register_form(
     "publication.withdraw_review",
