@@ -37,6 +37,7 @@ Public functions other features call (see docs/engine.md)::
     task_title(task), instance_title(instance)            # "填报数据 · 2026年第一季度 · 中原区"
     subject_title(instance)                               # "2026年第一季度 · 中原区" (notices)
     current_return(instance_id) -> ReturnNote | None      # why the work came back (退回原因)
+    return_counts(business_keys) -> {(key, org_id): n}    # 退回 so far, by the returning unit
     form_choices() -> list[(key, label)]; service_operation_names() -> list[str]
     compare_versions(old, new) -> VersionDiff                          # added/removed/changed
     migration_problems(instance_id) -> list[str]                       # empty: can migrate
@@ -110,6 +111,7 @@ from webapp.engine.queries import (
     instance_business_status,
     last_completer,
     open_tasks,
+    return_counts,
     task_data,
     tasks_for,
 )
@@ -214,6 +216,7 @@ __all__ = [
     "Notice",
     "notify_candidates",
     "open_tasks",
+    "return_counts",
     "reassign",
     "register_form",
     "register_start_admission",
