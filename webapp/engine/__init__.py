@@ -16,6 +16,7 @@ Public functions other features call (see docs/engine.md)::
     tasks_for(user, view) -> list[HumanTask]
     can_work(user, task) -> bool
     notify(user, kind, message, task=None, *, instance=None) -> Notification  # + e-mail if on
+    unit_unless_named(unit, rest) -> str   # a unit's name for a notice, "" if rest names it
     notify_many(kind, [Notice(user, message), …], instance=) -> int  # one INSERT, same rows
     unread_count(user) -> int; notifications_for(user, unread_only=, page=, per_page=)
     mark_read(user, notification_id); mark_all_read(user) -> int        # audited
@@ -91,6 +92,7 @@ from webapp.engine.notices import (
     notifications_for,
     notify,
     notify_many,
+    unit_unless_named,
     unread_count,
 )
 from webapp.engine.operations import (
@@ -212,6 +214,7 @@ __all__ = [
     "mark_read",
     "notifications_for",
     "notify",
+    "unit_unless_named",
     "notify_many",
     "Notice",
     "notify_candidates",
