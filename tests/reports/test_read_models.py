@@ -20,7 +20,7 @@ def test_the_page_and_the_api_show_the_same_report(workflows, oracle, api, app):
     login(web, clerk.username)
     page = web.get(f"/reports/{report['id']}").get_data(as_text=True)
     for problem in report["problems"]:
-        assert f"<li>{problem}</li>" in page
+        assert f'<li>{problem} <a href="#tab-' in page  # each with its way to the tab
     bases = dict(re.findall(r'name="base__(s\d+)" value="(\d+)"', page))
     versions = report["narrative_versions"]
     assert bases == {s["key"]: str(versions.get(s["key"], 0)) for s in report["sections"]}

@@ -71,6 +71,7 @@ def test_the_city_and_the_province_are_told_of_a_county_corrected_after_the_free
     province.complete(province.task("410100"), "accept")
     html = _page_as(client, "clerk_410100", page)
     assert ALERT in html and "发起更正" in html  # accepted: the way on is a correction
+    assert 'href="#tab-docs" id="superseded-correction"' in html  # to the form, on 文书
 
 
 def test_a_live_report_rolls_up_what_is_accepted_now(workflows, oracle, api, client):

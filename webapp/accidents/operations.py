@@ -417,14 +417,22 @@ def route(
             notify(
                 user,
                 "cc",
-                f"【越级上报抄送】{accident.org.name}已将{accident.project_name}"
-                f"{accident.level}事故（{report.kind_label}）直接报省，请知悉。",
+                f"【越级上报抄送】{_where(accident)}{accident.level}事故（{report.kind_label}）"
+                "已由事发地直接报省，请知悉。",
                 instance=instance,
             )
         _audit_step("accident.skip", report, actor, city.org, skipped=city.org.code)
     first = steps[1] if len(steps) == 3 and not report.direct else steps[-1]
     _receive(first, now)
     return {"route": "city" if first is not steps[-1] else "province", "to_ministry": to_ministry}
+
+
+def _where(accident: Accident) -> str:
+    """The accident's unit and project for a notice, the unit named once (a project is often
+    named after its unit: 中原区XX工程)."""
+    from webapp.engine import unit_unless_named
+
+    return unit_unless_named(accident.org.name, accident.project_name) + accident.project_name
 
 
 def forward(
@@ -506,8 +514,7 @@ def remind_step(
         notify(
             user,
             "remind",
-            f"{accident.org.name}{accident.project_name}质量事故须在 {due:%H:%M} 前"
-            "确认并上报（2小时时限）。",
+            f"{_where(accident)}质量事故须在 {due:%H:%M} 前确认并上报（2小时时限）。",
             task,
             instance=instance,
         )
@@ -530,7 +537,7 @@ def mark_step_late(
         notify(
             user,
             "overdue",
-            f"【事故上报超时】{accident.org.name}{accident.project_name}{accident.level}事故"
+            f"【事故上报超时】{_where(accident)}{accident.level}事故"
             f"已超过2小时未由本单位确认上报，请督办。",
             _step_task(instance, step),
             instance=instance,

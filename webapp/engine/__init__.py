@@ -16,6 +16,7 @@ Public functions other features call (see docs/engine.md)::
     tasks_for(user, view) -> list[HumanTask]
     can_work(user, task) -> bool
     notify(user, kind, message, task=None, *, instance=None) -> Notification  # + e-mail if on
+    unit_unless_named(unit, rest) -> str   # a unit's name for a notice, "" if rest names it
     notify_many(kind, [Notice(user, message), …], instance=) -> int  # one INSERT, same rows
     unread_count(user) -> int; notifications_for(user, unread_only=, page=, per_page=)
     mark_read(user, notification_id); mark_all_read(user) -> int        # audited
@@ -37,6 +38,7 @@ Public functions other features call (see docs/engine.md)::
     task_title(task), instance_title(instance)            # "填报数据 · 2026年第一季度 · 中原区"
     subject_title(instance)                               # "2026年第一季度 · 中原区" (notices)
     current_return(instance_id) -> ReturnNote | None      # why the work came back (退回原因)
+    return_counts(business_keys) -> {(key, org_id): n}    # 退回 so far, by the returning unit
     form_choices() -> list[(key, label)]; service_operation_names() -> list[str]
     compare_versions(old, new) -> VersionDiff                          # added/removed/changed
     migration_problems(instance_id) -> list[str]                       # empty: can migrate
@@ -90,6 +92,7 @@ from webapp.engine.notices import (
     notifications_for,
     notify,
     notify_many,
+    unit_unless_named,
     unread_count,
 )
 from webapp.engine.operations import (
@@ -110,6 +113,7 @@ from webapp.engine.queries import (
     instance_business_status,
     last_completer,
     open_tasks,
+    return_counts,
     task_data,
     tasks_for,
 )
@@ -210,10 +214,12 @@ __all__ = [
     "mark_read",
     "notifications_for",
     "notify",
+    "unit_unless_named",
     "notify_many",
     "Notice",
     "notify_candidates",
     "open_tasks",
+    "return_counts",
     "reassign",
     "register_form",
     "register_start_admission",

@@ -3,7 +3,8 @@
 Kinds: a new task (``task``), a task back after a return (``return``), 催办 (``remind``), a
 deadline reminder (``reminder``), overdue (``overdue``), 抄送 (``cc``), 转办 (``transfer``), 改派
 (``reassign``) and any kind a feature adds.  Every notice names the period and the unit of what
-it is about (:func:`webapp.engine.naming.subject_title`).
+it is about (:func:`webapp.engine.naming.subject_title`), each unit once
+(:func:`unit_unless_named`).
 
 A notice about a task is *cleared* (and so read) when that task is no longer open (done,
 withdrawn, cancelled by a timer); a notice about an instance without a task (逾期) is cleared at
@@ -72,6 +73,19 @@ def kind_label(kind: str) -> str:
 def about(instance: ProcessInstance | None) -> str:
     """The period and unit an instance is about: 2026年第一季度 · 中原区."""
     return subject_title(instance) if instance is not None else ""
+
+
+def unit_unless_named(unit: str, rest: str) -> str:
+    """``unit``'s name for a notice, or "" when ``rest`` (the rest of its text) already names
+    it: every notice names each unit once.  催办 by a unit's own staff names the actor's unit
+    and :func:`about` the same one; an accident's project is often named after its unit."""
+    return "" if unit and unit in rest else unit
+
+
+def actor_mention(actor: User, rest: str) -> str:
+    """张三（郑州市）: who acted, and their unit unless ``rest`` names it (张三)."""
+    unit = unit_unless_named(actor.org.name if actor.org is not None else "", rest)
+    return f"{actor.full_name}（{unit}）" if unit else actor.full_name
 
 
 def _fresh() -> list[Notification]:

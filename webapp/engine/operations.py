@@ -40,7 +40,7 @@ from webapp.engine.models import (
     TaskCopy,
     TaskState,
 )
-from webapp.engine.notices import about, notify
+from webapp.engine.notices import about, actor_mention, notify
 from webapp.engine.registry import (
     FORMS,
     RESERVED_KEYS,
@@ -554,10 +554,8 @@ def remind(actor: User, task_id: int, message: str | None = None) -> list[Notifi
     _require_open(task, actor)
     if not can_view(actor, task) or is_candidate(actor, task):
         raise PermissionDenied("您不能催办该任务。")
-    text = (
-        f"{actor.full_name}（{actor.org.name}）催办：请尽快办理“{task.name}”"
-        f"（{about(task.instance)}）。"
-    )
+    where = about(task.instance)
+    text = f"{actor_mention(actor, where)}催办：请尽快办理“{task.name}”（{where}）。"
     if message:
         text += f" {message.strip()[:200]}"
     rows = [notify(user, "remind", text, task) for user in candidates(task)]

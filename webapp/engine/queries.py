@@ -18,6 +18,7 @@ from webapp.engine.models import (
     WorkflowEvent,
 )
 from webapp.engine.naming import task_title
+from webapp.engine.operations import RETURN_OUTCOMES
 from webapp.extensions import db
 
 VIEWS = ("todo", "done", "started", "cc")
@@ -137,6 +138,25 @@ def business_statuses(instance_ids: list[int]) -> dict[int, str | None]:
         )
     )
     return {instance_id: status for instance_id, status in rows}
+
+
+def return_counts(business_keys: list[str]) -> dict[tuple[str, int], int]:
+    """How many times the work of each instance was returned (a task completed with a return
+    outcome: 退回), by business key and the unit whose task returned it (the task's candidate
+    org: the unit itself for its own review, the upper level for its acceptance); one query."""
+    if not business_keys:
+        return {}
+    rows = db.session.execute(
+        select(ProcessInstance.business_key, HumanTask.candidate_org_id, func.count(HumanTask.id))
+        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .where(
+            ProcessInstance.business_key.in_(set(business_keys)),
+            HumanTask.state == TaskState.COMPLETED.value,
+            HumanTask.outcome.in_(RETURN_OUTCOMES),
+        )
+        .group_by(ProcessInstance.business_key, HumanTask.candidate_org_id)
+    )
+    return {(key, org_id): count for key, org_id, count in rows}
 
 
 def instance_history(instance: ProcessInstance) -> list[WorkflowEvent]:

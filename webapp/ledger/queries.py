@@ -7,6 +7,7 @@ a COUNT over the whole subtree; the filters used by the pages are backed by inde
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -136,3 +137,29 @@ def visible_units(org: Org) -> list[Org]:
             select(Org).where(Org.path.like(org.path + "%")).order_by(Org.path)
         ).scalars()
     )
+
+
+@dataclass(frozen=True)
+class FrozenReport:
+    """An accepted report whose frozen figures already count a ledger record: editing the
+    record changes the ledger, not that report (only its 更正 does)."""
+
+    report_id: int
+    #: 中原区 · 2026年第三季度 · 季度分析报告
+    label: str
+
+
+#: Who knows which accepted reports count a record (the reports package registers itself in its
+#: init_app; the ledger does not import it): (viewer, record) → those the viewer may open.
+FrozenReportsSource = Callable[[User, Any], list[FrozenReport]]
+_frozen_report_sources: list[FrozenReportsSource] = []
+
+
+def add_frozen_reports_source(source: FrozenReportsSource) -> None:
+    if source not in _frozen_report_sources:
+        _frozen_report_sources.append(source)
+
+
+def frozen_reports(user: User, record: Any) -> list[FrozenReport]:
+    """The accepted reports counting ``record`` that ``user`` may open (every source's)."""
+    return [found for source in _frozen_report_sources for found in source(user, record)]

@@ -29,7 +29,7 @@ from webapp.ledger import excel, operations
 from webapp.ledger.fields import KINDS, Kind, display
 from webapp.ledger.forms import EmptyForm, ImportForm, form_values, record_form
 from webapp.ledger.importing import ImportResult, apply_import, stage_import
-from webapp.ledger.queries import STATUSES, ListQuery, list_records, visible_units
+from webapp.ledger.queries import STATUSES, ListQuery, frozen_reports, list_records, visible_units
 from webapp.web import link_args, page_blueprint, reads_first, record_refused_upload
 
 bp = page_blueprint("ledger", __name__, view="ledger.view")
@@ -127,6 +127,7 @@ def _form_page(kind_name: str, record: Any = None) -> Any:
         label_of=label_of,
         confirm=EmptyForm(),
         can_edit=can(current_user, "ledger.edit", record.org if record else current_user.org),
+        frozen=frozen_reports(current_user, record) if record is not None else [],
     ), status
 
 

@@ -71,6 +71,7 @@ ACTIONS = {
 
 def init_app(app: Flask, api: Any) -> None:
     from webapp.config import env_int
+    from webapp.ledger.queries import add_frozen_reports_source
     from webapp.main.views import SECTION_ENDPOINTS
     from webapp.reports import api as reports_api
     from webapp.reports import (  # noqa: F401 (flow and notice register forms/operations)
@@ -80,6 +81,7 @@ def init_app(app: Flask, api: Any) -> None:
         views,
     )
     from webapp.reports.deadlines import default_settings, window_settings
+    from webapp.reports.operations import frozen_reports_counting
     from webapp.reports.readiness import DEFAULT_MIN_EXPLANATION
 
     for key, value in {**default_settings(), **window_settings()}.items():
@@ -94,6 +96,7 @@ def init_app(app: Flask, api: Any) -> None:
     api.register_blueprint(reports_api.bp)
     _register_archive_readers()
     cli.register(app)
+    add_frozen_reports_source(frozen_reports_counting)
     SECTION_ENDPOINTS["reports"] = "reports.index"
     try:
         from webapp.audit.vocabulary import (

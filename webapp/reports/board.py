@@ -20,7 +20,7 @@ from sqlalchemy import and_, select
 from webapp.core import clock
 from webapp.core.models import Org, Tier, User
 from webapp.core.spreadsheet import append_row
-from webapp.engine import business_statuses
+from webapp.engine import business_statuses, return_counts
 from webapp.extensions import db
 from webapp.reports.models import Report, ReportKind, ReportState
 from webapp.reports.state import report_state
@@ -51,6 +51,15 @@ class BoardRow:
     state: ReportState
     #: Due time passed and the report not yet sent up (逾期), whether or not the timer marked it.
     late: bool
+    #: Returns by the unit's own reviewer (本级审核退回), every round: the unit's own checking,
+    #: not counted against it (domain.md §7: errors are the upper level's returns)
+    review_returns: int = 0
+
+    @property
+    def upper_returns(self) -> int:
+        """Returns by the upper level (被上级退回), every round: what the reporting record
+        classifies and counts against the unit."""
+        return self.report.upper_returns if self.report is not None else 0
 
     @property
     def label(self) -> str:
@@ -80,6 +89,7 @@ def board_rows(org: Org, period: str, now: datetime | None = None) -> list[Board
         .order_by(Org.code)
     ).all()
     statuses = business_statuses([r.instance_id for _, r in found if r and r.instance_id])
+    returns = return_counts([key for _, r in found if r for key in r.business_keys])
     rows = []
     for unit, report in found:
         if kind is ReportKind.ANNUAL and unit.tier == Tier.COUNTY.value:
@@ -91,7 +101,8 @@ def board_rows(org: Org, period: str, now: datetime | None = None) -> list[Board
             and state in OPEN_STATES
             and (state is ReportState.OVERDUE or report.due_at < now)
         )
-        rows.append(BoardRow(unit, report, state, late))
+        own = sum(returns.get((key, unit.id), 0) for key in report.business_keys) if report else 0
+        rows.append(BoardRow(unit, report, state, late, own))
     return rows
 
 
@@ -107,7 +118,19 @@ def remind_late(actor: User, org: Org, period: str, message: str | None = None) 
     return reminded
 
 
-HEADERS = ["单位代码", "单位", "状态", "是否逾期", "报送期限", "上报时间", "接收时间", "退回次数"]
+#: The two return counts, named apart (a reviewer's return inside the unit is a return too, but
+#: only the upper level's counts against the unit in its reporting record)
+RETURN_HEADERS = ["被上级退回（次）", "本级审核退回（次）"]
+HEADERS = [
+    "单位代码",
+    "单位",
+    "状态",
+    "是否逾期",
+    "报送期限",
+    "上报时间",
+    "接收时间",
+    *RETURN_HEADERS,
+]
 
 
 def _local(value: datetime | None) -> str:
@@ -132,7 +155,8 @@ def board_workbook(org: Org, period_label: str, rows: list[BoardRow]) -> bytes:
                 _local(r.due_at) if r else "",
                 _local(r.submitted_at) if r else "",
                 _local(r.accepted_at) if r else "",
-                r.upper_returns if r else 0,
+                row.upper_returns,
+                row.review_returns,
             ],
         )
     buffer = io.BytesIO()

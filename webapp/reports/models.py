@@ -132,6 +132,12 @@ class Report(db.Model):
         key = f"report:{self.org.code}:{self.period}"
         return key if self.round == 1 else f"{key}:r{self.round}"
 
+    @property
+    def business_keys(self) -> list[str]:
+        """The business key of every round's process (the first, then each 更正's)."""
+        key = f"report:{self.org.code}:{self.period}"
+        return [key] + [f"{key}:r{n}" for n in range(2, self.round + 1)]
+
     def __repr__(self) -> str:
         return f"<Report {self.org_id} {self.period} {self.kind}>"
 

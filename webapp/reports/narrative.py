@@ -2,9 +2,10 @@
 tables in plain official Chinese, for the clerk to rewrite.
 
 Sections (第十条 7): (2) 本季度工程质量监督管理总体情况 from 附表5 (附表7 in the annual report) and
-附表6; (6) 企业不良行为记录及行政处罚的情况 from 附表1 and 附表2; (9) 工程质量事故及投诉情况 from
-附表5/7's 事故 columns and the complaints ledger (``document.complaints_of``: frozen with the
-snapshot, else live); (10) 工程质量监督执法情况 from 附表3, 附表4, 附表1 and 附表2.
+附表6; (6) 企业不良行为记录及行政处罚的情况 from 附表1 and 附表2; (9) 工程质量事故及投诉情况:
+what to write, from 附表5/7's 事故 columns and the complaints ledger (``document.complaints_of``),
+whose figures the Word document itself writes at the head of the section (none restated);
+(10) 工程质量监督执法情况 from 附表3, 附表4, 附表1 and 附表2.
 
 Every number written is one of the tables' figures, or a sum or a period-on-period change of
 them, each listed as a :class:`Fact` with where it comes from; nothing the tables do not hold is
@@ -210,34 +211,25 @@ def _behaviour(w: _Writer, words: _Words, tables: Mapping[str, Any]) -> str:
 
 
 def _accidents(w: _Writer, words: _Words, report: Report, data: Mapping[str, Any]) -> str:
+    """Section (9) states no figure: the Word document writes the period's accidents and
+    complaints at the head of the section itself (``document.section9_sentence``), from the
+    snapshot it renders, as the rest of the document reads it.  A draft restating them printed
+    them twice, the second time as they were when drafted (stale once the ledger changed before
+    submission).  From the figures, the draft asks for what only the clerk can write."""
     tables = data["tables"]
     s = words.summary
     acc = tables[summary_key(report.kind)]["total"].get("accidents") or {}
-    count = int(acc.get("count") or 0)
-    if count:
-        w.say(
-            f"{words.this}发生工程质量事故{w.n(count, f'{s}合计 事故项数')}起，死亡"
-            f"{w.n(int(acc.get('deaths') or 0), f'{s}合计 事故死亡人数')}人，直接经济损失"
-            f"{w.n(acc.get('loss_10k_yuan'), f'{s}合计 事故经济损失')}万元。"
-        )
-    else:
-        w.say(f"{words.this}未发生工程质量事故。")
     c = complaints_of(report, data)
-    if c.received or c.closed or c.open_at_end:
-        w.say(
-            f"{words.this}受理工程质量投诉{w.n(c.received, '投诉台账 本期受理件数')}件，办结"
-            f"{w.n(c.closed, '投诉台账 本期办结件数')}件，期末尚未办结"
-            f"{w.n(c.open_at_end, '投诉台账 期末未办结件数')}件"
-        )
-        if c.overturned:
-            w.say(
-                f"，其中{w.n(c.overturned, '投诉台账 处理决定被确认违法、撤销或变更件数')}件"
-                "投诉处理决定被复议机关或审判机关确认违法、撤销或变更"
-            )
-        w.say("。")
+    w.say(f"本部分开头由系统写入{words.this}工程质量事故及投诉数字（随报表冻结），正文不再重复。")
+    if int(acc.get("count") or 0):
+        w.say("请写明各起工程质量事故的工程名称、事故等级、原因、责任单位及调查处理情况。")
     else:
-        w.say(f"{words.this}未受理工程质量投诉。")
-    return f"本单位{s}事故栏、投诉台账"
+        w.say("请结合监督检查情况，简要分析工程质量安全形势。")
+    if c.received or c.closed or c.open_at_end:
+        w.say("请写明投诉反映的主要质量问题、办理情况及未办结投诉的办理安排。")
+    if c.overturned:
+        w.say("请写明被复议机关或审判机关确认违法、撤销或变更的投诉处理决定及整改情况。")
+    return f"本单位{s}事故栏、投诉台账，数字见本部分开头"
 
 
 def _enforcement(w: _Writer, words: _Words, tables: Mapping[str, Any]) -> str:

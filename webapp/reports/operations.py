@@ -21,6 +21,8 @@ from webapp.core.permissions import can, require
 from webapp.drafts import operations as drafts
 from webapp.engine import change_subject, get_instance, start_instance
 from webapp.extensions import db
+from webapp.ledger.models import Project
+from webapp.ledger.queries import FrozenReport
 from webapp.periodic import operations as periodic
 from webapp.reports.deadlines import due_at, open_windows, remind_at
 from webapp.reports.document import archive_document, freeze
@@ -31,6 +33,7 @@ from webapp.reports.readiness import reviewers_of
 from webapp.reports.sections import sections
 from webapp.reports.state import report_state
 from webapp.stats.compute import Period, parse_period
+from webapp.stats.tables import project_groups
 
 PROCESS_KEY = "quarterly_report"
 
@@ -513,3 +516,26 @@ def extend_deadline(actor: User, report: Report, new_due: date, reason: str) -> 
 
 
 __all__ = ["Period", "open_period"]
+
+
+def frozen_reports_counting(user: User, record: Any) -> list[FrozenReport]:
+    """The accepted reports whose frozen figures count ``record``, a ledger project, that
+    ``user`` may open: its unit's and the units' above it (whose roll-ups hold its figures),
+    for each period whose 附表5/7 counts it; newest first.  An edit of the project changes
+    none of them (domain.md §5): the ledger's edit page lists them, with the way to 更正."""
+    if not isinstance(record, Project) or record.org is None:
+        return []
+    codes = record.org.path.rstrip("/").split("/")
+    reports = db.session.execute(
+        select(Report)
+        .join(Org, Report.org_id == Org.id)
+        .where(Org.code.in_(codes), Report.accepted_snapshot.is_not(None))
+        .order_by(Report.period.desc(), Org.path.desc(), Report.kind)
+    ).scalars()
+    out = []
+    for report in reports:
+        period = parse_period(report.period)
+        if project_groups(record, period) and can_view(user, report):
+            label = f"{report.org.name} · {period.label} · {report.kind_enum.label}"
+            out.append(FrozenReport(report.id, label))
+    return out

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from webapp.archive.models import ArchivedDocument
 from webapp.core.errors import PermissionDenied
 from webapp.core.models import User
+from webapp.core.operations import get_org
 from webapp.core.permissions import can
 from webapp.core.rows import from_model
 from webapp.drafts import operations as drafts
@@ -38,6 +39,7 @@ from webapp.reports.readiness import (
 from webapp.reports.sections import sections
 from webapp.reports.state import report_state
 from webapp.stats import registry
+from webapp.stats.checks import CORRECT_PREVIOUS
 from webapp.stats.compute import parse_period
 
 
@@ -48,6 +50,39 @@ def viewable_report(user: User, report_id: int, *, summary: bool = False) -> Rep
     if not ops.can_view(user, report) and not (summary and ops.can_view_summary(user, report)):
         raise PermissionDenied("您无权查看该报告。")
     return report
+
+
+@dataclass(frozen=True)
+class Link:
+    """Where a message sends the user: a page (endpoint and its arguments), perhaps one of its
+    tabs (``anchor``, e.g. ``#tab-docs``), under a Chinese label."""
+
+    label: str
+    endpoint: str
+    args: dict[str, Any]
+    anchor: str = ""
+
+
+def check_links(user: User, report: Report, checks: list[dict[str, Any]]) -> list[list[Link]]:
+    """For each check, in order, the pages where what its message asks is done (those the user
+    may open): 更正 of the previous period's report of each unit the check names."""
+    previous = parse_period(report.period).previous().code
+    out: list[list[Link]] = []
+    for check in checks:
+        links: list[Link] = []
+        if check.get("action") == CORRECT_PREVIOUS:
+            codes = [r for r in check.get("rows") or [] if r != "total"] or [report.org.code]
+            for code in codes:
+                org = report.org if code == report.org.code else get_org(code)
+                earlier = ops.find_report(org, previous, report.kind)
+                if earlier is None or not ops.can_view(user, earlier):
+                    continue
+                mine = earlier.org_id == report.org_id and can(user, "report.draft", org)
+                label = "对上期报告发起更正" if mine else f"查看{org.name}上期报告（由该单位更正）"
+                args = {"report_id": earlier.id}
+                links.append(Link(label, "reports.report_page", args, "#tab-docs"))
+        out.append(links)
+    return out
 
 
 @dataclass(frozen=True)
@@ -141,6 +176,10 @@ class ReportPage(ReportRow):
     list_specs: list[registry.TableSpec]
     #: characters an explanation needs (the setting REPORT_MIN_EXPLANATION)
     explanation_min_chars: int
+    #: for each of ``data["checks"]``, the pages where what its message asks is done
+    check_links: list[list[Link]]
+    #: whether the user may open the unit's ledger (where a check's error is fixed)
+    can_view_ledger: bool
 
     @property
     def tables(self) -> dict[str, Any]:
@@ -153,6 +192,13 @@ class ReportPage(ReportRow):
     @property
     def lower_units(self) -> list[dict[str, Any]]:
         return self.data.get("lower_units", [])
+
+    def links_of(self, check: dict[str, Any]) -> list[Link]:
+        """The links of one of ``checks`` (the same dict, as a template's filter hands it)."""
+        for index, each in enumerate(self.checks):
+            if each is check:
+                return self.check_links[index] if index < len(self.check_links) else []
+        return []
 
     @property
     def narrative(self) -> dict[str, str]:
@@ -230,4 +276,6 @@ def report_page(user: User, report: Report, *, summary_only: bool = False) -> Re
         summary_spec=registry.summary_spec(report.kind),
         list_specs=[s for s in registry.report_tables(report.kind) if s.shape == registry.LIST],
         explanation_min_chars=min_explanation(),
+        check_links=check_links(user, report, data["checks"]) if full else [],
+        can_view_ledger=can(user, "ledger.view", report.org),
     )

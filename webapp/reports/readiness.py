@@ -46,36 +46,67 @@ def current_checks(report: Report) -> list[Check]:
     return build_checks(report.org, report.period, report.kind)
 
 
-def data_problems(report: Report, built: dict[str, Any]) -> list[str]:
+class Problem(str):
+    """A reason the report cannot go on: its text (what the engine's refusal and the API give)
+    and the tab of the report's page where it is dealt with, which the pages link to."""
+
+    tab: str
+    tab_label: str
+
+    def __new__(cls, text: str, tab: str) -> Problem:
+        made = super().__new__(cls, text)
+        made.tab = tab
+        made.tab_label = TABS[tab]
+        return made
+
+
+#: The report page's tabs a problem can send the user to (anchor → the tab's name).
+DATA_TAB = "tab-data"
+NARRATIVE_TAB = "tab-narrative"
+TABS = {DATA_TAB: "数据与校验", NARRATIVE_TAB: "分析报告"}
+
+
+def data_problems(report: Report, built: dict[str, Any]) -> list[Problem]:
     """Errors block the step; every warning needs a written explanation; missing lower units too."""
     problems = []
     least = min_explanation()
     for check in built["checks"]:
         if check["severity"] == "error":
-            problems.append(f"校验错误（{table_name(check['table'])}）：{check['message']}")
+            problems.append(
+                Problem(f"校验错误（{table_name(check['table'])}）：{check['message']}", DATA_TAB)
+            )
         elif check["severity"] == "warning":
             text = (report.explanations or {}).get(check["id"], "").strip()
             if not text:
-                problems.append(f"请对预警作出说明：{check['message']}")
+                problems.append(Problem(f"请对预警作出说明：{check['message']}", DATA_TAB))
             elif len(text) < least:
                 problems.append(
-                    f"预警说明不足 {least} 个字，请补充：{check['message']}（现为“{text}”）"
+                    Problem(
+                        f"预警说明不足 {least} 个字，请补充：{check['message']}（现为“{text}”）",
+                        DATA_TAB,
+                    )
                 )
     missing = [u["org_name"] for u in built["lower_units"] if not u["accepted"]]
     if missing and len((report.missing_explanation or "").strip()) < least:
         problems.append(
-            f"下级单位未报（{'、'.join(missing)}），请填写未报说明（至少 {least} 个字）后再上报。"
+            Problem(
+                f"下级单位未报（{'、'.join(missing)}），"
+                f"请填写未报说明（至少 {least} 个字）后再上报。",
+                DATA_TAB,
+            )
         )
     return problems
 
 
-def narrative_problems(report: Report) -> list[str]:
+def narrative_problems(report: Report) -> list[Problem]:
     empty = [
         title
         for key, title in sections(report.kind)
         if not (report.narrative or {}).get(key, "").strip()
     ]
-    problems = [f"分析报告以下部分尚未填写：{'、'.join(empty)}"] if empty else []
+    problems = (
+        [Problem(f"分析报告以下部分尚未填写：{'、'.join(empty)}", NARRATIVE_TAB)] if empty else []
+    )
     drafts = [
         title
         for key, title in sections(report.kind)
@@ -83,12 +114,15 @@ def narrative_problems(report: Report) -> list[str]:
     ]
     if drafts:
         problems.append(
-            f"分析报告以下部分仍是系统初稿，请核对改写并删除首行的初稿标记：{'、'.join(drafts)}"
+            Problem(
+                f"分析报告以下部分仍是系统初稿，请核对改写并删除首行的初稿标记：{'、'.join(drafts)}",
+                NARRATIVE_TAB,
+            )
         )
     return problems
 
 
-def readiness(report: Report, *, narrative: bool = True) -> list[str]:
+def readiness(report: Report, *, narrative: bool = True) -> list[Problem]:
     built = build_tables(report.org, report.period, report.kind)
     problems = data_problems(report, built)
     if narrative:

@@ -88,6 +88,14 @@ class Check(TypedDict):
     message: str
     #: The table it is about, in a report's list of checks (table5 …)
     table: NotRequired[str]
+    #: What the message asks someone to do elsewhere (one of ``ACTIONS``): the pages link it
+    action: NotRequired[str]
+
+
+#: The actions a check's message may name, each done on another page: 更正 of the previous
+#: period's accepted report of the row's unit (on that report's 文书 tab).
+CORRECT_PREVIOUS = "correct_previous"
+ACTIONS = (CORRECT_PREVIOUS,)
 
 
 #: The Chinese name of each rule a check id starts with (longest first wins): what the pages show
@@ -241,22 +249,23 @@ def _carry(table: dict[str, Any], previous: dict[str, Any], labels: dict[str, st
             )
             if edited:
                 warned.add(metric)
-            out.append(
-                _check(
-                    f"identity.carried_over.{metric}",
-                    WARNING if mixed or edited else ERROR,
-                    [_row_id(row)],
-                    f"{_row_name(row)}：{labels['carried_over']}{mlabel}（{now}）"
-                    f"≠ 上期（{period_label(previous.get('period'))}）在建{mlabel}（{then}）"
-                    + ("（上期与本期汇总口径不同，差额来自取整）" if mixed else "")
-                    + (
-                        "（上期为上级已接收报告的数据，此后台账中上期的工程有改动：请说明原因；"
-                        "上期数据须改正的，由该单位对上期报告提出更正）"
-                        if edited
-                        else ""
-                    ),
-                )
+            check = _check(
+                f"identity.carried_over.{metric}",
+                WARNING if mixed or edited else ERROR,
+                [_row_id(row)],
+                f"{_row_name(row)}：{labels['carried_over']}{mlabel}（{now}）"
+                f"≠ 上期（{period_label(previous.get('period'))}）在建{mlabel}（{then}）"
+                + ("（上期与本期汇总口径不同，差额来自取整）" if mixed else "")
+                + (
+                    "（上期为上级已接收报告的数据，此后台账中上期的工程有改动：请说明原因；"
+                    "上期数据须改正的，由该单位对上期报告提出更正）"
+                    if edited
+                    else ""
+                ),
             )
+            if edited:
+                check["action"] = CORRECT_PREVIOUS
+            out.append(check)
     return out
 
 

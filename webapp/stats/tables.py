@@ -270,6 +270,24 @@ def _groups_of(bucket: int) -> tuple[str, ...]:
     return tuple(out)
 
 
+def project_groups(project: Project, period: Period) -> tuple[str, ...]:
+    """The columns of 附表5/7 one project counts in for ``period``, as :func:`_bucket` and
+    :func:`_groups_of` place it (in Python, for one project): empty when the period's figures do
+    not count it at all."""
+
+    def position(day: date | None) -> int:
+        if day is None or day > period.end:
+            return AFTER
+        return BEFORE if day < period.start else IN
+
+    passed = project.accepted_on if project.acceptance_result == AcceptanceResult.PASSED else None
+    granted = project.filed_on if project.filing_result == FilingResult.GRANTED else None
+    filed = NOT_FILED
+    if position(granted) == IN:
+        filed = FILED_SATISFIED if project.user_rating == UserRating.SATISFIED else FILED
+    return _groups_of(position(project.registered_on) * 9 + position(passed) * 3 + filed)
+
+
 def subtree_units(org: Org) -> tuple[dict[int, str], bool]:
     """Every org of ``org``'s subtree (id) → the unit its figures count under: the direct child
     unit's code it lies under, or ``org``'s own code (:func:`unit_key`, in Python); and whether

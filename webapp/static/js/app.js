@@ -11,7 +11,7 @@
 // - data-back on a link goes back in the history when there is one (its href is the fallback);
 // - data-filter-options="#select" on a search box hides the select's options that do not
 //   contain what is typed (the person picker of 抄送 and 转办);
-// - a page opened at #tab-x shows the Bootstrap tab whose link points at #tab-x;
+// - a page opened at #tab-x (or a link within it to #tab-x) shows the Bootstrap tab whose link points at #tab-x;
 // - a form sent and then come back to with the browser's back button sends its one-time token
 //   (form_token, webapp/idempotency.py) again, not the one of the page fetched anew: pages are
 //   not cached (no-store), so back re-fetches the page, and the browser puts what was typed
@@ -177,6 +177,8 @@
     const link = document.querySelector('[data-bs-toggle="tab"][href="' + window.location.hash + '"]');
     if (link) window.bootstrap.Tab.getOrCreateInstance(link).show();
   }
+  // a link within the page to one of its tabs (a problem's 前往“分析报告”) opens that tab too
+  window.addEventListener("hashchange", showTabFromHash);
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", showTabFromHash);
   } else {
