@@ -183,6 +183,8 @@ def _empty_tables() -> None:
         if engine.dialect.name != "postgresql":
             for name in tables:
                 conn.exec_driver_sql(f'DELETE FROM "{name}"')
+            # AUTOINCREMENT tables (audit_record) keep their highest id here: restart them too.
+            conn.exec_driver_sql("DELETE FROM sqlite_sequence")
             return
         probe = " UNION ALL ".join(
             f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in tables

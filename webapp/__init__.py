@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask, g
 
-from webapp.config import Config
+from webapp.config import Config, insecure_cookies_warning
 from webapp.core import messages
 from webapp.extensions import csrf, db, limiter, login_manager, migrate
 
@@ -88,6 +88,10 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
     def _globals() -> dict[str, Any]:
         return {"g": g}
 
+    # Production serving cookies that are not Secure: said at start (after the JSON log setup).
+    cookie_warning = insecure_cookies_warning(app.config)
+    if cookie_warning:
+        log.warning(cookie_warning)
     return app
 
 

@@ -154,12 +154,16 @@ def audit_verify(as_json: bool, anchor_path: Path | None) -> None:
             "records": report.records,
             "first_broken": report.first_broken,
         }
+        if not report.ok:
+            body["reason"] = report.reason
         if result.anchor is not None:
             body["anchor"] = {"ok": result.anchor.ok, "status": result.anchor.status}
-        click.echo(json.dumps(body))
+        click.echo(json.dumps(body, ensure_ascii=False))
     else:
         if report.ok:
             click.echo(f"审计链完整：共 {report.records} 条记录。")
+        elif report.deleted:
+            click.echo(f"审计链被破坏：{report.reason}。")
         else:
             click.echo(
                 f"审计链被破坏：第一条异常记录 id={report.first_broken}（{report.reason}），"

@@ -8,7 +8,9 @@ No secret lives here: a missing ``HQR_SECRET_KEY`` is generated into the instanc
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
 PREFIX = "HQR_"
 
@@ -29,6 +31,34 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def secure_cookies_default() -> bool:
+    """Secure session and remember-me cookies: ``HQR_SECURE_COOKIES`` when set, else on when the
+    site's public address (``HQR_MAIL_SITE_URL``) is https, else off (``make run`` and
+    ``make run-prod`` on http://127.0.0.1, whose Python clients would not send them back)."""
+    site = (env("MAIL_SITE_URL") or "").strip().lower()
+    return env_bool("SECURE_COOKIES", site.startswith("https://"))
+
+
+#: Logged at start-up in production when cookies are sent over plain HTTP too.
+INSECURE_COOKIES_WARNING = (
+    "Session cookies are not marked Secure (HQR_SECURE_COOKIES is off and HQR_MAIL_SITE_URL is "
+    "not https): behind an HTTPS load balancer set HQR_SECURE_COOKIES=1 or "
+    "HQR_MAIL_SITE_URL=https://..., or a session may leak over plain HTTP (docs/deploy.md)."
+)
+
+
+def insecure_cookies_warning(config: Mapping[str, Any]) -> str | None:
+    """The start-up warning for production (PostgreSQL, not testing, not debug) with cookies
+    that are not Secure; None otherwise."""
+    production = (
+        str(config.get("SQLALCHEMY_DATABASE_URI") or "").startswith("postgres")
+        and not config.get("TESTING")
+        and not config.get("DEBUG")
+    )
+    secure = config.get("SESSION_COOKIE_SECURE") and config.get("REMEMBER_COOKIE_SECURE")
+    return INSECURE_COOKIES_WARNING if production and not secure else None
+
+
 class Config:
     #: SQLAlchemy URL; the default is an SQLite file in the instance folder (set in create_app).
     SQLALCHEMY_DATABASE_URI: str | None = env("DATABASE_URL")
@@ -42,13 +72,13 @@ class Config:
     #: through Flask-Babel, which this product does not use.
     WTF_I18N_ENABLED: bool = False
 
-    # Sessions: HttpOnly, SameSite=Lax; Secure when served over HTTPS.
+    # Sessions: HttpOnly, SameSite=Lax; Secure when served over HTTPS (secure_cookies_default).
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE: bool = env_bool("SECURE_COOKIES", False)
+    SESSION_COOKIE_SECURE: bool = secure_cookies_default()
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    REMEMBER_COOKIE_SECURE: bool = env_bool("SECURE_COOKIES", False)
+    REMEMBER_COOKIE_SECURE: bool = secure_cookies_default()
     REMEMBER_COOKIE_DURATION = timedelta(hours=env_int("REMEMBER_HOURS", 12))
     #: Idle timeout and absolute session lifetime.
     SESSION_IDLE_MINUTES: int = env_int("SESSION_IDLE_MINUTES", 60)
@@ -151,4 +181,5 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or None
     RATELIMIT_STORAGE_URI = "memory://"
     SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
     SMTP_HOST = None  # tests that send mail start their own server and set it

@@ -194,3 +194,22 @@ def test_a_file_name_with_a_line_break_is_refused_and_an_old_one_still_downloads
     response.close()
     disposition = response.headers["Content-Disposition"]
     assert "\n" not in disposition and "%E6%97%A7%20%E6%80%BB%E7%BB%93.pdf" in disposition
+
+
+def test_activating_the_active_sheet_again_records_nothing(sheets, make_user):
+    """An audit record says what changed (auditor's outside pass, 2026-12-07): activating the
+    version already active changes nothing and wrote a record whose before equals its after."""
+    from sqlalchemy import func, select
+
+    from webapp.core.models import AuditRecord
+
+    admin = make_user("admin", "410000")
+    active = db.session.query(ScoreSheet).filter_by(is_active=True).order_by(ScoreSheet.id).first()
+
+    def activations() -> int:
+        where = AuditRecord.action == "assessment.sheet_activate"
+        return db.session.execute(select(func.count(AuditRecord.id)).where(where)).scalar_one()
+
+    operations.activate_sheet(admin, active.id)
+    db.session.commit()
+    assert activations() == 0 and db.session.get(ScoreSheet, active.id).is_active

@@ -53,13 +53,15 @@ def test_truncation_after_the_anchor_is_detected():
     head = anchors.chain_head()
     _chain(2)
     assert anchors.check_anchor(head).ok  # the chain grew: fine
-    # cut off the anchored record and everything after it: the chain itself still verifies
+    # cut off the anchored record and everything after it: the links still hold; the id
+    # counter (docs/audit.md) and the anchor both say records are gone
     _raw("DELETE FROM audit_record WHERE id >= :id", id=head.id)
-    assert audit.verify_chain().ok
+    report = audit.verify_chain()
+    assert not report.ok and report.deleted and report.first_broken == head.id
     check = anchors.check_anchor(head)
     assert not check.ok and check.status == "truncated" and "截断" in check.message
     result = anchors.verify(head)
-    assert result.chain.ok and not result.ok
+    assert not result.chain.ok and not result.ok
 
 
 def test_a_rebuilt_chain_is_detected():
@@ -120,7 +122,7 @@ def test_cli_anchor_then_verify_with_it(app, tmp_path):
     }
     _raw("DELETE FROM audit_record WHERE id >= :id", id=saved["id"])
     cut = runner.invoke(args=["audit", "verify", "--anchor", str(out)])
-    assert cut.exit_code == 1 and "审计链完整" in cut.output and "截断" in cut.output
+    assert cut.exit_code == 1 and "审计记录被删除" in cut.output and "截断" in cut.output
 
 
 def test_page_verify_and_anchor_download(logged_in):

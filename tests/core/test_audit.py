@@ -92,3 +92,77 @@ def test_postgres_trigger_refuses_update_and_delete():
         with pytest.raises(DBAPIError, match="append-only"), db.engine.begin() as conn:
             conn.execute(text(sql))
     assert audit.verify_chain().records == len(records)
+
+
+# Records deleted from the end, or all of them (found from outside, 2026-12-07): the chain
+# walk alone saw nothing to break; the id counter the database keeps says records were there.
+
+
+def test_an_emptied_trail_does_not_verify(app):
+    _chain(3)
+    _raw("DELETE FROM audit_record")
+    report = audit.verify_chain()
+    assert not report.ok and report.deleted and report.records == 0
+    assert report.first_broken == 1
+    assert "审计记录被删除" in report.reason and "id=3" in report.reason
+    assert "应从 id=1 开始，现存 0 条记录" in report.reason
+    out = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert out.exit_code == 1 and "审计链被破坏：审计记录被删除" in out.output
+    assert "审计链完整" not in out.output
+
+
+def test_a_fresh_trail_with_no_record_ever_written_verifies(app):
+    assert audit.id_high_water() == 0
+    report = audit.verify_chain()
+    assert report.ok and report.records == 0 and report.first_broken is None
+    out = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert out.exit_code == 0 and "审计链完整：共 0 条记录" in out.output
+
+
+@pytest.mark.parametrize("cut", [1, 2])
+def test_records_deleted_from_the_end_are_detected(app, cut):
+    ids = [rec.id for rec in _chain(5)]
+    last_kept = ids[-cut - 1]
+    _raw("DELETE FROM audit_record WHERE id > :id", id=last_kept)
+    report = audit.verify_chain()
+    assert not report.ok and report.deleted
+    assert report.records == 5 - cut and report.first_broken == last_kept + 1
+    assert f"最后一条为 id={last_kept}" in report.reason
+    assert f"其后 id={last_kept + 1}" in report.reason
+    assert f"{ids[-1]} 的记录不存在" in report.reason
+    out = app.test_cli_runner().invoke(args=["audit", "verify", "--json"])
+    assert out.exit_code == 1 and '"ok": false' in out.output and "审计记录被删除" in out.output
+
+
+def test_a_gap_left_by_deleted_records_is_detected_on_sqlite():
+    """SQLite never skips an id (a rolled-back insert takes its number back): a gap is a
+    deletion the hash links hide (the record written after the cut links to the last one kept).
+    PostgreSQL's ids may skip after a failed commit: there only an anchor catches it."""
+    ids = [rec.id for rec in _chain(4)]
+    _raw("DELETE FROM audit_record WHERE id > :id", id=ids[1])
+    _chain(1)
+    report = audit.verify_chain()
+    if db.engine.dialect.name == "postgresql":
+        assert report.ok
+        return
+    assert not report.ok and report.deleted and report.first_broken == ids[2]
+    assert f"id={ids[2]} 至 {ids[3]} 的记录不存在" in report.reason
+
+
+def test_the_first_record_present_must_be_the_chains_first():
+    records = _chain(3)
+    _raw("DELETE FROM audit_record WHERE id = :id", id=records[0].id)
+    report = audit.verify_chain()
+    assert not report.ok and report.first_broken == records[1].id
+    assert "不是审计链的第一条记录" in report.reason
+
+
+def test_the_api_and_the_page_say_the_trail_was_emptied(logged_in):
+    client = logged_in("auditor", "410000")  # its login is recorded too
+    _chain(2)
+    _raw("DELETE FROM audit_record")
+    page = client.get("/audit/verify?run=1").get_data(as_text=True)
+    assert "审计链被破坏" in page and "审计记录被删除" in page and "现存 0 条记录" in page
+    answer = client.get("/api/v1/audit/verify").get_json()
+    assert answer["ok"] is False and answer["first_broken"] == 1
+    assert "审计记录被删除" in answer["reason"]

@@ -145,6 +145,8 @@ def test_opening_a_period_costs_a_fixed_part_and_a_few_statements_per_unit(
     again, again_statements, _ = open_with(all_period, None)
     assert again == {**large, "opened": 0, "existing": units}
     assert len(again_statements) <= 4, "\n".join(again_statements)
+    # ... and records nothing: an opening that opened no unit changed nothing
+    assert _count(AuditRecord, AuditRecord.action == action) == 2
     assert _count(ProcessInstance, ProcessInstance.process_key == process_key) == instances
     assert small_chain and large_chain  # the audit chain was written (counted apart)
 

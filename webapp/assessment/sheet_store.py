@@ -145,6 +145,8 @@ def activate_sheet(actor: User, sheet_id: int) -> ScoreSheet:
             .order_by(ScoreSheet.id)  # written into the audit record
         ).scalars()
     ]
+    if before == [row.id]:
+        return row  # already the active version: nothing changes, nothing to record
     _activate(row)
     audit.record_on(
         "assessment.sheet_activate",

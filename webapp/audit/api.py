@@ -76,6 +76,7 @@ def verify(args: dict[str, Any]) -> Any:
         "ok": result.ok,
         "records": result.chain.records,
         "first_broken": result.chain.first_broken,
+        "reason": result.chain.reason,
         "anchor": result.anchor,
     }
 

@@ -155,6 +155,8 @@ class VerifySchema(Schema):
     ok = fields.Boolean(required=True)
     records = fields.Integer(required=True)
     first_broken = fields.Integer(allow_none=True, required=True)
+    #: Why the chain does not hold, in Chinese (None when it does).
+    reason = fields.String(allow_none=True)
     anchor = fields.Nested(AnchorCheckSchema, allow_none=True)
 
 

@@ -331,31 +331,105 @@ class ChainReport:
     first_broken: int | None
     #: Why the first broken record is broken, in words (None when the chain holds).
     reason: str | None = None
+    #: Records were deleted and nothing present is broken: the ids the database handed out go
+    #: beyond the last record present (or, on SQLite, skip some).  ``first_broken`` is then the
+    #: first missing id, not a record.
+    deleted: bool = False
 
 
 #: The reasons :func:`verify_chain` gives: the record's content no longer gives its hash (it was
 #: edited), or it does not link to the record before it (one was deleted, inserted or moved).
 EDITED = "内容与其哈希不符：该记录被改动过"
 UNLINKED = "与前一条记录的哈希不衔接：其前有记录被删除、插入或调换"
+#: The first record present is not the chain's first (its previous hash is not the genesis).
+NOT_GENESIS = "不是审计链的第一条记录（其上一条哈希不是全零）：其前的记录被删除，或它是插入的"
+
+
+def id_high_water() -> int:
+    """The highest audit record id the database has ever handed out (0: none yet).
+
+    SQLite: ``sqlite_sequence`` (the table is AUTOINCREMENT; a rolled-back insert takes its
+    number back, so every id up to it was committed).  PostgreSQL: the id sequence's
+    ``last_value`` (an upper bound: a failed commit uses a number up too, and recovery after a
+    crash may skip up to 32).  Deleting records
+    does not lower either; only someone resetting the counter as well does, and an anchor kept
+    outside catches that (docs/audit.md).
+    """
+    conn = db.session.connection()
+    if conn.dialect.name == "postgresql":
+        row = conn.execute(
+            text(
+                "SELECT last_value FROM pg_sequences WHERE schemaname = "
+                "current_schema() AND sequencename = "
+                "split_part(pg_get_serial_sequence('audit_record', 'id'), '.', 2)"
+            )
+        ).first()
+        # NULL until the sequence first hands out an id (a fresh database).
+        return int(row.last_value) if row is not None and row.last_value is not None else 0
+    found = conn.execute(
+        text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'")
+    ).first()
+    if found is None:
+        return 0
+    seq = conn.execute(text("SELECT seq FROM sqlite_sequence WHERE name = 'audit_record'"))
+    return int(seq.scalar_one_or_none() or 0)
+
+
+def _ids(first: int, last: int) -> str:
+    return f"id={first}" if first == last else f"id={first} 至 {last}"
+
+
+def _deleted_at_end(count: int, last_id: int, dialect: str) -> ChainReport | None:
+    """Records handed an id after the last one present (or any, when none is) are gone."""
+    written = id_high_water()
+    if written <= last_id:
+        return None
+    maybe = (
+        "（PostgreSQL 上提交失败或数据库崩溃后恢复也会空占编号；若是如此，"
+        "下一次写入审计记录后此项不再报告）"
+        if dialect == "postgresql"
+        else ""
+    )
+    if count == 0:
+        reason = (
+            f"审计记录被删除：数据库已为审计记录分配编号至 id={written}，"
+            f"应从 id=1 开始，现存 0 条记录{maybe}"
+        )
+    else:
+        reason = (
+            f"审计记录被删除：数据库已为审计记录分配编号至 id={written}，现存 {count} 条记录，"
+            f"最后一条为 id={last_id}，其后 {_ids(last_id + 1, written)} 的记录不存在{maybe}"
+        )
+    return ChainReport(False, count, last_id + 1, reason, deleted=True)
 
 
 def verify_chain(batch: int = 5000) -> ChainReport:
-    """Walk the whole chain in id order; report the first record whose link or hash is wrong."""
+    """Walk the whole chain in id order; report the first record whose link or hash is wrong
+    (or, on SQLite, the first id missing), then whether records were deleted after the last one
+    present (:func:`id_high_water`)."""
     prev = GENESIS
     count = 0
     last_id = 0
+    dialect = db.session.get_bind().dialect.name
     while True:
         table = AuditRecord.__table__
         rows = db.session.execute(
             select(table).where(table.c.id > last_id).order_by(table.c.id).limit(batch)
         ).all()
         if not rows:
-            return ChainReport(ok=True, records=count, first_broken=None)
+            return _deleted_at_end(count, last_id, dialect) or ChainReport(
+                ok=True, records=count, first_broken=None
+            )
         for rec in rows:
             count += 1
             if compute_hash(rec.prev_hash, rec) != rec.hash:
                 return ChainReport(False, count, rec.id, EDITED)
             if rec.prev_hash != prev:
-                return ChainReport(False, count, rec.id, UNLINKED)
+                return ChainReport(False, count, rec.id, NOT_GENESIS if count == 1 else UNLINKED)
+            if rec.id != last_id + 1 and dialect == "sqlite":
+                # SQLite never skips an id: a gap is a deletion that left the links whole (the
+                # records after it were written, or rehashed, after the cut).
+                reason = f"审计记录被删除：{_ids(last_id + 1, rec.id - 1)} 的记录不存在"
+                return ChainReport(False, count - 1, last_id + 1, reason, deleted=True)
             prev = rec.hash
             last_id = rec.id

@@ -231,6 +231,9 @@ class AuditRecord(db.Model):
     """One entry of the append-only, hash-chained audit trail."""
 
     __tablename__ = "audit_record"
+    #: SQLite never reuses an id (``sqlite_sequence`` keeps the highest written): records
+    #: deleted from the end leave a trace that :func:`webapp.core.audit.verify_chain` reads.
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -89,7 +89,10 @@ def open_units(
     and may flush it) and its instance started (or found: the business key is the row's) with
     the row's fixed start data, all units' instances in one batch
     (:func:`webapp.engine.start_instances`).  The counts are returned and audited as
-    ``audit_action`` on the period (``audit_after`` first, then the counts).
+    ``audit_action`` on the period (``audit_after`` first, then the counts) when a unit was
+    opened; an opening that found every unit open (or past due) changed nothing and writes no
+    record, as an unchanged user, BPMN or unit does (the scheduler retries open windows on
+    every pass: a record each time would say something happened when nothing did).
     """
     counts = {"opened": 0, "existing": 0}
     if past_due is not None:
@@ -115,6 +118,8 @@ def open_units(
     for document, instance in zip(opening, instances, strict=True):
         document.instance_id = instance.id
     counts["opened"] = len(opening)
+    if not opening:
+        return counts
     audit.record(
         audit_action,
         actor=actor,

@@ -23,6 +23,9 @@ def open_period_form(open_period: Callable[[User, str], dict[str, int]], index: 
     except InvalidInput as err:  # the form's one field: the reason stands under it
         raise InvalidInput(err.message, details=err.details or {"period": err.message}) from None
     opened, existing = counts["opened"], counts["existing"]
+    if not opened:
+        flash(f"{period_label(period)} 的 {existing} 个单位均已开启，本次未作改动。", "info")
+        return redirect(url_for(index, period=period))
     flash(
         f"已开启 {period_label(period)}：新开启 {opened} 个单位，原已开启 {existing} 个。",
         "success",

@@ -152,8 +152,15 @@ EXPECTATIONS: dict[str, Route] = {
             Case(
                 "admin opens a quarter",
                 setup=as_user("admin", "410000"),
-                exercise=page("/reports/open", {"period": PERIOD}),
+                exercise=page("/reports/open", {"period": "2026Q4"}),
                 writes=("report.open_period",),
+                status=302,
+            ),
+            Case(
+                "admin opens a quarter every unit has open already",
+                setup=as_user("admin", "410000"),
+                exercise=page("/reports/open", {"period": PERIOD}),
+                no_audit="every unit has the quarter open: nothing changes, no record says so",
                 status=302,
             ),
             Case(
