@@ -276,7 +276,7 @@ class PlainResult:
     def scalar_one_or_none(self) -> Any:
         rows = self._fetch()
         if len(rows) > 1:
-            raise sa_exc.MultipleResultsFound("Multiple rows were found when one or none was required")
+            raise sa_exc.MultipleResultsFound("more than one row where one or none was expected")
         return rows[0][0] if rows else None
 
     def scalars(self) -> PlainResult:
