@@ -125,12 +125,14 @@ def run_plain(conn: Connection, statement: Executable, parameters: Any = None) -
     many = isinstance(parameters, list)
     first = (parameters[0] if parameters else {}) if many else (parameters or {})
     dialect = conn.dialect
-    key = (id(statement), dialect.name, frozenset(first))
+    key = (id(statement), dialect.name, frozenset(first), many)
     plan = _PLANS.get(key)
     if plan is None:
-        plan = _PLANS[key] = _plain_plan(statement, dialect, first)
+        plan = _PLANS[key] = _plain_plan(statement, dialect, first, many)
     if plan.fallback:
         return conn.execute(statement, parameters)
+    if many and plan.row is not None:
+        raise sa_exc.ArgumentError("run_plain: an executemany cannot return rows")
     args = [plan.bind(p) for p in parameters] if many else plan.bind(first)
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     dispatch = conn.dispatch
@@ -153,8 +155,9 @@ def run_plain(conn: Connection, statement: Executable, parameters: Any = None) -
     return PlainResult(cursor, plan)
 
 
-#: (statement's id, dialect, parameter names) -> its plan; the statement is held by the plan.
-_PLANS: dict[tuple[int, str, frozenset[str]], _PlainPlan] = {}
+#: (statement's id, dialect, parameter names, executemany) -> its plan; the statement is held
+#: by the plan.
+_PLANS: dict[tuple[int, str, frozenset[str], bool], _PlainPlan] = {}
 
 
 @dataclass(frozen=True)
@@ -188,10 +191,12 @@ class _PlainPlan:
             raise sa_exc.ArgumentError(f"no value for bind parameter {exc}") from None
 
 
-def _plain_plan(statement: Any, dialect: Any, given: dict[str, Any]) -> _PlainPlan:
+def _plain_plan(statement: Any, dialect: Any, given: dict[str, Any], many: bool) -> _PlainPlan:
     from collections import namedtuple
 
-    compiled = statement.compile(dialect=dialect, column_keys=sorted(given))
+    # for an executemany, without the primary key's implicit RETURNING (PostgreSQL's dialect
+    # adds it to a single-row INSERT, and psycopg's executemany returns no rows)
+    compiled = statement.compile(dialect=dialect, column_keys=sorted(given), for_executemany=many)
     if (
         compiled.literal_execute_params
         or compiled.post_compile_params
