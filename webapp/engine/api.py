@@ -13,8 +13,8 @@ from marshmallow import Schema
 from webapp.api import feature_api, refusals
 from webapp.core.errors import PermissionDenied
 from webapp.core.operations import get_org
-from webapp.core.schemas import flat_dump
 from webapp.core.permissions import can
+from webapp.core.schemas import flat_dump
 from webapp.core.states import status_label
 from webapp.engine import inbox, instances, operations, queries
 from webapp.engine.models import ProcessInstance
