@@ -24,9 +24,7 @@ _VALUES = {
 def _documents(schema: type[Schema]) -> st.SearchStrategy[dict]:
     """Dicts with any subset of the schema's keys, each a value its field may be given, and
     a key the schema does not know."""
-    entries = {
-        name: _VALUES[type(field)] for name, field in schema._declared_fields.items()
-    }
+    entries = {name: _VALUES[type(field)] for name, field in schema._declared_fields.items()}
     return st.fixed_dictionaries({}, optional={**entries, "unknown_key": st.text(max_size=5)})
 
 
