@@ -40,7 +40,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.core import clock
 from webapp.core.models import AuditRecord
-from webapp.extensions import db, run_plain
+from webapp.extensions import db, new_row, run_plain
 
 if TYPE_CHECKING:
     from webapp.core.models import Org, User
@@ -174,7 +174,7 @@ def record(
         "message": message,
         "client_addr": client_addr_var.get(),
     }
-    rec = AuditRecord(**values)
+    rec = new_row(AuditRecord, **values)
     session.info.setdefault(_PENDING, []).append(_Pending(owner, values, rec))
     session.info[_MADE] = session.info.get(_MADE, 0) + 1
     return rec

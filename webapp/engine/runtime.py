@@ -52,7 +52,7 @@ from webapp.engine.models import (
 from webapp.engine.parsing import TimerRules
 from webapp.engine.script_pool import ScriptLimits
 from webapp.engine.validation import parse_outcomes, task_properties
-from webapp.extensions import db, execute_plain, insert_row
+from webapp.extensions import db, execute_plain, insert_row, new_row
 
 log = logging.getLogger(__name__)
 
@@ -485,7 +485,8 @@ def _new_task_row(instance: ProcessInstance, task: Any, returned: bool) -> Human
     if subject:
         # e.g. one multi-instance task per unit: 考核评分 · 郑州市
         name = f"{name} · {subject}"[:200]
-    return HumanTask(
+    return new_row(
+        HumanTask,
         instance_id=instance.id,
         spiff_task_id=str(task.id),
         element_id=spec.bpmn_id,
