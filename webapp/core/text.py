@@ -164,3 +164,27 @@ def bidi_json_paths(value: Any) -> Iterator[tuple[str, str]]:
         elif isinstance(node, list):
             children = [(f"{path}.{i}" if path else str(i), c) for i, c in enumerate(node)]
         stack.extend(reversed(children))
+
+
+#: A JSON ``\\uXXXX`` escape of an unfit character (:data:`UNFIT`) or a bidi control
+#: (:data:`BIDI_CONTROLS`); surrogates are all caught, a valid pair too (then the walks decide).
+_ESCAPED_PROBLEM = re.compile(
+    r"\\u(?:000[0-8bcef]|001[0-9a-f]|d[89a-f][0-9a-f]{2}|fff[ef]|202[a-e]|206[6-9]|200[ef]|061c)",
+    re.IGNORECASE,
+)
+
+
+def plainly_fit_json(raw: str) -> bool:
+    """True when the text of a JSON body shows that the document it decodes to holds nothing
+    :func:`json_depth`, :func:`long_json_paths`, :func:`unfit_json_paths` and
+    :func:`bidi_json_paths` would find, read in C over the text instead of four walks of the
+    document: no unfit character or bidi control, as is or escaped; no more containers than
+    ``MAX_JSON_DEPTH``; no more characters than ``MAX_JSON_TEXT`` (no string is longer than
+    the text).  False means "walk it": the walks then say exactly what and where."""
+    return (
+        len(raw) <= MAX_JSON_TEXT
+        and raw.count("{") + raw.count("[") <= MAX_JSON_DEPTH
+        and UNFIT.search(raw) is None
+        and BIDI_CONTROLS.search(raw) is None
+        and _ESCAPED_PROBLEM.search(raw) is None
+    )
