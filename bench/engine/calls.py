@@ -17,6 +17,7 @@ import sys
 import tempfile
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 COUNT = int(os.environ.get("BENCH_CALLS_COUNT") or 10)
 MIN_CALLS = float(os.environ.get("BENCH_CALLS_MIN") or 15)
@@ -130,6 +131,9 @@ def _child() -> None:
         for task_id in task_ids[:WARM]:
             call(environ(None))
             call(environ(task_id))
+        if os.environ.get("BENCH_CALLS_JSON"):
+            _json_sizes(envs_for=lambda: [environ(t) for t in task_ids[WARM:]], call=call)
+            return
         trees = {}
         for kind in ("noop", "complete"):
             envs = [environ(None if kind == "noop" else t) for t in task_ids[WARM:]]
@@ -156,6 +160,53 @@ def _child() -> None:
             f"[calls] no-op GET /api/v1/me {noop:.0f} Python calls; complete-task {done:.0f};"
             f" ratio {done / noop:.2f}x (mean of {COUNT} requests each)"
         )
+
+
+def _json_sizes(envs_for: Any, call: Any) -> None:
+    """``BENCH_CALLS_JSON=1``: every JSON text encoded or decoded while the completions are
+    answered, by the function of ours (or the library) that asked, with its characters."""
+    import json.decoder
+    import json.encoder
+    import traceback
+
+    seen: dict[str, list[int]] = defaultdict(list)
+    encode, decode = json.encoder.JSONEncoder.encode, json.decoder.JSONDecoder.decode
+
+    def where() -> str:
+        frames = traceback.extract_stack(limit=12)[:-2]
+        for frame in reversed(frames):
+            if "/json/" not in frame.filename:
+                return f"{_label_of(frame.filename)}:{frame.name}"
+        return "?"
+
+    def encoding(self: Any, o: Any) -> str:
+        text = encode(self, o)
+        seen["dump " + where()].append(len(text))
+        return text
+
+    def decoding(self: Any, s: str, *args: Any, **kwargs: Any) -> Any:
+        seen["load " + where()].append(len(s))
+        return decode(self, s, *args, **kwargs)
+
+    envs = envs_for()
+    json.encoder.JSONEncoder.encode = encoding  # type: ignore[method-assign]
+    json.decoder.JSONDecoder.decode = decoding  # type: ignore[method-assign]
+    try:
+        for env in envs:
+            call(env)
+    finally:
+        json.encoder.JSONEncoder.encode = encode  # type: ignore[method-assign]
+        json.decoder.JSONDecoder.decode = decode  # type: ignore[method-assign]
+    for name, sizes in sorted(seen.items(), key=lambda item: -sum(item[1])):
+        print(f"{len(sizes) / len(envs):5.1f} x {sum(sizes) / len(sizes):8.0f} chars  {name}")
+
+
+def _label_of(filename: str) -> str:
+    for marker in ("site-packages/", "/webapp/", "/bench/"):
+        at = filename.rfind(marker)
+        if at >= 0:
+            return filename[at + len(marker) :]
+    return filename
 
 
 if __name__ == "__main__":

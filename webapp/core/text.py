@@ -18,9 +18,12 @@ edge (pages and API alike), and every text cell of an Excel import.  One rule,
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
+
+from flask.json.provider import DefaultJSONProvider
 
 #: C0 controls except tab (09), LF (0A) and CR (0D); surrogates; U+FFFE and U+FFFF.
 UNFIT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -188,3 +191,23 @@ def plainly_fit_json(raw: str) -> bool:
         and BIDI_CONTROLS.search(raw) is None
         and _ESCAPED_PROBLEM.search(raw) is None
     )
+
+
+def _no_constant(name: str) -> Any:
+    raise json.JSONDecodeError(f"{name} 不是有效的 JSON 数值", name, 0)
+
+
+def strict_json_loads(text: str | bytes, **kwargs: Any) -> Any:
+    """``json.loads`` of input from outside, refusing ``NaN``, ``Infinity`` and
+    ``-Infinity`` (a ``json.JSONDecodeError``, a ``ValueError``): Python reads them, JSON
+    has no such numbers, and a NaN kept in a form's data or a score is a figure no total can
+    hold (PostgreSQL's JSON refuses it at the commit, SQLite keeps it)."""
+    return json.loads(text, parse_constant=_no_constant, **kwargs)
+
+
+class StrictJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, reading request bodies with :func:`strict_json_loads`: a body with
+    ``NaN`` is not valid JSON, answered as any other (请求内容不是有效的 JSON)."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return strict_json_loads(s, **kwargs)
