@@ -174,7 +174,7 @@ class SandboxScriptEngine(PythonScriptEngine):
                 SubjectChanged(f"服务操作 {name} 不能写入流程的固定数据：{'、'.join(fixed)}"),
             )
         try:
-            encoded = json.dumps(result)
+            encoded = json.dumps(result, allow_nan=False)  # NaN, Infinity: not JSON values
         except (TypeError, ValueError) as exc:
             raise ServiceFailed(element_id, exc) from exc
         task.data.update(json.loads(encoded))
