@@ -182,7 +182,8 @@ def advance(
     expected = instance.version
     notices.begin_step()
     wf = workflow if workflow is not None else load(instance)
-    token = spiff.current_run.set(spiff.RunContext(instance, instance.org, actor))
+    run = spiff.RunContext(instance, instance.org, actor, begin=db.session.begin_nested)
+    token = spiff.current_run.set(run)
     try:
         try:
             mutate(wf)
@@ -196,7 +197,8 @@ def advance(
         # (once per step, not twice); one handed in by the caller is taken now.
         checkpoint = spiff.serialize(wf) if workflow is not None else None
         failure: BaseException | None = None
-        savepoint = db.session.begin_nested()
+        if steps is not None:  # the timer worker's steps: protected from the start
+            run.protect()
         try:
             (steps or _do_engine_steps)(wf)
             live = spiff.live_tasks(wf)  # one walk: the subject's check, the plan, the end
@@ -206,9 +208,11 @@ def advance(
                     "流程的固定数据被脚本修改：" + "、".join(changed) + "（已拒绝，未保存）"
                 )
             events = wf.get_events()
-            savepoint.commit()
+            if run.savepoint is not None:
+                run.savepoint.commit()
         except Exception as exc:
-            savepoint.rollback()
+            if run.savepoint is not None:
+                run.savepoint.rollback()
             failure = exc
         if failure is not None and checkpoint is None:
             checkpoint = _replay(instance, mutate)
