@@ -99,6 +99,8 @@ def get_task(task_id: int, actor: User | None = None) -> HumanTask:
     set_committed_value(task, "instance", instance)
     set_committed_value(instance, "org", org)
     set_committed_value(instance, "definition", definition)
+    if task.candidate_org_id == org.id:  # the common lane @self: the unit is at hand
+        set_committed_value(task, "candidate_org", org)
     if actor is not None and not can_view(actor, task):
         raise PermissionDenied("您无权查看或办理该任务。")
     return task
@@ -348,6 +350,10 @@ def _complete(
         completed_by_id=actor.id,
         completed_at=now,
     )
+    # the people it now points to are at hand: no read when the answer names them
+    set_committed_value(task, "completed_by", actor)
+    if task.assignee_id == actor.id:
+        set_committed_value(task, "assignee", actor)
 
     def mutate(wf: Any) -> None:
         spiff_task = _ready_spiff_task(wf, task)
