@@ -301,6 +301,15 @@ class PlainInsertError(TypeError):
     error of its caller, never the user's input)."""
 
 
+def set_loaded(obj: Any, values: dict[str, Any]) -> None:
+    """Column values just written by a plain statement, set on ``obj`` as loaded (no history,
+    nothing for a flush to write): ``set_committed_value`` for each, at once (four Python
+    calls a column fewer).  Columns only, never a relationship."""
+    state = instance_state(obj)
+    obj.__dict__.update(values)
+    state._commit(obj.__dict__, list(values))  # noqa: SLF001
+
+
 def new_row(cls: type[T], **values: Any) -> T:
     """A new (transient) ORM object of ``cls`` holding ``values``, for :func:`insert_row`:
     what ``cls(**values)`` makes, without an attribute event per column (about 70 Python calls

@@ -28,7 +28,14 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from webapp.core import audit, clock
 from webapp.core.models import AuditRecord
 from webapp.engine.models import HumanTask, Notification, ProcessInstance
-from webapp.extensions import PlainInsertError, db, execute_plain, insert_row, new_row
+from webapp.extensions import (
+    PlainInsertError,
+    db,
+    execute_plain,
+    insert_row,
+    new_row,
+    set_loaded,
+)
 
 
 def test_an_inserted_row_is_written_and_loaded_without_a_flush(make_user):
@@ -381,3 +388,26 @@ def test_a_plain_statement_s_database_error_is_sqlalchemy_s(make_user):
     with pytest.raises(IntegrityError):
         execute_plain(insert(table), {"user_id": None, "kind": "task", "message": "无人"})
     db.session.rollback()
+
+
+def test_values_set_as_loaded_leave_nothing_to_flush(make_user):
+    user_id = make_user("clerk", "410102").id
+    row = insert_row(Notification(user_id=user_id, kind="task", message="旧"))
+    db.session.commit()
+    row = db.session.get(Notification, row.id)
+    db.session.expire(row, ["message"])  # an expired column becomes loaded too
+    execute_plain(
+        update(Notification.__table__).where(Notification.__table__.c.id == row.id),
+        {"message": "新", "kind": "remind"},
+    )
+    set_loaded(row, {"message": "新", "kind": "remind"})
+    assert (row.message, row.kind) == ("新", "remind")
+    assert row not in db.session.dirty and not inspect(row).expired_attributes
+    statements, count = _counting()
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        db.session.flush()
+        assert row.message == "新"
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert statements == []

@@ -52,7 +52,7 @@ from webapp.engine.registry import (
 )
 from webapp.engine.resets import reset_to
 from webapp.engine.runtime import CONFLICT_MESSAGE, advance, history, load
-from webapp.extensions import db, execute_plain
+from webapp.extensions import db, execute_plain, set_loaded
 
 #: Outcome values that send the work back (comment required, loop counted).
 RETURN_OUTCOMES = frozenset({"return", "reject"})
@@ -199,8 +199,7 @@ def _transition(task: HumanTask, from_states: tuple[str, ...], **values: Any) ->
         raise Conflict(CONFLICT_MESSAGE)
     # Mirror the saved values on the object (no reload); the people it points to are read
     # again only if asked for.
-    for name, value in values.items():
-        set_committed_value(task, name, value)
+    set_loaded(task, values)
     db.session.expire(task, ["assignee", "completed_by"])
 
 

@@ -52,7 +52,7 @@ from webapp.engine.models import (
 from webapp.engine.parsing import TimerRules
 from webapp.engine.script_pool import ScriptLimits
 from webapp.engine.validation import parse_outcomes, task_properties
-from webapp.extensions import db, execute_plain, insert_row, new_row
+from webapp.extensions import db, execute_plain, insert_row, new_row, set_loaded
 
 log = logging.getLogger(__name__)
 
@@ -305,9 +305,7 @@ def _save_state(
     if result.rowcount != 1:
         db.session.expire(instance)
         raise Conflict(CONFLICT_MESSAGE)
-    for name, value in values.items():
-        # Mirror the saved values on the object without marking it dirty.
-        set_committed_value(instance, name, value)
+    set_loaded(instance, values)  # the saved values mirrored on the object, not dirty
 
 
 def _plain(data: dict[str, Any]) -> dict[str, Any]:
