@@ -130,6 +130,8 @@ def run_plain(conn: Connection, statement: Executable, parameters: Any = None) -
     key = (id(statement), dialect.name, frozenset(first), many)
     plan = _PLANS.get(key)
     if plan is None:
+        if len(_PLANS) >= _MAX_PLANS:  # statements built per call (not prebuilt): start over
+            _PLANS.clear()
         plan = _PLANS[key] = _plain_plan(statement, dialect, first, many)
     if plan.fallback:
         return conn.execute(statement, parameters)
@@ -160,6 +162,7 @@ def run_plain(conn: Connection, statement: Executable, parameters: Any = None) -
 #: (statement's id, dialect, parameter names, executemany) -> its plan; the statement is held
 #: by the plan.
 _PLANS: dict[tuple[int, str, frozenset[str], bool], _PlainPlan] = {}
+_MAX_PLANS = 500
 
 
 @dataclass(frozen=True)
