@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from contextvars import ContextVar
 from copy import copy
 from dataclasses import dataclass
@@ -401,8 +400,6 @@ def restore(state: str, spec: Any, subprocess_specs: dict[str, Any], engine: Any
 #: What orjson writes itself that the serializer's encoder would write otherwise: dates and
 #: times, dataclasses (both go to the encoder's ``default``: the registry's converters).
 _ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
-#: A number orjson would read as a float (an integer past 64 bits): such a state is read by json.
-_LONG_NUMBER = re.compile(r"\d{19}")
 
 
 def dump(serializer: Any, workflow: Any, *, by_json: bool = False) -> str:
@@ -437,19 +434,11 @@ def _encoder(serializer: Any) -> Any:
     return serializer._encoder_cls(separators=(",", ":"))
 
 
-def _loads(state: str, decoder_cls: Any) -> Any:
-    """The state's JSON: by orjson, unless it holds a number orjson would read as a float."""
-    if decoder_cls is None and _LONG_NUMBER.search(state) is None:
-        try:
-            return orjson.loads(state)
-        except orjson.JSONDecodeError:
-            pass  # json's own reading, and its error
-    return json.loads(state, cls=decoder_cls)
-
-
 def read(serializer: Any, state: str, spec: Any, subprocess_specs: dict[str, Any]) -> Any:
     """The workflow in ``state`` read by ``serializer``, with the specs given (no engine)."""
-    dct = _loads(state, serializer.json_decoder_cls)
+    # read by json: orjson reads an integer past 64 bits as a float, and telling such a state
+    # apart (a search for long digit runs) cost more than orjson saves on reading
+    dct = json.loads(state, cls=serializer.json_decoder_cls)
     serializer.migrate(dct)
     token = _specs.set((spec, subprocess_specs))
     try:
