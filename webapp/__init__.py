@@ -44,6 +44,9 @@ def create_app(config: type[Config] | dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
+    from webapp.core.text import StrictJSONProvider
+
+    app.json = StrictJSONProvider(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config["SECRET_KEY"] = load_secret_key(app)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):

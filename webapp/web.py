@@ -38,6 +38,7 @@ from flask import (
 )
 from flask_login import current_user, login_required, logout_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 
 from webapp.core import audit, clock
@@ -64,6 +65,7 @@ from webapp.core.text import (
     is_unfit_name,
     json_depth,
     long_json_paths,
+    plainly_fit_json,
     shown,
     unfit_json_paths,
 )
@@ -383,7 +385,7 @@ def refuse_unfit_input() -> None:
     deeper than ``MAX_JSON_DEPTH``.  Uploaded file contents are the importers'
     business."""
     refuse_deep_json()
-    if None in request.form or None in request.files:  # a multipart part with no name
+    if _has_form() and (None in request.form or None in request.files):  # a part with no name
         raise InvalidInput(UNNAMED_PART)
     found = _unfit_fields()
     if not found:
@@ -396,11 +398,27 @@ def refuse_unfit_input() -> None:
     raise InvalidInput(f"{place}{UNFIT_REASON}，请删除后重试。", details=details)
 
 
+#: The bodies werkzeug parses into ``request.form`` and ``request.files``; any other body leaves
+#: both empty (asking for them still builds a parser: about 50 Python calls a request).
+_FORM_TYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
+_NO_FORM: ImmutableMultiDict[str, str] = ImmutableMultiDict()
+
+
+def _has_form() -> bool:
+    return request.mimetype in _FORM_TYPES
+
+
+def _plain_json() -> bool:
+    """The JSON body's text shows it holds nothing the edge refuses (:func:`plainly_fit_json`):
+    its four walks are skipped."""
+    return plainly_fit_json(request.get_data(as_text=True))
+
+
 def refuse_deep_json() -> None:
     """A JSON body nested past what any form of ours needs is refused before anyone reads it:
     the decoder and JSON Schema validation recurse, and 100,000 levels were a 500.  A string
     past MAX_JSON_TEXT anywhere in it is refused too (a 100,000-character unit name was kept)."""
-    if not request.is_json:
+    if not request.is_json or _plain_json():
         return
     try:
         too_deep = json_depth(request.get_json(silent=True)) > MAX_JSON_DEPTH
@@ -421,14 +439,18 @@ def _unfit_fields() -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     if is_unfit(request.path):
         found.append(("path", request.path))
-    for location, pairs in (("query", request.args), ("form", request.form)):
+    has_form = _has_form()
+    for location, pairs in (
+        ("query", request.args),
+        ("form", request.form if has_form else _NO_FORM),
+    ):
         for key, value in pairs.items(multi=True):
             if is_unfit(key) or is_unfit(value):
                 found.append((location, key))
-    for key, upload in request.files.items(multi=True):
+    for key, upload in request.files.items(multi=True) if has_form else ():
         if is_unfit(key) or is_unfit_name(upload.filename or ""):
             found.append(("files", key))
-    if request.is_json:
+    if request.is_json and not _plain_json():
         body = request.get_json(silent=True)  # malformed JSON is the schema's to refuse
         found.extend(("json", path) for path in unfit_json_paths(body))
     return found
@@ -441,12 +463,13 @@ def refuse_bidi_input() -> None:
     if request.method in SAFE_METHODS:
         return  # nothing a reader sends is stored
     found: list[tuple[str, str, str]] = []
-    for key, value in request.form.items(multi=True):
+    has_form = _has_form()
+    for key, value in request.form.items(multi=True) if has_form else ():
         found += [("form", key, p) for p in (bidi_problem(key), bidi_problem(value)) if p]
-    for key, upload in request.files.items(multi=True):
+    for key, upload in request.files.items(multi=True) if has_form else ():
         problem = bidi_problem(upload.filename or "")
         found += [("files", key, problem)] if problem else []
-    if request.is_json:
+    if request.is_json and not _plain_json():
         body = request.get_json(silent=True)
         found += [("json", path, problem) for path, problem in bidi_json_paths(body)]
     if not found:

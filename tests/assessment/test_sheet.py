@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -71,6 +72,10 @@ def test_additive_parts_must_sum_to_the_item_and_start_above_points_needs_a_deci
 def test_malformed_sheets_get_chinese_messages():
     with pytest.raises(InvalidInput, match="不是有效的 JSON"):
         parse_sheet(b"{not json")
+    nan = json.dumps(sheet_data("fujian2")).replace('"points": 5', '"points": NaN', 1)
+    assert "NaN" in nan
+    with pytest.raises(InvalidInput, match="NaN 不是有效的 JSON 数值"):
+        parse_sheet(nan)
     data = sheet_data("fujian2")
     data["kind"] = "fujian9"
     data["sections"][0]["items"][0]["rule"]["kind"] = "bonus"

@@ -160,3 +160,16 @@ def test_format_string_escape_is_blocked_at_run_time():
     data: dict = {}
     sandbox.execute("y = len\nz = 1", data)
     assert data == {"z": 1}  # a function never comes back into task data
+
+
+def test_a_service_s_rows_are_undone_when_a_later_step_fails(start, make_user):
+    """The steps' SAVEPOINT opens at the first service call (not before every step): what a
+    service wrote is still undone when a script after it fails."""
+    BEHAVIOUR["fail"] = False
+    clerk = make_user("clerk", "410102")
+    instance = start("service_then_script", "410102")
+    complete_task(clerk, open_task(instance).id, "submit")
+    db.session.commit()
+    failed = _reload(instance)
+    assert failed.state == "error" and "missing_name" in failed.error
+    assert db.session.query(Notification).filter_by(kind="test").count() == 0

@@ -9,13 +9,33 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import ForeignKey, Integer, MetaData, String, event, insert, inspect, select, text
+from sqlalchemy import (
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    bindparam,
+    event,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from webapp.core import audit, clock
 from webapp.core.models import AuditRecord
 from webapp.engine.models import HumanTask, Notification, ProcessInstance
-from webapp.extensions import PlainInsertError, db, execute_plain, insert_row
+from webapp.extensions import (
+    PlainInsertError,
+    db,
+    execute_plain,
+    insert_row,
+    new_row,
+    set_loaded,
+)
 
 
 def test_an_inserted_row_is_written_and_loaded_without_a_flush(make_user):
@@ -213,10 +233,8 @@ def test_a_table_without_server_defaults_is_inserted_without_returning(make_user
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert len(statements) == 1 and statements[0].upper().startswith("INSERT")
-    # PostgreSQL returns the new id with RETURNING id; nothing else is read back.
-    assert "RETURNING" not in statements[0].upper() or statements[0].upper().endswith(
-        "RETURNING NOTIFICATION.ID"
-    )
+    # the new id comes back with the INSERT (RETURNING id); nothing else is read back
+    assert statements[0].upper().endswith(("RETURNING ID", "RETURNING NOTIFICATION.ID"))
 
 
 def test_a_collection_holding_rows_is_refused(shelves):
@@ -295,3 +313,101 @@ def test_a_plain_statement_runs_in_the_session_s_transaction_and_savepoints(make
     assert messages() == ["留下"]
     db.session.rollback()
     assert messages() == []
+
+
+def test_a_row_made_by_new_row_is_the_row_its_constructor_makes(make_user):
+    user_id = make_user("clerk", "410102").id
+    db.session.commit()
+    at = clock.now()
+    made = insert_row(
+        new_row(Notification, user_id=user_id, kind="task", message="甲", created_at=at)
+    )
+    built = insert_row(Notification(user_id=user_id, kind="task", message="甲", created_at=at))
+    assert not db.session.new and not db.session.dirty
+    columns = [c.key for c in Notification.__table__.columns if c.key != "id"]
+    assert [getattr(made, c) for c in columns] == [getattr(built, c) for c in columns]
+    # written the same, byte for byte (the datetime's text on SQLite included)
+    raw = db.session.execute(
+        text(
+            "SELECT user_id, kind, message, created_at, read_at FROM notification"
+            " WHERE id IN (:a, :b) ORDER BY id"
+        ),
+        {"a": made.id, "b": built.id},
+    ).all()
+    assert tuple(raw[0]) == tuple(raw[1])
+    with pytest.raises(PlainInsertError, match="not columns: \\['user'\\]"):
+        new_row(Notification, user=None, kind="task")
+
+
+def test_a_plain_statement_writes_values_as_sqlalchemy_does(make_user, start):
+    """run_plain applies the dialect's own bind processors: a datetime and a JSON value are
+    stored exactly as SQLAlchemy's execution stores them, and read back equal."""
+    user_id = make_user("clerk", "410102").id
+    db.session.commit()
+    table = Notification.__table__
+    at = clock.now().replace(microsecond=0)  # a whole second: the form that differs most
+    db.session.connection().execute(
+        insert(table), {"user_id": user_id, "kind": "core", "message": "一", "created_at": at}
+    )
+    execute_plain(
+        insert(table), {"user_id": user_id, "kind": "plain", "message": "一", "created_at": at}
+    )
+    stored = dict(
+        db.session.execute(
+            text("SELECT kind, created_at FROM notification WHERE kind IN ('core', 'plain')")
+        ).all()
+    )
+    assert stored["core"] == stored["plain"]
+    read = execute_plain(
+        select(table.c.created_at).where(table.c.kind == "plain")
+    ).scalar_one_or_none()
+    assert read == at
+    task_table = HumanTask.__table__
+    data = {"数量": 3, "说明": "含“引号”", "list": [1.5, None, True]}
+    instance = start("demo_two_tier", "410102")
+    task_id = (
+        db.session.execute(select(task_table.c.id).where(task_table.c.instance_id == instance.id))
+        .scalars()
+        .first()
+    )
+    execute_plain(
+        update(task_table).where(task_table.c.id == bindparam("b_id")),
+        {"b_id": task_id, "data": data},
+    )
+    assert (
+        execute_plain(
+            select(task_table.c.data).where(task_table.c.id == task_id)
+        ).scalar_one_or_none()
+        == data
+    )
+
+
+def test_a_plain_statement_s_database_error_is_sqlalchemy_s(make_user):
+    db.session.commit()
+    table = Notification.__table__
+    with pytest.raises(IntegrityError):
+        execute_plain(insert(table), {"user_id": None, "kind": "task", "message": "无人"})
+    db.session.rollback()
+
+
+def test_values_set_as_loaded_leave_nothing_to_flush(make_user):
+    user_id = make_user("clerk", "410102").id
+    row = insert_row(Notification(user_id=user_id, kind="task", message="旧"))
+    db.session.commit()
+    row = db.session.get(Notification, row.id)
+    db.session.expire(row, ["message"])  # an expired column becomes loaded too
+    execute_plain(
+        update(Notification.__table__).where(Notification.__table__.c.id == row.id),
+        {"message": "新", "kind": "remind"},
+    )
+    set_loaded(row, {"message": "新", "kind": "remind"})
+    assert (row.message, row.kind) == ("新", "remind")
+    assert row not in db.session.dirty and not inspect(row).expired_attributes
+    statements, count = _counting()
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        db.session.flush()
+        assert row.message == "新"
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert statements == []

@@ -12,12 +12,13 @@ state saved now is SpiffWorkflow's.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from tests.engine.test_state_pruning import _demo_finish, _demo_loops, _loop_state_run
-from webapp.engine import spiff
+from webapp.engine import runtime, spiff
 
 
 @pytest.fixture
@@ -50,6 +51,9 @@ def checked(monkeypatch) -> dict[str, int]:
     def serialize(workflow: Any) -> str:
         state = real_serialize(workflow)  # pruned first, then written by ours
         assert state == stock_serialize(workflow)
+        # written by orjson: the document json writes (only the text's form differs)
+        by_json = spiff.dump(spiff.stock_serializer(), workflow, by_json=True)
+        assert json.loads(state) == json.loads(by_json)
         seen["saved"] += 1
         seen["subprocesses"] += bool(workflow.subprocesses)
         return state
@@ -97,3 +101,15 @@ def test_a_state_written_by_the_stock_converters_restores_the_same(start, people
     old_state = stock_serialize(stock_restore(instance.state_json, parsed.spec, {}))
     ours = spiff.restore(old_state, parsed.spec, parsed.subprocess_specs, script_engine())
     assert stock_serialize(ours) == old_state
+
+
+def test_a_state_orjson_cannot_write_is_written_by_json(start):
+    """An integer past 64 bits in the data: orjson refuses it, json writes it, it reads back
+    whole (read by json, which keeps it an integer)."""
+    big = 123456789012345678901234567890
+    instance = start("demo_two_tier", "410102")
+    workflow = runtime.load(instance)
+    workflow.data["big"] = big
+    state = spiff.serialize(workflow)
+    assert str(big) in state
+    assert json.loads(state)["data"]["big"] == big

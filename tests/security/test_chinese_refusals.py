@@ -129,6 +129,15 @@ def test_the_refusals_found_from_outside(client, headers):
         "message": "请求格式不正确。",
         "errors": {"json": [INVALID_JSON]},
     }
+    # Python reads NaN and Infinity as numbers; JSON has none: refused as any other bad body
+    for constant in (b"NaN", b"Infinity", b"-Infinity"):
+        body = b'{"process_key": "demo_two_tier", "org_code": "410102", "business_key": "k",'
+        body += b' "data": {"x": ' + constant + b"}}"
+        refused = client.post(
+            "/api/v1/instances", data=body, content_type="application/json", headers=staff
+        )
+        assert refused.status_code == 400
+        assert refused.get_json()["errors"] == {"json": [INVALID_JSON]}
     array = client.post("/api/v1/instances", json=[1, 2], headers=staff).get_json()
     assert array["code"] == "invalid" and array["errors"] == {
         "json": {"_schema": ["提交的数据应为对象（键值对）。"]}

@@ -14,7 +14,8 @@ from flask import current_app, g, request
 from flask_login import current_user
 from flask_smorest import Api
 from sqlalchemy import select
-from webargs.flaskparser import FlaskParser, abort
+from webargs import core
+from webargs.flaskparser import FlaskParser, abort, is_json_request
 
 from webapp.auth.throttle import throttled
 from webapp.core import messages, operations
@@ -22,6 +23,7 @@ from webapp.core.errors import DomainError, PermissionDenied
 from webapp.core.models import Org
 from webapp.core.permissions import require
 from webapp.core.schemas import ErrorSchema, MeSchema, TokenRequestSchema, TokenSchema
+from webapp.core.text import strict_json_loads
 from webapp.extensions import csrf, db
 from webapp.web import keep_transaction, role_gate
 
@@ -29,6 +31,18 @@ from webapp.web import keep_transaction, role_gate
 class RequestParser(FlaskParser):
     """flask-smorest's request parser, refusing a body that is not JSON in Chinese (its other
     messages are marshmallow's, made Chinese by :mod:`webapp.core.messages`)."""
+
+    def _raw_load_json(self, req: Any) -> Any:
+        """The body read by :func:`strict_json_loads` (``NaN`` and ``Infinity`` are not JSON),
+        as webargs reads it otherwise."""
+        if not is_json_request(req):
+            return core.missing
+        data = req.get_data(cache=True)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return core.parse_json(data)  # webargs' own answer to a body that is not UTF-8
+        return strict_json_loads(text)
 
     def _handle_invalid_json_error(self, error: Exception, req: Any, *a: Any, **k: Any) -> NoReturn:
         abort(400, exc=error, messages={"json": [messages.INVALID_JSON]})

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from webapp.core import numbers
 from webapp.core.errors import InvalidInput
-from webapp.core.text import MAX_JSON_DEPTH, bidi_problem, file_json_problem
+from webapp.core.text import MAX_JSON_DEPTH, bidi_problem, file_json_problem, strict_json_loads
 
 SHEETS_DIR = Path(__file__).resolve().parent / "sheets"
 FORMAT_VERSION = 1
@@ -361,7 +361,7 @@ def parse_sheet(data: dict[str, Any] | bytes | str) -> Sheet:
         if len(data) > MAX_SHEET_BYTES:
             raise InvalidInput("评分表文件过大。")
         try:
-            data = json.loads(data, parse_float=Decimal)
+            data = strict_json_loads(data, parse_float=Decimal)
         except (ValueError, UnicodeDecodeError) as exc:
             raise InvalidInput(f"评分表文件不是有效的 JSON：{exc}") from exc
         except RecursionError as exc:

@@ -40,7 +40,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.core import clock
 from webapp.core.models import AuditRecord
-from webapp.extensions import db
+from webapp.extensions import db, new_row, run_plain
 
 if TYPE_CHECKING:
     from webapp.core.models import Org, User
@@ -123,7 +123,7 @@ def compute_hash(prev_hash: str, rec: Any) -> str:
 #: neither flushes the session's pending objects nor makes an ORM object to flush.
 _TABLE = AuditRecord.__table__
 _LAST_HASH = select(_TABLE.c.hash).order_by(_TABLE.c.id.desc()).limit(1)
-_INSERT = insert(_TABLE)
+_INSERT = insert(_TABLE).returning(_TABLE.c.id)
 #: Rows per multi-row INSERT of one transaction's records (13 parameters a row: well under
 #: SQLite's and PostgreSQL's limits on parameters per statement).
 _ROWS_PER_INSERT = 500
@@ -174,7 +174,7 @@ def record(
         "message": message,
         "client_addr": client_addr_var.get(),
     }
-    rec = AuditRecord(**values)
+    rec = new_row(AuditRecord, **values)
     session.info.setdefault(_PENDING, []).append(_Pending(owner, values, rec))
     session.info[_MADE] = session.info.get(_MADE, 0) + 1
     return rec
@@ -233,8 +233,8 @@ def _write_linked(conn: Connection, dialect: str, items: list[_Pending]) -> None
     """Lock the chain, link ``items`` in order after its last hash and INSERT them: three
     statements on PostgreSQL, two on SQLite, however many records."""
     if dialect == "postgresql":
-        conn.execute(_LOCK_CHAIN)
-    prev = conn.execute(_LAST_HASH).scalar_one_or_none() or GENESIS
+        run_plain(conn, _LOCK_CHAIN)
+    prev = run_plain(conn, _LAST_HASH).scalar_one_or_none() or GENESIS
     rows = []
     for item in items:
         values = item.values
@@ -242,7 +242,7 @@ def _write_linked(conn: Connection, dialect: str, items: list[_Pending]) -> None
         values["hash"] = prev = _hash(prev, values)
         rows.append(values)
     if len(rows) == 1:
-        ids = [conn.execute(_INSERT, rows[0]).inserted_primary_key[0]]
+        ids = [run_plain(conn, _INSERT, rows[0]).first()[0]]
     else:
         # One multi-row VALUES statement (an executemany with ordered RETURNING is row by row on
         # SQLite); RETURNING's order is not promised, the hash (unique) names each row's id.

@@ -8,10 +8,12 @@ and every endpoint that uses them changes with them.
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow.utils import ensure_text_type
 
 from webapp.core.errors import InvalidInput
 from webapp.core.periods import Kind, parse_key
@@ -209,3 +211,47 @@ class ErrorSchema(Schema):
     message = fields.String(required=True, metadata={"description": "中文说明"})
     errors = fields.Raw(metadata={"description": "details: invalid fields, refused rows…"})
     incident = fields.String(metadata={"description": "incident id of an unexpected error"})
+
+
+#: How :func:`flat_dump` writes a field's value (None stays None, as marshmallow writes it).
+_FLAT_KINDS: dict[type, Any] = {
+    fields.String: ensure_text_type,
+    fields.Integer: int,
+    fields.DateTime: datetime.isoformat,
+}
+
+
+@functools.cache
+def _flat_plan(schema: type[Schema]) -> tuple[tuple[str, Any], ...] | None:
+    """(key, writer) of every field of ``schema`` when each is a plain String, Integer or ISO
+    DateTime read from the same key; None when one is anything else."""
+    plan = []
+    for name, field in schema._declared_fields.items():  # noqa: SLF001
+        if field.load_only:
+            continue
+        write = _FLAT_KINDS.get(type(field))
+        if (
+            write is None
+            or field.attribute not in (None, name)
+            or field.data_key not in (None, name)
+            or getattr(field, "format", None) not in (None, "iso")
+            or (type(field) is fields.Integer and field.as_string)
+        ):
+            return None
+        plan.append((name, write))
+    return tuple(plan)
+
+
+def flat_dump(schema: type[Schema], obj: dict[str, Any]) -> dict[str, Any]:
+    """``schema().dump(obj)`` of a dict, without marshmallow's per-field machinery (about 160
+    Python calls for a task's 23 fields) when every field is plain (:func:`_flat_plan`);
+    otherwise marshmallow's own dump.  Held equal to marshmallow's by a property test."""
+    plan = _flat_plan(schema)
+    if plan is None:
+        return schema().dump(obj)
+    out = {}
+    for name, write in plan:
+        if name in obj:
+            value = obj[name]
+            out[name] = None if value is None else write(value)
+    return out

@@ -18,9 +18,12 @@ edge (pages and API alike), and every text cell of an Excel import.  One rule,
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
+
+from flask.json.provider import DefaultJSONProvider
 
 #: C0 controls except tab (09), LF (0A) and CR (0D); surrogates; U+FFFE and U+FFFF.
 UNFIT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -164,3 +167,47 @@ def bidi_json_paths(value: Any) -> Iterator[tuple[str, str]]:
         elif isinstance(node, list):
             children = [(f"{path}.{i}" if path else str(i), c) for i, c in enumerate(node)]
         stack.extend(reversed(children))
+
+
+#: A JSON ``\\uXXXX`` escape of an unfit character (:data:`UNFIT`) or a bidi control
+#: (:data:`BIDI_CONTROLS`); surrogates are all caught, a valid pair too (then the walks decide).
+_ESCAPED_PROBLEM = re.compile(
+    r"\\u(?:000[0-8bcef]|001[0-9a-f]|d[89a-f][0-9a-f]{2}|fff[ef]|202[a-e]|206[6-9]|200[ef]|061c)",
+    re.IGNORECASE,
+)
+
+
+def plainly_fit_json(raw: str) -> bool:
+    """True when the text of a JSON body shows that the document it decodes to holds nothing
+    :func:`json_depth`, :func:`long_json_paths`, :func:`unfit_json_paths` and
+    :func:`bidi_json_paths` would find, read in C over the text instead of four walks of the
+    document: no unfit character or bidi control, as is or escaped; no more containers than
+    ``MAX_JSON_DEPTH``; no more characters than ``MAX_JSON_TEXT`` (no string is longer than
+    the text).  False means "walk it": the walks then say exactly what and where."""
+    return (
+        len(raw) <= MAX_JSON_TEXT
+        and raw.count("{") + raw.count("[") <= MAX_JSON_DEPTH
+        and UNFIT.search(raw) is None
+        and BIDI_CONTROLS.search(raw) is None
+        and _ESCAPED_PROBLEM.search(raw) is None
+    )
+
+
+def _no_constant(name: str) -> Any:
+    raise json.JSONDecodeError(f"{name} 不是有效的 JSON 数值", name, 0)
+
+
+def strict_json_loads(text: str | bytes, **kwargs: Any) -> Any:
+    """``json.loads`` of input from outside, refusing ``NaN``, ``Infinity`` and
+    ``-Infinity`` (a ``json.JSONDecodeError``, a ``ValueError``): Python reads them, JSON
+    has no such numbers, and a NaN kept in a form's data or a score is a figure no total can
+    hold (PostgreSQL's JSON refuses it at the commit, SQLite keeps it)."""
+    return json.loads(text, parse_constant=_no_constant, **kwargs)
+
+
+class StrictJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, reading request bodies with :func:`strict_json_loads`: a body with
+    ``NaN`` is not valid JSON, answered as any other (请求内容不是有效的 JSON)."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return strict_json_loads(s, **kwargs)

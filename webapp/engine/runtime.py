@@ -52,7 +52,7 @@ from webapp.engine.models import (
 from webapp.engine.parsing import TimerRules
 from webapp.engine.script_pool import ScriptLimits
 from webapp.engine.validation import parse_outcomes, task_properties
-from webapp.extensions import db, execute_plain, insert_row
+from webapp.extensions import db, execute_plain, insert_row, new_row, set_loaded
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +182,8 @@ def advance(
     expected = instance.version
     notices.begin_step()
     wf = workflow if workflow is not None else load(instance)
-    token = spiff.current_run.set(spiff.RunContext(instance, instance.org, actor))
+    run = spiff.RunContext(instance, instance.org, actor, begin=db.session.begin_nested)
+    token = spiff.current_run.set(run)
     try:
         try:
             mutate(wf)
@@ -196,7 +197,8 @@ def advance(
         # (once per step, not twice); one handed in by the caller is taken now.
         checkpoint = spiff.serialize(wf) if workflow is not None else None
         failure: BaseException | None = None
-        savepoint = db.session.begin_nested()
+        if steps is not None:  # the timer worker's steps: protected from the start
+            run.protect()
         try:
             (steps or _do_engine_steps)(wf)
             live = spiff.live_tasks(wf)  # one walk: the subject's check, the plan, the end
@@ -206,9 +208,11 @@ def advance(
                     "流程的固定数据被脚本修改：" + "、".join(changed) + "（已拒绝，未保存）"
                 )
             events = wf.get_events()
-            savepoint.commit()
+            if run.savepoint is not None:
+                run.savepoint.commit()
         except Exception as exc:
-            savepoint.rollback()
+            if run.savepoint is not None:
+                run.savepoint.rollback()
             failure = exc
         if failure is not None and checkpoint is None:
             checkpoint = _replay(instance, mutate)
@@ -301,9 +305,7 @@ def _save_state(
     if result.rowcount != 1:
         db.session.expire(instance)
         raise Conflict(CONFLICT_MESSAGE)
-    for name, value in values.items():
-        # Mirror the saved values on the object without marking it dirty.
-        set_committed_value(instance, name, value)
+    set_loaded(instance, values)  # the saved values mirrored on the object, not dirty
 
 
 def _plain(data: dict[str, Any]) -> dict[str, Any]:
@@ -485,7 +487,8 @@ def _new_task_row(instance: ProcessInstance, task: Any, returned: bool) -> Human
     if subject:
         # e.g. one multi-instance task per unit: 考核评分 · 郑州市
         name = f"{name} · {subject}"[:200]
-    return HumanTask(
+    return new_row(
+        HumanTask,
         instance_id=instance.id,
         spiff_task_id=str(task.id),
         element_id=spec.bpmn_id,

@@ -405,7 +405,7 @@ def run_script(
         k: v for k, v in glb.items() if k not in RESERVED and k not in extra and not callable(v)
     }
     try:
-        json.dumps(result)
+        json.dumps(result, allow_nan=False)  # NaN and Infinity are not JSON values either
     except (TypeError, ValueError) as exc:
         raise SandboxError(f"脚本产生了无法保存的数据（只允许 JSON 值）：{exc}") from exc
     return result

@@ -17,6 +17,7 @@ from webapp.core.permissions import can, require
 from webapp.core.urls import safe_next
 from webapp.engine import inbox as inbox_model
 from webapp.engine import instances, operations, queries
+from webapp.engine.api import acting_user
 from webapp.engine.lanes import lane_display, lane_words
 from webapp.engine.models import HumanTask, Notification, ProcessInstance
 from webapp.engine.naming import instance_title, subject_label, task_title
@@ -200,7 +201,7 @@ def complete(task_id: int) -> Any:
     form once; the completed task it returns (with its instance as saved) says what to show.
     Refused input answers the task page (422) with every problem under its field."""
     task = operations.complete_task_form(
-        current_user,
+        acting_user(),
         task_id,
         request.form.get("outcome", ""),
         request.form.get("comment"),
@@ -209,7 +210,7 @@ def complete(task_id: int) -> Any:
     if _failed_after("已办理", task):
         return redirect(url_for("engine.inbox"))
     done = f"已办理：{task_title(task)}（{task.outcome_label()}）"
-    following = inbox_model.next_step(current_user, task)
+    following = inbox_model.next_step(acting_user(), task)
     if following is not None:
         flash(f"{done}。下一步：{inbox_model.step_name(following)}", "success")
         return redirect(task_url(following))
@@ -227,7 +228,7 @@ def _failed_after(done: str, task: Any) -> bool:
 
 
 def _simple(task_id: int, fn: Any, message: str, *args: Any) -> Any:
-    fn(current_user, task_id, *args)
+    fn(acting_user(), task_id, *args)
     flash(message, "success")
     default = url_for("engine.task_page", task_id=task_id)
     return redirect(safe_next(request.form.get("next"), default))
@@ -248,7 +249,7 @@ def unclaim(task_id: int) -> Any:
 @bp.route("/<int:task_id>/withdraw", methods=["POST"])
 @flash_errors
 def withdraw(task_id: int) -> Any:
-    reopened = operations.withdraw(current_user, task_id)
+    reopened = operations.withdraw(acting_user(), task_id)
     if not _failed_after("已撤回", reopened):
         flash("已撤回，可重新办理。", "success")
     return redirect(url_for("engine.task_page", task_id=reopened.id))
@@ -259,7 +260,7 @@ def withdraw(task_id: int) -> Any:
 def transfer(task_id: int) -> Any:
     """转办: a refusal answers the task page with the chosen colleague and the comment kept."""
     target = request.form.get("user_id", type=int) or 0
-    operations.transfer(current_user, task_id, target, request.form.get("comment"))
+    operations.transfer(acting_user(), task_id, target, request.form.get("comment"))
     flash("已转办。", "success")
     return redirect(url_for("engine.inbox"))
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 from typing import Any
 
 from flask import render_template, request, send_file
@@ -16,6 +15,7 @@ from webapp.core.models import Org
 from webapp.core.operations import get_org
 from webapp.core.permissions import require
 from webapp.core.spreadsheet import XLSX_MIME
+from webapp.core.text import strict_json_loads
 from webapp.extensions import db
 from webapp.ledger.fields import KINDS, display
 from webapp.ledger.queries import visible_units
@@ -162,7 +162,7 @@ def compare() -> Any:
         if upload is not None and upload.filename:
             raw = upload.read(5 * 1024 * 1024).decode("utf-8", "replace")
         try:
-            snapshot = json.loads(raw)
+            snapshot = strict_json_loads(raw)
             org = get_org(str(snapshot["org"]))
             require(current_user, "ledger.view", org)
             live = compute.freeze_tables(org, snapshot["period"], snapshot.get("kind", "quarterly"))
