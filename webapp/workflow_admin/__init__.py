@@ -23,6 +23,7 @@ register("template.manage", {Role.ADMIN}, ANY, label="管理文书模板")
 
 AUDIT_ACTIONS = {
     "workflow.deploy": "部署流程定义",
+    "workflow.deploy_refused": "流程定义部署或回滚被拒绝（校验未通过或内容未变）",
     "workflow.rollback": "回滚流程定义",
     "workflow.migrate": "迁移流程实例到新版本",
     "template.upload": "上传文书模板",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from flask import (
@@ -16,7 +17,13 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from webapp.core.errors import DomainError, InvalidInput
+from webapp.core.errors import (
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    UploadRefused,
+)
 from webapp.core.models import ROLE_LABELS
 from webapp.core.permissions import require
 from webapp.core.states import ProcessStatus
@@ -27,7 +34,7 @@ from webapp.engine import (
     service_operation_names,
 )
 from webapp.extensions import db
-from webapp.web import record_refused_upload
+from webapp.web import record_refusal, record_refused_upload
 from webapp.workflow_admin import operations
 
 bp = Blueprint(
@@ -48,6 +55,40 @@ RELATIONS = [
 ]
 #: Instances whose migration is pre-checked on the page (each check loads the workflow).
 PRECHECK_LIMIT = 100
+
+
+# Refused deploys and rollbacks stay in the audit trail although nothing was stored: an auditor
+# reading how a procedure changed needs the attempts too (who tried to deploy which process, with
+# which file, why it was refused).  Written at the edge, so the record outlives the rollback.
+
+#: Problems kept in one record (the refusal message already names the first five).
+MAX_PROBLEMS = 20
+
+
+def record_deploy_refusal(
+    err: DomainError,
+    key: str | None,
+    content: bytes | None = None,
+    *,
+    from_version: int | None = None,
+) -> None:
+    """Audit ``workflow.deploy_refused`` for a refused deploy (``content``) or rollback
+    (``from_version``).  A refused file (oversize, DOCTYPE) is ``security.upload_refused``,
+    written by whoever shows the refusal; a permission refusal is the edge's; a version that
+    does not exist refused nothing."""
+    if isinstance(err, UploadRefused | PermissionDenied | NotFound):
+        return
+    after: dict[str, object] = {"key": key, "reason": err.message}
+    if content is not None:
+        after["hash"] = hashlib.sha256(content).hexdigest()
+        after["bytes"] = len(content)
+    if from_version is not None:
+        after["from_version"] = from_version
+    if isinstance(err.details, list):
+        after["problems"] = [
+            p.get("message") for p in err.details[:MAX_PROBLEMS] if isinstance(p, dict)
+        ]
+    record_refusal("workflow.deploy_refused", after=after)
 
 
 @bp.before_request
@@ -76,11 +117,17 @@ def workflows() -> Any:
 @bp.route("/upload", methods=["POST"])
 def workflows_upload() -> Any:
     key = (request.form.get("key") or "").strip() or None
+    content = None
     try:
-        definition = operations.upload_version(current_user, key, _read_upload())
+        content = _read_upload()
+        definition = operations.upload_version(current_user, key, content)
     except DomainError as err:
+        if err.status_code == 403:
+            raise
         db.session.rollback()
         record_refused_upload(err)
+        if content is not None:
+            record_deploy_refusal(err, key, content)
         problems = err.details if isinstance(err.details, list) else []
         flash(err.message, "danger")
         return render_template(
@@ -155,12 +202,17 @@ def workflows_validate(key: str) -> Any:
 
 @bp.route("/<key>/deploy", methods=["POST"])
 def workflows_deploy(key: str) -> Any:
+    content = _posted_xml()
     try:
-        definition = operations.upload_version(current_user, key, _posted_xml())
-    except InvalidInput as err:
+        definition = operations.upload_version(current_user, key, content)
+    except DomainError as err:
+        if err.status_code == 403:
+            raise
         db.session.rollback()
+        record_refused_upload(err)
+        record_deploy_refusal(err, key, content)
         problems = err.details if isinstance(err.details, list) else []
-        return jsonify(code=err.code, message=err.message, problems=problems), 422
+        return jsonify(code=err.code, message=err.message, problems=problems), err.status_code
     flash(
         f"已部署 {definition.name} 第 {definition.version} 版，新发起的流程将使用此版本。",
         "success",
@@ -180,6 +232,7 @@ def workflows_rollback(key: str) -> Any:
         if err.status_code == 403:
             raise
         db.session.rollback()
+        record_deploy_refusal(err, key, from_version=version)
         flash(err.message, "danger")
         return redirect(url_for(".workflows_detail", key=key))
     flash(f"已将第 {version} 版的内容部署为第 {definition.version} 版。", "success")
