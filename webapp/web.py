@@ -158,6 +158,23 @@ def reads_first(view: Callable[..., Any]) -> Callable[..., Any]:
     return view
 
 
+def long_json_text(limit: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Mark a JSON view whose body carries one long document (the BPMN editor posts the whole
+    diagram as one string): the edge's ``MAX_JSON_TEXT`` backstop is ``limit`` for it, and the
+    view bounds the document itself.  Put it right under the route decorator."""
+
+    def mark(view: Callable[..., Any]) -> Callable[..., Any]:
+        view.json_text_limit = limit  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def _json_text_limit() -> int:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return int(getattr(view, "json_text_limit", MAX_JSON_TEXT))
+
+
 def _reads_first(app: Flask) -> bool:
     view = app.view_functions.get(request.endpoint or "")
     return bool(getattr(view, "reads_first", False))
@@ -408,9 +425,10 @@ def refuse_deep_json() -> None:
         too_deep = True
     if too_deep:
         raise InvalidInput(TOO_DEEP)
-    too_long = list(long_json_paths(request.get_json(silent=True)))
+    limit = _json_text_limit()
+    too_long = list(long_json_paths(request.get_json(silent=True), limit))
     if too_long:  # every schema bounds its strings; this bounds those of free-form objects
-        reason = f"长度不能超过 {MAX_JSON_TEXT} 字。"
+        reason = f"长度不能超过 {limit} 字。"
         raise InvalidInput(
             f"请求内容中“{shown(too_long[0])}”{reason[:-1]}，请删减后重试。",
             details={"json": {shown(path): [reason] for path in too_long}},

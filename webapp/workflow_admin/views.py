@@ -34,7 +34,7 @@ from webapp.engine import (
     service_operation_names,
 )
 from webapp.extensions import db
-from webapp.web import record_refusal, record_refused_upload
+from webapp.web import long_json_text, record_refusal, record_refused_upload
 from webapp.workflow_admin import operations
 
 bp = Blueprint(
@@ -195,12 +195,14 @@ def _posted_xml() -> bytes:
 
 
 @bp.route("/<key>/validate", methods=["POST"])
+@long_json_text(operations.MAX_UPLOAD_BYTES)
 def workflows_validate(key: str) -> Any:
     problems = operations.check_content(current_user, key, _posted_xml())
     return jsonify(problems=problems)
 
 
 @bp.route("/<key>/deploy", methods=["POST"])
+@long_json_text(operations.MAX_UPLOAD_BYTES)
 def workflows_deploy(key: str) -> Any:
     content = _posted_xml()
     try:
