@@ -41,6 +41,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from webapp.core import audit, clock
+from webapp.core.converters import MAX_ID
 from webapp.core.errors import (
     Conflict,
     DomainError,
@@ -79,6 +80,15 @@ def page_arg(name: str = "page") -> int:
     below 1 is 1, past ``MAX_PAGE`` is ``MAX_PAGE`` (``?page=10**25`` was a 500: the OFFSET
     overflowed SQLite's integer).  The list shows its last page or none past its end."""
     return min(max(request.args.get(name, 1, type=int) or 1, 1), MAX_PAGE)
+
+
+def id_field(values: Any, name: str, *, minimum: int = 1) -> int | None:
+    """A number naming a row (an id, a version) from ``request.args`` or ``request.form``,
+    bounded as the path converter bounds one (``MAX_ID``): missing, not a whole number or
+    outside ``minimum``..``MAX_ID`` is None.  Unbounded, ``?version=10**20`` on a process
+    definition's page reached the database and was a 500 (SQLite's integer overflowed)."""
+    value = values.get(name, type=int)  # type: ignore[call-arg]  # werkzeug's MultiDict
+    return value if value is not None and minimum <= value <= MAX_ID else None
 
 
 #: The years a page's ``?year=`` may ask for (the assessment's and the audit's own bound).

@@ -17,6 +17,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from webapp.core.converters import MAX_ID
 from webapp.core.errors import (
     DomainError,
     InvalidInput,
@@ -34,7 +35,7 @@ from webapp.engine import (
     service_operation_names,
 )
 from webapp.extensions import db
-from webapp.web import long_json_text, record_refusal, record_refused_upload
+from webapp.web import id_field, long_json_text, record_refusal, record_refused_upload
 from webapp.workflow_admin import operations
 
 bp = Blueprint(
@@ -142,7 +143,7 @@ def workflows_upload() -> Any:
 @bp.route("/<key>")
 def workflows_detail(key: str) -> Any:
     summary = operations.definition_summary(key)
-    shown = request.args.get("version", type=int) or summary.latest.version
+    shown = id_field(request.args, "version") or summary.latest.version
     definition = operations.get_version(key, shown)
     instances = operations.running_instances(key)
     checks: dict[int, list[str]] = {}
@@ -170,7 +171,7 @@ def workflows_download(key: str, version: int) -> Any:
 @bp.route("/<key>/edit")
 def workflows_edit(key: str) -> Any:
     summary = operations.definition_summary(key)
-    base = request.args.get("version", type=int) or summary.latest.version
+    base = id_field(request.args, "version") or summary.latest.version
     operations.get_version(key, base)
     return render_template(
         "workflow_admin/editor.html",
@@ -227,7 +228,10 @@ def workflows_deploy(key: str) -> Any:
 
 @bp.route("/<key>/rollback", methods=["POST"])
 def workflows_rollback(key: str) -> Any:
-    version = request.form.get("version", type=int) or 0
+    version = id_field(request.form, "version")
+    if version is None:
+        flash("请选择要回滚到的版本。", "danger")
+        return redirect(url_for(".workflows_detail", key=key))
     try:
         definition = operations.rollback(current_user, key, version)
     except DomainError as err:
@@ -245,8 +249,8 @@ def workflows_rollback(key: str) -> Any:
 def workflows_compare(key: str) -> Any:
     summary = operations.definition_summary(key)
     latest = summary.latest.version
-    new = request.args.get("new", type=int) or latest
-    old = request.args.get("old", type=int) or max(new - 1, 1)
+    new = id_field(request.args, "new") or latest
+    old = id_field(request.args, "old") or max(new - 1, 1)
     diff = compare_versions(operations.get_version(key, old), operations.get_version(key, new))
     return render_template("workflow_admin/compare.html", summary=summary, diff=diff)
 
@@ -254,6 +258,7 @@ def workflows_compare(key: str) -> Any:
 @bp.route("/<key>/migrate", methods=["POST"])
 def workflows_migrate(key: str) -> Any:
     ids = [int(i) for i in request.form.getlist("instance_id") if i.isdigit()]
+    ids = [i for i in ids if 0 < i <= MAX_ID]  # beyond the id column: no such instance
     if not ids:
         flash("请先勾选要迁移的流程实例。", "warning")
         return redirect(url_for(".workflows_detail", key=key))
