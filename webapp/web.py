@@ -42,6 +42,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 
 from webapp.core import audit, clock
+from webapp.core.converters import MAX_ID
 from webapp.core.errors import (
     Conflict,
     DomainError,
@@ -81,6 +82,15 @@ def page_arg(name: str = "page") -> int:
     below 1 is 1, past ``MAX_PAGE`` is ``MAX_PAGE`` (``?page=10**25`` was a 500: the OFFSET
     overflowed SQLite's integer).  The list shows its last page or none past its end."""
     return min(max(request.args.get(name, 1, type=int) or 1, 1), MAX_PAGE)
+
+
+def id_field(values: Any, name: str, *, minimum: int = 1) -> int | None:
+    """A number naming a row (an id, a version) from ``request.args`` or ``request.form``,
+    bounded as the path converter bounds one (``MAX_ID``): missing, not a whole number or
+    outside ``minimum``..``MAX_ID`` is None.  Unbounded, ``?version=10**20`` on a process
+    definition's page reached the database and was a 500 (SQLite's integer overflowed)."""
+    value = values.get(name, type=int)  # type: ignore[call-arg]  # werkzeug's MultiDict
+    return value if value is not None and minimum <= value <= MAX_ID else None
 
 
 #: The years a page's ``?year=`` may ask for (the assessment's and the audit's own bound).
@@ -158,6 +168,23 @@ def reads_first(view: Callable[..., Any]) -> Callable[..., Any]:
     """
     view.reads_first = True  # type: ignore[attr-defined]
     return view
+
+
+def long_json_text(limit: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Mark a JSON view whose body carries one long document (the BPMN editor posts the whole
+    diagram as one string): the edge's ``MAX_JSON_TEXT`` backstop is ``limit`` for it, and the
+    view bounds the document itself.  Put it right under the route decorator."""
+
+    def mark(view: Callable[..., Any]) -> Callable[..., Any]:
+        view.json_text_limit = limit  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def _json_text_limit() -> int:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return int(getattr(view, "json_text_limit", MAX_JSON_TEXT))
 
 
 def _reads_first(app: Flask) -> bool:
@@ -426,9 +453,10 @@ def refuse_deep_json() -> None:
         too_deep = True
     if too_deep:
         raise InvalidInput(TOO_DEEP)
-    too_long = list(long_json_paths(request.get_json(silent=True)))
+    limit = _json_text_limit()
+    too_long = list(long_json_paths(request.get_json(silent=True), limit))
     if too_long:  # every schema bounds its strings; this bounds those of free-form objects
-        reason = f"长度不能超过 {MAX_JSON_TEXT} 字。"
+        reason = f"长度不能超过 {limit} 字。"
         raise InvalidInput(
             f"请求内容中“{shown(too_long[0])}”{reason[:-1]}，请删减后重试。",
             details={"json": {shown(path): [reason] for path in too_long}},

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,9 +20,31 @@ from webapp.engine.parsing import ParsedBpmn, build_specs, parse_xml
 from webapp.engine.validation import Problem, check_bpmn, validate_bpmn
 from webapp.extensions import db
 
+log = logging.getLogger(__name__)
+
 #: Parsed specs keyed by (version id, content hash): ids can be reused after a rollback.
 _cache: dict[tuple[int, str], ParsedBpmn] = {}
 _cache_lock = threading.Lock()
+
+#: What changed from one version to the next, for the deploy's audit record (the auditor reads
+#: the change there: the definition pages are the administrators').  Set by
+#: ``webapp.engine.versions``, which compares versions and imports this module.
+ChangeSummary = Callable[[ProcessDefinition, ProcessDefinition], dict[str, list[str]]]
+_describe_changes: list[ChangeSummary] = []
+
+
+def describe_changes_with(summary: ChangeSummary) -> None:
+    _describe_changes[:] = [summary]
+
+
+def _changes(old: ProcessDefinition, new: ProcessDefinition) -> dict[str, list[str]] | None:
+    if not _describe_changes:
+        return None
+    try:
+        return _describe_changes[0](old, new)
+    except Exception:  # the summary is a courtesy: a comparison failing never refuses a deploy
+        log.exception("comparing %s v%s with v%s failed", new.key, old.version, new.version)
+        return None
 
 
 @dataclass
@@ -112,7 +136,12 @@ def deploy_bpmn(actor: User | None, key: str | None, content: bytes) -> DeployRe
         before=(
             {"version": latest.version, "hash": latest.content_hash} if latest is not None else None
         ),
-        after={"key": key, "version": definition.version, "hash": digest},
+        after={
+            "key": key,
+            "version": definition.version,
+            "hash": digest,
+            **({"changes": _changes(latest, definition)} if latest is not None else {}),
+        },
     )
     return DeployResult(definition, True)
 

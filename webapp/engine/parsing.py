@@ -188,19 +188,56 @@ def _minutes(delta: timedelta) -> str:
     return f"{minutes:g} 分钟" if minutes < 120 else f"{minutes / 60:g} 小时"
 
 
+#: The longest timer duration (or cycle interval), in days.  SpiffWorkflow turns a duration's
+#: years and months into days one calendar month at a time: "P999999999Y" held the request
+#: that validated it (and the timer's start) for hours, "P100000Y" overflowed the date when
+#: the timer started.  Nothing in the reporting calendar waits ten years.
+MAX_TIMER_DAYS = 3660
+_DAYS_PER = {"years": 366, "months": 31, "weeks": 7, "days": 1}
+_DAYS_PER_TIME = {"hours": 24, "minutes": 24 * 60, "seconds": 24 * 3600}
+
+
+def _duration_problem(value: str, part: str, *, cycle: bool) -> str | None:
+    """Why one ISO 8601 duration (``P…``, also a cycle's interval) may not be used, else None.
+    Read with SpiffWorkflow's own duration parser, bounded before anything adds months up."""
+    try:
+        parsed = TimerEventDefinition.parse_iso_duration(part)
+    except Exception:
+        return f"定时器表达式 {value!r} 不是有效的 ISO 8601 日期、时长或周期"
+    days = sum(parsed.get(k, 0) * n for k, n in _DAYS_PER.items())
+    days += sum(parsed.get(k, 0) / n for k, n in _DAYS_PER_TIME.items())
+    if days > MAX_TIMER_DAYS:
+        return f"定时器时长 {value!r} 超过上限 {MAX_TIMER_DAYS} 天（约十年）"
+    if days <= 0 and not cycle:  # a cycle's interval is held to its own lower bound
+        return (
+            f"定时器时长 {value!r} 为零：流程一到这里就会立即触发"
+            '（提醒、办理期限的时长应大于零，如 "P3D"）'
+        )
+    return None
+
+
 def check_timer_value(
     value: Any, rules: TimerRules | None = None, *, cycle: bool = False
 ) -> str | None:
     """Chinese problem text when a timer value is not acceptable ISO 8601, else None.
 
     ``cycle``: the value of a ``timeCycle`` (it must be ``R<n>/...``); any cycle is held to
-    ``rules`` (bounded repetitions, a minimum interval).
+    ``rules`` (bounded repetitions, a minimum interval).  A duration (alone or as a cycle's
+    interval) is bounded by ``MAX_TIMER_DAYS`` before SpiffWorkflow computes it, and a duration
+    of zero is refused (a reminder or deadline that fires the moment it starts).
     """
     if not isinstance(value, str):
         return '定时器表达式的值应为 ISO 8601 字符串（如 "P3D"，注意引号）'
     text = value.strip()
     if cycle and not text.upper().startswith("R"):
         return f"定时器周期 {value!r} 应写成“R次数/间隔”（如 R10/P1D）"
+    if text.startswith("-"):
+        return f'定时器时长 {value!r} 不能为负数（到期提醒、办理期限应写成如 "P3D"）'
+    for part in text.split("/"):
+        if part.upper().startswith("P"):
+            problem = _duration_problem(value, part, cycle=cycle)
+            if problem:
+                return problem
     try:
         if text.upper().startswith("R"):
             cycles, _start, interval = TimerEventDefinition.parse_iso_recurring_interval(text)

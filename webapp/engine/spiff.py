@@ -27,7 +27,10 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import (
     TaskConverter,
     WorkflowConverter,
 )
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    DurationTimerEventDefinition,
+)
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
@@ -143,9 +146,12 @@ class SandboxScriptEngine(PythonScriptEngine):
                 f"表达式 {expression!r}：{err.message}", task=task, line_number=err.line
             ) from err
         event_def = getattr(task.task_spec, "event_definition", None)
-        if isinstance(event_def, CycleTimerEventDefinition) and expression == event_def.expression:
-            # A cycle given by a variable: the deploy-time rules, applied when the timer starts.
-            problem = check_timer_value(value, self.timer_rules, cycle=True)
+        timed = (CycleTimerEventDefinition, DurationTimerEventDefinition)
+        if isinstance(event_def, timed) and expression == event_def.expression:
+            # A cycle or duration given by a variable: the deploy-time rules, applied when the
+            # timer starts (before SpiffWorkflow adds up a duration of a billion years).
+            cycle = isinstance(event_def, CycleTimerEventDefinition)
+            problem = check_timer_value(value, self.timer_rules, cycle=cycle)
             if problem:
                 raise WorkflowTaskException(problem, task=task)
         return value

@@ -22,7 +22,7 @@ from webapp.core.errors import Conflict
 from webapp.core.models import User
 from webapp.core.permissions import require
 from webapp.engine import spiff
-from webapp.engine.definitions import latest_definition, specs_for
+from webapp.engine.definitions import describe_changes_with, latest_definition, specs_for
 from webapp.engine.instances import get_instance
 from webapp.engine.models import OPEN_STATES, HumanTask, InstanceState, ProcessDefinition
 from webapp.engine.naming import instance_title
@@ -181,6 +181,25 @@ def compare_versions(old: ProcessDefinition, new: ProcessDefinition) -> VersionD
             result.added.append(ElementChange(bpmn_id, spec.bpmn_name or "", _kind(spec)))
     _compare_xml(old.content, new.content, result)
     return result
+
+
+def change_summary(old: ProcessDefinition, new: ProcessDefinition) -> dict[str, list[str]]:
+    """The comparison in words, as the deploy's audit record keeps it:
+    ``{"added", "removed", "changed"}``, each a list of “类型“名称”：what changed”."""
+    diff = compare_versions(old, new)
+
+    def line(change: ElementChange) -> str:
+        text = f"{change.kind}“{change.name or change.element_id}”"
+        return f"{text}：{'、'.join(change.fields)}" if change.fields else text
+
+    return {
+        "added": [line(c) for c in diff.added],
+        "removed": [line(c) for c in diff.removed],
+        "changed": [line(c) for c in diff.changed],
+    }
+
+
+describe_changes_with(change_summary)
 
 
 def _xml_elements(content: bytes) -> dict[str, tuple[str, str, dict[str, str]]]:

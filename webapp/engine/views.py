@@ -24,7 +24,7 @@ from webapp.engine.naming import instance_title, subject_label, task_title
 from webapp.engine.registry import FORMS, form_schema
 from webapp.engine.vocabulary import instance_about
 from webapp.extensions import db
-from webapp.web import SAFE_METHODS, kept, refusal, refused_on
+from webapp.web import SAFE_METHODS, id_field, kept, refusal, refused_on
 
 bp = Blueprint("engine", __name__, url_prefix="/tasks", template_folder="templates")
 
@@ -259,7 +259,7 @@ def withdraw(task_id: int) -> Any:
 @refused_on("engine.task_page")
 def transfer(task_id: int) -> Any:
     """转办: a refusal answers the task page with the chosen colleague and the comment kept."""
-    target = request.form.get("user_id", type=int) or 0
+    target = id_field(request.form, "user_id") or 0
     operations.transfer(acting_user(), task_id, target, request.form.get("comment"))
     flash("已转办。", "success")
     return redirect(url_for("engine.inbox"))
@@ -275,7 +275,7 @@ def remind(task_id: int) -> Any:
 @flash_errors
 def cc(task_id: int) -> Any:
     operations.get_task(task_id, current_user)  # 403 first for those who may not see it
-    user_id = request.form.get("user_id", type=int)
+    user_id = id_field(request.form, "user_id")
     username = (request.form.get("username") or "").strip()
     if user_id:
         user = db.session.get(User, user_id)

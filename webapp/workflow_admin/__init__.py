@@ -23,6 +23,7 @@ register("template.manage", {Role.ADMIN}, ANY, label="管理文书模板")
 
 AUDIT_ACTIONS = {
     "workflow.deploy": "部署流程定义",
+    "workflow.deploy_refused": "流程定义部署或回滚被拒绝（校验未通过或内容未变）",
     "workflow.rollback": "回滚流程定义",
     "workflow.migrate": "迁移流程实例到新版本",
     "template.upload": "上传文书模板",
@@ -32,7 +33,7 @@ AUDIT_ACTIONS = {
 
 def init_app(app: Any, api: Any) -> None:
     from webapp.admin.views import ADMIN_TABS
-    from webapp.audit.vocabulary import register_actions, register_object_types
+    from webapp.audit.vocabulary import register_actions, register_fields, register_object_types
     from webapp.extensions import csrf
     from webapp.workflow_admin.api import blueprints
     from webapp.workflow_admin.template_views import bp as templates_bp
@@ -50,6 +51,26 @@ def init_app(app: Any, api: Any) -> None:
         if tab not in ADMIN_TABS:
             ADMIN_TABS.append(tab)
     register_actions(AUDIT_ACTIONS)
+    definition_fields = {
+        "key": "流程",
+        "version": "版本",
+        "hash": "内容哈希（SHA-256）",
+        "from_version": "回滚自版本",
+        "changes.added": "新增的元素",
+        "changes.removed": "删除的元素",
+        "changes.changed": "修改的元素",
+    }
+    register_fields(definition_fields, object_type="process_definition")
+    # A refused deploy is filed under the route that refused it (nothing was stored).
+    register_fields(
+        {
+            "hash": definition_fields["hash"],
+            "from_version": definition_fields["from_version"],
+            "bytes": "文件大小（字节）",
+            "problems": "校验发现的问题",
+        },
+        object_type="route",
+    )
     register_object_types(
         {
             "process_definition": "流程定义",

@@ -9,6 +9,7 @@ from flask import Response, current_app
 from flask_login import current_user
 
 from webapp.api import Blueprint, feature_api, refusals
+from webapp.core.errors import DomainError
 from webapp.engine import compare_versions
 from webapp.workflow_admin import operations
 from webapp.workflow_admin.schemas import (
@@ -23,6 +24,7 @@ from webapp.workflow_admin.schemas import (
     definition_json,
     version_json,
 )
+from webapp.workflow_admin.views import record_deploy_refusal
 
 # Before the body is parsed or anything is loaded: a non-administrator learns nothing.
 workflows_bp = feature_api(
@@ -86,7 +88,11 @@ def upload(files: dict[str, Any], key: str) -> Any:
         content = upload.read(min(limit, current_app.config["MAX_CONTENT_LENGTH"]) + 1)
     finally:
         upload.close()  # a large upload is spooled to a temporary file
-    definition = operations.upload_version(current_user, key, content)
+    try:
+        definition = operations.upload_version(current_user, key, content)
+    except DomainError as err:
+        record_deploy_refusal(err, key, content)  # the edge answers (and audits a refused file)
+        raise
     return version_json(operations.VersionInfo(definition, 0))
 
 
@@ -96,7 +102,11 @@ def upload(files: dict[str, Any], key: str) -> Any:
 @_refusals(workflows_bp, *ERRORS)
 def rollback(body: dict[str, int], key: str) -> Any:
     """Deploy an earlier version's content again as the newest version."""
-    definition = operations.rollback(current_user, key, body["version"])
+    try:
+        definition = operations.rollback(current_user, key, body["version"])
+    except DomainError as err:
+        record_deploy_refusal(err, key, from_version=body["version"])
+        raise
     return version_json(operations.VersionInfo(definition, 0))
 
 

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from webapp.core.errors import DomainError, InvalidInput
 from webapp.core.permissions import require
 from webapp.extensions import db
-from webapp.web import record_refused_upload
+from webapp.web import id_field, record_refused_upload
 from webapp.workflow_admin import doc_templates
 from webapp.workflow_admin.samples import SAMPLES
 from webapp.workflow_admin.uploads import MAX_DOCX_BYTES
@@ -79,9 +79,9 @@ def templates_upload(name: str) -> Any:
 
 @bp.route("/<name>/restore", methods=["POST"])
 def templates_restore(name: str) -> Any:
-    version = request.form.get("version", type=int)
+    version = id_field(request.form, "version", minimum=0)  # 0: the built-in file
     try:
-        if version is None or version < 0:
+        if version is None:
             raise InvalidInput("请选择要恢复的版本。")
         doc_templates.restore_template(current_user, name, version)
     except DomainError as err:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from flask import (
@@ -16,7 +17,14 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from webapp.core.errors import DomainError, InvalidInput
+from webapp.core.converters import MAX_ID
+from webapp.core.errors import (
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    UploadRefused,
+)
 from webapp.core.models import ROLE_LABELS
 from webapp.core.permissions import require
 from webapp.core.states import ProcessStatus
@@ -27,7 +35,7 @@ from webapp.engine import (
     service_operation_names,
 )
 from webapp.extensions import db
-from webapp.web import record_refused_upload
+from webapp.web import id_field, long_json_text, record_refusal, record_refused_upload
 from webapp.workflow_admin import operations
 
 bp = Blueprint(
@@ -48,6 +56,40 @@ RELATIONS = [
 ]
 #: Instances whose migration is pre-checked on the page (each check loads the workflow).
 PRECHECK_LIMIT = 100
+
+
+# Refused deploys and rollbacks stay in the audit trail although nothing was stored: an auditor
+# reading how a procedure changed needs the attempts too (who tried to deploy which process, with
+# which file, why it was refused).  Written at the edge, so the record outlives the rollback.
+
+#: Problems kept in one record (the refusal message already names the first five).
+MAX_PROBLEMS = 20
+
+
+def record_deploy_refusal(
+    err: DomainError,
+    key: str | None,
+    content: bytes | None = None,
+    *,
+    from_version: int | None = None,
+) -> None:
+    """Audit ``workflow.deploy_refused`` for a refused deploy (``content``) or rollback
+    (``from_version``).  A refused file (oversize, DOCTYPE) is ``security.upload_refused``,
+    written by whoever shows the refusal; a permission refusal is the edge's; a version that
+    does not exist refused nothing."""
+    if isinstance(err, UploadRefused | PermissionDenied | NotFound):
+        return
+    after: dict[str, object] = {"key": key, "reason": err.message}
+    if content is not None:
+        after["hash"] = hashlib.sha256(content).hexdigest()
+        after["bytes"] = len(content)
+    if from_version is not None:
+        after["from_version"] = from_version
+    if isinstance(err.details, list):
+        after["problems"] = [
+            p.get("message") for p in err.details[:MAX_PROBLEMS] if isinstance(p, dict)
+        ]
+    record_refusal("workflow.deploy_refused", after=after)
 
 
 @bp.before_request
@@ -76,11 +118,17 @@ def workflows() -> Any:
 @bp.route("/upload", methods=["POST"])
 def workflows_upload() -> Any:
     key = (request.form.get("key") or "").strip() or None
+    content = None
     try:
-        definition = operations.upload_version(current_user, key, _read_upload())
+        content = _read_upload()
+        definition = operations.upload_version(current_user, key, content)
     except DomainError as err:
+        if err.status_code == 403:
+            raise
         db.session.rollback()
         record_refused_upload(err)
+        if content is not None:
+            record_deploy_refusal(err, key, content)
         problems = err.details if isinstance(err.details, list) else []
         flash(err.message, "danger")
         return render_template(
@@ -95,7 +143,7 @@ def workflows_upload() -> Any:
 @bp.route("/<key>")
 def workflows_detail(key: str) -> Any:
     summary = operations.definition_summary(key)
-    shown = request.args.get("version", type=int) or summary.latest.version
+    shown = id_field(request.args, "version") or summary.latest.version
     definition = operations.get_version(key, shown)
     instances = operations.running_instances(key)
     checks: dict[int, list[str]] = {}
@@ -123,7 +171,7 @@ def workflows_download(key: str, version: int) -> Any:
 @bp.route("/<key>/edit")
 def workflows_edit(key: str) -> Any:
     summary = operations.definition_summary(key)
-    base = request.args.get("version", type=int) or summary.latest.version
+    base = id_field(request.args, "version") or summary.latest.version
     operations.get_version(key, base)
     return render_template(
         "workflow_admin/editor.html",
@@ -148,19 +196,26 @@ def _posted_xml() -> bytes:
 
 
 @bp.route("/<key>/validate", methods=["POST"])
+@long_json_text(operations.MAX_UPLOAD_BYTES)
 def workflows_validate(key: str) -> Any:
     problems = operations.check_content(current_user, key, _posted_xml())
     return jsonify(problems=problems)
 
 
 @bp.route("/<key>/deploy", methods=["POST"])
+@long_json_text(operations.MAX_UPLOAD_BYTES)
 def workflows_deploy(key: str) -> Any:
+    content = _posted_xml()
     try:
-        definition = operations.upload_version(current_user, key, _posted_xml())
-    except InvalidInput as err:
+        definition = operations.upload_version(current_user, key, content)
+    except DomainError as err:
+        if err.status_code == 403:
+            raise
         db.session.rollback()
+        record_refused_upload(err)
+        record_deploy_refusal(err, key, content)
         problems = err.details if isinstance(err.details, list) else []
-        return jsonify(code=err.code, message=err.message, problems=problems), 422
+        return jsonify(code=err.code, message=err.message, problems=problems), err.status_code
     flash(
         f"已部署 {definition.name} 第 {definition.version} 版，新发起的流程将使用此版本。",
         "success",
@@ -173,13 +228,17 @@ def workflows_deploy(key: str) -> Any:
 
 @bp.route("/<key>/rollback", methods=["POST"])
 def workflows_rollback(key: str) -> Any:
-    version = request.form.get("version", type=int) or 0
+    version = id_field(request.form, "version")
+    if version is None:
+        flash("请选择要回滚到的版本。", "danger")
+        return redirect(url_for(".workflows_detail", key=key))
     try:
         definition = operations.rollback(current_user, key, version)
     except DomainError as err:
         if err.status_code == 403:
             raise
         db.session.rollback()
+        record_deploy_refusal(err, key, from_version=version)
         flash(err.message, "danger")
         return redirect(url_for(".workflows_detail", key=key))
     flash(f"已将第 {version} 版的内容部署为第 {definition.version} 版。", "success")
@@ -190,8 +249,8 @@ def workflows_rollback(key: str) -> Any:
 def workflows_compare(key: str) -> Any:
     summary = operations.definition_summary(key)
     latest = summary.latest.version
-    new = request.args.get("new", type=int) or latest
-    old = request.args.get("old", type=int) or max(new - 1, 1)
+    new = id_field(request.args, "new") or latest
+    old = id_field(request.args, "old") or max(new - 1, 1)
     diff = compare_versions(operations.get_version(key, old), operations.get_version(key, new))
     return render_template("workflow_admin/compare.html", summary=summary, diff=diff)
 
@@ -199,6 +258,7 @@ def workflows_compare(key: str) -> Any:
 @bp.route("/<key>/migrate", methods=["POST"])
 def workflows_migrate(key: str) -> Any:
     ids = [int(i) for i in request.form.getlist("instance_id") if i.isdigit()]
+    ids = [i for i in ids if 0 < i <= MAX_ID]  # beyond the id column: no such instance
     if not ids:
         flash("请先勾选要迁移的流程实例。", "warning")
         return redirect(url_for(".workflows_detail", key=key))

@@ -127,7 +127,7 @@ EXPECTATIONS = {
                 "invalid diagram",
                 setup=_admin_with_v1,
                 exercise=lambda env: _file_form(env, f"{BASE}/upload", f"{BASE}/", BAD, "q.bpmn"),
-                no_audit="validation fails: nothing is stored",
+                writes=("workflow.deploy_refused",),
                 status=422,
             ),
         )
@@ -156,7 +156,7 @@ EXPECTATIONS = {
                 "invalid diagram",
                 setup=_admin_with_v1,
                 exercise=lambda env: _editor_post(env, "deploy", BAD),
-                no_audit="validation fails: nothing is stored",
+                writes=("workflow.deploy_refused",),
                 status=422,
             ),
         )
@@ -215,7 +215,7 @@ EXPECTATIONS = {
                 "invalid diagram",
                 setup=_api_admin(quarterly()),
                 exercise=lambda env: _api_upload(env, BAD),
-                no_audit="validation fails: nothing is stored",
+                writes=("workflow.deploy_refused",),
                 status=422,
             ),
         )

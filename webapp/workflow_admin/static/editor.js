@@ -47,9 +47,32 @@
     statusBox.className = 'small ' + (cls || 'text-muted');
   }
 
+  // bpmn-moddle drops a reference whose target is not an element of the file: SpiffWorkflow's
+  // multi-instance names its collection variable there (<loopDataInputRef>units</...>), so the
+  // saved XML lost it and the engine refused the diagram (year_end_assessment could not be
+  // edited at all).  Put each one back as a detached placeholder, which bpmn-js writes back by
+  // its id: the saved reference is the text the file had.
+  function keepUnresolvedReferences(warnings) {
+    const moddle = modeler.get('moddle');
+    for (const w of warnings || []) {
+      if (!w.element || !w.property || !w.value || !/^unresolved reference/.test(w.message || '')) continue;
+      const desc = w.element.$descriptor.propertiesByName[w.property];
+      if (!desc || !desc.isReference) continue;
+      let placeholder;
+      try {
+        placeholder = moddle.create(desc.type, { id: w.value });
+      } catch (err) {
+        placeholder = moddle.create('bpmn:BaseElement', { id: w.value });
+      }
+      if (desc.isMany) w.element.get(desc.name).push(placeholder);
+      else w.element.set(desc.name, placeholder);
+    }
+  }
+
   try {
     const response = await fetch(cfg.xmlUrl, { credentials: 'same-origin' });
     const result = await modeler.importXML(await response.text());
+    keepUnresolvedReferences(result.warnings);
     clearOfPalette();
     if (result.warnings && result.warnings.length) status(`导入时有 ${result.warnings.length} 条提示`, 'text-warning');
   } catch (err) {
