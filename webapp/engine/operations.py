@@ -9,7 +9,6 @@ history and the audit record, flushes and never commits.
 from __future__ import annotations
 
 import functools
-import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -287,11 +286,9 @@ def form_values(schema: dict[str, Any], fields: Mapping[str, str]) -> dict[str, 
             continue
         if kind in ("integer", "number"):
             try:
-                value = int(raw) if kind == "integer" or raw.isdigit() else float(raw)
+                data[name] = int(raw) if kind == "integer" or raw.isdigit() else float(raw)
             except ValueError:
-                value = raw
-            # "nan", "inf", "1e999": Python's numbers, not JSON's (kept as posted: refused)
-            data[name] = value if not isinstance(value, float) or math.isfinite(value) else raw
+                data[name] = raw
         elif kind == "array":  # one text box: the entries separated by commas or new lines
             data[name] = [part for part in _LIST_SPLIT.split(raw) if part]
         else:
