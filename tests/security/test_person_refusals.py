@@ -34,7 +34,9 @@ NOT_SWEPT = {
 }
 #: Administrators manage every user: their pages may name anyone.
 ADMIN_BLUEPRINTS = ("admin.",)
-FORM_READ = re.compile(r"request\.form\.get\(\s*\"(" + "|".join(PERSON_FIELDS) + r")\"")
+FORM_READ = re.compile(
+    r"(?:request\.form\.get\(|id_field\(request\.form,)\s*\"(" + "|".join(PERSON_FIELDS) + r")\""
+)
 ALERT = re.compile(r'<div class="alert alert-danger[^"]*"[^>]*>(.*?)</div>', re.S)
 
 
