@@ -31,7 +31,7 @@ from webapp.publication.document import (
     render_document,
 )
 from webapp.publication.draft import generate
-from webapp.publication.drafting import DRAFT
+from webapp.publication.drafting import DRAFT, MISSING
 from webapp.publication.figures import units_with_both_quarters
 from webapp.publication.models import Publication, PublicationState
 from webapp.publication.periods import HalfYear, online_until, parse_half_year, withdrawable_from
@@ -45,7 +45,7 @@ MIN_REASON = 4
 
 
 def get_publication(pub_id: int) -> Publication:
-    return periodic.get_document(Publication, pub_id, "公开报告不存在。")
+    return periodic.get_document(Publication, pub_id, MISSING)
 
 
 def find_publication(org: Org, period: str) -> Publication | None:

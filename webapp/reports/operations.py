@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from webapp.archive import operations as archive
 from webapp.core import audit, clock, dates
-from webapp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from webapp.core.errors import Conflict, Hidden, InvalidInput, NotFound, PermissionDenied
 from webapp.core.models import Org, User
 from webapp.core.permissions import can, require
 from webapp.drafts import operations as drafts
@@ -24,7 +24,7 @@ from webapp.extensions import db
 from webapp.periodic import operations as periodic
 from webapp.reports.deadlines import due_at, open_windows, remind_at
 from webapp.reports.document import archive_document, freeze
-from webapp.reports.drafting import EXPLANATIONS, MISSING, NARRATIVE
+from webapp.reports.drafting import EXPLANATIONS, MISSING, NARRATIVE, REPORT_MISSING
 from webapp.reports.models import Report, ReportKind, ReportMeeting, ReportState
 from webapp.reports.narrative import DRAFT_SECTIONS, SectionDraft, first_draft
 from webapp.reports.readiness import reviewers_of
@@ -35,10 +35,14 @@ from webapp.stats.compute import Period, parse_period
 PROCESS_KEY = "quarterly_report"
 
 
-def get_report(report_id: int) -> Report:
+def get_report(report_id: int, actor: User | None = None) -> Report:
+    """The report; with ``actor``, only if they may see it (read it, or as a peer its accepted
+    summary tables): to anyone else it answers as a missing report (:class:`Hidden`)."""
     report = db.session.get(Report, report_id)
     if report is None:
-        raise NotFound("报告不存在。")
+        raise NotFound(REPORT_MISSING)
+    if actor is not None and not (can_view(actor, report) or can_view_summary(actor, report)):
+        raise Hidden(REPORT_MISSING, action="report.view")
     return report
 
 
