@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import select
 
 from webapp.core import clock
-from webapp.core.errors import Hidden
 from webapp.core.models import Org, User
 from webapp.core.permissions import can
 from webapp.core.rows import from_model
@@ -23,7 +22,7 @@ from webapp.extensions import db
 from webapp.publication import operations as ops
 from webapp.publication.document import content
 from webapp.publication.draft import SECTIONS
-from webapp.publication.drafting import DRAFT, MISSING
+from webapp.publication.drafting import DRAFT
 from webapp.publication.flow import draft_problems, publishing_problems
 from webapp.publication.models import Publication, PublicationState
 from webapp.publication.periods import withdrawable_from
@@ -32,11 +31,8 @@ from webapp.publication.state import editable, publication_state
 
 def viewable_publication(user: User, pub_id: int) -> Publication:
     """The unit's half-year report, if ``user`` may read it; otherwise the answer of a missing
-    one (:class:`Hidden`)."""
-    pub = ops.get_publication(pub_id)
-    if not ops.can_view(user, pub):
-        raise Hidden(MISSING, action="publication.view")
-    return pub
+    one (:func:`ops.get_publication`)."""
+    return ops.get_publication(pub_id, user)
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ def get_report(report_id: int, actor: User | None = None) -> Report:
     report = db.session.get(Report, report_id)
     if report is None:
         raise NotFound(REPORT_MISSING)
-    if actor is not None and not (can_view(actor, report) or can_view_summary(actor, report)):
+    if actor is not None and not may_know(actor, report):
         raise Hidden(REPORT_MISSING, action="report.view")
     return report
 
@@ -445,6 +445,12 @@ def remind_unit(actor: User, report: Report, message: str | None = None) -> int:
 
 def can_view(user: User, report: Report) -> bool:
     return can(user, "report.view", report.org)
+
+
+def may_know(user: User, report: Report) -> bool:
+    """Is the report's existence the user's to know: they read it, or its accepted summary as
+    a peer, or open the periods (administrators follow every unit's board)."""
+    return can_view(user, report) or can_view_summary(user, report) or can(user, "report.open")
 
 
 def can_view_summary(user: User, report: Report) -> bool:

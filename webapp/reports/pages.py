@@ -46,7 +46,7 @@ def viewable_report(user: User, report_id: int, *, summary: bool = False) -> Rep
     tables, as a peer may); 403 to a peer who sees only those, and to anyone who may not see the
     report at all the answer of a missing one (:func:`ops.get_report`)."""
     report = ops.get_report(report_id, user)
-    if not summary and not ops.can_view(user, report):
+    if not ops.can_view(user, report) and not (summary and ops.can_view_summary(user, report)):
         raise PermissionDenied("您无权查看该报告。")
     return report
 
