@@ -46,6 +46,7 @@ from webapp.core.converters import MAX_ID
 from webapp.core.errors import (
     Conflict,
     DomainError,
+    Hidden,
     InvalidInput,
     PermissionDenied,
     UploadRefused,
@@ -305,6 +306,8 @@ def init_app(app: Flask) -> None:
         if isinstance(err, PermissionDenied):
             details = err.details if isinstance(err.details, dict) else None
             record_refusal("permission.denied", after=details)
+        elif isinstance(err, Hidden):  # answered as missing, audited as the refusal it is
+            record_refusal("permission.denied", after={"action": err.action, "hidden": True})
         record_refused_upload(err)
         if wants_json():
             body: dict[str, Any] = {"code": err.code, "message": err.message}

@@ -155,7 +155,7 @@ def test_only_the_units_clerk_reports(workflow, users):
     users["city_clerk"].send(
         "POST", f"/api/v1/accidents/{created['id']}/followups", json={"deaths": 4}, status=403
     )
-    users["other_city"].get(f"/api/v1/accidents/{created['id']}", status=403)
+    users["other_city"].get(f"/api/v1/accidents/{created['id']}", status=404)
     users["other_city"].get(f"/api/v1/accidents?under={COUNTY}", status=403)
 
 

@@ -179,7 +179,7 @@ def test_an_owner_kind_nobody_registered_is_nobody_s_to_read(app, make_user):
     doc = archive.store("unregistered", 1, DOCX_BYTES, filename="a.docx", stage="x", actor=None)
     db.session.commit()
     client = _client(app, make_user, "admin", "410000", "admin_unreg")
-    assert client.get(f"/archive/{doc.id}").status_code == 403
+    assert client.get(f"/archive/{doc.id}").status_code == 404
     assert client.get("/archive/999999").status_code == 404
 
 
@@ -206,9 +206,9 @@ def test_the_report_s_files_are_read_by_who_may_see_the_report(app, make_user, s
     word = county.get(f"/archive/{doc_id}")
     assert word.status_code == 200 and word.data == archive.read(doc)
     assert city.get(f"/archive/{doc_id}").status_code == 200
-    assert other_city.get(f"/archive/{doc_id}").status_code == 403
-    assert other_city.get(f"/archive/{doc_id}/pdf").status_code == 403
-    assert other_city.get(f"/reports/{submitted['id']}/document.pdf").status_code == 403
+    assert other_city.get(f"/archive/{doc_id}").status_code == 404
+    assert other_city.get(f"/archive/{doc_id}/pdf").status_code == 404
+    assert other_city.get(f"/reports/{submitted['id']}/document.pdf").status_code == 404
     assert renders == []  # a refused request renders nothing
     # The report's PDF button and the archive's PDF route share the one rendered file.
     first = county.get(f"/reports/{submitted['id']}/document.pdf")
@@ -274,7 +274,7 @@ def test_the_unit_attaches_its_stamped_scan_and_the_city_sees_it(app, make_user,
     assert got.status_code == 200 and got.data == PNG and got.mimetype == "image/png"
     assert _upload(city, report_id, PNG, "x.png").status_code == 403
     other = _client(app, make_user, "reviewer", "410300", "reviewer_ly2")
-    assert other.get(f"/archive/{scan.id}").status_code == 403
+    assert other.get(f"/archive/{scan.id}").status_code == 404
 
 
 def test_no_scan_before_the_report_is_frozen(app, make_user, workflows, oracle, api):

@@ -54,7 +54,7 @@ def test_a_unit_uploads_evidence_and_cites_it(client, open_campaign, api_token):
     missing = client.post(f"/api/v1/assessment/units/{unit.id}/evidence", headers=clerk)
     assert missing.status_code == 422 and "file" in missing.get_json()["message"]
     # another city's clerk and an auditor are refused before the file is looked at
-    assert _upload(client, unit.id, api_token("clerk", "410200")).status_code == 403
+    assert _upload(client, unit.id, api_token("clerk", "410200")).status_code == 404
     assert _upload(client, unit.id, api_token("auditor", "410000")).status_code == 403
     assert db.session.query(EvidenceFile).count() == 1
 

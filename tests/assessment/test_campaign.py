@@ -12,7 +12,7 @@ from tests.conftest import TEST_PASSWORD
 from webapp.assessment import flow, judging, operations
 from webapp.assessment.models import CampaignState, ItemScore, ScoreOverride, UnitState
 from webapp.core import audit
-from webapp.core.errors import Conflict, DomainError, InvalidInput, PermissionDenied
+from webapp.core.errors import Conflict, DomainError, Hidden, InvalidInput, PermissionDenied
 from webapp.core.models import AuditRecord
 from webapp.extensions import db
 
@@ -89,9 +89,10 @@ def test_self_assessment_needs_summary_and_other_units_are_refused(open_campaign
     clerk = make_user("clerk", "410100")
     with pytest.raises(InvalidInput, match="尚未填写自评评分表；尚未填写全年活动情况书面总结"):
         step.submit_self(clerk, unit.id)
-    with pytest.raises(PermissionDenied):
+    # another city, and a county below the city, may not even see the unit: answered as missing
+    with pytest.raises(Hidden):
         operations.save_self_assessment(make_user("clerk", "410200"), unit.id, judgments={})
-    with pytest.raises(PermissionDenied):  # a county below the city does not fill it either
+    with pytest.raises(Hidden):  # a county below the city does not fill it either
         operations.save_self_assessment(make_user("clerk", "410102"), unit.id, judgments={})
 
 
@@ -303,8 +304,9 @@ def test_the_leader_reaches_the_score_adjustment_from_the_ranking(
         data={"csrf_token": csrf_token(web, f"/assessment/units/{zz.id}/score")},
     )
     assert saved.status_code == 403  # scoring stays the assessors'
-    # a city's leader (no assessment.approve at the province) is still refused
+    # a city's leader (no assessment.approve at the province) is still refused: another city's
+    # unit is not theirs to see, so it answers as a missing one
     city_leader = make_user("leader", "410100", "leader_zz_city")
     other = app.test_client()
     login(other, city_leader.username)
-    assert other.get(f"/assessment/units/{zz.id}/score").status_code == 403
+    assert other.get(f"/assessment/units/{zz.id}/score").status_code == 404

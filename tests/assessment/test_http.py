@@ -127,7 +127,7 @@ def test_whole_fujian3_campaign_through_the_assessment_api(
         json={"judgments": {}},
         headers=other,
     )
-    assert refused.status_code == 403
+    assert refused.status_code == 404
     early = client.post(f"/api/v1/assessment/campaigns/{cid}/rank", headers=assessor)
     assert early.status_code == 409 and "按审批意见修改评分" in early.get_json()["message"]
     assert (
@@ -239,7 +239,7 @@ def test_pages_self_assessment_form_and_evidence(client, open_campaign, logged_i
     assert upload.status_code == 302
     html = clerk.get(f"/assessment/units/{unit.id}").get_data(as_text=True)
     assert "会议纪要.pdf" in html
-    assert clerk.get(f"/assessment/units/{unit.id + 1}").status_code == 403
+    assert clerk.get(f"/assessment/units/{unit.id + 1}").status_code == 404
 
 
 def test_sheet_upload_page_refuses_a_bad_sheet(client, sheets, logged_in):

@@ -57,7 +57,7 @@ def test_two_tier_demo_end_to_end_through_the_api(client, api_token):
     detail = client.get(f"/api/v1/tasks/{task['id']}", headers=clerk).get_json()
     assert detail["outcomes"] == [{"value": "submit", "label": "提交审核"}]
     assert detail["form_schema"]["required"] == ["title"]
-    assert client.get(f"/api/v1/tasks/{task['id']}", headers=other).status_code == 403
+    assert client.get(f"/api/v1/tasks/{task['id']}", headers=other).status_code == 404
 
     bad = client.post(
         f"/api/v1/tasks/{task['id']}/complete",
@@ -72,7 +72,7 @@ def test_two_tier_demo_end_to_end_through_the_api(client, api_token):
             headers=other,
             json={"outcome": "submit", "data": {"title": "t"}},
         ).status_code
-        == 403
+        == 404
     )
     assert (
         client.post(f"/api/v1/tasks/{task['id']}/claim", headers=clerk).get_json()["assignee"]
@@ -154,7 +154,7 @@ def test_two_tier_demo_end_to_end_through_the_api(client, api_token):
         ("accept", "接收"),
     ]
     assert completes[1]["outcome_label"] == "退回"
-    assert client.get(f"/api/v1/instances/{instance_id}", headers=other).status_code == 403
+    assert client.get(f"/api/v1/instances/{instance_id}", headers=other).status_code == 404
     done = client.get("/api/v1/tasks?view=done", headers=clerk).get_json()["items"]
     assert len(done) == 2
 

@@ -84,7 +84,7 @@ def test_api_crud_and_list(client, api_token):
     )
     assert updated.status_code == 200 and updated.get_json()["item"]["name"] == "新名"
     other = api_token("clerk", "410103")
-    assert client.get(f"/api/v1/ledger/projects/{pid}", headers=other).status_code == 403
+    assert client.get(f"/api/v1/ledger/projects/{pid}", headers=other).status_code == 404
     assert client.delete(f"/api/v1/ledger/projects/{pid}", headers=headers).status_code == 204
 
 

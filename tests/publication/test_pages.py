@@ -69,7 +69,7 @@ def test_a_city_reviewer_sees_its_counties_but_cannot_edit(logged_in, opened, or
     work = client.get(f"/publication/{opened.id}").get_data(as_text=True)
     assert 'id="sections-form"' not in work
     other = find_publication(org("410200"), "2026H2")  # 开封: not below 郑州
-    assert client.get(f"/publication/{other.id}").status_code == 403
+    assert client.get(f"/publication/{other.id}").status_code == 404
 
 
 def test_withdrawal_form_only_after_the_window(logged_in, make_user, org):

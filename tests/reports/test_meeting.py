@@ -77,7 +77,7 @@ def test_meeting_is_recorded_audited_and_checked(quarter, api):
     clerk.send("PUT", path, MEETING)
     assert clerk.report(COUNTY)["meeting"] == MEETING
     clerk.send("PUT", path, MEETING)  # unchanged: nothing more to audit
-    api("reviewer", OTHER).send("PUT", path, MEETING, status=403)
+    api("reviewer", OTHER).send("PUT", path, MEETING, status=404)
     audits = db.session.execute(
         select(AuditRecord).where(AuditRecord.action == "report.meeting_save")
     ).scalars()

@@ -44,7 +44,7 @@ def test_a_county_cannot_remind_its_city(workflows, oracle, api, app, make_user)
     response = web.post(
         f"/reports/{city_report['id']}/remind", data={"csrf_token": csrf_token(web, "/reports/")}
     )
-    assert response.status_code == 403
+    assert response.status_code == 404
 
 
 def test_peer_sees_accepted_summary_only(workflows, oracle, api, app, make_user):
@@ -56,7 +56,7 @@ def test_peer_sees_accepted_summary_only(workflows, oracle, api, app, make_user)
     web = app.test_client()
     make_user("reviewer", "410300", username="ly_reviewer")  # 洛阳: a peer of 巩义
     login(web, "ly_reviewer")
-    assert web.get(f"/reports/{report_id}").status_code == 403  # not accepted yet
+    assert web.get(f"/reports/{report_id}").status_code == 404  # not accepted: not seen at all
     province = api("reviewer", "410000")
     province.complete(province.task("410181"), "accept")
     page = web.get(f"/reports/{report_id}").get_data(as_text=True)

@@ -207,10 +207,10 @@ def test_access_by_org_relation(workflows, oracle, api):
     _open(api)
     sibling = api("clerk", "410103")
     zhongyuan = api("clerk", "410102").report("410102")
-    sibling.get(f"/api/v1/reports/{zhongyuan['id']}", status=403)
+    sibling.get(f"/api/v1/reports/{zhongyuan['id']}", status=404)
     sibling.get("/api/v1/reports?org=410102", status=403)
     api("reviewer", "410100").get(f"/api/v1/reports/{zhongyuan['id']}")  # its city may
-    api("clerk", "410300").get(f"/api/v1/reports/{zhongyuan['id']}", status=403)
+    api("clerk", "410300").get(f"/api/v1/reports/{zhongyuan['id']}", status=404)
     api("clerk", "410102").send("POST", "/api/v1/reports/open", {"period": "2026Q4"}, status=403)
 
 

@@ -5,8 +5,9 @@ county, a city and the province; the table (tests/security/access_table.py) says
 Each request's answer is classified:
 
 - allowed: 2xx, or a redirect that is not to the login page;
-- refused: 403 or 404 for a signed-in user (404 hides another org's object), 401 or a redirect
-  to the login page for an anonymous visitor.
+- refused: 403 or 404 for a signed-in user (404: an object the user may not see answers as a
+  missing one, tests/security/test_hidden_ids.py), 401 or a redirect to the login page for an
+  anonymous visitor.
 
 Every 403 must leave a ``permission.denied`` audit record; a 500 is always a failure; lists,
 exports and searches (``lists``) may only show the markers of objects the user may see.
@@ -63,6 +64,24 @@ def outcome(response: Any, entry: Entry) -> str:
     return f"status {status}"
 
 
+def last_audit_id() -> int:
+    db.session.commit()
+    return db.session.execute(select(func.max(AuditRecord.id))).scalar() or 0
+
+
+def refused_since(mark: int) -> bool:
+    """Whether a request after ``mark`` was refused (403, or 404 for a hidden object)."""
+    db.session.commit()
+    return (
+        db.session.execute(
+            select(AuditRecord.id).where(
+                AuditRecord.id > mark, AuditRecord.action == "permission.denied"
+            )
+        ).first()
+        is not None
+    )
+
+
 def shown_markers(response: Any) -> set[str]:
     data = response.get_data()
     if response.mimetype.endswith("spreadsheetml.sheet"):
@@ -99,12 +118,17 @@ def walk(app: Flask, world: World, table: dict[str, Entry]) -> tuple[list[str], 
                 problems.append(f"{key}: no object {missing} at {target}")
                 continue
             for (role, user_org), client in world.clients.items():
+                # A 404 that means "allowed" here (no such file yet) is told from an object
+                # hidden from the user (answered as missing) by the refusal's audit record.
+                mark = last_audit_id() if entry.allowed_status == 404 else None
                 response = client.get(path)
                 response.get_data()  # read, then close (file answers hold an open file)
                 response.close()
                 requests += 1
                 expected = "allowed" if may(entry, role, user_org, target) else "refused"
                 got = outcome(response, entry)
+                if mark is not None and response.status_code == 404 and refused_since(mark):
+                    got = "refused"
                 who = f"{role}@{user_org or '-'} → {path} (object of {target or '-'})"
                 if got != expected:
                     problems.append(f"{key}: {who}: {got} ({response.status_code}), {expected}")

@@ -13,13 +13,16 @@ from webapp.accidents.models import Accident, AccidentReport, AccidentState, Acc
 from webapp.core import clock
 from webapp.core.models import Org, User
 from webapp.core.operations import get_row
-from webapp.core.permissions import require
+from webapp.core.permissions import require, require_visible
 from webapp.extensions import db
+
+ACCIDENT_MISSING = "事故报告不存在。"
 
 
 def get_accident(actor: User, accident_id: int) -> Accident:
-    accident = get_row(Accident, accident_id, "事故报告不存在。")
-    require(actor, "accident.view", accident.org)
+    """The accident, if ``actor`` may see it; otherwise answered as a missing one."""
+    accident = get_row(Accident, accident_id, ACCIDENT_MISSING)
+    require_visible(actor, "accident.view", accident.org, ACCIDENT_MISSING)
     return accident
 
 

@@ -12,7 +12,7 @@ from webapp.archive import access
 from webapp.archive import operations as archive
 from webapp.archive.models import ArchivedDocument, DocumentKind
 from webapp.core import audit
-from webapp.core.errors import NotFound, PermissionDenied
+from webapp.core.errors import Hidden, NotFound
 from webapp.web import page_blueprint
 
 bp = page_blueprint("archive", __name__)
@@ -34,8 +34,8 @@ def file_response(doc: ArchivedDocument, *, ascii_name: str | None = None) -> Re
 
 def _readable(doc_id: int) -> ArchivedDocument:
     doc = archive.get(doc_id)
-    if not access.can_read(current_user, doc.owner_kind, doc.owner_id):
-        raise PermissionDenied("您无权下载该文件。", details={"document": doc_id})
+    if not access.can_read(current_user, doc.owner_kind, doc.owner_id):  # as a missing file
+        raise Hidden("文件不存在。", action=f"{doc.owner_kind}.view")
     return doc
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from webapp.assessment.models import UnitAssessment
 from webapp.core.errors import NotFound
 from webapp.core.models import Org, Role, Tier, User
-from webapp.core.permissions import ANY, DOWNWARD, Relation, can, register
+from webapp.core.operations import get_row
+from webapp.core.permissions import ANY, DOWNWARD, Relation, can, register, require_visible
 from webapp.extensions import db
 
 OWN = frozenset({Relation.OWN})
@@ -67,3 +69,15 @@ def scores_visible(user: User | None, campaign_state: str, unit_org: Org) -> boo
     if not can(user, "assessment.view", unit_org):
         return False
     return is_province_user(user) or campaign_state == "approved"
+
+
+UNIT_MISSING = "考核单位不存在。"
+
+
+def get_unit(unit_id: int, actor: User | None = None) -> UnitAssessment:
+    """The unit's assessment; with ``actor``, only if they may see it (assessment.view): to
+    anyone else it answers as a missing one (:class:`~webapp.core.errors.Hidden`)."""
+    unit = get_row(UnitAssessment, unit_id, UNIT_MISSING)
+    if actor is not None:
+        require_visible(actor, "assessment.view", unit.org, UNIT_MISSING)
+    return unit

@@ -13,12 +13,13 @@ from flask import current_app
 
 from webapp.archive import operations as archive
 from webapp.archive.models import DOCX, JPEG, PDF, PNG, ArchivedDocument
+from webapp.assessment.access import get_unit
 from webapp.assessment.models import CampaignState, EvidenceFile, Phase, UnitAssessment, UnitState
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, InvalidInput, NotFound, UploadRefused
 from webapp.core.models import User
 from webapp.core.operations import get_row
-from webapp.core.permissions import require
+from webapp.core.permissions import require, require_visible
 from webapp.extensions import db
 
 #: Evidence files: accepted extensions and the most files per unit and phase.
@@ -55,8 +56,8 @@ def content_matches(ext: str, data: bytes) -> bool:
     return False
 
 
-def _unit(unit_id: int) -> UnitAssessment:
-    return get_row(UnitAssessment, unit_id, "考核单位不存在。")
+def _unit(unit_id: int, actor: User) -> UnitAssessment:
+    return get_unit(unit_id, actor)
 
 
 def evidence_dir() -> Path:
@@ -76,7 +77,7 @@ def max_evidence_bytes() -> int:
 
 def add_evidence(actor: User, unit_id: int, filename: str, data: bytes) -> EvidenceFile:
     """Store an evidence file under a server-generated name (self or assessor phase)."""
-    unit = _unit(unit_id)
+    unit = _unit(unit_id, actor)
     if unit.campaign.state == CampaignState.SELF_ASSESSMENT.value:
         require(actor, "assessment.self", unit.org)
         if unit.state != UnitState.DRAFT.value:
@@ -136,7 +137,7 @@ def add_evidence(actor: User, unit_id: int, filename: str, data: bytes) -> Evide
 
 def get_evidence(actor: User, file_id: int) -> EvidenceFile:
     file = get_row(EvidenceFile, file_id, "文件不存在。")
-    require(actor, "assessment.view", file.unit.org)
+    require_visible(actor, "assessment.view", file.unit.org, "文件不存在。")
     return file
 
 
@@ -164,7 +165,7 @@ def upload_material(
     """The unit's clerk or leader uploads its 工作汇报 or 年度工作计划和总结 for a 附件3 campaign:
     archived as the next version (content sniffed, never the name trusted); a file after the
     due date is stored and marked late (the assessors judge 1.13 a)."""
-    unit = _unit(unit_id)
+    unit = _unit(unit_id, actor)
     require(actor, "assessment.self", unit.org)
     if which not in MATERIALS:
         raise NotFound("材料类别不存在。")

@@ -138,7 +138,7 @@ def has_self_assessment(unit: UnitAssessment) -> bool:
 def save_self_assessment(actor: User, unit_id: int, **kwargs: Any) -> UnitAssessment:
     """Save a unit's self-assessment (:func:`operations.save_self_assessment`), refused when the
     unit's process has no self-assessment step (附件3 by default: materials only)."""
-    unit = operations.get_unit(unit_id)
+    unit = operations.get_unit(unit_id, actor)
     require(actor, "assessment.self", unit.org)
     if not has_self_assessment(unit):
         raise Conflict("本次考核不设单位自评：请上传工作汇报和年度工作计划和总结后提交领导审核。")
@@ -293,7 +293,7 @@ def act_on_unit(
     comment: str | None = None,
 ) -> HumanTask:
     """A page/API button of a unit's self-assessment: complete the open task of that step."""
-    unit = operations.get_unit(unit_id)
+    unit = operations.get_unit(unit_id, actor)
     element, outcome, permission = UNIT_STEPS[action]
     require(actor, permission, unit.org)
     instance = unit_instance(unit)

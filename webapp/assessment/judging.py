@@ -283,7 +283,7 @@ def override_item_score(
     actor: User, unit_id: int, item_id: str, score: Decimal | str, reason: str
 ) -> UnitAssessment:
     """The province's leader sets an item's final score, with a reason (audited before/after)."""
-    unit = get_unit(unit_id)
+    unit = get_unit(unit_id, actor)
     campaign = unit.campaign
     require(actor, "assessment.approve", campaign.org)
     if campaign.state not in (CampaignState.SCORING.value, CampaignState.RANKED.value):

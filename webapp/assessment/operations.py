@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.assessment import access
+from webapp.assessment.access import get_unit
 from webapp.assessment.models import (
     AssessmentCampaign,
     CampaignState,
@@ -127,13 +128,10 @@ def get_campaign(campaign_id: int) -> AssessmentCampaign:
     return get_row(AssessmentCampaign, campaign_id, "考核活动不存在。")
 
 
-def get_unit(unit_id: int) -> UnitAssessment:
-    return get_row(UnitAssessment, unit_id, "考核单位不存在。")
-
-
 def unit_for(actor: User, unit_id: int, permission: str) -> UnitAssessment:
-    """The unit's assessment, when ``actor`` holds ``permission`` for that unit."""
-    unit = get_unit(unit_id)
+    """The unit's assessment, when ``actor`` holds ``permission`` for that unit (404 when they
+    may not even see it, 403 when they see it but may not do this)."""
+    unit = get_unit(unit_id, actor)
     require(actor, permission, unit.org)
     return unit
 
@@ -434,7 +432,7 @@ def submit_materials(actor: User, unit_id: int) -> UnitAssessment:
     When the unit's process had a self-assessment step before (an administrator added one), the
     self-assessment was submitted already: the materials go with it (audited, no state change).
     """
-    unit = get_unit(unit_id)
+    unit = get_unit(unit_id, actor)
     require(actor, "assessment.self", unit.org)
     if unit.campaign.state != CampaignState.SELF_ASSESSMENT.value:
         raise Conflict("材料报送阶段已结束。")

@@ -283,7 +283,7 @@ def score(unit_id: int) -> Any:
     results and adjusts an item's score (调整得分), reads it and adjusts there (the sheet read
     only, the site visits without their forms).  A refused save comes back here (422) with
     every box and note as ticked and typed (refused_on; the page is its own form's)."""
-    u = operations.get_unit(unit_id)
+    u = operations.get_unit(unit_id, current_user)
     may_score = can(current_user, "assessment.score", u.org)
     may_adjust = can(current_user, "assessment.approve", u.campaign.org)
     if not may_adjust or posted_here():

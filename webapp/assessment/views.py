@@ -23,7 +23,7 @@ from webapp.assessment.judging import AWARDS_FUJIAN2, LAGGARD_MEASURES
 from webapp.assessment.models import AssessmentCampaign, ScoreSheet, SiteSample
 from webapp.assessment.sheet import KIND_LABELS
 from webapp.core import audit, clock
-from webapp.core.errors import DomainError, InvalidInput, PermissionDenied
+from webapp.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from webapp.core.permissions import can, require
 from webapp.extensions import db
 from webapp.web import posted_here, refused_on, year_arg
@@ -65,8 +65,9 @@ def _flash_error(err: DomainError) -> None:
 
 
 def _refused(err: DomainError) -> None:
-    """A refused operation: a permission refusal is the 403 page, anything else a message."""
-    if isinstance(err, PermissionDenied):
+    """A refused operation: a permission refusal is the 403 page, a missing object (or one the
+    user may not see, answered alike and audited) the 404 page, anything else a message."""
+    if isinstance(err, PermissionDenied | NotFound):
         raise err
     _flash_error(err)
 

@@ -37,6 +37,17 @@ class NotFound(DomainError):
         super().__init__(message, **kwargs)
 
 
+class Hidden(NotFound):
+    """An object the user may not even see: answered exactly as a missing one (404, the same
+    message), so that nobody learns which ids exist in another unit; the edge still audits it as
+    a refusal (``permission.denied`` with the ``action`` refused and ``hidden``).  A user who
+    sees the object but may not do the action on it gets :class:`PermissionDenied` (403)."""
+
+    def __init__(self, missing: str, *, action: str) -> None:
+        super().__init__(missing)
+        self.action = action
+
+
 class Conflict(DomainError):
     status_code = 409
     code = "conflict"

@@ -11,7 +11,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from webapp.core.errors import PermissionDenied
+from webapp.core.errors import Hidden, PermissionDenied
 from webapp.core.models import Org, Role, User
 
 
@@ -90,6 +90,15 @@ def can(user: User | None, action: str, obj: Any = None) -> bool:
 def require(user: User | None, action: str, obj: Any = None) -> None:
     if not can(user, action, obj):
         raise PermissionDenied(details={"action": action})
+
+
+def require_visible(user: User | None, action: str, obj: Any, missing: str) -> None:
+    """``user`` may see ``obj`` by ``action`` (its view action), else :class:`Hidden`: the same
+    404 and message ``missing`` as an id that does not exist (another unit's report, task,
+    accident... is not told to exist), audited as a refusal.  Check it right after the lookup,
+    before any other refusal can tell the object's state."""
+    if not can(user, action, obj):
+        raise Hidden(missing, action=action)
 
 
 # Foundation actions ---------------------------------------------------------------------------

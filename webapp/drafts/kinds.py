@@ -35,6 +35,8 @@ class DraftKind:
     max_chars: int
     #: The owning document by id; raises NotFound
     load: Callable[[int], Any]
+    #: Its message for an id that does not exist (also told to whoever may not see the document)
+    missing: str
     #: The section keys that may be saved now → their titles (in the document's order)
     titles: Callable[[Any], Mapping[str, str]]
     #: The document may still be changed (drafting, returned)

@@ -11,8 +11,8 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from webapp.core import clock
-from webapp.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
-from webapp.core.permissions import can
+from webapp.core.errors import DomainError, InvalidInput, NotFound
+from webapp.core.permissions import can, require_visible
 from webapp.drafts import operations as ops
 from webapp.drafts import textdiff
 from webapp.drafts.kinds import DraftKind, get_kind
@@ -31,8 +31,7 @@ def document_for(kind_code: str, doc_id: int, section: str | None = None) -> tup
         raise NotFound("没有这一部分。")
     kind = get_kind(kind_code)
     document = kind.load(doc_id)
-    if not can(current_user, kind.view_action, document):
-        raise PermissionDenied("您无权查看该文稿及其历史版本。")
+    require_visible(current_user, kind.view_action, document, kind.missing)
     return kind, document
 
 

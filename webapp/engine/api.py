@@ -11,7 +11,7 @@ from flask_login import current_user
 from marshmallow import Schema
 
 from webapp.api import feature_api, refusals
-from webapp.core.errors import PermissionDenied
+from webapp.core.errors import Hidden
 from webapp.core.operations import get_org
 from webapp.core.permissions import can
 from webapp.core.schemas import flat_dump
@@ -81,9 +81,7 @@ def acting_user() -> Any:
 
 
 def task_detail(task_id: int) -> dict[str, Any]:
-    task = operations.get_task(task_id)
-    if not operations.can_view(acting_user(), task):
-        raise PermissionDenied("您无权查看该任务。")
+    task = operations.get_task(task_id, acting_user())
     body = queries.task_summary(task)
     body.update(
         form_schema=form_schema(task.form_key),
@@ -202,7 +200,7 @@ def require_instance_view(instance: ProcessInstance) -> None:
     tasks = queries.instance_tasks(instance)
     if any(operations.can_view(user, t) for t in tasks):
         return
-    raise PermissionDenied("您无权查看该流程。")
+    raise Hidden(instances.INSTANCE_MISSING, action="workflow.view")
 
 
 @instances_bp.route("", methods=["POST"])

@@ -38,9 +38,11 @@ from webapp.engine.runtime import (
 )
 from webapp.extensions import db
 
+INSTANCE_MISSING = "流程实例不存在。"
+
 
 def get_instance(instance_id: int) -> ProcessInstance:
-    return get_row(ProcessInstance, instance_id, "流程实例不存在。")
+    return get_row(ProcessInstance, instance_id, INSTANCE_MISSING)
 
 
 def find_instance(process_key: str, business_key: str) -> ProcessInstance | None:

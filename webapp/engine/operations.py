@@ -25,7 +25,7 @@ from sqlalchemy.orm import defer, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.core import audit, clock
-from webapp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from webapp.core.errors import Conflict, Hidden, InvalidInput, NotFound, PermissionDenied
 from webapp.core.models import Org, Role, User
 from webapp.core.operations import users_in_role
 from webapp.core.permissions import can
@@ -70,6 +70,9 @@ TASK_LOAD = (
 )
 
 
+TASK_MISSING = "任务不存在。"
+
+
 @functools.cache
 def _task_statement() -> Any:
     """The task with :data:`TASK_LOAD`'s rows as four entities of one statement, built once
@@ -88,11 +91,11 @@ def _task_statement() -> Any:
 
 def get_task(task_id: int, actor: User | None = None) -> HumanTask:
     """The task, its instance, the instance's org and definition (:data:`TASK_LOAD`); with
-    ``actor``, only if they may see it (checked before anything about its state is told:
-    another org's user learns nothing of a task but a 403)."""
+    ``actor``, only if they may see it (checked before anything about its state is told: to
+    another org's user a task they may not see answers as a missing one)."""
     row = db.session.execute(_task_statement(), {"task_id": task_id}).first()
     if row is None:
-        raise NotFound("任务不存在。")
+        raise NotFound(TASK_MISSING)
     task, instance, org, definition = row
     # the relationships as loaded (no lazy load when they are read)
     set_committed_value(task, "instance", instance)
@@ -101,7 +104,7 @@ def get_task(task_id: int, actor: User | None = None) -> HumanTask:
     if task.candidate_org_id == org.id:  # the common lane @self: the unit is at hand
         set_committed_value(task, "candidate_org", org)
     if actor is not None and not can_view(actor, task):
-        raise PermissionDenied("您无权查看或办理该任务。")
+        raise Hidden(TASK_MISSING, action="task.view")
     return task
 
 
@@ -412,7 +415,7 @@ def withdraw(actor: User, task_id: int) -> HumanTask:
     timers and messages of the steps it removes), which is ready again; the next steps' rows
     are cancelled.
     """
-    task = get_task(task_id)
+    task = get_task(task_id, actor)
     instance = task.instance
     if task.state != TaskState.COMPLETED.value or task.completed_by_id != actor.id:
         raise PermissionDenied("只能撤回自己刚办理的步骤。")

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from webapp.core import clock
-from webapp.core.errors import DomainError, InvalidInput, PermissionDenied
+from webapp.core.errors import DomainError, Hidden, InvalidInput, NotFound, PermissionDenied
 from webapp.core.models import Role, User
 from webapp.core.permissions import can, require
 from webapp.core.urls import safe_next
@@ -118,14 +118,15 @@ def _colleagues(task: Any) -> list[User]:
 def flash_errors(view: Any) -> Any:
     """Task buttons: show a refusal (409, 422) on the page the user came from.
 
-    403s still go to the edge, which audits them.
+    403s and 404s still go to the edge, which audits a refusal (a task the user may not see
+    answers as a missing one, :class:`Hidden`).
     """
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return view(*args, **kwargs)
-        except PermissionDenied:
+        except (PermissionDenied, NotFound):
             raise
         except DomainError as err:
             db.session.rollback()
@@ -159,9 +160,7 @@ def _form_errors(err: DomainError, **_view_args: Any) -> dict[str, str]:
 
 @bp.route("/<int:task_id>")
 def task_page(task_id: int) -> Any:
-    task = operations.get_task(task_id)
-    if not operations.can_view(current_user, task):
-        raise PermissionDenied("您无权查看该任务。")
+    task = operations.get_task(task_id, current_user)
     schema = form_schema(task.form_key)
     spec = FORMS.get(task.form_key or "")
     # a refused 办理 shows what was typed, never the task's earlier data
@@ -274,7 +273,7 @@ def remind(task_id: int) -> Any:
 @bp.route("/<int:task_id>/cc", methods=["POST"])
 @flash_errors
 def cc(task_id: int) -> Any:
-    operations.get_task(task_id, current_user)  # 403 first for those who may not see it
+    operations.get_task(task_id, current_user)  # 404 first for those who may not see it
     user_id = id_field(request.form, "user_id")
     username = (request.form.get("username") or "").strip()
     if user_id:
@@ -290,19 +289,19 @@ def cc(task_id: int) -> Any:
     return _simple(task_id, operations.cc, f"已抄送给 {name}。", user.id if user else 0)
 
 
-def _instance_or_403(instance_id: int) -> ProcessInstance:
+def _viewable_instance(instance_id: int) -> ProcessInstance:
     instance = instances.get_instance(instance_id)
     user = current_user
     if can(user, "workflow.admin") or can(user, "workflow.view", instance.org):
         return instance
     if any(operations.can_view(user, t) for t in queries.instance_tasks(instance)):
         return instance
-    raise PermissionDenied("您无权查看该流程。")
+    raise Hidden(instances.INSTANCE_MISSING, action="workflow.view")
 
 
 @bp.route("/instances/<int:instance_id>")
 def instance_page(instance_id: int) -> Any:
-    instance = _instance_or_403(instance_id)
+    instance = _viewable_instance(instance_id)
     tasks = queries.instance_tasks(instance)
     return render_template(
         "engine/instance.html",
@@ -317,7 +316,7 @@ def instance_page(instance_id: int) -> Any:
 
 @bp.route("/instances/<int:instance_id>/diagram.bpmn")
 def diagram(instance_id: int) -> Any:
-    instance = _instance_or_403(instance_id)
+    instance = _viewable_instance(instance_id)
     return Response(instance.definition.content, mimetype="application/xml")
 
 

@@ -16,7 +16,7 @@ from webapp.core import audit, clock
 from webapp.core.errors import Conflict, InvalidInput, NotFound
 from webapp.core.models import Org, User
 from webapp.core.operations import get_org
-from webapp.core.permissions import require
+from webapp.core.permissions import require, require_visible
 from webapp.extensions import db
 from webapp.ledger.fields import KINDS, Kind, display, validate_record
 from webapp.ledger.importing import (
@@ -48,9 +48,13 @@ def scoped_query(user: User, kind: Kind, org: Org) -> Select[Any]:
 
 
 def get_record(user: User, kind: Kind, record_id: int, *, action: str = "ledger.view") -> Any:
+    """The record, if ``user`` may do ``action`` on it: a record they may not even see
+    (ledger.view) answers as a missing one, one they see but may not change is a 403."""
     record = db.session.get(kind.model, record_id)
+    missing = f"{kind.label}不存在。"
     if record is None:
-        raise NotFound(f"{kind.label}不存在。")
+        raise NotFound(missing)
+    require_visible(user, "ledger.view", record.org, missing)
     require(user, action, record.org)
     return record
 

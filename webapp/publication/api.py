@@ -165,7 +165,7 @@ def put_sections(body: dict[str, Any], pub_id: int) -> Any:
     section with the version it was based on (``base_versions``, from ``versions``).  A stale
     save is refused (409) with the current and the submitted text; nothing is saved then."""
     require(current_user, "publication.draft")
-    pub = ops.get_publication(pub_id)
+    pub = ops.get_publication(pub_id, current_user)
     result = ops.save_sections(current_user, pub, body["sections"], body["base_versions"])
     return {"changed": result.changed, "versions": result.versions}
 
@@ -176,7 +176,7 @@ def put_sections(body: dict[str, Any], pub_id: int) -> Any:
 def regenerate(pub_id: int) -> Any:
     """Write the draft again from the accepted quarterly figures (replaces the text)."""
     require(current_user, "publication.draft")
-    pub = ops.get_publication(pub_id)
+    pub = ops.get_publication(pub_id, current_user)
     return {"changed": ops.regenerate(current_user, pub)}
 
 
@@ -187,6 +187,6 @@ def regenerate(pub_id: int) -> Any:
 def request_withdrawal(body: dict[str, str], pub_id: int) -> Any:
     """Ask the principal leader to withdraw a published report (only after one month online)."""
     require(current_user, "publication.withdraw_request")
-    pub = ops.get_publication(pub_id)
+    pub = ops.get_publication(pub_id, current_user)
     ops.request_withdrawal(current_user, pub, body["reason"])
     return publication_page(current_user, pub)

@@ -16,8 +16,11 @@ from webapp.publication.state import editable
 LOCKED = "公开报告已提交审核或已公开，不能修改。"
 
 
+MISSING = "公开报告不存在。"
+
+
 def _load(pub_id: int) -> Publication:
-    return get_document(Publication, pub_id, "公开报告不存在。")
+    return get_document(Publication, pub_id, MISSING)
 
 
 def _describe(pub: Publication) -> str:
@@ -35,6 +38,7 @@ DRAFT = register_kind(
         restore_action="publication.sections_restore",
         max_chars=SECTION_MAX_CHARS,
         load=_load,
+        missing=MISSING,
         titles=lambda pub: dict(SECTIONS),
         editable=editable,
         locked_message=LOCKED,

@@ -17,7 +17,7 @@ from webapp.archive import operations as archive
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, InvalidInput
 from webapp.core.models import Org, User
-from webapp.core.permissions import can, require
+from webapp.core.permissions import can, require, require_visible
 from webapp.drafts import operations as drafts
 from webapp.engine import WorkflowMessage, deliver_messages
 from webapp.extensions import db
@@ -31,7 +31,7 @@ from webapp.publication.document import (
     render_document,
 )
 from webapp.publication.draft import generate
-from webapp.publication.drafting import DRAFT
+from webapp.publication.drafting import DRAFT, MISSING
 from webapp.publication.figures import units_with_both_quarters
 from webapp.publication.models import Publication, PublicationState
 from webapp.publication.periods import HalfYear, online_until, parse_half_year, withdrawable_from
@@ -44,8 +44,13 @@ WITHDRAW_MESSAGE = "publication_withdraw_request"
 MIN_REASON = 4
 
 
-def get_publication(pub_id: int) -> Publication:
-    return periodic.get_document(Publication, pub_id, "公开报告不存在。")
+def get_publication(pub_id: int, actor: User | None = None) -> Publication:
+    """The unit's half-year report; with ``actor``, only if they may see it (publication.view):
+    to anyone else it answers as a missing one (:class:`~webapp.core.errors.Hidden`)."""
+    pub = periodic.get_document(Publication, pub_id, MISSING)
+    if actor is not None:
+        require_visible(actor, "publication.view", pub.org, MISSING)
+    return pub
 
 
 def find_publication(org: Org, period: str) -> Publication | None:

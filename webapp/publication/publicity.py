@@ -28,7 +28,7 @@ from sqlalchemy import Select, and_, or_, select
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, InvalidInput, NotFound
 from webapp.core.models import Org, User
-from webapp.core.permissions import require
+from webapp.core.permissions import require, require_visible
 from webapp.engine import InstanceState, ProcessDefinition, ProcessInstance
 from webapp.extensions import db
 from webapp.ledger.models import GoodBehaviourRecord
@@ -418,8 +418,13 @@ def raise_objection(
     return objection
 
 
-def get_objection(objection_id: int) -> RecordObjection:
-    return get_document(RecordObjection, objection_id, "异议不存在。")
+def get_objection(objection_id: int, actor: User | None = None) -> RecordObjection:
+    """The objection; with ``actor``, only if theirs to answer (the approving tier: nobody else
+    sees it), otherwise answered as a missing one."""
+    objection = get_document(RecordObjection, objection_id, "异议不存在。")
+    if actor is not None:
+        require_visible(actor, "publication.objection_answer", objection.org, "异议不存在。")
+    return objection
 
 
 def answer_objection(

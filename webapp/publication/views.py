@@ -85,7 +85,7 @@ def _acting_on(pub_id: int, permission: str) -> Publication:
     """The publication a write acts on: the role checked first, before loading, then the
     right on the publication's unit."""
     require(current_user, permission)
-    pub = ops.get_publication(pub_id)
+    pub = ops.get_publication(pub_id, current_user)  # 404 to whoever may not see it
     require(current_user, permission, pub.org)
     return pub
 
@@ -178,7 +178,7 @@ def objections() -> Any:
 def answer_objection(objection_id: int) -> Any:
     # Who may answer at all first (auditors only read); then the objection's own tier.
     require(current_user, "publication.objection_answer", current_user.org)
-    objection = publicity.get_objection(objection_id)
+    objection = publicity.get_objection(objection_id, current_user)
     publicity.answer_objection(
         current_user, objection, request.form.get("outcome", ""), request.form.get("answer", "")
     )

@@ -84,7 +84,7 @@ def put_narrative(body: dict[str, Any], report_id: int) -> Any:
     """Save narrative sections (keys s01…s11, s12 for the annual report), each with the version
     it was based on (``base_versions``, from ``narrative_versions``).  A stale save is refused
     (409) with the current and the submitted text; nothing is saved then."""
-    report = ops.get_report(report_id)
+    report = ops.get_report(report_id, current_user)
     result = ops.save_narrative(current_user, report, body["sections"], body["base_versions"])
     return {"changed": result.changed, "versions": result.versions}
 
@@ -97,7 +97,7 @@ def put_explanations(body: dict[str, Any], report_id: int) -> Any:
     versions (``explanation_versions``); unknown check ids, texts over 2000 characters and
     non-empty texts under ``explanation_min_chars`` (the setting REPORT_MIN_EXPLANATION) are
     refused (422), nothing saved."""
-    report = ops.get_report(report_id)
+    report = ops.get_report(report_id, current_user)
     result = ops.save_explanations(
         current_user,
         report,
@@ -117,7 +117,7 @@ def document(report_id: int) -> Any:
     """The Word file: archived once submitted, a draft rendered from live figures before."""
     from webapp.reports.views import document_response
 
-    return document_response(ops.get_report(report_id), "docx")
+    return document_response(ops.get_report(report_id, current_user), "docx")
 
 
 @bp.route("/<int:report_id>/deadline", methods=["POST"])
@@ -126,6 +126,6 @@ def document(report_id: int) -> Any:
 @refusals(bp, 403, 409)
 def extend_deadline(body: dict[str, Any], report_id: int) -> Any:
     """延期: a new due date, by the upper level's reviewer or leader or an administrator."""
-    report = ops.get_report(report_id)
+    report = ops.get_report(report_id, current_user)
     ops.extend_deadline(current_user, report, body["due_date"], body["reason"])
     return report_row(report)

@@ -28,8 +28,12 @@ EXPLANATION_MAX_CHARS = 2000
 LOCKED = "报告当前状态不能修改（已提交审核、已上报或已接收）。如需更正，请发起更正流程。"
 
 
+#: A report id that does not exist, or a report the user may not see (reports.operations).
+REPORT_MISSING = "报告不存在。"
+
+
 def _load(report_id: int) -> Report:
-    return get_document(Report, report_id, "报告不存在。")
+    return get_document(Report, report_id, REPORT_MISSING)
 
 
 def _describe(report: Report) -> str:
@@ -88,6 +92,7 @@ def _common() -> dict[str, Any]:
         "view_action": "report.view",
         "draft_action": "report.draft",
         "load": _load,
+        "missing": REPORT_MISSING,
         "editable": editable,
         "locked_message": LOCKED,
         "describe": _describe,

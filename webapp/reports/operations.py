@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from webapp.archive import operations as archive
 from webapp.core import audit, clock, dates
-from webapp.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from webapp.core.errors import Conflict, Hidden, InvalidInput, NotFound, PermissionDenied
 from webapp.core.models import Org, User
 from webapp.core.permissions import can, require
 from webapp.drafts import operations as drafts
@@ -26,7 +26,7 @@ from webapp.ledger.queries import FrozenReport
 from webapp.periodic import operations as periodic
 from webapp.reports.deadlines import due_at, open_windows, remind_at
 from webapp.reports.document import archive_document, freeze
-from webapp.reports.drafting import EXPLANATIONS, MISSING, NARRATIVE
+from webapp.reports.drafting import EXPLANATIONS, MISSING, NARRATIVE, REPORT_MISSING
 from webapp.reports.models import Report, ReportKind, ReportMeeting, ReportState
 from webapp.reports.narrative import DRAFT_SECTIONS, SectionDraft, first_draft
 from webapp.reports.readiness import reviewers_of
@@ -38,10 +38,14 @@ from webapp.stats.tables import project_groups
 PROCESS_KEY = "quarterly_report"
 
 
-def get_report(report_id: int) -> Report:
+def get_report(report_id: int, actor: User | None = None) -> Report:
+    """The report; with ``actor``, only if they may see it (read it, or as a peer its accepted
+    summary tables): to anyone else it answers as a missing report (:class:`Hidden`)."""
     report = db.session.get(Report, report_id)
     if report is None:
-        raise NotFound("报告不存在。")
+        raise NotFound(REPORT_MISSING)
+    if actor is not None and not may_know(actor, report):
+        raise Hidden(REPORT_MISSING, action="report.view")
     return report
 
 
@@ -444,6 +448,12 @@ def remind_unit(actor: User, report: Report, message: str | None = None) -> int:
 
 def can_view(user: User, report: Report) -> bool:
     return can(user, "report.view", report.org)
+
+
+def may_know(user: User, report: Report) -> bool:
+    """Is the report's existence the user's to know: they read it, or its accepted summary as
+    a peer, or open the periods (administrators follow every unit's board)."""
+    return can_view(user, report) or can_view_summary(user, report) or can(user, "report.open")
 
 
 def can_view_summary(user: User, report: Report) -> bool:

@@ -45,8 +45,9 @@ from webapp.stats.compute import parse_period
 
 def viewable_report(user: User, report_id: int, *, summary: bool = False) -> Report:
     """The report, if ``user`` may read it (with ``summary``: or only its accepted summary
-    tables, as a peer may); 403 otherwise."""
-    report = ops.get_report(report_id)
+    tables, as a peer may); 403 to a peer who sees only those, and to anyone who may not see the
+    report at all the answer of a missing one (:func:`ops.get_report`)."""
+    report = ops.get_report(report_id, user)
     if not ops.can_view(user, report) and not (summary and ops.can_view_summary(user, report)):
         raise PermissionDenied("您无权查看该报告。")
     return report

@@ -22,7 +22,14 @@ from webapp.archive import operations as archive
 from webapp.archive.models import DocumentKind
 from webapp.archive.views import file_response
 from webapp.core import audit, clock
-from webapp.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from webapp.core.errors import (
+    Conflict,
+    DomainError,
+    Hidden,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
 from webapp.core.models import Org
 from webapp.core.operations import get_org
 from webapp.core.permissions import can, require
@@ -266,7 +273,7 @@ def correction(report_id: int) -> Any:
 @refused_on("reports.report_page")
 def extend(report_id: int) -> Any:
     """延期 (the upper level or an administrator): a new due date with its reason."""
-    report = ops.get_report(report_id)
+    report = ops.get_report(report_id, current_user)
     try:
         new_due = date.fromisoformat(request.form.get("due_date", ""))
     except ValueError:
@@ -278,7 +285,7 @@ def extend(report_id: int) -> Any:
 
 @bp.route("/<int:report_id>/remind", methods=["POST"])
 def remind(report_id: int) -> Any:
-    report = ops.get_report(report_id)
+    report = ops.get_report(report_id, current_user)
     count = ops.remind_unit(current_user, report, request.form.get("message"))
     flash(f"已催办 {report.org.name}（通知 {count} 人）。", "success")
     default = url_for("reports.board", period=report.period)
@@ -331,7 +338,7 @@ def document_response(report: Report, fmt: str = "docx") -> Response:
 def document(report_id: int, fmt: str) -> Any:
     if fmt not in ("docx", "pdf"):
         raise NotFound()
-    return document_response(ops.get_report(report_id), fmt)
+    return document_response(ops.get_report(report_id, current_user), fmt)
 
 
 @bp.route("/documents/<int:doc_id>")
@@ -342,6 +349,8 @@ def archived_document(doc_id: int) -> Any:
         raise NotFound("文件不存在。")
     report = ops.get_report(doc.owner_id)
     if not ops.can_view(current_user, report):
+        if not ops.can_view_summary(current_user, report):  # answered as a missing file
+            raise Hidden("文件不存在。", action="report.view")
         raise PermissionDenied("您无权下载该报告。")
     response = file_response(doc, ascii_name="report.docx")
     _record_download(report, stage=doc.stage, version=doc.version)
@@ -353,7 +362,7 @@ def attach_seal(report_id: int) -> Any:
     """Attach the stamped scan (盖章扫描件) of the frozen submission."""
     from webapp.reports.document import attach_seal as attach
 
-    report = ops.get_report(report_id)
+    report = ops.get_report(report_id, current_user)
     upload = request.files.get("scan")
     limit = int(float(current_app.config["SEAL_SCAN_MAX_MB"]) * 1024 * 1024)
     content = upload.stream.read(limit + 1) if upload is not None else b""

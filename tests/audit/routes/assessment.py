@@ -524,7 +524,7 @@ EXPECTATIONS: dict[str, Route] = {
                 setup=at("self", "other_clerk"),
                 exercise=page("/assessment/units/{unit}", lambda env: _SCORE_FORM),
                 writes=("permission.denied",),
-                status=403,
+                status=404,  # another unit's object: answered as a missing one
             ),
         )
     ),
@@ -614,7 +614,7 @@ EXPECTATIONS: dict[str, Route] = {
                     content_type="multipart/form-data",
                 ),
                 writes=("permission.denied",),
-                status=403,
+                status=404,  # another unit's object: answered as a missing one
             ),
         )
     ),
@@ -884,7 +884,7 @@ EXPECTATIONS: dict[str, Route] = {
                     headers=env.data["headers"],
                 ),
                 writes=("permission.denied",),
-                status=403,
+                status=404,  # another unit's object: answered as a missing one
             ),
         )
     ),
@@ -991,7 +991,7 @@ EXPECTATIONS: dict[str, Route] = {
                     lambda env: {"judgments": {}},
                 ),
                 writes=("permission.denied",),
-                status=403,
+                status=404,  # another unit's object: answered as a missing one
             ),
         )
     ),

@@ -169,7 +169,7 @@ EXPECTATIONS: dict[str, Route] = {
                     f"/ledger/projects/{env.data['project']}", PROJECT_FORM, token_from="/"
                 ),
                 writes=("permission.denied",),
-                status=403,
+                status=404,  # another unit's object: answered as a missing one
             ),
         )
     ),
@@ -193,7 +193,7 @@ EXPECTATIONS: dict[str, Route] = {
                     f"/ledger/projects/{env.data['project']}/delete", {}, token_from="/"
                 ),
                 writes=("permission.denied",),
-                status=403,
+                status=404,  # another unit's object: answered as a missing one
             ),
         )
     ),
@@ -264,7 +264,7 @@ EXPECTATIONS: dict[str, Route] = {
                 setup=with_project("clerk", "410103", api=True),
                 exercise=api_call("PUT", "/api/v1/ledger/projects/{project}", PROJECT),
                 writes=("permission.denied",),
-                status=403,
+                status=404,  # another unit's object: answered as a missing one
             ),
         )
     ),

@@ -204,7 +204,7 @@ EXPECTATIONS: dict[str, Route] = {
                 setup=as_user("clerk", "410103"),
                 exercise=page(REPORT + "/narrative", {"s01": "x"}),
                 writes=("permission.denied",),
-                status=403,
+                status=404,  # another unit's object: answered as a missing one
             ),
         )
     ),
@@ -262,7 +262,7 @@ EXPECTATIONS: dict[str, Route] = {
                 setup=as_user("clerk", "410103", then=_late_in_q3),
                 exercise=page(REPORT + "/meeting", MEETING),
                 writes=("permission.denied",),
-                status=403,
+                status=404,  # another unit's object: answered as a missing one
             ),
         )
     ),
@@ -425,7 +425,7 @@ EXPECTATIONS: dict[str, Route] = {
                 setup=as_user("reviewer", "410103"),
                 exercise=page(REPORT + "/remind", {}),
                 writes=("permission.denied",),
-                status=403,
+                status=404,  # another unit's object: answered as a missing one
             ),
         )
     ),
