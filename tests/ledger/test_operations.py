@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from webapp.core.errors import Conflict, InvalidInput, PermissionDenied
+from webapp.core.errors import Conflict, Hidden, InvalidInput, PermissionDenied
 from webapp.core.models import AuditRecord
 from webapp.extensions import db
 from webapp.ledger import operations
@@ -146,7 +146,7 @@ def test_subtree_permissions(make_user, org):
         operations.save_record(reviewer, PROJECTS, org("410102"), raw(registration_no="Z"))
     assert operations.get_record(reviewer, PROJECTS, p.id) is p  # reviewers read
     gongyi = make_user("clerk", "410181")
-    with pytest.raises(PermissionDenied):  # 巩义 is not under 郑州 and vice versa
+    with pytest.raises(Hidden):  # 巩义 is not under 郑州 and vice versa: as if missing
         operations.get_record(gongyi, PROJECTS, p.id)
 
 

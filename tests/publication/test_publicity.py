@@ -205,7 +205,8 @@ def test_an_objection_from_the_portal_answered_by_the_approving_tier(app, client
         "outcome": "upheld",
         "answer": "经复核，补交材料属实，撤销该记录。",
     }
-    assert client.post(url, data=form).status_code == 403
+    # nobody but the approving tier sees the objection: answered as a missing one
+    assert client.post(url, data=form).status_code == 404
     client = app.test_client()  # the approving tier's reviewer, in a session of its own
     reviewer = db.session.query(User).filter_by(username="reviewer_410100").one()
     login(client, reviewer.username)
