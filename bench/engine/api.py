@@ -45,6 +45,28 @@ def signed_in_headers(client: Any) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", "Accept": "application/json"}
 
 
+def wsgi_environ(headers: dict[str, str], task_id: int | None = None) -> dict[str, Any]:
+    """The WSGI environ of one request, built beforehand: the authenticated no-op
+    (``GET /api/v1/me``) or, given ``task_id``, the completion of that task with
+    :data:`COMPLETE_BODY` (the in-process instruments, :mod:`bench.engine.callgrind` and
+    :mod:`bench.engine.calls`, call the app with these)."""
+    from werkzeug.test import EnvironBuilder
+
+    if task_id is None:
+        builder = EnvironBuilder(path="/api/v1/me", headers=headers)
+    else:
+        builder = EnvironBuilder(
+            path=f"/api/v1/tasks/{task_id}/complete",
+            method="POST",
+            json=COMPLETE_BODY,
+            headers=headers,
+        )
+    try:
+        return builder.get_environ()
+    finally:
+        builder.close()
+
+
 def _prepare(url: str, count: int) -> list[int]:
     """Schema, orgs, one clerk with a password, the demo process, ``count`` instances."""
     from flask_migrate import upgrade

@@ -96,28 +96,15 @@ def _child() -> None:
 
     if True:
         task_ids = json.loads(os.environ["BENCH_CALLS_TASKS"])
-        from werkzeug.test import EnvironBuilder
 
-        from bench.engine.api import COMPLETE_BODY, signed_in_headers
+        from bench.engine.api import signed_in_headers, wsgi_environ
         from wsgi import app
 
         client = app.test_client()
         headers = signed_in_headers(client)
 
         def environ(task_id: int | None) -> dict:
-            if task_id is None:
-                builder = EnvironBuilder(path="/api/v1/me", headers=headers)
-            else:
-                builder = EnvironBuilder(
-                    path=f"/api/v1/tasks/{task_id}/complete",
-                    method="POST",
-                    json=COMPLETE_BODY,
-                    headers=headers,
-                )
-            try:
-                return builder.get_environ()
-            finally:
-                builder.close()
+            return wsgi_environ(headers, task_id)
 
         statuses: list[str] = []
 
