@@ -10,7 +10,10 @@
 //   segment (/reports/notice/2026 → /reports/notice/2025);
 // - data-back on a link goes back in the history when there is one (its href is the fallback);
 // - data-filter-options="#select" on a search box hides the select's options that do not
-//   contain what is typed (the person picker of 抄送 and 转办);
+//   contain what is typed (the person picker of 抄送 and 转办), also what the browser puts back;
+// - this file is loaded in the head (base.html): every listener here is on document or window,
+//   so none is missing while the page is drawn (a click before a script at the end of the body
+//   would have sent a form without its confirmation);
 // - a page opened at #tab-x (or a link within it to #tab-x) shows the Bootstrap tab whose link points at #tab-x;
 // - a form sent and then come back to with the browser's back button sends its one-time token
 //   (form_token, webapp/idempotency.py) again, not the one of the page fetched anew: pages are
@@ -155,8 +158,7 @@
     }
   }, true);
 
-  document.addEventListener("input", function (event) {
-    const box = event.target;
+  function filterOptions(box) {
     if (!(box instanceof HTMLInputElement) || !box.dataset.filterOptions) return;
     const select = document.querySelector(box.dataset.filterOptions);
     if (!select) return;
@@ -170,7 +172,23 @@
     });
     if (select.selectedOptions.length && select.selectedOptions[0].hidden) select.value = "";
     if (!select.value && first) first.selected = true;
-  });
+  }
+
+  document.addEventListener("input", function (event) { filterOptions(event.target); });
+
+  // What the browser put back into a search box (back button, restored form), or what was typed
+  // before the page finished loading, filters its list too.
+  function filterFilled() {
+    document.querySelectorAll("input[data-filter-options]").forEach(function (box) {
+      if (box.value.trim()) filterOptions(box);
+    });
+  }
+  window.addEventListener("pageshow", filterFilled);
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", filterFilled);
+  } else {
+    filterFilled();
+  }
 
   function showTabFromHash() {
     if (!window.location.hash || !window.bootstrap || !window.bootstrap.Tab) return;
