@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from tests.assessment import flow_helpers as step
@@ -32,8 +34,11 @@ def test_assessor_scores_a_unit_with_live_totals(page, make_user):
     page.goto(f"/assessment/units/{unit_id}/score")
     page.wait_for_selector('#sheet-total:text-is("100")')  # CSP: no eval in the page
     # 带班制度: 记5分 with 分值 4 — one unmet duty still scores 4, two score 3
-    page.check("#j-2\\.4-a")
-    page.wait_for_timeout(300)
+    # the page asks the server (after a 120 ms pause): its answer, not a fixed wait, and the item
+    # shows 4 before and after it
+    with page.expect_response(lambda r: r.url.endswith("/score")) as answer:
+        page.check("#j-2\\.4-a")
+    assert Decimal(answer.value.json()["items"]["2.4"]) == 4
     assert page.inner_text('[data-item-score="2.4"]') == "4"
     page.check("#j-2\\.4-b")
     page.wait_for_selector('#sheet-total:text-is("99")')  # CSP: no eval in the page
