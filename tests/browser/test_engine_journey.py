@@ -40,7 +40,7 @@ def test_two_tier_demo_in_the_browser(page, make_user):
     page.click("#main-nav >> text=待办")
     page.click("#task-table >> text=填报")
     page.click("#complete-form button:has-text('提交审核')")
-    assert page.is_visible("text=标题为必填项")
+    page.wait_for_selector("text=标题为必填项")  # the server's refusal, awaited
     page.fill("#f_title", "一季度质量报告")
     page.click("#complete-form button:has-text('提交审核')")
     page.wait_for_selector("text=已办理")

@@ -26,8 +26,11 @@ from webapp.reports.operations import find_report, open_period
 pytestmark = pytest.mark.browser
 
 #: The summary has the focus and lies within the window (scrolled to, wherever the form is).
+#: False until the answer's page is there: the page sending the form has no summary (a predicate
+#: that threw there failed the journey when the server was slow to answer, 2026-12-07).
 SUMMARY_SEEN = """() => {
   const box = document.getElementById("form-errors");
+  if (!box) return false;
   const r = box.getBoundingClientRect();
   return document.activeElement === box && r.top >= 0 && r.bottom <= window.innerHeight;
 }"""
