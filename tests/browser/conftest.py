@@ -3,7 +3,13 @@ served in a thread by waitress, the WSGI server `make run` uses.  No browser is 
 
 Not werkzeug's development server: when Chromium resets a connection while that server drains
 the request (the ``finally`` of its ``run_wsgi``), it skips closing the response, and the open
-static file surfaces later as a ResourceWarning in whatever test is running (CI, 2026-12-06)."""
+static file surfaces later as a ResourceWarning in whatever test is running (CI, 2026-12-06).
+
+Writing a journey: Playwright's ``click`` does not wait for the page a form or link leads to.
+After a click that goes to the server, wait for something only the answer shows
+(``wait_for_selector``, ``wait_for_url``, ``expect_response``) before reading the page:
+``is_visible``, ``inner_text("body")`` and a ``wait_for_function`` predicate that throws all read
+the sending page while the server is slow (CI, 2026-12-07). Never wait a fixed time."""
 
 from __future__ import annotations
 
