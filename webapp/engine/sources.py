@@ -38,7 +38,7 @@ _SEQUENCE_FLOW = f"{{{BPMN_NS}}}sequenceFlow"
 _WRAPPERS = {"extensionElements", "serviceTaskOperator", "parameters", "conditionalEventDefinition"}
 
 
-def _owner(element: Any) -> str | None:
+def owner_of(element: Any) -> str | None:
     """The id of the flow element a source belongs to (a condition: its gateway)."""
     node = element.getparent()
     while node is not None:
@@ -52,7 +52,7 @@ def _owner(element: Any) -> str | None:
     return None
 
 
-def _sources(root: Any) -> Iterator[tuple[Any, str, str, str | None]]:
+def sources(root: Any) -> Iterator[tuple[Any, str, str, str | None]]:
     """(element, kind, label, source text) for every source in the document."""
     for element in root.iter(etree.Element):
         if element.tag in _SOURCES:
@@ -79,8 +79,8 @@ def _literal(source: str) -> Any:
 
 def check_sources(root: Any, rules: TimerRules) -> list[tuple[str | None, str]]:
     problems: list[tuple[str | None, str]] = []
-    for element, kind, label, source in _sources(root):
-        owner = _owner(element)
+    for element, kind, label, source in sources(root):
+        owner = owner_of(element)
         blank = source is None or not source.strip()
         if blank:
             if kind != "script":
