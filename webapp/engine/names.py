@@ -45,6 +45,7 @@ from webapp.engine.registry import (
     START_FORMS,
     declared_fields,
 )
+from webapp.engine import sandbox
 from webapp.engine.sandbox import SAFE_BUILTINS
 from webapp.engine.sources import owner_of, sources
 
@@ -292,6 +293,13 @@ def check_names(root: Any, process_key: str) -> list[tuple[str | None, str]]:
     problems: list[tuple[str | None, str]] = []
     for element, kind, label, source in sources(root):
         if label in _CHECKED_LABELS_SKIPPED or source is None or not source.strip():
+            continue
+        try:  # a source the sandbox refuses is reported by that check alone
+            if kind == "script":
+                sandbox.compile_script(source)
+            else:
+                sandbox.compile_expression(source)
+        except sandbox.SandboxError:
             continue
         unknown = [n for n in read_names(source, script=kind == "script") if n not in names]
         if not unknown:

@@ -33,6 +33,7 @@ from webapp.engine.parsing import (
     executable_process_ids,
     parse_xml,
 )
+from webapp.engine.plain_words import spiff_validation
 from webapp.engine.registry import FORMS, SERVICE_OPERATIONS, fixed_names
 from webapp.engine.sources import check_sources
 
@@ -93,10 +94,10 @@ def check_bpmn(
     try:
         parsed = build_specs(root, filename=f"{ids[0]}.bpmn")
     except ValidationException as exc:
-        problem = Problem(getattr(exc, "id", None) or None, f"BPMN 解析错误：{exc}")
+        problem = Problem(getattr(exc, "id", None) or None, spiff_validation(exc))
         return [*problems, problem], None
     except Exception as exc:  # SpiffWorkflow raises assorted errors on malformed models
-        return [*problems, Problem(None, f"BPMN 解析错误：{exc}")], None
+        return [*problems, Problem(None, spiff_validation(exc))], None
 
     problems += _check_lanes(root)
     fixed = fixed_names(ids[0])
