@@ -36,6 +36,7 @@ from typing import Any
 
 from lxml import etree
 
+from webapp.engine import sandbox
 from webapp.engine.parsing import BPMN_NS, SPIFF_NS
 from webapp.engine.registry import (
     ENGINE_SUBJECT,
@@ -45,7 +46,6 @@ from webapp.engine.registry import (
     START_FORMS,
     declared_fields,
 )
-from webapp.engine import sandbox
 from webapp.engine.sandbox import SAFE_BUILTINS
 from webapp.engine.sources import owner_of, sources
 

@@ -274,7 +274,7 @@ def check_timer_kind(value: str, *, date: bool) -> str | None:
         if duration:
             return None
         return (
-            f"定时器时长 {value!r} 不是时长（应写成如 \"P3D\"）；"
+            f'定时器时长 {value!r} 不是时长（应写成如 "P3D"）；'
             "要在某个日期触发，请把定时器类型改为“日期”"
         )
     if duration:
@@ -290,6 +290,6 @@ def check_timer_kind(value: str, *, date: bool) -> str | None:
         shown = due.astimezone(clock.LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
         return (
             f"定时器日期 {value!r}（{shown}）已经过去：流程一到这里就会立即触发"
-            "（请填写将来的日期，或改用时长，如 \"P3D\"）"
+            '（请填写将来的日期，或改用时长，如 "P3D"）'
         )
     return None

@@ -38,7 +38,7 @@ _XML: dict[str, tuple[str, str]] = {
     "ERR_DOCUMENT_END": ("", "根元素结束后还有多余的内容（文件只能有一个根元素）"),
     "ERR_ATTRIBUTE_REDEFINED": (r"Attribute (?P<name>\S+)", "属性 {name} 在同一标签中重复出现"),
     "ERR_ATTRIBUTE_NOT_STARTED": ("", "属性值必须用引号括起来"),
-    "ERR_ATTRIBUTE_WITHOUT_VALUE": ("", "属性缺少值（应写成 名称=\"值\"）"),
+    "ERR_ATTRIBUTE_WITHOUT_VALUE": ("", '属性缺少值（应写成 名称="值"）'),
     "ERR_LT_IN_ATTRIBUTE": ("", "属性值中不能直接出现 <（应写成 &lt;）"),
     "ERR_UNDECLARED_ENTITY": (
         r"Entity '(?P<name>[^']*)'",
