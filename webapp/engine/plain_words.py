@@ -68,7 +68,9 @@ def xml_syntax(exc: Any) -> str:
     line, column = getattr(exc, "position", None) or (getattr(exc, "lineno", None), None)
     text = str(getattr(exc, "msg", "") or "")
     what = "不是格式良好的 XML（标签、引号或特殊字符有误）"
-    for name, (pattern, wording) in _XML.items():
+    if "EntityRef" in text:  # ``A & B``: libxml2 reports a missing entity name
+        what = "& 后缺少实体名称（文字中的 & 应写成 &amp;）"
+    for name, (pattern, wording) in ({} if "EntityRef" in text else _XML).items():
         if getattr(etree.ErrorTypes, name, None) == getattr(exc, "code", None):
             found = re.search(pattern, text) if pattern else None
             if pattern and found is None:
