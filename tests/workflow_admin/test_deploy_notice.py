@@ -76,9 +76,7 @@ def test_the_rollback_form_says_it_too(logged_in, report):
         data={"csrf_token": token, "file": (io.BytesIO(with_leader_step()), "q.bpmn")},
         content_type="multipart/form-data",
     )
-    r = client.post(
-        f"{BASE}/quarterly_report/rollback", data={"csrf_token": token, "version": "1"}
-    )
+    r = client.post(f"{BASE}/quarterly_report/rollback", data={"csrf_token": token, "version": "1"})
     assert r.headers["Location"].endswith("#migrate-form")
     html = client.get(r.headers["Location"]).get_data(as_text=True)
     assert "已将第 1 版的内容部署为第 3 版" in html and "仍有 1 个运行中的流程实例" in html
