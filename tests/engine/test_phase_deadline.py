@@ -12,7 +12,7 @@ from webapp.engine.queries import task_data
 def test_subprocess_deadline_title_and_task_data(start):
     instance = start("phase_deadline", data={"subject": {"name": "郑州市", "id": 7}})
     task = open_task(instance)
-    assert task.due_at == datetime(2026, 11, 30, 16, tzinfo=UTC)
+    assert task.due_at == datetime(2099, 11, 30, 16, tzinfo=UTC)
     assert task.name == "填报 · 郑州市"
     assert task_data([task])[task.id]["subject"] == {"name": "郑州市", "id": 7}
 

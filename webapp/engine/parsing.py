@@ -22,6 +22,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR as SPIFF_VALIDATOR  # n
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from webapp.core import clock
+from webapp.engine.plain_words import xml_syntax
 
 #: Default size limit of one BPMN file.
 MAX_BPMN_BYTES = 2 * 1024 * 1024
@@ -63,7 +64,7 @@ def parse_xml(content: bytes, *, max_bytes: int = MAX_BPMN_BYTES) -> Any:
     try:
         root = etree.fromstring(content, parser)
     except etree.XMLSyntaxError as exc:
-        raise BpmnRejected(f"XML 格式错误：{exc}") from exc
+        raise BpmnRejected(xml_syntax(exc)) from exc
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:
         raise BpmnHostile("BPMN 文件不得包含 DOCTYPE 或实体声明（出于安全原因拒绝）")
@@ -258,5 +259,37 @@ def check_timer_value(
         return (
             f"定时器周期 {value!r} 的间隔短于下限 {_minutes(rules.min_interval)}"
             "（过密的周期会让流程数据无限增长）"
+        )
+    return None
+
+
+def check_timer_kind(value: str, *, date: bool) -> str | None:
+    """Chinese problem text when an acceptable literal is the wrong kind for its element, else
+    None: a ``timeDate`` must be a date in the future (a past date fires the moment the flow
+    arrives, like a zero duration; a duration there fails when the timer starts), a
+    ``timeDuration`` a duration (SpiffWorkflow cannot read a date as one)."""
+    text = value.strip()
+    duration = text.upper().startswith("P")
+    if not date:
+        if duration:
+            return None
+        return (
+            f'定时器时长 {value!r} 不是时长（应写成如 "P3D"）；'
+            "要在某个日期触发，请把定时器类型改为“日期”"
+        )
+    if duration:
+        return (
+            f"定时器日期 {value!r} 是一个时长，不是日期；"
+            "要在一段时间后触发，请把定时器类型改为“时长”"
+        )
+    try:
+        due = TimerEventDefinition.get_datetime(text)
+    except Exception:
+        return None  # a week date (2026-W10): read by SpiffWorkflow as it is
+    if due <= clock.now():
+        shown = due.astimezone(clock.LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+        return (
+            f"定时器日期 {value!r}（{shown}）已经过去：流程一到这里就会立即触发"
+            '（请填写将来的日期，或改用时长，如 "P3D"）'
         )
     return None

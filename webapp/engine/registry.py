@@ -17,7 +17,7 @@ A deploy refuses a BPMN that names an operation or form key that is not register
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -54,13 +54,17 @@ class ServiceContext:
 ServiceOperation = Callable[[ServiceContext], dict[str, Any] | None]
 
 SERVICE_OPERATIONS: dict[str, ServiceOperation] = {}
+#: operation name → the task-data names it may return, where declared (``outputs=``); an
+#: operation without a declaration has its results read from its source at deploy
+#: (:mod:`webapp.engine.names`).
+SERVICE_OUTPUTS: dict[str, frozenset[str]] = {}
 #: The operations a 撤回 (withdrawal) of the step before them need not undo (see
 #: :func:`service_operation`).
 WITHDRAWABLE_OPERATIONS: set[str] = set()
 
 
 def service_operation(
-    name: str, *, withdrawable: bool = False
+    name: str, *, withdrawable: bool = False, outputs: Iterable[str] | None = None
 ) -> Callable[[ServiceOperation], ServiceOperation]:
     """Register ``fn`` as the operation a BPMN service task names with ``name``.
 
@@ -68,10 +72,17 @@ def service_operation(
     (a reminder of a date, a deadline that passed).  A withdrawal is refused once any other
     service task ran after the step, because its effect (a submission frozen, a message sent
     up) cannot be taken back with it.
+
+    ``outputs``: the names of the dict it returns, when its source does not show them (a deploy
+    refuses a condition reading a name nothing defines: webapp.engine.names).
     """
 
     def decorator(fn: ServiceOperation) -> ServiceOperation:
         SERVICE_OPERATIONS[name] = fn
+        if outputs is not None:
+            SERVICE_OUTPUTS[name] = frozenset(outputs)
+        else:
+            SERVICE_OUTPUTS.pop(name, None)
         if withdrawable:
             WITHDRAWABLE_OPERATIONS.add(name)
         else:

@@ -50,6 +50,7 @@ from RestrictedPython.Guards import (
 
 from webapp.engine import folding, guards
 from webapp.engine.guards import LimitExceeded, SandboxError
+from webapp.engine.plain_words import source_refusals
 
 __all__ = [
     "DEFAULT_CPU_MS",
@@ -143,17 +144,17 @@ class _ScriptPolicy(RestrictingNodeTransformer):
 
     def visit_Name(self, node: ast.Name) -> ast.AST:  # noqa: N802
         if node.id in FORBIDDEN_NAMES:
-            self.error(node, f'"{node.id}" is not allowed.')
+            self.error(node, f"不允许使用 {node.id}")
         return super().visit_Name(node)
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:  # noqa: N802
         if node.attr in FORBIDDEN_ATTRIBUTES:
-            self.error(node, f'".{node.attr}" is not allowed.')
+            self.error(node, f"不允许使用 .{node.attr}")
         return super().visit_Attribute(node)
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:  # noqa: N802
         if isinstance(node.op, ast.Pow):
-            self.error(node, "Exponentiation (**) is not allowed.")
+            self.error(node, "不允许乘方运算 **（需要时请用乘法）")
             return node
         node = self.node_contents_visit(node)
         name = _GUARDED_BINOPS.get(type(node.op))
@@ -161,7 +162,7 @@ class _ScriptPolicy(RestrictingNodeTransformer):
 
     def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:  # noqa: N802
         if isinstance(node.op, ast.Pow):
-            self.error(node, "Exponentiation (**) is not allowed.")
+            self.error(node, "不允许乘方运算 **（需要时请用乘法）")
             return node
         if not isinstance(node.op, _INPLACE_ALLOWED):
             self.error(node, "只支持 += -= *= /= //= %= 这几种复合赋值")
@@ -309,10 +310,10 @@ def compile_expression(source: str) -> CodeType:
     try:
         result = compile_restricted_eval(text, "<bpmn>", policy=_ExpressionPolicy)
     except (RecursionError, MemoryError, ValueError) as exc:
-        raise SandboxError(f"表达式无法编译：{type(exc).__name__}") from exc
+        raise SandboxError("表达式无法编译（嵌套过深或过长）") from exc
     if result.errors or result.code is None:
         raise SandboxError(
-            "表达式不被允许或有语法错误：" + "；".join(result.errors),
+            "表达式不被允许或有语法错误：" + source_refusals(result.errors),
             line=_first_line(result.errors),
         )
     folding.check_constants(text, "eval")
@@ -325,10 +326,11 @@ def compile_script(source: str) -> CodeType:
     try:
         result = compile_restricted_exec(source or "", "<bpmn>", policy=_ScriptPolicy)
     except (RecursionError, MemoryError, ValueError) as exc:
-        raise SandboxError(f"脚本无法编译：{type(exc).__name__}") from exc
+        raise SandboxError("脚本无法编译（嵌套过深或过长）") from exc
     if result.errors or result.code is None:
         raise SandboxError(
-            "脚本不被允许或有语法错误：" + "；".join(result.errors), line=_first_line(result.errors)
+            "脚本不被允许或有语法错误：" + source_refusals(result.errors),
+            line=_first_line(result.errors),
         )
     folding.check_constants(source or "", "exec")
     return result.code

@@ -15,7 +15,13 @@ from typing import Any
 from lxml import etree
 
 from webapp.engine import sandbox
-from webapp.engine.parsing import BPMN_NS, SPIFF_NS, TimerRules, check_timer_value
+from webapp.engine.parsing import (
+    BPMN_NS,
+    SPIFF_NS,
+    TimerRules,
+    check_timer_kind,
+    check_timer_value,
+)
 
 #: XML element → (kind, what it is called in a message).
 _SOURCES: dict[str, tuple[str, str]] = {
@@ -23,7 +29,7 @@ _SOURCES: dict[str, tuple[str, str]] = {
     f"{{{SPIFF_NS}}}preScript": ("script", "前置脚本"),
     f"{{{SPIFF_NS}}}postScript": ("script", "后置脚本"),
     f"{{{BPMN_NS}}}conditionExpression": ("expression", "网关条件"),
-    f"{{{BPMN_NS}}}timeDate": ("timer", "定时器表达式"),
+    f"{{{BPMN_NS}}}timeDate": ("date", "定时器表达式"),
     f"{{{BPMN_NS}}}timeDuration": ("timer", "定时器表达式"),
     f"{{{BPMN_NS}}}timeCycle": ("cycle", "定时器周期表达式"),
     f"{{{SPIFF_NS}}}messagePayload": ("expression", "消息内容表达式"),
@@ -38,7 +44,7 @@ _SEQUENCE_FLOW = f"{{{BPMN_NS}}}sequenceFlow"
 _WRAPPERS = {"extensionElements", "serviceTaskOperator", "parameters", "conditionalEventDefinition"}
 
 
-def _owner(element: Any) -> str | None:
+def owner_of(element: Any) -> str | None:
     """The id of the flow element a source belongs to (a condition: its gateway)."""
     node = element.getparent()
     while node is not None:
@@ -52,7 +58,7 @@ def _owner(element: Any) -> str | None:
     return None
 
 
-def _sources(root: Any) -> Iterator[tuple[Any, str, str, str | None]]:
+def sources(root: Any) -> Iterator[tuple[Any, str, str, str | None]]:
     """(element, kind, label, source text) for every source in the document."""
     for element in root.iter(etree.Element):
         if element.tag in _SOURCES:
@@ -79,8 +85,8 @@ def _literal(source: str) -> Any:
 
 def check_sources(root: Any, rules: TimerRules) -> list[tuple[str | None, str]]:
     problems: list[tuple[str | None, str]] = []
-    for element, kind, label, source in _sources(root):
-        owner = _owner(element)
+    for element, kind, label, source in sources(root):
+        owner = owner_of(element)
         blank = source is None or not source.strip()
         if blank:
             if kind != "script":
@@ -95,10 +101,12 @@ def check_sources(root: Any, rules: TimerRules) -> list[tuple[str | None, str]]:
             where = f"（第 {exc.line} 行）" if exc.line and kind == "script" else ""
             problems.append((owner, f"{label}被沙箱拒绝{where}：{exc.message}"))
             continue
-        if kind in ("timer", "cycle"):
+        if kind in ("timer", "date", "cycle"):
             value = _literal(source)
             if value is not None:
                 problem = check_timer_value(value, rules, cycle=kind == "cycle")
+                if problem is None and kind != "cycle" and isinstance(value, str):
+                    problem = check_timer_kind(value, date=kind == "date")
                 if problem:
                     problems.append((owner, problem))
     return problems

@@ -23,6 +23,7 @@ from SpiffWorkflow.spiff.specs.mixins.service_task import ServiceTask
 from webapp.core.states import ProcessStatus, allowed_codes
 from webapp.engine.connections import check_connections
 from webapp.engine.lanes import LaneError, parse_lane
+from webapp.engine.names import assigned_names, check_names
 from webapp.engine.parsing import (
     BPMN_NS,
     BpmnRejected,
@@ -32,6 +33,7 @@ from webapp.engine.parsing import (
     executable_process_ids,
     parse_xml,
 )
+from webapp.engine.plain_words import spiff_validation
 from webapp.engine.registry import FORMS, SERVICE_OPERATIONS, fixed_names
 from webapp.engine.sources import check_sources
 
@@ -86,15 +88,16 @@ def check_bpmn(
         for element, message in [
             *check_sources(root, rules or TimerRules.from_config()),
             *check_connections(root),
+            *check_names(root, ids[0]),
         ]
     ]
     try:
         parsed = build_specs(root, filename=f"{ids[0]}.bpmn")
     except ValidationException as exc:
-        problem = Problem(getattr(exc, "id", None) or None, f"BPMN 解析错误：{exc}")
+        problem = Problem(getattr(exc, "id", None) or None, spiff_validation(exc))
         return [*problems, problem], None
     except Exception as exc:  # SpiffWorkflow raises assorted errors on malformed models
-        return [*problems, Problem(None, f"BPMN 解析错误：{exc}")], None
+        return [*problems, Problem(None, spiff_validation(exc))], None
 
     problems += _check_lanes(root)
     fixed = fixed_names(ids[0])
@@ -131,40 +134,6 @@ def _check_status(ts: Any, element: str, label: str) -> list[Problem]:
                 )
             )
     return problems
-
-
-def assigned_names(source: str | None) -> set[str]:
-    """Every name a script binds, deletes or mutates in place (``x =``, ``x[k] =``,
-    ``x.a =``, ``del x``, ``for x in``, ``except … as x``...)."""
-    if not source or not source.strip():
-        return set()
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return set()  # reported by the compile check
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
-            names.add(node.id)
-        elif isinstance(node, ast.Subscript | ast.Attribute) and isinstance(
-            node.ctx, ast.Store | ast.Del
-        ):
-            root: Any = node
-            while isinstance(root, ast.Subscript | ast.Attribute):
-                root = root.value
-            if isinstance(root, ast.Name):
-                names.add(root.id)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            names.add(node.name)
-        elif isinstance(node, ast.FunctionDef | ast.ClassDef | ast.AsyncFunctionDef):
-            names.add(node.name)
-        elif isinstance(node, ast.Global | ast.Nonlocal):
-            names.update(node.names)
-        elif isinstance(node, ast.MatchAs | ast.MatchStar) and node.name:
-            names.add(node.name)
-        elif isinstance(node, ast.MatchMapping) and node.rest:
-            names.add(node.rest)
-    return names
 
 
 def _check_assignments(

@@ -145,7 +145,11 @@ def freeze_draft(ctx: ServiceContext) -> dict[str, Any]:
     return operations.freeze_for_review(publication_of(ctx.subject), ctx.actor)
 
 
-@service_operation("publication.publish")
+@service_operation(
+    "publication.publish",
+    # the record kinds' end times come from a loop (publicity.publish_records)
+    outputs=("published_at", "withdrawable_at", "records_bad_until", "records_good_until"),
+)
 def publish(ctx: ServiceContext) -> dict[str, Any]:
     """The principal leader approved: publish with today's date and archive the Word file."""
     result = operations.publish(publication_of(ctx.subject), ctx.actor)

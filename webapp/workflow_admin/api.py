@@ -16,15 +16,15 @@ from webapp.workflow_admin.schemas import (
     CompareQuerySchema,
     CompareSchema,
     DefinitionListSchema,
+    DeployedSchema,
     MigrationSchema,
     RollbackSchema,
     UploadSchema,
-    VersionSchema,
     change_json,
     definition_json,
     version_json,
 )
-from webapp.workflow_admin.views import record_deploy_refusal
+from webapp.workflow_admin.views import migrate_url, record_deploy_refusal
 
 # Before the body is parsed or anything is loaded: a non-administrator learns nothing.
 workflows_bp = feature_api(
@@ -75,7 +75,7 @@ def download(key: str, version: int) -> Any:
 
 @workflows_bp.route("/<key>/versions", methods=["POST"])
 @workflows_bp.arguments(UploadSchema, location="files")
-@workflows_bp.response(201, VersionSchema)
+@workflows_bp.response(201, DeployedSchema)
 @_refusals(workflows_bp, 403, 409, 422)
 def upload(files: dict[str, Any], key: str) -> Any:
     """Deploy a .bpmn file (multipart field ``file``) as the newest version of ``key``.
@@ -93,12 +93,12 @@ def upload(files: dict[str, Any], key: str) -> Any:
     except DomainError as err:
         record_deploy_refusal(err, key, content)  # the edge answers (and audits a refused file)
         raise
-    return version_json(operations.VersionInfo(definition, 0))
+    return deployed_json(definition)
 
 
 @workflows_bp.route("/<key>/rollback", methods=["POST"])
 @workflows_bp.arguments(RollbackSchema)
-@workflows_bp.response(201, VersionSchema)
+@workflows_bp.response(201, DeployedSchema)
 @_refusals(workflows_bp, *ERRORS)
 def rollback(body: dict[str, int], key: str) -> Any:
     """Deploy an earlier version's content again as the newest version."""
@@ -107,7 +107,19 @@ def rollback(body: dict[str, int], key: str) -> Any:
     except DomainError as err:
         record_deploy_refusal(err, key, from_version=body["version"])
         raise
-    return version_json(operations.VersionInfo(definition, 0))
+    return deployed_json(definition, from_version=body["version"])
+
+
+def deployed_json(definition: Any, *, from_version: int | None = None) -> dict[str, Any]:
+    """The new version, and how many running instances stay on an older one (with the page
+    that migrates them)."""
+    older = operations.older_running(definition)
+    return {
+        **version_json(operations.VersionInfo(definition, 0)),
+        "running_on_older_versions": older,
+        "migrate_url": migrate_url(definition, older),
+        "message": operations.deployed_message(definition, older, from_version=from_version),
+    }
 
 
 @workflows_bp.route("/<key>/compare")

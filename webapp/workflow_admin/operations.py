@@ -110,6 +110,41 @@ def running_instances(key: str, limit: int = 500) -> list[ProcessInstance]:
     )
 
 
+def older_running(definition: ProcessDefinition) -> int:
+    """Instances of ``definition``'s process still running (or stopped in error) on an older
+    version: a deploy does not move them (each keeps the version it started on)."""
+    return int(
+        db.session.execute(
+            select(func.count())
+            .select_from(ProcessInstance)
+            .where(
+                ProcessInstance.process_key == definition.key,
+                ProcessInstance.definition_id != definition.id,
+                ProcessInstance.state.in_((InstanceState.RUNNING.value, InstanceState.ERROR.value)),
+            )
+        ).scalar_one()
+    )
+
+
+def deployed_message(
+    definition: ProcessDefinition, older: int, *, from_version: int | None = None
+) -> str:
+    """What the administrator reads after a deploy or rollback (``from_version``: the version
+    whose content was deployed again), on the pages, in the editor and in the API's answer."""
+    text = (
+        f"已部署 {definition.name} 第 {definition.version} 版，新发起的流程将使用此版本。"
+        if from_version is None
+        else f"已将第 {from_version} 版的内容部署为第 {definition.version} 版，"
+        "新发起的流程将使用此版本。"
+    )
+    if older:
+        text += (
+            f"仍有 {older} 个运行中的流程实例按旧版本运行，不会自动改用新版本；"
+            "如需改用，请在流程定义页“运行中的流程实例”中勾选后迁移。"
+        )
+    return text
+
+
 def check_content(actor: User, key: str | None, content: bytes) -> list[dict[str, str | None]]:
     """Every problem of a BPMN document as ``{"element_id", "message"}`` (empty: deployable)."""
     require(actor, "workflow.admin")

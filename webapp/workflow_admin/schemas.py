@@ -20,6 +20,19 @@ class VersionSchema(Schema):
     running_instances = fields.Integer()
 
 
+class DeployedSchema(VersionSchema):
+    """The answer of a deploy or rollback: the new version, and the running instances that stay
+    on an older one (a deploy never moves them)."""
+
+    running_on_older_versions = fields.Integer(
+        metadata={"description": "instances still running on an older version"}
+    )
+    migrate_url = fields.String(
+        metadata={"description": "the definition page's form that migrates them"}
+    )
+    message = fields.String(metadata={"description": "what was deployed, in Chinese"})
+
+
 class DefinitionSchema(Schema):
     key = fields.String()
     name = fields.String()

@@ -136,8 +136,21 @@ def workflows_upload() -> Any:
             definitions=operations.definitions_overview(),
             problems=problems,
         ), err.status_code
-    flash(f"已部署 {definition.name} 第 {definition.version} 版。", "success")
-    return redirect(url_for(".workflows_detail", key=definition.key))
+    return _deployed(definition)
+
+
+def _deployed(definition: Any) -> Any:
+    """Say what was deployed and how many running instances stay on an older version; land on
+    the definition page, at its migrate form when there are some."""
+    older = operations.older_running(definition)
+    flash(operations.deployed_message(definition, older), "warning" if older else "success")
+    return redirect(migrate_url(definition, older))
+
+
+def migrate_url(definition: Any, older: int) -> str:
+    """The definition page of the new version, at its migrate form when instances stay behind."""
+    anchor = {"_anchor": "migrate-form"} if older else {}
+    return url_for("workflow_admin.workflows_detail", key=definition.key, **anchor)
 
 
 @bp.route("/<key>")
@@ -216,13 +229,14 @@ def workflows_deploy(key: str) -> Any:
         record_deploy_refusal(err, key, content)
         problems = err.details if isinstance(err.details, list) else []
         return jsonify(code=err.code, message=err.message, problems=problems), err.status_code
-    flash(
-        f"已部署 {definition.name} 第 {definition.version} 版，新发起的流程将使用此版本。",
-        "success",
-    )
+    older = operations.older_running(definition)
+    message = operations.deployed_message(definition, older)
+    flash(message, "warning" if older else "success")
     return jsonify(
         version=definition.version,
-        url=url_for(".workflows_detail", key=key, version=definition.version),
+        url=migrate_url(definition, older),
+        message=message,
+        running_on_older_versions=older,
     ), 201
 
 
@@ -241,8 +255,12 @@ def workflows_rollback(key: str) -> Any:
         record_deploy_refusal(err, key, from_version=version)
         flash(err.message, "danger")
         return redirect(url_for(".workflows_detail", key=key))
-    flash(f"已将第 {version} 版的内容部署为第 {definition.version} 版。", "success")
-    return redirect(url_for(".workflows_detail", key=key))
+    older = operations.older_running(definition)
+    flash(
+        operations.deployed_message(definition, older, from_version=version),
+        "warning" if older else "success",
+    )
+    return redirect(migrate_url(definition, older))
 
 
 @bp.route("/<key>/compare")

@@ -157,7 +157,7 @@
       const body = await r.json();
       if (r.status === 201) {
         dirty = false;
-        status(`已部署为第 ${body.version} 版`, 'text-success');
+        status(body.message || `已部署为第 ${body.version} 版`, 'text-success');
         window.location.assign(body.url);
         return;
       }
