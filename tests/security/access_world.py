@@ -34,6 +34,8 @@ ORGS = (PROVINCE, CITY, OTHER_CITY, COUNTY, SIBLING, OTHER_COUNTY)
 UNIT_ROLES = ("clerk", "reviewer", "leader")
 PROVINCE_ROLES = ("assessor", "admin", "auditor")
 PERIOD = "2026Q3"
+#: The quarter before: 中原区's report of it is accepted (its summary is its peers' to read).
+ACCEPTED_PERIOD = "2026Q2"
 
 
 def marker(code: str) -> str:
@@ -137,6 +139,11 @@ def reports(world: World) -> None:
         complete_task(user(name), open_task(county.instance_id).id, outcome)
     db.session.commit()
     world.ids["report_doc"] = {COUNTY: county.documents[0].id}
+    # 中原区's previous quarter, accepted: its peers read the summary tables (第七条 互访), so
+    # they may know that it exists (``reports.operations.may_know``).
+    from tests.publication.conftest import accept_quarter
+
+    world.ids["accepted_report"] = {COUNTY: accept_quarter(COUNTY, ACCEPTED_PERIOD).id}
     for code, instance_id in world.ids["instance"].items():
         world.ids["task"][code] = open_task(instance_id).id
 
@@ -144,6 +151,7 @@ def reports(world: World) -> None:
 def assessment(world: World) -> None:
     from webapp.assessment import flow, operations
     from webapp.assessment.evidence import add_evidence
+    from webapp.assessment.models import SampledSite, SiteSample
     from webapp.core.models import User
     from webapp.engine import deploy_bpmn
 
@@ -163,19 +171,62 @@ def assessment(world: World) -> None:
         world.ids["evidence"][code] = add_evidence(
             clerk, world.ids["unit"][code], f"{marker(code)}.pdf", b"%PDF-1.4 evidence"
         ).id
+    # One sampled site per city (as a drawn sample leaves them: the unit's page lists them, the
+    # score page records their visit); written as rows, the draw itself is tests/assessment's.
+    sample = SiteSample(campaign_id=campaign.id, seed="access", candidates={}, drawn_by=admin)
+    db.session.add(sample)
+    db.session.flush()
+    world.ids["site"] = {}
+    for position, code in enumerate((CITY, OTHER_CITY), start=1):
+        site = SampledSite(
+            sample_id=sample.id,
+            unit_id=world.ids["unit"][code],
+            position=position,
+            project_ref=f"ACC-{code}",
+            project_name=f"抽查工程{code}",
+            org_code=code,
+        )
+        db.session.add(site)
+        db.session.flush()
+        world.ids["site"][code] = site.id
     db.session.commit()
 
 
 def publications(world: World) -> None:
-    """Open 2026H1 for every unit: each has a draft (nothing is published)."""
+    """Open 2026H1 for every unit: each has a draft (nothing is published).  郑州市's draft
+    holds a behaviour record (not in publicity: the draft is not published) to which an
+    objection was raised, to be answered by 郑州市 (the approving tier)."""
+    from datetime import date
+
     from webapp.core.operations import get_org
     from webapp.engine import deploy_bpmn
+    from webapp.publication.models import PublishedRecord, RecordObjection
     from webapp.publication.operations import find_publication, open_period
 
     deploy_bpmn(None, None, (ROOT / "workflows" / "publication.bpmn").read_bytes())
     open_period(None, "2026H1")
     db.session.commit()
     world.ids["publication"] = {code: find_publication(get_org(code), "2026H1").id for code in ORGS}
+    record = PublishedRecord(
+        publication_id=world.ids["publication"][CITY],
+        org=get_org(CITY),
+        kind="bad",
+        record_no=f"ACC-BAD-{CITY}",
+        enterprise=marker(CITY),
+        fact="未按图施工",
+        recorded_on=date(2026, 5, 5),
+    )
+    objection = RecordObjection(
+        record=record,
+        org=get_org(CITY),
+        objector=marker(CITY),
+        objector_kind="unit",
+        reason="该记录所述事实与实际不符，请核实。",
+    )
+    db.session.add_all([record, objection])
+    db.session.commit()
+    world.ids["published_record"] = {CITY: record.id}
+    world.ids["objection"] = {CITY: objection.id}
 
 
 def accidents(world: World) -> None:

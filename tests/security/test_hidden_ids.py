@@ -22,10 +22,20 @@ from sqlalchemy import func, select
 from werkzeug.routing import IntegerConverter
 
 from tests.conftest import csrf_token
-from tests.security.access_table import CITIES, TABLE, UNITS, WRITES, Entry, org_bound
-from tests.security.access_world import World, build
+from tests.security.access_table import (
+    CITIES,
+    OWN,
+    TABLE,
+    UNITS,
+    WORKERS,
+    WRITES,
+    Entry,
+    org_bound,
+)
+from tests.security.access_world import CITY, World, build
 from tests.security.test_access_walk import may
 from webapp.core.models import AuditRecord
+from webapp.core.permissions import DOWNWARD, Relation
 from webapp.extensions import db
 
 #: The world's kinds whose values are database ids.
@@ -44,13 +54,17 @@ ID_KINDS = frozenset(
         "sheet",
         "user",
         "record",
+        "site",
+        "objection",
+        "published_record",
     }
 )
 #: The pages that show each kind of object (that it exists): who may read one of them may be
 #: told 403 for an action on it.  A report is also known from the unit's reporting board, which
 #: the administrators (who open the periods) follow for every unit without reading the report:
 #: they keep their 403 (``reports.operations.may_know``).
-SHOWN_BY = {
+ANSWERING = frozenset({"reviewer", "leader"})
+SHOWN_BY: dict[str, tuple[str | Entry, ...]] = {
     "project": ("GET api_ledger.read",),
     "report": ("GET reports.report_page", "GET reports.board"),
     "report_doc": ("GET reports.archived_document",),
@@ -64,6 +78,33 @@ SHOWN_BY = {
     "sheet": ("GET assessment.sheet",),
     "user": ("GET admin.user_edit",),
     "record": ("GET audit.detail",),
+    #: a unit's page lists its sampled sites (the API's with their ids)
+    "site": ("GET assessment.unit",),
+    #: the objections page lists those the user's own unit answers
+    "objection": (org_bound("/publication/objections", ANSWERING, relations=OWN),),
+    #: the portal's record: one not published is missing to everyone there
+    "published_record": (),
+    #: An accepted report: its peers read its summary tables (第七条 互访) on its page, so they
+    #: may know it (``reports.operations.may_know``); administrators follow every board.
+    "accepted_report": (
+        org_bound("/reports/{report}", WORKERS, relations=DOWNWARD | {Relation.PEER}),
+        "GET reports.board",
+    ),
+}
+#: Objects probed in place of a kind besides the world's own (its org's): the accepted report
+#: wherever a report is, since who may know it differs.
+VARIANTS = {"report": ("accepted_report",)}
+#: What a write sends when an empty body would be refused before the object is looked at (the
+#: walk must reach the lookup to compare an existing object with a missing one).
+BODIES: dict[str, dict[str, str]] = {
+    "POST assessment.site_visit": {"visit_date": "2025-06-01", "findings": "资料齐全"},
+    "POST api_assessment.site_visit": {"visit_date": "2025-06-01", "findings": "资料齐全"},
+    "POST publication.answer_objection": {"outcome": "dismissed", "answer": "经核实，记录属实。"},
+    "POST public.objection": {
+        "objector": "某建设有限公司",
+        "objector_kind": "unit",
+        "reason": "该记录所述事实与实际不符，请核实。",
+    },
 }
 #: The id-taking writes the write walk leaves to the completeness walk (they need a body to
 #: reach the object there): here nobody "may" (the empty roles); whoever sees the object is
@@ -101,6 +142,21 @@ HIDDEN_WRITES: dict[str, Entry] = {
     "POST api_assessment.upload_evidence": org_bound(
         "/api/v1/assessment/units/{unit}/evidence", NOBODY, CITIES
     ),
+    # the assessors score (visit the sites); the others seeing the unit are told 403
+    "POST assessment.site_visit": org_bound(
+        "/assessment/sites/{site}/visit", frozenset({"assessor"}), CITIES
+    ),
+    "POST api_assessment.site_visit": org_bound(
+        "/api/v1/assessment/sites/{site}/visit", frozenset({"assessor"}), CITIES
+    ),
+    # the approving tier (郑州市 here) answers; nobody else sees the objection
+    "POST publication.answer_objection": org_bound(
+        "/publication/objections/{objection}/answer", ANSWERING, (CITY,), relations=OWN
+    ),
+    # a record of a draft: missing on the portal to everyone alike
+    "POST public.objection": org_bound(
+        "/public/records/{published_record}/objection", NOBODY, (CITY,)
+    ),
 }
 #: Id-taking routes not walked here, and why.
 NOT_HIDDEN_WALKED = {
@@ -108,11 +164,6 @@ NOT_HIDDEN_WALKED = {
     "POST assessment.activate_sheet": "score sheets: global, the administrators'",
     "POST api_assessment.activate_sheet": "score sheets: global, the administrators'",
     "POST api_assessment.compute_score": "score sheets: global, the administrators'",
-    "POST assessment.site_visit": "sampled sites: the walk's world draws none (site_visit "
-    "loads the site through the unit's score right)",
-    "POST api_assessment.site_visit": "as assessment.site_visit",
-    "POST publication.answer_objection": "the world has no objection (get_objection hides it)",
-    "POST public.objection": "the public portal: a record not published is missing to all",
     "POST notifications.read": "one's own notices only: another's is not found (mark_read)",
     "POST api_notifications.read": "as notifications.read",
     **dict.fromkeys(
@@ -152,7 +203,22 @@ def id_fields(path: str) -> set[str]:
 
 def sees(kind: str, role: str, user_org: str | None, target: str | None) -> bool:
     """May the user know that the object of ``kind`` at ``target`` exists (a page shows it)?"""
-    return any(may(TABLE[page], role, user_org, target) for page in SHOWN_BY[kind])
+    return any(
+        may(TABLE[page] if isinstance(page, str) else page, role, user_org, target)
+        for page in SHOWN_BY[kind]
+    )
+
+
+def probes(world: World, entry: Entry, fields: set[str]) -> list[tuple[str, dict[str, Any], dict]]:
+    """(the object's org, the URL's values, each field's kind as :data:`SHOWN_BY` knows it) for
+    every object an entry is asked about: its own at each org, then the :data:`VARIANTS`."""
+    out = [(target, world.at(target), {f: f for f in fields}) for target in entry.at]
+    for field_ in sorted(fields):
+        for variant in VARIANTS.get(field_, ()):
+            for code, object_id in world.ids[variant].items():
+                kinds = {f: f for f in fields} | {field_: variant}
+                out.append((code, world.at(code) | {field_: object_id}, kinds))
+    return out
 
 
 def answer(response: Any, path: str) -> tuple[int, list[tuple[str, str]], str]:
@@ -194,8 +260,8 @@ def hidden_walk(
         fields = id_fields(entry.path)
         if not fields or not keep(key):
             continue
-        for target in entry.at:
-            values = world.at(target)
+        body = BODIES.get(key, {})
+        for target, values, kinds in probes(world, entry, fields):
             path = entry.path.format(**values)
             missing = entry.path.format(**(values | dict.fromkeys(fields, MISSING)))
             for (role, user_org), client in world.clients.items():
@@ -212,9 +278,9 @@ def hidden_walk(
                     def ask(url: str, client: Any = client, token: str = token) -> Any:
                         if url.startswith("/api/"):
                             return client.open(
-                                url, method=method, json={}, headers={"X-CSRFToken": token}
+                                url, method=method, json=body, headers={"X-CSRFToken": token}
                             )
-                        return client.open(url, method=method, data={"csrf_token": token})
+                        return client.open(url, method=method, data=body | {"csrf_token": token})
 
                 who = f"{role}@{user_org} {method} {path} (object of {target})"
                 before = refused_count(endpoint)
@@ -222,8 +288,14 @@ def hidden_walk(
                 audited = refused_count(endpoint) - before
                 absent = answer(ask(missing), missing)
                 requests += 2
-                if all(sees(kind, role, user_org, target) for kind in fields):
-                    continue  # sees the object (a 403 for the action tells nothing)
+                # the portal shows only what is published: a draft is missing there to all
+                portal = endpoint.startswith(UNREFUSED)
+                if not portal and all(sees(k, role, user_org, target) for k in kinds.values()):
+                    # Sees the object (a 403 for the action tells nothing); told it is missing,
+                    # the rule would hide what the user may know: the other direction's fault.
+                    if existing[0] == 404 and (audited or existing == absent):
+                        problems.append(f"{key}: {who}: answered as missing to one who sees it")
+                    continue
                 if existing != absent:
                     diff = [
                         f"status {existing[0]} ≠ {absent[0]}" if existing[0] != absent[0] else "",

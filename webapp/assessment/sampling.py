@@ -36,9 +36,10 @@ from webapp.assessment.models import (
 )
 from webapp.assessment.operations import audit_change, get_campaign, load_orgs
 from webapp.core import audit, clock, dates
-from webapp.core.errors import Conflict, DomainError, InvalidInput, NotFound
+from webapp.core.errors import Conflict, DomainError, InvalidInput
 from webapp.core.models import Org, Tier, User
-from webapp.core.permissions import require
+from webapp.core.operations import get_row
+from webapp.core.permissions import require, require_visible
 from webapp.extensions import db
 from webapp.ledger.candidates import CandidateProject
 
@@ -309,11 +310,21 @@ def _site_refs(sample: SiteSample) -> dict[str, list[str]]:
     return out
 
 
+SITE_MISSING = "抽查项目不存在。"
+
+
+def get_site(site_id: int, actor: User | None = None) -> SampledSite:
+    """The sampled site; with ``actor``, only if they see its unit (assessment.view: the unit's
+    page lists its sites): to anyone else it answers as a missing site (:class:`Hidden`)."""
+    site = get_row(SampledSite, site_id, SITE_MISSING)
+    if actor is not None:
+        require_visible(actor, "assessment.view", site.unit.org, SITE_MISSING)
+    return site
+
+
 def record_site_visit(actor: User, site_id: int, *, visit_date: date, findings: str) -> SampledSite:
     """An assessor records the visit of a sampled site (date and findings)."""
-    site = db.session.get(SampledSite, site_id)
-    if site is None:
-        raise NotFound("抽查项目不存在。")
+    site = get_site(site_id, actor)
     require(actor, "assessment.score", site.unit.org)
     if site.unit.campaign.state not in (
         CampaignState.SELF_ASSESSMENT.value,

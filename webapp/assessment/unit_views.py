@@ -15,14 +15,13 @@ from werkzeug.datastructures import MultiDict
 from webapp.assessment import documents, flow, judging, operations, proposals, sampling
 from webapp.assessment import sheet_docx as sheet_docx_module
 from webapp.assessment.access import scores_visible
-from webapp.assessment.models import CampaignState, ItemScore, Phase, SampledSite, UnitState
+from webapp.assessment.models import CampaignState, ItemScore, Phase, UnitState
 from webapp.assessment.sheet import Sheet
 from webapp.assessment.views import _refused, bp, format_score
 from webapp.core import audit, clock
-from webapp.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from webapp.core.errors import DomainError, InvalidInput, PermissionDenied
 from webapp.core.permissions import can, require
 from webapp.core.text import one_line
-from webapp.extensions import db
 from webapp.web import kept, posted_here, record_refused_upload, refusal, refused_on
 
 _REF_SPLIT = re.compile(r"[,，;；\n]+")
@@ -330,18 +329,17 @@ def override(unit_id: int) -> Any:
     return redirect(url_for("assessment.score", unit_id=unit_id))
 
 
-def _site(site_id: int) -> SampledSite:
-    site = db.session.get(SampledSite, site_id)
-    if site is None:
-        raise NotFound("抽查项目不存在。")
-    return site
-
-
 @bp.route("/sites/<int:site_id>/visit", methods=["POST"])
-@refused_on("assessment.score", page_args=lambda site_id: {"unit_id": _site(site_id).unit_id})
+@refused_on(
+    "assessment.score",
+    page_args=lambda site_id: {"unit_id": sampling.get_site(site_id, current_user).unit_id},
+)
 def site_visit(site_id: int) -> Any:
-    """现场检查 of one sampled site: a refusal answers the unit's score page, under its row."""
-    site = _site(site_id)
+    """现场检查 of one sampled site: a refusal answers the unit's score page, under its row.
+    Another unit's site answers as a missing one, and the right to score comes before the
+    input (a refused date would otherwise render a score page nobody here may read)."""
+    site = sampling.get_site(site_id, current_user)
+    require(current_user, "assessment.score", site.unit.org)
     try:
         visit_date = date.fromisoformat(request.form.get("visit_date", ""))
     except ValueError:

@@ -53,6 +53,9 @@ class DraftKind:
     page_endpoint: str
     page_arg: str
     page_anchor: str | None = None
+    #: Whether a user who may not read the texts may still know that the document exists (told
+    #: 403, not the missing answer): a report's peers and the administrators (None: nobody)
+    known: Callable[[Any, Any], bool] | None = None
     #: A further rule on the texts of a save (key → text, after the key and length checks),
     #: raising InvalidInput to refuse the whole save: e.g. an explanation's minimum length
     validate: Callable[[Mapping[str, str]], None] | None = None

@@ -11,8 +11,8 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from webapp.core import clock
-from webapp.core.errors import DomainError, InvalidInput, NotFound
-from webapp.core.permissions import can, require_visible
+from webapp.core.errors import DomainError, Hidden, InvalidInput, NotFound, PermissionDenied
+from webapp.core.permissions import can
 from webapp.drafts import operations as ops
 from webapp.drafts import textdiff
 from webapp.drafts.kinds import DraftKind, get_kind
@@ -31,7 +31,12 @@ def document_for(kind_code: str, doc_id: int, section: str | None = None) -> tup
         raise NotFound("没有这一部分。")
     kind = get_kind(kind_code)
     document = kind.load(doc_id)
-    require_visible(current_user, kind.view_action, document, kind.missing)
+    if not can(current_user, kind.view_action, document):
+        # who knows the document (a peer of an accepted report, the administrator following
+        # the boards) is refused; anyone else is told what a missing id tells
+        if kind.known is not None and kind.known(current_user, document):
+            raise PermissionDenied(details={"action": kind.view_action})
+        raise Hidden(kind.missing, action=kind.view_action)
     return kind, document
 
 

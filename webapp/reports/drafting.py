@@ -15,6 +15,7 @@ from typing import Any
 from webapp.core.errors import InvalidInput
 from webapp.drafts.kinds import DraftKind, json_column_cache, register_kind
 from webapp.periodic.operations import get_document
+from webapp.reports.access import may_know
 from webapp.reports.models import Report
 from webapp.reports.readiness import current_checks, min_explanation
 from webapp.reports.sections import SECTION_MAX_CHARS, sections
@@ -90,6 +91,7 @@ def _common() -> dict[str, Any]:
     return {
         "object_type": "report",
         "view_action": "report.view",
+        "known": may_know,
         "draft_action": "report.draft",
         "load": _load,
         "missing": REPORT_MISSING,

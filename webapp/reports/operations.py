@@ -24,6 +24,8 @@ from webapp.extensions import db
 from webapp.ledger.models import Project
 from webapp.ledger.queries import FrozenReport
 from webapp.periodic import operations as periodic
+from webapp.reports.access import can_view, may_know
+from webapp.reports.access import can_view_summary as can_view_summary  # ops.can_view_summary
 from webapp.reports.deadlines import due_at, open_windows, remind_at
 from webapp.reports.document import archive_document, freeze
 from webapp.reports.drafting import EXPLANATIONS, MISSING, NARRATIVE, REPORT_MISSING
@@ -444,21 +446,6 @@ def remind_unit(actor: User, report: Report, message: str | None = None) -> int:
         after={"notified": count, "subject": f"report:{report.id}"},
     )
     return count
-
-
-def can_view(user: User, report: Report) -> bool:
-    return can(user, "report.view", report.org)
-
-
-def may_know(user: User, report: Report) -> bool:
-    """Is the report's existence the user's to know: they read it, or its accepted summary as
-    a peer, or open the periods (administrators follow every unit's board)."""
-    return can_view(user, report) or can_view_summary(user, report) or can(user, "report.open")
-
-
-def can_view_summary(user: User, report: Report) -> bool:
-    """Peers (第七条 互访) read an accepted report's summary tables, never drafts or narratives."""
-    return report.accepted_snapshot is not None and can(user, "summary.view", report.org)
 
 
 #: States in which the due time still matters (not yet sent up).
