@@ -36,6 +36,8 @@ from webapp.stats.compute import Period, parse_period
 from webapp.stats.tables import project_groups
 
 PROCESS_KEY = "quarterly_report"
+#: The audit action of 生成初稿 (also when it regenerates a section).
+FIRST_DRAFT = "report.first_draft"
 
 
 def get_report(report_id: int, actor: User | None = None) -> Report:
@@ -322,13 +324,30 @@ def write_first_draft(
     """生成初稿: fill a figure-based section with a draft written from the report's tables
     (``webapp.reports.narrative``), as a new version of the section (audited
     ``report.first_draft``).  A section with text is replaced only with ``overwrite`` (the
-    page asks first); the old text stays in its history."""
+    page asks first); the old text stays in its history.
+
+    The audit record keeps the figures the draft was written from (``after.figures``), which
+    the checks compare with the tables being submitted (``webapp.reports.staleness``).  A
+    regeneration that writes the same text makes no version but is recorded all the same:
+    the clerk asked, against these figures."""
     draft = preview_first_draft(actor, report, section)
     if has_text(report, section) and not overwrite:
         title = dict(sections(report.kind))[section]
         raise Conflict(f"“{title}”已有文字：确认覆盖后才会以初稿替换（原文字可在历史版本中找回）。")
-    text = draft.text
-    return drafts.save(NARRATIVE, report, actor, {section: text}, None, action="report.first_draft")
+    note = {"figures": {section: draft.basis()}}
+    result = drafts.save(
+        NARRATIVE, report, actor, {section: draft.text}, None, action=FIRST_DRAFT, note=note
+    )
+    if not result.changed:
+        audit.record(
+            FIRST_DRAFT,
+            actor=actor,
+            org=report.org,
+            object_type="report",
+            object_id=report.id,
+            after={"subject": f"report:{report.id}", "sections": {}, **note},
+        )
+    return result
 
 
 def save_explanations(

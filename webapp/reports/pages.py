@@ -37,6 +37,7 @@ from webapp.reports.readiness import (
     superseded_lower_units,
 )
 from webapp.reports.sections import sections
+from webapp.reports.staleness import OutdatedSection, outdated_problems, outdated_sections
 from webapp.reports.state import report_state
 from webapp.stats import registry
 from webapp.stats.checks import CORRECT_PREVIOUS
@@ -181,6 +182,12 @@ class ReportPage(ReportRow):
     check_links: list[list[Link]]
     #: whether the user may open the unit's ledger (where a check's error is fixed)
     can_view_ledger: bool
+    #: narrative sections whose generated draft's figures the tables no longer give (blocking
+    #: ones are among ``problems`` too); the clerk's and the reviewer's view
+    outdated: list[OutdatedSection]
+
+    def outdated_of(self, section: str) -> OutdatedSection | None:
+        return next((o for o in self.outdated if o.section == section), None)
 
     @property
     def tables(self) -> dict[str, Any]:
@@ -256,13 +263,20 @@ def report_page(user: User, report: Report, *, summary_only: bool = False) -> Re
     full = not summary_only
     can_edit = live and can(user, "report.draft", report.org)
     tasks = open_tasks(report.instance_id) if report.instance_id is not None else []
+    # the frozen narrative is the one under review, compared with the frozen tables
+    texts = None if live else data.get("narrative")
+    outdated = outdated_sections(report, data, texts) if full else []
     return ReportPage(
         **vars(report_row(report)),
         report=report,
         summary_only=summary_only,
         data=data,
         live=live,
-        problems=data_problems(report, data) + narrative_problems(report) if full and live else [],
+        problems=(
+            data_problems(report, data) + narrative_problems(report) + outdated_problems(outdated)
+            if full and live
+            else []
+        ),
         narrative_versions=drafts.current_versions(NARRATIVE, report) if full else {},
         explanation_versions=drafts.current_versions(EXPLANATIONS, report) if full else {},
         sections=[{"key": k, "title": t} for k, t in sections(report.kind)],
@@ -279,4 +293,5 @@ def report_page(user: User, report: Report, *, summary_only: bool = False) -> Re
         explanation_min_chars=min_explanation(),
         check_links=check_links(user, report, data["checks"]) if full else [],
         can_view_ledger=can(user, "ledger.view", report.org),
+        outdated=outdated,
     )
