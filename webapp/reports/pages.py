@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from webapp.archive.models import ArchivedDocument
 from webapp.core.errors import PermissionDenied
-from webapp.core.models import User
+from webapp.core.models import Org, User
 from webapp.core.operations import get_org
 from webapp.core.permissions import can
 from webapp.core.rows import from_model
@@ -68,18 +68,26 @@ class Link:
 def check_links(user: User, report: Report, checks: list[dict[str, Any]]) -> list[list[Link]]:
     """For each check, in order, the pages where what its message asks is done (those the user
     may open): 更正 of the previous period's report of each unit the check names."""
-    previous = parse_period(report.period).previous().code
+    return action_links(user, report.org, report.period, report.kind, checks)
+
+
+def action_links(
+    user: User, unit: Org, period: str, kind: str, checks: list[dict[str, Any]]
+) -> list[list[Link]]:
+    """:func:`check_links` for figures of ``unit`` and ``period`` wherever they are shown (the
+    report page, and the 报表 pages through ``webapp.stats.checks.add_action_links``)."""
+    previous = parse_period(period).previous().code
     out: list[list[Link]] = []
     for check in checks:
         links: list[Link] = []
         if check.get("action") == CORRECT_PREVIOUS:
-            codes = [r for r in check.get("rows") or [] if r != "total"] or [report.org.code]
+            codes = [r for r in check.get("rows") or [] if r != "total"] or [unit.code]
             for code in codes:
-                org = report.org if code == report.org.code else get_org(code)
-                earlier = ops.find_report(org, previous, report.kind)
+                org = unit if code == unit.code else get_org(code)
+                earlier = ops.find_report(org, previous, kind)
                 if earlier is None or not ops.can_view(user, earlier):
                     continue
-                mine = earlier.org_id == report.org_id and can(user, "report.draft", org)
+                mine = earlier.org_id == unit.id and can(user, "report.draft", org)
                 label = "对上期报告发起更正" if mine else f"查看{org.name}上期报告（由该单位更正）"
                 args = {"report_id": earlier.id}
                 links.append(Link(label, "reports.report_page", args, "#tab-docs"))
