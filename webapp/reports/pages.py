@@ -114,12 +114,32 @@ class ReportRow:
     submitted_at: datetime | None
     accepted_at: datetime | None
     overdue: bool
+    #: returns by the upper level (被上级退回), every round
     upper_returns: int
+    #: returns by the unit's own reviewer (本级审核退回), every round: what the board shows beside
+    #: ``upper_returns`` (the engine's ``return_counts``)
+    review_returns: int
 
 
-def report_row(report: Report) -> ReportRow:
+def review_returns(reports: list[Report]) -> dict[int, int]:
+    """Report id → returns by its unit's own reviewer over every round (one query)."""
+    from webapp.engine import return_counts
+
+    counts = return_counts([key for r in reports for key in r.business_keys])
+    return {r.id: sum(counts.get((key, r.org_id), 0) for key in r.business_keys) for r in reports}
+
+
+def report_rows(reports: list[Report]) -> list[ReportRow]:
+    """:func:`report_row` of each, their own reviewers' returns counted in one query."""
+    own = review_returns(reports)
+    return [report_row(r, own[r.id]) for r in reports]
+
+
+def report_row(report: Report, own_returns: int | None = None) -> ReportRow:
     state = report_state(report)
     org = report.org
+    if own_returns is None:
+        own_returns = review_returns([report])[report.id]
     return from_model(
         ReportRow,
         report,
@@ -129,6 +149,7 @@ def report_row(report: Report) -> ReportRow:
         state=state,
         state_label=state.label,
         overdue=report.overdue_at is not None,
+        review_returns=own_returns,
     )
 
 
@@ -152,7 +173,7 @@ def report_list_page(user: User, period: str, kind: str) -> ReportListPage:
     ).scalars()
     return ReportListPage(
         mine=report_row(mine) if mine is not None else None,
-        history=[report_row(r) for r in history],
+        history=report_rows(list(history)),
         board=board_rows(org, period),
     )
 
