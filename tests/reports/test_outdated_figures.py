@@ -177,3 +177,58 @@ def test_the_page_links_the_section_and_offers_to_regenerate(setup, client):
     assert asked.status_code == 200 and "确认以初稿替换现有文字" in asked.get_data(as_text=True)
     db.session.expire_all()
     assert not report.narrative["s02"].startswith(DRAFT_MARK)
+
+
+def test_the_flow_refuses_the_old_figures_and_the_reviewer_sees_the_rewritten_ones(
+    workflows, oracle, api, client
+):
+    """Through the steps: 提交审核 is refused while the draft's sentence with the old figure
+    stands; once the clerk rewrote it the narrative goes to review, and the reviewer's task
+    page shows the notice (old → new) beside the buttons."""
+    from webapp.core.models import User
+
+    clock.set_now(datetime(2026, 9, 20, 9, 0, tzinfo=clock.LOCAL_TZ))
+    api("admin", "410000").send("POST", "/api/v1/reports/open", {"period": PERIOD})
+    clerk, reviewer = api("clerk", UNIT), api("reviewer", UNIT)
+    report = find_report(get_org(UNIT), PERIOD, "quarterly")
+    person = db.session.execute(select(User).where(User.username == clerk.username)).scalar_one()
+    kept = _draft_and_keep(report, person, "s02")
+    body = clerk.report(UNIT)
+    clerk.send(
+        "PUT",
+        f"/api/v1/reports/{body['id']}/explanations",
+        {
+            "explanations": {
+                c["id"]: "已核实，数据真实。" for c in body["checks"] if c["severity"] == "warning"
+            },
+            "base_versions": body["explanation_versions"],
+        },
+    )
+    others = {
+        s["key"]: f"本季度情况：{s['title']}。" for s in body["sections"] if s["key"] != "s02"
+    }
+    clerk.send(
+        "PUT",
+        f"/api/v1/reports/{body['id']}/narrative",
+        {"sections": others, "base_versions": body["narrative_versions"]},
+    )
+    clerk.complete(clerk.task(UNIT, PERIOD, "填报数据（附表1–6/7）"), "next")
+    _change_the_ledger()
+    refused = clerk.complete(clerk.task(UNIT, PERIOD, "撰写分析报告"), "submit", status=422)
+    assert "已过时的数字" in str(refused) and "本季度工程质量监督管理总体情况" in str(refused)
+
+    body = clerk.report(UNIT)
+    assert body["narrative"]["s02"] == kept
+    rewritten = "本季度监督工程情况见附表5，本站已逐项核对。"
+    clerk.send(
+        "PUT",
+        f"/api/v1/reports/{body['id']}/narrative",
+        {"sections": {"s02": rewritten}, "base_versions": body["narrative_versions"]},
+    )
+    clerk.complete(clerk.task(UNIT, PERIOD, "撰写分析报告"), "submit")
+    task = reviewer.task(UNIT, PERIOD)
+    web = client.application.test_client()
+    login(web, reviewer.username)
+    html = web.get(f"/tasks/{task['id']}").get_data(as_text=True)
+    assert 'id="summary-outdated"' in html and "请核对正文数字与报表一致" in html
+    assert " → " in html and f"/reports/{body['id']}#s02" in html
