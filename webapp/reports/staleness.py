@@ -118,10 +118,12 @@ def _keyed(facts: list[list[Any]]) -> dict[tuple[str, int], tuple[str, int]]:
     return out
 
 
-def compare(basis: Mapping[str, Any], now: Mapping[str, Any], text: str) -> OutdatedSection | None:
+def compare(
+    basis: Mapping[str, Any], now: Mapping[str, Any], text: str
+) -> tuple[list[FigureChange], bool]:
     """The changes between a draft's kept figures and today's draft's, and whether ``text``
-    (the section as it stands) still holds a draft sentence stating a changed figure.  The
-    title is filled by the caller."""
+    (the section as it stands) still holds a sentence of that draft the tables no longer give
+    (it blocks).  No change: ``([], False)``."""
     old, new = _keyed(basis.get("facts") or []), _keyed(now.get("facts") or [])
     changes = [
         FigureChange(
@@ -133,14 +135,14 @@ def compare(basis: Mapping[str, Any], now: Mapping[str, Any], text: str) -> Outd
         if key not in old or key not in new or old[key][0] != new[key][0]
     ]
     if not changes:
-        return None
+        return [], False
     # The draft is deterministic: a sentence of it that today's draft would not write says
     # what the tables no longer say (a changed figure, or "未记录…" / "无竣工…" once there is
     # one).  Still in the text word for word, it is the draft's, not the clerk's.
     current = set(now.get("sentences") or [])
     written = basis.get("sentences") or []
     kept = [w for w in written if w.strip("，。；") and w not in current and w in text]
-    return OutdatedSection("", "", changes, bool(kept))
+    return changes, bool(kept)
 
 
 def outdated_sections(
@@ -158,9 +160,10 @@ def outdated_sections(
         basis = bases.get(key)
         if key not in DRAFT_SECTIONS or not basis:
             continue
-        found = compare(basis, first_draft(report, key, data).basis(), texts.get(key) or "")
-        if found is not None:
-            out.append(OutdatedSection(key, title, found.changes, found.blocking))
+        now = first_draft(report, key, data).basis()
+        changes, blocking = compare(basis, now, texts.get(key) or "")
+        if changes:
+            out.append(OutdatedSection(key, title, changes, blocking))
     return out
 
 
