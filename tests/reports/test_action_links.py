@@ -104,3 +104,32 @@ def test_a_check_error_links_to_the_ledger(workflows, oracle, api, client, monke
     problems = re.search(r'id="report-problems">(.*?)</div>', html, re.S).group(1)
     error = next(i for i in re.findall(r"<li>(.*?)</li>", problems, re.S) if "合计不符" in i)
     assert 'href="#tab-data"' in error
+
+
+def test_the_stats_table_links_a_checks_action_as_the_report_page_does(
+    workflows, api, client, monkeypatch
+):
+    """Reported from outside: 报表 › 附表5 shows checks with no way to where their action is done.
+    Computed from the live ledger for both periods, that page cannot raise the carry-over warning
+    of a closed, accepted quarter itself (the scenario below gives 校验通过 there), so the report's
+    own check is planted into it: whatever check carries an ``action``, the stats page links it
+    through the report page's source (``pages.action_links``, registered with the stats package)."""
+    q3, q4 = _closed_quarter_changed(api)
+    carried = [c for c in q4["checks"] if c["id"].startswith("identity.carried_over")]
+    path = "/stats/table5?org=410102&period=2026Q4"
+    assert "校验通过" in _page_as(client, "clerk_410102", path)
+    from webapp.stats import compute
+
+    real = compute.table_with_checks
+
+    def with_the_reports_check(n, org, period):
+        table = real(n, org, period)
+        table["checks"] = [{k: v for k, v in carried[0].items() if k != "table"}]
+        return table
+
+    monkeypatch.setattr(compute, "table_with_checks", with_the_reports_check)
+    html = _page_as(client, "clerk_410102", path)
+    item = re.search(rf'<li[^>]*data-check="{re.escape(carried[0]["id"])}">(.*?)</li>', html, re.S)
+    assert item, "the warning is on the stats page"
+    assert f'href="/reports/{q3["id"]}#tab-docs"' in item.group(1)
+    assert "对上期报告发起更正" in item.group(1)

@@ -77,3 +77,20 @@ def test_a_corrections_returns_count_too(workflows, oracle, api):
     reviewer.complete(reviewer.task("410102"), "return", "更正说明不清。")
     row = next(r for r in board_rows(get_org("410100"), PERIOD) if r.org.code == "410102")
     assert (row.upper_returns, row.review_returns) == (1, 3)
+
+
+def test_the_api_answers_both_counts_as_the_board_does(workflows, oracle, api, client):
+    """Found from outside: the API's report answer had ``upper_returns`` and not the unit's own
+    review returns the board shows beside it.  Both, in the detail and in the list, and the
+    OpenAPI document describes them."""
+    _returned_twice_inside_once_above(api)
+    city = api("reviewer", "410100")
+    detail = city.report("410102")
+    assert (detail["upper_returns"], detail["review_returns"]) == (1, 2)
+    items = city.get(f"/api/v1/reports?org=410102&period={PERIOD}")["items"]
+    assert [(i["upper_returns"], i["review_returns"]) for i in items] == [(1, 2)]
+    other = city.report("410103")
+    assert (other["upper_returns"], other["review_returns"]) == (0, 0)
+    spec = client.get("/api/v1/openapi.json").get_json()
+    props = spec["components"]["schemas"]["Report"]["properties"]
+    assert "本级审核退回" in props["review_returns"]["description"]

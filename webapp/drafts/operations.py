@@ -181,6 +181,7 @@ def save(
     *,
     action: str | None = None,
     authorised: bool = False,
+    note: Mapping[str, Any] | None = None,
 ) -> SaveResult:
     """Save ``texts`` (section key → text) of ``document``.
 
@@ -189,6 +190,8 @@ def save(
     rewrites inside one transaction (regenerate, reuse last period's text, tests' fixtures):
     on top of whatever is current.  ``authorised``: the caller checked the actor's right and
     the document's state itself (a period being opened by the system or an administrator).
+    ``note``: more of what the caller wrote, kept in the audit record's ``after`` (a generated
+    draft's figures: ``webapp.reports.staleness``).
     """
     if not authorised:
         if actor is None:
@@ -270,6 +273,7 @@ def save(
                 }
                 for key, (text, number) in planned.items()
             },
+            **(note or {}),
         },
     )
     return result

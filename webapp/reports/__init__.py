@@ -82,7 +82,9 @@ def init_app(app: Flask, api: Any) -> None:
     )
     from webapp.reports.deadlines import default_settings, window_settings
     from webapp.reports.operations import frozen_reports_counting
+    from webapp.reports.pages import action_links
     from webapp.reports.readiness import DEFAULT_MIN_EXPLANATION
+    from webapp.stats.checks import add_action_links
 
     for key, value in {**default_settings(), **window_settings()}.items():
         app.config.setdefault(key, value)
@@ -97,6 +99,7 @@ def init_app(app: Flask, api: Any) -> None:
     _register_archive_readers()
     cli.register(app)
     add_frozen_reports_source(frozen_reports_counting)
+    add_action_links(action_links)
     SECTION_ENDPOINTS["reports"] = "reports.index"
     try:
         from webapp.audit.vocabulary import (

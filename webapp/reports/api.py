@@ -15,7 +15,7 @@ from webapp.core.permissions import require
 from webapp.drafts.api import saves_sections
 from webapp.reports import operations as ops
 from webapp.reports.models import Report
-from webapp.reports.pages import report_page, report_row, viewable_report
+from webapp.reports.pages import report_page, report_row, report_rows, viewable_report
 from webapp.reports.schemas import (
     DeadlineSchema,
     ExplanationsSchema,
@@ -51,7 +51,7 @@ def open_period(body: dict[str, str]) -> Any:
 def list_reports(args: dict[str, str]) -> Any:
     """Reports of one org (``org``), or of an org and every unit below it (``under``;
     default: the user's org and below), by period and state."""
-    items = [report_row(r) for r in listed(Report, args, "report.view")]
+    items = report_rows(list(listed(Report, args, "report.view")))
     if args.get("state"):
         items = [i for i in items if i.state == args["state"]]
     return {"items": items}

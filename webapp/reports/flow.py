@@ -26,6 +26,7 @@ from webapp.reports.deadlines import next_window
 from webapp.reports.models import Report
 from webapp.reports.operations import RETURN_KINDS
 from webapp.reports.readiness import readiness
+from webapp.reports.staleness import submission_problems
 from webapp.stats.periods import parse_period
 
 
@@ -65,7 +66,7 @@ def validate_prepare(task: Any, actor: User, outcome: str, data: dict[str, Any])
 
 
 def validate_narrative(task: Any, actor: User, outcome: str, data: dict[str, Any]) -> dict:
-    return numbered("report", readiness(report_of.of_task(task)))
+    return numbered("report", submission_problems(report_of.of_task(task)))
 
 
 def validate_review(task: Any, actor: User, outcome: str, data: dict[str, Any]) -> dict:
@@ -74,7 +75,7 @@ def validate_review(task: Any, actor: User, outcome: str, data: dict[str, Any]) 
     report = report_of.of_task(task)
     if drafted_by(report.instance_id, "narrative", actor):
         return {"reviewer": "起草人不能审核本人起草的报告（职责分离），请由本单位其他审核人办理。"}
-    return numbered("report", readiness(report))
+    return numbered("report", submission_problems(report))
 
 
 def review_context(task: Any, user: User) -> dict[str, Any]:

@@ -37,10 +37,12 @@ DRAFT_SECTIONS = ("s02", "s06", "s09", "s10")
 
 @dataclass(frozen=True)
 class Fact:
-    """One number of the draft: as written, and where it comes from."""
+    """One number of the draft: as written, where it comes from, and the sentence (an index
+    into :attr:`SectionDraft.sentences`) that states it."""
 
     value: str
     source: str
+    sentence: int = -1
 
 
 @dataclass
@@ -48,6 +50,16 @@ class SectionDraft:
     section: str
     text: str = ""
     facts: list[Fact] = field(default_factory=list)
+    #: the body's sentences (or clauses) as written, in order: the text is their concatenation
+    sentences: list[str] = field(default_factory=list)
+
+    def basis(self) -> dict[str, Any]:
+        """The figures the draft was written from, as kept with it (``report.first_draft``'s
+        audit record; ``webapp.reports.staleness`` compares them with the current tables)."""
+        return {
+            "facts": [[f.value, f.source, f.sentence] for f in self.facts],
+            "sentences": list(self.sentences),
+        }
 
 
 class _Writer:
@@ -66,10 +78,16 @@ class _Writer:
         return text
 
     def say(self, sentence: str) -> None:
+        # the facts recorded since the last sentence are the ones this sentence states
+        index = len(self.sentences)
+        self.draft.facts = [
+            Fact(f.value, f.source, index) if f.sentence < 0 else f for f in self.draft.facts
+        ]
         self.sentences.append(sentence)
 
     def done(self, sources: str) -> SectionDraft:
         body = "".join(self.sentences)
+        self.draft.sentences = list(self.sentences)
         self.draft.text = f"{DRAFT_MARK}\n{body}\n（数据来源：{sources}。）"
         return self.draft
 
@@ -148,7 +166,12 @@ def _overall(
     if comp[0]:
         rates = total.get("filing_rate") or {}
         count_rate = _rate(w, rates.get("count_pct"), f"{s}合计 备案率（项）")
-        area_rate = _rate(w, rates.get("area_pct"), f"{s}合计 备案率（面积）")
+        # the area rate is written only beside the count rate: recorded only then
+        area_rate = (
+            None
+            if count_rate is None
+            else _rate(w, rates.get("area_pct"), f"{s}合计 备案率（面积）")
+        )
         sentence = (
             f"{words.this}竣工验收合格工程{w.n(comp[0], f'{s}合计 本期竣工项数')}项、面积"
             f"{w.n(comp[1], f'{s}合计 本期竣工面积')}万㎡，办理质量备案"
@@ -250,12 +273,14 @@ def _enforcement(w: _Writer, words: _Words, tables: Mapping[str, Any]) -> str:
     return "本单位附表1至附表4"
 
 
-def first_draft(report: Report, section: str) -> SectionDraft:
+def first_draft(
+    report: Report, section: str, data: Mapping[str, Any] | None = None
+) -> SectionDraft:
     """The first draft of one of :data:`DRAFT_SECTIONS` from the report's tables (frozen
-    once submitted, live while drafting)."""
+    once submitted, live while drafting; ``data``: those figures, already computed)."""
     if section not in DRAFT_SECTIONS:
         raise KeyError(section)
-    data = figures(report)
+    data = figures(report) if data is None else data
     tables = data["tables"]
     # each section writes its sentences into ``w`` and answers where its figures come from
     w, words = _Writer(section), _Words.of(report)

@@ -21,7 +21,13 @@ from webapp.core.permissions import can, require
 from webapp.drafts import operations as drafts
 from webapp.engine import change_subject, get_instance, start_instance
 from webapp.extensions import db
-from webapp.ledger.models import Project
+from webapp.ledger.models import (
+    AdministrativePenalty,
+    BadBehaviourRecord,
+    Complaint,
+    Project,
+    QualityAccident,
+)
 from webapp.ledger.queries import FrozenReport
 from webapp.periodic import operations as periodic
 from webapp.reports.access import can_view, may_know
@@ -38,6 +44,9 @@ from webapp.stats.compute import Period, parse_period
 from webapp.stats.tables import project_groups
 
 PROCESS_KEY = "quarterly_report"
+#: The audit action of 生成初稿 (also when it regenerates a section); the records that write it
+#: spell it out (tests/audit/test_vocabulary.py reads literal actions).
+FIRST_DRAFT = "report.first_draft"
 
 
 def get_report(report_id: int, actor: User | None = None) -> Report:
@@ -324,13 +333,36 @@ def write_first_draft(
     """生成初稿: fill a figure-based section with a draft written from the report's tables
     (``webapp.reports.narrative``), as a new version of the section (audited
     ``report.first_draft``).  A section with text is replaced only with ``overwrite`` (the
-    page asks first); the old text stays in its history."""
+    page asks first); the old text stays in its history.
+
+    The audit record keeps the figures the draft was written from (``after.figures``), which
+    the checks compare with the tables being submitted (``webapp.reports.staleness``).  A
+    regeneration that writes the same text makes no version but is recorded all the same:
+    the clerk asked, against these figures."""
     draft = preview_first_draft(actor, report, section)
     if has_text(report, section) and not overwrite:
         title = dict(sections(report.kind))[section]
         raise Conflict(f"“{title}”已有文字：确认覆盖后才会以初稿替换（原文字可在历史版本中找回）。")
-    text = draft.text
-    return drafts.save(NARRATIVE, report, actor, {section: text}, None, action="report.first_draft")
+    note = {"figures": {section: draft.basis()}}
+    result = drafts.save(
+        NARRATIVE,
+        report,
+        actor,
+        {section: draft.text},
+        None,
+        action="report.first_draft",  # FIRST_DRAFT, written out for the audit vocabulary scan
+        note=note,
+    )
+    if not result.changed:
+        audit.record(
+            "report.first_draft",
+            actor=actor,
+            org=report.org,
+            object_type="report",
+            object_id=report.id,
+            after={"subject": f"report:{report.id}", "sections": {}, **note},
+        )
+    return result
 
 
 def save_explanations(
@@ -515,14 +547,41 @@ def extend_deadline(actor: User, report: Report, new_due: date, reason: str) -> 
 __all__ = ["Period", "open_period"]
 
 
+def counted_in(record: Any, period: Period) -> bool:
+    """Whether the figures of ``period`` count this ledger record: a project in a column of
+    附表5/7; a bad-behaviour record (附表1), penalty (附表2) or accident (附表5/7 事故) dated within
+    it; a complaint received or closed within it, or still open at its end (section (9)).
+    A good-behaviour record is in no report's figures."""
+
+    def within(day: date | None) -> bool:
+        return day is not None and period.start <= day <= period.end
+
+    if isinstance(record, Project):
+        return bool(project_groups(record, period))
+    if isinstance(record, BadBehaviourRecord):
+        return within(record.recorded_on)
+    if isinstance(record, AdministrativePenalty):
+        return within(record.decided_on)
+    if isinstance(record, QualityAccident):
+        return within(record.occurred_on)
+    if isinstance(record, Complaint):
+        still_open = record.received_on <= period.end and (
+            record.closed_on is None or record.closed_on > period.end
+        )
+        return within(record.received_on) or within(record.closed_on) or still_open
+    return False
+
+
 def frozen_reports_counting(user: User, record: Any) -> list[FrozenReport]:
-    """The accepted reports whose frozen figures count ``record``, a ledger project, that
-    ``user`` may open: its unit's and the units' above it (whose roll-ups hold its figures),
-    for each period whose 附表5/7 counts it; newest first.  An edit of the project changes
-    none of them (domain.md §5): the ledger's edit page lists them, with the way to 更正."""
-    if not isinstance(record, Project) or record.org is None:
+    """The accepted reports whose frozen figures count ``record``, a ledger record of any kind
+    (:func:`counted_in`), that ``user`` may open: its unit's and the units' above it (whose
+    roll-ups hold its figures), for each period that counts it; newest first.  An edit of the
+    record changes none of them (domain.md §5): the ledger's edit page lists them, with the way
+    to 更正."""
+    org = getattr(record, "org", None)
+    if org is None:
         return []
-    codes = record.org.path.rstrip("/").split("/")
+    codes = org.path.rstrip("/").split("/")
     reports = db.session.execute(
         select(Report)
         .join(Org, Report.org_id == Org.id)
@@ -532,7 +591,7 @@ def frozen_reports_counting(user: User, record: Any) -> list[FrozenReport]:
     out = []
     for report in reports:
         period = parse_period(report.period)
-        if project_groups(record, period) and can_view(user, report):
+        if counted_in(record, period) and can_view(user, report):
             label = f"{report.org.name} · {period.label} · {report.kind_enum.label}"
             out.append(FrozenReport(report.id, label))
     return out

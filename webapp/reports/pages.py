@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from webapp.archive.models import ArchivedDocument
 from webapp.core.errors import PermissionDenied
-from webapp.core.models import User
+from webapp.core.models import Org, User
 from webapp.core.operations import get_org
 from webapp.core.permissions import can
 from webapp.core.rows import from_model
@@ -37,6 +37,7 @@ from webapp.reports.readiness import (
     superseded_lower_units,
 )
 from webapp.reports.sections import sections
+from webapp.reports.staleness import OutdatedSection, outdated_problems, outdated_sections
 from webapp.reports.state import report_state
 from webapp.stats import registry
 from webapp.stats.checks import CORRECT_PREVIOUS
@@ -67,18 +68,26 @@ class Link:
 def check_links(user: User, report: Report, checks: list[dict[str, Any]]) -> list[list[Link]]:
     """For each check, in order, the pages where what its message asks is done (those the user
     may open): 更正 of the previous period's report of each unit the check names."""
-    previous = parse_period(report.period).previous().code
+    return action_links(user, report.org, report.period, report.kind, checks)
+
+
+def action_links(
+    user: User, unit: Org, period: str, kind: str, checks: list[dict[str, Any]]
+) -> list[list[Link]]:
+    """:func:`check_links` for figures of ``unit`` and ``period`` wherever they are shown (the
+    report page, and the 报表 pages through ``webapp.stats.checks.add_action_links``)."""
+    previous = parse_period(period).previous().code
     out: list[list[Link]] = []
     for check in checks:
         links: list[Link] = []
         if check.get("action") == CORRECT_PREVIOUS:
-            codes = [r for r in check.get("rows") or [] if r != "total"] or [report.org.code]
+            codes = [r for r in check.get("rows") or [] if r != "total"] or [unit.code]
             for code in codes:
-                org = report.org if code == report.org.code else get_org(code)
-                earlier = ops.find_report(org, previous, report.kind)
+                org = unit if code == unit.code else get_org(code)
+                earlier = ops.find_report(org, previous, kind)
                 if earlier is None or not ops.can_view(user, earlier):
                     continue
-                mine = earlier.org_id == report.org_id and can(user, "report.draft", org)
+                mine = earlier.org_id == unit.id and can(user, "report.draft", org)
                 label = "对上期报告发起更正" if mine else f"查看{org.name}上期报告（由该单位更正）"
                 args = {"report_id": earlier.id}
                 links.append(Link(label, "reports.report_page", args, "#tab-docs"))
@@ -105,12 +114,32 @@ class ReportRow:
     submitted_at: datetime | None
     accepted_at: datetime | None
     overdue: bool
+    #: returns by the upper level (被上级退回), every round
     upper_returns: int
+    #: returns by the unit's own reviewer (本级审核退回), every round: what the board shows beside
+    #: ``upper_returns`` (the engine's ``return_counts``)
+    review_returns: int
 
 
-def report_row(report: Report) -> ReportRow:
+def review_returns(reports: list[Report]) -> dict[int, int]:
+    """Report id → returns by its unit's own reviewer over every round (one query)."""
+    from webapp.engine import return_counts
+
+    counts = return_counts([key for r in reports for key in r.business_keys])
+    return {r.id: sum(counts.get((key, r.org_id), 0) for key in r.business_keys) for r in reports}
+
+
+def report_rows(reports: list[Report]) -> list[ReportRow]:
+    """:func:`report_row` of each, their own reviewers' returns counted in one query."""
+    own = review_returns(reports)
+    return [report_row(r, own[r.id]) for r in reports]
+
+
+def report_row(report: Report, own_returns: int | None = None) -> ReportRow:
     state = report_state(report)
     org = report.org
+    if own_returns is None:
+        own_returns = review_returns([report])[report.id]
     return from_model(
         ReportRow,
         report,
@@ -120,6 +149,7 @@ def report_row(report: Report) -> ReportRow:
         state=state,
         state_label=state.label,
         overdue=report.overdue_at is not None,
+        review_returns=own_returns,
     )
 
 
@@ -143,7 +173,7 @@ def report_list_page(user: User, period: str, kind: str) -> ReportListPage:
     ).scalars()
     return ReportListPage(
         mine=report_row(mine) if mine is not None else None,
-        history=[report_row(r) for r in history],
+        history=report_rows(list(history)),
         board=board_rows(org, period),
     )
 
@@ -181,6 +211,12 @@ class ReportPage(ReportRow):
     check_links: list[list[Link]]
     #: whether the user may open the unit's ledger (where a check's error is fixed)
     can_view_ledger: bool
+    #: narrative sections whose generated draft's figures the tables no longer give (blocking
+    #: ones are among ``problems`` too); the clerk's and the reviewer's view
+    outdated: list[OutdatedSection]
+
+    def outdated_of(self, section: str) -> OutdatedSection | None:
+        return next((o for o in self.outdated if o.section == section), None)
 
     @property
     def tables(self) -> dict[str, Any]:
@@ -256,13 +292,20 @@ def report_page(user: User, report: Report, *, summary_only: bool = False) -> Re
     full = not summary_only
     can_edit = live and can(user, "report.draft", report.org)
     tasks = open_tasks(report.instance_id) if report.instance_id is not None else []
+    # the frozen narrative is the one under review, compared with the frozen tables
+    texts = None if live else data.get("narrative")
+    outdated = outdated_sections(report, data, texts) if full else []
     return ReportPage(
         **vars(report_row(report)),
         report=report,
         summary_only=summary_only,
         data=data,
         live=live,
-        problems=data_problems(report, data) + narrative_problems(report) if full and live else [],
+        problems=(
+            data_problems(report, data) + narrative_problems(report) + outdated_problems(outdated)
+            if full and live
+            else []
+        ),
         narrative_versions=drafts.current_versions(NARRATIVE, report) if full else {},
         explanation_versions=drafts.current_versions(EXPLANATIONS, report) if full else {},
         sections=[{"key": k, "title": t} for k, t in sections(report.kind)],
@@ -279,4 +322,5 @@ def report_page(user: User, report: Report, *, summary_only: bool = False) -> Re
         explanation_min_chars=min_explanation(),
         check_links=check_links(user, report, data["checks"]) if full else [],
         can_view_ledger=can(user, "ledger.view", report.org),
+        outdated=outdated,
     )

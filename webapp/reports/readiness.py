@@ -48,15 +48,21 @@ def current_checks(report: Report) -> list[Check]:
 
 class Problem(str):
     """A reason the report cannot go on: its text (what the engine's refusal and the API give)
-    and the tab of the report's page where it is dealt with, which the pages link to."""
+    and the tab of the report's page where it is dealt with, which the pages link to; with
+    ``anchor``, the place in that tab (a narrative section's text box, ``s02``), and with
+    ``section``, the narrative section it is about."""
 
     tab: str
     tab_label: str
+    anchor: str
+    section: str
 
-    def __new__(cls, text: str, tab: str) -> Problem:
+    def __new__(cls, text: str, tab: str, *, anchor: str = "", section: str = "") -> Problem:
         made = super().__new__(cls, text)
         made.tab = tab
         made.tab_label = TABS[tab]
+        made.anchor = anchor or tab
+        made.section = section
         return made
 
 

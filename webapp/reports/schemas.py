@@ -38,7 +38,10 @@ class ReportSchema(DocumentSummarySchema):
     due_at = fields.DateTime(allow_none=True)
     accepted_at = fields.DateTime(allow_none=True)
     overdue = fields.Boolean()
-    upper_returns = fields.Integer()
+    upper_returns = fields.Integer(metadata={"description": "被上级退回次数（各轮合计，含更正轮）"})
+    review_returns = fields.Integer(
+        metadata={"description": "本级审核退回次数（本单位审核人退回，各轮合计；不计入报送差错）"}
+    )
 
 
 ReportListSchema = list_schema("ReportListSchema", ReportSchema)

@@ -97,6 +97,26 @@ class Check(TypedDict):
 CORRECT_PREVIOUS = "correct_previous"
 ACTIONS = (CORRECT_PREVIOUS,)
 
+#: Who knows the pages where a check's ``action`` is done (the reports package registers itself
+#: in its init_app; stats does not import it): (viewer, org, period code, report kind, checks)
+#: → for each check, in order, its links (``label``, ``endpoint``, ``args``, ``anchor``).
+ActionLinks = Callable[[Any, Any, str, str, list[Any]], list[list[Any]]]
+_action_links: list[ActionLinks] = []
+
+
+def add_action_links(source: ActionLinks) -> None:
+    if source not in _action_links:
+        _action_links.append(source)
+
+
+def action_links(user: Any, org: Any, period: str, kind: str, checks: list[Any]) -> list[list[Any]]:
+    """For each of ``checks``, the links of every registered source (those the user may open)."""
+    out: list[list[Any]] = [[] for _ in checks]
+    for source in _action_links:
+        for index, links in enumerate(source(user, org, period, kind, checks)):
+            out[index].extend(links)
+    return out
+
 
 #: The Chinese name of each rule a check id starts with (longest first wins): what the pages show
 #: in the 规则 column instead of the id, which stays the key of the explanations.

@@ -20,6 +20,7 @@ from webapp.extensions import db
 from webapp.ledger.fields import KINDS, display
 from webapp.ledger.queries import visible_units
 from webapp.stats import compute, registry
+from webapp.stats.checks import action_links
 from webapp.stats.excel import table_workbook
 from webapp.stats.periods import current_quarter, parse_period
 from webapp.stats.tables import (
@@ -69,9 +70,12 @@ def table(n: int) -> Any:
     if not spec.accepts(period):
         raise InvalidInput(f"{spec.label}为季度统计表，请选择季度（如 2026Q3）。")
     data = compute.table_with_checks(n, org, period)
+    kind = "annual" if period.is_year else "quarterly"
     return render_template(
         "stats/table.html",
         t=data,
+        # each check's links to where what it asks is done (the report page's too)
+        check_links=action_links(current_user, org, period.code, kind, data.get("checks") or []),
         n=n,
         spec=spec,
         org=org,

@@ -192,8 +192,19 @@
 
   function showTabFromHash() {
     if (!window.location.hash || !window.bootstrap || !window.bootstrap.Tab) return;
-    const link = document.querySelector('[data-bs-toggle="tab"][href="' + window.location.hash + '"]');
+    let link = document.querySelector('[data-bs-toggle="tab"][href="' + window.location.hash + '"]');
+    // a place inside a tab (a narrative section's text box, #s02): open its tab, then go there
+    let target = null;
+    if (!link) {
+      try { target = document.querySelector(window.location.hash); } catch (e) { return; }
+      const pane = target && target.closest(".tab-pane[id]");
+      if (pane) link = document.querySelector('[data-bs-toggle="tab"][href="#' + pane.id + '"]');
+    }
     if (link) window.bootstrap.Tab.getOrCreateInstance(link).show();
+    if (target) {
+      target.scrollIntoView({ block: "center" });
+      if (typeof target.focus === "function") target.focus({ preventScroll: true });
+    }
   }
   // a link within the page to one of its tabs (a problem's 前往“分析报告”) opens that tab too
   window.addEventListener("hashchange", showTabFromHash);
