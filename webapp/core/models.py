@@ -240,8 +240,9 @@ class AuditRecord(db.Model):
     """One entry of the append-only, hash-chained audit trail."""
 
     __tablename__ = "audit_record"
-    #: SQLite never reuses an id (``sqlite_sequence`` keeps the highest written): records
-    #: deleted from the end leave a trace that :func:`webapp.core.audit.verify_chain` reads.
+    #: Ids are handed out from the chain's head (:class:`AuditHead`), which is what
+    #: :func:`webapp.core.audit.verify_chain` compares the records with; SQLite's counter
+    #: (``sqlite_sequence``, AUTOINCREMENT) follows them and never reuses an id.
     __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012
 
     id: Mapped[int] = mapped_column(primary_key=True)
