@@ -53,7 +53,12 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 TEST_PASSWORD = "Test@pass1"
 _TEST_HASH = generate_password_hash(TEST_PASSWORD, method="pbkdf2:sha256:1000")
 #: Tables kept between tests (reference data loaded once per run).
-KEEP_TABLES = {"org", "alembic_version"}
+KEEP_TABLES = {"org", "alembic_version", "audit_head"}
+#: The audit chain's head (one row, kept) set back to an empty chain with the emptied trail.
+_RESET_AUDIT_HEAD = (
+    "UPDATE audit_head SET last_id = 0, last_hash = '" + "0" * 64 + "', records = 0, "
+    "gapless_after = 0"
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -169,7 +174,8 @@ def _ctx(app: Flask) -> Iterator[None]:
 
 
 def _empty_tables() -> None:
-    """Empty every table but the reference data and restart the ids.
+    """Empty every table but the reference data and restart the ids; the audit chain's head
+    (kept: its one row is made by the migration) goes back to an empty chain.
 
     On PostgreSQL only the tables holding rows are truncated (``TRUNCATE … RESTART IDENTITY`` of
     all forty cost 80-90 ms per test, two and a half minutes of a run), and every sequence is
@@ -185,6 +191,7 @@ def _empty_tables() -> None:
                 conn.exec_driver_sql(f'DELETE FROM "{name}"')
             # AUTOINCREMENT tables (audit_record) keep their highest id here: restart them too.
             conn.exec_driver_sql("DELETE FROM sqlite_sequence")
+            conn.exec_driver_sql(_RESET_AUDIT_HEAD)
             return
         probe = " UNION ALL ".join(
             f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in tables
@@ -194,6 +201,7 @@ def _empty_tables() -> None:
             names = ", ".join(f'"{name}"' for name in filled)
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         conn.execute(text(_restart_sequences_sql(conn)))
+        conn.execute(text(_RESET_AUDIT_HEAD))
 
 
 def data_tables() -> list[str]:

@@ -47,3 +47,21 @@ def app_at(revision: str, schema: str, tmp_path: Path) -> Iterator[Flask]:
         with engine.begin() as conn:
             conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         engine.dispose()
+
+
+def write_old_record(action: str, **details: Any) -> Any:
+    """Write an audit record on a database migrated to before the chain's head (migration
+    7c3e9a1b5d20), as the code of then wrote it: linked after the last record, numbered by the
+    database.  Returns it (``prev_hash``, ``hash`` set)."""
+    from webapp.core import audit
+    from webapp.core.models import AuditRecord
+
+    table = AuditRecord.__table__
+    rec = audit.record(action, actor_name="t", **details)
+    db.session.info["audit_pending"].pop()  # written here, not by the commit
+    last = db.session.execute(sa.select(table.c.hash).order_by(table.c.id.desc()).limit(1))
+    rec.prev_hash = last.scalar_one_or_none() or audit.GENESIS
+    rec.hash = audit.compute_hash(rec.prev_hash, rec)
+    values = {c.name: getattr(rec, c.name) for c in table.columns if c.name != "id"}
+    db.session.execute(table.insert().values(values))
+    return rec

@@ -81,6 +81,11 @@ def test_a_rebuilt_chain_is_detected():
             id=rec.id,
         )
         prev = new_hash
+    # The chain's head still holds the old last hash: verify sees the rebuild by itself.
+    report = audit.verify_chain()
+    assert not report.ok and "审计链头与最后一条记录" in report.reason
+    # Rewriting the head too makes the chain verify again: only the anchor, kept outside, tells.
+    _raw("UPDATE audit_head SET last_hash = :h", h=prev)
     assert audit.verify_chain().ok
     check = anchors.check_anchor(head)
     assert not check.ok and check.status == "mismatch"

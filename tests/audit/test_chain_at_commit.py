@@ -39,9 +39,9 @@ def test_a_record_takes_no_lock_until_commit_so_another_writer_does_not_wait(app
     audit.record("test.a", actor=clerk, message="A, not yet committed")
     with app.app_context():  # B: its own session and connection
         free = db.session.execute(
-            text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": audit._CHAIN_LOCK_KEY}
-        ).scalar_one()
-        assert free is True  # A holds no lock on the chain
+            text("SELECT last_id FROM audit_head FOR UPDATE SKIP LOCKED")
+        ).first()
+        assert free is not None  # A holds no lock on the chain (its head row)
         db.session.rollback()
         # Before this change B waited here for A's commit; it would now fail instead of waiting.
         db.session.execute(text("SET LOCAL lock_timeout = '5s'"))
@@ -105,8 +105,8 @@ def test_records_of_a_transaction_keep_their_order_and_are_one_insert():
         db.session.commit()
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
-    audit_sql = [s for s in sent if "audit_record" in s or "advisory" in s]
-    assert len(audit_sql) == (3 if _is_postgresql() else 2), audit_sql
+    audit_sql = [s for s in sent if "audit_record" in s or "audit_head" in s]
+    assert len(audit_sql) == 2, audit_sql  # the head (locked on PostgreSQL), the INSERT
     assert [s for s in sent if s.lstrip().upper().startswith("INSERT")].__len__() == 1
     assert _actions() == ["test.one", "test.two", "test.three", "test.four"]
     # What record() returned now carries its id and link, as stored.

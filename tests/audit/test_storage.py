@@ -82,8 +82,10 @@ def old_app(tmp_path):
 def test_the_migration_keeps_the_records_and_their_chain(old_app):
     from flask_migrate import upgrade
 
+    from tests.migration_db import write_old_record
+
     with old_app.app_context():
-        audit.record("test.old", actor_name="t", before={"n": [2**64, 1.0]}, after="文本")
+        write_old_record("test.old", before={"n": [2**64, 1.0]}, after="文本")
         db.session.commit()
         upgrade()
         audit.record("test.new", actor_name="t", before=2**64, after=1.0)

@@ -49,11 +49,16 @@ def test_restore_gives_back_every_row_and_a_verified_chain(app, make_user, tmp_p
     assert "审计链校验通过" in done.output
     restored = _rows()
     # Every table as it was; the audit trail as it was plus the record of the restore.
-    assert {k: v for k, v in restored.items() if k != "audit_record"} == {
-        k: v for k, v in saved.items() if k != "audit_record"
+    trail = ("audit_record", "audit_head")
+    assert {k: v for k, v in restored.items() if k not in trail} == {
+        k: v for k, v in saved.items() if k not in trail
     }
     assert restored["audit_record"][:-1] == saved["audit_record"]
     last = db.session.execute(select(AuditRecord).order_by(AuditRecord.id.desc())).scalars().first()
+    # The chain's head came back with the backup and moved on with the restore's record.
+    head = audit.read_head()
+    assert head is not None and (head.last_id, head.last_hash) == (last.id, last.hash)
+    assert head.records == len(restored["audit_record"])
     assert last.action == "backup.restore" and last.after["chain_ok"] is True
     assert last.after["file"] == "one.bak" and len(last.after["sha256"]) == 64
     assert audit.verify_chain().ok

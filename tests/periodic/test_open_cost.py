@@ -9,7 +9,7 @@ for all units.  Before (issue: the slow requests), each unit cost ~18 statements
 definition and its instance looked up again, each report found one by one, the plan's read and
 a clearing UPDATE of an instance that had no task or notice yet, its own holders and notice.
 
-The audit chain's own statements (its last hash, PostgreSQL's advisory lock, the records'
+The audit chain's own statements (its head read, locked on PostgreSQL, and the records'
 INSERT) are counted apart: how they are written is the audit core's business; that each state
 change has its one record is checked here.
 """
@@ -48,7 +48,7 @@ def counted(action: Callable[[], Any]) -> tuple[Any, list[str], list[str]]:
 
     def count(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
         text = statement.lower()
-        audit_chain = "audit_record" in text or "pg_advisory_xact_lock" in text
+        audit_chain = "audit_record" in text or "audit_head" in text
         (chain if audit_chain else statements).append(statement)
 
     db.session.expunge_all()  # the request starts from nothing, as in production

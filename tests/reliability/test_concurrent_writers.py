@@ -5,8 +5,9 @@ instead of failing when they upgrade a read lock.  That holds only if the reques
 is known before its first statement, the one that authenticates it included (a bearer token's
 lookup, a session's user loader): a transaction that read first begins DEFERRED and its write
 fails at once when another writer committed in between.  PostgreSQL: the audit chain is linked at
-commit under an advisory lock, so two transactions never link to the same previous record (and
-the lock is not held over a request's work: tests/audit/test_chain_at_commit.py).
+commit under the chain head's row lock (``audit_head`` FOR UPDATE), so two transactions never
+link to the same previous record (and the lock is not held over a request's work:
+tests/audit/test_chain_at_commit.py).
 
 The HTTP writers run against a real server process (waitress) with bearer tokens and with
 browser sessions, on whichever database the run uses (SQLite file or ``TEST_DATABASE_URL``).

@@ -8,15 +8,18 @@ that does not match (edited, deleted before it, or inserted).
 Linking at commit.  :func:`record` only *buffers* the record's values in the session
 (``session.info``), tagged with the transaction it was made in; it takes no lock and sends no
 statement.  Just before the outermost transaction commits (the session's ``before_commit``),
-:func:`_link_pending` flushes the caller's changes, then, in one short critical section, takes
-the chain's lock (``pg_advisory_xact_lock`` on PostgreSQL; SQLite's writers are already serial,
-every writing transaction begins IMMEDIATE), reads the chain's last hash, links the records in
-the order they were made and INSERTs them in one statement.  The lock is released by the COMMIT
-that follows, so it is held for the commit, not for the work of the request: a step that records
-first and then lays out a Word document with LibreOffice no longer makes every other audited
-write in the province wait.  Ids are allocated under the lock, so id order is chain order (what
-:func:`verify_chain` walks).  ``created_at`` stays the time of the action, so two concurrent
-transactions' records may be in id order and not in time order.
+:func:`_link_pending` flushes the caller's changes, then, in one short critical section, reads
+the chain's head (``audit_head``: last id, last hash, count), locking it (``SELECT … FOR UPDATE``
+on PostgreSQL; SQLite's writers are already serial, every writing transaction begins
+IMMEDIATE), links the records in the order they were made, numbers them on from the head's id
+and INSERTs them in one statement: two statements on either database.  A trigger on the table
+moves the head on in the same transaction (no statement from here), so a rollback or a failed
+commit leaves head and records as they were, and ids have no gaps.  The lock is released by the
+COMMIT that follows, so it is held for the commit, not for the work of the request: a step that
+records first and then lays out a Word document with LibreOffice no longer makes every other
+audited write in the province wait.  Id order is chain order (what :func:`verify_chain` walks).
+``created_at`` stays the time of the action, so two concurrent transactions' records may be in
+id order and not in time order.
 
 Savepoints: a record made inside a SAVEPOINT that is rolled back vanishes with it, as its INSERT
 did (``after_soft_rollback``); the end of the outermost transaction (rollback, close) drops what
@@ -34,12 +37,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import Connection, event, insert, select, text
+from sqlalchemy import Connection, event, insert, select
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.core import clock
-from webapp.core.models import AuditRecord
+from webapp.core.models import AuditHead, AuditRecord
 from webapp.extensions import db, new_row, run_plain
 
 if TYPE_CHECKING:
@@ -48,9 +51,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
-#: Advisory lock key that serialises appends to the chain on PostgreSQL (taken at commit).
-_CHAIN_LOCK_KEY = 0x41554449  # "AUDI"
-_LOCK_CHAIN = text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=_CHAIN_LOCK_KEY)
 
 #: Client address of the current request, set by the web layer (domain code never sees Flask).
 client_addr_var: ContextVar[str | None] = ContextVar("client_addr", default=None)
@@ -65,6 +65,12 @@ class UnwrittenAuditRecords(RuntimeError):
     """A programming error: a transaction committed while audit records were still pending
     (its commit bypassed the ``before_commit`` hook, e.g. a root transaction committed with a
     SAVEPOINT still open).  The records would be lost; the error says so."""
+
+
+class MissingAuditHead(RuntimeError):
+    """The chain's head row (``audit_head``) is gone: someone deleted it below the product.
+    No record can be linked without it, so the commit fails (loud, as a lost record would not
+    be); verify reports it too.  docs/audit.md says how to put it back."""
 
 
 def _jsonable(value: Any) -> Any:
@@ -119,11 +125,14 @@ def compute_hash(prev_hash: str, rec: Any) -> str:
     return _hash(prev_hash, _values(rec))
 
 
-#: The chain's last hash and the records' INSERT, built once: plain statements on the table, so
-#: neither flushes the session's pending objects nor makes an ORM object to flush.
+#: The chain's head and the records' INSERT, built once: plain statements on the tables, so
+#: neither flushes the session's pending objects nor makes an ORM object to flush.  On
+#: PostgreSQL the head's row lock is the chain's lock (held until the transaction ends).
 _TABLE = AuditRecord.__table__
-_LAST_HASH = select(_TABLE.c.hash).order_by(_TABLE.c.id.desc()).limit(1)
-_INSERT = insert(_TABLE).returning(_TABLE.c.id)
+_HEAD_TABLE = AuditHead.__table__
+_HEAD = select(_HEAD_TABLE.c.last_id, _HEAD_TABLE.c.last_hash).where(_HEAD_TABLE.c.id == 1)
+_HEAD_LOCKED = _HEAD.with_for_update()
+_INSERT = insert(_TABLE)
 #: Rows per multi-row INSERT of one transaction's records (13 parameters a row: well under
 #: SQLite's and PostgreSQL's limits on parameters per statement).
 _ROWS_PER_INSERT = 500
@@ -230,37 +239,32 @@ def _link_pending(session: Session) -> None:
 
 
 def _write_linked(conn: Connection, dialect: str, items: list[_Pending]) -> None:
-    """Lock the chain, link ``items`` in order after its last hash and INSERT them: three
-    statements on PostgreSQL, two on SQLite, however many records."""
-    if dialect == "postgresql":
-        run_plain(conn, _LOCK_CHAIN)
-    prev = run_plain(conn, _LAST_HASH).scalar_one_or_none() or GENESIS
+    """Lock and read the chain's head, link ``items`` in order after it, number them on from
+    its id and INSERT them: two statements, however many records (the head moves on by the
+    table's trigger, in this transaction)."""
+    head = run_plain(conn, _HEAD_LOCKED if dialect == "postgresql" else _HEAD).first()
+    if head is None:
+        raise MissingAuditHead("audit_head has no row: the audit chain cannot be extended")
+    prev, next_id = head.last_hash, head.last_id + 1
     rows = []
     for item in items:
         values = item.values
+        values["id"] = next_id
         values["prev_hash"] = prev
         values["hash"] = prev = _hash(prev, values)
+        next_id += 1
         rows.append(values)
     if len(rows) == 1:
-        ids = [run_plain(conn, _INSERT, rows[0]).first()[0]]
+        run_plain(conn, _INSERT, rows[0])
     else:
-        # One multi-row VALUES statement (an executemany with ordered RETURNING is row by row on
-        # SQLite); RETURNING's order is not promised, the hash (unique) names each row's id.
-        id_of: dict[str, int] = {}
+        # One multi-row VALUES statement per chunk (an executemany is row by row on SQLite).
         for start in range(0, len(rows), _ROWS_PER_INSERT):
-            chunk = rows[start : start + _ROWS_PER_INSERT]
-            statement = insert(_TABLE).values(chunk).returning(_TABLE.c.id, _TABLE.c.hash)
-            id_of.update((row.hash, row.id) for row in conn.execute(statement))
-        ids = [id_of[values["hash"]] for values in rows]
-        # The chain is walked in id order: the database numbered the rows in VALUES order (both
-        # do); were it ever not so, fail the commit rather than write a broken chain.
-        if ids != sorted(ids):
-            raise RuntimeError(f"audit records numbered out of chain order: {ids}")
-    for item, id_ in zip(items, ids, strict=True):
-        rec = item.record
-        set_committed_value(rec, "id", id_)
-        set_committed_value(rec, "prev_hash", item.values["prev_hash"])
-        set_committed_value(rec, "hash", item.values["hash"])
+            conn.execute(insert(_TABLE).values(rows[start : start + _ROWS_PER_INSERT]))
+    for item in items:
+        rec, values = item.record, item.values
+        set_committed_value(rec, "id", values["id"])
+        set_committed_value(rec, "prev_hash", values["prev_hash"])
+        set_committed_value(rec, "hash", values["hash"])
 
 
 def _before_commit(session: Session) -> None:
@@ -331,9 +335,9 @@ class ChainReport:
     first_broken: int | None
     #: Why the first broken record is broken, in words (None when the chain holds).
     reason: str | None = None
-    #: Records were deleted and nothing present is broken: the ids the database handed out go
-    #: beyond the last record present (or, on SQLite, skip some).  ``first_broken`` is then the
-    #: first missing id, not a record.
+    #: Records were deleted and nothing present is broken: the chain's head (``audit_head``)
+    #: goes beyond the last record present, or ids skip.  ``first_broken`` is then the first
+    #: missing id, not a record.
     deleted: bool = False
 
 
@@ -345,91 +349,125 @@ UNLINKED = "与前一条记录的哈希不衔接：其前有记录被删除、�
 NOT_GENESIS = "不是审计链的第一条记录（其上一条哈希不是全零）：其前的记录被删除，或它是插入的"
 
 
-def id_high_water() -> int:
-    """The highest audit record id the database has ever handed out (0: none yet).
+@dataclass(frozen=True)
+class Head:
+    """The chain's head as the database keeps it (``audit_head``)."""
 
-    SQLite: ``sqlite_sequence`` (the table is AUTOINCREMENT; a rolled-back insert takes its
-    number back, so every id up to it was committed).  PostgreSQL: the id sequence's
-    ``last_value`` (an upper bound: a failed commit uses a number up too, and recovery after a
-    crash may skip up to 32).  Deleting records
-    does not lower either; only someone resetting the counter as well does, and an anchor kept
-    outside catches that (docs/audit.md).
-    """
-    conn = db.session.connection()
-    if conn.dialect.name == "postgresql":
-        row = conn.execute(
-            text(
-                "SELECT last_value FROM pg_sequences WHERE schemaname = "
-                "current_schema() AND sequencename = "
-                "split_part(pg_get_serial_sequence('audit_record', 'id'), '.', 2)"
-            )
-        ).first()
-        # NULL until the sequence first hands out an id (a fresh database).
-        return int(row.last_value) if row is not None and row.last_value is not None else 0
-    found = conn.execute(
-        text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'")
+    last_id: int
+    last_hash: str
+    records: int
+    gapless_after: int
+
+
+def read_head() -> Head | None:
+    """The chain's head (None: its row is gone, which only tampering does)."""
+    table = AuditHead.__table__
+    row = db.session.execute(
+        select(table.c.last_id, table.c.last_hash, table.c.records, table.c.gapless_after)
     ).first()
-    if found is None:
-        return 0
-    seq = conn.execute(text("SELECT seq FROM sqlite_sequence WHERE name = 'audit_record'"))
-    return int(seq.scalar_one_or_none() or 0)
+    return None if row is None else Head(*row)
 
 
 def _ids(first: int, last: int) -> str:
     return f"id={first}" if first == last else f"id={first} 至 {last}"
 
 
-def _deleted_at_end(count: int, last_id: int, dialect: str) -> ChainReport | None:
-    """Records handed an id after the last one present (or any, when none is) are gone."""
-    written = id_high_water()
-    if written <= last_id:
+def _against_head(
+    head: Head | None, count: int, last_id: int, last_hash: str
+) -> ChainReport | None:
+    """The walk's end (``count`` records, the last ``last_id`` with ``last_hash``) against the
+    head read before the walk: None when they agree, else what is wrong, in words."""
+    if head is None:
+        return ChainReport(
+            False,
+            count,
+            None,
+            "审计链头（audit_head）缺失：无法确认审计链末尾是否完整，链头行已在系统之外被删除",
+            deleted=True,
+        )
+    if last_id < head.last_id:
+        if count == 0:
+            reason = (
+                f"审计记录被删除：审计链头记载共 {head.records} 条记录、最后一条为 "
+                f"id={head.last_id}，现存 0 条记录"
+            )
+            return ChainReport(False, 0, 1 if head.gapless_after == 0 else None, reason, True)
+        reason = (
+            f"审计记录被删除：审计链头记载共 {head.records} 条记录、最后一条为 id={head.last_id}，"
+            f"现存 {count} 条记录，最后一条为 id={last_id}，"
+            f"其后 {_ids(last_id + 1, head.last_id)} 的记录不存在"
+        )
+        return ChainReport(False, count, last_id + 1, reason, deleted=True)
+    if last_hash != head.last_hash:
+        reason = (
+            f"审计链头与最后一条记录 id={last_id} 的哈希不符：该记录或其之前的记录被改写过，"
+            "或链头被改动过"
+        )
+        return ChainReport(False, count, last_id, reason)
+    if count != head.records:
+        reason = (
+            f"审计链头记载共 {head.records} 条记录，现存 {count} 条：记录被删除（其后的记录被重新"
+            "计算哈希），或链头被改动过"
+        )
+        return ChainReport(False, count, None, reason, deleted=count < head.records)
+    return None
+
+
+def _beyond_head(head: Head) -> ChainReport | None:
+    """A record after the head that the head does not cover: written below the product with
+    the trigger off, or the head was set back.  (A record committed while verify walked moved
+    the head on with it: read again, the head covers it.)"""
+    table = AuditRecord.__table__
+    after = db.session.execute(
+        select(table.c.id).where(table.c.id > head.last_id).order_by(table.c.id).limit(1)
+    ).scalar_one_or_none()
+    if after is None:
         return None
-    maybe = (
-        "（PostgreSQL 上提交失败或数据库崩溃后恢复也会空占编号；若是如此，"
-        "下一次写入审计记录后此项不再报告）"
-        if dialect == "postgresql"
-        else ""
+    now = read_head()
+    if now is not None and now.last_id >= after:
+        return None
+    reason = (
+        f"审计链头之后还有记录 id={after}：链头记载最后一条为 id={head.last_id}，"
+        "该记录不是经由系统写入的，或链头被改回过"
     )
-    if count == 0:
-        reason = (
-            f"审计记录被删除：数据库已为审计记录分配编号至 id={written}，"
-            f"应从 id=1 开始，现存 0 条记录{maybe}"
-        )
-    else:
-        reason = (
-            f"审计记录被删除：数据库已为审计记录分配编号至 id={written}，现存 {count} 条记录，"
-            f"最后一条为 id={last_id}，其后 {_ids(last_id + 1, written)} 的记录不存在{maybe}"
-        )
-    return ChainReport(False, count, last_id + 1, reason, deleted=True)
+    return ChainReport(False, head.records, after, reason)
 
 
 def verify_chain(batch: int = 5000) -> ChainReport:
-    """Walk the whole chain in id order; report the first record whose link or hash is wrong
-    (or, on SQLite, the first id missing), then whether records were deleted after the last one
-    present (:func:`id_high_water`)."""
+    """Walk the chain up to its head in id order; report the first record whose hash or link
+    is wrong, or the first id missing, then whether the last record present is the head's
+    (records cut off the end, an emptied trail) and whether records lie beyond the head.
+
+    The head is read first and the walk stops at its id: a record committed meanwhile is not
+    walked (and moved the head on with it, in its own transaction)."""
+    head = read_head()
     prev = GENESIS
     count = 0
     last_id = 0
-    dialect = db.session.get_bind().dialect.name
+    gapless_after = head.gapless_after if head is not None else 0
+    table = AuditRecord.__table__
     while True:
-        table = AuditRecord.__table__
-        rows = db.session.execute(
-            select(table).where(table.c.id > last_id).order_by(table.c.id).limit(batch)
-        ).all()
+        query = select(table).where(table.c.id > last_id)
+        if head is not None:
+            query = query.where(table.c.id <= head.last_id)
+        rows = db.session.execute(query.order_by(table.c.id).limit(batch)).all()
         if not rows:
-            return _deleted_at_end(count, last_id, dialect) or ChainReport(
-                ok=True, records=count, first_broken=None
-            )
+            break
         for rec in rows:
             count += 1
             if compute_hash(rec.prev_hash, rec) != rec.hash:
                 return ChainReport(False, count, rec.id, EDITED)
             if rec.prev_hash != prev:
                 return ChainReport(False, count, rec.id, NOT_GENESIS if count == 1 else UNLINKED)
-            if rec.id != last_id + 1 and dialect == "sqlite":
-                # SQLite never skips an id: a gap is a deletion that left the links whole (the
-                # records after it were written, or rehashed, after the cut).
-                reason = f"审计记录被删除：{_ids(last_id + 1, rec.id - 1)} 的记录不存在"
-                return ChainReport(False, count - 1, last_id + 1, reason, deleted=True)
+            if rec.id != last_id + 1 and rec.id > gapless_after + 1:
+                # Ids are handed out by the head without a gap: a gap is a deletion that left
+                # the links whole (the records after it rehashed after the cut).
+                gone = max(last_id, gapless_after) + 1
+                reason = f"审计记录被删除：{_ids(gone, rec.id - 1)} 的记录不存在"
+                return ChainReport(False, count - 1, gone, reason, deleted=True)
             prev = rec.hash
             last_id = rec.id
+    wrong = _against_head(head, count, last_id, prev)
+    if wrong is None and head is not None:
+        wrong = _beyond_head(head)
+    return wrong or ChainReport(ok=True, records=count, first_broken=None)

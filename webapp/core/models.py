@@ -7,7 +7,16 @@ from datetime import datetime
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -231,8 +240,9 @@ class AuditRecord(db.Model):
     """One entry of the append-only, hash-chained audit trail."""
 
     __tablename__ = "audit_record"
-    #: SQLite never reuses an id (``sqlite_sequence`` keeps the highest written): records
-    #: deleted from the end leave a trace that :func:`webapp.core.audit.verify_chain` reads.
+    #: Ids are handed out from the chain's head (:class:`AuditHead`), which is what
+    #: :func:`webapp.core.audit.verify_chain` compares the records with; SQLite's counter
+    #: (``sqlite_sequence``, AUTOINCREMENT) follows them and never reuses an id.
     __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -255,6 +265,30 @@ class AuditRecord(db.Model):
     prev_hash: Mapped[str] = mapped_column(String(64))
     #: SHA-256 over prev_hash and this record's canonical content.
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditHead(db.Model):
+    """The audit chain's end, kept by the database in the transaction that writes the records.
+
+    One row (``id`` = 1), created by the migration that made the table.  A trigger on
+    ``audit_record`` (AFTER INSERT; migration ``7c3e9a1b5d20``) moves it on with every insert,
+    in the inserting transaction: a rolled-back or failed commit leaves it where it was.  The
+    writer reads it under the chain's lock (``SELECT … FOR UPDATE`` on PostgreSQL) for the
+    previous hash and the next id, so ids have no gaps; :func:`webapp.core.audit.verify_chain`
+    compares it with the last record present (records cut off the end, an emptied trail)."""
+
+    __tablename__ = "audit_head"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    #: Id and hash of the chain's last record (0 and the genesis hash: none yet).
+    last_id: Mapped[int] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    #: How many records the chain holds.
+    records: Mapped[int] = mapped_column(Integer)
+    #: Ids up to this one were handed out by PostgreSQL's sequence before the head existed and
+    #: may skip numbers; every id after it was handed out by the head, without a gap (0: all).
+    gapless_after: Mapped[int] = mapped_column(Integer)
 
 
 class SubmissionClaim(db.Model):
