@@ -141,7 +141,11 @@ def page(browser, live_server) -> Iterator[object]:
 
 
 def browser_login(page, username: str, password: str) -> None:
+    """Sign in through the form and wait for the answer's page (signed in or refused): a
+    ``goto`` or a read right after the click could otherwise race the sign-in (CI, 2026-12-07:
+    the refusal was read from the login page still being sent)."""
     page.goto("/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
