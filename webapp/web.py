@@ -52,6 +52,7 @@ from webapp.core.errors import (
     UploadRefused,
     field_refusal,
 )
+from webapp.core.messages import SCHEMA_MESSAGES
 from webapp.core.models import Role, User
 from webapp.core.periods import period_label
 from webapp.core.permissions import require
@@ -415,6 +416,7 @@ def refuse_unfit_input() -> None:
     deeper than ``MAX_JSON_DEPTH``.  Uploaded file contents are the importers'
     business."""
     refuse_deep_json()
+    refuse_json_not_an_object()
     if _has_form() and (None in request.form or None in request.files):  # a part with no name
         raise InvalidInput(UNNAMED_PART)
     found = _unfit_fields()
@@ -464,6 +466,26 @@ def refuse_deep_json() -> None:
             f"请求内容中“{shown(too_long[0])}”{reason[:-1]}，请删减后重试。",
             details={"json": {shown(path): [reason] for path in too_long}},
         )
+
+
+#: A JSON body whose top level is not an object: no route of ours takes anything else.
+NOT_AN_OBJECT = "请求内容应为 JSON 对象（键值对），不能是数组、字符串、数字、true/false 或 null。"
+
+
+def refuse_json_not_an_object() -> None:
+    """Refuse (400) a write whose JSON body is valid JSON but not an object at the top: a list,
+    a string, a number, true/false or null.  Every JSON route of ours reads an object; a view
+    reading the body itself (``payload.get(...)`` after ``get_json() or {}``) answered a list
+    or a string with a 500, and ``null`` passed as an empty body.  A malformed body is left to
+    the schema's own refusal (the API's "请求内容不是有效的 JSON")."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or not request.is_json:
+        return
+    body = request.get_json(silent=True)
+    if isinstance(body, dict):
+        return
+    if body is None and request.get_data().strip() != b"null":
+        return  # empty or malformed: not this rule's
+    raise DomainError(NOT_AN_OBJECT, details={"json": {"_schema": [SCHEMA_MESSAGES["type"]]}})
 
 
 def _unfit_fields() -> list[tuple[str, str]]:

@@ -138,8 +138,9 @@ def test_the_refusals_found_from_outside(client, headers):
         )
         assert refused.status_code == 400
         assert refused.get_json()["errors"] == {"json": [INVALID_JSON]}
+    # refused by the edge before the schema (tests/security/test_json_shapes.py)
     array = client.post("/api/v1/instances", json=[1, 2], headers=staff).get_json()
-    assert array["code"] == "invalid" and array["errors"] == {
+    assert array["code"] == "bad_request" and array["errors"] == {
         "json": {"_schema": ["提交的数据应为对象（键值对）。"]}
     }
     page = client.get("/api/v1/tasks?page=100001", headers=staff).get_json()
