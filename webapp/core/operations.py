@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload, lazyload
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.core import audit, clock
 from webapp.core.errors import Conflict, InvalidInput, NotFound
@@ -404,11 +405,22 @@ def end_sessions_on_logout(user: User) -> None:
 
 
 # Authentication -------------------------------------------------------------------------------
+@functools.cache
+def _unknown_user_hash() -> str:
+    """A hash of a random password made like a real one (the same method and cost), checked
+    for an unknown username so that it takes as long as a wrong password."""
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
 def authenticate(username: str, password: str) -> User:
     """Check a username and password; audit success and failure (never the password)."""
     user = db.session.execute(
         select(User).where(User.username == username.strip())
     ).scalar_one_or_none()
+    if user is None:
+        # Hash the guess anyway: answering an unknown name without the slow hash told an
+        # attacker which usernames exist (a few ms against scrypt's tens of ms).
+        check_password_hash(_unknown_user_hash(), password)
     if user is None or not user.check_password(password):
         audit.record(
             "auth.login_failed",
