@@ -11,7 +11,8 @@ does nothing and gets the first answer:
 - a form whose first answer redirected: 303 to the same place, with the notice
   「该表单已提交，未重复办理。」; another first answer: that notice on a 409 page;
 - an API request: the first answer's status and JSON body again (header
-  ``Idempotency-Replayed: true``); the same key on another method or path: 422.
+  ``Idempotency-Replayed: true``); the same key on another method or path, or with another
+  body (query string, JSON document, form fields or files): 422.
 
 A request that did not act keeps no claim, so its key stays usable: a refusal (status 400 and
 up, whose transaction rolls back) and a request that changed nothing (it made no audit record:
@@ -21,6 +22,8 @@ always did (an old page cached before the deploy, a script): see docs/security.m
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import secrets
 from typing import Any
@@ -55,6 +58,7 @@ DUPLICATE = "该表单已提交，未重复办理。如需另行提交，请重�
 DUPLICATE_API = "该请求已办理（同一 Idempotency-Key），未重复办理。"
 RUNNING = "该提交正在办理中，请稍后刷新页面查看结果。"
 OTHER_REQUEST = "该 Idempotency-Key 已用于另一请求，请换用新的键。"
+OTHER_BODY = "该 Idempotency-Key 已用于内容不同的请求，未办理；如是新的请求，请换用新的键。"
 BAD_KEY = f"Idempotency-Key 或表单令牌须为 1 至 {claims.MAX_KEY} 个可见的 ASCII 字符。"
 #: Bodies of first answers longer than this are not kept (the replay says it was done).
 MAX_BODY = 256 * 1024
@@ -99,7 +103,39 @@ def _owner() -> str:
 
 
 def _request_line() -> str:
-    return f"{request.method} {request.path}"
+    """What a claim remembers of its request: the method and path, and for an API key the
+    fingerprint of what was sent (a key reused with another body is refused, not replayed)."""
+    line = f"{request.method} {request.path}"
+    if HEADER in request.headers:
+        line += f" {_fingerprint()}"
+    return line[:600]
+
+
+def _fingerprint() -> str:
+    """A digest of the request's content as the application reads it: the query string, the
+    JSON document (keys sorted, so key order and spacing do not count) or the form fields and
+    each uploaded file's name and bytes (a multipart boundary does not count)."""
+    digest = hashlib.sha256()
+
+    def add(*parts: Any) -> None:
+        digest.update(json.dumps(parts, ensure_ascii=False, default=str).encode() + b"\n")
+
+    add("query", sorted(request.args.items(multi=True)))
+    if request.is_json:
+        add("json", json.dumps(request.get_json(silent=True), sort_keys=True, default=str))
+        if request.get_json(silent=True) is None:
+            add("raw", request.get_data().hex())
+    elif request.mimetype in FORM_TYPES:
+        add("form", sorted(request.form.items(multi=True)))
+        for name, upload in sorted(request.files.items(multi=True), key=lambda item: item[0]):
+            stream = upload.stream
+            position = stream.tell()
+            content = hashlib.sha256(stream.read()).hexdigest()
+            stream.seek(position)
+            add("file", name, upload.filename, content)
+    else:
+        add("raw", hashlib.sha256(request.get_data()).hexdigest())
+    return "sha256:" + digest.hexdigest()[:32]
 
 
 def _claim() -> Any:
@@ -116,8 +152,12 @@ def _claim() -> Any:
 
 def _replay(earlier: claims.Earlier, from_header: bool) -> Any:
     log.info("duplicate submission %s (first: %s)", _request_line(), earlier.request_line)
-    if from_header and earlier.request_line != _request_line()[:600]:
-        raise InvalidInput(OTHER_REQUEST)
+    if from_header and earlier.request_line != _request_line():
+        first, now = earlier.request_line.split(" "), _request_line().split(" ")
+        if first[:2] != now[:2]:
+            raise InvalidInput(OTHER_REQUEST)
+        if len(first) > 2:  # a claim made before fingerprints counts by method and path
+            raise InvalidInput(OTHER_BODY)
     api = from_header or g.get("token_auth") or request.path.startswith("/api/")
     if earlier.status is None:
         if api:

@@ -7,6 +7,7 @@ same token, must not report a second accident.  The sweep over every audited for
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
@@ -202,4 +203,26 @@ def test_two_concurrent_posts_of_one_token_report_one_accident(
     second.join(60)
     assert results["first"][0] == 302
     assert results["second"] == (303, results["first"][1])
+    assert _accidents() == 1
+
+
+def test_api_key_reused_with_another_body_is_refused_not_replayed(workflow, users):
+    """Found from outside: a second accident sent with the first one's key was answered 201
+    with the first accident (``Idempotency-Replayed``), and the second was never recorded,
+    without a word.  A key reused with another body is the client's mistake: 422, nothing done.
+    The same document with its keys in another order is the same request (replayed)."""
+    county = users["county"]
+    headers = {**county.headers, "Idempotency-Key": "reused-key-1"}
+    first = county.client.post("/api/v1/accidents", json=body(), headers=headers)
+    assert first.status_code == 201, first.get_json()
+    reordered = json.dumps(dict(reversed(list(body().items()))), ensure_ascii=False)
+    same = county.client.post(
+        "/api/v1/accidents", data=reordered, content_type="application/json", headers=headers
+    )
+    assert same.status_code == 201 and same.headers["Idempotency-Replayed"] == "true"
+    other = county.client.post("/api/v1/accidents", json=body(deaths=2), headers=headers)
+    assert other.status_code == 422
+    assert other.get_json()["message"] == idempotency.OTHER_BODY
+    query = county.client.post("/api/v1/accidents?org=410102", json=body(), headers=headers)
+    assert query.status_code == 422
     assert _accidents() == 1
