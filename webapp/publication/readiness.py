@@ -9,6 +9,7 @@ from typing import Any
 from webapp.publication.document import live_figures
 from webapp.publication.draft import drafting_problems
 from webapp.publication.models import Publication
+from webapp.publication.publicity import records_to_publish
 
 
 def draft_problems(pub: Publication) -> list[str]:
@@ -27,7 +28,8 @@ def publishing_problems(pub: Publication) -> list[str]:
     """Why the frozen report may not be approved for publishing or published (empty when it
     may): 第十五条 publishes the report, never the template's drafting instructions, and never
     figures that are no longer the accepted ones."""
-    return stale_figures(pub) + drafting_problems((pub.snapshot or {}).get("sections") or {})
+    sections = (pub.snapshot or {}).get("sections") or {}
+    return stale_figures(pub) + stale_records(pub) + drafting_problems(sections)
 
 
 def _comparable(figures: Mapping[str, Any]) -> str:
@@ -61,4 +63,29 @@ def stale_figures(pub: Publication) -> list[str]:
     return [
         f"送审后，{which}已更正或重新接收，本公开报告中的统计数据（送审时冻结）已不是最新："
         "请退回起草单位，刷新数据后重新提交审核。"
+    ]
+
+
+def _same(a: Any, b: Any) -> bool:
+    def plain(value: Any) -> str:
+        return json.dumps(value, default=str, sort_keys=True, ensure_ascii=False)
+
+    return plain(a) == plain(b)
+
+
+def stale_records(pub: Publication) -> list[str]:
+    """Why the behaviour records frozen at submission are no longer those to publish (empty
+    when they are): a record of the unit's own approval was corrected (in a quarter accepted
+    again, or in the good-behaviour ledger), its approval withdrawn, or one approved since.
+    Publishing the frozen ones would name a company or a person the tier no longer stands
+    behind; publishing the new ones, records nobody approved.  So approval waits, as for
+    superseded figures."""
+    frozen = (pub.snapshot or {}).get("records")
+    if frozen is None or pub.published_at is not None:
+        return []
+    if _same(frozen, records_to_publish(pub.org, pub.period)):
+        return []
+    return [
+        "送审后，随本报告公示的信用记录已更正、新增或撤销批准，本公开报告中的信用记录（送审时冻结）"
+        "已不是最新：请退回起草单位，重新提交审核。"
     ]
