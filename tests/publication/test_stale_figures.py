@@ -74,6 +74,13 @@ def test_the_leader_cannot_approve_figures_superseded_after_submission(make_user
     db.session.commit()
     clerk = db.session.query(type(_leader(pub))).filter_by(username="clerk_410100").one()
     reviewer = db.session.query(type(_leader(pub))).filter_by(username="reviewer_410100").one()
+    # the text generated from the old figures is refreshed too (test_outdated_text.py)
+    from tests.publication.conftest import FILLED
+    from webapp.publication.operations import regenerate, save_sections
+
+    regenerate(clerk, pub)
+    save_sections(clerk, pub, FILLED | {"trends": "与上期基本持平。"})
+    db.session.commit()
     complete_task(clerk, open_task(pub, "draft").id, "submit")
     complete_task(reviewer, open_task(pub, "review").id, "approve")
     db.session.commit()

@@ -98,7 +98,14 @@ def _new_publication(
     if generated:
         # Version 1 of each section: written by the system at the opener's request.
         drafts.save(
-            DRAFT, pub, actor, generated, None, action="publication.generate", authorised=True
+            DRAFT,
+            pub,
+            actor,
+            generated,
+            None,
+            action="publication.generate",
+            authorised=True,
+            note={"generated": generated},  # readiness.outdated_text reads what it said
         )
     return pub
 
@@ -139,14 +146,17 @@ def regenerate(actor: User, pub: Publication) -> list[str]:
     generated = _generated(pub)
     if not generated:
         raise Conflict("两个季度的报告尚未全部被上级接收，暂不能生成草稿。")
-    result = drafts.save(DRAFT, pub, actor, generated, None, action="publication.regenerate")
+    note = {"generated": generated}  # readiness.outdated_text reads what it said
+    result = drafts.save(
+        DRAFT, pub, actor, generated, None, action="publication.regenerate", note=note
+    )
     if not result.changed:
         # Nothing to write, but the clerk asked: the request itself stays on record.
         audit.record_on(
             "publication.regenerate",
             pub,
             actor,
-            after={"sections": {}, "subject": f"publication:{pub.id}"},
+            after={"sections": {}, "subject": f"publication:{pub.id}", **note},
         )
     return result.changed
 

@@ -26,6 +26,7 @@ from webapp.publication.drafting import DRAFT
 from webapp.publication.flow import draft_problems, publishing_problems
 from webapp.publication.models import Publication, PublicationState
 from webapp.publication.periods import withdrawable_from
+from webapp.publication.public import index_view
 from webapp.publication.state import editable, publication_state
 
 
@@ -116,6 +117,9 @@ class PublicationPage(PublicationRow):
     editable: bool
     #: the frozen snapshot, or the live draft's data
     content: dict[str, Any]
+    #: the quality index as the portal prints it (``public.index_view`` of ``content``): the
+    #: leader approves the worked example and the lower units' indexes that are published too
+    index_view: dict[str, Any]
     withdrawal_reason: str | None
     #: the open tasks the user may work on
     tasks: list[Any]
@@ -133,6 +137,7 @@ def publication_page(user: User, pub: Publication) -> PublicationPage:
     live = editable(pub)
     first = withdrawable_from(pub.publication_date) if pub.publication_date else None
     tasks = open_tasks(pub.instance_id) if pub.instance_id is not None else []
+    shown = content(pub)
     return PublicationPage(
         **vars(row),
         pub=pub,
@@ -144,7 +149,8 @@ def publication_page(user: User, pub: Publication) -> PublicationPage:
             publishing_problems(pub) if not live and pub.published_at is None else []
         ),
         editable=live,
-        content=content(pub),
+        content=shown,
+        index_view=index_view(shown["figures"]),
         withdrawal_reason=pub.withdrawal_reason,
         tasks=[t for t in tasks if can_work(user, t)],
         can_edit=live and can(user, "publication.draft", pub.org),

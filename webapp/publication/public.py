@@ -9,6 +9,7 @@ Whatever leaves this module is built field by field from the frozen snapshot
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import and_, func, select
@@ -85,6 +86,21 @@ def _index(pub: Publication) -> dict[str, Any] | None:
     return index if is_current(index) else None
 
 
+def index_view(figures: Mapping[str, Any]) -> dict[str, Any]:
+    """What the portal prints of a report's quality index (from its figures): the index with
+    its parts, the worked example, each lower unit's index, or the retired formula's note.
+    The leader's workspace shows the same before approving (what they approve is what is
+    published)."""
+    index = figures.get("index")
+    index = index if is_current(index) else None
+    return {
+        "index": index,
+        "index_example": worked_example(index) if index else [],  # type: ignore[arg-type]
+        "index_units": (figures.get("unit_indexes") or []) if index else [],
+        "index_retired": None if index else RETIRED_INDEX,
+    }
+
+
 def summary(pub: Publication) -> dict[str, Any]:
     snap = pub.snapshot or {}
     index = _index(pub) or {}
@@ -124,7 +140,6 @@ def public_view(pub: Publication) -> dict[str, Any]:
     snap = pub.snapshot or {}
     fig = snap.get("figures") or {}
     total = fig.get("total")
-    index = _index(pub)
     return {
         **summary(pub),
         "sections": [
@@ -139,10 +154,7 @@ def public_view(pub: Publication) -> dict[str, Any]:
             "bad_records": fig.get("bad_records"),
             "penalties": fig.get("penalties"),
         },
-        "index": index,
-        "index_example": worked_example(index) if index else [],  # type: ignore[arg-type]
-        "index_units": (fig.get("unit_indexes") or []) if index else [],
-        "index_retired": None if index else RETIRED_INDEX,
+        **index_view(fig),
         "previous": snap.get("previous"),
         "records": {
             kind.value: count_records(kind=kind.value, period=pub.period, under=pub.org.code)
