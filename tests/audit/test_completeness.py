@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from flask import Flask, request_started, url_for
+from flask import Flask, request_finished, request_started, url_for
 from sqlalchemy import event, select
 from werkzeug.routing import IntegerConverter, Rule
 
@@ -204,6 +204,59 @@ def hits(app) -> Iterator[list[str]]:
     request_started.disconnect(_record, app)
 
 
+#: Request fields whose values are secrets: no audit record may hold them.
+SECRET_FIELDS = ("password", "token", "secret")
+
+
+@pytest.fixture
+def secrets_sent(app) -> Iterator[set[str]]:
+    """Every password, token or secret sent to the app or handed out by it (a token issued)
+    while the fixture is active."""
+    seen: set[str] = set()
+
+    def _walk(value: Any, key: str = "") -> None:
+        if isinstance(value, dict):
+            for k, inner in value.items():
+                _walk(inner, str(k))
+        elif isinstance(value, list):
+            for inner in value:
+                _walk(inner, key)
+        elif (
+            isinstance(value, str)
+            and len(value) >= 6
+            and any(word in key.lower() for word in SECRET_FIELDS)
+        ):
+            seen.add(value)
+
+    def _request(sender: Any, **_: Any) -> None:
+        from flask import request
+
+        _walk(request.form.to_dict(flat=False))
+        _walk(request.get_json(silent=True))
+        bearer = request.headers.get("Authorization", "")
+        _walk({"token": bearer.removeprefix("Bearer ").strip()})
+
+    def _response(sender: Any, response: Any, **_: Any) -> None:
+        if response.is_json and not response.is_streamed:
+            _walk(response.get_json(silent=True))
+
+    request_started.connect(_request, app)
+    request_finished.connect(_response, app)
+    yield seen
+    request_started.disconnect(_request, app)
+    request_finished.disconnect(_response, app)
+
+
+def revealed(secrets: set[str], records: list[AuditRecord]) -> list[str]:
+    """The secrets some record holds, in any of its texts (never a password or a token)."""
+    text = json.dumps(
+        [[r.actor_name, r.object_id, r.before, r.after, r.message] for r in records],
+        ensure_ascii=False,
+        default=str,
+    )
+    return sorted(f"{s[:3]}…" for s in secrets if s in text)
+
+
 @pytest.fixture
 def no_audit_tampering() -> Iterator[list[str]]:
     """Every SQL statement that would change or delete audit records (there must be none)."""
@@ -265,8 +318,13 @@ def check_case(key: str, case: Case, env: Env, hits: list[str]) -> list[str]:
 
 
 @pytest.mark.parametrize(("key", "case"), CASES, ids=[f"{k} / {c.name}" for k, c in CASES])
-def test_route_writes_its_audit_record(key: str, case: Case, env, hits, no_audit_tampering):
+def test_route_writes_its_audit_record(
+    key: str, case: Case, env, hits, no_audit_tampering, secrets_sent
+):
     problems = check_case(key, case, env, hits)
+    leaked = revealed(secrets_sent, records_since(0))
+    if leaked:
+        problems.append(f"audit records hold a password or token sent or issued: {leaked}")
     assert not problems, f"{key} / {case.name}: " + "; ".join(problems)
     assert not no_audit_tampering, no_audit_tampering
 
@@ -371,3 +429,19 @@ def test_walk_catches_a_change_that_no_record_shows():
     assert problems and "app_user.full_name" in problems[0], problems
     rec.after = {"enabled": False, "full_name": "李四"}
     assert undescribed(before, after, [rec]) == []
+
+
+def test_walk_catches_a_record_that_holds_a_password(env, hits, secrets_sent, monkeypatch):
+    from flask import has_request_context, request
+
+    real = audit.record
+
+    def leaky(action: str, **kw: Any) -> Any:
+        if has_request_context():
+            kw["message"] = request.form.get("password")
+        return real(action, **kw)
+
+    monkeypatch.setattr(audit, "record", leaky)
+    case = TABLE["POST auth.login"].cases[0]
+    check_case("POST auth.login", case, env, hits)
+    assert revealed(secrets_sent, records_since(0)), secrets_sent
