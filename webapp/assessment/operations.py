@@ -370,20 +370,26 @@ def save_self_assessment(
         raise Conflict("自评阶段已结束，不能再修改自评。")
     if unit.state != UnitState.DRAFT.value:
         raise Conflict("自评已提交，退回后才能修改。")
+    before: dict[str, Any] = {
+        "self_total": None if unit.self_total is None else str(unit.self_total)
+    }
+    after: dict[str, Any] = {}
     if summary is not None:
         if len(summary) > SUMMARY_MAX:
             raise InvalidInput(f"书面总结过长（最多 {SUMMARY_MAX} 字）。")
+        if summary.strip() != (unit.self_summary or ""):
+            # the written summary is part of what the unit submits: the record shows its text
+            before["self_summary"] = unit.self_summary or ""
+            after["self_summary"] = summary.strip()
         unit.self_summary = summary.strip()
-    before = None if unit.self_total is None else str(unit.self_total)
     totals = write_scores(unit, Phase.SELF, actor, judgments, notes, evidence)
     unit.self_total = Decimal(totals["total"])
-    audit_change(
-        "assessment.self_save",
-        actor,
-        unit,
-        before={"self_total": before},
-        after={"self_total": totals["total"], "judgments": dict(judgments)},
-    )
+    after = {"self_total": totals["total"], "judgments": dict(judgments), **after}
+    if notes:
+        after["notes"] = dict(notes)
+    if evidence:
+        after["evidence"] = dict(evidence)
+    audit_change("assessment.self_save", actor, unit, before=before, after=after)
     return unit
 
 

@@ -424,7 +424,9 @@ def authenticate(username: str, password: str) -> User:
     if user is None or not user.check_password(password):
         audit.record(
             "auth.login_failed",
-            actor_name=username[:64] or "anonymous",
+            # the name looked up (spaces around it ignored), so that the auditor's 操作人
+            # filter finds an account's failures however the name was typed
+            actor_name=user.username if user else (username.strip()[:64] or "anonymous"),
             # an existing account's failures belong to its unit (the auditor's org filter)
             org=user.org if user else None,
             object_type="user",
