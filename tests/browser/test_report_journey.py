@@ -143,6 +143,7 @@ def test_a_stale_autosave_shows_both_texts_to_merge(page, browser, live_server, 
     assert other.input_value("#s01") == "张三：本季度监督工程十项。李四：监督工程均已备案。"
     # Both texts stay in the history, with who saved them.
     other.click("text=历史版本（第 2 版）")
+    other.wait_for_selector("#versions-table tbody tr")  # the history page, not the one left
     rows = other.locator("#versions-table tbody tr")
     assert rows.count() == 2
     assert "李四" in rows.nth(0).inner_text() and "张三" in rows.nth(1).inner_text()
