@@ -191,3 +191,45 @@ def test_weights_and_factors_are_settings(app, monkeypatch):
     monkeypatch.setenv("HQR_QI_WEIGHT_ACCEPTANCE", "-1")
     with pytest.raises(ValueError):
         settings_from_env()
+
+
+GROUPS = ("carried_over", "registered", "under_construction", "completed", "filed")
+
+
+def _rows_add_up(fig: dict) -> None:
+    for group in GROUPS:
+        for measure in ("count", "area_10k_m2", "cost_10k_yuan"):
+            rows = sum(Decimal(str(r[group][measure])) for r in fig["rows"])
+            assert rows == Decimal(str(fig["total"][group][measure])), (group, measure)
+
+
+def test_the_rows_add_up_to_the_total_when_the_unit_tree_changed_between_quarters():
+    """A unit in one quarter's 附表5 only (a county set up in Q4, one merged away after Q3) is
+    a row of the half year too: the public report's units add up to its 合计."""
+    import copy
+
+    zhengzhou = get_org("410100")
+    _rows_add_up(half_year_figures(zhengzhou, "2026H2"))  # the usual case
+
+    def change(period: str, edit) -> None:
+        report = db.session.query(Report).filter_by(org_id=zhengzhou.id, period=period).one()
+        snap = copy.deepcopy(report.accepted_snapshot)
+        edit(snap["tables"]["table5"])
+        report.accepted_snapshot = snap
+        db.session.commit()
+
+    def new_county(table: dict) -> None:  # Q4: 郑东新区 reports for the first time
+        row = copy.deepcopy(table["rows"][-1])
+        row.update(org_code="410199", org_name="郑东新区")
+        table["rows"].append(row)
+        for group in GROUPS:
+            for measure in ("count", "area_10k_m2", "cost_10k_yuan"):
+                both = Decimal(str(table["total"][group][measure])) + Decimal(
+                    str(row[group][measure])
+                )
+                table["total"][group][measure] = int(both) if measure == "count" else str(both)
+
+    change("2026Q4", new_county)
+    fig = half_year_figures(zhengzhou, "2026H2")
+    assert "郑东新区" in [r["org_name"] for r in fig["rows"]]
+    _rows_add_up(fig)

@@ -135,18 +135,11 @@ def half_year_figures(org: Org, half: HalfYear | str) -> HalfYearJSON:
         return out
     first, second = (SummaryTable.from_json(s["tables"]["table5"]) for s in snapshots)
     total = SummaryRow.half_year(first.total, second.total, "合计")
-    by_code = {r.org_code: r for r in first.rows}
-    out["rows"] = [
-        SummaryRow.half_year(by_code[row.org_code], row).to_json()
-        for row in second.rows
-        if row.org_code in by_code
-    ]
+    rows = half_year_rows(first.rows, second.rows)
+    out["rows"] = [row.to_json() for row in rows]
     out["total"] = total.to_json()
     out["bad_records"] = sum(len(s["tables"]["table1"]["rows"]) for s in snapshots)
     out["penalties"] = sum(len(s["tables"]["table2"]["rows"]) for s in snapshots)
-    rows = [
-        SummaryRow.half_year(by_code[r.org_code], r) for r in second.rows if r.org_code in by_code
-    ]
     concluded, passed = acceptances(
         org, rows, [(r.period, r.accepted_snapshot) for r in reports.values() if r]
     )
@@ -163,6 +156,23 @@ def half_year_figures(org: Org, half: HalfYear | str) -> HalfYearJSON:
         if row.org_code != org.code
     ]
     return out
+
+
+def half_year_rows(first: list[SummaryRow], second: list[SummaryRow]) -> list[SummaryRow]:
+    """The half year's row of every unit of either quarter, so that the rows add up to the
+    total: a unit in one quarter only (the unit tree changed between them: a new county, two
+    merged) counts as an empty row in the other, in the second quarter's order, then the first's.
+    (Only units of both quarters were kept before: their total held figures no row showed.)"""
+    firsts = {r.org_code: r for r in first}
+    seconds = {r.org_code: r for r in second}
+    codes = [*seconds, *(code for code in firsts if code not in seconds)]
+    return [
+        SummaryRow.half_year(
+            firsts.get(code) or SummaryRow(code, seconds[code].org_name),
+            seconds.get(code) or SummaryRow(code, firsts[code].org_name),
+        )
+        for code in codes
+    ]
 
 
 def _in_quarter(day: Any, start: date, end: date) -> bool:
