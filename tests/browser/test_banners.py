@@ -24,7 +24,12 @@ import pytest
 
 from tests.browser.conftest import browser_login
 from tests.conftest import ROOT, TEST_PASSWORD
-from tests.publication.conftest import awaiting_leader, h2_data, open_task  # noqa: F401 (fixture)
+from tests.publication.conftest import (  # noqa: F401 (fixture)
+    FILLED,
+    awaiting_leader,
+    h2_data,
+    open_task,
+)
 from tests.publication.test_stale_figures import _correct_q4
 from tests.reports.conftest import api, draft  # noqa: F401 (fixture)
 from tests.reports.test_superseded_lower import _county_corrected, _zhongyuan_accepted
@@ -33,6 +38,7 @@ from webapp.core.models import User
 from webapp.engine import complete_task, deploy_bpmn
 from webapp.extensions import db
 from webapp.publication.document import FILING_LAG_NOTE
+from webapp.publication.operations import regenerate, save_sections
 
 pytestmark = pytest.mark.browser
 
@@ -165,6 +171,10 @@ def test_stale_figures_refuse_approval_and_the_filing_rate_is_explained(
     complete_task(
         user("zz_leader"), open_task(pub, "approve").id, "return", comment="请刷新数据后重报。"
     )
+    # the clerk regenerates the text written from the old figures (test_outdated_text.py)
+    regenerate(user("clerk_410100"), pub)
+    save_sections(user("clerk_410100"), pub, FILLED | {"trends": "与上期基本持平。"})
+    db.session.commit()
     complete_task(user("clerk_410100"), open_task(pub, "draft").id, "submit")
     complete_task(user("reviewer_410100"), open_task(pub, "review").id, "approve")
     db.session.commit()
