@@ -15,11 +15,13 @@ another writer has committed, and fails at once with "database is locked".
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import wraps
 from typing import Any
+from urllib.parse import quote
 
 from flask import (
     Blueprint,
@@ -121,6 +123,25 @@ def link_args(*drop: str) -> dict[str, str]:
         for k, v in request.args.items()
         if k not in drop and k not in URL_FOR_OWN and not k.startswith("_")
     }
+
+
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,100}")
+
+
+def attachment(filename: str, ascii_stem: str = "download") -> str:
+    """The ``Content-Disposition`` of a download named ``filename`` (RFC 6266): the name itself
+    as ``filename*`` (UTF-8, every byte but letters, digits and ``-._~`` escaped, so no quote,
+    semicolon or line break can end the header early), and a plain ``filename`` for clients that
+    do not read ``filename*``: the name when it is plain ASCII, else ``ascii_stem`` with the
+    name's extension.  Every download's header is built here (a test holds the source to it)."""
+    name = " ".join(filename.split()) or ascii_stem
+    if _PLAIN_NAME.fullmatch(name):
+        return f'attachment; filename="{name}"'
+    ext = name.rsplit(".", 1)[-1] if "." in name else ""
+    plain_ext = f".{ext}" if ext and _PLAIN_NAME.fullmatch(ext) else ""
+    return (
+        f"attachment; filename=\"{ascii_stem}{plain_ext}\"; filename*=UTF-8''{quote(name, safe='')}"
+    )
 
 
 def wants_json() -> bool:

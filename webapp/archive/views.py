@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from flask import Response
 from flask_login import current_user
@@ -13,7 +12,7 @@ from webapp.archive import operations as archive
 from webapp.archive.models import ArchivedDocument, DocumentKind
 from webapp.core import audit
 from webapp.core.errors import Hidden, NotFound
-from webapp.web import page_blueprint
+from webapp.web import attachment, page_blueprint
 
 bp = page_blueprint("archive", __name__)
 
@@ -21,14 +20,11 @@ bp = page_blueprint("archive", __name__)
 def file_response(doc: ArchivedDocument, *, ascii_name: str | None = None) -> Response:
     """The file's verified bytes as an attachment (``read`` refuses a changed file)."""
     content = archive.read(doc)
-    fallback = ascii_name or f"document.{doc.filename.rsplit('.', 1)[-1]}"
+    stem = ascii_name.rsplit(".", 1)[0] if ascii_name else "document"
     return Response(
         content,
         mimetype=doc.media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{fallback}"; '
-            f"filename*=UTF-8''{quote(doc.filename)}"
-        },
+        headers={"Content-Disposition": attachment(doc.filename, stem)},
     )
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from webapp.archive import operations as archive
 from webapp.assessment.judging import ranking
@@ -108,11 +107,6 @@ def results_notice(campaign: AssessmentCampaign, *, draft: bool = False) -> Rend
     # The shared renderer: sandboxed, autoescaped, strict, time-limited, plain-data context.
     # Rendered once the results are approved (final): no 草稿 mark unless asked.
     return render_laid_out(RESULTS_TEMPLATE, notice_context(campaign), draft=draft)
-
-
-def attachment(filename: str) -> str:
-    """Content-Disposition for a Chinese file name (RFC 6266 filename*)."""
-    return f"attachment; filename=\"notice.docx\"; filename*=UTF-8''{quote(filename)}"
 
 
 def publish_results_notice(

@@ -12,7 +12,7 @@ from flask import Response, flash, redirect, render_template, request, send_file
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from webapp.assessment import documents, flow, judging, operations, proposals, sampling
+from webapp.assessment import flow, judging, operations, proposals, sampling
 from webapp.assessment import sheet_docx as sheet_docx_module
 from webapp.assessment.access import scores_visible
 from webapp.assessment.models import CampaignState, ItemScore, Phase, UnitState
@@ -22,7 +22,7 @@ from webapp.core import audit, clock
 from webapp.core.errors import DomainError, InvalidInput, PermissionDenied
 from webapp.core.permissions import can, require
 from webapp.core.text import one_line
-from webapp.web import kept, posted_here, record_refused_upload, refusal, refused_on
+from webapp.web import attachment, kept, posted_here, record_refused_upload, refusal, refused_on
 
 _REF_SPLIT = re.compile(r"[,，;；\n]+")
 
@@ -221,7 +221,7 @@ def sheet_docx(unit_id: int) -> Any:
     return Response(
         data,
         mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        headers={"Content-Disposition": documents.attachment(name)},
+        headers={"Content-Disposition": attachment(name, "assessment")},
     )
 
 

@@ -26,7 +26,7 @@ from webapp.core import audit, clock
 from webapp.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from webapp.core.permissions import can, require
 from webapp.extensions import db
-from webapp.web import posted_here, refused_on, year_arg
+from webapp.web import attachment, posted_here, refused_on, year_arg
 
 bp = Blueprint(
     "assessment",
@@ -345,7 +345,7 @@ def notice(campaign_id: int) -> Any:
     return Response(
         data,
         mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        headers={"Content-Disposition": documents.attachment(name)},
+        headers={"Content-Disposition": attachment(name, "notice")},
     )
 
 

@@ -38,7 +38,7 @@ from webapp.core.models import AuditRecord, Org
 from webapp.core.operations import get_org
 from webapp.core.permissions import can, require
 from webapp.extensions import db, write_intent
-from webapp.web import page_blueprint, year_arg
+from webapp.web import attachment, page_blueprint, year_arg
 
 bp = page_blueprint("audit", __name__)
 
@@ -180,7 +180,7 @@ def export_records(fmt: str) -> Any:
     plan = operations.plan_export(current_user._get_current_object(), flt, fmt)
     stamp = clock.to_local(clock.now()).strftime("%Y%m%d-%H%M%S")  # type: ignore[union-attr]
     filename = f"audit-{stamp}.{fmt}"
-    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    headers = {"Content-Disposition": attachment(filename)}
     if fmt == "xlsx":
         body = export.xlsx_bytes(search.iter_records(plan.filter, upto=plan.upto), plan.summary())
         return Response(
@@ -248,7 +248,7 @@ def anchor_download(fmt: str) -> Any:
     return Response(
         body,
         mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="audit-anchor-{stamp}.{fmt}"'},
+        headers={"Content-Disposition": attachment(f"audit-anchor-{stamp}.{fmt}")},
     )
 
 
@@ -263,7 +263,7 @@ def verify_script() -> Any:
     return Response(
         VERIFY_SCRIPT.read_bytes(),
         mimetype="text/x-python; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="verify_audit_export.py"'},
+        headers={"Content-Disposition": attachment("verify_audit_export.py")},
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -31,7 +30,7 @@ from webapp.publication.drafting import DRAFT
 from webapp.publication.models import ObjectionOutcome, Publication
 from webapp.publication.pages import publication_list_page, publication_page, viewable_publication
 from webapp.publication.periods import last_ended, parse_half_year
-from webapp.web import page_blueprint, refused_on
+from webapp.web import attachment, page_blueprint, refused_on
 
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 bp = page_blueprint("publication", __name__)
@@ -152,10 +151,7 @@ def document(pub_id: int) -> Any:
     return Response(
         data,
         mimetype=DOCX_MIMETYPE,
-        headers={
-            "Content-Disposition": 'attachment; filename="public_report.docx"; '
-            f"filename*=UTF-8''{quote(name)}"
-        },
+        headers={"Content-Disposition": attachment(name, "public_report")},
     )
 
 

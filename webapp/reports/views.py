@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from urllib.parse import quote
 
 from flask import (
     Response,
@@ -51,7 +50,7 @@ from webapp.reports.pages import report_list_page, viewable_report
 from webapp.reports.readiness import editable
 from webapp.reports.sections import sections
 from webapp.stats.compute import parse_period
-from webapp.web import page_blueprint, refused_on
+from webapp.web import attachment, page_blueprint, refused_on
 
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 bp = page_blueprint("reports", __name__, writes="report.write")
@@ -325,10 +324,7 @@ def document_response(report: Report, fmt: str = "docx") -> Response:
         response = Response(
             content,
             mimetype=mimetype,
-            headers={
-                "Content-Disposition": f'attachment; filename="report.{fmt}"; '
-                f"filename*=UTF-8''{quote(name)}"
-            },
+            headers={"Content-Disposition": attachment(name, "report")},
         )
     _record_download(report, stage=stage, format=fmt)
     return response

@@ -11,6 +11,7 @@ from flask_login import current_user
 from webapp.api import Blueprint, feature_api, refusals
 from webapp.core.errors import DomainError
 from webapp.engine import compare_versions
+from webapp.web import attachment
 from webapp.workflow_admin import operations
 from webapp.workflow_admin.schemas import (
     CompareQuerySchema,
@@ -69,7 +70,7 @@ def download(key: str, version: int) -> Any:
     return Response(
         definition.content,
         mimetype="application/xml",
-        headers={"Content-Disposition": f'attachment; filename="{key}_v{version}.bpmn"'},
+        headers={"Content-Disposition": attachment(f"{key}_v{version}.bpmn", "process")},
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -11,7 +10,7 @@ from flask_login import current_user, login_required
 from webapp.core.errors import DomainError, InvalidInput
 from webapp.core.permissions import require
 from webapp.extensions import db
-from webapp.web import id_field, record_refused_upload
+from webapp.web import attachment, id_field, record_refused_upload
 from webapp.workflow_admin import doc_templates
 from webapp.workflow_admin.samples import SAMPLES
 from webapp.workflow_admin.uploads import MAX_DOCX_BYTES
@@ -104,8 +103,5 @@ def templates_download(name: str, version: int) -> Any:
     return Response(
         data,
         mimetype=DOCX,
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}_v{version}.docx"; '
-            f"filename*=UTF-8''{quote(filename)}"
-        },
+        headers={"Content-Disposition": attachment(filename, f"{name}_v{version}")},
     )

@@ -35,7 +35,7 @@ from webapp.engine import (
     service_operation_names,
 )
 from webapp.extensions import db
-from webapp.web import id_field, long_json_text, record_refusal, record_refused_upload
+from webapp.web import attachment, id_field, long_json_text, record_refusal, record_refused_upload
 from webapp.workflow_admin import operations
 
 bp = Blueprint(
@@ -177,7 +177,7 @@ def workflows_download(key: str, version: int) -> Any:
     definition = operations.get_version(key, version)
     headers = {}
     if request.args.get("download"):
-        headers["Content-Disposition"] = f'attachment; filename="{key}_v{version}.bpmn"'
+        headers["Content-Disposition"] = attachment(f"{key}_v{version}.bpmn", "process")
     return Response(definition.content, mimetype="application/xml", headers=headers)
 
 
