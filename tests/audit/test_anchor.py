@@ -178,3 +178,18 @@ def test_verify_says_why_the_first_broken_record_is_broken(app, tamper, broken_a
     out = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert out.exit_code == 1
     assert f"id={expected}（" in out.output and reason in out.output
+
+
+def test_a_different_count_before_the_anchor_says_which_way():
+    """An anchor whose count differs from the records up to it (its file edited, or records
+    before it deleted or inserted and the chain recomputed): the message says how many and
+    which way, not "only n" whichever it is."""
+    from dataclasses import replace
+
+    _chain(3)
+    head = anchors.chain_head()
+    fewer = anchors.check_anchor(replace(head, records=head.records + 2))
+    assert not fewer.ok and fewer.status == "count"
+    assert f"id={head.id}" in fewer.message and "2 条记录被删除" in fewer.message
+    more = anchors.check_anchor(replace(head, records=head.records - 1))
+    assert not more.ok and more.status == "count" and "1 条记录被插入" in more.message

@@ -160,10 +160,13 @@ def check_anchor(anchor: Anchor) -> AnchorCheck:
             select(func.count(AuditRecord.id)).where(AuditRecord.id <= anchor.id)
         ).scalar_one()
         if n != anchor.records:
+            change = "被删除" if n < anchor.records else "被插入"
             return AnchorCheck(
                 False,
                 "count",
-                f"锚点时共有 {anchor.records} 条记录，现在截至锚点记录只有 {n} 条。",
+                f"锚点时截至 id={anchor.id} 共有 {anchor.records} 条记录，现在有 {n} 条："
+                f"锚点之前有 {abs(anchor.records - n)} 条记录{change}"
+                "（其后的哈希若仍衔接，则链也被重新计算过）。",
             )
     return AnchorCheck(
         True,
