@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -204,6 +205,31 @@ def record_on(
         object_id=obj.id,
         **details,
     )
+
+
+def afters(object_type: str, object_id: Any, actions: Iterable[str]) -> Iterator[dict[str, Any]]:
+    """The ``after`` snapshots of an object's committed records of ``actions``, newest first:
+    what a step kept in its record for later checks to read (a generated draft's figures and
+    sentences), where nobody can edit it."""
+    rows = db.session.execute(
+        select(AuditRecord.after)
+        .where(
+            AuditRecord.action.in_(list(actions)),
+            AuditRecord.object_type == object_type,
+            AuditRecord.object_id == str(object_id),
+        )
+        .order_by(AuditRecord.id.desc())
+    ).scalars()
+    return (after or {} for after in rows)
+
+
+def stale_sentences(written: Iterable[str], current: Iterable[str], text: str) -> list[str]:
+    """The sentences of an earlier generated draft (``written``) that today's draft
+    (``current``) would not write, and that still stand word for word in ``text``: the draft
+    is deterministic, so such a sentence states what the figures no longer say, and it is the
+    draft's, not the writer's (a sentence rewritten is theirs)."""
+    now = set(current)
+    return [w for w in written if w.strip("，。；\n ") and w not in now and w in text]
 
 
 def records_made() -> int:

@@ -7,10 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
-
-from webapp.core.models import AuditRecord
-from webapp.extensions import db
+from webapp.core import audit
 from webapp.publication.document import live_figures, previous_figures
 from webapp.publication.draft import SECTIONS, drafting_problems, generate
 from webapp.publication.models import Publication
@@ -103,16 +100,8 @@ ORDINALS = "一二三四五六七八九十"
 def _last_generated(pub: Publication) -> Mapping[str, str] | None:
     """The texts of the draft's latest generation (kept in its audit record, which nobody can
     edit), or None when it was never generated."""
-    rows = db.session.execute(
-        select(AuditRecord.after)
-        .where(
-            AuditRecord.action.in_(GENERATED),
-            AuditRecord.object_type == "publication",
-            AuditRecord.object_id == str(pub.id),
-        )
-        .order_by(AuditRecord.id.desc())
-    ).scalars()
-    return next((after["generated"] for after in rows if (after or {}).get("generated")), None)
+    found = audit.afters("publication", pub.id, GENERATED)
+    return next((after["generated"] for after in found if after.get("generated")), None)
 
 
 def _sentences(text: str) -> list[str]:
@@ -131,9 +120,10 @@ def outdated_text(pub: Publication) -> list[str]:
     now = generate(fig, previous_figures(pub))
     problems = []
     for number, (key, heading) in enumerate(SECTIONS):
-        current = set(_sentences(now.get(key, "")))
         text = (pub.sections or {}).get(key) or ""
-        old = [s for s in _sentences(basis.get(key, "")) if s not in current and s in text]
+        old = audit.stale_sentences(
+            _sentences(basis.get(key, "")), _sentences(now.get(key, "")), text
+        )
         if old:
             problems.append(
                 f"“{ORDINALS[number]}、{heading}”仍有生成草稿时的统计数字，季度数据已更正或重新接收："

@@ -30,10 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-
-from webapp.core.models import AuditRecord
-from webapp.extensions import db
+from webapp.core import audit
 from webapp.reports.models import Report
 from webapp.reports.narrative import DRAFT_SECTIONS, first_draft
 from webapp.reports.operations import FIRST_DRAFT
@@ -92,18 +89,9 @@ class OutdatedSection:
 def draft_bases(report: Report) -> dict[str, dict[str, Any]]:
     """Each section's latest generated draft's figures (section → basis), from the audit
     records of ``report.first_draft`` (committed ones: the checks run in later requests)."""
-    rows = db.session.execute(
-        select(AuditRecord.after)
-        .where(
-            AuditRecord.action == FIRST_DRAFT,
-            AuditRecord.object_type == "report",
-            AuditRecord.object_id == str(report.id),
-        )
-        .order_by(AuditRecord.id.desc())
-    ).scalars()
     out: dict[str, dict[str, Any]] = {}
-    for after in rows:
-        for section, basis in ((after or {}).get("figures") or {}).items():
+    for after in audit.afters("report", report.id, [FIRST_DRAFT]):
+        for section, basis in (after.get("figures") or {}).items():
             out.setdefault(section, basis)
     return out
 
@@ -139,9 +127,7 @@ def compare(
     # The draft is deterministic: a sentence of it that today's draft would not write says
     # what the tables no longer say (a changed figure, or "未记录…" / "无竣工…" once there is
     # one).  Still in the text word for word, it is the draft's, not the clerk's.
-    current = set(now.get("sentences") or [])
-    written = basis.get("sentences") or []
-    kept = [w for w in written if w.strip("，。；") and w not in current and w in text]
+    kept = audit.stale_sentences(basis.get("sentences") or [], now.get("sentences") or [], text)
     return changes, bool(kept)
 
 
